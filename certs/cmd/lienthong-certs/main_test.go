@@ -1,0 +1,26 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"lienthong-certs": main,
+	})
+}
+
+// TestScripts runs the command as a user would, from the scripts in
+// testdata/script, cross-checking its output with openssl.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", os.Getenv("PATH"))
+			return nil
+		},
+	})
+}

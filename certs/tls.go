@@ -1,0 +1,60 @@
+package certs
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+)
+
+// ServerTLS returns a TLS 1.3 server config that presents kp and demands a
+// client certificate that v accepts as an agency (chained to a root, in
+// date, not revoked, naming exactly one agency). Handlers read the agency
+// with PeerAgency.
+func ServerTLS(kp *KeyPair, v *Verifier) *tls.Config {
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{kp.TLSCertificate()},
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientCAs:    v.Roots(),
+		Time:         v.now,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			_, err := v.Agency(cs.PeerCertificates)
+			return err
+		},
+	}
+}
+
+// ClientTLS returns a TLS 1.3 client config that presents kp and accepts
+// only a server certificate for serverName chained to v's roots and not
+// revoked.
+func ClientTLS(kp *KeyPair, v *Verifier, serverName string) *tls.Config {
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{kp.TLSCertificate()},
+		RootCAs:      v.Roots(),
+		ServerName:   serverName,
+		Time:         v.now,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			chains := cs.VerifiedChains
+			if len(chains) == 0 {
+				return errors.New("the hub presented no verified certificate chain")
+			}
+			chain := chains[0]
+			for i := 0; i+1 < len(chain); i++ {
+				if status, _ := v.Revocation(chain[i], chain[i+1]); status == RevocationRevoked {
+					return fmt.Errorf("hub certificate %q: %w", chain[i].Subject.CommonName, ErrRevoked)
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// PeerAgency returns the agency of a connection accepted with ServerTLS.
+// The handshake has already verified the chain; this only reads the code.
+func PeerAgency(cs tls.ConnectionState) (AgencyCode, error) {
+	if len(cs.PeerCertificates) == 0 {
+		return "", ErrNoCertificate
+	}
+	return AgencyOf(cs.PeerCertificates[0])
+}

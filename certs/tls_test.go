@@ -1,0 +1,126 @@
+package certs
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMutualTLS runs real TLS 1.3 handshakes on loopback and checks who
+// gets in and what identity the server sees.
+func TestMutualTLS(t *testing.T) {
+	p := newTestPKI(t)
+	hub, err := p.issuing.IssueHub(HubRequest{DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := p.agency(t, "000.00.00.H49")
+	revoked := p.agency(t, "000.00.00.H41")
+	person, err := p.issuing.IssuePerson(PersonRequest{FullName: "A", Position: "B", Agency: "000.00.00.H49"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreignPKI := newTestPKI(t)
+	foreign := foreignPKI.agency(t, "000.00.00.H49")
+	crl, err := p.issuing.CRL([]Revocation{{Serial: revoked.Leaf.SerialNumber, Time: time.Now().Add(-time.Minute)}}, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, _ := ParseCRL(crl)
+	v := p.verifier(t)
+	v.SetCRLs(parsed)
+
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", ServerTLS(hub, v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	seen := make(chan string, 16) // agencies the server accepted
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c *tls.Conn) {
+				defer c.Close()
+				if err := c.Handshake(); err != nil {
+					return
+				}
+				code, err := PeerAgency(c.ConnectionState())
+				if err != nil {
+					return
+				}
+				seen <- string(code)
+				io.WriteString(c, string(code))
+			}(conn.(*tls.Conn))
+		}
+	}()
+
+	tests := []struct {
+		name       string
+		client     *KeyPair
+		clientPKI  *testPKI
+		serverName string
+		wantCode   string // empty: the connection must fail
+		wantErr    string
+	}{
+		{"good agency", good, p, "localhost", "000.00.00.H49", ""},
+		{"by IP", good, p, "127.0.0.1", "000.00.00.H49", ""},
+		{"revoked agency", revoked, p, "localhost", "", "bad certificate"},
+		{"foreign root", foreign, p, "localhost", "", "certificate"},
+		{"person certificate", person, p, "localhost", "", "certificate"},
+		{"client does not trust the hub", good, foreignPKI, "localhost", "", "unknown authority"},
+		{"wrong host name", good, p, "hub.example.vn", "", "not hub.example.vn"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := ClientTLS(tt.client, tt.clientPKI.verifier(t), tt.serverName)
+			conn, err := tls.Dial("tcp", ln.Addr().String(), cfg)
+			var got []byte
+			if err == nil {
+				conn.SetDeadline(time.Now().Add(5 * time.Second))
+				got, err = io.ReadAll(conn)
+				conn.Close()
+			}
+			if tt.wantCode != "" {
+				if err != nil || string(got) != tt.wantCode {
+					t.Fatalf("got %q, %v; want %q", got, err, tt.wantCode)
+				}
+				if s := <-seen; s != tt.wantCode {
+					t.Fatalf("server saw %q", s)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("connection accepted, server said %q", got)
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %q does not mention %q", err, tt.wantErr)
+			}
+		})
+	}
+	t.Run("no client certificate", func(t *testing.T) {
+		cfg := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: v.Roots(), ServerName: "localhost"}
+		conn, err := tls.Dial("tcp", ln.Addr().String(), cfg)
+		if err == nil {
+			_, err = io.ReadAll(conn)
+			conn.Close()
+		}
+		if err == nil || errors.Is(err, io.EOF) {
+			t.Fatalf("anonymous client got in: %v", err)
+		}
+	})
+	t.Run("TLS 1.2 refused", func(t *testing.T) {
+		cfg := ClientTLS(good, v, "localhost")
+		cfg.MinVersion, cfg.MaxVersion = tls.VersionTLS12, tls.VersionTLS12
+		if conn, err := tls.Dial("tcp", ln.Addr().String(), cfg); err == nil {
+			conn.Close()
+			t.Fatal("TLS 1.2 handshake succeeded")
+		}
+	})
+}

@@ -1,0 +1,211 @@
+package certs
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Decisions a Verifier reports; the errors it returns wrap one of them.
+var (
+	ErrNoCertificate = errors.New("no certificate presented")
+	ErrNotOneLeaf    = errors.New("the chain must hold exactly one end-entity certificate, first")
+	ErrUntrusted     = errors.New("certificate not issued under a trusted root")
+	ErrExpired       = errors.New("certificate expired or not yet valid")
+	ErrNoAgency      = errors.New("certificate names no agency")
+	ErrManyAgencies  = errors.New("certificate names more than one agency")
+)
+
+// Verifier checks certificate chains against the configured roots and
+// revocation lists. It is safe for concurrent use; SetCRLs may replace the
+// lists while connections are being verified.
+type Verifier struct {
+	roots     *x509.CertPool
+	rootCerts []*x509.Certificate
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	mu       sync.RWMutex
+	crls     []*x509.RevocationList
+	verified map[[32]byte]bool // CRL+issuer pairs whose signature checked out
+}
+
+// NewVerifier trusts the given root certificates.
+func NewVerifier(roots []*x509.Certificate) (*Verifier, error) {
+	if len(roots) == 0 {
+		return nil, errors.New("verifier: no root certificate")
+	}
+	v := &Verifier{roots: x509.NewCertPool(), verified: map[[32]byte]bool{}}
+	for _, r := range roots {
+		if !r.IsCA {
+			return nil, fmt.Errorf("verifier: root %q is not a CA certificate", r.Subject.CommonName)
+		}
+		v.roots.AddCert(r)
+		v.rootCerts = append(v.rootCerts, r)
+	}
+	return v, nil
+}
+
+// Roots returns the trusted roots as a pool, for tls.Config.RootCAs.
+func (v *Verifier) Roots() *x509.CertPool { return v.roots }
+
+// RootCertificates returns the trusted roots.
+func (v *Verifier) RootCertificates() []*x509.Certificate { return v.rootCerts }
+
+// SetCRLs replaces the revocation lists. A list is used for a certificate
+// only once its signature checks out against that certificate's issuer.
+func (v *Verifier) SetCRLs(crls ...*x509.RevocationList) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.crls = crls
+	v.verified = map[[32]byte]bool{}
+}
+
+func (v *Verifier) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
+
+// Chain verifies chain (leaf first, then any intermediates) at time at
+// for the given extended key usage (x509.ExtKeyUsageAny for none), and
+// checks revocation of every certificate below the root. It returns the
+// verified chain, root last.
+func (v *Verifier) Chain(chain []*x509.Certificate, at time.Time, usage x509.ExtKeyUsage) ([]*x509.Certificate, error) {
+	if len(chain) == 0 {
+		return nil, ErrNoCertificate
+	}
+	leaf := chain[0]
+	if leaf.IsCA {
+		return nil, fmt.Errorf("%w: %q is a CA certificate", ErrNotOneLeaf, leaf.Subject.CommonName)
+	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		if !c.IsCA {
+			return nil, fmt.Errorf("%w: %q follows the leaf", ErrNotOneLeaf, c.Subject.CommonName)
+		}
+		inter.AddCert(c)
+	}
+	if at.IsZero() {
+		at = v.now()
+	}
+	if at.Before(leaf.NotBefore) || at.After(leaf.NotAfter) {
+		return nil, fmt.Errorf("%w: %q is valid from %s to %s", ErrExpired, leaf.Subject.CommonName,
+			leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339))
+	}
+	chains, err := leaf.Verify(x509.VerifyOptions{
+		Roots:         v.roots,
+		Intermediates: inter,
+		CurrentTime:   at,
+		KeyUsages:     []x509.ExtKeyUsage{usage},
+	})
+	if err != nil {
+		var inv x509.CertificateInvalidError
+		if errors.As(err, &inv) && inv.Reason == x509.Expired {
+			return nil, fmt.Errorf("%w: %v", ErrExpired, err)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
+	}
+	verified := chains[0]
+	for i := 0; i+1 < len(verified); i++ {
+		status, entry := v.Revocation(verified[i], verified[i+1])
+		if status == RevocationRevoked && !entry.RevocationTime.After(at) {
+			return nil, fmt.Errorf("%w: %q (serial %X) on %s", ErrRevoked, verified[i].Subject.CommonName,
+				verified[i].SerialNumber, entry.RevocationTime.UTC().Format(time.RFC3339))
+		}
+	}
+	return verified, nil
+}
+
+// Revocation looks cert up in the current CRL of issuer. The entry is
+// returned for a revoked certificate.
+func (v *Verifier) Revocation(cert, issuer *x509.Certificate) (RevocationStatus, *x509.RevocationListEntry) {
+	now := v.now()
+	v.mu.RLock()
+	crls := v.crls
+	v.mu.RUnlock()
+	status := RevocationUnknown
+	for _, crl := range crls {
+		if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || !v.signedBy(crl, issuer) {
+			continue
+		}
+		for i := range crl.RevokedCertificateEntries {
+			e := &crl.RevokedCertificateEntries[i]
+			if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+				return RevocationRevoked, e
+			}
+		}
+		// A stale list still proves revocations, but not that a
+		// certificate is good.
+		if crl.NextUpdate.IsZero() || now.Before(crl.NextUpdate) {
+			status = RevocationGood
+		}
+	}
+	return status, nil
+}
+
+func (v *Verifier) signedBy(crl *x509.RevocationList, issuer *x509.Certificate) bool {
+	h := sha256.New()
+	h.Write(crl.Raw)
+	h.Write(issuer.Raw)
+	var key [32]byte
+	h.Sum(key[:0])
+	v.mu.RLock()
+	ok, seen := v.verified[key]
+	v.mu.RUnlock()
+	if seen {
+		return ok
+	}
+	ok = crl.CheckSignatureFrom(issuer) == nil
+	v.mu.Lock()
+	v.verified[key] = ok
+	v.mu.Unlock()
+	return ok
+}
+
+// Agency verifies an agency's certificate chain for client authentication
+// now and returns the agency code from its single
+// urn:lienthong:agency: URI.
+func (v *Verifier) Agency(chain []*x509.Certificate) (AgencyCode, error) {
+	if _, err := v.Chain(chain, time.Time{}, x509.ExtKeyUsageClientAuth); err != nil {
+		return "", err
+	}
+	return AgencyOf(chain[0])
+}
+
+// AgencyOf returns the agency code a certificate names, without verifying
+// the certificate: use Verifier.Agency for a peer.
+func AgencyOf(cert *x509.Certificate) (AgencyCode, error) {
+	return uriCode(cert, AgencyURIPrefix)
+}
+
+// MemberOf returns the agency a person certificate names.
+func MemberOf(cert *x509.Certificate) (AgencyCode, error) {
+	return uriCode(cert, MemberURIPrefix)
+}
+
+func uriCode(cert *x509.Certificate, prefix string) (AgencyCode, error) {
+	var found []string
+	for _, u := range cert.URIs {
+		if s := u.String(); strings.HasPrefix(s, prefix) {
+			found = append(found, strings.TrimPrefix(s, prefix))
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("%w: %q has no %s URI", ErrNoAgency, cert.Subject.CommonName, prefix)
+	case 1:
+		code, err := ParseAgencyCode(found[0])
+		if err != nil {
+			return "", fmt.Errorf("%w: %q: %v", ErrNoAgency, cert.Subject.CommonName, err)
+		}
+		return code, nil
+	}
+	return "", fmt.Errorf("%w: %q names %s", ErrManyAgencies, cert.Subject.CommonName, strings.Join(found, ", "))
+}
