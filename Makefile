@@ -1,0 +1,43 @@
+# Lienthong. Each target is one or two commands; CI runs `make test`.
+GO        ?= go
+BIN       := bin
+# Packages whose tests run again under the race detector: those with
+# goroutines, servers or shared state.
+RACE_PKGS := ./certs/... ./hub/... ./shared/...
+
+.PHONY: help deps build test demo depcheck vet fmtcheck race fuzz bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+deps: ## install missing Debian packages (X11/GL headers, Xvfb, poppler-utils, qpdf, NSS tools)
+	@./packaging/install-deps.sh
+
+build: ## build every binary into bin/
+	$(GO) build -o $(BIN)/ $$($(GO) list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./...)
+
+demo: deps build ## run a hub and demo agencies on the embedded defaults
+	@./packaging/demo.sh
+
+test: deps fmtcheck vet ## run every test, then the concurrent ones again under the race detector
+	$(GO) test -shuffle=on ./...
+	$(GO) test -race -shuffle=on $(RACE_PKGS)
+
+depcheck: ## check the direction of imports, cgo-free hub, package docs
+	$(GO) test -run 'TestDependencies|TestOnlyDesktopCommandsImportFyneApp|TestHubBuildsWithoutCgo|TestPackageDocs' .
+
+vet: ## go vet
+	$(GO) vet ./...
+
+fmtcheck: ## fail on files gofmt would change
+	@files=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
+
+fuzz: ## run each fuzz target for FUZZTIME (default 30s)
+	@./packaging/fuzz.sh $${FUZZTIME:-30s}
+
+bench: ## run the benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean: ## remove built binaries and the demo state
+	rm -rf $(BIN) demo
