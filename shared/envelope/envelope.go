@@ -1,0 +1,149 @@
+// Package envelope is the signed packet agencies exchange through the hub:
+// a document's metadata and the digests of its attachments, or a status
+// update, signed by the sending agency's key.
+//
+// A packet on the wire is a small JSON object holding the payload bytes and
+// a detached CMS signature over exactly those bytes (the same container as
+// the PDF signatures, package cms):
+//
+//	{"payload": "<base64 JSON>", "signature": "<base64 DER CMS SignedData>"}
+//
+// Signing the bytes rather than a re-encoding means nothing has to be
+// canonicalised: what was signed is what is read. The payload names its kind
+// ("document" or "status"), so one kind cannot be passed off as the other.
+// Decoding is strict (size limits, unknown fields and duplicate keys
+// refused) and fuzzed.
+package envelope
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"lienthong/certs"
+	"lienthong/shared/cms"
+	"lienthong/shared/strictjson"
+)
+
+// MaxPacketSize bounds a packet on the wire; attachments travel apart.
+const MaxPacketSize = 2 << 20
+
+// Errors a caller decides on; the errors returned wrap one of them.
+var (
+	ErrMalformed    = errors.New("malformed packet")
+	ErrBadSignature = errors.New("packet signature invalid")
+	ErrUntrusted    = errors.New("packet signer not trusted")
+	ErrWrongSigner  = errors.New("packet signed by another agency than it claims")
+)
+
+// Packet is a payload with the detached signature over it.
+type Packet struct {
+	Payload   []byte `json:"payload"`
+	Signature []byte `json:"signature"`
+}
+
+// Seal signs payload with key, whose certificate chain (leaf first) goes
+// into the signature, and returns the packet's wire form.
+func Seal(payload []byte, key crypto.Signer, chain []*x509.Certificate) ([]byte, error) {
+	if len(payload) == 0 {
+		return nil, fmt.Errorf("%w: empty payload", ErrMalformed)
+	}
+	digest := sha256.Sum256(payload)
+	sig, err := cms.Sign(digest[:], crypto.SHA256, key, chain)
+	if err != nil {
+		return nil, fmt.Errorf("sign packet: %w", err)
+	}
+	out, err := json.Marshal(Packet{Payload: payload, Signature: sig})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > MaxPacketSize {
+		return nil, fmt.Errorf("%w: %d bytes, more than the %d allowed", ErrMalformed, len(out), MaxPacketSize)
+	}
+	return out, nil
+}
+
+// Decode reads a packet's wire form without checking its signature.
+func Decode(data []byte) (*Packet, error) {
+	if len(data) > MaxPacketSize {
+		return nil, fmt.Errorf("%w: %d bytes, more than the %d allowed", ErrMalformed, len(data), MaxPacketSize)
+	}
+	var p Packet
+	if err := strictjson.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if len(p.Payload) == 0 || len(p.Signature) == 0 {
+		return nil, fmt.Errorf("%w: payload and signature are required", ErrMalformed)
+	}
+	return &p, nil
+}
+
+// Signer is who signed a packet, as verified.
+type Signer struct {
+	Agency certs.AgencyCode
+	Chain  []*x509.Certificate // verified, leaf first, root last
+}
+
+// Verify checks the signature over the payload and the signer's chain at
+// time at (zero: now) against v, and returns the agency whose certificate
+// signed it.
+func (p *Packet) Verify(v *certs.Verifier, at time.Time) (*Signer, error) {
+	sd, err := cms.Parse(p.Signature)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	digest := sha256.Sum256(p.Payload)
+	if err := sd.Verify(digest[:]); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	if sd.Signer == nil {
+		return nil, fmt.Errorf("%w: no signer certificate", ErrBadSignature)
+	}
+	chain := []*x509.Certificate{sd.Signer}
+	for _, c := range sd.Certificates {
+		if c != sd.Signer {
+			chain = append(chain, c)
+		}
+	}
+	verified, err := v.Chain(chain, at, x509.ExtKeyUsageClientAuth)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
+	}
+	code, err := certs.AgencyOf(sd.Signer)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
+	}
+	return &Signer{Agency: code, Chain: verified}, nil
+}
+
+// Digest is the SHA-256 of a packet's wire form: what receipts and the
+// audit log name it by.
+func Digest(wire []byte) [32]byte { return sha256.Sum256(wire) }
+
+// NewMessageID returns a fresh random message id: 32 hexadecimal digits.
+func NewMessageID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+// ValidMessageID reports whether id has the form NewMessageID gives.
+func ValidMessageID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

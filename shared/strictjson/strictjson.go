@@ -1,0 +1,82 @@
+// Package strictjson decodes JSON that was signed or comes from outside,
+// where a lenient reading is a risk: one value, no unknown field, no key
+// twice, nothing after it. encoding/json keeps the last of two equal keys
+// where another reader may keep the first, and a signed packet must mean
+// one thing to everybody.
+package strictjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ErrMalformed is wrapped by every error Unmarshal returns.
+var ErrMalformed = errors.New("malformed JSON")
+
+// Unmarshal decodes the single JSON value in data into v, refusing
+// duplicate keys (compared as encoding/json compares them, ignoring case),
+// fields v has no place for, and trailing data.
+func Unmarshal(data []byte, v any) error {
+	if err := checkDuplicateKeys(data); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("%w: data after the JSON value", ErrMalformed)
+	}
+	return nil
+}
+
+func checkDuplicateKeys(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var walk func(depth int) error
+	walk = func(depth int) error {
+		if depth > 64 {
+			return errors.New("nested more than 64 levels deep")
+		}
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		d, ok := tok.(json.Delim)
+		if !ok {
+			return nil
+		}
+		switch d {
+		case '{':
+			seen := map[string]bool{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key, _ := k.(string)
+				folded := strings.ToLower(strings.ToUpper(key))
+				if seen[folded] {
+					return fmt.Errorf("key %q appears twice", key)
+				}
+				seen[folded] = true
+				if err := walk(depth + 1); err != nil {
+					return err
+				}
+			}
+		case '[':
+			for dec.More() {
+				if err := walk(depth + 1); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = dec.Token() // the closing delimiter
+		return err
+	}
+	return walk(0)
+}
