@@ -94,6 +94,22 @@ type Signer struct {
 // time at (zero: now) against v, and returns the agency whose certificate
 // signed it.
 func (p *Packet) Verify(v *certs.Verifier, at time.Time) (*Signer, error) {
+	chain, err := p.VerifySigner(v, at, x509.ExtKeyUsageClientAuth)
+	if err != nil {
+		return nil, err
+	}
+	code, err := certs.AgencyOf(chain[0])
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
+	}
+	return &Signer{Agency: code, Chain: chain}, nil
+}
+
+// VerifySigner checks the signature over the payload and that the signer's
+// certificate chains to v's roots at time at (zero: now) for usage. It
+// returns the verified chain, signer first. Verify is this plus the agency
+// check; receipts, signed by the hub, use it with server authentication.
+func (p *Packet) VerifySigner(v *certs.Verifier, at time.Time, usage x509.ExtKeyUsage) ([]*x509.Certificate, error) {
 	sd, err := cms.Parse(p.Signature)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
@@ -111,15 +127,11 @@ func (p *Packet) Verify(v *certs.Verifier, at time.Time) (*Signer, error) {
 			chain = append(chain, c)
 		}
 	}
-	verified, err := v.Chain(chain, at, x509.ExtKeyUsageClientAuth)
+	verified, err := v.Chain(chain, at, usage)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
 	}
-	code, err := certs.AgencyOf(sd.Signer)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
-	}
-	return &Signer{Agency: code, Chain: verified}, nil
+	return verified, nil
 }
 
 // Digest is the SHA-256 of a packet's wire form: what receipts and the
@@ -134,6 +146,9 @@ func NewMessageID() string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// ValidSHA256 reports whether s is a SHA-256 in lower-case hexadecimal.
+func ValidSHA256(s string) bool { return sha256Hex.MatchString(s) }
 
 // ValidMessageID reports whether id has the form NewMessageID gives.
 func ValidMessageID(id string) bool {

@@ -34,6 +34,10 @@ type Document struct {
 	Created     time.Time          `json:"created"`
 	Metadata    *document.Metadata `json:"metadata"`
 	Attachments []Attachment       `json:"attachments"`
+	// Targets are the message ids of the documents a recall, update or
+	// replacement concerns (the same documents Metadata.Business names by
+	// DocumentID), so the hub can act on them without searching.
+	Targets []string `json:"targets,omitempty"`
 }
 
 // Attachment is one file of a document. The first is the main document;
@@ -83,6 +87,14 @@ func (d *Document) Validate(maxSize int64) error {
 	if err := d.Metadata.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	if (d.Metadata.Business.Type == document.BusinessNew) != (len(d.Targets) == 0) {
+		return fmt.Errorf("%w: a recall, update or replacement names its target messages, a new document none", ErrInvalid)
+	}
+	for _, id := range d.Targets {
+		if !ValidMessageID(id) || id == d.MessageID {
+			return fmt.Errorf("%w: target %q is not another message's id", ErrInvalid, id)
+		}
+	}
 	if len(d.Attachments) == 0 && d.Metadata.Business.Type != document.BusinessRecall {
 		return fmt.Errorf("%w: a document needs at least one attachment", ErrInvalid)
 	}
@@ -96,7 +108,7 @@ func (d *Document) Validate(maxSize int64) error {
 			return fmt.Errorf("%w: attachment %d: a name of 1 to %d characters is required", ErrInvalid, i+1, MaxAttachmentName)
 		case a.ContentType != "application/pdf":
 			return fmt.Errorf("%w: attachment %q: content type %q, only application/pdf is accepted", ErrInvalid, a.Name, a.ContentType)
-		case !sha256Hex.MatchString(a.SHA256):
+		case !ValidSHA256(a.SHA256):
 			return fmt.Errorf("%w: attachment %q: sha256 must be 64 lower-case hexadecimal digits", ErrInvalid, a.Name)
 		case a.Size <= 0 || a.Size > maxSize:
 			return fmt.Errorf("%w: attachment %q: size %d, want 1 to %d bytes", ErrInvalid, a.Name, a.Size, maxSize)

@@ -1,0 +1,388 @@
+// Package client speaks the hub's API (package wire) for an agency: the
+// clerk's sync engine, the load tool and other systems use it. It connects
+// with HTTP/3 over QUIC and falls back by itself to HTTP/2 over TLS on TCP
+// when QUIC cannot get through, trying QUIC again later.
+//
+// Errors the hub answered come back as *wire.Error; use wire.CodeOf and
+// Code.Retryable to decide what to do.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
+
+	"lienthong/certs"
+	"lienthong/shared/wire"
+)
+
+// Options tune a Client; the zero value is sensible.
+type Options struct {
+	// ServerName is the name in the hub's certificate; empty means the
+	// host part of the address.
+	ServerName string
+	// DisableQUIC forces TCP, for networks known to block UDP.
+	DisableQUIC bool
+	// QUICHandshakeTimeout is how long to wait for QUIC before falling back
+	// to TCP; 0 means 3 s.
+	QUICHandshakeTimeout time.Duration
+	// RetryQUICAfter is how long to stay on TCP after QUIC failed; 0 means
+	// 5 minutes.
+	RetryQUICAfter time.Duration
+	Logger         *slog.Logger
+}
+
+// Client is an agency's connection to the hub. It is safe for concurrent
+// use.
+type Client struct {
+	base   string
+	http   *http.Client
+	rt     *fallback
+	log    *slog.Logger
+	closed atomic.Bool
+}
+
+// New prepares a client of the hub at addr ("host:port") that
+// authenticates with kp and trusts the hub's certificate through v.
+func New(addr string, kp *certs.KeyPair, v *certs.Verifier, opts Options) (*Client, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("hub address %q: %w", addr, err)
+	}
+	if opts.ServerName == "" {
+		opts.ServerName = host
+	}
+	if opts.QUICHandshakeTimeout == 0 {
+		opts.QUICHandshakeTimeout = 3 * time.Second
+	}
+	if opts.RetryQUICAfter == 0 {
+		opts.RetryQUICAfter = 5 * time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	tlsConf := certs.ClientTLS(kp, v, opts.ServerName)
+	h2TLS := tlsConf.Clone()
+	h2TLS.NextProtos = []string{"h2"}
+	rt := &fallback{
+		h3: &http3.Transport{
+			TLSClientConfig: tlsConf.Clone(),
+			QUICConfig: &quic.Config{
+				HandshakeIdleTimeout: opts.QUICHandshakeTimeout,
+				MaxIdleTimeout:       90 * time.Second,
+				KeepAlivePeriod:      25 * time.Second,
+			},
+		},
+		h2: &http.Transport{
+			TLSClientConfig:     h2TLS,
+			ForceAttemptHTTP2:   true,
+			TLSHandshakeTimeout: 10 * time.Second,
+			IdleConnTimeout:     120 * time.Second,
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		},
+		noQUIC:   opts.DisableQUIC,
+		retryFor: opts.RetryQUICAfter,
+		log:      opts.Logger,
+	}
+	return &Client{
+		base: "https://" + addr,
+		http: &http.Client{Transport: rt},
+		rt:   rt,
+		log:  opts.Logger,
+	}, nil
+}
+
+// Transport names the transport of the last request: "h3" or "h2", or
+// "" before the first.
+func (c *Client) Transport() string {
+	s, _ := c.rt.last.Load().(string)
+	return s
+}
+
+// Close closes the connections.
+func (c *Client) Close() error {
+	if c.closed.Swap(true) {
+		return nil
+	}
+	c.rt.h2.CloseIdleConnections()
+	return c.rt.h3.Close()
+}
+
+// fallback sends a request over HTTP/3 and, when QUIC does not get through,
+// over HTTP/2 on TCP, staying there for a while before trying QUIC again.
+type fallback struct {
+	h3       *http3.Transport
+	h2       *http.Transport
+	noQUIC   bool
+	retryFor time.Duration
+	log      *slog.Logger
+
+	mu       sync.Mutex
+	tcpUntil time.Time
+	last     atomic.Value // "h3" or "h2"
+}
+
+func (f *fallback) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	useTCP := f.noQUIC || time.Now().Before(f.tcpUntil)
+	f.mu.Unlock()
+	if !useTCP {
+		resp, err := f.h3.RoundTrip(req)
+		if err == nil {
+			f.last.Store("h3")
+			return resp, nil
+		}
+		if req.Context().Err() != nil || !quicUnreachable(err) {
+			return nil, err
+		}
+		if req.Body != nil && req.Body != http.NoBody {
+			if req.GetBody == nil {
+				return nil, err
+			}
+			body, gerr := req.GetBody()
+			if gerr != nil {
+				return nil, err
+			}
+			req = req.Clone(req.Context())
+			req.Body = body
+		}
+		f.mu.Lock()
+		f.tcpUntil = time.Now().Add(f.retryFor)
+		f.mu.Unlock()
+		f.log.Warn("QUIC unreachable, falling back to TCP", "err", err, "retry_quic_in", f.retryFor)
+	}
+	resp, err := f.h2.RoundTrip(req)
+	if err == nil {
+		f.last.Store("h2")
+	}
+	return resp, err
+}
+
+// quicUnreachable tells a QUIC connection that could not be made (or
+// died) from an error the hub answered.
+func quicUnreachable(err error) bool {
+	var idle *quic.IdleTimeoutError
+	var hs *quic.HandshakeTimeoutError
+	var op *net.OpError
+	var tErr *quic.TransportError
+	var app *quic.ApplicationError
+	return errors.As(err, &idle) || errors.As(err, &hs) || errors.As(err, &op) ||
+		(errors.As(err, &tErr) && !tErr.Remote && !isTLSAlert(tErr)) ||
+		(errors.As(err, &app) && !app.Remote) || errors.Is(err, net.ErrClosed)
+}
+
+// isTLSAlert reports a handshake refused by TLS (a bad certificate): that
+// is an answer, not an unreachable network, and TCP would not do better.
+func isTLSAlert(e *quic.TransportError) bool {
+	return e.ErrorCode >= 0x100 && e.ErrorCode < 0x200
+}
+
+// do sends a request and decodes a JSON answer into out (when not nil).
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, contentType string, out any) error {
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return decodeError(resp)
+	}
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
+		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+	}
+	return nil
+}
+
+func decodeError(resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var e wire.Error
+	if json.Unmarshal(b, &e) == nil && e.Code != "" {
+		return &e
+	}
+	return &wire.Error{Code: wire.CodeForStatus(resp.StatusCode), Message: strings.TrimSpace(resp.Status + " " + string(b))}
+}
+
+// Hello asks the hub who it thinks this agency is.
+func (c *Client) Hello(ctx context.Context) (*wire.Hello, error) {
+	var h wire.Hello
+	return &h, c.do(ctx, http.MethodGet, wire.PathHello, nil, nil, "", &h)
+}
+
+func pathOf(pattern string, kv ...string) string {
+	for i := 0; i+1 < len(kv); i += 2 {
+		pattern = strings.Replace(pattern, "{"+kv[i]+"}", url.PathEscape(kv[i+1]), 1)
+	}
+	return pattern
+}
+
+// Upload sends an attachment of size bytes read from r, resuming from what
+// the hub already holds; it returns when the hub has committed it. chunk
+// bounds each request (0: 8 MiB), so that an interrupted upload loses at
+// most one chunk. progress, when not nil, is called after each chunk.
+func (c *Client) Upload(ctx context.Context, digest string, r io.ReaderAt, size int64, chunk int64, progress func(done, total int64)) error {
+	if chunk <= 0 {
+		chunk = 8 << 20
+	}
+	q := url.Values{"size": {strconv.FormatInt(size, 10)}}
+	path := pathOf(wire.PathUpload, "sha256", digest)
+	var st wire.UploadState
+	if err := c.do(ctx, http.MethodPost, path, q, nil, "", &st); err != nil {
+		return err
+	}
+	for !st.Done {
+		n := min(chunk, size-st.Offset)
+		buf := make([]byte, n)
+		if _, err := r.ReadAt(buf, st.Offset); err != nil && !(errors.Is(err, io.EOF) && int64(len(buf)) == n) {
+			return fmt.Errorf("read attachment at %d: %w", st.Offset, err)
+		}
+		q.Set("offset", strconv.FormatInt(st.Offset, 10))
+		err := c.do(ctx, http.MethodPatch, path, q, buf, wire.ContentBytes, &st)
+		var we *wire.Error
+		if errors.As(err, &we) && we.Code == wire.CodeOffset {
+			st.Offset = we.Offset // the hub holds more or less than we thought: resume there
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(st.Offset, size)
+		}
+	}
+	return nil
+}
+
+// Submit sends a signed document packet.
+func (c *Client) Submit(ctx context.Context, packet []byte) (*wire.Submitted, error) {
+	var s wire.Submitted
+	return &s, c.do(ctx, http.MethodPost, wire.PathMessages, nil, packet, wire.ContentPacket, &s)
+}
+
+// Inbox lists documents queued to this agency after cursor, waiting up to
+// wait for one to arrive.
+func (c *Client) Inbox(ctx context.Context, after uint64, wait time.Duration) (*wire.Inbox, error) {
+	var in wire.Inbox
+	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "wait": {strconv.Itoa(int(wait / time.Second))}}
+	return &in, c.do(ctx, http.MethodGet, wire.PathInbox, q, nil, "", &in)
+}
+
+// Message fetches a message's signed packet.
+func (c *Client) Message(ctx context.Context, id string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+pathOf(wire.PathMessage, "id", id), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, decodeError(resp)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+}
+
+// Download writes an attachment into w from offset on (a resumed download
+// passes the length it already has) and returns the bytes written.
+func (c *Client) Download(ctx context.Context, id, digest string, offset int64, w io.Writer) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+pathOf(wire.PathAttachment, "id", id, "sha256", digest), nil)
+	if err != nil {
+		return 0, err
+	}
+	if offset > 0 {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusOK && offset > 0:
+		return 0, fmt.Errorf("download %s: the hub ignored the range request", digest)
+	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent:
+		return 0, decodeError(resp)
+	}
+	return io.Copy(w, resp.Body)
+}
+
+// Ack tells the hub this agency has stored the message; the answer holds
+// the hub's "delivered" receipt.
+func (c *Client) Ack(ctx context.Context, id string) (*wire.Acked, error) {
+	var a wire.Acked
+	return &a, c.do(ctx, http.MethodPost, pathOf(wire.PathAck, "id", id), nil, nil, "", &a)
+}
+
+// Receipts fetches the receipts of a message.
+func (c *Client) Receipts(ctx context.Context, id string) ([][]byte, error) {
+	var r wire.Receipts
+	return r.Receipts, c.do(ctx, http.MethodGet, pathOf(wire.PathReceipts, "id", id), nil, nil, "", &r)
+}
+
+// PostStatus sends a signed status packet.
+func (c *Client) PostStatus(ctx context.Context, packet []byte) (*wire.StatusAccepted, error) {
+	var s wire.StatusAccepted
+	return &s, c.do(ctx, http.MethodPost, wire.PathStatuses, nil, packet, wire.ContentPacket, &s)
+}
+
+// Statuses lists statuses about this agency's documents after cursor,
+// waiting up to wait for one.
+func (c *Client) Statuses(ctx context.Context, after uint64, wait time.Duration) (*wire.Statuses, error) {
+	var s wire.Statuses
+	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "wait": {strconv.Itoa(int(wait / time.Second))}}
+	return &s, c.do(ctx, http.MethodGet, wire.PathStatuses, q, nil, "", &s)
+}
+
+// AckStatuses removes statuses from this agency's queue.
+func (c *Client) AckStatuses(ctx context.Context, cursors []uint64) error {
+	body, _ := json.Marshal(wire.AckStatuses{Cursors: cursors})
+	return c.do(ctx, http.MethodPost, wire.PathStatusesAck, nil, body, wire.ContentJSON, nil)
+}
+
+// Sent lists this agency's sent documents after cursor with their state at
+// each recipient.
+func (c *Client) Sent(ctx context.Context, after uint64) (*wire.Sent, error) {
+	var s wire.Sent
+	return &s, c.do(ctx, http.MethodGet, wire.PathSent, url.Values{"after": {strconv.FormatUint(after, 10)}}, nil, "", &s)
+}
+
+// Directory fetches the agency directory.
+func (c *Client) Directory(ctx context.Context) (*wire.Directory, error) {
+	var d wire.Directory
+	return &d, c.do(ctx, http.MethodGet, wire.PathDirectory, nil, nil, "", &d)
+}

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
+)
+
+// Endpoint serves one handler on one port number twice: HTTP/3 over QUIC
+// on UDP, and HTTP/2 over TLS on TCP for networks that block UDP, whose
+// answers announce the QUIC endpoint with Alt-Svc.
+type Endpoint struct {
+	h3      *http3.Server
+	h2      *http.Server
+	udp     net.PacketConn
+	tcp     net.Listener
+	log     *slog.Logger
+	serving sync.WaitGroup
+	errs    chan error
+}
+
+// QUICConfig is the hub's QUIC tuning: keep-alives so NATs keep idle
+// long-polling clients reachable, and stream windows sized for large
+// uploads without reserving much per idle connection.
+func QUICConfig() *quic.Config {
+	return &quic.Config{
+		MaxIdleTimeout:                 90 * time.Second,
+		KeepAlivePeriod:                25 * time.Second,
+		MaxIncomingStreams:             256,
+		InitialStreamReceiveWindow:     256 << 10,
+		MaxStreamReceiveWindow:         8 << 20,
+		InitialConnectionReceiveWindow: 512 << 10,
+		MaxConnectionReceiveWindow:     16 << 20,
+	}
+}
+
+// Listen binds UDP and TCP on addr ("host:port"; port 0 picks a free port
+// number that is free for both).
+func Listen(addr string, h http.Handler, tlsConf *tls.Config, log *slog.Logger) (*Endpoint, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %q: %w", addr, err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var udp net.PacketConn
+	var tcp net.Listener
+	for attempt := 0; ; attempt++ {
+		udp, err = net.ListenPacket("udp", net.JoinHostPort(host, port))
+		if err != nil {
+			return nil, fmt.Errorf("listen udp %s: %w", addr, err)
+		}
+		p := strconv.Itoa(udp.LocalAddr().(*net.UDPAddr).Port)
+		tcp, err = net.Listen("tcp", net.JoinHostPort(host, p))
+		if err == nil {
+			break
+		}
+		udp.Close()
+		if port != "0" || attempt == 10 {
+			return nil, fmt.Errorf("listen tcp %s: %w", addr, err)
+		}
+	}
+	e := &Endpoint{udp: udp, tcp: tcp, log: log, errs: make(chan error, 2)}
+	e.h3 = &http3.Server{
+		Handler:    h,
+		TLSConfig:  http3.ConfigureTLSConfig(tlsConf.Clone()),
+		QUICConfig: QUICConfig(),
+		Logger:     log,
+	}
+	tcpTLS := tlsConf.Clone()
+	tcpTLS.NextProtos = []string{"h2", "http/1.1"}
+	e.h2 = &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_ = e.h3.SetQUICHeaders(w.Header())
+			h.ServeHTTP(w, r)
+		}),
+		TLSConfig:         tcpTLS,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	e.h3.Port = udp.LocalAddr().(*net.UDPAddr).Port
+	return e, nil
+}
+
+// Addr is the address both transports listen on.
+func (e *Endpoint) Addr() string { return e.tcp.Addr().String() }
+
+// Serve serves both transports until Shutdown; it returns the first error
+// of either that is not a shutdown.
+func (e *Endpoint) Serve() error {
+	e.serving.Add(2)
+	go func() {
+		defer e.serving.Done()
+		if err := e.h3.Serve(e.udp); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, quic.ErrServerClosed) {
+			e.errs <- fmt.Errorf("http/3: %w", err)
+		}
+	}()
+	go func() {
+		defer e.serving.Done()
+		if err := e.h2.Serve(tlsListener(e.tcp, e.h2.TLSConfig)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.errs <- fmt.Errorf("http/2: %w", err)
+		}
+	}()
+	e.log.Info("hub listening", "addr", e.Addr(), "transports", "h3/udp h2/tcp")
+	e.serving.Wait()
+	select {
+	case err := <-e.errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+// Shutdown stops accepting and waits for requests in flight (uploads
+// among them) to finish, until ctx ends; then it closes what is left.
+func (e *Endpoint) Shutdown(ctx context.Context) error {
+	var wg sync.WaitGroup
+	var err3, err2 error
+	wg.Add(2)
+	go func() { defer wg.Done(); err3 = e.h3.Shutdown(ctx) }()
+	go func() { defer wg.Done(); err2 = e.h2.Shutdown(ctx) }()
+	wg.Wait()
+	if ctx.Err() != nil {
+		e.h3.Close()
+		e.h2.Close()
+	}
+	e.udp.Close()
+	return errors.Join(err3, err2)
+}
+
+func tlsListener(l net.Listener, conf *tls.Config) net.Listener { return tls.NewListener(l, conf) }

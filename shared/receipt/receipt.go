@@ -1,0 +1,116 @@
+// Package receipt is the hub's signed word that something happened to a
+// document: that it accepted a submission, or that a recipient's system
+// stored it. A receipt binds the event, the message, the SHA-256 of the
+// signed packet, the parties and the hub's time, and is signed with the
+// hub's key in the same packet form as everything else (package envelope),
+// so a clerk or an auditor can check it offline with the root certificate.
+package receipt
+
+import (
+	"crypto"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"lienthong/certs"
+	"lienthong/shared/envelope"
+	"lienthong/shared/strictjson"
+)
+
+// KindReceipt is the payload kind of a receipt.
+const KindReceipt = "receipt"
+
+// Events a receipt attests.
+const (
+	EventAccepted  = "accepted"  // the hub stored the submission durably
+	EventDelivered = "delivered" // the recipient's system stored the document
+)
+
+// ErrInvalid is wrapped by every error about a receipt's content.
+var ErrInvalid = errors.New("invalid receipt")
+
+// Receipt is what the hub attests.
+type Receipt struct {
+	Kind           string    `json:"kind"` // KindReceipt
+	Event          string    `json:"event"`
+	MessageID      string    `json:"message_id"`
+	EnvelopeSHA256 string    `json:"envelope_sha256"` // of the sender's signed packet as submitted
+	Sender         string    `json:"sender"`
+	Recipients     []string  `json:"recipients"` // all of them when accepted; the one that stored it when delivered
+	At             time.Time `json:"at"`
+	Hub            string    `json:"hub"` // the hub's name (its certificate's common name)
+}
+
+// Validate checks the receipt's fields.
+func (r *Receipt) Validate() error {
+	switch {
+	case r.Kind != KindReceipt:
+		return fmt.Errorf("%w: kind %q", ErrInvalid, r.Kind)
+	case r.Event != EventAccepted && r.Event != EventDelivered:
+		return fmt.Errorf("%w: unknown event %q", ErrInvalid, r.Event)
+	case !envelope.ValidMessageID(r.MessageID):
+		return fmt.Errorf("%w: message id %q", ErrInvalid, r.MessageID)
+	case !envelope.ValidSHA256(r.EnvelopeSHA256):
+		return fmt.Errorf("%w: envelope hash %q", ErrInvalid, r.EnvelopeSHA256)
+	case len(r.Recipients) == 0:
+		return fmt.Errorf("%w: no recipient", ErrInvalid)
+	case r.At.IsZero():
+		return fmt.Errorf("%w: no time", ErrInvalid)
+	}
+	if _, err := certs.ParseAgencyCode(r.Sender); err != nil {
+		return fmt.Errorf("%w: sender: %v", ErrInvalid, err)
+	}
+	for _, c := range r.Recipients {
+		if _, err := certs.ParseAgencyCode(c); err != nil {
+			return fmt.Errorf("%w: recipient: %v", ErrInvalid, err)
+		}
+	}
+	return nil
+}
+
+// Sign validates r and returns it signed by the hub's key.
+func Sign(r *Receipt, key crypto.Signer, chain []*x509.Certificate) ([]byte, error) {
+	r.Kind = KindReceipt
+	r.At = r.At.UTC()
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	payload, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	return envelope.Seal(payload, key, chain)
+}
+
+// Verify checks a signed receipt: a valid signature by a hub certificate
+// (server authentication) chained to v's roots, at the receipt's own time,
+// and well-formed content. It returns the receipt and the hub's
+// certificate.
+func Verify(wire []byte, v *certs.Verifier) (*Receipt, *x509.Certificate, error) {
+	p, err := envelope.Decode(wire)
+	if err != nil {
+		return nil, nil, err
+	}
+	var r Receipt
+	if err := strictjson.Unmarshal(p.Payload, &r); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, nil, err
+	}
+	chain, err := p.VerifySigner(v, r.At, x509.ExtKeyUsageServerAuth)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &r, chain[0], nil
+}
+
+// EnvelopeHash returns the lower-case hex SHA-256 of a packet's wire form,
+// the form receipts name it by.
+func EnvelopeHash(wire []byte) string {
+	d := envelope.Digest(wire)
+	return hex.EncodeToString(d[:])
+}

@@ -1,0 +1,76 @@
+package receipt
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"lienthong/certs/certstest"
+	"lienthong/shared/envelope"
+)
+
+func TestSignVerify(t *testing.T) {
+	pki := certstest.New(t)
+	hub := pki.Hub(t)
+	agency := pki.Agency(t, "000.00.00.H49", "Ủy ban nhân dân tỉnh Quảng Ninh")
+	other := certstest.New(t).Hub(t)
+	v := pki.Verifier(t)
+	r := &Receipt{
+		Event: EventAccepted, MessageID: envelope.NewMessageID(), EnvelopeSHA256: strings.Repeat("0f", 32),
+		Sender: "000.00.00.H49", Recipients: []string{"000.00.00.H41", "000.00.00.G22"}, At: time.Now(), Hub: "localhost",
+	}
+	good, err := Sign(r, hub.Key, hub.Certificates())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byAgency, err := Sign(r, agency.Key, agency.Certificates())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byOtherHub, err := Sign(r, other.Key, other.Certificates())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p envelope.Packet
+	_ = json.Unmarshal(good, &p)
+	p.Payload = []byte(strings.Replace(string(p.Payload), "000.00.00.G22", "000.00.00.G09", 1))
+	forged, _ := json.Marshal(p)
+
+	tests := []struct {
+		name string
+		wire []byte
+		want error
+	}{
+		{"good", good, nil},
+		{"signed by an agency, not the hub", byAgency, envelope.ErrUntrusted},
+		{"signed by a hub of another PKI", byOtherHub, envelope.ErrUntrusted},
+		{"recipients changed after signing", forged, envelope.ErrBadSignature},
+		{"garbage", []byte("{}"), envelope.ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, cert, err := Verify(tt.wire, v)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.MessageID != r.MessageID || len(got.Recipients) != 2 || cert.Subject.CommonName != "localhost" {
+					t.Fatalf("verified %+v", got)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	t.Run("invalid content is not signed", func(t *testing.T) {
+		bad := *r
+		bad.Event = "lost"
+		if _, err := Sign(&bad, hub.Key, hub.Certificates()); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}

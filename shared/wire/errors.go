@@ -1,0 +1,117 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Code is a machine-readable error code. Every error the hub answers is
+// an Error body with one of these codes and the HTTP status this file maps
+// it to; this file is the only place that mapping lives, both directions.
+type Code string
+
+// Error codes.
+const (
+	CodeBadRequest       Code = "bad_request"       // malformed request or body
+	CodeMalformed        Code = "malformed_packet"  // the packet cannot be read
+	CodeBadSignature     Code = "bad_signature"     // the packet's signature does not verify
+	CodeUntrustedSigner  Code = "untrusted_signer"  // signer not chained to the roots, expired or revoked
+	CodeSenderMismatch   Code = "sender_mismatch"   // signer, sender field and connection disagree
+	CodeInvalidDocument  Code = "invalid_document"  // metadata breaks ND30's rules or limits
+	CodeUnknownRecipient Code = "unknown_recipient" // a recipient is not in the directory or not active
+	CodeMissingBlob      Code = "missing_blob"      // an attachment was not uploaded
+	CodeHashMismatch     Code = "hash_mismatch"     // uploaded bytes do not match their SHA-256
+	CodeNotPDF           Code = "not_pdf"           // an attachment is not a readable PDF
+	CodeTooLarge         Code = "too_large"         // over the size limit
+	CodeOffset           Code = "offset_mismatch"   // an upload chunk at the wrong offset
+	CodeConflict         Code = "conflict"          // a message id reused for another packet
+	CodeNotFound         Code = "not_found"
+	CodeForbidden        Code = "forbidden" // not a party to this message
+	CodeWithdrawn        Code = "withdrawn" // recalled before it was delivered
+	CodeInvalidStatus    Code = "invalid_status"
+	CodeRateLimited      Code = "rate_limited"
+	CodeUnavailable      Code = "unavailable" // shutting down or overloaded: retry later
+	CodeInternal         Code = "internal"
+)
+
+var statusOf = map[Code]int{
+	CodeBadRequest:       http.StatusBadRequest,
+	CodeMalformed:        http.StatusBadRequest,
+	CodeBadSignature:     http.StatusUnprocessableEntity,
+	CodeUntrustedSigner:  http.StatusUnprocessableEntity,
+	CodeSenderMismatch:   http.StatusForbidden,
+	CodeInvalidDocument:  http.StatusUnprocessableEntity,
+	CodeUnknownRecipient: http.StatusUnprocessableEntity,
+	CodeMissingBlob:      http.StatusConflict,
+	CodeHashMismatch:     http.StatusUnprocessableEntity,
+	CodeNotPDF:           http.StatusUnprocessableEntity,
+	CodeTooLarge:         http.StatusRequestEntityTooLarge,
+	CodeOffset:           http.StatusConflict,
+	CodeConflict:         http.StatusConflict,
+	CodeNotFound:         http.StatusNotFound,
+	CodeForbidden:        http.StatusForbidden,
+	CodeWithdrawn:        http.StatusGone,
+	CodeInvalidStatus:    http.StatusUnprocessableEntity,
+	CodeRateLimited:      http.StatusTooManyRequests,
+	CodeUnavailable:      http.StatusServiceUnavailable,
+	CodeInternal:         http.StatusInternalServerError,
+}
+
+// HTTPStatus is the HTTP status the hub answers with for c.
+func (c Code) HTTPStatus() int {
+	if s, ok := statusOf[c]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Retryable reports whether the same request may succeed later unchanged.
+func (c Code) Retryable() bool {
+	switch c {
+	case CodeRateLimited, CodeUnavailable, CodeInternal, CodeMissingBlob, CodeOffset:
+		return true
+	}
+	return false
+}
+
+// Error is the body of every error answer.
+type Error struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`           // English, for logs and operators
+	Offset  int64  `json:"offset,omitempty"`  // for offset_mismatch: resume from here
+	Details any    `json:"details,omitempty"` // e.g. the validation problems
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("hub: %s: %s", e.Code, e.Message) }
+
+// Errorf makes an Error.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the code of err if it is or wraps an *Error, and
+// CodeInternal otherwise.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// CodeForStatus guesses a code for an HTTP answer that carried no Error
+// body (a proxy's page, say).
+func CodeForStatus(status int) Code {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return CodeRateLimited
+	case status == http.StatusNotFound:
+		return CodeNotFound
+	case status == http.StatusRequestEntityTooLarge:
+		return CodeTooLarge
+	case status >= 500:
+		return CodeUnavailable
+	}
+	return CodeBadRequest
+}

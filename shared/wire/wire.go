@@ -1,0 +1,213 @@
+// Package wire is the hub's API: the paths, the request and response
+// bodies, and the error codes that agencies' systems speak to the hub.
+// Neither side's code lives here, only the contract, so that the hub, the
+// clerk's sync engine and other document systems agree on one definition.
+//
+// # Transport
+//
+// HTTP/3 over QUIC (ALPN "h3") with TLS 1.3 and mutual certificates, and
+// the same API as HTTP/2 over TLS on TCP on the same port number for
+// networks that block UDP; TCP responses announce the QUIC endpoint with
+// Alt-Svc. The calling agency is the one named in its verified client
+// certificate (package certs); no request body can claim another.
+//
+// # Sending a document
+//
+//  1. Upload each attachment, content-addressed by its SHA-256:
+//     POST /v1/uploads/{sha256}?size=N starts or resumes and answers the
+//     durable offset; PATCH /v1/uploads/{sha256}?offset=K appends bytes
+//     from that offset and, once all size bytes are there, checks the digest
+//     and commits. A file the hub already holds answers done at once.
+//  2. POST /v1/messages with the signed document packet (package envelope).
+//     The answer holds the hub's signed "accepted" receipt. Submitting the
+//     same packet again answers the same result: retries are safe.
+//
+// # Receiving
+//
+// GET /v1/inbox?after=CURSOR&wait=SECONDS long-polls for documents queued to
+// the caller, in order. The client fetches attachments
+// (GET /v1/messages/{id}/attachments/{sha256}, with Range for resuming),
+// stores everything, and only then acknowledges:
+// POST /v1/messages/{id}/ack. The acknowledgement is the "delivered" event:
+// the hub signs a receipt, and the sender sees status 01 (Đã đến). An
+// acknowledged document is never listed again.
+//
+// # Status
+//
+// POST /v1/statuses with a signed status packet; the sender long-polls
+// GET /v1/statuses?after=CURSOR&wait=SECONDS and acknowledges with
+// POST /v1/statuses/ack.
+//
+// # Version history
+//
+//   - v1 (2026-11-23): first version.
+package wire
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Version is the API version; every path starts with /v1.
+const Version = 1
+
+// Paths. A {name} is a path parameter.
+const (
+	PathHello       = "/v1/hello"
+	PathUpload      = "/v1/uploads/{sha256}"
+	PathMessages    = "/v1/messages"
+	PathMessage     = "/v1/messages/{id}"
+	PathAttachment  = "/v1/messages/{id}/attachments/{sha256}"
+	PathAck         = "/v1/messages/{id}/ack"
+	PathReceipts    = "/v1/messages/{id}/receipts"
+	PathInbox       = "/v1/inbox"
+	PathSent        = "/v1/sent"
+	PathStatuses    = "/v1/statuses"
+	PathStatusesAck = "/v1/statuses/ack"
+	PathDirectory   = "/v1/directory"
+	PathTimestamp   = "/v1/timestamp" // RFC 3161, application/timestamp-query
+)
+
+// Content types.
+const (
+	ContentJSON   = "application/json"
+	ContentPacket = "application/vnd.lienthong.packet+json" // a signed packet, package envelope
+	ContentBytes  = "application/octet-stream"
+)
+
+// Long-poll limits: a client asks for at most MaxWait; the hub answers
+// earlier when something arrives.
+const (
+	MaxWait     = 30 * time.Second
+	MaxPageSize = 500
+)
+
+// Hello answers GET /v1/hello: who the hub thinks the caller is, and the
+// limits it enforces.
+type Hello struct {
+	Version       int       `json:"version"`
+	Agency        string    `json:"agency"`
+	AgencyName    string    `json:"agency_name,omitempty"`
+	HubTime       time.Time `json:"hub_time"`
+	MaxAttachment int64     `json:"max_attachment"`
+}
+
+// UploadState answers both upload calls.
+type UploadState struct {
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	Offset int64  `json:"offset"` // bytes durably stored
+	Done   bool   `json:"done"`   // the whole file is committed
+}
+
+// Submitted answers POST /v1/messages.
+type Submitted struct {
+	MessageID string `json:"message_id"`
+	Existed   bool   `json:"existed"` // a retry of an earlier submission
+	Receipt   []byte `json:"receipt"` // the hub-signed "accepted" receipt packet
+	// Recalls says, for a recall, which recipients lost the document and
+	// which already had it (and are asked to answer 15 or 16).
+	Recalls []RecallOutcome `json:"recalls,omitempty"`
+}
+
+// RecallOutcome is the effect of a recall on one recalled message.
+type RecallOutcome struct {
+	MessageID    string   `json:"message_id"`
+	Withdrawn    []string `json:"withdrawn,omitempty"`
+	AlreadyAcked []string `json:"already_acked,omitempty"`
+}
+
+// InboxItem is a document queued to the caller.
+type InboxItem struct {
+	Cursor    uint64          `json:"cursor"`
+	MessageID string          `json:"message_id"`
+	Sender    string          `json:"sender"`
+	Packet    []byte          `json:"packet"`           // the sender's signed document packet
+	Report    json.RawMessage `json:"report,omitempty"` // the hub's verification of the attachments' signatures
+}
+
+// Inbox answers GET /v1/inbox.
+type Inbox struct {
+	Items []InboxItem `json:"items"`
+	Next  uint64      `json:"next"` // pass as after= next time
+}
+
+// Acked answers POST /v1/messages/{id}/ack.
+type Acked struct {
+	MessageID string `json:"message_id"`
+	Existed   bool   `json:"existed"`
+	Receipt   []byte `json:"receipt"` // the hub-signed "delivered" receipt packet
+}
+
+// StatusItem is a status about one of the caller's documents, or a hub
+// event standing for one (01 is the hub's "delivered" receipt).
+type StatusItem struct {
+	Cursor    uint64    `json:"cursor"`
+	MessageID string    `json:"message_id"` // the document
+	From      string    `json:"from"`
+	Code      string    `json:"code"`
+	Reason    string    `json:"reason,omitempty"`
+	At        time.Time `json:"at"`
+	Packet    []byte    `json:"packet"` // the signed status packet, or the hub's receipt for 01
+}
+
+// Statuses answers GET /v1/statuses.
+type Statuses struct {
+	Items []StatusItem `json:"items"`
+	Next  uint64       `json:"next"`
+}
+
+// StatusAccepted answers POST /v1/statuses.
+type StatusAccepted struct {
+	Existed bool `json:"existed"`
+}
+
+// AckStatuses is the body of POST /v1/statuses/ack.
+type AckStatuses struct {
+	Cursors []uint64 `json:"cursors"`
+}
+
+// SentItem is one of the caller's sent documents with where it stands at
+// each recipient.
+type SentItem struct {
+	Cursor     uint64           `json:"cursor"`
+	MessageID  string           `json:"message_id"`
+	Received   time.Time        `json:"received"`
+	Recipients []RecipientState `json:"recipients"`
+}
+
+// RecipientState is a sent document's state at one recipient.
+type RecipientState struct {
+	Agency    string    `json:"agency"`
+	Delivery  string    `json:"delivery"` // pending, acked or withdrawn
+	AckedAt   time.Time `json:"acked_at,omitzero"`
+	LastCode  string    `json:"last_code,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// Sent answers GET /v1/sent.
+type Sent struct {
+	Items []SentItem `json:"items"`
+	Next  uint64     `json:"next"`
+}
+
+// Receipts answers GET /v1/messages/{id}/receipts.
+type Receipts struct {
+	Receipts [][]byte `json:"receipts"` // hub-signed receipt packets
+}
+
+// Agency is a directory entry.
+type Agency struct {
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	Parent       string `json:"parent,omitempty"`
+	Level        int    `json:"level"`
+	Active       bool   `json:"active"`
+	SupersededBy string `json:"superseded_by,omitempty"`
+}
+
+// Directory answers GET /v1/directory; it carries an ETag, and a request
+// with a matching If-None-Match gets 304.
+type Directory struct {
+	Agencies []Agency `json:"agencies"`
+}
