@@ -66,6 +66,13 @@ func (v *Verifier) SetCRLs(crls ...*x509.RevocationList) {
 	v.verified = map[[32]byte]bool{}
 }
 
+// CRLs returns the revocation lists in force.
+func (v *Verifier) CRLs() []*x509.RevocationList {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.crls
+}
+
 func (v *Verifier) now() time.Time {
 	if v.Now != nil {
 		return v.Now()

@@ -62,7 +62,7 @@ func toWire(err error) *wire.Error {
 
 // fail answers err and logs it: client mistakes at Info, the hub's own
 // failures at Error with the cause (which the client does not see).
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, agency certs.AgencyCode, err error) {
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, agency certs.AgencyCode, err error) wire.Code {
 	we := toWire(err)
 	attrs := []any{"agency", agency, "method", r.Method, "path", r.URL.Path, "code", we.Code}
 	if we.Code == wire.CodeInternal {
@@ -71,4 +71,5 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, agency certs.Agenc
 		s.log.Info("request refused", append(attrs, "err", we.Message)...)
 	}
 	_ = writeJSON(w, we.Code.HTTPStatus(), we)
+	return we.Code
 }

@@ -87,6 +87,7 @@ func (s *Server) appendUpload(w http.ResponseWriter, r *request) error {
 			return err
 		}
 		state.Done = true
+		s.metrics.uploaded.Add(float64(size))
 		s.log.Info("attachment stored", "agency", r.agency, "sha256", digest, "size", size)
 	}
 	return writeJSON(w, http.StatusOK, state)
@@ -162,6 +163,9 @@ func (s *Server) submit(w http.ResponseWriter, r *request) error {
 	res, existed, err := s.opts.Store.Accept(ctx, sub)
 	if err != nil {
 		return err
+	}
+	if !existed {
+		s.metrics.accepted.Inc()
 	}
 	s.log.Info("document accepted", "agency", r.agency, "doc", doc.MessageID, "kind", sub.Kind.String(), "recipients", len(recipients), "existed", existed)
 	return s.answerSubmitted(w, r, sub, res.Recalls, existed)
@@ -335,6 +339,9 @@ func (s *Server) ack(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	s.wakeup.notify(certs.AgencyCode(m.Sender))
+	if !existed {
+		s.metrics.delivered.Inc()
+	}
 	s.log.Info("document delivered", "agency", r.agency, "doc", m.MessageID, "existed", existed)
 	return writeJSON(w, http.StatusOK, wire.Acked{MessageID: m.MessageID, Existed: existed, Receipt: rec})
 }
@@ -389,6 +396,8 @@ func pollParams(r *request) (after uint64, limit int, wait time.Duration, err er
 func (s *Server) longPoll(ctx context.Context, agency certs.AgencyCode, wait time.Duration, list func() (int, error)) error {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
+	s.metrics.polling.Inc()
+	defer s.metrics.polling.Dec()
 	for {
 		woken := s.wakeup.wait(agency)
 		n, err := list()
@@ -466,6 +475,9 @@ func (s *Server) postStatus(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	s.wakeup.notify(certs.AgencyCode(m.Sender))
+	if !existed {
+		s.metrics.statuses.WithLabelValues(string(st.Update.Code)).Inc()
+	}
 	s.log.Info("status", "agency", r.agency, "doc", m.MessageID, "code", st.Update.Code, "existed", existed)
 	return writeJSON(w, http.StatusOK, wire.StatusAccepted{Existed: existed})
 }

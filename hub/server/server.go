@@ -52,10 +52,11 @@ type Options struct {
 
 // Server is the hub's request handler.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	mux    *http.ServeMux
-	wakeup *notifier
+	opts    Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	wakeup  *notifier
+	metrics *metrics
 }
 
 // New returns a Server over opts.Store.
@@ -72,7 +73,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux(), wakeup: newNotifier()}
+	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux(), wakeup: newNotifier(), metrics: newMetrics()}
 	s.routes()
 	return s, nil
 }
@@ -118,9 +119,13 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 			s.fail(w, r, "", wire.Errorf(wire.CodeForbidden, "the client certificate names no agency"))
 			return
 		}
+		start := time.Now()
+		outcome := "ok"
 		if err := h(w, &request{Request: r, agency: agency}); err != nil {
-			s.fail(w, r, agency, err)
+			outcome = string(s.fail(w, r, agency, err))
 		}
+		s.metrics.requests.WithLabelValues(pattern, outcome).Inc()
+		s.metrics.latency.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
 	})
 }
 

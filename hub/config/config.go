@@ -1,0 +1,175 @@
+// Package config is the hub's configuration: one JSON file, documented
+// here field by field, with safe defaults for everything but the
+// certificate files. Relative paths in the file are taken relative to the
+// file's own folder.
+//
+// An example, with every default written out:
+//
+//	{
+//	  "listen": "0.0.0.0:4433",
+//	  "ops_listen": "127.0.0.1:9433",
+//	  "data_dir": "/var/lib/lienthong-hub",
+//	  "tls_cert": "hub.crt",
+//	  "tls_key": "hub.key",
+//	  "tls_key_passphrase_file": "",
+//	  "roots": "ca.crt",
+//	  "crls": ["ca.crl"],
+//	  "crl_reload": "10m",
+//	  "tsa_cert": "tsa.crt",
+//	  "tsa_key": "tsa.key",
+//	  "max_attachment_mb": 100,
+//	  "shutdown_grace": "30s",
+//	  "log_level": "info"
+//	}
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"lienthong/shared/strictjson"
+)
+
+// Config is the hub's configuration.
+type Config struct {
+	// Listen is where agencies connect: UDP (HTTP/3) and TCP (HTTP/2) on
+	// the same port.
+	Listen string `json:"listen"`
+	// OpsListen serves /healthz, /readyz and /metrics over plain HTTP for
+	// the data centre's monitoring; keep it on a private address. Empty
+	// disables it.
+	OpsListen string `json:"ops_listen"`
+	// DataDir holds the store: hub.db and the attachment files.
+	DataDir string `json:"data_dir"`
+	// TLSCert is the hub's certificate (PEM, chain included) and TLSKey its
+	// key; TLSKeyPassphraseFile opens an encrypted key.
+	TLSCert              string `json:"tls_cert"`
+	TLSKey               string `json:"tls_key"`
+	TLSKeyPassphraseFile string `json:"tls_key_passphrase_file,omitempty"`
+	// Roots are the trusted root certificates (PEM).
+	Roots string `json:"roots"`
+	// CRLs are revocation lists read at start and every CRLReload.
+	CRLs      []string `json:"crls,omitempty"`
+	CRLReload Duration `json:"crl_reload"`
+	// TSACert and TSAKey enable the RFC 3161 timestamp service; both or
+	// neither.
+	TSACert string `json:"tsa_cert,omitempty"`
+	TSAKey  string `json:"tsa_key,omitempty"`
+	// MaxAttachmentMB bounds one attachment, in MiB.
+	MaxAttachmentMB int64 `json:"max_attachment_mb"`
+	// ShutdownGrace is how long a shutdown waits for uploads in flight.
+	ShutdownGrace Duration `json:"shutdown_grace"`
+	// LogLevel is debug, info, warn or error. Logs are JSON on stderr.
+	LogLevel string `json:"log_level"`
+}
+
+// Default returns the defaults the documentation lists.
+func Default() Config {
+	return Config{
+		Listen:          "0.0.0.0:4433",
+		OpsListen:       "127.0.0.1:9433",
+		DataDir:         "/var/lib/lienthong-hub",
+		CRLReload:       Duration(10 * time.Minute),
+		MaxAttachmentMB: 100,
+		ShutdownGrace:   Duration(30 * time.Second),
+		LogLevel:        "info",
+	}
+}
+
+// Load reads the file at path over the defaults and validates it.
+func Load(path string) (Config, error) {
+	c := Default()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("read config: %w", err)
+	}
+	if err := strictjson.Unmarshal(data, &c); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	c.resolve(filepath.Dir(path))
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+func (c *Config) resolve(dir string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	for _, p := range []*string{&c.DataDir, &c.TLSCert, &c.TLSKey, &c.TLSKeyPassphraseFile, &c.Roots, &c.TSACert, &c.TSAKey} {
+		abs(p)
+	}
+	for i := range c.CRLs {
+		abs(&c.CRLs[i])
+	}
+}
+
+// Validate reports every problem with the configuration at once.
+func (c *Config) Validate() error {
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	_, _, err := net.SplitHostPort(c.Listen)
+	check(err == nil, "listen %q: want host:port", c.Listen)
+	if c.OpsListen != "" {
+		_, _, err := net.SplitHostPort(c.OpsListen)
+		check(err == nil, "ops_listen %q: want host:port", c.OpsListen)
+		check(c.OpsListen != c.Listen || strings.HasSuffix(c.Listen, ":0"), "ops_listen must differ from listen")
+	}
+	check(c.DataDir != "", "data_dir is required")
+	check(c.TLSCert != "" && c.TLSKey != "", "tls_cert and tls_key are required")
+	check(c.Roots != "", "roots is required")
+	check((c.TSACert == "") == (c.TSAKey == ""), "tsa_cert and tsa_key go together")
+	check(c.MaxAttachmentMB >= 1 && c.MaxAttachmentMB <= 4096, "max_attachment_mb %d: want 1 to 4096", c.MaxAttachmentMB)
+	check(c.CRLReload.D() >= time.Minute, "crl_reload %s: want at least 1m", c.CRLReload.D())
+	check(c.ShutdownGrace.D() >= 0 && c.ShutdownGrace.D() <= 10*time.Minute, "shutdown_grace %s: want 0 to 10m", c.ShutdownGrace.D())
+	var lvl slog.Level
+	check(lvl.UnmarshalText([]byte(c.LogLevel)) == nil, "log_level %q: want debug, info, warn or error", c.LogLevel)
+	return errors.Join(errs...)
+}
+
+// Level is the configured log level.
+func (c *Config) Level() slog.Level {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.LogLevel))
+	return lvl
+}
+
+// MaxAttachment is the attachment limit in bytes.
+func (c *Config) MaxAttachment() int64 { return c.MaxAttachmentMB << 20 }
+
+// Duration is a time.Duration written as "30s" or "10m" in JSON.
+type Duration time.Duration
+
+// D returns the duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads "30s", "10m", "1h".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration is a string like \"30s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}

@@ -1,0 +1,84 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestValidate(t *testing.T) {
+	base := func() Config {
+		c := Default()
+		c.TLSCert, c.TLSKey, c.Roots = "hub.crt", "hub.key", "ca.crt"
+		return c
+	}
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   string // empty: valid
+	}{
+		{"defaults with certificates", func(*Config) {}, ""},
+		{"no certificate", func(c *Config) { c.TLSCert = "" }, "tls_cert and tls_key are required"},
+		{"no roots", func(c *Config) { c.Roots = "" }, "roots is required"},
+		{"bad listen", func(c *Config) { c.Listen = "4433" }, "listen \"4433\""},
+		{"ops on the agency port", func(c *Config) { c.OpsListen = c.Listen }, "ops_listen must differ"},
+		{"ops disabled", func(c *Config) { c.OpsListen = "" }, ""},
+		{"tsa half configured", func(c *Config) { c.TSACert = "tsa.crt" }, "tsa_cert and tsa_key go together"},
+		{"attachment limit zero", func(c *Config) { c.MaxAttachmentMB = 0 }, "max_attachment_mb 0"},
+		{"CRL reload too often", func(c *Config) { c.CRLReload = Duration(time.Second) }, "crl_reload"},
+		{"unknown log level", func(c *Config) { c.LogLevel = "loud" }, "log_level"},
+		{"two problems at once", func(c *Config) { c.Roots, c.DataDir = "", "" }, "data_dir is required\nroots is required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := base()
+			tt.change(&c)
+			err := c.Validate()
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Validate = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hub.json")
+	write := func(s string) {
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`{"tls_cert": "pki/hub.crt", "tls_key": "/etc/hub.key", "roots": "pki/ca.crt", "crls": ["pki/ca.crl"], "data_dir": "data", "shutdown_grace": "5s"}`)
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TLSCert != filepath.Join(dir, "pki/hub.crt") || c.TLSKey != "/etc/hub.key" || c.CRLs[0] != filepath.Join(dir, "pki/ca.crl") || c.DataDir != filepath.Join(dir, "data") {
+		t.Errorf("paths not resolved against the file's folder: %+v", c)
+	}
+	if c.ShutdownGrace.D() != 5*time.Second || c.Listen != "0.0.0.0:4433" || c.MaxAttachment() != 100<<20 {
+		t.Errorf("values or defaults wrong: %+v", c)
+	}
+	for _, bad := range []struct{ name, body, want string }{
+		{"unknown field", `{"tls_cert":"a","tls_key":"b","roots":"c","listn":"x"}`, "unknown field"},
+		{"bad duration", `{"tls_cert":"a","tls_key":"b","roots":"c","crl_reload":"often"}`, "invalid duration"},
+		{"invalid", `{"tls_cert":"a"}`, "tls_cert and tls_key are required"},
+		{"not JSON", `listen = 1`, "malformed JSON"},
+	} {
+		t.Run(bad.name, func(t *testing.T) {
+			write(bad.body)
+			if _, err := Load(path); err == nil || !strings.Contains(err.Error(), bad.want) {
+				t.Fatalf("Load = %v, want %q", err, bad.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,221 @@
+// Package service runs a hub from its configuration: it loads the hub's
+// certificates, roots and CRLs, opens the store, serves the API on QUIC and
+// TCP and the operator's endpoints (/healthz, /readyz, /metrics), reloads
+// the CRLs, and shuts down gracefully, finishing uploads in flight.
+package service
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"lienthong/certs"
+	"lienthong/hub/config"
+	"lienthong/hub/server"
+	"lienthong/hub/store"
+	"lienthong/hub/store/boltstore"
+	"lienthong/shared/pades"
+	"lienthong/shared/tsa"
+)
+
+// Hub is a configured hub, ready to Run.
+type Hub struct {
+	cfg      config.Config
+	log      *slog.Logger
+	store    *boltstore.Store
+	verifier *certs.Verifier
+	identity *certs.KeyPair
+	server   *server.Server
+	endpoint *server.Endpoint
+	ops      *http.Server
+	opsLn    net.Listener
+}
+
+// Open prepares a hub: it reads the certificates and opens the store, and
+// binds the listeners, so that a mistake is reported before Run.
+func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Hub{cfg: cfg, log: log}
+	var pass []byte
+	if cfg.TLSKeyPassphraseFile != "" {
+		b, err := os.ReadFile(cfg.TLSKeyPassphraseFile)
+		if err != nil {
+			return nil, fmt.Errorf("read the key passphrase: %w", err)
+		}
+		pass = []byte(strings.TrimRight(string(b), "\r\n"))
+	}
+	identity, err := certs.LoadKeyPair(cfg.TLSCert, cfg.TLSKey, pass)
+	if err != nil {
+		return nil, fmt.Errorf("hub certificate: %w", err)
+	}
+	h.identity = identity
+	roots, err := certs.ReadCertificates(cfg.Roots)
+	if err != nil {
+		return nil, fmt.Errorf("roots: %w", err)
+	}
+	if h.verifier, err = certs.NewVerifier(roots); err != nil {
+		return nil, err
+	}
+	if err := h.ReloadCRLs(); err != nil {
+		return nil, err
+	}
+	var stamp http.Handler
+	if cfg.TSACert != "" {
+		kp, err := certs.LoadKeyPair(cfg.TSACert, cfg.TSAKey, pass)
+		if err != nil {
+			return nil, fmt.Errorf("timestamping certificate: %w", err)
+		}
+		ts := &tsa.Server{Cert: kp.Leaf, Chain: kp.Chain, Key: kp.Key, Logger: log}
+		if err := ts.Validate(); err != nil {
+			return nil, fmt.Errorf("timestamping service: %w", err)
+		}
+		stamp = ts
+	}
+	if h.store, err = boltstore.Open(cfg.DataDir, boltstore.Options{MaxBlobSize: cfg.MaxAttachment(), Logger: log}); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	h.server, err = server.New(server.Options{
+		Store: h.store, Verifier: h.verifier, Identity: identity, Logger: log,
+		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(roots, h.verifier), Timestamp: stamp,
+	})
+	if err != nil {
+		h.store.Close()
+		return nil, err
+	}
+	if h.endpoint, err = server.Listen(cfg.Listen, h.server, certs.ServerTLS(identity, h.verifier), log); err != nil {
+		h.store.Close()
+		return nil, err
+	}
+	if cfg.OpsListen != "" {
+		if h.opsLn, err = net.Listen("tcp", cfg.OpsListen); err != nil {
+			h.store.Close()
+			return nil, fmt.Errorf("ops listener: %w", err)
+		}
+		h.ops = &http.Server{Handler: h.opsHandler(), ReadHeaderTimeout: 5 * time.Second}
+	}
+	return h, nil
+}
+
+// Store gives the hub's store, for the operator's commands.
+func (h *Hub) Store() store.Store { return h.store }
+
+// Addr is where agencies connect.
+func (h *Hub) Addr() string { return h.endpoint.Addr() }
+
+// ReloadCRLs reads the configured CRLs again. A list that cannot be read
+// keeps the previous lists in force and is reported.
+func (h *Hub) ReloadCRLs() error {
+	var crls []*x509.RevocationList
+	for _, path := range h.cfg.CRLs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("CRL: %w", err)
+		}
+		crl, err := certs.ParseCRL(data)
+		if err != nil {
+			return fmt.Errorf("CRL %s: %w", path, err)
+		}
+		crls = append(crls, crl)
+	}
+	h.verifier.SetCRLs(crls...)
+	return nil
+}
+
+func (h *Hub) opsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := h.store.Agencies(r.Context()); err != nil {
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(h.server.Metrics(), promhttp.HandlerOpts{}))
+	return mux
+}
+
+// Run serves until ctx is done, then shuts down gracefully within the
+// configured grace and closes the store.
+func (h *Hub) Run(ctx context.Context) error {
+	errs := make(chan error, 2)
+	go func() { errs <- h.endpoint.Serve() }()
+	if h.ops != nil {
+		go func() {
+			if err := h.ops.Serve(h.opsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				h.log.Error("ops listener", "err", err)
+			}
+		}()
+		h.log.Info("ops listening", "addr", h.opsLn.Addr().String())
+	}
+	reload := time.NewTicker(h.cfg.CRLReload.D())
+	defer reload.Stop()
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-errs:
+			runErr = err
+			break loop
+		case <-reload.C:
+			if err := h.ReloadCRLs(); err != nil {
+				h.log.Error("CRL reload failed; keeping the previous lists", "err", err)
+			}
+		}
+	}
+	h.log.Info("shutting down", "grace", h.cfg.ShutdownGrace.D().String())
+	sctx, cancel := context.WithTimeout(context.Background(), h.cfg.ShutdownGrace.D())
+	defer cancel()
+	if err := h.endpoint.Shutdown(sctx); err != nil {
+		h.log.Warn("shutdown", "err", err)
+	}
+	if h.ops != nil {
+		_ = h.ops.Shutdown(sctx)
+	}
+	return errors.Join(runErr, h.store.Close())
+}
+
+// Close releases a hub that was opened but not run.
+func (h *Hub) Close() error {
+	_ = h.endpoint.Shutdown(context.Background())
+	if h.opsLn != nil {
+		h.opsLn.Close()
+	}
+	return h.store.Close()
+}
+
+// CheckPDF checks attachments with package pades: a file that is not a
+// readable PDF (not a PDF, damaged, encrypted) is refused, and any other
+// file's signature report is kept with the message.
+func CheckPDF(roots []*x509.Certificate, v *certs.Verifier) server.CheckAttachment {
+	pool := x509.NewCertPool()
+	for _, r := range roots {
+		pool.AddCert(r)
+	}
+	return func(ctx context.Context, r io.ReaderAt, size int64) (json.RawMessage, error) {
+		report, err := pades.Verify(r, size, pades.VerifyOptions{Roots: pool, CRLs: v.CRLs()})
+		if errors.Is(err, pades.ErrNotPDF) || errors.Is(err, pades.ErrDamaged) || errors.Is(err, pades.ErrEncrypted) {
+			return nil, fmt.Errorf("%w: %v", server.ErrNotPDF, err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(report)
+	}
+}
+
