@@ -218,4 +218,3 @@ func CheckPDF(roots []*x509.Certificate, v *certs.Verifier) server.CheckAttachme
 		return json.Marshal(report)
 	}
 }
-
