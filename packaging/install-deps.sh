@@ -7,7 +7,7 @@
 set -eu
 
 packages="gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
-libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl fonts-liberation2"
+libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl"
 
 missing=""
 for p in $packages; do
