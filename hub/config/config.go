@@ -18,6 +18,9 @@
 //	  "tsa_cert": "tsa.crt",
 //	  "tsa_key": "tsa.key",
 //	  "max_attachment_mb": 100,
+//	  "requests_per_second": 50,
+//	  "burst": 200,
+//	  "agency_limits": {"000.00.00.G22": {"requests_per_second": 200, "burst": 800, "max_attachment_mb": 500}},
 //	  "shutdown_grace": "30s",
 //	  "log_level": "info"
 //	}
@@ -34,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/shared/strictjson"
 )
 
@@ -64,6 +68,13 @@ type Config struct {
 	TSAKey  string `json:"tsa_key,omitempty"`
 	// MaxAttachmentMB bounds one attachment, in MiB.
 	MaxAttachmentMB int64 `json:"max_attachment_mb"`
+	// RequestsPerSecond and Burst size each agency's token bucket; a
+	// request beyond them is answered rate_limited.
+	RequestsPerSecond float64 `json:"requests_per_second"`
+	Burst             int     `json:"burst"`
+	// AgencyLimits override the limits for some agencies, by code; a
+	// field left zero keeps the general value.
+	AgencyLimits map[string]AgencyLimits `json:"agency_limits,omitempty"`
 	// ShutdownGrace is how long a shutdown waits for uploads in flight.
 	ShutdownGrace Duration `json:"shutdown_grace"`
 	// LogLevel is debug, info, warn or error. Logs are JSON on stderr.
@@ -73,13 +84,15 @@ type Config struct {
 // Default returns the defaults the documentation lists.
 func Default() Config {
 	return Config{
-		Listen:          "0.0.0.0:4433",
-		OpsListen:       "127.0.0.1:9433",
-		DataDir:         "/var/lib/lienthong-hub",
-		CRLReload:       Duration(10 * time.Minute),
-		MaxAttachmentMB: 100,
-		ShutdownGrace:   Duration(30 * time.Second),
-		LogLevel:        "info",
+		Listen:            "0.0.0.0:4433",
+		OpsListen:         "127.0.0.1:9433",
+		DataDir:           "/var/lib/lienthong-hub",
+		CRLReload:         Duration(10 * time.Minute),
+		MaxAttachmentMB:   100,
+		RequestsPerSecond: 50,
+		Burst:             200,
+		ShutdownGrace:     Duration(30 * time.Second),
+		LogLevel:          "info",
 	}
 }
 
@@ -134,11 +147,24 @@ func (c *Config) Validate() error {
 	check(c.Roots != "", "roots is required")
 	check((c.TSACert == "") == (c.TSAKey == ""), "tsa_cert and tsa_key go together")
 	check(c.MaxAttachmentMB >= 1 && c.MaxAttachmentMB <= 4096, "max_attachment_mb %d: want 1 to 4096", c.MaxAttachmentMB)
+	check(c.RequestsPerSecond > 0 && c.Burst >= 1, "requests_per_second and burst must be positive")
+	for code, l := range c.AgencyLimits {
+		_, err := certs.ParseAgencyCode(code)
+		check(err == nil, "agency_limits: %v", err)
+		check(l.RequestsPerSecond >= 0 && l.Burst >= 0 && l.MaxAttachmentMB >= 0 && l.MaxAttachmentMB <= 4096, "agency_limits %s: limits must be positive (max_attachment_mb at most 4096)", code)
+	}
 	check(c.CRLReload.D() >= time.Minute, "crl_reload %s: want at least 1m", c.CRLReload.D())
 	check(c.ShutdownGrace.D() >= 0 && c.ShutdownGrace.D() <= 10*time.Minute, "shutdown_grace %s: want 0 to 10m", c.ShutdownGrace.D())
 	var lvl slog.Level
 	check(lvl.UnmarshalText([]byte(c.LogLevel)) == nil, "log_level %q: want debug, info, warn or error", c.LogLevel)
 	return errors.Join(errs...)
+}
+
+// AgencyLimits are one agency's own limits.
+type AgencyLimits struct {
+	RequestsPerSecond float64 `json:"requests_per_second,omitempty"`
+	Burst             int     `json:"burst,omitempty"`
+	MaxAttachmentMB   int64   `json:"max_attachment_mb,omitempty"`
 }
 
 // Level is the configured log level.

@@ -29,6 +29,9 @@ func TestValidate(t *testing.T) {
 		{"attachment limit zero", func(c *Config) { c.MaxAttachmentMB = 0 }, "max_attachment_mb 0"},
 		{"CRL reload too often", func(c *Config) { c.CRLReload = Duration(time.Second) }, "crl_reload"},
 		{"unknown log level", func(c *Config) { c.LogLevel = "loud" }, "log_level"},
+		{"agency limit for a malformed code", func(c *Config) { c.AgencyLimits = map[string]AgencyLimits{"H49": {Burst: 5}} }, "agency_limits: malformed agency code"},
+		{"negative agency limit", func(c *Config) { c.AgencyLimits = map[string]AgencyLimits{"000.00.00.H49": {Burst: -1}} }, "agency_limits 000.00.00.H49"},
+		{"zero rate", func(c *Config) { c.RequestsPerSecond = 0 }, "requests_per_second and burst"},
 		{"two problems at once", func(c *Config) { c.Roots, c.DataDir = "", "" }, "data_dir is required\nroots is required"},
 	}
 	for _, tt := range tests {

@@ -22,7 +22,7 @@ import (
 )
 
 func (s *Server) hello(w http.ResponseWriter, r *request) error {
-	h := wire.Hello{Version: wire.Version, Agency: string(r.agency), HubTime: s.now(), MaxAttachment: s.opts.MaxAttachment}
+	h := wire.Hello{Version: wire.Version, Agency: string(r.agency), HubTime: s.now(), MaxAttachment: s.limits.of(r.agency).MaxAttachment}
 	if a, err := s.opts.Store.Agency(r.Context(), string(r.agency)); err == nil {
 		h.AgencyName = a.Name
 	}
@@ -39,8 +39,8 @@ func (s *Server) uploadParams(r *request) (digest string, size int64, err error)
 	if err != nil || size <= 0 {
 		return "", 0, wire.Errorf(wire.CodeBadRequest, "size must be a positive number of bytes")
 	}
-	if size > s.opts.MaxAttachment {
-		return "", 0, wire.Errorf(wire.CodeTooLarge, "an attachment of %d bytes is over the limit of %d", size, s.opts.MaxAttachment)
+	if max := s.limits.of(r.agency).MaxAttachment; size > max {
+		return "", 0, wire.Errorf(wire.CodeTooLarge, "an attachment of %d bytes is over the limit of %d", size, max)
 	}
 	return digest, size, nil
 }
@@ -111,7 +111,7 @@ func (s *Server) submit(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	doc, signer, err := envelope.OpenDocument(packet, s.opts.Verifier, s.opts.MaxAttachment)
+	doc, signer, err := envelope.OpenDocument(packet, s.opts.Verifier, s.limits.of(r.agency).MaxAttachment)
 	if err != nil {
 		return err
 	}

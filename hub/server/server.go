@@ -40,8 +40,12 @@ type Options struct {
 	Verifier *certs.Verifier // trusted roots and CRLs for packets
 	Identity *certs.KeyPair  // the hub's key and certificate, which sign receipts
 	Logger   *slog.Logger
-	// MaxAttachment bounds one attachment; 0 means 100 MB.
+	// MaxAttachment bounds one attachment; 0 means 100 MB. Limits and
+	// AgencyLimits may set it per agency.
 	MaxAttachment int64
+	// Limits apply to every agency; AgencyLimits override them for some.
+	Limits       Limits
+	AgencyLimits map[certs.AgencyCode]Limits
 	// CheckAttachment checks each attachment; nil accepts any bytes.
 	CheckAttachment CheckAttachment
 	// Timestamp, when set, serves RFC 3161 at wire.PathTimestamp.
@@ -57,6 +61,7 @@ type Server struct {
 	mux     *http.ServeMux
 	wakeup  *notifier
 	metrics *metrics
+	limits  *limiter
 }
 
 // New returns a Server over opts.Store.
@@ -73,7 +78,13 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux(), wakeup: newNotifier(), metrics: newMetrics()}
+	if opts.Limits.MaxAttachment <= 0 {
+		opts.Limits.MaxAttachment = opts.MaxAttachment
+	}
+	s := &Server{
+		opts: opts, log: opts.Logger, mux: http.NewServeMux(), wakeup: newNotifier(), metrics: newMetrics(),
+		limits: newLimiter(opts.Limits, opts.AgencyLimits),
+	}
 	s.routes()
 	return s, nil
 }
@@ -121,7 +132,13 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 		}
 		start := time.Now()
 		outcome := "ok"
-		if err := h(w, &request{Request: r, agency: agency}); err != nil {
+		if !s.limits.allow(agency) {
+			err = wire.Errorf(wire.CodeRateLimited, "more than %.0f requests per second from %s", s.limits.of(agency).RequestsPerSecond, agency)
+			w.Header().Set("Retry-After", "1")
+		} else {
+			err = h(w, &request{Request: r, agency: agency})
+		}
+		if err != nil {
 			outcome = string(s.fail(w, r, agency, err))
 		}
 		s.metrics.requests.WithLabelValues(pattern, outcome).Inc()

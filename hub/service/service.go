@@ -84,12 +84,18 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 		}
 		stamp = ts
 	}
-	if h.store, err = boltstore.Open(cfg.DataDir, boltstore.Options{MaxBlobSize: cfg.MaxAttachment(), Logger: log}); err != nil {
+	maxBlob := cfg.MaxAttachment() // the largest any agency may send
+	for _, l := range cfg.AgencyLimits {
+		maxBlob = max(maxBlob, l.MaxAttachmentMB<<20)
+	}
+	if h.store, err = boltstore.Open(cfg.DataDir, boltstore.Options{MaxBlobSize: maxBlob, Logger: log}); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	h.server, err = server.New(server.Options{
 		Store: h.store, Verifier: h.verifier, Identity: identity, Logger: log,
 		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(roots, h.verifier), Timestamp: stamp,
+		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst},
+		AgencyLimits: agencyLimits(cfg),
 	})
 	if err != nil {
 		h.store.Close()
@@ -107,6 +113,14 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 		h.ops = &http.Server{Handler: h.opsHandler(), ReadHeaderTimeout: 5 * time.Second}
 	}
 	return h, nil
+}
+
+func agencyLimits(cfg config.Config) map[certs.AgencyCode]server.Limits {
+	out := map[certs.AgencyCode]server.Limits{}
+	for code, l := range cfg.AgencyLimits {
+		out[certs.AgencyCode(code)] = server.Limits{RequestsPerSecond: l.RequestsPerSecond, Burst: l.Burst, MaxAttachment: l.MaxAttachmentMB << 20}
+	}
+	return out
 }
 
 // Store gives the hub's store, for the operator's commands.
