@@ -16,6 +16,7 @@ type metrics struct {
 	statuses  *prometheus.CounterVec
 	uploaded  prometheus.Counter
 	polling   prometheus.Gauge
+	inFlight  prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -43,8 +44,11 @@ func newMetrics() *metrics {
 		polling: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "lienthong_hub_long_polls", Help: "Long polls waiting now.",
 		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "lienthong_hub_requests_in_flight", Help: "API requests being handled now, long polls included.",
+		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.accepted, m.delivered, m.statuses, m.uploaded, m.polling,
+	m.registry.MustRegister(m.requests, m.latency, m.accepted, m.delivered, m.statuses, m.uploaded, m.polling, m.inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -130,6 +130,8 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 			s.fail(w, r, "", wire.Errorf(wire.CodeForbidden, "the client certificate names no agency"))
 			return
 		}
+		s.metrics.inFlight.Inc()
+		defer s.metrics.inFlight.Dec()
 		start := time.Now()
 		outcome := "ok"
 		if !s.limits.allow(agency) {
