@@ -54,6 +54,7 @@ commands:
   demo      run a hub for the demo PKI on localhost
   agency    import, list or show the history of directory entries
   stats     print per-agency statistics
+  bench     measure the hub under load (documents/s, MB/s, latency, memory per idle connection)
 `
 
 func (c *cli) dispatch(args []string) error {
@@ -79,6 +80,8 @@ func (c *cli) dispatch(args []string) error {
 			return c.agencyHistory(args[2:])
 		}
 		return usageError(fmt.Sprintf("agency: unknown subcommand %q", args[1]))
+	case "bench":
+		return c.bench(args[1:])
 	case "stats":
 		return c.stats(args[1:])
 	case "help", "-h", "--help":
