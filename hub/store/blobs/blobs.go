@@ -1,0 +1,558 @@
+// Package blobs keeps attachment bytes as content-addressed files: each blob
+// is a file named by its SHA-256 under objects/, which appears only by an
+// atomic rename after its bytes were fsynced and their hash checked, and
+// whose directory is fsynced before the operation returns. A reader
+// therefore sees a blob whole or not at all, even after a crash.
+//
+// Uploads are resumable: Begin creates uploads/<digest>-<size>-<owner>.part
+// (the owner hashed) and Append writes a chunk at the file's current
+// length, which is the durable offset (each chunk is fsynced before it is
+// acknowledged). After a restart the upload resumes from the length on disk. An upload is named by
+// its owner, digest and size, so an agency can reach only its own uploads.
+// GC removes uploads idle for longer than a TTL.
+//
+// A Dir assumes it is the only writer of its directory: Open deletes the
+// temporary files that a crashed PutBlob left in tmp/. The bbolt store
+// guarantees this by holding its database's file lock first.
+package blobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"lienthong/hub/store"
+)
+
+// DefaultMaxSize is the largest blob accepted unless Options say otherwise:
+// 100 MB, the hub's default attachment limit.
+const DefaultMaxSize = 100 << 20
+
+// Subdirectories of a Dir.
+const (
+	objectsDir = "objects"
+	uploadsDir = "uploads"
+	tmpDir     = "tmp"
+	partSuffix = ".part"
+)
+
+// Options tune a Dir.
+type Options struct {
+	// MaxSize is the largest blob accepted; 0 means DefaultMaxSize.
+	MaxSize int64
+}
+
+// Dir is a directory of content-addressed blobs. It is safe for concurrent
+// use.
+type Dir struct {
+	root    string
+	maxSize int64
+
+	mu    sync.Mutex
+	parts map[string]*partial
+}
+
+// partial is the in-memory state of an upload: a lock serialising its
+// chunks and, while the process lives, the running hash of its bytes so that
+// Commit need not read them again.
+type partial struct {
+	mu   sync.Mutex
+	dead bool      // removed from Dir.parts; re-acquire
+	h    hash.Hash // nil when unknown (after a restart or an error)
+	n    int64     // bytes hashed into h
+}
+
+// Open opens (creating if needed) a blob directory at root.
+func Open(root string, opts Options) (*Dir, error) {
+	d := &Dir{root: root, maxSize: opts.MaxSize, parts: map[string]*partial{}}
+	if d.maxSize <= 0 {
+		d.maxSize = DefaultMaxSize
+	}
+	for _, sub := range []string{"", objectsDir, uploadsDir, tmpDir} {
+		if err := os.MkdirAll(filepath.Join(root, sub), 0o750); err != nil {
+			return nil, fmt.Errorf("open blob dir: %w", err)
+		}
+	}
+	// Leftovers of a PutBlob that crashed: never visible, never resumable.
+	entries, err := os.ReadDir(filepath.Join(root, tmpDir))
+	if err != nil {
+		return nil, fmt.Errorf("open blob dir: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.Remove(filepath.Join(root, tmpDir, e.Name())); err != nil {
+			return nil, fmt.Errorf("open blob dir: remove stale temp file: %w", err)
+		}
+	}
+	for _, sub := range []string{tmpDir, objectsDir, uploadsDir, ""} {
+		if err := syncDir(filepath.Join(root, sub)); err != nil {
+			return nil, fmt.Errorf("open blob dir: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// Root returns the directory's path.
+func (d *Dir) Root() string { return d.root }
+
+// MaxSize returns the largest blob accepted.
+func (d *Dir) MaxSize() int64 { return d.maxSize }
+
+func (d *Dir) objectPath(digest string) string { return filepath.Join(d.root, objectsDir, digest) }
+func (d *Dir) partPath(id string) string {
+	return filepath.Join(d.root, uploadsDir, id+partSuffix)
+}
+
+// Has reports whether the blob is present.
+func (d *Dir) Has(digest string) (bool, error) {
+	info, err := d.Stat(digest)
+	return info.Present, err
+}
+
+// Stat reports whether the blob is present and its size.
+func (d *Dir) Stat(digest string) (store.BlobInfo, error) {
+	if err := store.ValidDigest(digest); err != nil {
+		return store.BlobInfo{}, err
+	}
+	fi, err := os.Stat(d.objectPath(digest))
+	if errors.Is(err, fs.ErrNotExist) {
+		return store.BlobInfo{Digest: digest}, nil
+	}
+	if err != nil {
+		return store.BlobInfo{}, fmt.Errorf("stat blob %s: %w", digest, err)
+	}
+	return store.BlobInfo{Digest: digest, Size: fi.Size(), Present: true}, nil
+}
+
+// Open opens a present blob for reading.
+func (d *Dir) Open(digest string) (*os.File, error) {
+	if err := store.ValidDigest(digest); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(d.objectPath(digest))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open blob %s: %w", digest, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open blob %s: %w", digest, err)
+	}
+	return f, nil
+}
+
+// uploadID names the owner's upload of digest: the owner is hashed so that
+// any string is safe in a file name, and two owners uploading the same blob
+// do not share offsets.
+func uploadID(owner, digest string, size int64) string {
+	oh := sha256.Sum256([]byte(owner))
+	return digest + "-" + strconv.FormatInt(size, 10) + "-" + hex.EncodeToString(oh[:8])
+}
+
+// parseUploadID checks an upload file's name and returns its digest and
+// size.
+func parseUploadID(id string) (digest string, size int64, err error) {
+	parts := strings.Split(id, "-")
+	if len(parts) != 3 || len(parts[2]) != 16 {
+		return "", 0, fmt.Errorf("%w: upload id %q", store.ErrInvalid, id)
+	}
+	if err := store.ValidDigest(parts[0]); err != nil {
+		return "", 0, fmt.Errorf("upload id %q: %w", id, err)
+	}
+	if _, err := hex.DecodeString(parts[2]); err != nil || strings.ToLower(parts[2]) != parts[2] {
+		return "", 0, fmt.Errorf("%w: upload id %q", store.ErrInvalid, id)
+	}
+	size, err = strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || size < 0 || strconv.FormatInt(size, 10) != parts[1] {
+		return "", 0, fmt.Errorf("%w: upload id %q: bad size", store.ErrInvalid, id)
+	}
+	return parts[0], size, nil
+}
+
+// resolve returns the id of the owner's upload named by up, from its
+// owner, digest and size; an ID that disagrees is refused.
+func (d *Dir) resolve(up store.Upload) (string, error) {
+	if err := store.ValidDigest(up.Digest); err != nil {
+		return "", err
+	}
+	if up.Size < 0 || up.Size > d.maxSize {
+		return "", fmt.Errorf("%w: size %d", store.ErrInvalid, up.Size)
+	}
+	id := uploadID(up.Owner, up.Digest, up.Size)
+	if up.ID != "" && up.ID != id {
+		return "", fmt.Errorf("%w: upload id %q is not the owner's upload of %s", store.ErrInvalid, up.ID, up.Digest)
+	}
+	return id, nil
+}
+
+// acquire returns the locked in-memory state of upload id.
+func (d *Dir) acquire(id string) *partial {
+	for {
+		d.mu.Lock()
+		p := d.parts[id]
+		if p == nil {
+			p = &partial{}
+			d.parts[id] = p
+		}
+		d.mu.Unlock()
+		p.mu.Lock()
+		if !p.dead {
+			return p
+		}
+		p.mu.Unlock()
+	}
+}
+
+// forget drops the state of upload id; p must be locked by the caller.
+func (d *Dir) forget(id string, p *partial) {
+	p.dead = true
+	d.mu.Lock()
+	if d.parts[id] == p {
+		delete(d.parts, id)
+	}
+	d.mu.Unlock()
+}
+
+// Begin starts or resumes the owner's upload of digest, size bytes long.
+func (d *Dir) Begin(owner, digest string, size int64) (store.Upload, error) {
+	if err := store.ValidDigest(digest); err != nil {
+		return store.Upload{}, err
+	}
+	if size < 0 || size > d.maxSize {
+		return store.Upload{}, fmt.Errorf("begin upload %s: %w: %d bytes, limit %d", digest, store.ErrTooLarge, size, d.maxSize)
+	}
+	id := uploadID(owner, digest, size)
+	up := store.Upload{Owner: owner, Digest: digest, Size: size, ID: id}
+	info, err := d.Stat(digest)
+	if err != nil {
+		return store.Upload{}, err
+	}
+	if info.Present {
+		if info.Size != size {
+			return store.Upload{}, fmt.Errorf("begin upload %s: %w: present with %d bytes, not %d", digest, store.ErrConflict, info.Size, size)
+		}
+		up.Offset, up.Done = size, true
+		return up, nil
+	}
+	p := d.acquire(id)
+	defer p.mu.Unlock()
+	path := d.partPath(id)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+	switch {
+	case err == nil:
+		p.h, p.n = sha256.New(), 0
+		err = f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = syncDir(filepath.Join(d.root, uploadsDir))
+		}
+		if err != nil {
+			return store.Upload{}, fmt.Errorf("begin upload %s: %w", digest, err)
+		}
+	case errors.Is(err, fs.ErrExist):
+		fi, err := os.Stat(path)
+		if err != nil {
+			return store.Upload{}, fmt.Errorf("begin upload %s: %w", digest, err)
+		}
+		up.Offset = fi.Size()
+	default:
+		return store.Upload{}, fmt.Errorf("begin upload %s: %w", digest, err)
+	}
+	return up, nil
+}
+
+// Append writes r to the upload at offset, which must be the upload's
+// durable offset, fsyncs, and returns the new durable offset. If r fails
+// midway, the bytes that reached the file stay (they are the sender's bytes
+// at their offset) and the error is returned with the offset reached.
+func (d *Dir) Append(up store.Upload, offset int64, r io.Reader) (int64, error) {
+	id, err := d.resolve(up)
+	if err != nil {
+		return 0, fmt.Errorf("append to upload: %w", err)
+	}
+	digest, size := up.Digest, up.Size
+	p := d.acquire(id)
+	defer p.mu.Unlock()
+	f, err := os.OpenFile(d.partPath(id), os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, fmt.Errorf("append to upload %s: %w", digest, store.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("append to upload %s: %w", digest, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("append to upload %s: %w", digest, err)
+	}
+	cur := fi.Size()
+	if offset != cur {
+		return cur, fmt.Errorf("append to upload %s: %w", digest, &store.OffsetError{Got: offset, Want: cur})
+	}
+	if _, err := f.Seek(cur, io.SeekStart); err != nil {
+		return cur, fmt.Errorf("append to upload %s: %w", digest, err)
+	}
+	var w io.Writer = f
+	if p.h == nil && cur == 0 {
+		p.h, p.n = sha256.New(), 0 // restarted before the first chunk
+	}
+	hashing := p.h != nil && p.n == cur
+	if hashing {
+		w = io.MultiWriter(f, p.h)
+	} else {
+		p.h = nil
+	}
+	// Read one byte past the declared size to detect an over-long upload.
+	n, copyErr := io.Copy(w, io.LimitReader(r, size-cur+1))
+	if hashing {
+		p.n += n
+	}
+	if cur+n > size {
+		p.h = nil
+		if err := f.Truncate(cur); err != nil {
+			return cur, fmt.Errorf("append to upload %s: %w", digest, err)
+		}
+		if err := f.Sync(); err != nil {
+			return cur, fmt.Errorf("append to upload %s: %w", digest, err)
+		}
+		return cur, fmt.Errorf("append to upload %s: %w: more than %d bytes", digest, store.ErrTooLarge, size)
+	}
+	if err := f.Sync(); err != nil {
+		p.h = nil
+		return cur, fmt.Errorf("append to upload %s: %w", digest, err)
+	}
+	if copyErr != nil {
+		// The hash may have seen bytes the file did not; recompute at Commit.
+		p.h = nil
+		return cur + n, fmt.Errorf("append to upload %s: %w", digest, copyErr)
+	}
+	return cur + n, nil
+}
+
+// Commit checks that the upload is complete and hashes to its digest, then
+// makes the blob present. A mismatch removes the upload and returns
+// store.ErrDigestMismatch. Committing an upload whose blob is already
+// present succeeds.
+func (d *Dir) Commit(up store.Upload) (store.BlobInfo, error) {
+	id, err := d.resolve(up)
+	if err != nil {
+		return store.BlobInfo{}, fmt.Errorf("commit upload: %w", err)
+	}
+	digest, size := up.Digest, up.Size
+	p := d.acquire(id)
+	defer p.mu.Unlock()
+	path := d.partPath(id)
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		info, serr := d.Stat(digest)
+		if serr == nil && info.Present {
+			return info, nil // a retried commit
+		}
+		return store.BlobInfo{}, fmt.Errorf("commit upload %s: %w", digest, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.BlobInfo{}, fmt.Errorf("commit upload %s: %w", digest, err)
+	}
+	if fi.Size() != size {
+		return store.BlobInfo{}, fmt.Errorf("commit upload %s: incomplete: %w", digest, &store.OffsetError{Got: size, Want: fi.Size()})
+	}
+	var sum []byte
+	if p.h != nil && p.n == size {
+		sum = p.h.Sum(nil)
+	} else if sum, err = hashFile(path); err != nil {
+		return store.BlobInfo{}, fmt.Errorf("commit upload %s: %w", digest, err)
+	}
+	d.forget(id, p)
+	if hex.EncodeToString(sum) != digest {
+		if err := removeSynced(path); err != nil {
+			return store.BlobInfo{}, fmt.Errorf("commit upload %s: %w", digest, err)
+		}
+		return store.BlobInfo{}, fmt.Errorf("commit upload %s: %w", digest, store.ErrDigestMismatch)
+	}
+	if err := d.publish(path, digest); err != nil {
+		return store.BlobInfo{}, fmt.Errorf("commit upload %s: %w", digest, err)
+	}
+	return store.BlobInfo{Digest: digest, Size: size, Present: true}, nil
+}
+
+// publish renames a complete, fsynced file into objects/ and fsyncs both
+// directories. If the blob is already there, the file is removed instead.
+func (d *Dir) publish(path, digest string) error {
+	obj := d.objectPath(digest)
+	if _, err := os.Stat(obj); err == nil {
+		return removeSynced(path)
+	}
+	if err := os.Rename(path, obj); err != nil {
+		return err
+	}
+	if err := syncDir(filepath.Join(d.root, objectsDir)); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// Put stores r as the blob digest in one go; a blob already present is not
+// read again, and r is not consumed.
+func (d *Dir) Put(ctx context.Context, digest string, r io.Reader) (store.BlobInfo, error) {
+	info, err := d.Stat(digest)
+	if err != nil || info.Present {
+		return info, err
+	}
+	tmp, err := os.CreateTemp(filepath.Join(d.root, tmpDir), digest[:16]+".*.tmp")
+	if err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(ctxReader{ctx, r}, d.maxSize+1))
+	if err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	if n > d.maxSize {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w: limit %d bytes", digest, store.ErrTooLarge, d.maxSize)
+	}
+	if hex.EncodeToString(h.Sum(nil)) != digest {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, store.ErrDigestMismatch)
+	}
+	if err := tmp.Sync(); err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	if err := d.publish(tmp.Name(), digest); err != nil {
+		os.Remove(tmp.Name())
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	keep = true
+	return store.BlobInfo{Digest: digest, Size: n, Present: true}, nil
+}
+
+// GC removes uploads whose last chunk was written before now-ttl, and
+// returns how many it removed.
+func (d *Dir) GC(now time.Time, ttl time.Duration) (int, error) {
+	dir := filepath.Join(d.root, uploadsDir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("gc uploads: %w", err)
+	}
+	cutoff := now.Add(-ttl)
+	removed := 0
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), partSuffix)
+		if !ok {
+			continue
+		}
+		if _, _, err := parseUploadID(id); err != nil {
+			continue // not ours; leave it
+		}
+		p := d.acquire(id)
+		fi, err := os.Stat(filepath.Join(dir, e.Name()))
+		if err == nil && fi.ModTime().Before(cutoff) {
+			err = os.Remove(filepath.Join(dir, e.Name()))
+			if err == nil {
+				removed++
+				d.forget(id, p)
+			}
+		}
+		p.mu.Unlock()
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("gc uploads: %w", err)
+		}
+	}
+	if removed > 0 {
+		if err := syncDir(dir); err != nil {
+			return removed, fmt.Errorf("gc uploads: %w", err)
+		}
+	}
+	return removed, nil
+}
+
+// Uploads lists the partial uploads on disk with their durable offsets.
+func (d *Dir) Uploads() ([]store.Upload, error) {
+	entries, err := os.ReadDir(filepath.Join(d.root, uploadsDir))
+	if err != nil {
+		return nil, fmt.Errorf("list uploads: %w", err)
+	}
+	var ups []store.Upload
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), partSuffix)
+		if !ok {
+			continue
+		}
+		digest, size, err := parseUploadID(id)
+		if err != nil {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		ups = append(ups, store.Upload{ID: id, Digest: digest, Size: size, Offset: fi.Size()}) // Owner is hashed away
+	}
+	return ups, nil
+}
+
+func hashFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
+}
+
+func removeSynced(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+func syncDir(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("fsync dir %s: %w", path, err)
+	}
+	return nil
+}
+
+// ctxReader stops a copy when its context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

@@ -1,0 +1,202 @@
+package blobs
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"lienthong/hub/store"
+)
+
+func digest(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func random(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+func open(t *testing.T, root string) *Dir {
+	t.Helper()
+	d, err := Open(root, Options{MaxSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestOpenRemovesStaleTemporaries(t *testing.T) {
+	root := t.TempDir()
+	d := open(t, root)
+	stale := filepath.Join(root, tmpDir, "0123456789abcdef.123.tmp")
+	if err := os.WriteFile(stale, []byte("half a blob"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A partial upload is resumable and must survive the reopen.
+	data := random(1000)
+	up, err := d.Begin("000.00.00.H49", digest(data), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Append(up, 0, bytes.NewReader(data[:400])); err != nil {
+		t.Fatal(err)
+	}
+	d = open(t, root)
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("stale temporary file survived Open: %v", err)
+	}
+	ups, err := d.Uploads()
+	if err != nil || len(ups) != 1 || ups[0].Offset != 400 || ups[0].ID != up.ID {
+		t.Fatalf("uploads after reopen = %+v, %v", ups, err)
+	}
+}
+
+func TestConcurrentAppendsSerialise(t *testing.T) {
+	d := open(t, t.TempDir())
+	data := random(64 * 1000)
+	up, err := d.Begin("000.00.00.H49", digest(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Several clients race to send the same chunks; offsets make exactly
+	// one of each win.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			off := int64(0)
+			for off < int64(len(data)) {
+				n, err := d.Append(up, off, bytes.NewReader(data[off:off+1000]))
+				var oe *store.OffsetError
+				switch {
+				case err == nil:
+					off = n
+				case errors.As(err, &oe):
+					off = oe.Want
+				default:
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	info, err := d.Commit(up)
+	if err != nil || info.Size != int64(len(data)) {
+		t.Fatalf("commit: %+v %v", info, err)
+	}
+}
+
+func TestPutConcurrentSameBlob(t *testing.T) {
+	d := open(t, t.TempDir())
+	data := random(100_000)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := d.Put(context.Background(), digest(data), bytes.NewReader(data)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	f, err := d.Open(digest(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	if fi.Size() != int64(len(data)) {
+		t.Fatalf("size %d", fi.Size())
+	}
+	if tmp, _ := os.ReadDir(filepath.Join(d.Root(), tmpDir)); len(tmp) != 0 {
+		t.Fatalf("%d temporary files left", len(tmp))
+	}
+}
+
+func TestPutLimits(t *testing.T) {
+	d := open(t, t.TempDir())
+	big := random(1<<20 + 1)
+	tests := []struct {
+		name   string
+		digest string
+		data   []byte
+		want   error
+	}{
+		{"TooLarge", digest(big), big, store.ErrTooLarge},
+		{"Mismatch", digest([]byte("x")), []byte("y"), store.ErrDigestMismatch},
+		{"BadDigest", "ABC", []byte("y"), store.ErrInvalid},
+		{"Empty", digest(nil), nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := d.Put(context.Background(), tc.digest, bytes.NewReader(tc.data))
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("error = %v, want %v", err, tc.want)
+			}
+		})
+	}
+	objs, _ := os.ReadDir(filepath.Join(d.Root(), objectsDir))
+	if len(objs) != 1 || objs[0].Name() != digest(nil) {
+		t.Fatalf("objects = %v, want only the empty blob", objs)
+	}
+}
+
+func TestParseUploadID(t *testing.T) {
+	good := uploadID("000.00.00.H49", digest([]byte("a")), 42)
+	tests := []struct {
+		name string
+		id   string
+		ok   bool
+	}{
+		{"Good", good, true},
+		{"Traversal", "../../../etc/passwd", false},
+		{"Slash", strings.Replace(good, "-42-", "-4/2-", 1), false},
+		{"NegativeSize", strings.Replace(good, "-42-", "--42-", 1), false},
+		{"LeadingZero", strings.Replace(good, "-42-", "-042-", 1), false},
+		{"UpperOwner", digest([]byte("a")) + "-42-ABCDEF0123456789", false},
+		{"ShortOwner", digest([]byte("a")) + "-42-abcdef", false},
+		{"Empty", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := parseUploadID(tc.id)
+			if (err == nil) != tc.ok {
+				t.Fatalf("parseUploadID(%q) error = %v, want ok=%v", tc.id, err, tc.ok)
+			}
+		})
+	}
+}
+
+// FuzzParseUploadID checks that a name found in uploads/ either is refused
+// or yields a valid digest and size and no path separator.
+func FuzzParseUploadID(f *testing.F) {
+	f.Add(uploadID("000.00.00.H49", digest([]byte("a")), 42))
+	f.Add("../x")
+	f.Add(strings.Repeat("a", 64) + "-0-0123456789abcdef")
+	f.Fuzz(func(t *testing.T, id string) {
+		dg, size, err := parseUploadID(id)
+		if err != nil {
+			return
+		}
+		if strings.ContainsAny(id, "/\\\x00") || id == "." || id == ".." {
+			t.Fatalf("accepted unsafe id %q", id)
+		}
+		if size < 0 || store.ValidDigest(dg) != nil || !strings.HasPrefix(id, dg+"-") {
+			t.Fatalf("parsed %q as %q, %d", id, dg, size)
+		}
+	})
+}

@@ -1,0 +1,142 @@
+package boltstore
+
+import (
+	"encoding/json"
+	"time"
+
+	"lienthong/hub/store"
+)
+
+// The records below are the durable format: their JSON field names must not
+// change without a schema migration. They are kept apart from the store
+// package's types so that renaming an API field cannot change the disk.
+
+type messageRecord struct {
+	ID         string         `json:"id"`
+	Sender     string         `json:"sender"`
+	Recipients []string       `json:"recipients"`
+	EnvSHA256  string         `json:"env_sha256"`
+	Blobs      []string       `json:"blobs,omitempty"`
+	DocumentID string         `json:"doc_id,omitempty"`
+	Kind       store.Kind     `json:"kind"`
+	Targets    []string       `json:"targets,omitempty"`
+	Received   time.Time      `json:"received"`
+	Seq        uint64         `json:"seq"`
+	BodyKey    uint64         `json:"body"` // envelope and report key
+	Recalls    []recallRecord `json:"recalls,omitempty"`
+}
+
+type recallRecord struct {
+	Target       string   `json:"target"`
+	Withdrawn    []string `json:"withdrawn,omitempty"`
+	AlreadyAcked []string `json:"already_acked,omitempty"`
+}
+
+func (m *messageRecord) result() store.AcceptResult {
+	r := store.AcceptResult{MessageID: m.ID, Seq: m.Seq, Received: m.Received}
+	for _, rc := range m.Recalls {
+		r.Recalls = append(r.Recalls, store.RecallOutcome{Target: rc.Target, Withdrawn: rc.Withdrawn, AlreadyAcked: rc.AlreadyAcked})
+	}
+	return r
+}
+
+type deliveryRecord struct {
+	Recipient   string              `json:"recipient"`
+	MessageID   string              `json:"msg"`
+	Sender      string              `json:"sender"`
+	Cursor      uint64              `json:"cursor"`
+	EnvSHA256   string              `json:"env_sha256"`
+	Kind        store.Kind          `json:"kind"`
+	State       store.DeliveryState `json:"state"`
+	LeaseToken  string              `json:"lease,omitempty"`
+	LeaseExpiry time.Time           `json:"lease_expiry,omitzero"`
+	Leases      int                 `json:"leases,omitempty"`
+	AckedAt     time.Time           `json:"acked_at,omitzero"`
+	WithdrawnBy string              `json:"withdrawn_by,omitempty"`
+}
+
+func (d *deliveryRecord) delivery() store.Delivery {
+	return store.Delivery{
+		Recipient: d.Recipient, MessageID: d.MessageID, Sender: d.Sender, Cursor: d.Cursor,
+		EnvelopeSHA256: d.EnvSHA256, Kind: d.Kind, State: d.State, LeaseToken: d.LeaseToken,
+		LeaseExpiry: d.LeaseExpiry, Leases: d.Leases, AckedAt: d.AckedAt, WithdrawnBy: d.WithdrawnBy,
+	}
+}
+
+type statusRecord struct {
+	MessageID string    `json:"msg"`
+	From      string    `json:"from"`
+	Code      string    `json:"code"`
+	Reason    string    `json:"reason,omitempty"`
+	Staff     string    `json:"staff,omitempty"`
+	At        time.Time `json:"at"`
+	Signed    []byte    `json:"signed"`
+	Sender    string    `json:"sender"`
+	Seq       uint64    `json:"seq"`
+	Cursor    uint64    `json:"cursor"`
+}
+
+func (s *statusRecord) status() store.StatusUpdate {
+	return store.StatusUpdate{
+		MessageID: s.MessageID, From: s.From, Code: s.Code, Reason: s.Reason, Staff: s.Staff,
+		At: s.At, Signed: s.Signed, Sender: s.Sender, Seq: s.Seq, Cursor: s.Cursor,
+	}
+}
+
+type receiptRecord struct {
+	MessageID string    `json:"msg"`
+	Event     string    `json:"event"`
+	Party     string    `json:"party"`
+	At        time.Time `json:"at"`
+	Signed    []byte    `json:"signed"`
+}
+
+func (r *receiptRecord) receipt() store.Receipt {
+	return store.Receipt{MessageID: r.MessageID, Event: r.Event, Party: r.Party, At: r.At, Signed: r.Signed}
+}
+
+type agencyRecord struct {
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	Parent       string `json:"parent,omitempty"`
+	Level        int    `json:"level"`
+	Active       bool   `json:"active"`
+	SupersededBy string `json:"superseded_by,omitempty"`
+	CertPEM      []byte `json:"cert_pem,omitempty"`
+}
+
+func agencyRec(a *store.Agency) agencyRecord {
+	return agencyRecord{Code: a.Code, Name: a.Name, Parent: a.Parent, Level: a.Level, Active: a.Active,
+		SupersededBy: a.SupersededBy, CertPEM: a.CertPEM}
+}
+
+func (a *agencyRecord) agency() store.Agency {
+	return store.Agency{Code: a.Code, Name: a.Name, Parent: a.Parent, Level: a.Level, Active: a.Active,
+		SupersededBy: a.SupersededBy, CertPEM: a.CertPEM}
+}
+
+type agencyChangeRecord struct {
+	Agency agencyRecord `json:"agency"`
+	Seq    uint64       `json:"seq"`
+	At     time.Time    `json:"at"`
+}
+
+type statsRecord struct {
+	Sent      uint64            `json:"sent,omitempty"`
+	Received  uint64            `json:"received,omitempty"`
+	Acked     uint64            `json:"acked,omitempty"`
+	Withdrawn uint64            `json:"withdrawn,omitempty"`
+	Statuses  map[string]uint64 `json:"statuses,omitempty"`
+}
+
+func encode(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only plain structs of strings, numbers, times and bytes are
+		// encoded here; Marshal cannot fail on them.
+		panic("boltstore: encode record: " + err.Error())
+	}
+	return b
+}
+
+func decode(b []byte, v any) error { return json.Unmarshal(b, v) }

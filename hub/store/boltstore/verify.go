@@ -1,0 +1,158 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"lienthong/hub/store"
+)
+
+// Verify checks the database's page structure (bbolt's own check) and the
+// store's invariants, and returns every violation found, joined:
+//
+//   - every queue entry names a pending delivery with the same cursor, and
+//     every pending delivery has its queue entry;
+//   - every delivery belongs to a stored message that lists its recipient;
+//   - every message has its envelope, its sent record, and a delivery per
+//     recipient;
+//   - counters are at least the largest sequence they issued;
+//   - the statistics equal what the records say (sent, received, acked,
+//     withdrawn).
+//
+// It reads one consistent snapshot and may take a while on a large store;
+// it is meant for tests, the crash test and an operator's check command.
+func (s *Store) Verify(ctx context.Context) error {
+	var errs []error
+	fail := func(format string, args ...any) {
+		if len(errs) < 100 {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			fail("bbolt: %w", err)
+		}
+		type counts struct{ sent, received, acked, withdrawn uint64 }
+		want := map[string]*counts{}
+		cnt := func(a string) *counts {
+			if want[a] == nil {
+				want[a] = &counts{}
+			}
+			return want[a]
+		}
+		dels := tx.Bucket(bucketDeliveries)
+		queue := tx.Bucket(bucketQueue)
+		err := tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
+			var m messageRecord
+			if err := decode(v, &m); err != nil {
+				fail("message %s: %w", k, err)
+				return nil
+			}
+			cnt(m.Sender).sent++
+			if tx.Bucket(bucketEnvelopes).Get(seqKey(m.BodyKey)) == nil {
+				fail("message %s: no envelope", k)
+			}
+			if !bytes.Equal(tx.Bucket(bucketSent).Get(seqKey(m.Seq, m.Sender)), k) {
+				fail("message %s: sent record %d of %s missing", k, m.Seq, m.Sender)
+			}
+			if m.Seq > counter(tx, "sent", m.Sender) {
+				fail("message %s: sent cursor %d beyond counter", k, m.Seq)
+			}
+			for _, r := range m.Recipients {
+				raw := dels.Get(deliveryKey(r, m.ID))
+				if raw == nil {
+					fail("message %s: no delivery to %s", k, r)
+					continue
+				}
+				var d deliveryRecord
+				if err := decode(raw, &d); err != nil {
+					fail("delivery %s to %s: %w", k, r, err)
+					continue
+				}
+				c := cnt(r)
+				c.received++
+				if d.Cursor > counter(tx, "queue", r) {
+					fail("delivery %s to %s: cursor %d beyond counter", k, r, d.Cursor)
+				}
+				q := queue.Get(seqKey(d.Cursor, r))
+				switch d.State {
+				case store.Pending:
+					if !bytes.Equal(q, k) {
+						fail("pending delivery %s to %s: queue entry %d is %q", k, r, d.Cursor, q)
+					}
+				case store.Acked:
+					c.acked++
+					if q != nil {
+						fail("acked delivery %s to %s still queued", k, r)
+					}
+				case store.Withdrawn:
+					c.withdrawn++
+					if q != nil {
+						fail("withdrawn delivery %s to %s still queued", k, r)
+					}
+				default:
+					fail("delivery %s to %s: state %d", k, r, d.State)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// Queue entries without a pending delivery.
+		err = queue.ForEach(func(k, v []byte) error {
+			i := bytes.IndexByte(k, 0)
+			if i < 0 || len(k) != i+9 {
+				fail("queue key %q malformed", k)
+				return nil
+			}
+			raw := dels.Get(deliveryKey(string(k[:i]), string(v)))
+			var d deliveryRecord
+			if raw == nil || decode(raw, &d) != nil || d.State != store.Pending || d.Cursor != u64(k[i+1:]) {
+				fail("queue entry %q → %s has no pending delivery", k, v)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = dels.ForEach(func(k, v []byte) error {
+			var d deliveryRecord
+			if err := decode(v, &d); err != nil {
+				fail("delivery %q: %w", k, err)
+				return nil
+			}
+			if tx.Bucket(bucketMessages).Get([]byte(d.MessageID)) == nil {
+				fail("delivery %q: no message", k)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketStats).ForEach(func(k, v []byte) error {
+			var st statsRecord
+			if err := decode(v, &st); err != nil {
+				fail("stats of %s: %w", k, err)
+				return nil
+			}
+			c := cnt(string(k))
+			if st.Sent != c.sent || st.Received != c.received || st.Acked != c.acked || st.Withdrawn != c.withdrawn {
+				fail("stats of %s: sent/received/acked/withdrawn %d/%d/%d/%d, records say %d/%d/%d/%d", k,
+					st.Sent, st.Received, st.Acked, st.Withdrawn, c.sent, c.received, c.acked, c.withdrawn)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("verify store: %w", err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("verify store: %w", errors.Join(errs...))
+	}
+	return nil
+}

@@ -1,0 +1,416 @@
+// Package store defines the hub's durable store: the domain-level operations
+// the relay needs (accept a submission, lease and acknowledge deliveries,
+// route status updates, keep receipts and the agency directory, hold
+// attachment blobs) and the types they exchange.
+//
+// # Contract
+//
+// Every backend (the embedded bbolt one in hub/store/boltstore, a PostgreSQL
+// one later) must pass the conformance suite in hub/store/storetest, which
+// checks the rules below.
+//
+//   - Durable: an operation that returned a nil error is on stable storage
+//     (fsynced). An operation that returned an error changed nothing.
+//   - Atomic: each state change is one transaction; Accept stores the
+//     message, enqueues one delivery per recipient, appends the sender's
+//     "sent" record and updates the statistics together or not at all.
+//   - Idempotent: Accept by MessageID, Ack by (recipient, MessageID),
+//     AppendStatus by the status's signed bytes, PutReceipt by (event,
+//     party), blobs by SHA-256. A retry returns the original result and
+//     existed=true; a retry that disagrees with the original returns
+//     ErrConflict.
+//   - Exactly once in effect: once a delivery is acknowledged it is never
+//     listed or leased again, so a recipient never sees a document twice.
+//
+// The store keeps the signed envelope, the verification report and status
+// and receipt signatures as opaque bytes; it never parses PDF or CMS. It
+// validates only what it indexes: message ids, agency codes, digests,
+// status codes and the business kind.
+//
+// Times are passed in by the caller (the hub's clock), never read inside a
+// backend, so that every backend and every test sees the same time.
+//
+// # Blobs
+//
+// Blobs are never deleted, so a blob found present stays present: Accept
+// may check its attachments before its transaction. Attachments are
+// content-addressed by their SHA-256 and uploaded in chunks
+// (BeginUpload, AppendUpload at an offset, CommitUpload with a digest
+// check) or in one stream (PutBlob). A partial upload survives a restart and
+// resumes from its durable offset; GCUploads removes those idle longer than a
+// TTL. Blob bytes are never written inside a metadata transaction.
+package store
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strconv"
+	"time"
+
+	"lienthong/shared/document"
+)
+
+// Sentinel errors callers decide on. Backends wrap them with detail; test
+// with errors.Is.
+var (
+	// ErrNotFound: no such message, delivery, agency, blob or upload.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: an id already names something different (the same
+	// MessageID with another envelope, a receipt with other bytes).
+	ErrConflict = errors.New("conflict with stored state")
+	// ErrMissingBlob: a submission names an attachment that is not committed.
+	ErrMissingBlob = errors.New("attachment not uploaded")
+	// ErrInvalid: a request is malformed (bad id, code, digest, kind).
+	ErrInvalid = errors.New("invalid request")
+	// ErrForbidden: the caller is not a party allowed to do this (a status
+	// from a non-recipient, a recall of another agency's message).
+	ErrForbidden = errors.New("not allowed for this agency")
+	// ErrLeaseLost: an Ack or Release names a lease token that is no
+	// longer the delivery's current lease.
+	ErrLeaseLost = errors.New("lease token is not current")
+	// ErrWithdrawn: the delivery was withdrawn by a recall before it was
+	// acknowledged.
+	ErrWithdrawn = errors.New("delivery withdrawn by a recall")
+	// ErrDigestMismatch: uploaded bytes do not hash to the claimed SHA-256.
+	ErrDigestMismatch = errors.New("content does not match its sha-256")
+	// ErrOffset: an upload chunk does not start at the upload's durable
+	// offset; see *OffsetError for the offset to resume from.
+	ErrOffset = errors.New("upload offset mismatch")
+	// ErrTooLarge: an upload is longer than it declared.
+	ErrTooLarge = errors.New("upload larger than declared")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("store closed")
+)
+
+// OffsetError reports an AppendUpload at the wrong offset. Resume from Want.
+type OffsetError struct {
+	Got, Want int64
+}
+
+func (e *OffsetError) Error() string {
+	return "upload offset mismatch: chunk at " + itoa(e.Got) + ", durable offset " + itoa(e.Want)
+}
+
+// Unwrap makes errors.Is(err, ErrOffset) true.
+func (e *OffsetError) Unwrap() error { return ErrOffset }
+
+// Store is the hub's whole durable state. Close releases it; using a closed
+// store returns ErrClosed.
+type Store interface {
+	Messages
+	Queues
+	Statuses
+	Receipts
+	Directory
+	Blobs
+	// Stats returns the counters of one agency; an agency never seen has
+	// zero counters and no error.
+	Stats(ctx context.Context, agency string) (AgencyStats, error)
+	Close() error
+}
+
+// Messages accepts submissions and reads them back.
+type Messages interface {
+	// Accept stores sub atomically with its deliveries, the sender's sent
+	// record and statistics; for a recall it also withdraws the targets'
+	// unacknowledged deliveries. existed reports a retry of an earlier
+	// Accept with the same MessageID and envelope; its original result is
+	// returned. The same MessageID with another envelope is ErrConflict; an
+	// attachment not committed is ErrMissingBlob; a target (of a recall,
+	// update or replace) that is unknown is ErrNotFound and one sent by
+	// another agency ErrForbidden; an envelope that does not hash to
+	// EnvelopeSHA256 is ErrDigestMismatch; other malformed fields are
+	// ErrInvalid (see Submission.Validate). Nothing is stored on error.
+	Accept(ctx context.Context, sub *Submission) (res AcceptResult, existed bool, err error)
+	// Message returns a stored message with its envelope and report.
+	Message(ctx context.Context, messageID string) (Message, error)
+	// Sent lists the sender's messages in acceptance order after cursor.
+	Sent(ctx context.Context, sender string, after uint64, limit int) ([]SentRecord, error)
+	// Deliveries returns the delivery of a message to each recipient.
+	Deliveries(ctx context.Context, messageID string) ([]Delivery, error)
+	// MessagesByDocumentID lists the ids of the messages that carry a
+	// DocumentID, so that the hub can warn of a duplicate (ND30).
+	MessagesByDocumentID(ctx context.Context, documentID string) ([]string, error)
+}
+
+// Queues are the per-recipient delivery queues.
+type Queues interface {
+	// Inbox lists the recipient's visible deliveries (pending, not under an
+	// unexpired lease at now) with Cursor > after, in cursor order.
+	Inbox(ctx context.Context, recipient string, after uint64, limit int, now time.Time) ([]Delivery, error)
+	// Lease takes up to max visible deliveries in cursor order and hides
+	// them until now+ttl; each carries a fresh LeaseToken.
+	Lease(ctx context.Context, recipient string, max int, now time.Time, ttl time.Duration) ([]Delivery, error)
+	// Ack marks a delivery delivered. leaseToken may be empty; if it is not,
+	// it must be the current lease (ErrLeaseLost otherwise). Acking an
+	// acknowledged delivery returns it again with existed=true, whatever the
+	// token. A withdrawn delivery is ErrWithdrawn.
+	Ack(ctx context.Context, recipient, messageID, leaseToken string, now time.Time) (d Delivery, existed bool, err error)
+	// Release ends a lease early so the delivery is visible again. Releasing
+	// a delivery that is not leased (or is acknowledged) is a no-op.
+	Release(ctx context.Context, recipient, messageID, leaseToken string) error
+}
+
+// Statuses carries recipients' business status back to senders.
+type Statuses interface {
+	// AppendStatus appends a status from a recipient of the message and
+	// queues it to the message's sender. A retry with the same Signed bytes
+	// returns the stored update with existed=true.
+	AppendStatus(ctx context.Context, st *StatusUpdate) (StatusUpdate, bool, error)
+	// StatusHistory lists a message's statuses, per recipient in order.
+	StatusHistory(ctx context.Context, messageID string) ([]StatusUpdate, error)
+	// StatusInbox lists status updates queued to the sender with Cursor >
+	// after and not yet acknowledged.
+	StatusInbox(ctx context.Context, sender string, after uint64, limit int) ([]StatusUpdate, error)
+	// AckStatus removes a status update from the sender's queue. Acking
+	// twice is fine; an unknown cursor is ErrNotFound.
+	AckStatus(ctx context.Context, sender string, cursor uint64) error
+}
+
+// Receipts keeps the hub's signed receipts forever.
+type Receipts interface {
+	// PutReceipt stores r unless a receipt for the same (message, event,
+	// party) exists, in which case the stored one is returned with
+	// existed=true.
+	PutReceipt(ctx context.Context, r *Receipt) (Receipt, bool, error)
+	// Receipts lists a message's receipts.
+	Receipts(ctx context.Context, messageID string) ([]Receipt, error)
+}
+
+// Directory is the agency directory with each code's history.
+type Directory interface {
+	// UpsertAgency makes a the current record of its code, appending a
+	// history entry at time at. An identical record changes nothing and
+	// returns changed=false.
+	UpsertAgency(ctx context.Context, a *Agency, at time.Time) (changed bool, err error)
+	Agency(ctx context.Context, code string) (Agency, error)
+	// Agencies lists every code's current record in code order.
+	Agencies(ctx context.Context) ([]Agency, error)
+	// AgencyHistory lists every version of a code, oldest first.
+	AgencyHistory(ctx context.Context, code string) ([]AgencyChange, error)
+}
+
+// Blobs holds attachments by SHA-256 (lower-case hex).
+type Blobs interface {
+	// BeginUpload starts or resumes the owner's upload of digest, size
+	// bytes long, and returns its durable offset. A blob already present
+	// returns Upload.Done.
+	BeginUpload(ctx context.Context, owner, digest string, size int64) (Upload, error)
+	// AppendUpload writes r at offset (which must be the durable offset,
+	// else *OffsetError) and returns the new durable offset.
+	AppendUpload(ctx context.Context, up Upload, offset int64, r io.Reader) (int64, error)
+	// CommitUpload checks the bytes hash to the digest and makes the blob
+	// present; a mismatch is ErrDigestMismatch and discards the upload.
+	CommitUpload(ctx context.Context, up Upload) (BlobInfo, error)
+	// PutBlob stores r in one go; already present is fine.
+	PutBlob(ctx context.Context, digest string, r io.Reader) (BlobInfo, error)
+	// OpenBlob opens a present blob for reading.
+	OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser, error)
+	// StatBlob reports whether a blob is present and its size.
+	StatBlob(ctx context.Context, digest string) (BlobInfo, error)
+	// GCUploads removes partial uploads idle since before now-ttl and
+	// returns how many it removed.
+	GCUploads(ctx context.Context, now time.Time, ttl time.Duration) (int, error)
+}
+
+// Kind is a submission's business type (edXML Bussiness/BussinessDocType).
+type Kind uint8
+
+// The business kinds; the numbers are edXML's.
+const (
+	KindNew     Kind = 0
+	KindRecall  Kind = 1 // thu hồi: withdraws Targets
+	KindUpdate  Kind = 2 // cập nhật: updates Targets
+	KindReplace Kind = 3 // thay thế: replaces Targets
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindNew:
+		return "new"
+	case KindRecall:
+		return "recall"
+	case KindUpdate:
+		return "update"
+	case KindReplace:
+		return "replace"
+	}
+	return "kind(" + itoa(int64(k)) + ")"
+}
+
+// Submission is what a sender submits, as the hub verified it.
+type Submission struct {
+	MessageID      string    // client-chosen: 32+ lower-case hex or a UUID
+	Sender         string    // agency code, from the client certificate
+	Recipients     []string  // agency codes, at least one, no duplicates
+	EnvelopeSHA256 string    // lower-case hex SHA-256 of Envelope
+	Envelope       []byte    // the signed envelope, opaque
+	BlobDigests    []string  // attachments, each committed before Accept
+	DocumentID     string    // edXML DocumentId, indexed but not unique
+	Kind           Kind      // business kind
+	Targets        []string  // message ids a recall/update/replace names
+	Received       time.Time // hub time of receipt
+	Report         []byte    // the hub's verification report, opaque
+}
+
+// AcceptResult is what Accept returned the first time; retries return it
+// unchanged.
+type AcceptResult struct {
+	MessageID string
+	Seq       uint64    // the sender's sent-cursor of this message
+	Received  time.Time // Submission.Received of the first Accept
+	// Recalls holds, for a recall, what happened to each target.
+	Recalls []RecallOutcome
+}
+
+// RecallOutcome is the effect of a recall on one target message.
+type RecallOutcome struct {
+	Target       string
+	Withdrawn    []string // recipients whose unacknowledged delivery was withdrawn
+	AlreadyAcked []string // recipients who already had the document
+}
+
+// Message is a stored submission.
+type Message struct {
+	Submission
+	Seq uint64 // the sender's sent-cursor
+}
+
+// SentRecord is one entry of a sender's sent list.
+type SentRecord struct {
+	Cursor     uint64
+	MessageID  string
+	Recipients []string
+	Kind       Kind
+	Received   time.Time
+}
+
+// DeliveryState is where a delivery stands.
+type DeliveryState uint8
+
+// Delivery states.
+const (
+	Pending   DeliveryState = iota // queued; may be under a lease
+	Acked                          // delivered: the recipient stored it
+	Withdrawn                      // recalled before it was acknowledged
+)
+
+func (s DeliveryState) String() string {
+	switch s {
+	case Pending:
+		return "pending"
+	case Acked:
+		return "acked"
+	case Withdrawn:
+		return "withdrawn"
+	}
+	return "state(" + itoa(int64(s)) + ")"
+}
+
+// Delivery is one message queued to one recipient.
+type Delivery struct {
+	Recipient      string
+	MessageID      string
+	Sender         string
+	Cursor         uint64 // position in the recipient's queue, from 1
+	EnvelopeSHA256 string
+	Kind           Kind
+	State          DeliveryState
+	LeaseToken     string    // set when leased
+	LeaseExpiry    time.Time // zero when never leased
+	Leases         int       // how many times it was leased
+	AckedAt        time.Time
+	WithdrawnBy    string // the recall's message id
+}
+
+// Status codes of the edXML status packet, as strings, from package
+// document which defines them and their order.
+const (
+	StatusArrived    = string(document.StatusArrived)    // Đã đến
+	StatusRefused    = string(document.StatusRefused)    // Từ chối tiếp nhận: needs a reason
+	StatusRegistered = string(document.StatusReceived)   // Đã tiếp nhận
+	StatusAssigned   = string(document.StatusAssigned)   // Phân công
+	StatusProcessing = string(document.StatusProcessing) // Đang xử lý
+	StatusCompleted  = string(document.StatusCompleted)  // Hoàn thành
+	StatusRecalled   = string(document.StatusRecalled)   // Thu hồi
+	StatusAgreed     = string(document.StatusAccepted)   // Đồng ý (a recall or update)
+	StatusDeclined   = string(document.StatusRejected)   // Từ chối (a recall or update)
+)
+
+// StatusUpdate is one status a recipient sent about a message.
+type StatusUpdate struct {
+	MessageID string
+	From      string // the recipient agency
+	Code      string // one of the Status* codes
+	Reason    string // mandatory for StatusRefused
+	Staff     string // the staff member who acted
+	At        time.Time
+	Signed    []byte // the signed status packet, opaque
+	// Set by the store:
+	Sender string // the message's sender, whose queue it goes to
+	Seq    uint64 // position in the (message, recipient) history, from 1
+	Cursor uint64 // position in the sender's status queue, from 1
+}
+
+// Receipt is a hub-signed receipt for an event on a message.
+type Receipt struct {
+	MessageID string
+	Event     string // e.g. "accepted", "delivered"
+	Party     string // the agency the event concerns
+	At        time.Time
+	Signed    []byte
+}
+
+// Agency is a directory entry.
+type Agency struct {
+	Code         string
+	Name         string
+	Parent       string // the parent's code; empty for a level-1 body
+	Level        int    // 1..4
+	Active       bool
+	SupersededBy string // the code that replaced this one, if any
+	CertPEM      []byte
+}
+
+// AgencyChange is one version of a directory entry.
+type AgencyChange struct {
+	Agency
+	Seq uint64
+	At  time.Time
+}
+
+// AgencyStats are an agency's counters, kept in the same transactions as
+// the changes they count.
+type AgencyStats struct {
+	Agency    string
+	Sent      uint64            // messages accepted from it
+	Received  uint64            // deliveries queued to it
+	Acked     uint64            // deliveries it acknowledged
+	Withdrawn uint64            // deliveries to it withdrawn by a recall
+	Statuses  map[string]uint64 // status updates it sent, by code
+}
+
+// Upload names a partial upload.
+//
+// An upload is identified by (Owner, Digest, Size): AppendUpload and
+// CommitUpload act on the owner's upload of that digest, so the hub must
+// set Owner from the authenticated agency, never from the request. ID is
+// informative (stable across restarts, safe in a file name or URL).
+type Upload struct {
+	Owner  string // the uploading agency
+	Digest string
+	Size   int64
+	ID     string // derived from the three above
+	Offset int64  // the durable offset when returned
+	Done   bool   // the blob is already present
+}
+
+// BlobInfo describes a blob.
+type BlobInfo struct {
+	Digest  string
+	Size    int64
+	Present bool
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

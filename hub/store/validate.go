@@ -1,0 +1,214 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	"lienthong/certs"
+	"lienthong/shared/document"
+)
+
+// ValidMessageID checks a client-chosen message id: at least 32 lower-case
+// hex digits (16 random bytes) and at most 128, or a UUID in its canonical
+// lower-case 8-4-4-4-12 form.
+func ValidMessageID(id string) error {
+	if isUUID(id) {
+		return nil
+	}
+	if len(id) < 32 || len(id) > 128 || !isLowerHex(id) {
+		return fmt.Errorf("%w: message id %q: want 32 to 128 lower-case hex digits or a lower-case UUID", ErrInvalid, id)
+	}
+	return nil
+}
+
+// ValidDigest checks a SHA-256 written as 64 lower-case hex digits.
+func ValidDigest(d string) error {
+	if len(d) != 64 || !isLowerHex(d) {
+		return fmt.Errorf("%w: sha-256 %q: want 64 lower-case hex digits", ErrInvalid, d)
+	}
+	return nil
+}
+
+// ValidAgencyCode checks an agency code (mã định danh).
+func ValidAgencyCode(code string) error {
+	if _, err := certs.ParseAgencyCode(code); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return nil
+}
+
+// ValidStatusCode reports whether code is a known business status code.
+func ValidStatusCode(code string) bool { return document.Status(code).Valid() }
+
+// Validate checks what the store indexes in a submission; it does not look
+// inside the envelope beyond its hash.
+func (s *Submission) Validate() error {
+	if err := ValidMessageID(s.MessageID); err != nil {
+		return err
+	}
+	if err := ValidAgencyCode(s.Sender); err != nil {
+		return fmt.Errorf("sender: %w", err)
+	}
+	if len(s.Recipients) == 0 {
+		return fmt.Errorf("%w: no recipients", ErrInvalid)
+	}
+	for i, r := range s.Recipients {
+		if err := ValidAgencyCode(r); err != nil {
+			return fmt.Errorf("recipient %d: %w", i, err)
+		}
+		if r == s.Sender {
+			return fmt.Errorf("%w: recipient %s is the sender", ErrInvalid, r)
+		}
+		if slices.Contains(s.Recipients[:i], r) {
+			return fmt.Errorf("%w: recipient %s listed twice", ErrInvalid, r)
+		}
+	}
+	if err := ValidDigest(s.EnvelopeSHA256); err != nil {
+		return fmt.Errorf("envelope: %w", err)
+	}
+	if len(s.Envelope) == 0 {
+		return fmt.Errorf("%w: empty envelope", ErrInvalid)
+	}
+	sum := sha256.Sum256(s.Envelope)
+	if hex.EncodeToString(sum[:]) != s.EnvelopeSHA256 {
+		return fmt.Errorf("%w: envelope does not hash to %s", ErrDigestMismatch, s.EnvelopeSHA256)
+	}
+	if len(s.DocumentID) > 256 || strings.IndexByte(s.DocumentID, 0) >= 0 {
+		return fmt.Errorf("%w: document id longer than 256 bytes or with a NUL byte", ErrInvalid)
+	}
+	for i, d := range s.BlobDigests {
+		if err := ValidDigest(d); err != nil {
+			return fmt.Errorf("attachment %d: %w", i, err)
+		}
+	}
+	switch s.Kind {
+	case KindNew:
+		if len(s.Targets) != 0 {
+			return fmt.Errorf("%w: a new document has no targets", ErrInvalid)
+		}
+	case KindRecall, KindUpdate, KindReplace:
+		if len(s.Targets) == 0 {
+			return fmt.Errorf("%w: a %s names at least one target", ErrInvalid, s.Kind)
+		}
+		for i, t := range s.Targets {
+			if err := ValidMessageID(t); err != nil {
+				return fmt.Errorf("target %d: %w", i, err)
+			}
+			if t == s.MessageID || slices.Contains(s.Targets[:i], t) {
+				return fmt.Errorf("%w: target %s repeated or self", ErrInvalid, t)
+			}
+		}
+	default:
+		return fmt.Errorf("%w: unknown business kind %d", ErrInvalid, s.Kind)
+	}
+	if s.Received.IsZero() {
+		return fmt.Errorf("%w: no receive time", ErrInvalid)
+	}
+	return nil
+}
+
+// SameSubmission reports whether b is a retry of a: the same message id
+// and envelope hash.
+func SameSubmission(a, b *Submission) bool {
+	return a.MessageID == b.MessageID && a.EnvelopeSHA256 == b.EnvelopeSHA256
+}
+
+// Validate checks a status update: a known code, a reason for a refusal,
+// signed bytes and a time.
+func (st *StatusUpdate) Validate() error {
+	if err := ValidMessageID(st.MessageID); err != nil {
+		return err
+	}
+	if err := ValidAgencyCode(st.From); err != nil {
+		return fmt.Errorf("status from: %w", err)
+	}
+	if !ValidStatusCode(st.Code) {
+		return fmt.Errorf("%w: unknown status code %q", ErrInvalid, st.Code)
+	}
+	if st.Code == StatusRefused && strings.TrimSpace(st.Reason) == "" {
+		return fmt.Errorf("%w: status %s (refused) needs a reason", ErrInvalid, st.Code)
+	}
+	if len(st.Signed) == 0 {
+		return fmt.Errorf("%w: status has no signed bytes", ErrInvalid)
+	}
+	if st.At.IsZero() {
+		return fmt.Errorf("%w: status has no time", ErrInvalid)
+	}
+	return nil
+}
+
+// Validate checks a receipt.
+func (r *Receipt) Validate() error {
+	if err := ValidMessageID(r.MessageID); err != nil {
+		return err
+	}
+	if r.Event == "" || len(r.Event) > 64 || strings.IndexByte(r.Event, 0) >= 0 {
+		return fmt.Errorf("%w: receipt event %q", ErrInvalid, r.Event)
+	}
+	if err := ValidAgencyCode(r.Party); err != nil {
+		return fmt.Errorf("receipt party: %w", err)
+	}
+	if len(r.Signed) == 0 {
+		return fmt.Errorf("%w: receipt has no signed bytes", ErrInvalid)
+	}
+	if r.At.IsZero() {
+		return fmt.Errorf("%w: receipt has no time", ErrInvalid)
+	}
+	return nil
+}
+
+// Validate checks a directory entry.
+func (a *Agency) Validate() error {
+	if err := ValidAgencyCode(a.Code); err != nil {
+		return err
+	}
+	if a.Name == "" || len(a.Name) > 200*4 {
+		return fmt.Errorf("%w: agency %s: name empty or too long", ErrInvalid, a.Code)
+	}
+	if a.Parent != "" {
+		if err := ValidAgencyCode(a.Parent); err != nil {
+			return fmt.Errorf("agency %s parent: %w", a.Code, err)
+		}
+	}
+	if a.SupersededBy != "" {
+		if err := ValidAgencyCode(a.SupersededBy); err != nil {
+			return fmt.Errorf("agency %s superseded by: %w", a.Code, err)
+		}
+	}
+	if a.Level < 1 || a.Level > 4 {
+		return fmt.Errorf("%w: agency %s: level %d not in 1..4", ErrInvalid, a.Code, a.Level)
+	}
+	return nil
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return false
+			}
+		default:
+			if !isLowerHex(s[i : i+1]) {
+				return false
+			}
+		}
+	}
+	return true
+}
