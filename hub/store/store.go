@@ -48,6 +48,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"lienthong/shared/document"
 )
 
@@ -104,10 +106,34 @@ type Store interface {
 	Receipts
 	Directory
 	Blobs
+	Log
 	// Stats returns the counters of one agency; an agency never seen has
 	// zero counters and no error.
 	Stats(ctx context.Context, agency string) (AgencyStats, error)
 	Close() error
+}
+
+// Log is the transparency log (package auditlog). Every event the store
+// commits — an accepted submission, an acknowledged delivery, a status, a
+// directory change — appends one entry and its Merkle tree hashes in the
+// same transaction, so nothing committed can be missing from the log and
+// appending costs no extra fsync. A retry that changes nothing appends
+// nothing. Entries name documents by hashes and agencies by code, never
+// by content.
+type Log interface {
+	// LogSize is the number of entries.
+	LogSize(ctx context.Context) (int64, error)
+	// LogEntries returns the encoded entries with index in [from, to).
+	LogEntries(ctx context.Context, from, to int64) ([][]byte, error)
+	// ReadHashes reads stored tree hashes by tlog's stored-hash index
+	// (tlog.HashReader).
+	ReadHashes(indexes []int64) ([]tlog.Hash, error)
+	// PutCheckpoint keeps a signed checkpoint of the given size; a second
+	// one for the same size is ignored.
+	PutCheckpoint(ctx context.Context, size int64, signed []byte) error
+	// LatestCheckpoint returns the largest checkpoint kept, size 0 and nil
+	// when there is none.
+	LatestCheckpoint(ctx context.Context) (size int64, signed []byte, err error)
 }
 
 // Messages accepts submissions and reads them back.
@@ -252,12 +278,14 @@ type Submission struct {
 	Targets        []string  // message ids a recall/update/replace names
 	Received       time.Time // hub time of receipt
 	Report         []byte    // the hub's verification report, opaque
+	DueDate        string    // the document's deadline, yyyy-mm-dd, for the log's overdue count
 }
 
 // AcceptResult is what Accept returned the first time; retries return it
 // unchanged.
 type AcceptResult struct {
 	MessageID string
+	LogIndex  int64     // the accepted entry in the transparency log
 	Seq       uint64    // the sender's sent-cursor of this message
 	Received  time.Time // Submission.Received of the first Accept
 	// Recalls holds, for a recall, what happened to each target.
@@ -274,7 +302,8 @@ type RecallOutcome struct {
 // Message is a stored submission.
 type Message struct {
 	Submission
-	Seq uint64 // the sender's sent-cursor
+	Seq      uint64 // the sender's sent-cursor
+	LogIndex int64  // the accepted entry in the transparency log
 }
 
 // SentRecord is one entry of a sender's sent list.
@@ -322,6 +351,7 @@ type Delivery struct {
 	Leases         int       // how many times it was leased
 	AckedAt        time.Time
 	WithdrawnBy    string // the recall's message id
+	LogIndex       int64  // the delivered entry in the transparency log, once acknowledged
 }
 
 // Status codes of the edXML status packet, as strings, from package
@@ -348,9 +378,10 @@ type StatusUpdate struct {
 	At        time.Time
 	Signed    []byte // the signed status packet, opaque
 	// Set by the store:
-	Sender string // the message's sender, whose queue it goes to
-	Seq    uint64 // position in the (message, recipient) history, from 1
-	Cursor uint64 // position in the sender's status queue, from 1
+	Sender   string // the message's sender, whose queue it goes to
+	Seq      uint64 // position in the (message, recipient) history, from 1
+	Cursor   uint64 // position in the sender's status queue, from 1
+	LogIndex int64  // the status entry in the transparency log
 }
 
 // Receipt is a hub-signed receipt for an event on a message.
@@ -376,8 +407,9 @@ type Agency struct {
 // AgencyChange is one version of a directory entry.
 type AgencyChange struct {
 	Agency
-	Seq uint64
-	At  time.Time
+	Seq      uint64
+	At       time.Time
+	LogIndex int64 // the directory entry in the transparency log
 }
 
 // AgencyStats are an agency's counters, kept in the same transactions as

@@ -43,6 +43,7 @@ import (
 
 	"lienthong/hub/store"
 	"lienthong/hub/store/blobs"
+	"lienthong/shared/auditlog"
 )
 
 // GroupCommit chooses how concurrent writers share a commit (and its
@@ -278,7 +279,7 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission) (res store.AcceptResult, exist
 	rec := messageRecord{
 		ID: sub.MessageID, Sender: sub.Sender, Recipients: sub.Recipients, EnvSHA256: sub.EnvelopeSHA256,
 		Blobs: sub.BlobDigests, DocumentID: sub.DocumentID, Kind: sub.Kind, Targets: sub.Targets,
-		Received: sub.Received,
+		Received: sub.Received, Due: sub.DueDate,
 	}
 	if sub.Kind == store.KindRecall {
 		for i := range targets {
@@ -290,6 +291,13 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission) (res store.AcceptResult, exist
 		}
 	}
 	if rec.Seq, err = next(tx, "sent", sub.Sender); err != nil {
+		return res, false, nil, err
+	}
+	rec.LogIndex, err = appendLog(tx, &auditlog.Entry{
+		Kind: auditlog.KindAccepted, At: sub.Received, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
+		Business: sub.Kind.String(), Targets: sub.Targets, Sender: sub.Sender, Recipients: sub.Recipients, Due: sub.DueDate,
+	})
+	if err != nil {
 		return res, false, nil, err
 	}
 	if err := acceptWrites(tx, sub, &rec); err != nil {
@@ -418,9 +426,10 @@ func (s *Store) Message(ctx context.Context, id string) (store.Message, error) {
 		if err != nil {
 			return err
 		}
-		msg = store.Message{Seq: m.Seq, Submission: store.Submission{
+		msg = store.Message{Seq: m.Seq, LogIndex: m.LogIndex, Submission: store.Submission{
 			MessageID: m.ID, Sender: m.Sender, Recipients: m.Recipients, EnvelopeSHA256: m.EnvSHA256,
 			BlobDigests: m.Blobs, DocumentID: m.DocumentID, Kind: m.Kind, Targets: m.Targets, Received: m.Received,
+			DueDate:  m.Due,
 			Envelope: bytes.Clone(tx.Bucket(bucketEnvelopes).Get(seqKey(m.BodyKey))),
 			Report:   bytes.Clone(tx.Bucket(bucketReports).Get(seqKey(m.BodyKey))),
 		}}
@@ -608,6 +617,11 @@ func (s *Store) Ack(ctx context.Context, recipient, messageID, leaseToken string
 			return nil
 		}
 		d.State, d.AckedAt, d.LeaseToken, d.LeaseExpiry = store.Acked, now, "", time.Time{}
+		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindDelivered, At: now, MessageID: messageID, EnvelopeSHA256: d.EnvSHA256, Agency: recipient})
+		if err != nil {
+			return err
+		}
+		d.LogIndex = idx
 		if err := dels.Put(key, encode(&d)); err != nil {
 			return err
 		}
@@ -707,8 +721,13 @@ func (s *Store) AppendStatus(ctx context.Context, st *store.StatusUpdate) (store
 		if err != nil {
 			return err
 		}
+		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindStatus, At: st.At, MessageID: st.MessageID,
+			EnvelopeSHA256: m.EnvSHA256, Agency: st.From, Status: st.Code, PacketSHA256: hex.EncodeToString(sum[:])})
+		if err != nil {
+			return err
+		}
 		r := statusRecord{MessageID: st.MessageID, From: st.From, Code: st.Code, Reason: st.Reason, Staff: st.Staff,
-			At: st.At, Signed: st.Signed, Sender: m.Sender, Seq: seq, Cursor: cur}
+			At: st.At, Signed: st.Signed, Sender: m.Sender, Seq: seq, Cursor: cur, LogIndex: idx}
 		key := seqKey(seq, st.MessageID, st.From)
 		if err := statuses.Put(key, encode(&r)); err != nil {
 			return err
@@ -895,7 +914,11 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 		if err := b.Put([]byte(a.Code), enc); err != nil {
 			return err
 		}
-		ch := agencyChangeRecord{Agency: rec, Seq: seq, At: at}
+		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindDirectory, At: at, Agency: a.Code, PacketSHA256: hexSHA256(enc)})
+		if err != nil {
+			return err
+		}
+		ch := agencyChangeRecord{Agency: rec, Seq: seq, At: at, LogIndex: idx}
 		if err := tx.Bucket(bucketAgencyHist).Put(seqKey(seq, a.Code), encode(&ch)); err != nil {
 			return err
 		}
@@ -959,7 +982,7 @@ func (s *Store) AgencyHistory(ctx context.Context, code string) ([]store.AgencyC
 			if err := decode(v, &ch); err != nil {
 				return fmt.Errorf("decode agency change: %w", err)
 			}
-			out = append(out, store.AgencyChange{Agency: ch.Agency.agency(), Seq: ch.Seq, At: ch.At})
+			out = append(out, store.AgencyChange{Agency: ch.Agency.agency(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex})
 		}
 		if len(out) == 0 {
 			return store.ErrNotFound

@@ -24,6 +24,8 @@ type messageRecord struct {
 	Seq        uint64         `json:"seq"`
 	BodyKey    uint64         `json:"body"` // envelope and report key
 	Recalls    []recallRecord `json:"recalls,omitempty"`
+	Due        string         `json:"due,omitempty"`
+	LogIndex   int64          `json:"log"`
 }
 
 type recallRecord struct {
@@ -33,7 +35,7 @@ type recallRecord struct {
 }
 
 func (m *messageRecord) result() store.AcceptResult {
-	r := store.AcceptResult{MessageID: m.ID, Seq: m.Seq, Received: m.Received}
+	r := store.AcceptResult{MessageID: m.ID, Seq: m.Seq, Received: m.Received, LogIndex: m.LogIndex}
 	for _, rc := range m.Recalls {
 		r.Recalls = append(r.Recalls, store.RecallOutcome{Target: rc.Target, Withdrawn: rc.Withdrawn, AlreadyAcked: rc.AlreadyAcked})
 	}
@@ -53,6 +55,7 @@ type deliveryRecord struct {
 	Leases      int                 `json:"leases,omitempty"`
 	AckedAt     time.Time           `json:"acked_at,omitzero"`
 	WithdrawnBy string              `json:"withdrawn_by,omitempty"`
+	LogIndex    int64               `json:"log,omitempty"`
 }
 
 func (d *deliveryRecord) delivery() store.Delivery {
@@ -60,6 +63,7 @@ func (d *deliveryRecord) delivery() store.Delivery {
 		Recipient: d.Recipient, MessageID: d.MessageID, Sender: d.Sender, Cursor: d.Cursor,
 		EnvelopeSHA256: d.EnvSHA256, Kind: d.Kind, State: d.State, LeaseToken: d.LeaseToken,
 		LeaseExpiry: d.LeaseExpiry, Leases: d.Leases, AckedAt: d.AckedAt, WithdrawnBy: d.WithdrawnBy,
+		LogIndex: d.LogIndex,
 	}
 }
 
@@ -74,12 +78,13 @@ type statusRecord struct {
 	Sender    string    `json:"sender"`
 	Seq       uint64    `json:"seq"`
 	Cursor    uint64    `json:"cursor"`
+	LogIndex  int64     `json:"log"`
 }
 
 func (s *statusRecord) status() store.StatusUpdate {
 	return store.StatusUpdate{
 		MessageID: s.MessageID, From: s.From, Code: s.Code, Reason: s.Reason, Staff: s.Staff,
-		At: s.At, Signed: s.Signed, Sender: s.Sender, Seq: s.Seq, Cursor: s.Cursor,
+		At: s.At, Signed: s.Signed, Sender: s.Sender, Seq: s.Seq, Cursor: s.Cursor, LogIndex: s.LogIndex,
 	}
 }
 
@@ -116,9 +121,10 @@ func (a *agencyRecord) agency() store.Agency {
 }
 
 type agencyChangeRecord struct {
-	Agency agencyRecord `json:"agency"`
-	Seq    uint64       `json:"seq"`
-	At     time.Time    `json:"at"`
+	Agency   agencyRecord `json:"agency"`
+	Seq      uint64       `json:"seq"`
+	At       time.Time    `json:"at"`
+	LogIndex int64        `json:"log"`
 }
 
 type statsRecord struct {

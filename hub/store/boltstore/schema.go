@@ -34,6 +34,7 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketMessages, bucketEnvelopes, bucketReports, bucketDocIDs, bucketSent,
 	bucketDeliveries, bucketQueue, bucketStatuses, bucketStatusDedup, bucketStatusQueue,
 	bucketReceipts, bucketAgencies, bucketAgencyHist, bucketStats, bucketCounters,
+	bucketLogEntries, bucketLogHashes, bucketLogCheckpoints,
 }
 
 var keySchema = []byte("schema")

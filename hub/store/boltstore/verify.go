@@ -7,8 +7,10 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"lienthong/hub/store"
+	"lienthong/shared/auditlog"
 )
 
 // Verify checks the database's page structure (bbolt's own check) and the
@@ -21,7 +23,10 @@ import (
 //     recipient;
 //   - counters are at least the largest sequence they issued;
 //   - the statistics equal what the records say (sent, received, acked,
-//     withdrawn).
+//     withdrawn);
+//   - the log holds one entry per index below its size, every entry
+//     decodes, and the stored tree hashes are exactly those its entries
+//     make.
 //
 // It reads one consistent snapshot and may take a while on a large store;
 // it is meant for tests, the crash test and an operator's check command.
@@ -36,6 +41,7 @@ func (s *Store) Verify(ctx context.Context) error {
 		for err := range tx.Check() {
 			fail("bbolt: %w", err)
 		}
+		verifyLog(tx, fail)
 		type counts struct{ sent, received, acked, withdrawn uint64 }
 		want := map[string]*counts{}
 		cnt := func(a string) *counts {
@@ -155,4 +161,51 @@ func (s *Store) Verify(ctx context.Context) error {
 		return fmt.Errorf("verify store: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// verifyLog rebuilds the tree from the entries and compares every stored
+// hash, so a changed, missing or extra entry or hash is found.
+func verifyLog(tx *bolt.Tx, fail func(string, ...any)) {
+	size := int64(counter(tx, logCounter))
+	if n := int64(tx.Bucket(bucketLogEntries).Stats().KeyN); n != size {
+		fail("log: %d entries for a size of %d", n, size)
+	}
+	if n, want := int64(tx.Bucket(bucketLogHashes).Stats().KeyN), tlog.StoredHashCount(size); n != want {
+		fail("log: %d stored hashes, want %d", n, want)
+	}
+	rebuilt := &auditlog.Memory{}
+	stored := txHashes{tx}
+	for i := int64(0); i < size; i++ {
+		raw := tx.Bucket(bucketLogEntries).Get(seqKey(uint64(i)))
+		if raw == nil {
+			fail("log: entry %d missing", i)
+			return
+		}
+		if _, err := auditlog.DecodeEntry(raw); err != nil {
+			fail("log: entry %d: %v", i, err)
+		}
+		if _, err := rebuilt.Append(raw); err != nil {
+			fail("log: entry %d: %v", i, err)
+			return
+		}
+	}
+	count := tlog.StoredHashCount(size)
+	for idx := int64(0); idx < count; idx += 1024 {
+		batch := make([]int64, 0, 1024)
+		for j := idx; j < min(idx+1024, count); j++ {
+			batch = append(batch, j)
+		}
+		want, err1 := rebuilt.ReadHashes(batch)
+		got, err2 := stored.ReadHashes(batch)
+		if err1 != nil || err2 != nil {
+			fail("log: hashes from %d: %v %v", idx, err1, err2)
+			return
+		}
+		for k := range want {
+			if want[k] != got[k] {
+				fail("log: stored hash %d does not match the entries", batch[k])
+				return
+			}
+		}
+	}
 }

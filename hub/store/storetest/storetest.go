@@ -83,6 +83,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Blobs/IdleUploadsCollected", testBlobGC},
 		{"Reopen/ResumeUpload", testResumeAfterReopen},
 		{"Reopen/StateSurvives", testReopenState},
+		{"Log/EveryEventOnceWithProofs", testLog},
 		{"Close/UseAfterCloseFails", testClosed},
 	}
 	for _, tc := range tests {
