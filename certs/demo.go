@@ -7,6 +7,8 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // DemoAgency is an agency of the demo PKI. The codes have the national
@@ -50,6 +52,7 @@ const DemoCRLURL = "https://localhost:4433/pki/ca.crl"
 //	agencies/<code>.crt, .key           each agency's certificate (chain included) and key
 //	agencies/<code>.p12, .pass          the same as PKCS#12, and its passphrase
 //	people/<code>.crt, .key, .p12, .pass the agency's competent signer
+//	log.key, log.pub                    the note key that signs the hub's log checkpoints, and its verifier key
 func Demo(dir string, alg KeyAlgorithm) error {
 	p, err := InitPKI(dir, InitOptions{Root: DemoRootName, Issuing: DemoIssuingName, KeyAlgorithm: alg, CRLURL: DemoCRLURL, Demo: true})
 	if err != nil {
@@ -67,6 +70,16 @@ func Demo(dir string, alg KeyAlgorithm) error {
 		return err
 	}
 	if err := p.writeDemoPair(filepath.Join(dir, "tsa"), tsa, false); err != nil {
+		return err
+	}
+	skey, vkey, err := note.GenerateKey(rand.Reader, "localhost")
+	if err != nil {
+		return err
+	}
+	if err := WriteNewFile(filepath.Join(dir, "log.key"), []byte(skey+"\n"), 0o600); err != nil {
+		return err
+	}
+	if err := WriteNewFile(filepath.Join(dir, "log.pub"), []byte(vkey+"\n"), 0o644); err != nil {
 		return err
 	}
 	for _, a := range DemoAgencies {

@@ -26,8 +26,10 @@ import (
 
 	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"lienthong/certs"
+	"lienthong/shared/auditlog"
 	"lienthong/shared/wire"
 )
 
@@ -385,4 +387,68 @@ func (c *Client) Sent(ctx context.Context, after uint64) (*wire.Sent, error) {
 func (c *Client) Directory(ctx context.Context) (*wire.Directory, error) {
 	var d wire.Directory
 	return &d, c.do(ctx, http.MethodGet, wire.PathDirectory, nil, nil, "", &d)
+}
+
+// Checkpoint fetches the hub's latest signed checkpoint.
+func (c *Client) Checkpoint(ctx context.Context) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+wire.PathLogCheckpoint, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, decodeError(resp)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+}
+
+func toHashes(raw [][]byte) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(raw))
+	for i, h := range raw {
+		if len(h) != tlog.HashSize {
+			return nil, fmt.Errorf("proof hash %d has %d bytes", i, len(h))
+		}
+		copy(out[i][:], h)
+	}
+	return out, nil
+}
+
+// Inclusion fetches the proof that entry index is in the tree of size.
+func (c *Client) Inclusion(ctx context.Context, index, size int64) (auditlog.InclusionProof, error) {
+	var p wire.LogProof
+	q := url.Values{"index": {strconv.FormatInt(index, 10)}, "size": {strconv.FormatInt(size, 10)}}
+	if err := c.do(ctx, http.MethodGet, wire.PathLogInclusion, q, nil, "", &p); err != nil {
+		return auditlog.InclusionProof{}, err
+	}
+	hs, err := toHashes(p.Hashes)
+	return auditlog.InclusionProof{Index: p.Index, Size: p.Size, Hashes: hs}, err
+}
+
+// Consistency fetches the proof that the tree of size old is a prefix of
+// the tree of size n.
+func (c *Client) Consistency(ctx context.Context, old, n int64) (auditlog.ConsistencyProof, error) {
+	var p wire.LogProof
+	q := url.Values{"old": {strconv.FormatInt(old, 10)}, "new": {strconv.FormatInt(n, 10)}}
+	if err := c.do(ctx, http.MethodGet, wire.PathLogConsistency, q, nil, "", &p); err != nil {
+		return auditlog.ConsistencyProof{}, err
+	}
+	hs, err := toHashes(p.Hashes)
+	return auditlog.ConsistencyProof{Old: p.Old, New: p.New, Hashes: hs}, err
+}
+
+// LogEntries fetches the encoded entries with index in [from, to).
+func (c *Client) LogEntries(ctx context.Context, from, to int64) ([][]byte, error) {
+	var e wire.LogEntries
+	q := url.Values{"from": {strconv.FormatInt(from, 10)}, "to": {strconv.FormatInt(to, 10)}}
+	return e.Entries, c.do(ctx, http.MethodGet, wire.PathLogEntries, q, nil, "", &e)
+}
+
+// Stats fetches the statistics the hub publishes.
+func (c *Client) Stats(ctx context.Context) (*wire.Stats, error) {
+	var s wire.Stats
+	return &s, c.do(ctx, http.MethodGet, wire.PathStats, nil, nil, "", &s)
 }

@@ -17,6 +17,9 @@
 //	  "crl_reload": "10m",
 //	  "tsa_cert": "tsa.crt",
 //	  "tsa_key": "tsa.key",
+//	  "log_key": "log.key",
+//	  "log_origin": "lienthong-hub/log",
+//	  "checkpoint_interval": "10s",
 //	  "max_attachment_mb": 100,
 //	  "requests_per_second": 50,
 //	  "burst": 200,
@@ -66,6 +69,13 @@ type Config struct {
 	// neither.
 	TSACert string `json:"tsa_cert,omitempty"`
 	TSAKey  string `json:"tsa_key,omitempty"`
+	// LogKey is the file holding the note signer key that signs the
+	// transparency log's checkpoints (make one with `lienthong-hub
+	// logkey`); give auditors its verifier key. Empty keeps the log but
+	// serves no checkpoint. LogOrigin names the log in its checkpoints.
+	LogKey             string   `json:"log_key,omitempty"`
+	LogOrigin          string   `json:"log_origin"`
+	CheckpointInterval Duration `json:"checkpoint_interval"`
 	// MaxAttachmentMB bounds one attachment, in MiB.
 	MaxAttachmentMB int64 `json:"max_attachment_mb"`
 	// RequestsPerSecond and Burst size each agency's token bucket; a
@@ -84,15 +94,17 @@ type Config struct {
 // Default returns the defaults the documentation lists.
 func Default() Config {
 	return Config{
-		Listen:            "0.0.0.0:4433",
-		OpsListen:         "127.0.0.1:9433",
-		DataDir:           "/var/lib/lienthong-hub",
-		CRLReload:         Duration(10 * time.Minute),
-		MaxAttachmentMB:   100,
-		RequestsPerSecond: 50,
-		Burst:             200,
-		ShutdownGrace:     Duration(30 * time.Second),
-		LogLevel:          "info",
+		Listen:             "0.0.0.0:4433",
+		OpsListen:          "127.0.0.1:9433",
+		DataDir:            "/var/lib/lienthong-hub",
+		CRLReload:          Duration(10 * time.Minute),
+		LogOrigin:          "lienthong-hub/log",
+		CheckpointInterval: Duration(10 * time.Second),
+		MaxAttachmentMB:    100,
+		RequestsPerSecond:  50,
+		Burst:              200,
+		ShutdownGrace:      Duration(30 * time.Second),
+		LogLevel:           "info",
 	}
 }
 
@@ -119,7 +131,7 @@ func (c *Config) resolve(dir string) {
 			*p = filepath.Join(dir, *p)
 		}
 	}
-	for _, p := range []*string{&c.DataDir, &c.TLSCert, &c.TLSKey, &c.TLSKeyPassphraseFile, &c.Roots, &c.TSACert, &c.TSAKey} {
+	for _, p := range []*string{&c.DataDir, &c.TLSCert, &c.TLSKey, &c.TLSKeyPassphraseFile, &c.Roots, &c.TSACert, &c.TSAKey, &c.LogKey} {
 		abs(p)
 	}
 	for i := range c.CRLs {
@@ -153,6 +165,8 @@ func (c *Config) Validate() error {
 		check(err == nil, "agency_limits: %v", err)
 		check(l.RequestsPerSecond >= 0 && l.Burst >= 0 && l.MaxAttachmentMB >= 0 && l.MaxAttachmentMB <= 4096, "agency_limits %s: limits must be positive (max_attachment_mb at most 4096)", code)
 	}
+	check(c.LogOrigin != "" && !strings.ContainsAny(c.LogOrigin, "\n\r"), "log_origin must be one non-empty line")
+	check(c.CheckpointInterval.D() >= time.Second, "checkpoint_interval %s: want at least 1s", c.CheckpointInterval.D())
 	check(c.CRLReload.D() >= time.Minute, "crl_reload %s: want at least 1m", c.CRLReload.D())
 	check(c.ShutdownGrace.D() >= 0 && c.ShutdownGrace.D() <= 10*time.Minute, "shutdown_grace %s: want 0 to 10m", c.ShutdownGrace.D())
 	var lvl slog.Level

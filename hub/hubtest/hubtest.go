@@ -6,11 +6,14 @@ package hubtest
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/x509"
 	"log/slog"
 	"os"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"lienthong/certs"
 	"lienthong/certs/certstest"
@@ -44,6 +47,10 @@ type Hub struct {
 	Server   *server.Server
 	Identity *certs.KeyPair
 	Agencies map[string]*Agency
+	// LogKey is the note verifier key of the log's checkpoints, LogOrigin
+	// the log's name.
+	LogKey    string
+	LogOrigin string
 
 	endpoint *server.Endpoint
 	done     chan error
@@ -96,7 +103,16 @@ func Start(t testing.TB, opts Options) *Hub {
 	}
 	h.Identity = opts.PKI.Hub(t)
 	verifier := opts.PKI.Verifier(t)
-	sopts := server.Options{Store: st, Verifier: verifier, Identity: h.Identity, Logger: opts.Logger}
+	skey, vkey, err := note.GenerateKey(rand.Reader, "hubtest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.LogKey, h.LogOrigin = vkey, "hubtest/log"
+	sopts := server.Options{Store: st, Verifier: verifier, Identity: h.Identity, Logger: opts.Logger, LogSigner: signer, LogOrigin: h.LogOrigin}
 	if opts.Configure != nil {
 		opts.Configure(&sopts)
 	}

@@ -127,7 +127,7 @@ func (s *Server) submit(w http.ResponseWriter, r *request) error {
 		if m.EnvelopeSHA256 != envHash {
 			return wire.Errorf(wire.CodeConflict, "message id %s was already used for another packet", doc.MessageID)
 		}
-		return s.answerSubmitted(w, r, &m.Submission, nil, true)
+		return s.answerSubmitted(w, r, &m.Submission, m.LogIndex, nil, true)
 	}
 
 	recipients := make([]string, 0, len(doc.Metadata.To))
@@ -156,6 +156,7 @@ func (s *Server) submit(w http.ResponseWriter, r *request) error {
 		Targets:        doc.Targets,
 		Received:       s.now(),
 		Report:         report,
+		DueDate:        dueDate(doc.Metadata),
 	}
 	for _, a := range doc.Attachments {
 		sub.BlobDigests = append(sub.BlobDigests, a.SHA256)
@@ -168,11 +169,11 @@ func (s *Server) submit(w http.ResponseWriter, r *request) error {
 		s.metrics.accepted.Inc()
 	}
 	s.log.Info("document accepted", "agency", r.agency, "doc", doc.MessageID, "kind", sub.Kind.String(), "recipients", len(recipients), "existed", existed)
-	return s.answerSubmitted(w, r, sub, res.Recalls, existed)
+	return s.answerSubmitted(w, r, sub, res.LogIndex, res.Recalls, existed)
 }
 
-func (s *Server) answerSubmitted(w http.ResponseWriter, r *request, sub *store.Submission, recalls []store.RecallOutcome, existed bool) error {
-	rec, err := s.ensureReceipt(r.Context(), sub, receipt.EventAccepted, sub.Sender, sub.Recipients, sub.Received)
+func (s *Server) answerSubmitted(w http.ResponseWriter, r *request, sub *store.Submission, logIndex int64, recalls []store.RecallOutcome, existed bool) error {
+	rec, err := s.ensureReceipt(r.Context(), sub, receipt.EventAccepted, sub.Sender, sub.Recipients, sub.Received, logIndex)
 	if err != nil {
 		return err
 	}
@@ -192,7 +193,7 @@ func (s *Server) answerSubmitted(w http.ResponseWriter, r *request, sub *store.S
 // signing and storing one first if there is none. Receipts are written
 // after the event they attest, so a crash in between leaves an event
 // without a receipt, which the client's retry repairs here.
-func (s *Server) ensureReceipt(ctx context.Context, sub *store.Submission, event, party string, recipients []string, at time.Time) ([]byte, error) {
+func (s *Server) ensureReceipt(ctx context.Context, sub *store.Submission, event, party string, recipients []string, at time.Time, logIndex int64) ([]byte, error) {
 	stored, err := s.opts.Store.Receipts(ctx, sub.MessageID)
 	if err != nil {
 		return nil, err
@@ -204,7 +205,7 @@ func (s *Server) ensureReceipt(ctx context.Context, sub *store.Submission, event
 	}
 	signed, err := receipt.Sign(&receipt.Receipt{
 		Event: event, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
-		Sender: sub.Sender, Recipients: recipients, At: at, Hub: s.opts.Identity.Leaf.Subject.CommonName,
+		Sender: sub.Sender, Recipients: recipients, At: at, Hub: s.opts.Identity.Leaf.Subject.CommonName, LogIndex: logIndex,
 	}, s.opts.Identity.Key, s.opts.Identity.Certificates())
 	if err != nil {
 		return nil, fmt.Errorf("sign receipt: %w", err)
@@ -327,7 +328,7 @@ func (s *Server) ack(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	rec, err := s.ensureReceipt(ctx, &m.Submission, receipt.EventDelivered, string(r.agency), []string{string(r.agency)}, d.AckedAt)
+	rec, err := s.ensureReceipt(ctx, &m.Submission, receipt.EventDelivered, string(r.agency), []string{string(r.agency)}, d.AckedAt, d.LogIndex)
 	if err != nil {
 		return err
 	}
@@ -613,4 +614,12 @@ func (s *Server) directory(w http.ResponseWriter, r *request) error {
 	w.Header().Set("Content-Type", wire.ContentJSON)
 	_, err = w.Write(body)
 	return err
+}
+
+// dueDate is the document's deadline as the log records it.
+func dueDate(m *document.Metadata) string {
+	if m.DueDate.IsZero() {
+		return ""
+	}
+	return m.DueDate.String()
 }

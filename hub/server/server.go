@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/shared/envelope"
@@ -50,6 +52,10 @@ type Options struct {
 	CheckAttachment CheckAttachment
 	// Timestamp, when set, serves RFC 3161 at wire.PathTimestamp.
 	Timestamp http.Handler
+	// LogSigner signs checkpoints of the transparency log named LogOrigin;
+	// without it the log is kept but no checkpoint is served.
+	LogSigner note.Signer
+	LogOrigin string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -62,6 +68,7 @@ type Server struct {
 	wakeup  *notifier
 	metrics *metrics
 	limits  *limiter
+	signing sync.Mutex
 }
 
 // New returns a Server over opts.Store.
@@ -104,6 +111,11 @@ func (s *Server) routes() {
 	s.handle("GET "+wire.PathStatuses, s.statuses)
 	s.handle("POST "+wire.PathStatusesAck, s.ackStatuses)
 	s.handle("GET "+wire.PathDirectory, s.directory)
+	s.handle("GET "+wire.PathLogCheckpoint, s.logCheckpoint)
+	s.handle("GET "+wire.PathLogInclusion, s.logInclusion)
+	s.handle("GET "+wire.PathLogConsistency, s.logConsistency)
+	s.handle("GET "+wire.PathLogEntries, s.logEntries)
+	s.handle("GET "+wire.PathStats, s.stats)
 	if s.opts.Timestamp != nil {
 		s.mux.Handle("POST "+wire.PathTimestamp, s.opts.Timestamp)
 	}

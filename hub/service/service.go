@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/mod/sumdb/note"
 
 	"lienthong/certs"
 	"lienthong/hub/config"
@@ -88,12 +89,23 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 	for _, l := range cfg.AgencyLimits {
 		maxBlob = max(maxBlob, l.MaxAttachmentMB<<20)
 	}
+	var logSigner note.Signer
+	if cfg.LogKey != "" {
+		skey, err := os.ReadFile(cfg.LogKey)
+		if err != nil {
+			return nil, fmt.Errorf("log key: %w", err)
+		}
+		if logSigner, err = note.NewSigner(strings.TrimSpace(string(skey))); err != nil {
+			return nil, fmt.Errorf("log key %s: %w", cfg.LogKey, err)
+		}
+	}
 	if h.store, err = boltstore.Open(cfg.DataDir, boltstore.Options{MaxBlobSize: maxBlob, Logger: log}); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	h.server, err = server.New(server.Options{
 		Store: h.store, Verifier: h.verifier, Identity: identity, Logger: log,
 		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(roots, h.verifier), Timestamp: stamp,
+		LogSigner: logSigner, LogOrigin: cfg.LogOrigin,
 		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst},
 		AgencyLimits: agencyLimits(cfg),
 	})
@@ -175,6 +187,9 @@ func (h *Hub) Run(ctx context.Context) error {
 		}()
 		h.log.Info("ops listening", "addr", h.opsLn.Addr().String())
 	}
+	cpCtx, stopCheckpoints := context.WithCancel(context.Background())
+	defer stopCheckpoints()
+	go h.server.RunCheckpoints(cpCtx, h.cfg.CheckpointInterval.D())
 	reload := time.NewTicker(h.cfg.CRLReload.D())
 	defer reload.Stop()
 	var runErr error

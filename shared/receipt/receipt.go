@@ -42,6 +42,10 @@ type Receipt struct {
 	Recipients     []string  `json:"recipients"` // all of them when accepted; the one that stored it when delivered
 	At             time.Time `json:"at"`
 	Hub            string    `json:"hub"` // the hub's name (its certificate's common name)
+	// LogIndex is the event's entry in the hub's transparency log; the
+	// inclusion proof comes from the hub's log API once a checkpoint
+	// covers it.
+	LogIndex int64 `json:"log_index"`
 }
 
 // Validate checks the receipt's fields.

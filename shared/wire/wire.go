@@ -38,6 +38,15 @@
 // GET /v1/statuses?after=CURSOR&wait=SECONDS and acknowledges with
 // POST /v1/statuses/ack.
 //
+// # The transparency log
+//
+// Every event the hub commits is an entry of an append-only Merkle tree
+// (package auditlog). GET /v1/log/checkpoint returns the latest signed
+// checkpoint, signing a new one first if the log grew; inclusion and
+// consistency proofs and the entries themselves let an auditor check that
+// a receipt's event is in the log and that the log only grew. Receipts
+// carry their entry's index.
+//
 // # Version history
 //
 //   - v1 (2026-11-23): first version.
@@ -66,7 +75,17 @@ const (
 	PathStatusesAck = "/v1/statuses/ack"
 	PathDirectory   = "/v1/directory"
 	PathTimestamp   = "/v1/timestamp" // RFC 3161, application/timestamp-query
+
+	// The transparency log, for auditors (see package auditlog).
+	PathLogCheckpoint  = "/v1/log/checkpoint"  // the latest signed checkpoint (a signed note, text/plain)
+	PathLogInclusion   = "/v1/log/inclusion"   // ?index=I&size=N
+	PathLogConsistency = "/v1/log/consistency" // ?old=A&new=B
+	PathLogEntries     = "/v1/log/entries"     // ?from=A&to=B, at most MaxLogEntries
+	PathStats          = "/v1/stats"           // the statistics the hub publishes
 )
+
+// MaxLogEntries bounds one GET /v1/log/entries.
+const MaxLogEntries = 1000
 
 // Content types.
 const (
@@ -194,6 +213,39 @@ type Sent struct {
 // Receipts answers GET /v1/messages/{id}/receipts.
 type Receipts struct {
 	Receipts [][]byte `json:"receipts"` // hub-signed receipt packets
+}
+
+// LogProof answers the inclusion and consistency calls: tree hashes
+// (32 bytes each, base64 in JSON) from the leaf or the older tree up.
+// For inclusion, Index and Size are set; for consistency, Old and New.
+type LogProof struct {
+	Index  int64    `json:"index,omitempty"`
+	Size   int64    `json:"size,omitempty"`
+	Old    int64    `json:"old,omitempty"`
+	New    int64    `json:"new,omitempty"`
+	Hashes [][]byte `json:"hashes"`
+}
+
+// LogEntries answers GET /v1/log/entries: the encoded entries from From on.
+type LogEntries struct {
+	From    int64    `json:"from"`
+	Entries [][]byte `json:"entries"`
+}
+
+// AgencyStats are the counters the hub publishes for one agency.
+type AgencyStats struct {
+	Agency    string            `json:"agency"`
+	Sent      uint64            `json:"sent"`
+	Received  uint64            `json:"received"`
+	Acked     uint64            `json:"acked"`
+	Withdrawn uint64            `json:"withdrawn"`
+	Statuses  map[string]uint64 `json:"statuses"`
+}
+
+// Stats answers GET /v1/stats.
+type Stats struct {
+	LogSize  int64         `json:"log_size"` // the log size the figures correspond to
+	Agencies []AgencyStats `json:"agencies"`
 }
 
 // Agency is a directory entry.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"lienthong/certs"
 	"lienthong/hub/config"
@@ -54,6 +57,7 @@ commands:
   demo      run a hub for the demo PKI on localhost
   agency    import, list or show the history of directory entries
   stats     print per-agency statistics
+  logkey    make the key that signs the transparency log's checkpoints
   bench     measure the hub under load (documents/s, MB/s, latency, memory per idle connection)
 `
 
@@ -84,6 +88,8 @@ func (c *cli) dispatch(args []string) error {
 		return c.bench(args[1:])
 	case "stats":
 		return c.stats(args[1:])
+	case "logkey":
+		return c.logKey(args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(c.stdout, usage)
 		return nil
@@ -163,6 +169,9 @@ func (c *cli) demo(args []string) error {
 	cfg.TLSCert, cfg.TLSKey = filepath.Join(*pki, "hub.crt"), filepath.Join(*pki, "hub.key")
 	cfg.TSACert, cfg.TSAKey = filepath.Join(*pki, "tsa.crt"), filepath.Join(*pki, "tsa.key")
 	cfg.Roots, cfg.CRLs = filepath.Join(*pki, "ca.crt"), []string{filepath.Join(*pki, "ca.crl")}
+	if _, err := os.Stat(filepath.Join(*pki, "log.key")); err == nil {
+		cfg.LogKey, cfg.LogOrigin = filepath.Join(*pki, "log.key"), "localhost/log"
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -396,4 +405,28 @@ func (c *cli) stats(args []string) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", s.Agency, s.Sent, s.Received, s.Acked, s.Withdrawn, strings.Join(parts, " "))
 	}
 	return tw.Flush()
+}
+
+func (c *cli) logKey(args []string) error {
+	fs := c.flags("logkey")
+	name := fs.String("name", "", "the key's name, usually the hub's host name")
+	out := fs.String("out", "", "file for the signer key; the verifier key goes to FILE.pub")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *name == "" || *out == "" {
+		return usageError("logkey: --name and --out are required")
+	}
+	skey, vkey, err := note.GenerateKey(rand.Reader, *name)
+	if err != nil {
+		return err
+	}
+	if err := certs.WriteNewFile(*out, []byte(skey+"\n"), 0o600); err != nil {
+		return err
+	}
+	if err := certs.WriteNewFile(*out+".pub", []byte(vkey+"\n"), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "wrote %s (keep it secret) and %s.pub (give it to auditors):\n%s\n", *out, *out, vkey)
+	return nil
 }
