@@ -21,6 +21,7 @@ import (
 	"lienthong/hub/server"
 	"lienthong/hub/store"
 	"lienthong/hub/store/boltstore"
+	"lienthong/shared/auditlog"
 )
 
 // Agency is a test agency with its key pair.
@@ -49,8 +50,9 @@ type Hub struct {
 	Agencies map[string]*Agency
 	// LogKey is the note verifier key of the log's checkpoints, LogOrigin
 	// the log's name.
-	LogKey    string
-	LogOrigin string
+	LogKey       string
+	LogOrigin    string
+	LogSignerKey string
 
 	endpoint *server.Endpoint
 	done     chan error
@@ -65,6 +67,10 @@ type Options struct {
 	Dir string
 	// PKI reuses a PKI (with Dir, to restart); nil makes a new one.
 	PKI *certstest.PKI
+	// LogSignerKey is the note signer key for the log's checkpoints (to
+	// restart a hub with its key, or to run two hubs under one key); empty
+	// makes a new one.
+	LogSignerKey string
 	// Configure, if set, may change the server options before start.
 	Configure func(*server.Options)
 	Logger    *slog.Logger
@@ -103,15 +109,20 @@ func Start(t testing.TB, opts Options) *Hub {
 	}
 	h.Identity = opts.PKI.Hub(t)
 	verifier := opts.PKI.Verifier(t)
-	skey, vkey, err := note.GenerateKey(rand.Reader, "hubtest")
+	if opts.LogSignerKey == "" {
+		if opts.LogSignerKey, _, err = note.GenerateKey(rand.Reader, "hubtest"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.LogSignerKey = opts.LogSignerKey
+	signer, err := note.NewSigner(opts.LogSignerKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
+	if h.LogKey, err = auditlog.VerifierKey(opts.LogSignerKey); err != nil {
 		t.Fatal(err)
 	}
-	h.LogKey, h.LogOrigin = vkey, "hubtest/log"
+	h.LogOrigin = "hubtest/log"
 	sopts := server.Options{Store: st, Verifier: verifier, Identity: h.Identity, Logger: opts.Logger, LogSigner: signer, LogOrigin: h.LogOrigin}
 	if opts.Configure != nil {
 		opts.Configure(&sopts)

@@ -25,6 +25,7 @@ package auditlog
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -304,3 +305,18 @@ func (m *Memory) Size() int64 { return int64(len(m.entries)) }
 
 // Entry returns the encoded entry at index.
 func (m *Memory) Entry(index int64) []byte { return m.entries[index] }
+
+// VerifierKey returns the note verifier key that checks checkpoints signed
+// with signerKey (an Ed25519 note signer key, "PRIVATE+KEY+name+hash+key").
+func VerifierKey(signerKey string) (string, error) {
+	parts := strings.SplitN(strings.TrimSpace(signerKey), "+", 5)
+	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
+		return "", fmt.Errorf("%w: not a note signer key", ErrMalformed)
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[4])
+	if err != nil || len(raw) != 1+ed25519.SeedSize || raw[0] != 1 {
+		return "", fmt.Errorf("%w: not an Ed25519 note signer key", ErrMalformed)
+	}
+	pub := ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey)
+	return note.NewEd25519VerifierKey(parts[2], pub)
+}

@@ -180,6 +180,22 @@ func TestTamperDetected(t *testing.T) {
 	}
 }
 
+func TestVerifierKey(t *testing.T) {
+	skey, vkey, err := note.GenerateKey(rand.Reader, "hub.example.vn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := VerifierKey(skey)
+	if err != nil || got != vkey {
+		t.Fatalf("VerifierKey = %q, %v; want %q", got, err, vkey)
+	}
+	for _, bad := range []string{"", vkey, "PRIVATE+KEY+x+00000000+AAAA"} {
+		if _, err := VerifierKey(bad); !errors.Is(err, ErrMalformed) {
+			t.Errorf("VerifierKey(%q) = %v", bad, err)
+		}
+	}
+}
+
 func TestCheckpointRefusals(t *testing.T) {
 	signer, vkey := keys(t)
 	other, otherV := keys(t)
