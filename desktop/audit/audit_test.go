@@ -254,7 +254,6 @@ func TestTamperDetected(t *testing.T) {
 	}
 }
 
-
 // TestBeautifiedStatistics edits the published counters of a stopped hub
 // ("more documents completed than really were"): the recount from the log
 // reports each figure that does not match.
