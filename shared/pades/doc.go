@@ -1,0 +1,39 @@
+// Package pades signs PDF documents with PAdES baseline signatures (levels
+// B-B and B-T, ETSI EN 319 142-1) and verifies them for auditors.
+//
+// # Signing
+//
+// [Sign] and [SignFile] append an incremental update to the document: the
+// original bytes are copied unchanged, followed by a signature dictionary
+// (/SubFilter /ETSI.CAdES.detached), a signature field and widget on the
+// chosen page, the updated page and AcroForm, and a cross-reference section
+// of the same kind as the file's last one (a classic table or a
+// cross-reference stream). The input is read once, hashed while it is
+// copied; only the tail and the few objects that change are parsed, so
+// memory use does not grow with the document. [Prepare] and
+// [Prepared.Finish] split signing in two for signers that live elsewhere (a
+// PKCS#11 token, a remote service).
+//
+// Encrypted, damaged and non-PDF input is refused with errors wrapping
+// [ErrEncrypted], [ErrDamaged] and [ErrNotPDF]; [SignFile] then writes
+// nothing (it writes a temporary file beside the target and renames it only
+// on success).
+//
+// # Verification
+//
+// [Verify] reports, per signature, the signer, the chain to the configured
+// roots at the timestamp time (or the claimed signing time when there is no
+// timestamp), digest and signature validity, the signing-certificate-v2
+// match, the PAdES level, revocation from CRLs ("unknown" when none applies)
+// and, above all, what changed in later revisions. Every object added or
+// replaced after a signature is classified: new signatures, their fields
+// and widgets, the appearance streams they reference, AcroForm updates that
+// only add signature fields and pages whose only change is /Annots gaining
+// signature widgets are allowed; anything else (replaced page content, new
+// annotations of other kinds, replaced or deleted objects) makes the
+// document fail with a description of the change.
+//
+// The PDF reader is this package's own (see document.go for why); it reads
+// classic and stream cross-references, hybrid files, object streams and
+// linearized files, and is fuzzed.
+package pades

@@ -1,0 +1,717 @@
+package pades
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Why a parser of our own rather than pdfcpu: signing must stay within
+// 1.5x the time it takes to SHA-256 the file, so it may read only the tail,
+// the cross-reference sections and the handful of objects it changes
+// (catalog, AcroForm, one page). pdfcpu's reader loads and parses every
+// object of the file up front, and it does not expose what revision
+// analysis needs: each object's location per revision and the raw byte
+// offsets of a signature's /Contents. pdfcpu stays in the tests as an
+// independent validator.
+
+const (
+	maxXRefSections = 4096
+	maxObjectNumber = 2 << 20
+	maxDecoded      = 32 << 20 // decoded xref or object stream
+)
+
+type entryKind uint8
+
+const (
+	entryFree entryKind = iota
+	entryInUse
+	entryCompressed
+)
+
+// xrefEntry locates one object: at Offset, or as the Index-th object of
+// object stream pdfStream.
+type xrefEntry struct {
+	Kind   entryKind
+	Offset int64
+	Gen    int
+	stream int
+	Index  int
+}
+
+// document is a PDF opened for reading at one revision: the bytes
+// [0, size) of src, resolved through the cross-reference chain that ends at
+// the last startxref.
+type document struct {
+	src        io.ReaderAt
+	size       int64
+	startxref  int64
+	xref       map[int]xrefEntry
+	trailer    pdfDict // the newest trailer
+	lastIsStrm bool    // the newest section is a cross-reference stream
+	sections   []int64
+	objstms    map[int]*objStream
+	depth      int
+}
+
+type objStream struct {
+	data    []byte
+	offsets map[int]int // index -> offset into data (already past First)
+	nums    []int
+}
+
+// openDocument reads the header, tail and cross-reference chain of
+// src[0:size]. It returns ErrNotPDF, ErrDamaged or ErrEncrypted (wrapped)
+// for input it cannot sign or verify.
+func openDocument(src io.ReaderAt, size int64) (*document, error) {
+	head := make([]byte, 1024)
+	if size < int64(len(head)) {
+		head = head[:size]
+	}
+	n, _ := src.ReadAt(head, 0)
+	head = head[:n]
+	if !bytes.Contains(head, []byte("%PDF-")) {
+		return nil, fmt.Errorf("%w: no %%PDF- header in the first %d bytes", ErrNotPDF, len(head))
+	}
+	d := &document{src: src, size: size, xref: map[int]xrefEntry{}, objstms: map[int]*objStream{}}
+	sx, err := findStartXRef(src, size)
+	if err != nil {
+		return nil, err
+	}
+	d.startxref = sx
+	if err := d.readXRefChain(sx); err != nil {
+		return nil, fmt.Errorf("%w: cross-reference: %w", ErrDamaged, err)
+	}
+	if _, ok := d.trailer["Encrypt"]; ok {
+		return nil, fmt.Errorf("%w: the document is password-protected (trailer /Encrypt); remove the protection and try again", ErrEncrypted)
+	}
+	root, ok := d.trailer.ref("Root")
+	if !ok {
+		return nil, fmt.Errorf("%w: trailer has no /Root", ErrDamaged)
+	}
+	cat, err := d.resolveDict(root)
+	if err != nil {
+		return nil, fmt.Errorf("%w: catalog: %w", ErrDamaged, err)
+	}
+	if cat.name("Type") != "Catalog" {
+		return nil, fmt.Errorf("%w: /Root is not a catalog", ErrDamaged)
+	}
+	return d, nil
+}
+
+// findStartXRef finds the last "startxref N" near the end of src[0:size].
+func findStartXRef(src io.ReaderAt, size int64) (int64, error) {
+	tail := int64(2048)
+	if size < tail {
+		tail = size
+	}
+	buf := make([]byte, tail)
+	if _, err := src.ReadAt(buf, size-tail); err != nil && !errors.Is(err, io.EOF) {
+		return 0, fmt.Errorf("read tail: %w", err)
+	}
+	if !bytes.Contains(buf, []byte("%%EOF")) {
+		return 0, fmt.Errorf("%w: no %%%%EOF marker at the end (truncated file?)", ErrDamaged)
+	}
+	i := bytes.LastIndex(buf, []byte("startxref"))
+	if i < 0 {
+		return 0, fmt.Errorf("%w: no startxref at the end (truncated file?)", ErrDamaged)
+	}
+	l := newLexer(bytes.NewReader(buf), tail, int64(i+len("startxref")))
+	v, err := l.integer()
+	if err != nil || v < 0 || v >= size {
+		return 0, fmt.Errorf("%w: bad startxref value", ErrDamaged)
+	}
+	return v, nil
+}
+
+func (d *document) readXRefChain(off int64) error {
+	seen := map[int64]bool{}
+	first := true
+	for {
+		if seen[off] {
+			return fmt.Errorf("loop in /Prev chain at offset %d", off)
+		}
+		if len(seen) >= maxXRefSections {
+			return fmt.Errorf("too many cross-reference sections")
+		}
+		seen[off] = true
+		d.sections = append(d.sections, off)
+		trailer, isStream, err := d.readXRefSection(off)
+		if err != nil {
+			return err
+		}
+		if first {
+			d.trailer = trailer
+			d.lastIsStrm = isStream
+			first = false
+		}
+		// A hybrid file's table trailer points at a stream with more entries.
+		if xs, ok := trailer["XRefStm"].(int64); ok && !isStream && xs >= 0 && xs < d.size && !seen[xs] {
+			seen[xs] = true
+			if _, _, err := d.readXRefSection(xs); err != nil {
+				return fmt.Errorf("hybrid /XRefStm: %w", err)
+			}
+		}
+		prev, ok := trailer["Prev"].(int64)
+		if !ok {
+			return nil
+		}
+		if prev < 0 || prev >= d.size {
+			return fmt.Errorf("/Prev %d outside the file", prev)
+		}
+		off = prev
+	}
+}
+
+// add records an entry unless a newer section already defined the object.
+func (d *document) add(num int, e xrefEntry) {
+	if _, ok := d.xref[num]; !ok {
+		d.xref[num] = e
+	}
+}
+
+func (d *document) readXRefSection(off int64) (pdfDict, bool, error) {
+	l := newLexer(d.src, d.size, off)
+	l.skipSpace()
+	if l.hasPrefix("xref") {
+		l.pos += 4
+		t, err := d.readXRefTable(l)
+		return t, false, err
+	}
+	obj, err := d.readObjectAt(off, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("section at %d: %w", off, err)
+	}
+	s, ok := obj.(*pdfStream)
+	if !ok || s.dict.name("Type") != "XRef" {
+		return nil, false, fmt.Errorf("offset %d is neither an xref table nor an xref stream", off)
+	}
+	return s.dict, true, d.readXRefStream(s)
+}
+
+func (d *document) readXRefTable(l *lexer) (pdfDict, error) {
+	for {
+		l.skipSpace()
+		if l.hasPrefix("trailer") {
+			l.pos += len("trailer")
+			t, err := l.object(0)
+			if err != nil {
+				return nil, fmt.Errorf("trailer: %w", err)
+			}
+			td, ok := t.(pdfDict)
+			if !ok {
+				return nil, fmt.Errorf("trailer is not a dictionary")
+			}
+			return td, nil
+		}
+		start, err := l.integer()
+		if err != nil {
+			return nil, err
+		}
+		count, err := l.integer()
+		if err != nil {
+			return nil, err
+		}
+		if start < 0 || count < 0 || start+count > maxObjectNumber {
+			return nil, fmt.Errorf("bad subsection %d %d", start, count)
+		}
+		for i := int64(0); i < count; i++ {
+			o, err := l.integer()
+			if err != nil {
+				return nil, err
+			}
+			g, err := l.integer()
+			if err != nil {
+				return nil, err
+			}
+			l.skipSpace()
+			kind := l.keyword()
+			num := int(start + i)
+			switch kind {
+			case "n":
+				if o <= 0 || o >= d.size {
+					// Some writers leave 0 for unused entries; treat as free.
+					d.add(num, xrefEntry{Kind: entryFree})
+					continue
+				}
+				d.add(num, xrefEntry{Kind: entryInUse, Offset: o, Gen: int(g)})
+			case "f":
+				d.add(num, xrefEntry{Kind: entryFree, Gen: int(g)})
+			default:
+				return nil, l.errorf("bad xref entry type %q", kind)
+			}
+		}
+	}
+}
+
+func (d *document) readXRefStream(s *pdfStream) error {
+	data, err := d.decodeStream(s)
+	if err != nil {
+		return err
+	}
+	w, ok := s.dict["W"].(pdfArray)
+	if !ok || len(w) != 3 {
+		return fmt.Errorf("xref stream /W missing")
+	}
+	var ws [3]int
+	for i, v := range w {
+		n, ok := v.(int64)
+		if !ok || n < 0 || n > 8 {
+			return fmt.Errorf("bad xref stream /W")
+		}
+		ws[i] = int(n)
+	}
+	rowLen := ws[0] + ws[1] + ws[2]
+	if rowLen == 0 {
+		return fmt.Errorf("bad xref stream /W")
+	}
+	size, _ := s.dict["Size"].(int64)
+	index := pdfArray{int64(0), size}
+	if ix, ok := s.dict["Index"].(pdfArray); ok {
+		index = ix
+	}
+	if len(index)%2 != 0 {
+		return fmt.Errorf("bad xref stream /Index")
+	}
+	field := func(b []byte, def int64) int64 {
+		if len(b) == 0 {
+			return def
+		}
+		var v int64
+		for _, c := range b {
+			v = v<<8 | int64(c)
+		}
+		return v
+	}
+	pos := 0
+	for i := 0; i < len(index); i += 2 {
+		start, ok1 := index[i].(int64)
+		count, ok2 := index[i+1].(int64)
+		if !ok1 || !ok2 || start < 0 || count < 0 || start+count > maxObjectNumber {
+			return fmt.Errorf("bad xref stream /Index")
+		}
+		for j := int64(0); j < count; j++ {
+			if pos+rowLen > len(data) {
+				return fmt.Errorf("xref stream data too short")
+			}
+			row := data[pos : pos+rowLen]
+			pos += rowLen
+			t := field(row[:ws[0]], 1)
+			f2 := field(row[ws[0]:ws[0]+ws[1]], 0)
+			f3 := field(row[ws[0]+ws[1]:], 0)
+			num := int(start + j)
+			switch t {
+			case 0:
+				d.add(num, xrefEntry{Kind: entryFree})
+			case 1:
+				if f2 <= 0 || f2 >= d.size {
+					d.add(num, xrefEntry{Kind: entryFree})
+					continue
+				}
+				d.add(num, xrefEntry{Kind: entryInUse, Offset: f2, Gen: int(f3)})
+			case 2:
+				if f2 <= 0 || f2 > maxObjectNumber || f3 > maxObjectNumber {
+					return fmt.Errorf("bad compressed xref entry")
+				}
+				d.add(num, xrefEntry{Kind: entryCompressed, stream: int(f2), Index: int(f3)})
+			default:
+				// Unknown types are to be treated as null references.
+			}
+		}
+	}
+	return nil
+}
+
+// readObjectAt parses "num gen obj ... endobj" at off. If want is not nil
+// the header must name that object.
+func (d *document) readObjectAt(off int64, want *pdfRef) (any, error) {
+	if off < 0 || off >= d.size {
+		return nil, fmt.Errorf("object offset %d outside the file", off)
+	}
+	l := newLexer(d.src, d.size, off)
+	num, err := l.integer()
+	if err != nil {
+		return nil, err
+	}
+	gen, err := l.integer()
+	if err != nil {
+		return nil, err
+	}
+	if err := l.expectKeyword("obj"); err != nil {
+		return nil, err
+	}
+	if want != nil && (int(num) != want.Num || int(gen) != want.Gen) {
+		return nil, fmt.Errorf("xref points at object %d %d, want %d %d", num, gen, want.Num, want.Gen)
+	}
+	v, err := l.object(0)
+	if err != nil {
+		return nil, err
+	}
+	dict, ok := v.(pdfDict)
+	if !ok {
+		return v, nil
+	}
+	l.skipSpace()
+	if !l.hasPrefix("stream") {
+		return dict, nil
+	}
+	l.pos += len("stream")
+	if c, ok := l.peek(); ok && c == '\r' {
+		l.pos++
+	}
+	if c, ok := l.peek(); ok && c == '\n' {
+		l.pos++
+	}
+	dataOff := l.offset()
+	length, err := d.streamLength(dict)
+	if err != nil {
+		return nil, err
+	}
+	if length < 0 || dataOff+length > d.size {
+		return nil, fmt.Errorf("stream of object %d runs past the end of the file", num)
+	}
+	// Check that endstream follows, as the length says.
+	el := newLexer(d.src, d.size, dataOff+length)
+	if err := el.expectKeyword("endstream"); err != nil {
+		return nil, fmt.Errorf("object %d: /Length does not end at endstream", num)
+	}
+	return &pdfStream{dict: dict, Off: dataOff, Len: length}, nil
+}
+
+func (d *document) streamLength(dict pdfDict) (int64, error) {
+	switch v := dict["Length"].(type) {
+	case int64:
+		return v, nil
+	case pdfRef:
+		o, err := d.resolve(v)
+		if err != nil {
+			return 0, fmt.Errorf("stream /Length: %w", err)
+		}
+		n, ok := o.(int64)
+		if !ok {
+			return 0, fmt.Errorf("stream /Length is not an integer")
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("stream without /Length")
+}
+
+// resolve returns the value of an indirect object (nil for a free or
+// missing one, as the PDF specification says).
+func (d *document) resolve(r pdfRef) (any, error) {
+	d.depth++
+	defer func() { d.depth-- }()
+	if d.depth > 16 {
+		return nil, fmt.Errorf("object %d: references nested too deeply", r.Num)
+	}
+	e, ok := d.xref[r.Num]
+	if !ok {
+		return nil, nil
+	}
+	switch e.Kind {
+	case entryInUse:
+		if e.Gen != r.Gen {
+			return nil, nil
+		}
+		return d.readObjectAt(e.Offset, &r)
+	case entryCompressed:
+		if r.Gen != 0 {
+			return nil, nil
+		}
+		os, err := d.objStream(e.stream)
+		if err != nil {
+			return nil, fmt.Errorf("object %d in object stream %d: %w", r.Num, e.stream, err)
+		}
+		o, ok := os.offsets[e.Index]
+		if !ok || e.Index >= len(os.nums) || os.nums[e.Index] != r.Num {
+			return nil, fmt.Errorf("object %d not found in object stream %d", r.Num, e.stream)
+		}
+		l := newLexer(bytes.NewReader(os.data), int64(len(os.data)), int64(o))
+		return l.object(0)
+	}
+	return nil, nil
+}
+
+// resolveValue follows v if it is a reference.
+func (d *document) resolveValue(v any) (any, error) {
+	if r, ok := v.(pdfRef); ok {
+		return d.resolve(r)
+	}
+	return v, nil
+}
+
+func (d *document) resolveDict(r pdfRef) (pdfDict, error) {
+	v, err := d.resolve(r)
+	if err != nil {
+		return nil, err
+	}
+	switch v := v.(type) {
+	case pdfDict:
+		return v, nil
+	case *pdfStream:
+		return v.dict, nil
+	}
+	return nil, fmt.Errorf("object %d is not a dictionary", r.Num)
+}
+
+func (d *document) objStream(num int) (*objStream, error) {
+	if os, ok := d.objstms[num]; ok {
+		if os == nil {
+			return nil, fmt.Errorf("object stream %d is damaged", num)
+		}
+		return os, nil
+	}
+	d.objstms[num] = nil
+	e, ok := d.xref[num]
+	if !ok || e.Kind != entryInUse {
+		return nil, fmt.Errorf("object stream %d missing", num)
+	}
+	v, err := d.readObjectAt(e.Offset, &pdfRef{Num: num, Gen: e.Gen})
+	if err != nil {
+		return nil, err
+	}
+	s, ok := v.(*pdfStream)
+	if !ok || s.dict.name("Type") != "ObjStm" {
+		return nil, fmt.Errorf("object %d is not an object stream", num)
+	}
+	data, err := d.decodeStream(s)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := s.dict["N"].(int64)
+	first, _ := s.dict["First"].(int64)
+	if n < 0 || n > 1<<20 || first < 0 || first > int64(len(data)) {
+		return nil, fmt.Errorf("bad object stream header")
+	}
+	os := &objStream{data: data, offsets: map[int]int{}}
+	l := newLexer(bytes.NewReader(data[:first]), first, 0)
+	for i := 0; i < int(n); i++ {
+		on, err := l.integer()
+		if err != nil {
+			return nil, err
+		}
+		oo, err := l.integer()
+		if err != nil {
+			return nil, err
+		}
+		if oo < 0 || first+oo > int64(len(data)) {
+			return nil, fmt.Errorf("bad object stream offset")
+		}
+		os.nums = append(os.nums, int(on))
+		os.offsets[i] = int(first + oo)
+	}
+	d.objstms[num] = os
+	return os, nil
+}
+
+// decodeStream returns a stream's decoded data. Only what cross-reference
+// and object streams use is supported: no filter, or FlateDecode with an
+// optional PNG or TIFF predictor.
+func (d *document) decodeStream(s *pdfStream) ([]byte, error) {
+	if s.Len > maxDecoded {
+		return nil, fmt.Errorf("stream too large")
+	}
+	raw := make([]byte, s.Len)
+	if _, err := d.src.ReadAt(raw, s.Off); err != nil {
+		return nil, fmt.Errorf("read stream: %w", err)
+	}
+	var filter pdfName
+	switch f := s.dict["Filter"].(type) {
+	case nil:
+		return raw, nil
+	case pdfName:
+		filter = f
+	case pdfArray:
+		if len(f) == 0 {
+			return raw, nil
+		}
+		if len(f) != 1 {
+			return nil, fmt.Errorf("unsupported filter chain")
+		}
+		filter, _ = f[0].(pdfName)
+	}
+	if filter != "FlateDecode" {
+		return nil, fmt.Errorf("unsupported filter /%s", filter)
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("flate: %w", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(zr, maxDecoded+1))
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("flate: %w", err)
+	}
+	if len(data) > maxDecoded {
+		return nil, fmt.Errorf("stream decodes to more than %d bytes", maxDecoded)
+	}
+	parms, _ := s.dict["DecodeParms"].(pdfDict)
+	if a, ok := s.dict["DecodeParms"].(pdfArray); ok && len(a) == 1 {
+		parms, _ = a[0].(pdfDict)
+	}
+	pred, _ := parms["Predictor"].(int64)
+	if pred <= 1 {
+		return data, nil
+	}
+	cols, ok := parms["Columns"].(int64)
+	if !ok {
+		cols = 1
+	}
+	colors, ok := parms["Colors"].(int64)
+	if !ok {
+		colors = 1
+	}
+	bpc, ok := parms["BitsPerComponent"].(int64)
+	if !ok {
+		bpc = 8
+	}
+	if cols <= 0 || cols > 1<<20 || colors <= 0 || colors > 32 || bpc != 8 {
+		return nil, fmt.Errorf("unsupported predictor parameters")
+	}
+	return unpredict(data, int(pred), int(cols*colors), int(colors))
+}
+
+func unpredict(data []byte, pred, rowLen, bpp int) ([]byte, error) {
+	if pred == 2 { // TIFF
+		for r := 0; r+rowLen <= len(data); r += rowLen {
+			for i := bpp; i < rowLen; i++ {
+				data[r+i] += data[r+i-bpp]
+			}
+		}
+		return data, nil
+	}
+	if pred < 10 {
+		return nil, fmt.Errorf("unsupported predictor %d", pred)
+	}
+	out := make([]byte, 0, len(data))
+	prev := make([]byte, rowLen)
+	for p := 0; p+rowLen+1 <= len(data); p += rowLen + 1 {
+		ft := data[p]
+		row := append([]byte(nil), data[p+1:p+1+rowLen]...)
+		for i := range row {
+			var a, c byte
+			if i >= bpp {
+				a = row[i-bpp]
+				c = prev[i-bpp]
+			}
+			b := prev[i]
+			switch ft {
+			case 0:
+			case 1:
+				row[i] += a
+			case 2:
+				row[i] += b
+			case 3:
+				row[i] += byte((int(a) + int(b)) / 2)
+			case 4:
+				row[i] += paeth(a, b, c)
+			default:
+				return nil, fmt.Errorf("bad PNG filter type %d", ft)
+			}
+		}
+		out = append(out, row...)
+		prev = row
+	}
+	return out, nil
+}
+
+func paeth(a, b, c byte) byte {
+	p := int(a) + int(b) - int(c)
+	pa, pb, pc := abs(p-int(a)), abs(p-int(b)), abs(p-int(c))
+	if pa <= pb && pa <= pc {
+		return a
+	}
+	if pb <= pc {
+		return b
+	}
+	return c
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func (d *document) root() pdfRef {
+	r, _ := d.trailer.ref("Root")
+	return r
+}
+
+func (d *document) catalog() (pdfDict, error) { return d.resolveDict(d.root()) }
+
+// maxSize returns the trailer's /Size: the next free object number.
+func (d *document) maxSize() int {
+	n, _ := d.trailer["Size"].(int64)
+	m := int64(0)
+	for k := range d.xref {
+		if int64(k) >= m {
+			m = int64(k) + 1
+		}
+	}
+	if m > n {
+		n = m
+	}
+	return int(n)
+}
+
+// pages lists the page references in order, stopping after limit pages
+// (limit <= 0 for all).
+func (d *document) pages(limit int) ([]pdfRef, error) {
+	cat, err := d.catalog()
+	if err != nil {
+		return nil, err
+	}
+	pr, ok := cat.ref("Pages")
+	if !ok {
+		return nil, fmt.Errorf("catalog has no /Pages reference")
+	}
+	var out []pdfRef
+	seen := map[int]bool{}
+	var walk func(r pdfRef, depth int) error
+	walk = func(r pdfRef, depth int) error {
+		if limit > 0 && len(out) >= limit {
+			return nil
+		}
+		if depth > 64 || seen[r.Num] {
+			return fmt.Errorf("page tree has a loop or is too deep")
+		}
+		seen[r.Num] = true
+		node, err := d.resolveDict(r)
+		if err != nil {
+			return fmt.Errorf("page tree node %d: %w", r.Num, err)
+		}
+		switch node.name("Type") {
+		case "Page":
+			out = append(out, r)
+			return nil
+		case "Pages":
+		default:
+			if _, ok := node["Kids"]; !ok {
+				out = append(out, r)
+				return nil
+			}
+		}
+		kids, err := d.resolveValue(node["Kids"])
+		if err != nil {
+			return err
+		}
+		ka, _ := kids.(pdfArray)
+		for _, k := range ka {
+			kr, ok := k.(pdfRef)
+			if !ok {
+				return fmt.Errorf("page tree kid is not a reference")
+			}
+			if err := walk(kr, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(pr, 0); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

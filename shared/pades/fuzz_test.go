@@ -1,0 +1,83 @@
+package pades
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// memOutput is an in-memory Output.
+type memOutput struct{ b []byte }
+
+func (m *memOutput) Write(p []byte) (int, error) { m.b = append(m.b, p...); return len(p), nil }
+
+func (m *memOutput) WriteAt(p []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(p)) > int64(len(m.b)) {
+		return 0, errors.New("write past the end")
+	}
+	return copy(m.b[off:], p), nil
+}
+
+// FuzzVerify feeds arbitrary bytes to Verify, PageBox and Prepare: no
+// panic, no hang, and errors only of the documented kinds for unreadable
+// input.
+func FuzzVerify(f *testing.F) {
+	p := getPKI(f)
+	for _, name := range []string{"cong-van.pdf", "bao-cao-objstm.pdf", "cong-van-linearized.pdf", "quyet-dinh-truncated.pdf", "not-a-pdf.pdf", "quyet-dinh-encrypted.pdf"} {
+		f.Add(readFile(f, filepath.Join("testdata", name)))
+	}
+	// Signed documents, and one tampered after signing.
+	dir := f.TempDir()
+	signed := signTestFile(f, "testdata/bao-cao-objstm.pdf", filepath.Join(dir, "a.pdf"), optsFor(p.person))
+	f.Add(readFile(f, signed))
+	signed2 := signTestFile(f, "testdata/cong-van.pdf", filepath.Join(dir, "b.pdf"), optsFor(p.person))
+	appendUnsigned(f, signed2, filepath.Join(dir, "c.pdf"), func(d *document, u *update) {
+		pages, _ := d.pages(1)
+		pd, _ := d.resolveDict(pages[0])
+		u.putStream(pd["Contents"].(pdfRef).Num, pdfDict{}, []byte(forged))
+	})
+	f.Add(readFile(f, filepath.Join(dir, "c.pdf")))
+	// B-T with a timestamp token, and a document timestamp.
+	bt := optsFor(p.person)
+	bt.Timestamp = startTSA(f)
+	signTestFile(f, "testdata/cong-van.pdf", filepath.Join(dir, "d.pdf"), bt)
+	f.Add(readFile(f, filepath.Join(dir, "d.pdf")))
+	if err := TimestampFile(context.Background(), signed, filepath.Join(dir, "e.pdf"), bt.Timestamp, Options{}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(readFile(f, filepath.Join(dir, "e.pdf")))
+	f.Add([]byte("%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\nxref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer<</Size 2/Root 1 0 R>>\nstartxref\n54\n%%EOF\n"))
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// A hang crashes the worker, so the fuzzer keeps the input.
+		watchdog := time.AfterFunc(10*time.Second, func() {
+			buf := make([]byte, 1<<20)
+			panic(fmt.Sprintf("input of %d bytes took over 10s:\n%s", len(data), buf[:runtime.Stack(buf, true)]))
+		})
+		defer watchdog.Stop()
+		r := bytes.NewReader(data)
+		rep, err := Verify(r, int64(len(data)), VerifyOptions{Roots: p.roots})
+		if err != nil {
+			if !errors.Is(err, ErrNotPDF) && !errors.Is(err, ErrDamaged) && !errors.Is(err, ErrEncrypted) {
+				t.Fatalf("Verify error of no documented kind: %v", err)
+			}
+		} else if rep == nil {
+			t.Fatal("nil report without error")
+		}
+		PageBox(r, int64(len(data)), 1)
+		for _, field := range []string{"", "Signature1"} {
+			out := &memOutput{}
+			if prep, err := Prepare(out, r, int64(len(data)), Options{Chain: p.person.Certificates(), FieldName: field}); err == nil {
+				if !bytes.HasPrefix(out.b, data) {
+					t.Fatal("Prepare changed the original bytes")
+				}
+				_ = prep.DigestToSign()
+			}
+		}
+	})
+}
