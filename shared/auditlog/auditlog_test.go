@@ -245,29 +245,45 @@ func FuzzDecodeEntry(f *testing.F) {
 	})
 }
 
-// BenchmarkProve measures proof generation and verification at 1 million
-// leaves (the tree is built once in memory).
+// BenchmarkProve measures, at 1 and 10 million leaves (each tree built
+// once in memory), computing the hashes one append stores, and proving
+// and verifying an inclusion.
 func BenchmarkProve(b *testing.B) {
-	m := buildLog(b, 1<<20)
-	head, _ := Head(origin, m.Size(), m)
-	b.Run("inclusion", func(b *testing.B) {
-		for i := 0; b.Loop(); i++ {
-			idx := int64(i*7919) % m.Size()
-			p, err := ProveInclusion(idx, m.Size(), m)
-			if err != nil {
-				b.Fatal(err)
+	for _, n := range []int{1 << 20, 10_000_000} {
+		m := buildLog(b, n)
+		head, _ := Head(origin, m.Size(), m)
+		b.Run(fmt.Sprintf("leaves=%d/inclusion", n), func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				idx := int64(i*7919) % m.Size()
+				p, err := ProveInclusion(idx, m.Size(), m)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := VerifyInclusion(m.Entry(idx), p, head); err != nil {
+					b.Fatal(err)
+				}
 			}
-			if err := VerifyInclusion(m.Entry(idx), p, head); err != nil {
-				b.Fatal(err)
+		})
+		b.Run(fmt.Sprintf("leaves=%d/consistency", n), func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				old := 1 + int64(i*7919)%(m.Size()-1)
+				p, err := ProveConsistency(old, m.Size(), m)
+				if err != nil {
+					b.Fatal(err)
+				}
+				oldHead, _ := Head(origin, old, m)
+				if err := VerifyConsistency(oldHead, head, p); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	b.Run("append", func(b *testing.B) {
-		e := entry(7).Encode()
-		for b.Loop() {
-			if _, err := Append(m.Size(), e, m); err != nil {
-				b.Fatal(err)
+		})
+		b.Run(fmt.Sprintf("leaves=%d/append", n), func(b *testing.B) {
+			e := entry(7).Encode()
+			for b.Loop() {
+				if _, err := Append(m.Size(), e, m); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }
