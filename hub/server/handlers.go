@@ -127,7 +127,13 @@ func (s *Server) submit(w http.ResponseWriter, r *request) error {
 		if m.EnvelopeSHA256 != envHash {
 			return wire.Errorf(wire.CodeConflict, "message id %s was already used for another packet", doc.MessageID)
 		}
-		return s.answerSubmitted(w, r, &m.Submission, m.LogIndex, nil, true)
+		// Accept answers a retry with the original result, recall
+		// outcomes included.
+		res, _, err := s.opts.Store.Accept(ctx, &m.Submission)
+		if err != nil {
+			return err
+		}
+		return s.answerSubmitted(w, r, &m.Submission, res.LogIndex, res.Recalls, true)
 	}
 
 	recipients := make([]string, 0, len(doc.Metadata.To))
@@ -279,6 +285,15 @@ func (s *Server) party(r *request) (store.Message, bool, error) {
 		return m, true, nil
 	}
 	if slices.Contains(m.Recipients, string(r.agency)) {
+		deliveries, err := s.opts.Store.Deliveries(r.Context(), id)
+		if err != nil {
+			return m, false, err
+		}
+		for _, d := range deliveries {
+			if d.Recipient == string(r.agency) && d.State == store.Withdrawn {
+				return m, false, wire.Errorf(wire.CodeWithdrawn, "message %s was recalled by its sender (%s) before %s received it", id, d.WithdrawnBy, r.agency)
+			}
+		}
 		return m, false, nil
 	}
 	// Answer as if it did not exist: an agency learns nothing of others' mail.
