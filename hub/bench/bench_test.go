@@ -1,0 +1,356 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"lienthong/certs"
+	"lienthong/certs/certstest"
+	"lienthong/hub/config"
+	"lienthong/hub/service"
+	"lienthong/hub/store"
+	"lienthong/shared/pades"
+)
+
+func TestSignedPDF(t *testing.T) {
+	pki := certstest.New(t)
+	kp := pki.Agency(t, "000.00.00.H49", "Ủy ban nhân dân tỉnh Quảng Ninh")
+	roots := x509.NewCertPool()
+	roots.AddCert(pki.Root.Cert)
+	tests := []struct {
+		name  string
+		size  int64
+		exact bool
+	}{
+		{"below the smallest signed PDF", 100, false},
+		{"10 KB", 10 << 10, true},
+		{"100 KB", 100 << 10, true},
+		{"1 MB", 1 << 20, true},
+	}
+	var prev []byte
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pdf, err := SignedPDF(context.Background(), kp, "test "+tt.name, tt.size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.exact && int64(len(pdf)) != tt.size {
+				t.Fatalf("%d bytes, want %d", len(pdf), tt.size)
+			}
+			if bytes.Equal(pdf, prev) {
+				t.Fatal("two labels gave the same bytes")
+			}
+			prev = pdf
+			rep, err := pades.Verify(bytes.NewReader(pdf), int64(len(pdf)), pades.VerifyOptions{Roots: roots})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Signatures) != 1 || !rep.Valid() {
+				t.Fatalf("report: %d signatures, valid %v: %+v", len(rep.Signatures), rep.Valid(), rep.Signatures[0])
+			}
+			s := rep.Signatures[0]
+			if !s.SignatureValid || !s.DigestValid || !s.Trusted || !s.CoversWholeFile || s.Level != "B-B" {
+				t.Fatalf("signature: %+v", s)
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"10240", 10240, true},
+		{"10KB", 10 << 10, true},
+		{"1mb", 1 << 20, true},
+		{" 5 MB", 0, false},
+		{"0", 0, false},
+		{"-1KB", 0, false},
+		{"KB", 0, false},
+		{"1GB", 0, false},
+		{"99999999999999MB", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseSize(tt.in)
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Fatalf("ParseSize(%q) = %d, %v; want %d (ok %v)", tt.in, got, err, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestOptionsRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"one agency", Options{Agencies: 1}, "agencies"},
+		{"too many agencies", Options{Agencies: MaxAgencies + 1}, "agencies"},
+		{"tiny documents", Options{Size: 10}, "size"},
+		{"documents over the hub's limit", Options{Size: 101 << 20}, "size"},
+		{"negative rate", Options{Rate: -1}, "rate"},
+		{"more than a run prepares", Options{Size: 100 << 20, Docs: 11}, "prepares"},
+		{"remote without its PKI", Options{Hub: "127.0.0.1:1"}, "--pki"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Run(context.Background(), tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+const metricsSample = `# HELP lienthong_hub_request_seconds API request duration by route, long polls included.
+# TYPE lienthong_hub_request_seconds histogram
+lienthong_hub_request_seconds_bucket{route="POST /v1/messages",le="0.001"} 0
+lienthong_hub_request_seconds_sum{route="POST /v1/messages"} 0.5
+lienthong_hub_request_seconds_count{route="POST /v1/messages"} 100
+lienthong_hub_request_seconds_sum{route="GET /v1/hello"} 0.0002
+lienthong_hub_request_seconds_count{route="GET /v1/hello"} 4
+lienthong_hub_request_seconds_count{route="GET /v1/never"} 0
+lienthong_hub_requests_total{outcome="ok",route="GET /v1/hello"} 4
+`
+
+func TestParseRouteTimes(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []RouteTime
+	}{
+		{"exposition", metricsSample, []RouteTime{
+			{Route: "GET /v1/hello", Count: 4, Mean: 50 * time.Microsecond},
+			{Route: "POST /v1/messages", Count: 100, Mean: 5 * time.Millisecond},
+		}},
+		{"empty", "", nil},
+		{"garbage", "lienthong_hub_request_seconds_count{route=\"x\"} many\n}{\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseRouteTimes(strings.NewReader(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParseRouteTimes(f *testing.F) {
+	f.Add([]byte(metricsSample))
+	f.Add([]byte("lienthong_hub_request_seconds_sum{route=\"a\",route=\"b\"} 1e308\nlienthong_hub_request_seconds_count{} NaN\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := parseRouteTimes(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		for _, rt := range got {
+			if rt.Count <= 0 || rt.Route == "" {
+				t.Fatalf("kept %+v", rt)
+			}
+		}
+	})
+}
+
+// TestRun exchanges real signed PDFs through an in-process hub, each way
+// the tool can run, and checks the counts the report rests on.
+func TestRun(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+	}{
+		{"QUIC", Options{Agencies: 3, Size: 20 << 10, Docs: 24, Concurrency: 4}},
+		{"TCP fallback", Options{Agencies: 2, Size: 12 << 10, Docs: 10, TCP: true}},
+		{"paced", Options{Agencies: 3, Size: 12 << 10, Docs: 20, Concurrency: 8, Rate: 50}},
+		{"accept only", Options{Agencies: 2, Size: 12 << 10, Docs: 10, AcceptOnly: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			opts := tt.opts
+			opts.Dir, opts.RawBytes = t.TempDir(), 2<<20
+			start := time.Now()
+			res, err := Run(ctx, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			res.Print(&out)
+			t.Log("\n" + out.String())
+			wantDelivered := opts.Docs
+			if opts.AcceptOnly {
+				wantDelivered = 0
+			}
+			if res.Accepted != opts.Docs || res.Failed != 0 || res.Delivered != wantDelivered || res.Bytes != int64(wantDelivered)*opts.Size {
+				t.Fatalf("accepted %d, failed %d (%v), delivered %d, %d bytes", res.Accepted, res.Failed, res.FirstError, res.Delivered, res.Bytes)
+			}
+			wantTransport := "h3"
+			if opts.TCP {
+				wantTransport = "h2"
+			}
+			if res.Transport != wantTransport {
+				t.Fatalf("transport %q, want %q", res.Transport, wantTransport)
+			}
+			if res.Raw.MBPerSec <= 0 || res.Raw.Bytes < 2<<20 || res.AcceptedPerSec <= 0 || res.AcceptP99 < res.AcceptP50 {
+				t.Fatalf("figures: %+v", res)
+			}
+			if !opts.AcceptOnly && (res.P50 <= 0 || res.P99 < res.P50 || res.Max < res.P99 || res.Ratio <= 0) {
+				t.Fatalf("latency figures: %+v", res)
+			}
+			if opts.Rate > 0 {
+				// 20 documents at 50/s cannot start in under 0.38 s.
+				if min := time.Duration(float64(opts.Docs-1) / opts.Rate * float64(time.Second)); time.Since(start) < min {
+					t.Fatalf("a paced run took %v, less than %v", time.Since(start), min)
+				}
+			}
+			submits := 0.0
+			for _, rt := range res.ServerTimes {
+				if rt.Route == "POST /v1/messages" {
+					submits = rt.Count
+				}
+			}
+			if submits != float64(opts.Docs) {
+				t.Fatalf("the hub counted %v submissions, want %d: %v", submits, opts.Docs, res.ServerTimes)
+			}
+		})
+	}
+}
+
+// TestRunRemote targets a hub run from a configuration over a demo PKI, as
+// "lienthong-hub demo" runs it, with the demo agencies.
+func TestRunRemote(t *testing.T) {
+	dir := t.TempDir()
+	pkiDir := filepath.Join(dir, "pki")
+	if err := certs.Demo(pkiDir, certs.ECDSAP256); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Listen, cfg.OpsListen, cfg.DataDir = "127.0.0.1:0", "", filepath.Join(dir, "data")
+	cfg.TLSCert, cfg.TLSKey = filepath.Join(pkiDir, "hub.crt"), filepath.Join(pkiDir, "hub.key")
+	cfg.Roots = filepath.Join(pkiDir, "ca.crt")
+	h, err := service.Open(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, a := range certs.DemoAgencies {
+		if _, err := h.Store().UpsertAgency(ctx, &store.Agency{Code: string(a.Code), Name: a.Name, Level: a.Code.Level(), Active: true}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- h.Run(runCtx) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	res, err := Run(ctx, Options{Hub: h.Addr(), PKI: pkiDir, Agencies: 3, Size: 12 << 10, Docs: 9, RawBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Delivered != 9 || res.Failed != 0 || len(res.ServerTimes) != 0 {
+		t.Fatalf("delivered %d failed %d, server times %v (a remote hub's are not scraped)", res.Delivered, res.Failed, res.ServerTimes)
+	}
+	t.Run("more agencies than the demo PKI has", func(t *testing.T) {
+		_, err := Run(ctx, Options{Hub: h.Addr(), PKI: pkiDir, Agencies: len(certs.DemoAgencies) + 1})
+		if err == nil || !strings.Contains(err.Error(), "demo PKI") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestIdle(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const n = 20
+	res, err := Idle(ctx, Options{Agencies: 4, Dir: t.TempDir()}, n, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	res.Print(&out)
+	t.Log("\n" + out.String())
+	// Each connection holds at least its long poll's handler goroutine on
+	// the hub (and here, the client's goroutines too).
+	if res.Conns != n || !res.InProcessClients || res.Goroutines < n || res.PerConn <= 0 || res.HeapAfter <= res.HeapBefore {
+		t.Fatalf("%+v", res)
+	}
+	for _, bad := range []struct {
+		name string
+		opts Options
+		n    int
+	}{
+		{"against a remote hub", Options{Hub: "127.0.0.1:1", PKI: "x"}, n},
+		{"no connections", Options{}, 0},
+		{"too many connections", Options{}, MaxIdle + 1},
+	} {
+		t.Run(bad.name, func(t *testing.T) {
+			if _, err := Idle(ctx, bad.opts, bad.n, nil); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+// The benchmarks run the tool's three measured scenarios and report
+// their figures; run them with -benchtime=1x (each iteration is a whole
+// run with its own hub):
+//
+//	go test -run '^$' -bench . -benchtime=1x ./hub/bench/
+func BenchmarkRelay1MB(b *testing.B) {
+	benchRun(b, Options{Agencies: 4, Size: 1 << 20, Docs: 100, Concurrency: 8})
+}
+
+func BenchmarkAccept10KB(b *testing.B) {
+	benchRun(b, Options{Agencies: 8, Size: 10 << 10, Docs: 1000, Concurrency: 64, AcceptOnly: true})
+}
+
+func BenchmarkLatency10KBAt100PerSec(b *testing.B) {
+	benchRun(b, Options{Agencies: 8, Size: 10 << 10, Docs: 500, Concurrency: 32, Rate: 100})
+}
+
+func benchRun(b *testing.B, opts Options) {
+	var res *Result
+	for range b.N {
+		opts.Dir = b.TempDir()
+		var err error
+		if res, err = Run(context.Background(), opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(res.DocsPerSec, "docs/s")
+	b.ReportMetric(res.AcceptedPerSec, "accepted/s")
+	b.ReportMetric(res.MBPerSec, "MB/s")
+	b.ReportMetric(res.Raw.MBPerSec, "rawMB/s")
+	b.ReportMetric(100*res.Ratio, "%raw")
+	b.ReportMetric(float64(res.P99.Microseconds())/1e3, "p99-ms")
+}
+
+func BenchmarkIdle1000(b *testing.B) {
+	var res *IdleResult
+	for range b.N {
+		var err error
+		if res, err = Idle(context.Background(), Options{Agencies: 50, Dir: b.TempDir()}, 1000, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(res.PerConn/1e3, "KB/conn(incl.clients)")
+}

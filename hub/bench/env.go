@@ -1,0 +1,215 @@
+package bench
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"lienthong/certs"
+	"lienthong/hub/client"
+	"lienthong/hub/config"
+	"lienthong/hub/service"
+	"lienthong/hub/store"
+)
+
+// MaxAgencies is how many distinct agencies an in-process run can make:
+// level-1 codes 000.00.00.A00 to 000.00.00.Z99.
+const MaxAgencies = 26 * 100
+
+// AgencyCode is the code of the i-th simulated agency of an in-process
+// run (0 ≤ i < MaxAgencies).
+func AgencyCode(i int) certs.AgencyCode {
+	return certs.AgencyCode(fmt.Sprintf("000.00.00.%c%02d", 'A'+i/100, i%100))
+}
+
+// agency is one simulated agency: its key pair and its connection.
+type agency struct {
+	code   certs.AgencyCode
+	name   string
+	kp     *certs.KeyPair
+	client *client.Client
+}
+
+// env is the hub a run talks to and the agencies that talk to it.
+type env struct {
+	addr     string
+	pkiDir   string
+	roots    []*x509.Certificate
+	verifier *certs.Verifier
+	hubKP    *certs.KeyPair // for the raw QUIC measurement's server side
+	agencies []*agency
+	hub      *service.Hub // nil when targeting another process's hub
+	opsAddr  string       // the in-process hub's /metrics listener
+	stop     func() error
+}
+
+// setup starts an in-process hub over a fresh demo PKI with opts.Agencies
+// issued agencies, or, with opts.Hub set, uses the demo agencies of the
+// PKI folder opts.PKI against that hub.
+func setup(ctx context.Context, opts *Options) (*env, error) {
+	if opts.Hub != "" {
+		return setupRemote(opts)
+	}
+	dir := opts.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "lienthong-bench-")
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	removeDir := func() error {
+		if opts.Dir == "" {
+			return os.RemoveAll(dir)
+		}
+		return nil
+	}
+	e, err := startHub(ctx, dir, opts)
+	if err != nil {
+		_ = removeDir()
+		return nil, err
+	}
+	stopHub := e.stop
+	e.stop = func() error { return errors.Join(stopHub(), removeDir()) }
+	return e, nil
+}
+
+func startHub(ctx context.Context, dir string, opts *Options) (*env, error) {
+	e := &env{pkiDir: filepath.Join(dir, "pki")}
+	if err := certs.Demo(e.pkiDir, certs.ECDSAP256); err != nil {
+		return nil, fmt.Errorf("demo pki: %w", err)
+	}
+	pki, err := certs.OpenPKI(e.pkiDir, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open pki: %w", err)
+	}
+	for i := range opts.Agencies {
+		code := AgencyCode(i)
+		kp, err := pki.Issuing.IssueAgency(certs.AgencyRequest{Code: code, Name: fmt.Sprintf("Cơ quan thử tải %d", i+1)}, certs.ECDSAP256)
+		if err != nil {
+			return nil, fmt.Errorf("issue agency %s: %w", code, err)
+		}
+		// The files let a separate process (the idle clients) connect as
+		// these agencies.
+		keyPEM, err := certs.EncodeKeyPEM(kp.Key)
+		if err != nil {
+			return nil, err
+		}
+		base := filepath.Join(e.pkiDir, "agencies", string(code))
+		if err := os.WriteFile(base+".crt", certs.EncodeCertificatesPEM(kp.Certificates()...), 0o644); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(base+".key", keyPEM, 0o600); err != nil {
+			return nil, err
+		}
+		e.agencies = append(e.agencies, &agency{code: code, name: kp.Leaf.Subject.CommonName, kp: kp})
+	}
+	cfg := config.Default()
+	ops, err := freeTCPAddr()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Listen, cfg.OpsListen, cfg.DataDir = "127.0.0.1:0", ops, filepath.Join(dir, "data")
+	cfg.TLSCert, cfg.TLSKey = filepath.Join(e.pkiDir, "hub.crt"), filepath.Join(e.pkiDir, "hub.key")
+	cfg.Roots, cfg.CRLs = filepath.Join(e.pkiDir, "ca.crt"), []string{filepath.Join(e.pkiDir, "ca.crl")}
+	cfg.ShutdownGrace = config.Duration(5 * time.Second)
+	// The load is the point: lift the per-agency request limit, which
+	// would otherwise measure itself.
+	cfg.RequestsPerSecond, cfg.Burst = 1e6, 1e6
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h, err := service.Open(cfg, log)
+	if err != nil {
+		return nil, fmt.Errorf("start hub: %w", err)
+	}
+	for _, a := range e.agencies {
+		if _, err := h.Store().UpsertAgency(ctx, &store.Agency{Code: string(a.code), Name: a.name, Level: a.code.Level(), Active: true}, time.Now()); err != nil {
+			h.Close()
+			return nil, fmt.Errorf("directory: %w", err)
+		}
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(runCtx) }()
+	e.hub, e.addr, e.opsAddr = h, h.Addr(), ops
+	e.stop = func() error {
+		e.closeClients()
+		cancel()
+		return <-done
+	}
+	if err := e.loadTrust(); err != nil {
+		_ = e.stop()
+		return nil, err
+	}
+	return e, nil
+}
+
+func setupRemote(opts *Options) (*env, error) {
+	if opts.PKI == "" {
+		return nil, errors.New("bench: --pki is needed with --hub")
+	}
+	if opts.Agencies > len(certs.DemoAgencies) {
+		return nil, fmt.Errorf("bench: a demo PKI has %d agencies, %d asked", len(certs.DemoAgencies), opts.Agencies)
+	}
+	e := &env{addr: opts.Hub, pkiDir: opts.PKI}
+	for _, a := range certs.DemoAgencies[:opts.Agencies] {
+		base := filepath.Join(opts.PKI, "agencies", string(a.Code))
+		kp, err := certs.LoadKeyPair(base+".crt", base+".key", nil)
+		if err != nil {
+			return nil, fmt.Errorf("agency %s: %w", a.Code, err)
+		}
+		e.agencies = append(e.agencies, &agency{code: a.Code, name: a.Name, kp: kp})
+	}
+	e.stop = func() error { e.closeClients(); return nil }
+	if err := e.loadTrust(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// loadTrust reads the roots and the hub's key pair from the PKI folder.
+func (e *env) loadTrust() error {
+	roots, err := certs.ReadCertificates(filepath.Join(e.pkiDir, certs.RootCertFile))
+	if err != nil {
+		return fmt.Errorf("roots: %w", err)
+	}
+	e.roots = roots
+	if e.verifier, err = certs.NewVerifier(roots); err != nil {
+		return err
+	}
+	e.hubKP, err = certs.LoadKeyPair(filepath.Join(e.pkiDir, "hub.crt"), filepath.Join(e.pkiDir, "hub.key"), nil)
+	if err != nil {
+		return fmt.Errorf("hub key pair: %w", err)
+	}
+	return nil
+}
+
+// connect makes each agency's client.
+func (e *env) connect(tcp bool) error {
+	for _, a := range e.agencies {
+		c, err := client.New(e.addr, a.kp, e.verifier, client.Options{ServerName: "localhost", DisableQUIC: tcp})
+		if err != nil {
+			return err
+		}
+		a.client = c
+	}
+	return nil
+}
+
+func (e *env) closeClients() {
+	for _, a := range e.agencies {
+		if a.client != nil {
+			a.client.Close()
+		}
+	}
+}

@@ -1,0 +1,220 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"lienthong/certs"
+	"lienthong/hub/client"
+)
+
+// MaxIdle bounds the idle connections of one measurement (each is a UDP
+// socket in the clients' process).
+const MaxIdle = 10000
+
+// IdleResult is the hub's memory before and after idle connections.
+type IdleResult struct {
+	Conns int
+	// InProcessClients is set when the clients ran in the hub's process
+	// (no Spawner): the figures then include the clients' memory too.
+	InProcessClients bool
+	// HeapBefore/After are runtime.MemStats.HeapAlloc after a GC, and
+	// StackBefore/After StackInuse (goroutine stacks: each long poll holds
+	// a handler goroutine).
+	HeapBefore, HeapAfter   uint64
+	StackBefore, StackAfter uint64
+	Goroutines              int // more goroutines with the connections open
+	PerConn                 float64
+}
+
+// Spawner starts n idle long-polling clients of the hub at addr in
+// another process, as the agencies whose certificates and keys are in
+// pkiDir/agencies (codes AgencyCode(0) to AgencyCode(agencies-1), used in
+// turn), and returns once they are all connected and polling. stop ends
+// them.
+type Spawner func(ctx context.Context, addr, pkiDir string, n, agencies int) (stop func() error, err error)
+
+// Idle measures the in-process hub's memory per idle long-polling
+// connection: it starts a hub, measures, opens opts.Agencies agencies'
+// worth of n connections through spawn (in this process when spawn is
+// nil), waits for them to settle, and measures again.
+func Idle(ctx context.Context, opts Options, n int, spawn Spawner) (*IdleResult, error) {
+	if opts.Hub != "" {
+		return nil, errors.New("bench: idle mode measures an in-process hub; leave --hub empty")
+	}
+	if n < 1 || n > MaxIdle {
+		return nil, fmt.Errorf("bench: idle connections must be between 1 and %d", MaxIdle)
+	}
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	e, err := setup(ctx, &opts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := idle(ctx, e, opts, n, spawn)
+	return res, errors.Join(err, e.stop())
+}
+
+func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*IdleResult, error) {
+	res := &IdleResult{Conns: n, InProcessClients: spawn == nil}
+	if spawn == nil {
+		spawn = inProcess
+	}
+	settle := func() runtime.MemStats {
+		time.Sleep(500 * time.Millisecond)
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return ms
+	}
+	before := settle()
+	g0 := runtime.NumGoroutine()
+	stop, err := spawn(ctx, e.addr, e.pkiDir, n, opts.Agencies)
+	if err != nil {
+		return nil, err
+	}
+	time.Sleep(2 * time.Second) // let the last polls arrive and buffers settle
+	after := settle()
+	res.Goroutines = runtime.NumGoroutine() - g0
+	if opts.HeapProfile != nil {
+		if err := pprof.WriteHeapProfile(opts.HeapProfile); err != nil {
+			_ = stop()
+			return nil, fmt.Errorf("heap profile: %w", err)
+		}
+	}
+	if err := stop(); err != nil {
+		return nil, err
+	}
+	res.HeapBefore, res.HeapAfter = before.HeapAlloc, after.HeapAlloc
+	res.StackBefore, res.StackAfter = before.StackInuse, after.StackInuse
+	grown := int64(after.HeapAlloc+after.StackInuse) - int64(before.HeapAlloc+before.StackInuse)
+	res.PerConn = float64(grown) / float64(n)
+	return res, nil
+}
+
+// Print writes the result in the tool's fixed shape.
+func (r *IdleResult) Print(w io.Writer) {
+	where := "in another process"
+	if r.InProcessClients {
+		where = "in the hub's process: the figure includes the clients"
+	}
+	fmt.Fprintf(w, "idle long-polling connections: %d (clients %s)\n", r.Conns, where)
+	fmt.Fprintf(w, "hub heap:   %8.1f MB -> %8.1f MB\n", float64(r.HeapBefore)/1e6, float64(r.HeapAfter)/1e6)
+	fmt.Fprintf(w, "hub stacks: %8.1f MB -> %8.1f MB  (%+d goroutines)\n", float64(r.StackBefore)/1e6, float64(r.StackAfter)/1e6, r.Goroutines)
+	fmt.Fprintf(w, "memory per idle connection (heap + stacks): %.1f KB\n", r.PerConn/1e3)
+}
+
+func inProcess(ctx context.Context, addr, pkiDir string, n, agencies int) (func() error, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- IdleClients(ctx, addr, pkiDir, n, agencies, func() { close(ready) }) }()
+	select {
+	case <-ready:
+		return func() error { cancel(); return <-done }, nil
+	case err := <-done:
+		cancel()
+		return nil, err
+	}
+}
+
+// IdleClients opens n connections to the hub at addr as the agencies of
+// pkiDir (see Spawner), each with one long poll of its inbox outstanding
+// at all times, calls ready once every connection has been made and its
+// poll sent, and keeps polling until ctx ends.
+func IdleClients(ctx context.Context, addr, pkiDir string, n, agencies int, ready func()) error {
+	if agencies < 1 {
+		return errors.New("bench: no agencies")
+	}
+	roots, err := certs.ReadCertificates(filepath.Join(pkiDir, certs.RootCertFile))
+	if err != nil {
+		return err
+	}
+	v, err := certs.NewVerifier(roots)
+	if err != nil {
+		return err
+	}
+	kps := make([]*certs.KeyPair, agencies)
+	for i := range kps {
+		base := filepath.Join(pkiDir, "agencies", string(AgencyCode(i)))
+		if kps[i], err = certs.LoadKeyPair(base+".crt", base+".key", nil); err != nil {
+			return err
+		}
+	}
+	clients := make([]*client.Client, n)
+	defer func() {
+		for _, c := range clients {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	// Connect a few at a time: a burst of thousands of handshakes would
+	// measure the handshake, not the idle state.
+	var (
+		wg      sync.WaitGroup
+		polling sync.WaitGroup
+		failed  atomic.Pointer[error]
+		sem     = make(chan struct{}, 16)
+	)
+	polling.Add(n)
+	for i := range n {
+		sem <- struct{}{}
+		if failed.Load() != nil || ctx.Err() != nil {
+			<-sem
+			polling.Done()
+			continue
+		}
+		c, err := client.New(addr, kps[i%agencies], v, client.Options{ServerName: "localhost"})
+		if err != nil {
+			return err
+		}
+		clients[i] = c
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.Hello(ctx)
+			<-sem
+			first := true
+			for err == nil && ctx.Err() == nil {
+				if first {
+					// The request is on its way once the round trip has
+					// started; give it a moment, then count it.
+					go func() { time.Sleep(200 * time.Millisecond); polling.Done() }()
+					first = false
+				}
+				_, err = c.Inbox(ctx, 0, 30*time.Second)
+			}
+			if first {
+				polling.Done()
+			}
+			if err != nil && ctx.Err() == nil {
+				failed.CompareAndSwap(nil, &err)
+			}
+		}()
+	}
+	polling.Wait()
+	if p := failed.Load(); p != nil {
+		return fmt.Errorf("idle client: %w", *p)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ready()
+	<-ctx.Done()
+	wg.Wait()
+	if p := failed.Load(); p != nil {
+		return fmt.Errorf("idle client: %w", *p)
+	}
+	return nil
+}
