@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -22,6 +24,8 @@ import (
 type Endpoint struct {
 	h3      *http3.Server
 	h2      *http.Server
+	quic    *quic.Transport
+	ql      *quic.EarlyListener
 	udp     net.PacketConn
 	tcp     net.Listener
 	log     *slog.Logger
@@ -72,12 +76,23 @@ func Listen(addr string, h http.Handler, tlsConf *tls.Config, log *slog.Logger) 
 		}
 	}
 	e := &Endpoint{udp: udp, tcp: tcp, log: log, errs: make(chan error, 2)}
-	e.h3 = &http3.Server{
-		Handler:    h,
-		TLSConfig:  http3.ConfigureTLSConfig(tlsConf.Clone()),
-		QUICConfig: QUICConfig(),
-		Logger:     log,
+	// A stateless reset key that survives restarts lets a client whose
+	// connection died with the hub learn it at its next packet, instead of
+	// waiting out the idle timeout.
+	resetKey, err := statelessResetKey(tlsConf)
+	if err != nil {
+		udp.Close()
+		tcp.Close()
+		return nil, err
 	}
+	e.quic = &quic.Transport{Conn: udp, StatelessResetKey: resetKey}
+	h3TLS := http3.ConfigureTLSConfig(tlsConf.Clone())
+	if e.ql, err = e.quic.ListenEarly(h3TLS, QUICConfig()); err != nil {
+		udp.Close()
+		tcp.Close()
+		return nil, fmt.Errorf("listen quic %s: %w", addr, err)
+	}
+	e.h3 = &http3.Server{Handler: h, TLSConfig: h3TLS, QUICConfig: QUICConfig(), Logger: log}
 	tcpTLS := tlsConf.Clone()
 	tcpTLS.NextProtos = []string{"h2", "http/1.1"}
 	e.h2 = &http.Server{
@@ -103,7 +118,7 @@ func (e *Endpoint) Serve() error {
 	e.serving.Add(2)
 	go func() {
 		defer e.serving.Done()
-		if err := e.h3.Serve(e.udp); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, quic.ErrServerClosed) {
+		if err := e.h3.ServeListener(e.ql); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, quic.ErrServerClosed) {
 			e.errs <- fmt.Errorf("http/3: %w", err)
 		}
 	}()
@@ -136,8 +151,27 @@ func (e *Endpoint) Shutdown(ctx context.Context) error {
 		e.h3.Close()
 		e.h2.Close()
 	}
-	e.udp.Close()
+	e.ql.Close()
+	e.quic.Close()
 	return errors.Join(err3, err2)
+}
+
+// statelessResetKey derives the QUIC stateless reset key from the hub's
+// TLS private key, so it is the same after every restart and secret.
+func statelessResetKey(conf *tls.Config) (*quic.StatelessResetKey, error) {
+	if len(conf.Certificates) == 0 {
+		return nil, errors.New("listen: the TLS configuration has no certificate")
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(conf.Certificates[0].PrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("listen: stateless reset key: %w", err)
+	}
+	h := sha256.New()
+	h.Write([]byte("lienthong hub QUIC stateless reset key v1\x00"))
+	h.Write(der)
+	var key quic.StatelessResetKey
+	copy(key[:], h.Sum(nil))
+	return &key, nil
 }
 
 func tlsListener(l net.Listener, conf *tls.Config) net.Listener { return tls.NewListener(l, conf) }

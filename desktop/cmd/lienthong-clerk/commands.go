@@ -36,6 +36,18 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 var commands = map[string]command{
 	"sign":      {summary: "sign a PDF document (PAdES B-B or B-T)", usage: signUsage, run: runSign},
 	"timestamp": {summary: "add a document timestamp to a signed PDF (B-LTA step)", usage: timestampUsage, run: runTimestamp},
+	"init":      {summary: "create the clerk's store: import the .p12, the hub address and the roots", usage: initUsage, run: runInit},
+	"send":      {summary: "issue a document: number, sign, seal, queue and send", usage: sendUsage, run: runSend},
+	"sync":      {summary: "sync with the hub once, or keep syncing with --watch", usage: syncUsage, run: runSync},
+	"inbox":     {summary: "list received documents", usage: listUsage, run: runInbox},
+	"outbox":    {summary: "list issued documents and what waits to be sent", usage: listUsage, run: runOutbox},
+	"show":      {summary: "show a document, its signatures and statuses", usage: showUsage, run: runShow},
+	"status":    {summary: "set a status on a received document (03, 04, 05, 06, 02, 15, 16)", usage: statusUsage, run: runStatus},
+	"recall":    {summary: "recall an issued document", usage: recallUsage, run: runRecall},
+	"register":  {summary: "export a register (sổ đi, sổ đến, sổ theo dõi) as CSV", usage: registerUsage, run: runRegister},
+	"verify":    {summary: "check the signatures of a PDF", usage: verifyUsage, run: runVerify},
+	"directory": {summary: "search the cached agency directory", usage: directoryUsage, run: runDirectory},
+	"evidence":  {summary: "export a document's evidence bundle for auditors", usage: evidenceUsage, run: runEvidence},
 }
 
 func mainUsage() string {

@@ -1,0 +1,456 @@
+package clerk
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"lienthong/certs"
+	"lienthong/desktop/store"
+	"lienthong/hub/client"
+	"lienthong/shared/wire"
+)
+
+// Settings the core keeps in the store besides store.SettingHubAddress.
+const (
+	SettingServerName = "hub_server_name" // the name in the hub's certificate
+	SettingRoots      = "roots_pem"       // the trusted roots, PEM
+	SettingLogKey     = "hub_log_key"     // the hub's log verifier key, for evidence bundles
+	settingRecallOf   = "recall_of:"      // + message id: the open recall of an incoming document
+)
+
+// StoreFile is the store's file name inside the home folder.
+const StoreFile = "clerk.db"
+
+// Errors callers decide on.
+var (
+	ErrExists        = errors.New("a clerk store already exists here")
+	ErrNoStore       = errors.New("no clerk store here: run init first")
+	ErrNotConfigured = errors.New("the hub address or roots are not configured")
+	ErrWrongBox      = errors.New("the document is not in the right box for this action")
+	ErrReasonNeeded  = errors.New("a reason is required")
+	ErrNoRecall      = errors.New("no open recall for this document")
+)
+
+// InitOptions are what the first run needs.
+type InitOptions struct {
+	Home          string // the folder of the store
+	Passphrase    []byte // the clerk's passphrase for the store
+	P12           []byte // the agency's .p12 from the PKI operator
+	P12Passphrase string
+	HubAddr       string // host:port
+	ServerName    string // the name in the hub's certificate; empty: the host of HubAddr
+	RootsPEM      []byte // the trusted root certificates
+}
+
+// Exists reports whether home holds a clerk store.
+func Exists(home string) bool {
+	_, err := os.Stat(filepath.Join(home, StoreFile))
+	return err == nil
+}
+
+// Init creates the store in opts.Home, imports the identity from the .p12
+// and saves the hub address and roots. It refuses an existing store with
+// ErrExists.
+func Init(opts InitOptions) error {
+	if opts.Home == "" {
+		return errors.New("init: no home folder")
+	}
+	if Exists(opts.Home) {
+		return fmt.Errorf("init %s: %w", opts.Home, ErrExists)
+	}
+	if len(opts.Passphrase) == 0 {
+		return errors.New("init: empty passphrase")
+	}
+	kp, err := certs.DecodePKCS12(opts.P12, opts.P12Passphrase)
+	if err != nil {
+		return fmt.Errorf("init: read the .p12: %w", err)
+	}
+	if _, err := certs.AgencyOf(kp.Leaf); err != nil {
+		return fmt.Errorf("init: the certificate names no agency: %w", err)
+	}
+	roots, err := certs.ParseCertificatesPEM(opts.RootsPEM)
+	if err != nil || len(roots) == 0 {
+		return fmt.Errorf("init: read the roots: %w", errors.Join(err, errors.New("no certificate")))
+	}
+	v, err := certs.NewVerifier(roots)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	if _, err := v.Agency(kp.Certificates()); err != nil {
+		return fmt.Errorf("init: the agency certificate does not chain to the roots: %w", err)
+	}
+	if opts.HubAddr == "" {
+		return errors.New("init: no hub address")
+	}
+	if err := os.MkdirAll(opts.Home, 0o700); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	st, err := store.Open(filepath.Join(opts.Home, StoreFile), opts.Passphrase)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	err = errors.Join(
+		st.SetIdentity(kp),
+		st.SetSetting(store.SettingHubAddress, opts.HubAddr),
+		st.SetSetting(SettingServerName, opts.ServerName),
+		st.SetSetting(SettingRoots, string(certs.EncodeCertificatesPEM(roots...))),
+	)
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(filepath.Join(opts.Home, StoreFile))
+		return fmt.Errorf("init: %w", err)
+	}
+	return nil
+}
+
+// Options tune Open.
+type Options struct {
+	Logger      *slog.Logger     // nil discards
+	Now         func() time.Time // nil: time.Now
+	DisableQUIC bool             // force HTTP/2 over TCP
+	// MaxBackoff bounds the wait between attempts while the hub is
+	// unreachable; 0 means 30 s.
+	MaxBackoff time.Duration
+	// PollWait is how long one long poll waits; 0 means 25 s.
+	PollWait time.Duration
+	// UploadChunk bounds one upload request; 0 means the client's 8 MiB.
+	UploadChunk int64
+}
+
+// Clerk is an open clerk's core. Its methods are safe for concurrent use.
+type Clerk struct {
+	home string
+	st   *store.Store
+	kp   *certs.KeyPair
+	code certs.AgencyCode
+	name string
+	v    *certs.Verifier
+	opts Options
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	cl     *client.Client
+	online bool
+	subs   map[int]chan Event
+	// dirRefreshed is when the directory was last fetched.
+	dirRefreshed time.Time
+	nsub         int
+
+	pushMu sync.Mutex // one outbox push at a time
+	pullMu sync.Mutex // one inbox pull at a time
+	statMu sync.Mutex // one status pull at a time
+	kick   chan struct{}
+	// spoolKey seals the spool files of this process (see spool.go).
+	spoolKey []byte
+}
+
+// Open unlocks the store in home. A wrong passphrase gives an error
+// wrapping store.ErrWrongPassphrase.
+func Open(home string, passphrase []byte, opts Options) (*Clerk, error) {
+	if !Exists(home) {
+		return nil, fmt.Errorf("open %s: %w", home, ErrNoStore)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 30 * time.Second
+	}
+	if opts.PollWait <= 0 {
+		opts.PollWait = 25 * time.Second
+	}
+	st, err := store.OpenOptions(filepath.Join(home, StoreFile), passphrase, store.Options{Logger: opts.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("open clerk store: %w", err)
+	}
+	key, err := newSpoolKey()
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("open clerk: %w", err)
+	}
+	c := &Clerk{home: home, st: st, opts: opts, log: opts.Logger, subs: map[int]chan Event{}, kick: make(chan struct{}, 1), spoolKey: key}
+	c.cleanSpool()
+	if err := c.load(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Clerk) load() error {
+	kp, err := c.st.Identity()
+	if err != nil {
+		return fmt.Errorf("read identity: %w", err)
+	}
+	code, err := certs.AgencyOf(kp.Leaf)
+	if err != nil {
+		return fmt.Errorf("read identity: %w", err)
+	}
+	rootsPEM, err := c.st.Setting(SettingRoots)
+	if err != nil {
+		return fmt.Errorf("read roots: %w", err)
+	}
+	roots, err := certs.ParseCertificatesPEM([]byte(rootsPEM))
+	if err != nil {
+		return fmt.Errorf("read roots: %w", err)
+	}
+	v, err := certs.NewVerifier(roots)
+	if err != nil {
+		return fmt.Errorf("read roots: %w", err)
+	}
+	c.kp, c.code, c.v = kp, code, v
+	c.name = kp.Leaf.Subject.CommonName
+	if len(kp.Leaf.Subject.Organization) > 0 {
+		c.name = kp.Leaf.Subject.Organization[0]
+	}
+	return nil
+}
+
+// Close stops using the network and closes the store.
+func (c *Clerk) Close() error {
+	c.mu.Lock()
+	cl := c.cl
+	c.cl = nil
+	for id, ch := range c.subs {
+		close(ch)
+		delete(c.subs, id)
+	}
+	c.mu.Unlock()
+	if cl != nil {
+		cl.Close()
+	}
+	return c.st.Close()
+}
+
+// Store gives the underlying store, for tools and tests that need more than
+// the use-cases offer. Front ends should not write to it directly.
+func (c *Clerk) Store() *store.Store { return c.st }
+
+// Home returns the home folder.
+func (c *Clerk) Home() string { return c.home }
+
+// Agency returns the clerk's agency code and name, from its certificate.
+func (c *Clerk) Agency() (certs.AgencyCode, string) { return c.code, c.name }
+
+// Roots returns the trusted root certificates.
+func (c *Clerk) Roots() []*x509.Certificate { return c.v.RootCertificates() }
+
+// HubAddress returns the configured hub address.
+func (c *Clerk) HubAddress() string {
+	a, _ := c.st.Setting(store.SettingHubAddress)
+	return a
+}
+
+// SetHubAddress changes the hub's address (host:port); the next request
+// connects there.
+func (c *Clerk) SetHubAddress(addr string) error {
+	if addr == "" {
+		return errors.New("set hub address: empty")
+	}
+	if err := c.st.SetSetting(store.SettingHubAddress, addr); err != nil {
+		return fmt.Errorf("set hub address: %w", err)
+	}
+	c.resetClient()
+	return nil
+}
+
+func (c *Clerk) resetClient() {
+	c.mu.Lock()
+	cl := c.cl
+	c.cl = nil
+	c.mu.Unlock()
+	if cl != nil {
+		cl.Close()
+	}
+}
+
+// SetLogKey records the hub's log verifier key (a note verifier key,
+// "name+hash+key"), which evidence bundles name in their manifest as a
+// hint; auditors still bring their own.
+func (c *Clerk) SetLogKey(key string) error {
+	if err := c.st.SetSetting(SettingLogKey, key); err != nil {
+		return fmt.Errorf("set log key: %w", err)
+	}
+	return nil
+}
+
+// client returns the hub client, creating it on first use.
+func (c *Clerk) client() (*client.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cl != nil {
+		return c.cl, nil
+	}
+	addr, err := c.st.Setting(store.SettingHubAddress)
+	if err != nil || addr == "" {
+		return nil, ErrNotConfigured
+	}
+	name, _ := c.st.Setting(SettingServerName)
+	cl, err := client.New(addr, c.kp, c.v, client.Options{ServerName: name, DisableQUIC: c.opts.DisableQUIC, Logger: c.log})
+	if err != nil {
+		return nil, fmt.Errorf("connect to the hub: %w", err)
+	}
+	c.cl = cl
+	return cl, nil
+}
+
+// TestConnection asks the hub who it thinks this agency is.
+func (c *Clerk) TestConnection(ctx context.Context) (*wire.Hello, error) {
+	cl, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	h, err := cl.Hello(ctx)
+	c.noteResult(cl, err)
+	if err != nil {
+		return nil, fmt.Errorf("hello: %w", err)
+	}
+	return h, nil
+}
+
+// Online reports whether the last exchange with the hub succeeded.
+func (c *Clerk) Online() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.online
+}
+
+// noteResult records whether the hub answered: an answer, even an error
+// answer, means online; a transport failure means offline.
+func (c *Clerk) noteResult(cl *client.Client, err error) {
+	var pe *permanentError
+	if errors.Is(err, context.Canceled) || errors.As(err, &pe) {
+		return // not about the network
+	}
+	on := err == nil || isAnswer(err)
+	c.mu.Lock()
+	changed := c.online != on
+	c.online = on
+	c.mu.Unlock()
+	if changed {
+		ev := ConnectionChanged{Online: on}
+		if cl != nil {
+			ev.Transport = cl.Transport()
+		}
+		if !on {
+			ev.Err = err
+		}
+		c.emit(ev)
+	}
+}
+
+// isAnswer reports an error the hub answered (as opposed to no answer).
+func isAnswer(err error) bool {
+	var we *wire.Error
+	return errors.As(err, &we) && we.Code != wire.CodeUnavailable
+}
+
+// retryable reports an error worth retrying later unchanged.
+func retryable(err error) bool {
+	var we *wire.Error
+	if errors.As(err, &we) {
+		return we.Code.Retryable()
+	}
+	return true // no answer at all: the network or the hub is down
+}
+
+// spoolDir is the folder of files in transit (see spool.go).
+func (c *Clerk) spoolDir() string { return filepath.Join(c.home, "spool") }
+
+// spoolFile opens or creates an encrypted spool file by name.
+func (c *Clerk) spoolFile(name string) (*spooled, error) {
+	if err := os.MkdirAll(c.spoolDir(), 0o700); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(c.spoolDir(), name)
+	f, err := openSealed(path, c.spoolKey)
+	if err != nil {
+		return nil, err
+	}
+	return &spooled{sealedFile: f, path: path}, nil
+}
+
+func (c *Clerk) removeSpool(name string) { os.Remove(filepath.Join(c.spoolDir(), name)) }
+
+// cleanSpool deletes what an earlier process left in the spool: sealed
+// under a key that died with it, it can no longer be read.
+func (c *Clerk) cleanSpool() {
+	entries, _ := os.ReadDir(c.spoolDir())
+	for _, e := range entries {
+		os.Remove(filepath.Join(c.spoolDir(), e.Name()))
+	}
+}
+
+type spooled struct {
+	*sealedFile
+	path string
+}
+
+// discard closes and deletes the file.
+func (s *spooled) discard() {
+	s.sealedFile.f.Close()
+	os.Remove(s.path)
+}
+
+func (c *Clerk) now() time.Time { return c.opts.Now() }
+
+// readerAtCloser is an io.ReaderAt over a stream that is reopened when a
+// read goes backwards: enough for uploads, which read forwards in chunks.
+type streamReaderAt struct {
+	open func() (io.ReadCloser, error)
+	rc   io.ReadCloser
+	pos  int64
+}
+
+func (s *streamReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if s.rc == nil || off < s.pos {
+		if s.rc != nil {
+			s.rc.Close()
+		}
+		rc, err := s.open()
+		if err != nil {
+			return 0, err
+		}
+		s.rc, s.pos = rc, 0
+	}
+	if off > s.pos {
+		n, err := io.CopyN(io.Discard, s.rc, off-s.pos)
+		s.pos += n
+		if err != nil {
+			return 0, err
+		}
+	}
+	n, err := io.ReadFull(s.rc, p)
+	s.pos += int64(n)
+	if err == io.ErrUnexpectedEOF {
+		err = io.EOF
+	}
+	return n, err
+}
+
+func (s *streamReaderAt) Close() error {
+	if s.rc != nil {
+		return s.rc.Close()
+	}
+	return nil
+}
+
+func parseCode(s string) (certs.AgencyCode, error) {
+	if s == "" {
+		return "", errors.New("empty agency code")
+	}
+	return certs.ParseAgencyCode(s)
+}

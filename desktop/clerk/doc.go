@@ -1,0 +1,46 @@
+// Package clerk is the clerk's core: the use-cases a văn thư performs and the
+// engine that syncs the local store with the hub. It has no user interface;
+// the Fyne desktop (desktop/ui) and the headless lienthong-clerk command are
+// two front ends over it.
+//
+// # Offline first
+//
+// Every action is one transaction of the local store (desktop/store) first,
+// then an item of its outbox: issuing a document numbers it from the
+// outgoing register, signs each PDF with the agency's key, seals the
+// envelope and saves and queues it at once, network or not. The sync engine
+// (Clerk.Sync once, Clerk.Run until stopped) pushes the outbox, long-polls
+// the inbox and the statuses of sent documents, and refreshes the directory.
+//
+// # Receiving
+//
+// A document from the inbox is verified (the envelope against the roots,
+// each attachment's SHA-256 while it downloads, every PDF signature with
+// pades.Verify), stored with its verification report, its automatic 01 and
+// the acknowledgement to the hub in one transaction, and only then
+// acknowledged. A message id already stored is never delivered to the
+// clerk twice.
+//
+// # Events
+//
+// Clerk.Subscribe gives a buffered channel of typed events (DocumentArrived,
+// StatusChanged, ConnectionChanged, OutboxChanged, TransferProgress,
+// DocumentChanged). The engine never blocks on a subscriber: a subscriber
+// whose buffer is full loses the event. Front ends re-read the store when
+// they see an event, so a lost event costs a refresh, never data.
+//
+// # Files in the home folder
+//
+//	clerk.db      the encrypted store (bbolt)
+//	spool/        files in transit: a PDF being signed, an attachment being
+//	              downloaded; encrypted under a key that lives only in the
+//	              process's memory, removed when done and on the next Open
+//
+// Uploads read the attachment straight from the store and resume from the
+// offset the hub holds, across hub restarts. Downloads resume within the
+// process from what the spool holds.
+//
+// # Stopping
+//
+// Cancel the context given to Run and wait for it to return before Close.
+package clerk

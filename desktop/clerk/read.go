@@ -1,0 +1,176 @@
+package clerk
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"lienthong/certs"
+	"lienthong/desktop/store"
+	"lienthong/shared/envelope"
+	"lienthong/shared/pades"
+	"lienthong/shared/receipt"
+)
+
+// List returns a page of a box and the number of documents that pass the
+// filter.
+func (c *Clerk) List(q store.Query) ([]store.Summary, int, error) {
+	if q.Now.IsZero() {
+		q.Now = c.now()
+	}
+	rows, err := c.st.List(q)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list: %w", err)
+	}
+	n, err := c.st.Count(q)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list: %w", err)
+	}
+	return rows, n, nil
+}
+
+// Search finds documents of a box whose metadata has words starting with
+// every word of text, with or without diacritics.
+func (c *Clerk) Search(box store.Box, text string, offset, limit int) ([]store.Summary, error) {
+	rows, err := c.st.Search(box, text, offset, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return rows, nil
+}
+
+// RecipientStatus is the status history of an outgoing document at one
+// recipient.
+type RecipientStatus struct {
+	Agency  certs.AgencyCode
+	Name    string
+	History []store.StatusEntry
+}
+
+// DocumentView is everything the clerk sees of one document.
+type DocumentView struct {
+	Doc *store.Document
+	// Report is the main attachment's signature report (incoming), nil if
+	// none; Reports has one per attachment, nil where the file could not be
+	// read as a PDF.
+	Report  *pades.Report
+	Reports []*pades.Report
+	// Recipients is the per-recipient timeline of an outgoing document.
+	Recipients []RecipientStatus
+	// Statuses is this agency's own history of an incoming document.
+	Statuses []store.StatusEntry
+	// Receipts are the hub's signed receipts, verified.
+	Receipts []*receipt.Receipt
+}
+
+// Document returns a document with its reports, statuses and receipts.
+func (c *Clerk) Document(id string) (*DocumentView, error) {
+	doc, err := c.st.Get(id)
+	if err != nil {
+		return nil, fmt.Errorf("document %s: %w", id, err)
+	}
+	v := &DocumentView{Doc: doc}
+	if doc.Box == store.Incoming {
+		if raw, err := c.st.Report(id); err == nil && len(raw) > 0 {
+			if err := json.Unmarshal(raw, &v.Reports); err != nil {
+				return nil, fmt.Errorf("document %s: report: %w", id, err)
+			}
+			if len(v.Reports) > 0 {
+				v.Report = v.Reports[0]
+			}
+		}
+	}
+	hist, err := c.st.History(id)
+	if err != nil {
+		return nil, fmt.Errorf("document %s: %w", id, err)
+	}
+	byCopy := map[certs.AgencyCode][]store.StatusEntry{}
+	for _, h := range hist {
+		byCopy[h.Copy] = h.Entries
+	}
+	if doc.Box == store.Outgoing {
+		for _, r := range doc.Payload.Metadata.To {
+			v.Recipients = append(v.Recipients, RecipientStatus{Agency: r.Code, Name: r.Name, History: byCopy[r.Code]})
+		}
+	} else {
+		v.Statuses = byCopy[c.code]
+	}
+	raws, err := c.st.Receipts(id)
+	if err != nil {
+		return nil, fmt.Errorf("document %s: %w", id, err)
+	}
+	for _, raw := range raws {
+		if r, _, err := receipt.Verify(raw, c.v); err == nil {
+			v.Receipts = append(v.Receipts, r)
+		}
+	}
+	return v, nil
+}
+
+// MarkRead marks a document read or unread.
+func (c *Clerk) MarkRead(id string, read bool) error {
+	if err := c.st.MarkRead(id, read); err != nil {
+		return fmt.Errorf("mark read %s: %w", id, err)
+	}
+	c.emit(DocumentChanged{ID: id})
+	return nil
+}
+
+// OpenAttachment streams attachment i (0 is the main document); the
+// reader fails at the end if the bytes do not match their SHA-256.
+func (c *Clerk) OpenAttachment(id string, i int) (io.ReadCloser, envelope.Attachment, error) {
+	return c.st.OpenAttachment(id, i)
+}
+
+// Directory searches the cached agency directory by name (with or without
+// diacritics); an empty query lists it.
+func (c *Clerk) Directory(query string, limit int) ([]store.Agency, error) {
+	return c.st.SearchAgencies(query, false, limit)
+}
+
+// VerifyFile checks every signature of a PDF on disk against the clerk's
+// roots.
+func (c *Clerk) VerifyFile(path string) (*pades.Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	rep, err := pades.Verify(f, fi.Size(), pades.VerifyOptions{Roots: c.v.Roots(), CRLs: c.v.CRLs(), Now: c.now()})
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", path, err)
+	}
+	return rep, nil
+}
+
+// OutboxLen returns the number of actions waiting for the hub (0 if the
+// store cannot say).
+func (c *Clerk) OutboxLen() int {
+	n, _ := c.st.OutboxLen()
+	return n
+}
+
+// Outbox lists the actions waiting for the hub, oldest first.
+func (c *Clerk) Outbox() ([]store.OutboxItem, error) {
+	return c.st.Outbox(0)
+}
+
+// Overdue lists up to limit documents of a box past their deadline and not
+// done, earliest deadline first.
+func (c *Clerk) Overdue(box store.Box, limit int) ([]store.Summary, error) {
+	return c.st.Overdue(box, c.now(), limit)
+}
+
+// DueSoon lists up to limit documents of a box due within the next days
+// (0: store.DefaultSoonDays), not done, earliest first.
+func (c *Clerk) DueSoon(box store.Box, days, limit int) ([]store.Summary, error) {
+	if days <= 0 {
+		days = store.DefaultSoonDays
+	}
+	return c.st.DueSoon(box, c.now(), days, limit)
+}

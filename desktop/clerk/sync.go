@@ -1,0 +1,625 @@
+package clerk
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"lienthong/desktop/store"
+	"lienthong/hub/client"
+	"lienthong/shared/document"
+	"lienthong/shared/envelope"
+	"lienthong/shared/pades"
+	"lienthong/shared/receipt"
+	"lienthong/shared/wire"
+)
+
+// permanentError marks a failure that retrying unchanged will not fix (a
+// packet that does not verify, say).
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) error { return &permanentError{err} }
+
+func isRetryable(err error) bool {
+	var pe *permanentError
+	if errors.As(err, &pe) {
+		return false
+	}
+	return retryable(err)
+}
+
+// Sync runs one round: pushes the outbox, pulls the inbox and the statuses
+// of sent documents, pushes what receiving queued (the acknowledgements),
+// and refreshes the directory (at most hourly within one process). It returns the first error that stopped a
+// step; the steps that could run did.
+func (c *Clerk) Sync(ctx context.Context) error {
+	errs := []error{c.push(ctx)}
+	errs = append(errs, c.pullInbox(ctx, 0), c.pullStatuses(ctx, 0), c.push(ctx), c.refreshDirectoryEvery(ctx, directoryInterval))
+	for _, err := range errs {
+		if err != nil {
+			return fmt.Errorf("sync: %w", err)
+		}
+	}
+	return nil
+}
+
+// Run syncs until ctx ends, then returns nil: it long-polls the inbox and
+// the statuses (a new document shows within a second of reaching the hub),
+// pushes the outbox as soon as an action queues something, refreshes the
+// directory hourly, and while the hub is unreachable retries with
+// exponential backoff and jitter, emitting ConnectionChanged as it goes
+// offline and back.
+func (c *Clerk) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	loop := func(step func(context.Context) error, idle func(context.Context) bool) {
+		defer wg.Done()
+		fails := 0
+		for ctx.Err() == nil {
+			err := step(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			if err != nil && isRetryable(err) {
+				fails++
+				c.log.Debug("sync step failed", "err", err, "attempt", fails)
+				if !sleep(ctx, c.backoff(fails)) {
+					return
+				}
+				continue
+			}
+			if err != nil {
+				c.log.Warn("sync step refused", "err", err)
+			}
+			fails = 0
+			if idle != nil && !idle(ctx) {
+				return
+			}
+		}
+	}
+	wg.Add(3)
+	go loop(func(ctx context.Context) error { return c.pullInbox(ctx, c.opts.PollWait) }, nil)
+	go loop(func(ctx context.Context) error { return c.pullStatuses(ctx, c.opts.PollWait) }, nil)
+	go loop(func(ctx context.Context) error {
+		if err := c.push(ctx); err != nil {
+			return err
+		}
+		return c.refreshDirectoryEvery(ctx, directoryInterval)
+	}, func(ctx context.Context) bool {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-c.kick:
+			return true
+		case <-time.After(time.Minute):
+			return true
+		}
+	})
+	wg.Wait()
+	return nil
+}
+
+// backoff is the wait before attempt n+1: doubling from half a second up
+// to MaxBackoff, with ±50 % jitter so that clerks do not retry in step.
+func (c *Clerk) backoff(n int) time.Duration {
+	d := 500 * time.Millisecond
+	for i := 1; i < n && d < c.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, c.opts.MaxBackoff)
+	return time.Duration(float64(d) * (0.5 + rand.Float64()))
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// push does the outbox items in order. A transport failure or a retryable
+// answer stops the round; an item the hub refuses for good stays in the
+// outbox, is reported with SyncFailed and skipped.
+func (c *Clerk) push(ctx context.Context) error {
+	c.pushMu.Lock()
+	defer c.pushMu.Unlock()
+	items, err := c.st.Outbox(0)
+	if err != nil || len(items) == 0 {
+		return err
+	}
+	cl, err := c.client()
+	if err != nil {
+		return err
+	}
+	defer c.emitOutbox()
+	for _, it := range items {
+		err := c.do(ctx, cl, it)
+		c.noteResult(cl, err)
+		if err == nil {
+			continue
+		}
+		if isRetryable(err) {
+			return fmt.Errorf("push %s %s: %w", it.Kind, it.Doc, err)
+		}
+		c.log.Warn("hub refused an outbox item", "doc", it.Doc, "kind", string(it.Kind), "err", err)
+		c.emit(SyncFailed{ID: it.Doc, Err: err})
+	}
+	return nil
+}
+
+func (c *Clerk) done(id uint64, comp store.Completion) error {
+	if err := c.st.Done(id, comp); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return permanent(err)
+	}
+	return nil
+}
+
+func (c *Clerk) do(ctx context.Context, cl *client.Client, it store.OutboxItem) error {
+	switch it.Kind {
+	case store.SendDocument:
+		return c.sendDocument(ctx, cl, it)
+	case store.SendStatus:
+		if _, err := cl.PostStatus(ctx, it.Packet); err != nil {
+			return err
+		}
+		return c.done(it.ID, store.Completion{At: c.now()})
+	case store.Ack:
+		acked, err := cl.Ack(ctx, it.Message)
+		if wire.CodeOf(err) == wire.CodeWithdrawn {
+			return c.done(it.ID, store.Completion{At: c.now()})
+		}
+		if err != nil {
+			return err
+		}
+		return c.done(it.ID, store.Completion{At: c.now(), Receipt: acked.Receipt})
+	default:
+		return permanent(fmt.Errorf("unknown outbox item %q", it.Kind))
+	}
+}
+
+func (c *Clerk) sendDocument(ctx context.Context, cl *client.Client, it store.OutboxItem) error {
+	doc, err := c.st.Get(it.Doc)
+	if err != nil {
+		return permanent(err)
+	}
+	packet, err := c.st.Packet(it.Doc)
+	if err != nil {
+		return permanent(err)
+	}
+	for i, a := range doc.Payload.Attachments {
+		ra := &streamReaderAt{open: func() (io.ReadCloser, error) {
+			rc, _, err := c.st.OpenAttachment(it.Doc, i)
+			return rc, err
+		}}
+		err := cl.Upload(ctx, a.SHA256, ra, a.Size, c.opts.UploadChunk, func(done, total int64) {
+			c.emit(TransferProgress{ID: it.Doc, Done: done, Total: total, Upload: true})
+		})
+		ra.Close()
+		if err != nil {
+			return fmt.Errorf("upload %s: %w", a.SHA256[:12], err)
+		}
+	}
+	res, err := cl.Submit(ctx, packet)
+	if err != nil {
+		return fmt.Errorf("submit: %w", err)
+	}
+	// A recall: the recipients that already had the document get 13 on
+	// their copy of it, in this store too.
+	for _, ro := range res.Recalls {
+		target, err := c.st.Get(ro.MessageID)
+		if err != nil {
+			continue
+		}
+		for _, ag := range ro.AlreadyAcked {
+			code, err := parseCode(ag)
+			if err != nil {
+				continue
+			}
+			u := document.StatusUpdate{Document: target.Payload.Metadata.ID(), From: c.code, Code: document.StatusRecalled,
+				Reason: doc.Payload.Metadata.Business.Reason, Time: c.now()}
+			if err := c.st.AddStatus(store.StatusChange{Doc: ro.MessageID, Entry: store.StatusEntry{Copy: code, Update: u}}); err != nil && !errors.Is(err, document.ErrTransition) {
+				c.log.Warn("record recall", "doc", ro.MessageID, "agency", ag, "err", err)
+			}
+		}
+		c.emit(DocumentChanged{ID: ro.MessageID})
+	}
+	if err := c.done(it.ID, store.Completion{At: c.now(), Receipt: res.Receipt}); err != nil {
+		return err
+	}
+	c.log.Info("document sent", "doc", it.Doc, "existed", res.Existed)
+	c.emit(DocumentChanged{ID: it.Doc})
+	return nil
+}
+
+// lockOrSkip takes mu for a long poll (wait > 0), or only if it is free for
+// a one-off pull: Sync called while Run long-polls must not wait for the
+// poll to end, and need not, since the poll returns anything new at once.
+func lockOrSkip(mu *sync.Mutex, wait time.Duration) bool {
+	if wait > 0 {
+		mu.Lock()
+		return true
+	}
+	return mu.TryLock()
+}
+
+// pullInbox fetches what waits in the inbox, waiting up to wait for
+// something to arrive.
+func (c *Clerk) pullInbox(ctx context.Context, wait time.Duration) error {
+	if !lockOrSkip(&c.pullMu, wait) {
+		return nil // Run's long poll is at it already
+	}
+	defer c.pullMu.Unlock()
+	cl, err := c.client()
+	if err != nil {
+		return err
+	}
+	after, err := c.cursor(store.CursorInbox)
+	if err != nil {
+		return err
+	}
+	in, err := cl.Inbox(ctx, after, wait)
+	c.noteResult(cl, err)
+	if err != nil {
+		return fmt.Errorf("inbox: %w", err)
+	}
+	for _, item := range in.Items {
+		err := c.receive(ctx, cl, item)
+		if err != nil && isRetryable(err) {
+			return fmt.Errorf("receive %s: %w", item.MessageID, err)
+		}
+		if err != nil {
+			// A packet that does not verify is never stored nor
+			// acknowledged; the hub keeps it and operators see it.
+			c.log.Warn("incoming packet refused", "doc", item.MessageID, "peer", item.Sender, "err", err)
+			if err := c.st.SetCursor(store.CursorInbox, strconv.FormatUint(item.Cursor, 10)); err != nil {
+				return err
+			}
+		}
+	}
+	if len(in.Items) == 0 && in.Next > after {
+		return c.st.SetCursor(store.CursorInbox, strconv.FormatUint(in.Next, 10))
+	}
+	return nil
+}
+
+func (c *Clerk) cursor(name string) (uint64, error) {
+	s, err := c.st.Cursor(name)
+	if err != nil || s == "" {
+		return 0, err
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("cursor %s: %w", name, err)
+	}
+	return n, nil
+}
+
+// receive verifies, downloads, checks and stores one incoming document
+// with its 01 and the acknowledgement queued, in one transaction.
+func (c *Clerk) receive(ctx context.Context, cl *client.Client, item wire.InboxItem) error {
+	cursor := strconv.FormatUint(item.Cursor, 10)
+	if _, err := c.st.Get(item.MessageID); err == nil {
+		// Stored before (a crash before the cursor moved, or a retry):
+		// never twice. The acknowledgement was queued with it.
+		c.linkRecall(item.MessageID)
+		return c.st.SetCursor(store.CursorInbox, cursor)
+	}
+	env, signer, err := envelope.OpenDocument(item.Packet, c.v, 0)
+	if err != nil {
+		return permanent(fmt.Errorf("open packet: %w", err))
+	}
+	if env.MessageID != item.MessageID || string(signer.Agency) != item.Sender {
+		return permanent(errors.New("packet does not match its inbox entry"))
+	}
+	var blobs []store.Blob
+	var reports []*pades.Report
+	var parts []string
+	for _, a := range env.Attachments {
+		part := "in-" + item.MessageID + "-" + a.SHA256 + ".part"
+		parts = append(parts, part)
+		b, rep, err := c.fetch(ctx, cl, item.MessageID, a, part)
+		if err != nil {
+			return err
+		}
+		blobs = append(blobs, b)
+		reports = append(reports, rep)
+	}
+	reportJSON, err := json.Marshal(reports)
+	if err != nil {
+		return permanent(err)
+	}
+	now := c.now()
+	first := store.StatusEntry{Copy: c.code, Update: document.StatusUpdate{Document: env.Metadata.ID(), From: c.code, Code: document.StatusArrived, Time: now}}
+	err = c.st.SaveIncoming(store.NewDocument{
+		Packet: item.Packet, Payload: env, Blobs: blobs, Report: reportJSON, Statuses: []store.StatusEntry{first},
+		Queue:       []store.OutboxItem{{Kind: store.Ack, Doc: env.MessageID, Message: env.MessageID}},
+		InboxCursor: cursor, Now: now,
+	})
+	switch {
+	case err == nil, errors.Is(err, store.ErrExists):
+	case errors.Is(err, document.ErrInvalid), errors.Is(err, document.ErrTransition):
+		return permanent(fmt.Errorf("save: %w", err))
+	default:
+		// The disk, not the document: keep it in the inbox and try again.
+		return fmt.Errorf("save: %w", err)
+	}
+	for _, p := range parts {
+		c.removeSpool(p)
+	}
+	c.log.Info("document received", "doc", env.MessageID, "agency", string(env.Metadata.From.Code))
+	c.linkRecall(env.MessageID)
+	c.emit(DocumentArrived{ID: env.MessageID, Urgency: env.Metadata.Priority, Secrecy: env.Metadata.Secrecy,
+		Subject: env.Metadata.Subject, From: env.Metadata.From.Name})
+	c.wake()
+	return nil
+}
+
+// fetch downloads one attachment into the spool file part, resuming from
+// what it already holds, checks its SHA-256, verifies its PDF signatures
+// and stages it in the store.
+func (c *Clerk) fetch(ctx context.Context, cl *client.Client, id string, a envelope.Attachment, part string) (store.Blob, *pades.Report, error) {
+	f, err := c.spoolFile(part)
+	if err != nil {
+		return store.Blob{}, nil, err
+	}
+	defer f.Close()
+	have := f.Size()
+	if have > a.Size {
+		if err := f.Truncate(); err != nil {
+			return store.Blob{}, nil, err
+		}
+		have = 0
+	}
+	if have < a.Size {
+		pw := &progressWriter{w: f, done: have, total: a.Size, report: func(done, total int64) {
+			c.emit(TransferProgress{ID: id, Done: done, Total: total})
+		}}
+		if _, err := cl.Download(ctx, id, a.SHA256, have, pw); err != nil {
+			if wire.CodeOf(err) == wire.CodeWithdrawn {
+				return store.Blob{}, nil, permanent(fmt.Errorf("download: %w", err))
+			}
+			return store.Blob{}, nil, fmt.Errorf("download: %w", err)
+		}
+	}
+	size := f.Size()
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, size)); err != nil {
+		return store.Blob{}, nil, err
+	}
+	if size != a.Size || hex.EncodeToString(h.Sum(nil)) != a.SHA256 {
+		f.Truncate()
+		return store.Blob{}, nil, errors.New("downloaded attachment does not match its SHA-256; fetching again")
+	}
+	rep, err := pades.Verify(f, size, pades.VerifyOptions{Roots: c.v.Roots(), CRLs: c.v.CRLs(), Now: c.now()})
+	if err != nil {
+		c.log.Warn("attachment is not a readable PDF", "doc", id, "err", err)
+		rep = nil
+	}
+	w, err := c.st.NewAttachment()
+	if err != nil {
+		return store.Blob{}, nil, err
+	}
+	if _, err := io.Copy(w, io.NewSectionReader(f, 0, size)); err != nil {
+		w.Abort()
+		return store.Blob{}, nil, err
+	}
+	b, err := w.Close()
+	return b, rep, err
+}
+
+type progressWriter struct {
+	w           io.Writer
+	done, total int64
+	last        int64
+	report      func(done, total int64)
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	p.done += int64(n)
+	if p.done-p.last >= 256<<10 || p.done == p.total {
+		p.last = p.done
+		p.report(p.done, p.total)
+	}
+	return n, err
+}
+
+// linkRecall records, for a stored recall packet, the sender's 13 on this
+// agency's copy of each recalled document, and remembers the recall so
+// that AnswerRecall finds it from the document. It is idempotent.
+func (c *Clerk) linkRecall(id string) {
+	doc, err := c.st.Get(id)
+	if err != nil || doc.Box != store.Incoming || doc.Payload.Metadata.Business.Type != document.BusinessRecall {
+		return
+	}
+	m := doc.Payload.Metadata
+	for _, target := range doc.Payload.Targets {
+		td, err := c.st.Get(target)
+		if err != nil || td.Box != store.Incoming || td.Payload.Metadata.From.Code != m.From.Code {
+			continue // only the issuing agency recalls its documents
+		}
+		u := document.StatusUpdate{Document: td.Payload.Metadata.ID(), From: m.From.Code, Code: document.StatusRecalled, Reason: m.Business.Reason, Time: doc.Stored}
+		if err := c.st.AddStatus(store.StatusChange{Doc: target, Entry: store.StatusEntry{Copy: c.code, Update: u}}); err != nil && !errors.Is(err, document.ErrTransition) {
+			c.log.Warn("record recall", "doc", target, "err", err)
+		}
+		if err := c.st.SetSetting(settingRecallOf+target, id); err != nil {
+			c.log.Warn("remember recall", "doc", target, "err", err)
+		}
+		c.emit(StatusChanged{ID: target, Agency: c.code, Code: document.StatusRecalled})
+	}
+}
+
+// pullStatuses fetches statuses about this agency's documents, stores
+// them, and only then acknowledges them to the hub.
+func (c *Clerk) pullStatuses(ctx context.Context, wait time.Duration) error {
+	if !lockOrSkip(&c.statMu, wait) {
+		return nil // Run's long poll is at it already
+	}
+	defer c.statMu.Unlock()
+	cl, err := c.client()
+	if err != nil {
+		return err
+	}
+	after, err := c.cursor(store.CursorStatus)
+	if err != nil {
+		return err
+	}
+	in, err := cl.Statuses(ctx, after, wait)
+	c.noteResult(cl, err)
+	if err != nil {
+		return fmt.Errorf("statuses: %w", err)
+	}
+	var stored []uint64
+	for _, it := range in.Items {
+		if err := c.applyStatus(it); err != nil {
+			return fmt.Errorf("status %s on %s: %w", it.Code, it.MessageID, err)
+		}
+		stored = append(stored, it.Cursor)
+	}
+	if len(in.Items) == 0 && in.Next > after {
+		if err := c.st.SetCursor(store.CursorStatus, strconv.FormatUint(in.Next, 10)); err != nil {
+			return err
+		}
+	}
+	if len(stored) > 0 {
+		if err := cl.AckStatuses(ctx, stored); err != nil {
+			return fmt.Errorf("ack statuses: %w", err)
+		}
+	}
+	return nil
+}
+
+func (c *Clerk) applyStatus(it wire.StatusItem) error {
+	cursor := strconv.FormatUint(it.Cursor, 10)
+	skip := func(why string, err error) error {
+		if why != "" {
+			c.log.Warn("status not stored", "doc", it.MessageID, "peer", it.From, "why", why, "err", err)
+		}
+		return c.st.SetCursor(store.CursorStatus, cursor)
+	}
+	doc, err := c.st.Get(it.MessageID)
+	if err != nil {
+		return skip("unknown document", err)
+	}
+	var u document.StatusUpdate
+	if it.Code == string(document.StatusArrived) {
+		r, _, err := receipt.Verify(it.Packet, c.v)
+		if err != nil || r.Event != receipt.EventDelivered || r.MessageID != it.MessageID || len(r.Recipients) != 1 {
+			return skip("bad delivered receipt", err)
+		}
+		code, err := parseCode(r.Recipients[0])
+		if err != nil {
+			return skip("bad delivered receipt", err)
+		}
+		u = document.StatusUpdate{Document: doc.Payload.Metadata.ID(), From: code, Code: document.StatusArrived, Time: r.At}
+		if err := c.addReceipt(it.MessageID, it.Packet); err != nil {
+			return err
+		}
+	} else {
+		s, signer, err := envelope.OpenStatus(it.Packet, c.v)
+		if err != nil || s.Regarding != it.MessageID || signer.Agency != s.Update.From {
+			return skip("bad status packet", err)
+		}
+		u = s.Update
+	}
+	if u.Code == document.StatusRecalled {
+		return skip("", nil) // this store records its own recalls
+	}
+	if doc.Box != store.Outgoing || !slices.ContainsFunc(doc.Payload.Metadata.To, func(r document.Recipient) bool { return r.Code == u.From }) {
+		return skip("status from an agency that is not a recipient", nil)
+	}
+	err = c.st.AddStatus(store.StatusChange{Doc: it.MessageID, Entry: store.StatusEntry{Copy: u.From, Update: u, Packet: it.Packet}, StatusCursor: cursor})
+	if errors.Is(err, document.ErrTransition) || errors.Is(err, store.ErrHistory) {
+		return skip("", nil) // already stored
+	}
+	if err != nil {
+		return err
+	}
+	// The answer to a recall closes or reopens the recalled copy too.
+	if doc.Payload.Metadata.Business.Type == document.BusinessRecall && (u.Code == document.StatusAccepted || u.Code == document.StatusRejected) {
+		for _, target := range doc.Payload.Targets {
+			tu := u
+			if err := c.st.AddStatus(store.StatusChange{Doc: target, Entry: store.StatusEntry{Copy: u.From, Update: tu}}); err != nil && !errors.Is(err, document.ErrTransition) {
+				c.log.Warn("record recall answer", "doc", target, "err", err)
+			}
+			c.emit(StatusChanged{ID: target, Agency: u.From, Code: u.Code})
+		}
+	}
+	c.emit(StatusChanged{ID: it.MessageID, Agency: u.From, Code: u.Code})
+	c.emit(DocumentChanged{ID: it.MessageID})
+	return nil
+}
+
+func (c *Clerk) addReceipt(id string, r []byte) error {
+	have, err := c.st.Receipts(id)
+	if err != nil {
+		return err
+	}
+	for _, h := range have {
+		if bytes.Equal(h, r) {
+			return nil
+		}
+	}
+	return c.st.AddReceipt(id, r)
+}
+
+// directoryInterval is how often the engine refreshes the cached directory
+// (the national list changes rarely, and is large).
+const directoryInterval = time.Hour
+
+// refreshDirectoryEvery refreshes the directory if this process has not
+// done so within interval.
+func (c *Clerk) refreshDirectoryEvery(ctx context.Context, interval time.Duration) error {
+	c.mu.Lock()
+	due := c.dirRefreshed.IsZero() || time.Since(c.dirRefreshed) > interval
+	c.mu.Unlock()
+	if !due {
+		return nil
+	}
+	if err := c.refreshDirectory(ctx); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.dirRefreshed = time.Now()
+	c.mu.Unlock()
+	return nil
+}
+
+// refreshDirectory replaces the cached agency directory with the hub's.
+func (c *Clerk) refreshDirectory(ctx context.Context) error {
+	cl, err := c.client()
+	if err != nil {
+		return err
+	}
+	d, err := cl.Directory(ctx)
+	c.noteResult(cl, err)
+	if err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	out := make([]store.Agency, 0, len(d.Agencies))
+	for _, a := range d.Agencies {
+		code, err := parseCode(a.Code)
+		if err != nil {
+			continue
+		}
+		parent, _ := parseCode(a.Parent)
+		out = append(out, store.Agency{Code: code, Name: a.Name, Parent: parent, Level: a.Level, Active: a.Active})
+	}
+	return c.st.ReplaceDirectory(out)
+}

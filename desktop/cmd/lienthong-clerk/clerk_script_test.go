@@ -1,0 +1,149 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"lienthong/certs"
+	"lienthong/hub/hubtest"
+)
+
+// clerkPDFs are the real test PDFs the clerk scripts send.
+const clerkPDFs = "../../clerk/testdata"
+
+// TestClerkScript runs the clerk's subcommands (testdata/clerk/*.txtar)
+// against a real in-process hub: each script gets its own hub on loopback,
+// the agencies' .p12 files, the roots and the passphrase files in its work
+// folder, and $HUB set to the hub's address.
+func TestClerkScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/clerk",
+		Setup: func(env *testscript.Env) error {
+			t := env.T().(testing.TB)
+			h := hubtest.Start(t, hubtest.Options{})
+			hub := &scriptHub{t: t, h: h}
+			env.Values[scriptHubKey{}] = hub
+			env.Defer(func() { hub.h.Stop() })
+			files := map[string][]byte{
+				"roots.pem":   h.PKI.RootPEM(),
+				"pass.txt":    []byte("mật khẩu văn thư\n"),
+				"p12pass.txt": []byte("p12-pass\n"),
+				"wrong.txt":   []byte("sai\n"),
+			}
+			for name, code := range map[string]string{"qn": "000.00.00.H49", "na": "000.00.00.H41", "vpcp": "000.00.00.G22"} {
+				p12, err := certs.EncodePKCS12(h.Agencies[code].Key, "p12-pass")
+				if err != nil {
+					return err
+				}
+				files[name+".p12"] = p12
+			}
+			for _, pdf := range []string{"cong-van.pdf", "quyet-dinh.pdf", "bao-cao.pdf"} {
+				b, err := os.ReadFile(filepath.Join(clerkPDFs, pdf))
+				if err != nil {
+					return err
+				}
+				files[pdf] = b
+			}
+			for name, data := range files {
+				if err := os.WriteFile(filepath.Join(env.WorkDir, name), data, 0o600); err != nil {
+					return err
+				}
+			}
+			env.Setenv("HUB", h.Addr)
+			env.Setenv(EnvPassphrase, "")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitCode,
+			"jsonget":  cmdJSONGet,
+			"hub":      cmdHub,
+		},
+	})
+}
+
+// cmdExitCode runs a command and checks its exact exit status:
+// exitcode N prog args...
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("bad exit status %q", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("run %s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("exit status %d, want %d", got, want)
+	}
+}
+
+// cmdJSONGet sets an environment variable from a field of the JSON object
+// (or of the first element of the JSON array) that the last command
+// printed: jsonget VAR FIELD.
+func cmdJSONGet(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: jsonget VAR FIELD")
+	}
+	out := strings.TrimSpace(ts.ReadFile("stdout"))
+	var v any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		ts.Fatalf("stdout is not JSON: %v", err)
+	}
+	if list, ok := v.([]any); ok {
+		if len(list) == 0 {
+			ts.Fatalf("empty JSON array")
+		}
+		v = list[0]
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		ts.Fatalf("stdout is not a JSON object")
+	}
+	s, ok := obj[args[1]].(string)
+	if !ok {
+		ts.Fatalf("no string field %q", args[1])
+	}
+	ts.Setenv(args[0], s)
+}
+
+type scriptHubKey struct{}
+
+// scriptHub is a script's hub, which the script may stop and start again.
+type scriptHub struct {
+	t testing.TB
+	h *hubtest.Hub
+}
+
+// cmdHub stops the script's hub or starts it again over its old state (on
+// a new port: $HUB is updated): hub stop|start.
+func cmdHub(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hub stop|start")
+	}
+	sh := ts.Value(scriptHubKey{}).(*scriptHub)
+	switch args[0] {
+	case "stop":
+		sh.h.Stop()
+	case "start":
+		sh.h = hubtest.Start(sh.t, hubtest.Options{Dir: sh.h.Dir, PKI: sh.h.PKI})
+		ts.Setenv("HUB", sh.h.Addr)
+	default:
+		ts.Fatalf("usage: hub stop|start")
+	}
+}
