@@ -3,8 +3,8 @@ package server
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/x509"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
