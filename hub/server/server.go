@@ -150,7 +150,14 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 			err = wire.Errorf(wire.CodeRateLimited, "more than %.0f requests per second from %s", s.limits.of(agency).RequestsPerSecond, agency)
 			w.Header().Set("Retry-After", "1")
 		} else {
-			err = h(w, &request{Request: r, agency: agency})
+			aw := &answerWriter{ResponseWriter: w}
+			err = h(aw, &request{Request: r, agency: agency})
+			if err != nil && aw.started {
+				// The answer was under way when writing failed: the client
+				// went away. There is nothing left to tell it.
+				s.log.Info("answer not delivered", "agency", agency, "path", r.URL.Path, "err", err)
+				err, outcome = nil, "aborted"
+			}
 		}
 		if err != nil {
 			outcome = string(s.fail(w, r, agency, err))
@@ -161,6 +168,23 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 }
 
 func (s *Server) now() time.Time { return s.opts.Now().UTC() }
+
+// answerWriter notes whether an answer has started, after which an error
+// cannot be answered any more.
+type answerWriter struct {
+	http.ResponseWriter
+	started bool
+}
+
+func (a *answerWriter) WriteHeader(code int) {
+	a.started = true
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *answerWriter) Write(b []byte) (int, error) {
+	a.started = true
+	return a.ResponseWriter.Write(b)
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", wire.ContentJSON)
