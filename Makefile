@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin
 # Packages whose tests run again under the race detector: those with
 # goroutines, servers or shared state.
-RACE_PKGS := ./certs/... ./hub/... ./shared/...
+RACE_PKGS := ./certs/... ./hub/... ./shared/... ./desktop/store/... ./desktop/clerk/... ./desktop/audit/...
 
 .PHONY: help deps build test demo depcheck vet fmtcheck race fuzz bench clean
 
@@ -41,3 +41,6 @@ bench: ## run the benchmarks
 
 clean: ## remove built binaries and the demo state
 	rm -rf $(BIN) demo
+
+screenshots: ## run the desktop app under Xvfb against a demo hub; save docs/screenshots/*.png
+	@./packaging/screenshots.sh

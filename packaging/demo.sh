@@ -40,24 +40,52 @@ echo
 echo "demo: hub running on $listen (HTTP/3 over QUIC, HTTP/2 over TCP); log in $state/hub.log"
 echo "demo: operator endpoints on http://$ops/healthz, /readyz and /metrics"
 
-if [ -x bin/lienthong-clerk ] && [ -x bin/lienthong-verify ]; then
-	out=$state/cong-van-signed.pdf
-	rm -f "$out"
-	in=$(ls ../shared/testdata/pdf/cong-van.pdf 2>/dev/null || ls shared/pades/testdata/cong-van.pdf)
+pdf=$(ls ../shared/testdata/pdf/cong-van.pdf 2>/dev/null || ls shared/pades/testdata/cong-van.pdf)
+pass=$state/clerk.pass
+[ -f "$pass" ] || printf 'mật khẩu văn thư demo\n' >"$pass"
+clerk() { bin/lienthong-clerk "$@" --passphrase-file "$pass"; }
+
+# Two clerks: UBND tỉnh Quảng Ninh (000.00.00.H49) and UBND tỉnh Nghệ An (000.00.00.H41).
+for code in 000.00.00.H49 000.00.00.H41; do
+	home=$state/clerks/$code
+	if [ ! -d "$home" ]; then
+		clerk init --home "$home" --p12 "$pki/agencies/$code.p12" --p12-passphrase-file "$pki/agencies/$code.pass" \
+			--hub "$listen" --server-name localhost --roots "$pki/ca.crt" >/dev/null
+	fi
+	clerk sync --home "$home" >/dev/null
+done
+qn=$state/clerks/000.00.00.H49
+na=$state/clerks/000.00.00.H41
+
+echo
+echo "demo: Quảng Ninh's clerk issues a công văn to Nghệ An: numbered from the register, sealed, sent:"
+clerk send --home "$qn" --type cong_van --notation UBND-VP --subject "Về việc thử nghiệm Trục liên thông văn bản" \
+	--place "Hạ Long" --signer "Nguyễn Văn Hùng" --position "CHỦ TỊCH" --urgency 1 --to 000.00.00.H41 "$pdf"
+echo
+echo "demo: Nghệ An's clerk receives it (signatures verified before it is acknowledged):"
+clerk sync --home "$na"
+clerk inbox --home "$na"
+id=$(clerk inbox --home "$na" --json | sed -n 's/.*"id": "\([0-9a-f]\{32\}\)".*/\1/p' | head -1)
+if [ -n "$id" ]; then
 	echo
-	echo "demo: UBND tỉnh Quảng Ninh signs a công văn with its seal (the text stamp of ND30):"
-	bin/lienthong-clerk sign --cert "$pki/agencies/000.00.00.H49.crt" --key "$pki/agencies/000.00.00.H49.key" \
-		--visible agency-stamp --number 101 --notation UBND-VP "$in" "$out"
-	echo "demo: an auditor verifies it:"
-	bin/lienthong-verify --roots "$pki/ca.crt" --crl "$pki/ca.crl" "$out" || true
+	echo "demo: Nghệ An registers it (status 03, with the next số đến); Quảng Ninh sees the statuses:"
+	clerk status --home "$na" "$id" 03 --staff "Lê Thị Thư"
+	clerk sync --home "$na" >/dev/null
+	clerk sync --home "$qn" >/dev/null
+	clerk show --home "$qn" "$id"
+	echo
+	echo "demo: an auditor checks the document's evidence bundle offline (signatures, receipts, log proofs):"
+	rm -f "$state/evidence.zip"
+	clerk evidence --home "$na" "$id" --out "$state/evidence.zip"
+	bin/lienthong-verify evidence --roots "$pki/ca.crt" --crl "$pki/ca.crl" --log-key "$pki/log.pub" "$state/evidence.zip" || true
 fi
 
-cat <<'MSG'
+if [ -x bin/lienthong-desktop ] && [ -n "${DISPLAY:-}" ] && [ "${DEMO_EXIT:-0}" != 1 ]; then
+	echo
+	echo "demo: opening the clerk's app for Nghệ An (passphrase: $(cat "$pass"))"
+	bin/lienthong-desktop --home "$na" &
+fi
 
-demo: coming next, each started here once it is built:
-  - lienthong-clerk send/sync: a scripted exchange between two demo agencies through this hub
-  - lienthong-desktop: the clerk's app for a demo agency, with documents in its inbox
-MSG
 if [ "${DEMO_EXIT:-0}" = 1 ]; then
 	exit 0
 fi
