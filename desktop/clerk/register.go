@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"lienthong/desktop/printable"
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
 )
@@ -275,4 +276,43 @@ func defuse(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// Title is the heading a printed register carries.
+func (b Book) Title(year int) string {
+	switch b {
+	case BookOutgoing:
+		return fmt.Sprintf("SỔ ĐĂNG KÝ VĂN BẢN ĐI — NĂM %d", year)
+	case BookIncoming:
+		return fmt.Sprintf("SỔ ĐĂNG KÝ VĂN BẢN ĐẾN — NĂM %d", year)
+	case BookFollowUp:
+		return fmt.Sprintf("SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN — NĂM %d", year)
+	}
+	return b.String()
+}
+
+// widths are the printed columns' relative widths, the subject widest.
+func (b Book) widths() []float64 {
+	switch b {
+	case BookOutgoing:
+		return []float64{1.2, 1, 3.2, 1.3, 1.8, 1.2, 0.7, 1, 0.8, 1}
+	case BookIncoming:
+		return []float64{1, 0.7, 1.8, 1.2, 1, 3.2, 1.5, 1, 0.8, 1}
+	case BookFollowUp:
+		return []float64{0.7, 3.4, 1.6, 1.1, 1.4, 1.4, 1}
+	}
+	return nil
+}
+
+// ExportRegisterPDF writes a register as a printable PDF: A4 landscape,
+// the ND30 Appendix IV columns, the header repeated on every page.
+func (c *Clerk) ExportRegisterPDF(book Book, year int, w io.Writer) error {
+	rows, err := c.RegisterRows(book, year)
+	if err != nil {
+		return err
+	}
+	if err := printable.Write(w, printable.Table{Title: book.Title(year), Columns: book.Columns(), Widths: book.widths(), Rows: rows}); err != nil {
+		return fmt.Errorf("export register: %w", err)
+	}
+	return nil
 }

@@ -664,11 +664,11 @@ func runRecall(args []string, stdout io.Writer) error {
 	return nil
 }
 
-const registerUsage = `usage: lienthong-clerk register export --book out|in|followup --format csv [--year Y] [--out FILE] [--home DIR]
+const registerUsage = `usage: lienthong-clerk register export --book out|in|followup --format csv|pdf [--year Y] [--out FILE] [--home DIR]
 
 Exports a register (sổ đăng ký) in the ND30 Appendix IV columns, as CSV in
-UTF-8 with a byte order mark (Excel shows the Vietnamese). The year defaults to
-the current one, Vietnam time.
+UTF-8 with a byte order mark (Excel shows the Vietnamese) or as a printable
+PDF (A4 landscape). The year defaults to the current one, Vietnam time.
 `
 
 func runRegister(args []string, stdout io.Writer) error {
@@ -695,8 +695,11 @@ func runRegister(args []string, stdout io.Writer) error {
 	default:
 		return usagef("--book must be out, in or followup")
 	}
-	if *format != "csv" {
-		return usagef("--format: only csv is supported")
+	export := map[string]func(*clerk.Clerk, clerk.Book, int, io.Writer) error{
+		"csv": (*clerk.Clerk).ExportRegisterCSV, "pdf": (*clerk.Clerk).ExportRegisterPDF,
+	}[*format]
+	if export == nil {
+		return usagef("--format must be csv or pdf")
 	}
 	if *year == 0 {
 		*year = document.RegisterYear(time.Now())
@@ -707,10 +710,10 @@ func runRegister(args []string, stdout io.Writer) error {
 	}
 	defer c.Close()
 	if *out == "" {
-		return c.ExportRegisterCSV(book, *year, stdout)
+		return export(c, book, *year, stdout)
 	}
 	var buf bytes.Buffer
-	if err := c.ExportRegisterCSV(book, *year, &buf); err != nil {
+	if err := export(c, book, *year, &buf); err != nil {
 		return err
 	}
 	return certs.ReplaceFile(*out, buf.Bytes(), 0o600)
