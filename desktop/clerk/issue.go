@@ -138,34 +138,114 @@ func (c *Clerk) Issue(ctx context.Context, d *Draft) (string, error) {
 	if err := c.Validate(d); err != nil {
 		return "", fmt.Errorf("issue: %w", err)
 	}
+	return c.issue(ctx, d, nil)
+}
+
+// business is what an update or a replacement adds to a draft.
+type business struct {
+	block   document.Business
+	targets []string // their message ids
+	number  string   // kept from the updated document; empty takes a new number
+}
+
+// Update sends a corrected version of one of this agency's documents
+// (edXML business type 2, cập nhật): the draft's metadata and files under
+// the original's number and notation, to its recipients, who answer 15 or
+// 16. It returns the update's message id.
+func (c *Clerk) Update(ctx context.Context, id string, d *Draft, reason string) (string, error) {
+	orig, err := c.ownDocument(id)
+	if err != nil {
+		return "", fmt.Errorf("update %s: %w", id, err)
+	}
+	if reason == "" {
+		return "", fmt.Errorf("update %s: %w", id, ErrReasonNeeded)
+	}
+	om := orig.Payload.Metadata
+	upd := *d
+	upd.Metadata.Type, upd.Metadata.TypeName = om.Type, om.TypeName
+	upd.Metadata.CodeNotation, upd.Metadata.Promulgation = om.CodeNotation, om.Promulgation
+	if len(upd.Metadata.To) == 0 {
+		upd.Metadata.To = om.To
+	}
+	return c.issue(ctx, &upd, &business{
+		block:   document.Business{Type: document.BusinessUpdate, Documents: []document.DocumentRef{om.ID()}, Reason: reason},
+		targets: []string{id}, number: om.CodeNumber,
+	})
+}
+
+// Replace issues the draft as a new numbered document that replaces
+// earlier ones of this agency (edXML business type 3, thay thế), naming
+// them. It returns the replacement's message id.
+func (c *Clerk) Replace(ctx context.Context, ids []string, d *Draft, reason string) (string, error) {
+	if len(ids) == 0 {
+		return "", errors.New("replace: name the documents replaced")
+	}
+	b := &business{block: document.Business{Type: document.BusinessReplace, Reason: reason}, targets: ids}
+	for _, id := range ids {
+		orig, err := c.ownDocument(id)
+		if err != nil {
+			return "", fmt.Errorf("replace %s: %w", id, err)
+		}
+		b.block.Documents = append(b.block.Documents, orig.Payload.Metadata.ID())
+	}
+	rep := *d
+	rep.Metadata.Business = b.block
+	if err := c.Validate(&rep); err != nil {
+		return "", fmt.Errorf("replace: %w", err)
+	}
+	return c.issue(ctx, &rep, b)
+}
+
+// ownDocument returns one of this agency's issued documents that a
+// recall, update or replacement may name.
+func (c *Clerk) ownDocument(id string) (*store.Document, error) {
+	doc, err := c.st.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if doc.Box != store.Outgoing || doc.Payload.Metadata.Business.Type == document.BusinessRecall {
+		return nil, ErrWrongBox
+	}
+	return doc, nil
+}
+
+// issue signs, seals, saves and queues a draft the caller validated.
+func (c *Clerk) issue(ctx context.Context, d *Draft, b *business) (string, error) {
 	for _, f := range d.Files {
 		if err := checkPDF(f); err != nil {
 			return "", fmt.Errorf("issue: %s: %w", filepath.Base(f), err)
 		}
 	}
 	now := c.now()
-	n, err := c.st.NextNumber(d.Series, now)
-	if err != nil {
-		return "", fmt.Errorf("issue: take a number: %w", err)
+	var m *document.Metadata
+	if b != nil && b.number != "" {
+		m = c.prepare(d, 0)
+		m.CodeNumber = b.number
+	} else {
+		n, err := c.st.NextNumber(d.Series, now)
+		if err != nil {
+			return "", fmt.Errorf("issue: take a number: %w", err)
+		}
+		m = c.prepare(d, n)
 	}
-	m := c.prepare(d, n)
+	var targets []string
+	if b != nil {
+		m.Business, targets = b.block, b.targets
+	}
 	if err := m.Validate(); err != nil {
 		return "", fmt.Errorf("issue: %w", err)
 	}
-	env := &envelope.Document{Kind: envelope.KindDocument, MessageID: envelope.NewMessageID(), Created: now, Metadata: m}
+	env := &envelope.Document{Kind: envelope.KindDocument, MessageID: envelope.NewMessageID(), Created: now, Metadata: m, Targets: targets}
+	// Staged blobs that no document claims are removed when the store is
+	// next opened: a failure below leaves nothing to undo.
 	var blobs []store.Blob
-	abort := func() {
-		// Staged blobs that no document claims are removed when the
-		// store is next opened; nothing else to undo.
-	}
 	for _, f := range d.Files {
-		a, b, err := c.signInto(ctx, f, m, d.Stamp, now)
+		a, blob, err := c.signInto(ctx, f, m, d.Stamp, now)
 		if err != nil {
-			abort()
 			return "", fmt.Errorf("issue: sign %s: %w", filepath.Base(f), err)
 		}
 		env.Attachments = append(env.Attachments, a)
-		blobs = append(blobs, b)
+		blobs = append(blobs, blob)
 	}
 	packet, err := c.seal(env)
 	if err != nil {
@@ -178,7 +258,7 @@ func (c *Clerk) Issue(ctx context.Context, d *Draft) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("issue: save: %w", err)
 	}
-	c.log.Info("document issued", "doc", env.MessageID, "number", m.CodeNumber)
+	c.log.Info("document issued", "doc", env.MessageID, "number", m.CodeNumber, "business", m.Business.Type)
 	c.emit(DocumentChanged{ID: env.MessageID})
 	c.wake()
 	return env.MessageID, nil
@@ -289,12 +369,9 @@ func (c *Clerk) Recall(ctx context.Context, id, reason string) (string, error) {
 	if reason == "" {
 		return "", fmt.Errorf("recall: %w", ErrReasonNeeded)
 	}
-	doc, err := c.st.Get(id)
+	doc, err := c.ownDocument(id)
 	if err != nil {
 		return "", fmt.Errorf("recall %s: %w", id, err)
-	}
-	if doc.Box != store.Outgoing || doc.Payload.Metadata.Business.Type == document.BusinessRecall {
-		return "", fmt.Errorf("recall %s: %w", id, ErrWrongBox)
 	}
 	m := *doc.Payload.Metadata
 	m.Business = document.Business{Type: document.BusinessRecall, Documents: []document.DocumentRef{doc.Payload.Metadata.ID()}, Reason: reason}

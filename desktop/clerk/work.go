@@ -108,16 +108,16 @@ func (c *Clerk) Refuse(id, staff, reason string) error {
 	return c.setStatus(id, document.StatusRefused, staff, "", reason)
 }
 
-// AnswerRecall accepts (15) or refuses (16) a recall. id is the recall
-// packet or the recalled document. Accepting closes this agency's copy of
-// the document.
+// AnswerRecall accepts (15) or refuses (16) a recall or an update. id is
+// the recall or update packet, or the recalled document. Accepting a
+// recall closes this agency's copy of the document.
 func (c *Clerk) AnswerRecall(id string, accept bool, staff, reason string) error {
 	doc, err := c.incoming(id)
 	if err != nil {
 		return fmt.Errorf("answer recall %s: %w", id, err)
 	}
 	recallID := id
-	if doc.Payload.Metadata.Business.Type != document.BusinessRecall {
+	if t := doc.Payload.Metadata.Business.Type; t != document.BusinessRecall && t != document.BusinessUpdate {
 		r, err := c.st.Setting(settingRecallOf + id)
 		if err != nil || r == "" {
 			return fmt.Errorf("answer recall %s: %w", id, ErrNoRecall)
