@@ -2,6 +2,7 @@ package clerk_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -176,6 +177,15 @@ func TestRecall(t *testing.T) {
 	}
 	if _, err := qn.Register(id, "Lê Văn Thư"); err == nil {
 		t.Fatal("a copy whose recall was accepted could still be registered")
+	}
+	// The accepted recall destroyed Quảng Ninh's files; Nghệ An keeps its own.
+	if _, _, err := qn.OpenAttachment(id, 0); !errors.Is(err, store.ErrDestroyed) {
+		t.Fatalf("the recalled copy's file after accepting: %v", err)
+	}
+	if r, _, err := na.OpenAttachment(id, 0); err != nil {
+		t.Fatalf("the copy whose recall was refused: %v", err)
+	} else {
+		r.Close()
 	}
 }
 

@@ -110,7 +110,8 @@ func (c *Clerk) Refuse(id, staff, reason string) error {
 
 // AnswerRecall accepts (15) or refuses (16) a recall or an update. id is
 // the recall or update packet, or the recalled document. Accepting a
-// recall closes this agency's copy of the document.
+// recall closes this agency's copy of the document and destroys its files,
+// keeping the metadata.
 func (c *Clerk) AnswerRecall(id string, accept bool, staff, reason string) error {
 	doc, err := c.incoming(id)
 	if err != nil {
@@ -139,8 +140,15 @@ func (c *Clerk) AnswerRecall(id string, accept bool, staff, reason string) error
 	if err != nil {
 		return nil
 	}
+	recall := rd.Payload.Metadata.Business.Type == document.BusinessRecall
 	for _, target := range rd.Payload.Targets {
 		if td, err := c.incoming(target); err == nil {
+			if accept && recall {
+				// ND30: the recipient's copy is destroyed, its metadata kept.
+				if err := c.st.DestroyAttachments(target); err != nil {
+					return fmt.Errorf("answer recall: destroy the recalled copy: %w", err)
+				}
+			}
 			u := document.StatusUpdate{Document: td.Payload.Metadata.ID(), From: c.code, Code: code, Reason: reason, Staff: staff, Time: c.now()}
 			if err := c.st.AddStatus(store.StatusChange{Doc: target, Entry: store.StatusEntry{Copy: c.code, Update: u}}); err != nil && !errors.Is(err, document.ErrTransition) {
 				c.log.Warn("record recall answer on the recalled copy", "doc", target, "err", err)

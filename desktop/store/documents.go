@@ -463,6 +463,10 @@ func (s *Store) OpenAttachment(id string, i int) (io.ReadCloser, envelope.Attach
 		if i < 0 || i >= len(r.Blobs) {
 			return fmt.Errorf("attachment %d of %s: %w", i, id, ErrNotFound)
 		}
+		if r.Blobs[i] == "" {
+			att = r.Payload.Attachments[i]
+			return fmt.Errorf("attachment %d of %s: %w", i, id, ErrDestroyed)
+		}
 		bid, err := hex.DecodeString(r.Blobs[i])
 		if err != nil || len(bid) != blobIDSize {
 			return fmt.Errorf("%w: blob id", ErrCorrupt)
