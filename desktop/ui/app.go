@@ -1,0 +1,399 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"lienthong/desktop/clerk"
+	"lienthong/desktop/i18n"
+	"lienthong/desktop/store"
+	"lienthong/shared/document"
+)
+
+// Preference keys the app keeps in Fyne's preferences (not secrets).
+const (
+	PrefLang   = "lang"   // "vi" or "en"
+	PrefTheme  = "theme"  // "", "light" or "dark"
+	PrefStaff  = "staff"  // the clerk's name, written in statuses
+	PrefNotify = "notify" // notifications of urgent arrivals (default on)
+)
+
+// Tab names, for Options.Tab and App.ShowTab.
+const (
+	TabIncoming  = "incoming"
+	TabOutgoing  = "outgoing"
+	TabCompose   = "compose"
+	TabRegisters = "registers"
+	TabVerify    = "verify"
+	TabSettings  = "settings"
+)
+
+var tabOrder = []string{TabIncoming, TabOutgoing, TabCompose, TabRegisters, TabVerify, TabSettings}
+
+// Options configure the app.
+type Options struct {
+	// Home is the folder of the clerk's store.
+	Home string
+	// Logger receives the app's log; nil discards it.
+	Logger *slog.Logger
+	// Clerk are the core's options.
+	Clerk clerk.Options
+	// Lang forces a language; empty: the clerk's choice in Cài đặt, else
+	// the locale (LANG starting with "en" gives English).
+	Lang i18n.Lang
+	// Getenv reads the environment; nil is os.Getenv.
+	Getenv func(string) string
+	// NoSync keeps the sync engine stopped (tests that drive Sync
+	// themselves).
+	NoSync bool
+	// Passphrase, if set, unlocks the store without asking (the demo and
+	// the screenshot script; never a default).
+	Passphrase []byte
+	// Tab is the tab to show first (TabIncoming...).
+	Tab string
+	// OpenFirst shows the first document of the tab's list.
+	OpenFirst bool
+	// Screenshot, if set, is a PNG file the window is captured to once
+	// the first screen has settled; then Quit is called.
+	Screenshot string
+	Quit       func()
+	// Dispatch runs a function on Fyne's goroutine; nil is fyne.Do. Every
+	// result of background work (the core's events, the connection test,
+	// the preview) reaches the widgets through it. Tests pass a queue they
+	// drain on their own goroutine.
+	Dispatch func(func())
+}
+
+// App is the clerk's desktop app: the first-run wizard or the unlock
+// screen, then the main window's tabs over one *clerk.Clerk. Every screen
+// reaches the store and the hub only through the clerk.
+type App struct {
+	fyne fyne.App
+	win  fyne.Window
+	opts Options
+	cat  *i18n.Catalog
+	log  *slog.Logger
+
+	Wizard *Wizard
+	Unlock *Unlock
+
+	clerk     *clerk.Clerk
+	Tabs      *container.AppTabs
+	Incoming  *BoxTab
+	Outgoing  *BoxTab
+	Compose   *ComposeTab
+	Registers *RegistersTab
+	Verify    *VerifyTab
+	Settings  *SettingsTab
+	Status    *StatusBar
+
+	// OnReady is called, on Fyne's goroutine, when the main window shows.
+	OnReady func()
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	ready  atomic.Bool
+}
+
+// Ready reports whether the main window is showing.
+func (a *App) Ready() bool { return a.ready.Load() }
+
+// New prepares the app in window w; Start shows its first screen.
+func New(fa fyne.App, w fyne.Window, opts Options) *App {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	lang := opts.Lang
+	if !lang.Valid() {
+		if l, ok := i18n.ParseLang(fa.Preferences().String(PrefLang)); ok {
+			lang = l
+		} else {
+			lang = i18n.FromLocale(opts.Getenv)
+		}
+	}
+	if opts.Dispatch == nil {
+		opts.Dispatch = fyne.Do
+	}
+	a := &App{fyne: fa, win: w, opts: opts, cat: i18n.New(lang), log: opts.Logger}
+	mode := ThemeMode(fa.Preferences().String(PrefTheme))
+	if mode != ThemeDark {
+		mode = ThemeLight // an office tool: light unless the clerk chose dark
+	}
+	fa.Settings().SetTheme(NewTheme(mode))
+	w.SetTitle(a.cat.T(i18n.AppTitle))
+	return a
+}
+
+// do runs f on Fyne's goroutine.
+func (a *App) do(f func()) { a.opts.Dispatch(f) }
+
+// Catalog returns the app's messages.
+func (a *App) Catalog() *i18n.Catalog { return a.cat }
+
+// Clerk returns the open core, nil before the store is unlocked.
+func (a *App) Clerk() *clerk.Clerk { return a.clerk }
+
+// Start shows the wizard on the first run, the unlock screen afterwards.
+func (a *App) Start() {
+	if a.opts.Screenshot != "" {
+		a.scheduleScreenshot()
+	}
+	if clerk.Exists(a.opts.Home) && len(a.opts.Passphrase) > 0 {
+		if err := a.open(a.opts.Passphrase); err == nil {
+			return
+		} else {
+			a.log.Error("unlock", "err", err)
+		}
+	}
+	if clerk.Exists(a.opts.Home) {
+		a.Unlock = NewUnlock(a)
+		a.win.SetContent(a.Unlock.Object())
+		a.win.Canvas().Focus(a.Unlock.Passphrase)
+		return
+	}
+	a.Wizard = NewWizard(a)
+	a.win.SetContent(a.Wizard.Object())
+}
+
+// open unlocks the store and shows the main window.
+func (a *App) open(passphrase []byte) error {
+	c, err := clerk.Open(a.opts.Home, passphrase, a.opts.Clerk)
+	if err != nil {
+		return err
+	}
+	a.showMain(c)
+	return nil
+}
+
+// showMain builds the main window over an open clerk and starts the sync
+// engine and the event pump.
+func (a *App) showMain(c *clerk.Clerk) {
+	a.clerk = c
+	a.Status = NewStatusBar(a.cat, a.onSync)
+	a.Incoming = NewBoxTab(a, store.Incoming)
+	a.Outgoing = NewBoxTab(a, store.Outgoing)
+	a.Compose = NewComposeTab(a)
+	a.Registers = NewRegistersTab(a)
+	a.Verify = NewVerifyTab(a)
+	a.Settings = NewSettingsTab(a)
+	a.Tabs = container.NewAppTabs(
+		container.NewTabItem(a.cat.T(i18n.TabIncoming), a.Incoming.Object()),
+		container.NewTabItem(a.cat.T(i18n.TabOutgoing), a.Outgoing.Object()),
+		container.NewTabItem(a.cat.T(i18n.TabCompose), a.Compose.Object()),
+		container.NewTabItem(a.cat.T(i18n.TabRegisters), a.Registers.Object()),
+		container.NewTabItem(a.cat.T(i18n.TabVerify), a.Verify.Object()),
+		container.NewTabItem(a.cat.T(i18n.TabSettings), a.Settings.Object()),
+	)
+	a.Tabs.OnSelected = a.onTabSelected
+	a.win.SetContent(container.NewBorder(nil, a.Status.Object(), nil, nil, a.Tabs))
+	a.addShortcuts()
+	a.Status.SetPending(c.OutboxLen())
+	a.Status.SetOnline(c.Online(), "")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	events, unsubscribe := c.Subscribe()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		defer unsubscribe()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-events:
+				a.do(func() { a.onEvent(ev) })
+			}
+		}
+	}()
+	if !a.opts.NoSync {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := c.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				a.log.Error("sync engine stopped", "err", err)
+			}
+		}()
+	}
+	if a.opts.Tab != "" {
+		a.ShowTab(a.opts.Tab)
+	}
+	if a.opts.OpenFirst {
+		a.openFirst()
+	}
+	a.ready.Store(true)
+	if a.OnReady != nil {
+		a.OnReady()
+	}
+}
+
+// openFirst shows the first document of the selected box tab.
+func (a *App) openFirst() {
+	t := a.Incoming
+	if a.Tabs.SelectedIndex() == 1 {
+		t = a.Outgoing
+	}
+	if s, ok := t.List.Row(0); ok {
+		t.onOpen(s)
+	}
+}
+
+// ShowTab selects a tab by name (TabIncoming...); false for an unknown one
+// or before the main window shows.
+func (a *App) ShowTab(name string) bool {
+	if a.Tabs == nil {
+		return false
+	}
+	for i, n := range tabOrder {
+		if n == name {
+			a.Tabs.SelectIndex(i)
+			return true
+		}
+	}
+	return false
+}
+
+func (a *App) onTabSelected(t *container.TabItem) {
+	if t.Content == a.Registers.Object() {
+		a.Registers.Refresh()
+	}
+	if t.Content == a.Compose.Object() {
+		a.Compose.onChanged()
+	}
+}
+
+// onEvent applies a core event to the widgets; it runs on Fyne's goroutine.
+func (a *App) onEvent(ev clerk.Event) {
+	if a.clerk == nil {
+		return // closed while the event waited
+	}
+	switch e := ev.(type) {
+	case clerk.DocumentArrived:
+		a.Incoming.List.Reload()
+		if e.Urgency >= document.UrgencyUrgent && a.fyne.Preferences().BoolWithFallback(PrefNotify, true) {
+			a.fyne.SendNotification(fyne.NewNotification(
+				a.cat.T(i18n.NotifyUrgent, urgencyName(a.cat, e.Urgency)),
+				a.cat.T(i18n.NotifyBody, e.From, e.Subject)))
+		}
+	case clerk.StatusChanged:
+		a.Outgoing.List.Reload()
+		a.Incoming.List.Reload()
+		a.Outgoing.View.RefreshIf(e.ID)
+		a.Incoming.View.RefreshIf(e.ID)
+	case clerk.DocumentChanged:
+		a.Outgoing.List.Reload()
+		a.Incoming.List.Reload()
+		a.Outgoing.View.RefreshIf(e.ID)
+		a.Incoming.View.RefreshIf(e.ID)
+	case clerk.ConnectionChanged:
+		reason := ""
+		if e.Err != nil {
+			reason = shortError(e.Err)
+		}
+		a.Status.SetOnline(e.Online, reason)
+	case clerk.OutboxChanged:
+		a.Status.SetPending(e.Pending)
+	case clerk.TransferProgress:
+		a.Status.SetTransfer(e.Upload, e.Done, e.Total)
+	}
+}
+
+// onSync runs one sync now, in the background.
+func (a *App) onSync() {
+	c := a.clerk
+	if c == nil {
+		return
+	}
+	go func() {
+		if err := c.Sync(context.Background()); err != nil {
+			a.log.Warn("sync", "err", err)
+		}
+	}()
+}
+
+func (a *App) addShortcuts() {
+	cv := a.win.Canvas()
+	mod := fyne.KeyModifierShortcutDefault
+	cv.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: mod}, func(fyne.Shortcut) { a.ShowTab(TabCompose) })
+	cv.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: mod}, func(fyne.Shortcut) { a.onSync() })
+	cv.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}, func(fyne.Shortcut) {
+		switch a.Tabs.SelectedIndex() {
+		case 1:
+			cv.Focus(a.Outgoing.List.Search)
+		default:
+			a.ShowTab(TabIncoming)
+			cv.Focus(a.Incoming.List.Search)
+		}
+	})
+	keys := []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5, fyne.Key6}
+	for i, k := range keys {
+		name := tabOrder[i]
+		cv.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: mod}, func(fyne.Shortcut) { a.ShowTab(name) })
+	}
+}
+
+// Close stops the engine and closes the store.
+func (a *App) Close() {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.wg.Wait()
+	if a.clerk != nil {
+		if err := a.clerk.Close(); err != nil {
+			a.log.Warn("close store", "err", err)
+		}
+		a.clerk = nil
+	}
+}
+
+// staff is the clerk's name written into statuses.
+func (a *App) staff() string { return a.fyne.Preferences().String(PrefStaff) }
+
+// showError tells the clerk something failed, in their language, and logs
+// the detail.
+func (a *App) showError(err error) {
+	a.log.Warn("action failed", "err", err)
+	dialog.ShowError(errors.New(a.userMessage(err)), a.win)
+}
+
+// userMessage turns an error into what a clerk may read: the Vietnamese
+// messages of a validation error, else the first line of the error.
+func (a *App) userMessage(err error) string {
+	var ve *document.ValidationError
+	if errors.As(err, &ve) && a.cat.Lang() == i18n.Vietnamese {
+		return ve.MessagesVI()
+	}
+	return shortError(err)
+}
+
+func shortError(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if r := []rune(s); len(r) > 160 {
+		s = string(r[:157]) + "…"
+	}
+	return s
+}
+
+// newBoldLabel returns a bold label.
+func newBoldLabel(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	return l
+}

@@ -1,0 +1,374 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"lienthong/desktop/clerk"
+	"lienthong/desktop/i18n"
+	"lienthong/desktop/store"
+	"lienthong/shared/document"
+)
+
+// ComposeTab is Soạn văn bản: the PDFs, the ND30 metadata checked as the
+// clerk types (limits, required fields, the duplicate number warning),
+// recipients picked from the agency tree, the stamp, then sign and send,
+// which queues at once when the hub is out of reach.
+type ComposeTab struct {
+	app *App
+
+	Files       *widget.Entry // one path a line; the first is the main document
+	Type        *widget.Select
+	Notation    *widget.Entry
+	NextNumber  *widget.Label
+	Date        *widget.Entry
+	Place       *widget.Entry
+	Subject     *widget.Entry
+	Competence  *widget.Entry
+	Position    *widget.Entry
+	Signer      *widget.Entry
+	Urgency     *widget.Select
+	Secrecy     *widget.Select
+	Due         *widget.Entry
+	Stamp       *widget.RadioGroup
+	Recipients  *fyne.Container
+	Picker      *AgencyPicker
+	Problems    *widget.Label
+	Send        *widget.Button
+	types       []document.TypeInfo
+	to          []document.Recipient
+	lastProblem error
+	root        fyne.CanvasObject
+}
+
+// NewComposeTab builds the compose screen.
+func NewComposeTab(a *App) *ComposeTab {
+	c := a.cat
+	t := &ComposeTab{
+		app:        a,
+		Files:      widget.NewMultiLineEntry(),
+		Notation:   widget.NewEntry(),
+		NextNumber: widget.NewLabel(""),
+		Date:       widget.NewEntry(),
+		Place:      widget.NewEntry(),
+		Subject:    widget.NewMultiLineEntry(),
+		Competence: widget.NewEntry(),
+		Position:   widget.NewEntry(),
+		Signer:     widget.NewEntry(),
+		Recipients: container.NewVBox(),
+		Problems:   widget.NewLabel(""),
+		types:      document.Types(),
+	}
+	t.Files.SetMinRowsVisible(2)
+	t.Files.SetPlaceHolder(c.T(i18n.CmpDrop))
+	t.Subject.SetMinRowsVisible(2)
+	t.Subject.Wrapping = fyne.TextWrapWord
+	t.Problems.Wrapping = fyne.TextWrapWord
+	t.Notation.SetPlaceHolder("QĐ-UBND")
+	t.Date.SetPlaceHolder(document.DateOf(a.clerkNow()).String())
+	t.Place.SetPlaceHolder(c.T(i18n.CmpPlace))
+	var names []string
+	for _, ti := range t.types {
+		names = append(names, ti.Name)
+	}
+	t.Type = widget.NewSelect(names, func(string) { t.onChanged() })
+	t.Type.PlaceHolder = c.T(i18n.SelectPrompt)
+	var urg []string
+	for u := document.UrgencyNormal; u <= document.UrgencyFlashScheduled; u++ {
+		urg = append(urg, urgencyName(c, u))
+	}
+	t.Urgency = widget.NewSelect(urg, func(string) { t.onChanged() })
+	t.Urgency.SetSelectedIndex(0)
+	var sec []string
+	for s := document.SecrecyNone; s <= document.SecrecyTopSecret; s++ {
+		sec = append(sec, secrecyName(c, s))
+	}
+	t.Secrecy = widget.NewSelect(sec, func(string) { t.onChanged() })
+	t.Secrecy.SetSelectedIndex(0)
+	t.Due = widget.NewEntry()
+	t.Due.SetPlaceHolder("2026-12-31")
+	t.Stamp = widget.NewRadioGroup([]string{c.T(i18n.StampText), c.T(i18n.StampNone)}, nil)
+	t.Stamp.SetSelected(c.T(i18n.StampText))
+	for _, e := range []*widget.Entry{t.Files, t.Notation, t.Date, t.Place, t.Subject, t.Competence, t.Position, t.Signer, t.Due} {
+		e.OnChanged = func(string) { t.onChanged() }
+	}
+	dir, err := a.clerk.Directory("", 0)
+	if err != nil {
+		a.log.Warn("directory", "err", err)
+	}
+	own, _ := a.clerk.Agency()
+	var others []store.Agency
+	for _, ag := range dir {
+		if ag.Code != own {
+			others = append(others, ag)
+		}
+	}
+	t.Picker = NewAgencyPicker(c, others)
+	t.Picker.OnPick = t.onPick
+	t.Send = widget.NewButton(c.T(i18n.CmpSend), t.onSend)
+	t.Send.Importance = widget.HighImportance
+	choose := widget.NewButton(c.T(i18n.CmpAttach), t.onChooseFile)
+	a.win.SetOnDropped(t.onDropped)
+
+	form := widget.NewForm(
+		widget.NewFormItem(c.T(i18n.CmpFile), container.NewBorder(nil, nil, nil, choose, t.Files)),
+		widget.NewFormItem(c.T(i18n.CmpType), container.NewBorder(nil, nil, nil, t.NextNumber, t.Type)),
+		widget.NewFormItem(c.T(i18n.CmpNotation), t.Notation),
+		widget.NewFormItem(c.T(i18n.CmpDate), container.NewGridWithColumns(2, t.Date, t.Place)),
+		widget.NewFormItem(c.T(i18n.CmpSubject), t.Subject),
+		widget.NewFormItem(c.T(i18n.CmpCompetence), t.Competence),
+		widget.NewFormItem(c.T(i18n.CmpPosition), t.Position),
+		widget.NewFormItem(c.T(i18n.CmpSigner), t.Signer),
+		widget.NewFormItem(c.T(i18n.CmpUrgency), container.NewGridWithColumns(2, t.Urgency, t.Secrecy)),
+		widget.NewFormItem(c.T(i18n.CmpDue), t.Due),
+		widget.NewFormItem(c.T(i18n.CmpStamp), t.Stamp),
+	)
+	left := container.NewVScroll(container.NewVBox(form, t.Problems, container.NewHBox(t.Send)))
+	right := container.NewBorder(
+		container.NewVBox(newBoldLabel(c.T(i18n.CmpRecipients)), t.Recipients), nil, nil, nil, t.Picker.Object())
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.6
+	t.root = split
+	t.renderRecipients()
+	t.onChanged()
+	return t
+}
+
+// Object returns the screen.
+func (t *ComposeTab) Object() fyne.CanvasObject { return t.root }
+
+// clerkNow is the core's clock.
+func (a *App) clerkNow() time.Time {
+	if a.opts.Clerk.Now != nil {
+		return a.opts.Clerk.Now()
+	}
+	return time.Now()
+}
+
+// Draft builds the draft from what the clerk typed; a malformed date is
+// reported by the second result.
+func (t *ComposeTab) Draft() (*clerk.Draft, string) {
+	c := t.app.cat
+	var m document.Metadata
+	if i := t.Type.SelectedIndex(); i >= 0 {
+		m.Type = t.types[i].Type
+	}
+	m.CodeNotation = strings.TrimSpace(t.Notation.Text)
+	m.Subject = strings.TrimSpace(t.Subject.Text)
+	m.Promulgation.Place = strings.TrimSpace(t.Place.Text)
+	m.Signer = document.Signer{Competence: strings.TrimSpace(t.Competence.Text), Position: strings.TrimSpace(t.Position.Text), FullName: strings.TrimSpace(t.Signer.Text)}
+	m.Priority = document.Urgency(max(t.Urgency.SelectedIndex(), 0))
+	m.Secrecy = document.Secrecy(max(t.Secrecy.SelectedIndex(), 0))
+	m.To = append([]document.Recipient(nil), t.to...)
+	var bad string
+	if s := strings.TrimSpace(t.Date.Text); s != "" {
+		d, err := document.ParseDate(s)
+		if err != nil {
+			bad = c.T(i18n.CmpBadDate)
+		}
+		m.Promulgation.Date = d
+	}
+	if s := strings.TrimSpace(t.Due.Text); s != "" {
+		d, err := document.ParseDate(s)
+		if err != nil {
+			bad = c.T(i18n.CmpBadDate)
+		}
+		m.DueDate = d
+	}
+	d := &clerk.Draft{Metadata: m, Stamp: clerk.Stamp{Kind: clerk.StampText}}
+	if t.Stamp.Selected == c.T(i18n.StampNone) {
+		d.Stamp.Kind = clerk.StampNone
+	}
+	if m.Secrecy > document.SecrecyNone {
+		d.Series = "mat"
+	}
+	for _, line := range strings.Split(t.Files.Text, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			d.Files = append(d.Files, line)
+		}
+	}
+	return d, bad
+}
+
+// onChanged validates the draft as the clerk types.
+func (t *ComposeTab) onChanged() {
+	if t.Send == nil {
+		return
+	}
+	c := t.app.cat
+	d, bad := t.Draft()
+	if n, err := t.app.clerk.NextNumber(d.Series); err == nil {
+		t.NextNumber.SetText(c.T(i18n.CmpNextNumber, n))
+	}
+	err := t.app.clerk.Validate(d)
+	t.lastProblem = err
+	var lines []string
+	if bad != "" {
+		lines = append(lines, bad)
+	}
+	var ve *document.ValidationError
+	duplicate := false
+	if errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			if p.Code == document.ProblemDuplicate && p.Field == "code_number" {
+				duplicate = true
+				continue
+			}
+			lines = append(lines, "• "+t.problemText(p))
+		}
+	} else if err != nil {
+		lines = append(lines, shortError(err))
+	}
+	if duplicate {
+		lines = append([]string{c.T(i18n.CmpDuplicate)}, lines...)
+	}
+	switch {
+	case len(lines) == 0:
+		t.Problems.Importance = widget.SuccessImportance
+		t.Problems.SetText(c.T(i18n.CmpValid))
+		t.Send.Enable()
+	default:
+		t.Problems.Importance = widget.DangerImportance
+		t.Problems.SetText(strings.Join(lines, "\n"))
+		if duplicate && len(lines) == 1 && bad == "" {
+			// A duplicate is a warning: the clerk may still send.
+			t.Problems.Importance = widget.WarningImportance
+			t.Send.Enable()
+		} else {
+			t.Send.Disable()
+		}
+	}
+	t.Problems.Refresh()
+}
+
+func (t *ComposeTab) problemText(p document.Problem) string {
+	if t.app.cat.Lang() == i18n.English {
+		return p.Message
+	}
+	return p.MessageVI
+}
+
+func (t *ComposeTab) onPick(a store.Agency) {
+	for _, r := range t.to {
+		if r.Code == a.Code {
+			return
+		}
+	}
+	t.to = append(t.to, document.Recipient{Code: a.Code, Name: a.Name})
+	t.renderRecipients()
+	t.onChanged()
+}
+
+func (t *ComposeTab) renderRecipients() {
+	c := t.app.cat
+	t.Recipients.RemoveAll()
+	if len(t.to) == 0 {
+		t.Recipients.Add(widget.NewLabel(c.T(i18n.CmpNoRecipients)))
+	}
+	for i, r := range t.to {
+		i := i
+		rm := widget.NewButton(c.T(i18n.CmpRemove), func() {
+			t.to = append(t.to[:i:i], t.to[i+1:]...)
+			t.renderRecipients()
+			t.onChanged()
+		})
+		t.Recipients.Add(container.NewBorder(nil, nil, nil, rm, widget.NewLabel(r.Name)))
+	}
+}
+
+// RecipientNames returns the chosen recipients' names.
+func (t *ComposeTab) RecipientNames() []string {
+	var out []string
+	for _, r := range t.to {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+func (t *ComposeTab) onChooseFile() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		t.addFile(r.URI().Path())
+		r.Close()
+	}, t.app.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".pdf", ".PDF"}))
+	d.Show()
+}
+
+func (t *ComposeTab) onDropped(_ fyne.Position, uris []fyne.URI) {
+	for _, u := range uris {
+		if strings.EqualFold(u.Extension(), ".pdf") {
+			t.addFile(u.Path())
+		}
+	}
+	t.app.ShowTab(TabCompose)
+}
+
+func (t *ComposeTab) addFile(path string) {
+	text := strings.TrimRight(t.Files.Text, "\n")
+	if text != "" {
+		text += "\n"
+	}
+	t.Files.SetText(text + path)
+}
+
+// onSend asks for confirmation, then issues the document.
+func (t *ComposeTab) onSend() {
+	c := t.app.cat
+	d, _ := t.Draft()
+	dlg := dialog.NewConfirm(c.T(i18n.CmpSend), c.T(i18n.CmpConfirm, d.Metadata.Subject, len(d.Metadata.To)), func(ok bool) {
+		if ok {
+			t.Issue()
+		}
+	}, t.app.win)
+	dlg.SetConfirmText(c.T(i18n.OK))
+	dlg.SetDismissText(c.T(i18n.Cancel))
+	dlg.Show()
+}
+
+// Issue signs and queues the draft without asking; the result shows in
+// the problems line. It returns the new document's id.
+func (t *ComposeTab) Issue() (string, error) {
+	c := t.app.cat
+	d, bad := t.Draft()
+	if bad != "" {
+		t.Problems.SetText(bad)
+		return "", errors.New(bad)
+	}
+	t.Send.Disable()
+	id, err := t.app.clerk.Issue(context.Background(), d)
+	t.Send.Enable()
+	if err != nil {
+		t.Problems.Importance = widget.DangerImportance
+		t.Problems.SetText(c.T(i18n.CmpFailed, t.app.userMessage(err)))
+		return "", err
+	}
+	t.reset()
+	t.Problems.Importance = widget.SuccessImportance
+	t.Problems.SetText(c.T(i18n.CmpSent, d.Metadata.Subject))
+	t.app.Outgoing.List.Reload()
+	t.app.Status.SetPending(t.app.clerk.OutboxLen())
+	return id, nil
+}
+
+func (t *ComposeTab) reset() {
+	send := t.Send
+	t.Send = nil // no validation while clearing
+	for _, e := range []*widget.Entry{t.Files, t.Notation, t.Date, t.Subject, t.Due} {
+		e.SetText("")
+	}
+	t.to = nil
+	t.renderRecipients()
+	t.Send = send
+	t.onChanged()
+}

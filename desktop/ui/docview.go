@@ -1,0 +1,528 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"lienthong/desktop/clerk"
+	"lienthong/desktop/i18n"
+	"lienthong/desktop/store"
+	"lienthong/shared/document"
+	"lienthong/shared/pades"
+)
+
+// DocView shows one document: its metadata, attachments (opened in the
+// system's viewer, the first page previewed when poppler's pdftoppm is
+// installed), the signature report in plain words, and either the
+// recipients' status timeline (sent documents) or the clerk's actions
+// (received documents).
+type DocView struct {
+	app *App
+	ID  string
+	// View is what the clerk sees, nil before a document is shown.
+	View *clerk.DocumentView
+
+	Title      *widget.Label
+	Meta       *fyne.Container // the metadata form, rebuilt for each document
+	Files      *fyne.Container
+	Preview    *canvas.Image
+	PreviewMsg *widget.Label
+	Signatures *widget.Label
+	Timeline   *widget.Label
+	Message    *widget.Label
+
+	// Actions on a received document.
+	Reason     *widget.Entry
+	AssignTo   *widget.Entry
+	Register   *widget.Button
+	Assign     *widget.Button
+	Process    *widget.Button
+	Complete   *widget.Button
+	Refuse     *widget.Button
+	AcceptRcl  *widget.Button
+	RejectRcl  *widget.Button
+	Recall     *widget.Button
+	actions    *fyne.Container
+	sentAction *fyne.Container
+	details    *fyne.Container
+	sigHead    *widget.Label
+	root       fyne.CanvasObject
+	scroll     *container.Scroll
+}
+
+// NewDocView builds an empty view.
+func NewDocView(a *App) *DocView {
+	c := a.cat
+	v := &DocView{
+		app:        a,
+		Title:      newBoldLabel(c.T(i18n.DocNone)),
+		Meta:       container.NewStack(),
+		Files:      container.NewVBox(),
+		PreviewMsg: widget.NewLabel(""),
+		Signatures: widget.NewLabel(""),
+		Timeline:   widget.NewLabel(""),
+		Message:    widget.NewLabel(""),
+		Reason:     widget.NewEntry(),
+		AssignTo:   widget.NewEntry(),
+	}
+	v.Title.Wrapping = fyne.TextWrapWord
+	v.Signatures.Wrapping = fyne.TextWrapWord
+	v.Message.Wrapping = fyne.TextWrapWord
+	v.Preview = canvas.NewImageFromImage(nil)
+	v.Preview.FillMode = canvas.ImageFillContain
+	v.Preview.SetMinSize(fyne.NewSize(212, 300)) // A4 at 40 dpi, shrunk
+	v.Preview.Hide()
+	v.Reason.SetPlaceHolder(c.T(i18n.ActReason) + " / " + c.T(i18n.ActNote))
+	v.AssignTo.SetPlaceHolder(c.T(i18n.ActAssignTo))
+	v.Register = widget.NewButton(c.T(i18n.ActRegister), v.onRegister)
+	v.Register.Importance = widget.HighImportance
+	v.Assign = widget.NewButton(c.T(i18n.ActAssign), v.onAssign)
+	v.Process = widget.NewButton(c.T(i18n.ActProcess), v.onProcess)
+	v.Complete = widget.NewButton(c.T(i18n.ActComplete), v.onComplete)
+	v.Refuse = widget.NewButton(c.T(i18n.ActRefuse), v.onRefuse)
+	v.Refuse.Importance = widget.DangerImportance
+	v.AcceptRcl = widget.NewButton(c.T(i18n.ActAcceptRecall), func() { v.onAnswerRecall(true) })
+	v.RejectRcl = widget.NewButton(c.T(i18n.ActRejectRecall), func() { v.onAnswerRecall(false) })
+	v.Recall = widget.NewButton(c.T(i18n.ActRecall), v.onRecall)
+	v.actions = container.NewVBox(
+		newBoldLabel(c.T(i18n.DocActions)),
+		v.AssignTo, v.Reason,
+		container.NewGridWithColumns(3, v.Register, v.Assign, v.Process, v.Complete, v.Refuse),
+		container.NewGridWithColumns(2, v.AcceptRcl, v.RejectRcl),
+	)
+	v.sentAction = container.NewVBox(newBoldLabel(c.T(i18n.DocTimeline)), v.Timeline, v.Reason, container.NewHBox(v.Recall))
+	v.actions.Hide()
+	v.sentAction.Hide()
+	v.sigHead = newBoldLabel(c.T(i18n.DocSignatures))
+	v.details = container.NewVBox(v.Meta, newBoldLabel(c.T(i18n.DocAttachments)), v.Files,
+		container.NewHBox(v.Preview), v.PreviewMsg, v.sigHead, v.Signatures)
+	v.details.Hide()
+	body := container.NewVBox(v.Title, v.details, v.actions, v.sentAction, v.Message)
+	v.scroll = container.NewVScroll(container.NewPadded(body))
+	v.root = v.scroll
+	return v
+}
+
+// Object returns the view.
+func (v *DocView) Object() fyne.CanvasObject { return v.root }
+
+// RefreshIf shows document id again if it is the one shown.
+func (v *DocView) RefreshIf(id string) {
+	if v.ID != "" && v.ID == id {
+		v.Show(id)
+	}
+}
+
+// Show reads a document through the clerk, marks it read and shows it.
+func (v *DocView) Show(id string) {
+	c := v.app.clerk
+	dv, err := c.Document(id)
+	if err != nil {
+		v.app.showError(err)
+		return
+	}
+	if v.ID != id {
+		v.Message.SetText("")
+		v.Reason.SetText("")
+		v.AssignTo.SetText("")
+		v.Preview.Hide()
+		v.PreviewMsg.SetText("")
+		v.startPreview(id)
+	}
+	v.ID, v.View = id, dv
+	if !dv.Doc.Read {
+		if err := c.MarkRead(id, true); err != nil {
+			v.app.log.Warn("mark read", "doc", id, "err", err)
+		}
+	}
+	v.render()
+}
+
+func (v *DocView) render() {
+	cat := v.app.cat
+	dv := v.View
+	m := dv.Doc.Payload.Metadata
+	v.Title.SetText(m.PrintedTypeName() + ": " + m.Subject)
+	items := []*widget.FormItem{
+		widget.NewFormItem(cat.T(i18n.DocNumber), widget.NewLabel(document.FormatNumberNotation(m.CodeNumber, m.CodeNotation))),
+		widget.NewFormItem(cat.T(i18n.DocDate), widget.NewLabel(strings.TrimPrefix(m.Promulgation.Place+", ", ", ")+formatDate(m.Promulgation.Date))),
+		widget.NewFormItem(cat.T(i18n.DocFrom), wrapLabel(m.From.Name)),
+		widget.NewFormItem(cat.T(i18n.DocTo), wrapLabel(recipientNames(m))),
+		widget.NewFormItem(cat.T(i18n.DocSigner), wrapLabel(strings.TrimSpace(strings.Join([]string{m.Signer.Competence, m.Signer.Position, m.Signer.FullName}, " ")))),
+		widget.NewFormItem(cat.T(i18n.DocUrgency), urgencyLabel(cat, m.Priority, m.Secrecy)),
+	}
+	if !m.DueDate.IsZero() {
+		items = append(items, widget.NewFormItem(cat.T(i18n.DocDue), widget.NewLabel(formatDate(m.DueDate))))
+	}
+	if dv.Doc.Box == store.Incoming {
+		arr := cat.T(i18n.DocNotRegistered)
+		if dv.Doc.Arrival.Number != "" {
+			arr = cat.T(i18n.DocArrivalValue, dv.Doc.Arrival.Number, dv.Doc.Arrival.Time.In(document.VietnamTime).Format("02/01/2006 15:04"))
+		}
+		items = append(items, widget.NewFormItem(cat.T(i18n.DocArrival), widget.NewLabel(arr)))
+	} else if dv.Doc.SentAt.IsZero() {
+		items = append(items, widget.NewFormItem(cat.T(i18n.ColStatus), widget.NewLabel(cat.T(i18n.DocQueued))))
+	} else {
+		items = append(items, widget.NewFormItem(cat.T(i18n.ColStatus), widget.NewLabel(cat.T(i18n.DocSentAt, dv.Doc.SentAt.In(document.VietnamTime).Format("02/01/2006 15:04")))))
+	}
+	v.Meta.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
+	v.Meta.Refresh()
+
+	v.Files.RemoveAll()
+	for i, at := range dv.Doc.Payload.Attachments {
+		i, name := i, at.Name
+		b := widget.NewButton(cat.T(i18n.DocOpen), func() { v.onOpenAttachment(i) })
+		v.Files.Add(container.NewBorder(nil, nil, nil, b, widget.NewLabel(fmt.Sprintf("%s (%s)", name, formatBytes(at.Size)))))
+	}
+
+	reports := dv.Reports
+	if len(reports) == 0 && dv.Report != nil {
+		reports = []*pades.Report{dv.Report}
+	}
+	if dv.Doc.Box == store.Incoming || len(reports) > 0 {
+		var b strings.Builder
+		for i, r := range reports {
+			if len(reports) > 1 && i < len(dv.Doc.Payload.Attachments) {
+				b.WriteString(cat.T(i18n.SigAttachment, dv.Doc.Payload.Attachments[i].Name) + "\n")
+			}
+			b.WriteString(SignatureText(cat, r))
+		}
+		v.Signatures.SetText(strings.TrimSpace(b.String()))
+		v.sigHead.Show()
+		v.Signatures.Show()
+	} else {
+		v.Signatures.SetText("")
+		v.sigHead.Hide()
+		v.Signatures.Hide()
+	}
+	v.details.Show()
+
+	if dv.Doc.Box == store.Incoming {
+		v.sentAction.Hide()
+		v.actions.Show()
+		v.updateActions()
+	} else {
+		v.actions.Hide()
+		v.Timeline.SetText(TimelineText(cat, dv.Recipients))
+		v.sentAction.Show()
+	}
+}
+
+// updateActions enables the actions the document's history allows next.
+func (v *DocView) updateActions() {
+	dv := v.View
+	var codes []document.Status
+	for _, e := range dv.Statuses {
+		codes = append(codes, e.Update.Code)
+	}
+	lc, err := document.ReplayHistory(dv.Doc.Payload.Metadata.Business.Type, codes)
+	if err != nil {
+		v.app.log.Warn("replay history", "doc", v.ID, "err", err)
+	}
+	set := func(b *widget.Button, s document.Status) {
+		if lc.Allows(s) {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+	set(v.Register, document.StatusReceived)
+	set(v.Assign, document.StatusAssigned)
+	set(v.Process, document.StatusProcessing)
+	set(v.Complete, document.StatusCompleted)
+	set(v.Refuse, document.StatusRefused)
+	set(v.AcceptRcl, document.StatusAccepted)
+	set(v.RejectRcl, document.StatusRejected)
+	if lc.RecallPending() {
+		v.Message.SetText(v.app.cat.T(i18n.DocRecallPending))
+		v.Message.Importance = widget.WarningImportance
+		v.Message.Refresh()
+	}
+}
+
+// act runs a clerk action, then shows the document again.
+func (v *DocView) act(done string, f func() error) {
+	if err := f(); err != nil {
+		v.Message.Importance = widget.DangerImportance
+		v.Message.SetText(v.app.userMessage(err))
+		return
+	}
+	v.Message.Importance = widget.SuccessImportance
+	v.Message.SetText(done)
+	v.Reason.SetText("")
+	v.Show(v.ID)
+	v.app.Incoming.List.Reload()
+	v.app.Outgoing.List.Reload()
+}
+
+func (v *DocView) need(e *widget.Entry, key i18n.Key) bool {
+	if strings.TrimSpace(e.Text) == "" {
+		v.Message.Importance = widget.DangerImportance
+		v.Message.SetText(v.app.cat.T(key))
+		return false
+	}
+	return true
+}
+
+func (v *DocView) onRegister() {
+	var n int
+	v.act("", func() (err error) { n, err = v.app.clerk.Register(v.ID, v.app.staff()); return err })
+	if n > 0 {
+		v.Message.SetText(v.app.cat.T(i18n.ActRegistered, n))
+	}
+}
+
+func (v *DocView) onAssign() {
+	if !v.need(v.AssignTo, i18n.ActNeedAssignee) {
+		return
+	}
+	v.act(v.app.cat.T(i18n.ActDone, document.StatusAssigned.NameVI()), func() error {
+		return v.app.clerk.Assign(v.ID, strings.TrimSpace(v.AssignTo.Text), v.app.staff())
+	})
+}
+
+func (v *DocView) onProcess() {
+	v.act(v.app.cat.T(i18n.ActDone, statusName(v.app.cat, document.StatusProcessing)), func() error {
+		return v.app.clerk.Process(v.ID, v.app.staff(), strings.TrimSpace(v.Reason.Text))
+	})
+}
+
+func (v *DocView) onComplete() {
+	v.act(v.app.cat.T(i18n.ActDone, statusName(v.app.cat, document.StatusCompleted)), func() error {
+		return v.app.clerk.Complete(v.ID, v.app.staff(), strings.TrimSpace(v.Reason.Text))
+	})
+}
+
+func (v *DocView) onRefuse() {
+	if !v.need(v.Reason, i18n.ActNeedReason) {
+		return
+	}
+	v.act(v.app.cat.T(i18n.ActDone, statusName(v.app.cat, document.StatusRefused)), func() error {
+		return v.app.clerk.Refuse(v.ID, v.app.staff(), strings.TrimSpace(v.Reason.Text))
+	})
+}
+
+func (v *DocView) onAnswerRecall(accept bool) {
+	code := document.StatusRejected
+	if accept {
+		code = document.StatusAccepted
+	} else if !v.need(v.Reason, i18n.ActNeedReason) {
+		return
+	}
+	v.act(v.app.cat.T(i18n.ActDone, statusName(v.app.cat, code)), func() error {
+		return v.app.clerk.AnswerRecall(v.ID, accept, v.app.staff(), strings.TrimSpace(v.Reason.Text))
+	})
+}
+
+func (v *DocView) onRecall() {
+	if !v.need(v.Reason, i18n.ActNeedReason) {
+		return
+	}
+	v.act(v.app.cat.T(i18n.ActDone, statusName(v.app.cat, document.StatusRecalled)), func() error {
+		_, err := v.app.clerk.Recall(context.Background(), v.ID, strings.TrimSpace(v.Reason.Text))
+		return err
+	})
+}
+
+// tempCopy writes attachment i of document id to a private temporary file
+// for the system's viewer and returns its path.
+func tempCopy(c *clerk.Clerk, id string, i int) (string, error) {
+	r, at, err := c.OpenAttachment(id, i)
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	dir := filepath.Join(os.TempDir(), "lienthong-"+fmt.Sprint(os.Getuid()))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("temp folder: %w", err)
+	}
+	name := filepath.Base(at.Name)
+	if name == "." || name == "/" || name == "" {
+		name = "document.pdf"
+	}
+	f, err := os.CreateTemp(dir, "*-"+name)
+	if err != nil {
+		return "", fmt.Errorf("temp file: %w", err)
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", fmt.Errorf("copy attachment: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("copy attachment: %w", err)
+	}
+	return f.Name(), nil
+}
+
+func (v *DocView) onOpenAttachment(i int) {
+	path, err := tempCopy(v.app.clerk, v.ID, i)
+	if err != nil {
+		v.app.showError(err)
+		return
+	}
+	if err := v.app.fyne.OpenURL(&url.URL{Scheme: "file", Path: path}); err != nil {
+		v.app.showError(err)
+	}
+}
+
+// startPreview renders the first page of the main document with pdftoppm
+// in the background, when it is installed.
+func (v *DocView) startPreview(id string) {
+	cat := v.app.cat
+	pdftoppm, err := exec.LookPath("pdftoppm")
+	if err != nil {
+		v.PreviewMsg.SetText(cat.T(i18n.DocNoPreview))
+		return
+	}
+	c := v.app.clerk
+	go func() {
+		png, err := renderFirstPage(c, id, pdftoppm)
+		v.app.do(func() {
+			if v.ID != id {
+				return
+			}
+			if err != nil {
+				v.app.log.Info("preview", "doc", id, "err", err)
+				v.PreviewMsg.SetText(cat.T(i18n.DocNoPreview))
+				return
+			}
+			v.Preview.File = png
+			v.Preview.Refresh()
+			v.Preview.Show()
+			v.PreviewMsg.SetText(cat.T(i18n.DocPreview))
+		})
+	}()
+}
+
+func renderFirstPage(c *clerk.Clerk, id, pdftoppm string) (string, error) {
+	pdf, err := tempCopy(c, id, 0)
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(pdf)
+	out := strings.TrimSuffix(pdf, ".pdf") + "-p1"
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, pdftoppm, "-f", "1", "-l", "1", "-r", "40", "-png", "-singlefile", pdf, out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("pdftoppm: %w: %s", err, strings.TrimSpace(string(b)))
+	}
+	return out + ".png", nil
+}
+
+// SignatureText describes a verification report in plain words: who
+// signed, when, valid or why not, and what changed after signing.
+func SignatureText(cat *i18n.Catalog, r *pades.Report) string {
+	if r == nil || len(r.Signatures) == 0 {
+		return cat.T(i18n.SigNone) + "\n"
+	}
+	var b strings.Builder
+	if r.Valid() {
+		b.WriteString(cat.T(i18n.SigAllValid) + "\n")
+	} else {
+		b.WriteString(cat.T(i18n.SigSomeInvalid) + "\n")
+	}
+	for i, s := range r.Signatures {
+		verdict := cat.T(i18n.SigValid)
+		if !s.Valid() {
+			verdict = cat.T(i18n.SigInvalid)
+		}
+		fmt.Fprintf(&b, "%d. %s — %s\n", i+1, verdict, cat.T(i18n.SigSigner, commonName(s.Signer)))
+		if s.Issuer != "" {
+			b.WriteString("   " + cat.T(i18n.SigIssuer, commonName(s.Issuer)) + "\n")
+		}
+		if s.TimestampTime != nil {
+			b.WriteString("   " + cat.T(i18n.SigTimestamp, s.TimestampTime.In(document.VietnamTime).Format("02/01/2006 15:04:05")) + "\n")
+		} else if s.ClaimedTime != nil {
+			b.WriteString("   " + cat.T(i18n.SigTime, s.ClaimedTime.In(document.VietnamTime).Format("02/01/2006 15:04:05")) + "\n")
+		}
+		if !s.Trusted {
+			b.WriteString("   " + cat.T(i18n.SigUntrusted) + "\n")
+		}
+		if bad := s.ForbiddenChanges(); len(bad) > 0 {
+			var d []string
+			for _, c := range bad {
+				d = append(d, c.Description)
+			}
+			b.WriteString("   " + cat.T(i18n.SigChanged, strings.Join(d, "; ")) + "\n")
+		} else {
+			b.WriteString("   " + cat.T(i18n.SigUnchanged) + "\n")
+		}
+		for _, p := range s.Problems {
+			b.WriteString("   " + cat.T(i18n.SigProblem, p) + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TimelineText lists each recipient's status history, oldest first.
+func TimelineText(cat *i18n.Catalog, rs []clerk.RecipientStatus) string {
+	var b strings.Builder
+	for _, r := range rs {
+		name := r.Name
+		if name == "" {
+			name = string(r.Agency)
+		}
+		b.WriteString(name + "\n")
+		if len(r.History) == 0 {
+			b.WriteString("   " + cat.T(i18n.StatusNone) + "\n")
+		}
+		for _, e := range r.History {
+			u := e.Update
+			line := fmt.Sprintf("   %s  %s", u.Time.In(document.VietnamTime).Format("02/01/2006 15:04"), statusName(cat, u.Code))
+			if u.Reason != "" {
+				line += " — " + u.Reason
+			} else if u.Description != "" {
+				line += " — " + u.Description
+			}
+			b.WriteString(line + "\n")
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func recipientNames(m *document.Metadata) string {
+	var names []string
+	for _, r := range m.To {
+		names = append(names, r.Name)
+	}
+	return strings.Join(names, "; ")
+}
+
+func wrapLabel(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func urgencyLabel(cat *i18n.Catalog, u document.Urgency, s document.Secrecy) *widget.Label {
+	text, imp := cellText(cat, store.Summary{Urgency: u, Secrecy: s}, ColUrgency)
+	l := widget.NewLabel(text)
+	l.Importance = imp
+	return l
+}
+
+// commonName returns the CN of a distinguished name as pades prints it
+// ("SERIALNUMBER=..., CN=Ủy ban nhân dân tỉnh Nghệ An, O=..."), or the whole
+// name when it has none: a clerk reads who signed, not an X.500 name.
+func commonName(dn string) string {
+	for _, part := range strings.Split(dn, ", ") {
+		if v, ok := strings.CutPrefix(part, "CN="); ok && v != "" {
+			return v
+		}
+	}
+	return dn
+}

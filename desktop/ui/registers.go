@@ -1,0 +1,164 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"lienthong/desktop/clerk"
+	"lienthong/desktop/i18n"
+	"lienthong/shared/document"
+)
+
+// RegistersTab is Sổ đăng ký: the three ND30 books of a year, shown in
+// their columns and exported to CSV.
+type RegistersTab struct {
+	app     *App
+	Book    *widget.Select
+	Year    *widget.Entry
+	Export  *widget.Button
+	Print   *widget.Button
+	Message *widget.Label
+	Table   *widget.Table
+	rows    [][]string
+	books   []clerk.Book
+	root    fyne.CanvasObject
+}
+
+// NewRegistersTab builds the registers screen for the current year.
+func NewRegistersTab(a *App) *RegistersTab {
+	c := a.cat
+	t := &RegistersTab{app: a, Year: widget.NewEntry(), Message: widget.NewLabel(""),
+		books: []clerk.Book{clerk.BookOutgoing, clerk.BookIncoming, clerk.BookFollowUp}}
+	t.Book = widget.NewSelect([]string{c.T(i18n.RegOutgoing), c.T(i18n.RegIncoming), c.T(i18n.RegFollowUp)}, func(string) { t.Refresh() })
+	t.Year.SetText(strconv.Itoa(document.RegisterYear(a.clerkNow())))
+	t.Year.OnChanged = func(string) { t.Refresh() }
+	t.Export = widget.NewButton(c.T(i18n.RegExportCSV), func() { t.onExport(".csv") })
+	t.Print = widget.NewButton(c.T(i18n.RegExportPDF), func() { t.onExport(".pdf") })
+	t.Table = widget.NewTable(t.length, func() fyne.CanvasObject {
+		l := widget.NewLabel("")
+		l.Truncation = fyne.TextTruncateEllipsis
+		return l
+	}, t.update)
+	t.Book.SetSelectedIndex(0)
+	top := container.NewHBox(widget.NewLabel(c.T(i18n.RegBook)), container.NewGridWrap(fyne.NewSize(330, t.Book.MinSize().Height), t.Book), widget.NewLabel(c.T(i18n.RegYear)),
+		container.NewGridWrap(fyne.NewSize(90, t.Year.MinSize().Height), t.Year), t.Export, t.Print, t.Message)
+	t.root = container.NewBorder(top, nil, nil, nil, t.Table)
+	return t
+}
+
+// Object returns the screen.
+func (t *RegistersTab) Object() fyne.CanvasObject { return t.root }
+
+func (t *RegistersTab) selected() (clerk.Book, int, bool) {
+	i := t.Book.SelectedIndex()
+	y, err := strconv.Atoi(strings.TrimSpace(t.Year.Text))
+	if i < 0 || err != nil || y < 1900 || y > 9999 {
+		return 0, 0, false
+	}
+	return t.books[i], y, true
+}
+
+// Refresh reads the chosen book again.
+func (t *RegistersTab) Refresh() {
+	if t.Table == nil || t.app.clerk == nil {
+		return
+	}
+	book, year, ok := t.selected()
+	if !ok {
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.app.clerk.ExportRegisterCSV(book, year, &buf); err != nil {
+		t.Message.SetText(t.app.cat.T(i18n.RegFailed, shortError(err)))
+		return
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), []byte("\ufeff"))))
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Message.SetText(t.app.cat.T(i18n.RegFailed, shortError(err)))
+		return
+	}
+	t.rows = rows
+	for i := range t.columns() {
+		w := float32(150)
+		if i < len(t.rows[0]) && strings.Contains(strings.ToLower(t.rows[0][i]), "trích yếu") {
+			w = 320
+		}
+		t.Table.SetColumnWidth(i, w)
+	}
+	t.Table.Refresh()
+}
+
+func (t *RegistersTab) columns() int {
+	if len(t.rows) == 0 {
+		return 0
+	}
+	return len(t.rows[0])
+}
+
+// Rows returns the book as shown, its header first.
+func (t *RegistersTab) Rows() [][]string { return t.rows }
+
+func (t *RegistersTab) length() (int, int) { return len(t.rows), t.columns() }
+
+func (t *RegistersTab) update(id widget.TableCellID, o fyne.CanvasObject) {
+	l := o.(*widget.Label)
+	l.TextStyle = fyne.TextStyle{Bold: id.Row == 0}
+	if id.Row < len(t.rows) && id.Col < len(t.rows[id.Row]) {
+		l.SetText(t.rows[id.Row][id.Col])
+	} else {
+		l.SetText("")
+	}
+}
+
+func (t *RegistersTab) onExport(ext string) {
+	book, year, ok := t.selected()
+	if !ok {
+		return
+	}
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		t.ExportTo(book, year, path)
+	}, t.app.win)
+	d.SetFileName(fmt.Sprintf("so-dang-ky-%d-%d%s", int(book), year, ext))
+	d.Show()
+}
+
+// ExportTo writes a book to path: a printable PDF (A4 landscape, the ND30
+// columns) when path ends in .pdf, CSV otherwise.
+func (t *RegistersTab) ExportTo(book clerk.Book, year int, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Message.SetText(t.app.cat.T(i18n.RegFailed, shortError(err)))
+		return fmt.Errorf("export register: %w", err)
+	}
+	if strings.EqualFold(filepath.Ext(path), ".pdf") {
+		err = t.app.clerk.ExportRegisterPDF(book, year, f)
+	} else {
+		err = t.app.clerk.ExportRegisterCSV(book, year, f)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Message.SetText(t.app.cat.T(i18n.RegFailed, shortError(err)))
+		return fmt.Errorf("export register: %w", err)
+	}
+	t.Message.SetText(t.app.cat.T(i18n.RegExported, path))
+	return nil
+}

@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"lienthong/desktop/i18n"
+)
+
+// SettingsTab is Cài đặt: language, theme, the clerk's name for statuses,
+// notifications, the hub's address, and the shortcuts.
+type SettingsTab struct {
+	app     *App
+	Lang    *widget.Select
+	Theme   *widget.RadioGroup
+	Staff   *widget.Entry
+	Notify  *widget.Check
+	Hub     *widget.Entry
+	SaveHub *widget.Button
+	Message *widget.Label
+	root    fyne.CanvasObject
+}
+
+// NewSettingsTab builds the settings screen.
+func NewSettingsTab(a *App) *SettingsTab {
+	c := a.cat
+	p := a.fyne.Preferences()
+	t := &SettingsTab{app: a, Staff: widget.NewEntry(), Hub: widget.NewEntry(), Message: widget.NewLabel("")}
+	var langs []string
+	for _, l := range i18n.Langs() {
+		langs = append(langs, l.Name())
+	}
+	t.Lang = widget.NewSelect(langs, nil)
+	t.Lang.SetSelected(c.Lang().Name())
+	t.Lang.OnChanged = t.onLang
+	themes := []string{c.T(i18n.ThemeLight), c.T(i18n.ThemeDark)}
+	t.Theme = widget.NewRadioGroup(themes, nil)
+	t.Theme.Horizontal = true
+	if ThemeMode(p.String(PrefTheme)) == ThemeDark {
+		t.Theme.SetSelected(themes[1])
+	} else {
+		t.Theme.SetSelected(themes[0])
+	}
+	t.Theme.OnChanged = t.onTheme
+	t.Staff.SetText(p.String(PrefStaff))
+	t.Staff.OnChanged = func(s string) { p.SetString(PrefStaff, s) }
+	t.Notify = widget.NewCheck(c.T(i18n.SetNotify), func(on bool) { p.SetBool(PrefNotify, on) })
+	t.Notify.SetChecked(p.BoolWithFallback(PrefNotify, true))
+	t.Hub.SetText(a.clerk.HubAddress())
+	t.SaveHub = widget.NewButton(c.T(i18n.OK), t.onSaveHub)
+	code, name := a.clerk.Agency()
+	shortcuts := widget.NewLabel(c.T(i18n.SetShortcuts))
+	shortcuts.Wrapping = fyne.TextWrapWord
+	form := widget.NewForm(
+		widget.NewFormItem(c.T(i18n.SetAgency), widget.NewLabel(name+" ("+string(code)+")")),
+		widget.NewFormItem(c.T(i18n.SetHub), container.NewBorder(nil, nil, nil, t.SaveHub, t.Hub)),
+		widget.NewFormItem(c.T(i18n.SetStaff), t.Staff),
+		widget.NewFormItem(c.T(i18n.SetLanguage), t.Lang),
+		widget.NewFormItem(c.T(i18n.SetTheme), t.Theme),
+		widget.NewFormItem("", t.Notify),
+	)
+	t.root = container.NewVScroll(container.NewVBox(form, t.Message, shortcuts))
+	return t
+}
+
+// Object returns the screen.
+func (t *SettingsTab) Object() fyne.CanvasObject { return t.root }
+
+func (t *SettingsTab) onLang(name string) {
+	for _, l := range i18n.Langs() {
+		if l.Name() == name {
+			t.app.fyne.Preferences().SetString(PrefLang, string(l))
+			if l != t.app.cat.Lang() {
+				t.Message.SetText(i18n.New(l).T(i18n.SetRestart))
+			}
+		}
+	}
+}
+
+func (t *SettingsTab) onTheme(choice string) {
+	mode := ThemeLight
+	if choice == t.app.cat.T(i18n.ThemeDark) {
+		mode = ThemeDark
+	}
+	t.app.fyne.Preferences().SetString(PrefTheme, string(mode))
+	t.app.fyne.Settings().SetTheme(NewTheme(mode))
+}
+
+func (t *SettingsTab) onSaveHub() {
+	if err := t.app.clerk.SetHubAddress(t.Hub.Text); err != nil {
+		t.Message.SetText(t.app.userMessage(err))
+		return
+	}
+	t.Message.SetText(t.app.cat.T(i18n.ActDone, t.Hub.Text))
+}
