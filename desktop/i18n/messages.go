@@ -90,6 +90,9 @@ const (
 	DocNotRegistered      Key = "DocNotRegistered"
 	DocAttachments        Key = "DocAttachments"
 	DocOpen               Key = "DocOpen"
+	DocEvidence           Key = "DocEvidence"
+	DocEvidenceSaved      Key = "DocEvidenceSaved"
+	DocEvidenceFailed     Key = "DocEvidenceFailed"
 	DocPreview            Key = "DocPreview"
 	DocNoPreview          Key = "DocNoPreview"
 	DocSignatures         Key = "DocSignatures"
@@ -283,6 +286,9 @@ var vi = map[Key]string{
 	DocNotRegistered:      "Chưa vào sổ",
 	DocAttachments:        "Tệp đính kèm",
 	DocOpen:               "Mở",
+	DocEvidence:           "Xuất hồ sơ chứng cứ",
+	DocEvidenceSaved:      "Đã xuất hồ sơ chứng cứ ra %s (kiểm tra bằng lienthong-verify evidence)",
+	DocEvidenceFailed:     "Không xuất được hồ sơ chứng cứ: %s",
 	DocPreview:            "Trang đầu",
 	DocNoPreview:          "Không xem trước được (máy chưa cài poppler-utils)",
 	DocSignatures:         "Chữ ký số",
@@ -476,6 +482,9 @@ var en = map[Key]string{
 	DocNotRegistered:      "Not registered yet",
 	DocAttachments:        "Attachments",
 	DocOpen:               "Open",
+	DocEvidence:           "Export evidence bundle",
+	DocEvidenceSaved:      "Evidence bundle written to %s (check it with lienthong-verify evidence)",
+	DocEvidenceFailed:     "Cannot export the evidence bundle: %s",
 	DocPreview:            "First page",
 	DocNoPreview:          "No preview (poppler-utils is not installed)",
 	DocSignatures:         "Digital signatures",

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"lienthong/desktop/clerk"
@@ -54,6 +55,7 @@ type DocView struct {
 	AcceptRcl  *widget.Button
 	RejectRcl  *widget.Button
 	Recall     *widget.Button
+	Evidence   *widget.Button
 	actions    *fyne.Container
 	sentAction *fyne.Container
 	details    *fyne.Container
@@ -96,6 +98,7 @@ func NewDocView(a *App) *DocView {
 	v.AcceptRcl = widget.NewButton(c.T(i18n.ActAcceptRecall), func() { v.onAnswerRecall(true) })
 	v.RejectRcl = widget.NewButton(c.T(i18n.ActRejectRecall), func() { v.onAnswerRecall(false) })
 	v.Recall = widget.NewButton(c.T(i18n.ActRecall), v.onRecall)
+	v.Evidence = widget.NewButton(c.T(i18n.DocEvidence), v.onEvidence)
 	v.actions = container.NewVBox(
 		newBoldLabel(c.T(i18n.DocActions)),
 		v.AssignTo, v.Reason,
@@ -107,7 +110,7 @@ func NewDocView(a *App) *DocView {
 	v.sentAction.Hide()
 	v.sigHead = newBoldLabel(c.T(i18n.DocSignatures))
 	v.details = container.NewVBox(v.Meta, newBoldLabel(c.T(i18n.DocAttachments)), v.Files,
-		container.NewHBox(v.Preview), v.PreviewMsg, v.sigHead, v.Signatures)
+		container.NewHBox(v.Preview), v.PreviewMsg, v.sigHead, v.Signatures, container.NewHBox(v.Evidence))
 	v.details.Hide()
 	body := container.NewVBox(v.Title, v.details, v.actions, v.sentAction, v.Message)
 	v.scroll = container.NewVScroll(container.NewPadded(body))
@@ -324,6 +327,39 @@ func (v *DocView) onAnswerRecall(accept bool) {
 	v.act(v.app.cat.T(i18n.ActDone, statusName(v.app.cat, code)), func() error {
 		return v.app.clerk.AnswerRecall(v.ID, accept, v.app.staff(), strings.TrimSpace(v.Reason.Text))
 	})
+}
+
+// onEvidence saves the document's evidence bundle (signatures, receipts,
+// statuses and the hub's log proofs) for an auditor.
+func (v *DocView) onEvidence() {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		v.ExportEvidenceTo(path)
+	}, v.app.win)
+	d.SetFileName("ho-so-chung-cu-" + v.ID + ".zip")
+	d.Show()
+}
+
+// ExportEvidenceTo writes the shown document's evidence bundle to path,
+// whole or not at all; it fetches the log proofs from the hub.
+func (v *DocView) ExportEvidenceTo(path string) error {
+	err := saveFile(path, func(w io.Writer) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return v.app.clerk.ExportEvidence(ctx, v.ID, w)
+	})
+	if err != nil {
+		v.Message.Importance = widget.DangerImportance
+		v.Message.SetText(v.app.cat.T(i18n.DocEvidenceFailed, shortError(err)))
+		return err
+	}
+	v.Message.Importance = widget.SuccessImportance
+	v.Message.SetText(v.app.cat.T(i18n.DocEvidenceSaved, path))
+	return nil
 }
 
 func (v *DocView) onRecall() {

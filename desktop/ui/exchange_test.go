@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"lienthong/desktop/store"
 	"lienthong/hub/hubtest"
 	"lienthong/shared/document"
+	"lienthong/shared/evidence"
 )
 
 func syncNow(t *testing.T, c *clerk.Clerk) {
@@ -183,7 +185,7 @@ func TestComposeSendReceiveProcess(t *testing.T) {
 			t.Errorf("the viewer's copy is readable by others: %v", fi.Mode())
 		}
 		if _, err := exec.LookPath("pdftoppm"); err != nil {
-			t.Skip("pdftoppm not installed")
+			t.Fatal("pdftoppm is needed for the preview: make deps installs poppler-utils")
 		}
 		eventually(t, "the first page preview", func() bool { return v.PreviewMsg.Text == "Trang đầu" })
 		if v.Preview.File == "" {
@@ -234,6 +236,28 @@ func TestComposeSendReceiveProcess(t *testing.T) {
 			t.Errorf("sender's timeline lacks %q:\n%s", want, tl)
 		}
 	}
+
+	t.Run("evidence bundle for an auditor", func(t *testing.T) {
+		sv := sender.Outgoing.View
+		path := filepath.Join(t.TempDir(), "ho-so.zip")
+		if err := sv.ExportEvidenceTo(path); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(sv.Message.Text, "Đã xuất hồ sơ chứng cứ ra "+path) {
+			t.Errorf("message %q", sv.Message.Text)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := evidence.Read(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep := evidence.Verify(b, evidence.Options{Verifier: h.Verifier(), LogKey: h.LogKey}); !rep.OK() {
+			t.Fatalf("the exported bundle does not verify: %+v", rep.Checks)
+		}
+	})
 
 	t.Run("recall and its answer", func(t *testing.T) {
 		sv := sender.Outgoing.View

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"lienthong/certs"
 	"lienthong/desktop/clerk"
 	"lienthong/desktop/i18n"
 	"lienthong/shared/document"
@@ -142,23 +143,26 @@ func (t *RegistersTab) onExport(ext string) {
 // ExportTo writes a book to path: a printable PDF (A4 landscape, the ND30
 // columns) when path ends in .pdf, CSV otherwise.
 func (t *RegistersTab) ExportTo(book clerk.Book, year int, path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		t.Message.SetText(t.app.cat.T(i18n.RegFailed, shortError(err)))
-		return fmt.Errorf("export register: %w", err)
-	}
-	if strings.EqualFold(filepath.Ext(path), ".pdf") {
-		err = t.app.clerk.ExportRegisterPDF(book, year, f)
-	} else {
-		err = t.app.clerk.ExportRegisterCSV(book, year, f)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err := saveFile(path, func(w io.Writer) error {
+		if strings.EqualFold(filepath.Ext(path), ".pdf") {
+			return t.app.clerk.ExportRegisterPDF(book, year, w)
+		}
+		return t.app.clerk.ExportRegisterCSV(book, year, w)
+	})
 	if err != nil {
 		t.Message.SetText(t.app.cat.T(i18n.RegFailed, shortError(err)))
 		return fmt.Errorf("export register: %w", err)
 	}
 	t.Message.SetText(t.app.cat.T(i18n.RegExported, path))
 	return nil
+}
+
+// saveFile writes what write produces to path whole or not at all: into
+// memory first, then to a synced temporary file renamed over path.
+func saveFile(path string, write func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return err
+	}
+	return certs.ReplaceFile(path, buf.Bytes(), 0o644)
 }
