@@ -15,6 +15,7 @@ import (
 
 	"lienthong/desktop/clerk"
 	"lienthong/desktop/store"
+	"lienthong/hub/bench"
 	"lienthong/hub/hubtest"
 	"lienthong/shared/document"
 )
@@ -156,8 +157,9 @@ func TestRetryAfterLostAnswer(t *testing.T) {
 const scanPDF = "../../../shared/testdata/pdf/ho-so-scan.pdf"
 
 // TestUploadResumesAfterHubRestart stops the hub in the middle of uploading
-// a scanned dossier and checks that, once the hub is back, the upload goes
-// on from where the hub had it rather than from the start.
+// a large attachment (the real 5.4 MB scanned dossier, and a 50 MB signed
+// PDF) and checks that, once the hub is back, the upload goes on from
+// where the hub had it rather than from the start.
 func TestUploadResumesAfterHubRestart(t *testing.T) {
 	scan, err := filepath.Abs(scanPDF)
 	if err != nil {
@@ -166,7 +168,33 @@ func TestUploadResumesAfterHubRestart(t *testing.T) {
 	if _, err := os.Stat(scan); err != nil {
 		t.Fatalf("the shared test data is missing: %v", err)
 	}
+	t.Run("scanned dossier 5.4 MB", func(t *testing.T) {
+		uploadResumes(t, func(*hubtest.Hub) string { return scan }, 5<<20, 2<<20)
+	})
+	t.Run("signed PDF 50 MB", func(t *testing.T) {
+		uploadResumes(t, func(h *hubtest.Hub) string {
+			// Signed by the competent person, under the hub's PKI; the
+			// agency's seal comes on top when it is issued.
+			kp := h.PKI.Person(t, "Nguyễn Văn Hùng", "Phó Chủ tịch", quangNinh)
+			big, err := bench.SignedPDF(context.Background(), kp, "ho-so-50mb", 50<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "ho-so-50mb.pdf")
+			if err := os.WriteFile(path, big, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return path
+		}, 50<<20, 20<<20)
+	})
+}
+
+// uploadResumes issues file, stops the hub once stopAt bytes were
+// uploaded, restarts it and checks the upload resumes and the document
+// (at least minSize bytes) arrives verified.
+func uploadResumes(t *testing.T, makeFile func(*hubtest.Hub) string, minSize, stopAt int64) {
 	h := hubtest.Start(t, hubtest.Options{})
+	file := makeFile(h)
 	ctx := ctxT(t)
 	home := filepath.Join(t.TempDir(), "qn")
 	initClerk(t, h, quangNinh, home)
@@ -178,7 +206,7 @@ func TestUploadResumesAfterHubRestart(t *testing.T) {
 	t.Cleanup(func() { qn.Close() })
 	na := newClerk(t, h, ngheAn)
 	d := draft(t, "bao-cao.pdf", ngheAn)
-	d.Files = []string{scan}
+	d.Files = []string{file}
 	id, err := qn.Issue(ctx, d)
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +217,7 @@ func TestUploadResumesAfterHubRestart(t *testing.T) {
 	var beforeStop int64
 	go func() {
 		for ev := range events {
-			if p, ok := ev.(clerk.TransferProgress); ok && p.Upload && p.Done >= 2<<20 && !stopped.Load() {
+			if p, ok := ev.(clerk.TransferProgress); ok && p.Upload && p.Done >= stopAt && !stopped.Load() {
 				beforeStop = p.Done
 				stopped.Store(true)
 				h.Stop()
@@ -197,7 +225,7 @@ func TestUploadResumesAfterHubRestart(t *testing.T) {
 			}
 		}
 	}()
-	sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
+	sctx, scancel := context.WithTimeout(ctx, 60*time.Second)
 	err = qn.Sync(sctx)
 	scancel()
 	if err == nil || !stopped.Load() {
@@ -228,7 +256,7 @@ func TestUploadResumesAfterHubRestart(t *testing.T) {
 	}
 	mustSync(t, ctx, na)
 	v, err := na.Document(id)
-	if err != nil || v.Report == nil || !v.Report.Valid() || v.Doc.Payload.Attachments[0].Size < 5<<20 {
-		t.Fatalf("received scan: %v", err)
+	if err != nil || v.Report == nil || !v.Report.Valid() || v.Doc.Payload.Attachments[0].Size < minSize {
+		t.Fatalf("received document: %v", err)
 	}
 }
