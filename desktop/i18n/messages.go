@@ -154,6 +154,10 @@ const (
 	CmpStamp              Key = "CmpStamp"
 	StampNone             Key = "StampNone"
 	StampText             Key = "StampText"
+	StampSeal             Key = "StampSeal"
+	StampChooseSeal       Key = "StampChooseSeal"
+	StampSealChosen       Key = "StampSealChosen"
+	StampNeedSeal         Key = "StampNeedSeal"
 	CmpSend               Key = "CmpSend"
 	CmpReset              Key = "CmpReset"
 	CmpValid              Key = "CmpValid"
@@ -350,6 +354,10 @@ var vi = map[Key]string{
 	CmpStamp:              "Dấu của cơ quan",
 	StampNone:             "Không thêm dấu",
 	StampText:             "Dấu chữ góc trên bên phải",
+	StampSeal:             "Ảnh con dấu",
+	StampChooseSeal:       "Chọn ảnh con dấu (PNG)…",
+	StampSealChosen:       "Đã chọn ảnh con dấu %s",
+	StampNeedSeal:         "Chưa chọn ảnh con dấu (tệp PNG nền trong suốt)",
 	CmpSend:               "Ký số và gửi",
 	CmpReset:              "Soạn mới",
 	CmpValid:              "Thông tin hợp lệ, có thể ký và gửi",
@@ -546,6 +554,10 @@ var en = map[Key]string{
 	CmpStamp:              "Agency stamp",
 	StampNone:             "No stamp",
 	StampText:             "Text stamp, top right",
+	StampSeal:             "Seal image",
+	StampChooseSeal:       "Choose the seal image (PNG)…",
+	StampSealChosen:       "Seal image %s chosen",
+	StampNeedSeal:         "No seal image chosen (a PNG with a transparent background)",
 	CmpSend:               "Sign and send",
 	CmpReset:              "New",
 	CmpValid:              "Ready to sign and send",

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
+	"lienthong/shared/stamp"
 )
 
 // ComposeTab is Soạn văn bản: the PDFs, the ND30 metadata checked as the
@@ -39,6 +41,8 @@ type ComposeTab struct {
 	Secrecy     *widget.Select
 	Due         *widget.Entry
 	Stamp       *widget.RadioGroup
+	SealLabel   *widget.Label
+	seal        []byte // the seal image for StampSeal
 	Recipients  *fyne.Container
 	Picker      *AgencyPicker
 	Problems    *widget.Label
@@ -95,8 +99,10 @@ func NewComposeTab(a *App) *ComposeTab {
 	t.Secrecy.SetSelectedIndex(0)
 	t.Due = widget.NewEntry()
 	t.Due.SetPlaceHolder("2026-12-31")
-	t.Stamp = widget.NewRadioGroup([]string{c.T(i18n.StampText), c.T(i18n.StampNone)}, nil)
+	t.Stamp = widget.NewRadioGroup([]string{c.T(i18n.StampText), c.T(i18n.StampSeal), c.T(i18n.StampNone)}, func(string) { t.onChanged() })
 	t.Stamp.SetSelected(c.T(i18n.StampText))
+	t.SealLabel = widget.NewLabel("")
+	chooseSeal := widget.NewButton(c.T(i18n.StampChooseSeal), t.onChooseSeal)
 	for _, e := range []*widget.Entry{t.Files, t.Notation, t.Date, t.Place, t.Subject, t.Competence, t.Position, t.Signer, t.Due} {
 		e.OnChanged = func(string) { t.onChanged() }
 	}
@@ -129,7 +135,7 @@ func NewComposeTab(a *App) *ComposeTab {
 		widget.NewFormItem(c.T(i18n.CmpSigner), t.Signer),
 		widget.NewFormItem(c.T(i18n.CmpUrgency), container.NewGridWithColumns(2, t.Urgency, t.Secrecy)),
 		widget.NewFormItem(c.T(i18n.CmpDue), t.Due),
-		widget.NewFormItem(c.T(i18n.CmpStamp), t.Stamp),
+		widget.NewFormItem(c.T(i18n.CmpStamp), container.NewVBox(t.Stamp, container.NewHBox(chooseSeal, t.SealLabel))),
 	)
 	left := container.NewVScroll(container.NewVBox(form, t.Problems, container.NewHBox(t.Send)))
 	right := container.NewBorder(
@@ -184,8 +190,14 @@ func (t *ComposeTab) Draft() (*clerk.Draft, string) {
 		m.DueDate = d
 	}
 	d := &clerk.Draft{Metadata: m, Stamp: clerk.Stamp{Kind: clerk.StampText}}
-	if t.Stamp.Selected == c.T(i18n.StampNone) {
+	switch t.Stamp.Selected {
+	case c.T(i18n.StampNone):
 		d.Stamp.Kind = clerk.StampNone
+	case c.T(i18n.StampSeal):
+		d.Stamp = clerk.Stamp{Kind: clerk.StampImage, SealPNG: t.seal}
+		if t.seal == nil && bad == "" {
+			bad = c.T(i18n.StampNeedSeal)
+		}
 	}
 	if m.Secrecy > document.SecrecyNone {
 		d.Series = "mat"
@@ -371,4 +383,34 @@ func (t *ComposeTab) reset() {
 	t.renderRecipients()
 	t.Send = send
 	t.onChanged()
+}
+
+func (t *ComposeTab) onChooseSeal() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		defer r.Close()
+		data, err := io.ReadAll(io.LimitReader(r, 8<<20))
+		if err != nil {
+			return
+		}
+		t.SetSeal(r.URI().Name(), data)
+	}, t.app.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".png"}))
+	d.Show()
+}
+
+// SetSeal chooses the seal image for the seal stamp and selects that
+// stamp; an image that is not a readable PNG is refused.
+func (t *ComposeTab) SetSeal(name string, png []byte) error {
+	if _, err := stamp.DecodePNG(png); err != nil {
+		t.Problems.SetText(t.app.cat.T(i18n.StampNeedSeal))
+		return err
+	}
+	t.seal = png
+	t.SealLabel.SetText(t.app.cat.T(i18n.StampSealChosen, name))
+	t.Stamp.SetSelected(t.app.cat.T(i18n.StampSeal))
+	t.onChanged()
+	return nil
 }
