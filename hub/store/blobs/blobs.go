@@ -248,15 +248,11 @@ func (d *Dir) Begin(owner, digest string, size int64) (store.Upload, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
 	switch {
 	case err == nil:
+		// The empty part file need not be durable: lost in a crash, the
+		// upload's durable offset is 0 all the same. Append makes the
+		// file and its name durable with the first bytes.
 		p.h, p.n = sha256.New(), 0
-		err = f.Sync()
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = syncDir(filepath.Join(d.root, uploadsDir))
-		}
-		if err != nil {
+		if err := f.Close(); err != nil {
 			return store.Upload{}, fmt.Errorf("begin upload %s: %w", digest, err)
 		}
 	case errors.Is(err, fs.ErrExist):
@@ -331,6 +327,14 @@ func (d *Dir) Append(up store.Upload, offset int64, r io.Reader) (int64, error) 
 		p.h = nil
 		return cur, fmt.Errorf("append to upload %s: %w", digest, err)
 	}
+	if cur == 0 && n > 0 {
+		// The first bytes: the part file's name must be durable too
+		// (Begin did not sync it), or the offset returned is a lie.
+		if err := syncDir(filepath.Join(d.root, uploadsDir)); err != nil {
+			p.h = nil
+			return cur, fmt.Errorf("append to upload %s: %w", digest, err)
+		}
+	}
 	if copyErr != nil {
 		// The hash may have seen bytes the file did not; recompute at Commit.
 		p.h = nil
@@ -395,10 +399,10 @@ func (d *Dir) publish(path, digest string) error {
 	if err := os.Rename(path, obj); err != nil {
 		return err
 	}
-	if err := syncDir(filepath.Join(d.root, objectsDir)); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
+	// Syncing the target folder makes the new name durable. The old name
+	// in uploads/ is not synced away: if it comes back after a crash, the
+	// blob is present, Begin answers done, and GC removes the part.
+	return syncDir(filepath.Join(d.root, objectsDir))
 }
 
 // Put stores r as the blob digest in one go; a blob already present is not
