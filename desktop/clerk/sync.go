@@ -284,12 +284,14 @@ func (c *Clerk) pullInbox(ctx context.Context, wait time.Duration) error {
 			return fmt.Errorf("receive %s: %w", item.MessageID, err)
 		}
 		if err != nil {
-			// A packet that does not verify is never stored nor
-			// acknowledged; the hub keeps it and operators see it.
+			// A packet this clerk cannot verify (the hub did) is neither
+			// stored nor acknowledged, and the cursor stays before it, so
+			// nothing is lost: the clerk is told, and once the cause is
+			// mended (the roots or CRLs updated) the next sync takes it.
+			// Later documents wait behind it rather than pass it by.
 			c.log.Warn("incoming packet refused", "doc", item.MessageID, "peer", item.Sender, "err", err)
-			if err := c.st.SetCursor(store.CursorInbox, strconv.FormatUint(item.Cursor, 10)); err != nil {
-				return err
-			}
+			c.emit(SyncFailed{ID: item.MessageID, Err: err})
+			return fmt.Errorf("receive %s from %s: %w", item.MessageID, item.Sender, err)
 		}
 	}
 	if len(in.Items) == 0 && in.Next > after {
