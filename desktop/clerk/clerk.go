@@ -146,10 +146,11 @@ type Clerk struct {
 	dirRefreshed time.Time
 	nsub         int
 
-	pushMu sync.Mutex // one outbox push at a time
-	pullMu sync.Mutex // one inbox pull at a time
-	statMu sync.Mutex // one status pull at a time
-	kick   chan struct{}
+	pushMu  sync.Mutex // one outbox push at a time
+	pullMu  sync.Mutex // one inbox pull at a time
+	proofMu sync.Mutex // guards the list of documents awaiting log proofs
+	statMu  sync.Mutex // one status pull at a time
+	kick    chan struct{}
 	// spoolKey seals the spool files of this process (see spool.go).
 	spoolKey []byte
 }

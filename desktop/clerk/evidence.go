@@ -3,8 +3,10 @@ package clerk
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 
 	"lienthong/shared/auditlog"
 	"lienthong/shared/envelope"
@@ -40,23 +42,23 @@ func (c *Clerk) ExportEvidence(ctx context.Context, id string, w io.Writer) erro
 		}
 		b.Attachments[a.SHA256] = data
 	}
-	cl, err := c.client()
+	// Fresh proofs from the hub when it answers; otherwise the ones kept
+	// when the receipts came (collectProofs), so an export works offline.
+	rec, err := c.prove(ctx, id)
 	if err != nil {
-		return fmt.Errorf("evidence %s: %w", id, err)
-	}
-	stored, err := c.st.Receipts(id)
-	if err != nil {
-		return fmt.Errorf("evidence %s: %w", id, err)
-	}
-	fromHub, err := cl.Receipts(ctx, id)
-	c.noteResult(cl, err)
-	if err != nil && isRetryable(err) {
-		return fmt.Errorf("evidence %s: receipts: %w", id, err)
-	}
-	for _, r := range append(stored, fromHub...) {
-		if !containsBytes(b.Receipts, r) {
-			b.Receipts = append(b.Receipts, r)
+		kept, kerr := c.keptProofs(id)
+		if kerr != nil || kept == nil {
+			return fmt.Errorf("evidence %s: the hub's log proofs: %w", id, err)
 		}
+		rec = kept
+	}
+	b.Receipts, b.Checkpoint = rec.Receipts, rec.Checkpoint
+	for idx, e := range rec.Entries {
+		b.Entries[idx], b.Proofs[idx] = e, rec.Proofs[idx]
+	}
+	cp, err := checkpointBody(b.Checkpoint)
+	if err != nil {
+		return fmt.Errorf("evidence %s: checkpoint: %w", id, err)
 	}
 	hist, err := c.st.History(id)
 	if err != nil {
@@ -73,28 +75,6 @@ func (c *Clerk) ExportEvidence(ctx context.Context, id string, w io.Writer) erro
 				}
 			}
 		}
-	}
-	if b.Checkpoint, err = cl.Checkpoint(ctx); err != nil {
-		return fmt.Errorf("evidence %s: checkpoint: %w", id, err)
-	}
-	cp, err := checkpointBody(b.Checkpoint)
-	if err != nil {
-		return fmt.Errorf("evidence %s: checkpoint: %w", id, err)
-	}
-	for _, raw := range b.Receipts {
-		r, _, err := receipt.Verify(raw, c.v)
-		if err != nil || r.LogIndex < 0 || r.LogIndex >= cp.Size {
-			continue
-		}
-		entries, err := cl.LogEntries(ctx, r.LogIndex, r.LogIndex+1)
-		if err != nil || len(entries) != 1 {
-			return fmt.Errorf("evidence %s: log entry %d: %w", id, r.LogIndex, err)
-		}
-		proof, err := cl.Inclusion(ctx, r.LogIndex, cp.Size)
-		if err != nil {
-			return fmt.Errorf("evidence %s: inclusion proof %d: %w", id, r.LogIndex, err)
-		}
-		b.Entries[r.LogIndex], b.Proofs[r.LogIndex] = entries[0], proof
 	}
 	key, _ := c.st.Setting(SettingLogKey)
 	b.Manifest = evidence.Manifest{Version: 1, MessageID: id, Exported: c.now().UTC(), By: string(c.code), LogOrigin: cp.Origin, LogKey: key}
@@ -121,4 +101,149 @@ func containsBytes(list [][]byte, b []byte) bool {
 		}
 	}
 	return false
+}
+
+// proofRecord is what the clerk keeps of the hub's log for a document: its
+// receipts, and for each the log entry with an inclusion proof into a
+// signed checkpoint.
+type proofRecord struct {
+	Receipts   [][]byte                          `json:"receipts"`
+	Checkpoint []byte                            `json:"checkpoint"`
+	Entries    map[int64][]byte                  `json:"entries"`
+	Proofs     map[int64]auditlog.InclusionProof `json:"proofs"`
+	Complete   bool                              `json:"complete"` // every receipt's entry is proven
+}
+
+const (
+	settingProofPrefix  = "proof/"         // + message id: a proofRecord
+	settingProofPending = "proofs-pending" // JSON list of message ids still to prove
+)
+
+// prove fetches from the hub the document's receipts, the latest signed
+// checkpoint and an inclusion proof of every receipt's log entry, and
+// keeps them in the store.
+func (c *Clerk) prove(ctx context.Context, id string) (*proofRecord, error) {
+	cl, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	stored, err := c.st.Receipts(id)
+	if err != nil {
+		return nil, err
+	}
+	fromHub, err := cl.Receipts(ctx, id)
+	c.noteResult(cl, err)
+	if err != nil && isRetryable(err) {
+		return nil, fmt.Errorf("receipts: %w", err)
+	}
+	rec := &proofRecord{Entries: map[int64][]byte{}, Proofs: map[int64]auditlog.InclusionProof{}, Complete: true}
+	for _, r := range append(stored, fromHub...) {
+		if !containsBytes(rec.Receipts, r) {
+			rec.Receipts = append(rec.Receipts, r)
+		}
+	}
+	if rec.Checkpoint, err = cl.Checkpoint(ctx); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	cp, err := checkpointBody(rec.Checkpoint)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	for _, raw := range rec.Receipts {
+		r, _, err := receipt.Verify(raw, c.v)
+		if err != nil || r.LogIndex < 0 {
+			continue
+		}
+		if r.LogIndex >= cp.Size {
+			rec.Complete = false // the next checkpoint will cover it
+			continue
+		}
+		entries, err := cl.LogEntries(ctx, r.LogIndex, r.LogIndex+1)
+		if err != nil || len(entries) != 1 {
+			return nil, fmt.Errorf("log entry %d: %w", r.LogIndex, err)
+		}
+		proof, err := cl.Inclusion(ctx, r.LogIndex, cp.Size)
+		if err != nil {
+			return nil, fmt.Errorf("inclusion proof %d: %w", r.LogIndex, err)
+		}
+		rec.Entries[r.LogIndex], rec.Proofs[r.LogIndex] = entries[0], proof
+	}
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.st.SetSetting(settingProofPrefix+id, string(raw)); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// keptProofs returns the proofs kept for a document, nil if none.
+func (c *Clerk) keptProofs(id string) (*proofRecord, error) {
+	raw, err := c.st.Setting(settingProofPrefix + id)
+	if err != nil || raw == "" {
+		return nil, err
+	}
+	var rec proofRecord
+	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
+		return nil, fmt.Errorf("kept proofs of %s: %w", id, err)
+	}
+	return &rec, nil
+}
+
+// awaitProof notes that a document got a receipt whose log proof is still
+// to be fetched and kept.
+func (c *Clerk) awaitProof(id string) {
+	c.proofMu.Lock()
+	defer c.proofMu.Unlock()
+	pending := c.pendingProofs()
+	if !slices.Contains(pending, id) {
+		c.setPendingProofs(append(pending, id))
+	}
+}
+
+func (c *Clerk) pendingProofs() []string {
+	raw, err := c.st.Setting(settingProofPending)
+	var ids []string
+	if err == nil && raw != "" {
+		_ = json.Unmarshal([]byte(raw), &ids)
+	}
+	return ids
+}
+
+func (c *Clerk) setPendingProofs(ids []string) {
+	raw, _ := json.Marshal(ids)
+	if err := c.st.SetSetting(settingProofPending, string(raw)); err != nil {
+		c.log.Warn("note documents awaiting log proofs", "err", err)
+	}
+}
+
+// collectProofs fetches and keeps the log proofs of documents whose
+// receipts came since; a document stays pending until a signed checkpoint
+// covers all its receipts.
+func (c *Clerk) collectProofs(ctx context.Context) error {
+	c.proofMu.Lock()
+	pending := c.pendingProofs()
+	c.proofMu.Unlock()
+	var done []string
+	for _, id := range pending {
+		rec, err := c.prove(ctx, id)
+		if err != nil {
+			if isRetryable(err) {
+				return fmt.Errorf("log proofs of %s: %w", id, err)
+			}
+			c.log.Warn("log proofs", "doc", id, "err", err)
+			continue
+		}
+		if rec.Complete {
+			done = append(done, id)
+		}
+	}
+	if len(done) > 0 {
+		c.proofMu.Lock()
+		left := slices.DeleteFunc(c.pendingProofs(), func(id string) bool { return slices.Contains(done, id) })
+		c.setPendingProofs(left)
+		c.proofMu.Unlock()
+	}
+	return nil
 }

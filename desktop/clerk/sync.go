@@ -47,7 +47,7 @@ func isRetryable(err error) bool {
 // step; the steps that could run did.
 func (c *Clerk) Sync(ctx context.Context) error {
 	errs := []error{c.push(ctx)}
-	errs = append(errs, c.pullInbox(ctx, 0), c.pullStatuses(ctx, 0), c.push(ctx), c.refreshDirectoryEvery(ctx, directoryInterval))
+	errs = append(errs, c.pullInbox(ctx, 0), c.pullStatuses(ctx, 0), c.push(ctx), c.collectProofs(ctx), c.refreshDirectoryEvery(ctx, directoryInterval))
 	for _, err := range errs {
 		if err != nil {
 			return fmt.Errorf("sync: %w", err)
@@ -94,6 +94,9 @@ func (c *Clerk) Run(ctx context.Context) error {
 	go loop(func(ctx context.Context) error { return c.pullStatuses(ctx, c.opts.PollWait) }, nil)
 	go loop(func(ctx context.Context) error {
 		if err := c.push(ctx); err != nil {
+			return err
+		}
+		if err := c.collectProofs(ctx); err != nil {
 			return err
 		}
 		return c.refreshDirectoryEvery(ctx, directoryInterval)
@@ -170,6 +173,16 @@ func (c *Clerk) done(id uint64, comp store.Completion) error {
 	return nil
 }
 
+// doneWithReceipt completes an outbox item whose answer is a hub receipt,
+// and notes that the receipt's log proof is to be fetched and kept.
+func (c *Clerk) doneWithReceipt(it store.OutboxItem, comp store.Completion) error {
+	if err := c.done(it.ID, comp); err != nil {
+		return err
+	}
+	c.awaitProof(it.Doc)
+	return nil
+}
+
 func (c *Clerk) do(ctx context.Context, cl *client.Client, it store.OutboxItem) error {
 	switch it.Kind {
 	case store.SendDocument:
@@ -187,7 +200,7 @@ func (c *Clerk) do(ctx context.Context, cl *client.Client, it store.OutboxItem) 
 		if err != nil {
 			return err
 		}
-		return c.done(it.ID, store.Completion{At: c.now(), Receipt: acked.Receipt})
+		return c.doneWithReceipt(it, store.Completion{At: c.now(), Receipt: acked.Receipt})
 	default:
 		return permanent(fmt.Errorf("unknown outbox item %q", it.Kind))
 	}
@@ -239,7 +252,7 @@ func (c *Clerk) sendDocument(ctx context.Context, cl *client.Client, it store.Ou
 		}
 		c.emit(DocumentChanged{ID: ro.MessageID})
 	}
-	if err := c.done(it.ID, store.Completion{At: c.now(), Receipt: res.Receipt}); err != nil {
+	if err := c.doneWithReceipt(it, store.Completion{At: c.now(), Receipt: res.Receipt}); err != nil {
 		return err
 	}
 	c.log.Info("document sent", "doc", it.Doc, "existed", res.Existed)
@@ -578,7 +591,11 @@ func (c *Clerk) addReceipt(id string, r []byte) error {
 			return nil
 		}
 	}
-	return c.st.AddReceipt(id, r)
+	if err := c.st.AddReceipt(id, r); err != nil {
+		return err
+	}
+	c.awaitProof(id)
+	return nil
 }
 
 // directoryInterval is how often the engine refreshes the cached directory
