@@ -61,11 +61,17 @@ echo
 echo "demo: Quảng Ninh's clerk issues a công văn to Nghệ An: numbered from the register, sealed, sent:"
 clerk send --home "$qn" --type cong_van --notation UBND-VP --subject "Về việc thử nghiệm Trục liên thông văn bản" \
 	--place "Hạ Long" --signer "Nguyễn Văn Hùng" --position "CHỦ TỊCH" --urgency 1 --to 000.00.00.H41 "$pdf"
+# Two more, so that the app opens on an inbox with a few documents.
+pdfdir=$(dirname "$pdf")
+clerk send --home "$qn" --type quyet_dinh --notation QĐ-UBND --subject "Quyết định thành lập Tổ công tác chuyển đổi số" \
+	--place "Hạ Long" --signer "Nguyễn Văn Hùng" --position "CHỦ TỊCH" --urgency 3 --to 000.00.00.H41 "$pdfdir/quyet-dinh.pdf" >/dev/null
+clerk send --home "$qn" --type bao_cao --notation BC-UBND --subject "Báo cáo kết quả triển khai Trục liên thông văn bản" \
+	--place "Hạ Long" --signer "Nguyễn Văn Hùng" --position "CHỦ TỊCH" --to 000.00.00.H41 "$pdfdir/bao-cao.pdf" >/dev/null
 echo
-echo "demo: Nghệ An's clerk receives it (signatures verified before it is acknowledged):"
+echo "demo: Nghệ An's clerk receives them (signatures verified before they are acknowledged):"
 clerk sync --home "$na"
 clerk inbox --home "$na"
-id=$(clerk inbox --home "$na" --json | sed -n 's/.*"id": "\([0-9a-f]\{32\}\)".*/\1/p' | head -1)
+id=$(clerk inbox --home "$na" --json --search "thu nghiem truc lien thong" | sed -n 's/.*"id": "\([0-9a-f]\{32\}\)".*/\1/p' | head -1)
 if [ -n "$id" ]; then
 	echo
 	echo "demo: Nghệ An registers it (status 03, with the next số đến); Quảng Ninh sees the statuses:"
