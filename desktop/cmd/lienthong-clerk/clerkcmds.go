@@ -133,6 +133,23 @@ func (f *clerkFlags) open() (*clerk.Clerk, error) {
 	return clerk.Open(*f.home, p, clerk.Options{})
 }
 
+// openWith parses args, wants exactly n arguments (what says which, for the
+// usage error) and opens the clerk's store.
+func (f *clerkFlags) openWith(args []string, n int, what string) (*clerk.Clerk, []string, error) {
+	pos, err := f.parse(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pos) != n {
+		return nil, nil, usagef("%s", what)
+	}
+	c, err := f.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, pos, nil
+}
+
 func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt)
 }
@@ -359,14 +376,7 @@ func runSync(args []string, stdout io.Writer) error {
 	f := newClerkFlags("sync", false)
 	watch := f.fs.Bool("watch", false, "")
 	hub := f.fs.String("hub", "", "")
-	pos, err := f.parse(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 0 {
-		return usagef("sync takes no arguments")
-	}
-	c, err := f.open()
+	c, _, err := f.openWith(args, 0, "sync takes no arguments")
 	if err != nil {
 		return err
 	}
@@ -484,14 +494,7 @@ Shows a document: metadata, attachments, signature report, statuses, receipts.
 
 func runShow(args []string, stdout io.Writer) error {
 	f := newClerkFlags("show", true)
-	pos, err := f.parse(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("give one document id")
-	}
-	c, err := f.open()
+	c, pos, err := f.openWith(args, 1, "give one document id")
 	if err != nil {
 		return err
 	}
@@ -727,14 +730,7 @@ only if there is at least one signature and all are valid.
 
 func runVerify(args []string, stdout io.Writer) error {
 	f := newClerkFlags("verify", true)
-	pos, err := f.parse(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("give one PDF")
-	}
-	c, err := f.open()
+	c, pos, err := f.openWith(args, 1, "give one PDF")
 	if err != nil {
 		return err
 	}
@@ -772,14 +768,7 @@ func runDirectory(args []string, stdout io.Writer) error {
 	f := newClerkFlags("directory", true)
 	search := f.fs.String("search", "", "")
 	limit := f.fs.Int("limit", 50, "")
-	pos, err := f.parse(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 0 {
-		return usagef("no arguments expected")
-	}
-	c, err := f.open()
+	c, _, err := f.openWith(args, 0, "no arguments expected")
 	if err != nil {
 		return err
 	}
