@@ -140,6 +140,19 @@ func (c *common) client() (*client.Client, error) {
 	return client.New(c.hub, kp, v, client.Options{})
 }
 
+// hubLog returns the log the auditor trusts and a client of its hub.
+func (c *common) hubLog() (audit.Log, *client.Client, error) {
+	l, err := c.log()
+	if err != nil {
+		return audit.Log{}, nil, err
+	}
+	cl, err := c.client()
+	if err != nil {
+		return audit.Log{}, nil, err
+	}
+	return l, cl, nil
+}
+
 // finish prints an error the auditor's way and maps it to an exit status.
 func finish(stderr io.Writer, err error) int {
 	if err == nil {
@@ -228,11 +241,7 @@ func runLog(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return finish(stderr, err)
 	}
-	l, err := c.log()
-	if err != nil {
-		return finish(stderr, err)
-	}
-	cl, err := c.client()
+	l, cl, err := c.hubLog()
 	if err != nil {
 		return finish(stderr, err)
 	}
@@ -301,11 +310,7 @@ func runStats(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return finish(stderr, err)
 	}
-	l, err := c.log()
-	if err != nil {
-		return finish(stderr, err)
-	}
-	cl, err := c.client()
+	l, cl, err := c.hubLog()
 	if err != nil {
 		return finish(stderr, err)
 	}
