@@ -765,16 +765,7 @@ func (s *Store) StatusHistory(ctx context.Context, messageID string) ([]store.St
 		if _, err := getMessage(tx, messageID); err != nil {
 			return err
 		}
-		prefix := join(messageID, "")
-		c := tx.Bucket(bucketStatuses).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var r statusRecord
-			if err := decode(v, &r); err != nil {
-				return fmt.Errorf("decode status: %w", err)
-			}
-			out = append(out, r.status())
-		}
-		return nil
+		return forPrefix(tx, bucketStatuses, join(messageID, ""), "status", func(r *statusRecord) { out = append(out, r.status()) })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("status history: %w", err)
@@ -873,16 +864,7 @@ func (s *Store) Receipts(ctx context.Context, messageID string) ([]store.Receipt
 		if _, err := getMessage(tx, messageID); err != nil {
 			return err
 		}
-		prefix := join(messageID, "")
-		c := tx.Bucket(bucketReceipts).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var rec receiptRecord
-			if err := decode(v, &rec); err != nil {
-				return fmt.Errorf("decode receipt: %w", err)
-			}
-			out = append(out, rec.receipt())
-		}
-		return nil
+		return forPrefix(tx, bucketReceipts, join(messageID, ""), "receipt", func(r *receiptRecord) { out = append(out, r.receipt()) })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list receipts: %w", err)
@@ -975,14 +957,11 @@ func (s *Store) Agencies(ctx context.Context) ([]store.Agency, error) {
 func (s *Store) AgencyHistory(ctx context.Context, code string) ([]store.AgencyChange, error) {
 	var out []store.AgencyChange
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		prefix := join(code, "")
-		c := tx.Bucket(bucketAgencyHist).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var ch agencyChangeRecord
-			if err := decode(v, &ch); err != nil {
-				return fmt.Errorf("decode agency change: %w", err)
-			}
+		err := forPrefix(tx, bucketAgencyHist, join(code, ""), "agency change", func(ch *agencyChangeRecord) {
 			out = append(out, store.AgencyChange{Agency: ch.Agency.agency(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex})
+		})
+		if err != nil {
+			return err
 		}
 		if len(out) == 0 {
 			return store.ErrNotFound
@@ -1097,6 +1076,20 @@ func syncDir(path string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("fsync dir %s: %w", path, err)
+	}
+	return nil
+}
+
+// forPrefix decodes, in key order, every record of bucket whose key starts
+// with prefix and hands it to each.
+func forPrefix[T any](tx *bolt.Tx, bucket, prefix []byte, what string, each func(*T)) error {
+	c := tx.Bucket(bucket).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var r T
+		if err := decode(v, &r); err != nil {
+			return fmt.Errorf("decode %s: %w", what, err)
+		}
+		each(&r)
 	}
 	return nil
 }
