@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"lienthong/certs"
 	"lienthong/shared/pades"
@@ -67,32 +68,58 @@ func plainPDF(label string, pad int) []byte {
 	return b.Bytes()
 }
 
-// SignedPDF returns a valid one-page PDF of size bytes (or the smallest
-// signed PDF when size is below it, about 4 KB), unique to label, signed
-// with PAdES B-B by kp: what the load tool and the crash test send.
+// SignedPDF returns a valid one-page PDF of size bytes (give or take
+// sizeSlack bytes; or the smallest signed PDF when size is below it, about
+// 4 KB), unique to label, signed with PAdES B-B by kp: what the load tool
+// and the crash test send.
 func SignedPDF(ctx context.Context, kp *certs.KeyPair, label string, size int64) ([]byte, error) {
 	pad := 0
 	return signedPDF(ctx, kp, label, size, &pad)
 }
 
-// signedPDF returns a PDF of size bytes (or the smallest signed PDF when
-// size is below it) signed with PAdES B-B by kp. *pad is the padding to
-// try first; it is updated to what reached size, for the next document.
+// sizeSlack is how far from the asked size a document may end: padding
+// changes the digits of offsets and lengths, so the exact size cannot
+// always be hit.
+const sizeSlack = 64
+
+// signedPDF returns a PDF of about size bytes (or the smallest signed PDF
+// when size is below it) signed with PAdES B-B by kp. *pad is the padding
+// to try first; it is updated to what came closest, for the next document.
 func signedPDF(ctx context.Context, kp *certs.KeyPair, label string, size int64, pad *int) ([]byte, error) {
-	for range 4 {
+	var best []byte
+	bestPad := *pad
+	at := time.Now() // one signing time, so only the padding changes the size
+	for range 8 {
 		plain := plainPDF(label, *pad)
 		out := &memOutput{b: make([]byte, 0, int(size)+1024)}
 		err := pades.Sign(ctx, out, bytes.NewReader(plain), int64(len(plain)), pades.Options{
-			Signer: kp.Key, Chain: kp.Certificates(), Name: kp.Leaf.Subject.CommonName, Reason: "Lienthong bench",
+			Signer: kp.Key, Chain: kp.Certificates(), Name: kp.Leaf.Subject.CommonName, Reason: "Lienthong bench", Time: at,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("sign bench pdf: %w", err)
 		}
 		diff := size - int64(len(out.b))
-		if diff == 0 || (diff < 0 && *pad == 0) {
-			return out.b, nil
+		if diff < 0 && *pad == 0 {
+			return out.b, nil // the smallest signed PDF is already larger
+		}
+		if best == nil || abs(size-int64(len(out.b))) < abs(size-int64(len(best))) {
+			best, bestPad = out.b, *pad
+		}
+		if diff == 0 {
+			break
 		}
 		*pad = max(*pad+int(diff), 0)
 	}
-	return nil, fmt.Errorf("sign bench pdf: could not reach %d bytes", size)
+	*pad = bestPad
+	if abs(size-int64(len(best))) > sizeSlack {
+		return nil, fmt.Errorf("sign bench pdf: could not come within %d bytes of %d", sizeSlack, size)
+	}
+	return best, nil
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
