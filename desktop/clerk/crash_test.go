@@ -203,7 +203,10 @@ func TestUploadResumesAfterHubRestart(t *testing.T) {
 func uploadResumes(t *testing.T, makeFile func(*hubtest.Hub) string, minSize, stopAt int64) {
 	h := hubtest.Start(t, hubtest.Options{})
 	file := makeFile(h)
-	ctx := ctxT(t)
+	// A 50 MB file is signed twice, uploaded, downloaded and verified: on
+	// a loaded 2-core CI machine that takes far longer than ctxT's minute.
+	ctx, stop := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer stop()
 	home := filepath.Join(t.TempDir(), "qn")
 	initClerk(t, h, quangNinh, home)
 	const chunk = 512 << 10
