@@ -152,8 +152,10 @@ func decryptKey(block *pem.Block, passphrase []byte) (crypto.Signer, error) {
 	if err := errors.Join(err1, err2, err3, err4, err5); err != nil || len(nonce) != chacha20poly1305.NonceSizeX {
 		return nil, errors.New("encrypted key: malformed headers")
 	}
-	// Refuse costs that would let a crafted file exhaust memory or time.
-	if n < 2 || n > 1<<20 || r < 1 || r > 32 || p < 1 || p > 16 || len(salt) < 8 {
+	// Refuse costs that would let a crafted file exhaust memory or time:
+	// at most 128 MiB and a few seconds (this package writes N=2^15, r=8,
+	// p=1: 32 MiB).
+	if n < 2 || n > 1<<17 || n&(n-1) != 0 || r < 1 || r > 8 || p < 1 || p > 4 || len(salt) < 8 {
 		return nil, errors.New("encrypted key: KDF parameters out of range")
 	}
 	aead, err := keyAEAD(passphrase, salt, n, r, p)
