@@ -110,11 +110,24 @@ func (c *common) log() (audit.Log, error) {
 	if c.logKey == "" || c.origin == "" {
 		return audit.Log{}, usageErr("--log-key and --origin are required")
 	}
-	key, err := os.ReadFile(c.logKey)
+	key, err := c.readLogKey()
 	if err != nil {
 		return audit.Log{}, err
 	}
-	return audit.Log{Origin: c.origin, Key: strings.TrimSpace(string(key))}, nil
+	return audit.Log{Origin: c.origin, Key: key}, nil
+}
+
+// readLogKey reads the hub's log verifier key from --log-key; "" when the
+// flag is not given.
+func (c *common) readLogKey() (string, error) {
+	if c.logKey == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(c.logKey)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 func (c *common) client() (*client.Client, error) {
@@ -183,13 +196,9 @@ func runEvidence(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return finish(stderr, err)
 	}
-	var logKey string
-	if c.logKey != "" {
-		b, err := os.ReadFile(c.logKey)
-		if err != nil {
-			return finish(stderr, err)
-		}
-		logKey = strings.TrimSpace(string(b))
+	logKey, err := c.readLogKey()
+	if err != nil {
+		return finish(stderr, err)
 	}
 	f, err := os.Open(pos[0])
 	if err != nil {
