@@ -463,3 +463,79 @@ func TestPKIFolder(t *testing.T) {
 		t.Fatal("revoked a certificate of another CA")
 	}
 }
+
+// The chains a Verifier remembers must never change an answer: not for
+// another time, another usage, other intermediates or a later revocation.
+func TestRememberedChains(t *testing.T) {
+	p := newTestPKI(t)
+	good := p.agency(t, "000.00.00.H49")
+	person, err := p.issuing.IssuePerson(PersonRequest{FullName: "A", Position: "B", Agency: "000.00.00.H49"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := p.verifier(t)
+	now := time.Now()
+	for range 2 { // the second round is answered from what the first remembered
+		if _, err := v.Chain(good.Certificates(), now, x509.ExtKeyUsageClientAuth); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.BuildChain(person.Leaf, []*x509.Certificate{p.issuing.Cert}, now, x509.ExtKeyUsageAny); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := v.BuildChain(good.Leaf, []*x509.Certificate{p.issuing.Cert}, good.Leaf.NotAfter.Add(time.Second), x509.ExtKeyUsageClientAuth); !errors.Is(err, ErrExpired) {
+		t.Errorf("after the leaf expired: %v, want ErrExpired", err)
+	}
+	if _, err := v.BuildChain(good.Leaf, []*x509.Certificate{p.issuing.Cert}, good.Leaf.NotBefore.Add(-time.Second), x509.ExtKeyUsageClientAuth); err == nil {
+		t.Error("before the leaf was valid: verified")
+	}
+	if _, err := v.BuildChain(person.Leaf, []*x509.Certificate{p.issuing.Cert}, now, x509.ExtKeyUsageClientAuth); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("a person's certificate for client authentication: %v, want ErrUntrusted", err)
+	}
+	if _, err := v.BuildChain(good.Leaf, nil, now, x509.ExtKeyUsageClientAuth); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("without the intermediate: %v, want ErrUntrusted", err)
+	}
+	crl, err := p.issuing.CRL([]Revocation{{Serial: good.Leaf.SerialNumber, Time: now.Add(-time.Minute), Reason: 1}}, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := ParseCRL(EncodeCRLPEM(crl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.SetCRLs(parsed)
+	if _, err := v.Chain(good.Certificates(), now, x509.ExtKeyUsageClientAuth); !errors.Is(err, ErrRevoked) {
+		t.Errorf("revoked after its chain was remembered: %v, want ErrRevoked", err)
+	}
+	chain, err := v.BuildChain(person.Leaf, []*x509.Certificate{p.issuing.Cert}, now, x509.ExtKeyUsageAny)
+	if err != nil || len(chain) != 3 || !chain[2].Equal(p.root.Cert) {
+		t.Fatalf("remembered chain = %d certificates, %v", len(chain), err)
+	}
+	chain[0] = nil // a caller's copy: changing it changes nothing remembered
+	if again, err := v.BuildChain(person.Leaf, []*x509.Certificate{p.issuing.Cert}, now, x509.ExtKeyUsageAny); err != nil || again[0] == nil {
+		t.Fatalf("a caller changed the remembered chain: %v", err)
+	}
+}
+
+// BenchmarkChain shows what remembering chains saves: "first" verifies
+// every signature of the chain, "again" finds it remembered.
+func BenchmarkChain(b *testing.B) {
+	p := newTestPKI(b)
+	kp := p.agency(b, "000.00.00.H49")
+	b.Run("first", func(b *testing.B) {
+		for b.Loop() {
+			v := p.verifier(b)
+			if _, err := v.Chain(kp.Certificates(), time.Time{}, x509.ExtKeyUsageClientAuth); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("again", func(b *testing.B) {
+		v := p.verifier(b)
+		for b.Loop() {
+			if _, err := v.Chain(kp.Certificates(), time.Time{}, x509.ExtKeyUsageClientAuth); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

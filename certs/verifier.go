@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -33,14 +34,31 @@ type Verifier struct {
 	mu       sync.RWMutex
 	crls     []*x509.RevocationList
 	verified map[[32]byte]bool // CRL+issuer pairs whose signature checked out
+	chains   map[[32]byte]*builtChain
 }
+
+// builtChain is a chain x509 verification built and whose signatures
+// checked out, kept so that the same certificates presented again (every
+// document an agency sends, every signature its people make) cost no
+// signature verification. Everything x509 checks besides the validity
+// periods is independent of time, so the chain stands for any time within
+// the intersection of its certificates' validity periods, [from, until].
+type builtChain struct {
+	chain       []*x509.Certificate
+	from, until time.Time
+}
+
+// maxBuiltChains bounds the cache of built chains; when it is full it is
+// emptied (an agency directory has thousands of certificates, not
+// millions, so this happens only under a flood of one-off chains).
+const maxBuiltChains = 8192
 
 // NewVerifier trusts the given root certificates.
 func NewVerifier(roots []*x509.Certificate) (*Verifier, error) {
 	if len(roots) == 0 {
 		return nil, errors.New("verifier: no root certificate")
 	}
-	v := &Verifier{roots: x509.NewCertPool(), verified: map[[32]byte]bool{}}
+	v := &Verifier{roots: x509.NewCertPool(), verified: map[[32]byte]bool{}, chains: map[[32]byte]*builtChain{}}
 	for _, r := range roots {
 		if !r.IsCA {
 			return nil, fmt.Errorf("verifier: root %q is not a CA certificate", r.Subject.CommonName)
@@ -92,12 +110,10 @@ func (v *Verifier) Chain(chain []*x509.Certificate, at time.Time, usage x509.Ext
 	if leaf.IsCA {
 		return nil, fmt.Errorf("%w: %q is a CA certificate", ErrNotOneLeaf, leaf.Subject.CommonName)
 	}
-	inter := x509.NewCertPool()
 	for _, c := range chain[1:] {
 		if !c.IsCA {
 			return nil, fmt.Errorf("%w: %q follows the leaf", ErrNotOneLeaf, c.Subject.CommonName)
 		}
-		inter.AddCert(c)
 	}
 	if at.IsZero() {
 		at = v.now()
@@ -105,6 +121,44 @@ func (v *Verifier) Chain(chain []*x509.Certificate, at time.Time, usage x509.Ext
 	if at.Before(leaf.NotBefore) || at.After(leaf.NotAfter) {
 		return nil, fmt.Errorf("%w: %q is valid from %s to %s", ErrExpired, leaf.Subject.CommonName,
 			leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339))
+	}
+	verified, err := v.BuildChain(leaf, chain[1:], at, usage)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i+1 < len(verified); i++ {
+		status, entry := v.Revocation(verified[i], verified[i+1])
+		if status == RevocationRevoked && !entry.RevocationTime.After(at) {
+			return nil, fmt.Errorf("%w: %q (serial %X) on %s", ErrRevoked, verified[i].Subject.CommonName,
+				verified[i].SerialNumber, entry.RevocationTime.UTC().Format(time.RFC3339))
+		}
+	}
+	return verified, nil
+}
+
+// BuildChain returns a chain from leaf to a trusted root, with others as
+// intermediates (in any order; those that are no CA are ignored), valid at
+// time at for usage. Revocation is not checked: Chain does that. A chain
+// built once is remembered with the time span over which it holds, so
+// the same certificates presented again cost no signature verification.
+func (v *Verifier) BuildChain(leaf *x509.Certificate, others []*x509.Certificate, at time.Time, usage x509.ExtKeyUsage) ([]*x509.Certificate, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "usage %d\n", usage)
+	for _, c := range append([]*x509.Certificate{leaf}, others...) {
+		fmt.Fprintf(h, "%d\n", len(c.Raw))
+		h.Write(c.Raw)
+	}
+	var key [32]byte
+	h.Sum(key[:0])
+	v.mu.RLock()
+	built := v.chains[key]
+	v.mu.RUnlock()
+	if built != nil && !at.Before(built.from) && !at.After(built.until) {
+		return slices.Clone(built.chain), nil
+	}
+	inter := x509.NewCertPool()
+	for _, c := range others {
+		inter.AddCert(c)
 	}
 	chains, err := leaf.Verify(x509.VerifyOptions{
 		Roots:         v.roots,
@@ -119,15 +173,22 @@ func (v *Verifier) Chain(chain []*x509.Certificate, at time.Time, usage x509.Ext
 		}
 		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
 	}
-	verified := chains[0]
-	for i := 0; i+1 < len(verified); i++ {
-		status, entry := v.Revocation(verified[i], verified[i+1])
-		if status == RevocationRevoked && !entry.RevocationTime.After(at) {
-			return nil, fmt.Errorf("%w: %q (serial %X) on %s", ErrRevoked, verified[i].Subject.CommonName,
-				verified[i].SerialNumber, entry.RevocationTime.UTC().Format(time.RFC3339))
+	built = &builtChain{chain: chains[0]}
+	for i, c := range built.chain {
+		if i == 0 || c.NotBefore.After(built.from) {
+			built.from = c.NotBefore
+		}
+		if i == 0 || c.NotAfter.Before(built.until) {
+			built.until = c.NotAfter
 		}
 	}
-	return verified, nil
+	v.mu.Lock()
+	if len(v.chains) >= maxBuiltChains {
+		clear(v.chains)
+	}
+	v.chains[key] = built
+	v.mu.Unlock()
+	return slices.Clone(built.chain), nil
 }
 
 // Revocation looks cert up in the current CRL of issuer. The entry is
@@ -139,7 +200,7 @@ func (v *Verifier) Revocation(cert, issuer *x509.Certificate) (RevocationStatus,
 	v.mu.RUnlock()
 	status := RevocationUnknown
 	for _, crl := range crls {
-		if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || !v.signedBy(crl, issuer) {
+		if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || !v.CRLSignedBy(crl, issuer) {
 			continue
 		}
 		for i := range crl.RevokedCertificateEntries {
@@ -157,7 +218,9 @@ func (v *Verifier) Revocation(cert, issuer *x509.Certificate) (RevocationStatus,
 	return status, nil
 }
 
-func (v *Verifier) signedBy(crl *x509.RevocationList, issuer *x509.Certificate) bool {
+// CRLSignedBy reports whether crl's signature verifies with issuer's key,
+// remembering the answer for as long as the lists in force do not change.
+func (v *Verifier) CRLSignedBy(crl *x509.RevocationList, issuer *x509.Certificate) bool {
 	h := sha256.New()
 	h.Write(crl.Raw)
 	h.Write(issuer.Raw)

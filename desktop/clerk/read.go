@@ -141,7 +141,7 @@ func (c *Clerk) VerifyFile(path string) (*pades.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	rep, err := pades.Verify(f, fi.Size(), pades.VerifyOptions{Roots: c.v.Roots(), CRLs: c.v.CRLs(), Now: c.now()})
+	rep, err := pades.Verify(f, fi.Size(), pades.VerifyOptions{Trust: c.v, CRLs: c.v.CRLs(), Now: c.now()})
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: %w", path, err)
 	}

@@ -421,7 +421,7 @@ func (c *Clerk) fetch(ctx context.Context, cl *client.Client, id string, a envel
 		f.Truncate()
 		return store.Blob{}, nil, errors.New("downloaded attachment does not match its SHA-256; fetching again")
 	}
-	rep, err := pades.Verify(f, size, pades.VerifyOptions{Roots: c.v.Roots(), CRLs: c.v.CRLs(), Now: c.now()})
+	rep, err := pades.Verify(f, size, pades.VerifyOptions{Trust: c.v, CRLs: c.v.CRLs(), Now: c.now()})
 	if err != nil {
 		c.log.Warn("attachment is not a readable PDF", "doc", id, "err", err)
 		rep = nil

@@ -112,6 +112,11 @@ type Result struct {
 	AcceptElapsed               time.Duration // first send started to last Submit answered
 
 	DocsPerSec, MBPerSec float64 // delivered end to end
+	// CPUPerGB is the CPU-seconds the process (hub and agencies) used per
+	// gigabyte delivered, over the exchange; CPUPerDoc the same per
+	// document accepted.
+	CPUPerGB  float64
+	CPUPerDoc time.Duration
 	AcceptedPerSec       float64 // durably accepted (Submit answered)
 	// Latency from the sender starting to send (at the scheduled moment
 	// when Rate is set) to the recipient's acknowledgement answered.
@@ -326,6 +331,7 @@ func exchange(ctx context.Context, e *env, docs []*doc, opts Options) (*Result, 
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	tr := &tracker{start: map[string]time.Time{}, allDone: make(chan struct{})}
+	cpu0 := processCPU()
 
 	recvCtx, stopReceivers := context.WithCancel(ctx)
 	var receivers sync.WaitGroup
@@ -399,6 +405,7 @@ func exchange(ctx context.Context, e *env, docs []*doc, opts Options) (*Result, 
 		case <-ctx.Done():
 		}
 	}
+	cpu := processCPU() - cpu0
 	stopReceivers()
 	receivers.Wait()
 
@@ -417,6 +424,10 @@ func exchange(ctx context.Context, e *env, docs []*doc, opts Options) (*Result, 
 	}
 	if res.AcceptElapsed > 0 {
 		res.AcceptedPerSec = float64(res.Accepted) / res.AcceptElapsed.Seconds()
+	}
+	res.CPUPerGB = cpuPerGB(cpu, res.Bytes)
+	if res.Accepted > 0 {
+		res.CPUPerDoc = cpu / time.Duration(res.Accepted)
 	}
 	res.P50, res.P99, res.Max = percentiles(tr.latencies)
 	res.AcceptP50, res.AcceptP99, _ = percentiles(tr.acceptLat)
@@ -509,10 +520,15 @@ func (r *Result) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "agencies %d, documents %d of %d bytes (signed PDFs), concurrency %d, rate %s, transport %s\n",
 		o.Agencies, o.Docs, o.Size, o.Concurrency, rate, r.Transport)
-	fmt.Fprintf(w, "raw QUIC, one stream, same TLS:  %8.1f MB/s  (%d MB in %v)\n", r.Raw.MBPerSec, r.Raw.Bytes/1e6, r.Raw.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "raw QUIC, one stream, same TLS:  %8.1f MB/s  (%d MB in %v, %.2f CPU-s/GB both ends)\n", r.Raw.MBPerSec, r.Raw.Bytes/1e6, r.Raw.Elapsed.Round(time.Millisecond), r.Raw.CPUPerGB)
 	fmt.Fprintf(w, "raw QUIC, a stream per document: %8.1f MB/s  (%d streams at once, one connection)\n", r.Raw.PerDocMBPerSec, r.Raw.Parallel)
 	fmt.Fprintf(w, "end to end (delivered, acked):   %8.1f MB/s  %8.1f docs/s  = %.0f%% of raw (ceiling 50%%: each byte crosses QUIC twice)\n",
 		r.MBPerSec, r.DocsPerSec, 100*r.Ratio)
+	fmt.Fprintf(w, "CPU of the exchange (hub+agencies): %v per document", r.CPUPerDoc.Round(time.Microsecond))
+	if r.Bytes > 0 {
+		fmt.Fprintf(w, ", %.2f CPU-s/GB delivered", r.CPUPerGB)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "durably accepted (Submit OK):    %8.1f docs/s  (%d in %v)\n", r.AcceptedPerSec, r.Accepted, r.AcceptElapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "latency send to delivered:       p50 %v  p99 %v  max %v\n", r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
 	fmt.Fprintf(w, "latency send to accepted:        p50 %v  p99 %v\n", r.AcceptP50.Round(10*time.Microsecond), r.AcceptP99.Round(10*time.Microsecond))

@@ -24,6 +24,8 @@ type RawResult struct {
 	Bytes    int64
 	Elapsed  time.Duration
 	MBPerSec float64
+	// CPUPerGB is the CPU-seconds both ends used per gigabyte sent.
+	CPUPerGB float64
 	// PerDocMBPerSec is the rate when each document goes on a stream of
 	// its own, Parallel at once, over one connection: what HTTP/3 does
 	// with one request per document. 0 when not measured.
@@ -177,17 +179,17 @@ func rawRun(ctx context.Context, hub, agency *certs.KeyPair, v *certs.Verifier, 
 		return RawResult{}, fmt.Errorf("dial: %w", err)
 	}
 	defer conn.CloseWithError(0, "")
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	sent, err := send(ctx, conn)
 	if err != nil {
 		return RawResult{}, err
 	}
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-cpu0
 	conn.CloseWithError(0, "")
 	if err := <-served; err != nil {
 		return RawResult{}, err
 	}
-	return RawResult{Bytes: sent, Elapsed: elapsed, MBPerSec: float64(sent) / 1e6 / elapsed.Seconds()}, nil
+	return RawResult{Bytes: sent, Elapsed: elapsed, MBPerSec: float64(sent) / 1e6 / elapsed.Seconds(), CPUPerGB: cpuPerGB(cpu, sent)}, nil
 }
 
 // sink accepts one connection and, on each of its streams, reads to the

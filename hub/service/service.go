@@ -104,7 +104,7 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 	}
 	h.server, err = server.New(server.Options{
 		Store: h.store, Verifier: h.verifier, Identity: identity, Logger: log,
-		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(roots, h.verifier), Timestamp: stamp,
+		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(h.verifier), Timestamp: stamp,
 		LogSigner: logSigner, LogOrigin: cfg.LogOrigin,
 		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst},
 		AgencyLimits: agencyLimits(cfg),
@@ -231,13 +231,13 @@ func (h *Hub) Close() error {
 // CheckPDF checks attachments with package pades: a file that is not a
 // readable PDF (not a PDF, damaged, encrypted) is refused, and any other
 // file's signature report is kept with the message.
-func CheckPDF(roots []*x509.Certificate, v *certs.Verifier) server.CheckAttachment {
-	pool := x509.NewCertPool()
-	for _, r := range roots {
-		pool.AddCert(r)
-	}
+//
+// Chains are built by v, which remembers the chains it verified: an
+// agency's signers sign document after document with the same
+// certificates.
+func CheckPDF(v *certs.Verifier) server.CheckAttachment {
 	return func(ctx context.Context, r io.ReaderAt, size int64) (json.RawMessage, error) {
-		report, err := pades.Verify(r, size, pades.VerifyOptions{Roots: pool, CRLs: v.CRLs()})
+		report, err := pades.Verify(r, size, pades.VerifyOptions{Trust: v, CRLs: v.CRLs()})
 		if errors.Is(err, pades.ErrNotPDF) || errors.Is(err, pades.ErrDamaged) || errors.Is(err, pades.ErrEncrypted) {
 			return nil, fmt.Errorf("%w: %v", server.ErrNotPDF, err)
 		}

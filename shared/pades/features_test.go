@@ -64,6 +64,15 @@ func TestTimestampBT(t *testing.T) {
 	checkQpdf(t, out)
 	checkPdfcpu(t, ts, out, 1)
 
+	// A certs.Verifier as Trust checks the timestamp's chain too.
+	trust, err := certs.NewVerifier([]*x509.Certificate{p.root.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := verifyFile(t, out, VerifyOptions{Trust: trust}); !rep.Valid() || rep.Signatures[0].Level != "B-T" {
+		t.Fatalf("with Trust: valid %v, level %q: %v", rep.Valid(), rep.Signatures[0].Level, rep.Signatures[0].Problems)
+	}
+
 	// Without the TSA's root the timestamp cannot be trusted.
 	other, err := certs.NewRoot(certs.CAName{CommonName: "Other Root"}, certs.ECDSAP256, 0)
 	if err != nil {
@@ -114,16 +123,27 @@ func TestRevocation(t *testing.T) {
 		{name: "signer revoked", crls: []*x509.RevocationList{crlOf(p.person)}, want: RevocationRevoked},
 		{name: "CRL signed by an impostor is ignored", crls: []*x509.RevocationList{forgedCRL}, want: RevocationUnknown, valid: true},
 	}
+	// The same answers with x509 and Roots, and with a certs.Verifier as
+	// Trust, which remembers chains and CRL signatures between documents.
+	trust, err := certs.NewVerifier([]*x509.Certificate{p.root.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rep := verifyFile(t, out, VerifyOptions{Roots: p.roots, CRLs: tt.crls})
-			if got := rep.Signatures[0].Revocation; got != tt.want {
-				t.Errorf("revocation %q, want %q", got, tt.want)
-			}
-			if rep.Valid() != tt.valid {
-				t.Errorf("Valid() = %v, want %v (%v)", rep.Valid(), tt.valid, rep.Signatures[0].Problems)
-			}
-		})
+		for _, with := range []struct {
+			name string
+			opts VerifyOptions
+		}{{"roots", VerifyOptions{Roots: p.roots, CRLs: tt.crls}}, {"trust", VerifyOptions{Trust: trust, CRLs: tt.crls}}} {
+			t.Run(tt.name+"/"+with.name, func(t *testing.T) {
+				rep := verifyFile(t, out, with.opts)
+				if got := rep.Signatures[0].Revocation; got != tt.want {
+					t.Errorf("revocation %q, want %q", got, tt.want)
+				}
+				if rep.Valid() != tt.valid || !rep.Signatures[0].Trusted {
+					t.Errorf("Valid() = %v, want %v; trusted %v (%v)", rep.Valid(), tt.valid, rep.Signatures[0].Trusted, rep.Signatures[0].Problems)
+				}
+			})
+		}
 	}
 }
 
@@ -136,17 +156,22 @@ func TestUntrusted(t *testing.T) {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(other.Cert)
+	otherTrust, err := certs.NewVerifier([]*x509.Certificate{other.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
-		name  string
-		roots *x509.CertPool
-		want  string
+		name string
+		opts VerifyOptions
+		want string
 	}{
-		{name: "no roots", roots: nil, want: "no trusted roots"},
-		{name: "another root", roots: pool, want: "does not chain to a trusted root"},
+		{name: "no roots", want: "no trusted roots"},
+		{name: "another root", opts: VerifyOptions{Roots: pool}, want: "does not chain to a trusted root"},
+		{name: "trust in another root", opts: VerifyOptions{Trust: otherTrust}, want: "does not chain to a trusted root"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := verifyFile(t, out, VerifyOptions{Roots: tt.roots})
+			rep := verifyFile(t, out, tt.opts)
 			s := rep.Signatures[0]
 			if rep.Valid() || s.Trusted || !strings.Contains(strings.Join(s.Problems, " "), tt.want) {
 				t.Fatalf("valid=%v trusted=%v problems=%v", rep.Valid(), s.Trusted, s.Problems)

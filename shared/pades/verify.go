@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -32,6 +33,49 @@ type VerifyOptions struct {
 	// Now is the time used when a signature has neither a timestamp nor a
 	// signing time; zero means time.Now().
 	Now time.Time
+	// Trust, when set, builds chains and checks CRL signatures in place
+	// of x509 and Roots (which it supersedes): a hub that verifies the
+	// same agencies' signatures all day gives one that remembers what it
+	// verified (certs.Verifier).
+	Trust Trust
+}
+
+// Trust builds and verifies certificate chains against its own roots.
+type Trust interface {
+	// BuildChain returns a chain from leaf to a trusted root, using
+	// others as intermediates, valid at time at for usage; revocation is
+	// left to the caller.
+	BuildChain(leaf *x509.Certificate, others []*x509.Certificate, at time.Time, usage x509.ExtKeyUsage) ([]*x509.Certificate, error)
+	// CRLSignedBy reports whether crl's signature verifies with issuer.
+	CRLSignedBy(crl *x509.RevocationList, issuer *x509.Certificate) bool
+}
+
+// trusted reports whether the options can trust anything.
+func (o *VerifyOptions) trusted() bool { return o.Trust != nil || o.Roots != nil }
+
+// chain builds a chain from leaf to a trusted root with the certificates
+// a signature carries and the options' intermediates.
+func (o *VerifyOptions) chain(leaf *x509.Certificate, carried []*x509.Certificate, at time.Time, usage x509.ExtKeyUsage) ([]*x509.Certificate, error) {
+	others := append(slices.Clip(carried), o.Intermediates...)
+	if o.Trust != nil {
+		return o.Trust.BuildChain(leaf, others, at, usage)
+	}
+	pool := x509.NewCertPool()
+	for _, c := range others {
+		pool.AddCert(c)
+	}
+	chains, err := leaf.Verify(x509.VerifyOptions{Roots: o.Roots, Intermediates: pool, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{usage}})
+	if err != nil {
+		return nil, err
+	}
+	return chains[0], nil
+}
+
+func (o *VerifyOptions) crlSignedBy(crl *x509.RevocationList, issuer *x509.Certificate) bool {
+	if o.Trust != nil {
+		return o.Trust.CRLSignedBy(crl, issuer)
+	}
+	return crl.CheckSignatureFrom(issuer) == nil
 }
 
 // Revocation states.
@@ -390,13 +434,6 @@ func verifyOne(d *document, f sigField, opts VerifyOptions, prefixes map[int64]*
 	}
 
 	// Timestamp.
-	pool := x509.NewCertPool()
-	for _, c := range sd.Certificates {
-		pool.AddCert(c)
-	}
-	for _, c := range opts.Intermediates {
-		pool.AddCert(c)
-	}
 	if sd.TimestampToken != nil {
 		t, err := verifyTimestamp(sd, opts)
 		if err != nil {
@@ -430,18 +467,18 @@ func verifyOne(d *document, f sigField, opts VerifyOptions, prefixes map[int64]*
 		s.Notes = append(s.Notes, "no timestamp: the certificate was checked at the signer's claimed time")
 	}
 	s.ChainCheckedAt = at
-	if opts.Roots == nil {
+	if !opts.trusted() {
 		s.problem("no trusted roots configured: the signer cannot be trusted")
 	} else {
-		chains, err := sd.Signer.Verify(x509.VerifyOptions{Roots: opts.Roots, Intermediates: pool, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		chain, err := opts.chain(sd.Signer, sd.Certificates, at, x509.ExtKeyUsageAny)
 		if err != nil {
 			s.problem("the signer's certificate does not chain to a trusted root at %s: %v", at.Format(time.RFC3339), err)
 		} else {
 			s.Trusted = true
-			for _, c := range chains[0] {
+			for _, c := range chain {
 				s.Chain = append(s.Chain, dnString(c.Subject))
 			}
-			s.Revocation = checkRevocation(sd.Signer, chains[0], opts.CRLs, s.TimestampTime)
+			s.Revocation = checkRevocation(sd.Signer, chain, &opts, s.TimestampTime)
 			switch s.Revocation {
 			case RevocationRevoked:
 				s.problem("the signer's certificate is revoked")
@@ -505,27 +542,20 @@ func checkDocTimestamp(d *document, s *SignatureReport, tok *cms.SignedData, opt
 	if !s.DigestValid {
 		s.problem("the document digest does not match: the signed bytes were changed")
 	}
-	if opts.Roots == nil {
+	if !opts.trusted() {
 		s.problem("no trusted roots configured: the timestamping authority cannot be trusted")
 		return
 	}
-	pool := x509.NewCertPool()
-	for _, c := range tok.Certificates {
-		pool.AddCert(c)
-	}
-	for _, c := range opts.Intermediates {
-		pool.AddCert(c)
-	}
-	chains, err := tok.Signer.Verify(x509.VerifyOptions{Roots: opts.Roots, Intermediates: pool, CurrentTime: genTime, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}})
+	chain, err := opts.chain(tok.Signer, tok.Certificates, genTime, x509.ExtKeyUsageTimeStamping)
 	if err != nil {
 		s.problem("the timestamping certificate does not chain to a trusted root at %s: %v", genTime.Format(time.RFC3339), err)
 		return
 	}
 	s.Trusted = true
-	for _, c := range chains[0] {
+	for _, c := range chain {
 		s.Chain = append(s.Chain, dnString(c.Subject))
 	}
-	s.Revocation = checkRevocation(tok.Signer, chains[0], opts.CRLs, nil)
+	s.Revocation = checkRevocation(tok.Signer, chain, &opts, nil)
 	if s.Revocation == RevocationRevoked {
 		s.problem("the timestamping certificate is revoked")
 	}
@@ -567,14 +597,14 @@ func hashRanges(src io.ReaderAt, h crypto.Hash, br [4]int64) ([]byte, error) {
 
 // checkRevocation looks the certificate up in the CRLs issued by its
 // issuer (chain[1]) whose signatures verify.
-func checkRevocation(cert *x509.Certificate, chain []*x509.Certificate, crls []*x509.RevocationList, tsTime *time.Time) string {
+func checkRevocation(cert *x509.Certificate, chain []*x509.Certificate, opts *VerifyOptions, tsTime *time.Time) string {
 	if len(chain) < 2 {
 		return RevocationUnknown
 	}
 	issuer := chain[1]
 	state := RevocationUnknown
-	for _, crl := range crls {
-		if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || crl.CheckSignatureFrom(issuer) != nil {
+	for _, crl := range opts.CRLs {
+		if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || !opts.crlSignedBy(crl, issuer) {
 			continue
 		}
 		state = RevocationGood
@@ -621,14 +651,10 @@ func verifyTimestamp(sd *cms.SignedData, opts VerifyOptions) (time.Time, error) 
 	if !bytes.Equal(ih.Sum(nil), imprint) {
 		return time.Time{}, errors.New("token does not cover this signature")
 	}
-	if opts.Roots == nil {
+	if !opts.trusted() {
 		return time.Time{}, errors.New("no trusted roots configured for the TSA")
 	}
-	pool := x509.NewCertPool()
-	for _, c := range tok.Certificates {
-		pool.AddCert(c)
-	}
-	if _, err := tok.Signer.Verify(x509.VerifyOptions{Roots: opts.Roots, Intermediates: pool, CurrentTime: genTime, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
+	if _, err := opts.chain(tok.Signer, tok.Certificates, genTime, x509.ExtKeyUsageTimeStamping); err != nil {
 		return time.Time{}, fmt.Errorf("TSA certificate: %w", err)
 	}
 	return genTime, nil

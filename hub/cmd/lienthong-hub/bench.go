@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"syscall"
@@ -52,6 +53,7 @@ func (c *cli) bench(args []string) error {
 	idle := fs.Int("idle", 0, "open this many idle long-polling connections and report the hub's memory per connection")
 	idleChild := fs.Bool("idle-child", false, "internal: be the idle clients of --idle, for --hub with --pki")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	traceOut := fs.String("trace", "", "write an execution trace of the run (go tool trace) to this file")
 	memProfile := fs.String("memprofile", "", "with --idle: write a heap profile, taken while the connections are open, to this file")
 	verbose := fs.Bool("v", false, "log the in-process hub's warnings to stderr")
 	if err := parse(fs, args, 0); err != nil {
@@ -80,6 +82,17 @@ func (c *cli) bench(args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *traceOut != "" {
+		f, err := os.Create(*traceOut)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 	if *idle > 0 {
 		if *memProfile != "" {
