@@ -115,9 +115,9 @@ type Result struct {
 	// CPUPerGB is the CPU-seconds the process (hub and agencies) used per
 	// gigabyte delivered, over the exchange; CPUPerDoc the same per
 	// document accepted.
-	CPUPerGB  float64
-	CPUPerDoc time.Duration
-	AcceptedPerSec       float64 // durably accepted (Submit answered)
+	CPUPerGB       float64
+	CPUPerDoc      time.Duration
+	AcceptedPerSec float64 // durably accepted (Submit answered)
 	// Latency from the sender starting to send (at the scheduled moment
 	// when Rate is set) to the recipient's acknowledgement answered.
 	P50, P99, Max time.Duration

@@ -67,6 +67,9 @@ func (s *Server) appendUpload(w http.ResponseWriter, r *request) error {
 		return wire.Errorf(wire.CodeBadRequest, "offset must be between 0 and the size")
 	}
 	ctx := r.Context()
+	if offset == 0 && r.ContentLength == size && size <= wholeUploadMax {
+		return s.putWhole(w, r, digest, size)
+	}
 	up, err := s.opts.Store.BeginUpload(ctx, string(r.agency), digest, size)
 	if err != nil {
 		return err
@@ -91,6 +94,59 @@ func (s *Server) appendUpload(w http.ResponseWriter, r *request) error {
 		s.log.Info("attachment stored", "agency", r.agency, "sha256", digest, "size", size)
 	}
 	return writeJSON(w, http.StatusOK, state)
+}
+
+// wholeUploadMax is the largest attachment stored in one go when a
+// single request carries all of it (as the hub's client does up to its
+// 8 MiB chunk): written to a temporary file and renamed into place, it
+// costs one fsync fewer than a resumable upload and no part file. If such
+// a request breaks off, the sender starts again from 0, which costs at
+// most this much again; larger attachments keep the durable offset of a
+// resumable upload.
+const wholeUploadMax = 8 << 20
+
+// putWhole stores an attachment that one request carries whole.
+func (s *Server) putWhole(w http.ResponseWriter, r *request, digest string, size int64) error {
+	info, err := s.opts.Store.PutBlob(r.Context(), digest, &exactReader{r: r.Body, left: size})
+	if err != nil {
+		return err
+	}
+	if info.Size != size { // a blob already present under this digest
+		return wire.Errorf(wire.CodeConflict, "attachment %s is stored with %d bytes, not %d", digest, info.Size, size)
+	}
+	s.metrics.uploaded.Add(float64(size))
+	s.log.Info("attachment stored", "agency", r.agency, "sha256", digest, "size", size)
+	return writeJSON(w, http.StatusOK, wire.UploadState{SHA256: digest, Size: size, Offset: size, Done: true})
+}
+
+// exactReader reads exactly left bytes from r: more is store.ErrTooLarge,
+// fewer io.ErrUnexpectedEOF, so that a body that disagrees with its
+// declared size is never stored.
+type exactReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.left == 0 {
+		var one [1]byte
+		if n, _ := io.ReadFull(e.r, one[:]); n > 0 {
+			return 0, fmt.Errorf("%w: the body is longer than the declared size", store.ErrTooLarge)
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	if err == io.EOF && e.left > 0 {
+		err = io.ErrUnexpectedEOF
+	}
+	if err == io.EOF {
+		err = nil // the end comes from the check above, at the next read
+	}
+	return n, err
 }
 
 // readBody reads a request body of at most limit bytes.
@@ -129,11 +185,11 @@ func (s *Server) submit(w http.ResponseWriter, r *request) error {
 		}
 		// Accept answers a retry with the original result, recall
 		// outcomes included.
-		res, _, err := s.opts.Store.Accept(ctx, &m.Submission)
+		res, _, err := s.opts.Store.Accept(ctx, &m.Submission, nil)
 		if err != nil {
 			return err
 		}
-		return s.answerSubmitted(w, r, &m.Submission, res.LogIndex, res.Recalls, true)
+		return s.answerSubmitted(w, r, &m.Submission, res.LogIndex, res.Recalls, true, nil)
 	}
 
 	recipients := make([]string, 0, len(doc.Metadata.To))
@@ -167,21 +223,29 @@ func (s *Server) submit(w http.ResponseWriter, r *request) error {
 	for _, a := range doc.Attachments {
 		sub.BlobDigests = append(sub.BlobDigests, a.SHA256)
 	}
-	res, existed, err := s.opts.Store.Accept(ctx, sub)
+	seal, sealed := s.sealer(sub, receipt.EventAccepted, sub.Sender, sub.Recipients, sub.Received)
+	res, existed, err := s.opts.Store.Accept(ctx, sub, seal)
 	if err != nil {
 		return err
+	}
+	if existed {
+		*sealed = nil // a concurrent retry won: its receipt is the one kept
 	}
 	if !existed {
 		s.metrics.accepted.Inc()
 	}
 	s.log.Info("document accepted", "agency", r.agency, "doc", doc.MessageID, "kind", sub.Kind.String(), "recipients", len(recipients), "existed", existed)
-	return s.answerSubmitted(w, r, sub, res.LogIndex, res.Recalls, existed)
+	return s.answerSubmitted(w, r, sub, res.LogIndex, res.Recalls, existed, *sealed)
 }
 
-func (s *Server) answerSubmitted(w http.ResponseWriter, r *request, sub *store.Submission, logIndex int64, recalls []store.RecallOutcome, existed bool) error {
-	rec, err := s.ensureReceipt(r.Context(), sub, receipt.EventAccepted, sub.Sender, sub.Recipients, sub.Received, logIndex)
-	if err != nil {
-		return err
+// answerSubmitted answers a submission with its receipt: rec when the
+// acceptance just stored it, else the stored one.
+func (s *Server) answerSubmitted(w http.ResponseWriter, r *request, sub *store.Submission, logIndex int64, recalls []store.RecallOutcome, existed bool, rec []byte) error {
+	if rec == nil {
+		var err error
+		if rec, err = s.ensureReceipt(r.Context(), sub, receipt.EventAccepted, sub.Sender, sub.Recipients, sub.Received, logIndex); err != nil {
+			return err
+		}
 	}
 	var notify []certs.AgencyCode
 	for _, to := range sub.Recipients {
@@ -195,10 +259,39 @@ func (s *Server) answerSubmitted(w http.ResponseWriter, r *request, sub *store.S
 	return writeJSON(w, http.StatusOK, out)
 }
 
+// signReceipt signs the hub's receipt of an event.
+func (s *Server) signReceipt(sub *store.Submission, event string, recipients []string, at time.Time, logIndex int64) ([]byte, error) {
+	signed, err := receipt.Sign(&receipt.Receipt{
+		Event: event, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
+		Sender: sub.Sender, Recipients: recipients, At: at, Hub: s.opts.Identity.Leaf.Subject.CommonName, LogIndex: logIndex,
+	}, s.opts.Identity.Key, s.opts.Identity.Certificates())
+	if err != nil {
+		return nil, fmt.Errorf("sign receipt: %w", err)
+	}
+	return signed, nil
+}
+
+// sealer returns the store.Seal that signs the receipt of an event in the
+// event's own transaction, and where the signed bytes of the run that
+// committed end up (nil until then).
+func (s *Server) sealer(sub *store.Submission, event, party string, recipients []string, at time.Time) (store.Seal, *[]byte) {
+	sealed := new([]byte)
+	return func(logIndex int64) (*store.Receipt, error) {
+		*sealed = nil
+		signed, err := s.signReceipt(sub, event, recipients, at, logIndex)
+		if err != nil {
+			return nil, err
+		}
+		*sealed = signed
+		return &store.Receipt{MessageID: sub.MessageID, Event: event, Party: party, At: at, Signed: signed}, nil
+	}, sealed
+}
+
 // ensureReceipt returns the stored receipt for (message, event, party),
-// signing and storing one first if there is none. Receipts are written
-// after the event they attest, so a crash in between leaves an event
-// without a receipt, which the client's retry repairs here.
+// signing and storing one first if there is none: events are stored with
+// their receipts, but messages accepted before receipts were (or by a
+// store call without a seal) may lack one, which the client's retry
+// repairs here.
 func (s *Server) ensureReceipt(ctx context.Context, sub *store.Submission, event, party string, recipients []string, at time.Time, logIndex int64) ([]byte, error) {
 	stored, err := s.opts.Store.Receipts(ctx, sub.MessageID)
 	if err != nil {
@@ -209,12 +302,9 @@ func (s *Server) ensureReceipt(ctx context.Context, sub *store.Submission, event
 			return rc.Signed, nil
 		}
 	}
-	signed, err := receipt.Sign(&receipt.Receipt{
-		Event: event, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
-		Sender: sub.Sender, Recipients: recipients, At: at, Hub: s.opts.Identity.Leaf.Subject.CommonName, LogIndex: logIndex,
-	}, s.opts.Identity.Key, s.opts.Identity.Certificates())
+	signed, err := s.signReceipt(sub, event, recipients, at, logIndex)
 	if err != nil {
-		return nil, fmt.Errorf("sign receipt: %w", err)
+		return nil, err
 	}
 	rc, _, err := s.opts.Store.PutReceipt(ctx, &store.Receipt{MessageID: sub.MessageID, Event: event, Party: party, At: at, Signed: signed})
 	if err != nil {
@@ -339,13 +429,17 @@ func (s *Server) ack(w http.ResponseWriter, r *request) error {
 	if isSender && !slices.Contains(m.Recipients, string(r.agency)) {
 		return wire.Errorf(wire.CodeForbidden, "only a recipient acknowledges a message")
 	}
-	d, existed, err := s.opts.Store.Ack(ctx, string(r.agency), m.MessageID, "", s.now())
+	now := s.now()
+	seal, sealed := s.sealer(&m.Submission, receipt.EventDelivered, string(r.agency), []string{string(r.agency)}, now)
+	d, existed, err := s.opts.Store.Ack(ctx, string(r.agency), m.MessageID, "", now, seal)
 	if err != nil {
 		return err
 	}
-	rec, err := s.ensureReceipt(ctx, &m.Submission, receipt.EventDelivered, string(r.agency), []string{string(r.agency)}, d.AckedAt, d.LogIndex)
-	if err != nil {
-		return err
+	rec := *sealed
+	if existed || rec == nil {
+		if rec, err = s.ensureReceipt(ctx, &m.Submission, receipt.EventDelivered, string(r.agency), []string{string(r.agency)}, d.AckedAt, d.LogIndex); err != nil {
+			return err
+		}
 	}
 	// Status 01 (Đã đến) goes to the sender, carried by the hub's receipt.
 	_, _, err = s.opts.Store.AppendStatus(ctx, &store.StatusUpdate{

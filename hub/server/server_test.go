@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -166,6 +167,7 @@ func TestExchange(t *testing.T) {
 				t.Fatalf("retry: %v existed=%v", err, again.Existed)
 			}
 
+			var deliveredReceipts [][]byte
 			for _, c := range []*client.Client{na, gov} {
 				docs, _ := receive(t, ctx, c, h, 0, 5*time.Second)
 				if len(docs) != 1 || docs[0].MessageID != doc.id {
@@ -175,9 +177,11 @@ func TestExchange(t *testing.T) {
 				if again, _ := receive(t, ctx, c, h, 0, 0); len(again) != 0 {
 					t.Fatalf("document delivered twice")
 				}
-				if _, err := c.Ack(ctx, doc.id); err != nil {
+				second, err := c.Ack(ctx, doc.id)
+				if err != nil || !second.Existed {
 					t.Fatalf("second ack: %v", err)
 				}
+				deliveredReceipts = append(deliveredReceipts, second.Receipt)
 			}
 
 			// The sender sees 01 from each recipient, carried by receipts.
@@ -225,9 +229,16 @@ func TestExchange(t *testing.T) {
 					t.Errorf("sent state at %s: %+v", rs.Agency, rs)
 				}
 			}
+			// The receipts kept are the ones the submission and the
+			// acknowledgements answered, byte for byte.
 			receipts, err := qn.Receipts(ctx, doc.id)
 			if err != nil || len(receipts) != 3 {
 				t.Fatalf("receipts: %v %d", err, len(receipts))
+			}
+			for _, want := range append(deliveredReceipts, doc.res.Receipt) {
+				if !slices.ContainsFunc(receipts, func(r []byte) bool { return bytes.Equal(r, want) }) {
+					t.Fatal("a receipt the hub answered is not among those it keeps")
+				}
 			}
 		})
 	}
@@ -333,6 +344,20 @@ func TestRefusals(t *testing.T) {
 		err := qn.Upload(ctx, hex.EncodeToString(wrong[:]), bytes.NewReader(pdf), int64(len(pdf)), 0, nil)
 		if wire.CodeOf(err) != wire.CodeHashMismatch {
 			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("whole upload that disagrees with the stored size", func(t *testing.T) {
+		err := qn.Upload(ctx, uploaded.digest, bytes.NewReader(pdf), int64(len(pdf))-1, 0, nil)
+		if wire.CodeOf(err) != wire.CodeConflict {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("refused uploads leave no file behind", func(t *testing.T) {
+		for _, sub := range []string{"tmp", "uploads"} {
+			left, err := os.ReadDir(filepath.Join(h.Dir, "blobs", sub))
+			if err != nil || len(left) != 0 {
+				t.Errorf("blobs/%s holds %d files (%v)", sub, len(left), err)
+			}
 		}
 	})
 	t.Run("upload over the limit", func(t *testing.T) {

@@ -148,7 +148,9 @@ type Messages interface {
 	// another agency ErrForbidden; an envelope that does not hash to
 	// EnvelopeSHA256 is ErrDigestMismatch; other malformed fields are
 	// ErrInvalid (see Submission.Validate). Nothing is stored on error.
-	Accept(ctx context.Context, sub *Submission) (res AcceptResult, existed bool, err error)
+	// A non-nil seal makes the acceptance's receipt, which is stored in the
+	// same transaction; a retry does not call it.
+	Accept(ctx context.Context, sub *Submission, seal Seal) (res AcceptResult, existed bool, err error)
 	// Message returns a stored message with its envelope and report.
 	Message(ctx context.Context, messageID string) (Message, error)
 	// Sent lists the sender's messages in acceptance order after cursor.
@@ -171,8 +173,9 @@ type Queues interface {
 	// Ack marks a delivery delivered. leaseToken may be empty; if it is not,
 	// it must be the current lease (ErrLeaseLost otherwise). Acking an
 	// acknowledged delivery returns it again with existed=true, whatever the
-	// token. A withdrawn delivery is ErrWithdrawn.
-	Ack(ctx context.Context, recipient, messageID, leaseToken string, now time.Time) (d Delivery, existed bool, err error)
+	// token. A withdrawn delivery is ErrWithdrawn. A non-nil seal makes
+	// the delivery's receipt, stored in the same transaction.
+	Ack(ctx context.Context, recipient, messageID, leaseToken string, now time.Time, seal Seal) (d Delivery, existed bool, err error)
 	// Release ends a lease early so the delivery is visible again. Releasing
 	// a delivery that is not leased (or is acknowledged) is a no-op.
 	Release(ctx context.Context, recipient, messageID, leaseToken string) error
@@ -193,6 +196,17 @@ type Statuses interface {
 	// twice is fine; an unknown cursor is ErrNotFound.
 	AckStatus(ctx context.Context, sender string, cursor uint64) error
 }
+
+// Seal signs the receipt of an event that Accept or Ack is committing,
+// given the index of the event's entry in the transparency log. The store
+// keeps the receipt it returns (which must name the event's message) in
+// the event's own transaction, so that an event is never without its
+// receipt and costs no second commit; an error from seal aborts the
+// operation. seal runs inside the store's write transaction: it must be
+// quick and must not call the store. It may run more than once for one
+// event (a group commit that is retried); the receipt of the run that
+// commits is the one kept.
+type Seal func(logIndex int64) (*Receipt, error)
 
 // Receipts keeps the hub's signed receipts forever.
 type Receipts interface {

@@ -95,7 +95,7 @@ func BenchmarkAccept(b *testing.B) {
 				b.ResetTimer()
 				runConcurrently(b, c, func(i uint64) error {
 					sub := submissionFrom(env, i, storetest.Quangninh, storetest.Govoffice, storetest.Nghean)
-					_, _, err := s.Accept(ctx, sub)
+					_, _, err := s.Accept(ctx, sub, nil)
 					return err
 				})
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "accepts/s")
@@ -134,7 +134,7 @@ func BenchmarkLeaseAck(b *testing.B) {
 							b.Errorf("lease: %v (%d)", err, len(ds))
 							return
 						}
-						if _, _, err := s.Ack(ctx, r, ds[0].MessageID, ds[0].LeaseToken, storetest.T0); err != nil {
+						if _, _, err := s.Ack(ctx, r, ds[0].MessageID, ds[0].LeaseToken, storetest.T0, nil); err != nil {
 							b.Error(err)
 							return
 						}
@@ -156,7 +156,7 @@ func preload(b *testing.B, s *Store, env []byte, n int, recipients ...string) {
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			for i := 0; i < 5000 && done < n; i++ {
 				sub := submissionFrom(env, uint64(done), storetest.Quangninh, recipients...)
-				if _, _, refusal, err := acceptTx(tx, sub); err != nil || refusal != nil {
+				if _, _, refusal, err := acceptTx(tx, sub, nil); err != nil || refusal != nil {
 					return fmt.Errorf("preload: %v %v", err, refusal)
 				}
 				done++
@@ -241,7 +241,7 @@ func BenchmarkAcceptOpenLoop(b *testing.B) {
 						defer wg.Done()
 						t0 := time.Now()
 						sub := submissionFrom(env, uint64(i), storetest.Quangninh, storetest.Govoffice, storetest.Nghean)
-						if _, _, err := s.Accept(ctx, sub); err != nil {
+						if _, _, err := s.Accept(ctx, sub, nil); err != nil {
 							b.Error(err)
 						}
 						lat[i] = time.Since(t0)

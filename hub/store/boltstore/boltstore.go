@@ -214,7 +214,7 @@ func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 }
 
 // Accept implements store.Messages.
-func (s *Store) Accept(ctx context.Context, sub *store.Submission) (store.AcceptResult, bool, error) {
+func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Seal) (store.AcceptResult, bool, error) {
 	if err := sub.Validate(); err != nil {
 		return store.AcceptResult{}, false, fmt.Errorf("accept: %w", err)
 	}
@@ -235,7 +235,7 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission) (store.Accept
 		refusal error
 	)
 	err := s.update(ctx, func(tx *bolt.Tx) (err error) {
-		res, existed, refusal, err = acceptTx(tx, sub)
+		res, existed, refusal, err = acceptTx(tx, sub, seal)
 		return err
 	})
 	if err != nil {
@@ -250,7 +250,7 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission) (store.Accept
 // acceptTx is Accept's transaction: it reports a refusal (conflict, unknown
 // or foreign target) without writing anything, and returns err only for a
 // failure of the database.
-func acceptTx(tx *bolt.Tx, sub *store.Submission) (res store.AcceptResult, existed bool, refusal, err error) {
+func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.AcceptResult, existed bool, refusal, err error) {
 	msgs := tx.Bucket(bucketMessages)
 	if raw := msgs.Get([]byte(sub.MessageID)); raw != nil {
 		var m messageRecord
@@ -301,6 +301,9 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission) (res store.AcceptResult, exist
 		return res, false, nil, err
 	}
 	if err := acceptWrites(tx, sub, &rec); err != nil {
+		return res, false, nil, err
+	}
+	if err := sealTx(tx, seal, sub.MessageID, rec.LogIndex); err != nil {
 		return res, false, nil, err
 	}
 	return rec.result(), false, nil, nil
@@ -585,7 +588,7 @@ func newToken() string {
 }
 
 // Ack implements store.Queues.
-func (s *Store) Ack(ctx context.Context, recipient, messageID, leaseToken string, now time.Time) (store.Delivery, bool, error) {
+func (s *Store) Ack(ctx context.Context, recipient, messageID, leaseToken string, now time.Time, seal store.Seal) (store.Delivery, bool, error) {
 	var (
 		out     store.Delivery
 		existed bool
@@ -629,6 +632,9 @@ func (s *Store) Ack(ctx context.Context, recipient, messageID, leaseToken string
 			return err
 		}
 		if err := bumpStats(tx, recipient, func(st *statsRecord) { st.Acked++ }); err != nil {
+			return err
+		}
+		if err := sealTx(tx, seal, messageID, idx); err != nil {
 			return err
 		}
 		out = d.delivery()
@@ -831,22 +837,9 @@ func (s *Store) PutReceipt(ctx context.Context, r *store.Receipt) (store.Receipt
 			refusal = err
 			return nil
 		}
-		b := tx.Bucket(bucketReceipts)
-		key := join(r.MessageID, r.Event, r.Party)
-		if raw := b.Get(key); raw != nil {
-			var rec receiptRecord
-			if err := decode(raw, &rec); err != nil {
-				return fmt.Errorf("decode receipt: %w", err)
-			}
-			out, existed = rec.receipt(), true
-			return nil
-		}
-		rec := receiptRecord{MessageID: r.MessageID, Event: r.Event, Party: r.Party, At: r.At, Signed: r.Signed}
-		if err := b.Put(key, encode(&rec)); err != nil {
-			return err
-		}
-		out = rec.receipt()
-		return nil
+		var err error
+		out, existed, err = putReceiptTx(tx, r)
+		return err
 	})
 	if err == nil {
 		err = refusal
@@ -855,6 +848,46 @@ func (s *Store) PutReceipt(ctx context.Context, r *store.Receipt) (store.Receipt
 		return store.Receipt{}, false, fmt.Errorf("put receipt %s for %s: %w", r.Event, r.MessageID, err)
 	}
 	return out, existed, nil
+}
+
+// putReceiptTx stores r unless a receipt for its (message, event, party)
+// is stored, which it returns instead with existed=true.
+func putReceiptTx(tx *bolt.Tx, r *store.Receipt) (out store.Receipt, existed bool, err error) {
+	b := tx.Bucket(bucketReceipts)
+	key := join(r.MessageID, r.Event, r.Party)
+	if raw := b.Get(key); raw != nil {
+		var rec receiptRecord
+		if err := decode(raw, &rec); err != nil {
+			return out, false, fmt.Errorf("decode receipt: %w", err)
+		}
+		return rec.receipt(), true, nil
+	}
+	rec := receiptRecord{MessageID: r.MessageID, Event: r.Event, Party: r.Party, At: r.At, Signed: r.Signed}
+	if err := b.Put(key, encode(&rec)); err != nil {
+		return out, false, err
+	}
+	return rec.receipt(), false, nil
+}
+
+// sealTx stores the receipt that seal makes for the event at logIndex of
+// message id, inside the event's transaction; a nil seal stores nothing.
+// Any failure aborts the transaction.
+func sealTx(tx *bolt.Tx, seal store.Seal, id string, logIndex int64) error {
+	if seal == nil {
+		return nil
+	}
+	r, err := seal(logIndex)
+	if err != nil {
+		return fmt.Errorf("seal the receipt: %w", err)
+	}
+	if r == nil || r.MessageID != id {
+		return fmt.Errorf("seal the receipt: %w: a receipt of another message", store.ErrInvalid)
+	}
+	if err := r.Validate(); err != nil {
+		return fmt.Errorf("seal the receipt: %w", err)
+	}
+	_, _, err = putReceiptTx(tx, r)
+	return err
 }
 
 // Receipts implements store.Receipts.

@@ -106,14 +106,14 @@ func TestCrashChild(t *testing.T) {
 					}
 					sub.BlobDigests = []string{storetest.Digest(blob)}
 				}
-				if _, _, err := s.Accept(ctx, sub); err != nil {
+				if _, _, err := s.Accept(ctx, sub, nil); err != nil {
 					report("E accept: %v", err)
 					continue
 				}
 				report("A %s", sub.MessageID)
 				// Retry now and then: must stay one message.
 				if rng.IntN(5) == 0 {
-					if _, existed, err := s.Accept(ctx, sub); err != nil || !existed {
+					if _, existed, err := s.Accept(ctx, sub, nil); err != nil || !existed {
 						report("E retry: existed=%v err=%v", existed, err)
 					}
 				}
@@ -127,7 +127,7 @@ func TestCrashChild(t *testing.T) {
 					if rng.IntN(4) == 0 {
 						continue // lease and never ack: the lease outlives the crash
 					}
-					if _, _, err := s.Ack(ctx, r, d.MessageID, d.LeaseToken, storetest.T0); err != nil {
+					if _, _, err := s.Ack(ctx, r, d.MessageID, d.LeaseToken, storetest.T0, nil); err != nil {
 						report("E ack: %v", err)
 						continue
 					}

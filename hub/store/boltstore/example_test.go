@@ -44,14 +44,14 @@ func Example() {
 		Kind:           store.KindNew,
 		Received:       now,
 	}
-	res, existed, err := s.Accept(ctx, sub)
+	res, existed, err := s.Accept(ctx, sub, nil)
 	fmt.Println("accepted:", res.Seq, existed, err)
-	_, existed, err = s.Accept(ctx, sub) // the client retried
+	_, existed, err = s.Accept(ctx, sub, nil) // the client retried
 	fmt.Println("retry:", existed, err)
 
 	ds, _ := s.Lease(ctx, "000.00.00.G22", 10, now, time.Minute)
 	fmt.Println("leased:", len(ds), ds[0].MessageID == sub.MessageID)
-	_, _, err = s.Ack(ctx, "000.00.00.G22", ds[0].MessageID, ds[0].LeaseToken, now)
+	_, _, err = s.Ack(ctx, "000.00.00.G22", ds[0].MessageID, ds[0].LeaseToken, now, nil)
 	fmt.Println("acked:", err)
 	inbox, _ := s.Inbox(ctx, "000.00.00.G22", 0, 10, now.Add(time.Hour))
 	fmt.Println("inbox after ack:", len(inbox))

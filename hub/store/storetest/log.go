@@ -29,14 +29,14 @@ func testLog(t *testing.T, s store.Store) {
 	sub := NewSubmission(Quangninh, 100, Nghean, Govoffice)
 	sub.DueDate = "2026-03-20"
 	res := accept(t, s, sub)
-	if _, _, err := s.Accept(ctx, sub); err != nil {
+	if _, _, err := s.Accept(ctx, sub, nil); err != nil {
 		t.Fatal(err)
 	}
-	d, _, err := s.Ack(ctx, Nghean, sub.MessageID, "", T0)
+	d, _, err := s.Ack(ctx, Nghean, sub.MessageID, "", T0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, existed, _ := s.Ack(ctx, Nghean, sub.MessageID, "", T0); !existed {
+	if _, existed, _ := s.Ack(ctx, Nghean, sub.MessageID, "", T0, nil); !existed {
 		t.Fatal("second ack not recognised")
 	}
 	st, _, err := s.AppendStatus(ctx, statusOf(sub.MessageID, Nghean, store.StatusArrived, 1))

@@ -74,6 +74,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Status/RoutedToSenderQueue", testStatusRouting},
 		{"Status/Rules", testStatusRules},
 		{"Receipts/KeptAndFirstWins", testReceipts},
+		{"Receipts/SealedWithTheirEvent", testSealedReceipts},
 		{"Directory/UpsertKeepsHistory", testDirectory},
 		{"Blobs/PutOpenStat", testBlobPut},
 		{"Blobs/PutDigestMismatchLeavesNothing", testBlobPutMismatch},
@@ -134,7 +135,7 @@ func NewSubmission(sender string, envSize int, recipients ...string) *store.Subm
 
 func accept(t *testing.T, s store.Store, sub *store.Submission) store.AcceptResult {
 	t.Helper()
-	res, existed, err := s.Accept(ctx, sub)
+	res, existed, err := s.Accept(ctx, sub, nil)
 	if err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
@@ -264,7 +265,7 @@ func testAcceptIdempotent(t *testing.T, s store.Store) {
 	retry.Received = T0.Add(time.Minute) // a retry arrives later
 	retry.Report = []byte("another report")
 	for i := range 3 {
-		got, existed, err := s.Accept(ctx, &retry)
+		got, existed, err := s.Accept(ctx, &retry, nil)
 		if err != nil {
 			t.Fatalf("retry %d: %v", i, err)
 		}
@@ -307,7 +308,7 @@ func testAcceptConcurrent(t *testing.T, s store.Store) {
 		go func() {
 			defer wg.Done()
 			c := *sub
-			res, existed, err := s.Accept(ctx, &c)
+			res, existed, err := s.Accept(ctx, &c, nil)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -350,7 +351,7 @@ func testAcceptManyRecipients(t *testing.T, s store.Store) {
 		if got := inboxIDs(t, s, r, T0); !slices.Equal(got, []string{sub.MessageID}) {
 			t.Fatalf("inbox %d of %s = %v", i, r, got)
 		}
-		if _, _, err := s.Ack(ctx, r, sub.MessageID, "", T0); err != nil {
+		if _, _, err := s.Ack(ctx, r, sub.MessageID, "", T0, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -367,7 +368,7 @@ func testAcceptConflict(t *testing.T, s store.Store) {
 	accept(t, s, first)
 	other := NewSubmission(Quangninh, 500, Nghean)
 	other.MessageID = first.MessageID
-	_, _, err := s.Accept(ctx, other)
+	_, _, err := s.Accept(ctx, other, nil)
 	wantErr(t, err, store.ErrConflict)
 	if got := inboxIDs(t, s, Nghean, T0); len(got) != 0 {
 		t.Fatalf("conflicting accept queued %v", got)
@@ -382,7 +383,7 @@ func testAcceptMissingBlob(t *testing.T, s store.Store) {
 	blob := RandomBytes(5000)
 	sub := NewSubmission(Quangninh, 500, Govoffice)
 	sub.BlobDigests = []string{Digest(blob)}
-	_, _, err := s.Accept(ctx, sub)
+	_, _, err := s.Accept(ctx, sub, nil)
 	wantErr(t, err, store.ErrMissingBlob)
 	if _, err := s.Message(ctx, sub.MessageID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("message after refused accept: %v", err)
@@ -398,7 +399,7 @@ func testAcceptMissingBlob(t *testing.T, s store.Store) {
 	if _, err := s.AppendUpload(ctx, up, 0, bytes.NewReader(blob[:100])); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = s.Accept(ctx, sub)
+	_, _, err = s.Accept(ctx, sub, nil)
 	wantErr(t, err, store.ErrMissingBlob)
 	if _, err := s.AppendUpload(ctx, up, 100, bytes.NewReader(blob[100:])); err != nil {
 		t.Fatal(err)
@@ -438,7 +439,7 @@ func testAcceptInvalid(t *testing.T, s store.Store) {
 		t.Run(tc.name, func(t *testing.T) {
 			sub := NewSubmission(Quangninh, 100, Govoffice)
 			tc.modify(sub)
-			_, _, err := s.Accept(ctx, sub)
+			_, _, err := s.Accept(ctx, sub, nil)
 			wantErr(t, err, tc.want)
 		})
 	}
@@ -551,13 +552,13 @@ func testLeaseExpiry(t *testing.T, s store.Store) {
 	if again[0].LeaseToken == leased[0].LeaseToken || again[0].Leases != 2 {
 		t.Fatalf("re-lease kept the old token or count: %+v", again[0])
 	}
-	_, _, err = s.Ack(ctx, Govoffice, all[0], leased[0].LeaseToken, T0.Add(ttl))
+	_, _, err = s.Ack(ctx, Govoffice, all[0], leased[0].LeaseToken, T0.Add(ttl), nil)
 	wantErr(t, err, store.ErrLeaseLost)
-	if _, _, err := s.Ack(ctx, Govoffice, all[0], again[0].LeaseToken, T0.Add(ttl)); err != nil {
+	if _, _, err := s.Ack(ctx, Govoffice, all[0], again[0].LeaseToken, T0.Add(ttl), nil); err != nil {
 		t.Fatalf("ack with the current token: %v", err)
 	}
 	// An expired lease that nobody replaced may still be acknowledged.
-	if _, _, err := s.Ack(ctx, Govoffice, all[2], more[0].LeaseToken, T0.Add(time.Hour)); err != nil {
+	if _, _, err := s.Ack(ctx, Govoffice, all[2], more[0].LeaseToken, T0.Add(time.Hour), nil); err != nil {
 		t.Fatalf("ack with an expired but current token: %v", err)
 	}
 	if _, err := s.Lease(ctx, Govoffice, 0, T0, ttl); !errors.Is(err, store.ErrInvalid) {
@@ -572,7 +573,7 @@ func testAckTwice(t *testing.T, s store.Store) {
 	if err != nil || len(leased) != 1 {
 		t.Fatalf("lease: %v %v", leased, err)
 	}
-	first, existed, err := s.Ack(ctx, Govoffice, sub.MessageID, leased[0].LeaseToken, T0.Add(time.Second))
+	first, existed, err := s.Ack(ctx, Govoffice, sub.MessageID, leased[0].LeaseToken, T0.Add(time.Second), nil)
 	if err != nil || existed {
 		t.Fatalf("first ack: existed=%v err=%v", existed, err)
 	}
@@ -586,7 +587,7 @@ func testAckTwice(t *testing.T, s store.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			again, existed, err := s.Ack(ctx, Govoffice, sub.MessageID, tc.token, T0.Add(time.Hour))
+			again, existed, err := s.Ack(ctx, Govoffice, sub.MessageID, tc.token, T0.Add(time.Hour), nil)
 			if err != nil || !existed {
 				t.Fatalf("ack again: existed=%v err=%v", existed, err)
 			}
@@ -606,7 +607,7 @@ func testAckedNeverAgain(t *testing.T, s store.Store) {
 	b := NewSubmission(Quangninh, 100, Govoffice)
 	accept(t, s, a)
 	accept(t, s, b)
-	if _, _, err := s.Ack(ctx, Govoffice, a.MessageID, "", T0); err != nil {
+	if _, _, err := s.Ack(ctx, Govoffice, a.MessageID, "", T0, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, at := range []time.Time{T0, T0.Add(24 * time.Hour)} {
@@ -622,7 +623,7 @@ func testAckedNeverAgain(t *testing.T, s store.Store) {
 		t.Fatalf("lease = %v", ids(leased))
 	}
 	// A retried Accept must not re-queue an acknowledged delivery.
-	if _, existed, err := s.Accept(ctx, a); err != nil || !existed {
+	if _, existed, err := s.Accept(ctx, a, nil); err != nil || !existed {
 		t.Fatalf("retry accept: %v %v", existed, err)
 	}
 	if got := inboxIDs(t, s, Govoffice, T0.Add(time.Hour)); slices.Contains(got, a.MessageID) {
@@ -651,9 +652,9 @@ func testRelease(t *testing.T, s store.Store) {
 	if err := s.Release(ctx, Govoffice, sub.MessageID, leased[0].LeaseToken); err != nil {
 		t.Fatalf("second release: %v", err)
 	}
-	_, _, err = s.Ack(ctx, Govoffice, sub.MessageID, leased[0].LeaseToken, T0)
+	_, _, err = s.Ack(ctx, Govoffice, sub.MessageID, leased[0].LeaseToken, T0, nil)
 	wantErr(t, err, store.ErrLeaseLost)
-	if _, _, err := s.Ack(ctx, Govoffice, sub.MessageID, "", T0); err != nil {
+	if _, _, err := s.Ack(ctx, Govoffice, sub.MessageID, "", T0, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Release(ctx, Govoffice, sub.MessageID, ""); err != nil {
@@ -677,7 +678,7 @@ func testAckUnknown(t *testing.T, s store.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := s.Ack(ctx, tc.recipient, tc.id, "", T0)
+			_, _, err := s.Ack(ctx, tc.recipient, tc.id, "", T0, nil)
 			wantErr(t, err, store.ErrNotFound)
 		})
 	}
@@ -710,7 +711,7 @@ func testConcurrentLeases(t *testing.T, s store.Store) {
 					return
 				}
 				for _, d := range ds {
-					if _, _, err := s.Ack(ctx, Govoffice, d.MessageID, d.LeaseToken, T0); err != nil {
+					if _, _, err := s.Ack(ctx, Govoffice, d.MessageID, d.LeaseToken, T0, nil); err != nil {
 						t.Error(err)
 						return
 					}
@@ -750,7 +751,7 @@ func testConcurrentAcks(t *testing.T, s store.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, existed, err := s.Ack(ctx, Govoffice, sub.MessageID, "", T0)
+			_, existed, err := s.Ack(ctx, Govoffice, sub.MessageID, "", T0, nil)
 			if err != nil {
 				t.Error(err)
 				return
@@ -774,7 +775,7 @@ func testConcurrentAcks(t *testing.T, s store.Store) {
 func testRecall(t *testing.T, s store.Store) {
 	orig := NewSubmission(Quangninh, 300, Govoffice, Nghean, Caobang)
 	accept(t, s, orig)
-	if _, _, err := s.Ack(ctx, Nghean, orig.MessageID, "", T0); err != nil {
+	if _, _, err := s.Ack(ctx, Nghean, orig.MessageID, "", T0, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Caobang holds a lease but has not acknowledged: still withdrawn.
@@ -793,7 +794,7 @@ func testRecall(t *testing.T, s store.Store) {
 			t.Fatalf("inbox of %s = %v, want only the recall", r, got)
 		}
 	}
-	_, _, err := s.Ack(ctx, Govoffice, orig.MessageID, "", T0)
+	_, _, err := s.Ack(ctx, Govoffice, orig.MessageID, "", T0, nil)
 	wantErr(t, err, store.ErrWithdrawn)
 	leased, err := s.Lease(ctx, Caobang, 10, T0.Add(2*time.Hour), time.Hour)
 	if err != nil || !slices.Equal(ids(leased), []string{recall.MessageID}) {
@@ -811,7 +812,7 @@ func testRecall(t *testing.T, s store.Store) {
 		t.Fatalf("states = %v", states)
 	}
 	// A retried recall returns the same outcome and changes nothing.
-	again, existed, err := s.Accept(ctx, recall)
+	again, existed, err := s.Accept(ctx, recall, nil)
 	if err != nil || !existed || !recallsEqual(again.Recalls, want) {
 		t.Fatalf("retried recall = %+v existed=%v err=%v", again, existed, err)
 	}
@@ -845,7 +846,7 @@ func testRecallRules(t *testing.T, s store.Store) {
 		t.Run(tc.name, func(t *testing.T) {
 			sub := NewSubmission(tc.sender, 100, Govoffice)
 			sub.Kind, sub.Targets = tc.kind, []string{tc.target}
-			_, _, err := s.Accept(ctx, sub)
+			_, _, err := s.Accept(ctx, sub, nil)
 			wantErr(t, err, tc.want)
 			if _, err := s.Message(ctx, sub.MessageID); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("refused submission stored: %v", err)
@@ -985,6 +986,112 @@ func testStatusRules(t *testing.T, s store.Store) {
 	hist, _ := s.StatusHistory(ctx, m.MessageID)
 	if len(hist) != 1 || hist[0].Reason != ok.Reason || hist[0].Staff != ok.Staff || !hist[0].At.Equal(ok.At) {
 		t.Fatalf("history = %+v", hist)
+	}
+}
+
+// sealCall records what a store.Seal was asked and answers a receipt, or
+// fail.
+type sealCall struct {
+	calls    int
+	logIndex int64
+	receipt  store.Receipt
+	fail     error
+}
+
+func (c *sealCall) seal(r store.Receipt) store.Seal {
+	return func(logIndex int64) (*store.Receipt, error) {
+		c.calls++
+		c.logIndex = logIndex
+		if c.fail != nil {
+			return nil, c.fail
+		}
+		r.Signed = fmt.Appendf(nil, "signed at log index %d", logIndex)
+		c.receipt = r
+		return &r, nil
+	}
+}
+
+// testSealedReceipts checks that Accept and Ack keep the receipt their seal
+// makes with the event, at the event's log index, and that a seal that
+// fails leaves nothing of the event.
+func testSealedReceipts(t *testing.T, s store.Store) {
+	m := NewSubmission(Quangninh, 100, Govoffice, Nghean)
+	logSize := func() int64 {
+		n, err := s.LogSize(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	receiptOf := func(event, party string) []byte {
+		all, err := s.Receipts(ctx, m.MessageID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range all {
+			if r.Event == event && r.Party == party {
+				return r.Signed
+			}
+		}
+		return nil
+	}
+
+	// A seal that fails: nothing of the acceptance stays.
+	failing := &sealCall{fail: errors.New("signing key unavailable")}
+	before := logSize()
+	if _, _, err := s.Accept(ctx, m, failing.seal(store.Receipt{})); err == nil || failing.calls == 0 {
+		t.Fatalf("Accept with a failing seal: %v after %d calls", err, failing.calls)
+	}
+	if _, err := s.Message(ctx, m.MessageID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("message after a failed seal: %v", err)
+	}
+	if got := inboxIDs(t, s, Govoffice, T0); len(got) != 0 || logSize() != before {
+		t.Fatalf("a failed seal left deliveries %v or log entries %d", got, logSize()-before)
+	}
+	// A seal that answers a receipt of another message is refused.
+	wrong := &sealCall{}
+	_, _, err := s.Accept(ctx, m, wrong.seal(store.Receipt{MessageID: NewID(), Event: "accepted", Party: Quangninh, At: T0}))
+	wantErr(t, err, store.ErrInvalid)
+
+	accepted := &sealCall{}
+	res, existed, err := s.Accept(ctx, m, accepted.seal(store.Receipt{MessageID: m.MessageID, Event: "accepted", Party: Quangninh, At: m.Received}))
+	if err != nil || existed {
+		t.Fatalf("Accept: %v existed=%v", err, existed)
+	}
+	if accepted.logIndex != res.LogIndex {
+		t.Fatalf("seal got log index %d, the acceptance is entry %d", accepted.logIndex, res.LogIndex)
+	}
+	if got := receiptOf("accepted", Quangninh); !bytes.Equal(got, accepted.receipt.Signed) {
+		t.Fatalf("stored receipt %q, sealed %q", got, accepted.receipt.Signed)
+	}
+	retry := &sealCall{}
+	if _, existed, err := s.Accept(ctx, m, retry.seal(store.Receipt{MessageID: m.MessageID, Event: "accepted", Party: Quangninh, At: T0.Add(time.Hour)})); err != nil || !existed || retry.calls != 0 {
+		t.Fatalf("retried Accept: %v existed=%v, seal called %d times", err, existed, retry.calls)
+	}
+
+	// Ack: a failing seal leaves the delivery pending; a working one keeps
+	// the receipt at the delivery's log index.
+	failing = &sealCall{fail: errors.New("signing key unavailable")}
+	if _, _, err := s.Ack(ctx, Govoffice, m.MessageID, "", T0, failing.seal(store.Receipt{})); err == nil {
+		t.Fatal("Ack with a failing seal succeeded")
+	}
+	if got := inboxIDs(t, s, Govoffice, T0); !slices.Equal(got, []string{m.MessageID}) {
+		t.Fatalf("after a failed seal the inbox is %v", got)
+	}
+	delivered := &sealCall{}
+	d, existed, err := s.Ack(ctx, Govoffice, m.MessageID, "", T0.Add(time.Minute), delivered.seal(store.Receipt{MessageID: m.MessageID, Event: "delivered", Party: Govoffice, At: T0.Add(time.Minute)}))
+	if err != nil || existed || d.State != store.Acked {
+		t.Fatalf("Ack: %+v existed=%v %v", d, existed, err)
+	}
+	if delivered.logIndex != d.LogIndex || !bytes.Equal(receiptOf("delivered", Govoffice), delivered.receipt.Signed) {
+		t.Fatalf("delivered receipt at index %d (delivery %d): %q", delivered.logIndex, d.LogIndex, receiptOf("delivered", Govoffice))
+	}
+	again := &sealCall{}
+	if _, existed, err := s.Ack(ctx, Govoffice, m.MessageID, "", T0.Add(time.Hour), again.seal(store.Receipt{MessageID: m.MessageID, Event: "delivered", Party: Govoffice, At: T0.Add(time.Hour)})); err != nil || !existed || again.calls != 0 {
+		t.Fatalf("second Ack: %v existed=%v, seal called %d times", err, existed, again.calls)
+	}
+	if receiptOf("delivered", Nghean) != nil {
+		t.Fatal("a receipt for a delivery not yet acknowledged")
 	}
 }
 
@@ -1389,7 +1496,7 @@ func testReopenState(t *testing.T, s store.Store) {
 	m2 := NewSubmission(Quangninh, 1000, Govoffice)
 	r1 := accept(t, s, m1)
 	accept(t, s, m2)
-	if _, _, err := s.Ack(ctx, Govoffice, m1.MessageID, "", T0); err != nil {
+	if _, _, err := s.Ack(ctx, Govoffice, m1.MessageID, "", T0, nil); err != nil {
 		t.Fatal(err)
 	}
 	leased, err := s.Lease(ctx, Nghean, 1, T0, time.Hour)
@@ -1408,7 +1515,7 @@ func testReopenState(t *testing.T, s store.Store) {
 
 	s = reopen(t, s)
 
-	if res, existed, err := s.Accept(ctx, m1); err != nil || !existed || res.Seq != r1.Seq {
+	if res, existed, err := s.Accept(ctx, m1, nil); err != nil || !existed || res.Seq != r1.Seq {
 		t.Fatalf("retry after reopen: %+v %v %v", res, existed, err)
 	}
 	if got := inboxIDs(t, s, Govoffice, T0); !slices.Equal(got, []string{m2.MessageID}) {
@@ -1417,10 +1524,10 @@ func testReopenState(t *testing.T, s store.Store) {
 	if got := inboxIDs(t, s, Nghean, T0); len(got) != 0 {
 		t.Fatalf("lease lost on reopen: %v", got)
 	}
-	if _, _, err := s.Ack(ctx, Nghean, m1.MessageID, leased[0].LeaseToken, T0); err != nil {
+	if _, _, err := s.Ack(ctx, Nghean, m1.MessageID, leased[0].LeaseToken, T0, nil); err != nil {
 		t.Fatalf("ack with a lease from before reopen: %v", err)
 	}
-	if _, existed, err := s.Ack(ctx, Govoffice, m1.MessageID, "", T0); err != nil || !existed {
+	if _, existed, err := s.Ack(ctx, Govoffice, m1.MessageID, "", T0, nil); err != nil || !existed {
 		t.Fatalf("ack after reopen: %v %v", existed, err)
 	}
 	if st, _ := s.StatusInbox(ctx, Quangninh, 0, 10); len(st) != 1 {
@@ -1458,7 +1565,7 @@ func testClosed(t *testing.T, s store.Store) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("second close: %v", err)
 	}
-	_, _, err := s.Accept(ctx, NewSubmission(Quangninh, 100, Govoffice))
+	_, _, err := s.Accept(ctx, NewSubmission(Quangninh, 100, Govoffice), nil)
 	wantErr(t, err, store.ErrClosed)
 	_, err = s.Inbox(ctx, Govoffice, 0, 10, T0)
 	wantErr(t, err, store.ErrClosed)
