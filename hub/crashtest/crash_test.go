@@ -484,9 +484,9 @@ func TestCrash(t *testing.T) {
 	for k := range kills {
 		time.Sleep(time.Duration(300+rng.IntN(1500)) * time.Millisecond)
 		hub.kill()
-		checkFiles(t, cfg.DataDir, false)
+		leftovers := checkFiles(t, cfg.DataDir, nil)
 		hub.start()
-		checkFiles(t, cfg.DataDir, true)
+		checkFiles(t, cfg.DataDir, leftovers)
 		led.mu.Lock()
 		answered := len(led.ok)
 		led.mu.Unlock()
@@ -594,7 +594,9 @@ func TestCrash(t *testing.T) {
 
 	// Finally the store's own invariants, with the hub stopped.
 	hub.stop()
-	checkFiles(t, cfg.DataDir, true)
+	if tmp := checkFiles(t, cfg.DataDir, nil); len(tmp) > 0 {
+		t.Errorf("temporary files remain once every upload has finished: %v", tmp)
+	}
 	st, err := boltstore.Open(cfg.DataDir, boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -607,12 +609,13 @@ func TestCrash(t *testing.T) {
 
 // checkFiles walks the hub's data folder: every attachment file must hold
 // exactly the bytes its name (a SHA-256) promises, and apart from the
-// database and resumable upload parts nothing else may be there. Right
-// after a kill (opened false) temporary files may remain in tmp/; the
-// hub removes them when it opens the store, so once it has (opened true)
-// there must be none.
-func checkFiles(t *testing.T, dir string, opened bool) {
+// database and resumable upload parts nothing else may be there. It
+// returns the temporary files in tmp/: right after a kill they are what
+// the killed hub left, which the hub removes when it opens the store, so
+// none of leftovers may remain (uploads in flight make new ones).
+func checkFiles(t *testing.T, dir string, leftovers map[string]bool) map[string]bool {
 	t.Helper()
+	tmp := map[string]bool{}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -631,8 +634,9 @@ func checkFiles(t *testing.T, dir string, opened bool) {
 		case rel == boltstore.DBFile:
 		case strings.HasPrefix(rel, "blobs/uploads/") && strings.HasSuffix(rel, ".part"):
 		case strings.HasPrefix(rel, "blobs/tmp/"):
-			if opened {
-				t.Errorf("temporary file %s remains after the hub opened its store", rel)
+			tmp[rel] = true
+			if leftovers[rel] {
+				t.Errorf("temporary file %s of the killed hub remains after the hub opened its store", rel)
 			}
 		case strings.HasPrefix(rel, "blobs/objects/"):
 			b, err := os.ReadFile(path)
@@ -651,4 +655,5 @@ func checkFiles(t *testing.T, dir string, opened bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tmp
 }

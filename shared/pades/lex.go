@@ -2,6 +2,7 @@ package pades
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strconv"
@@ -297,6 +298,24 @@ func unhex(c byte) (byte, bool) {
 }
 
 func (l *lexer) hexString(start int64) (pdfString, error) {
+	// Fast path: a signature's /Contents is thousands of hex digits with
+	// no white space; decode the span at once when the window holds it.
+	for {
+		if end := bytes.IndexByte(l.buf[l.pos:], '>'); end >= 0 {
+			span := l.buf[l.pos : l.pos+end]
+			if len(span) > 0 && len(span)%2 == 0 {
+				b := make([]byte, len(span)/2)
+				if _, err := hex.Decode(b, span); err == nil {
+					l.pos += end + 1
+					return pdfString{Value: b, Hex: true, Off: start, End: l.offset()}, nil
+				}
+			}
+			break // white space, an odd count or a bad digit: the slow path says which
+		}
+		if !l.fill() {
+			break
+		}
+	}
 	var b []byte
 	var hi byte
 	half := false

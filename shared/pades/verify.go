@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -580,12 +581,19 @@ func openPrefix(d *document, end int64, cache map[int64]*document) (*document, e
 	return p, nil
 }
 
+// hashBuffers hold the buffers hashRanges reads through: a hub verifies
+// document after document, and a fresh 256 KiB each time was most of what
+// it allocated.
+var hashBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
 func hashRanges(src io.ReaderAt, h crypto.Hash, br [4]int64) ([]byte, error) {
 	if !h.Available() {
 		return nil, fmt.Errorf("hash %v not available", h)
 	}
 	hh := h.New()
-	buf := make([]byte, 256<<10)
+	bp := hashBuffers.Get().(*[]byte)
+	defer hashBuffers.Put(bp)
+	buf := *bp
 	if _, err := io.CopyBuffer(hh, io.NewSectionReader(src, br[0], br[1]), buf); err != nil {
 		return nil, err
 	}

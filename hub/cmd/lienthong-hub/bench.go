@@ -54,7 +54,7 @@ func (c *cli) bench(args []string) error {
 	idleChild := fs.Bool("idle-child", false, "internal: be the idle clients of --idle, for --hub with --pki")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	traceOut := fs.String("trace", "", "write an execution trace of the run (go tool trace) to this file")
-	memProfile := fs.String("memprofile", "", "with --idle: write a heap profile, taken while the connections are open, to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file: with --idle taken while the connections are open, else at the end of the run (its alloc_space shows what the run allocated)")
 	verbose := fs.Bool("v", false, "log the in-process hub's warnings to stderr")
 	if err := parse(fs, args, 0); err != nil {
 		return err
@@ -115,6 +115,14 @@ func (c *cli) bench(args []string) error {
 		return err
 	}
 	res.Print(c.stdout)
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return pprof.Lookup("allocs").WriteTo(f, 0)
+	}
 	return nil
 }
 

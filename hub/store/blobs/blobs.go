@@ -47,6 +47,11 @@ const (
 	partSuffix = ".part"
 )
 
+// copyBuffers are the buffers uploads are copied through: 256 KiB, so
+// that a large attachment is written in few system calls, and reused, so
+// that a small one does not cost a fresh buffer each time.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
 // Options tune a Dir.
 type Options struct {
 	// MaxSize is the largest blob accepted; 0 means DefaultMaxSize.
@@ -61,6 +66,8 @@ type Dir struct {
 
 	mu    sync.Mutex
 	parts map[string]*partial
+
+	objectsSync, uploadsSync *dirSync
 }
 
 // partial is the in-memory state of an upload: a lock serialising its
@@ -75,7 +82,8 @@ type partial struct {
 
 // Open opens (creating if needed) a blob directory at root.
 func Open(root string, opts Options) (*Dir, error) {
-	d := &Dir{root: root, maxSize: opts.MaxSize, parts: map[string]*partial{}}
+	d := &Dir{root: root, maxSize: opts.MaxSize, parts: map[string]*partial{},
+		objectsSync: newDirSync(filepath.Join(root, objectsDir)), uploadsSync: newDirSync(filepath.Join(root, uploadsDir))}
 	if d.maxSize <= 0 {
 		d.maxSize = DefaultMaxSize
 	}
@@ -309,7 +317,9 @@ func (d *Dir) Append(up store.Upload, offset int64, r io.Reader) (int64, error) 
 		p.h = nil
 	}
 	// Read one byte past the declared size to detect an over-long upload.
-	n, copyErr := io.Copy(w, io.LimitReader(r, size-cur+1))
+	bp := copyBuffers.Get().(*[]byte)
+	n, copyErr := io.CopyBuffer(w, io.LimitReader(r, size-cur+1), *bp)
+	copyBuffers.Put(bp)
 	if hashing {
 		p.n += n
 	}
@@ -330,7 +340,7 @@ func (d *Dir) Append(up store.Upload, offset int64, r io.Reader) (int64, error) 
 	if cur == 0 && n > 0 {
 		// The first bytes: the part file's name must be durable too
 		// (Begin did not sync it), or the offset returned is a lie.
-		if err := syncDir(filepath.Join(d.root, uploadsDir)); err != nil {
+		if err := d.uploadsSync.sync(); err != nil {
 			p.h = nil
 			return cur, fmt.Errorf("append to upload %s: %w", digest, err)
 		}
@@ -402,7 +412,7 @@ func (d *Dir) publish(path, digest string) error {
 	// Syncing the target folder makes the new name durable. The old name
 	// in uploads/ is not synced away: if it comes back after a crash, the
 	// blob is present, Begin answers done, and GC removes the part.
-	return syncDir(filepath.Join(d.root, objectsDir))
+	return d.objectsSync.sync()
 }
 
 // Put stores r as the blob digest in one go; a blob already present is not
@@ -424,7 +434,9 @@ func (d *Dir) Put(ctx context.Context, digest string, r io.Reader) (store.BlobIn
 		}
 	}()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(ctxReader{ctx, r}, d.maxSize+1))
+	bp := copyBuffers.Get().(*[]byte)
+	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), io.LimitReader(ctxReader{ctx, r}, d.maxSize+1), *bp)
+	copyBuffers.Put(bp)
 	if err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 	}

@@ -111,6 +111,14 @@ func Open(dir string, opts Options) (*Store, error) {
 	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o600, &bolt.Options{
 		Timeout:      timeout,
 		FreelistType: bolt.FreelistMapType,
+		// The free list is not written with every commit (as etcd does):
+		// fewer pages per commit, and Open rebuilds it by walking the
+		// database instead.
+		NoFreelistSync: true,
+		// Map a gigabyte of address space from the start, so that a
+		// growing database is not remapped (which waits for every reader)
+		// in the middle of the load.
+		InitialMmapSize: 1 << 30,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open store %q: %w", dir, err)
