@@ -196,17 +196,29 @@ func isTLSAlert(e *quic.TransportError) bool {
 
 // do sends a request and decodes a JSON answer into out (when not nil).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, contentType string, out any) error {
-	u := c.base + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
+	return c.doReader(ctx, method, path, query, rd, contentType, out)
+}
+
+// doReader is do with the body read from rd: a *bytes.Reader, or an
+// *io.SectionReader, which is sent without being copied into memory first
+// (and read again from its start if the request must be resent).
+func (c *Client) doReader(ctx context.Context, method, path string, query url.Values, rd io.Reader, contentType string, out any) error {
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return err
+	}
+	if sr, ok := rd.(*io.SectionReader); ok {
+		ra, off, n := sr.Outer()
+		req.ContentLength = n
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(ra, off, n)), nil }
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -272,12 +284,8 @@ func (c *Client) Upload(ctx context.Context, digest string, r io.ReaderAt, size 
 	}
 	for !st.Done {
 		n := min(chunk, size-st.Offset)
-		buf := make([]byte, n)
-		if _, err := r.ReadAt(buf, st.Offset); err != nil && !(errors.Is(err, io.EOF) && int64(len(buf)) == n) {
-			return fmt.Errorf("read attachment at %d: %w", st.Offset, err)
-		}
 		q.Set("offset", strconv.FormatInt(st.Offset, 10))
-		err := c.do(ctx, http.MethodPatch, path, q, buf, wire.ContentBytes, &st)
+		err := c.doReader(ctx, http.MethodPatch, path, q, io.NewSectionReader(r, st.Offset, n), wire.ContentBytes, &st)
 		var we *wire.Error
 		if errors.As(err, &we) && we.Code == wire.CodeOffset {
 			st.Offset = we.Offset // the hub holds more or less than we thought: resume there
