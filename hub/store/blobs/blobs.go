@@ -4,12 +4,19 @@
 // whose directory is fsynced before the operation returns. A reader
 // therefore sees a blob whole or not at all, even after a crash.
 //
+// Put stores a blob in one go: a temporary file in tmp/, fsynced, hashed
+// and renamed into objects/.
+//
 // Uploads are resumable: Begin creates uploads/<digest>-<size>-<owner>.part
 // (the owner hashed) and Append writes a chunk at the file's current
 // length, which is the durable offset (each chunk is fsynced before it is
-// acknowledged). After a restart the upload resumes from the length on disk. An upload is named by
-// its owner, digest and size, so an agency can reach only its own uploads.
-// GC removes uploads idle for longer than a TTL.
+// acknowledged). After a restart the upload resumes from the length on
+// disk. An upload is named by its owner, digest and size, so an agency can
+// reach only its own uploads. GC removes uploads idle for longer than a
+// TTL.
+//
+// Renames into objects/ (and first chunks into uploads/) that overlap
+// share one fsync of the folder, as a group commit does.
 //
 // A Dir assumes it is the only writer of its directory: Open deletes the
 // temporary files that a crashed PutBlob left in tmp/. The bbolt store
