@@ -265,11 +265,12 @@ func pathOf(pattern string, kv ...string) string {
 
 // Upload sends an attachment of size bytes read from r, resuming from what
 // the hub already holds; it returns when the hub has committed it. chunk
-// bounds each request (0: 8 MiB), so that an interrupted upload loses at
-// most one chunk. progress, when not nil, is called after each chunk.
+// bounds each request (0: wire.WholeUpload, which the hub stores in one
+// go), so that an interrupted upload loses at most one chunk. progress,
+// when not nil, is called after each chunk.
 func (c *Client) Upload(ctx context.Context, digest string, r io.ReaderAt, size int64, chunk int64, progress func(done, total int64)) error {
 	if chunk <= 0 {
-		chunk = 8 << 20
+		chunk = wire.WholeUpload
 	}
 	q := url.Values{"size": {strconv.FormatInt(size, 10)}}
 	path := pathOf(wire.PathUpload, "sha256", digest)

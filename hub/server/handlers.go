@@ -67,7 +67,7 @@ func (s *Server) appendUpload(w http.ResponseWriter, r *request) error {
 		return wire.Errorf(wire.CodeBadRequest, "offset must be between 0 and the size")
 	}
 	ctx := r.Context()
-	if offset == 0 && r.ContentLength == size && size <= wholeUploadMax {
+	if offset == 0 && r.ContentLength == size && size <= wire.WholeUpload {
 		return s.putWhole(w, r, digest, size)
 	}
 	up, err := s.opts.Store.BeginUpload(ctx, string(r.agency), digest, size)
@@ -96,16 +96,11 @@ func (s *Server) appendUpload(w http.ResponseWriter, r *request) error {
 	return writeJSON(w, http.StatusOK, state)
 }
 
-// wholeUploadMax is the largest attachment stored in one go when a
-// single request carries all of it (as the hub's client does up to its
-// 8 MiB chunk): written to a temporary file and renamed into place, it
-// costs one fsync fewer than a resumable upload and no part file. If such
-// a request breaks off, the sender starts again from 0, which costs at
-// most this much again; larger attachments keep the durable offset of a
-// resumable upload.
-const wholeUploadMax = 8 << 20
-
-// putWhole stores an attachment that one request carries whole.
+// putWhole stores an attachment that one request carries whole (at most
+// wire.WholeUpload bytes): written to a temporary file and renamed into
+// place, it costs one fsync fewer than a resumable upload and no part
+// file. If the request breaks off, the sender starts again from 0, which
+// costs at most that much again.
 func (s *Server) putWhole(w http.ResponseWriter, r *request, digest string, size int64) error {
 	info, err := s.opts.Store.PutBlob(r.Context(), digest, &exactReader{r: r.Body, left: size})
 	if err != nil {
@@ -230,8 +225,7 @@ func (s *Server) submit(w http.ResponseWriter, r *request) error {
 	}
 	if existed {
 		*sealed = nil // a concurrent retry won: its receipt is the one kept
-	}
-	if !existed {
+	} else {
 		s.metrics.accepted.Inc()
 	}
 	s.log.Info("document accepted", "agency", r.agency, "doc", doc.MessageID, "kind", sub.Kind.String(), "recipients", len(recipients), "existed", existed)

@@ -50,6 +50,9 @@
 // # Version history
 //
 //   - v1 (2026-11-23): first version.
+//   - v1 (2026-11-23, later): a PATCH at offset 0 carrying a whole
+//     attachment of at most WholeUpload bytes is stored in one go; the
+//     requests and answers are unchanged.
 package wire
 
 import (
@@ -83,6 +86,13 @@ const (
 	PathLogEntries     = "/v1/log/entries"     // ?from=A&to=B, at most MaxLogEntries
 	PathStats          = "/v1/stats"           // the statistics the hub publishes
 )
+
+// WholeUpload is the largest attachment a PATCH at offset 0 may carry
+// whole to have it stored in one go: if that request breaks off, nothing
+// of it is kept and the upload starts again at 0. Larger attachments, or
+// chunks, keep durable offsets to resume from. The Go client's default
+// chunk is this size.
+const WholeUpload = 8 << 20
 
 // MaxLogEntries bounds one GET /v1/log/entries.
 const MaxLogEntries = 1000
