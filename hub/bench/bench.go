@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -127,6 +128,9 @@ type Result struct {
 
 	Raw   RawResult
 	Ratio float64 // MBPerSec / Raw.MBPerSec
+	// Procs is GOMAXPROCS during the exchange, RawProcs during the raw
+	// QUIC measurement.
+	Procs, RawProcs int
 	// ServerTimes is the in-process hub's mean time per route (long polls
 	// included in GET /v1/inbox), to see what dominates.
 	ServerTimes []RouteTime
@@ -178,11 +182,20 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("hello as %s: %w", a.code, err)
 		}
 	}
+	// The raw stream ran with the runtime's default GOMAXPROCS, its best
+	// (spare procs slow a lone stream); the exchange runs as a hub does,
+	// with its spare procs (config.Config.SpareProcs).
+	rawProcs := runtime.GOMAXPROCS(0)
+	if e.procs > 0 {
+		runtime.GOMAXPROCS(e.procs)
+		defer runtime.GOMAXPROCS(rawProcs)
+	}
 	res, err := exchange(ctx, e, docs, opts)
 	if err != nil {
 		return nil, err
 	}
 	res.Raw = raw
+	res.Procs, res.RawProcs = runtime.GOMAXPROCS(0), rawProcs
 	if raw.MBPerSec > 0 {
 		res.Ratio = res.MBPerSec / raw.MBPerSec
 	}
@@ -518,8 +531,8 @@ func (r *Result) Print(w io.Writer) {
 	if o.Rate > 0 {
 		rate = fmt.Sprintf("%g docs/s", o.Rate)
 	}
-	fmt.Fprintf(w, "agencies %d, documents %d of %d bytes (signed PDFs), concurrency %d, rate %s, transport %s\n",
-		o.Agencies, o.Docs, o.Size, o.Concurrency, rate, r.Transport)
+	fmt.Fprintf(w, "agencies %d, documents %d of %d bytes (signed PDFs), concurrency %d, rate %s, transport %s, GOMAXPROCS %d (raw QUIC: %d)\n",
+		o.Agencies, o.Docs, o.Size, o.Concurrency, rate, r.Transport, r.Procs, r.RawProcs)
 	fmt.Fprintf(w, "raw QUIC, one stream, same TLS:  %8.1f MB/s  (%d MB in %v, %.2f CPU-s/GB both ends)\n", r.Raw.MBPerSec, r.Raw.Bytes/1e6, r.Raw.Elapsed.Round(time.Millisecond), r.Raw.CPUPerGB)
 	fmt.Fprintf(w, "raw QUIC, a stream per document: %8.1f MB/s  (%d streams at once, one connection)\n", r.Raw.PerDocMBPerSec, r.Raw.Parallel)
 	fmt.Fprintf(w, "end to end (delivered, acked):   %8.1f MB/s  %8.1f docs/s  = %.0f%% of raw (ceiling 50%%: each byte crosses QUIC twice)\n",

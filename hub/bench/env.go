@@ -45,6 +45,7 @@ type env struct {
 	agencies []*agency
 	hub      *service.Hub // nil when targeting another process's hub
 	opsAddr  string       // the in-process hub's /metrics listener
+	procs    int          // GOMAXPROCS the in-process hub runs with; 0 when targeting another process
 	stop     func() error
 }
 
@@ -132,6 +133,7 @@ func startHub(ctx context.Context, dir string, opts *Options) (*env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start hub: %w", err)
 	}
+	e.procs = cfg.Procs()
 	for _, a := range e.agencies {
 		if _, err := h.Store().UpsertAgency(ctx, &store.Agency{Code: string(a.code), Name: a.name, Level: a.code.Level(), Active: true}, time.Now()); err != nil {
 			h.Close()

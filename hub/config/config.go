@@ -25,6 +25,7 @@
 //	  "burst": 200,
 //	  "agency_limits": {"000.00.00.G22": {"requests_per_second": 200, "burst": 800, "max_attachment_mb": 500}},
 //	  "shutdown_grace": "30s",
+//	  "spare_procs": 2,
 //	  "log_level": "info"
 //	}
 package config
@@ -37,6 +38,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -87,6 +89,14 @@ type Config struct {
 	AgencyLimits map[string]AgencyLimits `json:"agency_limits,omitempty"`
 	// ShutdownGrace is how long a shutdown waits for uploads in flight.
 	ShutdownGrace Duration `json:"shutdown_grace"`
+	// SpareProcs lets this many goroutines more run at once than the CPUs
+	// the Go runtime sees (GOMAXPROCS), 0 to 64. A goroutine waiting in a
+	// file system call (fsync, create, rename) keeps its scheduler slot
+	// until the runtime notices, and the committer then waits for a slot
+	// behind every request; spare slots let the kernel, which knows who
+	// has just finished waiting on the disk, share the CPUs instead. A
+	// GOMAXPROCS environment variable overrides it.
+	SpareProcs int `json:"spare_procs"`
 	// LogLevel is debug, info, warn or error. Logs are JSON on stderr.
 	LogLevel string `json:"log_level"`
 }
@@ -104,6 +114,7 @@ func Default() Config {
 		RequestsPerSecond:  50,
 		Burst:              200,
 		ShutdownGrace:      Duration(30 * time.Second),
+		SpareProcs:         2,
 		LogLevel:           "info",
 	}
 }
@@ -169,6 +180,7 @@ func (c *Config) Validate() error {
 	check(c.CheckpointInterval.D() >= time.Second, "checkpoint_interval %s: want at least 1s", c.CheckpointInterval.D())
 	check(c.CRLReload.D() >= time.Minute, "crl_reload %s: want at least 1m", c.CRLReload.D())
 	check(c.ShutdownGrace.D() >= 0 && c.ShutdownGrace.D() <= 10*time.Minute, "shutdown_grace %s: want 0 to 10m", c.ShutdownGrace.D())
+	check(c.SpareProcs >= 0 && c.SpareProcs <= 64, "spare_procs %d: want 0 to 64", c.SpareProcs)
 	var lvl slog.Level
 	check(lvl.UnmarshalText([]byte(c.LogLevel)) == nil, "log_level %q: want debug, info, warn or error", c.LogLevel)
 	return errors.Join(errs...)
@@ -186,6 +198,19 @@ func (c *Config) Level() slog.Level {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(c.LogLevel))
 	return lvl
+}
+
+// defaultProcs is GOMAXPROCS as the process started: the CPUs the runtime
+// may use, or the GOMAXPROCS environment variable.
+var defaultProcs = runtime.GOMAXPROCS(0)
+
+// Procs is the GOMAXPROCS the hub runs with: the process's default plus
+// SpareProcs, or the GOMAXPROCS environment variable when it is set.
+func (c *Config) Procs() int {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return defaultProcs
+	}
+	return defaultProcs + c.SpareProcs
 }
 
 // MaxAttachment is the attachment limit in bytes.

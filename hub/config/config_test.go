@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,9 @@ func TestValidate(t *testing.T) {
 		{"unknown log level", func(c *Config) { c.LogLevel = "loud" }, "log_level"},
 		{"agency limit for a malformed code", func(c *Config) { c.AgencyLimits = map[string]AgencyLimits{"H49": {Burst: 5}} }, "agency_limits: malformed agency code"},
 		{"negative agency limit", func(c *Config) { c.AgencyLimits = map[string]AgencyLimits{"000.00.00.H49": {Burst: -1}} }, "agency_limits 000.00.00.H49"},
+		{"negative spare procs", func(c *Config) { c.SpareProcs = -1 }, "spare_procs -1"},
+		{"too many spare procs", func(c *Config) { c.SpareProcs = 65 }, "spare_procs 65"},
+		{"no spare procs", func(c *Config) { c.SpareProcs = 0 }, ""},
 		{"zero rate", func(c *Config) { c.RequestsPerSecond = 0 }, "requests_per_second and burst"},
 		{"two problems at once", func(c *Config) { c.Roots, c.DataDir = "", "" }, "data_dir is required\nroots is required"},
 	}
@@ -49,6 +53,25 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestProcs(t *testing.T) {
+	c := Default()
+	t.Setenv("GOMAXPROCS", "")
+	if got, want := c.Procs(), runtime.GOMAXPROCS(0)+2; got != want {
+		t.Errorf("Procs with 2 spare = %d, want the runtime's %d + 2", got, want-2)
+	}
+	c.SpareProcs = 0
+	if got := c.Procs(); got != runtime.GOMAXPROCS(0) {
+		t.Errorf("Procs with none spare = %d, want the runtime's %d", got, runtime.GOMAXPROCS(0))
+	}
+	// An operator's GOMAXPROCS is taken as given: the process started
+	// with it, so the runtime already runs with it.
+	c.SpareProcs = 5
+	t.Setenv("GOMAXPROCS", "1")
+	if got := c.Procs(); got != defaultProcs {
+		t.Errorf("Procs with GOMAXPROCS set = %d, want the process's %d", got, defaultProcs)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -140,6 +141,10 @@ func (c *cli) serve(args []string) error {
 // runs on the opened hub first.
 func (c *cli) runHub(cfg config.Config, prepare func(*service.Hub) error) error {
 	log := c.logger(cfg.Level())
+	if n := cfg.Procs(); n != runtime.GOMAXPROCS(0) {
+		runtime.GOMAXPROCS(n)
+		log.Info("scheduler", "gomaxprocs", n, "spare_procs", cfg.SpareProcs)
+	}
 	h, err := service.Open(cfg, log)
 	if err != nil {
 		return err
