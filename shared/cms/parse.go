@@ -271,7 +271,7 @@ func (sd *SignedData) parseCertificates(elem cryptobyte.String) error {
 		if len(sd.Certificates) >= maxCertificates {
 			return malformed(fmt.Sprintf("more than %d certificates", maxCertificates))
 		}
-		c, err := x509.ParseCertificate(cert)
+		c, err := certCache.parse(cert)
 		if err != nil {
 			return fmt.Errorf("%w: certificate %d: %w", ErrMalformed, len(sd.Certificates), err)
 		}
