@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // ErrMalformed is wrapped by every error Unmarshal returns.
@@ -33,50 +32,4 @@ func Unmarshal(data []byte, v any) error {
 		return fmt.Errorf("%w: data after the JSON value", ErrMalformed)
 	}
 	return nil
-}
-
-func checkDuplicateKeys(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	var walk func(depth int) error
-	walk = func(depth int) error {
-		if depth > 64 {
-			return errors.New("nested more than 64 levels deep")
-		}
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		d, ok := tok.(json.Delim)
-		if !ok {
-			return nil
-		}
-		switch d {
-		case '{':
-			seen := map[string]bool{}
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				key, _ := k.(string)
-				folded := strings.ToLower(strings.ToUpper(key))
-				if seen[folded] {
-					return fmt.Errorf("key %q appears twice", key)
-				}
-				seen[folded] = true
-				if err := walk(depth + 1); err != nil {
-					return err
-				}
-			}
-		case '[':
-			for dec.More() {
-				if err := walk(depth + 1); err != nil {
-					return err
-				}
-			}
-		}
-		_, err = dec.Token() // the closing delimiter
-		return err
-	}
-	return walk(0)
 }
