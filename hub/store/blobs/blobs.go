@@ -1,11 +1,12 @@
 // Package blobs keeps attachment bytes as content-addressed files: each blob
 // is a file named by its SHA-256 under objects/, which appears only by an
-// atomic rename after its bytes were fsynced and their hash checked, and
+// atomic rename or link after its bytes were fsynced and their hash checked, and
 // whose directory is fsynced before the operation returns. A reader
 // therefore sees a blob whole or not at all, even after a crash.
 //
-// Put stores a blob in one go: a temporary file in tmp/, fsynced, hashed
-// and renamed into objects/.
+// Put stores a blob in one go: an unnamed file in objects/ (O_TMPFILE),
+// hashed, fsynced and linked to its name; where unnamed files are not
+// available, a temporary file in tmp/, renamed into objects/.
 //
 // Uploads are resumable: Begin creates uploads/<digest>-<size>-<owner>.part
 // (the owner hashed) and Append writes a chunk at the file's current
@@ -19,7 +20,8 @@
 // share one fsync of the folder, as a group commit does.
 //
 // A Dir assumes it is the only writer of its directory: Open deletes the
-// temporary files that a crashed PutBlob left in tmp/. The bbolt store
+// temporary files that a crashed PutBlob left in tmp/ (unnamed files leave
+// none). The bbolt store
 // guarantees this by holding its database's file lock first.
 package blobs
 
@@ -70,6 +72,7 @@ type Options struct {
 type Dir struct {
 	root    string
 	maxSize int64
+	unnamed bool // Put writes unnamed files (see newBlob)
 
 	mu    sync.Mutex
 	parts map[string]*partial
@@ -114,6 +117,7 @@ func Open(root string, opts Options) (*Dir, error) {
 			return nil, fmt.Errorf("open blob dir: %w", err)
 		}
 	}
+	d.unnamed = probeUnnamed(filepath.Join(root, tmpDir))
 	return d, nil
 }
 
@@ -429,20 +433,19 @@ func (d *Dir) Put(ctx context.Context, digest string, r io.Reader) (store.BlobIn
 	if err != nil || info.Present {
 		return info, err
 	}
-	tmp, err := os.CreateTemp(filepath.Join(d.root, tmpDir), digest[:16]+".*.tmp")
+	b, err := d.create(digest)
 	if err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 	}
-	keep := false
+	kept := false
 	defer func() {
-		if !keep {
-			tmp.Close()
-			os.Remove(tmp.Name())
+		if !kept {
+			b.discard()
 		}
 	}()
 	h := sha256.New()
 	bp := copyBuffers.Get().(*[]byte)
-	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), io.LimitReader(ctxReader{ctx, r}, d.maxSize+1), *bp)
+	n, err := io.CopyBuffer(io.MultiWriter(b, h), io.LimitReader(ctxReader{ctx, r}, d.maxSize+1), *bp)
 	copyBuffers.Put(bp)
 	if err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
@@ -453,17 +456,13 @@ func (d *Dir) Put(ctx context.Context, digest string, r io.Reader) (store.BlobIn
 	if hex.EncodeToString(h.Sum(nil)) != digest {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, store.ErrDigestMismatch)
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := b.Sync(); err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 	}
-	if err := tmp.Close(); err != nil {
+	kept = true // finish closes or removes it
+	if err := d.finish(b, digest); err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 	}
-	if err := d.publish(tmp.Name(), digest); err != nil {
-		os.Remove(tmp.Name())
-		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
-	}
-	keep = true
 	return store.BlobInfo{Digest: digest, Size: n, Present: true}, nil
 }
 

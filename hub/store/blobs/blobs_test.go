@@ -7,8 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -99,8 +101,43 @@ func TestConcurrentAppendsSerialise(t *testing.T) {
 	}
 }
 
-func TestPutConcurrentSameBlob(t *testing.T) {
-	d := open(t, t.TempDir())
+// putModes runs f with Put writing named temporary files and, where the
+// system offers them, unnamed ones.
+func putModes(t *testing.T, f func(t *testing.T, d *Dir)) {
+	t.Run("named", func(t *testing.T) {
+		d := open(t, t.TempDir())
+		d.unnamed = false
+		f(t, d)
+	})
+	t.Run("unnamed", func(t *testing.T) {
+		d := open(t, t.TempDir())
+		if !d.unnamed {
+			if runtime.GOOS == "linux" {
+				t.Fatal("no unnamed files (O_TMPFILE) on Linux")
+			}
+			t.Skip("no unnamed files on", runtime.GOOS)
+		}
+		f(t, d)
+	})
+}
+
+// assertNoTemporaries fails if tmp/ or objects/ holds anything but blobs.
+func assertNoTemporaries(t *testing.T, d *Dir) {
+	t.Helper()
+	if tmp, _ := os.ReadDir(filepath.Join(d.Root(), tmpDir)); len(tmp) != 0 {
+		t.Errorf("%d temporary files left in tmp/", len(tmp))
+	}
+	objs, _ := os.ReadDir(filepath.Join(d.Root(), objectsDir))
+	for _, o := range objs {
+		if store.ValidDigest(o.Name()) != nil {
+			t.Errorf("objects/ holds %q", o.Name())
+		}
+	}
+}
+
+func TestPutConcurrentSameBlob(t *testing.T) { putModes(t, testPutConcurrentSameBlob) }
+
+func testPutConcurrentSameBlob(t *testing.T, d *Dir) {
 	data := random(100_000)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -122,13 +159,16 @@ func TestPutConcurrentSameBlob(t *testing.T) {
 	if fi.Size() != int64(len(data)) {
 		t.Fatalf("size %d", fi.Size())
 	}
-	if tmp, _ := os.ReadDir(filepath.Join(d.Root(), tmpDir)); len(tmp) != 0 {
-		t.Fatalf("%d temporary files left", len(tmp))
+	got, err := io.ReadAll(f)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("blob read back differs (%v)", err)
 	}
+	assertNoTemporaries(t, d)
 }
 
-func TestPutLimits(t *testing.T) {
-	d := open(t, t.TempDir())
+func TestPutLimits(t *testing.T) { putModes(t, testPutLimits) }
+
+func testPutLimits(t *testing.T, d *Dir) {
 	big := random(1<<20 + 1)
 	tests := []struct {
 		name   string
@@ -153,6 +193,46 @@ func TestPutLimits(t *testing.T) {
 	if len(objs) != 1 || objs[0].Name() != digest(nil) {
 		t.Fatalf("objects = %v, want only the empty blob", objs)
 	}
+	assertNoTemporaries(t, d)
+}
+
+func TestPutCancelled(t *testing.T) { putModes(t, testPutCancelled) }
+
+// testPutCancelled: a body cut off half-way (the client went away) stores
+// nothing, and the same blob can then be put whole.
+func testPutCancelled(t *testing.T, d *Dir) {
+	data := random(300_000)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := io.MultiReader(bytes.NewReader(data[:100_000]), readerFunc(func([]byte) (int, error) {
+		cancel()
+		return 0, ctx.Err()
+	}))
+	if _, err := d.Put(ctx, digest(data), r); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cut-off put: %v, want context.Canceled", err)
+	}
+	if ok, err := d.Has(digest(data)); ok || err != nil {
+		t.Fatalf("after a cut-off put, Has = %v, %v", ok, err)
+	}
+	assertNoTemporaries(t, d)
+	if _, err := d.Put(context.Background(), digest(data), bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := d.Has(digest(data)); !ok {
+		t.Fatal("blob missing after a whole put")
+	}
+	assertNoTemporaries(t, d)
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+func TestOpenProbesUnnamedFiles(t *testing.T) {
+	d := open(t, t.TempDir())
+	if runtime.GOOS == "linux" && !d.unnamed {
+		t.Fatal("Open did not find unnamed files (O_TMPFILE) on Linux")
+	}
+	assertNoTemporaries(t, d) // the probe's link is gone
 }
 
 func TestParseUploadID(t *testing.T) {
