@@ -61,6 +61,35 @@ const (
 // that a small one does not cost a fresh buffer each time.
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
+// copyFull copies src to dst through buf, writing only full buffers but
+// the last. A network body yields a packet's worth (about 1.2 KB over
+// QUIC) per read, and io.Copy would make a write system call of each:
+// 3 CPU-seconds per GB stored. Bytes read before an error are written
+// before it is returned, as io.Copy does, so that a broken-off upload
+// keeps what arrived.
+func copyFull(dst io.Writer, src io.Reader, buf []byte) (written int64, err error) {
+	for {
+		n, rerr := io.ReadFull(src, buf)
+		if n > 0 {
+			nw, werr := dst.Write(buf[:n])
+			written += int64(nw)
+			if werr != nil {
+				return written, werr
+			}
+			if nw != n {
+				return written, io.ErrShortWrite
+			}
+		}
+		switch rerr {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			return written, nil
+		default:
+			return written, rerr
+		}
+	}
+}
+
 // Options tune a Dir.
 type Options struct {
 	// MaxSize is the largest blob accepted; 0 means DefaultMaxSize.
@@ -329,7 +358,7 @@ func (d *Dir) Append(up store.Upload, offset int64, r io.Reader) (int64, error) 
 	}
 	// Read one byte past the declared size to detect an over-long upload.
 	bp := copyBuffers.Get().(*[]byte)
-	n, copyErr := io.CopyBuffer(w, io.LimitReader(r, size-cur+1), *bp)
+	n, copyErr := copyFull(w, io.LimitReader(r, size-cur+1), *bp)
 	copyBuffers.Put(bp)
 	if hashing {
 		p.n += n
@@ -445,7 +474,7 @@ func (d *Dir) Put(ctx context.Context, digest string, r io.Reader) (store.BlobIn
 	}()
 	h := sha256.New()
 	bp := copyBuffers.Get().(*[]byte)
-	n, err := io.CopyBuffer(io.MultiWriter(b, h), io.LimitReader(ctxReader{ctx, r}, d.maxSize+1), *bp)
+	n, err := copyFull(io.MultiWriter(b, h), io.LimitReader(ctxReader{ctx, r}, d.maxSize+1), *bp)
 	copyBuffers.Put(bp)
 	if err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
