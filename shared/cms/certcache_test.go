@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
+	"sync"
 	"testing"
 )
 
@@ -79,5 +80,38 @@ func TestCertCacheBounded(t *testing.T) {
 	}
 	if len(p.m) != 2 {
 		t.Errorf("%d certificates remembered after a parse error, want 2", len(p.m))
+	}
+}
+
+func TestCertCacheConcurrent(t *testing.T) {
+	p := parsedCerts{max: 2}
+	var ders [][]byte
+	for i := range 4 {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ders = append(ders, selfSigned(t, key, int64(i+1)).Raw)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				der := ders[(g+i)%len(ders)]
+				c, err := p.parse(der)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !bytes.Equal(c.Raw, der) {
+					t.Error("parse returned another certificate")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(p.m) > p.max {
+		t.Errorf("%d certificates remembered, at most %d wanted", len(p.m), p.max)
 	}
 }
