@@ -205,20 +205,28 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 
 // doReader is do with the body read from rd: a *bytes.Reader, or an
 // *io.SectionReader, which is sent without being copied into memory first
-// (and read again from its start if the request must be resent).
+// (and read again from its start if the request must be resent), and is
+// not read once doReader has returned (see lentReaderAt).
 func (c *Client) doReader(ctx context.Context, method, path string, query url.Values, rd io.Reader, contentType string, out any) error {
 	u := c.base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
+	var getBody func() (io.ReadCloser, error)
+	if sr, ok := rd.(*io.SectionReader); ok {
+		ra, off, n := sr.Outer()
+		lent := &lentReaderAt{ra: ra}
+		defer lent.end()
+		rd = io.NewSectionReader(lent, off, n)
+		getBody = func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(lent, off, n)), nil }
+	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return err
 	}
-	if sr, ok := rd.(*io.SectionReader); ok {
-		ra, off, n := sr.Outer()
-		req.ContentLength = n
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(ra, off, n)), nil }
+	if getBody != nil {
+		req.ContentLength = rd.(*io.SectionReader).Size()
+		req.GetBody = getBody
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
