@@ -212,21 +212,17 @@ func (c *Client) doReader(ctx context.Context, method, path string, query url.Va
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	var getBody func() (io.ReadCloser, error)
-	if sr, ok := rd.(*io.SectionReader); ok {
-		ra, off, n := sr.Outer()
-		lent := &lentReaderAt{ra: ra}
-		defer lent.end()
-		rd = io.NewSectionReader(lent, off, n)
-		getBody = func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(lent, off, n)), nil }
-	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return err
 	}
-	if getBody != nil {
-		req.ContentLength = rd.(*io.SectionReader).Size()
-		req.GetBody = getBody
+	if sr, ok := rd.(*io.SectionReader); ok {
+		ra, off, n := sr.Outer()
+		lent := &lentReaderAt{ra: ra}
+		defer lent.end()
+		req.ContentLength = n
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(lent, off, n)), nil }
+		req.Body, _ = req.GetBody()
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)

@@ -1,7 +1,7 @@
 // Package blobs keeps attachment bytes as content-addressed files: each blob
 // is a file named by its SHA-256 under objects/, which appears only by an
-// atomic rename or link after its bytes were fsynced and their hash checked, and
-// whose directory is fsynced before the operation returns. A reader
+// atomic rename or link after its bytes were fsynced and their hash
+// checked, and whose directory is fsynced before the operation returns. A reader
 // therefore sees a blob whole or not at all, even after a crash.
 //
 // Put stores a blob in one go: an unnamed file in objects/ (O_TMPFILE),
@@ -21,8 +21,8 @@
 //
 // A Dir assumes it is the only writer of its directory: Open deletes the
 // temporary files that a crashed PutBlob left in tmp/ (unnamed files leave
-// none). The bbolt store
-// guarantees this by holding its database's file lock first.
+// none). The bbolt store guarantees this by holding its database's file
+// lock first.
 package blobs
 
 import (

@@ -55,11 +55,7 @@ func (d *Dir) finish(b *newBlob, digest string) error {
 		return nil
 	}
 	err := linkUnnamed(b.File, d.objectPath(digest))
-	if cerr := b.Close(); err == nil && cerr != nil {
-		// The name is in place and the bytes were fsynced: a failed
-		// close cannot lose them.
-		err = nil
-	}
+	b.Close() // the bytes were fsynced before the link: closing cannot lose them
 	if err != nil && !errors.Is(err, os.ErrExist) {
 		return err
 	}
