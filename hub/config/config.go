@@ -205,7 +205,10 @@ func (c *Config) Level() slog.Level {
 var defaultProcs = runtime.GOMAXPROCS(0)
 
 // Procs is the GOMAXPROCS the hub runs with: the process's default plus
-// SpareProcs, or the GOMAXPROCS environment variable when it is set.
+// SpareProcs, or the GOMAXPROCS environment variable when it is set. The
+// default is read once, at start: once the hub sets GOMAXPROCS, the Go
+// runtime no longer follows a container's CPU limit if it changes while
+// the hub runs.
 func (c *Config) Procs() int {
 	if os.Getenv("GOMAXPROCS") != "" {
 		return defaultProcs
