@@ -211,6 +211,14 @@ func TestRun(t *testing.T) {
 			if !opts.AcceptOnly && (res.P50 <= 0 || res.P99 < res.P50 || res.Max < res.P99 || res.Ratio <= 0) {
 				t.Fatalf("latency figures: %+v", res)
 			}
+			relayed := int64(opts.Docs) * opts.Size
+			if opts.AcceptOnly {
+				relayed = 0
+			}
+			if res.Relay.Bytes != relayed || res.RelayChecked.Bytes != relayed || res.Relay.Checked || res.RelayChecked.Checked != !opts.AcceptOnly ||
+				(relayed > 0) != (res.Relay.MBPerSec > 0 && res.RelayChecked.MBPerSec > 0) {
+				t.Fatalf("relay figures: %+v, checked %+v", res.Relay, res.RelayChecked)
+			}
 			if opts.Rate > 0 {
 				// 20 documents at 50/s cannot start in under 0.38 s.
 				if min := time.Duration(float64(opts.Docs-1) / opts.Rate * float64(time.Second)); time.Since(start) < min {
@@ -341,6 +349,9 @@ func benchRun(b *testing.B, opts Options) {
 	b.ReportMetric(res.MBPerSec, "MB/s")
 	b.ReportMetric(res.Raw.MBPerSec, "rawMB/s")
 	b.ReportMetric(100*res.Ratio, "%raw")
+	if res.RelayChecked.MBPerSec > 0 {
+		b.ReportMetric(100*res.RelayChecked.MBPerSec/res.Raw.MBPerSec, "%raw-checking-relay")
+	}
 	b.ReportMetric(float64(res.P99.Microseconds())/1e3, "p99-ms")
 }
 
