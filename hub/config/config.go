@@ -55,7 +55,8 @@ type Config struct {
 	// the data centre's monitoring; keep it on a private address. Empty
 	// disables it.
 	OpsListen string `json:"ops_listen"`
-	// DataDir holds the store: hub.db and the attachment files.
+	// DataDir holds the store: hub.db and the attachment files, and the
+	// running hub's control socket for the operator's commands.
 	DataDir string `json:"data_dir"`
 	// TLSCert is the hub's certificate (PEM, chain included) and TLSKey its
 	// key; TLSKeyPassphraseFile opens an encrypted key.

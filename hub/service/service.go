@@ -1,7 +1,8 @@
 // Package service runs a hub from its configuration: it loads the hub's
 // certificates, roots and CRLs, opens the store, serves the API on QUIC and
-// TCP and the operator's endpoints (/healthz, /readyz, /metrics), reloads
-// the CRLs, and shuts down gracefully, finishing uploads in flight.
+// TCP, the operator's endpoints (/healthz, /readyz, /metrics) and the
+// control socket of the operator's commands (package control), reloads the
+// CRLs, and shuts down gracefully, finishing uploads in flight.
 package service
 
 import (
@@ -23,6 +24,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/config"
+	"lienthong/hub/control"
 	"lienthong/hub/server"
 	"lienthong/hub/store"
 	"lienthong/hub/store/boltstore"
@@ -41,6 +43,8 @@ type Hub struct {
 	endpoint *server.Endpoint
 	ops      *http.Server
 	opsLn    net.Listener
+	control  *http.Server // the operator's commands, on a Unix socket; nil without one
+	ctlLn    net.Listener
 }
 
 // Open prepares a hub: it reads the certificates and opens the store, and
@@ -124,6 +128,13 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 		}
 		h.ops = &http.Server{Handler: h.opsHandler(), ReadHeaderTimeout: 5 * time.Second}
 	}
+	// Without its control socket the hub still serves agencies; the
+	// operator's commands then need it stopped.
+	if h.ctlLn, err = control.Listen(cfg.DataDir); err != nil {
+		log.Error("no control socket: lienthong-hub agency and stats will need the hub stopped", "err", err)
+	} else {
+		h.control = &http.Server{Handler: control.Handler(h.store), ReadHeaderTimeout: 5 * time.Second}
+	}
 	return h, nil
 }
 
@@ -187,6 +198,14 @@ func (h *Hub) Run(ctx context.Context) error {
 		}()
 		h.log.Info("ops listening", "addr", h.opsLn.Addr().String())
 	}
+	if h.control != nil {
+		go func() {
+			if err := h.control.Serve(h.ctlLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				h.log.Error("control socket", "err", err)
+			}
+		}()
+		h.log.Info("control socket listening", "path", h.ctlLn.Addr().String())
+	}
 	cpCtx, stopCheckpoints := context.WithCancel(context.Background())
 	defer stopCheckpoints()
 	go h.server.RunCheckpoints(cpCtx, h.cfg.CheckpointInterval.D())
@@ -216,6 +235,9 @@ loop:
 	if h.ops != nil {
 		_ = h.ops.Shutdown(sctx)
 	}
+	if h.control != nil {
+		_ = h.control.Shutdown(sctx) // an import in progress finishes its entry
+	}
 	return errors.Join(runErr, h.store.Close())
 }
 
@@ -224,6 +246,9 @@ func (h *Hub) Close() error {
 	_ = h.endpoint.Shutdown(context.Background())
 	if h.opsLn != nil {
 		h.opsLn.Close()
+	}
+	if h.ctlLn != nil {
+		h.ctlLn.Close()
 	}
 	return h.store.Close()
 }

@@ -25,6 +25,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/config"
+	"lienthong/hub/control"
 	"lienthong/hub/service"
 	"lienthong/hub/store"
 	"lienthong/hub/store/boltstore"
@@ -190,25 +191,33 @@ func (c *cli) demo(args []string) error {
 	})
 }
 
-func upsert(st store.Store, code certs.AgencyCode, name string, active bool, supersededBy string, at time.Time) (bool, error) {
+func upsert(st control.Store, code certs.AgencyCode, name string, active bool, supersededBy string, at time.Time) (bool, error) {
 	parent, _ := code.Parent()
 	return st.UpsertAgency(context.Background(), &store.Agency{
 		Code: string(code), Name: name, Parent: string(parent), Level: code.Level(), Active: active, SupersededBy: supersededBy,
 	}, at)
 }
 
-// openStore opens the store named by a configuration, for the operator's
-// commands; it fails while a hub runs on it.
-func openStore(path string) (*boltstore.Store, error) {
+// openStore opens, for the operator's commands, the store named by a
+// configuration: through the control socket of the hub that runs on it,
+// or, when none runs, the store itself.
+func openStore(path string) (control.Store, func() error, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	cl, err := control.Dial(context.Background(), cfg.DataDir)
+	if err == nil {
+		return cl, cl.Close, nil
+	}
+	if !errors.Is(err, control.ErrNoHub) {
+		return nil, nil, err
 	}
 	st, err := boltstore.Open(cfg.DataDir, boltstore.Options{OpenTimeout: 2 * time.Second})
 	if err != nil {
-		return nil, fmt.Errorf("open store %s (is the hub running? stop it first): %w", cfg.DataDir, err)
+		return nil, nil, fmt.Errorf("open store %s (another process holds it, and no hub answers on its control socket): %w", cfg.DataDir, err)
 	}
-	return st, nil
+	return st, st.Close, nil
 }
 
 // importedAgency is one row of an import file.
@@ -287,11 +296,11 @@ func (c *cli) agencyImport(args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(*path)
+	st, closeStore, err := openStore(*path)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore()
 	now := time.Now()
 	changed := 0
 	for _, row := range rows {
@@ -315,11 +324,11 @@ func (c *cli) agencyList(args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	st, err := openStore(*path)
+	st, closeStore, err := openStore(*path)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore()
 	list, err := st.Agencies(context.Background())
 	if err != nil {
 		return err
@@ -341,11 +350,11 @@ func (c *cli) agencyHistory(args []string) error {
 	if err := parse(fs, args, 1); err != nil {
 		return err
 	}
-	st, err := openStore(*path)
+	st, closeStore, err := openStore(*path)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore()
 	hist, err := st.AgencyHistory(context.Background(), fs.Arg(0))
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
@@ -371,11 +380,11 @@ func (c *cli) stats(args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	st, err := openStore(*path)
+	st, closeStore, err := openStore(*path)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore()
 	ctx := context.Background()
 	codes := []string{*agency}
 	if *agency == "" {

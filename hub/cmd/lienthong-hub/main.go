@@ -10,8 +10,11 @@
 //	lienthong-hub stats   --config FILE [--agency CODE] [--json]
 //
 // The configuration file is documented in package lienthong/hub/config.
-// Commands that edit the store (agency import) need the hub stopped, since
-// the store is opened by one process at a time. Logs are JSON on stderr.
+// The agency and stats commands work whether the hub runs or not: the
+// store is opened by one process at a time, so while a hub runs on it they
+// go through its control socket in the data folder (package
+// lienthong/hub/control), which only the hub's system user and root may
+// use. Logs are JSON on stderr.
 // Errors are one line, "lienthong-hub: error: ...", exit status 1; bad
 // usage exits 2.
 package main
