@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -150,11 +151,7 @@ func finish(str *quic.Stream, sent int64) error {
 	if _, err := io.ReadFull(str, ack[:]); err != nil {
 		return fmt.Errorf("read the server's count: %w", err)
 	}
-	var got int64
-	for _, b := range ack {
-		got = got<<8 | int64(b)
-	}
-	if got != sent {
+	if got := int64(binary.BigEndian.Uint64(ack[:])); got != sent {
 		return fmt.Errorf("the server read %d bytes of %d", got, sent)
 	}
 	return nil
@@ -162,9 +159,7 @@ func finish(str *quic.Stream, sent int64) error {
 
 // rawRun serves a sink on loopback, connects to it, and times send.
 func rawRun(ctx context.Context, hub, agency *certs.KeyPair, v *certs.Verifier, send func(context.Context, *quic.Conn) (int64, error)) (RawResult, error) {
-	srvTLS := certs.ServerTLS(hub, v)
-	srvTLS.NextProtos = []string{rawALPN}
-	ln, err := quic.ListenAddr("127.0.0.1:0", srvTLS, server.QUICConfig())
+	ln, err := listenRaw(hub, v, rawALPN)
 	if err != nil {
 		return RawResult{}, err
 	}
@@ -172,11 +167,9 @@ func rawRun(ctx context.Context, hub, agency *certs.KeyPair, v *certs.Verifier, 
 	served := make(chan error, 1)
 	go func() { served <- sink(ctx, ln) }()
 
-	cliTLS := certs.ClientTLS(agency, v, "localhost")
-	cliTLS.NextProtos = []string{rawALPN}
-	conn, err := quic.DialAddr(ctx, ln.Addr().String(), cliTLS, &quic.Config{MaxIdleTimeout: 90 * time.Second, KeepAlivePeriod: 25 * time.Second})
+	conn, err := dialRaw(ctx, ln.Addr().String(), agency, v, rawALPN)
 	if err != nil {
-		return RawResult{}, fmt.Errorf("dial: %w", err)
+		return RawResult{}, err
 	}
 	defer conn.CloseWithError(0, "")
 	start, cpu0 := time.Now(), processCPU()
@@ -211,12 +204,33 @@ func sink(ctx context.Context, ln *quic.Listener) error {
 				str.CancelWrite(1)
 				return
 			}
-			var ack [8]byte
-			for i := range ack {
-				ack[7-i] = byte(n >> (8 * i))
-			}
-			_, _ = str.Write(ack[:])
-			_ = str.Close()
+			answerCount(str, n)
 		}()
 	}
+}
+
+// answerCount tells the sender of str how many bytes were read (8 bytes,
+// big-endian, as finish reads them) and closes the sending side.
+func answerCount(str *quic.Stream, n int64) {
+	_, _ = str.Write(binary.BigEndian.AppendUint64(nil, uint64(n)))
+	_ = str.Close()
+}
+
+// listenRaw listens on loopback for alpn with the hub's TLS and QUIC
+// configuration.
+func listenRaw(hub *certs.KeyPair, v *certs.Verifier, alpn string) (*quic.Listener, error) {
+	tlsConf := certs.ServerTLS(hub, v)
+	tlsConf.NextProtos = []string{alpn}
+	return quic.ListenAddr("127.0.0.1:0", tlsConf, server.QUICConfig())
+}
+
+// dialRaw connects to a listenRaw listener as the agency kp.
+func dialRaw(ctx context.Context, addr string, kp *certs.KeyPair, v *certs.Verifier, alpn string) (*quic.Conn, error) {
+	tlsConf := certs.ClientTLS(kp, v, "localhost")
+	tlsConf.NextProtos = []string{alpn}
+	conn, err := quic.DialAddr(ctx, addr, tlsConf, &quic.Config{MaxIdleTimeout: 90 * time.Second, KeepAlivePeriod: 25 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("dial: %w", err)
+	}
+	return conn, nil
 }

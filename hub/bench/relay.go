@@ -14,7 +14,6 @@ import (
 	"github.com/quic-go/quic-go"
 
 	"lienthong/certs"
-	"lienthong/hub/server"
 )
 
 // relayALPN names the relay measurement's protocol.
@@ -63,9 +62,7 @@ func RawRelay(ctx context.Context, hub *certs.KeyPair, agencies []*certs.KeyPair
 	parallel = max(parallel, 1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srvTLS := certs.ServerTLS(hub, v)
-	srvTLS.NextProtos = []string{relayALPN}
-	ln, err := quic.ListenAddr("127.0.0.1:0", srvTLS, server.QUICConfig())
+	ln, err := listenRaw(hub, v, relayALPN)
 	if err != nil {
 		return RelayResult{}, err
 	}
@@ -83,10 +80,8 @@ func RawRelay(ctx context.Context, hub *certs.KeyPair, agencies []*certs.KeyPair
 		}
 	}()
 	for i, kp := range agencies {
-		cliTLS := certs.ClientTLS(kp, v, "localhost")
-		cliTLS.NextProtos = []string{relayALPN}
-		if conns[i], err = quic.DialAddr(ctx, ln.Addr().String(), cliTLS, &quic.Config{MaxIdleTimeout: 90 * time.Second}); err != nil {
-			return RelayResult{}, fmt.Errorf("dial: %w", err)
+		if conns[i], err = dialRaw(ctx, ln.Addr().String(), kp, v, relayALPN); err != nil {
+			return RelayResult{}, err
 		}
 		if relayEnds[i], err = ln.Accept(ctx); err != nil {
 			return RelayResult{}, err
@@ -276,8 +271,7 @@ func receiveRelayed(ctx context.Context, conn *quic.Conn, check bool) {
 				str.CancelWrite(1)
 				return
 			}
-			_, _ = str.Write(binary.BigEndian.AppendUint64(nil, uint64(n)))
-			_ = str.Close()
+			answerCount(str, n)
 		}()
 	}
 }
