@@ -1,13 +1,14 @@
 package main
 
 import (
-	"os"
+	"context"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"lienthong/certs"
+	"lienthong/hub/control"
 )
 
 func TestMain(m *testing.M) {
@@ -25,20 +26,23 @@ func TestScripts(t *testing.T) {
 			return certs.Demo(env.WorkDir+"/pki", certs.ECDSAP256)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile": waitFile,
+			"waithub": waitHub,
 		},
 	})
 }
 
-// waitFile waits up to a minute for a file to appear: "waitfile PATH".
-func waitFile(ts *testscript.TestScript, neg bool, args []string) {
+// waitHub waits up to a minute for a hub to answer on the control socket
+// of a data folder: "waithub DIR". A killed hub's socket file is there
+// before the next hub listens on it.
+func waitHub(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: waitfile PATH")
+		ts.Fatalf("usage: waithub DIR")
 	}
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+		if cl, err := control.Dial(context.Background(), ts.MkAbs(args[0])); err == nil {
+			cl.Close()
 			return
 		}
 	}
-	ts.Fatalf("%s did not appear within a minute", args[0])
+	ts.Fatalf("no hub answered on the control socket in %s within a minute", args[0])
 }
