@@ -215,6 +215,10 @@ func openStore(path string) (control.Store, func() error, error) {
 	}
 	st, err := boltstore.Open(cfg.DataDir, boltstore.Options{OpenTimeout: 2 * time.Second})
 	if err != nil {
+		// A hub that was starting holds the store before it listens.
+		if cl, err := control.Dial(context.Background(), cfg.DataDir); err == nil {
+			return cl, cl.Close, nil
+		}
 		return nil, nil, fmt.Errorf("open store %s (another process holds it, and no hub answers on its control socket): %w", cfg.DataDir, err)
 	}
 	return st, st.Close, nil
