@@ -205,15 +205,13 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 		runtime.GOMAXPROCS(e.procs)
 		defer runtime.GOMAXPROCS(rawProcs)
 	}
+	relay, relayChecked, err := e.rawRelays(ctx, docs, opts)
+	if err != nil {
+		return nil, fmt.Errorf("raw relay: %w", err)
+	}
 	if opts.CPUProfile != nil {
 		if err := pprof.StartCPUProfile(opts.CPUProfile); err != nil {
 			return nil, err
-		}
-	}
-	var relays [2]RelayResult // bare, checked
-	for i := range relays {
-		if relays[i], err = e.rawRelay(ctx, docs, opts, i == 1); err != nil {
-			return nil, fmt.Errorf("raw relay: %w", err)
 		}
 	}
 	res, err := exchange(ctx, e, docs, opts)
@@ -223,7 +221,7 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Raw, res.Relay, res.RelayChecked = raw, relays[0], relays[1]
+	res.Raw, res.Relay, res.RelayChecked = raw, relay, relayChecked
 	res.Procs, res.RawProcs = runtime.GOMAXPROCS(0), rawProcs
 	if raw.MBPerSec > 0 {
 		res.Ratio = res.MBPerSec / raw.MBPerSec

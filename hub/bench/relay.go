@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -276,11 +277,11 @@ func receiveRelayed(ctx context.Context, conn *quic.Conn, check bool) {
 	}
 }
 
-// rawRelay measures RawRelay with the run's documents, senders and
-// recipients, bare or checked; nothing when the run only sends.
-func (e *env) rawRelay(ctx context.Context, docs []*doc, opts Options, check bool) (RelayResult, error) {
+// rawRelays measures RawRelay with the run's documents, senders and
+// recipients, bare and then checked; nothing when the run only sends.
+func (e *env) rawRelays(ctx context.Context, docs []*doc, opts Options) (bare, checked RelayResult, err error) {
 	if opts.AcceptOnly {
-		return RelayResult{}, nil
+		return RelayResult{}, RelayResult{}, nil
 	}
 	kps := make([]*certs.KeyPair, len(e.agencies))
 	for i, a := range e.agencies {
@@ -288,7 +289,14 @@ func (e *env) rawRelay(ctx context.Context, docs []*doc, opts Options, check boo
 	}
 	rd := make([]RelayDoc, len(docs))
 	for i, d := range docs {
-		rd[i] = RelayDoc{Data: d.pdf, SHA256: sha256.Sum256(d.pdf), From: d.from, To: d.to}
+		rd[i] = RelayDoc{Data: d.pdf, From: d.from, To: d.to}
+		if _, err := hex.Decode(rd[i].SHA256[:], []byte(d.digest)); err != nil {
+			return RelayResult{}, RelayResult{}, err
+		}
 	}
-	return RawRelay(ctx, e.hubKP, kps, e.verifier, rd, opts.Concurrency, check)
+	if bare, err = RawRelay(ctx, e.hubKP, kps, e.verifier, rd, opts.Concurrency, false); err != nil {
+		return RelayResult{}, RelayResult{}, err
+	}
+	checked, err = RawRelay(ctx, e.hubKP, kps, e.verifier, rd, opts.Concurrency, true)
+	return bare, checked, err
 }
