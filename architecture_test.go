@@ -52,27 +52,66 @@ func under(path string, prefixes ...string) bool {
 	return false
 }
 
-// dependencyRules says which imports each part of the tree must never
-// have, directly or through others.
+// standard reports whether an import path is in the standard library: its
+// first element has no dot and it is not this module.
+func standard(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".") && first != "lienthong"
+}
+
+// dependencyRules is the architecture as an allow-list for non-test builds:
+// each rule names the packages it applies to and the module's packages they
+// may depend on, directly or through others; forbidden names libraries
+// they must not reach. Tests may import more (hub/hubtest starts a real
+// hub for the desktop's tests).
 var dependencyRules = []struct {
 	name      string
 	applies   func(pkg string) bool
-	forbidden []string
+	allowed   []string // module packages it may depend on; nil: any
+	forbidden []string // libraries or module packages it must not depend on
+	stdOnly   bool     // the standard library and nothing else
 }{
 	{
 		name:      "certs is the root of the import graph",
 		applies:   func(p string) bool { return under(p, "lienthong/certs") },
-		forbidden: []string{"lienthong/shared", "lienthong/hub", "lienthong/desktop", "github.com/quic-go", "go.etcd.io/bbolt", "fyne.io"},
+		allowed:   []string{"lienthong/certs"},
+		forbidden: []string{"github.com/quic-go", "go.etcd.io/bbolt", "fyne.io"},
 	},
 	{
-		name:      "shared packages use only certs and libraries",
-		applies:   func(p string) bool { return under(p, "lienthong/shared") },
-		forbidden: []string{"lienthong/hub", "lienthong/desktop", "github.com/quic-go", "go.etcd.io/bbolt", "fyne.io"},
+		name:    "the wire protocol is a leaf of the standard library",
+		applies: func(p string) bool { return p == "lienthong/shared/wire" },
+		stdOnly: true,
 	},
 	{
-		name:      "the hub never depends on the desktop or Fyne",
+		name:      "shared packages use certs, each other and libraries; only the hub client speaks QUIC",
+		applies:   func(p string) bool { return under(p, "lienthong/shared") && !under(p, "lienthong/shared/hubclient") },
+		allowed:   []string{"lienthong/certs", "lienthong/shared"},
+		forbidden: []string{"github.com/quic-go", "go.etcd.io/bbolt", "fyne.io", "lienthong/shared/hubclient"},
+	},
+	{
+		name:      "the hub client imports nothing under hub/",
+		applies:   func(p string) bool { return under(p, "lienthong/shared/hubclient") },
+		allowed:   []string{"lienthong/certs", "lienthong/shared"},
+		forbidden: []string{"go.etcd.io/bbolt", "fyne.io"},
+	},
+	{
+		name:      "the hub uses certs, shared and its own packages, never the desktop or Fyne",
 		applies:   func(p string) bool { return under(p, "lienthong/hub") },
-		forbidden: []string{"lienthong/desktop", "fyne.io"},
+		allowed:   []string{"lienthong/certs", "lienthong/shared", "lienthong/hub", "lienthong/internal"},
+		forbidden: []string{"fyne.io"},
+	},
+	{
+		name: "the hub's server side never speaks to a hub as a client",
+		applies: func(p string) bool {
+			return under(p, "lienthong/hub/server", "lienthong/hub/store", "lienthong/hub/relay", "lienthong/hub/service",
+				"lienthong/hub/control", "lienthong/hub/config")
+		},
+		forbidden: []string{"lienthong/shared/hubclient"},
+	},
+	{
+		name:    "the desktop imports only certs, shared and its own packages",
+		applies: func(p string) bool { return under(p, "lienthong/desktop") },
+		allowed: []string{"lienthong/certs", "lienthong/shared", "lienthong/desktop", "lienthong/internal"},
 	},
 	{
 		name: "the desktop core is Fyne-free",
@@ -80,11 +119,6 @@ var dependencyRules = []struct {
 			return under(p, "lienthong/desktop") && !under(p, "lienthong/desktop/ui", "lienthong/desktop/cmd/lienthong-desktop")
 		},
 		forbidden: []string{"fyne.io"},
-	},
-	{
-		name:      "the desktop does not reach into the hub's server code",
-		applies:   func(p string) bool { return under(p, "lienthong/desktop") },
-		forbidden: []string{"lienthong/hub/store", "lienthong/hub/server"},
 	},
 }
 
@@ -97,7 +131,12 @@ func TestDependencies(t *testing.T) {
 				continue
 			}
 			for _, dep := range p.Deps {
-				if under(dep, rule.forbidden...) {
+				switch {
+				case rule.stdOnly && !standard(dep):
+					t.Errorf("%s: %s imports %s", rule.name, p.ImportPath, dep)
+				case under(dep, rule.forbidden...):
+					t.Errorf("%s: %s imports %s", rule.name, p.ImportPath, dep)
+				case rule.allowed != nil && under(dep, "lienthong") && !under(dep, rule.allowed...):
 					t.Errorf("%s: %s imports %s", rule.name, p.ImportPath, dep)
 				}
 			}

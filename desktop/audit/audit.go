@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"lienthong/certs"
-	"lienthong/hub/client"
 	"lienthong/shared/auditlog"
+	"lienthong/shared/hubclient"
 	"lienthong/shared/strictjson"
 	"lienthong/shared/wire"
 )
@@ -80,7 +80,7 @@ type Result struct {
 // Follow fetches the hub's latest checkpoint, proves it extends the one
 // in statePath (if any), and saves it there. On ErrForked the state is
 // left as it was, so the evidence stays.
-func Follow(ctx context.Context, c *client.Client, l Log, statePath string) (*Result, error) {
+func Follow(ctx context.Context, c *hubclient.Client, l Log, statePath string) (*Result, error) {
 	st, err := LoadState(statePath)
 	if err != nil {
 		return nil, err
@@ -108,7 +108,7 @@ func Follow(ctx context.Context, c *client.Client, l Log, statePath string) (*Re
 }
 
 // proveGrowth checks that newer extends older with a proof from the hub.
-func proveGrowth(ctx context.Context, c *client.Client, older, newer auditlog.Checkpoint) error {
+func proveGrowth(ctx context.Context, c *hubclient.Client, older, newer auditlog.Checkpoint) error {
 	var p auditlog.ConsistencyProof
 	if older.Size > 0 && older.Size < newer.Size {
 		var err error
@@ -127,7 +127,7 @@ func proveGrowth(ctx context.Context, c *client.Client, older, newer auditlog.Ch
 // its latest checkpoint and must prove that both saved ones are prefixes
 // of it: a hub that showed the auditors different histories cannot, and a
 // hub that now serves a log shorter than one it signed is caught too.
-func Compare(ctx context.Context, c *client.Client, l Log, a, b State) error {
+func Compare(ctx context.Context, c *hubclient.Client, l Log, a, b State) error {
 	ca, err := l.open([]byte(a.Checkpoint))
 	if err != nil {
 		return fmt.Errorf("first checkpoint: %w", err)
@@ -191,7 +191,7 @@ type StatsReport struct {
 // rebuilds its tree to prove the entries are exactly the log, counts per
 // agency, and compares with the statistics the hub publishes. today is the
 // date (yyyy-mm-dd, Vietnam) overdue is judged at.
-func Recount(ctx context.Context, c *client.Client, l Log, today string) (*StatsReport, error) {
+func Recount(ctx context.Context, c *hubclient.Client, l Log, today string) (*StatsReport, error) {
 	published, err := c.Stats(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("fetch statistics: %w", err)

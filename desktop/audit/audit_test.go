@@ -15,11 +15,11 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"lienthong/hub/client"
 	"lienthong/hub/hubtest"
 	"lienthong/shared/auditlog"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
+	"lienthong/shared/hubclient"
 )
 
 const (
@@ -86,7 +86,7 @@ func exchange(t *testing.T, h *hubtest.Hub, n int) {
 	}
 }
 
-func auditor(t *testing.T, h *hubtest.Hub) *client.Client {
+func auditor(t *testing.T, h *hubtest.Hub) *hubclient.Client {
 	t.Helper()
 	return h.Client(t, quangNinh, false)
 }

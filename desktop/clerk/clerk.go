@@ -14,7 +14,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/desktop/store"
-	"lienthong/hub/client"
+	"lienthong/shared/hubclient"
 	"lienthong/shared/wire"
 )
 
@@ -139,7 +139,7 @@ type Clerk struct {
 	log  *slog.Logger
 
 	mu     sync.Mutex
-	cl     *client.Client
+	cl     *hubclient.Client
 	online bool
 	subs   map[int]chan Event
 	// dirRefreshed is when the directory was last fetched.
@@ -289,7 +289,7 @@ func (c *Clerk) SetLogKey(key string) error {
 }
 
 // client returns the hub client, creating it on first use.
-func (c *Clerk) client() (*client.Client, error) {
+func (c *Clerk) client() (*hubclient.Client, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cl != nil {
@@ -300,7 +300,7 @@ func (c *Clerk) client() (*client.Client, error) {
 		return nil, ErrNotConfigured
 	}
 	name, _ := c.st.Setting(SettingServerName)
-	cl, err := client.New(addr, c.kp, c.v, client.Options{ServerName: name, DisableQUIC: c.opts.DisableQUIC, Logger: c.log})
+	cl, err := hubclient.New(addr, c.kp, c.v, hubclient.Options{ServerName: name, DisableQUIC: c.opts.DisableQUIC, Logger: c.log})
 	if err != nil {
 		return nil, fmt.Errorf("connect to the hub: %w", err)
 	}
@@ -331,7 +331,7 @@ func (c *Clerk) Online() bool {
 
 // noteResult records whether the hub answered: an answer, even an error
 // answer, means online; a transport failure means offline.
-func (c *Clerk) noteResult(cl *client.Client, err error) {
+func (c *Clerk) noteResult(cl *hubclient.Client, err error) {
 	var pe *permanentError
 	if errors.Is(err, context.Canceled) || errors.As(err, &pe) {
 		return // not about the network

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"lienthong/desktop/store"
-	"lienthong/hub/client"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
+	"lienthong/shared/hubclient"
 	"lienthong/shared/pades"
 	"lienthong/shared/receipt"
 	"lienthong/shared/wire"
@@ -183,7 +183,7 @@ func (c *Clerk) doneWithReceipt(it store.OutboxItem, comp store.Completion) erro
 	return nil
 }
 
-func (c *Clerk) do(ctx context.Context, cl *client.Client, it store.OutboxItem) error {
+func (c *Clerk) do(ctx context.Context, cl *hubclient.Client, it store.OutboxItem) error {
 	switch it.Kind {
 	case store.SendDocument:
 		return c.sendDocument(ctx, cl, it)
@@ -206,7 +206,7 @@ func (c *Clerk) do(ctx context.Context, cl *client.Client, it store.OutboxItem) 
 	}
 }
 
-func (c *Clerk) sendDocument(ctx context.Context, cl *client.Client, it store.OutboxItem) error {
+func (c *Clerk) sendDocument(ctx context.Context, cl *hubclient.Client, it store.OutboxItem) error {
 	doc, err := c.st.Get(it.Doc)
 	if err != nil {
 		return permanent(err)
@@ -327,7 +327,7 @@ func (c *Clerk) cursor(name string) (uint64, error) {
 
 // receive verifies, downloads, checks and stores one incoming document
 // with its 01 and the acknowledgement queued, in one transaction.
-func (c *Clerk) receive(ctx context.Context, cl *client.Client, item wire.InboxItem) error {
+func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.InboxItem) error {
 	cursor := strconv.FormatUint(item.Cursor, 10)
 	if _, err := c.st.Get(item.MessageID); err == nil {
 		// Stored before (a crash before the cursor moved, or a retry):
@@ -388,7 +388,7 @@ func (c *Clerk) receive(ctx context.Context, cl *client.Client, item wire.InboxI
 // fetch downloads one attachment into the spool file part, resuming from
 // what it already holds, checks its SHA-256, verifies its PDF signatures
 // and stages it in the store.
-func (c *Clerk) fetch(ctx context.Context, cl *client.Client, id string, a envelope.Attachment, part string) (store.Blob, *pades.Report, error) {
+func (c *Clerk) fetch(ctx context.Context, cl *hubclient.Client, id string, a envelope.Attachment, part string) (store.Blob, *pades.Report, error) {
 	f, err := c.spoolFile(part)
 	if err != nil {
 		return store.Blob{}, nil, err

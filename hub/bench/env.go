@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"lienthong/certs"
-	"lienthong/hub/client"
 	"lienthong/hub/config"
 	"lienthong/hub/service"
 	"lienthong/hub/store"
+	"lienthong/shared/hubclient"
 )
 
 // MaxAgencies is how many distinct agencies an in-process run can make:
@@ -32,7 +32,7 @@ type agency struct {
 	code   certs.AgencyCode
 	name   string
 	kp     *certs.KeyPair
-	client *client.Client
+	client *hubclient.Client
 }
 
 // env is the hub a run talks to and the agencies that talk to it.
@@ -199,7 +199,7 @@ func (e *env) loadTrust() error {
 // connect makes each agency's client.
 func (e *env) connect(tcp bool) error {
 	for _, a := range e.agencies {
-		c, err := client.New(e.addr, a.kp, e.verifier, client.Options{ServerName: "localhost", DisableQUIC: tcp})
+		c, err := hubclient.New(e.addr, a.kp, e.verifier, hubclient.Options{ServerName: "localhost", DisableQUIC: tcp})
 		if err != nil {
 			return err
 		}

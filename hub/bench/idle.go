@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"lienthong/certs"
-	"lienthong/hub/client"
+	"lienthong/shared/hubclient"
 )
 
 // MaxIdle bounds the idle connections of one measurement (each is a UDP
@@ -151,7 +151,7 @@ func IdleClients(ctx context.Context, addr, pkiDir string, n, agencies int, read
 			return err
 		}
 	}
-	clients := make([]*client.Client, n)
+	clients := make([]*hubclient.Client, n)
 	defer func() {
 		for _, c := range clients {
 			if c != nil {
@@ -175,7 +175,7 @@ func IdleClients(ctx context.Context, addr, pkiDir string, n, agencies int, read
 			polling.Done()
 			continue
 		}
-		c, err := client.New(addr, kps[i%agencies], v, client.Options{ServerName: "localhost"})
+		c, err := hubclient.New(addr, kps[i%agencies], v, hubclient.Options{ServerName: "localhost"})
 		if err != nil {
 			return err
 		}

@@ -24,7 +24,6 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/bench"
-	"lienthong/hub/client"
 	"lienthong/hub/config"
 	"lienthong/hub/control"
 	"lienthong/hub/service"
@@ -32,6 +31,7 @@ import (
 	"lienthong/hub/store/boltstore"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
+	"lienthong/shared/hubclient"
 	"lienthong/shared/wire"
 )
 
@@ -196,11 +196,11 @@ type agency struct {
 	tcp      bool
 
 	mu         sync.Mutex
-	client     *client.Client
+	client     *hubclient.Client
 	reconnects int // after a timed-out request
 }
 
-func (a *agency) cl() *client.Client {
+func (a *agency) cl() *hubclient.Client {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.client
@@ -214,7 +214,7 @@ func (a *agency) cl() *client.Client {
 // answer the old connection's packets with a stateless reset. The test
 // reconnects after a request times out, as a sync engine would; see the
 // report of this package's author for the fix in hub/server.
-func (a *agency) reconnect(old *client.Client) {
+func (a *agency) reconnect(old *hubclient.Client) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.client != old {
@@ -224,7 +224,7 @@ func (a *agency) reconnect(old *client.Client) {
 		old.Close()
 		a.reconnects++
 	}
-	c, err := client.New(a.addr, a.kp, a.verifier, client.Options{
+	c, err := hubclient.New(a.addr, a.kp, a.verifier, hubclient.Options{
 		ServerName: "localhost", DisableQUIC: a.tcp, QUICHandshakeTimeout: time.Second, RetryQUICAfter: time.Second,
 	})
 	if err != nil {
@@ -241,7 +241,7 @@ const attemptTimeout = 3 * time.Second
 
 // retry calls fn until it succeeds or ctx ends: the hub may be down. Each
 // attempt has its own deadline; a timed-out attempt reconnects.
-func (a *agency) retry(ctx context.Context, fn func(ctx context.Context, c *client.Client) error) error {
+func (a *agency) retry(ctx context.Context, fn func(ctx context.Context, c *hubclient.Client) error) error {
 	for {
 		c := a.cl()
 		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
@@ -378,11 +378,11 @@ func TestCrash(t *testing.T) {
 				// Once begun, a document is pushed through until the hub
 				// answers, whatever the outages: stopping halfway would
 				// leave its fate unknown.
-				err = a.retry(testCtx, func(ctx context.Context, c *client.Client) error {
+				err = a.retry(testCtx, func(ctx context.Context, c *hubclient.Client) error {
 					return c.Upload(ctx, digest, bytes.NewReader(pdf), int64(len(pdf)), 16<<10, nil)
 				})
 				if err == nil {
-					err = a.retry(testCtx, func(ctx context.Context, c *client.Client) error {
+					err = a.retry(testCtx, func(ctx context.Context, c *hubclient.Client) error {
 						_, err := c.Submit(ctx, packet)
 						return err
 					})
@@ -409,7 +409,7 @@ func TestCrash(t *testing.T) {
 			me := string(a.demo.Code)
 			for recvCtx.Err() == nil {
 				var in *wire.Inbox
-				err := a.retry(recvCtx, func(ctx context.Context, c *client.Client) (err error) {
+				err := a.retry(recvCtx, func(ctx context.Context, c *hubclient.Client) (err error) {
 					in, err = c.Inbox(ctx, 0, time.Second) // from the start: an acknowledged document must never come back
 					return err
 				})
@@ -434,7 +434,7 @@ func TestCrash(t *testing.T) {
 					}
 					for _, att := range d.Attachments {
 						var buf bytes.Buffer
-						err := a.retry(recvCtx, func(ctx context.Context, c *client.Client) error {
+						err := a.retry(recvCtx, func(ctx context.Context, c *hubclient.Client) error {
 							buf.Reset()
 							_, err := c.Download(ctx, item.MessageID, att.SHA256, 0, &buf)
 							return err
@@ -447,7 +447,7 @@ func TestCrash(t *testing.T) {
 						}
 					}
 					var first, uncertain bool
-					err = a.retry(recvCtx, func(ctx context.Context, c *client.Client) error {
+					err = a.retry(recvCtx, func(ctx context.Context, c *hubclient.Client) error {
 						res, err := c.Ack(ctx, item.MessageID)
 						switch {
 						case err != nil:
@@ -555,7 +555,7 @@ func TestCrash(t *testing.T) {
 		var after uint64
 		for {
 			var sent *wire.Sent
-			err := a.retry(testCtx, func(ctx context.Context, c *client.Client) (err error) {
+			err := a.retry(testCtx, func(ctx context.Context, c *hubclient.Client) (err error) {
 				sent, err = c.Sent(ctx, after)
 				return err
 			})

@@ -17,11 +17,11 @@ import (
 
 	"lienthong/certs"
 	"lienthong/certs/certstest"
-	"lienthong/hub/client"
 	"lienthong/hub/server"
 	"lienthong/hub/store"
 	"lienthong/hub/store/boltstore"
 	"lienthong/shared/auditlog"
+	"lienthong/shared/hubclient"
 )
 
 // Agency is a test agency with its key pair.
@@ -168,13 +168,13 @@ func (h *Hub) Verifier() *certs.Verifier { return h.PKI.Verifier(h.t) }
 func (h *Hub) RootCertificates() []*x509.Certificate { return []*x509.Certificate{h.PKI.Root.Cert} }
 
 // Client connects as the named agency; TCP forces HTTP/2 over TCP.
-func (h *Hub) Client(t testing.TB, code string, tcp bool) *client.Client {
+func (h *Hub) Client(t testing.TB, code string, tcp bool) *hubclient.Client {
 	t.Helper()
 	a, ok := h.Agencies[code]
 	if !ok {
 		t.Fatalf("hubtest: no agency %s", code)
 	}
-	c, err := client.New(h.Addr, a.Key, h.Verifier(), client.Options{DisableQUIC: tcp, ServerName: "localhost"})
+	c, err := hubclient.New(h.Addr, a.Key, h.Verifier(), hubclient.Options{DisableQUIC: tcp, ServerName: "localhost"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"lienthong/hub/client"
 	"lienthong/hub/hubtest"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
+	"lienthong/shared/hubclient"
 	"lienthong/shared/wire"
 )
 
@@ -46,7 +46,7 @@ func business(t *testing.T, h *hubtest.Hub, d *sentDoc, from string, typ documen
 
 // submit uploads the attachment (if any) and submits, returning the
 // hub's answer or its error.
-func (d *sentDoc) submit(ctx context.Context, c *client.Client) (*wire.Submitted, error) {
+func (d *sentDoc) submit(ctx context.Context, c *hubclient.Client) (*wire.Submitted, error) {
 	if d.pdf != nil {
 		if err := c.Upload(ctx, d.digest, bytes.NewReader(d.pdf), int64(len(d.pdf)), 0, nil); err != nil {
 			return nil, err
@@ -57,7 +57,7 @@ func (d *sentDoc) submit(ctx context.Context, c *client.Client) (*wire.Submitted
 
 // inboxIDs lists the message ids waiting in an agency's inbox, without
 // acknowledging anything.
-func inboxIDs(t *testing.T, ctx context.Context, c *client.Client) []string {
+func inboxIDs(t *testing.T, ctx context.Context, c *hubclient.Client) []string {
 	t.Helper()
 	in, err := c.Inbox(ctx, 0, 0)
 	if err != nil {
@@ -73,7 +73,7 @@ func inboxIDs(t *testing.T, ctx context.Context, c *client.Client) []string {
 // takeOne fetches the message want from an agency's inbox (which must
 // hold it), downloads and checks its attachments, acknowledges it, and
 // returns its verified document. Other messages stay in the inbox.
-func takeOne(t *testing.T, ctx context.Context, c *client.Client, h *hubtest.Hub, want string) *envelope.Document {
+func takeOne(t *testing.T, ctx context.Context, c *hubclient.Client, h *hubtest.Hub, want string) *envelope.Document {
 	t.Helper()
 	in, err := c.Inbox(ctx, 0, 5*time.Second)
 	if err != nil {
@@ -109,7 +109,7 @@ func takeOne(t *testing.T, ctx context.Context, c *client.Client, h *hubtest.Hub
 // triples, and acknowledges them.
 type statusKey struct{ msg, from, code string }
 
-func drainStatuses(t *testing.T, ctx context.Context, c *client.Client) []statusKey {
+func drainStatuses(t *testing.T, ctx context.Context, c *hubclient.Client) []statusKey {
 	t.Helper()
 	st, err := c.Statuses(ctx, 0, 0)
 	if err != nil {
@@ -129,7 +129,7 @@ func drainStatuses(t *testing.T, ctx context.Context, c *client.Client) []status
 	return out
 }
 
-func sentState(t *testing.T, ctx context.Context, c *client.Client, id string) map[string]wire.RecipientState {
+func sentState(t *testing.T, ctx context.Context, c *hubclient.Client, id string) map[string]wire.RecipientState {
 	t.Helper()
 	sent, err := c.Sent(ctx, 0)
 	if err != nil {
@@ -290,7 +290,7 @@ func TestUpdate(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		c      *client.Client
+		c      *hubclient.Client
 		from   string
 		code   document.Status
 		reason string

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"lienthong/hub/client"
 	"lienthong/hub/hubtest"
+	"lienthong/shared/hubclient"
 )
 
 // TestFallbackToTCP points a client with QUIC enabled at a port where only
@@ -37,7 +37,7 @@ func TestFallbackToTCP(t *testing.T) {
 		}
 	}()
 	a := h.Agencies[quangNinh]
-	c, err := client.New(ln.Addr().String(), a.Key, h.Verifier(), client.Options{ServerName: "localhost", QUICHandshakeTimeout: 300 * time.Millisecond})
+	c, err := hubclient.New(ln.Addr().String(), a.Key, h.Verifier(), hubclient.Options{ServerName: "localhost", QUICHandshakeTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

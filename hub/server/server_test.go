@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"lienthong/certs"
-	"lienthong/hub/client"
 	"lienthong/hub/hubtest"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
+	"lienthong/shared/hubclient"
 	"lienthong/shared/receipt"
 	"lienthong/shared/wire"
 )
@@ -71,7 +71,7 @@ func compose(t *testing.T, h *hubtest.Hub, from string, pdf []byte, number strin
 	return &sentDoc{id: d.MessageID, packet: packet, pdf: pdf, digest: digest}
 }
 
-func (d *sentDoc) send(t *testing.T, ctx context.Context, c *client.Client) {
+func (d *sentDoc) send(t *testing.T, ctx context.Context, c *hubclient.Client) {
 	t.Helper()
 	if err := c.Upload(ctx, d.digest, bytes.NewReader(d.pdf), int64(len(d.pdf)), 16<<10, nil); err != nil {
 		t.Fatalf("upload: %v", err)
@@ -94,7 +94,7 @@ func readPDF(t *testing.T, name string) []byte {
 
 // receive long-polls the inbox, downloads every attachment, checks it
 // against the envelope, and acknowledges.
-func receive(t *testing.T, ctx context.Context, c *client.Client, h *hubtest.Hub, after uint64, wait time.Duration) ([]*envelope.Document, uint64) {
+func receive(t *testing.T, ctx context.Context, c *hubclient.Client, h *hubtest.Hub, after uint64, wait time.Duration) ([]*envelope.Document, uint64) {
 	t.Helper()
 	in, err := c.Inbox(ctx, after, wait)
 	if err != nil {
@@ -168,7 +168,7 @@ func TestExchange(t *testing.T) {
 			}
 
 			var deliveredReceipts [][]byte
-			for _, c := range []*client.Client{na, gov} {
+			for _, c := range []*hubclient.Client{na, gov} {
 				docs, _ := receive(t, ctx, c, h, 0, 5*time.Second)
 				if len(docs) != 1 || docs[0].MessageID != doc.id {
 					t.Fatalf("received %d documents", len(docs))
@@ -319,7 +319,7 @@ func TestRefusals(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		c      *client.Client
+		c      *hubclient.Client
 		packet []byte
 		want   wire.Code
 	}{

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"lienthong/certs"
-	"lienthong/hub/client"
 	"lienthong/hub/config"
 	"lienthong/hub/store"
+	"lienthong/shared/hubclient"
 )
 
 // TestRunDemoPKI runs a hub from a configuration over a demo PKI written
@@ -55,7 +55,7 @@ func TestRunDemoPKI(t *testing.T) {
 	}
 	roots, _ := certs.ReadCertificates(cfg.Roots)
 	v, _ := certs.NewVerifier(roots)
-	c, err := client.New(h.Addr(), kp, v, client.Options{ServerName: "localhost"})
+	c, err := hubclient.New(h.Addr(), kp, v, hubclient.Options{ServerName: "localhost"})
 	if err != nil {
 		t.Fatal(err)
 	}

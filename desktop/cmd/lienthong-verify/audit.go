@@ -14,9 +14,9 @@ import (
 
 	"lienthong/certs"
 	"lienthong/desktop/audit"
-	"lienthong/hub/client"
 	"lienthong/shared/document"
 	"lienthong/shared/evidence"
+	"lienthong/shared/hubclient"
 )
 
 // The auditor's subcommands beside the default PDF check.
@@ -130,7 +130,7 @@ func (c *common) readLogKey() (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-func (c *common) client() (*client.Client, error) {
+func (c *common) client() (*hubclient.Client, error) {
 	if c.hub == "" || c.cert == "" || c.key == "" {
 		return nil, usageErr("--hub, --cert, --key and --roots are required to reach the hub")
 	}
@@ -150,11 +150,11 @@ func (c *common) client() (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return client.New(c.hub, kp, v, client.Options{})
+	return hubclient.New(c.hub, kp, v, hubclient.Options{})
 }
 
 // hubLog returns the log the auditor trusts and a client of its hub.
-func (c *common) hubLog() (audit.Log, *client.Client, error) {
+func (c *common) hubLog() (audit.Log, *hubclient.Client, error) {
 	l, err := c.log()
 	if err != nil {
 		return audit.Log{}, nil, err
@@ -294,7 +294,7 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 			return finish(stderr, fmt.Errorf("%s holds no checkpoint", p))
 		}
 	}
-	var cl *client.Client
+	var cl *hubclient.Client
 	if c.hub != "" {
 		if cl, err = c.client(); err != nil {
 			return finish(stderr, err)

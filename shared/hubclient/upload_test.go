@@ -1,4 +1,4 @@
-package client_test
+package hubclient_test
 
 import (
 	"bytes"

@@ -1,11 +1,11 @@
-// Package client speaks the hub's API (package wire) for an agency: the
+// Package hubclient speaks the hub's API (package wire) for an agency: the
 // clerk's sync engine, the load tool and other systems use it. It connects
 // with HTTP/3 over QUIC and falls back by itself to HTTP/2 over TLS on TCP
 // when QUIC cannot get through, trying QUIC again later.
 //
 // Errors the hub answered come back as *wire.Error; use wire.CodeOf and
 // Code.Retryable to decide what to do.
-package client
+package hubclient
 
 import (
 	"bytes"
