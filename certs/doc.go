@@ -26,6 +26,24 @@
 // clear, and says so. [EncodePKCS12] and [DecodePKCS12] carry a key with its
 // chain to and from a clerk's desktop.
 //
+// # Signing
+//
+// Everything that signs (PDF signatures in package pades, envelope and
+// status packets in envelope, receipts, timestamp tokens in tsa, and the
+// CMS containers under them all) takes a [Signer]: a crypto.Signer with its
+// certificate chain. [*KeyPair] is one. Algorithms are chosen from the
+// public key alone ([SignatureAlgorithm], [SigningHash]), so a key that
+// never leaves its hardware signs exactly as a key file does.
+//
+// [OpenSigner] is the one place keys are opened from what a user names
+// ([SignerRef]: a key file with its certificate file, or a PKCS#12 file,
+// with a passphrase); the hub's identity and timestamping keys and the
+// command-line signers go through it. A PKCS#11 token plugs in there: a
+// "pkcs11:" URI in [SignerRef.Key] (refused today with
+// [ErrTokenUnsupported]) will yield a [KeyPair] whose Key signs inside the
+// token, and nothing that signs changes. Signatures from such keys are
+// verified before use ([NeedsSignatureCheck]).
+//
 // # Identity
 //
 // A [Verifier] holds the configured roots and revocation lists. It derives
