@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
+	"log/slog"
 	"math/big"
 	"net/http/httptest"
 	"os"
@@ -61,13 +62,13 @@ func goldenOutputs(t *testing.T, p *goldenPKI) map[string][]byte {
 	out := map[string][]byte{}
 	digest := sha256.Sum256([]byte("lienthong golden"))
 
-	der, err := cms.Sign(digest[:], crypto.SHA256, p.agency.Key, p.agency.Certificates())
+	der, err := cms.Sign(digest[:], crypto.SHA256, p.agency)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out["cms"] = der
 
-	packet, err := envelope.Seal([]byte(`{"kind":"document"}`), p.agency.Key, p.agency.Certificates())
+	packet, err := envelope.Seal([]byte(`{"kind":"document"}`), p.agency)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,13 +77,13 @@ func goldenOutputs(t *testing.T, p *goldenPKI) map[string][]byte {
 	r := &receipt.Receipt{Event: receipt.EventAccepted, MessageID: strings.Repeat("ab", 16),
 		EnvelopeSHA256: receipt.EnvelopeHash(packet), Sender: "000.00.00.H49",
 		Recipients: []string{"000.00.00.H41"}, At: at, Hub: "hub", LogIndex: 7}
-	rec, err := receipt.Sign(r, p.hub.Key, p.hub.Certificates())
+	rec, err := receipt.Sign(r, p.hub)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out["receipt"] = rec
 
-	ts := &tsa.Server{Cert: p.tsa.Leaf, Chain: p.tsa.Chain, Key: p.tsa.Key, Now: func() time.Time { return at }}
+	ts := &tsa.Server{Signer: p.tsa, Now: func() time.Time { return at }, Logger: slog.New(slog.DiscardHandler)}
 	stamp := func(d []byte) []byte {
 		q, err := (&timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: d, Nonce: big.NewInt(42), Certificates: true}).Marshal()
 		if err != nil {
@@ -104,7 +105,7 @@ func goldenOutputs(t *testing.T, p *goldenPKI) map[string][]byte {
 		t.Fatal(err)
 	}
 	for _, bt := range []bool{false, true} {
-		opts := pades.Options{Signer: p.agency.Key, Chain: p.agency.Certificates(), Name: "Golden", Time: at}
+		opts := pades.Options{Signer: p.agency, Name: "Golden", Time: at}
 		name := "pades-bb"
 		if bt {
 			name = "pades-bt"

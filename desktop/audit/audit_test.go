@@ -57,7 +57,7 @@ func exchange(t *testing.T, h *hubtest.Hub, n int) {
 		}
 		payload, _ := json.Marshal(d)
 		kp := h.Agencies[quangNinh].Key
-		packet, err := envelope.Seal(payload, kp.Key, kp.Certificates())
+		packet, err := envelope.Seal(payload, kp)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +75,7 @@ func exchange(t *testing.T, h *hubtest.Hub, n int) {
 				Update: document.StatusUpdate{Document: d.Metadata.ID(), From: ngheAn, Code: code, Staff: "Văn thư", Time: time.Now()}}
 			b, _ := json.Marshal(st)
 			nk := h.Agencies[ngheAn].Key
-			sp, err := envelope.Seal(b, nk.Key, nk.Certificates())
+			sp, err := envelope.Seal(b, nk)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,7 +21,7 @@ func TestIssueKeepsPersonSignature(t *testing.T) {
 	qn, na := newClerk(t, h, quangNinh), newClerk(t, h, ngheAn)
 	person := h.PKI.Person(t, "Nguyễn Văn Hùng", "Chủ tịch", quangNinh)
 	signed := filepath.Join(t.TempDir(), "quyet-dinh.pdf")
-	if err := pades.SignFile(context.Background(), pdf("quyet-dinh.pdf"), signed, pades.Options{Signer: person.Key, Chain: person.Certificates(), Name: "Nguyễn Văn Hùng"}); err != nil {
+	if err := pades.SignFile(context.Background(), pdf("quyet-dinh.pdf"), signed, pades.Options{Signer: person, Name: "Nguyễn Văn Hùng"}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

@@ -36,7 +36,7 @@ func (c *Clerk) statusFor(doc *store.Document, code document.Status, staff, note
 	if err != nil {
 		return store.StatusEntry{}, store.OutboxItem{}, err
 	}
-	packet, err := envelope.Seal(payload, c.kp.Key, c.kp.Certificates())
+	packet, err := envelope.Seal(payload, c.kp)
 	if err != nil {
 		return store.StatusEntry{}, store.OutboxItem{}, fmt.Errorf("seal status: %w", err)
 	}

@@ -279,7 +279,7 @@ func (e *env) packet(d *doc, number int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return envelope.Seal(payload, from.kp.Key, from.kp.Certificates())
+	return envelope.Seal(payload, from.kp)
 }
 
 // tracker records when each document started and when it was delivered.

@@ -93,7 +93,7 @@ func signedPDF(ctx context.Context, kp *certs.KeyPair, label string, size int64,
 		plain := plainPDF(label, *pad)
 		out := &memOutput{b: make([]byte, 0, int(size)+1024)}
 		err := pades.Sign(ctx, out, bytes.NewReader(plain), int64(len(plain)), pades.Options{
-			Signer: kp.Key, Chain: kp.Certificates(), Name: kp.Leaf.Subject.CommonName, Reason: "Lienthong bench", Time: at,
+			Signer: kp, Name: kp.Leaf.Subject.CommonName, Reason: "Lienthong bench", Time: at,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("sign bench pdf: %w", err)

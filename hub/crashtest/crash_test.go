@@ -367,7 +367,7 @@ func TestCrash(t *testing.T) {
 					Kind: envelope.KindDocument, MessageID: id, Created: time.Now(), Metadata: meta,
 					Attachments: []envelope.Attachment{{Name: "cong-van.pdf", ContentType: "application/pdf", Size: int64(len(pdf)), SHA256: digest}},
 				})
-				packet, err := envelope.Seal(payload, a.kp.Key, a.kp.Certificates())
+				packet, err := envelope.Seal(payload, a.kp)
 				if err != nil {
 					led.problem("seal: %v", err)
 					return

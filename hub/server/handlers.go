@@ -258,7 +258,7 @@ func (s *Server) signReceipt(sub *store.Submission, event string, recipients []s
 	signed, err := receipt.Sign(&receipt.Receipt{
 		Event: event, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
 		Sender: sub.Sender, Recipients: recipients, At: at, Hub: s.opts.Identity.Leaf.Subject.CommonName, LogIndex: logIndex,
-	}, s.opts.Identity.Key, s.opts.Identity.Certificates())
+	}, s.opts.Identity)
 	if err != nil {
 		return nil, fmt.Errorf("sign receipt: %w", err)
 	}

@@ -64,7 +64,7 @@ func compose(t *testing.T, h *hubtest.Hub, from string, pdf []byte, number strin
 		t.Fatal(err)
 	}
 	kp := h.Agencies[from].Key
-	packet, err := envelope.Seal(payload, kp.Key, kp.Certificates())
+	packet, err := envelope.Seal(payload, kp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func statusPacket(t *testing.T, h *hubtest.Hub, from string, doc *sentDoc, code 
 	}
 	payload, _ := json.Marshal(s)
 	kp := h.Agencies[from].Key
-	p, err := envelope.Seal(payload, kp.Key, kp.Certificates())
+	p, err := envelope.Seal(payload, kp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +403,7 @@ func resign(t *testing.T, h *hubtest.Hub, agency string, packet []byte, change f
 	change(&d)
 	payload, _ := json.Marshal(&d)
 	kp := h.Agencies[agency].Key
-	out, err := envelope.Seal(payload, kp.Key, kp.Certificates())
+	out, err := envelope.Seal(payload, kp)
 	if err != nil {
 		t.Fatal(err)
 	}

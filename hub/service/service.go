@@ -62,7 +62,7 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 		}
 		pass = []byte(strings.TrimRight(string(b), "\r\n"))
 	}
-	identity, err := certs.LoadKeyPair(cfg.TLSCert, cfg.TLSKey, pass)
+	identity, err := certs.OpenSigner(certs.SignerRef{Cert: cfg.TLSCert, Key: cfg.TLSKey, Passphrase: pass})
 	if err != nil {
 		return nil, fmt.Errorf("hub certificate: %w", err)
 	}
@@ -79,11 +79,11 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 	}
 	var stamp http.Handler
 	if cfg.TSACert != "" {
-		kp, err := certs.LoadKeyPair(cfg.TSACert, cfg.TSAKey, pass)
+		kp, err := certs.OpenSigner(certs.SignerRef{Cert: cfg.TSACert, Key: cfg.TSAKey, Passphrase: pass})
 		if err != nil {
 			return nil, fmt.Errorf("timestamping certificate: %w", err)
 		}
-		ts := &tsa.Server{Cert: kp.Leaf, Chain: kp.Chain, Key: kp.Key, Logger: log}
+		ts := &tsa.Server{Signer: kp, Logger: log}
 		if err := ts.Validate(); err != nil {
 			return nil, fmt.Errorf("timestamping service: %w", err)
 		}

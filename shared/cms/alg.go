@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"lienthong/certs"
 )
 
 // Object identifiers used in the containers this package writes and reads.
@@ -100,51 +102,39 @@ func addDigestAlgorithm(b *cryptobyte.Builder, oid asn1.ObjectIdentifier) {
 	})
 }
 
-// signatureAlgorithmFor picks the signature algorithm identifier written for a
-// signer's public key: ecdsa-with-SHAx (no parameters, RFC 5758) or
+// signatureAlgorithmFor returns the signature algorithm identifier written
+// for a signer's public key, as [certs.SignatureAlgorithm] decides it from
+// the key alone: ecdsa-with-SHAx (no parameters, RFC 5758) or
 // shaxWithRSAEncryption (NULL parameters, RFC 4055).
 func signatureAlgorithmFor(pub crypto.PublicKey, h crypto.Hash) (func(*cryptobyte.Builder), x509.SignatureAlgorithm, error) {
-	switch k := pub.(type) {
-	case *ecdsa.PublicKey:
-		var oid asn1.ObjectIdentifier
-		var alg x509.SignatureAlgorithm
-		switch h {
-		case crypto.SHA256:
-			oid, alg = oidECDSAWithSHA256, x509.ECDSAWithSHA256
-		case crypto.SHA384:
-			oid, alg = oidECDSAWithSHA384, x509.ECDSAWithSHA384
-		case crypto.SHA512:
-			oid, alg = oidECDSAWithSHA512, x509.ECDSAWithSHA512
-		default:
-			return nil, 0, fmt.Errorf("%w: hash %v", ErrUnsupportedAlgorithm, h)
-		}
-		return func(b *cryptobyte.Builder) {
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oid) })
-		}, alg, nil
-	case *rsa.PublicKey:
-		if k.N.BitLen() < 2048 {
-			return nil, 0, fmt.Errorf("%w: rsa key of %d bits, want at least 2048", ErrUnsupportedAlgorithm, k.N.BitLen())
-		}
-		var oid asn1.ObjectIdentifier
-		var alg x509.SignatureAlgorithm
-		switch h {
-		case crypto.SHA256:
-			oid, alg = oidSHA256WithRSA, x509.SHA256WithRSA
-		case crypto.SHA384:
-			oid, alg = oidSHA384WithRSA, x509.SHA384WithRSA
-		case crypto.SHA512:
-			oid, alg = oidSHA512WithRSA, x509.SHA512WithRSA
-		default:
-			return nil, 0, fmt.Errorf("%w: hash %v", ErrUnsupportedAlgorithm, h)
-		}
-		return func(b *cryptobyte.Builder) {
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1ObjectIdentifier(oid)
-				b.AddASN1NULL()
-			})
-		}, alg, nil
+	alg, err := certs.SignatureAlgorithm(pub, h)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrUnsupportedAlgorithm, err)
 	}
-	return nil, 0, fmt.Errorf("%w: public key type %T", ErrUnsupportedAlgorithm, pub)
+	oid, null := map[x509.SignatureAlgorithm]asn1.ObjectIdentifier{
+		x509.ECDSAWithSHA256: oidECDSAWithSHA256,
+		x509.ECDSAWithSHA384: oidECDSAWithSHA384,
+		x509.ECDSAWithSHA512: oidECDSAWithSHA512,
+		x509.SHA256WithRSA:   oidSHA256WithRSA,
+		x509.SHA384WithRSA:   oidSHA384WithRSA,
+		x509.SHA512WithRSA:   oidSHA512WithRSA,
+	}[alg], isRSA(alg)
+	if oid == nil {
+		return nil, 0, fmt.Errorf("%w: signature algorithm %v", ErrUnsupportedAlgorithm, alg)
+	}
+	return func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1ObjectIdentifier(oid)
+			if null {
+				b.AddASN1NULL()
+			}
+		})
+	}, alg, nil
+}
+
+// isRSA reports whether alg is one of the RSA PKCS#1 v1.5 algorithms.
+func isRSA(alg x509.SignatureAlgorithm) bool {
+	return alg == x509.SHA256WithRSA || alg == x509.SHA384WithRSA || alg == x509.SHA512WithRSA
 }
 
 // sigAlg is a parsed signatureAlgorithm of a SignerInfo.

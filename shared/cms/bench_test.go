@@ -17,7 +17,7 @@ func BenchmarkSign(b *testing.B) {
 	digest := digestOf(crypto.SHA256, []byte("benchmark"))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := cms.Sign(digest, crypto.SHA256, s.key, s.chain); err != nil {
+		if _, err := cms.Sign(digest, crypto.SHA256, s.signer()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -40,7 +40,7 @@ func BenchmarkParseVerify(b *testing.B) {
 	p := mustPKI(b)
 	s := p.signers["ecdsa-p256"]
 	digest := digestOf(crypto.SHA256, []byte("benchmark"))
-	der, err := cms.Sign(digest, crypto.SHA256, s.key, s.chain)
+	der, err := cms.Sign(digest, crypto.SHA256, s.signer())
 	if err != nil {
 		b.Fatal(err)
 	}

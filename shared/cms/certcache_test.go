@@ -7,9 +7,10 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"sync"
 	"testing"
+
+	"lienthong/certs"
 )
 
 func TestCertCacheSharesParsedCertificates(t *testing.T) {
@@ -19,7 +20,7 @@ func TestCertCacheSharesParsedCertificates(t *testing.T) {
 	}
 	cert := selfSigned(t, key, 7)
 	digest := sha256.Sum256([]byte("công văn"))
-	der, err := Sign(digest[:], crypto.SHA256, key, []*x509.Certificate{cert})
+	der, err := Sign(digest[:], crypto.SHA256, &certs.KeyPair{Leaf: cert, Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}

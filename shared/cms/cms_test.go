@@ -25,7 +25,7 @@ func TestSignParseVerify(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := p.signers[name]
 			digest := digestOf(s.hash, content)
-			der, err := cms.Sign(digest, s.hash, s.key, s.chain)
+			der, err := cms.Sign(digest, s.hash, s.signer())
 			if err != nil {
 				t.Fatalf("Sign: %v", err)
 			}
@@ -205,7 +205,7 @@ func TestSignErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := cms.Sign(tt.digest, tt.hash, tt.key, tt.chain)
+			_, err := cms.Sign(tt.digest, tt.hash, withChain{tt.key, tt.chain})
 			if err == nil {
 				t.Fatal("Sign succeeded")
 			}
@@ -274,7 +274,7 @@ func TestAddTimestamp(t *testing.T) {
 	p := mustPKI(t)
 	s := p.signers["ecdsa-p256"]
 	digest := digestOf(crypto.SHA256, []byte("quyết định"))
-	der, err := cms.Sign(digest, crypto.SHA256, s.key, s.chain)
+	der, err := cms.Sign(digest, crypto.SHA256, s.signer())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,15 +12,18 @@
 // serial number. It never carries signing-time, which PAdES forbids (the time
 // goes in the PDF's /M entry, or in a timestamp).
 //
-// [Sign] signs in one step with any [crypto.Signer]. For signers that live
-// elsewhere (a PKCS#11 token, a remote signing service) [NewBuilder] splits the
-// work: [Builder.DigestToSign] gives the digest to sign and [Builder.Finish]
-// takes the signature back and assembles the container, after checking that the
-// signature verifies with the signer's certificate.
+// [Sign] signs in one step with a [certs.Signer], a key (in a file, or in a
+// PKCS#11 token) with its certificate chain; a signature from any key but the
+// standard library's in memory is verified before it is embedded. For signers
+// that cannot be called in one step (a remote signing service) [NewBuilder]
+// splits the work: [Builder.DigestToSign] gives the digest to sign and
+// [Builder.Finish] takes the signature back and assembles the container, after
+// checking that the signature verifies with the signer's certificate.
 //
 // Supported algorithms: ECDSA (P-256, P-384, P-521) and RSA PKCS#1 v1.5 for
-// signing; the same plus RSASSA-PSS for verification; SHA-256, SHA-384 and
-// SHA-512 digests. SHA-1 is refused.
+// signing, chosen from the signer's public key by [certs.SignatureAlgorithm];
+// the same plus RSASSA-PSS for verification; SHA-256, SHA-384 and SHA-512
+// digests. SHA-1 is refused.
 //
 // # Parsing and verifying
 //

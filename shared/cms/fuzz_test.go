@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"lienthong/certs"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse and, when they parse, to Verify,
@@ -24,7 +26,7 @@ func FuzzParse(f *testing.F) {
 	}
 	cert := selfSigned(f, key, 3)
 	digest := sha256.Sum256([]byte("seed"))
-	der, err := Sign(digest[:], crypto.SHA256, key, []*x509.Certificate{cert})
+	der, err := Sign(digest[:], crypto.SHA256, &certs.KeyPair{Leaf: cert, Key: key})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"lienthong/certs"
 )
 
 // testPKI is a root CA and signer certificates of each key type, made once
@@ -35,6 +37,20 @@ type testSigner struct {
 	chain []*x509.Certificate // leaf, intermediate, root
 	hash  crypto.Hash
 }
+
+// signer returns s as the signer cms.Sign takes.
+func (s testSigner) signer() certs.Signer {
+	return &certs.KeyPair{Leaf: s.chain[0], Chain: s.chain[1:], Key: s.key}
+}
+
+// withChain is a certs.Signer made of any key and any chain, even a wrong
+// one, to test what Sign refuses.
+type withChain struct {
+	crypto.Signer
+	chain []*x509.Certificate
+}
+
+func (w withChain) Certificates() []*x509.Certificate { return w.chain }
 
 var (
 	pkiOnce sync.Once

@@ -12,6 +12,8 @@ import (
 	"math/big"
 	"testing"
 	"time"
+
+	"lienthong/certs"
 )
 
 func selfSigned(t testing.TB, key *ecdsa.PrivateKey, serial int64) *x509.Certificate {
@@ -78,7 +80,7 @@ func TestRemarshal(t *testing.T) {
 	}
 	cert := selfSigned(t, key, 7)
 	digest := sha256.Sum256([]byte("y"))
-	der, err := Sign(digest[:], crypto.SHA256, key, []*x509.Certificate{cert})
+	der, err := Sign(digest[:], crypto.SHA256, &certs.KeyPair{Leaf: cert, Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func TestOpenSSLVerifiesOurs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := p.signers[name]
 			digest := digestOfFile(t, s.hash, doc)
-			der, err := cms.Sign(digest, s.hash, s.key, s.chain)
+			der, err := cms.Sign(digest, s.hash, s.signer())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -82,7 +82,7 @@ func TestParseMalformed(t *testing.T) {
 	p := mustPKI(t)
 	s := p.signers["ecdsa-p256"]
 	digest := digestOf(crypto.SHA256, []byte("báo cáo"))
-	good, err := cms.Sign(digest, crypto.SHA256, s.key, s.chain)
+	good, err := cms.Sign(digest, crypto.SHA256, s.signer())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,7 @@ package cms
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"lienthong/certs"
 )
 
 // Builder assembles one SignedData in two steps, for signers that sign a
@@ -175,27 +175,21 @@ func (b *Builder) DigestToSign() []byte {
 // SignedData. The check catches a remote signer that used another key or
 // returned garbage before the signature is embedded in a document.
 func (b *Builder) Finish(signature []byte) ([]byte, error) {
-	return b.finish(signature, true)
+	leaf := b.chain[0]
+	_, x509Alg, err := signatureAlgorithmFor(leaf.PublicKey, b.hash)
+	if err != nil {
+		return nil, err
+	}
+	a := sigAlg{x509Alg: x509Alg, hash: b.hash, rsa: isRSA(x509Alg), ecdsa: !isRSA(x509Alg)}
+	if err := verifySignature(leaf.PublicKey, a, b.hash, b.DigestToSign(), signature); err != nil {
+		return nil, fmt.Errorf("signature does not match the signer certificate: %w", err)
+	}
+	return b.assemble(signature)
 }
 
-func (b *Builder) finish(signature []byte, check bool) ([]byte, error) {
+// assemble returns the DER ContentInfo around signature, unchecked.
+func (b *Builder) assemble(signature []byte) ([]byte, error) {
 	leaf := b.chain[0]
-	if check {
-		_, x509Alg, err := signatureAlgorithmFor(leaf.PublicKey, b.hash)
-		if err != nil {
-			return nil, err
-		}
-		a := sigAlg{x509Alg: x509Alg, hash: b.hash}
-		switch x509Alg {
-		case x509.ECDSAWithSHA256, x509.ECDSAWithSHA384, x509.ECDSAWithSHA512:
-			a.ecdsa = true
-		default:
-			a.rsa = true
-		}
-		if err := verifySignature(leaf.PublicKey, a, b.hash, b.DigestToSign(), signature); err != nil {
-			return nil, fmt.Errorf("signature does not match the signer certificate: %w", err)
-		}
-	}
 	digestOID, _ := oidFromHash(b.hash)
 	var enc encoder
 	si := signerInfo{
@@ -268,36 +262,37 @@ func retag(elem []byte, tag byte) []byte {
 }
 
 // Sign returns a detached CMS signature (DER ContentInfo) over content of type
-// id-data whose digest, computed with hash, is contentDigest. signer must hold
-// the private key of chain[0].
-func Sign(contentDigest []byte, hash crypto.Hash, signer crypto.Signer, chain []*x509.Certificate) ([]byte, error) {
-	b, err := NewBuilder(contentDigest, hash, chain)
+// id-data whose digest, computed with hash, is contentDigest, signed by signer
+// with its certificates (leaf first) in the container.
+func Sign(contentDigest []byte, hash crypto.Hash, signer certs.Signer) ([]byte, error) {
+	b, err := NewBuilder(contentDigest, hash, signer.Certificates())
 	if err != nil {
 		return nil, err
 	}
 	return b.sign(signer)
 }
 
-// SignWith signs the builder's digest with signer and finishes the container.
+// SignWith signs the builder's digest with signer, which must hold the
+// private key of the builder's signer certificate, and finishes the
+// container.
 func (b *Builder) SignWith(signer crypto.Signer) ([]byte, error) {
 	return b.sign(signer)
 }
 
+// sign signs with any crypto.Signer. The signature of a key in a token or a
+// remote service is checked before it is embedded, as Finish does (it may
+// come from another key, or be garbage); that of a key in memory, already
+// matched to the certificate below, is not (certs.NeedsSignatureCheck).
 func (b *Builder) sign(signer crypto.Signer) ([]byte, error) {
-	type equaler interface{ Equal(crypto.PublicKey) bool }
-	if pub, ok := signer.Public().(equaler); !ok || !pub.Equal(b.chain[0].PublicKey) {
+	if !certs.SameKey(signer, b.chain[0].PublicKey) {
 		return nil, fmt.Errorf("signer key does not belong to the signer certificate %q", b.chain[0].Subject.CommonName)
 	}
 	sig, err := signer.Sign(rand.Reader, b.DigestToSign(), b.hash)
 	if err != nil {
 		return nil, fmt.Errorf("sign cms attributes: %w", err)
 	}
-	// The standard library's keys, already matched to the certificate above,
-	// need no check of their output; any other signer (a token, a remote
-	// service) has its signature verified before it is embedded.
-	switch signer.(type) {
-	case *ecdsa.PrivateKey, *rsa.PrivateKey:
-		return b.finish(sig, false)
+	if !certs.NeedsSignatureCheck(signer) {
+		return b.assemble(sig)
 	}
-	return b.finish(sig, true)
+	return b.Finish(sig)
 }

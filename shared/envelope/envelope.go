@@ -48,14 +48,14 @@ type Packet struct {
 	Signature []byte `json:"signature"`
 }
 
-// Seal signs payload with key, whose certificate chain (leaf first) goes
-// into the signature, and returns the packet's wire form.
-func Seal(payload []byte, key crypto.Signer, chain []*x509.Certificate) ([]byte, error) {
+// Seal signs payload with signer, whose certificates go into the
+// signature, and returns the packet's wire form.
+func Seal(payload []byte, signer certs.Signer) ([]byte, error) {
 	if len(payload) == 0 {
 		return nil, fmt.Errorf("%w: empty payload", ErrMalformed)
 	}
 	digest := sha256.Sum256(payload)
-	sig, err := cms.Sign(digest[:], crypto.SHA256, key, chain)
+	sig, err := cms.Sign(digest[:], crypto.SHA256, signer)
 	if err != nil {
 		return nil, fmt.Errorf("sign packet: %w", err)
 	}

@@ -45,7 +45,7 @@ func seal(t *testing.T, payload any, kp *certs.KeyPair) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wire, err := Seal(b, kp.Key, kp.Certificates())
+	wire, err := Seal(b, kp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func FuzzOpenDocument(f *testing.F) {
 	qn := pki.Agency(f, quangNinh, "Ủy ban nhân dân tỉnh Quảng Ninh")
 	v := pki.Verifier(f)
 	b, _ := json.Marshal(sampleDocument())
-	good, err := Seal(b, qn.Key, qn.Certificates())
+	good, err := Seal(b, qn)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func signPDF(t testing.TB, kp *certs.KeyPair) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "signed.pdf")
-	if err := pades.SignFile(context.Background(), "testdata/cong-van.pdf", out, pades.Options{Signer: kp.Key, Chain: kp.Certificates()}); err != nil {
+	if err := pades.SignFile(context.Background(), "testdata/cong-van.pdf", out, pades.Options{Signer: kp}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(out)
@@ -83,26 +83,26 @@ func newWorld(t testing.TB) *world {
 		Attachments: []envelope.Attachment{{Name: "cong-van.pdf", ContentType: "application/pdf", Size: int64(len(pdf)), SHA256: digest}},
 	}
 	payload, _ := json.Marshal(doc)
-	packet, err := envelope.Seal(payload, qn.Key, qn.Certificates())
+	packet, err := envelope.Seal(payload, qn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	packetHash := receipt.EnvelopeHash(packet)
 	at := time.Now()
 	accepted, err := receipt.Sign(&receipt.Receipt{Event: receipt.EventAccepted, MessageID: doc.MessageID, EnvelopeSHA256: packetHash,
-		Sender: quangNinh, Recipients: []string{ngheAn}, At: at, Hub: "localhost"}, hub.Key, hub.Certificates())
+		Sender: quangNinh, Recipients: []string{ngheAn}, At: at, Hub: "localhost"}, hub)
 	if err != nil {
 		t.Fatal(err)
 	}
 	delivered, err := receipt.Sign(&receipt.Receipt{Event: receipt.EventDelivered, MessageID: doc.MessageID, EnvelopeSHA256: packetHash,
-		Sender: quangNinh, Recipients: []string{ngheAn}, At: at.Add(time.Second), Hub: "localhost"}, hub.Key, hub.Certificates())
+		Sender: quangNinh, Recipients: []string{ngheAn}, At: at.Add(time.Second), Hub: "localhost"}, hub)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := envelope.Status{Kind: envelope.KindStatus, MessageID: envelope.NewMessageID(), Regarding: doc.MessageID, Update: document.StatusUpdate{
 		Document: doc.Metadata.ID(), From: ngheAn, Code: document.StatusReceived, Staff: "Văn thư", Time: at.Add(2 * time.Second)}}
 	stPayload, _ := json.Marshal(st)
-	status, err := envelope.Seal(stPayload, na.Key, na.Certificates())
+	status, err := envelope.Seal(stPayload, na)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestVerify(t *testing.T) {
 			var p envelope.Packet
 			_ = json.Unmarshal(b.Receipts[0], &p)
 			_ = json.Unmarshal(p.Payload, &rc)
-			forged, _ := receipt.Sign(&rc, qn.Key, qn.Certificates())
+			forged, _ := receipt.Sign(&rc, qn)
 			b.Receipts[0] = forged
 			return Options{Verifier: w.verifier, LogKey: w.logKey}
 		}, "receipt 1"},

@@ -10,14 +10,16 @@
 // of the same kind as the file's last one (a classic table or a
 // cross-reference stream). The input is read once, hashed while it is
 // copied; only the tail and the few objects that change are parsed, so
-// memory use does not grow with the document. [Prepare] and
-// [Prepared.Finish] split signing in two for signers that live elsewhere (a
-// PKCS#11 token, a remote service).
+// memory use does not grow with the document. The key comes in
+// [Options.Signer], a [certs.Signer] (a key file today, a PKCS#11 token
+// tomorrow: see package certs); [Prepare] and [Prepared.Finish] split
+// signing in two for signers that cannot be called in one step (a remote
+// service).
 //
 // Encrypted, damaged and non-PDF input is refused with errors wrapping
 // [ErrEncrypted], [ErrDamaged] and [ErrNotPDF]; [SignFile] then writes
 // nothing (it writes a temporary file beside the target and renames it only
-// on success).
+// on success), and neither does it when the signer fails.
 //
 // # Verification
 //

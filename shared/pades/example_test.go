@@ -19,7 +19,7 @@ func ExampleSignFile() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	opts := pades.Options{Signer: kp.Key, Chain: kp.Certificates(), Reason: "Ban hành văn bản"}
+	opts := pades.Options{Signer: kp, Reason: "Ban hành văn bản"}
 	if err := pades.SignFile(context.Background(), "cong-van.pdf", "cong-van-signed.pdf", opts); err != nil {
 		log.Fatal(err)
 	}

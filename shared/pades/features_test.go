@@ -30,7 +30,7 @@ func startTSA(t testing.TB) TimestampFunc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &tsa.Server{Cert: kp.Leaf, Chain: kp.Chain, Key: kp.Key, Logger: slog.New(slog.DiscardHandler)}
+	srv := &tsa.Server{Signer: kp, Logger: slog.New(slog.DiscardHandler)}
 	if err := srv.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -169,7 +169,7 @@ func TestPrepareFinish(t *testing.T) {
 			}
 			defer f.Close()
 			opts := optsFor(tt.kp)
-			opts.Signer = nil // the key lives elsewhere
+			opts.Signer, opts.Chain = nil, tt.kp.Certificates() // the key lives elsewhere
 			prep, err := Prepare(f, bytes.NewReader(src), int64(len(src)), opts)
 			if err != nil {
 				t.Fatalf("Prepare: %v", err)
@@ -216,7 +216,8 @@ func TestSignOptions(t *testing.T) {
 	}{
 		{name: "page 2", mod: func(o *Options) { o.Page = 2 }},
 		{name: "page out of range", mod: func(o *Options) { o.Page = 9 }, wantErr: "page 9 does not exist"},
-		{name: "no chain", mod: func(o *Options) { o.Chain = nil }, wantErr: "no signer certificate"},
+		{name: "no chain", mod: func(o *Options) { o.Signer = certless{o.Signer} }, wantErr: "no signer certificate"},
+		{name: "chain beside the signer", mod: func(o *Options) { o.Chain = o.Signer.Certificates() }, wantErr: "leave Chain empty"},
 		{name: "fixed time and field name", mod: func(o *Options) {
 			o.Time = time.Now().Add(time.Minute).Truncate(time.Second).In(VietnamTime)
 			o.FieldName = "Chữ ký cơ quan"

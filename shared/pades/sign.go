@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/shared/cms"
 	"lienthong/shared/stamp"
 )
@@ -35,9 +36,12 @@ type TimestampFunc func(ctx context.Context, digest []byte) ([]byte, error)
 
 // Options describe one signature.
 type Options struct {
-	// Signer signs; it is needed by Sign and SignFile, not by Prepare.
-	Signer crypto.Signer
-	// Chain is the signer's certificate followed by its CA certificates.
+	// Signer signs, and its certificates go into the signature; Sign and
+	// SignFile need it.
+	Signer certs.Signer
+	// Chain is the signer's certificate followed by its CA certificates,
+	// for Prepare, whose signature is made elsewhere; Sign and SignFile
+	// take it from Signer and refuse it here.
 	Chain []*x509.Certificate
 	// Name, Reason, Location and ContactInfo go into the signature
 	// dictionary as text strings; all optional.
@@ -125,6 +129,10 @@ func Sign(ctx context.Context, dst Output, src io.ReaderAt, size int64, opts Opt
 	if opts.Signer == nil {
 		return errors.New("no signer given")
 	}
+	if opts.Chain != nil {
+		return errors.New("the certificates come from the signer: leave Chain empty")
+	}
+	opts.Chain = opts.Signer.Certificates()
 	p, err := Prepare(dst, src, size, opts)
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@
 package receipt
 
 import (
-	"crypto"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
@@ -75,8 +74,8 @@ func (r *Receipt) Validate() error {
 	return nil
 }
 
-// Sign validates r and returns it signed by the hub's key.
-func Sign(r *Receipt, key crypto.Signer, chain []*x509.Certificate) ([]byte, error) {
+// Sign validates r and returns it signed by the hub's signer.
+func Sign(r *Receipt, hub certs.Signer) ([]byte, error) {
 	r.Kind = KindReceipt
 	r.At = r.At.UTC()
 	if err := r.Validate(); err != nil {
@@ -86,7 +85,7 @@ func Sign(r *Receipt, key crypto.Signer, chain []*x509.Certificate) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	return envelope.Seal(payload, key, chain)
+	return envelope.Seal(payload, hub)
 }
 
 // Verify checks a signed receipt: a valid signature by a hub certificate

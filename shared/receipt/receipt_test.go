@@ -21,15 +21,15 @@ func TestSignVerify(t *testing.T) {
 		Event: EventAccepted, MessageID: envelope.NewMessageID(), EnvelopeSHA256: strings.Repeat("0f", 32),
 		Sender: "000.00.00.H49", Recipients: []string{"000.00.00.H41", "000.00.00.G22"}, At: time.Now(), Hub: "localhost",
 	}
-	good, err := Sign(r, hub.Key, hub.Certificates())
+	good, err := Sign(r, hub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	byAgency, err := Sign(r, agency.Key, agency.Certificates())
+	byAgency, err := Sign(r, agency)
 	if err != nil {
 		t.Fatal(err)
 	}
-	byOtherHub, err := Sign(r, other.Key, other.Certificates())
+	byOtherHub, err := Sign(r, other)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestSignVerify(t *testing.T) {
 	t.Run("invalid content is not signed", func(t *testing.T) {
 		bad := *r
 		bad.Event = "lost"
-		if _, err := Sign(&bad, hub.Key, hub.Certificates()); !errors.Is(err, ErrInvalid) {
+		if _, err := Sign(&bad, hub); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("err = %v", err)
 		}
 	})

@@ -19,7 +19,7 @@ import (
 func BenchmarkServe(b *testing.B) {
 	p := mustPKI(b)
 	kp := p.tsas[certs.ECDSAP256]
-	s := &tsa.Server{Cert: kp.Leaf, Chain: kp.Chain, Key: kp.Key, Logger: quietLogger()}
+	s := &tsa.Server{Signer: kp, Logger: quietLogger()}
 	q, err := (&timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: make([]byte, 32), Nonce: big.NewInt(5), Certificates: true}).Marshal()
 	if err != nil {
 		b.Fatal(err)

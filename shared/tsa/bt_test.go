@@ -18,7 +18,7 @@ func TestSignatureTimestamp(t *testing.T) {
 	p := mustPKI(t)
 	_, hs := newServer(t, p.tsas[certs.ECDSAP256], nil)
 	content := digestOf(crypto.SHA256, []byte("%PDF-1.7 byte range"))
-	der, err := cms.Sign(content, crypto.SHA256, p.person.Key, p.person.Certificates())
+	der, err := cms.Sign(content, crypto.SHA256, p.person)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,11 +14,12 @@
 // to the given roots at the token's time. [Token.Covers] checks the token was
 // issued over given bytes, such as a CMS signature value.
 //
-// [Server] is an http.Handler that issues tokens. Its serial numbers are
-// monotonic: each is the larger of the previous one plus one and the current
-// time in nanoseconds, so they keep increasing across restarts as long as the
-// clock does. genTime has a precision of one second and the token states an
-// accuracy of one second.
+// [Server] is an http.Handler that issues tokens, signed by a [certs.Signer]
+// with the hash that matches its key ([certs.SigningHash]). Its serial
+// numbers are monotonic: each is the larger of the previous one plus one and
+// the current time in nanoseconds, so they keep increasing across restarts as
+// long as the clock does. genTime has a precision of one second and the token
+// states an accuracy of one second.
 //
 // Requests are encoded and parsed with github.com/digitorus/timestamp; tokens
 // are built and parsed with package cms, so that the TSA's serial numbers,

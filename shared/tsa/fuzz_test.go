@@ -20,7 +20,7 @@ import (
 func seedResponses(f *testing.F) (reply, token, rejection []byte) {
 	p := mustPKI(f)
 	kp := p.tsas[certs.ECDSAP256]
-	s := &tsa.Server{Cert: kp.Leaf, Chain: kp.Chain, Key: kp.Key, Logger: quietLogger()}
+	s := &tsa.Server{Signer: kp, Logger: quietLogger()}
 	q, err := (&timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: make([]byte, 32), Nonce: big.NewInt(99), Certificates: true}).Marshal()
 	if err != nil {
 		f.Fatal(err)
@@ -73,7 +73,7 @@ func FuzzParseResponse(f *testing.F) {
 func FuzzServe(f *testing.F) {
 	p := mustPKI(f)
 	kp := p.tsas[certs.ECDSAP256]
-	s := &tsa.Server{Cert: kp.Leaf, Chain: kp.Chain, Key: kp.Key, Logger: quietLogger()}
+	s := &tsa.Server{Signer: kp, Logger: quietLogger()}
 	for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA1} {
 		q, err := (&timestamp.Request{HashAlgorithm: h, HashedMessage: make([]byte, h.Size()), Nonce: big.NewInt(1), Certificates: true}).Marshal()
 		if err != nil {

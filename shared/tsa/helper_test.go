@@ -75,7 +75,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 // running it.
 func newServer(t testing.TB, kp *certs.KeyPair, now func() time.Time) (*tsa.Server, *httptest.Server) {
 	t.Helper()
-	s := &tsa.Server{Cert: kp.Leaf, Chain: kp.Chain, Key: kp.Key, Now: now, Logger: quietLogger()}
+	s := &tsa.Server{Signer: kp, Now: now, Logger: quietLogger()}
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package tsa
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -20,6 +18,7 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
+	"lienthong/certs"
 	"lienthong/shared/cms"
 )
 
@@ -33,16 +32,13 @@ const MaxRequestSize = 4 << 10
 var DefaultPolicy = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 61031, 1, 3161, 1}
 
 // Server issues RFC 3161 timestamp tokens over HTTP POST. The zero value is
-// not usable: set Cert, Key and optionally the rest, then call Validate
+// not usable: set Signer and optionally the rest, then call Validate
 // before serving (ServeHTTP validates on its first request and answers 500
 // while the configuration is wrong).
 type Server struct {
-	// Cert is the TSA certificate: extended key usage timeStamping only,
-	// critical. Chain holds its issuers, nearest first.
-	Cert  *x509.Certificate
-	Chain []*x509.Certificate
-	// Key is Cert's private key.
-	Key crypto.Signer
+	// Signer signs the tokens. Its certificate is the TSA certificate:
+	// extended key usage timeStamping only, critical.
+	Signer certs.Signer
 	// Policy is the TSA policy OID; DefaultPolicy if empty. Requests naming
 	// another policy are refused.
 	Policy asn1.ObjectIdentifier
@@ -60,14 +56,13 @@ type Server struct {
 // Validate checks the configuration: a timestamping certificate, a key that
 // matches it, a hash to sign with.
 func (s *Server) Validate() error {
-	if s.Cert == nil || s.Key == nil {
-		return errors.New("tsa: certificate and key are required")
+	if s.Signer == nil || len(s.Signer.Certificates()) == 0 || s.Signer.Certificates()[0] == nil {
+		return errors.New("tsa: a signer with its certificate is required")
 	}
-	if err := checkTimestampingCert(s.Cert); err != nil {
+	if err := checkTimestampingCert(s.cert()); err != nil {
 		return fmt.Errorf("tsa: %w", err)
 	}
-	type equaler interface{ Equal(crypto.PublicKey) bool }
-	if pub, ok := s.Key.Public().(equaler); !ok || !pub.Equal(s.Cert.PublicKey) {
+	if !certs.SameKey(s.Signer, s.cert().PublicKey) {
 		return errors.New("tsa: key does not match the certificate")
 	}
 	if _, err := cms.NewEncapsulatedBuilder(cms.OIDTSTInfo, []byte{0x30, 0}, s.signingHash(), s.chain()); err != nil {
@@ -76,23 +71,12 @@ func (s *Server) Validate() error {
 	return nil
 }
 
-func (s *Server) chain() []*x509.Certificate {
-	return append([]*x509.Certificate{s.Cert}, s.Chain...)
-}
+func (s *Server) chain() []*x509.Certificate { return s.Signer.Certificates() }
 
-// signingHash matches the hash to the key: SHA-384 for P-384, SHA-512 for
-// P-521, SHA-256 otherwise.
-func (s *Server) signingHash() crypto.Hash {
-	if k, ok := s.Cert.PublicKey.(*ecdsa.PublicKey); ok {
-		switch k.Curve {
-		case elliptic.P384():
-			return crypto.SHA384
-		case elliptic.P521():
-			return crypto.SHA512
-		}
-	}
-	return crypto.SHA256
-}
+func (s *Server) cert() *x509.Certificate { return s.Signer.Certificates()[0] }
+
+// signingHash matches the hash to the key (certs.SigningHash).
+func (s *Server) signingHash() crypto.Hash { return certs.SigningHash(s.Signer.Public()) }
 
 func (s *Server) logger() *slog.Logger {
 	if s.Logger != nil {
@@ -221,7 +205,7 @@ func (s *Server) respond(query []byte) ([]byte, timestamp.FailureInfo, string) {
 	if !req.Certificates {
 		b.WithoutCertificates()
 	}
-	token, err := b.SignWith(s.Key)
+	token, err := b.SignWith(s.Signer)
 	if err != nil {
 		s.logger().Error("tsa sign token", "err", err)
 		return nil, timestamp.SystemFailure, "internal error"
@@ -267,7 +251,7 @@ func (s *Server) tstInfo(rawImprint []byte, serial *big.Int, now time.Time, nonc
 		// tsa [0] GeneralName: directoryName [4] with the TSA's subject.
 		b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 			b.AddASN1(cbasn1.Tag(4).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-				b.AddBytes(s.Cert.RawSubject)
+				b.AddBytes(s.cert().RawSubject)
 			})
 		})
 	})

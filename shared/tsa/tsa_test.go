@@ -160,7 +160,7 @@ func TestVerifyFailures(t *testing.T) {
 		}
 	})
 	t.Run("server refuses a person certificate", func(t *testing.T) {
-		s := &tsa.Server{Cert: p.person.Leaf, Key: p.person.Key, Logger: quietLogger()}
+		s := &tsa.Server{Signer: p.person, Logger: quietLogger()}
 		if err := s.Validate(); !errors.Is(err, tsa.ErrNotTimestamping) {
 			t.Errorf("Validate = %v, want ErrNotTimestamping", err)
 		}
@@ -173,7 +173,7 @@ func TestVerifyFailures(t *testing.T) {
 		}
 	})
 	t.Run("key of another certificate", func(t *testing.T) {
-		s := &tsa.Server{Cert: kp.Leaf, Key: p.tsas[certs.ECDSAP384].Key}
+		s := &tsa.Server{Signer: &certs.KeyPair{Leaf: kp.Leaf, Key: p.tsas[certs.ECDSAP384].Key}}
 		if err := s.Validate(); err == nil {
 			t.Error("Validate accepted a key that does not match")
 		}
@@ -237,7 +237,7 @@ func forwardingTSA(t *testing.T, real http.Handler, edit func(*timestamp.Request
 func TestClientChecks(t *testing.T) {
 	p := mustPKI(t)
 	kp := p.tsas[certs.ECDSAP256]
-	real := &tsa.Server{Cert: kp.Leaf, Chain: kp.Chain, Key: kp.Key, Logger: quietLogger()}
+	real := &tsa.Server{Signer: kp, Logger: quietLogger()}
 	digest := digestOf(crypto.SHA256, []byte("chữ ký"))
 	tests := []struct {
 		name string

@@ -369,7 +369,7 @@ func (c *cli) cmdExport(args []string) error {
 	if err != nil {
 		return err
 	}
-	kp, err := certs.LoadKeyPair(*certFile, *keyFile, keyPass)
+	kp, err := certs.OpenSigner(certs.SignerRef{Cert: *certFile, Key: *keyFile, Passphrase: keyPass})
 	if errors.Is(err, certs.ErrPassphraseNeeded) {
 		return errors.New("the key is encrypted: give --key-passphrase-file")
 	}

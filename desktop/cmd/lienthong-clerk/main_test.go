@@ -117,7 +117,7 @@ func makeFixtures(t *testing.T) *fixtures {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &tsa.Server{Cert: tsaKP.Leaf, Chain: tsaKP.Chain, Key: tsaKP.Key, Logger: slog.New(slog.DiscardHandler)}
+	srv := &tsa.Server{Signer: tsaKP, Logger: slog.New(slog.DiscardHandler)}
 	if err := srv.Validate(); err != nil {
 		t.Fatal(err)
 	}

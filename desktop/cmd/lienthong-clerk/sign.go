@@ -103,7 +103,7 @@ func runSign(args []string, stdout io.Writer) error {
 
 	now := time.Now().In(pades.VietnamTime)
 	opts := pades.Options{
-		Signer: kp.Key, Chain: kp.Certificates(), Time: now, Page: *page, FieldName: *field,
+		Signer: kp, Time: now, Page: *page, FieldName: *field,
 		Reason: *reason, Location: *location,
 	}
 	var rect [4]float64
@@ -196,17 +196,13 @@ func loadSigner(certFile, keyFile, p12File, passFile string) (*certs.KeyPair, er
 		if passFile == "" {
 			return nil, usagef("--p12 needs --passphrase-file")
 		}
-		data, err := os.ReadFile(p12File)
+		kp, err := certs.OpenSigner(certs.SignerRef{P12: p12File, Passphrase: pass})
 		if err != nil {
-			return nil, fmt.Errorf("read PKCS#12: %w", err)
-		}
-		kp, err := certs.DecodePKCS12(data, string(pass))
-		if err != nil {
-			return nil, fmt.Errorf("open PKCS#12 %s: %w", p12File, err)
+			return nil, fmt.Errorf("open PKCS#12: %w", err)
 		}
 		return kp, nil
 	case certFile != "" && keyFile != "":
-		kp, err := certs.LoadKeyPair(certFile, keyFile, pass)
+		kp, err := certs.OpenSigner(certs.SignerRef{Cert: certFile, Key: keyFile, Passphrase: pass})
 		if err != nil {
 			return nil, fmt.Errorf("load signing key: %w", err)
 		}

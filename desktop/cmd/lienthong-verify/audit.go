@@ -146,7 +146,7 @@ func (c *common) client() (*hubclient.Client, error) {
 		}
 		pass = bytes.TrimRight(b, "\r\n")
 	}
-	kp, err := certs.LoadKeyPair(c.cert, c.key, pass)
+	kp, err := certs.OpenSigner(certs.SignerRef{Cert: c.cert, Key: c.key, Passphrase: pass})
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func send(t *testing.T, h *hubtest.Hub) {
 		Attachments: []envelope.Attachment{{Name: "cv.pdf", ContentType: "application/pdf", Size: int64(len(pdf)), SHA256: digest}}}
 	payload, _ := json.Marshal(d)
 	kp := h.Agencies["000.00.00.H49"].Key
-	packet, err := envelope.Seal(payload, kp.Key, kp.Certificates())
+	packet, err := envelope.Seal(payload, kp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func makeFixtures(t *testing.T) map[string][]byte {
 	sign := func(in, out string, kp *certs.KeyPair) string {
 		t.Helper()
 		out = filepath.Join(dir, out)
-		if err := pades.SignFile(context.Background(), in, out, pades.Options{Signer: kp.Key, Chain: kp.Certificates()}); err != nil {
+		if err := pades.SignFile(context.Background(), in, out, pades.Options{Signer: kp}); err != nil {
 			t.Fatal(err)
 		}
 		return out
