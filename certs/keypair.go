@@ -91,7 +91,8 @@ func ReadCertificates(path string) ([]*x509.Certificate, error) {
 
 // LoadKeyPair reads a PEM certificate file (leaf first, then its chain)
 // and a PEM key file, opened with passphrase when it is encrypted, and
-// checks that the key belongs to the leaf.
+// checks that the key belongs to the leaf. Programs open the keys a user
+// names with [OpenSigner], which reads key files with this.
 func LoadKeyPair(certPath, keyPath string, passphrase []byte) (*KeyPair, error) {
 	certs, err := ReadCertificates(certPath)
 	if err != nil {
