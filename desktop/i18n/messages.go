@@ -202,6 +202,25 @@ const (
 	Yes                   Key = "Yes"
 	SelectPrompt          Key = "SelectPrompt"
 	No                    Key = "No"
+	Working               Key = "Working"
+	WorkIssue             Key = "WorkIssue"
+	WorkUpdate            Key = "WorkUpdate"
+	WorkExport            Key = "WorkExport"
+	WorkVerify            Key = "WorkVerify"
+	WorkOpen              Key = "WorkOpen"
+	WorkSync              Key = "WorkSync"
+	WorkUnlock            Key = "WorkUnlock"
+	WorkSave              Key = "WorkSave"
+	PrintPage             Key = "PrintPage"
+	ExampleNotation       Key = "ExampleNotation"
+	ExampleHub            Key = "ExampleHub"
+	ExampleDate           Key = "ExampleDate"
+	EvidenceFileName      Key = "EvidenceFileName"
+	RegisterFileName      Key = "RegisterFileName"
+	AttachmentSize        Key = "AttachmentSize"
+	AgencyWithCode        Key = "AgencyWithCode"
+	DocTitle              Key = "DocTitle"
+	SelectedPlaceholders  Key = "SelectedPlaceholders"
 )
 
 var vi = map[Key]string{
@@ -402,6 +421,25 @@ var vi = map[Key]string{
 	Yes:                   "Có",
 	SelectPrompt:          "(Chọn)",
 	No:                    "Không",
+	Working:               "Đang xử lý…",
+	WorkIssue:             "Đang ký số và lưu văn bản…",
+	WorkUpdate:            "Đang cập nhật trạng thái…",
+	WorkExport:            "Đang xuất…",
+	WorkVerify:            "Đang kiểm tra chữ ký…",
+	WorkOpen:              "Đang mở tệp…",
+	WorkSync:              "Đang đồng bộ…",
+	WorkUnlock:            "Đang mở khóa dữ liệu…",
+	WorkSave:              "Đang lưu…",
+	PrintPage:             "Trang %d/%d",
+	ExampleNotation:       "QĐ-UBND",
+	ExampleHub:            "hub.example.gov.vn:4433",
+	ExampleDate:           "2026-12-31",
+	EvidenceFileName:      "ho-so-chung-cu-%s.zip",
+	RegisterFileName:      "so-dang-ky-%d-%d%s",
+	AttachmentSize:        "%s (%s)",
+	AgencyWithCode:        "%s (%s)",
+	DocTitle:              "%s: %s",
+	SelectedPlaceholders:  "%s / %s",
 }
 
 var en = map[Key]string{
@@ -602,4 +640,23 @@ var en = map[Key]string{
 	Yes:                   "Yes",
 	SelectPrompt:          "(Select)",
 	No:                    "No",
+	Working:               "Working…",
+	WorkIssue:             "Signing and saving the document…",
+	WorkUpdate:            "Updating the status…",
+	WorkExport:            "Exporting…",
+	WorkVerify:            "Verifying the signatures…",
+	WorkOpen:              "Opening the file…",
+	WorkSync:              "Syncing…",
+	WorkUnlock:            "Unlocking the data…",
+	WorkSave:              "Saving…",
+	PrintPage:             "Page %d/%d",
+	ExampleNotation:       "QĐ-UBND",
+	ExampleHub:            "hub.example.gov.vn:4433",
+	ExampleDate:           "2026-12-31",
+	EvidenceFileName:      "evidence-%s.zip",
+	RegisterFileName:      "register-%d-%d%s",
+	AttachmentSize:        "%s (%s)",
+	AgencyWithCode:        "%s (%s)",
+	DocTitle:              "%s: %s",
+	SelectedPlaceholders:  "%s / %s",
 }

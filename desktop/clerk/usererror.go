@@ -1,0 +1,215 @@
+package clerk
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"net"
+	"net/url"
+	"path/filepath"
+	"syscall"
+
+	"lienthong/certs"
+	"lienthong/desktop/i18n"
+	"lienthong/desktop/store"
+	"lienthong/shared/document"
+	"lienthong/shared/pades"
+	"lienthong/shared/wire"
+)
+
+// UserError is what a clerk may read about a failure: a message of
+// desktop/i18n with its arguments, in the clerk's language, clear and
+// actionable. The technical cause stays in Err, for the log; it is never
+// shown. Explain makes one from any error.
+type UserError struct {
+	Key  i18n.Key
+	Args []any
+	// Problems are a validation error's problems, listed one a line
+	// after the message.
+	Problems []document.Problem
+	// Ref is set for an error Explain does not know: a short reference
+	// shown to the clerk and logged beside the cause, so that support can
+	// find the log line the clerk reads out.
+	Ref string
+	// Err is the technical cause.
+	Err error
+}
+
+// Error describes the failure for the log: the key and the cause.
+func (e *UserError) Error() string {
+	if e.Ref != "" {
+		return fmt.Sprintf("%s [ref %s]: %v", e.Key, e.Ref, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Key, e.Err)
+}
+
+func (e *UserError) Unwrap() error { return e.Err }
+
+// Message is what the clerk reads, in cat's language: the message, then
+// each validation problem on its own line.
+func (e *UserError) Message(cat *i18n.Catalog) string {
+	msg := cat.T(e.Key, e.Args...)
+	for _, p := range e.Problems {
+		text := p.MessageVI
+		if cat.Lang() == i18n.English || text == "" {
+			text = p.Message
+		}
+		msg += "\n• " + text
+	}
+	return msg
+}
+
+// LogAttrs are the attributes of the log line that goes with the message
+// a clerk sees: the message key, the reference if any, and the cause.
+// Errors of this tree never carry document content, so neither do these.
+func (e *UserError) LogAttrs() []any {
+	attrs := []any{"msg_key", string(e.Key), "err", e.Err}
+	if e.Ref != "" {
+		attrs = append(attrs, "ref", e.Ref)
+	}
+	return attrs
+}
+
+// Explain maps an error of the core, the store, the hub (by its wire
+// code), the PKI, the PDF verifier or the operating system to what a
+// clerk can act on. It is the one place that decides what a clerk reads
+// about a failure; an error it does not know becomes ErrUnexpected with a
+// fresh reference. nil gives nil.
+func Explain(err error) *UserError {
+	if err == nil {
+		return nil
+	}
+	var ue *UserError
+	if errors.As(err, &ue) {
+		return ue
+	}
+	ue = &UserError{Err: err}
+	if k, args, ok := explainKey(err, ue); ok {
+		ue.Key, ue.Args = k, args
+		return ue
+	}
+	ue.Key = i18n.ErrUnexpected
+	ue.Ref = fmt.Sprintf("%08X", rand.Uint32())
+	ue.Args = []any{ue.Ref}
+	return ue
+}
+
+func explainKey(err error, ue *UserError) (i18n.Key, []any, bool) {
+	var ve *document.ValidationError
+	if errors.As(err, &ve) {
+		ue.Problems = ve.Problems
+		return i18n.ErrInvalid, nil, true
+	}
+	if errors.Is(err, context.Canceled) {
+		return i18n.ErrCanceled, nil, true
+	}
+	// The hub answered: its code says why.
+	if errors.As(err, new(*wire.Error)) {
+		if k, ok := wireKeys[wire.CodeOf(err)]; ok {
+			return k, nil, true
+		}
+		return i18n.ErrHubInternal, nil, true
+	}
+	for _, s := range sentinelKeys {
+		if errors.Is(err, s.err) {
+			return s.key, nil, true
+		}
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		name := filepath.Base(pe.Path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return i18n.ErrFileNotFound, []any{name}, true
+		case errors.Is(err, fs.ErrPermission):
+			return i18n.ErrFilePermission, []any{name}, true
+		}
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return i18n.ErrDiskFull, nil, true
+	}
+	// No answer from the hub: the network, its certificate, or a timeout.
+	var x509Unknown x509.UnknownAuthorityError
+	var x509Invalid x509.CertificateInvalidError
+	var x509Host x509.HostnameError
+	var tlsVerify *tls.CertificateVerificationError
+	if errors.As(err, &x509Unknown) || errors.As(err, &x509Invalid) || errors.As(err, &x509Host) || errors.As(err, &tlsVerify) {
+		return i18n.ErrHubCertificate, nil, true
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return i18n.ErrTimeout, nil, true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return i18n.ErrTimeout, nil, true
+	}
+	var ue2 *url.Error
+	if errors.As(err, &ue2) || errors.As(err, &ne) {
+		return i18n.ErrOffline, nil, true
+	}
+	return "", nil, false
+}
+
+// wireKeys are the messages of the hub's error codes.
+var wireKeys = map[wire.Code]i18n.Key{
+	wire.CodeBadRequest:       i18n.ErrHubBadRequest,
+	wire.CodeMalformed:        i18n.ErrHubBadRequest,
+	wire.CodeBadSignature:     i18n.ErrHubBadSignature,
+	wire.CodeUntrustedSigner:  i18n.ErrHubUntrusted,
+	wire.CodeSenderMismatch:   i18n.ErrHubSender,
+	wire.CodeInvalidDocument:  i18n.ErrHubInvalid,
+	wire.CodeUnknownRecipient: i18n.ErrHubRecipient,
+	wire.CodeMissingBlob:      i18n.ErrHubTransfer,
+	wire.CodeHashMismatch:     i18n.ErrHubTransfer,
+	wire.CodeOffset:           i18n.ErrHubTransfer,
+	wire.CodeNotPDF:           i18n.ErrHubNotPDF,
+	wire.CodeTooLarge:         i18n.ErrHubTooLarge,
+	wire.CodeConflict:         i18n.ErrHubConflict,
+	wire.CodeNotFound:         i18n.ErrHubNotFound,
+	wire.CodeForbidden:        i18n.ErrHubForbidden,
+	wire.CodeWithdrawn:        i18n.ErrHubWithdrawn,
+	wire.CodeInvalidStatus:    i18n.ErrHubInvalidStatus,
+	wire.CodeRateLimited:      i18n.ErrHubBusy,
+	wire.CodeUnavailable:      i18n.ErrHubUnavailable,
+	wire.CodeInternal:         i18n.ErrHubInternal,
+}
+
+// sentinelKeys are the messages of the sentinel errors, in the order they
+// are tried: the more specific first.
+var sentinelKeys = []struct {
+	err error
+	key i18n.Key
+}{
+	{ErrNotConfigured, i18n.ErrNotConfigured},
+	{ErrWrongBox, i18n.ErrWrongBox},
+	{ErrReasonNeeded, i18n.ErrReasonNeeded},
+	{ErrNoRecall, i18n.ErrNoRecall},
+	{ErrExists, i18n.ErrStoreExists},
+	{ErrNoStore, i18n.ErrNoStore},
+	{store.ErrWrongPassphrase, i18n.ErrWrongPassphrase},
+	{store.ErrLocked, i18n.ErrStoreLocked},
+	{store.ErrNewerSchema, i18n.ErrNewerSchema},
+	{store.ErrCorrupt, i18n.ErrCorrupt},
+	{store.ErrDestroyed, i18n.ErrDestroyed},
+	{store.ErrDuplicate, i18n.ErrDuplicate},
+	{store.ErrHistory, i18n.ErrTransition},
+	{document.ErrTransition, i18n.ErrTransition},
+	{store.ErrClosed, i18n.ErrStoreClosed},
+	{store.ErrNotFound, i18n.ErrNotFound},
+	{document.ErrBadDate, i18n.ErrBadDate},
+	{certs.ErrRevoked, i18n.ErrCertRevoked},
+	{certs.ErrExpired, i18n.ErrCertExpired},
+	{certs.ErrUntrusted, i18n.ErrCertUntrusted},
+	{certs.ErrNoAgency, i18n.ErrCertNoAgency},
+	{certs.ErrManyAgencies, i18n.ErrCertNoAgency},
+	{certs.ErrBadAgencyCode, i18n.ErrCertNoAgency},
+	{certs.ErrWrongPassphrase, i18n.ErrKeyPassphrase},
+	{pades.ErrNotPDF, i18n.ErrNotPDF},
+	{pades.ErrDamaged, i18n.ErrPDFDamaged},
+	{pades.ErrEncrypted, i18n.ErrPDFEncrypted},
+	{pades.ErrUnsupported, i18n.ErrPDFUnsupported},
+}
