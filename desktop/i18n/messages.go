@@ -72,9 +72,6 @@ const (
 	UnlockTitle           Key = "UnlockTitle"
 	UnlockPrompt          Key = "UnlockPrompt"
 	UnlockButton          Key = "UnlockButton"
-	UnlockWrong           Key = "UnlockWrong"
-	UnlockLocked          Key = "UnlockLocked"
-	UnlockFailed          Key = "UnlockFailed"
 	DocNumber             Key = "DocNumber"
 	DocDate               Key = "DocDate"
 	DocType               Key = "DocType"
@@ -202,7 +199,6 @@ const (
 	Yes                   Key = "Yes"
 	SelectPrompt          Key = "SelectPrompt"
 	No                    Key = "No"
-	Working               Key = "Working"
 	WorkIssue             Key = "WorkIssue"
 	WorkUpdate            Key = "WorkUpdate"
 	WorkExport            Key = "WorkExport"
@@ -291,9 +287,6 @@ var vi = map[Key]string{
 	UnlockTitle:           "Mở khóa dữ liệu",
 	UnlockPrompt:          "Nhập mật khẩu để mở dữ liệu văn bản trên máy này.",
 	UnlockButton:          "Mở khóa",
-	UnlockWrong:           "Sai mật khẩu, hãy thử lại",
-	UnlockLocked:          "Dữ liệu đang được mở bởi một cửa sổ khác của ứng dụng",
-	UnlockFailed:          "Không mở được dữ liệu: %s",
 	DocNumber:             "Số, ký hiệu",
 	DocDate:               "Ngày ban hành",
 	DocType:               "Loại văn bản",
@@ -421,7 +414,6 @@ var vi = map[Key]string{
 	Yes:                   "Có",
 	SelectPrompt:          "(Chọn)",
 	No:                    "Không",
-	Working:               "Đang xử lý…",
 	WorkIssue:             "Đang ký số và lưu văn bản…",
 	WorkUpdate:            "Đang cập nhật trạng thái…",
 	WorkExport:            "Đang xuất…",
@@ -510,9 +502,6 @@ var en = map[Key]string{
 	UnlockTitle:           "Unlock",
 	UnlockPrompt:          "Enter the passphrase to open the documents on this computer.",
 	UnlockButton:          "Unlock",
-	UnlockWrong:           "Wrong passphrase, try again",
-	UnlockLocked:          "The data is open in another window of the app",
-	UnlockFailed:          "Cannot open the data: %s",
 	DocNumber:             "Number and notation",
 	DocDate:               "Date of issue",
 	DocType:               "Document type",
@@ -640,7 +629,6 @@ var en = map[Key]string{
 	Yes:                   "Yes",
 	SelectPrompt:          "(Select)",
 	No:                    "No",
-	Working:               "Working…",
 	WorkIssue:             "Signing and saving the document…",
 	WorkUpdate:            "Updating the status…",
 	WorkExport:            "Exporting…",

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"lienthong/desktop/i18n"
 	"lienthong/shared/stamp"
 )
 
@@ -35,6 +36,9 @@ type Table struct {
 	Columns []string   // header cells
 	Widths  []float64  // relative column widths; nil means equal
 	Rows    [][]string // cells; a missing cell is empty
+	// Lang is the language of the page numbers; empty is Vietnamese, the
+	// language of the registers.
+	Lang i18n.Lang
 }
 
 // ErrNoColumns reports a table without columns.
@@ -82,8 +86,9 @@ func Write(w io.Writer, t Table) error {
 		}
 		y = l.draw(page, r, y, false)
 	}
+	cat := i18n.New(t.Lang)
 	for i, p := range pages {
-		num, err := stamp.Text(textSize, fmt.Sprintf("Trang %d/%d", i+1, len(pages)))
+		num, err := stamp.Text(textSize, cat.T(i18n.PrintPage, i+1, len(pages)))
 		if err != nil {
 			return err
 		}

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
@@ -104,6 +102,13 @@ type App struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	ready  atomic.Bool
+
+	// ctx ends when the app closes; background work (run) takes it, and
+	// Close waits for that work (ops) before it closes the store.
+	ctx     context.Context
+	stopOps context.CancelFunc
+	ops     sync.WaitGroup
+	closed  bool // set by Close, read on Fyne's goroutine
 }
 
 // Ready reports whether the main window is showing.
@@ -129,6 +134,7 @@ func New(fa fyne.App, w fyne.Window, opts Options) *App {
 		opts.Dispatch = fyne.Do
 	}
 	a := &App{fyne: fa, win: w, opts: opts, cat: i18n.New(lang), log: opts.Logger}
+	a.ctx, a.stopOps = context.WithCancel(context.Background())
 	mode := ThemeMode(fa.Preferences().String(PrefTheme))
 	if mode != ThemeDark {
 		mode = ThemeLight // an office tool: light unless the clerk chose dark
@@ -152,12 +158,15 @@ func (a *App) Start() {
 	if a.opts.Screenshot != "" {
 		a.scheduleScreenshot()
 	}
+	// The demo's passphrase opens the store before the window shows, so
+	// nothing waits on a visible window here.
 	if clerk.Exists(a.opts.Home) && len(a.opts.Passphrase) > 0 {
-		if err := a.open(a.opts.Passphrase); err == nil {
+		c, err := clerk.Open(a.opts.Home, a.opts.Passphrase, a.opts.Clerk)
+		if err == nil {
+			a.showMain(c)
 			return
-		} else {
-			a.log.Error("unlock", "err", err)
 		}
+		a.explain("unlock", err)
 	}
 	if clerk.Exists(a.opts.Home) {
 		a.Unlock = NewUnlock(a)
@@ -167,16 +176,6 @@ func (a *App) Start() {
 	}
 	a.Wizard = NewWizard(a)
 	a.win.SetContent(a.Wizard.Object())
-}
-
-// open unlocks the store and shows the main window.
-func (a *App) open(passphrase []byte) error {
-	c, err := clerk.Open(a.opts.Home, passphrase, a.opts.Clerk)
-	if err != nil {
-		return err
-	}
-	a.showMain(c)
-	return nil
 }
 
 // showMain builds the main window over an open clerk and starts the sync
@@ -207,6 +206,7 @@ func (a *App) showMain(c *clerk.Clerk) {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	events, unsubscribe := c.Subscribe()
+	failures := newSyncFailures(a.cat, c)
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
@@ -216,6 +216,12 @@ func (a *App) showMain(c *clerk.Clerk) {
 			case <-ctx.Done():
 				return
 			case ev := <-events:
+				// What needs the store (the outbox, for the failures
+				// shown) is read here, off Fyne's goroutine.
+				if failures.apply(ev, func(err error) string { return a.message("sync", err) }) {
+					text := failures.text()
+					a.do(func() { a.Status.SetSyncFailed(text) })
+				}
 				a.do(func() { a.onEvent(ev) })
 			}
 		}
@@ -302,7 +308,7 @@ func (a *App) onEvent(ev clerk.Event) {
 	case clerk.ConnectionChanged:
 		reason := ""
 		if e.Err != nil {
-			reason = shortError(e.Err)
+			reason = a.message("connect", e.Err)
 		}
 		a.Status.SetOnline(e.Online, reason)
 	case clerk.OutboxChanged:
@@ -312,17 +318,20 @@ func (a *App) onEvent(ev clerk.Event) {
 	}
 }
 
-// onSync runs one sync now, in the background.
+// onSync runs one sync now, in the background; its failure shows in the
+// status bar until a sync succeeds.
 func (a *App) onSync() {
 	c := a.clerk
-	if c == nil {
-		return
+	if c == nil || a.Status.SyncButton.Disabled() {
+		return // Ctrl+R while a sync runs
 	}
-	go func() {
-		if err := c.Sync(context.Background()); err != nil {
-			a.log.Warn("sync", "err", err)
+	a.run(i18n.WorkSync, []*widget.Button{a.Status.SyncButton}, c.Sync, func(err error) {
+		msg := ""
+		if err != nil {
+			msg = a.message("sync", err)
 		}
-	}()
+		a.Status.SetSyncResult(msg)
+	})
 }
 
 func (a *App) addShortcuts() {
@@ -346,8 +355,12 @@ func (a *App) addShortcuts() {
 	}
 }
 
-// Close stops the engine and closes the store.
+// Close stops the engine, waits for the background work and closes the
+// store.
 func (a *App) Close() {
+	a.closed = true
+	a.stopOps()
+	a.ops.Wait()
 	if a.cancel != nil {
 		a.cancel()
 	}
@@ -362,34 +375,6 @@ func (a *App) Close() {
 
 // staff is the clerk's name written into statuses.
 func (a *App) staff() string { return a.fyne.Preferences().String(PrefStaff) }
-
-// showError tells the clerk something failed, in their language, and logs
-// the detail.
-func (a *App) showError(err error) {
-	a.log.Warn("action failed", "err", err)
-	dialog.ShowError(errors.New(a.userMessage(err)), a.win)
-}
-
-// userMessage turns an error into what a clerk may read: the Vietnamese
-// messages of a validation error, else the first line of the error.
-func (a *App) userMessage(err error) string {
-	var ve *document.ValidationError
-	if errors.As(err, &ve) && a.cat.Lang() == i18n.Vietnamese {
-		return ve.MessagesVI()
-	}
-	return shortError(err)
-}
-
-func shortError(err error) string {
-	s := err.Error()
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if r := []rune(s); len(r) > 160 {
-		s = string(r[:157]) + "…"
-	}
-	return s
-}
 
 // newBoldLabel returns a bold label.
 func newBoldLabel(s string) *widget.Label {

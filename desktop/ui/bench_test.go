@@ -123,9 +123,10 @@ func openBench(b *testing.B, home string) *App {
 	fa := test.NewTempApp(b)
 	w := fa.NewWindow("bench")
 	w.Resize(fyne.NewSize(1280, 800))
-	a := New(fa, w, Options{Home: home, NoSync: true, Clerk: clerk.Options{DisableQUIC: true}})
-	if err := a.open(testPass); err != nil {
-		b.Fatal(err)
+	a := New(fa, w, Options{Home: home, NoSync: true, Clerk: clerk.Options{DisableQUIC: true}, Passphrase: testPass})
+	a.Start()
+	if a.Clerk() == nil {
+		b.Fatal("the fixture did not open")
 	}
 	return a
 }

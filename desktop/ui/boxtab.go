@@ -28,7 +28,7 @@ func NewBoxTab(a *App, box store.Box) *BoxTab {
 	c := a.cat
 	t := &BoxTab{app: a, box: box, filters: map[string]store.Filter{}}
 	t.List = NewDocList(c, a.clerk, box)
-	t.List.OnError = a.showError
+	t.List.OnError = func(err error) { a.showError("list", err) }
 	t.List.Dispatch = a.do
 	t.List.OnOpen = t.onOpen
 	t.View = NewDocView(a)
@@ -63,10 +63,7 @@ func (t *BoxTab) onFilter(choice string) {
 }
 
 func (t *BoxTab) onOpen(s store.Summary) {
-	t.View.Show(s.ID)
-	if !s.Read {
-		t.List.Reload()
-	}
+	t.View.Show(s.ID) // which marks it read and reloads the lists
 }
 
 // Table returns the list's table, for selecting rows.

@@ -51,6 +51,12 @@ type ComposeTab struct {
 	to          []document.Recipient
 	lastProblem error
 	root        fyne.CanvasObject
+	issuing     bool // a draft is being signed and stored
+	// LastIssued is the id of the document the last Issue made.
+	LastIssued string
+	// issue signs, seals and stores a draft: the clerk's Issue; tests
+	// make it wait to show the window answers meanwhile.
+	issue func(context.Context, *clerk.Draft) (string, error)
 }
 
 // NewComposeTab builds the compose screen.
@@ -70,13 +76,14 @@ func NewComposeTab(a *App) *ComposeTab {
 		Recipients: container.NewVBox(),
 		Problems:   widget.NewLabel(""),
 		types:      document.Types(),
+		issue:      a.clerk.Issue,
 	}
 	t.Files.SetMinRowsVisible(2)
 	t.Files.SetPlaceHolder(c.T(i18n.CmpDrop))
 	t.Subject.SetMinRowsVisible(2)
 	t.Subject.Wrapping = fyne.TextWrapWord
 	t.Problems.Wrapping = fyne.TextWrapWord
-	t.Notation.SetPlaceHolder("QĐ-UBND")
+	t.Notation.SetPlaceHolder(c.T(i18n.ExampleNotation))
 	t.Date.SetPlaceHolder(document.DateOf(a.clerkNow()).String())
 	t.Place.SetPlaceHolder(c.T(i18n.CmpPlace))
 	var names []string
@@ -98,7 +105,7 @@ func NewComposeTab(a *App) *ComposeTab {
 	t.Secrecy = widget.NewSelect(sec, func(string) { t.onChanged() })
 	t.Secrecy.SetSelectedIndex(0)
 	t.Due = widget.NewEntry()
-	t.Due.SetPlaceHolder("2026-12-31")
+	t.Due.SetPlaceHolder(c.T(i18n.ExampleDate))
 	t.Stamp = widget.NewRadioGroup([]string{c.T(i18n.StampText), c.T(i18n.StampSeal), c.T(i18n.StampNone)}, func(string) { t.onChanged() })
 	t.Stamp.SetSelected(c.T(i18n.StampText))
 	t.SealLabel = widget.NewLabel("")
@@ -108,7 +115,7 @@ func NewComposeTab(a *App) *ComposeTab {
 	}
 	dir, err := a.clerk.Directory("", 0)
 	if err != nil {
-		a.log.Warn("directory", "err", err)
+		a.explain("directory", err)
 	}
 	own, _ := a.clerk.Agency()
 	var others []store.Agency
@@ -237,12 +244,15 @@ func (t *ComposeTab) onChanged() {
 			lines = append(lines, "• "+t.problemText(p))
 		}
 	} else if err != nil {
-		lines = append(lines, shortError(err))
+		lines = append(lines, t.app.message("validate", err))
 	}
 	if duplicate {
 		lines = append([]string{c.T(i18n.CmpDuplicate)}, lines...)
 	}
 	switch {
+	case t.issuing:
+		// The send button stays off until the document being signed is
+		// stored.
 	case len(lines) == 0:
 		t.Problems.Importance = widget.SuccessImportance
 		t.Problems.SetText(c.T(i18n.CmpValid))
@@ -348,29 +358,43 @@ func (t *ComposeTab) onSend() {
 	dlg.Show()
 }
 
-// Issue signs and queues the draft without asking; the result shows in
-// the problems line. It returns the new document's id.
-func (t *ComposeTab) Issue() (string, error) {
+// Issue signs, seals and queues the draft without asking, off Fyne's
+// goroutine: the send button is off and the problems line says it is
+// signing until the document is stored; then the line shows the result
+// and LastIssued the new document's id.
+func (t *ComposeTab) Issue() {
 	c := t.app.cat
 	d, bad := t.Draft()
 	if bad != "" {
-		t.Problems.SetText(bad)
-		return "", errors.New(bad)
-	}
-	t.Send.Disable()
-	id, err := t.app.clerk.Issue(context.Background(), d)
-	t.Send.Enable()
-	if err != nil {
 		t.Problems.Importance = widget.DangerImportance
-		t.Problems.SetText(c.T(i18n.CmpFailed, t.app.userMessage(err)))
-		return "", err
+		t.Problems.SetText(bad)
+		return
 	}
-	t.reset()
-	t.Problems.Importance = widget.SuccessImportance
-	t.Problems.SetText(c.T(i18n.CmpSent, d.Metadata.Subject))
-	t.app.Outgoing.List.Reload()
-	t.app.Status.SetPending(t.app.clerk.OutboxLen())
-	return id, nil
+	if t.issuing {
+		return
+	}
+	t.issuing = true
+	t.Problems.Importance = widget.MediumImportance
+	t.Problems.SetText(c.T(i18n.WorkIssue))
+	var id string
+	t.app.run(i18n.WorkIssue, []*widget.Button{t.Send}, func(ctx context.Context) (err error) {
+		id, err = t.issue(ctx, d)
+		return err
+	}, func(err error) {
+		t.issuing = false
+		if err != nil {
+			t.onChanged()
+			t.Problems.Importance = widget.DangerImportance
+			t.Problems.SetText(c.T(i18n.CmpFailed, t.app.message("issue", err)))
+			return
+		}
+		t.LastIssued = id
+		t.reset()
+		t.Problems.Importance = widget.SuccessImportance
+		t.Problems.SetText(c.T(i18n.CmpSent, d.Metadata.Subject))
+		t.app.Outgoing.List.Reload()
+		t.app.Status.SetPending(t.app.clerk.OutboxLen())
+	})
 }
 
 func (t *ComposeTab) reset() {
@@ -390,12 +414,19 @@ func (t *ComposeTab) onChooseSeal() {
 		if err != nil || r == nil {
 			return
 		}
-		defer r.Close()
-		data, err := io.ReadAll(io.LimitReader(r, 8<<20))
-		if err != nil {
-			return
-		}
-		t.SetSeal(r.URI().Name(), data)
+		var data []byte
+		t.app.run(i18n.WorkOpen, nil, func(context.Context) (err error) {
+			defer r.Close()
+			data, err = io.ReadAll(io.LimitReader(r, 8<<20))
+			return err
+		}, func(err error) {
+			if err != nil {
+				t.Problems.Importance = widget.DangerImportance
+				t.Problems.SetText(t.app.message("read seal", err))
+				return
+			}
+			t.SetSeal(r.URI().Name(), data)
+		})
 	}, t.app.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".png"}))
 	d.Show()

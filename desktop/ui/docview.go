@@ -86,7 +86,7 @@ func NewDocView(a *App) *DocView {
 	v.Preview.FillMode = canvas.ImageFillContain
 	v.Preview.SetMinSize(fyne.NewSize(212, 300)) // A4 at 40 dpi, shrunk
 	v.Preview.Hide()
-	v.Reason.SetPlaceHolder(c.T(i18n.ActReason) + " / " + c.T(i18n.ActNote))
+	v.Reason.SetPlaceHolder(c.T(i18n.SelectedPlaceholders, c.T(i18n.ActReason), c.T(i18n.ActNote)))
 	v.AssignTo.SetPlaceHolder(c.T(i18n.ActAssignTo))
 	v.Register = widget.NewButton(c.T(i18n.ActRegister), v.onRegister)
 	v.Register.Importance = widget.HighImportance
@@ -133,7 +133,7 @@ func (v *DocView) Show(id string) {
 	c := v.app.clerk
 	dv, err := c.Document(id)
 	if err != nil {
-		v.app.showError(err)
+		v.app.showError("show document", err)
 		return
 	}
 	if v.ID != id {
@@ -146,9 +146,16 @@ func (v *DocView) Show(id string) {
 	}
 	v.ID, v.View = id, dv
 	if !dv.Doc.Read {
-		if err := c.MarkRead(id, true); err != nil {
-			v.app.log.Warn("mark read", "doc", id, "err", err)
-		}
+		// A store write: off Fyne's goroutine; the list shows it read
+		// when the core's DocumentChanged arrives.
+		v.app.run(i18n.WorkSave, nil, func(context.Context) error { return c.MarkRead(id, true) }, func(err error) {
+			if err != nil {
+				v.app.explain("mark read", err)
+				return
+			}
+			v.app.Incoming.List.Reload()
+			v.app.Outgoing.List.Reload()
+		})
 	}
 	v.render()
 }
@@ -157,7 +164,7 @@ func (v *DocView) render() {
 	cat := v.app.cat
 	dv := v.View
 	m := dv.Doc.Payload.Metadata
-	v.Title.SetText(m.PrintedTypeName() + ": " + m.Subject)
+	v.Title.SetText(cat.T(i18n.DocTitle, m.PrintedTypeName(), m.Subject))
 	items := []*widget.FormItem{
 		widget.NewFormItem(cat.T(i18n.DocNumber), widget.NewLabel(document.FormatNumberNotation(m.CodeNumber, m.CodeNotation))),
 		widget.NewFormItem(cat.T(i18n.DocDate), widget.NewLabel(strings.TrimPrefix(m.Promulgation.Place+", ", ", ")+formatDate(m.Promulgation.Date))),
@@ -187,7 +194,7 @@ func (v *DocView) render() {
 	for i, at := range dv.Doc.Payload.Attachments {
 		i, name := i, at.Name
 		b := widget.NewButton(cat.T(i18n.DocOpen), func() { v.onOpenAttachment(i) })
-		v.Files.Add(container.NewBorder(nil, nil, nil, b, widget.NewLabel(fmt.Sprintf("%s (%s)", name, formatBytes(at.Size)))))
+		v.Files.Add(container.NewBorder(nil, nil, nil, b, widget.NewLabel(cat.T(i18n.AttachmentSize, name, formatBytes(at.Size)))))
 	}
 
 	reports := dv.Reports
@@ -255,19 +262,31 @@ func (v *DocView) updateActions() {
 	}
 }
 
-// act runs a clerk action, then shows the document again.
-func (v *DocView) act(done string, f func() error) {
-	if err := f(); err != nil {
-		v.Message.Importance = widget.DangerImportance
-		v.Message.SetText(v.app.userMessage(err))
-		return
-	}
-	v.Message.Importance = widget.SuccessImportance
-	v.Message.SetText(done)
-	v.Reason.SetText("")
-	v.Show(v.ID)
-	v.app.Incoming.List.Reload()
-	v.app.Outgoing.List.Reload()
+// act runs a clerk action off Fyne's goroutine (it writes the store and
+// queues for the hub), the action buttons off meanwhile; then it says
+// done, or what failed, and shows the document again.
+func (v *DocView) act(op string, done func() string, f func(ctx context.Context) error) {
+	id := v.ID
+	v.Message.Importance = widget.MediumImportance
+	v.Message.SetText(v.app.cat.T(i18n.WorkUpdate))
+	buttons := []*widget.Button{v.Register, v.Assign, v.Process, v.Complete, v.Refuse, v.AcceptRcl, v.RejectRcl, v.Recall}
+	v.app.run(i18n.WorkUpdate, buttons, f, func(err error) {
+		if v.ID != id {
+			return // the clerk opened another document meanwhile
+		}
+		if err != nil {
+			v.Show(id)
+			v.Message.Importance = widget.DangerImportance
+			v.Message.SetText(v.app.message(op, err))
+			return
+		}
+		v.Reason.SetText("")
+		v.Show(id)
+		v.Message.Importance = widget.SuccessImportance
+		v.Message.SetText(done())
+		v.app.Incoming.List.Reload()
+		v.app.Outgoing.List.Reload()
+	})
 }
 
 func (v *DocView) need(e *widget.Entry, key i18n.Key) bool {
@@ -280,31 +299,35 @@ func (v *DocView) need(e *widget.Entry, key i18n.Key) bool {
 }
 
 func (v *DocView) onRegister() {
+	id, staff := v.ID, v.app.staff()
 	var n int
-	v.act("", func() (err error) { n, err = v.app.clerk.Register(v.ID, v.app.staff()); return err })
-	if n > 0 {
-		v.Message.SetText(v.app.cat.T(i18n.ActRegistered, n))
-	}
+	v.act("register", func() string { return v.app.cat.T(i18n.ActRegistered, n) }, func(context.Context) (err error) {
+		n, err = v.app.clerk.Register(id, staff)
+		return err
+	})
 }
 
 func (v *DocView) onAssign() {
 	if !v.need(v.AssignTo, i18n.ActNeedAssignee) {
 		return
 	}
-	v.act(v.app.cat.T(i18n.ActDone, document.StatusAssigned.NameVI()), func() error {
-		return v.app.clerk.Assign(v.ID, strings.TrimSpace(v.AssignTo.Text), v.app.staff())
+	id, to, staff := v.ID, strings.TrimSpace(v.AssignTo.Text), v.app.staff()
+	v.act("assign", v.doneText(document.StatusAssigned), func(context.Context) error {
+		return v.app.clerk.Assign(id, to, staff)
 	})
 }
 
 func (v *DocView) onProcess() {
-	v.act(v.app.cat.T(i18n.ActDone, statusName(v.app.cat, document.StatusProcessing)), func() error {
-		return v.app.clerk.Process(v.ID, v.app.staff(), strings.TrimSpace(v.Reason.Text))
+	id, staff, note := v.ID, v.app.staff(), strings.TrimSpace(v.Reason.Text)
+	v.act("process", v.doneText(document.StatusProcessing), func(context.Context) error {
+		return v.app.clerk.Process(id, staff, note)
 	})
 }
 
 func (v *DocView) onComplete() {
-	v.act(v.app.cat.T(i18n.ActDone, statusName(v.app.cat, document.StatusCompleted)), func() error {
-		return v.app.clerk.Complete(v.ID, v.app.staff(), strings.TrimSpace(v.Reason.Text))
+	id, staff, note := v.ID, v.app.staff(), strings.TrimSpace(v.Reason.Text)
+	v.act("complete", v.doneText(document.StatusCompleted), func(context.Context) error {
+		return v.app.clerk.Complete(id, staff, note)
 	})
 }
 
@@ -312,8 +335,9 @@ func (v *DocView) onRefuse() {
 	if !v.need(v.Reason, i18n.ActNeedReason) {
 		return
 	}
-	v.act(v.app.cat.T(i18n.ActDone, statusName(v.app.cat, document.StatusRefused)), func() error {
-		return v.app.clerk.Refuse(v.ID, v.app.staff(), strings.TrimSpace(v.Reason.Text))
+	id, staff, reason := v.ID, v.app.staff(), strings.TrimSpace(v.Reason.Text)
+	v.act("refuse", v.doneText(document.StatusRefused), func(context.Context) error {
+		return v.app.clerk.Refuse(id, staff, reason)
 	})
 }
 
@@ -324,9 +348,15 @@ func (v *DocView) onAnswerRecall(accept bool) {
 	} else if !v.need(v.Reason, i18n.ActNeedReason) {
 		return
 	}
-	v.act(v.app.cat.T(i18n.ActDone, statusName(v.app.cat, code)), func() error {
-		return v.app.clerk.AnswerRecall(v.ID, accept, v.app.staff(), strings.TrimSpace(v.Reason.Text))
+	id, staff, reason := v.ID, v.app.staff(), strings.TrimSpace(v.Reason.Text)
+	v.act("answer recall", v.doneText(code), func(context.Context) error {
+		return v.app.clerk.AnswerRecall(id, accept, staff, reason)
 	})
+}
+
+// doneText is the message after a status is set.
+func (v *DocView) doneText(s document.Status) func() string {
+	return func() string { return v.app.cat.T(i18n.ActDone, statusName(v.app.cat, s)) }
 }
 
 // onEvidence saves the document's evidence bundle (signatures, receipts,
@@ -340,34 +370,44 @@ func (v *DocView) onEvidence() {
 		w.Close()
 		v.ExportEvidenceTo(path)
 	}, v.app.win)
-	d.SetFileName("ho-so-chung-cu-" + v.ID + ".zip")
+	d.SetFileName(v.app.cat.T(i18n.EvidenceFileName, v.ID))
 	d.Show()
 }
 
 // ExportEvidenceTo writes the shown document's evidence bundle to path,
-// whole or not at all; it fetches the log proofs from the hub.
-func (v *DocView) ExportEvidenceTo(path string) error {
-	err := saveFile(path, func(w io.Writer) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		return v.app.clerk.ExportEvidence(ctx, v.ID, w)
+// whole or not at all, off Fyne's goroutine: it fetches the log proofs
+// from the hub. The message line shows the result.
+func (v *DocView) ExportEvidenceTo(path string) {
+	id, c := v.ID, v.app.clerk
+	v.Message.Importance = widget.MediumImportance
+	v.Message.SetText(v.app.cat.T(i18n.WorkExport))
+	v.app.run(i18n.WorkExport, []*widget.Button{v.Evidence}, func(ctx context.Context) error {
+		return saveFile(path, func(w io.Writer) error {
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			return c.ExportEvidence(ctx, id, w)
+		})
+	}, func(err error) {
+		if v.ID != id {
+			return
+		}
+		if err != nil {
+			v.Message.Importance = widget.DangerImportance
+			v.Message.SetText(v.app.cat.T(i18n.DocEvidenceFailed, v.app.message("export evidence", err)))
+			return
+		}
+		v.Message.Importance = widget.SuccessImportance
+		v.Message.SetText(v.app.cat.T(i18n.DocEvidenceSaved, path))
 	})
-	if err != nil {
-		v.Message.Importance = widget.DangerImportance
-		v.Message.SetText(v.app.cat.T(i18n.DocEvidenceFailed, shortError(err)))
-		return err
-	}
-	v.Message.Importance = widget.SuccessImportance
-	v.Message.SetText(v.app.cat.T(i18n.DocEvidenceSaved, path))
-	return nil
 }
 
 func (v *DocView) onRecall() {
 	if !v.need(v.Reason, i18n.ActNeedReason) {
 		return
 	}
-	v.act(v.app.cat.T(i18n.ActDone, statusName(v.app.cat, document.StatusRecalled)), func() error {
-		_, err := v.app.clerk.Recall(context.Background(), v.ID, strings.TrimSpace(v.Reason.Text))
+	id, reason := v.ID, strings.TrimSpace(v.Reason.Text)
+	v.act("recall", v.doneText(document.StatusRecalled), func(ctx context.Context) error {
+		_, err := v.app.clerk.Recall(ctx, id, reason)
 		return err
 	})
 }
@@ -403,15 +443,22 @@ func tempCopy(c *clerk.Clerk, id string, i int) (string, error) {
 	return f.Name(), nil
 }
 
+// onOpenAttachment copies the attachment for the system's viewer off
+// Fyne's goroutine, then opens it.
 func (v *DocView) onOpenAttachment(i int) {
-	path, err := tempCopy(v.app.clerk, v.ID, i)
-	if err != nil {
-		v.app.showError(err)
-		return
-	}
-	if err := v.app.fyne.OpenURL(&url.URL{Scheme: "file", Path: path}); err != nil {
-		v.app.showError(err)
-	}
+	c, id := v.app.clerk, v.ID
+	var path string
+	v.app.run(i18n.WorkOpen, nil, func(context.Context) (err error) {
+		path, err = tempCopy(c, id, i)
+		return err
+	}, func(err error) {
+		if err == nil {
+			err = v.app.fyne.OpenURL(&url.URL{Scheme: "file", Path: path})
+		}
+		if err != nil {
+			v.app.showError("open attachment", err)
+		}
+	})
 }
 
 // startPreview renders the first page of the main document with pdftoppm
@@ -431,7 +478,7 @@ func (v *DocView) startPreview(id string) {
 				return
 			}
 			if err != nil {
-				v.app.log.Info("preview", "doc", id, "err", err)
+				v.app.log.Info("no preview", "doc", id, "err", err)
 				v.PreviewMsg.SetText(cat.T(i18n.DocNoPreview))
 				return
 			}

@@ -113,6 +113,7 @@ func TestComposeSendReceiveProcess(t *testing.T) {
 		t.Fatal("no confirmation dialog")
 	}
 	test.Tap(ok)
+	settle(t, sender)
 	if !strings.Contains(ct.Problems.Text, "Đã ký và đưa vào hàng gửi") {
 		t.Fatalf("after send: %q", ct.Problems.Text)
 	}
@@ -148,6 +149,7 @@ func TestComposeSendReceiveProcess(t *testing.T) {
 
 	// Open it: metadata, a valid signature, the actions.
 	receiver.Incoming.Table().Select(tableCell(0))
+	settle(t, receiver)
 	v := receiver.Incoming.View
 	if v.ID != got.ID {
 		t.Fatalf("selecting the row did not open it")
@@ -201,6 +203,7 @@ func TestComposeSendReceiveProcess(t *testing.T) {
 	})
 	t.Run("register, assign, complete", func(t *testing.T) {
 		test.Tap(v.Register)
+		settle(t, receiver)
 		if v.Message.Text != "Đã tiếp nhận, số đến 1" {
 			t.Fatalf("register: %q", v.Message.Text)
 		}
@@ -216,7 +219,9 @@ func TestComposeSendReceiveProcess(t *testing.T) {
 		}
 		test.Type(v.AssignTo, "Phòng Hành chính - Tổ chức")
 		test.Tap(v.Assign)
+		settle(t, receiver)
 		test.Tap(v.Complete)
+		settle(t, receiver)
 		if !v.Complete.Disabled() {
 			t.Error("complete still enabled")
 		}
@@ -240,9 +245,11 @@ func TestComposeSendReceiveProcess(t *testing.T) {
 	t.Run("evidence bundle for an auditor", func(t *testing.T) {
 		sv := sender.Outgoing.View
 		path := filepath.Join(t.TempDir(), "ho-so.zip")
-		if err := sv.ExportEvidenceTo(path); err != nil {
-			t.Fatal(err)
+		sv.ExportEvidenceTo(path)
+		if !sv.Evidence.Disabled() {
+			t.Error("the export button is on while the export runs")
 		}
+		settle(t, sender)
 		if !strings.HasPrefix(sv.Message.Text, "Đã xuất hồ sơ chứng cứ ra "+path) {
 			t.Errorf("message %q", sv.Message.Text)
 		}
@@ -267,6 +274,7 @@ func TestComposeSendReceiveProcess(t *testing.T) {
 		}
 		test.Type(sv.Reason, "Sai số liệu tại mục 2")
 		test.Tap(sv.Recall)
+		settle(t, sender)
 		if !strings.HasPrefix(sv.Message.Text, "Đã cập nhật") {
 			t.Fatalf("recall: %q", sv.Message.Text)
 		}
@@ -281,6 +289,7 @@ func TestComposeSendReceiveProcess(t *testing.T) {
 			t.Errorf("refusing a recall without a reason: %q", v.Message.Text)
 		}
 		test.Tap(v.AcceptRcl)
+		settle(t, receiver)
 		if !v.AcceptRcl.Disabled() || !v.Complete.Disabled() {
 			t.Error("actions still enabled after accepting the recall")
 		}

@@ -74,6 +74,7 @@ func startApp(t *testing.T, home string, opts Options) (*App, fyne.Window) {
 	if a.Unlock != nil {
 		test.Type(a.Unlock.Passphrase, string(testPass))
 		test.Tap(a.Unlock.Button)
+		settle(t, a)
 	}
 	if a.Clerk() == nil {
 		t.Fatalf("app not unlocked: %q", a.Unlock.Message.Text)
@@ -96,19 +97,39 @@ func (q *uiQueue) dispatch(f func()) {
 	q.mu.Unlock()
 }
 
-func (q *uiQueue) drain() {
+// drain runs the queued functions, and those they queue, and reports
+// whether there were any.
+func (q *uiQueue) drain() bool {
+	ran := false
 	for {
 		q.mu.Lock()
 		fs := q.fs
 		q.fs = nil
 		q.mu.Unlock()
 		if len(fs) == 0 {
-			return
+			return ran
 		}
+		ran = true
 		for _, f := range fs {
 			f()
 		}
 	}
+}
+
+// settle waits for the background work the apps started (a tap that
+// signs, writes or exports) and runs what it queued for Fyne's goroutine,
+// until nothing is left: the result of the tap is then on screen.
+func settle(t testing.TB, apps ...*App) {
+	t.Helper()
+	for range 1000 {
+		for _, a := range apps {
+			a.WaitIdle()
+		}
+		if !mainQueue.drain() {
+			return
+		}
+	}
+	t.Fatal("the app never settled")
 }
 
 var mainQueue = &uiQueue{}

@@ -2,8 +2,8 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
-	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -33,6 +33,7 @@ type RegistersTab struct {
 	rows    [][]string
 	books   []clerk.Book
 	root    fyne.CanvasObject
+	gen     int // bumped by each Refresh; an older read is dropped
 }
 
 // NewRegistersTab builds the registers screen for the current year.
@@ -69,7 +70,9 @@ func (t *RegistersTab) selected() (clerk.Book, int, bool) {
 	return t.books[i], y, true
 }
 
-// Refresh reads the chosen book again.
+// Refresh reads the chosen book again, off Fyne's goroutine (a year's
+// book reads every document of the year); the table shows it when read.
+// Only the last refresh asked for is shown.
 func (t *RegistersTab) Refresh() {
 	if t.Table == nil || t.app.clerk == nil {
 		return
@@ -78,18 +81,32 @@ func (t *RegistersTab) Refresh() {
 	if !ok {
 		return
 	}
-	var buf bytes.Buffer
-	if err := t.app.clerk.ExportRegisterCSV(book, year, &buf); err != nil {
-		t.Message.SetText(t.app.cat.T(i18n.RegFailed, shortError(err)))
-		return
-	}
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), []byte("\ufeff"))))
-	r.FieldsPerRecord = -1
-	rows, err := r.ReadAll()
-	if err != nil {
-		t.Message.SetText(t.app.cat.T(i18n.RegFailed, shortError(err)))
-		return
-	}
+	t.gen++
+	gen, c := t.gen, t.app.clerk
+	var rows [][]string
+	t.app.run(i18n.ListLoading, nil, func(context.Context) error {
+		var buf bytes.Buffer
+		if err := c.ExportRegisterCSV(book, year, &buf); err != nil {
+			return err
+		}
+		r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), []byte("\ufeff"))))
+		r.FieldsPerRecord = -1
+		var err error
+		rows, err = r.ReadAll()
+		return err
+	}, func(err error) {
+		if gen != t.gen {
+			return // a later refresh is under way
+		}
+		if err != nil {
+			t.Message.SetText(t.app.cat.T(i18n.RegFailed, t.app.message("read register", err)))
+			return
+		}
+		t.show(rows)
+	})
+}
+
+func (t *RegistersTab) show(rows [][]string) {
 	t.rows = rows
 	for i := range t.columns() {
 		w := float32(150)
@@ -136,25 +153,30 @@ func (t *RegistersTab) onExport(ext string) {
 		w.Close()
 		t.ExportTo(book, year, path)
 	}, t.app.win)
-	d.SetFileName(fmt.Sprintf("so-dang-ky-%d-%d%s", int(book), year, ext))
+	d.SetFileName(t.app.cat.T(i18n.RegisterFileName, int(book), year, ext))
 	d.Show()
 }
 
-// ExportTo writes a book to path: a printable PDF (A4 landscape, the ND30
-// columns) when path ends in .pdf, CSV otherwise.
-func (t *RegistersTab) ExportTo(book clerk.Book, year int, path string) error {
-	err := saveFile(path, func(w io.Writer) error {
-		if strings.EqualFold(filepath.Ext(path), ".pdf") {
-			return t.app.clerk.ExportRegisterPDF(book, year, w)
+// ExportTo writes a book to path, off Fyne's goroutine: a printable PDF
+// (A4 landscape, the ND30 columns) when path ends in .pdf, CSV otherwise.
+// The message line shows the result.
+func (t *RegistersTab) ExportTo(book clerk.Book, year int, path string) {
+	c := t.app.clerk
+	t.Message.SetText(t.app.cat.T(i18n.WorkExport))
+	t.app.run(i18n.WorkExport, []*widget.Button{t.Export, t.Print}, func(context.Context) error {
+		return saveFile(path, func(w io.Writer) error {
+			if strings.EqualFold(filepath.Ext(path), ".pdf") {
+				return c.ExportRegisterPDF(book, year, w)
+			}
+			return c.ExportRegisterCSV(book, year, w)
+		})
+	}, func(err error) {
+		if err != nil {
+			t.Message.SetText(t.app.cat.T(i18n.RegFailed, t.app.message("export register", err)))
+			return
 		}
-		return t.app.clerk.ExportRegisterCSV(book, year, w)
+		t.Message.SetText(t.app.cat.T(i18n.RegExported, path))
 	})
-	if err != nil {
-		t.Message.SetText(t.app.cat.T(i18n.RegFailed, shortError(err)))
-		return fmt.Errorf("export register: %w", err)
-	}
-	t.Message.SetText(t.app.cat.T(i18n.RegExported, path))
-	return nil
 }
 
 // saveFile writes what write produces to path whole or not at all: into

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -53,7 +55,7 @@ func NewSettingsTab(a *App) *SettingsTab {
 	shortcuts := widget.NewLabel(c.T(i18n.SetShortcuts))
 	shortcuts.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm(
-		widget.NewFormItem(c.T(i18n.SetAgency), widget.NewLabel(name+" ("+string(code)+")")),
+		widget.NewFormItem(c.T(i18n.SetAgency), widget.NewLabel(c.T(i18n.AgencyWithCode, name, code))),
 		widget.NewFormItem(c.T(i18n.SetHub), container.NewBorder(nil, nil, nil, t.SaveHub, t.Hub)),
 		widget.NewFormItem(c.T(i18n.SetStaff), t.Staff),
 		widget.NewFormItem(c.T(i18n.SetLanguage), t.Lang),
@@ -87,10 +89,15 @@ func (t *SettingsTab) onTheme(choice string) {
 	t.app.fyne.Settings().SetTheme(NewTheme(mode))
 }
 
+// onSaveHub stores the hub's address off Fyne's goroutine (a store
+// write).
 func (t *SettingsTab) onSaveHub() {
-	if err := t.app.clerk.SetHubAddress(t.Hub.Text); err != nil {
-		t.Message.SetText(t.app.userMessage(err))
-		return
-	}
-	t.Message.SetText(t.app.cat.T(i18n.ActDone, t.Hub.Text))
+	c, addr := t.app.clerk, t.Hub.Text
+	t.app.run(i18n.WorkSave, []*widget.Button{t.SaveHub}, func(context.Context) error { return c.SetHubAddress(addr) }, func(err error) {
+		if err != nil {
+			t.Message.SetText(t.app.message("set hub address", err))
+			return
+		}
+		t.Message.SetText(t.app.cat.T(i18n.ActDone, addr))
+	})
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lienthong/desktop/i18n"
+	"lienthong/shared/pades"
 )
 
 // VerifyTab is Kiểm tra chữ ký: any PDF, verified against the roots the
@@ -53,6 +55,8 @@ func (t *VerifyTab) onChoose() {
 	d.Show()
 }
 
+// onCheck verifies the file off Fyne's goroutine (reading and checking a
+// large PDF takes a while).
 func (t *VerifyTab) onCheck() {
 	c := t.app.cat
 	path := strings.TrimSpace(t.Path.Text)
@@ -60,15 +64,23 @@ func (t *VerifyTab) onCheck() {
 		t.Result.SetText(c.T(i18n.VerChoose))
 		return
 	}
-	rep, err := t.app.clerk.VerifyFile(path)
-	if err != nil {
-		t.Result.Importance = widget.DangerImportance
-		t.Result.SetText(c.T(i18n.VerFailed, t.app.userMessage(err)))
-		return
-	}
 	t.Result.Importance = widget.MediumImportance
-	if len(rep.Signatures) > 0 && !rep.Valid() {
-		t.Result.Importance = widget.DangerImportance
-	}
-	t.Result.SetText(c.T(i18n.VerFile, path) + "\n" + SignatureText(c, rep))
+	t.Result.SetText(c.T(i18n.WorkVerify))
+	cl := t.app.clerk
+	var rep *pades.Report
+	t.app.run(i18n.WorkVerify, []*widget.Button{t.Check}, func(context.Context) (err error) {
+		rep, err = cl.VerifyFile(path)
+		return err
+	}, func(err error) {
+		if err != nil {
+			t.Result.Importance = widget.DangerImportance
+			t.Result.SetText(c.T(i18n.VerFailed, t.app.message("verify", err)))
+			return
+		}
+		t.Result.Importance = widget.MediumImportance
+		if len(rep.Signatures) > 0 && !rep.Valid() {
+			t.Result.Importance = widget.DangerImportance
+		}
+		t.Result.SetText(c.T(i18n.VerFile, path) + "\n" + SignatureText(c, rep))
+	})
 }

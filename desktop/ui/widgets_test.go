@@ -180,6 +180,7 @@ func TestDocListSortFilterSearch(t *testing.T) {
 
 	t.Run("registers", func(t *testing.T) {
 		a.ShowTab(TabRegisters)
+		settle(t, a)
 		rows := a.Registers.Rows()
 		if len(rows) != 4 {
 			t.Fatalf("outgoing register has %d rows (header included)", len(rows))
@@ -188,17 +189,15 @@ func TestDocListSortFilterSearch(t *testing.T) {
 			t.Errorf("register header %q", rows[0])
 		}
 		out := filepath.Join(t.TempDir(), "so-di.csv")
-		if err := a.Registers.ExportTo(clerk.BookOutgoing, document.RegisterYear(a.clerkNow()), out); err != nil {
-			t.Fatal(err)
-		}
+		a.Registers.ExportTo(clerk.BookOutgoing, document.RegisterYear(a.clerkNow()), out)
+		settle(t, a)
 		b, _ := os.ReadFile(out)
 		if !strings.Contains(string(b), "Phòng chống bão số 3") || !strings.HasPrefix(a.Registers.Message.Text, "Đã xuất sổ ra ") {
 			t.Errorf("export: %q", a.Registers.Message.Text)
 		}
 		pdf := filepath.Join(t.TempDir(), "so-di.pdf")
-		if err := a.Registers.ExportTo(clerk.BookOutgoing, document.RegisterYear(a.clerkNow()), pdf); err != nil {
-			t.Fatal(err)
-		}
+		a.Registers.ExportTo(clerk.BookOutgoing, document.RegisterYear(a.clerkNow()), pdf)
+		settle(t, a)
 		if b, _ := os.ReadFile(pdf); !bytes.HasPrefix(b, []byte("%PDF-")) {
 			t.Errorf("the printable register is not a PDF (%d bytes)", len(b))
 		}
@@ -220,6 +219,7 @@ func TestVerifyTab(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a.Verify.Path.SetText(tc.file)
 			test.Tap(a.Verify.Check)
+			settle(t, a)
 			for _, w := range tc.want {
 				if !strings.Contains(a.Verify.Result.Text, w) {
 					t.Errorf("result %q lacks %q", a.Verify.Result.Text, w)
@@ -343,6 +343,7 @@ func TestOfflineSendQueues(t *testing.T) {
 	compose(t, a, testdata("cong-van.pdf"), "Gửi khi mất mạng", 0, "van phong chinh phu")
 	test.Tap(a.Compose.Send)
 	test.Tap(findButton(w, "Đồng ý"))
+	settle(t, a)
 	if !strings.Contains(a.Compose.Problems.Text, "Đã ký và đưa vào hàng gửi") {
 		t.Fatalf("offline send: %q", a.Compose.Problems.Text)
 	}

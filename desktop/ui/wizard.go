@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"os"
 	"strings"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"lienthong/certs"
 	"lienthong/desktop/clerk"
 	"lienthong/desktop/i18n"
-	"lienthong/desktop/store"
 )
 
 // MinPassphrase is the shortest passphrase the wizard accepts for the
@@ -53,7 +51,7 @@ func NewWizard(a *App) *Wizard {
 		Pass2:      widget.NewPasswordEntry(),
 		Message:    widget.NewLabel(""),
 	}
-	w.Hub.SetPlaceHolder("hub.example.gov.vn:4433")
+	w.Hub.SetPlaceHolder(c.T(i18n.ExampleHub))
 	w.Message.Wrapping = fyne.TextWrapWord
 	w.Finish = widget.NewButton(c.T(i18n.WizardFinish), w.onFinish)
 	w.Finish.Importance = widget.HighImportance
@@ -92,88 +90,118 @@ func (w *Wizard) onChooseFile(e *widget.Entry, exts []string) {
 	d.Show()
 }
 
-// check validates the form and returns the init options, or the message
-// to show.
-func (w *Wizard) check() (clerk.InitOptions, string) {
-	c := w.app.cat
-	var opts clerk.InitOptions
-	p12, err := os.ReadFile(strings.TrimSpace(w.P12Path.Text))
-	if err != nil {
-		return opts, c.T(i18n.WizardNeedFile, c.T(i18n.WizardP12))
-	}
-	if _, err := certs.DecodePKCS12(p12, w.P12Pass.Text); err != nil {
-		return opts, c.T(i18n.WizardBadP12)
-	}
-	hub := strings.TrimSpace(w.Hub.Text)
-	if hub == "" {
-		return opts, c.T(i18n.WizardNeedHub)
-	}
-	roots, err := os.ReadFile(strings.TrimSpace(w.RootsPath.Text))
-	if err != nil {
-		return opts, c.T(i18n.WizardNeedFile, c.T(i18n.WizardRoots))
-	}
-	if len([]rune(w.Pass.Text)) < MinPassphrase {
-		return opts, c.T(i18n.WizardPassShort, MinPassphrase)
-	}
-	if w.Pass.Text != w.Pass2.Text {
-		return opts, c.T(i18n.WizardPassMismatch)
-	}
-	return clerk.InitOptions{
-		Home:          w.app.opts.Home,
-		Passphrase:    []byte(w.Pass.Text),
-		P12:           p12,
-		P12Passphrase: w.P12Pass.Text,
-		HubAddr:       hub,
-		ServerName:    strings.TrimSpace(w.ServerName.Text),
-		RootsPEM:      roots,
-	}, ""
+// wizardForm is what the clerk filled in: the init options but the
+// files, and the files' paths.
+type wizardForm struct {
+	opts               clerk.InitOptions
+	p12Path, rootsPath string
 }
 
-// onFinish creates the store, opens it, tests the connection and shows the
-// main window. A failed connection test does not undo the setup: the app
-// works offline and the status bar says so.
+// check validates the form and returns it, or the message to show. It
+// reads nothing from disk: load does, off Fyne's goroutine.
+func (w *Wizard) check() (wizardForm, string) {
+	c := w.app.cat
+	switch {
+	case strings.TrimSpace(w.P12Path.Text) == "":
+		return wizardForm{}, c.T(i18n.WizardNeedFile, c.T(i18n.WizardP12))
+	case strings.TrimSpace(w.Hub.Text) == "":
+		return wizardForm{}, c.T(i18n.WizardNeedHub)
+	case strings.TrimSpace(w.RootsPath.Text) == "":
+		return wizardForm{}, c.T(i18n.WizardNeedFile, c.T(i18n.WizardRoots))
+	case len([]rune(w.Pass.Text)) < MinPassphrase:
+		return wizardForm{}, c.T(i18n.WizardPassShort, MinPassphrase)
+	case w.Pass.Text != w.Pass2.Text:
+		return wizardForm{}, c.T(i18n.WizardPassMismatch)
+	}
+	return wizardForm{opts: clerk.InitOptions{
+		Home:          w.app.opts.Home,
+		Passphrase:    []byte(w.Pass.Text),
+		P12Passphrase: w.P12Pass.Text,
+		HubAddr:       strings.TrimSpace(w.Hub.Text),
+		ServerName:    strings.TrimSpace(w.ServerName.Text),
+	}, p12Path: strings.TrimSpace(w.P12Path.Text), rootsPath: strings.TrimSpace(w.RootsPath.Text)}, ""
+}
+
+// load reads the .p12 and the roots the form names into its options and
+// opens the .p12 with its passphrase; it returns the message to show, if
+// any. It runs off Fyne's goroutine (decoding a .p12 takes a while).
+func (w *Wizard) load(f *wizardForm) string {
+	c := w.app.cat
+	p12, err := os.ReadFile(f.p12Path)
+	if err != nil {
+		return c.T(i18n.WizardNeedFile, c.T(i18n.WizardP12))
+	}
+	if _, err := certs.DecodePKCS12(p12, f.opts.P12Passphrase); err != nil {
+		return c.T(i18n.WizardBadP12)
+	}
+	roots, err := os.ReadFile(f.rootsPath)
+	if err != nil {
+		return c.T(i18n.WizardNeedFile, c.T(i18n.WizardRoots))
+	}
+	f.opts.P12, f.opts.RootsPEM = p12, roots
+	return ""
+}
+
+// onFinish reads the files, creates the store, opens it, tests the
+// connection and shows the main window, all off Fyne's goroutine but the
+// last. A failed connection test does not undo the setup: the app works
+// offline and the status bar says so.
 func (w *Wizard) onFinish() {
-	opts, msg := w.check()
+	form, msg := w.check()
 	if msg != "" {
 		w.Message.Importance = widget.DangerImportance
 		w.Message.SetText(msg)
 		return
 	}
 	cat := w.app.cat
-	w.Finish.Disable()
 	w.Message.Importance = widget.MediumImportance
 	w.Message.SetText(cat.T(i18n.WizardTesting))
-	go func() {
+	var (
+		c       *clerk.Clerk
+		formMsg string
+		testErr error
+	)
+	w.app.run(i18n.WizardTesting, []*widget.Button{w.Finish}, func(ctx context.Context) error {
+		if formMsg = w.load(&form); formMsg != "" {
+			return nil
+		}
+		opts := form.opts
 		err := clerk.Init(opts)
-		var c *clerk.Clerk
 		if err == nil {
 			c, err = clerk.Open(opts.Home, opts.Passphrase, w.app.opts.Clerk)
 		}
 		if err != nil {
-			w.app.do(func() {
-				w.Finish.Enable()
-				w.Message.Importance = widget.DangerImportance
-				w.Message.SetText(cat.T(i18n.WizardFailed, shortError(err)))
-			})
+			return err
+		}
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_, testErr = c.TestConnection(ctx)
+		cancel()
+		return nil
+	}, func(err error) {
+		switch {
+		case formMsg != "":
+			w.Message.Importance = widget.DangerImportance
+			w.Message.SetText(formMsg)
+			return
+		case err != nil:
+			w.Message.Importance = widget.DangerImportance
+			w.Message.SetText(cat.T(i18n.WizardFailed, w.app.message("setup", err)))
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, terr := c.TestConnection(ctx)
-		cancel()
-		w.app.do(func() {
-			if terr != nil {
-				w.Message.Importance = widget.WarningImportance
-				w.Message.SetText(cat.T(i18n.WizardTestFail, shortError(terr)))
-			} else {
-				w.Message.Importance = widget.SuccessImportance
-				w.Message.SetText(cat.T(i18n.WizardTestOK, opts.HubAddr))
-			}
-			w.app.showMain(c)
-			if terr != nil {
-				w.app.Status.SetOnline(false, shortError(terr))
-			}
-		})
-	}()
+		reason := ""
+		if testErr != nil {
+			reason = w.app.message("test connection", testErr)
+			w.Message.Importance = widget.WarningImportance
+			w.Message.SetText(cat.T(i18n.WizardTestFail, reason))
+		} else {
+			w.Message.Importance = widget.SuccessImportance
+			w.Message.SetText(cat.T(i18n.WizardTestOK, form.opts.HubAddr))
+		}
+		w.app.showMain(c)
+		if testErr != nil {
+			w.app.Status.SetOnline(false, reason)
+		}
+	})
 }
 
 // Unlock is the screen of every later start: the passphrase only.
@@ -202,20 +230,27 @@ func NewUnlock(a *App) *Unlock {
 // Object returns the screen.
 func (u *Unlock) Object() fyne.CanvasObject { return u.root }
 
+// onUnlock opens the store off Fyne's goroutine: deriving the key from
+// the passphrase takes a second on purpose.
 func (u *Unlock) onUnlock() {
-	c := u.app.cat
-	err := u.app.open([]byte(u.Passphrase.Text))
-	switch {
-	case err == nil:
-		return
-	case errors.Is(err, store.ErrWrongPassphrase):
-		u.Message.SetText(c.T(i18n.UnlockWrong))
-	case errors.Is(err, store.ErrLocked):
-		u.Message.SetText(c.T(i18n.UnlockLocked))
-	default:
-		u.Message.SetText(c.T(i18n.UnlockFailed, shortError(err)))
+	if u.Button.Disabled() {
+		return // Enter pressed while unlocking
 	}
-	u.Message.Importance = widget.DangerImportance
-	u.Message.Refresh()
-	u.Passphrase.SetText("")
+	pass := []byte(u.Passphrase.Text)
+	u.Message.Importance = widget.MediumImportance
+	u.Message.SetText(u.app.cat.T(i18n.WorkUnlock))
+	var c *clerk.Clerk
+	u.app.run(i18n.WorkUnlock, []*widget.Button{u.Button}, func(context.Context) (err error) {
+		c, err = clerk.Open(u.app.opts.Home, pass, u.app.opts.Clerk)
+		return err
+	}, func(err error) {
+		if err == nil {
+			u.app.showMain(c)
+			return
+		}
+		u.Message.SetText(u.app.message("unlock", err))
+		u.Message.Importance = widget.DangerImportance
+		u.Message.Refresh()
+		u.Passphrase.SetText("")
+	})
 }

@@ -62,6 +62,7 @@ func TestFirstRunWizard(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fill(tc.p12, tc.p12Pass, tc.hub, tc.roots, tc.pass, tc.pass2)
 			test.Tap(wz.Finish)
+			settle(t, a)
 			if got := wz.Message.Text; !strings.Contains(got, tc.msg) {
 				t.Errorf("message %q, want it to contain %q", got, tc.msg)
 			}
@@ -75,7 +76,10 @@ func TestFirstRunWizard(t *testing.T) {
 		fill(p12, "p12-pass", h.Addr, roots, pass, pass)
 		test.Type(wz.ServerName, "localhost")
 		test.Tap(wz.Finish)
-		eventually(t, "the main window", a.Ready)
+		settle(t, a)
+		if !a.Ready() {
+			t.Fatalf("no main window: %q", wz.Message.Text)
+		}
 		if got := wz.Message.Text; !strings.Contains(got, "Kết nối thành công") {
 			t.Errorf("connection test: %q", got)
 		}
@@ -107,11 +111,13 @@ func TestFirstRunWizard(t *testing.T) {
 		}
 		test.Type(a.Unlock.Passphrase, "sai mat khau")
 		test.Tap(a.Unlock.Button)
+		settle(t, a)
 		if a.Clerk() != nil || a.Unlock.Message.Text != "Sai mật khẩu, hãy thử lại" {
 			t.Fatalf("wrong passphrase: clerk %v, message %q", a.Clerk() != nil, a.Unlock.Message.Text)
 		}
 		test.Type(a.Unlock.Passphrase, pass)
 		test.Tap(a.Unlock.Button)
+		settle(t, a)
 		if a.Clerk() == nil {
 			t.Fatalf("right passphrase refused: %q", a.Unlock.Message.Text)
 		}
