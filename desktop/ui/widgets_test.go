@@ -353,6 +353,11 @@ func TestOfflineSendQueues(t *testing.T) {
 	eventually(t, "the status bar to say offline and one waiting", func() bool {
 		return strings.HasPrefix(a.Status.Online.Text, "Ngoại tuyến") && a.Status.Pending.Text == "Chờ gửi: 1"
 	})
+	test.Tap(a.Status.SyncButton)
+	settle(t, a)
+	if got := a.Status.SyncError.Text; !strings.HasPrefix(got, "Không đồng bộ được: ") || strings.Contains(got, "sync:") {
+		t.Errorf("the sync asked for offline shows %q", got)
+	}
 	r, _ := a.Outgoing.List.Row(0)
 	a.Outgoing.View.Show(r.ID)
 	if !containsText(texts(a.Outgoing.View.Object()), "Đang chờ gửi") {
