@@ -78,7 +78,7 @@ func TestWindowAnswersWhileSigning(t *testing.T) {
 			t.Errorf("status bar: working %v, %q", a.Status.Working(), a.Status.Activity.Text)
 		}
 		test.Tap(ct.Send)
-		ct.Issue() // a second submit, as Enter or a script would
+		ct.Issue()                      // a second submit, as Enter or a script would
 		test.Type(ct.Subject, " (sửa)") // typing keeps validating, not enabling send
 		if !ct.Send.Disabled() {
 			t.Error("typing enabled send while signing")

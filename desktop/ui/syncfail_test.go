@@ -119,7 +119,9 @@ func TestStatusBarSyncLine(t *testing.T) {
 		{"nothing failed", func() {}, ""},
 		{"a sync asked for failed", func() { b.SetSyncResult("Không kết nối được máy chủ liên thông.") },
 			"Không đồng bộ được: Không kết nối được máy chủ liên thông."},
-		{"an item refused", func() { b.SetSyncFailed("Không đồng bộ được: Máy chủ liên thông không có văn bản này.") },
+		{"an item refused", func() {
+			b.SetSyncFailed("Không đồng bộ được: Máy chủ liên thông không có văn bản này.")
+		},
 			"Không đồng bộ được: Máy chủ liên thông không có văn bản này."},
 		{"the item went through", func() { b.SetSyncFailed("") }, "Không đồng bộ được: Không kết nối được máy chủ liên thông."},
 		{"a sync succeeded", func() { b.SetSyncResult("") }, ""},
