@@ -17,14 +17,33 @@
 // # Threads and the core
 //
 // Every screen reads and acts through one *clerk.Clerk (lienthong/desktop/clerk):
-// the UI never opens the store or the network itself. The core's events
-// (a document arrived, a status came, the connection changed, the outbox
-// moved) are read by one goroutine and applied to the widgets through
-// Options.Dispatch, which is fyne.Do in the app; the same goes for the
-// connection test and the first-page preview. Only the command in
-// desktop/cmd/lienthong-desktop imports fyne.io/fyne/v2/app: constructors
-// take a fyne.App and a fyne.Window, so the tests drive every flow headless
-// with fyne.io/fyne/v2/test against a real core and an in-process hub.
+// the UI never opens the store or the network itself. Fyne's goroutine
+// never waits for a key, a disk write or the hub: App.run does signing and
+// sealing (Issue), every store write with its fsync (statuses, recall,
+// marking read, the hub's address), the network (evidence export, sync
+// now, the wizard's connection test), unlocking (the KDF), verifying a PDF
+// and reading or writing files (registers, attachments, the seal image) on
+// a goroutine of its own, with the button that started it off and the
+// status bar busy, and applies the result through Options.Dispatch
+// (fyne.Do in the app; a queue the tests drain). Reads of a page of the
+// store (the lists, a document, the next number while composing) stay on
+// Fyne's goroutine: they take a millisecond. The core's events (a document
+// arrived, a status came, the connection changed, the outbox moved, a sync
+// item was refused) are read by one goroutine and applied the same way;
+// SyncFailed shows in the status bar until the item goes through. Only the
+// command in desktop/cmd/lienthong-desktop imports fyne.io/fyne/v2/app:
+// constructors take a fyne.App and a fyne.Window, so the tests drive every
+// flow headless with fyne.io/fyne/v2/test against a real core and an
+// in-process hub.
+//
+// # What a clerk reads
+//
+// Every text on screen comes from lienthong/desktop/i18n (a test reads this
+// package's source for string literals given to widgets). A failure is
+// shown as clerk.Explain words it: what went wrong and what to do, in the
+// clerk's language; the log line beside it keeps the technical cause, and
+// an error Explain does not know shows a short reference that the log line
+// carries too.
 //
 // # Lists of 100,000 documents
 //

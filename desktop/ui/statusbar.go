@@ -57,10 +57,12 @@ func NewStatusBar(cat *i18n.Catalog, onSync func()) *StatusBar {
 	b.Progress.Hide()
 	b.SetOnline(false, "")
 	b.SetPending(0)
-	right := container.NewHBox(b.Activity, container.NewGridWrap(fyne.NewSize(120, b.Busy.MinSize().Height), b.Busy), b.SyncButton)
-	left := container.NewHBox(b.icon, b.Online, widget.NewSeparator(), b.Pending, widget.NewSeparator(), b.Transfer,
-		container.NewGridWrap(fyne.NewSize(160, b.Progress.MinSize().Height), b.Progress))
-	b.root = container.NewBorder(nil, nil, left, right, b.SyncError)
+	line := container.NewHBox(b.icon, b.Online, widget.NewSeparator(), b.Pending, widget.NewSeparator(), b.Transfer,
+		container.NewGridWrap(fyne.NewSize(160, b.Progress.MinSize().Height), b.Progress), layoutSpacer(),
+		b.Activity, container.NewGridWrap(fyne.NewSize(120, b.Busy.MinSize().Height), b.Busy), b.SyncButton)
+	// The sync error, when there is one, is a line of its own above: it
+	// says what to do, so it is not cut.
+	b.root = container.NewVBox(b.SyncError, line)
 	return b
 }
 
@@ -156,4 +158,5 @@ func (b *StatusBar) showSync() {
 	} else {
 		b.SyncError.Show()
 	}
+	b.root.Refresh() // the bar grows or shrinks by the line
 }
