@@ -2,6 +2,10 @@ package i18n
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -125,4 +129,52 @@ func FuzzParseLang(f *testing.F) {
 			t.Fatalf("FromLocale(%q) = %q", s, g)
 		}
 	})
+}
+
+// TestEveryKeyHasBothTexts reads the Key constants declared in this
+// package's source: a key declared but missing from a catalog would show
+// its own name on screen.
+func TestEveryKeyHasBothTexts(t *testing.T) {
+	names, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	n := 0
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range g.Specs {
+				vs := spec.(*ast.ValueSpec)
+				if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Key" {
+					continue
+				}
+				for i, name := range vs.Names {
+					n++
+					lit := vs.Values[i].(*ast.BasicLit)
+					if lit.Value != `"`+name.Name+`"` {
+						t.Errorf("%s = %s: a key's value is its name", name.Name, lit.Value)
+					}
+					for _, l := range Langs() {
+						if !Has(l, Key(name.Name)) {
+							t.Errorf("%s has no %s text", name.Name, l)
+						}
+					}
+				}
+			}
+		}
+}
+	if n < 100 || n != len(Keys()) {
+		t.Errorf("%d keys declared, %d in the catalog", n, len(Keys()))
+	}
 }

@@ -272,7 +272,12 @@ func (v *DocView) act(op string, done func() string, f func(ctx context.Context)
 	buttons := []*widget.Button{v.Register, v.Assign, v.Process, v.Complete, v.Refuse, v.AcceptRcl, v.RejectRcl, v.Recall}
 	v.app.run(i18n.WorkUpdate, buttons, f, func(err error) {
 		if v.ID != id {
-			return // the clerk opened another document meanwhile
+			// The clerk opened another document meanwhile: its actions
+			// are those its history allows, not all those run turned on.
+			if v.View != nil && v.View.Doc.Box == store.Incoming {
+				v.updateActions()
+			}
+			return
 		}
 		if err != nil {
 			v.Show(id)
