@@ -173,7 +173,7 @@ func TestEveryKeyHasBothTexts(t *testing.T) {
 				}
 			}
 		}
-}
+	}
 	if n < 100 || n != len(Keys()) {
 		t.Errorf("%d keys declared, %d in the catalog", n, len(Keys()))
 	}
