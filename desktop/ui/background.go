@@ -16,13 +16,15 @@ import (
 // on a goroutine of its own, then calls done with its error on Fyne's
 // goroutine, through the dispatcher. While it runs the buttons that
 // started it are disabled (no double submit) and the status bar shows
-// what is under way (status, an i18n key). run itself must be called on
+// what is under way (status, an i18n key; "" for work too short to
+// mention, such as marking a document read). run itself must be called on
 // Fyne's goroutine; Close waits for the work before closing the store.
 func (a *App) run(status i18n.Key, buttons []*widget.Button, work func(ctx context.Context) error, done func(error)) {
 	for _, b := range buttons {
 		b.Disable()
 	}
-	if a.Status != nil {
+	busy := a.Status != nil && status != ""
+	if busy {
 		a.Status.Begin(a.cat.T(status))
 	}
 	a.ops.Add(1)
@@ -33,7 +35,7 @@ func (a *App) run(status i18n.Key, buttons []*widget.Button, work func(ctx conte
 			if a.closed {
 				return
 			}
-			if a.Status != nil {
+			if busy {
 				a.Status.End()
 			}
 			for _, b := range buttons {

@@ -148,7 +148,7 @@ func (v *DocView) Show(id string) {
 	if !dv.Doc.Read {
 		// A store write: off Fyne's goroutine; the list shows it read
 		// when the core's DocumentChanged arrives.
-		v.app.run(i18n.WorkSave, nil, func(context.Context) error { return c.MarkRead(id, true) }, func(err error) {
+		v.app.run("", nil, func(context.Context) error { return c.MarkRead(id, true) }, func(err error) {
 			if err != nil {
 				v.app.explain("mark read", err)
 				return
