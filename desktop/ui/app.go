@@ -108,7 +108,7 @@ type App struct {
 	ctx     context.Context
 	stopOps context.CancelFunc
 	ops     sync.WaitGroup
-	closed  bool // set by Close, read on Fyne's goroutine
+	closed  atomic.Bool // set by Close; Fyne runs late results on the caller once it has stopped
 }
 
 // Ready reports whether the main window is showing.
@@ -358,7 +358,7 @@ func (a *App) addShortcuts() {
 // Close stops the engine, waits for the background work and closes the
 // store.
 func (a *App) Close() {
-	a.closed = true
+	a.closed.Store(true)
 	a.stopOps()
 	a.ops.Wait()
 	if a.cancel != nil {

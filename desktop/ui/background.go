@@ -32,7 +32,7 @@ func (a *App) run(status i18n.Key, buttons []*widget.Button, work func(ctx conte
 		defer a.ops.Done()
 		err := work(a.ctx)
 		a.do(func() {
-			if a.closed {
+			if a.closed.Load() {
 				return
 			}
 			if busy {
