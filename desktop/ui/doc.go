@@ -12,7 +12,8 @@
 // ComposeTab (Soạn văn bản, with AgencyPicker), RegistersTab (Sổ đăng ký),
 // VerifyTab (Kiểm tra chữ ký) and SettingsTab (Cài đặt). StatusBar is always
 // visible: online or offline, what waits to be sent, the transfer in
-// progress.
+// progress, the work under way in the background, and what sync failed
+// and why.
 //
 // # Threads and the core
 //
@@ -25,9 +26,9 @@
 // and reading or writing files (registers, attachments, the seal image) on
 // a goroutine of its own, with the button that started it off and the
 // status bar busy, and applies the result through Options.Dispatch
-// (fyne.Do in the app; a queue the tests drain). Reads of a page of the
-// store (the lists, a document, the next number while composing) stay on
-// Fyne's goroutine: they take a millisecond. The core's events (a document
+// (fyne.Do in the app; a queue the tests drain). Short reads of the store
+// (a page of a list, one document, the next number and the duplicate check
+// while composing) stay on Fyne's goroutine. The core's events (a document
 // arrived, a status came, the connection changed, the outbox moved, a sync
 // item was refused) are read by one goroutine and applied the same way;
 // SyncFailed shows in the status bar until the item goes through. Only the
@@ -39,7 +40,8 @@
 // # What a clerk reads
 //
 // Every text on screen comes from lienthong/desktop/i18n (a test reads this
-// package's source for string literals given to widgets). A failure is
+// package's source for string literals given to widgets), but the problem
+// lines of a signature report, which shared/pades writes in English. A failure is
 // shown as clerk.Explain words it: what went wrong and what to do, in the
 // clerk's language; the log line beside it keeps the technical cause, and
 // an error Explain does not know shows a short reference that the log line
