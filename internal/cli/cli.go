@@ -147,7 +147,7 @@ func (p *Program) find(args []string) (*Command, []string, error) {
 	if noun, ok := p.Groups[args[0]]; ok {
 		subs := p.subcommands(args[0])
 		if len(args) == 1 || strings.HasPrefix(args[1], "-") {
-			return nil, nil, Usagef("%s: want a %s first: %s", args[0], noun, orList(subs))
+			return nil, nil, Usagef("%s: give the %s: %s", args[0], noun, orList(subs))
 		}
 		return nil, nil, Usagef("%s: unknown %s %q (want %s)", args[0], noun, args[1], orList(subs))
 	}

@@ -76,14 +76,19 @@ func (p *Program) CommandUsage(c *Command) string {
 // flagLine formats one flag: "  --name VALUE   help (default X)".
 func flagLine(f *flag.Flag) string {
 	value, help := flag.UnquoteUsage(f)
-	if value != "" && strings.ToLower(value) == value {
+	switch value {
+	case "string": // no `name` in the help: a type's name
+		value = "TEXT"
+	case "int", "uint", "int64", "uint64":
+		value = "N"
+	default:
 		value = strings.ToUpper(value)
 	}
 	head := "  --" + f.Name
 	if value != "" {
 		head += " " + value
 	}
-	if !zeroDefault(f) {
+	if !zeroDefault(f) && !strings.Contains(help, "(default") {
 		help += fmt.Sprintf(" (default %s)", f.DefValue)
 	}
 	if len(head) >= flagColumn-1 {
