@@ -82,14 +82,8 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Hint returns err with a hint line for the user.
-func Hint(err error, hint string) error {
-	var e *Error
-	if errors.As(err, &e) && e.Err == err {
-		return &Error{Err: e.Err, Hint: hint, Code: e.Code}
-	}
-	return &Error{Err: err, Hint: hint}
-}
+// Hint returns err with a hint line for the user: what to do about it.
+func Hint(err error, hint string) error { return &Error{Err: err, Hint: hint} }
 
 // WithCode returns err with the exit status code.
 func WithCode(code int, err error) error { return &Error{Err: err, Code: code} }
@@ -124,7 +118,7 @@ func (p *Program) Main(args []string, env *Env) int {
 }
 
 // find picks the command args name, and returns it with the arguments
-// after its name. A nil command with a nil error means help was printed.
+// after its name; a *helpText error when args ask for help.
 func (p *Program) find(args []string) (*Command, []string, error) {
 	if len(args) == 0 {
 		if p.Default != nil {
@@ -250,6 +244,7 @@ func (p *Program) report(err error, cmd *Command, stderr io.Writer) int {
 	if isUsage {
 		code = p.ExitUsage
 	}
+	// The outermost exit status and hint win.
 	hint, coded := "", false
 	for e := err; e != nil; {
 		var ce *Error
