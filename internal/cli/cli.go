@@ -126,8 +126,7 @@ func (p *Program) find(args []string) (*Command, []string, error) {
 		}
 		return nil, nil, Hint(&UsageError{"no command given"}, "run "+p.Name+" --help for the list of commands")
 	}
-	switch args[0] {
-	case "help", "-h", "-help", "--help":
+	if isHelp(args[0]) {
 		if len(args) > 1 {
 			if cmd, _ := p.lookup(args[1:]); cmd != nil {
 				return nil, nil, &helpText{p.CommandUsage(cmd)}
@@ -140,6 +139,9 @@ func (p *Program) find(args []string) (*Command, []string, error) {
 	}
 	if noun, ok := p.Groups[args[0]]; ok {
 		subs := p.subcommands(args[0])
+		if len(args) > 1 && isHelp(args[1]) {
+			return nil, nil, &helpText{p.Usage()}
+		}
 		if len(args) == 1 || strings.HasPrefix(args[1], "-") {
 			return nil, nil, Usagef("%s: give the %s: %s", args[0], noun, orList(subs))
 		}
@@ -149,6 +151,14 @@ func (p *Program) find(args []string) (*Command, []string, error) {
 		return p.Default, args, nil
 	}
 	return nil, nil, Hint(Usagef("unknown command %q", args[0]), "run "+p.Name+" --help for the list of commands")
+}
+
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 // lookup finds the command whose name is the longest prefix of args and

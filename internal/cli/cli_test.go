@@ -96,6 +96,7 @@ func TestProgram(t *testing.T) {
 		{"group without its word", []string{"item"}, 2, "", "prog: error: item: give the action: add or remove\nprog: hint: run prog --help\n", nil},
 		{"group with an unknown word", []string{"item", "paint"}, 2, "", "prog: error: item: unknown action \"paint\" (want add or remove)\nprog: hint: run prog --help\n", nil},
 		{"program help", []string{"--help"}, 0, "  item add     add an item\n", "", nil},
+		{"group help", []string{"item", "--help"}, 0, "  item remove  remove an item\n", "", nil},
 		{"help command", []string{"help", "greet"}, 0, "usage: prog greet [flags] NAME...\n", "", nil},
 		{"command help", []string{"greet", "-h"}, 0, "  --times N  ", "", nil},
 	}
