@@ -10,14 +10,14 @@ import (
 const flagColumn = 26
 
 // Usage is the program's usage: its summary, the default command's usage
-// line, the commands with their summaries, and the footer.
+// with its flags, the commands with their summaries, and the footer.
 func (p *Program) Usage() string {
 	var b strings.Builder
 	if p.Summary != "" {
 		fmt.Fprintf(&b, "%s: %s\n\n", p.Name, p.Summary)
 	}
 	if p.Default != nil {
-		fmt.Fprintf(&b, "usage: %s\n", p.usageLine(p.Default))
+		b.WriteString(p.CommandUsage(p.Default) + "\n")
 	}
 	if len(p.Commands) > 0 {
 		fmt.Fprintf(&b, "usage: %s COMMAND [flags] [args]\n\ncommands:\n", p.Name)

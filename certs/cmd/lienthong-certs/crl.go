@@ -14,7 +14,7 @@ var crlCmd = &cli.Command{
 	Summary: "publish a fresh CRL",
 	Help:    "Signs a new CRL (the same revoked certificates, a new date) into DIR/" + certs.CRLFile + ".",
 	Setup: func(fs *flag.FlagSet) cli.Run {
-		dir := fs.String("dir", "", "PKI `dir` (required)")
+		dir := fs.String("dir", "", "the PKI's folder `DIR` (required)")
 		passFile := fs.String("passphrase-file", "", "`file` holding the passphrase of the CA keys")
 		return func(env *cli.Env, args []string) error {
 			if err := cli.WantArgs(args, 0, ""); err != nil {

@@ -13,7 +13,7 @@ var demoCmd = &cli.Command{
 	Summary: "create a complete demo PKI (keys in the clear)",
 	Help:    "Creates, in one step, a root and issuing CA, a hub, a timestamping authority,\nthe demo agencies with their .p12 files and signers, and a log key. The keys\nare NOT ENCRYPTED: for demonstrations and tests only.",
 	Setup: func(fs *flag.FlagSet) cli.Run {
-		out := fs.String("out", "", "`dir` to create the demo PKI in (required)")
+		out := fs.String("out", "", "the folder `DIR` to create the demo PKI in (required)")
 		alg := algFlag(fs)
 		return func(env *cli.Env, args []string) error {
 			if err := cli.WantArgs(args, 0, ""); err != nil {

@@ -13,10 +13,10 @@ var initCmd = &cli.Command{
 	Summary: "create a root CA and an issuing CA in a new PKI folder",
 	Help:    "Creates DIR with a root CA and an issuing CA, their keys encrypted with the\npassphrase in --passphrase-file, and an empty CRL.",
 	Setup: func(fs *flag.FlagSet) cli.Run {
-		dir := fs.String("dir", "", "`dir` of the new PKI (required)")
+		dir := fs.String("dir", "", "the new PKI's folder `DIR` (required)")
 		alg := algFlag(fs)
 		passFile := fs.String("passphrase-file", "", "`file` holding the passphrase that encrypts the CA keys (required)")
-		crlURL := fs.String("crl-url", "", "`url` where the CRL is published (written into every certificate)")
+		crlURL := fs.String("crl-url", "", "`URL` where the CRL is published (written into every certificate)")
 		rootName := fs.String("root-name", "Lienthong Root CA", "common `name` of the root CA")
 		issuingName := fs.String("issuing-name", "Lienthong Issuing CA", "common `name` of the issuing CA")
 		org := fs.String("org", "", "`organization` operating the CA")

@@ -62,7 +62,7 @@ func issueCmd(kind, what string, kindFlags func(*flag.FlagSet) issueFunc) *cli.C
 		Summary: "issue " + what,
 		Help:    "Issues " + what + " from the issuing CA in --dir and writes\nPREFIX.crt (chain included) and PREFIX.key (encrypted with --key-passphrase-file).",
 		Setup: func(fs *flag.FlagSet) cli.Run {
-			dir := fs.String("dir", "", "PKI `dir` (required)")
+			dir := fs.String("dir", "", "the PKI's folder `DIR` (required)")
 			passFile := fs.String("passphrase-file", "", "`file` holding the passphrase of the CA keys")
 			out := fs.String("out", "", "output `prefix`: writes PREFIX.crt and PREFIX.key (required)")
 			keyPassFile := fs.String("key-passphrase-file", "", "`file` holding the passphrase that encrypts the new key (may be omitted only in a demo PKI)")

@@ -19,7 +19,7 @@ var revokeCmd = &cli.Command{
 	Args:    "CERT",
 	Summary: "revoke a certificate and publish a new CRL",
 	Setup: func(fs *flag.FlagSet) cli.Run {
-		dir := fs.String("dir", "", "PKI `dir` (required)")
+		dir := fs.String("dir", "", "the PKI's folder `DIR` (required)")
 		passFile := fs.String("passphrase-file", "", "`file` holding the passphrase of the CA keys")
 		reason := fs.String("reason", "unspecified", "`reason`: unspecified, key-compromise, affiliation-changed, superseded or cessation")
 		return func(env *cli.Env, args []string) error {

@@ -47,7 +47,7 @@ type storeFlags struct {
 // when the command can print JSON.
 func newStoreFlags(fs *flag.FlagSet, jsonFlag bool) *storeFlags {
 	f := &storeFlags{
-		home:     fs.String("home", defaultHome(), "`dir` of the clerk's store"),
+		home:     fs.String("home", defaultHome(), "the folder `DIR` of the clerk's store"),
 		passFile: fs.String("passphrase-file", "", "`file` whose first line is the store's passphrase (else $"+EnvPassphrase+", else the terminal)"),
 		json:     new(bool),
 	}

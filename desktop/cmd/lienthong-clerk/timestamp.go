@@ -22,7 +22,7 @@ var timestampCmd = &cli.Command{
 	Help: `Adds a document timestamp (PAdES B-LTA step, /SubFilter /ETSI.RFC3161)
 from an RFC 3161 timestamping service over everything signed so far.`,
 	Setup: func(fs *flag.FlagSet) cli.Run {
-		tsaURL := fs.String("tsa", "", "RFC 3161 timestamping service `url` (required)")
+		tsaURL := fs.String("tsa", "", "RFC 3161 timestamping service `URL` (required)")
 		return func(env *cli.Env, pos []string) error {
 			return timestamp(*tsaURL, pos)
 		}

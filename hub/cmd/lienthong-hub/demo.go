@@ -17,8 +17,8 @@ var demoCmd = &cli.Command{
 	Summary: "run a hub for the demo PKI on localhost",
 	Help:    "Runs a hub on the demo PKI made by lienthong-certs demo, with the demo\nagencies in its directory, until SIGINT or SIGTERM.",
 	Setup: func(fs *flag.FlagSet) cli.Run {
-		pki := fs.String("pki", "demo/pki", "`dir` of the demo PKI made by lienthong-certs demo")
-		data := fs.String("data", "demo/hub", "`dir` for the hub's store")
+		pki := fs.String("pki", "demo/pki", "the folder `DIR` of the demo PKI made by lienthong-certs demo")
+		data := fs.String("data", "demo/hub", "the folder `DIR` of the hub's store")
 		listen := fs.String("listen", "127.0.0.1:4433", "`address` for agencies")
 		ops := fs.String("ops", "127.0.0.1:9433", "`address` for /healthz, /readyz and /metrics")
 		return func(env *cli.Env, args []string) error {
