@@ -13,6 +13,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +26,17 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Ctx, when set, bounds the commands that watch a context (a test
+	// ends a long-running one with it); nil means context.Background.
+	Ctx context.Context
+}
+
+// Context returns the command's context: Ctx, or context.Background.
+func (e *Env) Context() context.Context {
+	if e.Ctx == nil {
+		return context.Background()
+	}
+	return e.Ctx
 }
 
 // Run runs a command with its positional arguments, after its flags are

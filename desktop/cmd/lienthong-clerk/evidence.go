@@ -28,7 +28,7 @@ lienthong-verify evidence. Needs the hub.`,
 				return err
 			}
 			defer c.Close()
-			ctx, cancel := signalContext()
+			ctx, cancel := signalContext(env)
 			defer cancel()
 			var buf bytes.Buffer
 			if err := c.ExportEvidence(ctx, args[0], &buf); err != nil {

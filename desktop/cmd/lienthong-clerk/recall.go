@@ -29,7 +29,7 @@ will; those that have are asked to answer 15 or 16. Prints the recall's id.`,
 				return err
 			}
 			defer c.Close()
-			ctx, cancel := signalContext()
+			ctx, cancel := signalContext(env)
 			defer cancel()
 			rid, err := c.Recall(ctx, args[0], *reason)
 			if err != nil {

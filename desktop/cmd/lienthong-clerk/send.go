@@ -96,7 +96,7 @@ Prints "ID NUMBER/NOTATION sent|queued".`,
 				return err
 			}
 			defer c.Close()
-			ctx, cancel := signalContext()
+			ctx, cancel := signalContext(env)
 			defer cancel()
 			id, err := c.Issue(ctx, d)
 			if err != nil {

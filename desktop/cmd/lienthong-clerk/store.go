@@ -106,8 +106,9 @@ func (f *storeFlags) open(env *cli.Env) (*clerk.Clerk, error) {
 	return clerk.Open(*f.home, p, clerk.Options{})
 }
 
-func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt)
+// signalContext is the command's context, ended by an interrupt too.
+func signalContext(env *cli.Env) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(env.Context(), os.Interrupt)
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -35,7 +35,7 @@ what arrives on stdout and, on stderr, each failure to sync a document once
 					return err
 				}
 			}
-			ctx, cancel := signalContext()
+			ctx, cancel := signalContext(env)
 			defer cancel()
 			if *watch {
 				events, stop := c.Subscribe()
