@@ -87,7 +87,7 @@ func (w *watcher) show(ev clerk.Event) {
 		}
 		w.failing[e.ID]++
 		if w.failing[e.ID] == 1 {
-			fmt.Fprintf(w.stderr, "lienthong-clerk: sync failed: %s: %s (retried on every sync; shown again only when it goes through)\n",
+			fmt.Fprintf(w.stderr, "lienthong-clerk: sync failed: %s: %s (retried on every sync; not shown again while it keeps failing)\n",
 				e.ID, strings.Join(strings.Fields(fmt.Sprint(e.Err)), " "))
 		}
 	}

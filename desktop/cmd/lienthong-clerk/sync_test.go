@@ -28,15 +28,15 @@ func TestWatcherSyncFailed(t *testing.T) {
 		ev   clerk.Event
 		want string // what stderr gains
 	}{
-		{clerk.SyncFailed{ID: "doc-1", Err: refused}, "lienthong-clerk: sync failed: doc-1: hub refused: recipient inactive (retried on every sync; shown again only when it goes through)\n"},
+		{clerk.SyncFailed{ID: "doc-1", Err: refused}, "lienthong-clerk: sync failed: doc-1: hub refused: recipient inactive (retried on every sync; not shown again while it keeps failing)\n"},
 		{clerk.SyncFailed{ID: "doc-1", Err: refused}, ""},
 		{clerk.SyncFailed{ID: "doc-1", Err: refused}, ""},
-		{clerk.SyncFailed{ID: "doc-2", Err: refused}, "lienthong-clerk: sync failed: doc-2: hub refused: recipient inactive (retried on every sync; shown again only when it goes through)\n"},
+		{clerk.SyncFailed{ID: "doc-2", Err: refused}, "lienthong-clerk: sync failed: doc-2: hub refused: recipient inactive (retried on every sync; not shown again while it keeps failing)\n"},
 		{clerk.OutboxChanged{Pending: 0}, ""},
 		{clerk.DocumentChanged{ID: "doc-1"}, "lienthong-clerk: sync recovered: doc-1 went through after 3 failed attempt(s)\n"},
 		{clerk.DocumentChanged{ID: "doc-1"}, ""},
 		{clerk.DocumentArrived{ID: "doc-2", From: "UBND tỉnh Nghệ An", Subject: "Về việc"}, "lienthong-clerk: sync recovered: doc-2 went through after 1 failed attempt(s)\n"},
-		{clerk.SyncFailed{ID: "doc-1", Err: refused}, "lienthong-clerk: sync failed: doc-1: hub refused: recipient inactive (retried on every sync; shown again only when it goes through)\n"},
+		{clerk.SyncFailed{ID: "doc-1", Err: refused}, "lienthong-clerk: sync failed: doc-1: hub refused: recipient inactive (retried on every sync; not shown again while it keeps failing)\n"},
 	}
 	for i, s := range steps {
 		before := errb.Len()
