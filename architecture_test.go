@@ -73,9 +73,20 @@ var dependencyRules = []struct {
 }{
 	{
 		name:      "certs is the root of the import graph",
-		applies:   func(p string) bool { return under(p, "lienthong/certs") },
+		applies:   func(p string) bool { return under(p, "lienthong/certs") && !under(p, "lienthong/certs/cmd") },
 		allowed:   []string{"lienthong/certs"},
 		forbidden: []string{"github.com/quic-go", "go.etcd.io/bbolt", "fyne.io"},
+	},
+	{
+		name:      "the PKI's command uses certs and the command-line shape only",
+		applies:   func(p string) bool { return under(p, "lienthong/certs/cmd") },
+		allowed:   []string{"lienthong/certs", "lienthong/internal/cli"},
+		forbidden: []string{"github.com/quic-go", "go.etcd.io/bbolt", "fyne.io"},
+	},
+	{
+		name:    "the command-line shape is standard library only",
+		applies: func(p string) bool { return p == "lienthong/internal/cli" },
+		stdOnly: true,
 	},
 	{
 		name:    "the wire protocol is a leaf of the standard library",
@@ -104,9 +115,14 @@ var dependencyRules = []struct {
 		name: "the hub's server side never speaks to a hub as a client",
 		applies: func(p string) bool {
 			return under(p, "lienthong/hub/server", "lienthong/hub/store", "lienthong/hub/relay", "lienthong/hub/service",
-				"lienthong/hub/control", "lienthong/hub/config")
+				"lienthong/hub/control", "lienthong/hub/config", "lienthong/hub/cmd/lienthong-hub")
 		},
 		forbidden: []string{"lienthong/shared/hubclient"},
+	},
+	{
+		name:      "the production hub binary carries no load tool (that is lienthong-bench)",
+		applies:   func(p string) bool { return p == "lienthong/hub/cmd/lienthong-hub" },
+		forbidden: []string{"lienthong/hub/bench"},
 	},
 	{
 		name:    "the desktop imports only certs, shared and its own packages",

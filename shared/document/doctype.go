@@ -2,6 +2,7 @@ package document
 
 import (
 	"strings"
+	"sync"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -89,21 +90,25 @@ var types = []TypeInfo{
 	{TypeThuCong, "Thư công", ""},
 }
 
-var (
-	typeByKey    = map[DocType]int{}
-	typeByAbbr   = map[string]int{}
-	typeByFolded = map[string]int{}
-)
-
-func init() {
-	for i, ti := range types {
-		typeByKey[ti.Type] = i
-		if ti.Abbreviation != "" {
-			typeByAbbr[ti.Abbreviation] = i
-		}
-		typeByFolded[vnsearch.Fold(ti.Name)] = i
-	}
+// typeIndex finds a type's row in types by key, abbreviation and folded
+// name; it is built on first use, not at every program's start.
+type typeIndex struct {
+	byKey    map[DocType]int
+	byAbbr   map[string]int
+	byFolded map[string]int
 }
+
+var typesIndexed = sync.OnceValue(func() *typeIndex {
+	x := &typeIndex{byKey: map[DocType]int{}, byAbbr: map[string]int{}, byFolded: map[string]int{}}
+	for i, ti := range types {
+		x.byKey[ti.Type] = i
+		if ti.Abbreviation != "" {
+			x.byAbbr[ti.Abbreviation] = i
+		}
+		x.byFolded[vnsearch.Fold(ti.Name)] = i
+	}
+	return x
+})
 
 // Types returns the table of the 29 document types in the order of ND30.
 func Types() []TypeInfo { return append([]TypeInfo(nil), types...) }
@@ -111,7 +116,7 @@ func Types() []TypeInfo { return append([]TypeInfo(nil), types...) }
 // Info returns the type's name and abbreviation, and false for an unknown
 // type.
 func (t DocType) Info() (TypeInfo, bool) {
-	i, ok := typeByKey[t]
+	i, ok := typesIndexed().byKey[t]
 	if !ok {
 		return TypeInfo{}, false
 	}
@@ -119,7 +124,7 @@ func (t DocType) Info() (TypeInfo, bool) {
 }
 
 // Valid reports one of the 29 types.
-func (t DocType) Valid() bool { _, ok := typeByKey[t]; return ok }
+func (t DocType) Valid() bool { _, ok := typesIndexed().byKey[t]; return ok }
 
 // Name returns the type's Vietnamese name ("Quyết định"), or "" for an
 // unknown type.
@@ -134,7 +139,7 @@ func (t DocType) Abbreviation() string { ti, _ := t.Info(); return ti.Abbreviati
 // diacritics: ĐA and DA, HĐ and HD are different types.
 func TypeByAbbreviation(abbr string) (DocType, bool) {
 	abbr = norm.NFC.String(strings.TrimSpace(abbr))
-	if i, ok := typeByAbbr[abbr]; ok {
+	if i, ok := typesIndexed().byAbbr[abbr]; ok {
 		return types[i].Type, true
 	}
 	for _, ti := range types {
@@ -151,7 +156,7 @@ func TypeByAbbreviation(abbr string) (DocType, bool) {
 // folded names of the 29 types are distinct, so this is never ambiguous.
 func TypeByName(name string) (DocType, bool) {
 	key := strings.Join(vnsearch.Tokens(name), " ")
-	if i, ok := typeByFolded[key]; ok {
+	if i, ok := typesIndexed().byFolded[key]; ok {
 		return types[i].Type, true
 	}
 	return "", false

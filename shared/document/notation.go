@@ -85,7 +85,7 @@ func TypeOfNotation(notation string) (DocType, bool) {
 		notation = notation[i+1:]
 	}
 	first, _, _ := strings.Cut(notation, "-")
-	if i, ok := typeByAbbr[first]; ok {
+	if i, ok := typesIndexed().byAbbr[first]; ok {
 		return types[i].Type, true
 	}
 	return "", false

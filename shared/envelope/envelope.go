@@ -148,15 +148,18 @@ func NewMessageID() string {
 }
 
 // ValidSHA256 reports whether s is a SHA-256 in lower-case hexadecimal.
-func ValidSHA256(s string) bool { return sha256Hex.MatchString(s) }
+func ValidSHA256(s string) bool { return lowerHex(s, 64) }
 
 // ValidMessageID reports whether id has the form NewMessageID gives.
-func ValidMessageID(id string) bool {
-	if len(id) != 32 {
+func ValidMessageID(id string) bool { return lowerHex(id, 32) }
+
+// lowerHex reports whether s is n lower-case hexadecimal digits.
+func lowerHex(s string, n int) bool {
+	if len(s) != n {
 		return false
 	}
-	for _, c := range id {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+	for i := range len(s) {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
 			return false
 		}
 	}

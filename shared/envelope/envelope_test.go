@@ -2,6 +2,8 @@ package envelope
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -134,6 +136,19 @@ func TestMessageID(t *testing.T) {
 	}
 	for _, bad := range []string{"", strings.ToUpper(a), a[:31], a + "0", strings.Repeat("g", 32)} {
 		if ValidMessageID(bad) {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
+func TestValidSHA256(t *testing.T) {
+	sum := sha256.Sum256([]byte("công văn"))
+	good := hex.EncodeToString(sum[:])
+	if !ValidSHA256(good) {
+		t.Fatalf("refused %q", good)
+	}
+	for _, bad := range []string{"", strings.ToUpper(good), good[:63], good + "0", strings.Repeat("g", 64), good[:62] + "é"} {
+		if ValidSHA256(bad) {
 			t.Errorf("accepted %q", bad)
 		}
 	}

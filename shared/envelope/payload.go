@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 	"unicode/utf8"
 
@@ -59,8 +58,6 @@ type Status struct {
 	Regarding string                `json:"regarding"` // the document's message id
 	Update    document.StatusUpdate `json:"update"`
 }
-
-var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // ErrInvalid is wrapped by validation errors of a payload.
 var ErrInvalid = errors.New("invalid payload")

@@ -27,8 +27,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Ranges of the folding tables: Latin-1 Supplement with Latin Extended-A and
@@ -40,57 +38,11 @@ const (
 	extTableSize = 0x0100
 )
 
-// foldLow and foldExt give the folded ASCII byte of a rune, or 0 when the
-// rune does not fold to a single ASCII letter.
-var (
-	foldLow [lowTableEnd]byte
-	foldExt [extTableSize]byte
-)
-
-func init() {
-	for r := rune(0); r < lowTableEnd; r++ {
-		foldLow[r] = baseLetter(r)
-	}
-	for i := range extTableSize {
-		foldExt[i] = baseLetter(extFirst + rune(i))
-	}
-}
-
-// baseLetter finds the ASCII letter a rune is built on by decomposing it
-// (canonical and compatibility decomposition), or returns 0.
-func baseLetter(r rune) byte {
-	if r < utf8.RuneSelf {
-		c := byte(r)
-		if 'A' <= c && c <= 'Z' {
-			return c + 'a' - 'A'
-		}
-		return c
-	}
-	switch r {
-	case 'đ', 'Đ', 'Ð', 'Ɖ', 'ɖ':
-		return 'd'
-	}
-	d := norm.NFKD.String(string(r))
-	if d == "" {
-		return 0
-	}
-	b := d[0]
-	switch {
-	case 'a' <= b && b <= 'z':
-	case 'A' <= b && b <= 'Z':
-		b += 'a' - 'A'
-	default:
-		return 0
-	}
-	// Keep only single letters plus combining marks (ǆ decomposes to "dž":
-	// leave such digraphs alone).
-	for _, c := range d[1:] {
-		if !isMark(c) {
-			return 0
-		}
-	}
-	return b
-}
+// The folding tables, foldLow and foldExt (fold_tables.go), give the folded
+// ASCII byte of a rune, or 0 when the rune does not fold to a single ASCII
+// letter. They are generated from Unicode's decompositions by
+// TestFoldTables (go test -run TestFoldTables -update), so that no program
+// computes them at start-up.
 
 // isMark reports a combining diacritical mark (U+0300–U+036F), which is
 // where every Vietnamese mark lives in decomposed text.

@@ -15,10 +15,31 @@
 //	lienthong-certs show    CERT
 //	lienthong-certs demo    --out DIR [--alg ALG]
 //
-// Errors are one line, "lienthong-certs: error: ...", with exit status 1;
-// bad usage exits 2.
+// Each command is in a file of its own; "lienthong-certs COMMAND --help"
+// lists its flags. Errors are one line, "lienthong-certs: error: ...",
+// sometimes followed by a "lienthong-certs: hint: ..." line, with exit
+// status 1; bad usage exits 2.
 package main
 
-import "os"
+import (
+	"os"
 
-func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+	"lienthong/internal/cli"
+)
+
+var program = &cli.Program{
+	Name:    "lienthong-certs",
+	Summary: "run Lienthong's PKI: CAs, certificates, CRLs, PKCS#12",
+	Commands: []*cli.Command{
+		initCmd,
+		issueHubCmd, issueAgencyCmd, issuePersonCmd, issueTSACmd,
+		revokeCmd, crlCmd, exportCmd, importCmd, verifyCmd, showCmd, demoCmd,
+	},
+	Groups:    map[string]string{"issue": "kind"},
+	Footer:    "Exit status: 0 done, 1 error, 2 wrong command line.\n",
+	ExitError: 1, ExitUsage: 2,
+}
+
+func main() {
+	os.Exit(program.Main(os.Args[1:], &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}))
+}

@@ -2,13 +2,40 @@ package main
 
 import (
 	"crypto/x509"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"lienthong/certs"
+	"lienthong/internal/cli"
 )
+
+var showCmd = &cli.Command{
+	Name:    "show",
+	Args:    "CERT",
+	Summary: "print what a certificate says",
+	Help:    "Prints the fields a PKI operator checks, for each certificate in the file.",
+	Setup: func(fs *flag.FlagSet) cli.Run {
+		return func(env *cli.Env, args []string) error {
+			if err := cli.WantArgs(args, 1, "a certificate file"); err != nil {
+				return err
+			}
+			list, err := certs.ReadCertificates(args[0])
+			if err != nil {
+				return err
+			}
+			for i, cert := range list {
+				if i > 0 {
+					fmt.Fprintln(env.Stdout)
+				}
+				show(env.Stdout, cert)
+			}
+			return nil
+		}
+	},
+}
 
 const anyUsage = x509.ExtKeyUsageAny
 

@@ -1,5 +1,6 @@
-// Command lienthong-clerk is the clerk's command-line tool. Its first
-// subcommands sign and timestamp PDF documents:
+// Command lienthong-clerk is the clerk's command-line tool: the same core
+// as the desktop app, without a window, for scripts and servers. It signs
+// and timestamps PDF documents:
 //
 //	lienthong-clerk sign --cert FILE --key FILE [--passphrase-file FILE] [--roots FILE]
 //	    [--visible agency-stamp|image --image PNG [--seal PNG] --page N --rect x1,y1,x2,y2]
@@ -7,7 +8,7 @@
 //	lienthong-clerk sign --p12 FILE --passphrase-file FILE ... IN.pdf OUT.pdf
 //	lienthong-clerk timestamp --tsa URL IN.pdf OUT.pdf
 //
-// The clerk's work, over the encrypted store in --home (default
+// and does the clerk's work, over the encrypted store in --home (default
 // $XDG_DATA_HOME/lienthong, else the user's configuration folder +
 // /lienthong), with the store's passphrase from --passphrase-file,
 // $LIENTHONG_PASSPHRASE or the terminal:
@@ -19,18 +20,43 @@
 //	lienthong-clerk show DOC [--json]
 //	lienthong-clerk status DOC CODE [--reason TEXT] [--note TEXT] [--staff NAME]
 //	lienthong-clerk recall DOC --reason TEXT
-//	lienthong-clerk register export --book out|in|followup --format csv [--year Y] [--out FILE]
+//	lienthong-clerk register export --book out|in|followup --format csv|pdf [--year Y] [--out FILE]
 //	lienthong-clerk verify FILE.pdf [--json]
 //	lienthong-clerk directory [--search TEXT] [--json]
 //	lienthong-clerk evidence DOC --out FILE
 //
-// Errors are one line on stderr, "lienthong-clerk: error: ...", with exit
-// status 1; a wrong command line exits with status 2. More subcommands
-// join the table in commands.go.
+// Each subcommand is in a file of its own; "lienthong-clerk COMMAND --help"
+// lists its flags. Errors are one line on stderr, "lienthong-clerk: error:
+// ...", sometimes followed by a "lienthong-clerk: hint: ..." line, with exit
+// status 1; a wrong command line exits with status 2.
 package main
 
-import "os"
+import (
+	"io"
+	"os"
+
+	"lienthong/internal/cli"
+)
+
+var program = &cli.Program{
+	Name:    "lienthong-clerk",
+	Summary: "the clerk's work without a window: sign, send, receive, registers, evidence",
+	Commands: []*cli.Command{
+		signCmd, timestampCmd, initCmd, sendCmd, syncCmd, inboxCmd, outboxCmd, showCmd, statusCmd, recallCmd,
+		registerExportCmd, verifyCmd, directoryCmd, evidenceCmd,
+	},
+	Groups: map[string]string{"register": "action"},
+	Footer: `The store's passphrase comes from --passphrase-file, else $` + EnvPassphrase + `, else
+the terminal.
+Exit status: 0 done, 1 error, 2 wrong command line.
+`,
+	ExitError: 1, ExitUsage: 2,
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	return program.Main(args, &cli.Env{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv})
 }

@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -17,119 +15,102 @@ import (
 	"time"
 
 	"lienthong/certs"
+	"lienthong/internal/cli"
 	"lienthong/shared/pades"
 	"lienthong/shared/stamp"
 	"lienthong/shared/tsa"
 )
 
-const signUsage = `usage: lienthong-clerk sign [flags] IN.pdf OUT.pdf
-
-  --cert FILE             PEM certificate of the signer, followed by its CA chain
-  --key FILE              PEM private key of the signer
-  --p12 FILE              PKCS#12 file with key and chain, instead of --cert/--key
-  --passphrase-file FILE  passphrase for --p12 or an encrypted --key (first line)
-  --roots FILE            refuse to sign unless the certificate chains to these roots
-  --visible KIND          agency-stamp (text: number, notation, time) or image
-  --image PNG             signature or seal image, for --visible image
-  --seal PNG              the agency's seal, drawn over the left third of --image
-  --field NAME            sign into the empty signature field NAME (a template's
-                          placeholder), or name the new field
-  --page N                page that carries the signature (default 1)
-  --rect x1,y1,x2,y2      where the stamp goes, in points from the bottom left
-                          (required for image; agency-stamp defaults to the top right)
-  --number N              document number, for agency-stamp
-  --notation X            document notation (ký hiệu), for agency-stamp
-  --tsa URL               RFC 3161 timestamping service: PAdES B-T
-  --reason TEXT           reason for signing
-  --location TEXT         place of signing
-`
-
 // stampMargin is the distance of the agency stamp from the page's top and
 // right edges, in points.
 const stampMargin = 10
 
-func runSign(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var (
-		certFile = fs.String("cert", "", "")
-		keyFile  = fs.String("key", "", "")
-		p12File  = fs.String("p12", "", "")
-		passFile = fs.String("passphrase-file", "", "")
-		rootFile = fs.String("roots", "", "")
-		visible  = fs.String("visible", "", "")
-		image    = fs.String("image", "", "")
-		seal     = fs.String("seal", "", "")
-		page     = fs.Int("page", 1, "")
-		field    = fs.String("field", "", "")
-		rectStr  = fs.String("rect", "", "")
-		number   = fs.String("number", "", "")
-		notation = fs.String("notation", "", "")
-		tsaURL   = fs.String("tsa", "", "")
-		reason   = fs.String("reason", "", "")
-		location = fs.String("location", "", "")
-	)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return errHelp
-			}
-			return usagef("%v", err)
+var signCmd = &cli.Command{
+	Name:    "sign",
+	Args:    "IN.pdf OUT.pdf",
+	Summary: "sign a PDF document (PAdES B-B or B-T)",
+	Help: `Signs IN.pdf by incremental update into OUT.pdf (which may be IN.pdf: it is
+replaced only on success), invisibly or with a visible stamp, at PAdES B-B, or
+B-T with --tsa. The key comes from --cert and --key, or from --p12.`,
+	Setup: func(fs *flag.FlagSet) cli.Run {
+		o := &signFlags{
+			certFile: fs.String("cert", "", "PEM `file` of the signer's certificate, followed by its CA chain"),
+			keyFile:  fs.String("key", "", "PEM `file` of the signer's private key"),
+			p12File:  fs.String("p12", "", "PKCS#12 `file` with key and chain, instead of --cert and --key"),
+			passFile: fs.String("passphrase-file", "", "`file` whose first line is the passphrase of --p12 or of an encrypted --key"),
+			rootFile: fs.String("roots", "", "refuse to sign unless the certificate chains to the roots in PEM `file`"),
+			visible:  fs.String("visible", "", "visible stamp `kind`: agency-stamp (text: number, notation, time) or image"),
+			image:    fs.String("image", "", "signature or seal `PNG`, for --visible image"),
+			seal:     fs.String("seal", "", "the agency's seal `PNG`, drawn over the left third of --image"),
+			page:     fs.Int("page", 1, "`page` that carries the signature"),
+			field:    fs.String("field", "", "sign into the empty signature field `name` (a template's placeholder), or name the new field"),
+			rect:     fs.String("rect", "", "where the stamp goes, `x1,y1,x2,y2` in points from the bottom left (required for image; agency-stamp defaults to the top right)"),
+			number:   fs.String("number", "", "document number, for agency-stamp"),
+			notation: fs.String("notation", "", "document notation (ký hiệu), for agency-stamp"),
+			tsaURL:   fs.String("tsa", "", "RFC 3161 timestamping service `URL`: PAdES B-T"),
+			reason:   fs.String("reason", "", "reason for signing, written into the signature"),
+			location: fs.String("location", "", "place of signing, written into the signature"),
 		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
+		return o.run
+	},
+}
+
+// signFlags are sign's flags.
+type signFlags struct {
+	certFile, keyFile, p12File, passFile, rootFile *string
+	visible, image, seal, field, rect              *string
+	number, notation, tsaURL, reason, location     *string
+	page                                           *int
+}
+
+func (o *signFlags) run(env *cli.Env, pos []string) error {
 	if len(pos) != 2 {
-		return usagef("want IN.pdf and OUT.pdf, got %d arguments", len(pos))
+		return cli.Usagef("want IN.pdf and OUT.pdf, got %d arguments", len(pos))
 	}
 	in, out := pos[0], pos[1]
-	if *page < 1 {
-		return usagef("--page must be 1 or more")
+	if *o.page < 1 {
+		return cli.Usagef("--page must be 1 or more")
 	}
 
-	kp, err := loadSigner(*certFile, *keyFile, *p12File, *passFile)
+	kp, err := loadSigner(*o.certFile, *o.keyFile, *o.p12File, *o.passFile)
 	if err != nil {
 		return err
 	}
-	if *rootFile != "" {
-		if err := checkChain(kp, *rootFile); err != nil {
+	if *o.rootFile != "" {
+		if err := checkChain(kp, *o.rootFile); err != nil {
 			return err
 		}
 	}
 
 	now := time.Now().In(pades.VietnamTime)
 	opts := pades.Options{
-		Signer: kp, Time: now, Page: *page, FieldName: *field,
-		Reason: *reason, Location: *location,
+		Signer: kp, Time: now, Page: *o.page, FieldName: *o.field,
+		Reason: *o.reason, Location: *o.location,
 	}
 	var rect [4]float64
-	if *rectStr != "" {
-		if rect, err = parseRect(*rectStr); err != nil {
+	if *o.rect != "" {
+		if rect, err = parseRect(*o.rect); err != nil {
 			return err
 		}
 	}
-	switch *visible {
+	switch *o.visible {
 	case "":
-		if *image != "" || *seal != "" || *rectStr != "" || *number != "" || *notation != "" {
-			return usagef("--image, --seal, --rect, --number and --notation need --visible")
+		if *o.image != "" || *o.seal != "" || *o.rect != "" || *o.number != "" || *o.notation != "" {
+			return cli.Usagef("--image, --seal, --rect, --number and --notation need --visible")
 		}
 	case "agency-stamp":
-		if *number == "" {
-			return usagef("--visible agency-stamp needs --number")
+		if *o.number == "" {
+			return cli.Usagef("--visible agency-stamp needs --number")
 		}
-		if *image != "" || *seal != "" {
-			return usagef("--visible agency-stamp draws text only; --image and --seal are for --visible image")
+		if *o.image != "" || *o.seal != "" {
+			return cli.Usagef("--visible agency-stamp draws text only; --image and --seal are for --visible image")
 		}
-		ap, err := stamp.AgencyText(*number, *notation, now)
+		ap, err := stamp.AgencyText(*o.number, *o.notation, now)
 		if err != nil {
 			return fmt.Errorf("agency stamp: %w", err)
 		}
-		if *rectStr == "" {
-			box, err := pageBox(in, *page)
+		if *o.rect == "" {
+			box, err := pageBox(in, *o.page)
 			if err != nil {
 				return err
 			}
@@ -137,19 +118,19 @@ func runSign(args []string, stdout io.Writer) error {
 		}
 		opts.Appearance, opts.Rect = ap, rect
 	case "image":
-		if *image == "" {
-			return usagef("--visible image needs --image PNG")
+		if *o.image == "" {
+			return cli.Usagef("--visible image needs --image PNG")
 		}
-		if *rectStr == "" {
-			return usagef("--visible image needs --rect x1,y1,x2,y2")
+		if *o.rect == "" {
+			return cli.Usagef("--visible image needs --rect x1,y1,x2,y2")
 		}
-		sig, err := os.ReadFile(*image)
+		sig, err := os.ReadFile(*o.image)
 		if err != nil {
 			return fmt.Errorf("read image: %w", err)
 		}
 		var sealPNG []byte
-		if *seal != "" {
-			if sealPNG, err = os.ReadFile(*seal); err != nil {
+		if *o.seal != "" {
+			if sealPNG, err = os.ReadFile(*o.seal); err != nil {
 				return fmt.Errorf("read seal: %w", err)
 			}
 		}
@@ -159,11 +140,11 @@ func runSign(args []string, stdout io.Writer) error {
 		}
 		opts.Appearance, opts.Rect = ap, rect
 	default:
-		return usagef("--visible must be agency-stamp or image, not %q", *visible)
+		return cli.Usagef("--visible must be agency-stamp or image, not %q", *o.visible)
 	}
-	if *tsaURL != "" {
+	if *o.tsaURL != "" {
 		client := &http.Client{Timeout: 30 * time.Second}
-		url := *tsaURL
+		url := *o.tsaURL
 		opts.Timestamp = func(ctx context.Context, digest []byte) ([]byte, error) {
 			return tsa.Request(ctx, client, url, digest, crypto.SHA256)
 		}
@@ -191,10 +172,10 @@ func loadSigner(certFile, keyFile, p12File, passFile string) (*certs.KeyPair, er
 	switch {
 	case p12File != "":
 		if certFile != "" || keyFile != "" {
-			return nil, usagef("give either --p12 or --cert and --key, not both")
+			return nil, cli.Usagef("give either --p12 or --cert and --key, not both")
 		}
 		if passFile == "" {
-			return nil, usagef("--p12 needs --passphrase-file")
+			return nil, cli.Usagef("--p12 needs --passphrase-file")
 		}
 		kp, err := certs.OpenSigner(certs.SignerRef{P12: p12File, Passphrase: pass})
 		if err != nil {
@@ -208,7 +189,7 @@ func loadSigner(certFile, keyFile, p12File, passFile string) (*certs.KeyPair, er
 		}
 		return kp, nil
 	}
-	return nil, usagef("give --cert and --key, or --p12 and --passphrase-file")
+	return nil, cli.Usagef("give --cert and --key, or --p12 and --passphrase-file")
 }
 
 func checkChain(kp *certs.KeyPair, rootFile string) error {
@@ -234,17 +215,17 @@ func parseRect(s string) ([4]float64, error) {
 	var r [4]float64
 	parts := strings.Split(s, ",")
 	if len(parts) != 4 {
-		return r, usagef("--rect wants x1,y1,x2,y2, got %q", s)
+		return r, cli.Usagef("--rect wants x1,y1,x2,y2, got %q", s)
 	}
 	for i, p := range parts {
 		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil {
-			return r, usagef("--rect: %q is not a number", p)
+			return r, cli.Usagef("--rect: %q is not a number", p)
 		}
 		r[i] = v
 	}
 	if r[2] <= r[0] || r[3] <= r[1] {
-		return r, usagef("--rect needs x1 < x2 and y1 < y2, got %q", s)
+		return r, cli.Usagef("--rect needs x1 < x2 and y1 < y2, got %q", s)
 	}
 	return r, nil
 }

@@ -3,54 +3,42 @@ package main
 import (
 	"context"
 	"crypto"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/signal"
 	"time"
 
+	"lienthong/internal/cli"
 	"lienthong/shared/pades"
 	"lienthong/shared/tsa"
 )
 
-const timestampUsage = `usage: lienthong-clerk timestamp --tsa URL IN.pdf OUT.pdf
-
-Adds a document timestamp (PAdES B-LTA step, /SubFilter /ETSI.RFC3161)
-from an RFC 3161 timestamping service over everything signed so far.
-
-  --tsa URL   RFC 3161 timestamping service
-`
-
-func runTimestamp(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("timestamp", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	tsaURL := fs.String("tsa", "", "")
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return errHelp
-			}
-			return usagef("%v", err)
+var timestampCmd = &cli.Command{
+	Name:    "timestamp",
+	Args:    "IN.pdf OUT.pdf",
+	Summary: "add a document timestamp to a signed PDF (B-LTA step)",
+	Help: `Adds a document timestamp (PAdES B-LTA step, /SubFilter /ETSI.RFC3161)
+from an RFC 3161 timestamping service over everything signed so far.`,
+	Setup: func(fs *flag.FlagSet) cli.Run {
+		tsaURL := fs.String("tsa", "", "RFC 3161 timestamping service `URL` (required)")
+		return func(env *cli.Env, pos []string) error {
+			return timestamp(*tsaURL, pos)
 		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
+	},
+}
+
+func timestamp(tsaURL string, pos []string) error {
 	if len(pos) != 2 {
-		return usagef("want IN.pdf and OUT.pdf, got %d arguments", len(pos))
+		return cli.Usagef("want IN.pdf and OUT.pdf, got %d arguments", len(pos))
 	}
-	if *tsaURL == "" {
-		return usagef("--tsa URL is required")
+	if tsaURL == "" {
+		return cli.Usagef("--tsa URL is required")
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	ts := func(ctx context.Context, digest []byte) ([]byte, error) {
-		return tsa.Request(ctx, client, *tsaURL, digest, crypto.SHA256)
+		return tsa.Request(ctx, client, tsaURL, digest, crypto.SHA256)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

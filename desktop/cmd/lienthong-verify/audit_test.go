@@ -77,7 +77,7 @@ func send(t *testing.T, h *hubtest.Hub) {
 
 func runCmd(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := auditCommands[args[0]](args[1:], &out, &errb)
+	code := run(args, &out, &errb, func(string) string { return "" })
 	return code, out.String(), errb.String()
 }
 

@@ -8,17 +8,39 @@
 //	lienthong-hub agency  list --config FILE [--json]
 //	lienthong-hub agency  history --config FILE CODE
 //	lienthong-hub stats   --config FILE [--agency CODE] [--json]
+//	lienthong-hub logkey  --name NAME --out FILE
 //
 // The configuration file is documented in package lienthong/hub/config.
 // The agency and stats commands work whether the hub runs or not: the
 // store is opened by one process at a time, so while a hub runs on it they
 // go through its control socket in the data folder (package
 // lienthong/hub/control), which only the hub's system user and root may
-// use. Logs are JSON on stderr.
-// Errors are one line, "lienthong-hub: error: ...", exit status 1; bad
-// usage exits 2.
+// use. Logs are JSON on stderr. The load tool is a command of its own,
+// lienthong-bench, so that none of it is linked into the hub.
+//
+// Each command is in a file of its own; "lienthong-hub COMMAND --help"
+// lists its flags. Errors are one line, "lienthong-hub: error: ...",
+// sometimes followed by a "lienthong-hub: hint: ..." line, with exit status
+// 1; bad usage exits 2.
 package main
 
-import "os"
+import (
+	"os"
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+	"lienthong/internal/cli"
+)
+
+var program = &cli.Program{
+	Name:    "lienthong-hub",
+	Summary: "run the Lienthong hub and its operator's tasks",
+	Commands: []*cli.Command{
+		serveCmd, demoCmd, agencyImportCmd, agencyListCmd, agencyHistoryCmd, statsCmd, logKeyCmd,
+	},
+	Groups:    map[string]string{"agency": "subcommand"},
+	Footer:    "Exit status: 0 done, 1 error, 2 wrong command line.\n",
+	ExitError: 1, ExitUsage: 2,
+}
+
+func main() {
+	os.Exit(program.Main(os.Args[1:], &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}))
+}

@@ -9,6 +9,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/control"
+	"lienthong/internal/scripttest"
 )
 
 func TestMain(m *testing.M) {
@@ -27,6 +28,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waithub": waitHub,
+			"status":  scripttest.ExitStatus,
 		},
 	})
 }

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"text/tabwriter"
+
+	"lienthong/desktop/store"
+	"lienthong/internal/cli"
+	"lienthong/shared/document"
+)
+
+// inboxCmd and outboxCmd list the two boxes.
+var (
+	inboxCmd  = listCmd("inbox", "received", store.Incoming)
+	outboxCmd = listCmd("outbox", "issued", store.Outgoing)
+)
+
+type row struct {
+	ID       string `json:"id"`
+	Number   string `json:"number"`
+	Notation string `json:"notation"`
+	Date     string `json:"date"`
+	Agency   string `json:"agency"`
+	Code     string `json:"agency_code"`
+	Subject  string `json:"subject"`
+	Urgency  int    `json:"urgency"`
+	Status   string `json:"status"`
+	Read     bool   `json:"read"`
+	Arrival  string `json:"arrival_number,omitempty"`
+}
+
+func rowOf(s store.Summary) row {
+	return row{ID: s.ID, Number: s.Number, Notation: s.Notation, Date: s.Date.String(), Agency: s.Agency, Code: string(s.AgencyCode),
+		Subject: s.Subject, Urgency: int(s.Urgency), Status: string(s.Status), Read: s.Read, Arrival: s.Arrival.Number}
+}
+
+func listCmd(name, what string, box store.Box) *cli.Command {
+	summary := "list " + what + " documents"
+	help := "Lists " + what + " documents, newest first: id, number/notation, date, status,\nagency and subject."
+	if box == store.Outgoing {
+		summary += " and what waits to be sent"
+		help += " Then how many actions wait to be sent."
+	}
+	return &cli.Command{
+		Name:    name,
+		Summary: summary,
+		Help:    help,
+		Setup: func(fs *flag.FlagSet) cli.Run {
+			f := newStoreFlags(fs, true)
+			unread := fs.Bool("unread", false, "only documents not yet read")
+			search := fs.String("search", "", "only documents with words starting with each word of `text`, with or without diacritics")
+			limit := fs.Int("limit", 50, "at most `n` documents")
+			return func(env *cli.Env, args []string) error {
+				if len(args) != 0 {
+					return cli.Usagef("no arguments expected")
+				}
+				c, err := f.open(env)
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				var rows []store.Summary
+				if *search != "" {
+					rows, err = c.Search(box, *search, 0, *limit)
+				} else {
+					rows, _, err = c.List(store.Query{Box: box, Desc: true, Limit: *limit, Filter: store.Filter{Unread: *unread}})
+				}
+				if err != nil {
+					return err
+				}
+				out := make([]row, 0, len(rows))
+				for _, r := range rows {
+					out = append(out, rowOf(r))
+				}
+				if *f.json {
+					return writeJSON(env.Stdout, out)
+				}
+				tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+				for _, r := range out {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, document.FormatNumberNotation(r.Number, r.Notation), r.Date, r.Status, r.Agency, r.Subject)
+				}
+				if box == store.Outgoing {
+					fmt.Fprintf(tw, "%d waiting to send\n", c.OutboxLen())
+				}
+				return tw.Flush()
+			}
+		},
+	}
+}

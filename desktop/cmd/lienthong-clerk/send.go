@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"lienthong/certs"
+	"lienthong/desktop/clerk"
+	"lienthong/internal/cli"
+	"lienthong/shared/document"
+)
+
+var sendCmd = &cli.Command{
+	Name:    "send",
+	Args:    "MAIN.pdf [APPENDIX.pdf...]",
+	Summary: "issue a document: number, sign, seal, queue and send",
+	Help: `Issues a document: takes the next number of the outgoing register, signs each
+PDF with the agency's key (text stamp top right of page 1), seals and queues
+it, then tries to send it at once (it stays queued if the hub is unreachable).
+Prints "ID NUMBER/NOTATION sent|queued".`,
+	Setup: func(fs *flag.FlagSet) cli.Run {
+		f := newStoreFlags(fs, true)
+		var to multiFlag
+		fs.Var(&to, "to", "recipient agency `code`; repeat for each recipient (required, or \"to\" in --meta)")
+		meta := fs.String("meta", "", "metadata as JSON (document.Metadata, without number and from) in `file`; flags override it")
+		typ := fs.String("type", "", "document type `key` (cong_van, quyet_dinh, bao_cao...)")
+		notation := fs.String("notation", "", "ký hiệu, e.g. UBND-VP or QĐ-UBND")
+		subject := fs.String("subject", "", "trích yếu: what the document is about")
+		place := fs.String("place", "", "place of issue")
+		signer := fs.String("signer", "", "the competent signer's full `name`")
+		position := fs.String("position", "", "the signer's position")
+		competence := fs.String("competence", "", "the signer's competence, e.g. \"TM. ỦY BAN NHÂN DÂN\"")
+		urgency := fs.Int("urgency", -1, "`level` from 0 Thường to 4 Hỏa tốc hẹn giờ (default from --meta, else 0)")
+		due := fs.String("due", "", "deadline, `YYYY-MM-DD`")
+		series := fs.String("series", "", "register `series` (\"\": the main one)")
+		stampKind := fs.String("stamp", "text", "visible stamp: text or none")
+		noSync := noSyncFlag(fs)
+		return func(env *cli.Env, files []string) error {
+			if len(files) == 0 {
+				return cli.Usagef("give one or more PDFs")
+			}
+			m, err := sendMetadata(*meta)
+			if err != nil {
+				return err
+			}
+			set := func(dst *string, v string) {
+				if v != "" {
+					*dst = v
+				}
+			}
+			if *typ != "" {
+				m.Type = document.DocType(*typ)
+			}
+			set(&m.CodeNotation, *notation)
+			set(&m.Subject, *subject)
+			set(&m.Promulgation.Place, *place)
+			set(&m.Signer.FullName, *signer)
+			set(&m.Signer.Position, *position)
+			set(&m.Signer.Competence, *competence)
+			if *urgency >= 0 {
+				m.Priority = document.Urgency(*urgency)
+			}
+			if *due != "" {
+				d, err := document.ParseDate(*due)
+				if err != nil {
+					return cli.Usagef("--due: %v", err)
+				}
+				m.DueDate = d
+			}
+			for _, code := range to {
+				ac, err := certs.ParseAgencyCode(code)
+				if err != nil {
+					return cli.Usagef("--to %s: %v", code, err)
+				}
+				m.To = append(m.To, document.Recipient{Code: ac})
+			}
+			if len(m.To) == 0 {
+				return cli.Usagef("give one or more --to CODE (or \"to\" in --meta)")
+			}
+			d := &clerk.Draft{Metadata: m, Files: files, Series: *series}
+			switch *stampKind {
+			case "text":
+				d.Stamp.Kind = clerk.StampText
+			case "none":
+				d.Stamp.Kind = clerk.StampNone
+			default:
+				return cli.Usagef("--stamp must be text or none")
+			}
+			c, err := f.open(env)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			ctx, cancel := signalContext(env)
+			defer cancel()
+			id, err := c.Issue(ctx, d)
+			if err != nil {
+				var ve *document.ValidationError
+				if errors.As(err, &ve) {
+					return fmt.Errorf("invalid document: %s", strings.ReplaceAll(ve.MessagesVI(), "\n", " "))
+				}
+				return err
+			}
+			if !*noSync {
+				trySync(c, env.Stdout, *f.json)
+			}
+			v, err := c.Document(id)
+			if err != nil {
+				return err
+			}
+			dm := v.Doc.Payload.Metadata
+			out := struct {
+				ID       string `json:"id"`
+				Number   string `json:"number"`
+				Notation string `json:"notation"`
+				Sent     bool   `json:"sent"`
+			}{id, dm.CodeNumber, dm.CodeNotation, !v.Doc.SentAt.IsZero()}
+			if *f.json {
+				return writeJSON(env.Stdout, out)
+			}
+			state := "queued"
+			if out.Sent {
+				state = "sent"
+			}
+			fmt.Fprintf(env.Stdout, "%s %s %s\n", id, document.FormatNumberNotation(out.Number, out.Notation), state)
+			return nil
+		}
+	},
+}
+
+// sendMetadata reads --meta, strictly; an empty path gives empty metadata.
+func sendMetadata(path string) (document.Metadata, error) {
+	var m document.Metadata
+	if path == "" {
+		return m, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return m, fmt.Errorf("read metadata: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return m, fmt.Errorf("read metadata %s: %w", path, err)
+	}
+	return m, nil
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

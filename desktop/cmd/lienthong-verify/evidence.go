@@ -1,0 +1,76 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+
+	"lienthong/internal/cli"
+	"lienthong/shared/evidence"
+)
+
+var evidenceCmd = &cli.Command{
+	Name:    "evidence",
+	Args:    "BUNDLE.zip",
+	Summary: "check a document's evidence bundle offline",
+	Help: `Checks a bundle written by lienthong-clerk evidence: the packet's and the PDFs'
+signatures, the hub's receipts, and the log entries' inclusion proofs against
+the hub's signed checkpoint. Prints one line per check.`,
+	Setup: func(fs *flag.FlagSet) cli.Run {
+		t := newTrustFlags(fs)
+		logKey := logKeyFlag(fs)
+		asJSON := fs.Bool("json", false, "print the report as JSON")
+		return func(env *cli.Env, args []string) error {
+			if len(args) != 1 {
+				return cli.Usagef("want one evidence bundle")
+			}
+			v, err := t.verifier()
+			if err != nil {
+				return err
+			}
+			key, err := readLogKey(*logKey)
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			st, err := f.Stat()
+			if err != nil {
+				return err
+			}
+			b, err := evidence.Read(f, st.Size())
+			if err != nil {
+				return err
+			}
+			rep := evidence.Verify(b, evidence.Options{Verifier: v, LogKey: key})
+			if *asJSON {
+				enc := json.NewEncoder(env.Stdout)
+				enc.SetIndent("", "  ")
+				_ = enc.Encode(struct {
+					*evidence.Report
+					OK bool `json:"ok"`
+				}{rep, rep.OK()})
+			} else {
+				for _, ch := range rep.Checks {
+					mark := "OK  "
+					if !ch.OK {
+						mark = "FAIL"
+					}
+					fmt.Fprintf(env.Stdout, "%s %s", mark, ch.What)
+					if ch.Detail != "" {
+						fmt.Fprintf(env.Stdout, ": %s", ch.Detail)
+					}
+					fmt.Fprintln(env.Stdout)
+				}
+			}
+			if !rep.OK() {
+				return cli.Exit(exitInvalid)
+			}
+			return nil
+		}
+	},
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"lienthong/internal/cli"
+)
+
+var agencyHistoryCmd = &cli.Command{
+	Name:    "agency history",
+	Args:    "CODE",
+	Summary: "show every version of an agency's directory entry",
+	Setup: func(fs *flag.FlagSet) cli.Run {
+		path := configFlag(fs)
+		return func(env *cli.Env, args []string) error {
+			if err := cli.WantArgs(args, 1, "one agency code"); err != nil {
+				return err
+			}
+			st, closeStore, err := openStore(*path)
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			hist, err := st.AgencyHistory(context.Background(), args[0])
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			for _, h := range hist {
+				state := "active"
+				if !h.Active {
+					state = "inactive"
+				}
+				if h.SupersededBy != "" {
+					state += ", superseded by " + h.SupersededBy
+				}
+				fmt.Fprintf(env.Stdout, "%s  %s  %s (%s)\n", h.At.UTC().Format(time.RFC3339), h.Code, h.Name, state)
+			}
+			return nil
+		}
+	},
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"lienthong/certs"
+	"lienthong/hub/config"
+	"lienthong/hub/control"
+	"lienthong/hub/store"
+	"lienthong/hub/store/boltstore"
+)
+
+func upsert(st control.Store, code certs.AgencyCode, name string, active bool, supersededBy string, at time.Time) (bool, error) {
+	parent, _ := code.Parent()
+	return st.UpsertAgency(context.Background(), &store.Agency{
+		Code: string(code), Name: name, Parent: string(parent), Level: code.Level(), Active: active, SupersededBy: supersededBy,
+	}, at)
+}
+
+// openStore opens, for the operator's commands, the store named by a
+// configuration: through the control socket of the hub that runs on it,
+// or, when none runs, the store itself.
+func openStore(path string) (control.Store, func() error, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := control.Dial(context.Background(), cfg.DataDir)
+	if err == nil {
+		return cl, cl.Close, nil
+	}
+	if !errors.Is(err, control.ErrNoHub) {
+		return nil, nil, err
+	}
+	st, err := boltstore.Open(cfg.DataDir, boltstore.Options{OpenTimeout: 2 * time.Second})
+	if err != nil {
+		// A hub that was starting holds the store before it listens.
+		if cl, err := control.Dial(context.Background(), cfg.DataDir); err == nil {
+			return cl, cl.Close, nil
+		}
+		return nil, nil, fmt.Errorf("open store %s (another process holds it, and no hub answers on its control socket): %w", cfg.DataDir, err)
+	}
+	return st, st.Close, nil
+}
+
+// configFlag defines --config for the operator's commands.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "", "the hub's configuration `file`; the store is the one in its data_dir")
+}
