@@ -473,7 +473,7 @@ func (c *Clerk) linkRecall(id string) {
 		if err := c.st.AddStatus(store.StatusChange{Doc: target, Entry: store.StatusEntry{Copy: c.code, Update: u}}); err != nil && !errors.Is(err, document.ErrTransition) {
 			c.log.Warn("record recall", "doc", target, "err", err)
 		}
-		if err := c.st.SetSetting(settingRecallOf+target, id); err != nil {
+		if err := c.st.LinkRecall(target, id); err != nil {
 			c.log.Warn("remember recall", "doc", target, "err", err)
 		}
 		c.emit(StatusChanged{ID: target, Agency: c.code, Code: document.StatusRecalled})
