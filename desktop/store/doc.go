@@ -16,10 +16,11 @@
 // The sync engine reads Store.Outbox and calls Store.Done when the hub has
 // accepted an item. The UI lists with Store.List, Store.Count and
 // Store.Search, opens with Store.Get, Store.OpenAttachment and
-// Store.History, and marks with Store.MarkRead. A recall links to the
-// document it recalls with Store.LinkRecall (found again with
-// Store.RecallOf); the hub's log proofs of a document's receipts are
-// awaited with Store.AwaitProofs and kept with Store.KeepProofs.
+// Store.History, and marks with Store.MarkRead. An incoming recall is saved
+// with its effect on the documents it recalls (NewDocument.Recalls: their
+// 13 and the link Store.RecallOf follows); the hub's log proofs of a
+// document's receipts are awaited with Store.AwaitProofs and kept with
+// Store.KeepProofs.
 //
 // # Transactions and durability
 //

@@ -6,37 +6,52 @@ import (
 	"slices"
 
 	"lienthong/shared/document"
+	"lienthong/shared/envelope"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// ErrNotRecall is returned by LinkRecall when the recall does not name the
-// document, or either is not an incoming document of the right kind.
+// ErrNotRecall is returned when a document saved with Recalls is not an
+// incoming recall naming them, or one of them is not an incoming document.
 var ErrNotRecall = errors.New("not a recall of this document")
 
-// LinkRecall records recall (an incoming recall packet) as the open recall
-// of target, an incoming document it names, replacing an earlier link. The
-// clerk answers the recall from the recalled document through this link.
-func (s *Store) LinkRecall(target, recall string) error {
-	return s.update("link recall", func(tx *bolt.Tx) error {
-		tseq, tbox, err := lookup(tx, target)
+// RecallTarget is a stored incoming document that an incoming recall
+// recalls. Saved with the recall (NewDocument.Recalls), in the same
+// transaction, the target gets Entry (the sender's 13 on this agency's
+// copy), unless its history does not allow it (answered already, say), and
+// the recall becomes its open recall (RecallOf), replacing an earlier one.
+type RecallTarget struct {
+	Doc   string // message id of the recalled document
+	Entry StatusEntry
+}
+
+// linkRecalls applies a recall's targets; recall is the payload just
+// stored in box.
+func (s *Store) linkRecalls(tx *bolt.Tx, box Box, recall *envelope.Document, targets []RecallTarget) error {
+	for _, t := range targets {
+		if box != Incoming || recall.Metadata.Business.Type != document.BusinessRecall || !slices.Contains(recall.Targets, t.Doc) {
+			return fmt.Errorf("%s and %s: %w", recall.MessageID, t.Doc, ErrNotRecall)
+		}
+		seq, tbox, err := lookup(tx, t.Doc)
 		if err != nil {
 			return err
 		}
-		rseq, rbox, err := lookup(tx, recall)
+		if tbox != Incoming {
+			return fmt.Errorf("%s and %s: %w", recall.MessageID, t.Doc, ErrNotRecall)
+		}
+		r, err := s.loadRecord(tx, seq)
 		if err != nil {
 			return err
 		}
-		r, err := s.loadRecord(tx, rseq)
-		if err != nil {
+		// appendStatus checks the transition before it writes anything.
+		if err := s.appendStatus(tx, seq, r, t.Entry); err != nil && !errors.Is(err, document.ErrTransition) {
 			return err
 		}
-		if tbox != Incoming || rbox != Incoming || r.Payload.Metadata.Business.Type != document.BusinessRecall ||
-			!slices.Contains(r.Payload.Targets, target) {
-			return fmt.Errorf("%s and %s: %w", recall, target, ErrNotRecall)
+		if err := s.putSealed(tx, bucketRecalls, u64(seq), []byte(recall.MessageID)); err != nil {
+			return err
 		}
-		return s.putSealed(tx, bucketRecalls, u64(tseq), []byte(recall))
-	})
+	}
+	return nil
 }
 
 // RecallOf returns the message id of the open recall of an incoming

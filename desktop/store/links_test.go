@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"lienthong/shared/document"
 
@@ -18,28 +19,61 @@ var gov = document.Organ{Code: agencies[0].Code, Name: agencies[0].Name}
 
 var toSelf = document.Recipient{Code: self.Code, Name: self.Name}
 
-// saveIncoming stores an incoming document from the Government Office and
-// returns its message id.
+// saveIncoming stores an incoming document from the Government Office,
+// with its 01, and returns its message id.
 func saveIncoming(t *testing.T, s *Store, n int) string {
 	t.Helper()
-	nd := newDoc(t, s, meta(gov, toSelf, n, day(2025, 3, 5), "Quyết định điều động"), []byte("%PDF-1.7 scan"))
+	m := meta(gov, toSelf, n, day(2025, 3, 5), "Quyết định điều động")
+	nd := newDoc(t, s, m, []byte("%PDF-1.7 scan"))
+	nd.Statuses = []StatusEntry{status(m, self.Code, document.StatusArrived, time.Now())}
 	if err := s.SaveIncoming(nd); err != nil {
 		t.Fatal(err)
 	}
 	return nd.Payload.MessageID
 }
 
-// saveRecall stores an incoming recall of targets and returns its id.
-func saveRecall(t *testing.T, s *Store, n int, targets ...string) string {
+// recallOf returns an incoming recall of targets from the Government
+// Office, with the 13 it puts on each of recalled.
+func recallOf(t *testing.T, s *Store, n int, targets []string, recalled ...string) NewDocument {
 	t.Helper()
 	m := meta(gov, toSelf, n, day(2025, 3, 6), "Thu hồi quyết định")
 	m.Business = document.Business{Type: document.BusinessRecall, Reason: "Ban hành nhầm đối tượng"}
 	p := payload(m)
 	p.Targets = targets
-	if err := s.SaveIncoming(NewDocument{Payload: p, Packet: []byte("packet of " + p.MessageID)}); err != nil {
+	nd := NewDocument{Payload: p, Packet: []byte("packet of " + p.MessageID)}
+	for _, id := range recalled {
+		d, err := s.Get(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := status(d.Payload.Metadata, gov.Code, document.StatusRecalled, time.Now())
+		e.Copy = self.Code
+		nd.Recalls = append(nd.Recalls, RecallTarget{Doc: id, Entry: e})
+	}
+	return nd
+}
+
+// saveRecall stores an incoming recall of targets and returns its id.
+func saveRecall(t *testing.T, s *Store, n int, targets ...string) string {
+	t.Helper()
+	nd := recallOf(t, s, n, targets, targets...)
+	if err := s.SaveIncoming(nd); err != nil {
 		t.Fatal(err)
 	}
-	return p.MessageID
+	return nd.Payload.MessageID
+}
+
+func historyCodes(t *testing.T, s *Store, id string) []document.Status {
+	t.Helper()
+	h, err := s.History(id)
+	if err != nil || len(h) != 1 {
+		t.Fatalf("history of %s: %d copies, %v", id, len(h), err)
+	}
+	var out []document.Status
+	for _, e := range h[0].Entries {
+		out = append(out, e.Update.Code)
+	}
+	return out
 }
 
 func TestRecallLinks(t *testing.T) {
@@ -49,38 +83,58 @@ func TestRecallLinks(t *testing.T) {
 	if err := s.SaveOutgoing(out); err != nil {
 		t.Fatal(err)
 	}
-	r1 := saveRecall(t, s, 4, a)
-	r2 := saveRecall(t, s, 5, a, out.Payload.MessageID)
 	if _, err := s.RecallOf(a); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("recall of a document never recalled: %v, want ErrNotFound", err)
 	}
+	unknown := "0123456789abcdef0123456789abcdef"
 	refused := []struct {
-		name           string
-		target, recall string
-		want           error
+		name string
+		nd   func() NewDocument
+		want error
 	}{
-		{"the recall does not name the document", b, r1, ErrNotRecall},
-		{"not a recall", b, a, ErrNotRecall},
-		{"an outgoing document", out.Payload.MessageID, r2, ErrNotRecall},
-		{"unknown document", "0123456789abcdef0123456789abcdef", r1, ErrNotFound},
-		{"unknown recall", a, "0123456789abcdef0123456789abcdef", ErrNotFound},
+		{"the recall does not name the document", func() NewDocument { return recallOf(t, s, 4, []string{a}, b) }, ErrNotRecall},
+		{"not a recall", func() NewDocument {
+			nd := recallOf(t, s, 4, nil, b)
+			nd.Payload.Metadata.Business = document.Business{Type: document.BusinessNew}
+			return nd
+		}, ErrNotRecall},
+		{"an outgoing document", func() NewDocument {
+			nd := recallOf(t, s, 4, []string{out.Payload.MessageID}, b)
+			nd.Recalls[0].Doc = out.Payload.MessageID
+			return nd
+		}, ErrNotRecall},
+		{"unknown document", func() NewDocument {
+			nd := recallOf(t, s, 4, []string{unknown}, b)
+			nd.Recalls[0].Doc = unknown
+			return nd
+		}, ErrNotFound},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := s.LinkRecall(tt.target, tt.recall); !errors.Is(err, tt.want) {
-				t.Fatalf("LinkRecall: %v, want %v", err, tt.want)
+			nd := tt.nd()
+			if err := s.SaveIncoming(nd); !errors.Is(err, tt.want) {
+				t.Fatalf("SaveIncoming: %v, want %v", err, tt.want)
+			}
+			if _, err := s.Get(nd.Payload.MessageID); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("the refused recall was stored: %v", err)
+			}
+			if _, err := s.RecallOf(b); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("a refused link was stored: %v", err)
+			}
+			if got := historyCodes(t, s, b); !slices.Equal(got, []document.Status{"01"}) {
+				t.Fatalf("history after a refused recall: %v", got)
 			}
 		})
 	}
-	if _, err := s.RecallOf(b); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("a refused link was stored: %v", err)
-	}
-	for _, r := range []string{r1, r2} { // a later recall replaces the earlier link
-		if err := s.LinkRecall(a, r); err != nil {
-			t.Fatal(err)
+	// The recall's 13 and link come with it; a later recall replaces the
+	// link, and its 13, which may not follow the first, is left out.
+	for n := range 2 {
+		want := saveRecall(t, s, 5+n, a)
+		if got, err := s.RecallOf(a); err != nil || got != want {
+			t.Fatalf("recall %d: RecallOf = %q, %v, want %q", n+1, got, err, want)
 		}
-		if got, err := s.RecallOf(a); err != nil || got != r {
-			t.Fatalf("RecallOf = %q, %v, want %q", got, err, r)
+		if got := historyCodes(t, s, a); !slices.Equal(got, []document.Status{"01", "13"}) {
+			t.Fatalf("recall %d: history %v", n+1, got)
 		}
 	}
 }
