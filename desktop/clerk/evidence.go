@@ -168,7 +168,7 @@ func (c *Clerk) prove(ctx context.Context, id string) (*proofRecord, error) {
 		return nil, err
 	}
 	// Complete proofs end the wait for this document's proofs.
-	if err := c.st.KeepProofs(id, raw, rec.Complete); err != nil {
+	if err := c.st.KeepProofs(id, raw, rec.Complete, len(stored)); err != nil {
 		return nil, err
 	}
 	return rec, nil

@@ -520,6 +520,16 @@ func (s *Store) Receipts(id string) ([][]byte, error) {
 	return out, err
 }
 
+// receiptCount is how many receipts are stored for a document.
+func receiptCount(tx *bolt.Tx, seq uint64) int {
+	c := tx.Bucket(bucketReceipts).Cursor()
+	prefix, n := u64(seq), 0
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
 // AddReceipt stores a receipt for a document.
 func (s *Store) AddReceipt(id string, receipt []byte) error {
 	return s.update("add receipt", func(tx *bolt.Tx) error {

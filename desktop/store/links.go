@@ -64,15 +64,16 @@ func (s *Store) RecallOf(target string) (string, error) {
 // KeepProofs stores the hub's log proofs of a document: an opaque record
 // the caller encodes (receipts, a signed checkpoint, log entries and their
 // inclusion proofs), replacing the one kept before. complete says the
-// record proves every receipt stored so far: the document then stops
-// awaiting proofs, in the same transaction.
-func (s *Store) KeepProofs(id string, record []byte, complete bool) error {
+// record proves the document's first receipts stored receipts (as
+// Receipts returned them): unless more were stored since, the document
+// then stops awaiting proofs, in the same transaction.
+func (s *Store) KeepProofs(id string, record []byte, complete bool, receipts int) error {
 	return s.update("keep log proofs", func(tx *bolt.Tx) error {
 		seq, _, err := lookup(tx, id)
 		if err != nil {
 			return err
 		}
-		if complete {
+		if complete && receiptCount(tx, seq) <= receipts {
 			if err := tx.Bucket(bucketProofsDue).Delete(u64(seq)); err != nil {
 				return err
 			}

@@ -161,11 +161,23 @@ func TestProofs(t *testing.T) {
 		}
 	}
 	awaiting(a, b) // in store order, each once
-	if err := s.KeepProofs(a, []byte(`{"partial":true}`), false); err != nil {
+	if err := s.AddReceipt(a, []byte("receipt 0")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.KeepProofs(a, []byte(`{"partial":true}`), false, 1); err != nil {
 		t.Fatal(err)
 	}
 	awaiting(a, b)
-	if err := s.KeepProofs(a, []byte(`{"complete":true}`), true); err != nil {
+	// A receipt stored while the proofs were fetched keeps the document
+	// awaiting the proof of that receipt.
+	if err := s.AddReceipt(a, []byte("receipt 1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.KeepProofs(a, []byte(`{"complete":"receipt 0"}`), true, 1); err != nil {
+		t.Fatal(err)
+	}
+	awaiting(a, b)
+	if err := s.KeepProofs(a, []byte(`{"complete":true}`), true, 2); err != nil {
 		t.Fatal(err)
 	}
 	awaiting(b)
