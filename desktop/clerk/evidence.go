@@ -167,7 +167,7 @@ func (c *Clerk) prove(ctx context.Context, id string) (*proofRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Complete proofs end the wait for this document's proofs.
+	// Complete proofs end the document's wait, unless a receipt came meanwhile.
 	if err := c.st.KeepProofs(id, raw, rec.Complete, len(stored)); err != nil {
 		return nil, err
 	}
