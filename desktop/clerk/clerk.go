@@ -22,8 +22,6 @@ import (
 const (
 	SettingServerName = "hub_server_name" // the name in the hub's certificate
 	SettingRoots      = "roots_pem"       // the trusted roots, PEM
-	SettingLogKey     = "hub_log_key"     // the hub's log verifier key, for evidence bundles
-	settingRecallOf   = "recall_of:"      // + message id: the open recall of an incoming document
 )
 
 // StoreFile is the store's file name inside the home folder.
@@ -146,11 +144,10 @@ type Clerk struct {
 	dirRefreshed time.Time
 	nsub         int
 
-	pushMu  sync.Mutex // one outbox push at a time
-	pullMu  sync.Mutex // one inbox pull at a time
-	proofMu sync.Mutex // guards the list of documents awaiting log proofs
-	statMu  sync.Mutex // one status pull at a time
-	kick    chan struct{}
+	pushMu sync.Mutex // one outbox push at a time
+	pullMu sync.Mutex // one inbox pull at a time
+	statMu sync.Mutex // one status pull at a time
+	kick   chan struct{}
 	// spoolKey seals the spool files of this process (see spool.go).
 	spoolKey []byte
 }
@@ -276,16 +273,6 @@ func (c *Clerk) resetClient() {
 	if cl != nil {
 		cl.Close()
 	}
-}
-
-// SetLogKey records the hub's log verifier key (a note verifier key,
-// "name+hash+key"), which evidence bundles name in their manifest as a
-// hint; auditors still bring their own.
-func (c *Clerk) SetLogKey(key string) error {
-	if err := c.st.SetSetting(SettingLogKey, key); err != nil {
-		return fmt.Errorf("set log key: %w", err)
-	}
-	return nil
 }
 
 // client returns the hub client, creating it on first use.

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"slices"
 
+	"lienthong/desktop/store"
 	"lienthong/shared/auditlog"
 	"lienthong/shared/envelope"
 	"lienthong/shared/evidence"
@@ -18,9 +19,9 @@ import (
 // shared/evidence): its signed packet, attachments, the hub's receipts
 // (those stored and those the hub holds), the signed status packets, and for
 // every receipt the log entry with its inclusion proof into the hub's
-// latest signed checkpoint. It needs the hub for the log; the manifest
-// names the log key set with SettingLogKey, if any (auditors bring their
-// own).
+// latest signed checkpoint. It asks the hub for fresh proofs and falls
+// back to those kept as receipts came. The manifest names the log's origin
+// but no key: auditors bring the hub's log key they trust.
 func (c *Clerk) ExportEvidence(ctx context.Context, id string, w io.Writer) error {
 	doc, err := c.st.Get(id)
 	if err != nil {
@@ -76,8 +77,7 @@ func (c *Clerk) ExportEvidence(ctx context.Context, id string, w io.Writer) erro
 			}
 		}
 	}
-	key, _ := c.st.Setting(SettingLogKey)
-	b.Manifest = evidence.Manifest{Version: 1, MessageID: id, Exported: c.now().UTC(), By: string(c.code), LogOrigin: cp.Origin, LogKey: key}
+	b.Manifest = evidence.Manifest{Version: 1, MessageID: id, Exported: c.now().UTC(), By: string(c.code), LogOrigin: cp.Origin}
 	if err := b.Write(w); err != nil {
 		return fmt.Errorf("evidence %s: %w", id, err)
 	}
@@ -113,11 +113,6 @@ type proofRecord struct {
 	Proofs     map[int64]auditlog.InclusionProof `json:"proofs"`
 	Complete   bool                              `json:"complete"` // every receipt's entry is proven
 }
-
-const (
-	settingProofPrefix  = "proof/"         // + message id: a proofRecord
-	settingProofPending = "proofs-pending" // JSON list of message ids still to prove
-)
 
 // prove fetches from the hub the document's receipts, the latest signed
 // checkpoint and an inclusion proof of every receipt's log entry, and
@@ -172,7 +167,8 @@ func (c *Clerk) prove(ctx context.Context, id string) (*proofRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.st.SetSetting(settingProofPrefix+id, string(raw)); err != nil {
+	// Complete proofs end the document's wait, unless a receipt came meanwhile.
+	if err := c.st.KeepProofs(id, raw, rec.Complete, len(stored)); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -180,12 +176,15 @@ func (c *Clerk) prove(ctx context.Context, id string) (*proofRecord, error) {
 
 // keptProofs returns the proofs kept for a document, nil if none.
 func (c *Clerk) keptProofs(id string) (*proofRecord, error) {
-	raw, err := c.st.Setting(settingProofPrefix + id)
-	if err != nil || raw == "" {
+	raw, err := c.st.Proofs(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	var rec proofRecord
-	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
+	if err := json.Unmarshal(raw, &rec); err != nil {
 		return nil, fmt.Errorf("kept proofs of %s: %w", id, err)
 	}
 	return &rec, nil
@@ -194,56 +193,26 @@ func (c *Clerk) keptProofs(id string) (*proofRecord, error) {
 // awaitProof notes that a document got a receipt whose log proof is still
 // to be fetched and kept.
 func (c *Clerk) awaitProof(id string) {
-	c.proofMu.Lock()
-	defer c.proofMu.Unlock()
-	pending := c.pendingProofs()
-	if !slices.Contains(pending, id) {
-		c.setPendingProofs(append(pending, id))
-	}
-}
-
-func (c *Clerk) pendingProofs() []string {
-	raw, err := c.st.Setting(settingProofPending)
-	var ids []string
-	if err == nil && raw != "" {
-		_ = json.Unmarshal([]byte(raw), &ids)
-	}
-	return ids
-}
-
-func (c *Clerk) setPendingProofs(ids []string) {
-	raw, _ := json.Marshal(ids)
-	if err := c.st.SetSetting(settingProofPending, string(raw)); err != nil {
-		c.log.Warn("note documents awaiting log proofs", "err", err)
+	if err := c.st.AwaitProofs(id); err != nil {
+		c.log.Warn("note a document awaiting log proofs", "doc", id, "err", err)
 	}
 }
 
 // collectProofs fetches and keeps the log proofs of documents whose
-// receipts came since; a document stays pending until a signed checkpoint
+// receipts came since; a document awaits proofs until a signed checkpoint
 // covers all its receipts.
 func (c *Clerk) collectProofs(ctx context.Context) error {
-	c.proofMu.Lock()
-	pending := c.pendingProofs()
-	c.proofMu.Unlock()
-	var done []string
+	pending, err := c.st.AwaitingProofs()
+	if err != nil {
+		return permanent(err)
+	}
 	for _, id := range pending {
-		rec, err := c.prove(ctx, id)
-		if err != nil {
+		if _, err := c.prove(ctx, id); err != nil {
 			if isRetryable(err) {
 				return fmt.Errorf("log proofs of %s: %w", id, err)
 			}
 			c.log.Warn("log proofs", "doc", id, "err", err)
-			continue
 		}
-		if rec.Complete {
-			done = append(done, id)
-		}
-	}
-	if len(done) > 0 {
-		c.proofMu.Lock()
-		left := slices.DeleteFunc(c.pendingProofs(), func(id string) bool { return slices.Contains(done, id) })
-		c.setPendingProofs(left)
-		c.proofMu.Unlock()
 	}
 	return nil
 }

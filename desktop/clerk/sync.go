@@ -330,9 +330,8 @@ func (c *Clerk) cursor(name string) (uint64, error) {
 func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.InboxItem) error {
 	cursor := strconv.FormatUint(item.Cursor, 10)
 	if _, err := c.st.Get(item.MessageID); err == nil {
-		// Stored before (a crash before the cursor moved, or a retry):
-		// never twice. The acknowledgement was queued with it.
-		c.linkRecall(item.MessageID)
+		// Stored before (a retry): never twice. The acknowledgement and
+		// a recall's effects were stored with it.
 		return c.st.SetCursor(store.CursorInbox, cursor)
 	}
 	env, signer, err := envelope.OpenDocument(item.Packet, c.v, 0)
@@ -361,10 +360,11 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 	}
 	now := c.now()
 	first := store.StatusEntry{Copy: c.code, Update: document.StatusUpdate{Document: env.Metadata.ID(), From: c.code, Code: document.StatusArrived, Time: now}}
+	recalls := c.recallTargets(env, now)
 	err = c.st.SaveIncoming(store.NewDocument{
 		Packet: item.Packet, Payload: env, Blobs: blobs, Report: reportJSON, Statuses: []store.StatusEntry{first},
 		Queue:       []store.OutboxItem{{Kind: store.Ack, Doc: env.MessageID, Message: env.MessageID}},
-		InboxCursor: cursor, Now: now,
+		InboxCursor: cursor, Recalls: recalls, Now: now,
 	})
 	switch {
 	case err == nil, errors.Is(err, store.ErrExists):
@@ -378,7 +378,9 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 		c.removeSpool(p)
 	}
 	c.log.Info("document received", "doc", env.MessageID, "agency", string(env.Metadata.From.Code))
-	c.linkRecall(env.MessageID)
+	for _, r := range recalls {
+		c.emit(StatusChanged{ID: r.Doc, Agency: c.code, Code: document.StatusRecalled})
+	}
 	c.emit(DocumentArrived{ID: env.MessageID, Urgency: env.Metadata.Priority, Secrecy: env.Metadata.Secrecy,
 		Subject: env.Metadata.Subject, From: env.Metadata.From.Name})
 	c.wake()
@@ -455,29 +457,25 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// linkRecall records, for a stored recall packet, the sender's 13 on this
-// agency's copy of each recalled document, and remembers the recall so
-// that AnswerRecall finds it from the document. It is idempotent.
-func (c *Clerk) linkRecall(id string) {
-	doc, err := c.st.Get(id)
-	if err != nil || doc.Box != store.Incoming || doc.Payload.Metadata.Business.Type != document.BusinessRecall {
-		return
+// recallTargets returns, for an incoming recall, the sender's 13 on this
+// agency's copy of each recalled document it holds, stored with the recall
+// in one transaction (which also makes the recall the copy's open recall,
+// for AnswerRecall).
+func (c *Clerk) recallTargets(p *envelope.Document, at time.Time) []store.RecallTarget {
+	m := p.Metadata
+	if m.Business.Type != document.BusinessRecall {
+		return nil
 	}
-	m := doc.Payload.Metadata
-	for _, target := range doc.Payload.Targets {
+	var out []store.RecallTarget
+	for _, target := range p.Targets {
 		td, err := c.st.Get(target)
 		if err != nil || td.Box != store.Incoming || td.Payload.Metadata.From.Code != m.From.Code {
 			continue // only the issuing agency recalls its documents
 		}
-		u := document.StatusUpdate{Document: td.Payload.Metadata.ID(), From: m.From.Code, Code: document.StatusRecalled, Reason: m.Business.Reason, Time: doc.Stored}
-		if err := c.st.AddStatus(store.StatusChange{Doc: target, Entry: store.StatusEntry{Copy: c.code, Update: u}}); err != nil && !errors.Is(err, document.ErrTransition) {
-			c.log.Warn("record recall", "doc", target, "err", err)
-		}
-		if err := c.st.SetSetting(settingRecallOf+target, id); err != nil {
-			c.log.Warn("remember recall", "doc", target, "err", err)
-		}
-		c.emit(StatusChanged{ID: target, Agency: c.code, Code: document.StatusRecalled})
+		u := document.StatusUpdate{Document: td.Payload.Metadata.ID(), From: m.From.Code, Code: document.StatusRecalled, Reason: m.Business.Reason, Time: at}
+		out = append(out, store.RecallTarget{Doc: target, Entry: store.StatusEntry{Copy: c.code, Update: u}})
 	}
+	return out
 }
 
 // pullStatuses fetches statuses about this agency's documents, stores

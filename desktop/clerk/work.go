@@ -119,9 +119,12 @@ func (c *Clerk) AnswerRecall(id string, accept bool, staff, reason string) error
 	}
 	recallID := id
 	if t := doc.Payload.Metadata.Business.Type; t != document.BusinessRecall && t != document.BusinessUpdate {
-		r, err := c.st.Setting(settingRecallOf + id)
-		if err != nil || r == "" {
+		r, err := c.st.RecallOf(id)
+		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("answer recall %s: %w", id, ErrNoRecall)
+		}
+		if err != nil {
+			return fmt.Errorf("answer recall %s: %w", id, err)
 		}
 		recallID = r
 	}

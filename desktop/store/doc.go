@@ -16,7 +16,11 @@
 // The sync engine reads Store.Outbox and calls Store.Done when the hub has
 // accepted an item. The UI lists with Store.List, Store.Count and
 // Store.Search, opens with Store.Get, Store.OpenAttachment and
-// Store.History, and marks with Store.MarkRead.
+// Store.History, and marks with Store.MarkRead. An incoming recall is saved
+// with its effect on the documents it recalls (NewDocument.Recalls: their
+// 13 and the link Store.RecallOf follows); the hub's log proofs of a
+// document's receipts are awaited with Store.AwaitProofs and kept with
+// Store.KeepProofs.
 //
 // # Transactions and durability
 //
@@ -42,8 +46,9 @@
 // ChangePassphrase re-seals only the data key.
 //
 // Stored encrypted: document metadata and packets, attachment bytes,
-// status histories, receipts, outbox items, verification reports, settings,
-// cursors and the clerk's private key and certificates.
+// status histories, receipts, the hub's log proofs, recall links, outbox
+// items, verification reports, settings, cursors and the clerk's private
+// key and certificates.
 //
 // Stored in the clear, because listing and sorting 100,000 documents must not
 // decrypt them all:
@@ -69,6 +74,8 @@
 // # Schema
 //
 // The file carries a schema version (SchemaVersion); Open runs the chain of
-// migrations from an older file's version and refuses a newer one with
-// ErrNewerSchema.
+// migrations from an older file's version, all in one write transaction
+// with the new version number (a crash or a failing step leaves the file as
+// it was), and refuses a newer file with ErrNewerSchema without writing to
+// it.
 package store

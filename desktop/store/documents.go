@@ -110,6 +110,9 @@ type NewDocument struct {
 	Queue []OutboxItem
 	// InboxCursor, if set, becomes the inbox cursor (incoming).
 	InboxCursor string
+	// Recalls, for an incoming recall, are what it does to the stored
+	// documents it recalls (see RecallTarget).
+	Recalls []RecallTarget
 	// Series is the outgoing register's series ("" the main one, "mat" for
 	// secret documents...); the register's counter is raised to the
 	// document's number if it is behind.
@@ -294,6 +297,9 @@ func (s *Store) putDocument(tx *bolt.Tx, box Box, nd *NewDocument) (uint64, erro
 		if err := s.appendStatus(tx, seq, rec, e); err != nil {
 			return 0, err
 		}
+	}
+	if err := s.linkRecalls(tx, box, p, nd.Recalls); err != nil {
+		return 0, err
 	}
 	if err := s.enqueue(tx, nd.Queue); err != nil {
 		return 0, err
@@ -512,6 +518,16 @@ func (s *Store) Receipts(id string) ([][]byte, error) {
 		return nil
 	})
 	return out, err
+}
+
+// receiptCount is how many receipts are stored for a document.
+func receiptCount(tx *bolt.Tx, seq uint64) int {
+	c := tx.Bucket(bucketReceipts).Cursor()
+	prefix, n := u64(seq), 0
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		n++
+	}
+	return n
 }
 
 // AddReceipt stores a receipt for a document.

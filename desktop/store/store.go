@@ -17,7 +17,9 @@ import (
 //   - 0: prototype layout, settings in the clear in bucket "settings" (no
 //     longer written; migrated).
 //   - 1 (2026-11): encrypted records, sort and search indexes.
-const SchemaVersion = 1
+//   - 2 (2026-12): recall links and the hub's log proofs in buckets of their
+//     own instead of settings named after documents (see migrate1to2).
+const SchemaVersion = 2
 
 // Errors callers decide on.
 var (
@@ -34,25 +36,28 @@ var (
 
 // Bucket names. They are part of the file format.
 var (
-	bucketMeta     = []byte("meta")     // schema version, key ring, counters
-	bucketSettings = []byte("settings") // name → sealed value
-	bucketIDs      = []byte("ids")      // message id → seq(8) box(1)
-	bucketDocs     = []byte("docs")     // seq → sealed docRecord
-	bucketPackets  = []byte("packets")  // seq → sealed envelope wire bytes
-	bucketReports  = []byte("reports")  // seq → sealed verification report
-	bucketWords    = []byte("words")    // seq → sealed folded search words
-	bucketSumm     = []byte("summ")     // seq → summary (clear numbers)
-	bucketBlobs    = []byte("blobs")    // blob id → sealed blobRecord
-	bucketChunks   = []byte("chunks")   // blob id(16) chunk(4) → sealed bytes
-	bucketStaged   = []byte("staged")   // blob id → staging time, blobs no document owns yet
-	bucketHistory  = []byte("history")  // seq agencyhash(8) n(4) → sealed statusRecord
-	bucketReceipts = []byte("receipts") // seq n(4) → sealed receipt
-	bucketOutbox   = []byte("outbox")   // n(8) → sealed OutboxItem
-	bucketDup      = []byte("dup")      // hmac(id or number) → seq
-	bucketRegs     = []byte("registers")
-	bucketDir      = []byte("directory") // agency code → agency JSON (public data)
-	bucketSearch   = []byte("search")    // hash(8) box(1) seq(8) → nothing
-	bucketIndex    = map[SortBy][]byte{  // box(1) sortkey seq(8) → flags
+	bucketMeta      = []byte("meta")     // schema version, key ring, counters
+	bucketSettings  = []byte("settings") // name → sealed value
+	bucketIDs       = []byte("ids")      // message id → seq(8) box(1)
+	bucketDocs      = []byte("docs")     // seq → sealed docRecord
+	bucketPackets   = []byte("packets")  // seq → sealed envelope wire bytes
+	bucketReports   = []byte("reports")  // seq → sealed verification report
+	bucketWords     = []byte("words")    // seq → sealed folded search words
+	bucketSumm      = []byte("summ")     // seq → summary (clear numbers)
+	bucketBlobs     = []byte("blobs")    // blob id → sealed blobRecord
+	bucketChunks    = []byte("chunks")   // blob id(16) chunk(4) → sealed bytes
+	bucketStaged    = []byte("staged")   // blob id → staging time, blobs no document owns yet
+	bucketHistory   = []byte("history")  // seq agencyhash(8) n(4) → sealed statusRecord
+	bucketReceipts  = []byte("receipts") // seq n(4) → sealed receipt
+	bucketOutbox    = []byte("outbox")   // n(8) → sealed OutboxItem
+	bucketDup       = []byte("dup")      // hmac(id or number) → seq
+	bucketRegs      = []byte("registers")
+	bucketDir       = []byte("directory")  // agency code → agency JSON (public data)
+	bucketSearch    = []byte("search")     // hash(8) box(1) seq(8) → nothing
+	bucketRecalls   = []byte("recalls")    // seq of a recalled document → sealed message id of its open recall
+	bucketProofs    = []byte("proofs")     // seq → sealed log proofs record
+	bucketProofsDue = []byte("proofs-due") // seq → sealed message id, documents awaiting log proofs
+	bucketIndex     = map[SortBy][]byte{   // box(1) sortkey seq(8) → flags
 		SortNumber:   []byte("ix-number"),
 		SortDate:     []byte("ix-date"),
 		SortAgency:   []byte("ix-agency"),
@@ -71,7 +76,7 @@ var (
 func allBuckets() [][]byte {
 	b := [][]byte{bucketMeta, bucketSettings, bucketIDs, bucketDocs, bucketPackets, bucketReports,
 		bucketWords, bucketSumm, bucketBlobs, bucketChunks, bucketStaged, bucketHistory, bucketReceipts, bucketOutbox,
-		bucketDup, bucketRegs, bucketDir, bucketSearch}
+		bucketDup, bucketRegs, bucketDir, bucketSearch, bucketRecalls, bucketProofs, bucketProofsDue}
 	for _, s := range sortOrder {
 		b = append(b, bucketIndex[s])
 	}
@@ -261,7 +266,7 @@ func (s *Store) init(passphrase []byte) (migrated bool, err error) {
 		}
 		for version < SchemaVersion {
 			m := migrations[version]
-			if err := m(tx, s.c); err != nil {
+			if err := m(tx, s.c, s.log); err != nil {
 				return fmt.Errorf("migrate schema %d to %d: %w", version, version+1, err)
 			}
 			s.log.Info("store migrated", "from", version, "to", version+1)
@@ -292,39 +297,6 @@ func checkBuckets(tx *bolt.Tx) error {
 	for _, b := range allBuckets() {
 		if tx.Bucket(b) == nil {
 			return fmt.Errorf("%w: bucket %s missing", ErrCorrupt, b)
-		}
-	}
-	return nil
-}
-
-// migrations[v] turns a version v file into version v+1 in the same
-// transaction as the rest of Open, so a crash leaves the old version intact.
-var migrations = map[int]func(tx *bolt.Tx, c *cipher) error{
-	0: migrate0to1,
-}
-
-// migrate0to1 encrypts the prototype's clear settings and creates the
-// version 1 buckets.
-func migrate0to1(tx *bolt.Tx, c *cipher) error {
-	old := map[string][]byte{}
-	if b := tx.Bucket(bucketSettings); b != nil {
-		if err := b.ForEach(func(k, v []byte) error {
-			old[string(k)] = append([]byte(nil), v...)
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := tx.DeleteBucket(bucketSettings); err != nil {
-			return fmt.Errorf("drop clear settings: %w", err)
-		}
-	}
-	if err := createBuckets(tx); err != nil {
-		return err
-	}
-	b := tx.Bucket(bucketSettings)
-	for k, v := range old {
-		if err := b.Put([]byte(k), c.seal(bucketSettings, []byte(k), v)); err != nil {
-			return fmt.Errorf("migrate setting: %w", err)
 		}
 	}
 	return nil
