@@ -1,0 +1,115 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"lienthong/hub/store"
+	"lienthong/shared/auditlog"
+)
+
+// UpsertAgency implements store.Directory.
+func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time) (bool, error) {
+	if err := a.Validate(); err != nil {
+		return false, fmt.Errorf("upsert agency: %w", err)
+	}
+	if at.IsZero() {
+		return false, fmt.Errorf("upsert agency %s: %w: no time", a.Code, store.ErrInvalid)
+	}
+	rec := agencyRec(a)
+	enc := encode(&rec)
+	var changed bool
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		changed = false
+		b := tx.Bucket(bucketAgencies)
+		if bytes.Equal(b.Get([]byte(a.Code)), enc) {
+			return nil
+		}
+		seq, err := next(tx, "agency", a.Code)
+		if err != nil {
+			return err
+		}
+		if err := b.Put([]byte(a.Code), enc); err != nil {
+			return err
+		}
+		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindDirectory, At: at, Agency: a.Code, PacketSHA256: hexSHA256(enc)})
+		if err != nil {
+			return err
+		}
+		ch := agencyChangeRecord{Agency: rec, Seq: seq, At: at, LogIndex: idx}
+		if err := tx.Bucket(bucketAgencyHist).Put(seqKey(seq, a.Code), encode(&ch)); err != nil {
+			return err
+		}
+		changed = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("upsert agency %s: %w", a.Code, err)
+	}
+	return changed, nil
+}
+
+// Agency implements store.Directory.
+func (s *Store) Agency(ctx context.Context, code string) (store.Agency, error) {
+	var out store.Agency
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketAgencies).Get([]byte(code))
+		if raw == nil {
+			return store.ErrNotFound
+		}
+		var rec agencyRecord
+		if err := decode(raw, &rec); err != nil {
+			return fmt.Errorf("decode agency: %w", err)
+		}
+		out = rec.agency()
+		return nil
+	})
+	if err != nil {
+		return store.Agency{}, fmt.Errorf("get agency %s: %w", code, err)
+	}
+	return out, nil
+}
+
+// Agencies implements store.Directory.
+func (s *Store) Agencies(ctx context.Context) ([]store.Agency, error) {
+	var out []store.Agency
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAgencies).ForEach(func(_, v []byte) error {
+			var rec agencyRecord
+			if err := decode(v, &rec); err != nil {
+				return fmt.Errorf("decode agency: %w", err)
+			}
+			out = append(out, rec.agency())
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list agencies: %w", err)
+	}
+	return out, nil
+}
+
+// AgencyHistory implements store.Directory.
+func (s *Store) AgencyHistory(ctx context.Context, code string) ([]store.AgencyChange, error) {
+	var out []store.AgencyChange
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		err := forPrefix(tx, bucketAgencyHist, join(code, ""), "agency change", func(ch *agencyChangeRecord) {
+			out = append(out, store.AgencyChange{Agency: ch.Agency.agency(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex})
+		})
+		if err != nil {
+			return err
+		}
+		if len(out) == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("agency history of %s: %w", code, err)
+	}
+	return out, nil
+}

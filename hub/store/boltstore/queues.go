@@ -1,0 +1,193 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"lienthong/hub/store"
+	"lienthong/shared/auditlog"
+)
+
+// visible reports whether a pending delivery may be listed or leased.
+func (d *deliveryRecord) visible(now time.Time) bool {
+	return d.State == store.Pending && (d.LeaseToken == "" || !now.Before(d.LeaseExpiry))
+}
+
+// scanQueue calls fn for each queued delivery of recipient after cursor,
+// in order, until fn returns false.
+func scanQueue(tx *bolt.Tx, recipient string, after uint64, fn func(key []byte, d *deliveryRecord) (bool, error)) error {
+	prefix := join(recipient, "")
+	dels := tx.Bucket(bucketDeliveries)
+	c := tx.Bucket(bucketQueue).Cursor()
+	for k, v := c.Seek(seqKey(after+1, recipient)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		key := deliveryKey(recipient, string(v))
+		var d deliveryRecord
+		if err := decode(dels.Get(key), &d); err != nil {
+			return fmt.Errorf("decode delivery %s to %s: %w", v, recipient, err)
+		}
+		more, err := fn(key, &d)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// Inbox implements store.Queues.
+func (s *Store) Inbox(ctx context.Context, recipient string, after uint64, limit int, now time.Time) ([]store.Delivery, error) {
+	var out []store.Delivery
+	if limit <= 0 {
+		return nil, nil
+	}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		return scanQueue(tx, recipient, after, func(_ []byte, d *deliveryRecord) (bool, error) {
+			if d.visible(now) {
+				dv := d.delivery()
+				dv.LeaseToken = "" // an expired lease's token is no one's business
+				out = append(out, dv)
+			}
+			return len(out) < limit, nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("inbox of %s: %w", recipient, err)
+	}
+	return out, nil
+}
+
+// Lease implements store.Queues.
+func (s *Store) Lease(ctx context.Context, recipient string, max int, now time.Time, ttl time.Duration) ([]store.Delivery, error) {
+	if max <= 0 || ttl <= 0 {
+		return nil, fmt.Errorf("lease for %s: %w: max %d, ttl %s", recipient, store.ErrInvalid, max, ttl)
+	}
+	var out []store.Delivery
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		out = out[:0]
+		dels := tx.Bucket(bucketDeliveries)
+		return scanQueue(tx, recipient, 0, func(key []byte, d *deliveryRecord) (bool, error) {
+			if !d.visible(now) {
+				return true, nil
+			}
+			d.LeaseToken, d.LeaseExpiry = newToken(), now.Add(ttl)
+			d.Leases++
+			if err := dels.Put(key, encode(d)); err != nil {
+				return false, err
+			}
+			out = append(out, d.delivery())
+			return len(out) < max, nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lease for %s: %w", recipient, err)
+	}
+	return out, nil
+}
+
+func newToken() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Ack implements store.Queues.
+func (s *Store) Ack(ctx context.Context, recipient, messageID, leaseToken string, now time.Time, seal store.Seal) (store.Delivery, bool, error) {
+	var (
+		out     store.Delivery
+		existed bool
+		refusal error
+	)
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		out, existed, refusal = store.Delivery{}, false, nil
+		dels := tx.Bucket(bucketDeliveries)
+		key := deliveryKey(recipient, messageID)
+		raw := dels.Get(key)
+		if raw == nil {
+			refusal = store.ErrNotFound
+			return nil
+		}
+		var d deliveryRecord
+		if err := decode(raw, &d); err != nil {
+			return fmt.Errorf("decode delivery: %w", err)
+		}
+		switch d.State {
+		case store.Acked:
+			out, existed = d.delivery(), true
+			return nil
+		case store.Withdrawn:
+			refusal = fmt.Errorf("%w by %s", store.ErrWithdrawn, d.WithdrawnBy)
+			return nil
+		}
+		if leaseToken != "" && leaseToken != d.LeaseToken {
+			refusal = store.ErrLeaseLost
+			return nil
+		}
+		d.State, d.AckedAt, d.LeaseToken, d.LeaseExpiry = store.Acked, now, "", time.Time{}
+		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindDelivered, At: now, MessageID: messageID, EnvelopeSHA256: d.EnvSHA256, Agency: recipient})
+		if err != nil {
+			return err
+		}
+		d.LogIndex = idx
+		if err := dels.Put(key, encode(&d)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketQueue).Delete(seqKey(d.Cursor, recipient)); err != nil {
+			return err
+		}
+		if err := bumpStats(tx, recipient, func(st *statsRecord) { st.Acked++ }); err != nil {
+			return err
+		}
+		if err := sealTx(tx, seal, messageID, idx); err != nil {
+			return err
+		}
+		out = d.delivery()
+		return nil
+	})
+	if err == nil {
+		err = refusal
+	}
+	if err != nil {
+		return store.Delivery{}, false, fmt.Errorf("ack %s for %s: %w", messageID, recipient, err)
+	}
+	return out, existed, nil
+}
+
+// Release implements store.Queues.
+func (s *Store) Release(ctx context.Context, recipient, messageID, leaseToken string) error {
+	var refusal error
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		refusal = nil
+		dels := tx.Bucket(bucketDeliveries)
+		key := deliveryKey(recipient, messageID)
+		raw := dels.Get(key)
+		if raw == nil {
+			refusal = store.ErrNotFound
+			return nil
+		}
+		var d deliveryRecord
+		if err := decode(raw, &d); err != nil {
+			return fmt.Errorf("decode delivery: %w", err)
+		}
+		if d.State != store.Pending || d.LeaseToken == "" {
+			return nil
+		}
+		if leaseToken != "" && leaseToken != d.LeaseToken {
+			refusal = store.ErrLeaseLost
+			return nil
+		}
+		d.LeaseToken, d.LeaseExpiry = "", time.Time{}
+		return dels.Put(key, encode(&d))
+	})
+	if err == nil {
+		err = refusal
+	}
+	if err != nil {
+		return fmt.Errorf("release %s for %s: %w", messageID, recipient, err)
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+package boltstore
+
+import (
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"lienthong/hub/store"
+)
+
+func bumpStats(tx *bolt.Tx, agency string, fn func(*statsRecord)) error {
+	b := tx.Bucket(bucketStats)
+	var st statsRecord
+	if raw := b.Get([]byte(agency)); raw != nil {
+		if err := decode(raw, &st); err != nil {
+			return fmt.Errorf("decode stats of %s: %w", agency, err)
+		}
+	}
+	fn(&st)
+	return b.Put([]byte(agency), encode(&st))
+}
+
+// Stats implements store.Store.
+func (s *Store) Stats(ctx context.Context, agency string) (store.AgencyStats, error) {
+	out := store.AgencyStats{Agency: agency, Statuses: map[string]uint64{}}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketStats).Get([]byte(agency))
+		if raw == nil {
+			return nil
+		}
+		var st statsRecord
+		if err := decode(raw, &st); err != nil {
+			return fmt.Errorf("decode stats: %w", err)
+		}
+		out.Sent, out.Received, out.Acked, out.Withdrawn = st.Sent, st.Received, st.Acked, st.Withdrawn
+		for k, v := range st.Statuses {
+			out.Statuses[k] = v
+		}
+		return nil
+	})
+	if err != nil {
+		return store.AgencyStats{}, fmt.Errorf("stats of %s: %w", agency, err)
+	}
+	return out, nil
+}
