@@ -257,7 +257,7 @@ func TestRunRemote(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, a := range certs.DemoAgencies {
-		if _, err := h.Store().UpsertAgency(ctx, &store.Agency{Code: string(a.Code), Name: a.Name, Level: a.Code.Level(), Active: true}, time.Now()); err != nil {
+		if _, err := h.Store().UpsertAgency(ctx, &store.Agency{Code: a.Code, Name: a.Name, Level: a.Code.Level(), Active: true}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

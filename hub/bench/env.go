@@ -135,7 +135,7 @@ func startHub(ctx context.Context, dir string, opts *Options) (*env, error) {
 	}
 	e.procs = cfg.Procs()
 	for _, a := range e.agencies {
-		if _, err := h.Store().UpsertAgency(ctx, &store.Agency{Code: string(a.code), Name: a.name, Level: a.code.Level(), Active: true}, time.Now()); err != nil {
+		if _, err := h.Store().UpsertAgency(ctx, &store.Agency{Code: a.code, Name: a.name, Level: a.code.Level(), Active: true}, time.Now()); err != nil {
 			h.Close()
 			return nil, fmt.Errorf("directory: %w", err)
 		}

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/shared/strictjson"
 )
@@ -32,8 +33,8 @@ const SocketName = "control.sock"
 type Store interface {
 	UpsertAgency(ctx context.Context, a *store.Agency, at time.Time) (changed bool, err error)
 	Agencies(ctx context.Context) ([]store.Agency, error)
-	AgencyHistory(ctx context.Context, code string) ([]store.AgencyChange, error)
-	Stats(ctx context.Context, agency string) (store.AgencyStats, error)
+	AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]store.AgencyChange, error)
+	Stats(ctx context.Context, agency certs.AgencyCode) (store.AgencyStats, error)
 }
 
 // maxBody bounds a request's body: one directory entry with its
@@ -75,11 +76,11 @@ func Handler(st Store) http.Handler {
 		reply(w, list, err)
 	})
 	mux.HandleFunc("GET /agencies/{code}/history", func(w http.ResponseWriter, r *http.Request) {
-		hist, err := st.AgencyHistory(r.Context(), r.PathValue("code"))
+		hist, err := st.AgencyHistory(r.Context(), certs.AgencyCode(r.PathValue("code")))
 		reply(w, hist, err)
 	})
 	mux.HandleFunc("GET /agencies/{code}/stats", func(w http.ResponseWriter, r *http.Request) {
-		s, err := st.Stats(r.Context(), r.PathValue("code"))
+		s, err := st.Stats(r.Context(), certs.AgencyCode(r.PathValue("code")))
 		reply(w, s, err)
 	})
 	mux.HandleFunc("PUT /agencies/{code}", func(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +92,7 @@ func Handler(st Store) http.Handler {
 		switch {
 		case err != nil:
 			err = fmt.Errorf("%w: %v", errBadRequest, err)
-		case req.Agency.Code != r.PathValue("code"):
+		case string(req.Agency.Code) != r.PathValue("code"):
 			err = fmt.Errorf("%w: the entry's code %q is not the path's %q", errBadRequest, req.Agency.Code, r.PathValue("code"))
 		case req.At.IsZero():
 			err = fmt.Errorf("%w: no time given", errBadRequest)
@@ -175,7 +176,7 @@ func (c *Client) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time
 		return false, err
 	}
 	var r upsertReply
-	err = c.call(ctx, http.MethodPut, "/agencies/"+url.PathEscape(a.Code), body, &r)
+	err = c.call(ctx, http.MethodPut, "/agencies/"+url.PathEscape(string(a.Code)), body, &r)
 	return r.Changed, err
 }
 
@@ -184,14 +185,14 @@ func (c *Client) Agencies(ctx context.Context) ([]store.Agency, error) {
 	return list, c.call(ctx, http.MethodGet, "/agencies", nil, &list)
 }
 
-func (c *Client) AgencyHistory(ctx context.Context, code string) ([]store.AgencyChange, error) {
+func (c *Client) AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]store.AgencyChange, error) {
 	var hist []store.AgencyChange
-	return hist, c.call(ctx, http.MethodGet, "/agencies/"+url.PathEscape(code)+"/history", nil, &hist)
+	return hist, c.call(ctx, http.MethodGet, "/agencies/"+url.PathEscape(string(code))+"/history", nil, &hist)
 }
 
-func (c *Client) Stats(ctx context.Context, agency string) (store.AgencyStats, error) {
+func (c *Client) Stats(ctx context.Context, agency certs.AgencyCode) (store.AgencyStats, error) {
 	var s store.AgencyStats
-	return s, c.call(ctx, http.MethodGet, "/agencies/"+url.PathEscape(agency)+"/stats", nil, &s)
+	return s, c.call(ctx, http.MethodGet, "/agencies/"+url.PathEscape(string(agency))+"/stats", nil, &s)
 }
 
 func (c *Client) call(ctx context.Context, method, path string, body []byte, out any) error {

@@ -64,7 +64,7 @@ func runHub(path string) int {
 	for _, a := range certs.DemoAgencies {
 		parent, _ := a.Code.Parent()
 		if _, err := h.Store().UpsertAgency(context.Background(), &store.Agency{
-			Code: string(a.Code), Name: a.Name, Parent: string(parent), Level: a.Code.Level(), Active: true,
+			Code: a.Code, Name: a.Name, Parent: parent, Level: a.Code.Level(), Active: true,
 		}, time.Now()); err != nil {
 			fmt.Fprintln(os.Stderr, "hub:", err)
 			return 2

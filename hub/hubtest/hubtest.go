@@ -101,7 +101,7 @@ func Start(t testing.TB, opts Options) *Hub {
 	for _, a := range opts.Agencies {
 		code := certs.AgencyCode(a.Code)
 		parent, _ := code.Parent()
-		_, err := st.UpsertAgency(ctx, &store.Agency{Code: a.Code, Name: a.Name, Parent: string(parent), Level: code.Level(), Active: true}, time.Now())
+		_, err := st.UpsertAgency(ctx, &store.Agency{Code: code, Name: a.Name, Parent: parent, Level: code.Level(), Active: true}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,7 +23,7 @@ import (
 
 func (s *Server) hello(w http.ResponseWriter, r *request) error {
 	h := wire.Hello{Version: wire.Version, Agency: string(r.agency), HubTime: s.now(), MaxAttachment: s.limits.of(r.agency).MaxAttachment}
-	if a, err := s.opts.Store.Agency(r.Context(), string(r.agency)); err == nil {
+	if a, err := s.opts.Store.Agency(r.Context(), r.agency); err == nil {
 		h.AgencyName = a.Name
 	}
 	return writeJSON(w, http.StatusOK, h)
@@ -50,7 +50,7 @@ func (s *Server) beginUpload(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	up, err := s.opts.Store.BeginUpload(r.Context(), string(r.agency), digest, size)
+	up, err := s.opts.Store.BeginUpload(r.Context(), r.agency, digest, size)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Server) appendUpload(w http.ResponseWriter, r *request) error {
 	if offset == 0 && r.ContentLength == size && size <= wire.WholeUpload {
 		return s.putWhole(w, r, digest, size)
 	}
-	up, err := s.opts.Store.BeginUpload(ctx, string(r.agency), digest, size)
+	up, err := s.opts.Store.BeginUpload(ctx, r.agency, digest, size)
 	if err != nil {
 		return err
 	}
@@ -187,16 +187,16 @@ func (s *Server) submit(w http.ResponseWriter, r *request) error {
 		return s.answerSubmitted(w, r, &m.Submission, res.LogIndex, res.Recalls, true, nil)
 	}
 
-	recipients := make([]string, 0, len(doc.Metadata.To))
+	recipients := make([]certs.AgencyCode, 0, len(doc.Metadata.To))
 	for _, to := range doc.Metadata.To {
-		a, err := s.opts.Store.Agency(ctx, string(to.Code))
+		a, err := s.opts.Store.Agency(ctx, to.Code)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && !a.Active) {
 			return wire.Errorf(wire.CodeUnknownRecipient, "recipient %s is not an active agency in the directory", to.Code)
 		}
 		if err != nil {
 			return err
 		}
-		recipients = append(recipients, string(to.Code))
+		recipients = append(recipients, to.Code)
 	}
 	report, err := s.checkAttachments(ctx, doc)
 	if err != nil {
@@ -204,12 +204,12 @@ func (s *Server) submit(w http.ResponseWriter, r *request) error {
 	}
 	sub := &store.Submission{
 		MessageID:      doc.MessageID,
-		Sender:         string(r.agency),
+		Sender:         r.agency,
 		Recipients:     recipients,
 		EnvelopeSHA256: envHash,
 		Envelope:       packet,
 		DocumentID:     doc.Metadata.ID().String(),
-		Kind:           store.Kind(doc.Metadata.Business.Type),
+		Kind:           doc.Metadata.Business.Type,
 		Targets:        doc.Targets,
 		Received:       s.now(),
 		Report:         report,
@@ -248,16 +248,16 @@ func (s *Server) answerSubmitted(w http.ResponseWriter, r *request, sub *store.S
 	s.wakeup.notify(notify...)
 	out := wire.Submitted{MessageID: sub.MessageID, Existed: existed, Receipt: rec}
 	for _, o := range recalls {
-		out.Recalls = append(out.Recalls, wire.RecallOutcome{MessageID: o.Target, Withdrawn: o.Withdrawn, AlreadyAcked: o.AlreadyAcked})
+		out.Recalls = append(out.Recalls, wire.RecallOutcome{MessageID: o.Target, Withdrawn: codeStrings(o.Withdrawn), AlreadyAcked: codeStrings(o.AlreadyAcked)})
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
 // signReceipt signs the hub's receipt of an event.
-func (s *Server) signReceipt(sub *store.Submission, event string, recipients []string, at time.Time, logIndex int64) ([]byte, error) {
+func (s *Server) signReceipt(sub *store.Submission, event string, recipients []certs.AgencyCode, at time.Time, logIndex int64) ([]byte, error) {
 	signed, err := receipt.Sign(&receipt.Receipt{
 		Event: event, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
-		Sender: sub.Sender, Recipients: recipients, At: at, Hub: s.opts.Identity.Leaf.Subject.CommonName, LogIndex: logIndex,
+		Sender: string(sub.Sender), Recipients: codeStrings(recipients), At: at, Hub: s.opts.Identity.Leaf.Subject.CommonName, LogIndex: logIndex,
 	}, s.opts.Identity)
 	if err != nil {
 		return nil, fmt.Errorf("sign receipt: %w", err)
@@ -268,16 +268,16 @@ func (s *Server) signReceipt(sub *store.Submission, event string, recipients []s
 // sealer returns the store.Seal that signs the receipt of an event in the
 // event's own transaction, and where the signed bytes of the run that
 // committed end up (nil until then).
-func (s *Server) sealer(sub *store.Submission, event, party string, recipients []string, at time.Time) (store.Seal, *[]byte) {
+func (s *Server) sealer(sub *store.Submission, event string, party certs.AgencyCode, recipients []certs.AgencyCode, at time.Time) (store.Seal, *[]byte) {
 	sealed := new([]byte)
 	return func(logIndex int64) (*store.Receipt, error) {
 		*sealed = nil
-		signed, err := s.signReceipt(sub, event, recipients, at, logIndex)
+		signed, err := s.signReceipt(sub, string(event), recipients, at, logIndex)
 		if err != nil {
 			return nil, err
 		}
 		*sealed = signed
-		return &store.Receipt{MessageID: sub.MessageID, Event: event, Party: party, At: at, Signed: signed}, nil
+		return &store.Receipt{MessageID: sub.MessageID, Event: string(event), Party: party, At: at, Signed: signed}, nil
 	}, sealed
 }
 
@@ -286,7 +286,7 @@ func (s *Server) sealer(sub *store.Submission, event, party string, recipients [
 // their receipts, but messages accepted before receipts were (or by a
 // store call without a seal) may lack one, which the client's retry
 // repairs here.
-func (s *Server) ensureReceipt(ctx context.Context, sub *store.Submission, event, party string, recipients []string, at time.Time, logIndex int64) ([]byte, error) {
+func (s *Server) ensureReceipt(ctx context.Context, sub *store.Submission, event string, party certs.AgencyCode, recipients []certs.AgencyCode, at time.Time, logIndex int64) ([]byte, error) {
 	stored, err := s.opts.Store.Receipts(ctx, sub.MessageID)
 	if err != nil {
 		return nil, err
@@ -296,11 +296,11 @@ func (s *Server) ensureReceipt(ctx context.Context, sub *store.Submission, event
 			return rc.Signed, nil
 		}
 	}
-	signed, err := s.signReceipt(sub, event, recipients, at, logIndex)
+	signed, err := s.signReceipt(sub, string(event), recipients, at, logIndex)
 	if err != nil {
 		return nil, err
 	}
-	rc, _, err := s.opts.Store.PutReceipt(ctx, &store.Receipt{MessageID: sub.MessageID, Event: event, Party: party, At: at, Signed: signed})
+	rc, _, err := s.opts.Store.PutReceipt(ctx, &store.Receipt{MessageID: sub.MessageID, Event: string(event), Party: party, At: at, Signed: signed})
 	if err != nil {
 		return nil, err
 	}
@@ -365,16 +365,16 @@ func (s *Server) party(r *request) (store.Message, bool, error) {
 	if err != nil {
 		return m, false, err
 	}
-	if m.Sender == string(r.agency) {
+	if m.Sender == r.agency {
 		return m, true, nil
 	}
-	if slices.Contains(m.Recipients, string(r.agency)) {
+	if slices.Contains(m.Recipients, r.agency) {
 		deliveries, err := s.opts.Store.Deliveries(r.Context(), id)
 		if err != nil {
 			return m, false, err
 		}
 		for _, d := range deliveries {
-			if d.Recipient == string(r.agency) && d.State == store.Withdrawn {
+			if d.Recipient == r.agency && d.State == store.Withdrawn {
 				return m, false, wire.Errorf(wire.CodeWithdrawn, "message %s was recalled by its sender (%s) before %s received it", id, d.WithdrawnBy, r.agency)
 			}
 		}
@@ -420,24 +420,24 @@ func (s *Server) ack(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	if isSender && !slices.Contains(m.Recipients, string(r.agency)) {
+	if isSender && !slices.Contains(m.Recipients, r.agency) {
 		return wire.Errorf(wire.CodeForbidden, "only a recipient acknowledges a message")
 	}
 	now := s.now()
-	seal, sealed := s.sealer(&m.Submission, receipt.EventDelivered, string(r.agency), []string{string(r.agency)}, now)
-	d, existed, err := s.opts.Store.Ack(ctx, string(r.agency), m.MessageID, "", now, seal)
+	seal, sealed := s.sealer(&m.Submission, receipt.EventDelivered, r.agency, []certs.AgencyCode{r.agency}, now)
+	d, existed, err := s.opts.Store.Ack(ctx, r.agency, m.MessageID, "", now, seal)
 	if err != nil {
 		return err
 	}
 	rec := *sealed
 	if existed || rec == nil {
-		if rec, err = s.ensureReceipt(ctx, &m.Submission, receipt.EventDelivered, string(r.agency), []string{string(r.agency)}, d.AckedAt, d.LogIndex); err != nil {
+		if rec, err = s.ensureReceipt(ctx, &m.Submission, receipt.EventDelivered, r.agency, []certs.AgencyCode{r.agency}, d.AckedAt, d.LogIndex); err != nil {
 			return err
 		}
 	}
 	// Status 01 (Đã đến) goes to the sender, carried by the hub's receipt.
 	_, _, err = s.opts.Store.AppendStatus(ctx, &store.StatusUpdate{
-		MessageID: m.MessageID, From: string(r.agency), Code: store.StatusArrived, At: d.AckedAt, Signed: rec,
+		MessageID: m.MessageID, From: r.agency, Code: document.StatusArrived, At: d.AckedAt, Signed: rec,
 	})
 	if err != nil {
 		return err
@@ -463,7 +463,7 @@ func (s *Server) receipts(w http.ResponseWriter, r *request) error {
 	for _, rc := range list {
 		// A recipient sees the acceptance and its own delivery, not the
 		// other recipients'.
-		if isSender || rc.Event == receipt.EventAccepted || rc.Party == string(r.agency) {
+		if isSender || rc.Event == receipt.EventAccepted || rc.Party == r.agency {
 			out.Receipts = append(out.Receipts, rc.Signed)
 		}
 	}
@@ -527,7 +527,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *request) error {
 	ctx := r.Context()
 	out := wire.Inbox{Items: []wire.InboxItem{}, Next: after}
 	err = s.longPoll(ctx, r.agency, wait, func() (int, error) {
-		list, err := s.opts.Store.Inbox(ctx, string(r.agency), after, limit, s.now())
+		list, err := s.opts.Store.Inbox(ctx, r.agency, after, limit, s.now())
 		if err != nil {
 			return 0, err
 		}
@@ -537,7 +537,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *request) error {
 			if err != nil {
 				return 0, err
 			}
-			out.Items = append(out.Items, wire.InboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: d.Sender, Packet: m.Envelope, Report: m.Report})
+			out.Items = append(out.Items, wire.InboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: string(d.Sender), Packet: m.Envelope, Report: m.Report})
 			out.Next = d.Cursor
 		}
 		return len(out.Items), nil
@@ -562,7 +562,7 @@ func (s *Server) postStatus(w http.ResponseWriter, r *request) error {
 		return wire.Errorf(wire.CodeSenderMismatch, "the status is signed by %s but the connection is %s", signer.Agency, r.agency)
 	}
 	m, err := s.opts.Store.Message(ctx, st.Regarding)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !slices.Contains(m.Recipients, string(r.agency))) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !slices.Contains(m.Recipients, r.agency)) {
 		return wire.Errorf(wire.CodeNotFound, "no message %s addressed to %s", st.Regarding, r.agency)
 	}
 	if err != nil {
@@ -572,7 +572,7 @@ func (s *Server) postStatus(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	_, existed, err := s.opts.Store.AppendStatus(ctx, &store.StatusUpdate{
-		MessageID: m.MessageID, From: string(r.agency), Code: string(st.Update.Code), Reason: st.Update.Reason,
+		MessageID: m.MessageID, From: r.agency, Code: st.Update.Code, Reason: st.Update.Reason,
 		Staff: st.Update.Staff, At: s.now(), Signed: packet,
 	})
 	if err != nil {
@@ -596,7 +596,7 @@ func (s *Server) checkTransition(ctx context.Context, m store.Message, from cert
 	}
 	var codes []document.Status
 	for _, h := range history {
-		if h.From == string(from) {
+		if h.From == from {
 			codes = append(codes, document.Status(h.Code))
 		}
 	}
@@ -606,7 +606,7 @@ func (s *Server) checkTransition(ctx context.Context, m store.Message, from cert
 	}
 	if _, err := life.Next(st.Update.Code); err != nil {
 		for _, h := range history {
-			if h.From == string(from) && h.Code == string(st.Update.Code) {
+			if h.From == from && h.Code == st.Update.Code {
 				return nil // perhaps a retry; AppendStatus decides by its bytes
 			}
 		}
@@ -623,13 +623,13 @@ func (s *Server) statuses(w http.ResponseWriter, r *request) error {
 	ctx := r.Context()
 	out := wire.Statuses{Items: []wire.StatusItem{}, Next: after}
 	err = s.longPoll(ctx, r.agency, wait, func() (int, error) {
-		list, err := s.opts.Store.StatusInbox(ctx, string(r.agency), after, limit)
+		list, err := s.opts.Store.StatusInbox(ctx, r.agency, after, limit)
 		if err != nil {
 			return 0, err
 		}
 		out.Items = out.Items[:0]
 		for _, st := range list {
-			out.Items = append(out.Items, wire.StatusItem{Cursor: st.Cursor, MessageID: st.MessageID, From: st.From, Code: st.Code, Reason: st.Reason, At: st.At, Packet: st.Signed})
+			out.Items = append(out.Items, wire.StatusItem{Cursor: st.Cursor, MessageID: st.MessageID, From: string(st.From), Code: string(st.Code), Reason: st.Reason, At: st.At, Packet: st.Signed})
 			out.Next = st.Cursor
 		}
 		return len(out.Items), nil
@@ -650,7 +650,7 @@ func (s *Server) ackStatuses(w http.ResponseWriter, r *request) error {
 		return wire.Errorf(wire.CodeBadRequest, "want {\"cursors\": [...]} with at most %d cursors", wire.MaxPageSize)
 	}
 	for _, c := range req.Cursors {
-		if err := s.opts.Store.AckStatus(r.Context(), string(r.agency), c); err != nil {
+		if err := s.opts.Store.AckStatus(r.Context(), r.agency, c); err != nil {
 			return err
 		}
 	}
@@ -664,7 +664,7 @@ func (s *Server) sent(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	ctx := r.Context()
-	records, err := s.opts.Store.Sent(ctx, string(r.agency), after, limit)
+	records, err := s.opts.Store.Sent(ctx, r.agency, after, limit)
 	if err != nil {
 		return err
 	}
@@ -680,10 +680,10 @@ func (s *Server) sent(w http.ResponseWriter, r *request) error {
 			return err
 		}
 		for _, d := range deliveries {
-			rs := wire.RecipientState{Agency: d.Recipient, Delivery: d.State.String(), AckedAt: d.AckedAt}
+			rs := wire.RecipientState{Agency: string(d.Recipient), Delivery: d.State.String(), AckedAt: d.AckedAt}
 			for _, h := range history {
 				if h.From == d.Recipient {
-					rs.LastCode, rs.UpdatedAt = h.Code, h.At
+					rs.LastCode, rs.UpdatedAt = string(h.Code), h.At
 				}
 			}
 			item.Recipients = append(item.Recipients, rs)
@@ -701,7 +701,7 @@ func (s *Server) directory(w http.ResponseWriter, r *request) error {
 	}
 	out := wire.Directory{Agencies: make([]wire.Agency, 0, len(list))}
 	for _, a := range list {
-		out.Agencies = append(out.Agencies, wire.Agency{Code: a.Code, Name: a.Name, Parent: a.Parent, Level: a.Level, Active: a.Active, SupersededBy: a.SupersededBy})
+		out.Agencies = append(out.Agencies, wire.Agency{Code: string(a.Code), Name: a.Name, Parent: string(a.Parent), Level: a.Level, Active: a.Active, SupersededBy: string(a.SupersededBy)})
 	}
 	body, err := json.Marshal(out)
 	if err != nil {
@@ -725,4 +725,12 @@ func dueDate(m *document.Metadata) string {
 		return ""
 	}
 	return m.DueDate.String()
+}
+
+func codeStrings(codes []certs.AgencyCode) []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = string(c)
+	}
+	return out
 }

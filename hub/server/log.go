@@ -188,8 +188,12 @@ func (s *Server) stats(w http.ResponseWriter, r *request) error {
 		if err != nil {
 			return err
 		}
-		out.Agencies = append(out.Agencies, wire.AgencyStats{Agency: st.Agency, Sent: st.Sent, Received: st.Received,
-			Acked: st.Acked, Withdrawn: st.Withdrawn, Statuses: st.Statuses})
+		statuses := make(map[string]uint64, len(st.Statuses))
+		for code, n := range st.Statuses {
+			statuses[string(code)] = n
+		}
+		out.Agencies = append(out.Agencies, wire.AgencyStats{Agency: string(st.Agency), Sent: st.Sent, Received: st.Received,
+			Acked: st.Acked, Withdrawn: st.Withdrawn, Statuses: statuses})
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -50,6 +50,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
+	"lienthong/certs"
 	"lienthong/shared/document"
 )
 
@@ -109,7 +110,7 @@ type Store interface {
 	Log
 	// Stats returns the counters of one agency; an agency never seen has
 	// zero counters and no error.
-	Stats(ctx context.Context, agency string) (AgencyStats, error)
+	Stats(ctx context.Context, agency certs.AgencyCode) (AgencyStats, error)
 	Close() error
 }
 
@@ -154,7 +155,7 @@ type Messages interface {
 	// Message returns a stored message with its envelope and report.
 	Message(ctx context.Context, messageID string) (Message, error)
 	// Sent lists the sender's messages in acceptance order after cursor.
-	Sent(ctx context.Context, sender string, after uint64, limit int) ([]SentRecord, error)
+	Sent(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]SentRecord, error)
 	// Deliveries returns the delivery of a message to each recipient.
 	Deliveries(ctx context.Context, messageID string) ([]Delivery, error)
 	// MessagesByDocumentID lists the ids of the messages that carry a
@@ -166,19 +167,19 @@ type Messages interface {
 type Queues interface {
 	// Inbox lists the recipient's visible deliveries (pending, not under an
 	// unexpired lease at now) with Cursor > after, in cursor order.
-	Inbox(ctx context.Context, recipient string, after uint64, limit int, now time.Time) ([]Delivery, error)
+	Inbox(ctx context.Context, recipient certs.AgencyCode, after uint64, limit int, now time.Time) ([]Delivery, error)
 	// Lease takes up to max visible deliveries in cursor order and hides
 	// them until now+ttl; each carries a fresh LeaseToken.
-	Lease(ctx context.Context, recipient string, max int, now time.Time, ttl time.Duration) ([]Delivery, error)
+	Lease(ctx context.Context, recipient certs.AgencyCode, max int, now time.Time, ttl time.Duration) ([]Delivery, error)
 	// Ack marks a delivery delivered. leaseToken may be empty; if it is not,
 	// it must be the current lease (ErrLeaseLost otherwise). Acking an
 	// acknowledged delivery returns it again with existed=true, whatever the
 	// token. A withdrawn delivery is ErrWithdrawn. A non-nil seal makes
 	// the delivery's receipt, stored in the same transaction.
-	Ack(ctx context.Context, recipient, messageID, leaseToken string, now time.Time, seal Seal) (d Delivery, existed bool, err error)
+	Ack(ctx context.Context, recipient certs.AgencyCode, messageID, leaseToken string, now time.Time, seal Seal) (d Delivery, existed bool, err error)
 	// Release ends a lease early so the delivery is visible again. Releasing
 	// a delivery that is not leased (or is acknowledged) is a no-op.
-	Release(ctx context.Context, recipient, messageID, leaseToken string) error
+	Release(ctx context.Context, recipient certs.AgencyCode, messageID, leaseToken string) error
 }
 
 // Statuses carries recipients' business status back to senders.
@@ -191,10 +192,10 @@ type Statuses interface {
 	StatusHistory(ctx context.Context, messageID string) ([]StatusUpdate, error)
 	// StatusInbox lists status updates queued to the sender with Cursor >
 	// after and not yet acknowledged.
-	StatusInbox(ctx context.Context, sender string, after uint64, limit int) ([]StatusUpdate, error)
+	StatusInbox(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]StatusUpdate, error)
 	// AckStatus removes a status update from the sender's queue. Acking
 	// twice is fine; an unknown cursor is ErrNotFound.
-	AckStatus(ctx context.Context, sender string, cursor uint64) error
+	AckStatus(ctx context.Context, sender certs.AgencyCode, cursor uint64) error
 }
 
 // Seal signs the receipt of an event that Accept or Ack is committing,
@@ -224,11 +225,11 @@ type Directory interface {
 	// history entry at time at. An identical record changes nothing and
 	// returns changed=false.
 	UpsertAgency(ctx context.Context, a *Agency, at time.Time) (changed bool, err error)
-	Agency(ctx context.Context, code string) (Agency, error)
+	Agency(ctx context.Context, code certs.AgencyCode) (Agency, error)
 	// Agencies lists every code's current record in code order.
 	Agencies(ctx context.Context) ([]Agency, error)
 	// AgencyHistory lists every version of a code, oldest first.
-	AgencyHistory(ctx context.Context, code string) ([]AgencyChange, error)
+	AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]AgencyChange, error)
 }
 
 // Blobs holds attachments by SHA-256 (lower-case hex).
@@ -236,7 +237,7 @@ type Blobs interface {
 	// BeginUpload starts or resumes the owner's upload of digest, size
 	// bytes long, and returns its durable offset. A blob already present
 	// returns Upload.Done.
-	BeginUpload(ctx context.Context, owner, digest string, size int64) (Upload, error)
+	BeginUpload(ctx context.Context, owner certs.AgencyCode, digest string, size int64) (Upload, error)
 	// AppendUpload writes r at offset (which must be the durable offset,
 	// else *OffsetError) and returns the new durable offset.
 	AppendUpload(ctx context.Context, up Upload, offset int64, r io.Reader) (int64, error)
@@ -254,45 +255,20 @@ type Blobs interface {
 	GCUploads(ctx context.Context, now time.Time, ttl time.Duration) (int, error)
 }
 
-// Kind is a submission's business type (edXML Bussiness/BussinessDocType).
-type Kind uint8
-
-// The business kinds; the numbers are edXML's.
-const (
-	KindNew     Kind = 0
-	KindRecall  Kind = 1 // thu hồi: withdraws Targets
-	KindUpdate  Kind = 2 // cập nhật: updates Targets
-	KindReplace Kind = 3 // thay thế: replaces Targets
-)
-
-func (k Kind) String() string {
-	switch k {
-	case KindNew:
-		return "new"
-	case KindRecall:
-		return "recall"
-	case KindUpdate:
-		return "update"
-	case KindReplace:
-		return "replace"
-	}
-	return "kind(" + itoa(int64(k)) + ")"
-}
-
 // Submission is what a sender submits, as the hub verified it.
 type Submission struct {
-	MessageID      string    // client-chosen: 32+ lower-case hex or a UUID
-	Sender         string    // agency code, from the client certificate
-	Recipients     []string  // agency codes, at least one, no duplicates
-	EnvelopeSHA256 string    // lower-case hex SHA-256 of Envelope
-	Envelope       []byte    // the signed envelope, opaque
-	BlobDigests    []string  // attachments, each committed before Accept
-	DocumentID     string    // edXML DocumentId, indexed but not unique
-	Kind           Kind      // business kind
-	Targets        []string  // message ids a recall/update/replace names
-	Received       time.Time // hub time of receipt
-	Report         []byte    // the hub's verification report, opaque
-	DueDate        string    // the document's deadline, yyyy-mm-dd, for the log's overdue count
+	MessageID      string                // client-chosen: 32+ lower-case hex or a UUID
+	Sender         certs.AgencyCode      // from the client certificate
+	Recipients     []certs.AgencyCode    // at least one, no duplicates
+	EnvelopeSHA256 string                // lower-case hex SHA-256 of Envelope
+	Envelope       []byte                // the signed envelope, opaque
+	BlobDigests    []string              // attachments, each committed before Accept
+	DocumentID     string                // edXML DocumentId, indexed but not unique
+	Kind           document.BusinessType // new, recall, update or replace
+	Targets        []string              // message ids a recall/update/replace names
+	Received       time.Time             // hub time of receipt
+	Report         []byte                // the hub's verification report, opaque
+	DueDate        string                // the document's deadline, yyyy-mm-dd, for the log's overdue count
 }
 
 // AcceptResult is what Accept returned the first time; retries return it
@@ -309,8 +285,8 @@ type AcceptResult struct {
 // RecallOutcome is the effect of a recall on one target message.
 type RecallOutcome struct {
 	Target       string
-	Withdrawn    []string // recipients whose unacknowledged delivery was withdrawn
-	AlreadyAcked []string // recipients who already had the document
+	Withdrawn    []certs.AgencyCode // recipients whose unacknowledged delivery was withdrawn
+	AlreadyAcked []certs.AgencyCode // recipients who already had the document
 }
 
 // Message is a stored submission.
@@ -324,8 +300,8 @@ type Message struct {
 type SentRecord struct {
 	Cursor     uint64
 	MessageID  string
-	Recipients []string
-	Kind       Kind
+	Recipients []certs.AgencyCode
+	Kind       document.BusinessType
 	Received   time.Time
 }
 
@@ -353,12 +329,12 @@ func (s DeliveryState) String() string {
 
 // Delivery is one message queued to one recipient.
 type Delivery struct {
-	Recipient      string
+	Recipient      certs.AgencyCode
 	MessageID      string
-	Sender         string
+	Sender         certs.AgencyCode
 	Cursor         uint64 // position in the recipient's queue, from 1
 	EnvelopeSHA256 string
-	Kind           Kind
+	Kind           document.BusinessType
 	State          DeliveryState
 	LeaseToken     string    // set when leased
 	LeaseExpiry    time.Time // zero when never leased
@@ -368,53 +344,39 @@ type Delivery struct {
 	LogIndex       int64  // the delivered entry in the transparency log, once acknowledged
 }
 
-// Status codes of the edXML status packet, as strings, from package
-// document which defines them and their order.
-const (
-	StatusArrived    = string(document.StatusArrived)    // Đã đến
-	StatusRefused    = string(document.StatusRefused)    // Từ chối tiếp nhận: needs a reason
-	StatusRegistered = string(document.StatusReceived)   // Đã tiếp nhận
-	StatusAssigned   = string(document.StatusAssigned)   // Phân công
-	StatusProcessing = string(document.StatusProcessing) // Đang xử lý
-	StatusCompleted  = string(document.StatusCompleted)  // Hoàn thành
-	StatusRecalled   = string(document.StatusRecalled)   // Thu hồi
-	StatusAgreed     = string(document.StatusAccepted)   // Đồng ý (a recall or update)
-	StatusDeclined   = string(document.StatusRejected)   // Từ chối (a recall or update)
-)
-
 // StatusUpdate is one status a recipient sent about a message.
 type StatusUpdate struct {
 	MessageID string
-	From      string // the recipient agency
-	Code      string // one of the Status* codes
-	Reason    string // mandatory for StatusRefused
+	From      certs.AgencyCode // the recipient agency
+	Code      document.Status
+	Reason    string // mandatory for document.StatusRefused
 	Staff     string // the staff member who acted
 	At        time.Time
 	Signed    []byte // the signed status packet, opaque
 	// Set by the store:
-	Sender   string // the message's sender, whose queue it goes to
-	Seq      uint64 // position in the (message, recipient) history, from 1
-	Cursor   uint64 // position in the sender's status queue, from 1
-	LogIndex int64  // the status entry in the transparency log
+	Sender   certs.AgencyCode // the message's sender, whose queue it goes to
+	Seq      uint64           // position in the (message, recipient) history, from 1
+	Cursor   uint64           // position in the sender's status queue, from 1
+	LogIndex int64            // the status entry in the transparency log
 }
 
 // Receipt is a hub-signed receipt for an event on a message.
 type Receipt struct {
 	MessageID string
-	Event     string // e.g. "accepted", "delivered"
-	Party     string // the agency the event concerns
+	Event     string           // e.g. "accepted", "delivered"
+	Party     certs.AgencyCode // the agency the event concerns
 	At        time.Time
 	Signed    []byte
 }
 
 // Agency is a directory entry.
 type Agency struct {
-	Code         string
+	Code         certs.AgencyCode
 	Name         string
-	Parent       string // the parent's code; empty for a level-1 body
-	Level        int    // 1..4
+	Parent       certs.AgencyCode // empty for a level-1 body
+	Level        int              // 1..4
 	Active       bool
-	SupersededBy string // the code that replaced this one, if any
+	SupersededBy certs.AgencyCode // the code that replaced this one, if any
 	CertPEM      []byte
 }
 
@@ -429,12 +391,12 @@ type AgencyChange struct {
 // AgencyStats are an agency's counters, kept in the same transactions as
 // the changes they count.
 type AgencyStats struct {
-	Agency    string
-	Sent      uint64            // messages accepted from it
-	Received  uint64            // deliveries queued to it
-	Acked     uint64            // deliveries it acknowledged
-	Withdrawn uint64            // deliveries to it withdrawn by a recall
-	Statuses  map[string]uint64 // status updates it sent, by code
+	Agency    certs.AgencyCode
+	Sent      uint64                     // messages accepted from it
+	Received  uint64                     // deliveries queued to it
+	Acked     uint64                     // deliveries it acknowledged
+	Withdrawn uint64                     // deliveries to it withdrawn by a recall
+	Statuses  map[document.Status]uint64 // status updates it sent, by code
 }
 
 // Upload names a partial upload.
@@ -444,7 +406,7 @@ type AgencyStats struct {
 // set Owner from the authenticated agency, never from the request. ID is
 // informative (stable across restarts, safe in a file name or URL).
 type Upload struct {
-	Owner  string // the uploading agency
+	Owner  certs.AgencyCode // the uploading agency
 	Digest string
 	Size   int64
 	ID     string // derived from the three above

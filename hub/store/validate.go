@@ -33,15 +33,12 @@ func ValidDigest(d string) error {
 }
 
 // ValidAgencyCode checks an agency code (mã định danh).
-func ValidAgencyCode(code string) error {
-	if _, err := certs.ParseAgencyCode(code); err != nil {
+func ValidAgencyCode(code certs.AgencyCode) error {
+	if _, err := certs.ParseAgencyCode(string(code)); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return nil
 }
-
-// ValidStatusCode reports whether code is a known business status code.
-func ValidStatusCode(code string) bool { return document.Status(code).Valid() }
 
 // Validate checks what the store indexes in a submission; it does not look
 // inside the envelope beyond its hash.
@@ -85,11 +82,11 @@ func (s *Submission) Validate() error {
 		}
 	}
 	switch s.Kind {
-	case KindNew:
+	case document.BusinessNew:
 		if len(s.Targets) != 0 {
 			return fmt.Errorf("%w: a new document has no targets", ErrInvalid)
 		}
-	case KindRecall, KindUpdate, KindReplace:
+	case document.BusinessRecall, document.BusinessUpdate, document.BusinessReplace:
 		if len(s.Targets) == 0 {
 			return fmt.Errorf("%w: a %s names at least one target", ErrInvalid, s.Kind)
 		}
@@ -110,12 +107,6 @@ func (s *Submission) Validate() error {
 	return nil
 }
 
-// SameSubmission reports whether b is a retry of a: the same message id
-// and envelope hash.
-func SameSubmission(a, b *Submission) bool {
-	return a.MessageID == b.MessageID && a.EnvelopeSHA256 == b.EnvelopeSHA256
-}
-
 // Validate checks a status update: a known code, a reason for a refusal,
 // signed bytes and a time.
 func (st *StatusUpdate) Validate() error {
@@ -125,10 +116,10 @@ func (st *StatusUpdate) Validate() error {
 	if err := ValidAgencyCode(st.From); err != nil {
 		return fmt.Errorf("status from: %w", err)
 	}
-	if !ValidStatusCode(st.Code) {
+	if !st.Code.Valid() {
 		return fmt.Errorf("%w: unknown status code %q", ErrInvalid, st.Code)
 	}
-	if st.Code == StatusRefused && strings.TrimSpace(st.Reason) == "" {
+	if st.Code == document.StatusRefused && strings.TrimSpace(st.Reason) == "" {
 		return fmt.Errorf("%w: status %s (refused) needs a reason", ErrInvalid, st.Code)
 	}
 	if len(st.Signed) == 0 {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"lienthong/shared/document"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +60,7 @@ func FuzzValidMessageID(f *testing.F) {
 
 func TestStatusValidate(t *testing.T) {
 	base := func() StatusUpdate {
-		return StatusUpdate{MessageID: strings.Repeat("a", 32), From: "000.00.00.G22", Code: StatusArrived,
+		return StatusUpdate{MessageID: strings.Repeat("a", 32), From: "000.00.00.G22", Code: document.StatusArrived,
 			At: t0(), Signed: []byte("s")}
 	}
 	tests := []struct {
@@ -68,9 +69,9 @@ func TestStatusValidate(t *testing.T) {
 		ok     bool
 	}{
 		{"Arrived", func(*StatusUpdate) {}, true},
-		{"AllCodes", func(s *StatusUpdate) { s.Code = StatusDeclined }, true},
-		{"RefusedWithReason", func(s *StatusUpdate) { s.Code, s.Reason = StatusRefused, "nhầm" }, true},
-		{"RefusedNoReason", func(s *StatusUpdate) { s.Code = StatusRefused }, false},
+		{"AllCodes", func(s *StatusUpdate) { s.Code = document.StatusRejected }, true},
+		{"RefusedWithReason", func(s *StatusUpdate) { s.Code, s.Reason = document.StatusRefused, "nhầm" }, true},
+		{"RefusedNoReason", func(s *StatusUpdate) { s.Code = document.StatusRefused }, false},
 		{"Code00", func(s *StatusUpdate) { s.Code = "00" }, false},
 		{"Code1", func(s *StatusUpdate) { s.Code = "1" }, false},
 		{"BadFrom", func(s *StatusUpdate) { s.From = "x" }, false},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/internal/cli"
 )
 
@@ -24,7 +25,7 @@ var agencyHistoryCmd = &cli.Command{
 				return err
 			}
 			defer closeStore()
-			hist, err := st.AgencyHistory(context.Background(), args[0])
+			hist, err := st.AgencyHistory(context.Background(), certs.AgencyCode(args[0]))
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
@@ -34,7 +35,7 @@ var agencyHistoryCmd = &cli.Command{
 					state = "inactive"
 				}
 				if h.SupersededBy != "" {
-					state += ", superseded by " + h.SupersededBy
+					state += ", superseded by " + string(h.SupersededBy)
 				}
 				fmt.Fprintf(env.Stdout, "%s  %s  %s (%s)\n", h.At.UTC().Format(time.RFC3339), h.Code, h.Name, state)
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/internal/cli"
 )
@@ -31,7 +32,7 @@ var statsCmd = &cli.Command{
 			}
 			defer closeStore()
 			ctx := context.Background()
-			codes := []string{*agency}
+			codes := []certs.AgencyCode{certs.AgencyCode(*agency)}
 			if *agency == "" {
 				list, err := st.Agencies(ctx)
 				if err != nil {

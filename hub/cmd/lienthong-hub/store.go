@@ -17,7 +17,7 @@ import (
 func upsert(st control.Store, code certs.AgencyCode, name string, active bool, supersededBy string, at time.Time) (bool, error) {
 	parent, _ := code.Parent()
 	return st.UpsertAgency(context.Background(), &store.Agency{
-		Code: string(code), Name: name, Parent: string(parent), Level: code.Level(), Active: active, SupersededBy: supersededBy,
+		Code: code, Name: name, Parent: parent, Level: code.Level(), Active: active, SupersededBy: certs.AgencyCode(supersededBy),
 	}, at)
 }
 

@@ -41,6 +41,7 @@ import (
 	"sync"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 )
 
@@ -200,7 +201,7 @@ func (d *Dir) Open(digest string) (*os.File, error) {
 // uploadID names the owner's upload of digest: the owner is hashed so that
 // any string is safe in a file name, and two owners uploading the same blob
 // do not share offsets.
-func uploadID(owner, digest string, size int64) string {
+func uploadID(owner certs.AgencyCode, digest string, size int64) string {
 	oh := sha256.Sum256([]byte(owner))
 	return digest + "-" + strconv.FormatInt(size, 10) + "-" + hex.EncodeToString(oh[:8])
 }
@@ -270,7 +271,7 @@ func (d *Dir) forget(id string, p *partial) {
 }
 
 // Begin starts or resumes the owner's upload of digest, size bytes long.
-func (d *Dir) Begin(owner, digest string, size int64) (store.Upload, error) {
+func (d *Dir) Begin(owner certs.AgencyCode, digest string, size int64) (store.Upload, error) {
 	if err := store.ValidDigest(digest); err != nil {
 		return store.Upload{}, err
 	}

@@ -15,8 +15,10 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/hub/store/storetest"
+	"lienthong/shared/document"
 )
 
 var benchCommits = []struct {
@@ -39,7 +41,7 @@ func benchStore(b *testing.B, opts Options) *Store {
 
 // submissionFrom makes a distinct submission from a template envelope by
 // changing its first bytes, cheaply.
-func submissionFrom(env []byte, n uint64, sender string, recipients ...string) *store.Submission {
+func submissionFrom(env []byte, n uint64, sender certs.AgencyCode, recipients ...certs.AgencyCode) *store.Submission {
 	e := make([]byte, len(env))
 	copy(e, env)
 	binary.BigEndian.PutUint64(e, n)
@@ -48,7 +50,7 @@ func submissionFrom(env []byte, n uint64, sender string, recipients ...string) *
 	id := hex.EncodeToString(sum[:16])
 	return &store.Submission{
 		MessageID: id, Sender: sender, Recipients: recipients, EnvelopeSHA256: hex.EncodeToString(sum[:]),
-		Envelope: e, Kind: store.KindNew, Received: storetest.T0, Report: []byte(`{"ok":true}`),
+		Envelope: e, Kind: document.BusinessNew, Received: storetest.T0, Report: []byte(`{"ok":true}`),
 	}
 }
 
@@ -109,7 +111,7 @@ func BenchmarkAccept(b *testing.B) {
 // durable commits, with one caller per recipient.
 func BenchmarkLeaseAck(b *testing.B) {
 	env := storetest.RandomBytes(1 << 10)
-	recipients := []string{storetest.Govoffice, storetest.Nghean, storetest.Caobang, "001.00.00.H49",
+	recipients := []certs.AgencyCode{storetest.Govoffice, storetest.Nghean, storetest.Caobang, "001.00.00.H49",
 		"002.00.00.H49", "003.00.00.H49", "004.00.00.H49", "005.00.00.H49",
 		"006.00.00.H49", "007.00.00.H49", "008.00.00.H49", "009.00.00.H49",
 		"010.00.00.H49", "011.00.00.H49", "012.00.00.H49", "013.00.00.H49"}
@@ -150,7 +152,7 @@ func BenchmarkLeaseAck(b *testing.B) {
 
 // preload queues n messages to each recipient through Accept's own
 // transaction code, 5,000 to a transaction.
-func preload(b *testing.B, s *Store, env []byte, n int, recipients ...string) {
+func preload(b *testing.B, s *Store, env []byte, n int, recipients ...certs.AgencyCode) {
 	b.Helper()
 	for done := 0; done < n; {
 		err := s.db.Update(func(tx *bolt.Tx) error {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/hub/store/boltstore"
 	"lienthong/hub/store/storetest"
@@ -31,7 +32,7 @@ const crashDirEnv = "LIENTHONG_STORE_CRASH_DIR"
 // CommitBoltBatch, else the default.
 const crashModeEnv = "LIENTHONG_STORE_CRASH_MODE"
 
-var crashAgencies = []string{storetest.Quangninh, storetest.Govoffice, storetest.Nghean, storetest.Caobang}
+var crashAgencies = []certs.AgencyCode{storetest.Quangninh, storetest.Govoffice, storetest.Nghean, storetest.Caobang}
 
 // TestCrashChild is not a test on its own: TestCrash runs the test binary
 // again with crashDirEnv set and SIGKILLs it.
@@ -65,14 +66,14 @@ func TestCrashChild(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
 			for {
 				sender := crashAgencies[rng.IntN(len(crashAgencies))]
-				var rcpts []string
+				var rcpts []certs.AgencyCode
 				for _, a := range crashAgencies {
 					if a != sender && rng.IntN(2) == 0 {
 						rcpts = append(rcpts, a)
 					}
 				}
 				if len(rcpts) == 0 {
-					rcpts = []string{crashAgencies[(indexOf(sender)+1)%len(crashAgencies)]}
+					rcpts = []certs.AgencyCode{crashAgencies[(indexOf(sender)+1)%len(crashAgencies)]}
 				}
 				sub := storetest.NewSubmission(sender, 2000+rng.IntN(8000), rcpts...)
 				switch rng.IntN(4) {
@@ -149,7 +150,7 @@ func (s *slowReader) Read(p []byte) (int, error) {
 	return s.r.Read(p[:min(len(p), 8<<10)])
 }
 
-func indexOf(code string) int {
+func indexOf(code certs.AgencyCode) int {
 	for i, a := range crashAgencies {
 		if a == code {
 			return i
@@ -283,8 +284,8 @@ func checkAfterCrash(t *testing.T, dir string, accepted, acked map[string]bool) 
 		}
 	}
 	// Deliveries agree with queues and statistics.
-	received, ackedN := map[string]uint64{}, map[string]uint64{}
-	pending := map[string]map[string]bool{}
+	received, ackedN := map[certs.AgencyCode]uint64{}, map[certs.AgencyCode]uint64{}
+	pending := map[certs.AgencyCode]map[string]bool{}
 	for _, id := range all {
 		ds, err := s.Deliveries(ctx, id)
 		if err != nil {
@@ -301,7 +302,7 @@ func checkAfterCrash(t *testing.T, dir string, accepted, acked map[string]bool) 
 				}
 				pending[d.Recipient][id] = true
 			}
-			if acked[d.Recipient+"\x00"+id] && d.State != store.Acked {
+			if acked[string(d.Recipient)+"\x00"+id] && d.State != store.Acked {
 				t.Errorf("acknowledged delivery of %s to %s is %s after the crash", id, d.Recipient, d.State)
 			}
 		}

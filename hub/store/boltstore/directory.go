@@ -8,6 +8,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/shared/auditlog"
 )
@@ -29,19 +30,19 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 		if bytes.Equal(b.Get([]byte(a.Code)), enc) {
 			return nil
 		}
-		seq, err := next(tx, "agency", a.Code)
+		seq, err := next(tx, "agency", string(a.Code))
 		if err != nil {
 			return err
 		}
 		if err := b.Put([]byte(a.Code), enc); err != nil {
 			return err
 		}
-		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindDirectory, At: at, Agency: a.Code, PacketSHA256: hexSHA256(enc)})
+		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindDirectory, At: at, Agency: string(a.Code), PacketSHA256: hexSHA256(enc)})
 		if err != nil {
 			return err
 		}
 		ch := agencyChangeRecord{Agency: rec, Seq: seq, At: at, LogIndex: idx}
-		if err := tx.Bucket(bucketAgencyHist).Put(seqKey(seq, a.Code), encode(&ch)); err != nil {
+		if err := tx.Bucket(bucketAgencyHist).Put(seqKey(seq, string(a.Code)), encode(&ch)); err != nil {
 			return err
 		}
 		changed = true
@@ -54,7 +55,7 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 }
 
 // Agency implements store.Directory.
-func (s *Store) Agency(ctx context.Context, code string) (store.Agency, error) {
+func (s *Store) Agency(ctx context.Context, code certs.AgencyCode) (store.Agency, error) {
 	var out store.Agency
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketAgencies).Get([]byte(code))
@@ -94,10 +95,10 @@ func (s *Store) Agencies(ctx context.Context) ([]store.Agency, error) {
 }
 
 // AgencyHistory implements store.Directory.
-func (s *Store) AgencyHistory(ctx context.Context, code string) ([]store.AgencyChange, error) {
+func (s *Store) AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]store.AgencyChange, error) {
 	var out []store.AgencyChange
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		err := forPrefix(tx, bucketAgencyHist, join(code, ""), "agency change", func(ch *agencyChangeRecord) {
+		err := forPrefix(tx, bucketAgencyHist, join(string(code), ""), "agency change", func(ch *agencyChangeRecord) {
 			out = append(out, store.AgencyChange{Agency: ch.Agency.agency(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex})
 		})
 		if err != nil {

@@ -10,8 +10,10 @@ import (
 	"os"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/hub/store/boltstore"
+	"lienthong/shared/document"
 )
 
 // A document's life in the store: its attachment is uploaded, the
@@ -37,11 +39,11 @@ func Example() {
 	sub := &store.Submission{
 		MessageID:      "0f8e5c3a9d6b4e21a7c0b3f5d8e1a2c4",
 		Sender:         "000.00.00.H49", // UBND tỉnh Quảng Ninh
-		Recipients:     []string{"000.00.00.G22"},
+		Recipients:     []certs.AgencyCode{"000.00.00.G22"},
 		EnvelopeSHA256: hexsum(envelope),
 		Envelope:       envelope,
 		BlobDigests:    []string{hexsum(pdf)},
-		Kind:           store.KindNew,
+		Kind:           document.BusinessNew,
 		Received:       now,
 	}
 	res, existed, err := s.Accept(ctx, sub, nil)
@@ -57,7 +59,7 @@ func Example() {
 	fmt.Println("inbox after ack:", len(inbox))
 
 	_, _, err = s.AppendStatus(ctx, &store.StatusUpdate{
-		MessageID: sub.MessageID, From: "000.00.00.G22", Code: store.StatusArrived,
+		MessageID: sub.MessageID, From: "000.00.00.G22", Code: document.StatusArrived,
 		At: now, Signed: []byte("signed status packet"),
 	})
 	fmt.Println("status:", err)

@@ -8,8 +8,10 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/shared/auditlog"
+	"lienthong/shared/document"
 )
 
 // Accept implements store.Messages.
@@ -80,7 +82,7 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.Ac
 		Blobs: sub.BlobDigests, DocumentID: sub.DocumentID, Kind: sub.Kind, Targets: sub.Targets,
 		Received: sub.Received, Due: sub.DueDate,
 	}
-	if sub.Kind == store.KindRecall {
+	if sub.Kind == document.BusinessRecall {
 		for i := range targets {
 			rc, err := withdraw(tx, &targets[i], sub.MessageID)
 			if err != nil {
@@ -89,12 +91,12 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.Ac
 			rec.Recalls = append(rec.Recalls, rc)
 		}
 	}
-	if rec.Seq, err = next(tx, "sent", sub.Sender); err != nil {
+	if rec.Seq, err = next(tx, "sent", string(sub.Sender)); err != nil {
 		return res, false, nil, err
 	}
 	rec.LogIndex, err = appendLog(tx, &auditlog.Entry{
 		Kind: auditlog.KindAccepted, At: sub.Received, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
-		Business: sub.Kind.String(), Targets: sub.Targets, Sender: sub.Sender, Recipients: sub.Recipients, Due: sub.DueDate,
+		Business: sub.Kind.String(), Targets: sub.Targets, Sender: string(sub.Sender), Recipients: codeStrings(sub.Recipients), Due: sub.DueDate,
 	})
 	if err != nil {
 		return res, false, nil, err
@@ -139,11 +141,11 @@ func acceptWrites(tx *bolt.Tx, sub *store.Submission, rec *messageRecord) error 
 			return err
 		}
 	}
-	if err := tx.Bucket(bucketSent).Put(seqKey(rec.Seq, sub.Sender), id); err != nil {
+	if err := tx.Bucket(bucketSent).Put(seqKey(rec.Seq, string(sub.Sender)), id); err != nil {
 		return err
 	}
 	for _, r := range sub.Recipients {
-		cur, err := next(tx, "queue", r)
+		cur, err := next(tx, "queue", string(r))
 		if err != nil {
 			return err
 		}
@@ -152,7 +154,7 @@ func acceptWrites(tx *bolt.Tx, sub *store.Submission, rec *messageRecord) error 
 		if err := tx.Bucket(bucketDeliveries).Put(deliveryKey(r, sub.MessageID), encode(&d)); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketQueue).Put(seqKey(cur, r), id); err != nil {
+		if err := tx.Bucket(bucketQueue).Put(seqKey(cur, string(r)), id); err != nil {
 			return err
 		}
 		if err := bumpStats(tx, r, func(st *statsRecord) { st.Received++ }); err != nil {
@@ -185,7 +187,7 @@ func withdraw(tx *bolt.Tx, target *messageRecord, recallID string) (recallRecord
 		if err := dels.Put(key, encode(&d)); err != nil {
 			return rc, err
 		}
-		if err := tx.Bucket(bucketQueue).Delete(seqKey(d.Cursor, r)); err != nil {
+		if err := tx.Bucket(bucketQueue).Delete(seqKey(d.Cursor, string(r))); err != nil {
 			return rc, err
 		}
 		if err := bumpStats(tx, r, func(st *statsRecord) { st.Withdrawn++ }); err != nil {
@@ -250,12 +252,12 @@ func (s *Store) MessagesByDocumentID(ctx context.Context, docID string) ([]strin
 }
 
 // Sent implements store.Messages.
-func (s *Store) Sent(ctx context.Context, sender string, after uint64, limit int) ([]store.SentRecord, error) {
+func (s *Store) Sent(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]store.SentRecord, error) {
 	var out []store.SentRecord
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		prefix := join(sender, "")
+		prefix := join(string(sender), "")
 		c := tx.Bucket(bucketSent).Cursor()
-		for k, v := c.Seek(seqKey(after+1, sender)); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
+		for k, v := c.Seek(seqKey(after+1, string(sender))); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
 			m, err := getMessage(tx, string(v))
 			if err != nil {
 				return err

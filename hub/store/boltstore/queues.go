@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/shared/auditlog"
 )
@@ -26,7 +27,7 @@ func scanQueue(tx *bolt.Tx, recipient string, after uint64, fn func(key []byte, 
 	dels := tx.Bucket(bucketDeliveries)
 	c := tx.Bucket(bucketQueue).Cursor()
 	for k, v := c.Seek(seqKey(after+1, recipient)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		key := deliveryKey(recipient, string(v))
+		key := deliveryKey(certs.AgencyCode(recipient), string(v))
 		var d deliveryRecord
 		if err := decode(dels.Get(key), &d); err != nil {
 			return fmt.Errorf("decode delivery %s to %s: %w", v, recipient, err)
@@ -40,13 +41,13 @@ func scanQueue(tx *bolt.Tx, recipient string, after uint64, fn func(key []byte, 
 }
 
 // Inbox implements store.Queues.
-func (s *Store) Inbox(ctx context.Context, recipient string, after uint64, limit int, now time.Time) ([]store.Delivery, error) {
+func (s *Store) Inbox(ctx context.Context, recipient certs.AgencyCode, after uint64, limit int, now time.Time) ([]store.Delivery, error) {
 	var out []store.Delivery
 	if limit <= 0 {
 		return nil, nil
 	}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		return scanQueue(tx, recipient, after, func(_ []byte, d *deliveryRecord) (bool, error) {
+		return scanQueue(tx, string(recipient), after, func(_ []byte, d *deliveryRecord) (bool, error) {
 			if d.visible(now) {
 				dv := d.delivery()
 				dv.LeaseToken = "" // an expired lease's token is no one's business
@@ -62,7 +63,7 @@ func (s *Store) Inbox(ctx context.Context, recipient string, after uint64, limit
 }
 
 // Lease implements store.Queues.
-func (s *Store) Lease(ctx context.Context, recipient string, max int, now time.Time, ttl time.Duration) ([]store.Delivery, error) {
+func (s *Store) Lease(ctx context.Context, recipient certs.AgencyCode, max int, now time.Time, ttl time.Duration) ([]store.Delivery, error) {
 	if max <= 0 || ttl <= 0 {
 		return nil, fmt.Errorf("lease for %s: %w: max %d, ttl %s", recipient, store.ErrInvalid, max, ttl)
 	}
@@ -70,7 +71,7 @@ func (s *Store) Lease(ctx context.Context, recipient string, max int, now time.T
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		out = out[:0]
 		dels := tx.Bucket(bucketDeliveries)
-		return scanQueue(tx, recipient, 0, func(key []byte, d *deliveryRecord) (bool, error) {
+		return scanQueue(tx, string(recipient), 0, func(key []byte, d *deliveryRecord) (bool, error) {
 			if !d.visible(now) {
 				return true, nil
 			}
@@ -96,7 +97,7 @@ func newToken() string {
 }
 
 // Ack implements store.Queues.
-func (s *Store) Ack(ctx context.Context, recipient, messageID, leaseToken string, now time.Time, seal store.Seal) (store.Delivery, bool, error) {
+func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, leaseToken string, now time.Time, seal store.Seal) (store.Delivery, bool, error) {
 	var (
 		out     store.Delivery
 		existed bool
@@ -105,7 +106,7 @@ func (s *Store) Ack(ctx context.Context, recipient, messageID, leaseToken string
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		out, existed, refusal = store.Delivery{}, false, nil
 		dels := tx.Bucket(bucketDeliveries)
-		key := deliveryKey(recipient, messageID)
+		key := deliveryKey(certs.AgencyCode(recipient), messageID)
 		raw := dels.Get(key)
 		if raw == nil {
 			refusal = store.ErrNotFound
@@ -128,7 +129,7 @@ func (s *Store) Ack(ctx context.Context, recipient, messageID, leaseToken string
 			return nil
 		}
 		d.State, d.AckedAt, d.LeaseToken, d.LeaseExpiry = store.Acked, now, "", time.Time{}
-		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindDelivered, At: now, MessageID: messageID, EnvelopeSHA256: d.EnvSHA256, Agency: recipient})
+		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindDelivered, At: now, MessageID: messageID, EnvelopeSHA256: d.EnvSHA256, Agency: string(recipient)})
 		if err != nil {
 			return err
 		}
@@ -136,10 +137,10 @@ func (s *Store) Ack(ctx context.Context, recipient, messageID, leaseToken string
 		if err := dels.Put(key, encode(&d)); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketQueue).Delete(seqKey(d.Cursor, recipient)); err != nil {
+		if err := tx.Bucket(bucketQueue).Delete(seqKey(d.Cursor, string(recipient))); err != nil {
 			return err
 		}
-		if err := bumpStats(tx, recipient, func(st *statsRecord) { st.Acked++ }); err != nil {
+		if err := bumpStats(tx, certs.AgencyCode(recipient), func(st *statsRecord) { st.Acked++ }); err != nil {
 			return err
 		}
 		if err := sealTx(tx, seal, messageID, idx); err != nil {
@@ -158,12 +159,12 @@ func (s *Store) Ack(ctx context.Context, recipient, messageID, leaseToken string
 }
 
 // Release implements store.Queues.
-func (s *Store) Release(ctx context.Context, recipient, messageID, leaseToken string) error {
+func (s *Store) Release(ctx context.Context, recipient certs.AgencyCode, messageID, leaseToken string) error {
 	var refusal error
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		refusal = nil
 		dels := tx.Bucket(bucketDeliveries)
-		key := deliveryKey(recipient, messageID)
+		key := deliveryKey(certs.AgencyCode(recipient), messageID)
 		raw := dels.Get(key)
 		if raw == nil {
 			refusal = store.ErrNotFound

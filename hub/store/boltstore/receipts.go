@@ -42,7 +42,7 @@ func (s *Store) PutReceipt(ctx context.Context, r *store.Receipt) (store.Receipt
 // is stored, which it returns instead with existed=true.
 func putReceiptTx(tx *bolt.Tx, r *store.Receipt) (out store.Receipt, existed bool, err error) {
 	b := tx.Bucket(bucketReceipts)
-	key := join(r.MessageID, r.Event, r.Party)
+	key := join(r.MessageID, r.Event, string(r.Party))
 	if raw := b.Get(key); raw != nil {
 		var rec receiptRecord
 		if err := decode(raw, &rec); err != nil {

@@ -4,34 +4,38 @@ import (
 	"encoding/json"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/shared/document"
 )
 
 // The records below are the durable format: their JSON field names must not
 // change without a schema migration. They are kept apart from the store
-// package's types so that renaming an API field cannot change the disk.
+// package's types so that renaming an API field cannot change the disk; the
+// domain types they use (agency codes, status codes, business types)
+// encode as the strings and numbers they always did.
 
 type messageRecord struct {
-	ID         string         `json:"id"`
-	Sender     string         `json:"sender"`
-	Recipients []string       `json:"recipients"`
-	EnvSHA256  string         `json:"env_sha256"`
-	Blobs      []string       `json:"blobs,omitempty"`
-	DocumentID string         `json:"doc_id,omitempty"`
-	Kind       store.Kind     `json:"kind"`
-	Targets    []string       `json:"targets,omitempty"`
-	Received   time.Time      `json:"received"`
-	Seq        uint64         `json:"seq"`
-	BodyKey    uint64         `json:"body"` // envelope and report key
-	Recalls    []recallRecord `json:"recalls,omitempty"`
-	Due        string         `json:"due,omitempty"`
-	LogIndex   int64          `json:"log"`
+	ID         string                `json:"id"`
+	Sender     certs.AgencyCode      `json:"sender"`
+	Recipients []certs.AgencyCode    `json:"recipients"`
+	EnvSHA256  string                `json:"env_sha256"`
+	Blobs      []string              `json:"blobs,omitempty"`
+	DocumentID string                `json:"doc_id,omitempty"`
+	Kind       document.BusinessType `json:"kind"`
+	Targets    []string              `json:"targets,omitempty"`
+	Received   time.Time             `json:"received"`
+	Seq        uint64                `json:"seq"`
+	BodyKey    uint64                `json:"body"` // envelope and report key
+	Recalls    []recallRecord        `json:"recalls,omitempty"`
+	Due        string                `json:"due,omitempty"`
+	LogIndex   int64                 `json:"log"`
 }
 
 type recallRecord struct {
-	Target       string   `json:"target"`
-	Withdrawn    []string `json:"withdrawn,omitempty"`
-	AlreadyAcked []string `json:"already_acked,omitempty"`
+	Target       string             `json:"target"`
+	Withdrawn    []certs.AgencyCode `json:"withdrawn,omitempty"`
+	AlreadyAcked []certs.AgencyCode `json:"already_acked,omitempty"`
 }
 
 func (m *messageRecord) result() store.AcceptResult {
@@ -43,19 +47,19 @@ func (m *messageRecord) result() store.AcceptResult {
 }
 
 type deliveryRecord struct {
-	Recipient   string              `json:"recipient"`
-	MessageID   string              `json:"msg"`
-	Sender      string              `json:"sender"`
-	Cursor      uint64              `json:"cursor"`
-	EnvSHA256   string              `json:"env_sha256"`
-	Kind        store.Kind          `json:"kind"`
-	State       store.DeliveryState `json:"state"`
-	LeaseToken  string              `json:"lease,omitempty"`
-	LeaseExpiry time.Time           `json:"lease_expiry,omitzero"`
-	Leases      int                 `json:"leases,omitempty"`
-	AckedAt     time.Time           `json:"acked_at,omitzero"`
-	WithdrawnBy string              `json:"withdrawn_by,omitempty"`
-	LogIndex    int64               `json:"log,omitempty"`
+	Recipient   certs.AgencyCode      `json:"recipient"`
+	MessageID   string                `json:"msg"`
+	Sender      certs.AgencyCode      `json:"sender"`
+	Cursor      uint64                `json:"cursor"`
+	EnvSHA256   string                `json:"env_sha256"`
+	Kind        document.BusinessType `json:"kind"`
+	State       store.DeliveryState   `json:"state"`
+	LeaseToken  string                `json:"lease,omitempty"`
+	LeaseExpiry time.Time             `json:"lease_expiry,omitzero"`
+	Leases      int                   `json:"leases,omitempty"`
+	AckedAt     time.Time             `json:"acked_at,omitzero"`
+	WithdrawnBy string                `json:"withdrawn_by,omitempty"`
+	LogIndex    int64                 `json:"log,omitempty"`
 }
 
 func (d *deliveryRecord) delivery() store.Delivery {
@@ -68,17 +72,17 @@ func (d *deliveryRecord) delivery() store.Delivery {
 }
 
 type statusRecord struct {
-	MessageID string    `json:"msg"`
-	From      string    `json:"from"`
-	Code      string    `json:"code"`
-	Reason    string    `json:"reason,omitempty"`
-	Staff     string    `json:"staff,omitempty"`
-	At        time.Time `json:"at"`
-	Signed    []byte    `json:"signed"`
-	Sender    string    `json:"sender"`
-	Seq       uint64    `json:"seq"`
-	Cursor    uint64    `json:"cursor"`
-	LogIndex  int64     `json:"log"`
+	MessageID string           `json:"msg"`
+	From      certs.AgencyCode `json:"from"`
+	Code      document.Status  `json:"code"`
+	Reason    string           `json:"reason,omitempty"`
+	Staff     string           `json:"staff,omitempty"`
+	At        time.Time        `json:"at"`
+	Signed    []byte           `json:"signed"`
+	Sender    certs.AgencyCode `json:"sender"`
+	Seq       uint64           `json:"seq"`
+	Cursor    uint64           `json:"cursor"`
+	LogIndex  int64            `json:"log"`
 }
 
 func (s *statusRecord) status() store.StatusUpdate {
@@ -89,11 +93,11 @@ func (s *statusRecord) status() store.StatusUpdate {
 }
 
 type receiptRecord struct {
-	MessageID string    `json:"msg"`
-	Event     string    `json:"event"`
-	Party     string    `json:"party"`
-	At        time.Time `json:"at"`
-	Signed    []byte    `json:"signed"`
+	MessageID string           `json:"msg"`
+	Event     string           `json:"event"`
+	Party     certs.AgencyCode `json:"party"`
+	At        time.Time        `json:"at"`
+	Signed    []byte           `json:"signed"`
 }
 
 func (r *receiptRecord) receipt() store.Receipt {
@@ -101,13 +105,13 @@ func (r *receiptRecord) receipt() store.Receipt {
 }
 
 type agencyRecord struct {
-	Code         string `json:"code"`
-	Name         string `json:"name"`
-	Parent       string `json:"parent,omitempty"`
-	Level        int    `json:"level"`
-	Active       bool   `json:"active"`
-	SupersededBy string `json:"superseded_by,omitempty"`
-	CertPEM      []byte `json:"cert_pem,omitempty"`
+	Code         certs.AgencyCode `json:"code"`
+	Name         string           `json:"name"`
+	Parent       certs.AgencyCode `json:"parent,omitempty"`
+	Level        int              `json:"level"`
+	Active       bool             `json:"active"`
+	SupersededBy certs.AgencyCode `json:"superseded_by,omitempty"`
+	CertPEM      []byte           `json:"cert_pem,omitempty"`
 }
 
 func agencyRec(a *store.Agency) agencyRecord {
@@ -128,11 +132,11 @@ type agencyChangeRecord struct {
 }
 
 type statsRecord struct {
-	Sent      uint64            `json:"sent,omitempty"`
-	Received  uint64            `json:"received,omitempty"`
-	Acked     uint64            `json:"acked,omitempty"`
-	Withdrawn uint64            `json:"withdrawn,omitempty"`
-	Statuses  map[string]uint64 `json:"statuses,omitempty"`
+	Sent      uint64                     `json:"sent,omitempty"`
+	Received  uint64                     `json:"received,omitempty"`
+	Acked     uint64                     `json:"acked,omitempty"`
+	Withdrawn uint64                     `json:"withdrawn,omitempty"`
+	Statuses  map[document.Status]uint64 `json:"statuses,omitempty"`
 }
 
 func encode(v any) []byte {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"lienthong/certs"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -102,7 +103,9 @@ func join(parts ...string) []byte {
 // deliveryKey keys a delivery by message first, so that the deliveries of
 // one message share a leaf page: accepting a message to many recipients
 // dirties one page of this bucket, not one per recipient.
-func deliveryKey(recipient, messageID string) []byte { return join(messageID, recipient) }
+func deliveryKey(recipient certs.AgencyCode, messageID string) []byte {
+	return join(messageID, string(recipient))
+}
 
 // seqKey returns prefix \0 seq, or seq alone without a prefix.
 func seqKey(seq uint64, prefix ...string) []byte {
@@ -129,4 +132,14 @@ func next(tx *bolt.Tx, name ...string) (uint64, error) {
 
 func counter(tx *bolt.Tx, name ...string) uint64 {
 	return u64(tx.Bucket(bucketCounters).Get(join(name...)))
+}
+
+// codeStrings converts agency codes for the log's entries, which keep
+// plain strings.
+func codeStrings(codes []certs.AgencyCode) []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = string(c)
+	}
+	return out
 }

@@ -6,10 +6,12 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/shared/document"
 )
 
-func bumpStats(tx *bolt.Tx, agency string, fn func(*statsRecord)) error {
+func bumpStats(tx *bolt.Tx, agency certs.AgencyCode, fn func(*statsRecord)) error {
 	b := tx.Bucket(bucketStats)
 	var st statsRecord
 	if raw := b.Get([]byte(agency)); raw != nil {
@@ -22,8 +24,8 @@ func bumpStats(tx *bolt.Tx, agency string, fn func(*statsRecord)) error {
 }
 
 // Stats implements store.Store.
-func (s *Store) Stats(ctx context.Context, agency string) (store.AgencyStats, error) {
-	out := store.AgencyStats{Agency: agency, Statuses: map[string]uint64{}}
+func (s *Store) Stats(ctx context.Context, agency certs.AgencyCode) (store.AgencyStats, error) {
+	out := store.AgencyStats{Agency: certs.AgencyCode(agency), Statuses: map[document.Status]uint64{}}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketStats).Get([]byte(agency))
 		if raw == nil {

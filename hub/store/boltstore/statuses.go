@@ -11,8 +11,10 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/shared/auditlog"
+	"lienthong/shared/document"
 )
 
 // AppendStatus implements store.Statuses.
@@ -41,43 +43,43 @@ func (s *Store) AppendStatus(ctx context.Context, st *store.StatusUpdate) (store
 			return nil
 		}
 		statuses := tx.Bucket(bucketStatuses)
-		dedupKey := join(st.MessageID, st.From, string(sum[:]))
+		dedupKey := join(st.MessageID, string(st.From), string(sum[:]))
 		if seq := tx.Bucket(bucketStatusDedup).Get(dedupKey); seq != nil {
 			var r statusRecord
-			if err := decode(statuses.Get(seqKey(u64(seq), st.MessageID, st.From)), &r); err != nil {
+			if err := decode(statuses.Get(seqKey(u64(seq), st.MessageID, string(st.From))), &r); err != nil {
 				return fmt.Errorf("decode status: %w", err)
 			}
 			out, existed = r.status(), true
 			return nil
 		}
-		seq, err := next(tx, "status", st.MessageID, st.From)
+		seq, err := next(tx, "status", st.MessageID, string(st.From))
 		if err != nil {
 			return err
 		}
-		cur, err := next(tx, "status-queue", m.Sender)
+		cur, err := next(tx, "status-queue", string(m.Sender))
 		if err != nil {
 			return err
 		}
 		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindStatus, At: st.At, MessageID: st.MessageID,
-			EnvelopeSHA256: m.EnvSHA256, Agency: st.From, Status: st.Code, PacketSHA256: hex.EncodeToString(sum[:])})
+			EnvelopeSHA256: m.EnvSHA256, Agency: string(st.From), Status: string(st.Code), PacketSHA256: hex.EncodeToString(sum[:])})
 		if err != nil {
 			return err
 		}
 		r := statusRecord{MessageID: st.MessageID, From: st.From, Code: st.Code, Reason: st.Reason, Staff: st.Staff,
 			At: st.At, Signed: st.Signed, Sender: m.Sender, Seq: seq, Cursor: cur, LogIndex: idx}
-		key := seqKey(seq, st.MessageID, st.From)
+		key := seqKey(seq, st.MessageID, string(st.From))
 		if err := statuses.Put(key, encode(&r)); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketStatusDedup).Put(dedupKey, binary.BigEndian.AppendUint64(nil, seq)); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketStatusQueue).Put(seqKey(cur, m.Sender), key); err != nil {
+		if err := tx.Bucket(bucketStatusQueue).Put(seqKey(cur, string(m.Sender)), key); err != nil {
 			return err
 		}
 		if err := bumpStats(tx, st.From, func(s *statsRecord) {
 			if s.Statuses == nil {
-				s.Statuses = map[string]uint64{}
+				s.Statuses = map[document.Status]uint64{}
 			}
 			s.Statuses[st.Code]++
 		}); err != nil {
@@ -111,13 +113,13 @@ func (s *Store) StatusHistory(ctx context.Context, messageID string) ([]store.St
 }
 
 // StatusInbox implements store.Statuses.
-func (s *Store) StatusInbox(ctx context.Context, sender string, after uint64, limit int) ([]store.StatusUpdate, error) {
+func (s *Store) StatusInbox(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]store.StatusUpdate, error) {
 	var out []store.StatusUpdate
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		prefix := join(sender, "")
+		prefix := join(string(sender), "")
 		statuses := tx.Bucket(bucketStatuses)
 		c := tx.Bucket(bucketStatusQueue).Cursor()
-		for k, v := c.Seek(seqKey(after+1, sender)); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
+		for k, v := c.Seek(seqKey(after+1, string(sender))); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
 			var r statusRecord
 			if err := decode(statuses.Get(v), &r); err != nil {
 				return fmt.Errorf("decode status: %w", err)
@@ -133,15 +135,15 @@ func (s *Store) StatusInbox(ctx context.Context, sender string, after uint64, li
 }
 
 // AckStatus implements store.Statuses.
-func (s *Store) AckStatus(ctx context.Context, sender string, cursor uint64) error {
+func (s *Store) AckStatus(ctx context.Context, sender certs.AgencyCode, cursor uint64) error {
 	var refusal error
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		refusal = nil
-		if cursor == 0 || cursor > counter(tx, "status-queue", sender) {
+		if cursor == 0 || cursor > counter(tx, "status-queue", string(sender)) {
 			refusal = store.ErrNotFound
 			return nil
 		}
-		return tx.Bucket(bucketStatusQueue).Delete(seqKey(cursor, sender))
+		return tx.Bucket(bucketStatusQueue).Delete(seqKey(cursor, string(sender)))
 	})
 	if err == nil {
 		err = refusal

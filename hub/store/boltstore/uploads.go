@@ -6,15 +6,16 @@ import (
 	"io"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 )
 
 // BeginUpload implements store.Blobs.
-func (s *Store) BeginUpload(ctx context.Context, owner, digest string, size int64) (store.Upload, error) {
+func (s *Store) BeginUpload(ctx context.Context, owner certs.AgencyCode, digest string, size int64) (store.Upload, error) {
 	if err := s.check(ctx); err != nil {
 		return store.Upload{}, err
 	}
-	return s.blobs.Begin(owner, digest, size)
+	return s.blobs.Begin(certs.AgencyCode(owner), digest, size)
 }
 
 // AppendUpload implements store.Blobs.

@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/shared/auditlog"
 )
@@ -58,14 +59,14 @@ func (s *Store) Verify(ctx context.Context) error {
 				fail("message %s: %w", k, err)
 				return nil
 			}
-			cnt(m.Sender).sent++
+			cnt(string(m.Sender)).sent++
 			if tx.Bucket(bucketEnvelopes).Get(seqKey(m.BodyKey)) == nil {
 				fail("message %s: no envelope", k)
 			}
-			if !bytes.Equal(tx.Bucket(bucketSent).Get(seqKey(m.Seq, m.Sender)), k) {
+			if !bytes.Equal(tx.Bucket(bucketSent).Get(seqKey(m.Seq, string(m.Sender))), k) {
 				fail("message %s: sent record %d of %s missing", k, m.Seq, m.Sender)
 			}
-			if m.Seq > counter(tx, "sent", m.Sender) {
+			if m.Seq > counter(tx, "sent", string(m.Sender)) {
 				fail("message %s: sent cursor %d beyond counter", k, m.Seq)
 			}
 			for _, r := range m.Recipients {
@@ -79,12 +80,12 @@ func (s *Store) Verify(ctx context.Context) error {
 					fail("delivery %s to %s: %w", k, r, err)
 					continue
 				}
-				c := cnt(r)
+				c := cnt(string(r))
 				c.received++
-				if d.Cursor > counter(tx, "queue", r) {
+				if d.Cursor > counter(tx, "queue", string(r)) {
 					fail("delivery %s to %s: cursor %d beyond counter", k, r, d.Cursor)
 				}
-				q := queue.Get(seqKey(d.Cursor, r))
+				q := queue.Get(seqKey(d.Cursor, string(r)))
 				switch d.State {
 				case store.Pending:
 					if !bytes.Equal(q, k) {
@@ -116,7 +117,7 @@ func (s *Store) Verify(ctx context.Context) error {
 				fail("queue key %q malformed", k)
 				return nil
 			}
-			raw := dels.Get(deliveryKey(string(k[:i]), string(v)))
+			raw := dels.Get(deliveryKey(certs.AgencyCode(string(k[:i])), string(v)))
 			var d deliveryRecord
 			if raw == nil || decode(raw, &d) != nil || d.State != store.Pending || d.Cursor != u64(k[i+1:]) {
 				fail("queue entry %q → %s has no pending delivery", k, v)

@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/shared/document"
 )
 
 func testAcceptBasic(t *testing.T, s store.Store) {
@@ -29,7 +31,7 @@ func testAcceptBasic(t *testing.T, s store.Store) {
 	}
 	if !bytes.Equal(m.Envelope, sub.Envelope) || !bytes.Equal(m.Report, sub.Report) || m.EnvelopeSHA256 != sub.EnvelopeSHA256 ||
 		m.Sender != sub.Sender || !slices.Equal(m.Recipients, sub.Recipients) || !slices.Equal(m.BlobDigests, sub.BlobDigests) ||
-		m.DocumentID != sub.DocumentID || m.Kind != store.KindNew || !m.Received.Equal(T0) || m.Seq != 1 {
+		m.DocumentID != sub.DocumentID || m.Kind != document.BusinessNew || !m.Received.Equal(T0) || m.Seq != 1 {
 		t.Fatalf("stored message differs: %+v", m)
 	}
 	ds, err := s.Deliveries(ctx, sub.MessageID)
@@ -171,9 +173,9 @@ func testAcceptConcurrent(t *testing.T, s store.Store) {
 
 func testAcceptManyRecipients(t *testing.T, s store.Store) {
 	// A province writes to each of its communes: 300 level-2 codes.
-	var rs []string
+	var rs []certs.AgencyCode
 	for i := 1; i <= 300; i++ {
-		rs = append(rs, fmt.Sprintf("%03d.00.00.H49", i))
+		rs = append(rs, certs.AgencyCode(fmt.Sprintf("%03d.00.00.H49", i)))
 	}
 	sub := NewSubmission(Quangninh, 5000, rs...)
 	accept(t, s, sub)
@@ -181,7 +183,7 @@ func testAcceptManyRecipients(t *testing.T, s store.Store) {
 	if err != nil || len(ds) != len(rs) {
 		t.Fatalf("deliveries = %d, %v", len(ds), err)
 	}
-	for i, r := range []string{rs[0], rs[149], rs[299]} {
+	for i, r := range []certs.AgencyCode{rs[0], rs[149], rs[299]} {
 		if got := inboxIDs(t, s, r, T0); !slices.Equal(got, []string{sub.MessageID}) {
 			t.Fatalf("inbox %d of %s = %v", i, r, got)
 		}
@@ -190,7 +192,7 @@ func testAcceptManyRecipients(t *testing.T, s store.Store) {
 		}
 	}
 	recall := NewSubmission(Quangninh, 100, rs...)
-	recall.Kind, recall.Targets = store.KindRecall, []string{sub.MessageID}
+	recall.Kind, recall.Targets = document.BusinessRecall, []string{sub.MessageID}
 	res := accept(t, s, recall)
 	if len(res.Recalls) != 1 || len(res.Recalls[0].AlreadyAcked) != 3 || len(res.Recalls[0].Withdrawn) != 297 {
 		t.Fatalf("recall outcome: %d acked, %d withdrawn", len(res.Recalls[0].AlreadyAcked), len(res.Recalls[0].Withdrawn))
@@ -258,13 +260,13 @@ func testAcceptInvalid(t *testing.T, s store.Store) {
 		{"UpperCaseID", func(x *store.Submission) { x.MessageID = "ABCDEF0123456789ABCDEF0123456789" }, store.ErrInvalid},
 		{"BadSender", func(x *store.Submission) { x.Sender = "H49" }, store.ErrInvalid},
 		{"NoRecipients", func(x *store.Submission) { x.Recipients = nil }, store.ErrInvalid},
-		{"DuplicateRecipient", func(x *store.Submission) { x.Recipients = []string{Govoffice, Govoffice} }, store.ErrInvalid},
-		{"SenderAsRecipient", func(x *store.Submission) { x.Recipients = []string{Quangninh} }, store.ErrInvalid},
+		{"DuplicateRecipient", func(x *store.Submission) { x.Recipients = []certs.AgencyCode{Govoffice, Govoffice} }, store.ErrInvalid},
+		{"SenderAsRecipient", func(x *store.Submission) { x.Recipients = []certs.AgencyCode{Quangninh} }, store.ErrInvalid},
 		{"EnvelopeHashMismatch", func(x *store.Submission) { x.EnvelopeSHA256 = Digest([]byte("other")) }, store.ErrDigestMismatch},
 		{"EmptyEnvelope", func(x *store.Submission) { x.Envelope = nil }, store.ErrInvalid},
 		{"BadBlobDigest", func(x *store.Submission) { x.BlobDigests = []string{"xyz"} }, store.ErrInvalid},
 		{"UnknownKind", func(x *store.Submission) { x.Kind = 9 }, store.ErrInvalid},
-		{"RecallWithoutTargets", func(x *store.Submission) { x.Kind = store.KindRecall }, store.ErrInvalid},
+		{"RecallWithoutTargets", func(x *store.Submission) { x.Kind = document.BusinessRecall }, store.ErrInvalid},
 		{"NewWithTargets", func(x *store.Submission) { x.Targets = []string{NewID()} }, store.ErrInvalid},
 		{"NoTime", func(x *store.Submission) { x.Received = time.Time{} }, store.ErrInvalid},
 		{"NULInDocumentID", func(x *store.Submission) { x.DocumentID = "a\x00b" }, store.ErrInvalid},

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"testing"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/shared/auditlog"
+	"lienthong/shared/document"
 )
 
 const logOrigin = "storetest/log"
@@ -39,11 +41,11 @@ func testLog(t *testing.T, s store.Store) {
 	if _, existed, _ := s.Ack(ctx, Nghean, sub.MessageID, "", T0, nil); !existed {
 		t.Fatal("second ack not recognised")
 	}
-	st, _, err := s.AppendStatus(ctx, statusOf(sub.MessageID, Nghean, store.StatusArrived, 1))
+	st, _, err := s.AppendStatus(ctx, statusOf(sub.MessageID, Nghean, document.StatusArrived, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.AppendStatus(ctx, statusOf(sub.MessageID, Nghean, store.StatusArrived, 1)); err != nil {
+	if _, _, err := s.AppendStatus(ctx, statusOf(sub.MessageID, Nghean, document.StatusArrived, 1)); err != nil {
 		t.Fatal(err)
 	}
 	ag := &store.Agency{Code: Caobang, Name: "Ủy ban nhân dân tỉnh Cao Bằng", Level: 1, Active: true}
@@ -70,7 +72,10 @@ func testLog(t *testing.T, s store.Store) {
 	if err != nil || len(entries) != 4 {
 		t.Fatalf("entries: %v (%d)", err, len(entries))
 	}
-	want := []struct{ kind, agency string }{
+	want := []struct {
+		kind   string
+		agency certs.AgencyCode
+	}{
 		{auditlog.KindAccepted, ""}, {auditlog.KindDelivered, Nghean}, {auditlog.KindStatus, Nghean}, {auditlog.KindDirectory, Caobang},
 	}
 	for i, raw := range entries {
@@ -78,7 +83,7 @@ func testLog(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatalf("entry %d: %v", i, err)
 		}
-		if e.Kind != want[i].kind || e.Agency != want[i].agency {
+		if e.Kind != want[i].kind || certs.AgencyCode(e.Agency) != want[i].agency {
 			t.Errorf("entry %d is %s for %q, want %s for %q", i, e.Kind, e.Agency, want[i].kind, want[i].agency)
 		}
 		if i < 3 && (e.MessageID != sub.MessageID || e.EnvelopeSHA256 != sub.EnvelopeSHA256) {
@@ -88,10 +93,10 @@ func testLog(t *testing.T, s store.Store) {
 			t.Errorf("entry %d carries the envelope's bytes", i)
 		}
 	}
-	if e, _ := auditlog.DecodeEntry(entries[0]); e.Due != "2026-03-20" || e.Sender != Quangninh || len(e.Recipients) != 2 {
+	if e, _ := auditlog.DecodeEntry(entries[0]); e.Due != "2026-03-20" || certs.AgencyCode(e.Sender) != Quangninh || len(e.Recipients) != 2 {
 		t.Errorf("accepted entry: %+v", e)
 	}
-	if e, _ := auditlog.DecodeEntry(entries[2]); e.Status != store.StatusArrived || e.PacketSHA256 == "" {
+	if e, _ := auditlog.DecodeEntry(entries[2]); document.Status(e.Status) != document.StatusArrived || e.PacketSHA256 == "" {
 		t.Errorf("status entry: %+v", e)
 	}
 	prove := func(s store.Store) auditlog.Checkpoint {

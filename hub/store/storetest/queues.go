@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 )
 
@@ -228,7 +229,9 @@ func testAckUnknown(t *testing.T, s store.Store) {
 	sub := NewSubmission(Quangninh, 100, Govoffice)
 	accept(t, s, sub)
 	tests := []struct {
-		name, recipient, id string
+		name      string
+		recipient certs.AgencyCode
+		id        string
 	}{
 		{"UnknownMessage", Govoffice, NewID()},
 		{"NotARecipient", Nghean, sub.MessageID},

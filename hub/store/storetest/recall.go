@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/shared/document"
 )
 
 func testRecall(t *testing.T, s store.Store) {
@@ -20,13 +22,13 @@ func testRecall(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	recall := NewSubmission(Quangninh, 200, Govoffice, Nghean, Caobang)
-	recall.Kind, recall.Targets = store.KindRecall, []string{orig.MessageID}
+	recall.Kind, recall.Targets = document.BusinessRecall, []string{orig.MessageID}
 	res := accept(t, s, recall)
-	want := []store.RecallOutcome{{Target: orig.MessageID, Withdrawn: []string{Govoffice, Caobang}, AlreadyAcked: []string{Nghean}}}
+	want := []store.RecallOutcome{{Target: orig.MessageID, Withdrawn: []certs.AgencyCode{Govoffice, Caobang}, AlreadyAcked: []certs.AgencyCode{Nghean}}}
 	if !recallsEqual(res.Recalls, want) {
 		t.Fatalf("recall outcome = %+v, want %+v", res.Recalls, want)
 	}
-	for _, r := range []string{Govoffice, Caobang, Nghean} {
+	for _, r := range []certs.AgencyCode{Govoffice, Caobang, Nghean} {
 		if got := inboxIDs(t, s, r, T0.Add(2*time.Hour)); !slices.Equal(got, []string{recall.MessageID}) {
 			t.Fatalf("inbox of %s = %v, want only the recall", r, got)
 		}
@@ -38,7 +40,7 @@ func testRecall(t *testing.T, s store.Store) {
 		t.Fatalf("lease after recall = %v, %v", ids(leased), err)
 	}
 	ds, _ := s.Deliveries(ctx, orig.MessageID)
-	states := map[string]store.DeliveryState{}
+	states := map[certs.AgencyCode]store.DeliveryState{}
 	for _, d := range ds {
 		states[d.Recipient] = d.State
 		if d.State == store.Withdrawn && d.WithdrawnBy != recall.MessageID {
@@ -70,14 +72,14 @@ func testRecallRules(t *testing.T, s store.Store) {
 	accept(t, s, orig)
 	tests := []struct {
 		name   string
-		sender string
-		kind   store.Kind
+		sender certs.AgencyCode
+		kind   document.BusinessType
 		target string
 		want   error
 	}{
-		{"UnknownTarget", Quangninh, store.KindRecall, NewID(), store.ErrNotFound},
-		{"OtherSendersMessage", Nghean, store.KindRecall, orig.MessageID, store.ErrForbidden},
-		{"UpdateOfOtherSendersMessage", Nghean, store.KindUpdate, orig.MessageID, store.ErrForbidden},
+		{"UnknownTarget", Quangninh, document.BusinessRecall, NewID(), store.ErrNotFound},
+		{"OtherSendersMessage", Nghean, document.BusinessRecall, orig.MessageID, store.ErrForbidden},
+		{"UpdateOfOtherSendersMessage", Nghean, document.BusinessUpdate, orig.MessageID, store.ErrForbidden},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,7 +94,7 @@ func testRecallRules(t *testing.T, s store.Store) {
 	}
 	// An update or replace leaves the target's deliveries alone.
 	upd := NewSubmission(Quangninh, 100, Govoffice)
-	upd.Kind, upd.Targets = store.KindReplace, []string{orig.MessageID}
+	upd.Kind, upd.Targets = document.BusinessReplace, []string{orig.MessageID}
 	accept(t, s, upd)
 	if got := inboxIDs(t, s, Govoffice, T0); !slices.Equal(got, []string{orig.MessageID, upd.MessageID}) {
 		t.Fatalf("inbox after replace = %v", got)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 )
 
@@ -45,7 +46,7 @@ func testSealedReceipts(t *testing.T, s store.Store) {
 		}
 		return n
 	}
-	receiptOf := func(event, party string) []byte {
+	receiptOf := func(event string, party certs.AgencyCode) []byte {
 		all, err := s.Receipts(ctx, m.MessageID)
 		if err != nil {
 			t.Fatal(err)
@@ -144,13 +145,13 @@ func testReceipts(t *testing.T, s store.Store) {
 	if len(all) != 3 {
 		t.Fatalf("receipts = %d, want 3", len(all))
 	}
-	seen := map[string][]byte{}
+	seen := map[string][]byte{} // by event/party
 	for _, r := range all {
-		seen[r.Event+"/"+r.Party] = r.Signed
+		seen[r.Event+"/"+string(r.Party)] = r.Signed
 	}
 	for _, r := range rs {
-		if !bytes.Equal(seen[r.Event+"/"+r.Party], r.Signed) {
-			t.Fatalf("receipt %s/%s = %q", r.Event, r.Party, seen[r.Event+"/"+r.Party])
+		if !bytes.Equal(seen[r.Event+"/"+string(r.Party)], r.Signed) {
+			t.Fatalf("receipt %s/%s = %q", r.Event, r.Party, seen[r.Event+"/"+string(r.Party)])
 		}
 	}
 	_, _, err = s.PutReceipt(ctx, &store.Receipt{MessageID: NewID(), Event: "accepted", Party: Quangninh, At: T0, Signed: []byte("x")})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lienthong/hub/store"
+	"lienthong/shared/document"
 )
 
 func testResumeAfterReopen(t *testing.T, s store.Store) {
@@ -60,7 +61,7 @@ func testReopenState(t *testing.T, s store.Store) {
 	if err != nil || len(leased) != 1 {
 		t.Fatal(err)
 	}
-	if _, _, err := s.AppendStatus(ctx, statusOf(m1.MessageID, Govoffice, store.StatusArrived, 1)); err != nil {
+	if _, _, err := s.AppendStatus(ctx, statusOf(m1.MessageID, Govoffice, document.StatusArrived, 1)); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.PutReceipt(ctx, &store.Receipt{MessageID: m1.MessageID, Event: "accepted", Party: Quangninh, At: T0, Signed: []byte("r")}); err != nil {

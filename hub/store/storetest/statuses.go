@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/shared/document"
 )
 
-func statusOf(id, from, code string, n int) *store.StatusUpdate {
+func statusOf(id string, from certs.AgencyCode, code document.Status, n int) *store.StatusUpdate {
 	return &store.StatusUpdate{
 		MessageID: id, From: from, Code: code, Staff: "Nguyễn Văn A",
 		At: T0.Add(time.Duration(n) * time.Minute), Signed: []byte(fmt.Sprintf("signed %s %s %s %d", id, from, code, n)),
@@ -23,10 +25,10 @@ func testStatusRouting(t *testing.T, s store.Store) {
 	accept(t, s, m1)
 	accept(t, s, m2)
 	updates := []*store.StatusUpdate{
-		statusOf(m1.MessageID, Govoffice, store.StatusArrived, 1),
-		statusOf(m2.MessageID, Govoffice, store.StatusArrived, 2),
-		statusOf(m1.MessageID, Nghean, store.StatusArrived, 3),
-		statusOf(m1.MessageID, Govoffice, store.StatusRegistered, 4),
+		statusOf(m1.MessageID, Govoffice, document.StatusArrived, 1),
+		statusOf(m2.MessageID, Govoffice, document.StatusArrived, 2),
+		statusOf(m1.MessageID, Nghean, document.StatusArrived, 3),
+		statusOf(m1.MessageID, Govoffice, document.StatusReceived, 4),
 	}
 	for _, u := range updates {
 		got, existed, err := s.AppendStatus(ctx, u)
@@ -46,9 +48,9 @@ func testStatusRouting(t *testing.T, s store.Store) {
 		if u.Sender != Quangninh || u.MessageID != m1.MessageID {
 			t.Fatalf("status routed wrongly: %+v", u)
 		}
-		codes = append(codes, u.From+"/"+u.Code)
+		codes = append(codes, string(u.From)+"/"+string(u.Code))
 	}
-	if want := []string{Govoffice + "/01", Nghean + "/01", Govoffice + "/03"}; !slices.Equal(codes, want) {
+	if want := []string{string(Govoffice) + "/01", string(Nghean) + "/01", string(Govoffice) + "/03"}; !slices.Equal(codes, want) {
 		t.Fatalf("sender's status inbox = %v, want %v", codes, want)
 	}
 	other, _ := s.StatusInbox(ctx, Caobang, 0, 10)
@@ -60,7 +62,7 @@ func testStatusRouting(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seqs := map[string][]uint64{}
+	seqs := map[certs.AgencyCode][]uint64{}
 	for _, h := range hist {
 		seqs[h.From] = append(seqs[h.From], h.Seq)
 		if !bytes.HasPrefix(h.Signed, []byte(fmt.Sprintf("signed %s %s %s ", h.MessageID, h.From, h.Code))) {
@@ -109,7 +111,7 @@ func testStatusRules(t *testing.T, s store.Store) {
 		want   error
 	}{
 		{"UnknownCode", func(u *store.StatusUpdate) { u.Code = "07" }, store.ErrInvalid},
-		{"RefusedWithoutReason", func(u *store.StatusUpdate) { u.Code = store.StatusRefused; u.Reason = "  " }, store.ErrInvalid},
+		{"RefusedWithoutReason", func(u *store.StatusUpdate) { u.Code = document.StatusRefused; u.Reason = "  " }, store.ErrInvalid},
 		{"NoSignedBytes", func(u *store.StatusUpdate) { u.Signed = nil }, store.ErrInvalid},
 		{"NotARecipient", func(u *store.StatusUpdate) { u.From = Nghean }, store.ErrForbidden},
 		{"FromTheSender", func(u *store.StatusUpdate) { u.From = Quangninh }, store.ErrForbidden},
@@ -117,7 +119,7 @@ func testStatusRules(t *testing.T, s store.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			u := statusOf(m.MessageID, Govoffice, store.StatusRegistered, 1)
+			u := statusOf(m.MessageID, Govoffice, document.StatusReceived, 1)
 			tc.modify(u)
 			_, _, err := s.AppendStatus(ctx, u)
 			wantErr(t, err, tc.want)
@@ -126,7 +128,7 @@ func testStatusRules(t *testing.T, s store.Store) {
 	if got, _ := s.StatusInbox(ctx, Quangninh, 0, 10); len(got) != 0 {
 		t.Fatalf("refused statuses queued: %+v", got)
 	}
-	ok := statusOf(m.MessageID, Govoffice, store.StatusRefused, 2)
+	ok := statusOf(m.MessageID, Govoffice, document.StatusRefused, 2)
 	ok.Reason = "Gửi nhầm cơ quan"
 	if _, _, err := s.AppendStatus(ctx, ok); err != nil {
 		t.Fatalf("refusal with a reason: %v", err)

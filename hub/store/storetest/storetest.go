@@ -21,7 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/shared/document"
 )
 
 // Reopener is a store that can be closed and opened again over the same
@@ -33,10 +35,10 @@ type Reopener interface {
 
 // Agency codes the suite uses.
 const (
-	Quangninh = "000.00.00.H49"
-	Govoffice = "000.00.00.G22"
-	Nghean    = "000.00.00.H41"
-	Caobang   = "000.00.00.H14"
+	Quangninh certs.AgencyCode = "000.00.00.H49"
+	Govoffice certs.AgencyCode = "000.00.00.G22"
+	Nghean    certs.AgencyCode = "000.00.00.H41"
+	Caobang   certs.AgencyCode = "000.00.00.H14"
 )
 
 // T0 is the suite's start of time: 09:00 in Vietnam.
@@ -113,7 +115,7 @@ func RandomBytes(n int) []byte {
 
 // NewSubmission returns a valid new-document submission with a random
 // envelope of envSize bytes.
-func NewSubmission(sender string, envSize int, recipients ...string) *store.Submission {
+func NewSubmission(sender certs.AgencyCode, envSize int, recipients ...certs.AgencyCode) *store.Submission {
 	env := RandomBytes(envSize)
 	return &store.Submission{
 		MessageID:      NewID(),
@@ -121,8 +123,8 @@ func NewSubmission(sender string, envSize int, recipients ...string) *store.Subm
 		Recipients:     recipients,
 		EnvelopeSHA256: Digest(env),
 		Envelope:       env,
-		DocumentID:     sender + ",2026/03/02,12/UBND-VP",
-		Kind:           store.KindNew,
+		DocumentID:     string(sender) + ",2026/03/02,12/UBND-VP",
+		Kind:           document.BusinessNew,
 		Received:       T0,
 		Report:         []byte(`{"signatures":"valid"}`),
 	}
@@ -155,7 +157,7 @@ func ids(ds []store.Delivery) []string {
 	return out
 }
 
-func inboxIDs(t *testing.T, s store.Store, recipient string, now time.Time) []string {
+func inboxIDs(t *testing.T, s store.Store, recipient certs.AgencyCode, now time.Time) []string {
 	t.Helper()
 	ds, err := s.Inbox(ctx, recipient, 0, 1000, now)
 	if err != nil {
