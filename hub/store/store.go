@@ -82,6 +82,9 @@ var (
 	ErrOffset = errors.New("upload offset mismatch")
 	// ErrTooLarge: an upload is longer than it declared.
 	ErrTooLarge = errors.New("upload larger than declared")
+	// ErrWrongDocument: a status names another document (DocumentId) than
+	// the message it is about carries.
+	ErrWrongDocument = errors.New("the status is about another document")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store closed")
 )
@@ -175,7 +178,11 @@ type Queues interface {
 	// it must be the current lease (ErrLeaseLost otherwise). Acking an
 	// acknowledged delivery returns it again with existed=true, whatever the
 	// token. A withdrawn delivery is ErrWithdrawn. A non-nil seal makes
-	// the delivery's receipt, stored in the same transaction.
+	// the delivery's receipt, stored in the same transaction; and the same
+	// transaction appends status 01 (Đã đến) from the recipient, carried by
+	// that receipt as its signed bytes and queued to the sender, unless the
+	// recipient's history of the message has begun already. An
+	// acknowledgement is never stored without its arrival status.
 	Ack(ctx context.Context, recipient certs.AgencyCode, messageID, leaseToken string, now time.Time, seal Seal) (d Delivery, existed bool, err error)
 	// Release ends a lease early so the delivery is visible again. Releasing
 	// a delivery that is not leased (or is acknowledged) is a no-op.
@@ -186,7 +193,14 @@ type Queues interface {
 type Statuses interface {
 	// AppendStatus appends a status from a recipient of the message and
 	// queues it to the message's sender. A retry with the same Signed bytes
-	// returns the stored update with existed=true.
+	// returns the stored update with existed=true. Otherwise the status must
+	// be one the recipient's whole history of the message allows next
+	// (document.Lifecycle for the message's business type), checked in the
+	// transaction that stores it: a status that may not follow is refused
+	// with an error matching document.ErrTransition. A status that names
+	// another document than the message's (StatusUpdate.Document) is
+	// ErrWrongDocument; one from an agency that is not a recipient is
+	// ErrForbidden.
 	AppendStatus(ctx context.Context, st *StatusUpdate) (StatusUpdate, bool, error)
 	// StatusHistory lists a message's statuses, per recipient in order.
 	StatusHistory(ctx context.Context, messageID string) ([]StatusUpdate, error)
@@ -351,8 +365,11 @@ type StatusUpdate struct {
 	Code      document.Status
 	Reason    string // mandatory for document.StatusRefused
 	Staff     string // the staff member who acted
-	At        time.Time
-	Signed    []byte // the signed status packet, opaque
+	// Document is the DocumentId the signed packet names; when set it must
+	// be the message's. Empty for the hub's own status 01.
+	Document string
+	At       time.Time
+	Signed   []byte // the signed status packet, opaque
 	// Set by the store:
 	Sender   certs.AgencyCode // the message's sender, whose queue it goes to
 	Seq      uint64           // position in the (message, recipient) history, from 1

@@ -104,7 +104,7 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.Ac
 	if err := acceptWrites(tx, sub, &rec); err != nil {
 		return res, false, nil, err
 	}
-	if err := sealTx(tx, seal, sub.MessageID, rec.LogIndex); err != nil {
+	if _, err := sealTx(tx, seal, sub.MessageID, rec.LogIndex); err != nil {
 		return res, false, nil, err
 	}
 	return rec.result(), false, nil, nil

@@ -13,6 +13,7 @@ import (
 	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/shared/auditlog"
+	"lienthong/shared/document"
 )
 
 // visible reports whether a pending delivery may be listed or leased.
@@ -22,12 +23,12 @@ func (d *deliveryRecord) visible(now time.Time) bool {
 
 // scanQueue calls fn for each queued delivery of recipient after cursor,
 // in order, until fn returns false.
-func scanQueue(tx *bolt.Tx, recipient string, after uint64, fn func(key []byte, d *deliveryRecord) (bool, error)) error {
-	prefix := join(recipient, "")
+func scanQueue(tx *bolt.Tx, recipient certs.AgencyCode, after uint64, fn func(key []byte, d *deliveryRecord) (bool, error)) error {
+	prefix := join(string(recipient), "")
 	dels := tx.Bucket(bucketDeliveries)
 	c := tx.Bucket(bucketQueue).Cursor()
-	for k, v := c.Seek(seqKey(after+1, recipient)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		key := deliveryKey(certs.AgencyCode(recipient), string(v))
+	for k, v := c.Seek(seqKey(after+1, string(recipient))); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		key := deliveryKey(recipient, string(v))
 		var d deliveryRecord
 		if err := decode(dels.Get(key), &d); err != nil {
 			return fmt.Errorf("decode delivery %s to %s: %w", v, recipient, err)
@@ -47,7 +48,7 @@ func (s *Store) Inbox(ctx context.Context, recipient certs.AgencyCode, after uin
 		return nil, nil
 	}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		return scanQueue(tx, string(recipient), after, func(_ []byte, d *deliveryRecord) (bool, error) {
+		return scanQueue(tx, recipient, after, func(_ []byte, d *deliveryRecord) (bool, error) {
 			if d.visible(now) {
 				dv := d.delivery()
 				dv.LeaseToken = "" // an expired lease's token is no one's business
@@ -71,7 +72,7 @@ func (s *Store) Lease(ctx context.Context, recipient certs.AgencyCode, max int, 
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		out = out[:0]
 		dels := tx.Bucket(bucketDeliveries)
-		return scanQueue(tx, string(recipient), 0, func(key []byte, d *deliveryRecord) (bool, error) {
+		return scanQueue(tx, recipient, 0, func(key []byte, d *deliveryRecord) (bool, error) {
 			if !d.visible(now) {
 				return true, nil
 			}
@@ -106,7 +107,7 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		out, existed, refusal = store.Delivery{}, false, nil
 		dels := tx.Bucket(bucketDeliveries)
-		key := deliveryKey(certs.AgencyCode(recipient), messageID)
+		key := deliveryKey(recipient, messageID)
 		raw := dels.Get(key)
 		if raw == nil {
 			refusal = store.ErrNotFound
@@ -140,10 +141,14 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if err := tx.Bucket(bucketQueue).Delete(seqKey(d.Cursor, string(recipient))); err != nil {
 			return err
 		}
-		if err := bumpStats(tx, certs.AgencyCode(recipient), func(st *statsRecord) { st.Acked++ }); err != nil {
+		if err := bumpStats(tx, recipient, func(st *statsRecord) { st.Acked++ }); err != nil {
 			return err
 		}
-		if err := sealTx(tx, seal, messageID, idx); err != nil {
+		rc, err := sealTx(tx, seal, messageID, idx)
+		if err != nil {
+			return err
+		}
+		if err := arrivedTx(tx, messageID, recipient, now, rc); err != nil {
 			return err
 		}
 		out = d.delivery()
@@ -164,7 +169,7 @@ func (s *Store) Release(ctx context.Context, recipient certs.AgencyCode, message
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		refusal = nil
 		dels := tx.Bucket(bucketDeliveries)
-		key := deliveryKey(certs.AgencyCode(recipient), messageID)
+		key := deliveryKey(recipient, messageID)
 		raw := dels.Get(key)
 		if raw == nil {
 			refusal = store.ErrNotFound
@@ -191,4 +196,28 @@ func (s *Store) Release(ctx context.Context, recipient certs.AgencyCode, message
 		return fmt.Errorf("release %s for %s: %w", messageID, recipient, err)
 	}
 	return nil
+}
+
+// arrivedTx appends status 01 (Đã đến) from the recipient, carried by the
+// delivery's receipt rc, in the acknowledgement's own transaction, unless
+// the recipient's history of the message has begun already (it may have
+// sent 01 itself). Without a receipt there is nothing to carry it.
+func arrivedTx(tx *bolt.Tx, messageID string, recipient certs.AgencyCode, now time.Time, rc *store.Receipt) error {
+	if rc == nil {
+		return nil
+	}
+	history, err := historyTx(tx, messageID, recipient)
+	if err != nil || len(history) > 0 {
+		return err
+	}
+	m, err := getMessage(tx, messageID)
+	if err != nil {
+		return err
+	}
+	st := &store.StatusUpdate{MessageID: messageID, From: recipient, Code: document.StatusArrived, At: now, Signed: rc.Signed}
+	_, _, refusal, err := appendStatusTx(tx, m, st)
+	if err == nil && refusal != nil {
+		err = fmt.Errorf("status 01 of the acknowledgement: %w", refusal)
+	}
+	return err
 }

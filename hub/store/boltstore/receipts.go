@@ -58,24 +58,26 @@ func putReceiptTx(tx *bolt.Tx, r *store.Receipt) (out store.Receipt, existed boo
 }
 
 // sealTx stores the receipt that seal makes for the event at logIndex of
-// message id, inside the event's transaction; a nil seal stores nothing.
-// Any failure aborts the transaction.
-func sealTx(tx *bolt.Tx, seal store.Seal, id string, logIndex int64) error {
+// message id, inside the event's transaction, and returns it; a nil seal
+// stores nothing and returns nil. Any failure aborts the transaction.
+func sealTx(tx *bolt.Tx, seal store.Seal, id string, logIndex int64) (*store.Receipt, error) {
 	if seal == nil {
-		return nil
+		return nil, nil
 	}
 	r, err := seal(logIndex)
 	if err != nil {
-		return fmt.Errorf("seal the receipt: %w", err)
+		return nil, fmt.Errorf("seal the receipt: %w", err)
 	}
 	if r == nil || r.MessageID != id {
-		return fmt.Errorf("seal the receipt: %w: a receipt of another message", store.ErrInvalid)
+		return nil, fmt.Errorf("seal the receipt: %w: a receipt of another message", store.ErrInvalid)
 	}
 	if err := r.Validate(); err != nil {
-		return fmt.Errorf("seal the receipt: %w", err)
+		return nil, fmt.Errorf("seal the receipt: %w", err)
 	}
-	_, _, err = putReceiptTx(tx, r)
-	return err
+	if _, _, err = putReceiptTx(tx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // Receipts implements store.Receipts.

@@ -25,7 +25,7 @@ func bumpStats(tx *bolt.Tx, agency certs.AgencyCode, fn func(*statsRecord)) erro
 
 // Stats implements store.Store.
 func (s *Store) Stats(ctx context.Context, agency certs.AgencyCode) (store.AgencyStats, error) {
-	out := store.AgencyStats{Agency: certs.AgencyCode(agency), Statuses: map[document.Status]uint64{}}
+	out := store.AgencyStats{Agency: agency, Statuses: map[document.Status]uint64{}}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketStats).Get([]byte(agency))
 		if raw == nil {

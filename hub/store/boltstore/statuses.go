@@ -22,7 +22,6 @@ func (s *Store) AppendStatus(ctx context.Context, st *store.StatusUpdate) (store
 	if err := st.Validate(); err != nil {
 		return store.StatusUpdate{}, false, fmt.Errorf("append status: %w", err)
 	}
-	sum := sha256.Sum256(st.Signed)
 	var (
 		out     store.StatusUpdate
 		existed bool
@@ -42,51 +41,12 @@ func (s *Store) AppendStatus(ctx context.Context, st *store.StatusUpdate) (store
 			refusal = fmt.Errorf("%s is not a recipient of %s: %w", st.From, st.MessageID, store.ErrForbidden)
 			return nil
 		}
-		statuses := tx.Bucket(bucketStatuses)
-		dedupKey := join(st.MessageID, string(st.From), string(sum[:]))
-		if seq := tx.Bucket(bucketStatusDedup).Get(dedupKey); seq != nil {
-			var r statusRecord
-			if err := decode(statuses.Get(seqKey(u64(seq), st.MessageID, string(st.From))), &r); err != nil {
-				return fmt.Errorf("decode status: %w", err)
-			}
-			out, existed = r.status(), true
+		if st.Document != "" && st.Document != m.DocumentID {
+			refusal = fmt.Errorf("%w: the status names %q, message %s carries %q", store.ErrWrongDocument, st.Document, st.MessageID, m.DocumentID)
 			return nil
 		}
-		seq, err := next(tx, "status", st.MessageID, string(st.From))
-		if err != nil {
-			return err
-		}
-		cur, err := next(tx, "status-queue", string(m.Sender))
-		if err != nil {
-			return err
-		}
-		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindStatus, At: st.At, MessageID: st.MessageID,
-			EnvelopeSHA256: m.EnvSHA256, Agency: string(st.From), Status: string(st.Code), PacketSHA256: hex.EncodeToString(sum[:])})
-		if err != nil {
-			return err
-		}
-		r := statusRecord{MessageID: st.MessageID, From: st.From, Code: st.Code, Reason: st.Reason, Staff: st.Staff,
-			At: st.At, Signed: st.Signed, Sender: m.Sender, Seq: seq, Cursor: cur, LogIndex: idx}
-		key := seqKey(seq, st.MessageID, string(st.From))
-		if err := statuses.Put(key, encode(&r)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketStatusDedup).Put(dedupKey, binary.BigEndian.AppendUint64(nil, seq)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketStatusQueue).Put(seqKey(cur, string(m.Sender)), key); err != nil {
-			return err
-		}
-		if err := bumpStats(tx, st.From, func(s *statsRecord) {
-			if s.Statuses == nil {
-				s.Statuses = map[document.Status]uint64{}
-			}
-			s.Statuses[st.Code]++
-		}); err != nil {
-			return err
-		}
-		out = r.status()
-		return nil
+		out, existed, refusal, err = appendStatusTx(tx, m, st)
+		return err
 	})
 	if err == nil {
 		err = refusal
@@ -95,6 +55,80 @@ func (s *Store) AppendStatus(ctx context.Context, st *store.StatusUpdate) (store
 		return store.StatusUpdate{}, false, fmt.Errorf("append status %s on %s: %w", st.Code, st.MessageID, err)
 	}
 	return out, existed, nil
+}
+
+// appendStatusTx appends st, from a recipient of m, unless its signed bytes
+// are stored already (existed). The status must be one the recipient's
+// history allows next (document.Lifecycle), checked here in the
+// transaction that stores it so that two statuses racing cannot both pass
+// against the same history; a status that may not follow is a refusal.
+func appendStatusTx(tx *bolt.Tx, m *messageRecord, st *store.StatusUpdate) (out store.StatusUpdate, existed bool, refusal, err error) {
+	sum := sha256.Sum256(st.Signed)
+	from := string(st.From)
+	statuses := tx.Bucket(bucketStatuses)
+	dedupKey := join(st.MessageID, from, string(sum[:]))
+	if seq := tx.Bucket(bucketStatusDedup).Get(dedupKey); seq != nil {
+		var r statusRecord
+		if err := decode(statuses.Get(seqKey(u64(seq), st.MessageID, from)), &r); err != nil {
+			return out, false, nil, fmt.Errorf("decode status: %w", err)
+		}
+		return r.status(), true, nil, nil
+	}
+	history, err := historyTx(tx, st.MessageID, st.From)
+	if err != nil {
+		return out, false, nil, err
+	}
+	life, err := document.ReplayHistory(m.Kind, history)
+	if err != nil {
+		return out, false, fmt.Errorf("the stored history of %s at %s: %w", st.MessageID, st.From, err), nil
+	}
+	if _, err := life.Next(st.Code); err != nil {
+		return out, false, err, nil
+	}
+	seq, err := next(tx, "status", st.MessageID, from)
+	if err != nil {
+		return out, false, nil, err
+	}
+	cur, err := next(tx, "status-queue", string(m.Sender))
+	if err != nil {
+		return out, false, nil, err
+	}
+	idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindStatus, At: st.At, MessageID: st.MessageID,
+		EnvelopeSHA256: m.EnvSHA256, Agency: from, Status: string(st.Code), PacketSHA256: hex.EncodeToString(sum[:])})
+	if err != nil {
+		return out, false, nil, err
+	}
+	r := statusRecord{MessageID: st.MessageID, From: st.From, Code: st.Code, Reason: st.Reason, Staff: st.Staff,
+		At: st.At, Signed: st.Signed, Sender: m.Sender, Seq: seq, Cursor: cur, LogIndex: idx}
+	key := seqKey(seq, st.MessageID, from)
+	if err := statuses.Put(key, encode(&r)); err != nil {
+		return out, false, nil, err
+	}
+	if err := tx.Bucket(bucketStatusDedup).Put(dedupKey, binary.BigEndian.AppendUint64(nil, seq)); err != nil {
+		return out, false, nil, err
+	}
+	if err := tx.Bucket(bucketStatusQueue).Put(seqKey(cur, string(m.Sender)), key); err != nil {
+		return out, false, nil, err
+	}
+	if err := bumpStats(tx, st.From, func(s *statsRecord) {
+		if s.Statuses == nil {
+			s.Statuses = map[document.Status]uint64{}
+		}
+		s.Statuses[st.Code]++
+	}); err != nil {
+		return out, false, nil, err
+	}
+	return r.status(), false, nil, nil
+}
+
+// historyTx returns the codes of a message's history at one recipient, in
+// order.
+func historyTx(tx *bolt.Tx, messageID string, from certs.AgencyCode) ([]document.Status, error) {
+	var codes []document.Status
+	err := forPrefix(tx, bucketStatuses, join(messageID, string(from), ""), "status", func(r *statusRecord) {
+		codes = append(codes, r.Code)
+	})
+	return codes, err
 }
 
 // StatusHistory implements store.Statuses.

@@ -15,7 +15,7 @@ func (s *Store) BeginUpload(ctx context.Context, owner certs.AgencyCode, digest 
 	if err := s.check(ctx); err != nil {
 		return store.Upload{}, err
 	}
-	return s.blobs.Begin(certs.AgencyCode(owner), digest, size)
+	return s.blobs.Begin(owner, digest, size)
 }
 
 // AppendUpload implements store.Blobs.

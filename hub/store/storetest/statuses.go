@@ -116,6 +116,8 @@ func testStatusRules(t *testing.T, s store.Store) {
 		{"NotARecipient", func(u *store.StatusUpdate) { u.From = Nghean }, store.ErrForbidden},
 		{"FromTheSender", func(u *store.StatusUpdate) { u.From = Quangninh }, store.ErrForbidden},
 		{"UnknownMessage", func(u *store.StatusUpdate) { u.MessageID = NewID() }, store.ErrNotFound},
+		{"OtherDocument", func(u *store.StatusUpdate) { u.Document = "000.00.00.H49,2026/03/02,13/UBND-VP" }, store.ErrWrongDocument},
+		{"BeforeArrival", func(*store.StatusUpdate) {}, document.ErrTransition},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,13 +130,17 @@ func testStatusRules(t *testing.T, s store.Store) {
 	if got, _ := s.StatusInbox(ctx, Quangninh, 0, 10); len(got) != 0 {
 		t.Fatalf("refused statuses queued: %+v", got)
 	}
+	if _, _, err := s.AppendStatus(ctx, statusOf(m.MessageID, Govoffice, document.StatusArrived, 1)); err != nil {
+		t.Fatalf("arrival: %v", err)
+	}
 	ok := statusOf(m.MessageID, Govoffice, document.StatusRefused, 2)
 	ok.Reason = "Gửi nhầm cơ quan"
+	ok.Document = m.DocumentID
 	if _, _, err := s.AppendStatus(ctx, ok); err != nil {
 		t.Fatalf("refusal with a reason: %v", err)
 	}
 	hist, _ := s.StatusHistory(ctx, m.MessageID)
-	if len(hist) != 1 || hist[0].Reason != ok.Reason || hist[0].Staff != ok.Staff || !hist[0].At.Equal(ok.At) {
+	if len(hist) != 2 || hist[1].Reason != ok.Reason || hist[1].Staff != ok.Staff || !hist[1].At.Equal(ok.At) {
 		t.Fatalf("history = %+v", hist)
 	}
 }
