@@ -1,7 +1,10 @@
 // Package hubtest starts a real hub in-process on loopback for tests on
 // both sides: a test PKI, a bbolt store in a temporary folder, the
 // directory filled with the agencies the test names, and the hub serving
-// HTTP/3 over QUIC and HTTP/2 over TLS on one port. Nothing is mocked.
+// HTTP/3 over QUIC and HTTP/2 over TLS on one port. The hub is built by
+// the production constructor (service.New) from a configuration, so the
+// PDF check of attachments and the RFC 3161 timestamp service run as they
+// do in production. Nothing is mocked.
 package hubtest
 
 import (
@@ -17,9 +20,10 @@ import (
 
 	"lienthong/certs"
 	"lienthong/certs/certstest"
+	"lienthong/hub/config"
 	"lienthong/hub/server"
+	"lienthong/hub/service"
 	"lienthong/hub/store"
-	"lienthong/hub/store/boltstore"
 	"lienthong/shared/auditlog"
 	"lienthong/shared/hubclient"
 )
@@ -54,9 +58,10 @@ type Hub struct {
 	LogOrigin    string
 	LogSignerKey string
 
-	endpoint *server.Endpoint
-	done     chan error
-	t        testing.TB
+	hub  *service.Hub
+	stop context.CancelFunc
+	done chan error
+	t    testing.TB
 }
 
 // Options adjust Start.
@@ -71,8 +76,9 @@ type Options struct {
 	// restart a hub with its key, or to run two hubs under one key); empty
 	// makes a new one.
 	LogSignerKey string
-	// Configure, if set, may change the server options before start.
-	Configure func(*server.Options)
+	// Configure, if set, may change the hub's configuration before start
+	// (its limits, say).
+	Configure func(*config.Config)
 	Logger    *slog.Logger
 }
 
@@ -92,23 +98,8 @@ func Start(t testing.TB, opts Options) *Hub {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	h := &Hub{PKI: opts.PKI, Dir: opts.Dir, Agencies: map[string]*Agency{}, done: make(chan error, 1), t: t}
-	st, err := boltstore.Open(opts.Dir, boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Store = st
-	ctx := context.Background()
-	for _, a := range opts.Agencies {
-		code := certs.AgencyCode(a.Code)
-		parent, _ := code.Parent()
-		_, err := st.UpsertAgency(ctx, &store.Agency{Code: code, Name: a.Name, Parent: parent, Level: code.Level(), Active: true}, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Agencies[a.Code] = &Agency{Code: a.Code, Name: a.Name, Key: opts.PKI.Agency(t, a.Code, a.Name)}
-	}
 	h.Identity = opts.PKI.Hub(t)
-	verifier := opts.PKI.Verifier(t)
+	var err error
 	if opts.LogSignerKey == "" {
 		if opts.LogSignerKey, _, err = note.GenerateKey(rand.Reader, "hubtest"); err != nil {
 			t.Fatal(err)
@@ -123,22 +114,32 @@ func Start(t testing.TB, opts Options) *Hub {
 		t.Fatal(err)
 	}
 	h.LogOrigin = "hubtest/log"
-	sopts := server.Options{Store: st, Verifier: verifier, Identity: h.Identity, Logger: opts.Logger, LogSigner: signer, LogOrigin: h.LogOrigin}
+	cfg := config.Default()
+	cfg.Listen, cfg.OpsListen, cfg.DataDir, cfg.LogOrigin = "127.0.0.1:0", "", opts.Dir, h.LogOrigin
+	cfg.ShutdownGrace = config.Duration(5 * time.Second)
 	if opts.Configure != nil {
-		opts.Configure(&sopts)
+		opts.Configure(&cfg)
 	}
-	srv, err := server.New(sopts)
+	parts := service.Parts{Identity: h.Identity, Verifier: opts.PKI.Verifier(t), TSA: opts.PKI.TSA(t), LogSigner: signer}
+	hub, err := service.New(cfg, parts, opts.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Server = srv
-	ep, err := server.Listen("127.0.0.1:0", srv, certs.ServerTLS(h.Identity, verifier), opts.Logger)
-	if err != nil {
-		t.Fatal(err)
+	h.hub, h.Store, h.Server, h.Addr = hub, hub.Store(), hub.Server(), hub.Addr()
+	ctx := context.Background()
+	for _, a := range opts.Agencies {
+		code := certs.AgencyCode(a.Code)
+		parent, _ := code.Parent()
+		_, err := h.Store.UpsertAgency(ctx, &store.Agency{Code: code, Name: a.Name, Parent: parent, Level: code.Level(), Active: true}, time.Now())
+		if err != nil {
+			hub.Close()
+			t.Fatal(err)
+		}
+		h.Agencies[a.Code] = &Agency{Code: a.Code, Name: a.Name, Key: opts.PKI.Agency(t, a.Code, a.Name)}
 	}
-	h.endpoint = ep
-	h.Addr = ep.Addr()
-	go func() { h.done <- ep.Serve() }()
+	runCtx, stop := context.WithCancel(context.Background())
+	h.stop = stop
+	go func() { h.done <- hub.Run(runCtx) }()
 	t.Cleanup(h.Stop)
 	return h
 }
@@ -146,19 +147,14 @@ func Start(t testing.TB, opts Options) *Hub {
 // Stop shuts the hub down and closes its store; calling it again does
 // nothing.
 func (h *Hub) Stop() {
-	if h.endpoint == nil {
+	if h.hub == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = h.endpoint.Shutdown(ctx)
+	h.stop()
 	if err := <-h.done; err != nil {
 		h.t.Errorf("hub: %v", err)
 	}
-	h.endpoint = nil
-	if err := h.Store.Close(); err != nil {
-		h.t.Errorf("close store: %v", err)
-	}
+	h.hub = nil
 }
 
 // Verifier trusts the test root.

@@ -6,20 +6,68 @@ import (
 	"net/http"
 
 	"lienthong/certs"
+	"lienthong/hub/relay"
 	"lienthong/hub/store"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
 	"lienthong/shared/wire"
 )
 
-// toWire maps an error from the store, the packet checks or the handlers to
-// the error the client receives. This is the only place internal errors
-// become wire codes; the client side maps codes back in its own package.
+// The server's own refusals, made while decoding a request, before the
+// relay is called.
+var (
+	errBadRequest  = errors.New("bad request")
+	errNoIdentity  = errors.New("no agency identity")
+	errRateLimited = errors.New("rate limited")
+	errNoLogKey    = errors.New("this hub has no log key configured")
+)
+
+// codes maps the sentinel errors of the relay, the store, the packet
+// checks and the server's decoding to wire codes. This table is the only
+// place on the hub where an error becomes a wire code; the client maps
+// codes back to sentinels in shared/hubclient/errors.go. The first entry
+// the error matches wins.
+var codes = []struct {
+	target error
+	code   wire.Code
+}{
+	{errBadRequest, wire.CodeBadRequest},
+	{errNoIdentity, wire.CodeForbidden},
+	{errRateLimited, wire.CodeRateLimited},
+	{errNoLogKey, wire.CodeUnavailable},
+	{relay.ErrSenderMismatch, wire.CodeSenderMismatch},
+	{relay.ErrUnknownRecipient, wire.CodeUnknownRecipient},
+	{relay.ErrAttachmentSize, wire.CodeInvalidDocument},
+	{relay.ErrNotPDF, wire.CodeNotPDF},
+	{relay.ErrNotRecipient, wire.CodeForbidden},
+	{envelope.ErrBadSignature, wire.CodeBadSignature},
+	{envelope.ErrUntrusted, wire.CodeUntrustedSigner},
+	{envelope.ErrWrongSigner, wire.CodeSenderMismatch},
+	{envelope.ErrInvalid, wire.CodeInvalidDocument},
+	{envelope.ErrMalformed, wire.CodeMalformed},
+	{document.ErrInvalid, wire.CodeInvalidDocument},
+	{document.ErrMalformed, wire.CodeMalformed},
+	{document.ErrTransition, wire.CodeInvalidStatus},
+	{store.ErrWrongDocument, wire.CodeInvalidStatus},
+	{store.ErrNotFound, wire.CodeNotFound},
+	{store.ErrConflict, wire.CodeConflict},
+	{store.ErrLeaseLost, wire.CodeConflict},
+	{store.ErrMissingBlob, wire.CodeMissingBlob},
+	{store.ErrInvalid, wire.CodeBadRequest},
+	{store.ErrForbidden, wire.CodeForbidden},
+	{store.ErrWithdrawn, wire.CodeWithdrawn},
+	{store.ErrDigestMismatch, wire.CodeHashMismatch},
+	{store.ErrTooLarge, wire.CodeTooLarge},
+	{store.ErrClosed, wire.CodeUnavailable},
+	{certs.ErrRevoked, wire.CodeUntrustedSigner},
+	{context.Canceled, wire.CodeUnavailable},
+}
+
+// toWire maps an error to the error the client receives: a validation
+// error keeps its problems, an upload at the wrong offset the offset to
+// resume from, anything unknown is internal (its cause goes to the log,
+// not to the client).
 func toWire(err error) *wire.Error {
-	var we *wire.Error
-	if errors.As(err, &we) {
-		return we
-	}
 	var ve *document.ValidationError
 	if errors.As(err, &ve) {
 		return &wire.Error{Code: wire.CodeInvalidDocument, Message: err.Error(), Details: ve.Problems}
@@ -28,31 +76,7 @@ func toWire(err error) *wire.Error {
 	if errors.As(err, &oe) {
 		return &wire.Error{Code: wire.CodeOffset, Message: err.Error(), Offset: oe.Want}
 	}
-	table := []struct {
-		target error
-		code   wire.Code
-	}{
-		{envelope.ErrBadSignature, wire.CodeBadSignature},
-		{envelope.ErrUntrusted, wire.CodeUntrustedSigner},
-		{envelope.ErrWrongSigner, wire.CodeSenderMismatch},
-		{envelope.ErrInvalid, wire.CodeInvalidDocument},
-		{envelope.ErrMalformed, wire.CodeMalformed},
-		{document.ErrInvalid, wire.CodeInvalidDocument},
-		{document.ErrMalformed, wire.CodeMalformed},
-		{document.ErrTransition, wire.CodeInvalidStatus},
-		{store.ErrNotFound, wire.CodeNotFound},
-		{store.ErrConflict, wire.CodeConflict},
-		{store.ErrMissingBlob, wire.CodeMissingBlob},
-		{store.ErrInvalid, wire.CodeBadRequest},
-		{store.ErrForbidden, wire.CodeForbidden},
-		{store.ErrWithdrawn, wire.CodeWithdrawn},
-		{store.ErrDigestMismatch, wire.CodeHashMismatch},
-		{store.ErrTooLarge, wire.CodeTooLarge},
-		{store.ErrClosed, wire.CodeUnavailable},
-		{certs.ErrRevoked, wire.CodeUntrustedSigner},
-		{context.Canceled, wire.CodeUnavailable},
-	}
-	for _, t := range table {
+	for _, t := range codes {
 		if errors.Is(err, t.target) {
 			return &wire.Error{Code: t.code, Message: err.Error()}
 		}

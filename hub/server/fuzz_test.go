@@ -7,8 +7,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"lienthong/hub/config"
 	"lienthong/hub/hubtest"
-	"lienthong/hub/server"
 	"lienthong/shared/wire"
 )
 
@@ -17,8 +17,8 @@ import (
 // answer every one with a well-formed error or success, never panic, and
 // never answer 500 for bad input.
 func FuzzAPI(f *testing.F) {
-	h := hubtest.Start(f, hubtest.Options{Configure: func(o *server.Options) {
-		o.Limits = server.Limits{RequestsPerSecond: 1e9, Burst: 1 << 30} // fuzz the decoders, not the limiter
+	h := hubtest.Start(f, hubtest.Options{Configure: func(c *config.Config) {
+		c.RequestsPerSecond, c.Burst = 1e9, 1<<30 // fuzz the decoders, not the limiter
 	}})
 	peer := tls.ConnectionState{PeerCertificates: h.Agencies[quangNinh].Key.Certificates()}
 	f.Add(uint8(0), []byte(`{"payload":"e30=","signature":"AA=="}`))

@@ -3,19 +3,20 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"testing"
 	"time"
 
-	"lienthong/certs"
+	"lienthong/hub/config"
 	"lienthong/hub/hubtest"
-	"lienthong/hub/server"
 	"lienthong/shared/wire"
 )
 
 func TestLimits(t *testing.T) {
-	h := hubtest.Start(t, hubtest.Options{Configure: func(o *server.Options) {
-		o.Limits = server.Limits{RequestsPerSecond: 0.001, Burst: 3}
-		o.AgencyLimits = map[certs.AgencyCode]server.Limits{ngheAn: {MaxAttachment: 1000, Burst: 50}}
+	h := hubtest.Start(t, hubtest.Options{Configure: func(c *config.Config) {
+		c.RequestsPerSecond, c.Burst = 0.001, 3
+		c.AgencyLimits = map[string]config.AgencyLimits{ngheAn: {MaxAttachmentMB: 1, Burst: 50}}
 	}})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -39,12 +40,12 @@ func TestLimits(t *testing.T) {
 	t.Run("per-agency attachment limit", func(t *testing.T) {
 		na := h.Client(t, ngheAn, false)
 		hello, err := na.Hello(ctx)
-		if err != nil || hello.MaxAttachment != 1000 {
+		if err != nil || hello.MaxAttachment != 1<<20 {
 			t.Fatalf("hello: %v %+v", err, hello)
 		}
-		pdf := readPDF(t, "cong-van.pdf")
-		doc := compose(t, h, ngheAn, pdf, "301", quangNinh)
-		err = na.Upload(ctx, doc.digest, bytes.NewReader(pdf), int64(len(pdf)), 0, nil)
+		big := bytes.Repeat([]byte("%PDF-1.7\n"), 1<<17+1) // just over 1 MiB
+		sum := sha256.Sum256(big)
+		err = na.Upload(ctx, hex.EncodeToString(sum[:]), bytes.NewReader(big), int64(len(big)), 0, nil)
 		if wire.CodeOf(err) != wire.CodeTooLarge {
 			t.Fatalf("upload over the agency's limit: %v", err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
+	"lienthong/hub/store"
 	"lienthong/shared/auditlog"
 	"lienthong/shared/wire"
 )
@@ -18,7 +19,7 @@ import (
 // an error.
 func (s *Server) SignCheckpoint(ctx context.Context) (size int64, signed []byte, err error) {
 	if s.opts.LogSigner == nil {
-		return 0, nil, wire.Errorf(wire.CodeUnavailable, "this hub has no log key configured")
+		return 0, nil, errNoLogKey
 	}
 	s.signing.Lock() // one signer at a time, so no size is signed twice
 	defer s.signing.Unlock()
@@ -83,7 +84,7 @@ func int64Params(r *request, names ...string) ([]int64, error) {
 	for i, n := range names {
 		v, err := strconv.ParseInt(r.URL.Query().Get(n), 10, 64)
 		if err != nil || v < 0 {
-			return nil, wire.Errorf(wire.CodeBadRequest, "%s must be a non-negative number", n)
+			return nil, fmt.Errorf("%w: %s must be a non-negative number", errBadRequest, n)
 		}
 		out[i] = v
 	}
@@ -97,7 +98,7 @@ func (s *Server) logSize(ctx context.Context, n int64) error {
 		return err
 	}
 	if n > size {
-		return wire.Errorf(wire.CodeNotFound, "the log has %d entries, not %d", size, n)
+		return fmt.Errorf("the log has %d entries, not %d: %w", size, n, store.ErrNotFound)
 	}
 	return nil
 }
@@ -117,7 +118,7 @@ func (s *Server) logInclusion(w http.ResponseWriter, r *request) error {
 	}
 	index, size := v[0], v[1]
 	if index >= size {
-		return wire.Errorf(wire.CodeBadRequest, "index %d is not below size %d", index, size)
+		return fmt.Errorf("%w: index %d is not below size %d", errBadRequest, index, size)
 	}
 	if err := s.logSize(r.Context(), size); err != nil {
 		return err
@@ -136,7 +137,7 @@ func (s *Server) logConsistency(w http.ResponseWriter, r *request) error {
 	}
 	old, n := v[0], v[1]
 	if old > n {
-		return wire.Errorf(wire.CodeBadRequest, "old %d is beyond new %d", old, n)
+		return fmt.Errorf("%w: old %d is beyond new %d", errBadRequest, old, n)
 	}
 	if err := s.logSize(r.Context(), n); err != nil {
 		return err
@@ -159,7 +160,7 @@ func (s *Server) logEntries(w http.ResponseWriter, r *request) error {
 	}
 	from, to := v[0], v[1]
 	if to < from || to-from > wire.MaxLogEntries {
-		return wire.Errorf(wire.CodeBadRequest, "ask for 0 to %d entries, from <= to", wire.MaxLogEntries)
+		return fmt.Errorf("%w: ask for 0 to %d entries, from <= to", errBadRequest, wire.MaxLogEntries)
 	}
 	if err := s.logSize(r.Context(), to); err != nil {
 		return err

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"lienthong/shared/document"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -55,3 +57,11 @@ func newMetrics() *metrics {
 
 // Metrics returns the registry to serve at /metrics.
 func (s *Server) Metrics() *prometheus.Registry { return s.metrics.registry }
+
+// The relay's observations (relay.Observer).
+
+func (m *metrics) Accepted()                   { m.accepted.Inc() }
+func (m *metrics) Delivered()                  { m.delivered.Inc() }
+func (m *metrics) Status(code document.Status) { m.statuses.WithLabelValues(string(code)).Inc() }
+func (m *metrics) Uploaded(bytes int64)        { m.uploaded.Add(float64(bytes)) }
+func (m *metrics) Polling(delta int)           { m.polling.Add(float64(delta)) }

@@ -1,11 +1,11 @@
-// Package server is the hub's relay: the HTTP API of package wire over a
-// durable store (package store). It checks every packet (signature, signer
-// is the connected agency, recipients known, attachments uploaded and
-// readable PDFs), stores before it acknowledges, signs receipts, and wakes
-// long-polling clients when something arrives for them.
+// Package server serves the hub's API (package wire) over HTTP: it
+// authenticates the agency from its client certificate, applies the
+// per-agency limits, decodes each request, calls the domain layer (package
+// relay, which holds the rules) and encodes the answer. It also serves the
+// transparency log's checkpoints and proofs and the published statistics.
 //
 // The transport (HTTP/3 over QUIC, HTTP/2 over TLS on TCP) is in listen.go;
-// the mapping of internal errors to wire codes is in errors.go and nowhere
+// the mapping of errors to wire codes is the table in errors.go and nowhere
 // else.
 package server
 
@@ -13,7 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -22,23 +22,23 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"lienthong/certs"
+	"lienthong/hub/relay"
 	"lienthong/hub/store"
 	"lienthong/shared/envelope"
 	"lienthong/shared/wire"
 )
 
-// CheckAttachment inspects an uploaded attachment before a document that
-// names it is accepted: it returns a report to keep with the message (the
-// verification of the PDF's signatures) or an error if the file must be
-// refused. The error wraps ErrNotPDF when the file is not a readable PDF.
-type CheckAttachment func(ctx context.Context, r io.ReaderAt, size int64) (json.RawMessage, error)
-
-// ErrNotPDF is what a CheckAttachment wraps for a file that is not a PDF.
-var ErrNotPDF = errors.New("not a readable PDF")
+// Store is what the server uses of the hub's store: the relay's
+// operations, and the transparency log with the statistics it publishes.
+type Store interface {
+	relay.Store
+	store.Log
+	Stats(ctx context.Context, agency certs.AgencyCode) (store.AgencyStats, error)
+}
 
 // Options configure a Server.
 type Options struct {
-	Store    store.Store
+	Store    Store
 	Verifier *certs.Verifier // trusted roots and CRLs for packets
 	Identity *certs.KeyPair  // the hub's key and certificate, which sign receipts
 	Logger   *slog.Logger
@@ -49,7 +49,7 @@ type Options struct {
 	Limits       Limits
 	AgencyLimits map[certs.AgencyCode]Limits
 	// CheckAttachment checks each attachment; nil accepts any bytes.
-	CheckAttachment CheckAttachment
+	CheckAttachment relay.CheckAttachment
 	// Timestamp, when set, serves RFC 3161 at wire.PathTimestamp.
 	Timestamp http.Handler
 	// LogSigner signs checkpoints of the transparency log named LogOrigin;
@@ -60,12 +60,15 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Relay returns the domain layer the server calls.
+func (s *Server) Relay() *relay.Relay { return s.relay }
+
 // Server is the hub's request handler.
 type Server struct {
 	opts    Options
 	log     *slog.Logger
 	mux     *http.ServeMux
-	wakeup  *notifier
+	relay   *relay.Relay
 	metrics *metrics
 	limits  *limiter
 	signing sync.Mutex
@@ -89,8 +92,16 @@ func New(opts Options) (*Server, error) {
 		opts.Limits.MaxAttachment = opts.MaxAttachment
 	}
 	s := &Server{
-		opts: opts, log: opts.Logger, mux: http.NewServeMux(), wakeup: newNotifier(), metrics: newMetrics(),
+		opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: newMetrics(),
 		limits: newLimiter(opts.Limits, opts.AgencyLimits),
+	}
+	var err error
+	s.relay, err = relay.New(relay.Options{
+		Store: opts.Store, Verifier: opts.Verifier, Identity: opts.Identity, CheckAttachment: opts.CheckAttachment,
+		Logger: opts.Logger, Observer: s.metrics, Now: opts.Now,
+	})
+	if err != nil {
+		return nil, err
 	}
 	s.routes()
 	return s, nil
@@ -134,12 +145,12 @@ type request struct {
 func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request) error) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil {
-			s.fail(w, r, "", wire.Errorf(wire.CodeForbidden, "a client certificate is required"))
+			s.fail(w, r, "", fmt.Errorf("%w: a client certificate is required", errNoIdentity))
 			return
 		}
 		agency, err := certs.PeerAgency(*r.TLS)
 		if err != nil {
-			s.fail(w, r, "", wire.Errorf(wire.CodeForbidden, "the client certificate names no agency"))
+			s.fail(w, r, "", fmt.Errorf("%w: the client certificate names no agency", errNoIdentity))
 			return
 		}
 		s.metrics.inFlight.Inc()
@@ -147,7 +158,7 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 		start := time.Now()
 		outcome := "ok"
 		if !s.limits.allow(agency) {
-			err = wire.Errorf(wire.CodeRateLimited, "more than %.0f requests per second from %s", s.limits.of(agency).RequestsPerSecond, agency)
+			err = fmt.Errorf("%w: more than %.0f requests per second from %s", errRateLimited, s.limits.of(agency).RequestsPerSecond, agency)
 			w.Header().Set("Retry-After", "1")
 		} else {
 			aw := &answerWriter{ResponseWriter: w}
@@ -190,36 +201,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", wire.ContentJSON)
 	w.WriteHeader(status)
 	return json.NewEncoder(w).Encode(v)
-}
-
-// notifier wakes long-polls waiting for an agency.
-type notifier struct {
-	mu      sync.Mutex
-	waiting map[certs.AgencyCode]chan struct{}
-}
-
-func newNotifier() *notifier { return &notifier{waiting: map[certs.AgencyCode]chan struct{}{}} }
-
-// wait returns a channel closed at the agency's next notify. Take it before
-// looking at the store, so that nothing stored in between is missed.
-func (n *notifier) wait(a certs.AgencyCode) <-chan struct{} {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	ch, ok := n.waiting[a]
-	if !ok {
-		ch = make(chan struct{})
-		n.waiting[a] = ch
-	}
-	return ch
-}
-
-func (n *notifier) notify(agencies ...certs.AgencyCode) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for _, a := range agencies {
-		if ch, ok := n.waiting[a]; ok {
-			close(ch)
-			delete(n.waiting, a)
-		}
-	}
 }

@@ -25,6 +25,7 @@ import (
 	"lienthong/certs"
 	"lienthong/hub/config"
 	"lienthong/hub/control"
+	"lienthong/hub/relay"
 	"lienthong/hub/server"
 	"lienthong/hub/store"
 	"lienthong/hub/store/boltstore"
@@ -47,13 +48,23 @@ type Hub struct {
 	ctlLn    net.Listener
 }
 
-// Open prepares a hub: it reads the certificates and opens the store, and
-// binds the listeners, so that a mistake is reported before Run.
+// Parts are what a hub is made of besides its configuration: its key and
+// certificate, the verifier of agencies' certificates, and optionally a
+// timestamping key pair and the log's checkpoint signer. Open reads them
+// from the configured files; tests (package hubtest) make them in memory.
+type Parts struct {
+	Identity  *certs.KeyPair
+	Verifier  *certs.Verifier
+	TSA       certs.Signer // nil: no timestamp service
+	LogSigner note.Signer  // nil: the log is kept, no checkpoint is served
+}
+
+// Open prepares a hub from cfg: it reads the certificates, then makes the
+// hub with New.
 func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Hub{cfg: cfg, log: log}
 	var pass []byte
 	if cfg.TLSKeyPassphraseFile != "" {
 		b, err := os.ReadFile(cfg.TLSKeyPassphraseFile)
@@ -62,28 +73,50 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 		}
 		pass = []byte(strings.TrimRight(string(b), "\r\n"))
 	}
-	identity, err := certs.OpenSigner(certs.SignerRef{Cert: cfg.TLSCert, Key: cfg.TLSKey, Passphrase: pass})
-	if err != nil {
+	var p Parts
+	var err error
+	if p.Identity, err = certs.OpenSigner(certs.SignerRef{Cert: cfg.TLSCert, Key: cfg.TLSKey, Passphrase: pass}); err != nil {
 		return nil, fmt.Errorf("hub certificate: %w", err)
 	}
-	h.identity = identity
 	roots, err := certs.ReadCertificates(cfg.Roots)
 	if err != nil {
 		return nil, fmt.Errorf("roots: %w", err)
 	}
-	if h.verifier, err = certs.NewVerifier(roots); err != nil {
+	if p.Verifier, err = certs.NewVerifier(roots); err != nil {
 		return nil, err
 	}
+	if cfg.TSACert != "" {
+		if p.TSA, err = certs.OpenSigner(certs.SignerRef{Cert: cfg.TSACert, Key: cfg.TSAKey, Passphrase: pass}); err != nil {
+			return nil, fmt.Errorf("timestamping certificate: %w", err)
+		}
+	}
+	if cfg.LogKey != "" {
+		skey, err := os.ReadFile(cfg.LogKey)
+		if err != nil {
+			return nil, fmt.Errorf("log key: %w", err)
+		}
+		if p.LogSigner, err = note.NewSigner(strings.TrimSpace(string(skey))); err != nil {
+			return nil, fmt.Errorf("log key %s: %w", cfg.LogKey, err)
+		}
+	}
+	return New(cfg, p, log)
+}
+
+// New makes a hub from its configuration and parts, in the one way
+// production and tests share: it reads the configured CRLs, opens the
+// store, makes the server (relay, PDF check, timestamp service) and binds
+// the listeners, so that a mistake is reported before Run.
+func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Hub{cfg: cfg, log: log, identity: p.Identity, verifier: p.Verifier}
 	if err := h.ReloadCRLs(); err != nil {
 		return nil, err
 	}
 	var stamp http.Handler
-	if cfg.TSACert != "" {
-		kp, err := certs.OpenSigner(certs.SignerRef{Cert: cfg.TSACert, Key: cfg.TSAKey, Passphrase: pass})
-		if err != nil {
-			return nil, fmt.Errorf("timestamping certificate: %w", err)
-		}
-		ts := &tsa.Server{Signer: kp, Logger: log}
+	if p.TSA != nil {
+		ts := &tsa.Server{Signer: p.TSA, Logger: log}
 		if err := ts.Validate(); err != nil {
 			return nil, fmt.Errorf("timestamping service: %w", err)
 		}
@@ -93,23 +126,14 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 	for _, l := range cfg.AgencyLimits {
 		maxBlob = max(maxBlob, l.MaxAttachmentMB<<20)
 	}
-	var logSigner note.Signer
-	if cfg.LogKey != "" {
-		skey, err := os.ReadFile(cfg.LogKey)
-		if err != nil {
-			return nil, fmt.Errorf("log key: %w", err)
-		}
-		if logSigner, err = note.NewSigner(strings.TrimSpace(string(skey))); err != nil {
-			return nil, fmt.Errorf("log key %s: %w", cfg.LogKey, err)
-		}
-	}
+	var err error
 	if h.store, err = boltstore.Open(cfg.DataDir, boltstore.Options{MaxBlobSize: maxBlob, Logger: log}); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	h.server, err = server.New(server.Options{
-		Store: h.store, Verifier: h.verifier, Identity: identity, Logger: log,
+		Store: h.store, Verifier: h.verifier, Identity: h.identity, Logger: log,
 		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(h.verifier), Timestamp: stamp,
-		LogSigner: logSigner, LogOrigin: cfg.LogOrigin,
+		LogSigner: p.LogSigner, LogOrigin: cfg.LogOrigin,
 		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst},
 		AgencyLimits: agencyLimits(cfg),
 	})
@@ -117,7 +141,7 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 		h.store.Close()
 		return nil, err
 	}
-	if h.endpoint, err = server.Listen(cfg.Listen, h.server, certs.ServerTLS(identity, h.verifier), log); err != nil {
+	if h.endpoint, err = server.Listen(cfg.Listen, h.server, certs.ServerTLS(h.identity, h.verifier), log); err != nil {
 		h.store.Close()
 		return nil, err
 	}
@@ -146,6 +170,9 @@ func agencyLimits(cfg config.Config) map[certs.AgencyCode]server.Limits {
 	return out
 }
 
+// Server gives the hub's API handler (its metrics, its relay).
+func (h *Hub) Server() *server.Server { return h.server }
+
 // Store gives the hub's store, for the operator's commands.
 func (h *Hub) Store() store.Store { return h.store }
 
@@ -153,8 +180,12 @@ func (h *Hub) Store() store.Store { return h.store }
 func (h *Hub) Addr() string { return h.endpoint.Addr() }
 
 // ReloadCRLs reads the configured CRLs again. A list that cannot be read
-// keeps the previous lists in force and is reported.
+// keeps the previous lists in force and is reported; with no CRL
+// configured the verifier's lists stay as they are.
 func (h *Hub) ReloadCRLs() error {
+	if len(h.cfg.CRLs) == 0 {
+		return nil
+	}
 	var crls []*x509.RevocationList
 	for _, path := range h.cfg.CRLs {
 		data, err := os.ReadFile(path)
@@ -260,11 +291,11 @@ func (h *Hub) Close() error {
 // Chains are built by v, which remembers the chains it verified: an
 // agency's signers sign document after document with the same
 // certificates.
-func CheckPDF(v *certs.Verifier) server.CheckAttachment {
-	return func(ctx context.Context, r io.ReaderAt, size int64) (json.RawMessage, error) {
+func CheckPDF(v *certs.Verifier) relay.CheckAttachment {
+	return func(ctx context.Context, r io.ReaderAt, size int64) ([]byte, error) {
 		report, err := pades.Verify(r, size, pades.VerifyOptions{Trust: v, CRLs: v.CRLs()})
 		if errors.Is(err, pades.ErrNotPDF) || errors.Is(err, pades.ErrDamaged) || errors.Is(err, pades.ErrEncrypted) {
-			return nil, fmt.Errorf("%w: %v", server.ErrNotPDF, err)
+			return nil, fmt.Errorf("%w: %v", relay.ErrNotPDF, err)
 		}
 		if err != nil {
 			return nil, err

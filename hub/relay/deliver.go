@@ -1,0 +1,162 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"lienthong/certs"
+	"lienthong/hub/store"
+	"lienthong/shared/document"
+	"lienthong/shared/receipt"
+)
+
+// Acked is the answer to an acknowledgement.
+type Acked struct {
+	MessageID string
+	Existed   bool   // acknowledged before
+	Receipt   []byte // the hub's signed "delivered" receipt
+}
+
+// Ack records that agency, a recipient of the message, has stored it. The
+// store keeps the signed "delivered" receipt and status 01 (Đã đến), which
+// that receipt carries to the sender, in the acknowledgement's own
+// transaction. A withdrawn copy is store.ErrWithdrawn.
+func (r *Relay) Ack(ctx context.Context, agency certs.AgencyCode, messageID string) (*Acked, error) {
+	m, isSender, err := r.Party(ctx, agency, messageID)
+	if err != nil {
+		return nil, err
+	}
+	if isSender && !slices.Contains(m.Recipients, agency) {
+		return nil, fmt.Errorf("%w: %s sent %s", ErrNotRecipient, agency, messageID)
+	}
+	now := r.now()
+	to := []certs.AgencyCode{agency}
+	seal, sealed := r.sealer(&m.Submission, receipt.EventDelivered, agency, to, now)
+	d, existed, err := r.st.Ack(ctx, agency, m.MessageID, "", now, seal)
+	if err != nil {
+		return nil, err
+	}
+	rec := *sealed
+	if existed || rec == nil {
+		if rec, err = r.ensureReceipt(ctx, &m.Submission, receipt.EventDelivered, agency, to, d.AckedAt, d.LogIndex); err != nil {
+			return nil, err
+		}
+		r.repairArrival(ctx, m.MessageID, agency, d.AckedAt, rec)
+	}
+	r.wakeup.notify(m.Sender)
+	if !existed {
+		r.obs.Delivered()
+	}
+	r.log.Info("document delivered", "agency", agency, "doc", m.MessageID, "existed", existed)
+	return &Acked{MessageID: m.MessageID, Existed: existed, Receipt: rec}, nil
+}
+
+// repairArrival makes sure a delivery acknowledged before the store kept
+// status 01 with its acknowledgement (when the two were separate
+// transactions, and the second might be lost) has it: the store recognises
+// the receipt's bytes when the status is there, and refuses a second 01
+// when the recipient sent its own.
+func (r *Relay) repairArrival(ctx context.Context, messageID string, agency certs.AgencyCode, at time.Time, rec []byte) {
+	_, existed, err := r.st.AppendStatus(ctx, &store.StatusUpdate{
+		MessageID: messageID, From: agency, Code: document.StatusArrived, At: at, Signed: rec,
+	})
+	switch {
+	case err == nil && !existed:
+		r.log.Info("status 01 restored", "agency", agency, "doc", messageID)
+	case err != nil && !errors.Is(err, document.ErrTransition):
+		r.log.Warn("status 01 not restored", "agency", agency, "doc", messageID, "err", err)
+	}
+}
+
+// InboxItem is a document waiting for its recipient.
+type InboxItem struct {
+	Cursor    uint64
+	MessageID string
+	Sender    certs.AgencyCode
+	Packet    []byte // the signed envelope
+	Report    []byte // the hub's verification report of its attachments
+}
+
+// Inbox lists up to limit documents waiting for agency after cursor; with
+// a wait it long-polls until one arrives, the wait is over or ctx ends. It
+// returns the items and the cursor to ask from next.
+func (r *Relay) Inbox(ctx context.Context, agency certs.AgencyCode, after uint64, limit int, wait time.Duration) ([]InboxItem, uint64, error) {
+	items, next := []InboxItem{}, after
+	err := r.longPoll(ctx, agency, wait, func() (int, error) {
+		list, err := r.st.Inbox(ctx, agency, after, limit, r.now())
+		if err != nil {
+			return 0, err
+		}
+		items, next = items[:0], after
+		for _, d := range list {
+			m, err := r.st.Message(ctx, d.MessageID)
+			if err != nil {
+				return 0, err
+			}
+			items = append(items, InboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: d.Sender, Packet: m.Envelope, Report: m.Report})
+			next = d.Cursor
+		}
+		return len(items), nil
+	})
+	return items, next, err
+}
+
+// longPoll calls list until it finds something, the wait is over, or the
+// client goes away.
+func (r *Relay) longPoll(ctx context.Context, agency certs.AgencyCode, wait time.Duration, list func() (int, error)) error {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	r.obs.Polling(1)
+	defer r.obs.Polling(-1)
+	for {
+		woken := r.wakeup.wait(agency)
+		n, err := list()
+		if err != nil || n > 0 || wait == 0 {
+			return err
+		}
+		select {
+		case <-woken:
+		case <-deadline.C:
+			_, err := list()
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// notifier wakes long-polls waiting for an agency.
+type notifier struct {
+	mu      sync.Mutex
+	waiting map[certs.AgencyCode]chan struct{}
+}
+
+func newNotifier() *notifier { return &notifier{waiting: map[certs.AgencyCode]chan struct{}{}} }
+
+// wait returns a channel closed at the agency's next notify. Take it before
+// looking at the store, so that nothing stored in between is missed.
+func (n *notifier) wait(a certs.AgencyCode) <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ch, ok := n.waiting[a]
+	if !ok {
+		ch = make(chan struct{})
+		n.waiting[a] = ch
+	}
+	return ch
+}
+
+func (n *notifier) notify(agencies ...certs.AgencyCode) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, a := range agencies {
+		if ch, ok := n.waiting[a]; ok {
+			close(ch)
+			delete(n.waiting, a)
+		}
+	}
+}

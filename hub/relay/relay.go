@@ -1,0 +1,186 @@
+// Package relay is the hub's domain layer: what the hub does for an
+// authenticated agency, with no HTTP in it. Package server decodes a
+// request, calls the relay and encodes its answer; tests of the rules call
+// the relay directly over a real store.
+//
+// # Operations
+//
+//   - Submit takes a signed document packet: a new document, or a recall,
+//     update or replacement of earlier ones (the packet's business type;
+//     the store applies a recall to its targets in the same transaction).
+//     It checks the signature, that the signer is the connected agency,
+//     that every recipient is active in the directory and that every
+//     attachment was uploaded whole and passes CheckAttachment; then it
+//     stores the message with its signed "accepted" receipt.
+//   - Ack records that a recipient stored a document; the store keeps the
+//     signed "delivered" receipt and status 01 (Đã đến), which the receipt
+//     carries to the sender, in the acknowledgement's own transaction.
+//   - PostStatus relays a recipient's signed status packet to the sender;
+//     the store checks it against the recipient's whole history in the
+//     transaction that stores it.
+//   - Inbox, Statuses and Sent list what waits for an agency (the first
+//     two long-poll, woken when something arrives); Message, Attachment
+//     and Receipts give a message's parts to its parties only;
+//     Directory and Hello answer what an agency may know of the hub.
+//
+// # Who may do what
+//
+// Every operation takes the agency from the verified client certificate,
+// never from the request. Party decides who may read a message: its sender
+// and its recipients, except a recipient whose copy was withdrawn by a
+// recall; to anyone else the message does not exist.
+//
+// # Errors
+//
+// The relay returns sentinel errors (this package's and package store's,
+// wrapped with detail) and never a wire code: hub/server/errors.go maps
+// them to the wire's codes in one table.
+package relay
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"lienthong/certs"
+	"lienthong/hub/store"
+	"lienthong/shared/document"
+)
+
+// Sentinel errors callers decide on; the relay wraps them with detail.
+var (
+	// ErrSenderMismatch: the packet is signed by another agency than the
+	// connected one.
+	ErrSenderMismatch = errors.New("the packet's signer is not the connected agency")
+	// ErrUnknownRecipient: a recipient is not an active agency in the
+	// directory.
+	ErrUnknownRecipient = errors.New("recipient is not an active agency in the directory")
+	// ErrAttachmentSize: an uploaded attachment's size is not the one the
+	// envelope gives.
+	ErrAttachmentSize = errors.New("attachment size differs from the envelope's")
+	// ErrNotPDF is what a CheckAttachment wraps for a file that is not a
+	// readable PDF.
+	ErrNotPDF = errors.New("not a readable PDF")
+	// ErrNotRecipient: only a recipient of the message may do this (the
+	// sender acknowledging its own message).
+	ErrNotRecipient = errors.New("only a recipient of the message may do this")
+)
+
+// Store is what the relay uses of the hub's store.
+type Store interface {
+	Accept(ctx context.Context, sub *store.Submission, seal store.Seal) (store.AcceptResult, bool, error)
+	Message(ctx context.Context, messageID string) (store.Message, error)
+	Sent(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]store.SentRecord, error)
+	Deliveries(ctx context.Context, messageID string) ([]store.Delivery, error)
+	Inbox(ctx context.Context, recipient certs.AgencyCode, after uint64, limit int, now time.Time) ([]store.Delivery, error)
+	Ack(ctx context.Context, recipient certs.AgencyCode, messageID, leaseToken string, now time.Time, seal store.Seal) (store.Delivery, bool, error)
+	AppendStatus(ctx context.Context, st *store.StatusUpdate) (store.StatusUpdate, bool, error)
+	StatusHistory(ctx context.Context, messageID string) ([]store.StatusUpdate, error)
+	StatusInbox(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]store.StatusUpdate, error)
+	AckStatus(ctx context.Context, sender certs.AgencyCode, cursor uint64) error
+	PutReceipt(ctx context.Context, r *store.Receipt) (store.Receipt, bool, error)
+	Receipts(ctx context.Context, messageID string) ([]store.Receipt, error)
+	Agency(ctx context.Context, code certs.AgencyCode) (store.Agency, error)
+	Agencies(ctx context.Context) ([]store.Agency, error)
+	BeginUpload(ctx context.Context, owner certs.AgencyCode, digest string, size int64) (store.Upload, error)
+	AppendUpload(ctx context.Context, up store.Upload, offset int64, r io.Reader) (int64, error)
+	CommitUpload(ctx context.Context, up store.Upload) (store.BlobInfo, error)
+	PutBlob(ctx context.Context, digest string, r io.Reader) (store.BlobInfo, error)
+	OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser, error)
+	StatBlob(ctx context.Context, digest string) (store.BlobInfo, error)
+}
+
+// CheckAttachment inspects an uploaded attachment before a document that
+// names it is accepted: it returns a report to keep with the message (the
+// verification of the PDF's signatures) or an error if the file must be
+// refused. The error wraps ErrNotPDF when the file is not a readable PDF.
+type CheckAttachment func(ctx context.Context, r io.ReaderAt, size int64) ([]byte, error)
+
+// Observer is told of what the relay did, for the hub's metrics. Retries
+// are not counted.
+type Observer interface {
+	Accepted()
+	Delivered()
+	Status(code document.Status)
+	Uploaded(bytes int64)
+	// Polling is +1 when a long poll starts waiting and -1 when it ends.
+	Polling(delta int)
+}
+
+// Options configure a Relay.
+type Options struct {
+	Store    Store
+	Verifier *certs.Verifier // trusted roots and CRLs for packets
+	Identity certs.Signer    // the hub's key and certificate, which sign receipts
+	// CheckAttachment checks each attachment; nil accepts any bytes.
+	CheckAttachment CheckAttachment
+	Logger          *slog.Logger
+	Observer        Observer // nil observes nothing
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Relay carries documents and statuses between agencies over a store.
+type Relay struct {
+	st       Store
+	verifier *certs.Verifier
+	identity certs.Signer
+	check    CheckAttachment
+	log      *slog.Logger
+	obs      Observer
+	clock    func() time.Time
+	wakeup   *notifier
+}
+
+// New returns a Relay over opts.Store.
+func New(opts Options) (*Relay, error) {
+	if opts.Store == nil || opts.Verifier == nil || opts.Identity == nil {
+		return nil, errors.New("relay: store, verifier and identity are required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Relay{
+		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, check: opts.CheckAttachment,
+		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: newNotifier(),
+	}, nil
+}
+
+func (r *Relay) now() time.Time { return r.clock().UTC() }
+
+type nopObserver struct{}
+
+func (nopObserver) Accepted()              {}
+func (nopObserver) Delivered()             {}
+func (nopObserver) Status(document.Status) {}
+func (nopObserver) Uploaded(int64)         {}
+func (nopObserver) Polling(int)            {}
+
+// HelloInfo is what the hub tells an agency about itself.
+type HelloInfo struct {
+	Agency     certs.AgencyCode
+	AgencyName string // from the directory; empty when not listed
+	HubTime    time.Time
+}
+
+// Hello tells an agency who the hub thinks it is.
+func (r *Relay) Hello(ctx context.Context, agency certs.AgencyCode) HelloInfo {
+	h := HelloInfo{Agency: agency, HubTime: r.now()}
+	if a, err := r.st.Agency(ctx, agency); err == nil {
+		h.AgencyName = a.Name
+	}
+	return h
+}
+
+// Directory lists every agency's current directory entry.
+func (r *Relay) Directory(ctx context.Context) ([]store.Agency, error) {
+	return r.st.Agencies(ctx)
+}

@@ -1,0 +1,77 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"lienthong/certs"
+	"lienthong/hub/store"
+	"lienthong/shared/envelope"
+)
+
+// PostStatus relays a status packet signed by agency, a recipient of the
+// message the packet is about, to the message's sender. The store checks,
+// in the transaction that stores it, that the packet names the message's
+// document and that the recipient's whole history allows the status
+// (document.Lifecycle); a resent packet is recognised by its bytes
+// (existed). To an agency that is not a recipient the message does not
+// exist.
+func (r *Relay) PostStatus(ctx context.Context, agency certs.AgencyCode, packet []byte) (existed bool, err error) {
+	st, signer, err := envelope.OpenStatus(packet, r.verifier)
+	if err != nil {
+		return false, err
+	}
+	if signer.Agency != agency {
+		return false, fmt.Errorf("%w: the status is signed by %s but the connection is %s", ErrSenderMismatch, signer.Agency, agency)
+	}
+	stored, existed, err := r.st.AppendStatus(ctx, &store.StatusUpdate{
+		MessageID: st.Regarding, From: agency, Code: st.Update.Code, Reason: st.Update.Reason,
+		Staff: st.Update.Staff, Document: st.Update.Document.String(), At: r.now(), Signed: packet,
+	})
+	if errors.Is(err, store.ErrForbidden) || errors.Is(err, store.ErrNotFound) {
+		return false, fmt.Errorf("no message %s addressed to %s: %w", st.Regarding, agency, store.ErrNotFound)
+	}
+	if err != nil {
+		return false, err
+	}
+	r.wakeup.notify(stored.Sender)
+	if !existed {
+		r.obs.Status(st.Update.Code)
+	}
+	r.log.Info("status", "agency", agency, "doc", st.Regarding, "code", st.Update.Code, "existed", existed)
+	return existed, nil
+}
+
+// Statuses lists up to limit status updates waiting for agency, as the
+// sender of the documents they are about, after cursor; with a wait it
+// long-polls. It returns the updates and the cursor to ask from next.
+func (r *Relay) Statuses(ctx context.Context, agency certs.AgencyCode, after uint64, limit int, wait time.Duration) ([]store.StatusUpdate, uint64, error) {
+	var (
+		items []store.StatusUpdate
+		next  = after
+	)
+	err := r.longPoll(ctx, agency, wait, func() (int, error) {
+		list, err := r.st.StatusInbox(ctx, agency, after, limit)
+		if err != nil {
+			return 0, err
+		}
+		items, next = list, after
+		if len(list) > 0 {
+			next = list[len(list)-1].Cursor
+		}
+		return len(list), nil
+	})
+	return items, next, err
+}
+
+// AckStatuses removes status updates the sender has stored from its queue.
+func (r *Relay) AckStatuses(ctx context.Context, agency certs.AgencyCode, cursors []uint64) error {
+	for _, c := range cursors {
+		if err := r.st.AckStatus(ctx, agency, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,168 @@
+package relay
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"lienthong/certs"
+	"lienthong/hub/store"
+	"lienthong/shared/document"
+	"lienthong/shared/envelope"
+	"lienthong/shared/receipt"
+)
+
+// Submitted is the answer to a submission.
+type Submitted struct {
+	MessageID string
+	Existed   bool   // a retry of a submission accepted before
+	Receipt   []byte // the hub's signed "accepted" receipt
+	// Recalls holds, for a recall, what happened to each target.
+	Recalls []store.RecallOutcome
+}
+
+// Submit takes a signed document packet from agency: a new document, or a
+// recall, update or replacement of the messages it targets (a recall
+// withdraws the targets' deliveries not yet acknowledged). maxAttachment
+// bounds each attachment of this agency. A retry of an accepted packet
+// answers the original result; the same message id with another packet is
+// store.ErrConflict.
+func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []byte, maxAttachment int64) (*Submitted, error) {
+	doc, signer, err := envelope.OpenDocument(packet, r.verifier, maxAttachment)
+	if err != nil {
+		return nil, err
+	}
+	if signer.Agency != agency {
+		return nil, fmt.Errorf("%w: the packet is signed by %s but the connection is %s", ErrSenderMismatch, signer.Agency, agency)
+	}
+	sum := sha256.Sum256(packet)
+	envHash := hex.EncodeToString(sum[:])
+
+	// A retry of an accepted submission skips the checks below: they were
+	// made the first time, and the directory may have changed since.
+	if m, err := r.st.Message(ctx, doc.MessageID); err == nil {
+		if m.EnvelopeSHA256 != envHash {
+			return nil, fmt.Errorf("message id %s was already used for another packet: %w", doc.MessageID, store.ErrConflict)
+		}
+		// Accept answers a retry with the original result, recall
+		// outcomes included.
+		res, _, err := r.st.Accept(ctx, &m.Submission, nil)
+		if err != nil {
+			return nil, err
+		}
+		return r.submitted(ctx, &m.Submission, res, true, nil)
+	}
+
+	recipients := make([]certs.AgencyCode, 0, len(doc.Metadata.To))
+	for _, to := range doc.Metadata.To {
+		a, err := r.st.Agency(ctx, to.Code)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !a.Active) {
+			return nil, fmt.Errorf("%w: %s", ErrUnknownRecipient, to.Code)
+		}
+		if err != nil {
+			return nil, err
+		}
+		recipients = append(recipients, to.Code)
+	}
+	report, err := r.checkAttachments(ctx, doc)
+	if err != nil {
+		return nil, err
+	}
+	sub := &store.Submission{
+		MessageID:      doc.MessageID,
+		Sender:         agency,
+		Recipients:     recipients,
+		EnvelopeSHA256: envHash,
+		Envelope:       packet,
+		DocumentID:     doc.Metadata.ID().String(),
+		Kind:           doc.Metadata.Business.Type,
+		Targets:        doc.Targets,
+		Received:       r.now(),
+		Report:         report,
+		DueDate:        dueDate(doc.Metadata),
+	}
+	for _, a := range doc.Attachments {
+		sub.BlobDigests = append(sub.BlobDigests, a.SHA256)
+	}
+	seal, sealed := r.sealer(sub, receipt.EventAccepted, sub.Sender, sub.Recipients, sub.Received)
+	res, existed, err := r.st.Accept(ctx, sub, seal)
+	if err != nil {
+		return nil, err
+	}
+	if existed {
+		*sealed = nil // a concurrent retry won: its receipt is the one kept
+	} else {
+		r.obs.Accepted()
+	}
+	r.log.Info("document accepted", "agency", agency, "doc", doc.MessageID, "kind", sub.Kind.String(), "recipients", len(recipients), "existed", existed)
+	return r.submitted(ctx, sub, res, existed, *sealed)
+}
+
+// submitted answers a submission with its receipt (rec when the acceptance
+// just stored it, else the stored one) and wakes the recipients.
+func (r *Relay) submitted(ctx context.Context, sub *store.Submission, res store.AcceptResult, existed bool, rec []byte) (*Submitted, error) {
+	if rec == nil {
+		var err error
+		if rec, err = r.ensureReceipt(ctx, sub, receipt.EventAccepted, sub.Sender, sub.Recipients, sub.Received, res.LogIndex); err != nil {
+			return nil, err
+		}
+	}
+	r.wakeup.notify(sub.Recipients...)
+	return &Submitted{MessageID: sub.MessageID, Existed: existed, Receipt: rec, Recalls: res.Recalls}, nil
+}
+
+// checkAttachments makes sure every attachment is uploaded whole and passes
+// CheckAttachment, and returns the reports as one JSON object keyed by
+// SHA-256.
+func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([]byte, error) {
+	reports := map[string]json.RawMessage{}
+	for _, a := range doc.Attachments {
+		info, err := r.st.StatBlob(ctx, a.SHA256)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !info.Present) {
+			return nil, fmt.Errorf("attachment %q (%s): %w", a.Name, a.SHA256, store.ErrMissingBlob)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if info.Size != a.Size {
+			return nil, fmt.Errorf("%w: attachment %q is %d bytes on the hub, the envelope says %d", ErrAttachmentSize, a.Name, info.Size, a.Size)
+		}
+		if r.check == nil {
+			continue
+		}
+		report, err := r.checkBlob(ctx, a.SHA256, info.Size)
+		if err != nil {
+			return nil, fmt.Errorf("attachment %q: %w", a.Name, err)
+		}
+		reports[a.SHA256] = report
+	}
+	if len(reports) == 0 {
+		return nil, nil
+	}
+	return json.Marshal(reports)
+}
+
+func (r *Relay) checkBlob(ctx context.Context, digest string, size int64) ([]byte, error) {
+	f, err := r.st.OpenBlob(ctx, digest)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ra, ok := f.(io.ReaderAt)
+	if !ok {
+		return nil, errors.New("the blob store does not allow random access")
+	}
+	return r.check(ctx, ra, size)
+}
+
+// dueDate is the document's deadline as the log records it.
+func dueDate(m *document.Metadata) string {
+	if m.DueDate.IsZero() {
+		return ""
+	}
+	return m.DueDate.String()
+}
