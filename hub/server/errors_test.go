@@ -1,0 +1,56 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"lienthong/hub/relay"
+	"lienthong/hub/store"
+	"lienthong/shared/document"
+	"lienthong/shared/wire"
+)
+
+// TestToWire checks the one table that turns the hub's errors into wire
+// codes, through the wrapping the relay and the store add.
+func TestToWire(t *testing.T) {
+	tests := []struct {
+		err  error
+		want wire.Code
+	}{
+		{fmt.Errorf("%w: size", errBadRequest), wire.CodeBadRequest},
+		{fmt.Errorf("%w: x", errNoIdentity), wire.CodeForbidden},
+		{fmt.Errorf("%w: x", errRateLimited), wire.CodeRateLimited},
+		{errNoLogKey, wire.CodeUnavailable},
+		{fmt.Errorf("%w: signed by H41", relay.ErrSenderMismatch), wire.CodeSenderMismatch},
+		{fmt.Errorf("%w: H26", relay.ErrUnknownRecipient), wire.CodeUnknownRecipient},
+		{fmt.Errorf("%w: 10 bytes", relay.ErrAttachmentSize), wire.CodeInvalidDocument},
+		{fmt.Errorf("attachment %q: %w", "a.pdf", relay.ErrNotPDF), wire.CodeNotPDF},
+		{fmt.Errorf("%w: sender", relay.ErrNotRecipient), wire.CodeForbidden},
+		{fmt.Errorf("append status: %w", &document.TransitionError{Next: document.StatusReceived}), wire.CodeInvalidStatus},
+		{fmt.Errorf("append status: %w", store.ErrWrongDocument), wire.CodeInvalidStatus},
+		{fmt.Errorf("no message: %w", store.ErrNotFound), wire.CodeNotFound},
+		{fmt.Errorf("recalled: %w", store.ErrWithdrawn), wire.CodeWithdrawn},
+		{fmt.Errorf("id reused: %w", store.ErrConflict), wire.CodeConflict},
+		{fmt.Errorf("x: %w", store.ErrMissingBlob), wire.CodeMissingBlob},
+		{fmt.Errorf("x: %w", store.ErrTooLarge), wire.CodeTooLarge},
+		{fmt.Errorf("x: %w", store.ErrClosed), wire.CodeUnavailable},
+		{&store.OffsetError{Got: 1, Want: 5}, wire.CodeOffset},
+		{&document.ValidationError{}, wire.CodeInvalidDocument},
+		{errors.New("disk on fire"), wire.CodeInternal},
+	}
+	for _, tc := range tests {
+		t.Run(tc.err.Error(), func(t *testing.T) {
+			got := toWire(tc.err)
+			if got.Code != tc.want {
+				t.Fatalf("toWire(%v) = %s, want %s", tc.err, got.Code, tc.want)
+			}
+			if tc.want == wire.CodeInternal && got.Message != "internal error" {
+				t.Fatalf("an internal error's cause reaches the client: %q", got.Message)
+			}
+		})
+	}
+	if we := toWire(&store.OffsetError{Got: 1, Want: 5}); we.Offset != 5 {
+		t.Fatalf("offset = %d, want 5", we.Offset)
+	}
+}
