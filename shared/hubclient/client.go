@@ -3,8 +3,9 @@
 // with HTTP/3 over QUIC and falls back by itself to HTTP/2 over TLS on TCP
 // when QUIC cannot get through, trying QUIC again later.
 //
-// Errors the hub answered come back as *wire.Error; use wire.CodeOf and
-// Code.Retryable to decide what to do.
+// Errors the hub answered come back as *wire.Error that also match this
+// package's sentinel of their code (errors.go): use errors.Is(err,
+// ErrWithdrawn), or wire.CodeOf and Code.Retryable, to decide what to do.
 package hubclient
 
 import (
@@ -249,9 +250,9 @@ func decodeError(resp *http.Response) error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	var e wire.Error
 	if json.Unmarshal(b, &e) == nil && e.Code != "" {
-		return &e
+		return hubError(&e)
 	}
-	return &wire.Error{Code: wire.CodeForStatus(resp.StatusCode), Message: strings.TrimSpace(resp.Status + " " + string(b))}
+	return hubError(&wire.Error{Code: wire.CodeForStatus(resp.StatusCode), Message: strings.TrimSpace(resp.Status + " " + string(b))})
 }
 
 // Hello asks the hub who it thinks this agency is.
