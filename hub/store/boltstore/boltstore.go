@@ -167,9 +167,6 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// BlobDir returns the blob directory, for tests and tools.
-func (s *Store) BlobDir() *blobs.Dir { return s.blobs }
-
 func (s *Store) check(ctx context.Context) error {
 	if s.closed.Load() {
 		return store.ErrClosed
