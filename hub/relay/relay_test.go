@@ -120,7 +120,7 @@ func (e *env) seal(by certs.AgencyCode, payload any) []byte {
 		e.t.Fatal(err)
 	}
 	kp := e.keys[by]
-	packet, err := envelope.Seal(b, kp.Key, kp.Certificates())
+	packet, err := envelope.Seal(b, kp)
 	if err != nil {
 		e.t.Fatal(err)
 	}
