@@ -33,13 +33,9 @@ func (r *Relay) Receipts(ctx context.Context, agency certs.AgencyCode, messageID
 
 // signReceipt signs the hub's receipt of an event.
 func (r *Relay) signReceipt(sub *store.Submission, event string, recipients []certs.AgencyCode, at time.Time, logIndex int64) ([]byte, error) {
-	to := make([]string, len(recipients))
-	for i, c := range recipients {
-		to[i] = string(c)
-	}
 	signed, err := receipt.Sign(&receipt.Receipt{
 		Event: event, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
-		Sender: string(sub.Sender), Recipients: to, At: at, Hub: r.identity.Certificates()[0].Subject.CommonName, LogIndex: logIndex,
+		Sender: string(sub.Sender), Recipients: store.CodeStrings(recipients), At: at, Hub: r.identity.Certificates()[0].Subject.CommonName, LogIndex: logIndex,
 	}, r.identity)
 	if err != nil {
 		return nil, fmt.Errorf("sign receipt: %w", err)

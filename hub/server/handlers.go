@@ -101,7 +101,7 @@ func (s *Server) submit(w http.ResponseWriter, r *request) error {
 	}
 	out := wire.Submitted{MessageID: res.MessageID, Existed: res.Existed, Receipt: res.Receipt}
 	for _, o := range res.Recalls {
-		out.Recalls = append(out.Recalls, wire.RecallOutcome{MessageID: o.Target, Withdrawn: codeStrings(o.Withdrawn), AlreadyAcked: codeStrings(o.AlreadyAcked)})
+		out.Recalls = append(out.Recalls, wire.RecallOutcome{MessageID: o.Target, Withdrawn: store.CodeStrings(o.Withdrawn), AlreadyAcked: store.CodeStrings(o.AlreadyAcked)})
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -301,15 +301,4 @@ func (s *Server) directory(w http.ResponseWriter, r *request) error {
 	w.Header().Set("Content-Type", wire.ContentJSON)
 	_, err = w.Write(body)
 	return err
-}
-
-func codeStrings[S ~string](codes []S) []string {
-	if codes == nil {
-		return nil
-	}
-	out := make([]string, len(codes))
-	for i, c := range codes {
-		out[i] = string(c)
-	}
-	return out
 }

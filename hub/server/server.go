@@ -40,7 +40,7 @@ type Store interface {
 type Options struct {
 	Store    Store
 	Verifier *certs.Verifier // trusted roots and CRLs for packets
-	Identity *certs.KeyPair  // the hub's key and certificate, which sign receipts
+	Identity certs.Signer    // the hub's key and certificate, which sign receipts
 	Logger   *slog.Logger
 	// MaxAttachment bounds one attachment; 0 means 100 MB. Limits and
 	// AgencyLimits may set it per agency.
@@ -59,9 +59,6 @@ type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
-
-// Relay returns the domain layer the server calls.
-func (s *Server) Relay() *relay.Relay { return s.relay }
 
 // Server is the hub's request handler.
 type Server struct {
@@ -106,6 +103,9 @@ func New(opts Options) (*Server, error) {
 	s.routes()
 	return s, nil
 }
+
+// Relay returns the domain layer the server calls.
+func (s *Server) Relay() *relay.Relay { return s.relay }
 
 func (s *Server) routes() {
 	s.handle("GET "+wire.PathHello, s.hello)

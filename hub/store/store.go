@@ -457,4 +457,17 @@ type BlobInfo struct {
 	Present bool
 }
 
+// CodeStrings returns agency codes as plain strings, for the formats that
+// keep them so (the wire, receipts, log entries).
+func CodeStrings(codes []certs.AgencyCode) []string {
+	if codes == nil {
+		return nil
+	}
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = string(c)
+	}
+	return out
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

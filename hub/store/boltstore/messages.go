@@ -96,7 +96,7 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.Ac
 	}
 	rec.LogIndex, err = appendLog(tx, &auditlog.Entry{
 		Kind: auditlog.KindAccepted, At: sub.Received, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
-		Business: sub.Kind.String(), Targets: sub.Targets, Sender: string(sub.Sender), Recipients: codeStrings(sub.Recipients), Due: sub.DueDate,
+		Business: sub.Kind.String(), Targets: sub.Targets, Sender: string(sub.Sender), Recipients: store.CodeStrings(sub.Recipients), Due: sub.DueDate,
 	})
 	if err != nil {
 		return res, false, nil, err

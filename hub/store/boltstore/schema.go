@@ -133,13 +133,3 @@ func next(tx *bolt.Tx, name ...string) (uint64, error) {
 func counter(tx *bolt.Tx, name ...string) uint64 {
 	return u64(tx.Bucket(bucketCounters).Get(join(name...)))
 }
-
-// codeStrings converts agency codes for the log's entries, which keep
-// plain strings.
-func codeStrings(codes []certs.AgencyCode) []string {
-	out := make([]string, len(codes))
-	for i, c := range codes {
-		out[i] = string(c)
-	}
-	return out
-}
