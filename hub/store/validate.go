@@ -125,6 +125,9 @@ func (st *StatusUpdate) Validate() error {
 	if len(st.Signed) == 0 {
 		return fmt.Errorf("%w: status has no signed bytes", ErrInvalid)
 	}
+	if len(st.Document) > 256 || strings.IndexByte(st.Document, 0) >= 0 {
+		return fmt.Errorf("%w: document id longer than 256 bytes or with a NUL byte", ErrInvalid)
+	}
 	if st.At.IsZero() {
 		return fmt.Errorf("%w: status has no time", ErrInvalid)
 	}

@@ -76,6 +76,8 @@ func TestStatusValidate(t *testing.T) {
 		{"Code1", func(s *StatusUpdate) { s.Code = "1" }, false},
 		{"BadFrom", func(s *StatusUpdate) { s.From = "x" }, false},
 		{"NoTime", func(s *StatusUpdate) { s.At = zeroTime }, false},
+		{"Document", func(s *StatusUpdate) { s.Document = "000.00.00.G22,2026/03/02,12/VPCP-TTĐT" }, true},
+		{"DocumentTooLong", func(s *StatusUpdate) { s.Document = strings.Repeat("x", 257) }, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
