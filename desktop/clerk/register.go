@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"lienthong/desktop/i18n"
 	"lienthong/desktop/printable"
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
@@ -37,20 +38,30 @@ func (b Book) String() string {
 	return "book(" + strconv.Itoa(int(b)) + ")"
 }
 
+// registerText is the catalog registers are printed from: they are
+// official records in the form ND30 Appendix IV gives, in Vietnamese
+// whatever language the clerk's screens use.
+var registerText = i18n.New(i18n.Vietnamese)
+
 // Columns returns a book's column headings as ND30 Appendix IV prints them.
 func (b Book) Columns() []string {
+	var keys []i18n.Key
 	switch b {
 	case BookOutgoing:
-		return []string{"Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tên loại và trích yếu nội dung văn bản", "Người ký",
-			"Nơi nhận văn bản", "Đơn vị, người nhận bản lưu", "Số lượng bản", "Ngày chuyển", "Ký nhận", "Ghi chú"}
+		keys = []i18n.Key{i18n.RegNumberNotation, i18n.RegDocDate, i18n.RegTypeSubject, i18n.RegSigner, i18n.RegRecipients,
+			i18n.RegFileCopy, i18n.RegCopies, i18n.RegHandedOver, i18n.RegReceivedBy, i18n.RegNote}
 	case BookIncoming:
-		return []string{"Ngày đến", "Số đến", "Tác giả", "Số, ký hiệu", "Ngày tháng", "Tên loại và trích yếu nội dung",
-			"Đơn vị hoặc người nhận", "Ngày chuyển", "Ký nhận", "Ghi chú"}
+		keys = []i18n.Key{i18n.RegArrivalDate, i18n.RegArrivalNumber, i18n.RegAuthor, i18n.RegNumberShort, i18n.RegDateShort,
+			i18n.RegTypeSubjShort, i18n.RegAssignee, i18n.RegHandedOver, i18n.RegReceivedBy, i18n.RegNote}
 	case BookFollowUp:
-		return []string{"Số đến", "Tên loại, số, ký hiệu, ngày tháng và trích yếu nội dung văn bản", "Đơn vị hoặc người nhận",
-			"Thời hạn giải quyết", "Tiến độ giải quyết", "Số, ký hiệu văn bản trả lời", "Ghi chú"}
+		keys = []i18n.Key{i18n.RegArrivalNumber, i18n.RegDocSummary, i18n.RegAssignee, i18n.RegDeadline, i18n.RegProgress,
+			i18n.RegReplies, i18n.RegNote}
 	}
-	return nil
+	cols := make([]string, len(keys))
+	for i, k := range keys {
+		cols[i] = registerText.T(k)
+	}
+	return cols
 }
 
 // vnDate prints a date as registers do: dd/mm/yyyy.
@@ -128,7 +139,7 @@ func (c *Clerk) outgoingRows(year int) ([][]string, error) {
 		switch m.Business.Type {
 		case document.BusinessRecall:
 			for _, t := range d.Payload.Targets {
-				recalled[t] = "Thu hồi: " + m.Business.Reason
+				recalled[t] = registerText.T(i18n.RegNoteRecalled, m.Business.Reason)
 			}
 		case document.BusinessUpdate:
 		default:
@@ -163,7 +174,7 @@ func (c *Clerk) outgoingRows(year int) ([][]string, error) {
 			note = append(note, r)
 		}
 		if d.SentAt.IsZero() {
-			note = append(note, "Chưa gửi")
+			note = append(note, registerText.T(i18n.RegNoteNotSent))
 		}
 		rows = append(rows, []string{document.FormatNumberNotation(m.CodeNumber, m.CodeNotation), vnDate(m.Promulgation.Date),
 			typeAndSubject(m), m.Signer.FullName, strings.Join(to, "; "), "", copies, vnTime(d.SentAt), "", strings.Join(note, "; ")})
@@ -231,11 +242,11 @@ func (c *Clerk) incomingRows(book Book, year int) ([][]string, error) {
 				assignee, assigned, "", note})
 			continue
 		}
-		desc := fmt.Sprintf("%s số %s ngày %s: %s", m.PrintedTypeName(), document.FormatNumberNotation(m.CodeNumber, m.CodeNotation),
+		desc := registerText.T(i18n.RegSummaryLine, m.PrintedTypeName(), document.FormatNumberNotation(m.CodeNumber, m.CodeNotation),
 			vnDate(m.Promulgation.Date), m.Subject)
 		note := ""
 		if !m.DueDate.IsZero() && !d.Done && m.DueDate.Before(document.DateOf(c.now())) {
-			note = "Quá hạn"
+			note = registerText.T(i18n.RegNoteOverdue)
 		}
 		rows = append(rows, []string{d.Arrival.Number, desc, assignee, vnDate(m.DueDate), last.NameVI(),
 			strings.Join(replies[m.ID().String()], "; "), note})
@@ -282,11 +293,11 @@ func defuse(s string) string {
 func (b Book) Title(year int) string {
 	switch b {
 	case BookOutgoing:
-		return fmt.Sprintf("SỔ ĐĂNG KÝ VĂN BẢN ĐI — NĂM %d", year)
+		return registerText.T(i18n.RegTitleOutgoing, year)
 	case BookIncoming:
-		return fmt.Sprintf("SỔ ĐĂNG KÝ VĂN BẢN ĐẾN — NĂM %d", year)
+		return registerText.T(i18n.RegTitleIncoming, year)
 	case BookFollowUp:
-		return fmt.Sprintf("SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN — NĂM %d", year)
+		return registerText.T(i18n.RegTitleFollowUp, year)
 	}
 	return b.String()
 }

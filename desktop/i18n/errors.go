@@ -1,5 +1,7 @@
 package i18n
 
+import "maps"
+
 // The messages of errors a clerk can act on: what went wrong in plain
 // words and what to do. desktop/clerk.Explain chooses one for an error;
 // the technical cause goes to the log, never on screen.
@@ -171,13 +173,11 @@ var enErrors = map[Key]string{
 	SyncFailedMore:      "Sync failed for %d items: %s",
 }
 
-// The error messages join the catalogs once, at start: a map copy of a
-// few dozen entries.
+// The error and register messages join the catalogs once, at start: a
+// map copy of a few dozen entries.
 func init() {
-	for k, v := range viErrors {
-		vi[k] = v
-	}
-	for k, v := range enErrors {
-		en[k] = v
+	for _, part := range []struct{ vi, en map[Key]string }{{viErrors, enErrors}, {viRegisters, enRegisters}} {
+		maps.Copy(vi, part.vi)
+		maps.Copy(en, part.en)
 	}
 }
