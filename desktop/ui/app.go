@@ -147,9 +147,6 @@ func New(fa fyne.App, w fyne.Window, opts Options) *App {
 // do runs f on Fyne's goroutine.
 func (a *App) do(f func()) { a.opts.Dispatch(f) }
 
-// Catalog returns the app's messages.
-func (a *App) Catalog() *i18n.Catalog { return a.cat }
-
 // Clerk returns the open core, nil before the store is unlocked.
 func (a *App) Clerk() *clerk.Clerk { return a.clerk }
 

@@ -178,8 +178,6 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 	})
 }
 
-func (s *Server) now() time.Time { return s.opts.Now().UTC() }
-
 // answerWriter notes whether an answer has started, after which an error
 // cannot be answered any more.
 type answerWriter struct {
