@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +18,7 @@ import (
 	"lienthong/certs"
 	"lienthong/certs/certstest"
 	"lienthong/hub/config"
+	"lienthong/hub/control"
 	"lienthong/hub/service"
 	"lienthong/hub/store"
 	"lienthong/shared/pades"
@@ -101,6 +107,11 @@ func TestOptionsRefused(t *testing.T) {
 		{"negative rate", Options{Rate: -1}, "rate"},
 		{"more than a run prepares", Options{Size: 100 << 20, Docs: 11}, "prepares"},
 		{"remote without its PKI", Options{Hub: "127.0.0.1:1"}, "--pki"},
+		{"remote and in-process", Options{Hub: "127.0.0.1:1", PKI: "x", InProcess: true}, "do not apply"},
+		{"remote and a hub binary", Options{Hub: "127.0.0.1:1", PKI: "x", HubBinary: "/bin/true"}, "do not apply"},
+		{"a CPU profile of the agencies alone", Options{CPUProfile: io.Discard}, "--in-process"},
+		{"no such hub binary", Options{HubBinary: "/nonexistent/lienthong-hub"}, "no lienthong-hub executable"},
+		{"a hub binary that is not executable", Options{HubBinary: "bench_test.go"}, "not an executable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,17 +176,22 @@ func FuzzParseRouteTimes(f *testing.F) {
 	})
 }
 
-// TestRun exchanges real signed PDFs through an in-process hub, each way
-// the tool can run, and checks the counts the report rests on.
+// TestRun exchanges real signed PDFs through a hub, each way the tool can
+// run, and checks the counts the report rests on: mostly with the hub in
+// this process, and end to end and accept-only against a real
+// lienthong-hub process, whose own CPU time must be reported.
 func TestRun(t *testing.T) {
 	tests := []struct {
-		name string
-		opts Options
+		name    string
+		opts    Options
+		process bool // the hub as a process of its own
 	}{
-		{"QUIC", Options{Agencies: 3, Size: 20 << 10, Docs: 24, Concurrency: 4}},
-		{"TCP fallback", Options{Agencies: 2, Size: 12 << 10, Docs: 10, TCP: true}},
-		{"paced", Options{Agencies: 3, Size: 12 << 10, Docs: 20, Concurrency: 8, Rate: 50}},
-		{"accept only", Options{Agencies: 2, Size: 12 << 10, Docs: 10, AcceptOnly: true}},
+		{"QUIC", Options{Agencies: 3, Size: 20 << 10, Docs: 24, Concurrency: 4}, false},
+		{"TCP fallback", Options{Agencies: 2, Size: 12 << 10, Docs: 10, TCP: true}, false},
+		{"paced", Options{Agencies: 3, Size: 12 << 10, Docs: 20, Concurrency: 8, Rate: 50}, false},
+		{"accept only", Options{Agencies: 2, Size: 12 << 10, Docs: 10, AcceptOnly: true}, false},
+		{"hub process", Options{Agencies: 3, Size: 20 << 10, Docs: 30, Concurrency: 6}, true},
+		{"hub process, accept only", Options{Agencies: 2, Size: 12 << 10, Docs: 30, AcceptOnly: true}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,6 +199,11 @@ func TestRun(t *testing.T) {
 			defer cancel()
 			opts := tt.opts
 			opts.Dir, opts.RawBytes = t.TempDir(), 2<<20
+			if tt.process {
+				opts.HubBinary = hubBinaryForTest(t)
+			} else {
+				opts.InProcess = true
+			}
 			start := time.Now()
 			res, err := Run(ctx, opts)
 			if err != nil {
@@ -234,7 +255,74 @@ func TestRun(t *testing.T) {
 			if submits != float64(opts.Docs) {
 				t.Fatalf("the hub counted %v submissions, want %d: %v", submits, opts.Docs, res.ServerTimes)
 			}
+			moved := res.Bytes
+			if opts.AcceptOnly {
+				moved = res.AcceptedBytes
+			}
+			if res.AcceptedBytes != int64(opts.Docs)*opts.Size || res.Local.Total <= 0 || res.Local.PerDoc <= 0 || res.Local.PerGB != cpuPerGB(res.Local.Total, moved) {
+				t.Fatalf("this process's CPU: %+v for %d bytes", res.Local, moved)
+			}
+			if !tt.process {
+				if res.Hub != (CPUUse{}) || res.HubProcs != 0 {
+					t.Fatalf("a hub process's CPU reported for a hub in this process: %+v, GOMAXPROCS %d", res.Hub, res.HubProcs)
+				}
+				return
+			}
+			if res.Hub.Total <= 0 || res.Hub.PerDoc != res.Hub.Total/time.Duration(opts.Docs) || res.Hub.PerGB != cpuPerGB(res.Hub.Total, moved) || res.HubProcs < 1 {
+				t.Fatalf("the hub process's CPU: %+v, GOMAXPROCS %d", res.Hub, res.HubProcs)
+			}
+			if !strings.Contains(out.String(), "CPU of the exchange, hub process:") {
+				t.Fatalf("the report leaves out the hub's CPU:\n%s", out.String())
+			}
+			// Stopped gracefully, the hub removed its control socket; a
+			// killed one leaves it.
+			if _, err := os.Stat(filepath.Join(opts.Dir, "data", control.SocketName)); !errors.Is(err, fs.ErrNotExist) {
+				t.Fatalf("the hub's control socket remains after the run: %v", err)
+			}
 		})
+	}
+}
+
+// TestRunHubFails shows that a hub process that cannot start fails the
+// run at once, with what it said.
+func TestRunHubFails(t *testing.T) {
+	fake := filepath.Join(t.TempDir(), "lienthong-hub")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\necho 'lienthong-hub: error: the store is held' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := Run(ctx, Options{Agencies: 2, Docs: 2, HubBinary: fake, Dir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "ended before it was ready") || !strings.Contains(err.Error(), "the store is held") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestFindHubBinary(t *testing.T) {
+	dir := t.TempDir()
+	self := filepath.Join(dir, "lienthong-bench")
+	beside := filepath.Join(dir, HubBinaryName)
+	onPath := func(string) (string, error) { return "/usr/local/bin/lienthong-hub", nil }
+	notOnPath := func(string) (string, error) { return "", exec.ErrNotFound }
+
+	got, err := findHubBinary(self, onPath)
+	if err != nil || got != "/usr/local/bin/lienthong-hub" {
+		t.Fatalf("none beside: %q, %v; want the one on PATH", got, err)
+	}
+	if _, err := findHubBinary(self, notOnPath); !errors.Is(err, ErrNoHubBinary) || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("none anywhere: %v", err)
+	}
+	if err := os.WriteFile(beside, []byte("not executable"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := findHubBinary(self, onPath); err != nil || got != "/usr/local/bin/lienthong-hub" {
+		t.Fatalf("a file beside that cannot run: %q, %v; want the one on PATH", got, err)
+	}
+	if err := os.Chmod(beside, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := findHubBinary(self, onPath); err != nil || got != beside {
+		t.Fatalf("beside: %q, %v; want %q first", got, err, beside)
 	}
 }
 
@@ -337,6 +425,7 @@ func BenchmarkLatency10KBAt100PerSec(b *testing.B) {
 
 func benchRun(b *testing.B, opts Options) {
 	var res *Result
+	opts.HubBinary = hubBinaryForTest(b)
 	for range b.N {
 		opts.Dir = b.TempDir()
 		var err error
@@ -353,6 +442,10 @@ func benchRun(b *testing.B, opts Options) {
 		b.ReportMetric(100*res.RelayChecked.MBPerSec/res.Raw.MBPerSec, "%raw-checking-relay")
 	}
 	b.ReportMetric(float64(res.P99.Microseconds())/1e3, "p99-ms")
+	b.ReportMetric(res.Hub.PerDoc.Seconds()*1e3, "hub-CPU-ms/doc")
+	if res.Hub.PerGB > 0 {
+		b.ReportMetric(res.Hub.PerGB, "hub-CPU-s/GB")
+	}
 }
 
 func BenchmarkIdle1000(b *testing.B) {

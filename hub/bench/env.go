@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"lienthong/certs"
@@ -17,12 +19,12 @@ import (
 	"lienthong/shared/hubclient"
 )
 
-// MaxAgencies is how many distinct agencies an in-process run can make:
-// level-1 codes 000.00.00.A00 to 000.00.00.Z99.
+// MaxAgencies is how many distinct agencies a run that starts its own hub
+// can make: level-1 codes 000.00.00.A00 to 000.00.00.Z99.
 const MaxAgencies = 26 * 100
 
-// AgencyCode is the code of the i-th simulated agency of an in-process
-// run (0 ≤ i < MaxAgencies).
+// AgencyCode is the code of the i-th simulated agency of a run that starts
+// its own hub (0 ≤ i < MaxAgencies).
 func AgencyCode(i int) certs.AgencyCode {
 	return certs.AgencyCode(fmt.Sprintf("000.00.00.%c%02d", 'A'+i/100, i%100))
 }
@@ -43,18 +45,31 @@ type env struct {
 	verifier *certs.Verifier
 	hubKP    *certs.KeyPair // for the raw QUIC measurement's server side
 	agencies []*agency
-	hub      *service.Hub // nil when targeting another process's hub
-	opsAddr  string       // the in-process hub's /metrics listener
-	procs    int          // GOMAXPROCS the in-process hub runs with; 0 when targeting another process
+	opsAddr  string // the hub's /metrics listener, when this run started the hub
+	// procs is GOMAXPROCS for the exchange when the hub runs in this
+	// process (the hub's own setting); 0 otherwise.
+	procs int
+	// proc is the hub process and hubProcs its GOMAXPROCS; nil and 0 when
+	// the hub runs in this process or elsewhere.
+	proc     *hubProcess
+	hubProcs int
 	stop     func() error
 }
 
-// setup starts an in-process hub over a fresh demo PKI with opts.Agencies
-// issued agencies, or, with opts.Hub set, uses the demo agencies of the
-// PKI folder opts.PKI against that hub.
+// setup starts a hub over a fresh demo PKI with opts.Agencies issued
+// agencies, as a process of its own or, with opts.InProcess, in this one;
+// or, with opts.Hub set, uses the demo agencies of the PKI folder opts.PKI
+// against that hub.
 func setup(ctx context.Context, opts *Options) (*env, error) {
 	if opts.Hub != "" {
 		return setupRemote(opts)
+	}
+	binary := ""
+	if !opts.InProcess {
+		var err error
+		if binary, err = hubBinary(opts.HubBinary); err != nil {
+			return nil, err
+		}
 	}
 	dir := opts.Dir
 	if dir == "" {
@@ -70,7 +85,14 @@ func setup(ctx context.Context, opts *Options) (*env, error) {
 		}
 		return nil
 	}
-	e, err := startHub(ctx, dir, opts)
+	e, err := newEnv(dir, opts)
+	if err == nil {
+		if opts.InProcess {
+			err = e.startInProcess(ctx, dir, opts)
+		} else {
+			err = e.startProcess(ctx, dir, binary, opts)
+		}
+	}
 	if err != nil {
 		_ = removeDir()
 		return nil, err
@@ -80,7 +102,10 @@ func setup(ctx context.Context, opts *Options) (*env, error) {
 	return e, nil
 }
 
-func startHub(ctx context.Context, dir string, opts *Options) (*env, error) {
+// newEnv makes a demo PKI in dir/pki and issues opts.Agencies agencies
+// from it, written beside the demo's own so that other processes (the
+// idle clients) can connect as them.
+func newEnv(dir string, opts *Options) (*env, error) {
 	e := &env{pkiDir: filepath.Join(dir, "pki")}
 	if err := certs.Demo(e.pkiDir, certs.ECDSAP256); err != nil {
 		return nil, fmt.Errorf("demo pki: %w", err)
@@ -95,8 +120,6 @@ func startHub(ctx context.Context, dir string, opts *Options) (*env, error) {
 		if err != nil {
 			return nil, fmt.Errorf("issue agency %s: %w", code, err)
 		}
-		// The files let a separate process (the idle clients) connect as
-		// these agencies.
 		keyPEM, err := certs.EncodeKeyPEM(kp.Key)
 		if err != nil {
 			return nil, err
@@ -110,20 +133,51 @@ func startHub(ctx context.Context, dir string, opts *Options) (*env, error) {
 		}
 		e.agencies = append(e.agencies, &agency{code: code, name: kp.Leaf.Subject.CommonName, kp: kp})
 	}
+	e.stop = func() error { return nil }
+	return e, e.loadTrust()
+}
+
+// hubConfig is the configuration of the hub under test: the demo PKI's
+// hub certificate, its store in dir/data, the agencies' API on listen and
+// /metrics on ops, both on loopback.
+func (e *env) hubConfig(dir, listen, ops string) (config.Config, error) {
 	cfg := config.Default()
-	ops, err := freeTCPAddr()
-	if err != nil {
-		return nil, err
-	}
-	cfg.Listen, cfg.OpsListen, cfg.DataDir = "127.0.0.1:0", ops, filepath.Join(dir, "data")
+	cfg.Listen, cfg.OpsListen, cfg.DataDir = listen, ops, filepath.Join(dir, "data")
 	cfg.TLSCert, cfg.TLSKey = filepath.Join(e.pkiDir, "hub.crt"), filepath.Join(e.pkiDir, "hub.key")
 	cfg.Roots, cfg.CRLs = filepath.Join(e.pkiDir, "ca.crt"), []string{filepath.Join(e.pkiDir, "ca.crl")}
 	cfg.ShutdownGrace = config.Duration(5 * time.Second)
 	// The load is the point: lift the per-agency request limit, which
 	// would otherwise measure itself.
 	cfg.RequestsPerSecond, cfg.Burst = 1e6, 1e6
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+	cfg.LogLevel = "warn"
+	return cfg, cfg.Validate()
+}
+
+// upserter is where the agencies are entered in the hub's directory: its
+// store in-process, its control socket otherwise.
+type upserter interface {
+	UpsertAgency(ctx context.Context, a *store.Agency, at time.Time) (bool, error)
+}
+
+// register enters the run's agencies in the hub's directory.
+func (e *env) register(ctx context.Context, st upserter) error {
+	for _, a := range e.agencies {
+		if _, err := st.UpsertAgency(ctx, &store.Agency{Code: a.code, Name: a.name, Level: a.code.Level(), Active: true}, time.Now()); err != nil {
+			return fmt.Errorf("directory: %w", err)
+		}
+	}
+	return nil
+}
+
+// startInProcess runs the hub in this process.
+func (e *env) startInProcess(ctx context.Context, dir string, opts *Options) error {
+	ops, err := freeTCPAddr()
+	if err != nil {
+		return err
+	}
+	cfg, err := e.hubConfig(dir, "127.0.0.1:0", ops)
+	if err != nil {
+		return err
 	}
 	log := opts.Logger
 	if log == nil {
@@ -131,29 +185,23 @@ func startHub(ctx context.Context, dir string, opts *Options) (*env, error) {
 	}
 	h, err := service.Open(cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("start hub: %w", err)
+		return fmt.Errorf("start hub: %w", err)
+	}
+	if err := e.register(ctx, h.Store()); err != nil {
+		h.Close()
+		return err
 	}
 	e.procs = cfg.Procs()
-	for _, a := range e.agencies {
-		if _, err := h.Store().UpsertAgency(ctx, &store.Agency{Code: a.code, Name: a.name, Level: a.code.Level(), Active: true}, time.Now()); err != nil {
-			h.Close()
-			return nil, fmt.Errorf("directory: %w", err)
-		}
-	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.Run(runCtx) }()
-	e.hub, e.addr, e.opsAddr = h, h.Addr(), ops
+	e.addr, e.opsAddr = h.Addr(), ops
 	e.stop = func() error {
 		e.closeClients()
 		cancel()
 		return <-done
 	}
-	if err := e.loadTrust(); err != nil {
-		_ = e.stop()
-		return nil, err
-	}
-	return e, nil
+	return nil
 }
 
 func setupRemote(opts *Options) (*env, error) {
@@ -214,4 +262,33 @@ func (e *env) closeClients() {
 			a.client.Close()
 		}
 	}
+}
+
+// freeTCPAddr returns a loopback address whose port is free now.
+func freeTCPAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// freePort returns a loopback port free now for both UDP and TCP, as a
+// hub's listen address needs (HTTP/3 and HTTP/2 on one port).
+func freePort() (int, error) {
+	for range 20 {
+		udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := udp.LocalAddr().(*net.UDPAddr).Port
+		tcp, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		udp.Close()
+		if err == nil {
+			tcp.Close()
+			return port, nil
+		}
+	}
+	return 0, errors.New("no loopback port free for both UDP and TCP")
 }

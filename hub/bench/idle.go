@@ -42,10 +42,12 @@ type IdleResult struct {
 // them.
 type Spawner func(ctx context.Context, addr, pkiDir string, n, agencies int) (stop func() error, err error)
 
-// Idle measures the in-process hub's memory per idle long-polling
-// connection: it starts a hub, measures, opens opts.Agencies agencies'
-// worth of n connections through spawn (in this process when spawn is
-// nil), waits for them to settle, and measures again.
+// Idle measures a hub's memory per idle long-polling connection: it
+// starts a hub in this process (whatever opts.InProcess says: its heap is
+// read with runtime.MemStats after a collection), measures, opens
+// opts.Agencies agencies' worth of n connections through spawn (in this
+// process too when spawn is nil), waits for them to settle, and measures
+// again.
 func Idle(ctx context.Context, opts Options, n int, spawn Spawner) (*IdleResult, error) {
 	if opts.Hub != "" {
 		return nil, errors.New("bench: idle mode measures an in-process hub; leave --hub empty")
@@ -53,6 +55,7 @@ func Idle(ctx context.Context, opts Options, n int, spawn Spawner) (*IdleResult,
 	if n < 1 || n > MaxIdle {
 		return nil, fmt.Errorf("bench: idle connections must be between 1 and %d", MaxIdle)
 	}
+	opts.InProcess = true
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}

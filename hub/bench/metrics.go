@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -19,16 +18,6 @@ type RouteTime struct {
 	Route string
 	Count float64
 	Mean  time.Duration
-}
-
-// freeTCPAddr returns a loopback address whose port is free now.
-func freeTCPAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 // scrapeRouteTimes reads the in-process hub's /metrics.

@@ -1,0 +1,97 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Print writes the result in the tool's fixed shape.
+func (r *Result) Print(w io.Writer) {
+	o := r.Options
+	rate := "unlimited"
+	if o.Rate > 0 {
+		rate = fmt.Sprintf("%g docs/s", o.Rate)
+	}
+	var hub string
+	switch {
+	case o.Hub != "":
+		hub = "hub at " + o.Hub + ", "
+	case o.InProcess:
+		hub = "hub in this process, "
+	default:
+		hub = fmt.Sprintf("hub process (GOMAXPROCS %d), agencies ", r.HubProcs)
+	}
+	fmt.Fprintf(w, "agencies %d, documents %d of %d bytes (signed PDFs), concurrency %d, rate %s, transport %s, %sGOMAXPROCS %d (raw QUIC: %d)\n",
+		o.Agencies, o.Docs, o.Size, o.Concurrency, rate, r.Transport, hub, r.Procs, r.RawProcs)
+	fmt.Fprintf(w, "raw QUIC, one stream, same TLS:  %8.1f MB/s  (%d MB in %v, %.2f CPU-s/GB both ends)\n", r.Raw.MBPerSec, r.Raw.Bytes/1e6, r.Raw.Elapsed.Round(time.Millisecond), r.Raw.CPUPerGB)
+	fmt.Fprintf(w, "raw QUIC, a stream per document: %8.1f MB/s  (%d streams at once, one connection)\n", r.Raw.PerDocMBPerSec, r.Raw.Parallel)
+	if rl := r.Relay; rl.MBPerSec > 0 {
+		fmt.Fprintf(w, "raw QUIC relay, two crossings:   %8.1f MB/s  = %.0f%% of raw (same documents: agencies → relay in memory → agencies, %d at once, %.2f CPU-s/GB)\n",
+			rl.MBPerSec, 100*rl.MBPerSec/r.Raw.MBPerSec, rl.Parallel, rl.CPUPerGB)
+	}
+	if rl := r.RelayChecked; rl.MBPerSec > 0 {
+		fmt.Fprintf(w, "  and checking SHA-256 twice:    %8.1f MB/s  = %.0f%% of raw (at the relay and the recipient, %.2f CPU-s/GB)\n",
+			rl.MBPerSec, 100*rl.MBPerSec/r.Raw.MBPerSec, rl.CPUPerGB)
+	}
+	fmt.Fprintf(w, "end to end (delivered, acked):   %8.1f MB/s  %8.1f docs/s  = %.0f%% of raw (ceiling 50%%: each byte crosses QUIC twice)",
+		r.MBPerSec, r.DocsPerSec, 100*r.Ratio)
+	if r.RelayChecked.MBPerSec > 0 {
+		fmt.Fprintf(w, ", %.0f%% of the checking relay", 100*r.MBPerSec/r.RelayChecked.MBPerSec)
+	}
+	fmt.Fprintln(w)
+	switch {
+	case o.InProcess:
+		r.Local.print(w, "CPU of the exchange, hub+agencies:", o.AcceptOnly)
+	case o.Hub != "":
+		r.Local.print(w, "CPU of the exchange, agencies:    ", o.AcceptOnly)
+	default:
+		r.Hub.print(w, "CPU of the exchange, hub process: ", o.AcceptOnly)
+		r.Local.print(w, "CPU of the exchange, agencies:    ", o.AcceptOnly)
+	}
+	fmt.Fprintf(w, "durably accepted (Submit OK):    %8.1f docs/s  (%d in %v)\n", r.AcceptedPerSec, r.Accepted, r.AcceptElapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "latency send to delivered:       p50 %v  p99 %v  max %v\n", r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
+	fmt.Fprintf(w, "latency send to accepted:        p50 %v  p99 %v\n", r.AcceptP50.Round(10*time.Microsecond), r.AcceptP99.Round(10*time.Microsecond))
+	if len(r.ServerTimes) > 0 {
+		fmt.Fprintf(w, "hub time per request (mean):    ")
+		for _, rt := range r.ServerTimes {
+			fmt.Fprintf(w, " %s %v ×%.0f;", rt.Route, rt.Mean.Round(10*time.Microsecond), rt.Count)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "failed: %d", r.Failed)
+	if r.FirstError != nil {
+		fmt.Fprintf(w, " (first error: %v)", r.FirstError)
+	}
+	fmt.Fprintln(w)
+}
+
+// print writes u on one line after label.
+func (u CPUUse) print(w io.Writer, label string, acceptOnly bool) {
+	moved := "delivered"
+	if acceptOnly {
+		moved = "accepted"
+	}
+	fmt.Fprintf(w, "%s %v per document, %.2f CPU-s/GB %s (%.2f CPU-s in all)\n",
+		label, u.PerDoc.Round(time.Microsecond), u.PerGB, moved, u.Total.Seconds())
+}
+
+// ParseSize reads a size as the tool's flags give it: "10240", "10KB" or
+// "1MB" (KB and MB are ×1024, case ignored).
+func ParseSize(s string) (int64, error) {
+	mult := int64(1)
+	u := strings.ToUpper(strings.TrimSpace(s))
+	switch {
+	case strings.HasSuffix(u, "MB"):
+		mult, u = 1<<20, strings.TrimSuffix(u, "MB")
+	case strings.HasSuffix(u, "KB"):
+		mult, u = 1<<10, strings.TrimSuffix(u, "KB")
+	}
+	n, err := strconv.ParseInt(u, 10, 64)
+	if err != nil || n <= 0 || n > 1<<40 {
+		return 0, fmt.Errorf("want a positive size like 10240, 10KB or 1MB, got %q", s)
+	}
+	return n * mult, nil
+}
