@@ -23,9 +23,14 @@
 //     (two crossings and nothing else), once as is and once checking each
 //     document's SHA-256 at the relay and at the recipient, the least a
 //     content-addressed exchange does (RawRelay);
-//   - in idle mode, the hub's memory per idle long-polling connection.
+//   - in idle mode, the hub's memory per idle long-polling connection (the
+//     hub then runs in this process, which reads its heap, and the
+//     clients in another).
 //
-// Everything runs on loopback and is bounded in count and time.
+// The raw stream and the relays run in this process, both their ends, so
+// their CPU figures cover both ends together. The hub process's CPU time
+// is read on Linux. Everything runs on loopback and is bounded in count
+// and time.
 // Documents and packets are made and signed before the clock starts, so
 // the figures are the hub's and the transport's, not the PDF signer's.
 package bench
