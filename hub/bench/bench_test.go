@@ -283,6 +283,33 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// TestRunCancelled shows that a run stopped from outside (Ctrl+C) stops
+// its hub process gracefully too: cancelled once the hub answers on its
+// control socket, whatever the run is doing then.
+func TestRunCancelled(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "data", control.SocketName)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			if cl, err := control.Dial(ctx, filepath.Join(dir, "data")); err == nil {
+				cl.Close()
+				cancel()
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	_, err := Run(ctx, Options{Agencies: 2, Size: 12 << 10, Docs: 100, Rate: 10, HubBinary: hubBinaryForTest(t), Dir: dir, RawBytes: 1 << 20})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want the cancellation", err)
+	}
+	if _, err := os.Stat(sock); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the hub's control socket remains: it was killed or still runs (%v)", err)
+	}
+}
+
 // TestRunHubFails shows that a hub process that cannot start fails the
 // run at once, with what it said.
 func TestRunHubFails(t *testing.T) {
