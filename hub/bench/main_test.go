@@ -1,16 +1,25 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 )
 
-// binDir holds the lienthong-hub the tests build, removed at the end.
-var binDir string
+// hubBuild is the lienthong-hub the tests run, built once for the package
+// into a temporary folder. TestMain starts the build, so that it goes on
+// while the first tests, which need no binary, run; with a warm build
+// cache it is the link, 2 to 3 s here, shortened by leaving out the symbol
+// table and DWARF.
+var hubBuild struct {
+	out  []byte
+	err  error
+	done chan struct{}
+	path string
+}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "lienthong-bench-test-")
@@ -18,34 +27,28 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binDir = dir
+	b := &hubBuild
+	b.path, b.done = filepath.Join(dir, HubBinaryName), make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags=-s -w", "-o", b.path, "lienthong/hub/cmd/lienthong-hub")
+	go func() {
+		defer close(b.done)
+		b.out, b.err = cmd.CombinedOutput()
+	}()
 	code := m.Run()
+	cancel() // the build is over, or no test needed it
+	<-b.done
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-var (
-	buildOnce sync.Once
-	hubBin    string
-	buildErr  error
-)
-
-// hubBinaryForTest builds lienthong-hub into binDir once for the package,
-// the first time a test needs it, so that a run of the other tests alone
-// does not wait for it. With a warm build cache that is the link, 2 to 3 s
-// here, shortened by leaving out the symbol table and DWARF.
+// hubBinaryForTest waits for TestMain's build of lienthong-hub and returns
+// its path.
 func hubBinaryForTest(tb testing.TB) string {
 	tb.Helper()
-	buildOnce.Do(func() {
-		cmd := exec.Command("go", "build", "-ldflags=-s -w", "-o", binDir, "lienthong/hub/cmd/lienthong-hub")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build lienthong-hub: %v\n%s", err, out)
-			return
-		}
-		hubBin = filepath.Join(binDir, HubBinaryName)
-	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
+	<-hubBuild.done
+	if hubBuild.err != nil {
+		tb.Fatalf("go build lienthong-hub: %v\n%s", hubBuild.err, hubBuild.out)
 	}
-	return hubBin
+	return hubBuild.path
 }
