@@ -15,10 +15,27 @@
 // "lienthong-hub serve" on a configuration it writes in --dir, and stops it
 // (SIGTERM) at the end, also after an error or Ctrl+C. The measurement is
 // package lienthong/hub/bench. Errors are one line, "lienthong-bench:
-// error: ...", sometimes followed by a "hint: ..." line, with exit status
-// 1; bad usage exits 2.
+// error: ...", sometimes followed by a "lienthong-bench: hint: ..." line,
+// with exit status 1; bad usage exits 2.
 package main
 
-import "os"
+import (
+	"io"
+	"os"
+
+	"lienthong/internal/cli"
+)
+
+var program = &cli.Program{
+	Name:      "lienthong-bench",
+	Summary:   "measure the Lienthong hub under load",
+	Default:   benchCmd,
+	Footer:    "Exit status: 0 done, 1 error, 2 wrong command line.\n",
+	ExitError: 1, ExitUsage: 2,
+}
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	return program.Main(args, &cli.Env{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv})
+}

@@ -19,123 +19,121 @@ import (
 	"time"
 
 	"lienthong/hub/bench"
+	"lienthong/internal/cli"
 )
 
-const usage = `usage: lienthong-bench [flags]
+// benchCmd is the program's one command.
+var benchCmd = &cli.Command{
+	Summary: "measure the hub under load",
+	Help: `Writes a demo PKI and a hub configuration in --dir, starts the hub under test
+as a process of its own (lienthong-hub serve, found beside this program, else
+on PATH, or named with --hub-binary), simulates agencies in this process that
+send each other signed PDFs and acknowledge them, and prints documents per
+second, MB/s and latency, and the CPU time of the hub process and of the
+agencies per GB and per document, next to the raw QUIC rate of the same
+bytes. It also relays the same documents between the same agencies through a
+bare QUIC relay that keeps them in memory, without and with a SHA-256 check at
+the relay and the recipient: the ceiling of an exchange of that shape on this
+machine. The hub is stopped at the end (SIGTERM, then SIGKILL after 15 s),
+also after an error or Ctrl+C.
 
-Measures the Lienthong hub under load. It writes a demo PKI and a hub
-configuration in --dir, starts the hub under test as a process of its own
-(lienthong-hub serve, found beside this program, else on PATH, or named
-with --hub-binary), simulates agencies in this process that send each
-other signed PDFs and acknowledge them, and prints documents per second,
-MB/s and latency, and the CPU time of the hub process and of the agencies
-per GB and per document, next to the raw QUIC rate of the same bytes. It
-also relays the same documents between the same agencies through a bare
-QUIC relay that keeps them in memory, without and with a SHA-256 check at
-the relay and the recipient: the ceiling of an exchange of that shape on
-this machine. The hub is stopped at the end (SIGTERM, then SIGKILL after
-15 s), also after an error or Ctrl+C.
+--in-process runs the hub in this process instead, for profiles (its CPU is
+then the agencies' too); --hub targets a running hub with the demo PKI in
+--pki. With --idle N it opens N idle long-polling connections (from a child
+process) to a hub in this process and prints the hub's memory per connection.
 
---in-process runs the hub in this process instead, for profiles (its CPU
-is then the agencies' too); --hub targets a running hub with the demo PKI
-in --pki. With --idle N it opens N idle long-polling connections (from a
-child process) to a hub in this process and prints the hub's memory per
-connection.
-
-The file system's state shows in the figures: ext4 without a journal
-passes over every inode freed in the last minutes when it creates a file,
-so runs one after another in the same folder (each removes thousands of
-attachment files) slow down. --dir with a new folder at the top of the
-file system (which ext4 spreads over block groups) avoids that.
-
-flags:
-`
-
-// usageError is a mistake in the command line: exit status 2.
-type usageError string
-
-func (e usageError) Error() string { return string(e) }
-
-func run(args []string, stdout, stderr io.Writer) int {
-	err := benchCmd(args, stdout, stderr)
-	var ue usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "lienthong-bench: error: %s (see lienthong-bench --help)\n", ue)
-		return 2
-	}
-	fmt.Fprintf(stderr, "lienthong-bench: error: %v\n", err)
-	if errors.Is(err, bench.ErrNoHubBinary) {
-		fmt.Fprintln(stderr, "hint: build it beside this program (make build puts both in bin/), name it with --hub-binary, or run the hub in this process with --in-process")
-	}
-	return 1
-}
-
-func benchCmd(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("lienthong-bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
-	var opts bench.Options
-	fs.IntVar(&opts.Agencies, "agencies", 4, "simulated agencies (at most 6 with --hub)")
-	size := fs.String("size", "10KB", "size of each signed PDF: bytes, or with KB, MB (×1024)")
-	fs.IntVar(&opts.Docs, "docs", 200, "documents to send")
-	fs.IntVar(&opts.Concurrency, "concurrency", 0, "documents being sent at once (0: 2 × agencies)")
-	fs.Float64Var(&opts.Rate, "rate", 0, "documents started per second (0: as fast as concurrency allows)")
-	fs.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "bound on the exchange")
-	fs.BoolVar(&opts.TCP, "tcp", false, "use HTTP/2 over TCP instead of HTTP/3 over QUIC")
-	fs.BoolVar(&opts.AcceptOnly, "accept-only", false, "send without receiving: measure durable acceptance alone")
-	fs.StringVar(&opts.Dir, "dir", "", "folder for the hub's PKI, configuration (hub.json), log (hub.log) and store (default: temporary, removed at the end)")
-	fs.BoolVar(&opts.InProcess, "in-process", false, "run the hub in this process instead of as its own (for --cpuprofile; the CPU figure is then hub and agencies together)")
-	fs.StringVar(&opts.HubBinary, "hub-binary", "", "the lienthong-hub executable to run (default: the one beside lienthong-bench, else on PATH)")
-	fs.StringVar(&opts.Hub, "hub", "", "address of a running hub to target instead of starting one (no hub CPU figure then)")
-	fs.StringVar(&opts.PKI, "pki", "", "with --hub: the hub's demo PKI folder (lienthong-certs demo)")
-	idle := fs.Int("idle", 0, "open this many idle long-polling connections to a hub in this process and report its memory per connection")
-	idleChild := fs.Bool("idle-child", false, "internal: be the idle clients of --idle, for --hub with --pki")
-	cpuProfile := fs.String("cpuprofile", "", "with --in-process, write a CPU profile to this file: of the exchange alone (not the documents' signing nor the raw measurement); with --idle, of the whole run")
-	traceOut := fs.String("trace", "", "write an execution trace of this process's run (go tool trace) to this file")
-	memProfile := fs.String("memprofile", "", "write a heap profile to this file: with --idle taken while the connections are open, else (with --in-process) at the end of the run (its alloc_space shows what the run allocated)")
-	verbose := fs.Bool("v", false, "copy the hub's warnings and errors to stderr")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+The file system's state shows in the figures: ext4 without a journal passes
+over every inode freed in the last minutes when it creates a file, so runs
+one after another in the same folder (each removes thousands of attachment
+files) slow down. --dir with a new folder at the top of the file system
+(which ext4 spreads over block groups) avoids that.`,
+	Setup: func(fs *flag.FlagSet) cli.Run {
+		var opts bench.Options
+		fs.IntVar(&opts.Agencies, "agencies", 4, "simulated agencies (at most 6 with --hub)")
+		size := fs.String("size", "10KB", "`size` of each signed PDF: bytes, or with KB, MB (×1024)")
+		fs.IntVar(&opts.Docs, "docs", 200, "documents to send")
+		fs.IntVar(&opts.Concurrency, "concurrency", 0, "documents being sent at once (0: 2 × agencies)")
+		fs.Float64Var(&opts.Rate, "rate", 0, "documents started per second (0: as fast as concurrency allows)")
+		fs.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "bound on the exchange")
+		fs.BoolVar(&opts.TCP, "tcp", false, "use HTTP/2 over TCP instead of HTTP/3 over QUIC")
+		fs.BoolVar(&opts.AcceptOnly, "accept-only", false, "send without receiving: measure durable acceptance alone")
+		fs.StringVar(&opts.Dir, "dir", "", "`folder` for the hub's PKI, configuration (hub.json), log (hub.log) and store (default: temporary, removed at the end)")
+		fs.BoolVar(&opts.InProcess, "in-process", false, "run the hub in this process instead of as its own (for --cpuprofile; the CPU figure is then hub and agencies together)")
+		fs.StringVar(&opts.HubBinary, "hub-binary", "", "the lienthong-hub executable `file` to run (default: the one beside lienthong-bench, else on PATH)")
+		fs.StringVar(&opts.Hub, "hub", "", "`address` of a running hub to target instead of starting one (no hub CPU figure then)")
+		fs.StringVar(&opts.PKI, "pki", "", "with --hub: the hub's demo PKI `folder` (lienthong-certs demo)")
+		idle := fs.Int("idle", 0, "open this many idle long-polling connections to a hub in this process and report its memory per connection")
+		idleChild := fs.Bool("idle-child", false, "internal: be the idle clients of --idle, for --hub with --pki")
+		cpuProfile := fs.String("cpuprofile", "", "with --in-process, write a CPU profile to this `file`: of the exchange alone (not the documents' signing nor the raw measurement); with --idle, of the whole run")
+		traceOut := fs.String("trace", "", "write an execution trace of this process's run (go tool trace) to this `file`")
+		memProfile := fs.String("memprofile", "", "write a heap profile to this `file`: with --idle taken while the connections are open, else (with --in-process) at the end of the run (its alloc_space shows what the run allocated)")
+		verbose := fs.Bool("v", false, "copy the hub's warnings and errors to stderr")
+		return func(env *cli.Env, args []string) error {
+			if err := cli.WantArgs(args, 0, ""); err != nil {
+				return err
+			}
+			n, err := bench.ParseSize(*size)
+			if err != nil {
+				return cli.Usagef("--size: %v", err)
+			}
+			opts.Size = n
+			switch {
+			case opts.Hub != "" && (opts.InProcess || opts.HubBinary != ""):
+				return cli.Usagef("--hub targets a running hub: --in-process and --hub-binary do not apply")
+			case *idle == 0 && !opts.InProcess && (*cpuProfile != "" || *memProfile != ""):
+				return cli.Hint(cli.Usagef("--cpuprofile and --memprofile show this process only"), "add --in-process to have the hub in it")
+			}
+			if *verbose {
+				opts.Logger = slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+				opts.HubLog = env.Stderr
+			}
+			ctx, stop := signal.NotifyContext(env.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if *idleChild {
+				return idleClients(ctx, opts, *idle, env)
+			}
+			p := profiles{cpu: *cpuProfile, trace: *traceOut, mem: *memProfile, idle: *idle > 0}
+			err = p.run(&opts, func() error {
+				if *idle > 0 {
+					res, err := bench.Idle(ctx, opts, *idle, spawnIdle)
+					if err != nil {
+						return err
+					}
+					res.Print(env.Stdout)
+					return nil
+				}
+				res, err := bench.Run(ctx, opts)
+				if err != nil {
+					return err
+				}
+				res.Print(env.Stdout)
+				return nil
+			})
+			if errors.Is(err, bench.ErrNoHubBinary) {
+				return cli.Hint(err, "build it beside this program (make build puts both in bin/), name it with --hub-binary, or run the hub in this process with --in-process")
+			}
 			return err
 		}
-		return usageError(err.Error())
-	}
-	if fs.NArg() != 0 {
-		return usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
-	}
-	n, err := bench.ParseSize(*size)
-	if err != nil {
-		return usageError("--size: " + err.Error())
-	}
-	opts.Size = n
-	switch {
-	case opts.Hub != "" && (opts.InProcess || opts.HubBinary != ""):
-		return usageError("--hub targets a running hub: --in-process and --hub-binary do not apply")
-	case *idle == 0 && !opts.InProcess && (*cpuProfile != "" || *memProfile != ""):
-		return usageError("--cpuprofile and --memprofile show this process only: add --in-process to have the hub in it")
-	}
-	if *verbose {
-		opts.Logger = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		opts.HubLog = stderr
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if *idleChild {
-		return idleClients(ctx, opts, *idle, stdout)
-	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	},
+}
+
+// profiles are the profiles and trace a run writes.
+type profiles struct {
+	cpu, trace, mem string
+	idle            bool // an idle run: the CPU profile is of all of it, the heap profile taken with the connections open
+}
+
+// run runs measure with the profiles asked for: the CPU profile through
+// opts (the exchange alone) or around the idle run, the trace around it,
+// the heap profile through opts (idle) or after it.
+func (p profiles) run(opts *bench.Options, measure func() error) error {
+	if p.cpu != "" {
+		f, err := os.Create(p.cpu)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		if *idle > 0 {
+		if p.idle {
 			if err := pprof.StartCPUProfile(f); err != nil {
 				return err
 			}
@@ -144,8 +142,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 			opts.CPUProfile = f
 		}
 	}
-	if *traceOut != "" {
-		f, err := os.Create(*traceOut)
+	if p.trace != "" {
+		f, err := os.Create(p.trace)
 		if err != nil {
 			return err
 		}
@@ -155,29 +153,19 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		defer trace.Stop()
 	}
-	if *idle > 0 {
-		if *memProfile != "" {
-			f, err := os.Create(*memProfile)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			opts.HeapProfile = f
-		}
-		res, err := bench.Idle(ctx, opts, *idle, spawnIdle)
+	if p.mem != "" && p.idle {
+		f, err := os.Create(p.mem)
 		if err != nil {
 			return err
 		}
-		res.Print(stdout)
-		return nil
+		defer f.Close()
+		opts.HeapProfile = f
 	}
-	res, err := bench.Run(ctx, opts)
-	if err != nil {
+	if err := measure(); err != nil {
 		return err
 	}
-	res.Print(stdout)
-	if *memProfile != "" {
-		f, err := os.Create(*memProfile)
+	if p.mem != "" && !p.idle {
+		f, err := os.Create(p.mem)
 		if err != nil {
 			return err
 		}
@@ -221,17 +209,17 @@ func spawnIdle(ctx context.Context, addr, pkiDir string, n, agencies int) (func(
 
 // idleClients is the child side of spawnIdle: it polls until its standard
 // input ends.
-func idleClients(ctx context.Context, opts bench.Options, n int, stdout io.Writer) error {
+func idleClients(ctx context.Context, opts bench.Options, n int, env *cli.Env) error {
 	if opts.Hub == "" || opts.PKI == "" || n < 1 {
-		return usageError("--idle-child needs --hub, --pki and --idle")
+		return cli.Usagef("--idle-child needs --hub, --pki and --idle")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
+		_, _ = io.Copy(io.Discard, env.Stdin)
 		cancel()
 	}()
-	err := bench.IdleClients(ctx, opts.Hub, opts.PKI, n, opts.Agencies, func() { fmt.Fprintln(stdout, "ready") })
+	err := bench.IdleClients(ctx, opts.Hub, opts.PKI, n, opts.Agencies, func() { fmt.Fprintln(env.Stdout, "ready") })
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
