@@ -13,8 +13,9 @@ help: ## list the targets
 deps: ## install missing Debian packages (X11/GL headers, Xvfb, poppler-utils, qpdf, NSS tools)
 	@./packaging/install-deps.sh
 
-build: ## build every binary into bin/
-	$(GO) build -o $(BIN)/ $$($(GO) list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./...)
+build: ## build every binary into bin/: static ones without cgo, the Fyne app with it
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ $$($(GO) list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./... | grep -v /lienthong-desktop$$)
+	$(GO) build -o $(BIN)/ ./desktop/cmd/lienthong-desktop
 
 demo: deps build ## run a hub and demo agencies on the embedded defaults
 	@./packaging/demo.sh
