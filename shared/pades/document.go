@@ -72,8 +72,11 @@ func openDocument(src io.ReaderAt, size int64) (*document, error) {
 	}
 	n, _ := src.ReadAt(head, 0)
 	head = head[:n]
-	if !bytes.Contains(head, []byte("%PDF-")) {
-		return nil, fmt.Errorf("%w: no %%PDF- header in the first %d bytes", ErrNotPDF, len(head))
+	// The header at offset 0, not anywhere in the first KB as viewers
+	// allow: bytes before it make a file that is also an HTML page or a
+	// script (a polyglot) pass for a PDF.
+	if !bytes.HasPrefix(head, []byte("%PDF-")) {
+		return nil, fmt.Errorf("%w: the file does not begin with %%PDF-", ErrNotPDF)
 	}
 	d := &document{src: src, size: size, xref: map[int]xrefEntry{}, objstms: map[int]*objStream{}}
 	sx, err := findStartXRef(src, size)

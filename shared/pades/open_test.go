@@ -21,6 +21,7 @@ func TestOpenDocument(t *testing.T) {
 		{"quyet-dinh-encrypted.pdf", ErrEncrypted, false},
 		{"quyet-dinh-truncated.pdf", ErrDamaged, false},
 		{"not-a-pdf.pdf", ErrNotPDF, false},
+		{"polyglot.hta", ErrNotPDF, false}, // %PDF- at offset 10, inside HTML
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
