@@ -167,6 +167,7 @@ var wireKeys = map[wire.Code]i18n.Key{
 	wire.CodeHashMismatch:     i18n.ErrHubTransfer,
 	wire.CodeOffset:           i18n.ErrHubTransfer,
 	wire.CodeNotPDF:           i18n.ErrHubNotPDF,
+	wire.CodeSecretNotAllowed: i18n.ErrHubSecret,
 	wire.CodeTooLarge:         i18n.ErrHubTooLarge,
 	wire.CodeConflict:         i18n.ErrHubConflict,
 	wire.CodeNotFound:         i18n.ErrHubNotFound,

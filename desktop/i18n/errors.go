@@ -48,6 +48,7 @@ const (
 	ErrHubRecipient     Key = "ErrHubRecipient"
 	ErrHubTransfer      Key = "ErrHubTransfer"
 	ErrHubNotPDF        Key = "ErrHubNotPDF"
+	ErrHubSecret        Key = "ErrHubSecret"
 	ErrHubTooLarge      Key = "ErrHubTooLarge"
 	ErrHubConflict      Key = "ErrHubConflict"
 	ErrHubNotFound      Key = "ErrHubNotFound"
@@ -104,6 +105,7 @@ var viErrors = map[Key]string{
 	ErrHubRecipient:     "Nơi nhận không có trong danh bạ của máy chủ hoặc đã ngừng hoạt động. Hãy đồng bộ rồi chọn lại nơi nhận.",
 	ErrHubTransfer:      "Tệp chưa được tải lên đầy đủ. Ứng dụng sẽ tự gửi lại.",
 	ErrHubNotPDF:        "Máy chủ liên thông không đọc được tệp đính kèm như một tệp PDF.",
+	ErrHubSecret:        "Máy chủ liên thông không nhận văn bản mật (Mật, Tối mật, Tuyệt mật): hệ thống chưa mã hóa văn bản từ nơi gửi đến nơi nhận. Hãy gửi văn bản mật theo quy định về bảo vệ bí mật nhà nước, không qua trục liên thông.",
 	ErrHubTooLarge:      "Tệp hoặc văn bản vượt quá dung lượng máy chủ cho phép.",
 	ErrHubConflict:      "Máy chủ đã nhận một văn bản khác cùng mã. Hãy báo bộ phận kỹ thuật.",
 	ErrHubNotFound:      "Máy chủ liên thông không có văn bản này.",
@@ -160,6 +162,7 @@ var enErrors = map[Key]string{
 	ErrHubRecipient:     "A recipient is not in the hub's directory or is no longer active. Sync, then choose the recipients again.",
 	ErrHubTransfer:      "A file was not uploaded completely. The app will send it again.",
 	ErrHubNotPDF:        "The hub cannot read an attachment as a PDF.",
+	ErrHubSecret:        "The hub does not take documents marked Mật, Tối mật or Tuyệt mật: documents are not yet encrypted from sender to recipient. Send classified documents by the channel the state-secrets rules prescribe, not through the hub.",
 	ErrHubTooLarge:      "A file or the document is larger than the hub allows.",
 	ErrHubConflict:      "The hub already holds another document with the same id. Ask the support team.",
 	ErrHubNotFound:      "The hub does not have this document.",

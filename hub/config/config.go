@@ -20,6 +20,7 @@
 //	  "log_key": "log.key",
 //	  "log_origin": "lienthong-hub/log",
 //	  "checkpoint_interval": "10s",
+//	  "allow_secret_documents": false,
 //	  "max_attachment_mb": 100,
 //	  "requests_per_second": 50,
 //	  "burst": 200,
@@ -79,6 +80,13 @@ type Config struct {
 	LogKey             string   `json:"log_key,omitempty"`
 	LogOrigin          string   `json:"log_origin"`
 	CheckpointInterval Duration `json:"checkpoint_interval"`
+	// AllowSecretDocuments lets agencies send documents marked Mật, Tối
+	// mật or Tuyệt mật. Lienthong does not yet encrypt documents from
+	// sender to recipient: they travel under TLS but rest on the hub and
+	// in the clerks' stores readable by whoever runs those, so the safe
+	// default, false, refuses them (secret_not_allowed). Turn it on only
+	// where the law on state secrets allows the whole path to carry them.
+	AllowSecretDocuments bool `json:"allow_secret_documents"`
 	// MaxAttachmentMB bounds one attachment, in MiB.
 	MaxAttachmentMB int64 `json:"max_attachment_mb"`
 	// RequestsPerSecond and Burst size each agency's token bucket; a

@@ -35,6 +35,7 @@ func TestValidate(t *testing.T) {
 		{"negative spare procs", func(c *Config) { c.SpareProcs = -1 }, "spare_procs -1"},
 		{"too many spare procs", func(c *Config) { c.SpareProcs = 65 }, "spare_procs 65"},
 		{"no spare procs", func(c *Config) { c.SpareProcs = 0 }, ""},
+		{"secret documents allowed", func(c *Config) { c.AllowSecretDocuments = true }, ""},
 		{"zero rate", func(c *Config) { c.RequestsPerSecond = 0 }, "requests_per_second and burst"},
 		{"two problems at once", func(c *Config) { c.Roots, c.DataDir = "", "" }, "data_dir is required\nroots is required"},
 	}
@@ -94,11 +95,19 @@ func TestLoad(t *testing.T) {
 	if c.ShutdownGrace.D() != 5*time.Second || c.Listen != "0.0.0.0:4433" || c.MaxAttachment() != 100<<20 {
 		t.Errorf("values or defaults wrong: %+v", c)
 	}
+	if c.AllowSecretDocuments {
+		t.Error("documents marked Mật are allowed by default")
+	}
+	write(`{"tls_cert":"a","tls_key":"b","roots":"c","allow_secret_documents":true}`)
+	if c, err := Load(path); err != nil || !c.AllowSecretDocuments {
+		t.Errorf("allow_secret_documents: true gave %v, %v", c.AllowSecretDocuments, err)
+	}
 	for _, bad := range []struct{ name, body, want string }{
 		{"unknown field", `{"tls_cert":"a","tls_key":"b","roots":"c","listn":"x"}`, "unknown field"},
 		{"bad duration", `{"tls_cert":"a","tls_key":"b","roots":"c","crl_reload":"often"}`, "invalid duration"},
 		{"invalid", `{"tls_cert":"a"}`, "tls_cert and tls_key are required"},
 		{"not JSON", `listen = 1`, "malformed JSON"},
+		{"secret documents as a string", `{"tls_cert":"a","tls_key":"b","roots":"c","allow_secret_documents":"yes"}`, "allow_secret_documents"},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			write(bad.body)

@@ -9,9 +9,12 @@
 //     update or replacement of earlier ones (the packet's business type;
 //     the store applies a recall to its targets in the same transaction).
 //     It checks the signature, that the signer is the connected agency,
-//     that every recipient is active in the directory and that every
-//     attachment was uploaded whole and passes CheckAttachment; then it
-//     stores the message with its signed "accepted" receipt.
+//     that the document is not marked Mật or above (unless
+//     Options.AllowSecret), that every recipient is active in the
+//     directory and that every attachment was uploaded whole, begins as
+//     its content type says (envelope.CheckContent) and passes
+//     CheckAttachment; then it stores the message with its signed
+//     "accepted" receipt.
 //   - Ack records that a recipient stored a document; the store keeps the
 //     signed "delivered" receipt and status 01 (Đã đến), which the receipt
 //     carries to the sender, in the acknowledgement's own transaction.
@@ -63,6 +66,9 @@ var (
 	// ErrNotPDF is what a CheckAttachment wraps for a file that is not a
 	// readable PDF.
 	ErrNotPDF = errors.New("not a readable PDF")
+	// ErrSecretNotAllowed: the document is marked Mật or above and this
+	// hub is not configured to carry such documents (Options.AllowSecret).
+	ErrSecretNotAllowed = errors.New("documents marked Mật or above are not accepted by this hub")
 	// ErrNotRecipient: only a recipient of the message may do this (the
 	// sender acknowledging its own message).
 	ErrNotRecipient = errors.New("only a recipient of the message may do this")
@@ -114,10 +120,15 @@ type Options struct {
 	Store    Store
 	Verifier *certs.Verifier // trusted roots and CRLs for packets
 	Identity certs.Signer    // the hub's key and certificate, which sign receipts
-	// CheckAttachment checks each attachment; nil accepts any bytes.
+	// CheckAttachment checks each attachment beyond its first bytes
+	// (envelope.CheckContent, always checked); nil accepts the rest.
 	CheckAttachment CheckAttachment
-	Logger          *slog.Logger
-	Observer        Observer // nil observes nothing
+	// AllowSecret accepts documents marked Mật, Tối mật or Tuyệt mật.
+	// They travel and rest unencrypted, so the default refuses them with
+	// ErrSecretNotAllowed.
+	AllowSecret bool
+	Logger      *slog.Logger
+	Observer    Observer // nil observes nothing
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -128,6 +139,7 @@ type Relay struct {
 	verifier *certs.Verifier
 	identity certs.Signer
 	check    CheckAttachment
+	secret   bool
 	log      *slog.Logger
 	obs      Observer
 	clock    func() time.Time
@@ -149,7 +161,7 @@ func New(opts Options) (*Relay, error) {
 		opts.Now = time.Now
 	}
 	return &Relay{
-		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, check: opts.CheckAttachment,
+		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, check: opts.CheckAttachment, secret: opts.AllowSecret,
 		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: newNotifier(),
 	}, nil
 }

@@ -57,6 +57,12 @@ func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []by
 		return r.submitted(ctx, &m.Submission, res, true, nil)
 	}
 
+	// Until documents are encrypted from end to end, the hub carries a
+	// classified one only where its operator allowed it. A recall carries
+	// no file and must stay possible for a document accepted while it was.
+	if doc.Metadata.Secrecy != document.SecrecyNone && doc.Metadata.Business.Type != document.BusinessRecall && !r.secret {
+		return nil, fmt.Errorf("%w: the document is marked %s", ErrSecretNotAllowed, doc.Metadata.Secrecy.NameVI())
+	}
 	recipients := make([]certs.AgencyCode, 0, len(doc.Metadata.To))
 	for _, to := range doc.Metadata.To {
 		a, err := r.st.Agency(ctx, to.Code)
@@ -120,7 +126,7 @@ func (r *Relay) submitted(ctx context.Context, sub *store.Submission, res store.
 // SHA-256.
 func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([]byte, error) {
 	reports := map[string]json.RawMessage{}
-	for _, a := range doc.Attachments {
+	for i, a := range doc.Attachments {
 		info, err := r.st.StatBlob(ctx, a.SHA256)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && !info.Present) {
 			return nil, fmt.Errorf("attachment %q (%s): %w", a.Name, a.SHA256, store.ErrMissingBlob)
@@ -130,6 +136,9 @@ func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([
 		}
 		if info.Size != a.Size {
 			return nil, fmt.Errorf("%w: attachment %q is %d bytes on the hub, the envelope says %d", ErrAttachmentSize, a.Name, info.Size, a.Size)
+		}
+		if err := r.checkContent(ctx, a); err != nil {
+			return nil, fmt.Errorf("attachment %d: %w", i+1, err)
 		}
 		if r.check == nil {
 			continue
@@ -144,6 +153,25 @@ func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([
 		return nil, nil
 	}
 	return json.Marshal(reports)
+}
+
+// checkContent checks an attachment's first bytes against its content type
+// (envelope.CheckContent), before anything parses it.
+func (r *Relay) checkContent(ctx context.Context, a envelope.Attachment) error {
+	f, err := r.st.OpenBlob(ctx, a.SHA256)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, envelope.ContentHead)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return err
+	}
+	if err := envelope.CheckContent(a.ContentType, head[:n]); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotPDF, err)
+	}
+	return nil
 }
 
 func (r *Relay) checkBlob(ctx context.Context, digest string, size int64) ([]byte, error) {

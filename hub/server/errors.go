@@ -39,6 +39,7 @@ var codes = []struct {
 	{relay.ErrUnknownRecipient, wire.CodeUnknownRecipient},
 	{relay.ErrAttachmentSize, wire.CodeInvalidDocument},
 	{relay.ErrNotPDF, wire.CodeNotPDF},
+	{relay.ErrSecretNotAllowed, wire.CodeSecretNotAllowed},
 	{relay.ErrNotRecipient, wire.CodeForbidden},
 	{envelope.ErrBadSignature, wire.CodeBadSignature},
 	{envelope.ErrUntrusted, wire.CodeUntrustedSigner},

@@ -48,8 +48,11 @@ type Options struct {
 	// Limits apply to every agency; AgencyLimits override them for some.
 	Limits       Limits
 	AgencyLimits map[certs.AgencyCode]Limits
-	// CheckAttachment checks each attachment; nil accepts any bytes.
+	// CheckAttachment checks each attachment (relay.Options).
 	CheckAttachment relay.CheckAttachment
+	// AllowSecret accepts documents marked Mật or above
+	// (relay.Options.AllowSecret); the default refuses them.
+	AllowSecret bool
 	// Timestamp, when set, serves RFC 3161 at wire.PathTimestamp.
 	Timestamp http.Handler
 	// LogSigner signs checkpoints of the transparency log named LogOrigin;
@@ -95,7 +98,8 @@ func New(opts Options) (*Server, error) {
 	var err error
 	s.relay, err = relay.New(relay.Options{
 		Store: opts.Store, Verifier: opts.Verifier, Identity: opts.Identity, CheckAttachment: opts.CheckAttachment,
-		Logger: opts.Logger, Observer: s.metrics, Now: opts.Now,
+		AllowSecret: opts.AllowSecret,
+		Logger:      opts.Logger, Observer: s.metrics, Now: opts.Now,
 	})
 	if err != nil {
 		return nil, err

@@ -133,7 +133,8 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 	h.server, err = server.New(server.Options{
 		Store: h.store, Verifier: h.verifier, Identity: h.identity, Logger: log,
 		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(h.verifier), Timestamp: stamp,
-		LogSigner: p.LogSigner, LogOrigin: cfg.LogOrigin,
+		AllowSecret: cfg.AllowSecretDocuments,
+		LogSigner:   p.LogSigner, LogOrigin: cfg.LogOrigin,
 		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst},
 		AgencyLimits: agencyLimits(cfg),
 	})

@@ -25,6 +25,7 @@ var (
 	ErrMissingBlob      = errors.New("an attachment was not uploaded")
 	ErrHashMismatch     = errors.New("the uploaded bytes do not match their SHA-256")
 	ErrNotPDF           = errors.New("an attachment is not a readable PDF")
+	ErrSecretNotAllowed = errors.New("the hub does not carry documents marked Mật or above")
 	ErrTooLarge         = errors.New("over the hub's size limit")
 	ErrOffset           = errors.New("an upload chunk at the wrong offset")
 	ErrConflict         = errors.New("the message id was used for another packet")
@@ -48,6 +49,7 @@ var sentinels = map[wire.Code]error{
 	wire.CodeMissingBlob:      ErrMissingBlob,
 	wire.CodeHashMismatch:     ErrHashMismatch,
 	wire.CodeNotPDF:           ErrNotPDF,
+	wire.CodeSecretNotAllowed: ErrSecretNotAllowed,
 	wire.CodeTooLarge:         ErrTooLarge,
 	wire.CodeOffset:           ErrOffset,
 	wire.CodeConflict:         ErrConflict,

@@ -13,19 +13,20 @@ type Code string
 
 // Error codes.
 const (
-	CodeBadRequest       Code = "bad_request"       // malformed request or body
-	CodeMalformed        Code = "malformed_packet"  // the packet cannot be read
-	CodeBadSignature     Code = "bad_signature"     // the packet's signature does not verify
-	CodeUntrustedSigner  Code = "untrusted_signer"  // signer not chained to the roots, expired or revoked
-	CodeSenderMismatch   Code = "sender_mismatch"   // signer, sender field and connection disagree
-	CodeInvalidDocument  Code = "invalid_document"  // metadata breaks ND30's rules or limits
-	CodeUnknownRecipient Code = "unknown_recipient" // a recipient is not in the directory or not active
-	CodeMissingBlob      Code = "missing_blob"      // an attachment was not uploaded
-	CodeHashMismatch     Code = "hash_mismatch"     // uploaded bytes do not match their SHA-256
-	CodeNotPDF           Code = "not_pdf"           // an attachment is not a readable PDF
-	CodeTooLarge         Code = "too_large"         // over the size limit
-	CodeOffset           Code = "offset_mismatch"   // an upload chunk at the wrong offset
-	CodeConflict         Code = "conflict"          // a message id reused for another packet
+	CodeBadRequest       Code = "bad_request"        // malformed request or body
+	CodeMalformed        Code = "malformed_packet"   // the packet cannot be read
+	CodeBadSignature     Code = "bad_signature"      // the packet's signature does not verify
+	CodeUntrustedSigner  Code = "untrusted_signer"   // signer not chained to the roots, expired or revoked
+	CodeSenderMismatch   Code = "sender_mismatch"    // signer, sender field and connection disagree
+	CodeInvalidDocument  Code = "invalid_document"   // metadata breaks ND30's rules or limits
+	CodeUnknownRecipient Code = "unknown_recipient"  // a recipient is not in the directory or not active
+	CodeMissingBlob      Code = "missing_blob"       // an attachment was not uploaded
+	CodeHashMismatch     Code = "hash_mismatch"      // uploaded bytes do not match their SHA-256
+	CodeNotPDF           Code = "not_pdf"            // an attachment is not a readable PDF
+	CodeSecretNotAllowed Code = "secret_not_allowed" // marked Mật or above, and this hub does not carry those
+	CodeTooLarge         Code = "too_large"          // over the size limit
+	CodeOffset           Code = "offset_mismatch"    // an upload chunk at the wrong offset
+	CodeConflict         Code = "conflict"           // a message id reused for another packet
 	CodeNotFound         Code = "not_found"
 	CodeForbidden        Code = "forbidden" // not a party to this message
 	CodeWithdrawn        Code = "withdrawn" // recalled before it was delivered
@@ -46,6 +47,7 @@ var statusOf = map[Code]int{
 	CodeMissingBlob:      http.StatusConflict,
 	CodeHashMismatch:     http.StatusUnprocessableEntity,
 	CodeNotPDF:           http.StatusUnprocessableEntity,
+	CodeSecretNotAllowed: http.StatusUnprocessableEntity,
 	CodeTooLarge:         http.StatusRequestEntityTooLarge,
 	CodeOffset:           http.StatusConflict,
 	CodeConflict:         http.StatusConflict,

@@ -53,6 +53,11 @@
 //   - v1 (2026-11-23, later): a PATCH at offset 0 carrying a whole
 //     attachment of at most WholeUpload bytes is stored in one go; the
 //     requests and answers are unchanged.
+//   - v1 (2026-12-04): an attachment's name must end in .pdf and carry no
+//     control, bidirectional or path characters (invalid_document), and its
+//     file must begin with %PDF- (not_pdf); a document marked Mật or above
+//     is refused with the new code secret_not_allowed unless the hub allows
+//     such documents.
 package wire
 
 import (
