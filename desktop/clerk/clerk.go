@@ -123,6 +123,11 @@ type Options struct {
 	PollWait time.Duration
 	// UploadChunk bounds one upload request; 0 means the client's 8 MiB.
 	UploadChunk int64
+	// AllowSecret lets the clerk send documents marked Mật or above. Set
+	// it only where the hub is configured to take them
+	// (allow_secret_documents); by default Validate refuses them before
+	// anything is signed, as the hub would.
+	AllowSecret bool
 }
 
 // Clerk is an open clerk's core. Its methods are safe for concurrent use.

@@ -12,7 +12,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
@@ -97,10 +100,19 @@ func (c *Clerk) Validate(d *Draft) error {
 			Message: "no PDF attached", MessageVI: "Chưa chọn tệp PDF của văn bản."})
 	}
 	for i, f := range d.Files {
+		field := fmt.Sprintf("files[%d]", i)
 		if fi, err := os.Stat(f); err != nil || !fi.Mode().IsRegular() {
-			ve.Problems = append(ve.Problems, document.Problem{Field: fmt.Sprintf("files[%d]", i), Code: document.ProblemRequired,
+			ve.Problems = append(ve.Problems, document.Problem{Field: field, Code: document.ProblemRequired,
 				Message: "file not found", MessageVI: "Không tìm thấy tệp."})
+		} else if p := envelope.CheckAttachmentName(field, attachmentName(f), envelope.ContentTypePDF); p != nil {
+			ve.Problems = append(ve.Problems, *p)
 		}
+	}
+	if m.Secrecy != document.SecrecyNone && !c.opts.AllowSecret {
+		ve.Problems = append(ve.Problems, document.Problem{Field: "secrecy", Code: document.ProblemNotAllowed,
+			Message: "documents marked Mật or above are not sent through the hub: they are not encrypted from end to end",
+			MessageVI: "Không gửi văn bản mật (Mật, Tối mật, Tuyệt mật) qua trục liên thông: văn bản chưa được mã hóa từ nơi gửi đến nơi nhận. " +
+				"Hãy gửi theo quy định về bảo vệ bí mật nhà nước."})
 	}
 	if len(d.Series) > store.MaxSeries {
 		ve.Problems = append(ve.Problems, document.Problem{Field: "series", Code: document.ProblemTooLong,
@@ -264,6 +276,18 @@ func (c *Clerk) issue(ctx context.Context, d *Draft, b *business) (string, error
 	return env.MessageID, nil
 }
 
+// attachmentName is the name a file is sent under: its own, in Unicode NFC
+// (macOS file names are decomposed), with ".pdf" added when it has another
+// extension or none, since the file is checked to be a PDF. Validate
+// reports a name envelope.CheckAttachmentName refuses.
+func attachmentName(path string) string {
+	name := norm.NFC.String(filepath.Base(path))
+	if !strings.EqualFold(filepath.Ext(name), ".pdf") {
+		name += ".pdf"
+	}
+	return name
+}
+
 func checkPDF(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -354,7 +378,7 @@ func (c *Clerk) signInto(ctx context.Context, path string, m *document.Metadata,
 	if err != nil {
 		return att, store.Blob{}, err
 	}
-	att = envelope.Attachment{Name: filepath.Base(path), ContentType: "application/pdf", Size: size, SHA256: hex.EncodeToString(h.Sum(nil))}
+	att = envelope.Attachment{Name: attachmentName(path), ContentType: envelope.ContentTypePDF, Size: size, SHA256: hex.EncodeToString(h.Sum(nil))}
 	if b.SHA256 != att.SHA256 || b.Size != size {
 		return att, store.Blob{}, errors.New("staged attachment differs from the signed file")
 	}

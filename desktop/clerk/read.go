@@ -1,13 +1,18 @@
 package clerk
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"unicode"
 
 	"lienthong/certs"
 	"lienthong/desktop/store"
+	"lienthong/shared/document"
 	"lienthong/shared/envelope"
 	"lienthong/shared/pades"
 	"lienthong/shared/receipt"
@@ -117,10 +122,64 @@ func (c *Clerk) MarkRead(id string, read bool) error {
 	return nil
 }
 
-// OpenAttachment streams attachment i (0 is the main document); the
-// reader fails at the end if the bytes do not match their SHA-256.
+// OpenAttachment streams attachment i (0 is the main document) for the
+// system's viewer or a copy: its first bytes are checked against its
+// content type first (envelope.CheckContent, an error wrapping
+// envelope.ErrContent), so a document stored before that check cannot
+// hand another kind of file to the viewer; the reader fails at the end if
+// the bytes do not match their SHA-256. Open or save it under
+// AttachmentFileName, never under the attachment's own name.
 func (c *Clerk) OpenAttachment(id string, i int) (io.ReadCloser, envelope.Attachment, error) {
-	return c.st.OpenAttachment(id, i)
+	rc, a, err := c.st.OpenAttachment(id, i)
+	if err != nil {
+		return nil, a, err
+	}
+	head := make([]byte, envelope.ContentHead)
+	n, err := io.ReadFull(rc, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		rc.Close()
+		return nil, a, fmt.Errorf("attachment %d of %s: %w", i, id, err)
+	}
+	if err := envelope.CheckContent(a.ContentType, head[:n]); err != nil {
+		rc.Close()
+		return nil, a, fmt.Errorf("attachment %d of %s: %w", i, id, err)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head[:n]), rc), rc}, a, nil
+}
+
+// AttachmentFileName is the name under which the app opens or saves
+// attachment i (0 is the main document) of a document: its number and
+// notation, the attachment's place and the extension of its content type,
+// as in "567-QĐ-UBND-1.pdf". The name the sender wrote is shown, never
+// used for a file: a name chooses the program that opens a file.
+func AttachmentFileName(m *document.Metadata, i int, a envelope.Attachment) string {
+	base := "van-ban"
+	if m != nil && m.CodeNumber != "" {
+		base = m.CodeNumber + "-" + m.CodeNotation
+	}
+	// Number and notation are validated (digits; letters and digits
+	// joined by - / .), but keep only letters and digits whatever they
+	// hold, so no separator, dot or invisible character reaches a path.
+	safe := []rune{}
+	for _, r := range base {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			safe = append(safe, r)
+		} else if len(safe) > 0 && safe[len(safe)-1] != '-' {
+			safe = append(safe, '-')
+		}
+	}
+	base = strings.Trim(string(safe), "-")
+	if base == "" || len(safe) > 64 {
+		base = "van-ban"
+	}
+	ext := envelope.Extension(a.ContentType)
+	if ext == "" {
+		ext = ".bin"
+	}
+	return fmt.Sprintf("%s-%d%s", base, i+1, ext)
 }
 
 // Directory searches the cached agency directory by name (with or without

@@ -423,6 +423,11 @@ func (c *Clerk) fetch(ctx context.Context, cl *hubclient.Client, id string, a en
 		f.Truncate()
 		return store.Blob{}, nil, errors.New("downloaded attachment does not match its SHA-256; fetching again")
 	}
+	head := make([]byte, envelope.ContentHead)
+	n, _ := f.ReadAt(head, 0)
+	if err := envelope.CheckContent(a.ContentType, head[:n]); err != nil {
+		return store.Blob{}, nil, permanent(err)
+	}
 	rep, err := pades.Verify(f, size, pades.VerifyOptions{Trust: c.v, CRLs: c.v.CRLs(), Now: c.now()})
 	if err != nil {
 		c.log.Warn("attachment is not a readable PDF", "doc", id, "err", err)

@@ -17,6 +17,7 @@ import (
 	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
+	"lienthong/shared/envelope"
 	"lienthong/shared/pades"
 	"lienthong/shared/wire"
 )
@@ -210,6 +211,7 @@ var sentinelKeys = []struct {
 	{certs.ErrBadAgencyCode, i18n.ErrCertNoAgency},
 	{certs.ErrWrongPassphrase, i18n.ErrKeyPassphrase},
 	{pades.ErrNotPDF, i18n.ErrNotPDF},
+	{envelope.ErrContent, i18n.ErrNotPDF},
 	{pades.ErrDamaged, i18n.ErrPDFDamaged},
 	{pades.ErrEncrypted, i18n.ErrPDFEncrypted},
 	{pades.ErrUnsupported, i18n.ErrPDFUnsupported},

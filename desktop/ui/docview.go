@@ -142,7 +142,7 @@ func (v *DocView) Show(id string) {
 		v.AssignTo.SetText("")
 		v.Preview.Hide()
 		v.PreviewMsg.SetText("")
-		v.startPreview(id)
+		v.startPreview(id, dv.Doc.Payload.Metadata)
 	}
 	v.ID, v.View = id, dv
 	if !dv.Doc.Read {
@@ -417,9 +417,12 @@ func (v *DocView) onRecall() {
 	})
 }
 
-// tempCopy writes attachment i of document id to a private temporary file
-// for the system's viewer and returns its path.
-func tempCopy(c *clerk.Clerk, id string, i int) (string, error) {
+// tempCopy writes attachment i of document id, whose metadata is m, to a
+// private temporary file for the system's viewer and returns its path. The
+// file is named by clerk.AttachmentFileName, with the extension of the
+// content type the clerk checked: the sender's name for it would choose
+// the program the system opens it with.
+func tempCopy(c *clerk.Clerk, m *document.Metadata, id string, i int) (string, error) {
 	r, at, err := c.OpenAttachment(id, i)
 	if err != nil {
 		return "", err
@@ -429,11 +432,7 @@ func tempCopy(c *clerk.Clerk, id string, i int) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("temp folder: %w", err)
 	}
-	name := filepath.Base(at.Name)
-	if name == "." || name == "/" || name == "" {
-		name = "document.pdf"
-	}
-	f, err := os.CreateTemp(dir, "*-"+name)
+	f, err := os.CreateTemp(dir, "*-"+clerk.AttachmentFileName(m, i, at))
 	if err != nil {
 		return "", fmt.Errorf("temp file: %w", err)
 	}
@@ -451,10 +450,10 @@ func tempCopy(c *clerk.Clerk, id string, i int) (string, error) {
 // onOpenAttachment copies the attachment for the system's viewer off
 // Fyne's goroutine, then opens it.
 func (v *DocView) onOpenAttachment(i int) {
-	c, id := v.app.clerk, v.ID
+	c, id, m := v.app.clerk, v.ID, v.View.Doc.Payload.Metadata
 	var path string
 	v.app.run(i18n.WorkOpen, nil, func(context.Context) (err error) {
-		path, err = tempCopy(c, id, i)
+		path, err = tempCopy(c, m, id, i)
 		return err
 	}, func(err error) {
 		if err == nil {
@@ -468,7 +467,7 @@ func (v *DocView) onOpenAttachment(i int) {
 
 // startPreview renders the first page of the main document with pdftoppm
 // in the background, when it is installed.
-func (v *DocView) startPreview(id string) {
+func (v *DocView) startPreview(id string, m *document.Metadata) {
 	cat := v.app.cat
 	pdftoppm, err := exec.LookPath("pdftoppm")
 	if err != nil {
@@ -477,7 +476,7 @@ func (v *DocView) startPreview(id string) {
 	}
 	c := v.app.clerk
 	go func() {
-		png, err := renderFirstPage(c, id, pdftoppm)
+		png, err := renderFirstPage(c, m, id, pdftoppm)
 		v.app.do(func() {
 			if v.ID != id {
 				return
@@ -495,8 +494,8 @@ func (v *DocView) startPreview(id string) {
 	}()
 }
 
-func renderFirstPage(c *clerk.Clerk, id, pdftoppm string) (string, error) {
-	pdf, err := tempCopy(c, id, 0)
+func renderFirstPage(c *clerk.Clerk, m *document.Metadata, id, pdftoppm string) (string, error) {
+	pdf, err := tempCopy(c, m, id, 0)
 	if err != nil {
 		return "", err
 	}

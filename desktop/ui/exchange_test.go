@@ -96,6 +96,13 @@ func TestComposeSendReceiveProcess(t *testing.T) {
 			t.Fatalf("recipients %q", got)
 		}
 	})
+	t.Run("a document marked Mật is not sent, and the clerk reads why", func(t *testing.T) {
+		ct.Secrecy.SetSelectedIndex(int(document.SecrecyConfidential))
+		if !ct.Send.Disabled() || !strings.Contains(ct.Problems.Text, "Không gửi văn bản mật") {
+			t.Errorf("send enabled %v, problems %q", !ct.Send.Disabled(), ct.Problems.Text)
+		}
+		ct.Secrecy.SetSelectedIndex(int(document.SecrecyNone))
+	})
 	if ct.Send.Disabled() {
 		t.Fatalf("send disabled on a valid form: %q", ct.Problems.Text)
 	}
@@ -174,11 +181,17 @@ func TestComposeSendReceiveProcess(t *testing.T) {
 	})
 
 	t.Run("attachment for the system viewer and preview", func(t *testing.T) {
-		path, err := tempCopy(receiver.Clerk(), v.ID, 0)
+		m := v.View.Doc.Payload.Metadata
+		path, err := tempCopy(receiver.Clerk(), m, v.ID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer os.Remove(path)
+		// Named by the clerk, not by the sender: number, notation, place
+		// and the extension of the content it checked.
+		if want := "-" + m.CodeNumber + "-UBND-VP-1.pdf"; !strings.HasSuffix(path, want) || strings.Contains(filepath.Base(path), "cong-van") {
+			t.Errorf("the viewer's copy is %s, want a name ending %s", filepath.Base(path), want)
+		}
 		b, err := os.ReadFile(path)
 		if err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) || !bytes.Contains(b, []byte("/ByteRange")) {
 			t.Errorf("the viewer's copy is not the signed PDF (%d bytes, %v)", len(b), err)

@@ -102,7 +102,11 @@ Prints "ID NUMBER/NOTATION sent|queued".`,
 			if err != nil {
 				var ve *document.ValidationError
 				if errors.As(err, &ve) {
-					return fmt.Errorf("invalid document: %s", strings.ReplaceAll(ve.MessagesVI(), "\n", " "))
+					err := fmt.Errorf("invalid document: %s", strings.ReplaceAll(ve.MessagesVI(), "\n", " "))
+					if ve.Has("secrecy", document.ProblemNotAllowed) {
+						return cli.Hint(err, "documents marked Mật or above are not encrypted end to end yet: send them by the channel the state-secrets rules prescribe, not through the hub")
+					}
+					return err
 				}
 				return err
 			}
