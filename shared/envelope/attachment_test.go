@@ -2,8 +2,12 @@ package envelope
 
 import (
 	"errors"
+	"path"
+	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"lienthong/shared/document"
 )
@@ -154,4 +158,34 @@ func TestCheckContent(t *testing.T) {
 	if Extension(ContentTypePDF) != ".pdf" || Extension("text/html") != "" {
 		t.Error("Extension")
 	}
+}
+
+// FuzzCheckAttachmentName checks what an accepted name guarantees to a
+// program that would use it as a file name after all.
+func FuzzCheckAttachmentName(f *testing.F) {
+	for _, s := range []string{"567-QD-UBND.pdf", "Công văn số 12.pdf", "Cong-van.pdf.hta", "a\u202Efdp.hta", "CON.pdf", "..\\a.pdf", "a.pdf.", " a.PDF"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if CheckAttachmentName("name", name, ContentTypePDF) != nil {
+			return
+		}
+		switch {
+		case !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxAttachmentName:
+			t.Fatalf("%q: invalid or too long", name)
+		case !strings.EqualFold(filepath.Ext(name), ".pdf") || !strings.EqualFold(path.Ext(name), ".pdf"):
+			t.Fatalf("%q: not a .pdf name", name)
+		case path.Base(name) != name || strings.ContainsAny(name, `/\:`) || filepath.IsAbs(name):
+			t.Fatalf("%q: a path, not a name", name)
+		case strings.TrimSpace(name) != name || strings.HasSuffix(name, ".") || strings.HasPrefix(name, "."):
+			t.Fatalf("%q: dots or spaces at an end", name)
+		case reservedName(name):
+			t.Fatalf("%q: a Windows device", name)
+		}
+		for _, r := range name {
+			if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
+				t.Fatalf("%q: hidden character U+%04X", name, r)
+			}
+		}
+	})
 }
