@@ -15,11 +15,26 @@
 // # Receiving
 //
 // A document from the inbox is verified (the envelope against the roots,
-// each attachment's SHA-256 while it downloads, every PDF signature with
-// pades.Verify), stored with its verification report, its automatic 01 and
-// the acknowledgement to the hub in one transaction, and only then
-// acknowledged. A message id already stored is never delivered to the
-// clerk twice.
+// its attachments' names by envelope.CheckAttachmentName, each
+// attachment's SHA-256 while it downloads and its first bytes by
+// envelope.CheckContent, every PDF signature with pades.Verify), stored
+// with its verification report, its automatic 01 and the acknowledgement
+// to the hub in one transaction, and only then acknowledged. A message id
+// already stored is never delivered to the clerk twice.
+//
+// # Attachments and their names
+//
+// An attachment's name is shown, never used for a file: the front ends
+// open or save it under AttachmentFileName ("567-QĐ-UBND-1.pdf", the
+// extension of the content type checked), through OpenAttachment, which
+// checks the file's header again. Only PDFs are sent and received.
+//
+// # Classified documents
+//
+// Validate refuses a document marked Mật, Tối mật or Tuyệt mật before a
+// number is taken (they are not encrypted from end to end, and a hub
+// refuses them unless its allow_secret_documents is set); Options.AllowSecret
+// lets a clerk whose hub takes them send them.
 //
 // # Events
 //

@@ -13,6 +13,11 @@
 // ("document" or "status"), so one kind cannot be passed off as the other.
 // Decoding is strict (size limits, unknown fields and duplicate keys
 // refused) and fuzzed.
+//
+// Attachments are PDFs (ContentTypePDF). Their names are for display:
+// CheckAttachmentName is the one rule for them, and a client opens or saves
+// a file under a name of its own with Extension of the content type, after
+// CheckContent has seen the file begin as that type says.
 package envelope
 
 import (
