@@ -87,6 +87,9 @@ const (
 	DocNotRegistered      Key = "DocNotRegistered"
 	DocAttachments        Key = "DocAttachments"
 	DocOpen               Key = "DocOpen"
+	DocSaveCopy           Key = "DocSaveCopy"
+	DocCopySaved          Key = "DocCopySaved"
+	DocCopyFailed         Key = "DocCopyFailed"
 	DocEvidence           Key = "DocEvidence"
 	DocEvidenceSaved      Key = "DocEvidenceSaved"
 	DocEvidenceFailed     Key = "DocEvidenceFailed"
@@ -302,6 +305,9 @@ var vi = map[Key]string{
 	DocNotRegistered:      "Chưa vào sổ",
 	DocAttachments:        "Tệp đính kèm",
 	DocOpen:               "Mở",
+	DocSaveCopy:           "Lưu bản sao…",
+	DocCopySaved:          "Đã lưu bản sao tệp vào %s",
+	DocCopyFailed:         "Không lưu được bản sao tệp: %s",
 	DocEvidence:           "Xuất hồ sơ chứng cứ",
 	DocEvidenceSaved:      "Đã xuất hồ sơ chứng cứ ra %s (kiểm tra bằng lienthong-verify evidence)",
 	DocEvidenceFailed:     "Không xuất được hồ sơ chứng cứ: %s",
@@ -517,6 +523,9 @@ var en = map[Key]string{
 	DocNotRegistered:      "Not registered yet",
 	DocAttachments:        "Attachments",
 	DocOpen:               "Open",
+	DocSaveCopy:           "Save a copy…",
+	DocCopySaved:          "Copy saved to %s",
+	DocCopyFailed:         "Cannot save the copy: %s",
 	DocEvidence:           "Export evidence bundle",
 	DocEvidenceSaved:      "Evidence bundle written to %s (check it with lienthong-verify evidence)",
 	DocEvidenceFailed:     "Cannot export the evidence bundle: %s",

@@ -193,8 +193,9 @@ func (v *DocView) render() {
 	v.Files.RemoveAll()
 	for i, at := range dv.Doc.Payload.Attachments {
 		i, name := i, at.Name
-		b := widget.NewButton(cat.T(i18n.DocOpen), func() { v.onOpenAttachment(i) })
-		v.Files.Add(container.NewBorder(nil, nil, nil, b, widget.NewLabel(cat.T(i18n.AttachmentSize, name, formatBytes(at.Size)))))
+		open := widget.NewButton(cat.T(i18n.DocOpen), func() { v.onOpenAttachment(i) })
+		save := widget.NewButton(cat.T(i18n.DocSaveCopy), func() { v.onSaveAttachment(i) })
+		v.Files.Add(container.NewBorder(nil, nil, nil, container.NewHBox(open, save), widget.NewLabel(cat.T(i18n.AttachmentSize, name, formatBytes(at.Size)))))
 	}
 
 	reports := dv.Reports
@@ -462,6 +463,53 @@ func (v *DocView) onOpenAttachment(i int) {
 		if err != nil {
 			v.app.showError("open attachment", err)
 		}
+	})
+}
+
+// onSaveAttachment asks where to save a copy of attachment i, offering the
+// name the clerk chose for it (clerk.AttachmentFileName), never the
+// sender's.
+func (v *DocView) onSaveAttachment(i int) {
+	doc := v.View.Doc
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		v.SaveAttachmentTo(i, path)
+	}, v.app.win)
+	d.SetFileName(clerk.AttachmentFileName(doc.Payload.Metadata, i, doc.Payload.Attachments[i]))
+	d.Show()
+}
+
+// SaveAttachmentTo writes a copy of attachment i of the shown document to
+// path, whole or not at all, off Fyne's goroutine, through
+// clerk.OpenAttachment (which checks its header). The message line shows
+// the result.
+func (v *DocView) SaveAttachmentTo(i int, path string) {
+	id, c := v.ID, v.app.clerk
+	v.app.run(i18n.WorkSave, nil, func(context.Context) error {
+		return saveFile(path, func(w io.Writer) error {
+			r, _, err := c.OpenAttachment(id, i)
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			_, err = io.Copy(w, r)
+			return err
+		})
+	}, func(err error) {
+		if v.ID != id {
+			return
+		}
+		if err != nil {
+			v.Message.Importance = widget.DangerImportance
+			v.Message.SetText(v.app.cat.T(i18n.DocCopyFailed, v.app.message("save attachment", err)))
+			return
+		}
+		v.Message.Importance = widget.SuccessImportance
+		v.Message.SetText(v.app.cat.T(i18n.DocCopySaved, path))
 	})
 }
 

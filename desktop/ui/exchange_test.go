@@ -199,6 +199,12 @@ func TestComposeSendReceiveProcess(t *testing.T) {
 		if fi, _ := os.Stat(path); fi.Mode().Perm()&0o077 != 0 {
 			t.Errorf("the viewer's copy is readable by others: %v", fi.Mode())
 		}
+		saved := filepath.Join(t.TempDir(), clerk.AttachmentFileName(m, 0, v.View.Doc.Payload.Attachments[0]))
+		v.SaveAttachmentTo(0, saved)
+		eventually(t, "the saved copy", func() bool { return strings.HasPrefix(v.Message.Text, "Đã lưu bản sao tệp") })
+		if c, err := os.ReadFile(saved); err != nil || !bytes.Equal(c, b) {
+			t.Errorf("the saved copy differs from the viewer's (%d bytes, %v)", len(c), err)
+		}
 		if _, err := exec.LookPath("pdftoppm"); err != nil {
 			t.Fatal("pdftoppm is needed for the preview: make deps installs poppler-utils")
 		}
