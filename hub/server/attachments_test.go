@@ -137,7 +137,19 @@ func TestSecretDocuments(t *testing.T) {
 
 	allowing := hubtest.Start(t, hubtest.Options{Configure: func(c *config.Config) { c.AllowSecretDocuments = true }})
 	qn = allowing.Client(t, quangNinh, false)
-	if err := send(allowing, qn, "60", document.SecrecyTopSecret); err != nil {
-		t.Errorf("Tuyệt mật where allow_secret_documents is set: %v", err)
+	secret := compose(t, allowing, quangNinh, pdf, "60", ngheAn)
+	secret.packet = resign(t, allowing, quangNinh, secret.packet, func(d *envelope.Document) { d.Metadata.Secrecy = document.SecrecyTopSecret })
+	secret.send(t, ctx, qn)
+
+	// The operator turns the setting off: a document accepted while it
+	// was on can still be recalled.
+	allowing.Stop()
+	h = hubtest.Start(t, hubtest.Options{Dir: allowing.Dir, PKI: allowing.PKI, LogSignerKey: allowing.LogSignerKey})
+	recall := resign(t, h, quangNinh, secret.packet, func(d *envelope.Document) {
+		d.MessageID, d.Targets, d.Attachments = envelope.NewMessageID(), []string{d.MessageID}, nil
+		d.Metadata.Business = document.Business{Type: document.BusinessRecall, Documents: []document.DocumentRef{d.Metadata.ID()}, Reason: "Gửi nhầm"}
+	})
+	if _, err := h.Client(t, quangNinh, false).Submit(ctx, recall); err != nil {
+		t.Errorf("recalling a Tuyệt mật document once the setting is off: %v", err)
 	}
 }
