@@ -200,6 +200,19 @@ func TestAttachmentFileName(t *testing.T) {
 			t.Errorf("AttachmentFileName(%q, %q, %d) = %q, want %q", tt.number, tt.notation, tt.i, got, tt.want)
 		}
 	}
+
+	// On screen: the sender's name when it passes today's rule, else the
+	// chosen one (a document stored before the rule existed).
+	m := &document.Metadata{CodeNumber: "567", CodeNotation: "QĐ-UBND"}
+	for name, want := range map[string]string{
+		"Công văn 567.pdf":      "Công văn 567.pdf",
+		"Cong-van.pdf.hta":      "567-QĐ-UBND-2.pdf",
+		"Cong-van\u202Efdp.hta": "567-QĐ-UBND-2.pdf",
+	} {
+		if got := clerk.AttachmentLabel(m, 1, envelope.Attachment{Name: name, ContentType: envelope.ContentTypePDF}); got != want {
+			t.Errorf("AttachmentLabel(%q) = %q, want %q", name, got, want)
+		}
+	}
 }
 
 // TestOpenAttachmentChecksContent: the bytes the viewer gets are the

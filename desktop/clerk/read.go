@@ -150,6 +150,18 @@ func (c *Clerk) OpenAttachment(id string, i int) (io.ReadCloser, envelope.Attach
 	}{io.MultiReader(bytes.NewReader(head[:n]), rc), rc}, a, nil
 }
 
+// AttachmentLabel is how attachment i of a document is named on screen:
+// the sender's name when envelope.CheckAttachmentName accepts it, as it
+// does for every document received since that check exists, else
+// AttachmentFileName, so that a document stored before cannot show a
+// name that displays as another.
+func AttachmentLabel(m *document.Metadata, i int, a envelope.Attachment) string {
+	if envelope.CheckAttachmentName("", a.Name, a.ContentType) == nil {
+		return a.Name
+	}
+	return AttachmentFileName(m, i, a)
+}
+
 // AttachmentFileName is the name under which the app opens or saves
 // attachment i (0 is the main document) of a document: its number and
 // notation, the attachment's place and the extension of its content type,

@@ -192,7 +192,7 @@ func (v *DocView) render() {
 
 	v.Files.RemoveAll()
 	for i, at := range dv.Doc.Payload.Attachments {
-		i, name := i, at.Name
+		i, name := i, clerk.AttachmentLabel(m, i, at)
 		open := widget.NewButton(cat.T(i18n.DocOpen), func() { v.onOpenAttachment(i) })
 		save := widget.NewButton(cat.T(i18n.DocSaveCopy), func() { v.onSaveAttachment(i) })
 		v.Files.Add(container.NewBorder(nil, nil, nil, container.NewHBox(open, save), widget.NewLabel(cat.T(i18n.AttachmentSize, name, formatBytes(at.Size)))))
@@ -206,7 +206,7 @@ func (v *DocView) render() {
 		var b strings.Builder
 		for i, r := range reports {
 			if len(reports) > 1 && i < len(dv.Doc.Payload.Attachments) {
-				b.WriteString(cat.T(i18n.SigAttachment, dv.Doc.Payload.Attachments[i].Name) + "\n")
+				b.WriteString(cat.T(i18n.SigAttachment, clerk.AttachmentLabel(dv.Doc.Payload.Metadata, i, dv.Doc.Payload.Attachments[i])) + "\n")
 			}
 			b.WriteString(SignatureText(cat, r))
 		}

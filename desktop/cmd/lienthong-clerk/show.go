@@ -84,8 +84,8 @@ func showDocument(stdout io.Writer, v *clerk.DocumentView, asJSON bool) error {
 	m := v.Doc.Payload.Metadata
 	fmt.Fprintf(stdout, "%s %s (%s)\n", m.PrintedTypeName(), document.FormatNumberNotation(m.CodeNumber, m.CodeNotation), v.Doc.Box)
 	fmt.Fprintf(stdout, "Trích yếu: %s\nNơi ban hành: %s, %s\nNgười ký: %s\n", m.Subject, m.From.Name, m.Promulgation.Date, m.Signer.FullName)
-	for _, a := range v.Doc.Payload.Attachments {
-		fmt.Fprintf(stdout, "Tệp: %s (%d bytes)\n", a.Name, a.Size)
+	for i, a := range v.Doc.Payload.Attachments {
+		fmt.Fprintf(stdout, "Tệp: %s (%d bytes)\n", clerk.AttachmentLabel(m, i, a), a.Size)
 	}
 	for i, r := range v.Reports {
 		state := "không đọc được"
