@@ -14,6 +14,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/desktop/store"
+	"lienthong/shared/envelope"
 	"lienthong/shared/hubclient"
 	"lienthong/shared/wire"
 )
@@ -123,6 +124,10 @@ type Options struct {
 	PollWait time.Duration
 	// UploadChunk bounds one upload request; 0 means the client's 8 MiB.
 	UploadChunk int64
+	// MaxAttachment is the largest incoming attachment this clerk takes;
+	// a document with a larger one is set aside as refused (see
+	// Refusals). 0 means envelope.DefaultMaxAttachment.
+	MaxAttachment int64
 }
 
 // Clerk is an open clerk's core. Its methods are safe for concurrent use.
@@ -169,6 +174,9 @@ func Open(home string, passphrase []byte, opts Options) (*Clerk, error) {
 	}
 	if opts.PollWait <= 0 {
 		opts.PollWait = 25 * time.Second
+	}
+	if opts.MaxAttachment <= 0 {
+		opts.MaxAttachment = envelope.DefaultMaxAttachment
 	}
 	st, err := store.OpenOptions(filepath.Join(home, StoreFile), passphrase, store.Options{Logger: opts.Logger})
 	if err != nil {
