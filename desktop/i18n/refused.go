@@ -19,7 +19,6 @@ const (
 	RefusedCauseMismatch   Key = "RefusedCauseMismatch"
 	RefusedTitle           Key = "RefusedTitle"
 	RefusedMarker          Key = "RefusedMarker"
-	RefusedNone            Key = "RefusedNone"
 	RefusedRow             Key = "RefusedRow"
 	RefusedTold            Key = "RefusedTold"
 	RefusedTelling         Key = "RefusedTelling"
@@ -37,9 +36,8 @@ var viRefused = map[Key]string{
 	RefusedCauseTooLarge:   "Tệp đính kèm vượt quá giới hạn",
 	RefusedCauseInvalid:    "Gói tin không đúng quy định",
 	RefusedCauseMismatch:   "Gói tin không khớp",
-	RefusedTitle:           "Văn bản không tiếp nhận được",
+	RefusedTitle:           "Văn bản không tiếp nhận được (%d)",
 	RefusedMarker:          "[TỪ CHỐI]",
-	RefusedNone:            "Không có văn bản nào bị từ chối tiếp nhận.",
 	RefusedRow:             "%s · %s · %s",
 	RefusedTold:            "đã báo cơ quan gửi",
 	RefusedTelling:         "đang báo cơ quan gửi",
@@ -57,9 +55,8 @@ var enRefused = map[Key]string{
 	RefusedCauseTooLarge:   "Attachment over the limit",
 	RefusedCauseInvalid:    "Packet breaks the rules",
 	RefusedCauseMismatch:   "Packet does not match",
-	RefusedTitle:           "Documents that could not be taken",
+	RefusedTitle:           "Documents that could not be taken (%d)",
 	RefusedMarker:          "[REFUSED]",
-	RefusedNone:            "No document was refused.",
 	RefusedRow:             "%s · %s · %s",
 	RefusedTold:            "sender told",
 	RefusedTelling:         "telling the sender",
