@@ -1,10 +1,13 @@
 package clerk
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"lienthong/certs"
 	"lienthong/desktop/i18n"
@@ -61,5 +64,22 @@ func TestCheckLimits(t *testing.T) {
 	if err := c.checkLimits(env); !errors.As(err, &r) || r.cause != store.CauseTooLarge ||
 		!strings.Contains(r.reason(), "2.5 MB") || !strings.Contains(r.reason(), "2.0 MB") {
 		t.Fatalf("over the limit: %v (reason %q)", err, r.reason())
+	}
+}
+
+// TestRepeatBacksOff: a step that keeps failing for good is not retried
+// at once. Within 1.5 s the backoff (0.25–0.75 s, then 0.5–1.5 s...)
+// allows at most 5 attempts; retried at once it would be thousands.
+func TestRepeatBacksOff(t *testing.T) {
+	c := &Clerk{opts: Options{MaxBackoff: 30 * time.Second}, log: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+	defer cancel()
+	calls := 0
+	c.repeat(ctx, func(context.Context) error {
+		calls++
+		return permanent(errors.New("refused for good"))
+	}, nil)
+	if calls == 0 || calls > 5 {
+		t.Fatalf("%d attempts in 1.5 s", calls)
 	}
 }

@@ -67,31 +67,7 @@ func (c *Clerk) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	loop := func(step func(context.Context) error, idle func(context.Context) bool) {
 		defer wg.Done()
-		fails := 0
-		for ctx.Err() == nil {
-			err := step(ctx)
-			if ctx.Err() != nil {
-				return
-			}
-			if err != nil {
-				// Whatever failed, the next attempt waits: retried at once,
-				// a failure that recurs would spin.
-				fails++
-				if isRetryable(err) {
-					c.log.Debug("sync step failed", "err", err, "attempt", fails)
-				} else {
-					c.log.Warn("sync step refused", "err", err, "attempt", fails)
-				}
-				if !sleep(ctx, c.backoff(fails)) {
-					return
-				}
-				continue
-			}
-			fails = 0
-			if idle != nil && !idle(ctx) {
-				return
-			}
-		}
+		c.repeat(ctx, step, idle)
 	}
 	wg.Add(3)
 	go loop(func(ctx context.Context) error { return c.pullInbox(ctx, c.opts.PollWait) }, nil)
@@ -116,6 +92,36 @@ func (c *Clerk) Run(ctx context.Context) error {
 	})
 	wg.Wait()
 	return nil
+}
+
+// repeat runs step until ctx ends. After a success it waits for idle (if
+// any; false ends it); after a failure, retryable or not, it waits with
+// backoff: retried at once, a failure that recurs (a document the clerk
+// cannot take, a refusing hub) would spin.
+func (c *Clerk) repeat(ctx context.Context, step func(context.Context) error, idle func(context.Context) bool) {
+	fails := 0
+	for ctx.Err() == nil {
+		err := step(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			fails++
+			if isRetryable(err) {
+				c.log.Debug("sync step failed", "err", err, "attempt", fails)
+			} else {
+				c.log.Warn("sync step refused", "err", err, "attempt", fails)
+			}
+			if !sleep(ctx, c.backoff(fails)) {
+				return
+			}
+			continue
+		}
+		fails = 0
+		if idle != nil && !idle(ctx) {
+			return
+		}
+	}
 }
 
 // backoff is the wait before attempt n+1: doubling from half a second up
