@@ -102,6 +102,26 @@ func (r *Relay) Refuse(ctx context.Context, agency certs.AgencyCode, messageID, 
 	return &Refused{MessageID: m.MessageID, Existed: existed, Reason: d.Reason, Receipt: rec}, nil
 }
 
+// refusedByStatus refuses a posted 02 that would begin the agency's
+// history of a message: a document not yet acknowledged is refused with
+// Refuse, which also ends its delivery, never by a status that would leave
+// it queued. After 01 a posted 02 is the clerk's own refusal, as before.
+func (r *Relay) refusedByStatus(ctx context.Context, agency certs.AgencyCode, messageID string, code document.Status) error {
+	if code != document.StatusRefused {
+		return nil
+	}
+	history, err := r.st.StatusHistory(ctx, messageID)
+	if err != nil {
+		return nil // the store's own check answers
+	}
+	for _, h := range history {
+		if h.From == agency {
+			return nil
+		}
+	}
+	return &document.TransitionError{Next: code, Reason: "a document not yet acknowledged is refused with POST /v1/messages/{id}/refuse"}
+}
+
 // repairArrival makes sure a delivery acknowledged before the store kept
 // status 01 with its acknowledgement (when the two were separate
 // transactions, and the second might be lost) has it: the store recognises
