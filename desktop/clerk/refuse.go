@@ -30,6 +30,10 @@ import (
 // (POST /v1/messages/{id}/refuse), which tells the sender with status 02
 // and never lists the document again.
 //
+// A check added to the receive path refuses by returning refuse(cause,
+// ...) for a precise cause; an error it marks permanent() is taken as a
+// refusal with CauseInvalid, never as a reason to stop receiving.
+//
 // Only what the clerk checked itself refuses: a hub that cannot serve an
 // attachment (not_found, forbidden) is a transient failure, since refusing
 // is for good and the sender would be told of the hub's trouble as the

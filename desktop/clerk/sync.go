@@ -305,7 +305,16 @@ func (c *Clerk) pullInbox(ctx context.Context, wait time.Duration) error {
 	}
 	for _, item := range in.Items {
 		err := c.receive(ctx, cl, item)
-		var ref *refusal
+		var (
+			ref *refusal
+			pe  *permanentError
+		)
+		if err != nil && !errors.As(err, &ref) && errors.As(err, &pe) {
+			// Marked permanent without a cause: a document that breaks
+			// the rules all the same.
+			ref = &refusal{cause: store.CauseInvalid, err: err}
+			err = ref
+		}
 		switch {
 		case err == nil:
 		case errors.As(err, &ref):
