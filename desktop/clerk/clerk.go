@@ -14,6 +14,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/desktop/store"
+	"lienthong/shared/envelope"
 	"lienthong/shared/hubclient"
 	"lienthong/shared/wire"
 )
@@ -128,6 +129,10 @@ type Options struct {
 	// (allow_secret_documents); by default Validate refuses them before
 	// anything is signed, as the hub would.
 	AllowSecret bool
+	// MaxAttachment is the largest incoming attachment this clerk takes;
+	// a document with a larger one is set aside as refused (see
+	// Refusals). 0 means envelope.DefaultMaxAttachment.
+	MaxAttachment int64
 }
 
 // Clerk is an open clerk's core. Its methods are safe for concurrent use.
@@ -174,6 +179,9 @@ func Open(home string, passphrase []byte, opts Options) (*Clerk, error) {
 	}
 	if opts.PollWait <= 0 {
 		opts.PollWait = 25 * time.Second
+	}
+	if opts.MaxAttachment <= 0 {
+		opts.MaxAttachment = envelope.DefaultMaxAttachment
 	}
 	st, err := store.OpenOptions(filepath.Join(home, StoreFile), passphrase, store.Options{Logger: opts.Logger})
 	if err != nil {

@@ -36,11 +36,21 @@
 // refuses them unless its allow_secret_documents is set); Options.AllowSecret
 // lets a clerk whose hub takes them send them.
 //
+// A document this clerk can never take — a packet whose signature does not
+// verify, a signer whose certificate is expired, revoked or untrusted, a
+// packet that cannot be read, an attachment over Options.MaxAttachment —
+// is set aside as refused (Clerk.Refusals: its cause, the reason the
+// sender is told, the packet if small) in the transaction that moves the
+// inbox cursor past it, and the refusal goes to the hub through the
+// outbox; the sender sees status 02 with the reason. A failure of the
+// network, the hub or the disk is never a refusal: the cursor stays, and
+// the engine retries with backoff (see refuse.go).
+//
 // # Events
 //
 // Clerk.Subscribe gives a buffered channel of typed events (DocumentArrived,
 // StatusChanged, ConnectionChanged, OutboxChanged, TransferProgress,
-// DocumentChanged). The engine never blocks on a subscriber: a subscriber
+// DocumentChanged, DocumentRefused, SyncFailed). The engine never blocks on a subscriber: a subscriber
 // whose buffer is full loses the event. Front ends re-read the store when
 // they see an event, so a lost event costs a refresh, never data.
 //

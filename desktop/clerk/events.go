@@ -2,6 +2,7 @@ package clerk
 
 import (
 	"lienthong/certs"
+	"lienthong/desktop/store"
 	"lienthong/shared/document"
 )
 
@@ -52,6 +53,17 @@ type SyncFailed struct {
 	Err error
 }
 
+// DocumentRefused: an incoming document this clerk cannot take was set
+// aside as refused (see Clerk.Refusals), or the hub recorded that refusal
+// and told the sender (Told).
+type DocumentRefused struct {
+	ID    string // the message id
+	From  certs.AgencyCode
+	Cause store.RefusalCause
+	Told  bool
+}
+
+func (DocumentRefused) isEvent()   {}
 func (DocumentArrived) isEvent()   {}
 func (StatusChanged) isEvent()     {}
 func (ConnectionChanged) isEvent() {}

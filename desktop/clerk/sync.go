@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -59,35 +60,14 @@ func (c *Clerk) Sync(ctx context.Context) error {
 // Run syncs until ctx ends, then returns nil: it long-polls the inbox and
 // the statuses (a new document shows within a second of reaching the hub),
 // pushes the outbox as soon as an action queues something, refreshes the
-// directory hourly, and while the hub is unreachable retries with
-// exponential backoff and jitter, emitting ConnectionChanged as it goes
-// offline and back.
+// directory hourly, and after a failure (the hub unreachable, say) retries
+// with exponential backoff and jitter, emitting ConnectionChanged as it
+// goes offline and back.
 func (c *Clerk) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	loop := func(step func(context.Context) error, idle func(context.Context) bool) {
 		defer wg.Done()
-		fails := 0
-		for ctx.Err() == nil {
-			err := step(ctx)
-			if ctx.Err() != nil {
-				return
-			}
-			if err != nil && isRetryable(err) {
-				fails++
-				c.log.Debug("sync step failed", "err", err, "attempt", fails)
-				if !sleep(ctx, c.backoff(fails)) {
-					return
-				}
-				continue
-			}
-			if err != nil {
-				c.log.Warn("sync step refused", "err", err)
-			}
-			fails = 0
-			if idle != nil && !idle(ctx) {
-				return
-			}
-		}
+		c.repeat(ctx, step, idle)
 	}
 	wg.Add(3)
 	go loop(func(ctx context.Context) error { return c.pullInbox(ctx, c.opts.PollWait) }, nil)
@@ -112,6 +92,36 @@ func (c *Clerk) Run(ctx context.Context) error {
 	})
 	wg.Wait()
 	return nil
+}
+
+// repeat runs step until ctx ends. After a success it waits for idle (if
+// any; false ends it); after a failure, retryable or not, it waits with
+// backoff: retried at once, a failure that recurs (a document the clerk
+// cannot take, a refusing hub) would spin.
+func (c *Clerk) repeat(ctx context.Context, step func(context.Context) error, idle func(context.Context) bool) {
+	fails := 0
+	for ctx.Err() == nil {
+		err := step(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			fails++
+			if isRetryable(err) {
+				c.log.Debug("sync step failed", "err", err, "attempt", fails)
+			} else {
+				c.log.Warn("sync step refused", "err", err, "attempt", fails)
+			}
+			if !sleep(ctx, c.backoff(fails)) {
+				return
+			}
+			continue
+		}
+		fails = 0
+		if idle != nil && !idle(ctx) {
+			return
+		}
+	}
 }
 
 // backoff is the wait before attempt n+1: doubling from half a second up
@@ -201,6 +211,8 @@ func (c *Clerk) do(ctx context.Context, cl *hubclient.Client, it store.OutboxIte
 			return err
 		}
 		return c.doneWithReceipt(it, store.Completion{At: c.now(), Receipt: acked.Receipt})
+	case store.Refuse:
+		return c.tellRefusal(ctx, cl, it)
 	default:
 		return permanent(fmt.Errorf("unknown outbox item %q", it.Kind))
 	}
@@ -293,17 +305,30 @@ func (c *Clerk) pullInbox(ctx context.Context, wait time.Duration) error {
 	}
 	for _, item := range in.Items {
 		err := c.receive(ctx, cl, item)
-		if err != nil && isRetryable(err) {
-			return fmt.Errorf("receive %s: %w", item.MessageID, err)
+		var (
+			ref *refusal
+			pe  *permanentError
+		)
+		if err != nil && !errors.As(err, &ref) && errors.As(err, &pe) {
+			// Marked permanent without a cause: a document that breaks
+			// the rules all the same.
+			ref = &refusal{cause: store.CauseInvalid, err: err}
+			err = ref
 		}
-		if err != nil {
-			// A packet this clerk cannot verify (the hub did) is neither
-			// stored nor acknowledged, and the cursor stays before it, so
-			// nothing is lost: the clerk is told, and once the cause is
-			// mended (the roots or CRLs updated) the next sync takes it.
-			// Later documents wait behind it rather than pass it by.
-			c.log.Warn("incoming packet refused", "doc", item.MessageID, "peer", item.Sender, "err", err)
-			c.emit(SyncFailed{ID: item.MessageID, Err: err})
+		switch {
+		case err == nil:
+		case errors.As(err, &ref):
+			// A document this clerk can never take is set aside and
+			// refused, and later documents come in.
+			if err := c.setAside(item, ref); err != nil {
+				return fmt.Errorf("receive %s: %w", item.MessageID, err)
+			}
+		case wire.CodeOf(err) == wire.CodeWithdrawn:
+			// Recalled while it was fetched: the hub lists it no more.
+			c.log.Info("incoming document withdrawn by its sender", "doc", item.MessageID, "peer", item.Sender)
+		default:
+			// The network, the hub or the disk: the cursor stays before
+			// the document, and the engine tries again with backoff.
 			return fmt.Errorf("receive %s from %s: %w", item.MessageID, item.Sender, err)
 		}
 	}
@@ -334,12 +359,17 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 		// a recall's effects were stored with it.
 		return c.st.SetCursor(store.CursorInbox, cursor)
 	}
-	env, signer, err := envelope.OpenDocument(item.Packet, c.v, 0)
+	// Attachment sizes are checked against this clerk's limit below, for
+	// a refusal that says so.
+	env, signer, err := envelope.OpenDocument(item.Packet, c.v, math.MaxInt64)
 	if err != nil {
-		return permanent(fmt.Errorf("open packet: %w", err))
+		return packetRefusal(err)
 	}
 	if env.MessageID != item.MessageID || string(signer.Agency) != item.Sender {
-		return permanent(errors.New("packet does not match its inbox entry"))
+		return refuse(store.CauseMismatch, env, errors.New("packet does not match its inbox entry"))
+	}
+	if err := c.checkLimits(env); err != nil {
+		return err
 	}
 	var blobs []store.Blob
 	var reports []*pades.Report
@@ -356,7 +386,7 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 	}
 	reportJSON, err := json.Marshal(reports)
 	if err != nil {
-		return permanent(err)
+		return err
 	}
 	now := c.now()
 	first := store.StatusEntry{Copy: c.code, Update: document.StatusUpdate{Document: env.Metadata.ID(), From: c.code, Code: document.StatusArrived, Time: now}}
@@ -369,7 +399,7 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 	switch {
 	case err == nil, errors.Is(err, store.ErrExists):
 	case errors.Is(err, document.ErrInvalid), errors.Is(err, document.ErrTransition):
-		return permanent(fmt.Errorf("save: %w", err))
+		return refuse(store.CauseInvalid, env, fmt.Errorf("save: %w", err))
 	default:
 		// The disk, not the document: keep it in the inbox and try again.
 		return fmt.Errorf("save: %w", err)
@@ -408,9 +438,6 @@ func (c *Clerk) fetch(ctx context.Context, cl *hubclient.Client, id string, a en
 			c.emit(TransferProgress{ID: id, Done: done, Total: total})
 		}}
 		if _, err := cl.Download(ctx, id, a.SHA256, have, pw); err != nil {
-			if wire.CodeOf(err) == wire.CodeWithdrawn {
-				return store.Blob{}, nil, permanent(fmt.Errorf("download: %w", err))
-			}
 			return store.Blob{}, nil, fmt.Errorf("download: %w", err)
 		}
 	}
@@ -546,6 +573,17 @@ func (c *Clerk) applyStatus(it wire.StatusItem) error {
 			return skip("bad delivered receipt", err)
 		}
 		u = document.StatusUpdate{Document: doc.Payload.Metadata.ID(), From: code, Code: document.StatusArrived, Time: r.At}
+		if err := c.addReceipt(it.MessageID, it.Packet); err != nil {
+			return err
+		}
+	} else if r, _, err := receipt.Verify(it.Packet, c.v); err == nil && it.Code == string(document.StatusRefused) {
+		// A recipient's system refused the document: the hub's receipt
+		// carries the 02 and its reason.
+		ru, ok := refusedStatus(doc, it, r)
+		if !ok {
+			return skip("bad refused receipt", nil)
+		}
+		u = ru
 		if err := c.addReceipt(it.MessageID, it.Packet); err != nil {
 			return err
 		}

@@ -20,7 +20,9 @@
 // with its effect on the documents it recalls (NewDocument.Recalls: their
 // 13 and the link Store.RecallOf follows); the hub's log proofs of a
 // document's receipts are awaited with Store.AwaitProofs and kept with
-// Store.KeepProofs.
+// Store.KeepProofs. An incoming document the clerk cannot take is set
+// aside with Store.SetAside (its record, the Refuse outbox item and the
+// new inbox cursor in one transaction) and listed with Store.Refusals.
 //
 // # Transactions and durability
 //
@@ -46,7 +48,8 @@
 // ChangePassphrase re-seals only the data key.
 //
 // Stored encrypted: document metadata and packets, attachment bytes,
-// status histories, receipts, the hub's log proofs, recall links, outbox
+// status histories, receipts, the hub's log proofs, recall links, records
+// of refused documents, outbox
 // items, verification reports, settings, cursors and the clerk's private
 // key and certificates.
 //

@@ -18,6 +18,15 @@ import (
 var migrations = map[int]func(tx *bolt.Tx, c *cipher, log *slog.Logger) error{
 	0: migrate0to1,
 	1: migrate1to2,
+	2: migrate2to3,
+}
+
+// migrate2to3 creates the bucket of documents set aside as refused.
+func migrate2to3(tx *bolt.Tx, _ *cipher, _ *slog.Logger) error {
+	if _, err := tx.CreateBucketIfNotExists(bucketRefused); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketRefused, err)
+	}
+	return nil
 }
 
 // migrate0to1 encrypts the prototype's clear settings and creates the

@@ -17,6 +17,7 @@ const (
 	SendDocument OutboxKind = "send_document" // upload a stored outgoing document and its attachments
 	SendStatus   OutboxKind = "send_status"   // upload a signed status packet
 	Ack          OutboxKind = "ack"           // acknowledge to the hub that an incoming message is stored
+	Refuse       OutboxKind = "refuse"        // tell the hub this clerk cannot take an incoming message (see SetAside)
 )
 
 // OutboxItem is one action waiting for the hub. Items are done in the order
@@ -27,10 +28,13 @@ type OutboxItem struct {
 	Doc     string     // the document concerned (message id)
 	Message string     // the message id of the packet to send or acknowledge
 	Packet  []byte     // SendStatus: the signed status packet
+	Reason  string     `json:",omitempty"` // Refuse: why, for the sender
 	Queued  time.Time  // set when queued
 }
 
-func (k OutboxKind) valid() bool { return k == SendDocument || k == SendStatus || k == Ack }
+func (k OutboxKind) valid() bool {
+	return k == SendDocument || k == SendStatus || k == Ack || k == Refuse
+}
 
 func decodeOutboxItem(b []byte) (*OutboxItem, error) {
 	var it OutboxItem
@@ -121,8 +125,9 @@ type Completion struct {
 }
 
 // Done removes a finished item from the outbox and records its effect in
-// the same transaction: a sent document gets its sending time, and the
-// receipt is stored with the document. An item already done gives
+// the same transaction: a sent document gets its sending time, the
+// receipt is stored with the document, and a refusal's receipt with the
+// refused document's record. An item already done gives
 // ErrNotFound, so a retried completion changes nothing.
 func (s *Store) Done(id uint64, c Completion) error {
 	return s.update("complete outbox item", func(tx *bolt.Tx) error {
@@ -139,6 +144,12 @@ func (s *Store) Done(id uint64, c Completion) error {
 		}
 		if it.Doc == "" {
 			return nil
+		}
+		if it.Kind == Refuse {
+			if c.At.IsZero() {
+				c.At = time.Now()
+			}
+			return s.told(tx, it.Doc, c)
 		}
 		seq, _, err := lookup(tx, it.Doc)
 		if err != nil {

@@ -19,7 +19,8 @@ import (
 //   - 1 (2026-11): encrypted records, sort and search indexes.
 //   - 2 (2026-12): recall links and the hub's log proofs in buckets of their
 //     own instead of settings named after documents (see migrate1to2).
-const SchemaVersion = 2
+//   - 3 (2026-12): documents set aside as refused, bucket refused.
+const SchemaVersion = 3
 
 // Errors callers decide on.
 var (
@@ -57,6 +58,7 @@ var (
 	bucketRecalls   = []byte("recalls")    // seq of a recalled document → sealed message id of its open recall
 	bucketProofs    = []byte("proofs")     // seq → sealed log proofs record
 	bucketProofsDue = []byte("proofs-due") // seq → sealed message id, documents awaiting log proofs
+	bucketRefused   = []byte("refused")    // n(8) → sealed Refusal, documents set aside
 	bucketIndex     = map[SortBy][]byte{   // box(1) sortkey seq(8) → flags
 		SortNumber:   []byte("ix-number"),
 		SortDate:     []byte("ix-date"),
@@ -76,7 +78,7 @@ var (
 func allBuckets() [][]byte {
 	b := [][]byte{bucketMeta, bucketSettings, bucketIDs, bucketDocs, bucketPackets, bucketReports,
 		bucketWords, bucketSumm, bucketBlobs, bucketChunks, bucketStaged, bucketHistory, bucketReceipts, bucketOutbox,
-		bucketDup, bucketRegs, bucketDir, bucketSearch, bucketRecalls, bucketProofs, bucketProofsDue}
+		bucketDup, bucketRegs, bucketDir, bucketSearch, bucketRecalls, bucketProofs, bucketProofsDue, bucketRefused}
 	for _, s := range sortOrder {
 		b = append(b, bucketIndex[s])
 	}

@@ -302,6 +302,8 @@ func (a *App) onEvent(ev clerk.Event) {
 		a.Incoming.List.Reload()
 		a.Outgoing.View.RefreshIf(e.ID)
 		a.Incoming.View.RefreshIf(e.ID)
+	case clerk.DocumentRefused:
+		a.Incoming.Refused.Reload()
 	case clerk.ConnectionChanged:
 		reason := ""
 		if e.Err != nil {

@@ -18,7 +18,10 @@ type BoxTab struct {
 	List   *DocList
 	Filter *widget.Select
 	View   *DocView
-	root   fyne.CanvasObject
+	// Refused lists, under Văn bản đến, the documents this clerk could
+	// not take and refused; nil for Văn bản đi.
+	Refused *RefusedList
+	root    fyne.CanvasObject
 
 	filters map[string]store.Filter
 }
@@ -47,7 +50,14 @@ func NewBoxTab(a *App, box store.Box) *BoxTab {
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(t.Filter, t.List.Count), t.List.Search)
 	split := container.NewHSplit(t.List.Table, t.View.Object())
 	split.Offset = 0.72
-	t.root = container.NewBorder(top, nil, nil, nil, split)
+	var bottom fyne.CanvasObject
+	if box == store.Incoming {
+		t.Refused = NewRefusedList(c, a.clerk)
+		t.Refused.OnError = func(err error) { a.showError("list", err) }
+		t.Refused.Reload()
+		bottom = t.Refused.Object()
+	}
+	t.root = container.NewBorder(top, bottom, nil, nil, split)
 	t.List.Reload()
 	return t
 }

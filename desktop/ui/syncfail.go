@@ -12,10 +12,10 @@ type outboxLister interface {
 }
 
 // syncFailures follows the SyncFailed events for the status bar: each
-// item the hub refused (it stays in the outbox and is retried) and each
-// incoming packet this clerk refused (the inbox waits behind it) is shown
-// until it goes through: an outbox item when it leaves the outbox, an
-// incoming packet when a document arrives (later ones cannot pass it). It
+// item the hub refused (it stays in the outbox and is retried) is shown
+// until it goes through, when it leaves the outbox; a failure about no
+// outbox item until a document arrives. (An incoming document this clerk
+// cannot take is no failure: it is set aside, see RefusedList.) It
 // is used by the event pump's goroutine only, so it reads the outbox off
 // Fyne's goroutine.
 type syncFailures struct {

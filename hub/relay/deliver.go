@@ -55,6 +55,73 @@ func (r *Relay) Ack(ctx context.Context, agency certs.AgencyCode, messageID stri
 	return &Acked{MessageID: m.MessageID, Existed: existed, Receipt: rec}, nil
 }
 
+// Refused is the answer to a refusal.
+type Refused struct {
+	MessageID string
+	Existed   bool   // refused before
+	Reason    string // the reason stored the first time
+	Receipt   []byte // the hub's signed "refused" receipt
+}
+
+// Refuse records that agency, a recipient of the message, could not take
+// it, for reason: the store ends the delivery refused (never listed
+// again), with the hub's signed "refused" receipt and status 02 (Từ chối
+// tiếp nhận) with the reason, which that receipt carries to the sender, in
+// one transaction. A retry answers the first refusal. The sender is
+// ErrNotRecipient; to an agency that is neither party the message does not
+// exist; an acknowledged delivery is store.ErrConflict, a withdrawn one
+// store.ErrWithdrawn.
+func (r *Relay) Refuse(ctx context.Context, agency certs.AgencyCode, messageID, reason string) (*Refused, error) {
+	if err := store.ValidReason(reason); err != nil {
+		return nil, err
+	}
+	m, isSender, err := r.Party(ctx, agency, messageID)
+	if err != nil {
+		return nil, err
+	}
+	if isSender && !slices.Contains(m.Recipients, agency) {
+		return nil, fmt.Errorf("%w: %s sent %s", ErrNotRecipient, agency, messageID)
+	}
+	now := r.now()
+	seal, sealed := r.refusalSealer(&m.Submission, agency, reason, now)
+	d, existed, err := r.st.Refuse(ctx, agency, m.MessageID, reason, now, seal)
+	if err != nil {
+		return nil, err
+	}
+	rec := *sealed
+	if existed {
+		if rec, err = r.storedReceipt(ctx, m.MessageID, receipt.EventRefused, agency); err != nil {
+			return nil, err
+		}
+	}
+	r.wakeup.notify(m.Sender)
+	if !existed {
+		r.obs.Status(document.StatusRefused)
+	}
+	r.log.Info("document refused by its recipient", "agency", agency, "doc", m.MessageID, "existed", existed)
+	return &Refused{MessageID: m.MessageID, Existed: existed, Reason: d.Reason, Receipt: rec}, nil
+}
+
+// refusedByStatus refuses a posted 02 that would begin the agency's
+// history of a message: a document not yet acknowledged is refused with
+// Refuse, which also ends its delivery, never by a status that would leave
+// it queued. After 01 a posted 02 is the clerk's own refusal, as before.
+func (r *Relay) refusedByStatus(ctx context.Context, agency certs.AgencyCode, messageID string, code document.Status) error {
+	if code != document.StatusRefused {
+		return nil
+	}
+	history, err := r.st.StatusHistory(ctx, messageID)
+	if err != nil {
+		return nil // the store's own check answers
+	}
+	for _, h := range history {
+		if h.From == agency {
+			return nil
+		}
+	}
+	return &document.TransitionError{Next: code, Reason: "a document not yet acknowledged is refused with POST /v1/messages/{id}/refuse"}
+}
+
 // repairArrival makes sure a delivery acknowledged before the store kept
 // status 01 with its acknowledgement (when the two were separate
 // transactions, and the second might be lost) has it: the store recognises

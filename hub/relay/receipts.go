@@ -33,9 +33,16 @@ func (r *Relay) Receipts(ctx context.Context, agency certs.AgencyCode, messageID
 
 // signReceipt signs the hub's receipt of an event.
 func (r *Relay) signReceipt(sub *store.Submission, event string, recipients []certs.AgencyCode, at time.Time, logIndex int64) ([]byte, error) {
+	return r.signReceiptReason(sub, event, recipients, "", at, logIndex)
+}
+
+// signReceiptReason signs the hub's receipt of an event with a reason (a
+// refusal's).
+func (r *Relay) signReceiptReason(sub *store.Submission, event string, recipients []certs.AgencyCode, reason string, at time.Time, logIndex int64) ([]byte, error) {
 	signed, err := receipt.Sign(&receipt.Receipt{
 		Event: event, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
 		Sender: string(sub.Sender), Recipients: store.CodeStrings(recipients), At: at, Hub: r.identity.Certificates()[0].Subject.CommonName, LogIndex: logIndex,
+		Reason: reason,
 	}, r.identity)
 	if err != nil {
 		return nil, fmt.Errorf("sign receipt: %w", err)
@@ -57,6 +64,34 @@ func (r *Relay) sealer(sub *store.Submission, event string, party certs.AgencyCo
 		*sealed = signed
 		return &store.Receipt{MessageID: sub.MessageID, Event: event, Party: party, At: at, Signed: signed}, nil
 	}, sealed
+}
+
+// refusalSealer is sealer for a refusal, whose receipt carries the reason.
+func (r *Relay) refusalSealer(sub *store.Submission, party certs.AgencyCode, reason string, at time.Time) (store.Seal, *[]byte) {
+	sealed := new([]byte)
+	return func(logIndex int64) (*store.Receipt, error) {
+		*sealed = nil
+		signed, err := r.signReceiptReason(sub, receipt.EventRefused, []certs.AgencyCode{party}, reason, at, logIndex)
+		if err != nil {
+			return nil, err
+		}
+		*sealed = signed
+		return &store.Receipt{MessageID: sub.MessageID, Event: receipt.EventRefused, Party: party, At: at, Signed: signed}, nil
+	}, sealed
+}
+
+// storedReceipt returns the stored receipt for (message, event, party).
+func (r *Relay) storedReceipt(ctx context.Context, messageID, event string, party certs.AgencyCode) ([]byte, error) {
+	stored, err := r.st.Receipts(ctx, messageID)
+	if err != nil {
+		return nil, err
+	}
+	for _, rc := range stored {
+		if rc.Event == event && rc.Party == party {
+			return rc.Signed, nil
+		}
+	}
+	return nil, fmt.Errorf("the %s receipt of %s for %s is missing", event, messageID, party)
 }
 
 // ensureReceipt returns the stored receipt for (message, event, party),

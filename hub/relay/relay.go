@@ -82,6 +82,7 @@ type Store interface {
 	Deliveries(ctx context.Context, messageID string) ([]store.Delivery, error)
 	Inbox(ctx context.Context, recipient certs.AgencyCode, after uint64, limit int, now time.Time) ([]store.Delivery, error)
 	Ack(ctx context.Context, recipient certs.AgencyCode, messageID, leaseToken string, now time.Time, seal store.Seal) (store.Delivery, bool, error)
+	Refuse(ctx context.Context, recipient certs.AgencyCode, messageID, reason string, now time.Time, seal store.Seal) (store.Delivery, bool, error)
 	AppendStatus(ctx context.Context, st *store.StatusUpdate) (store.StatusUpdate, bool, error)
 	StatusHistory(ctx context.Context, messageID string) ([]store.StatusUpdate, error)
 	StatusInbox(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]store.StatusUpdate, error)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -266,6 +267,50 @@ func TestAckCarriesArrival(t *testing.T) {
 	}
 }
 
+// TestRefuse: a recipient refuses what it cannot take; the sender sees 02
+// carried by the refusal receipt; a retry answers the first; only a
+// recipient may refuse, and a refused document is neither listed nor
+// acknowledged again.
+func TestRefuse(t *testing.T) {
+	e := newEnv(t)
+	d := e.send(quangNinh, "40", vpcp, ngheAn)
+	const reason = "Tệp đính kèm vượt quá giới hạn của hệ thống nhận"
+	_, err := e.relay.Refuse(ctx, quangNinh, d.id, reason)
+	wantErr(t, err, relay.ErrNotRecipient)
+	_, err = e.relay.Refuse(ctx, outsider, d.id, reason)
+	wantErr(t, err, store.ErrNotFound)
+	_, err = e.relay.Refuse(ctx, vpcp, d.id, " ")
+	wantErr(t, err, store.ErrInvalid)
+
+	res, err := e.relay.Refuse(ctx, vpcp, d.id, reason)
+	if err != nil || res.Existed || res.Reason != reason {
+		t.Fatalf("refuse: %+v %v", res, err)
+	}
+	r, _, err := receipt.Verify(res.Receipt, e.pki.Verifier(t))
+	if err != nil || r.Event != receipt.EventRefused || r.Reason != reason || len(r.Recipients) != 1 || r.Recipients[0] != string(vpcp) {
+		t.Fatalf("refusal receipt: %+v %v", r, err)
+	}
+	statuses, _, _ := e.relay.Statuses(ctx, quangNinh, 0, 10, 0)
+	if len(statuses) != 1 || statuses[0].Code != document.StatusRefused || statuses[0].Reason != reason || !bytes.Equal(statuses[0].Signed, res.Receipt) {
+		t.Fatalf("sender's statuses = %+v, want 02 carried by the refusal receipt", statuses)
+	}
+	again, err := e.relay.Refuse(ctx, vpcp, d.id, "another")
+	if err != nil || !again.Existed || again.Reason != reason || !bytes.Equal(again.Receipt, res.Receipt) {
+		t.Fatalf("retry: %+v %v", again, err)
+	}
+	if items, _, _ := e.relay.Inbox(ctx, vpcp, 0, 10, 0); len(items) != 0 {
+		t.Fatalf("a refused document is listed again: %+v", items)
+	}
+	_, err = e.relay.Ack(ctx, vpcp, d.id)
+	wantErr(t, err, store.ErrConflict)
+	if rcs, err := e.relay.Receipts(ctx, vpcp, d.id); err != nil || !slices.ContainsFunc(rcs, func(b []byte) bool { return bytes.Equal(b, res.Receipt) }) {
+		t.Fatalf("the recipient's receipts lack its refusal: %v", err)
+	}
+	if items, _, _ := e.relay.Inbox(ctx, ngheAn, 0, 10, 0); len(items) != 1 {
+		t.Fatalf("the other recipient's inbox: %+v", items)
+	}
+}
+
 // TestPostStatusRules checks who may post a status and that the recipient's
 // whole history decides which status may come next.
 func TestPostStatusRules(t *testing.T) {
@@ -274,6 +319,8 @@ func TestPostStatusRules(t *testing.T) {
 
 	_, err := e.relay.PostStatus(ctx, vpcp, e.status(vpcp, d, document.StatusReceived, nil))
 	wantErr(t, err, document.ErrTransition) // not arrived yet
+	_, err = e.relay.PostStatus(ctx, vpcp, e.status(vpcp, d, document.StatusRefused, nil))
+	wantErr(t, err, document.ErrTransition) // refused without acknowledging: that is Refuse
 	if _, err := e.relay.Ack(ctx, vpcp, d.id); err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,9 @@ func (r *Relay) PostStatus(ctx context.Context, agency certs.AgencyCode, packet 
 	if signer.Agency != agency {
 		return false, fmt.Errorf("%w: the status is signed by %s but the connection is %s", ErrSenderMismatch, signer.Agency, agency)
 	}
+	if err := r.refusedByStatus(ctx, agency, st.Regarding, st.Update.Code); err != nil {
+		return false, err
+	}
 	stored, existed, err := r.st.AppendStatus(ctx, &store.StatusUpdate{
 		MessageID: st.Regarding, From: agency, Code: st.Update.Code, Reason: st.Update.Reason,
 		Staff: st.Update.Staff, Document: st.Update.Document.String(), At: r.now(), Signed: packet,

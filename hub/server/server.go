@@ -119,6 +119,7 @@ func (s *Server) routes() {
 	s.handle("GET "+wire.PathMessage, s.message)
 	s.handle("GET "+wire.PathAttachment, s.attachment)
 	s.handle("POST "+wire.PathAck, s.ack)
+	s.handle("POST "+wire.PathRefuse, s.refuse)
 	s.handle("GET "+wire.PathReceipts, s.receipts)
 	s.handle("GET "+wire.PathInbox, s.inbox)
 	s.handle("GET "+wire.PathSent, s.sent)

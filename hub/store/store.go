@@ -123,6 +123,7 @@ func (e *OffsetError) Unwrap() error { return ErrOffset }
 type Store interface {
 	Messages
 	Queues
+	Refusals
 	Statuses
 	Receipts
 	Directory
@@ -196,7 +197,8 @@ type Queues interface {
 	// Ack marks a delivery delivered. leaseToken may be empty; if it is not,
 	// it must be the current lease (ErrLeaseLost otherwise). Acking an
 	// acknowledged delivery returns it again with existed=true, whatever the
-	// token. A withdrawn delivery is ErrWithdrawn. A non-nil seal makes
+	// token. A withdrawn delivery is ErrWithdrawn, a refused one (Refusals)
+	// ErrConflict. A non-nil seal makes
 	// the delivery's receipt, stored in the same transaction; and the same
 	// transaction appends status 01 (Đã đến) from the recipient, carried by
 	// that receipt as its signed bytes and queued to the sender, unless the
@@ -346,6 +348,7 @@ const (
 	Pending   DeliveryState = iota // queued; may be under a lease
 	Acked                          // delivered: the recipient stored it
 	Withdrawn                      // recalled before it was acknowledged
+	Refused                        // the recipient's system could not take it and refused it (see Refusals)
 )
 
 func (s DeliveryState) String() string {
@@ -356,6 +359,8 @@ func (s DeliveryState) String() string {
 		return "acked"
 	case Withdrawn:
 		return "withdrawn"
+	case Refused:
+		return "refused"
 	}
 	return "state(" + itoa(int64(s)) + ")"
 }
@@ -374,7 +379,9 @@ type Delivery struct {
 	Leases         int       // how many times it was leased
 	AckedAt        time.Time
 	WithdrawnBy    string // the recall's message id
-	LogIndex       int64  // the delivered entry in the transparency log, once acknowledged
+	LogIndex       int64  // the delivered (or refused) entry in the transparency log
+	RefusedAt      time.Time
+	Reason         string // why the recipient refused it
 }
 
 // StatusUpdate is one status a recipient sent about a message.

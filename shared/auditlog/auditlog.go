@@ -53,6 +53,7 @@ var (
 const (
 	KindAccepted  = "accepted"  // a submission was accepted (new, recall, update or replace)
 	KindDelivered = "delivered" // a recipient's system stored a document
+	KindRefused   = "refused"   // a recipient's system refused a document it could not take
 	KindStatus    = "status"    // a recipient (or the sender, for a recall) set a status
 	KindDirectory = "directory" // an agency's directory entry changed
 )
@@ -74,7 +75,8 @@ type Entry struct {
 	Recipients []string `json:"recipients,omitempty"`
 	// Due is the document's deadline (yyyy-mm-dd), for the overdue count.
 	Due string `json:"due,omitempty"`
-	// Agency is the agency a delivery, status or directory change concerns.
+	// Agency is the agency a delivery, refusal, status or directory change
+	// concerns.
 	Agency string `json:"agency,omitempty"`
 	// Status is the status code; PacketSHA256 the hash of the signed status
 	// packet (or of the directory record).

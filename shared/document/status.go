@@ -92,7 +92,11 @@ func (e *TransitionError) Is(target error) bool { return target == ErrTransition
 //
 // For a new document or a replacement the rules are:
 //   - 01 comes first, once.
-//   - 02 (refused) only right after 01, before 03; it ends the history.
+//   - 02 (refused) only right after 01, before 03, or first of all: a
+//     recipient's system that cannot take a document (a signature it
+//     cannot accept, an attachment over its limit) refuses it without its
+//     arriving, and the hub's refusal receipt carries the 02 (package
+//     receipt). 02 ends the history.
 //   - 03 (received) only right after 01, once.
 //   - 04 (assigned) after 03 or after 04: a document may be reassigned.
 //   - 05 (processing) after 03, 04 or 05: assignment may be skipped (a
@@ -188,6 +192,8 @@ func (l Lifecycle) refuse(s Status) string {
 		return "invalid business type"
 	case l.closed:
 		return "the history is closed"
+	case s == StatusRefused && l.stage == "":
+		return "" // refused on arrival
 	case s != StatusArrived && l.stage == "":
 		return "the document has not arrived (01) yet"
 	case s == StatusArrived && l.stage != "":

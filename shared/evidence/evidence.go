@@ -386,6 +386,8 @@ func verifyLog(r *Report, b *Bundle, opts Options, messageID, packetHash string,
 			found = logged[auditlog.KindAccepted]
 		case receipt.EventDelivered:
 			found = logged[auditlog.KindDelivered+" "+rc.Recipients[0]+" "+packetHash]
+		case receipt.EventRefused:
+			found = logged[auditlog.KindRefused+" "+rc.Recipients[0]+" "+packetHash]
 		}
 		var err error
 		if !found {

@@ -369,6 +369,18 @@ func (c *Client) Ack(ctx context.Context, id string) (*wire.Acked, error) {
 	return &a, c.do(ctx, http.MethodPost, pathOf(wire.PathAck, "id", id), nil, nil, "", &a)
 }
 
+// Refuse tells the hub this agency cannot take the message, and why; the
+// answer holds the hub's "refused" receipt. A retry answers the first
+// refusal.
+func (c *Client) Refuse(ctx context.Context, id, reason string) (*wire.Refused, error) {
+	body, err := json.Marshal(wire.Refusal{Reason: reason})
+	if err != nil {
+		return nil, err
+	}
+	var r wire.Refused
+	return &r, c.do(ctx, http.MethodPost, pathOf(wire.PathRefuse, "id", id), nil, body, wire.ContentJSON, &r)
+}
+
 // Receipts fetches the receipts of a message.
 func (c *Client) Receipts(ctx context.Context, id string) ([][]byte, error) {
 	var r wire.Receipts

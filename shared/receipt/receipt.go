@@ -1,6 +1,6 @@
 // Package receipt is the hub's signed word that something happened to a
-// document: that it accepted a submission, or that a recipient's system
-// stored it. A receipt binds the event, the message, the SHA-256 of the
+// document: that it accepted a submission, that a recipient's system
+// stored it, or that a recipient's system refused it. A receipt binds the event, the message, the SHA-256 of the
 // signed packet, the parties and the hub's time, and is signed with the
 // hub's key in the same packet form as everything else (package envelope),
 // so a clerk or an auditor can check it offline with the root certificate.
@@ -12,9 +12,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"lienthong/certs"
+	"lienthong/shared/document"
 	"lienthong/shared/envelope"
 	"lienthong/shared/strictjson"
 )
@@ -26,6 +29,11 @@ const KindReceipt = "receipt"
 const (
 	EventAccepted  = "accepted"  // the hub stored the submission durably
 	EventDelivered = "delivered" // the recipient's system stored the document
+	// EventRefused: the recipient's system could not take the document
+	// (a signature it cannot accept, an attachment over its limit) and
+	// refused it, with Reason; the sender sees status 02 carried by this
+	// receipt.
+	EventRefused = "refused"
 )
 
 // ErrInvalid is wrapped by every error about a receipt's content.
@@ -38,13 +46,16 @@ type Receipt struct {
 	MessageID      string    `json:"message_id"`
 	EnvelopeSHA256 string    `json:"envelope_sha256"` // of the sender's signed packet as submitted
 	Sender         string    `json:"sender"`
-	Recipients     []string  `json:"recipients"` // all of them when accepted; the one that stored it when delivered
+	Recipients     []string  `json:"recipients"` // all of them when accepted; the one that stored or refused it otherwise
 	At             time.Time `json:"at"`
 	Hub            string    `json:"hub"` // the hub's name (its certificate's common name)
 	// LogIndex is the event's entry in the hub's transparency log; the
 	// inclusion proof comes from the hub's log API once a checkpoint
 	// covers it.
 	LogIndex int64 `json:"log_index"`
+	// Reason is why the recipient refused the document (EventRefused
+	// only, where it is required).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Validate checks the receipt's fields.
@@ -52,8 +63,12 @@ func (r *Receipt) Validate() error {
 	switch {
 	case r.Kind != KindReceipt:
 		return fmt.Errorf("%w: kind %q", ErrInvalid, r.Kind)
-	case r.Event != EventAccepted && r.Event != EventDelivered:
+	case r.Event != EventAccepted && r.Event != EventDelivered && r.Event != EventRefused:
 		return fmt.Errorf("%w: unknown event %q", ErrInvalid, r.Event)
+	case (r.Event == EventRefused) != (strings.TrimSpace(r.Reason) != ""):
+		return fmt.Errorf("%w: a refusal and only a refusal carries a reason", ErrInvalid)
+	case utf8.RuneCountInString(r.Reason) > document.MaxReason || !utf8.ValidString(r.Reason):
+		return fmt.Errorf("%w: a reason of at most %d characters", ErrInvalid, document.MaxReason)
 	case !envelope.ValidMessageID(r.MessageID):
 		return fmt.Errorf("%w: message id %q", ErrInvalid, r.MessageID)
 	case !envelope.ValidSHA256(r.EnvelopeSHA256):

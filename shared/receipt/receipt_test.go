@@ -74,3 +74,31 @@ func TestSignVerify(t *testing.T) {
 		}
 	})
 }
+
+// TestRefusalReason: a refusal and only a refusal carries a reason, of
+// bounded length.
+func TestRefusalReason(t *testing.T) {
+	base := Receipt{Kind: KindReceipt, MessageID: envelope.NewMessageID(), EnvelopeSHA256: strings.Repeat("0f", 32),
+		Sender: "000.00.00.H49", Recipients: []string{"000.00.00.H41"}, At: time.Now()}
+	for _, tc := range []struct {
+		name   string
+		event  string
+		reason string
+		ok     bool
+	}{
+		{"refused with a reason", EventRefused, "Tệp đính kèm vượt quá giới hạn", true},
+		{"refused without a reason", EventRefused, " ", false},
+		{"reason too long", EventRefused, strings.Repeat("ạ", 501), false},
+		{"reason not UTF-8", EventRefused, "\xff", false},
+		{"delivered with a reason", EventDelivered, "Gửi nhầm", false},
+		{"delivered", EventDelivered, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := base
+			r.Event, r.Reason = tc.event, tc.reason
+			if err := r.Validate(); (err == nil) != tc.ok {
+				t.Fatalf("Validate = %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+}

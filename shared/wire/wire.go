@@ -32,6 +32,14 @@
 // the hub signs a receipt, and the sender sees status 01 (Đã đến). An
 // acknowledged document is never listed again.
 //
+// A document the recipient's system cannot take (a signature it cannot
+// accept, an attachment over its limit, a packet it cannot read) is
+// refused instead: POST /v1/messages/{id}/refuse with a Refusal. The
+// refusal is the "refused" event: the hub signs a receipt carrying the
+// reason, the sender sees status 02 (Từ chối tiếp nhận) with that reason,
+// and the document is never listed again. A delivery ends acknowledged or
+// refused, never both; a retry of either answers the first.
+//
 // # Status
 //
 // POST /v1/statuses with a signed status packet; the sender long-polls
@@ -58,6 +66,12 @@
 //     file must begin with %PDF- (not_pdf); a document marked Mật or above
 //     is refused with the new code secret_not_allowed unless the hub allows
 //     such documents.
+//   - v1 (2026-12-04): POST /v1/messages/{id}/refuse (Refusal, Refused): a
+//     recipient refuses what it cannot take, and its queue moves on; the
+//     receipt event "refused"; status 02 may come without 01 before it,
+//     carried by that receipt; RecipientState.Delivery "refused". A new
+//     path rather than a body on the acknowledgement, so that a hub that
+//     predates it answers not_found instead of recording a delivery.
 package wire
 
 import (
@@ -76,6 +90,7 @@ const (
 	PathMessage     = "/v1/messages/{id}"
 	PathAttachment  = "/v1/messages/{id}/attachments/{sha256}"
 	PathAck         = "/v1/messages/{id}/ack"
+	PathRefuse      = "/v1/messages/{id}/refuse"
 	PathReceipts    = "/v1/messages/{id}/receipts"
 	PathInbox       = "/v1/inbox"
 	PathSent        = "/v1/sent"
@@ -173,8 +188,24 @@ type Acked struct {
 	Receipt   []byte `json:"receipt"` // the hub-signed "delivered" receipt packet
 }
 
+// Refusal is the body of POST /v1/messages/{id}/refuse.
+type Refusal struct {
+	// Reason says why, for the sender's clerk: required, at most 500
+	// characters, no control characters.
+	Reason string `json:"reason"`
+}
+
+// Refused answers POST /v1/messages/{id}/refuse.
+type Refused struct {
+	MessageID string `json:"message_id"`
+	Existed   bool   `json:"existed"` // a retry: the answer of the first refusal
+	Reason    string `json:"reason"`  // the reason the hub stored (the first one)
+	Receipt   []byte `json:"receipt"` // the hub-signed "refused" receipt packet
+}
+
 // StatusItem is a status about one of the caller's documents, or a hub
-// event standing for one (01 is the hub's "delivered" receipt).
+// event standing for one (01 is the hub's "delivered" receipt, 02 may be
+// its "refused" receipt).
 type StatusItem struct {
 	Cursor    uint64    `json:"cursor"`
 	MessageID string    `json:"message_id"` // the document
@@ -182,7 +213,7 @@ type StatusItem struct {
 	Code      string    `json:"code"`
 	Reason    string    `json:"reason,omitempty"`
 	At        time.Time `json:"at"`
-	Packet    []byte    `json:"packet"` // the signed status packet, or the hub's receipt for 01
+	Packet    []byte    `json:"packet"` // the signed status packet, or the hub's receipt for 01 and a refusal's 02
 }
 
 // Statuses answers GET /v1/statuses.
@@ -213,7 +244,7 @@ type SentItem struct {
 // RecipientState is a sent document's state at one recipient.
 type RecipientState struct {
 	Agency    string    `json:"agency"`
-	Delivery  string    `json:"delivery"` // pending, acked or withdrawn
+	Delivery  string    `json:"delivery"` // pending, acked, withdrawn or refused
 	AckedAt   time.Time `json:"acked_at,omitzero"`
 	LastCode  string    `json:"last_code,omitempty"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`

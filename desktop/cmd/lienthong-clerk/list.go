@@ -28,6 +28,19 @@ type row struct {
 	Status   string `json:"status"`
 	Read     bool   `json:"read"`
 	Arrival  string `json:"arrival_number,omitempty"`
+	// Refused marks an incoming document set aside because this clerk
+	// could not take it, with the reason the sender was told.
+	Refused bool   `json:"refused,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Told    bool   `json:"sender_told,omitempty"`
+}
+
+// refusedMarker flags a refused document in the inbox listing.
+const refusedMarker = "[REFUSED]"
+
+func refusedRow(r store.Refusal) row {
+	return row{ID: r.MessageID, Date: r.At.In(document.VietnamTime).Format("2006-01-02"), Code: string(r.Sender),
+		Subject: r.Subject, Status: string(document.StatusRefused), Refused: true, Reason: r.Reason, Told: !r.Told.IsZero()}
 }
 
 func rowOf(s store.Summary) row {
@@ -38,6 +51,9 @@ func rowOf(s store.Summary) row {
 func listCmd(name, what string, box store.Box) *cli.Command {
 	summary := "list " + what + " documents"
 	help := "Lists " + what + " documents, newest first: id, number/notation, date, status,\nagency and subject."
+	if box == store.Incoming {
+		help += " Then, marked " + refusedMarker + ", the documents this clerk could not\ntake and refused (unless --search or --unread), with the reason the sender was told."
+	}
 	if box == store.Outgoing {
 		summary += " and what waits to be sent"
 		help += " Then how many actions wait to be sent."
@@ -73,11 +89,28 @@ func listCmd(name, what string, box store.Box) *cli.Command {
 				for _, r := range rows {
 					out = append(out, rowOf(r))
 				}
+				if box == store.Incoming && *search == "" && !*unread {
+					refused, err := c.Refusals()
+					if err != nil {
+						return err
+					}
+					for _, r := range refused[:min(len(refused), *limit)] {
+						out = append(out, refusedRow(r))
+					}
+				}
 				if *f.json {
 					return writeJSON(env.Stdout, out)
 				}
 				tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 				for _, r := range out {
+					if r.Refused {
+						told := "telling the sender"
+						if r.Told {
+							told = "sender told"
+						}
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s (%s)\n", r.ID, refusedMarker, r.Date, r.Status, r.Code, r.Reason, told)
+						continue
+					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, document.FormatNumberNotation(r.Number, r.Notation), r.Date, r.Status, r.Agency, r.Subject)
 				}
 				if box == store.Outgoing {

@@ -81,6 +81,12 @@ func (w *watcher) show(ev clerk.Event) {
 		fmt.Fprintf(w.stdout, "online %v %s\n", e.Online, e.Transport)
 	case clerk.DocumentChanged:
 		w.recovered(e.ID)
+	case clerk.DocumentRefused:
+		if e.Told {
+			fmt.Fprintf(w.stdout, "refusal recorded %s\n", e.ID)
+		} else {
+			fmt.Fprintf(w.stdout, "refused %s %s: %s\n", e.ID, e.From, e.Cause)
+		}
 	case clerk.SyncFailed:
 		if w.failing == nil {
 			w.failing = map[string]int{}

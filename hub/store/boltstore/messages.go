@@ -165,7 +165,8 @@ func acceptWrites(tx *bolt.Tx, sub *store.Submission, rec *messageRecord) error 
 }
 
 // withdraw applies a recall to one target: every pending delivery is
-// withdrawn and leaves its queue; acknowledged ones are reported.
+// withdrawn and leaves its queue; acknowledged ones are reported, refused
+// ones left as they are.
 func withdraw(tx *bolt.Tx, target *messageRecord, recallID string) (recallRecord, error) {
 	rc := recallRecord{Target: target.ID}
 	dels := tx.Bucket(bucketDeliveries)
@@ -182,6 +183,8 @@ func withdraw(tx *bolt.Tx, target *messageRecord, recallID string) (recallRecord
 		case store.Withdrawn:
 			rc.Withdrawn = append(rc.Withdrawn, r)
 			continue
+		case store.Refused:
+			continue // it never had the document: nothing to withdraw
 		}
 		d.State, d.WithdrawnBy, d.LeaseToken, d.LeaseExpiry = store.Withdrawn, recallID, "", time.Time{}
 		if err := dels.Put(key, encode(&d)); err != nil {

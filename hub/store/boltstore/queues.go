@@ -124,6 +124,9 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		case store.Withdrawn:
 			refusal = fmt.Errorf("%w by %s", store.ErrWithdrawn, d.WithdrawnBy)
 			return nil
+		case store.Refused:
+			refusal = fmt.Errorf("%w: the recipient refused it", store.ErrConflict)
+			return nil
 		}
 		if leaseToken != "" && leaseToken != d.LeaseToken {
 			refusal = store.ErrLeaseLost

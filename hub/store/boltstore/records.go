@@ -60,6 +60,8 @@ type deliveryRecord struct {
 	AckedAt     time.Time             `json:"acked_at,omitzero"`
 	WithdrawnBy string                `json:"withdrawn_by,omitempty"`
 	LogIndex    int64                 `json:"log,omitempty"`
+	RefusedAt   time.Time             `json:"refused_at,omitzero"`
+	Reason      string                `json:"reason,omitempty"`
 }
 
 func (d *deliveryRecord) delivery() store.Delivery {
@@ -67,7 +69,7 @@ func (d *deliveryRecord) delivery() store.Delivery {
 		Recipient: d.Recipient, MessageID: d.MessageID, Sender: d.Sender, Cursor: d.Cursor,
 		EnvelopeSHA256: d.EnvSHA256, Kind: d.Kind, State: d.State, LeaseToken: d.LeaseToken,
 		LeaseExpiry: d.LeaseExpiry, Leases: d.Leases, AckedAt: d.AckedAt, WithdrawnBy: d.WithdrawnBy,
-		LogIndex: d.LogIndex,
+		LogIndex: d.LogIndex, RefusedAt: d.RefusedAt, Reason: d.Reason,
 	}
 }
 

@@ -101,6 +101,10 @@ func (s *Store) Verify(ctx context.Context) error {
 					if q != nil {
 						fail("withdrawn delivery %s to %s still queued", k, r)
 					}
+				case store.Refused:
+					if q != nil {
+						fail("refused delivery %s to %s still queued", k, r)
+					}
 				default:
 					fail("delivery %s to %s: state %d", k, r, d.State)
 				}

@@ -1,0 +1,69 @@
+package i18n
+
+import "maps"
+
+// The texts of documents set aside as refused: the reason the sender is
+// told (the clerk's core sends the Vietnamese text whatever the clerk's
+// language, since it goes to another agency), a short cause for the
+// clerk, and the list that shows them.
+const (
+	RefusedReasonSignature Key = "RefusedReasonSignature"
+	RefusedReasonSigner    Key = "RefusedReasonSigner"
+	RefusedReasonTooLarge  Key = "RefusedReasonTooLarge"
+	RefusedReasonInvalid   Key = "RefusedReasonInvalid"
+	RefusedReasonMismatch  Key = "RefusedReasonMismatch"
+	RefusedCauseSignature  Key = "RefusedCauseSignature"
+	RefusedCauseSigner     Key = "RefusedCauseSigner"
+	RefusedCauseTooLarge   Key = "RefusedCauseTooLarge"
+	RefusedCauseInvalid    Key = "RefusedCauseInvalid"
+	RefusedCauseMismatch   Key = "RefusedCauseMismatch"
+	RefusedTitle           Key = "RefusedTitle"
+	RefusedMarker          Key = "RefusedMarker"
+	RefusedRow             Key = "RefusedRow"
+	RefusedTold            Key = "RefusedTold"
+	RefusedTelling         Key = "RefusedTelling"
+	RefusedNoSubject       Key = "RefusedNoSubject"
+)
+
+var viRefused = map[Key]string{
+	RefusedReasonSignature: "Hệ thống của cơ quan nhận không tiếp nhận được văn bản: chữ ký số trên gói tin không hợp lệ.",
+	RefusedReasonSigner:    "Hệ thống của cơ quan nhận không tiếp nhận được văn bản: chứng thư số của cơ quan gửi không được tin cậy (hết hạn, bị thu hồi hoặc không do tổ chức được tin cậy cấp).",
+	RefusedReasonTooLarge:  "Hệ thống của cơ quan nhận không tiếp nhận được văn bản: một tệp đính kèm (%s) vượt quá giới hạn %s của hệ thống nhận.",
+	RefusedReasonInvalid:   "Hệ thống của cơ quan nhận không tiếp nhận được văn bản: gói tin không đọc được hoặc không đúng quy định.",
+	RefusedReasonMismatch:  "Hệ thống của cơ quan nhận không tiếp nhận được văn bản: gói tin không khớp với thông tin của máy chủ liên thông.",
+	RefusedCauseSignature:  "Chữ ký số không hợp lệ",
+	RefusedCauseSigner:     "Chứng thư số của cơ quan gửi không được tin cậy",
+	RefusedCauseTooLarge:   "Tệp đính kèm vượt quá giới hạn",
+	RefusedCauseInvalid:    "Gói tin không đúng quy định",
+	RefusedCauseMismatch:   "Gói tin không khớp",
+	RefusedTitle:           "Văn bản không tiếp nhận được (%d)",
+	RefusedMarker:          "[TỪ CHỐI]",
+	RefusedRow:             "%s · %s · %s",
+	RefusedTold:            "đã báo cơ quan gửi",
+	RefusedTelling:         "đang báo cơ quan gửi",
+	RefusedNoSubject:       "(không đọc được trích yếu)",
+}
+
+var enRefused = map[Key]string{
+	RefusedReasonSignature: "The recipient's system could not take the document: the packet's digital signature is not valid.",
+	RefusedReasonSigner:    "The recipient's system could not take the document: the sending agency's certificate is not trusted (expired, revoked or not issued by a trusted authority).",
+	RefusedReasonTooLarge:  "The recipient's system could not take the document: an attachment (%s) is over the receiving system's limit of %s.",
+	RefusedReasonInvalid:   "The recipient's system could not take the document: the packet cannot be read or breaks the rules.",
+	RefusedReasonMismatch:  "The recipient's system could not take the document: the packet does not match what the hub announced.",
+	RefusedCauseSignature:  "Invalid digital signature",
+	RefusedCauseSigner:     "Sender's certificate not trusted",
+	RefusedCauseTooLarge:   "Attachment over the limit",
+	RefusedCauseInvalid:    "Packet breaks the rules",
+	RefusedCauseMismatch:   "Packet does not match",
+	RefusedTitle:           "Documents that could not be taken (%d)",
+	RefusedMarker:          "[REFUSED]",
+	RefusedRow:             "%s · %s · %s",
+	RefusedTold:            "sender told",
+	RefusedTelling:         "telling the sender",
+	RefusedNoSubject:       "(subject not readable)",
+}
+
+func init() {
+	maps.Copy(vi, viRefused)
+	maps.Copy(en, enRefused)
+}

@@ -1,0 +1,101 @@
+package boltstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"lienthong/certs"
+	"lienthong/hub/store"
+	"lienthong/shared/auditlog"
+	"lienthong/shared/document"
+)
+
+// Refuse implements store.Refusals.
+func (s *Store) Refuse(ctx context.Context, recipient certs.AgencyCode, messageID, reason string, now time.Time, seal store.Seal) (store.Delivery, bool, error) {
+	if err := store.ValidReason(reason); err != nil {
+		return store.Delivery{}, false, fmt.Errorf("refuse %s for %s: %w", messageID, recipient, err)
+	}
+	if seal == nil {
+		return store.Delivery{}, false, fmt.Errorf("refuse %s for %s: %w: a refusal is stored with its receipt", messageID, recipient, store.ErrInvalid)
+	}
+	var (
+		out     store.Delivery
+		existed bool
+		refusal error
+	)
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		out, existed, refusal = store.Delivery{}, false, nil
+		dels := tx.Bucket(bucketDeliveries)
+		key := deliveryKey(recipient, messageID)
+		raw := dels.Get(key)
+		if raw == nil {
+			refusal = store.ErrNotFound
+			return nil
+		}
+		var d deliveryRecord
+		if err := decode(raw, &d); err != nil {
+			return fmt.Errorf("decode delivery: %w", err)
+		}
+		switch d.State {
+		case store.Refused:
+			out, existed = d.delivery(), true
+			return nil
+		case store.Acked:
+			refusal = fmt.Errorf("%w: the recipient acknowledged it", store.ErrConflict)
+			return nil
+		case store.Withdrawn:
+			refusal = fmt.Errorf("%w by %s", store.ErrWithdrawn, d.WithdrawnBy)
+			return nil
+		}
+		m, err := getMessage(tx, messageID)
+		if err != nil {
+			return err
+		}
+		// Checked before anything is written: a refusal that may not be
+		// stored changes nothing.
+		history, err := historyTx(tx, messageID, recipient)
+		if err != nil {
+			return err
+		}
+		if life, err := document.ReplayHistory(m.Kind, history); err != nil {
+			return fmt.Errorf("the stored history of %s at %s: %w", messageID, recipient, err)
+		} else if _, err := life.Next(document.StatusRefused); err != nil {
+			refusal = err
+			return nil
+		}
+		d.State, d.RefusedAt, d.Reason, d.LeaseToken, d.LeaseExpiry = store.Refused, now, reason, "", time.Time{}
+		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindRefused, At: now, MessageID: messageID, EnvelopeSHA256: d.EnvSHA256, Agency: string(recipient)})
+		if err != nil {
+			return err
+		}
+		d.LogIndex = idx
+		if err := dels.Put(key, encode(&d)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketQueue).Delete(seqKey(d.Cursor, string(recipient))); err != nil {
+			return err
+		}
+		rc, err := sealTx(tx, seal, messageID, idx)
+		if err != nil {
+			return err
+		}
+		// Status 02 travels to the sender carried by the refusal's receipt.
+		st := &store.StatusUpdate{MessageID: messageID, From: recipient, Code: document.StatusRefused, Reason: reason, At: now, Signed: rc.Signed}
+		if _, _, refused, err := appendStatusTx(tx, m, st); err != nil || refused != nil {
+			return fmt.Errorf("status 02 of the refusal: %w", errors.Join(err, refused))
+		}
+		out = d.delivery()
+		return nil
+	})
+	if err == nil {
+		err = refusal
+	}
+	if err != nil {
+		return store.Delivery{}, false, fmt.Errorf("refuse %s for %s: %w", messageID, recipient, err)
+	}
+	return out, existed, nil
+}
