@@ -256,6 +256,37 @@ func (a *Authority) IssueTimestamping(req TimestampingRequest, alg KeyAlgorithm)
 	return a.issueLeaf("timestamping certificate", tmpl, alg, req.Validity)
 }
 
+// ReceiptRequest asks for the certificate of the hub's receipt-signing
+// identity: one for all the nodes of a hub service, apart from their TLS
+// keys.
+type ReceiptRequest struct {
+	Name       string // the name clients pin, e.g. DefaultReceiptSigner
+	CommonName string // empty: "Lienthong hub receipts (<name>)"
+	Validity   time.Duration
+}
+
+// IssueReceipt issues the hub's receipt-signing certificate: signing only
+// (digitalSignature, nonRepudiation) with the one extended key usage
+// documentSigning of RFC 9336, so that it authenticates no connection; it
+// names no agency, so it signs no công văn (MayIssueDocuments); and the URI
+// urn:lienthong:receipts:<name> that clients pin (MayIssueReceipts).
+func (a *Authority) IssueReceipt(req ReceiptRequest, alg KeyAlgorithm) (*Issued, error) {
+	if !ValidReceiptSigner(req.Name) {
+		return nil, fmt.Errorf("receipt certificate: name %q: want lower-case letters, digits, dots and hyphens", req.Name)
+	}
+	cn := req.CommonName
+	if strings.TrimSpace(cn) == "" {
+		cn = "Lienthong hub receipts (" + req.Name + ")"
+	}
+	tmpl := &x509.Certificate{
+		Subject:            pkix.Name{CommonName: cn, Country: []string{"VN"}},
+		URIs:               mustURIs(ReceiptURIPrefix + req.Name),
+		KeyUsage:           x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		UnknownExtKeyUsage: []asn1.ObjectIdentifier{OIDDocumentSigningRFC9336},
+	}
+	return a.issueLeaf("receipt certificate", tmpl, alg, req.Validity)
+}
+
 // MemberURIPrefix starts the URI that names a person certificate's agency.
 const MemberURIPrefix = "urn:lienthong:member-of:"
 

@@ -49,10 +49,12 @@ const DemoCRLURL = "https://localhost:4433/pki/ca.crl"
 //	ca.crt, issuing-ca.crt, ca.crl, private/, issued/, state.json   the PKI (see InitPKI)
 //	hub.crt, hub.key                    the hub's TLS certificate for localhost and 127.0.0.1
 //	tsa.crt, tsa.key                    the hub's timestamping certificate
+//	receipt.crt, receipt.key            the hub's receipt-signing identity, named DefaultReceiptSigner
 //	agencies/<code>.crt, .key           each agency's certificate (chain included) and key
 //	agencies/<code>.p12, .pass          the same as PKCS#12, and its passphrase
 //	people/<code>.crt, .key, .p12, .pass the agency's competent signer
 //	log.key, log.pub                    the note key that signs the hub's log checkpoints, and its verifier key
+//	WARNING-DEMO-KEYS.txt               says that the keys are in the clear (never inside a key file)
 func Demo(dir string, alg KeyAlgorithm) error {
 	p, err := InitPKI(dir, InitOptions{Root: DemoRootName, Issuing: DemoIssuingName, KeyAlgorithm: alg, CRLURL: DemoCRLURL, Demo: true})
 	if err != nil {
@@ -70,6 +72,16 @@ func Demo(dir string, alg KeyAlgorithm) error {
 		return err
 	}
 	if err := p.writeDemoPair(filepath.Join(dir, "tsa"), tsa, false); err != nil {
+		return err
+	}
+	receipts, err := p.Issuing.IssueReceipt(ReceiptRequest{Name: DefaultReceiptSigner}, alg)
+	if err != nil {
+		return err
+	}
+	if err := p.writeDemoPair(filepath.Join(dir, "receipt"), receipts, false); err != nil {
+		return err
+	}
+	if err := WriteNewFile(filepath.Join(dir, DemoWarningFile), []byte(DemoKeyWarning), 0o644); err != nil {
 		return err
 	}
 	skey, vkey, err := note.GenerateKey(rand.Reader, "localhost")

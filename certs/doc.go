@@ -15,7 +15,31 @@
 //   - person certificates ([Authority.IssuePerson]) for the competent signer,
 //     signing only: they can never authenticate a connection;
 //   - timestamping certificates ([Authority.IssueTimestamping]) for the
-//     hub's RFC 3161 service.
+//     hub's RFC 3161 service;
+//   - the receipt-signing certificate ([Authority.IssueReceipt]): one
+//     identity for all the nodes of a hub service, apart from their TLS
+//     keys, named by the URI urn:lienthong:receipts:<name>.
+//
+// # Trust policy
+//
+// Who may sign what is decided in one function each, which everything
+// that verifies calls:
+//
+//   - [MayIssueDocuments]: only agency and person certificates sign
+//     documents (the signing key usages, exactly one agency named by
+//     urn:lienthong:agency: or urn:lienthong:member-of:, no service usage
+//     such as serverAuth or timeStamping). A hub, a timestamping authority
+//     or the receipt identity signs no công văn, even under the root.
+//   - [MayIssueReceipts]: receipts count only when signed by the receipt
+//     identity whose name the client has configured (pinned by name, so
+//     that the certificate can be renewed without reconfiguring every
+//     clerk; [DefaultReceiptSigner] when none is configured). A hub node's
+//     TLS certificate signs no receipt.
+//   - Revocation is judged against the proven signing time: see package
+//     pades. A signer revoked at or before the time a timestamp proves (or
+//     before now, without a timestamp) makes the signature invalid; one
+//     revoked after a timestamp proves the signature existed is reported
+//     "revoked later" and stays valid.
 //
 // [Authority.CRL] signs a certificate revocation list.
 //
@@ -23,7 +47,9 @@
 //
 // Private keys are PEM files encrypted under a passphrase with scrypt and
 // XChaCha20-Poly1305 ([EncryptKeyPEM]); only the demo PKI writes them in the
-// clear, and says so. [EncodePKCS12] and [DecodePKCS12] carry a key with its
+// clear, and says so on the terminal and in a file beside the keys
+// ([DemoWarningFile]), never inside a key file: each key file is one PEM
+// block that every TLS library reads. [EncodePKCS12] and [DecodePKCS12] carry a key with its
 // chain to and from a clerk's desktop.
 //
 // # Signing

@@ -86,6 +86,11 @@ func InitPKI(dir string, opts InitOptions) (*PKI, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "private"), 0o700); err != nil {
 		return nil, err
 	}
+	if opts.Demo {
+		if err := WriteNewFile(filepath.Join(dir, "private", DemoWarningFile), []byte(DemoKeyWarning), 0o644); err != nil {
+			return nil, err
+		}
+	}
 	if err := p.writeKey(rootKeyFile, root, opts.Passphrase); err != nil {
 		return nil, err
 	}
@@ -214,19 +219,21 @@ func (p *PKI) PublishCRL() error {
 	return ReplaceFile(filepath.Join(p.Dir, CRLFile), EncodeCRLPEM(der), 0o644)
 }
 
-// demoKeyPEM writes a key in the clear with a warning line before the PEM
-// block (PEM readers skip text outside blocks).
+// demoKeyPEM encodes a key in the clear: one PEM block and nothing else,
+// so that every TLS library reads it. The warning that it is a demo key
+// lives beside the keys (DemoWarningFile) and on the terminal, never in
+// the key file.
 func demoKeyPEM(key interface{}) ([]byte, error) {
 	signer, err := asSigner(key)
 	if err != nil {
 		return nil, err
 	}
-	pemKey, err := EncodeKeyPEM(signer)
-	if err != nil {
-		return nil, err
-	}
-	return append([]byte(DemoKeyWarning+"\n"), pemKey...), nil
+	return EncodeKeyPEM(signer)
 }
 
-// DemoKeyWarning heads every private key file of a demo PKI.
-const DemoKeyWarning = "# DEMO KEY, NOT ENCRYPTED: for demonstrations and tests only, never for real documents."
+// DemoWarningFile is written in a demo PKI's folder and in its private/
+// folder; it holds DemoKeyWarning.
+const DemoWarningFile = "WARNING-DEMO-KEYS.txt"
+
+// DemoKeyWarning is what DemoWarningFile says.
+const DemoKeyWarning = "DEMO KEYS, NOT ENCRYPTED: the private keys in this folder are for demonstrations and tests only, never for real documents.\n"

@@ -1,6 +1,6 @@
 // Package certstest makes real certificate authorities and certificates for
-// tests in other packages: a root, an issuing CA, and agency, person, hub
-// and timestamping key pairs issued by the same code production uses.
+// tests in other packages: a root, an issuing CA, and agency, person, hub,
+// receipt and timestamping key pairs issued by the same code production uses.
 package certstest
 
 import (
@@ -60,6 +60,17 @@ func (p *PKI) Person(t testing.TB, name, position, agency string) *certs.KeyPair
 func (p *PKI) Hub(t testing.TB) *certs.KeyPair {
 	t.Helper()
 	kp, err := p.Issuing.IssueHub(certs.HubRequest{DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}}, certs.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp
+}
+
+// Receipts issues the hub's receipt-signing certificate, named
+// certs.DefaultReceiptSigner.
+func (p *PKI) Receipts(t testing.TB) *certs.KeyPair {
+	t.Helper()
+	kp, err := p.Issuing.IssueReceipt(certs.ReceiptRequest{Name: certs.DefaultReceiptSigner}, certs.ECDSAP256)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"lienthong/internal/cli"
 )
 
-// The four kinds of "issue" share their flags and their steps: issueCmd
+// The five kinds of "issue" share their flags and their steps: issueCmd
 // adds the kind's own flags and the call that makes the certificate.
 var (
 	issueHubCmd = issueCmd("hub", "a hub's TLS server certificate", func(fs *flag.FlagSet) issueFunc {
@@ -43,6 +43,12 @@ var (
 		agencyName := fs.String("agency-name", "", "`name` of the person's agency")
 		return func(ca *certs.Authority, validity time.Duration, a certs.KeyAlgorithm) (*certs.KeyPair, error) {
 			return ca.IssuePerson(certs.PersonRequest{FullName: *name, Position: *position, Agency: certs.AgencyCode(*code), AgencyName: *agencyName, Validity: validity}, a)
+		}
+	})
+	issueReceiptCmd = issueCmd("receipt", "the hub's receipt-signing certificate (one for all hub nodes)", func(fs *flag.FlagSet) issueFunc {
+		name := fs.String("name", certs.DefaultReceiptSigner, "the receipt-signing `name` clients pin (urn:lienthong:receipts:NAME)")
+		return func(ca *certs.Authority, validity time.Duration, a certs.KeyAlgorithm) (*certs.KeyPair, error) {
+			return ca.IssueReceipt(certs.ReceiptRequest{Name: *name, Validity: validity}, a)
 		}
 	})
 	issueTSACmd = issueCmd("tsa", "a timestamping authority's certificate", func(fs *flag.FlagSet) issueFunc {
@@ -116,7 +122,6 @@ func writeIssued(env *cli.Env, p *certs.PKI, kp *certs.KeyPair, keyPass []byte, 
 	} else {
 		fmt.Fprintln(env.Stderr, "lienthong-certs: warning: demo PKI: the new key is written NOT ENCRYPTED")
 		keyPEM, err = certs.EncodeKeyPEM(kp.Key)
-		keyPEM = append([]byte(certs.DemoKeyWarning+"\n"), keyPEM...)
 	}
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ var program = &cli.Program{
 	Summary: "run Lienthong's PKI: CAs, certificates, CRLs, PKCS#12",
 	Commands: []*cli.Command{
 		initCmd,
-		issueHubCmd, issueAgencyCmd, issuePersonCmd, issueTSACmd,
+		issueHubCmd, issueAgencyCmd, issuePersonCmd, issueReceiptCmd, issueTSACmd,
 		revokeCmd, crlCmd, exportCmd, importCmd, verifyCmd, showCmd, demoCmd,
 	},
 	Groups:    map[string]string{"issue": "kind"},

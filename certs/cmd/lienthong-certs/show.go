@@ -46,6 +46,8 @@ func describe(c *x509.Certificate) string {
 		s += " agency " + string(code)
 	} else if code, err := certs.MemberOf(c); err == nil {
 		s += " signer for " + string(code)
+	} else if name, err := certs.ReceiptSignerOf(c); err == nil {
+		s += " receipts of " + name
 	}
 	return fmt.Sprintf("%s serial %X", s, c.SerialNumber)
 }
@@ -64,6 +66,9 @@ func show(w io.Writer, c *x509.Certificate) {
 	}
 	if code, err := certs.MemberOf(c); err == nil {
 		fmt.Fprintf(w, "member of:  %s\n", code)
+	}
+	if name, err := certs.ReceiptSignerOf(c); err == nil {
+		fmt.Fprintf(w, "receipts:   %s\n", name)
 	}
 	if len(c.DNSNames) > 0 || len(c.IPAddresses) > 0 {
 		var names []string
