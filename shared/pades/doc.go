@@ -24,10 +24,23 @@
 // # Verification
 //
 // [Verify] reports, per signature, the signer, the chain to the configured
-// roots at the timestamp time (or the claimed signing time when there is no
-// timestamp), digest and signature validity, the signing-certificate-v2
-// match, the PAdES level, revocation from CRLs ("unknown" when none applies)
-// and, above all, what changed in later revisions. Every object added or
+// roots at the proven signing time, digest and signature validity, the
+// signing-certificate-v2 match, the PAdES level, revocation from CRLs
+// ("unknown" when none applies) and, above all, what changed in later
+// revisions.
+//
+// # Policy
+//
+// The proven signing time is that of a valid signature timestamp, else
+// now: the signer's claimed time (/M) is reported, never relied on. An
+// untimestamped signature whose certificate is not valid now is
+// indeterminate ([SignatureReport.Indeterminate]): not valid, said plainly.
+// Only certificates [certs.MayIssueDocuments] accepts sign documents
+// (persons and agencies, not a hub, a timestamping authority or the
+// receipt identity). A signer revoked at or before the proven signing time
+// makes the signature invalid; revoked after a timestamp it is reported
+// [RevocationRevokedLater] and stays valid. A revoked timestamping
+// authority proves no time. See policy.go. Every object added or
 // replaced after a signature is classified: new signatures, their fields
 // and widgets, the appearance streams they reference, AcroForm updates that
 // only add signature fields and pages whose only change is /Annots gaining

@@ -296,7 +296,13 @@ func TestVerifyPoppler(t *testing.T) {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(certsPEM[0])
+	// The project's policy refuses a self-signed CA certificate as a
+	// document signer, and says so as the only problem.
 	rep := verifyFile(t, "testdata/cong-van-signed-poppler.pdf", VerifyOptions{Roots: pool})
+	if s := rep.Signatures[0]; rep.Valid() || len(s.Problems) != 1 || !strings.Contains(s.Problems[0], "not a document signer") || !s.Trusted || !s.SignatureValid {
+		t.Fatalf("poppler signature under the project's policy: %+v", s)
+	}
+	rep = verifyFile(t, "testdata/cong-van-signed-poppler.pdf", VerifyOptions{Roots: pool, SignerPolicy: acceptPoppler(t)})
 	requireValid(t, rep, 1)
 	s := rep.Signatures[0]
 	if s.Level != "PKCS7" || !s.CoversWholeFile || !strings.Contains(s.Signer, "Van thu VPCP") {

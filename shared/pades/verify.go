@@ -10,12 +10,8 @@ import (
 	"io"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"lienthong/shared/cms"
 )
@@ -31,9 +27,14 @@ type VerifyOptions struct {
 	// CRLs are checked for the signer's certificate; a CRL counts only when
 	// its signature verifies with the signer's issuer.
 	CRLs []*x509.RevocationList
-	// Now is the time used when a signature has neither a timestamp nor a
-	// signing time; zero means time.Now().
+	// Now is the time at which a signature without a timestamp is
+	// judged (the signer's claimed time proves nothing); zero means
+	// time.Now().
 	Now time.Time
+	// SignerPolicy decides which certificates may sign documents; nil
+	// is certs.MayIssueDocuments, the project's rule. Only tests of
+	// third parties' files (a self-signed poppler certificate) set it.
+	SignerPolicy func(*x509.Certificate) error
 	// Trust, when set, builds chains and checks CRL signatures in place
 	// of x509 and Roots (which it supersedes): a hub that verifies the
 	// same agencies' signatures all day gives one that remembers what it
@@ -146,9 +147,19 @@ type SignatureReport struct {
 	// Chain is the verified chain, leaf first, as subjects.
 	Chain []string `json:"chain,omitempty"`
 	// ChainCheckedAt is the time at which the chain was validated: the
-	// timestamp time, else the claimed time, else now.
+	// proven signing time, that of the timestamp, else now (never the
+	// signer's claimed time).
 	ChainCheckedAt time.Time `json:"chain_checked_at"`
-	Revocation     string    `json:"revocation"`
+	// Revocation is good, revoked (at or before the proven signing time:
+	// invalid), revoked_later (after the timestamp: still valid) or
+	// unknown.
+	Revocation string `json:"revocation"`
+	// RevokedAt is the revocation time of a revoked signer.
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// Indeterminate marks a signature without a timestamp whose
+	// certificate is not valid now: nothing shows it was valid when the
+	// document was signed. It is not valid.
+	Indeterminate bool `json:"indeterminate,omitempty"`
 	// LaterChanges lists what the revisions after this signature add or
 	// replace.
 	LaterChanges []Change `json:"later_changes"`
@@ -458,36 +469,7 @@ func verifyOne(d *document, f sigField, opts VerifyOptions, prefixes map[int64]*
 		s.problem("unsupported signature /SubFilter %q", s.SubFilter)
 	}
 
-	// Chain at the timestamp time, else the claimed time.
-	at := opts.Now
-	switch {
-	case s.TimestampTime != nil:
-		at = *s.TimestampTime
-	case s.ClaimedTime != nil:
-		at = *s.ClaimedTime
-		s.Notes = append(s.Notes, "no timestamp: the certificate was checked at the signer's claimed time")
-	}
-	s.ChainCheckedAt = at
-	if !opts.trusted() {
-		s.problem("no trusted roots configured: the signer cannot be trusted")
-	} else {
-		chain, err := opts.chain(sd.Signer, sd.Certificates, at, x509.ExtKeyUsageAny)
-		if err != nil {
-			s.problem("the signer's certificate does not chain to a trusted root at %s: %v", at.Format(time.RFC3339), err)
-		} else {
-			s.Trusted = true
-			for _, c := range chain {
-				s.Chain = append(s.Chain, dnString(c.Subject))
-			}
-			s.Revocation = checkRevocation(sd.Signer, chain, &opts, s.TimestampTime)
-			switch s.Revocation {
-			case RevocationRevoked:
-				s.problem("the signer's certificate is revoked")
-			case RevocationUnknown:
-				s.Notes = append(s.Notes, "revocation unknown: no CRL for the signer's issuer was given")
-			}
-		}
-	}
+	judgeSigner(s, sd, &opts)
 
 	laterChanges(s, prefix, d)
 	return s
@@ -556,7 +538,7 @@ func checkDocTimestamp(d *document, s *SignatureReport, tok *cms.SignedData, opt
 	for _, c := range chain {
 		s.Chain = append(s.Chain, dnString(c.Subject))
 	}
-	s.Revocation = checkRevocation(tok.Signer, chain, &opts, nil)
+	s.Revocation, _ = checkRevocation(tok.Signer, chain, &opts, nil)
 	if s.Revocation == RevocationRevoked {
 		s.problem("the timestamping certificate is revoked")
 	}
@@ -601,147 +583,4 @@ func hashRanges(src io.ReaderAt, h crypto.Hash, br [4]int64) ([]byte, error) {
 		return nil, err
 	}
 	return hh.Sum(nil), nil
-}
-
-// checkRevocation looks the certificate up in the CRLs issued by its
-// issuer (chain[1]) whose signatures verify.
-func checkRevocation(cert *x509.Certificate, chain []*x509.Certificate, opts *VerifyOptions, tsTime *time.Time) string {
-	if len(chain) < 2 {
-		return RevocationUnknown
-	}
-	issuer := chain[1]
-	state := RevocationUnknown
-	for _, crl := range opts.CRLs {
-		if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || !opts.crlSignedBy(crl, issuer) {
-			continue
-		}
-		state = RevocationGood
-		for _, e := range crl.RevokedCertificateEntries {
-			if e.SerialNumber.Cmp(cert.SerialNumber) != 0 {
-				continue
-			}
-			// A timestamp proves the signature existed before a later
-			// revocation.
-			if tsTime != nil && e.RevocationTime.After(*tsTime) {
-				continue
-			}
-			return RevocationRevoked
-		}
-	}
-	return state
-}
-
-// verifyTimestamp checks the RFC 3161 token in sd: its signature, that it
-// covers sd's signature value, and its TSA certificate's chain; it returns
-// the token's time.
-func verifyTimestamp(sd *cms.SignedData, opts VerifyOptions) (time.Time, error) {
-	tok, err := cms.Parse(sd.TimestampToken)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("token: %w", err)
-	}
-	if tok.Signer == nil {
-		return time.Time{}, errors.New("token lacks the TSA certificate")
-	}
-	h := tok.Hash.New()
-	h.Write(tok.Content)
-	if err := tok.Verify(h.Sum(nil)); err != nil {
-		return time.Time{}, fmt.Errorf("token signature: %w", err)
-	}
-	alg, imprint, genTime, err := parseTSTInfo(tok.Content)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if !alg.Available() {
-		return time.Time{}, errors.New("token uses an unsupported hash")
-	}
-	ih := alg.New()
-	ih.Write(sd.Signature)
-	if !bytes.Equal(ih.Sum(nil), imprint) {
-		return time.Time{}, errors.New("token does not cover this signature")
-	}
-	if !opts.trusted() {
-		return time.Time{}, errors.New("no trusted roots configured for the TSA")
-	}
-	if _, err := opts.chain(tok.Signer, tok.Certificates, genTime, x509.ExtKeyUsageTimeStamping); err != nil {
-		return time.Time{}, fmt.Errorf("TSA certificate: %w", err)
-	}
-	return genTime, nil
-}
-
-// parseTSTInfo reads the message imprint and time of an RFC 3161 TSTInfo.
-func parseTSTInfo(der []byte) (crypto.Hash, []byte, time.Time, error) {
-	fail := func(what string) (crypto.Hash, []byte, time.Time, error) {
-		return 0, nil, time.Time{}, fmt.Errorf("malformed TSTInfo: %s", what)
-	}
-	in := cryptobyte.String(der)
-	var info, imprint, algSeq cryptobyte.String
-	var version int64
-	var policy, algOID cryptobyte.String
-	var hashed []byte
-	var serial cryptobyte.String
-	var gen time.Time
-	if !in.ReadASN1(&info, cbasn1.SEQUENCE) ||
-		!info.ReadASN1Integer(&version) ||
-		!info.ReadASN1(&policy, cbasn1.OBJECT_IDENTIFIER) ||
-		!info.ReadASN1(&imprint, cbasn1.SEQUENCE) ||
-		!info.ReadASN1(&serial, cbasn1.INTEGER) ||
-		!info.ReadASN1GeneralizedTime(&gen) {
-		return fail("structure")
-	}
-	if !imprint.ReadASN1(&algSeq, cbasn1.SEQUENCE) || !imprint.ReadASN1Bytes(&hashed, cbasn1.OCTET_STRING) ||
-		!algSeq.ReadASN1(&algOID, cbasn1.OBJECT_IDENTIFIER) {
-		return fail("message imprint")
-	}
-	var h crypto.Hash
-	switch {
-	case bytes.Equal(algOID, []byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01}):
-		h = crypto.SHA256
-	case bytes.Equal(algOID, []byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02}):
-		h = crypto.SHA384
-	case bytes.Equal(algOID, []byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03}):
-		h = crypto.SHA512
-	default:
-		return fail("unsupported imprint hash")
-	}
-	return h, hashed, gen, nil
-}
-
-// parsePDFDate reads D:YYYYMMDDHHmmSSOHH'mm' with any trailing part
-// optional.
-func parsePDFDate(s string) (time.Time, error) {
-	s = strings.TrimPrefix(s, "D:")
-	s = strings.ReplaceAll(s, "'", "")
-	if len(s) < 4 {
-		return time.Time{}, errors.New("short date")
-	}
-	layout := "20060102150405"
-	n := len(s)
-	if i := strings.IndexAny(s, "Z+-"); i >= 0 {
-		n = i
-	}
-	if n > len(layout) || n%2 != 0 {
-		return time.Time{}, errors.New("bad date")
-	}
-	t, err := time.Parse(layout[:n], s[:n])
-	if err != nil {
-		return time.Time{}, err
-	}
-	rest := s[n:]
-	if rest == "" || rest[0] == 'Z' {
-		return t, nil
-	}
-	if len(rest) < 3 {
-		return time.Time{}, errors.New("bad zone")
-	}
-	var hh, mm int
-	if _, err := fmt.Sscanf(rest[1:], "%02d%02d", &hh, &mm); err != nil {
-		if _, err := fmt.Sscanf(rest[1:], "%02d", &hh); err != nil {
-			return time.Time{}, errors.New("bad zone")
-		}
-	}
-	off := hh*3600 + mm*60
-	if rest[0] == '-' {
-		off = -off
-	}
-	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.FixedZone("", off)), nil
 }
