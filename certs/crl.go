@@ -70,6 +70,28 @@ func ParseCRL(data []byte) (*x509.RevocationList, error) {
 	return crl, nil
 }
 
+// ParseCRLs reads any number of CRLs as PEM "X509 CRL" blocks (other
+// blocks are refused), or one CRL in DER.
+func ParseCRLs(data []byte) ([]*x509.RevocationList, error) {
+	block, rest := pem.Decode(data)
+	if block == nil {
+		crl, err := ParseCRL(data)
+		if err != nil {
+			return nil, err
+		}
+		return []*x509.RevocationList{crl}, nil
+	}
+	var out []*x509.RevocationList
+	for ; block != nil; block, rest = pem.Decode(rest) {
+		crl, err := ParseCRL(pem.EncodeToMemory(block))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, crl)
+	}
+	return out, nil
+}
+
 // RevocationStatus is what the known CRLs say of a certificate.
 type RevocationStatus int
 

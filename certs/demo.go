@@ -41,8 +41,8 @@ var (
 )
 
 // DemoCRLURL is the CRL distribution point of demo certificates: the
-// path where the demo hub publishes the CRL.
-const DemoCRLURL = "https://localhost:4433/pki/ca.crl"
+// path where the demo hub publishes the CRL (wire.PathCRL).
+const DemoCRLURL = "https://localhost:4433/v1/pki/crl"
 
 // Demo creates a complete demo PKI in dir, keys in the clear:
 //

@@ -56,7 +56,7 @@ func newTokens(t *testing.T, alg certs.KeyAlgorithm) *tokens {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub, err := p.Issuing.IssueHub(certs.HubRequest{CommonName: "hub", DNSNames: []string{"localhost"}}, alg)
+	hub, err := p.Issuing.IssueReceipt(certs.ReceiptRequest{Name: certs.DefaultReceiptSigner}, alg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestEverySignatureThroughOneSigner(t *testing.T) {
 			if err != nil {
 				t.Fatalf("receipt: %v", err)
 			}
-			if _, hubCert, err := receipt.Verify(rec, v); err != nil || !hubCert.Equal(tk.hub.Certificates()[0]) {
+			if _, hubCert, err := receipt.Verify(rec, v, certs.DefaultReceiptSigner); err != nil || !hubCert.Equal(tk.hub.Certificates()[0]) {
 				t.Fatalf("verify receipt: %v", err)
 			}
 			wantCalls(t, "receipt", tk.hub, 1, tk.tsa, 1)

@@ -47,6 +47,9 @@ type InitOptions struct {
 	HubAddr       string // host:port
 	ServerName    string // the name in the hub's certificate; empty: the host of HubAddr
 	RootsPEM      []byte // the trusted root certificates
+	// ReceiptSigner names the hub's receipt-signing identity; empty is
+	// certs.DefaultReceiptSigner.
+	ReceiptSigner string
 }
 
 // Exists reports whether home holds a clerk store.
@@ -89,6 +92,9 @@ func Init(opts InitOptions) error {
 	if opts.HubAddr == "" {
 		return errors.New("init: no hub address")
 	}
+	if opts.ReceiptSigner != "" && !certs.ValidReceiptSigner(opts.ReceiptSigner) {
+		return fmt.Errorf("init: receipt signer %q: want lower-case letters, digits, dots and hyphens", opts.ReceiptSigner)
+	}
 	if err := os.MkdirAll(opts.Home, 0o700); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
@@ -101,6 +107,7 @@ func Init(opts InitOptions) error {
 		st.SetSetting(store.SettingHubAddress, opts.HubAddr),
 		st.SetSetting(SettingServerName, opts.ServerName),
 		st.SetSetting(SettingRoots, string(certs.EncodeCertificatesPEM(roots...))),
+		st.SetSetting(SettingReceiptSigner, opts.ReceiptSigner),
 	)
 	if cerr := st.Close(); err == nil {
 		err = cerr
@@ -157,7 +164,11 @@ type Clerk struct {
 	pushMu sync.Mutex // one outbox push at a time
 	pullMu sync.Mutex // one inbox pull at a time
 	statMu sync.Mutex // one status pull at a time
-	kick   chan struct{}
+	// receiptSigner names the hub's receipt identity (trust.go).
+	receiptSigner string
+	crlMu         sync.Mutex // one CRL refresh at a time
+	crlFailed     time.Time  // when a CRL fetch last failed; zero after a success
+	kick          chan struct{}
 	// spoolKey seals the spool files of this process (see spool.go).
 	spoolKey []byte
 }
@@ -227,7 +238,7 @@ func (c *Clerk) load() error {
 	if len(kp.Leaf.Subject.Organization) > 0 {
 		c.name = kp.Leaf.Subject.Organization[0]
 	}
-	return nil
+	return c.loadTrust()
 }
 
 // Close stops using the network and closes the store.

@@ -145,7 +145,7 @@ func (c *Clerk) prove(ctx context.Context, id string) (*proofRecord, error) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	for _, raw := range rec.Receipts {
-		r, _, err := receipt.Verify(raw, c.v)
+		r, _, err := receipt.Verify(raw, c.v, c.receiptSigner)
 		if err != nil || r.LogIndex < 0 {
 			continue
 		}

@@ -2,6 +2,7 @@ package clerk
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,7 +107,7 @@ func (c *Clerk) Document(id string) (*DocumentView, error) {
 		return nil, fmt.Errorf("document %s: %w", id, err)
 	}
 	for _, raw := range raws {
-		if r, _, err := receipt.Verify(raw, c.v); err == nil {
+		if r, _, err := receipt.Verify(raw, c.v, c.receiptSigner); err == nil {
 			v.Receipts = append(v.Receipts, r)
 		}
 	}
@@ -212,7 +213,7 @@ func (c *Clerk) VerifyFile(path string) (*pades.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	rep, err := pades.Verify(f, fi.Size(), pades.VerifyOptions{Trust: c.v, CRLs: c.v.CRLs(), Now: c.now()})
+	rep, err := c.verifyPDF(context.Background(), f, fi.Size())
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: %w", path, err)
 	}

@@ -455,7 +455,7 @@ func (c *Clerk) fetch(ctx context.Context, cl *hubclient.Client, id string, a en
 	if err := envelope.CheckContent(a.ContentType, head[:n]); err != nil {
 		return store.Blob{}, nil, permanent(err)
 	}
-	rep, err := pades.Verify(f, size, pades.VerifyOptions{Trust: c.v, CRLs: c.v.CRLs(), Now: c.now()})
+	rep, err := c.verifyPDF(ctx, f, size)
 	if err != nil {
 		c.log.Warn("attachment is not a readable PDF", "doc", id, "err", err)
 		rep = nil
@@ -564,7 +564,7 @@ func (c *Clerk) applyStatus(it wire.StatusItem) error {
 	}
 	var u document.StatusUpdate
 	if it.Code == string(document.StatusArrived) {
-		r, _, err := receipt.Verify(it.Packet, c.v)
+		r, _, err := receipt.Verify(it.Packet, c.v, c.receiptSigner)
 		if err != nil || r.Event != receipt.EventDelivered || r.MessageID != it.MessageID || len(r.Recipients) != 1 {
 			return skip("bad delivered receipt", err)
 		}

@@ -144,6 +144,7 @@ func (e *env) hubConfig(dir, listen, ops string) (config.Config, error) {
 	cfg := config.Default()
 	cfg.Listen, cfg.OpsListen, cfg.DataDir = listen, ops, filepath.Join(dir, "data")
 	cfg.TLSCert, cfg.TLSKey = filepath.Join(e.pkiDir, "hub.crt"), filepath.Join(e.pkiDir, "hub.key")
+	cfg.ReceiptCert, cfg.ReceiptKey = filepath.Join(e.pkiDir, "receipt.crt"), filepath.Join(e.pkiDir, "receipt.key")
 	cfg.Roots, cfg.CRLs = filepath.Join(e.pkiDir, "ca.crt"), []string{filepath.Join(e.pkiDir, "ca.crl")}
 	cfg.ShutdownGrace = config.Duration(5 * time.Second)
 	// The load is the point: lift the per-agency request limit, which

@@ -12,6 +12,8 @@
 //	  "tls_cert": "hub.crt",
 //	  "tls_key": "hub.key",
 //	  "tls_key_passphrase_file": "",
+//	  "receipt_cert": "receipt.crt",
+//	  "receipt_key": "receipt.key",
 //	  "roots": "ca.crt",
 //	  "crls": ["ca.crl"],
 //	  "crl_reload": "10m",
@@ -64,6 +66,13 @@ type Config struct {
 	TLSCert              string `json:"tls_cert"`
 	TLSKey               string `json:"tls_key"`
 	TLSKeyPassphraseFile string `json:"tls_key_passphrase_file,omitempty"`
+	// ReceiptCert and ReceiptKey are the hub's receipt-signing identity
+	// (`lienthong-certs issue receipt`): one certificate for all the nodes
+	// of the hub service, apart from their TLS keys, named by
+	// urn:lienthong:receipts:<name>; clients accept receipts from it alone.
+	// The key opens with TLSKeyPassphraseFile.
+	ReceiptCert string `json:"receipt_cert"`
+	ReceiptKey  string `json:"receipt_key"`
 	// Roots are the trusted root certificates (PEM).
 	Roots string `json:"roots"`
 	// CRLs are revocation lists read at start and every CRLReload.
@@ -151,7 +160,7 @@ func (c *Config) resolve(dir string) {
 			*p = filepath.Join(dir, *p)
 		}
 	}
-	for _, p := range []*string{&c.DataDir, &c.TLSCert, &c.TLSKey, &c.TLSKeyPassphraseFile, &c.Roots, &c.TSACert, &c.TSAKey, &c.LogKey} {
+	for _, p := range []*string{&c.DataDir, &c.TLSCert, &c.TLSKey, &c.TLSKeyPassphraseFile, &c.ReceiptCert, &c.ReceiptKey, &c.Roots, &c.TSACert, &c.TSAKey, &c.LogKey} {
 		abs(p)
 	}
 	for i := range c.CRLs {
@@ -176,6 +185,7 @@ func (c *Config) Validate() error {
 	}
 	check(c.DataDir != "", "data_dir is required")
 	check(c.TLSCert != "" && c.TLSKey != "", "tls_cert and tls_key are required")
+	check(c.ReceiptCert != "" && c.ReceiptKey != "", "receipt_cert and receipt_key are required: the hub signs receipts with its receipt identity, never its TLS key")
 	check(c.Roots != "", "roots is required")
 	check((c.TSACert == "") == (c.TSAKey == ""), "tsa_cert and tsa_key go together")
 	check(c.MaxAttachmentMB >= 1 && c.MaxAttachmentMB <= 4096, "max_attachment_mb %d: want 1 to 4096", c.MaxAttachmentMB)

@@ -13,6 +13,7 @@ func TestValidate(t *testing.T) {
 	base := func() Config {
 		c := Default()
 		c.TLSCert, c.TLSKey, c.Roots = "hub.crt", "hub.key", "ca.crt"
+		c.ReceiptCert, c.ReceiptKey = "receipt.crt", "receipt.key"
 		return c
 	}
 	tests := []struct {
@@ -23,6 +24,7 @@ func TestValidate(t *testing.T) {
 		{"defaults with certificates", func(*Config) {}, ""},
 		{"no certificate", func(c *Config) { c.TLSCert = "" }, "tls_cert and tls_key are required"},
 		{"no roots", func(c *Config) { c.Roots = "" }, "roots is required"},
+		{"no receipt identity: the TLS key never signs receipts", func(c *Config) { c.ReceiptKey = "" }, "receipt_cert and receipt_key are required"},
 		{"bad listen", func(c *Config) { c.Listen = "4433" }, "listen \"4433\""},
 		{"ops on the agency port", func(c *Config) { c.OpsListen = c.Listen }, "ops_listen must differ"},
 		{"ops disabled", func(c *Config) { c.OpsListen = "" }, ""},
@@ -84,12 +86,12 @@ func TestLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write(`{"tls_cert": "pki/hub.crt", "tls_key": "/etc/hub.key", "roots": "pki/ca.crt", "crls": ["pki/ca.crl"], "data_dir": "data", "shutdown_grace": "5s"}`)
+	write(`{"tls_cert": "pki/hub.crt", "tls_key": "/etc/hub.key", "roots": "pki/ca.crt", "crls": ["pki/ca.crl"], "receipt_cert": "pki/receipt.crt", "receipt_key": "pki/receipt.key", "data_dir": "data", "shutdown_grace": "5s"}`)
 	c, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.TLSCert != filepath.Join(dir, "pki/hub.crt") || c.TLSKey != "/etc/hub.key" || c.CRLs[0] != filepath.Join(dir, "pki/ca.crl") || c.DataDir != filepath.Join(dir, "data") {
+	if c.TLSCert != filepath.Join(dir, "pki/hub.crt") || c.TLSKey != "/etc/hub.key" || c.CRLs[0] != filepath.Join(dir, "pki/ca.crl") || c.DataDir != filepath.Join(dir, "data") || c.ReceiptKey != filepath.Join(dir, "pki/receipt.key") {
 		t.Errorf("paths not resolved against the file's folder: %+v", c)
 	}
 	if c.ShutdownGrace.D() != 5*time.Second || c.Listen != "0.0.0.0:4433" || c.MaxAttachment() != 100<<20 {

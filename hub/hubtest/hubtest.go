@@ -51,6 +51,9 @@ type Hub struct {
 	Store    store.Store
 	Server   *server.Server
 	Identity *certs.KeyPair
+	// Receipts is the hub's receipt-signing identity, named
+	// certs.DefaultReceiptSigner.
+	Receipts *certs.KeyPair
 	Agencies map[string]*Agency
 	// LogKey is the note verifier key of the log's checkpoints, LogOrigin
 	// the log's name.
@@ -99,6 +102,7 @@ func Start(t testing.TB, opts Options) *Hub {
 	}
 	h := &Hub{PKI: opts.PKI, Dir: opts.Dir, Agencies: map[string]*Agency{}, done: make(chan error, 1), t: t}
 	h.Identity = opts.PKI.Hub(t)
+	h.Receipts = opts.PKI.Receipts(t)
 	var err error
 	if opts.LogSignerKey == "" {
 		if opts.LogSignerKey, _, err = note.GenerateKey(rand.Reader, "hubtest"); err != nil {
@@ -120,7 +124,7 @@ func Start(t testing.TB, opts Options) *Hub {
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}
-	parts := service.Parts{Identity: h.Identity, Verifier: opts.PKI.Verifier(t), TSA: opts.PKI.TSA(t), LogSigner: signer}
+	parts := service.Parts{Identity: h.Identity, Receipts: h.Receipts, Verifier: opts.PKI.Verifier(t), TSA: opts.PKI.TSA(t), LogSigner: signer}
 	hub, err := service.New(cfg, parts, opts.Logger)
 	if err != nil {
 		t.Fatal(err)

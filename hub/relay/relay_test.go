@@ -69,7 +69,7 @@ func newEnv(t *testing.T) *env {
 	for _, code := range []certs.AgencyCode{vpcp, quangNinh, ngheAn, caoBang, outsider} {
 		e.keys[code] = e.pki.Agency(t, string(code), "Cơ quan "+string(code))
 	}
-	e.relay, err = relay.New(relay.Options{Store: st, Verifier: e.pki.Verifier(t), Identity: e.pki.Hub(t), CheckAttachment: notPDF})
+	e.relay, err = relay.New(relay.Options{Store: st, Verifier: e.pki.Verifier(t), Identity: e.pki.Receipts(t), CheckAttachment: notPDF})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestSubmitRules(t *testing.T) {
 		if err != nil || !again.Existed || !bytes.Equal(again.Receipt, first.Receipt) {
 			t.Fatalf("retry: existed=%v same receipt=%v %v", again.Existed, bytes.Equal(again.Receipt, first.Receipt), err)
 		}
-		r, _, err := receipt.Verify(first.Receipt, e.pki.Verifier(t))
+		r, _, err := receipt.Verify(first.Receipt, e.pki.Verifier(t), certs.DefaultReceiptSigner)
 		if err != nil || r.Event != receipt.EventAccepted || r.MessageID != d.id || len(r.Recipients) != 2 {
 			t.Fatalf("receipt: %+v %v", r, err)
 		}
@@ -245,7 +245,7 @@ func TestAckCarriesArrival(t *testing.T) {
 	if err != nil || acked.Existed {
 		t.Fatalf("ack: %+v %v", acked, err)
 	}
-	if r, _, err := receipt.Verify(acked.Receipt, e.pki.Verifier(t)); err != nil || r.Event != receipt.EventDelivered {
+	if r, _, err := receipt.Verify(acked.Receipt, e.pki.Verifier(t), certs.DefaultReceiptSigner); err != nil || r.Event != receipt.EventDelivered {
 		t.Fatalf("delivered receipt: %+v %v", r, err)
 	}
 	statuses, _, err := e.relay.Statuses(ctx, quangNinh, 0, 10, 0)

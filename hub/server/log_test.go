@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/hubtest"
 	"lienthong/shared/auditlog"
 	"lienthong/shared/receipt"
@@ -62,7 +63,7 @@ func TestLogAPI(t *testing.T) {
 	}
 
 	for _, wireReceipt := range [][]byte{doc.res.Receipt, acked.Receipt} {
-		rc, _, err := receipt.Verify(wireReceipt, h.Verifier())
+		rc, _, err := receipt.Verify(wireReceipt, h.Verifier(), certs.DefaultReceiptSigner)
 		if err != nil {
 			t.Fatal(err)
 		}

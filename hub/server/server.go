@@ -132,6 +132,7 @@ func (s *Server) routes() {
 	s.handle("GET "+wire.PathLogConsistency, s.logConsistency)
 	s.handle("GET "+wire.PathLogEntries, s.logEntries)
 	s.handle("GET "+wire.PathStats, s.stats)
+	s.handle("GET "+wire.PathCRL, s.crl)
 	if s.opts.Timestamp != nil {
 		s.mux.Handle("POST "+wire.PathTimestamp, s.opts.Timestamp)
 	}

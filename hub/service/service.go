@@ -48,12 +48,16 @@ type Hub struct {
 	ctlLn    net.Listener
 }
 
-// Parts are what a hub is made of besides its configuration: its key and
-// certificate, the verifier of agencies' certificates, and optionally a
-// timestamping key pair and the log's checkpoint signer. Open reads them
+// Parts are what a hub is made of besides its configuration: its TLS key
+// and certificate, its receipt-signing identity, the verifier of agencies'
+// certificates, and optionally a timestamping key pair and the log's
+// checkpoint signer. Open reads them
 // from the configured files; tests (package hubtest) make them in memory.
 type Parts struct {
-	Identity  *certs.KeyPair
+	Identity *certs.KeyPair // the node's TLS identity
+	// Receipts signs the hub's receipts: the one receipt identity of the
+	// hub service (certs.MayIssueReceipts), never a node's TLS key.
+	Receipts  certs.Signer
 	Verifier  *certs.Verifier
 	TSA       certs.Signer // nil: no timestamp service
 	LogSigner note.Signer  // nil: the log is kept, no checkpoint is served
@@ -77,6 +81,9 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 	var err error
 	if p.Identity, err = certs.OpenSigner(certs.SignerRef{Cert: cfg.TLSCert, Key: cfg.TLSKey, Passphrase: pass}); err != nil {
 		return nil, fmt.Errorf("hub certificate: %w", err)
+	}
+	if p.Receipts, err = certs.OpenSigner(certs.SignerRef{Cert: cfg.ReceiptCert, Key: cfg.ReceiptKey, Passphrase: pass}); err != nil {
+		return nil, fmt.Errorf("receipt certificate: %w", err)
 	}
 	roots, err := certs.ReadCertificates(cfg.Roots)
 	if err != nil {
@@ -111,6 +118,12 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &Hub{cfg: cfg, log: log, identity: p.Identity, verifier: p.Verifier}
+	if p.Receipts == nil || len(p.Receipts.Certificates()) == 0 {
+		return nil, errors.New("hub: no receipt-signing identity")
+	}
+	if err := checkReceiptIdentity(p.Receipts, p.Verifier); err != nil {
+		return nil, err
+	}
 	if err := h.ReloadCRLs(); err != nil {
 		return nil, err
 	}
@@ -131,7 +144,7 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	h.server, err = server.New(server.Options{
-		Store: h.store, Verifier: h.verifier, Identity: h.identity, Logger: log,
+		Store: h.store, Verifier: h.verifier, Identity: p.Receipts, Logger: log,
 		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(h.verifier), Timestamp: stamp,
 		AllowSecret: cfg.AllowSecretDocuments,
 		LogSigner:   p.LogSigner, LogOrigin: cfg.LogOrigin,
@@ -161,6 +174,24 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 		h.control = &http.Server{Handler: control.Handler(h.store), ReadHeaderTimeout: 5 * time.Second}
 	}
 	return h, nil
+}
+
+// checkReceiptIdentity refuses to start with a receipt identity that
+// clients would refuse: not of the receipt kind, or not trusted by the
+// hub's own roots now.
+func checkReceiptIdentity(r certs.Signer, v *certs.Verifier) error {
+	chain := r.Certificates()
+	name, err := certs.ReceiptSignerOf(chain[0])
+	if err == nil {
+		err = certs.MayIssueReceipts(chain[0], name)
+	}
+	if err != nil {
+		return fmt.Errorf("receipt certificate: not a receipt identity (make one with lienthong-certs issue receipt): %w", err)
+	}
+	if _, err := v.Chain(chain, time.Time{}, x509.ExtKeyUsageAny); err != nil {
+		return fmt.Errorf("receipt certificate: %w", err)
+	}
+	return nil
 }
 
 func agencyLimits(cfg config.Config) map[certs.AgencyCode]server.Limits {

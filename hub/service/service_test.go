@@ -28,6 +28,7 @@ func TestRunDemoPKI(t *testing.T) {
 	cfg.Listen, cfg.OpsListen, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", filepath.Join(dir, "data")
 	cfg.TLSCert, cfg.TLSKey = filepath.Join(pki, "hub.crt"), filepath.Join(pki, "hub.key")
 	cfg.TSACert, cfg.TSAKey = filepath.Join(pki, "tsa.crt"), filepath.Join(pki, "tsa.key")
+	cfg.ReceiptCert, cfg.ReceiptKey = filepath.Join(pki, "receipt.crt"), filepath.Join(pki, "receipt.key")
 	cfg.Roots, cfg.CRLs = filepath.Join(pki, "ca.crt"), []string{filepath.Join(pki, "ca.crl")}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -94,6 +95,7 @@ func TestOpenRefusesBadFiles(t *testing.T) {
 	base := config.Default()
 	base.Listen, base.OpsListen, base.DataDir = "127.0.0.1:0", "", filepath.Join(dir, "data")
 	base.TLSCert, base.TLSKey = filepath.Join(pki, "hub.crt"), filepath.Join(pki, "hub.key")
+	base.ReceiptCert, base.ReceiptKey = filepath.Join(pki, "receipt.crt"), filepath.Join(pki, "receipt.key")
 	base.Roots = filepath.Join(pki, "ca.crt")
 	tests := []struct {
 		name   string
@@ -103,6 +105,9 @@ func TestOpenRefusesBadFiles(t *testing.T) {
 		{"key of another certificate", func(c *config.Config) { c.TLSKey = filepath.Join(pki, "tsa.key") }, "does not match"},
 		{"missing roots", func(c *config.Config) { c.Roots = filepath.Join(dir, "nope.crt") }, "roots"},
 		{"CRL that is not a CRL", func(c *config.Config) { c.CRLs = []string{filepath.Join(pki, "ca.crt")} }, "CRL"},
+		{"the TLS key as receipt identity", func(c *config.Config) {
+			c.ReceiptCert, c.ReceiptKey = filepath.Join(pki, "hub.crt"), filepath.Join(pki, "hub.key")
+		}, "not a receipt identity"},
 		{"TSA certificate that cannot timestamp", func(c *config.Config) {
 			c.TSACert, c.TSAKey = filepath.Join(pki, "hub.crt"), filepath.Join(pki, "hub.key")
 		}, "timestamping"},

@@ -210,7 +210,18 @@ func (b *Bundle) place(name string, data []byte) error {
 // Options are what the auditor trusts.
 type Options struct {
 	Verifier *certs.Verifier // roots and CRLs
-	LogKey   string          // the hub's log verifier key
+	// ReceiptSigner names the hub's receipt-signing identity whose
+	// receipts count (certs.MayIssueReceipts); empty is
+	// certs.DefaultReceiptSigner.
+	ReceiptSigner string
+	LogKey        string // the hub's log verifier key
+}
+
+func (o Options) receiptSigner() string {
+	if o.ReceiptSigner == "" {
+		return certs.DefaultReceiptSigner
+	}
+	return o.ReceiptSigner
 }
 
 // Check is one thing verified.
@@ -284,7 +295,7 @@ func Verify(b *Bundle, opts Options) *Report {
 
 	var receipts []*receipt.Receipt
 	for i, wire := range b.Receipts {
-		rc, _, err := receipt.Verify(wire, opts.Verifier)
+		rc, _, err := receipt.Verify(wire, opts.Verifier, opts.receiptSigner())
 		if err == nil && (rc.MessageID != doc.MessageID || rc.EnvelopeSHA256 != packetHash) {
 			err = errors.New("the receipt is for another packet")
 		}

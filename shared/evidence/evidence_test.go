@@ -59,7 +59,7 @@ func newWorld(t testing.TB) *world {
 	w := &world{pki: certstest.New(t)}
 	qn := w.pki.Agency(t, quangNinh, "Ủy ban nhân dân tỉnh Quảng Ninh")
 	na := w.pki.Agency(t, ngheAn, "Ủy ban nhân dân tỉnh Nghệ An")
-	hub := w.pki.Hub(t)
+	hub := w.pki.Receipts(t)
 	w.verifier = w.pki.Verifier(t)
 	skey, vkey, err := note.GenerateKey(rand.Reader, "hub.test")
 	if err != nil {
@@ -223,6 +223,18 @@ func TestVerify(t *testing.T) {
 			forged, _ := receipt.Sign(&rc, qn)
 			b.Receipts[0] = forged
 			return Options{Verifier: w.verifier, LogKey: w.logKey}
+		}, "receipt 1"},
+		{"a receipt signed by a hub node's TLS key", func(b *Bundle) Options {
+			var rc receipt.Receipt
+			var p envelope.Packet
+			_ = json.Unmarshal(b.Receipts[0], &p)
+			_ = json.Unmarshal(p.Payload, &rc)
+			forged, _ := receipt.Sign(&rc, w.pki.Hub(t))
+			b.Receipts[0] = forged
+			return Options{Verifier: w.verifier, LogKey: w.logKey}
+		}, "receipt 1"},
+		{"receipts of another receipt identity than the configured one", func(b *Bundle) Options {
+			return Options{Verifier: w.verifier, LogKey: w.logKey, ReceiptSigner: "another-hub"}
 		}, "receipt 1"},
 		{"roots of another PKI", func(b *Bundle) Options {
 			return Options{Verifier: certstest.New(t).Verifier(t), LogKey: w.logKey}

@@ -2,8 +2,16 @@
 // document: that it accepted a submission, that a recipient's system
 // stored it, or that a recipient's system refused it. A receipt binds the event, the message, the SHA-256 of the
 // signed packet, the parties and the hub's time, and is signed with the
-// hub's key in the same packet form as everything else (package envelope),
-// so a clerk or an auditor can check it offline with the root certificate.
+// hub's receipt-signing identity in the same packet form as everything
+// else (package envelope), so a clerk or an auditor can check it offline
+// with the root certificate and the identity's name.
+//
+// The receipt-signing identity is one certificate kind (certs.IssueReceipt,
+// `lienthong-certs issue receipt`), one for all the nodes of a hub service
+// and apart from their TLS keys; clients pin it by name
+// (urn:lienthong:receipts:<name>, certs.DefaultReceiptSigner unless
+// configured otherwise), and Verify accepts no other signer
+// (certs.MayIssueReceipts).
 package receipt
 
 import (
@@ -103,11 +111,13 @@ func Sign(r *Receipt, hub certs.Signer) ([]byte, error) {
 	return envelope.Seal(payload, hub)
 }
 
-// Verify checks a signed receipt: a valid signature by a hub certificate
-// (server authentication) chained to v's roots, at the receipt's own time,
-// and well-formed content. It returns the receipt and the hub's
-// certificate.
-func Verify(wire []byte, v *certs.Verifier) (*Receipt, *x509.Certificate, error) {
+// Verify checks a signed receipt: a valid signature by the receipt-signing
+// identity named signer (certs.MayIssueReceipts) chained to v's roots and
+// not revoked at the receipt's own time, and well-formed content. It
+// returns the receipt and the identity's certificate. A receipt signed by
+// anything else, a hub node's TLS certificate included, wraps
+// certs.ErrNotReceiptSigner.
+func Verify(wire []byte, v *certs.Verifier, signer string) (*Receipt, *x509.Certificate, error) {
 	p, err := envelope.Decode(wire)
 	if err != nil {
 		return nil, nil, err
@@ -119,9 +129,12 @@ func Verify(wire []byte, v *certs.Verifier) (*Receipt, *x509.Certificate, error)
 	if err := r.Validate(); err != nil {
 		return nil, nil, err
 	}
-	chain, err := p.VerifySigner(v, r.At, x509.ExtKeyUsageServerAuth)
+	chain, err := p.VerifySigner(v, r.At, x509.ExtKeyUsageAny)
 	if err != nil {
 		return nil, nil, err
+	}
+	if err := certs.MayIssueReceipts(chain[0], signer); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", envelope.ErrUntrusted, err)
 	}
 	return &r, chain[0], nil
 }

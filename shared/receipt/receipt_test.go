@@ -7,15 +7,21 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/certs/certstest"
 	"lienthong/shared/envelope"
 )
 
 func TestSignVerify(t *testing.T) {
 	pki := certstest.New(t)
-	hub := pki.Hub(t)
+	hub := pki.Receipts(t)
+	tlsKey := pki.Hub(t)
 	agency := pki.Agency(t, "000.00.00.H49", "Ủy ban nhân dân tỉnh Quảng Ninh")
-	other := certstest.New(t).Hub(t)
+	other := certstest.New(t).Receipts(t)
+	sameRoot, err := pki.Issuing.IssueReceipt(certs.ReceiptRequest{Name: "another-hub"}, certs.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
 	v := pki.Verifier(t)
 	r := &Receipt{
 		Event: EventAccepted, MessageID: envelope.NewMessageID(), EnvelopeSHA256: strings.Repeat("0f", 32),
@@ -33,6 +39,14 @@ func TestSignVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	byTLSKey, err := Sign(r, tlsKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byAnotherName, err := Sign(r, sameRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var p envelope.Packet
 	_ = json.Unmarshal(good, &p)
 	p.Payload = []byte(strings.Replace(string(p.Payload), "000.00.00.G22", "000.00.00.G09", 1))
@@ -46,17 +60,19 @@ func TestSignVerify(t *testing.T) {
 		{"good", good, nil},
 		{"signed by an agency, not the hub", byAgency, envelope.ErrUntrusted},
 		{"signed by a hub of another PKI", byOtherHub, envelope.ErrUntrusted},
+		{"signed by a hub node's TLS key", byTLSKey, certs.ErrNotReceiptSigner},
+		{"signed by a receipt identity of another name", byAnotherName, certs.ErrNotReceiptSigner},
 		{"recipients changed after signing", forged, envelope.ErrBadSignature},
 		{"garbage", []byte("{}"), envelope.ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, cert, err := Verify(tt.wire, v)
+			got, cert, err := Verify(tt.wire, v, certs.DefaultReceiptSigner)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got.MessageID != r.MessageID || len(got.Recipients) != 2 || cert.Subject.CommonName != "localhost" {
+				if got.MessageID != r.MessageID || len(got.Recipients) != 2 || !cert.Equal(hub.Leaf) {
 					t.Fatalf("verified %+v", got)
 				}
 				return

@@ -72,6 +72,8 @@
 //     carried by that receipt; RecipientState.Delivery "refused". A new
 //     path rather than a body on the acknowledgement, so that a hub that
 //     predates it answers not_found instead of recording a delivery.
+//   - v1 (2026-12-04): GET /v1/pki/crl serves the PKI's current CRLs, so
+//     that clients judge signers' revocation with the lists the hub uses.
 package wire
 
 import (
@@ -105,7 +107,15 @@ const (
 	PathLogConsistency = "/v1/log/consistency" // ?old=A&new=B
 	PathLogEntries     = "/v1/log/entries"     // ?from=A&to=B, at most MaxLogEntries
 	PathStats          = "/v1/stats"           // the statistics the hub publishes
+
+	// PathCRL serves the PKI's current revocation lists, PEM "X509 CRL"
+	// blocks (ContentCRL), as the hub has them; it is also the CRL
+	// distribution point of the demo PKI's certificates.
+	PathCRL = "/v1/pki/crl"
 )
+
+// ContentCRL is the content type of PathCRL's answer.
+const ContentCRL = "application/x-pem-file"
 
 // WholeUpload is the largest attachment a PATCH at offset 0 may carry
 // whole to have it stored in one go: if that request breaks off, nothing

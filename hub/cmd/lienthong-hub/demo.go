@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -29,6 +30,10 @@ var demoCmd = &cli.Command{
 			cfg.Listen, cfg.OpsListen, cfg.DataDir = *listen, *ops, *data
 			cfg.TLSCert, cfg.TLSKey = filepath.Join(*pki, "hub.crt"), filepath.Join(*pki, "hub.key")
 			cfg.TSACert, cfg.TSAKey = filepath.Join(*pki, "tsa.crt"), filepath.Join(*pki, "tsa.key")
+			cfg.ReceiptCert, cfg.ReceiptKey = filepath.Join(*pki, "receipt.crt"), filepath.Join(*pki, "receipt.key")
+			if _, err := os.Stat(cfg.ReceiptCert); err != nil {
+				return fmt.Errorf("%s has no receipt identity (receipt.crt): a demo PKI made before receipts had their own certificate; make a new one with lienthong-certs demo", *pki)
+			}
 			cfg.Roots, cfg.CRLs = filepath.Join(*pki, "ca.crt"), []string{filepath.Join(*pki, "ca.crl")}
 			if _, err := os.Stat(filepath.Join(*pki, "log.key")); err == nil {
 				cfg.LogKey, cfg.LogOrigin = filepath.Join(*pki, "log.key"), "localhost/log"
