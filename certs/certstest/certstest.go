@@ -89,10 +89,13 @@ func (p *PKI) TSA(t testing.TB) *certs.KeyPair {
 
 // Revoke records a revocation, effective a second ago; CRL and Verifier
 // include it from then on.
-func (p *PKI) Revoke(cert *x509.Certificate) {
+func (p *PKI) Revoke(cert *x509.Certificate) { p.RevokeAt(cert, time.Now().Add(-time.Second)) }
+
+// RevokeAt records a revocation effective at the given time.
+func (p *PKI) RevokeAt(cert *x509.Certificate, at time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.revoked = append(p.revoked, certs.Revocation{Serial: cert.SerialNumber, Time: time.Now().Add(-time.Second), Reason: 1})
+	p.revoked = append(p.revoked, certs.Revocation{Serial: cert.SerialNumber, Time: at, Reason: 1})
 }
 
 // CRL returns the issuing CA's current CRL.

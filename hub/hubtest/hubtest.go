@@ -161,6 +161,10 @@ func (h *Hub) Stop() {
 	h.hub = nil
 }
 
+// ReloadCRLs makes the hub read its configured CRL files again (set them
+// with Options.Configure), as it does every crl_reload.
+func (h *Hub) ReloadCRLs() error { return h.hub.ReloadCRLs() }
+
 // Verifier trusts the test root.
 func (h *Hub) Verifier() *certs.Verifier { return h.PKI.Verifier(h.t) }
 
