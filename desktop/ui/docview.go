@@ -575,6 +575,9 @@ func SignatureText(cat *i18n.Catalog, r *pades.Report) string {
 		if !s.Valid() {
 			verdict = cat.T(i18n.SigInvalid)
 		}
+		if s.Indeterminate {
+			verdict = cat.T(i18n.SigIndeterminate)
+		}
 		fmt.Fprintf(&b, "%d. %s — %s\n", i+1, verdict, cat.T(i18n.SigSigner, commonName(s.Signer)))
 		if s.Issuer != "" {
 			b.WriteString("   " + cat.T(i18n.SigIssuer, commonName(s.Issuer)) + "\n")
@@ -584,8 +587,17 @@ func SignatureText(cat *i18n.Catalog, r *pades.Report) string {
 		} else if s.ClaimedTime != nil {
 			b.WriteString("   " + cat.T(i18n.SigTime, s.ClaimedTime.In(document.VietnamTime).Format("02/01/2006 15:04:05")) + "\n")
 		}
-		if !s.Trusted {
+		if !s.Trusted && !s.Indeterminate {
 			b.WriteString("   " + cat.T(i18n.SigUntrusted) + "\n")
+		}
+		if s.RevokedAt != nil {
+			when := s.RevokedAt.In(document.VietnamTime).Format("02/01/2006 15:04:05")
+			switch s.Revocation {
+			case pades.RevocationRevoked:
+				b.WriteString("   " + cat.T(i18n.SigRevoked, when) + "\n")
+			case pades.RevocationRevokedLater:
+				b.WriteString("   " + cat.T(i18n.SigRevokedLater, when) + "\n")
+			}
 		}
 		if bad := s.ForbiddenChanges(); len(bad) > 0 {
 			var d []string

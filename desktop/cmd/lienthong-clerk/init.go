@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"lienthong/certs"
 	"lienthong/desktop/clerk"
 	"lienthong/internal/cli"
 )
@@ -23,6 +24,7 @@ or the terminal.`,
 		hub := fs.String("hub", "", "the hub's `host:port` (required)")
 		roots := fs.String("roots", "", "PEM `file` of the trusted root certificates (required)")
 		server := fs.String("server-name", "", "`name` the hub's certificate must carry, when not the host of --hub")
+		receiptSigner := fs.String("receipt-signer", certs.DefaultReceiptSigner, "`name` of the hub's receipt-signing identity (urn:lienthong:receipts:NAME), given by its operator")
 		return func(env *cli.Env, args []string) error {
 			if len(args) != 0 {
 				return cli.Usagef("init takes no arguments")
@@ -46,7 +48,7 @@ or the terminal.`,
 			if err != nil {
 				return err
 			}
-			err = clerk.Init(clerk.InitOptions{Home: *f.home, Passphrase: pass, P12: data, P12Passphrase: string(pp), HubAddr: *hub, ServerName: *server, RootsPEM: rootsPEM})
+			err = clerk.Init(clerk.InitOptions{Home: *f.home, Passphrase: pass, P12: data, P12Passphrase: string(pp), HubAddr: *hub, ServerName: *server, RootsPEM: rootsPEM, ReceiptSigner: *receiptSigner})
 			if err != nil {
 				return err
 			}

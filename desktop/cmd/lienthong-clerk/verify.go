@@ -5,15 +5,20 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"lienthong/internal/cli"
+	"lienthong/shared/pades"
 )
 
 var verifyCmd = &cli.Command{
 	Name:    "verify",
 	Args:    "FILE.pdf",
 	Summary: "check the signatures of a PDF",
-	Help: `Checks every signature of a PDF against the store's trusted roots. Exits 0
+	Help: `Checks every signature of a PDF against the store's trusted roots and the
+PKI's current CRLs (fetched from the hub and cached until their next update):
+a signer revoked before the proven signing time (the timestamp; without one,
+now) makes it invalid. Exits 0
 only if there is at least one signature and all are valid. (Auditors without
 a store use lienthong-verify.)`,
 	Setup: func(fs *flag.FlagSet) cli.Run {
@@ -38,8 +43,13 @@ a store use lienthong-verify.)`,
 			} else {
 				for _, s := range rep.Signatures {
 					state := "valid"
-					if !s.Valid() {
+					switch {
+					case s.Indeterminate:
+						state = "INDETERMINATE: " + strings.Join(s.Problems, "; ")
+					case !s.Valid():
 						state = "INVALID: " + strings.Join(s.Problems, "; ")
+					case s.Revocation == pades.RevocationRevokedLater && s.RevokedAt != nil:
+						state += " (signer revoked later, on " + s.RevokedAt.UTC().Format(time.RFC3339) + "; the timestamp proves the signature came first)"
 					}
 					fmt.Fprintf(env.Stdout, "%s: %s (%s) %s\n", s.Field, s.Signer, s.Level, state)
 				}

@@ -40,11 +40,11 @@ func (t *trustFlags) verifier() (*certs.Verifier, error) {
 		if err != nil {
 			return nil, err
 		}
-		crl, err := certs.ParseCRL(data)
+		crls, err := certs.ParseCRLs(data)
 		if err != nil {
 			return nil, err
 		}
-		v.SetCRLs(crl)
+		v.SetCRLs(crls...)
 	}
 	return v, nil
 }

@@ -57,11 +57,11 @@ func check(env *cli.Env, doc, roots string, crls []string, asJSON bool) error {
 		if err != nil {
 			return fmt.Errorf("read CRL: %w", err)
 		}
-		crl, err := certs.ParseCRL(data)
+		crls, err := certs.ParseCRLs(data)
 		if err != nil {
 			return fmt.Errorf("read CRL %s: %w", path, err)
 		}
-		opts.CRLs = append(opts.CRLs, crl)
+		opts.CRLs = append(opts.CRLs, crls...)
 	}
 	f, err := os.Open(doc)
 	if err != nil {

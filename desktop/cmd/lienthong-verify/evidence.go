@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"lienthong/certs"
 	"lienthong/internal/cli"
 	"lienthong/shared/evidence"
 )
@@ -16,10 +17,12 @@ var evidenceCmd = &cli.Command{
 	Summary: "check a document's evidence bundle offline",
 	Help: `Checks a bundle written by lienthong-clerk evidence: the packet's and the PDFs'
 signatures, the hub's receipts, and the log entries' inclusion proofs against
-the hub's signed checkpoint. Prints one line per check.`,
+the hub's signed checkpoint. Receipts count only when signed by the hub's
+receipt identity named --receipt-signer. Prints one line per check.`,
 	Setup: func(fs *flag.FlagSet) cli.Run {
 		t := newTrustFlags(fs)
 		logKey := logKeyFlag(fs)
+		receiptSigner := fs.String("receipt-signer", certs.DefaultReceiptSigner, "`name` of the hub's receipt-signing identity (urn:lienthong:receipts:NAME), given by its operator")
 		asJSON := fs.Bool("json", false, "print the report as JSON")
 		return func(env *cli.Env, args []string) error {
 			if len(args) != 1 {
@@ -46,7 +49,7 @@ the hub's signed checkpoint. Prints one line per check.`,
 			if err != nil {
 				return err
 			}
-			rep := evidence.Verify(b, evidence.Options{Verifier: v, LogKey: key})
+			rep := evidence.Verify(b, evidence.Options{Verifier: v, LogKey: key, ReceiptSigner: *receiptSigner})
 			if *asJSON {
 				enc := json.NewEncoder(env.Stdout)
 				enc.SetIndent("", "  ")

@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"fmt"
+	"log/slog"
+	"maps"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +15,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"lienthong/shared/tsa"
 
 	"lienthong/internal/scripttest"
 
@@ -95,7 +101,8 @@ func makeFixtures(t *testing.T) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string][]byte{
+	trust := trustFixtures(t, issuing, dir)
+	fx := map[string][]byte{
 		"root.pem":         certs.EncodeCertificatesPEM(root.Cert),
 		"roots-all.pem":    append(certs.EncodeCertificatesPEM(root.Cert), read(t, filepath.Join(pdfDir, "cong-van-signed-poppler.cert.pem"))...),
 		"other-root.pem":   certs.EncodeCertificatesPEM(other.Cert),
@@ -109,6 +116,63 @@ func makeFixtures(t *testing.T) map[string][]byte {
 		"encrypted.pdf":    read(t, filepath.Join(pdfDir, "quyet-dinh-encrypted.pdf")),
 		"truncated.pdf":    read(t, filepath.Join(pdfDir, "quyet-dinh-truncated.pdf")),
 		"not-a-pdf.pdf":    read(t, filepath.Join(pdfDir, "not-a-pdf.pdf")),
+	}
+	maps.Copy(fx, trust)
+	return fx
+}
+
+// trustFixtures are the documents of the trust policy: a timestamped
+// signature whose signer is revoked after the timestamp, the same signer
+// revoked before, a document signed by a hub's TLS certificate, and an
+// untimestamped signature by a certificate that has expired since.
+func trustFixtures(t *testing.T, issuing *certs.Authority, dir string) map[string][]byte {
+	t.Helper()
+	tsaKP, err := issuing.IssueTimestamping(certs.TimestampingRequest{CommonName: "Test TSA"}, certs.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &tsa.Server{Signer: tsaKP, Logger: slog.New(slog.DiscardHandler)}
+	srv := httptest.NewServer(ts)
+	t.Cleanup(srv.Close)
+	stamp := func(ctx context.Context, digest []byte) ([]byte, error) {
+		return tsa.Request(ctx, srv.Client(), srv.URL, digest, crypto.SHA256)
+	}
+	sign := func(out string, opts pades.Options) []byte {
+		t.Helper()
+		out = filepath.Join(dir, out)
+		if err := pades.SignFile(context.Background(), filepath.Join(pdfDir, "cong-van.pdf"), out, opts); err != nil {
+			t.Fatal(err)
+		}
+		return read(t, out)
+	}
+	person, err := issuing.IssuePerson(certs.PersonRequest{FullName: "Lê Văn Bình", Position: "Giám đốc", Agency: "000.00.00.H49"}, certs.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub, err := issuing.IssueHub(certs.HubRequest{DNSNames: []string{"localhost"}}, certs.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := *issuing
+	past.Now = func() time.Time { return time.Now().Add(-72 * time.Hour) }
+	expired, err := past.IssuePerson(certs.PersonRequest{FullName: "Đỗ Thị Cúc", Position: "Phó Giám đốc", Agency: "000.00.00.H49", Validity: 24 * time.Hour}, certs.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamped := sign("stamped.pdf", pades.Options{Signer: person, Timestamp: stamp})
+	crl := func(at time.Time) []byte {
+		der, err := issuing.CRL([]certs.Revocation{{Serial: person.Leaf.SerialNumber, Time: at, Reason: 1}}, 2, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return certs.EncodeCRLPEM(der)
+	}
+	return map[string][]byte{
+		"stamped.pdf":        stamped,
+		"revoked-later.crl":  crl(time.Now().Add(2 * time.Second)), // CRL times are whole seconds
+		"revoked-before.crl": crl(time.Now().Add(-time.Hour)),
+		"by-hub.pdf":         sign("by-hub.pdf", pades.Options{Signer: hub}),
+		"expired.pdf":        sign("expired.pdf", pades.Options{Signer: expired, Time: time.Now().Add(-48 * time.Hour)}),
 	}
 }
 

@@ -18,6 +18,7 @@ type messages struct {
 	essMatch, essMismatch, essAbsent, essLabel               string
 	trust, trusted, untrusted, noRoots, checkedAt            string
 	revocation, revGood, revRevoked, revUnknown              string
+	revLater, indeterminate                                  string
 	coverage, whole, partial                                 string
 	changes, allowed, forbidden                              string
 	problems, notes, result, valid, invalid                  string
@@ -36,7 +37,9 @@ var langs = map[string]messages{
 		essLabel: "Signing certificate", essMatch: "signing-certificate-v2 matches the signer", essMismatch: "SIGNING-CERTIFICATE-V2 NAMES ANOTHER CERTIFICATE", essAbsent: "no signing-certificate-v2 attribute",
 		trust: "Trust", trusted: "chains to a trusted root", untrusted: "NOT TRUSTED", noRoots: "no roots given (--roots)", checkedAt: "checked at",
 		revocation: "Revocation", revGood: "not revoked (CRL checked)", revRevoked: "REVOKED", revUnknown: "unknown: no CRL for the signer's issuer was given",
-		coverage: "Coverage", whole: "the whole file", partial: "the first %d of %d bytes; later revisions follow",
+		revLater:      "revoked later, on %s: still valid, the timestamp proves the signature came first",
+		indeterminate: "INDETERMINATE: no timestamp, and the signer's certificate is not valid now",
+		coverage:      "Coverage", whole: "the whole file", partial: "the first %d of %d bytes; later revisions follow",
 		changes: "Changes after this signature", allowed: "allowed", forbidden: "FORBIDDEN",
 		problems: "Problems", notes: "Notes", result: "Result", valid: "VALID", invalid: "INVALID",
 		docValid:    "VALID: every signature is valid and trusted, and nothing unsigned changed after signing.",
@@ -54,7 +57,9 @@ var langs = map[string]messages{
 		essLabel: "Chứng thư ký", essMatch: "thuộc tính signing-certificate-v2 khớp với người ký", essMismatch: "SIGNING-CERTIFICATE-V2 CHỈ ĐẾN CHỨNG THƯ KHÁC", essAbsent: "không có thuộc tính signing-certificate-v2",
 		trust: "Tin cậy", trusted: "chuỗi chứng thư dẫn đến gốc tin cậy", untrusted: "KHÔNG TIN CẬY", noRoots: "chưa chỉ định chứng thư gốc (--roots)", checkedAt: "kiểm tra tại thời điểm",
 		revocation: "Thu hồi", revGood: "chưa bị thu hồi (đã kiểm tra CRL)", revRevoked: "ĐÃ BỊ THU HỒI", revUnknown: "chưa rõ: không có CRL của đơn vị cấp chứng thư",
-		coverage: "Phạm vi ký", whole: "toàn bộ tệp", partial: "%d byte đầu trong %d byte; có các phiên bản sửa đổi sau đó",
+		revLater:      "bị thu hồi sau, ngày %s: vẫn hợp lệ, dấu thời gian chứng minh chữ ký có trước",
+		indeterminate: "KHÔNG XÁC ĐỊNH ĐƯỢC: không có dấu thời gian và chứng thư của người ký hiện không còn hiệu lực",
+		coverage:      "Phạm vi ký", whole: "toàn bộ tệp", partial: "%d byte đầu trong %d byte; có các phiên bản sửa đổi sau đó",
 		changes: "Thay đổi sau chữ ký này", allowed: "được phép", forbidden: "KHÔNG ĐƯỢC PHÉP",
 		problems: "Lỗi (chi tiết tiếng Anh)", notes: "Ghi chú (tiếng Anh)", result: "Kết quả", valid: "HỢP LỆ", invalid: "KHÔNG HỢP LỆ",
 		docValid:    "HỢP LỆ: mọi chữ ký đều đúng và tin cậy, không có thay đổi chưa ký sau khi ký.",
@@ -110,6 +115,12 @@ func writeText(w io.Writer, doc string, rep *pades.Report, lang string, haveRoot
 			line(m.trust, m.untrusted)
 		}
 		rv := map[string]string{pades.RevocationGood: m.revGood, pades.RevocationRevoked: m.revRevoked, pades.RevocationUnknown: m.revUnknown}[s.Revocation]
+		switch {
+		case s.Revocation == pades.RevocationRevokedLater && s.RevokedAt != nil:
+			rv = fmt.Sprintf(m.revLater, fmtTime(s.RevokedAt))
+		case s.Revocation == pades.RevocationRevoked && s.RevokedAt != nil:
+			rv += " (" + fmtTime(s.RevokedAt) + ")"
+		}
 		line(m.revocation, rv)
 		if s.CoversWholeFile {
 			line(m.coverage, m.whole)
@@ -139,7 +150,10 @@ func writeText(w io.Writer, doc string, rep *pades.Report, lang string, haveRoot
 			}
 		}
 		res := m.valid
-		if !s.Valid() {
+		switch {
+		case s.Indeterminate:
+			res = m.indeterminate
+		case !s.Valid():
 			res = m.invalid
 		}
 		line(m.result, res)
