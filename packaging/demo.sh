@@ -10,6 +10,13 @@ pki=$state/pki
 listen=127.0.0.1:4433
 ops=127.0.0.1:9433
 
+if [ -f "$pki/ca.crt" ] && [ ! -f "$pki/receipt.crt" ]; then
+	# Made before receipts had their own signing identity: the hub cannot
+	# run on it. Keep it aside and start over.
+	old=$state.old-$(date +%Y%m%d%H%M%S)
+	echo "demo: $pki has no receipt identity (receipt.crt); moving the old demo to $old"
+	mv "$state" "$old"
+fi
 if [ ! -f "$pki/ca.crt" ]; then
 	bin/lienthong-certs demo --out "$pki"
 else
@@ -50,7 +57,7 @@ for code in 000.00.00.H49 000.00.00.H41; do
 	home=$state/clerks/$code
 	if [ ! -d "$home" ]; then
 		clerk init --home "$home" --p12 "$pki/agencies/$code.p12" --p12-passphrase-file "$pki/agencies/$code.pass" \
-			--hub "$listen" --server-name localhost --roots "$pki/ca.crt" >/dev/null
+			--hub "$listen" --server-name localhost --roots "$pki/ca.crt" --receipt-signer lienthong-hub >/dev/null
 	fi
 	clerk sync --home "$home" >/dev/null
 done
@@ -83,7 +90,7 @@ if [ -n "$id" ]; then
 	echo "demo: an auditor checks the document's evidence bundle offline (signatures, receipts, log proofs):"
 	rm -f "$state/evidence.zip"
 	clerk evidence --home "$na" "$id" --out "$state/evidence.zip"
-	bin/lienthong-verify evidence --roots "$pki/ca.crt" --crl "$pki/ca.crl" --log-key "$pki/log.pub" "$state/evidence.zip" || true
+	bin/lienthong-verify evidence --roots "$pki/ca.crt" --crl "$pki/ca.crl" --receipt-signer lienthong-hub --log-key "$pki/log.pub" "$state/evidence.zip" || true
 fi
 
 if [ -x bin/lienthong-desktop ] && [ -n "${DISPLAY:-}" ] && [ "${DEMO_EXIT:-0}" != 1 ]; then
