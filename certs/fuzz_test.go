@@ -46,10 +46,21 @@ func FuzzParseCRL(f *testing.F) {
 	}
 	f.Add(der)
 	f.Add(EncodeCRLPEM(der))
+	f.Add(append(EncodeCRLPEM(der), EncodeCRLPEM(der)...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		crl, err := ParseCRL(data)
 		if err == nil && crl == nil {
 			t.Fatal("nil CRL without an error")
+		}
+		// ParseCRLs reads what a hub or a distribution point answers.
+		crls, err := ParseCRLs(data)
+		if err == nil && len(crls) == 0 {
+			t.Fatal("no CRL without an error")
+		}
+		for _, c := range crls {
+			if c == nil {
+				t.Fatal("nil CRL in the list")
+			}
 		}
 	})
 }
