@@ -364,6 +364,7 @@ func TestRunRemote(t *testing.T) {
 	cfg := config.Default()
 	cfg.Listen, cfg.OpsListen, cfg.DataDir = "127.0.0.1:0", "", filepath.Join(dir, "data")
 	cfg.TLSCert, cfg.TLSKey = filepath.Join(pkiDir, "hub.crt"), filepath.Join(pkiDir, "hub.key")
+	cfg.ReceiptCert, cfg.ReceiptKey = filepath.Join(pkiDir, "receipt.crt"), filepath.Join(pkiDir, "receipt.key")
 	cfg.Roots = filepath.Join(pkiDir, "ca.crt")
 	h, err := service.Open(cfg, nil)
 	if err != nil {

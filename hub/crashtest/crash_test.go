@@ -283,6 +283,7 @@ func TestCrash(t *testing.T) {
 	cfg := config.Default()
 	cfg.Listen, cfg.OpsListen, cfg.DataDir = fmt.Sprintf("127.0.0.1:%d", freePort(t)), "", filepath.Join(dir, "data")
 	cfg.TLSCert, cfg.TLSKey = filepath.Join(pkiDir, "hub.crt"), filepath.Join(pkiDir, "hub.key")
+	cfg.ReceiptCert, cfg.ReceiptKey = filepath.Join(pkiDir, "receipt.crt"), filepath.Join(pkiDir, "receipt.key")
 	cfg.Roots, cfg.CRLs = filepath.Join(pkiDir, "ca.crt"), []string{filepath.Join(pkiDir, "ca.crl")}
 	cfg.ShutdownGrace = config.Duration(5 * time.Second)
 	cfg.LogLevel = "error"
