@@ -154,3 +154,61 @@ func crlRequests(t *testing.T, h *hubtest.Hub) float64 {
 	}
 	return n
 }
+
+// TestClerkTrustPolicy: the real clerk refuses a document signed by a
+// certificate that is no person's or agency's (the hub's own, under the
+// same root), and calls an untimestamped signature whose certificate has
+// expired since indeterminate rather than trusting the signer's date.
+func TestClerkTrustPolicy(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	c := newClerk(t, h, ngheAn)
+	sign := func(kp *certs.KeyPair, at time.Time) string {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "signed.pdf")
+		if err := pades.SignFile(context.Background(), pdf("cong-van.pdf"), out, pades.Options{Signer: kp, Time: at}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	// A certificate valid for a day, used today; the clerk judges it two
+	// days later, when the signer's own date is still inside the validity.
+	shortLived, err := h.PKI.Issuing.IssuePerson(certs.PersonRequest{FullName: "Đỗ Thị Cúc", Position: "Phó Giám đốc", Agency: quangNinh, Validity: 24 * time.Hour}, certs.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(t.TempDir(), "later")
+	initClerk(t, h, quangNinh, home)
+	later, err := clerk.Open(home, passphrase, clerk.Options{Logger: testLogger(t), Now: func() time.Time { return time.Now().Add(48 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { later.Close() })
+	rep, err := later.VerifyFile(sign(shortLived, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Signatures[0]; rep.Valid() || !s.Indeterminate {
+		t.Fatalf("expired since, no timestamp: valid=%v indeterminate=%v problems=%v", rep.Valid(), s.Indeterminate, s.Problems)
+	}
+	for _, tt := range []struct {
+		name, path    string
+		indeterminate bool
+	}{
+		{"signed by the hub's TLS certificate", sign(h.Identity, time.Now()), false},
+		{"signed by the hub's receipt identity", sign(h.Receipts, time.Now()), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := c.VerifyFile(tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := rep.Signatures[0]; rep.Valid() || s.Indeterminate != tt.indeterminate {
+				t.Fatalf("valid=%v indeterminate=%v problems=%v", rep.Valid(), s.Indeterminate, s.Problems)
+			}
+		})
+	}
+	// A person of the agency signs.
+	if rep, err := c.VerifyFile(sign(h.PKI.Person(t, "Nguyễn Văn Hùng", "Phó Chủ tịch", quangNinh), time.Now())); err != nil || !rep.Valid() {
+		t.Fatalf("a person's signature: %v %v", err, rep.Signatures[0].Problems)
+	}
+}
