@@ -212,3 +212,45 @@ func TestClerkTrustPolicy(t *testing.T) {
 		t.Fatalf("a person's signature: %v %v", err, rep.Signatures[0].Problems)
 	}
 }
+
+// TestClerkPinsReceiptIdentity: a clerk counts the hub's receipts only from
+// the receipt identity it is configured with; one configured with another
+// name shows no receipt and no "delivered" (01) from them, while a clerk
+// with the hub's name shows both.
+func TestClerkPinsReceiptIdentity(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	ctx := ctxT(t)
+	p12, err := certs.EncodePKCS12(h.Agencies[quangNinh].Key, "p12-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(t.TempDir(), "qn")
+	if err := clerk.Init(clerk.InitOptions{Home: home, Passphrase: passphrase, P12: p12, P12Passphrase: "p12-pass",
+		HubAddr: h.Addr, ServerName: "localhost", RootsPEM: h.PKI.RootPEM(), ReceiptSigner: "another-hub"}); err != nil {
+		t.Fatal(err)
+	}
+	pinnedElsewhere, na := openClerk(t, home), newClerk(t, h, ngheAn)
+	toNA, err := pinnedElsewhere.Issue(ctx, draft(t, "cong-van.pdf", ngheAn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	toQN, err := na.Issue(ctx, draft(t, "bao-cao.pdf", quangNinh))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSync(t, ctx, pinnedElsewhere, na, pinnedElsewhere, na)
+	mine, err := pinnedElsewhere.Document(toNA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mine.Receipts) != 0 || len(mine.Recipients[0].History) != 0 {
+		t.Fatalf("receipts of an identity the clerk does not pin: %d receipts, history %+v", len(mine.Receipts), mine.Recipients[0].History)
+	}
+	theirs, err := na.Document(toQN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(theirs.Receipts) != 2 || len(theirs.Recipients[0].History) == 0 {
+		t.Fatalf("the hub's receipts under its own name: %d receipts, history %+v", len(theirs.Receipts), theirs.Recipients[0].History)
+	}
+}
