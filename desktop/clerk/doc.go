@@ -17,10 +17,13 @@
 // A document from the inbox is verified (the envelope against the roots,
 // its attachments' names by envelope.CheckAttachmentName, each
 // attachment's SHA-256 while it downloads and its first bytes by
-// envelope.CheckContent, every PDF signature with pades.Verify), stored
-// with its verification report, its automatic 01 and the acknowledgement
-// to the hub in one transaction, and only then acknowledged. A message id
-// already stored is never delivered to the clerk twice.
+// envelope.CheckContent, every PDF signature with pades.Verify against the
+// PKI's CRLs, which the clerk fetches from the hub and caches until their
+// next update: see trust.go), stored with its verification report, its
+// automatic 01 and the acknowledgement to the hub in one transaction, and
+// only then acknowledged. A message id already stored is never delivered
+// to the clerk twice. Receipts count only when signed by the hub's receipt
+// identity the clerk was set up with.
 //
 // # Attachments and their names
 //

@@ -128,6 +128,9 @@ func (c *Clerk) fetchCRLs(ctx context.Context) ([]*x509.RevocationList, error) {
 		if err == nil && len(crls) > 0 {
 			return crls, nil
 		}
+		if err == nil {
+			err = errors.New("no CRL configured")
+		}
 		errs = append(errs, fmt.Errorf("hub: %w", err))
 	} else {
 		errs = append(errs, err)
@@ -142,6 +145,9 @@ func (c *Clerk) fetchCRLs(ctx context.Context) ([]*x509.RevocationList, error) {
 			crls, err := c.fetchCDP(ctx, u)
 			if err == nil && len(crls) > 0 {
 				return crls, nil
+			}
+			if err == nil {
+				err = errors.New("no CRL")
 			}
 			errs = append(errs, fmt.Errorf("%s: %w", u, err))
 		}

@@ -1,5 +1,6 @@
 // Package service runs a hub from its configuration: it loads the hub's
-// certificates, roots and CRLs, opens the store, serves the API on QUIC and
+// certificates (each node's TLS identity, and the receipt identity that
+// signs every receipt of the service), roots and CRLs, opens the store, serves the API on QUIC and
 // TCP, the operator's endpoints (/healthz, /readyz, /metrics) and the
 // control socket of the operator's commands (package control), reloads the
 // CRLs, and shuts down gracefully, finishing uploads in flight.

@@ -1,6 +1,7 @@
 package hubclient
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"fmt"
@@ -35,7 +36,8 @@ func (c *Client) CRLs(ctx context.Context) ([]*x509.RevocationList, error) {
 }
 
 // ReadCRLs reads revocation lists as the hub and CRL distribution points
-// serve them: PEM "X509 CRL" blocks, or one DER list, at most MaxCRLBytes.
+// serve them: PEM "X509 CRL" blocks, or one DER list, at most MaxCRLBytes;
+// an empty answer is no list.
 func ReadCRLs(r io.Reader) ([]*x509.RevocationList, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxCRLBytes+1))
 	if err != nil {
@@ -43,6 +45,9 @@ func ReadCRLs(r io.Reader) ([]*x509.RevocationList, error) {
 	}
 	if len(data) > MaxCRLBytes {
 		return nil, fmt.Errorf("read CRLs: more than %d bytes", MaxCRLBytes)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil // a hub configured without CRLs
 	}
 	return certs.ParseCRLs(data)
 }
