@@ -3,6 +3,7 @@ package clerk_test
 import (
 	"context"
 	"crypto"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -252,5 +253,40 @@ func TestClerkPinsReceiptIdentity(t *testing.T) {
 	}
 	if len(theirs.Receipts) != 2 || len(theirs.Recipients[0].History) == 0 {
 		t.Fatalf("the hub's receipts under its own name: %d receipts, %d statuses", len(theirs.Receipts), len(theirs.Recipients[0].History))
+	}
+}
+
+// TestCRLFromDistributionPoint: when the hub cannot answer, the clerk
+// fetches the CRL from its certificate's distribution point.
+func TestCRLFromDistributionPoint(t *testing.T) {
+	pki := certstest.New(t)
+	var hits atomic.Int64
+	cdp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write(certs.EncodeCRLPEM(pki.CRL(t).Raw))
+	}))
+	t.Cleanup(cdp.Close)
+	pki.Issuing.CRLURL = cdp.URL + "/ca.crl" // written into the agencies' certificates
+	h := hubtest.Start(t, hubtest.Options{PKI: pki})
+	home := filepath.Join(t.TempDir(), "clerk")
+	initClerk(t, h, ngheAn, home)
+	h.Stop()
+	c, err := clerk.Open(home, passphrase, clerk.Options{Logger: testLogger(t), DisableQUIC: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	fired := pki.Person(t, "Trần Thị Bình", "Giám đốc", quangNinh)
+	pki.Revoke(fired.Leaf)
+	out := filepath.Join(t.TempDir(), "signed.pdf")
+	if err := pades.SignFile(context.Background(), pdf("cong-van.pdf"), out, pades.Options{Signer: fired}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := c.VerifyFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Signatures[0]; rep.Valid() || s.Revocation != pades.RevocationRevoked || hits.Load() != 1 {
+		t.Fatalf("valid=%v revocation=%q distribution point fetched %d times", rep.Valid(), s.Revocation, hits.Load())
 	}
 }
