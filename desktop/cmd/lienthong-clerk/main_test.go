@@ -147,6 +147,8 @@ func makeFixtures(t *testing.T) *fixtures {
 		"person-enc.key": encKey,
 		"agency.pem":     agency.CertificatePEM(),
 		"agency.key":     keyPEM(agency),
+		"tsa.pem":        tsaKP.CertificatePEM(),
+		"tsa.key":        keyPEM(tsaKP),
 		"agency.p12":     p12,
 		"pass.txt":       []byte(passphrase + "\n"),
 		"wrong-pass.txt": []byte("sai\n"),

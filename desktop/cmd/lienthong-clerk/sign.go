@@ -76,6 +76,10 @@ func (o *signFlags) run(env *cli.Env, pos []string) error {
 	if err != nil {
 		return err
 	}
+	// A signature every verifier would refuse is not made at all.
+	if err := certs.MayIssueDocuments(kp.Leaf); err != nil {
+		return fmt.Errorf("%w: sign with a person's or an agency's certificate", err)
+	}
 	if *o.rootFile != "" {
 		if err := checkChain(kp, *o.rootFile); err != nil {
 			return err
