@@ -290,3 +290,43 @@ func TestCRLFromDistributionPoint(t *testing.T) {
 		t.Fatalf("valid=%v revocation=%q distribution point fetched %d times", rep.Valid(), s.Revocation, hits.Load())
 	}
 }
+
+// TestReceivedFromRevokedSigner: through the real receive path, a document
+// whose competent person was revoked before signing arrives marked
+// invalid, the report saying so; the agency's own signature stays valid.
+func TestReceivedFromRevokedSigner(t *testing.T) {
+	pki := certstest.New(t)
+	person := pki.Person(t, "Trần Thị Bình", "Giám đốc", quangNinh)
+	pki.Revoke(person.Leaf)
+	crlFile := filepath.Join(t.TempDir(), "ca.crl")
+	if err := os.WriteFile(crlFile, certs.EncodeCRLPEM(pki.CRL(t).Raw), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := hubtest.Start(t, hubtest.Options{PKI: pki, Configure: func(c *config.Config) { c.CRLs = []string{crlFile} }})
+	ctx := ctxT(t)
+	qn, na := newClerk(t, h, quangNinh), newClerk(t, h, ngheAn)
+	signed := filepath.Join(t.TempDir(), "cong-van.pdf")
+	if err := pades.SignFile(ctx, pdf("cong-van.pdf"), signed, pades.Options{Signer: person}); err != nil {
+		t.Fatal(err)
+	}
+	d := draft(t, "cong-van.pdf", ngheAn)
+	d.Files = []string{signed}
+	id, err := qn.Issue(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSync(t, ctx, qn, na)
+	v, err := na.Document(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Report == nil || len(v.Report.Signatures) != 2 || v.Report.Valid() {
+		t.Fatalf("report of a document signed by a revoked person: %+v", v.Report)
+	}
+	if s := v.Report.Signatures[0]; s.Revocation != pades.RevocationRevoked || s.RevokedAt == nil {
+		t.Fatalf("the person's signature: revocation %q", s.Revocation)
+	}
+	if s := v.Report.Signatures[1]; !s.Valid() || s.Revocation != pades.RevocationGood {
+		t.Fatalf("the agency's signature: %v %q", s.Problems, s.Revocation)
+	}
+}
