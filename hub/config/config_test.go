@@ -100,7 +100,7 @@ func TestLoad(t *testing.T) {
 	if c.AllowSecretDocuments {
 		t.Error("documents marked Mật are allowed by default")
 	}
-	write(`{"tls_cert":"a","tls_key":"b","roots":"c","allow_secret_documents":true}`)
+	write(`{"tls_cert":"a","tls_key":"b","receipt_cert":"r","receipt_key":"k","roots":"c","allow_secret_documents":true}`)
 	if c, err := Load(path); err != nil || !c.AllowSecretDocuments {
 		t.Errorf("allow_secret_documents: true gave %v, %v", c.AllowSecretDocuments, err)
 	}
