@@ -168,6 +168,7 @@ type Clerk struct {
 	receiptSigner string
 	crlMu         sync.Mutex // one CRL refresh at a time
 	crlFailed     time.Time  // when a CRL fetch last failed; zero after a success
+	crlFetched    time.Time  // when CRLs were last fetched
 	kick          chan struct{}
 	// spoolKey seals the spool files of this process (see spool.go).
 	spoolKey []byte

@@ -39,8 +39,13 @@ const (
 )
 
 // crlRetry is how long after a failed fetch the clerk verifies with the
-// cached CRLs before it tries again.
-const crlRetry = 5 * time.Minute
+// cached CRLs before it tries again; crlMinInterval is the least time
+// between two fetches, should the hub serve a list already past its next
+// update.
+const (
+	crlRetry       = 5 * time.Minute
+	crlMinInterval = 10 * time.Minute
+)
 
 // loadTrust reads the receipt identity's name and the cached CRLs.
 func (c *Clerk) loadTrust() error {
@@ -89,13 +94,16 @@ func (c *Clerk) crlsCurrent() bool {
 }
 
 // RefreshCRLs fetches the CRLs unless the cached ones are current (or a
-// fetch failed less than crlRetry ago). A failure leaves the cached lists
+// fetch failed less than crlRetry ago, or succeeded less than
+// crlMinInterval ago). A failure leaves the cached lists
 // in force (a stale list still proves a
 // revocation; reports then say that revocation is unknown).
 func (c *Clerk) RefreshCRLs(ctx context.Context) error {
 	c.crlMu.Lock()
 	defer c.crlMu.Unlock()
-	if c.crlsCurrent() || (!c.crlFailed.IsZero() && c.now().Sub(c.crlFailed) < crlRetry) {
+	now := c.now()
+	if c.crlsCurrent() || (!c.crlFailed.IsZero() && now.Sub(c.crlFailed) < crlRetry) ||
+		(!c.crlFetched.IsZero() && now.Sub(c.crlFetched) < crlMinInterval) {
 		return nil
 	}
 	fetched, err := c.fetchCRLs(ctx)
@@ -103,8 +111,8 @@ func (c *Clerk) RefreshCRLs(ctx context.Context) error {
 		c.crlFailed = c.now()
 		return fmt.Errorf("fetch CRLs: %w", err)
 	}
-	c.crlFailed = time.Time{}
-	merged := mergeCRLs(c.v.CRLs(), fetched)
+	c.crlFailed, c.crlFetched = time.Time{}, now
+	merged := mergeCRLs(c.v.CRLs(), fetched, now)
 	var pemData []byte
 	for _, l := range merged {
 		pemData = append(pemData, certs.EncodeCRLPEM(l.Raw)...)
@@ -186,8 +194,9 @@ func (c *Clerk) fetchCDP(ctx context.Context, raw string) ([]*x509.RevocationLis
 }
 
 // mergeCRLs keeps, per issuer, the list with the highest CRL number of
-// the cached and the fetched ones (a fetched one on a tie).
-func mergeCRLs(cached, fetched []*x509.RevocationList) []*x509.RevocationList {
+// the cached and the fetched ones (a fetched one on a tie), and the cached
+// lists of issuers the fetch did not cover while they are current.
+func mergeCRLs(cached, fetched []*x509.RevocationList, now time.Time) []*x509.RevocationList {
 	out := append([]*x509.RevocationList(nil), fetched...)
 	for _, old := range cached {
 		replaced := false
@@ -200,7 +209,7 @@ func mergeCRLs(cached, fetched []*x509.RevocationList) []*x509.RevocationList {
 				out[i] = old // an older list from the hub does not undo a revocation
 			}
 		}
-		if !replaced {
+		if !replaced && (old.NextUpdate.IsZero() || now.Before(old.NextUpdate)) {
 			out = append(out, old)
 		}
 	}
