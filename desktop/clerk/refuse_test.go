@@ -79,7 +79,7 @@ func TestRefusedDocumentDoesNotBlock(t *testing.T) {
 		r.Packet = nil
 		t.Fatalf("refusal record = %+v", r)
 	}
-	rc, _, err := receipt.Verify(r.Receipt, h.Verifier())
+	rc, _, err := receipt.Verify(r.Receipt, h.Verifier(), certs.DefaultReceiptSigner)
 	if err != nil || rc.Event != receipt.EventRefused || rc.MessageID != bad || rc.Reason != r.Reason || !slices.Equal(rc.Recipients, []string{ngheAn}) {
 		t.Fatalf("the refusal's receipt = %+v, %v", rc, err)
 	}

@@ -576,7 +576,7 @@ func (c *Clerk) applyStatus(it wire.StatusItem) error {
 		if err := c.addReceipt(it.MessageID, it.Packet); err != nil {
 			return err
 		}
-	} else if r, _, err := receipt.Verify(it.Packet, c.v); err == nil && it.Code == string(document.StatusRefused) {
+	} else if r, _, err := receipt.Verify(it.Packet, c.v, c.receiptSigner); err == nil && it.Code == string(document.StatusRefused) {
 		// A recipient's system refused the document: the hub's receipt
 		// carries the 02 and its reason.
 		ru, ok := refusedStatus(doc, it, r)

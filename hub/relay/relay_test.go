@@ -286,7 +286,7 @@ func TestRefuse(t *testing.T) {
 	if err != nil || res.Existed || res.Reason != reason {
 		t.Fatalf("refuse: %+v %v", res, err)
 	}
-	r, _, err := receipt.Verify(res.Receipt, e.pki.Verifier(t))
+	r, _, err := receipt.Verify(res.Receipt, e.pki.Verifier(t), certs.DefaultReceiptSigner)
 	if err != nil || r.Event != receipt.EventRefused || r.Reason != reason || len(r.Recipients) != 1 || r.Recipients[0] != string(vpcp) {
 		t.Fatalf("refusal receipt: %+v %v", r, err)
 	}
