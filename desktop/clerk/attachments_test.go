@@ -15,8 +15,9 @@ import (
 
 	"lienthong/certs"
 	"lienthong/desktop/clerk"
+	"lienthong/desktop/store"
 	"lienthong/hub/hubtest"
-	"lienthong/hub/store"
+	hubstore "lienthong/hub/store"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
 	"lienthong/shared/pades"
@@ -59,7 +60,7 @@ func plant(t *testing.T, h *hubtest.Hub, from, to, name string, file []byte) str
 		t.Fatal(err)
 	}
 	envSum := sha256.Sum256(packet)
-	_, _, err = h.Store.Accept(ctx, &store.Submission{
+	_, _, err = h.Store.Accept(ctx, &hubstore.Submission{
 		MessageID: d.MessageID, Sender: certs.AgencyCode(from), Recipients: []certs.AgencyCode{certs.AgencyCode(to)},
 		EnvelopeSHA256: hex.EncodeToString(envSum[:]), Envelope: packet, BlobDigests: []string{digest},
 		DocumentID: d.Metadata.ID().String(), Kind: document.BusinessNew, Received: time.Now().UTC(),
@@ -71,8 +72,8 @@ func plant(t *testing.T, h *hubtest.Hub, from, to, name string, file []byte) str
 }
 
 // TestReceiveHostileAttachments: a clerk does not take the polyglot of
-// issue #14, under either name, even from a hub that let it through. Each
-// goes to its own agency: one refused document stops its inbox.
+// issue #14, under either name, even from a hub that let it through: it
+// sets the document aside as refused, with the cause, and stores nothing.
 func TestReceiveHostileAttachments(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{Agencies: fiveAgencies})
 	polyglot, err := os.ReadFile(polyglotPath)
@@ -81,16 +82,21 @@ func TestReceiveHostileAttachments(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		to, name string
-		want     error
+		cause    store.RefusalCause
 	}{
-		{ngheAn, "Cong-van.pdf.hta", envelope.ErrInvalid},
-		{caoBang, "Cong-van.pdf", envelope.ErrContent},
+		{ngheAn, "Cong-van.pdf.hta", store.CauseInvalid},
+		{caoBang, "Cong-van.pdf", store.CauseInvalid},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClerk(t, h, tt.to)
 			id := plant(t, h, quangNinh, tt.to, tt.name, polyglot)
-			if err := c.Sync(ctxT(t)); !errors.Is(err, tt.want) {
-				t.Errorf("sync: %v, want %v", err, tt.want)
+			mustSync(t, ctxT(t), c)
+			refused, err := c.Refusals()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(refused) != 1 || refused[0].MessageID != id || refused[0].Cause != tt.cause {
+				t.Errorf("refusals %+v, want %s set aside for %q", refused, id, tt.cause)
 			}
 			for _, s := range inbox(t, c) {
 				if s.ID == id {
