@@ -10,12 +10,8 @@ import (
 	"io"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"lienthong/shared/cms"
 )
@@ -190,18 +186,27 @@ func Verify(src io.ReaderAt, size int64, opts VerifyOptions) (*Report, error) {
 	}
 	fields, err := d.signatureFields()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDamaged, err)
+		return nil, d.fam.damaged("%w", err)
+	}
+	if len(fields) > maxSignatures {
+		return nil, d.fam.budget.over("signatures", maxSignatures)
 	}
 	rep := &Report{Size: size, Signatures: []*SignatureReport{}, UnsignedChanges: []Change{}}
 	prefixes := map[int64]*document{}
 	for _, f := range fields {
 		s := verifyOne(d, f, opts, prefixes)
+		if err := d.fam.budget.exceeded(); err != nil {
+			return nil, err
+		}
 		rep.Signatures = append(rep.Signatures, s)
 	}
 	sort.SliceStable(rep.Signatures, func(i, j int) bool {
 		return rep.Signatures[i].SignedBytes < rep.Signatures[j].SignedBytes
 	})
 	requireSignedWidgets(d, rep.Signatures, prefixes)
+	if err := d.fam.budget.exceeded(); err != nil {
+		return nil, err
+	}
 	if n := len(rep.Signatures); n > 0 {
 		rep.UnsignedChanges = rep.Signatures[n-1].LaterChanges
 	}
@@ -269,8 +274,11 @@ func (d *document) signatureFields() ([]sigField, error) {
 	var walk func(v any, parentName string, ft pdfName, depth int) error
 	walk = func(v any, parentName string, ft pdfName, depth int) error {
 		count++
-		if depth > 32 || count > 100000 {
-			return errors.New("field tree too deep or too large")
+		switch {
+		case count > maxFields:
+			return d.fam.budget.over("form fields", maxFields)
+		case depth > maxFieldDepth:
+			return d.fam.budget.over("levels of nested form fields", maxFieldDepth)
 		}
 		r, ok := v.(pdfRef)
 		if !ok {
@@ -395,6 +403,9 @@ func verifyOne(d *document, f sigField, opts VerifyOptions, prefixes map[int64]*
 	if pv, err := prefix.resolve(f.ref); err != nil || !equalObjects(pv, v, prefix.src, d.src) {
 		s.problem("the signature dictionary is not part of the revision it signs")
 		return s
+	}
+	if needAppearances(prefix.acroForm()) {
+		s.Notes = append(s.Notes, "the form asks viewers to regenerate its fields' appearances (/NeedAppearances): what a viewer shows of the fields is drawn by it, not what was signed")
 	}
 
 	if s.SubFilter == "ETSI.RFC3161" {
@@ -572,7 +583,7 @@ func openPrefix(d *document, end int64, cache map[int64]*document) (*document, e
 		}
 		return p, nil
 	}
-	p, err := openDocument(io.NewSectionReader(d.src, 0, end), end)
+	p, err := openDocumentIn(d.fam, io.NewSectionReader(d.src, 0, end), end)
 	if err != nil {
 		cache[end] = nil
 		return nil, err
@@ -629,119 +640,4 @@ func checkRevocation(cert *x509.Certificate, chain []*x509.Certificate, opts *Ve
 		}
 	}
 	return state
-}
-
-// verifyTimestamp checks the RFC 3161 token in sd: its signature, that it
-// covers sd's signature value, and its TSA certificate's chain; it returns
-// the token's time.
-func verifyTimestamp(sd *cms.SignedData, opts VerifyOptions) (time.Time, error) {
-	tok, err := cms.Parse(sd.TimestampToken)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("token: %w", err)
-	}
-	if tok.Signer == nil {
-		return time.Time{}, errors.New("token lacks the TSA certificate")
-	}
-	h := tok.Hash.New()
-	h.Write(tok.Content)
-	if err := tok.Verify(h.Sum(nil)); err != nil {
-		return time.Time{}, fmt.Errorf("token signature: %w", err)
-	}
-	alg, imprint, genTime, err := parseTSTInfo(tok.Content)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if !alg.Available() {
-		return time.Time{}, errors.New("token uses an unsupported hash")
-	}
-	ih := alg.New()
-	ih.Write(sd.Signature)
-	if !bytes.Equal(ih.Sum(nil), imprint) {
-		return time.Time{}, errors.New("token does not cover this signature")
-	}
-	if !opts.trusted() {
-		return time.Time{}, errors.New("no trusted roots configured for the TSA")
-	}
-	if _, err := opts.chain(tok.Signer, tok.Certificates, genTime, x509.ExtKeyUsageTimeStamping); err != nil {
-		return time.Time{}, fmt.Errorf("TSA certificate: %w", err)
-	}
-	return genTime, nil
-}
-
-// parseTSTInfo reads the message imprint and time of an RFC 3161 TSTInfo.
-func parseTSTInfo(der []byte) (crypto.Hash, []byte, time.Time, error) {
-	fail := func(what string) (crypto.Hash, []byte, time.Time, error) {
-		return 0, nil, time.Time{}, fmt.Errorf("malformed TSTInfo: %s", what)
-	}
-	in := cryptobyte.String(der)
-	var info, imprint, algSeq cryptobyte.String
-	var version int64
-	var policy, algOID cryptobyte.String
-	var hashed []byte
-	var serial cryptobyte.String
-	var gen time.Time
-	if !in.ReadASN1(&info, cbasn1.SEQUENCE) ||
-		!info.ReadASN1Integer(&version) ||
-		!info.ReadASN1(&policy, cbasn1.OBJECT_IDENTIFIER) ||
-		!info.ReadASN1(&imprint, cbasn1.SEQUENCE) ||
-		!info.ReadASN1(&serial, cbasn1.INTEGER) ||
-		!info.ReadASN1GeneralizedTime(&gen) {
-		return fail("structure")
-	}
-	if !imprint.ReadASN1(&algSeq, cbasn1.SEQUENCE) || !imprint.ReadASN1Bytes(&hashed, cbasn1.OCTET_STRING) ||
-		!algSeq.ReadASN1(&algOID, cbasn1.OBJECT_IDENTIFIER) {
-		return fail("message imprint")
-	}
-	var h crypto.Hash
-	switch {
-	case bytes.Equal(algOID, []byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01}):
-		h = crypto.SHA256
-	case bytes.Equal(algOID, []byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02}):
-		h = crypto.SHA384
-	case bytes.Equal(algOID, []byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03}):
-		h = crypto.SHA512
-	default:
-		return fail("unsupported imprint hash")
-	}
-	return h, hashed, gen, nil
-}
-
-// parsePDFDate reads D:YYYYMMDDHHmmSSOHH'mm' with any trailing part
-// optional.
-func parsePDFDate(s string) (time.Time, error) {
-	s = strings.TrimPrefix(s, "D:")
-	s = strings.ReplaceAll(s, "'", "")
-	if len(s) < 4 {
-		return time.Time{}, errors.New("short date")
-	}
-	layout := "20060102150405"
-	n := len(s)
-	if i := strings.IndexAny(s, "Z+-"); i >= 0 {
-		n = i
-	}
-	if n > len(layout) || n%2 != 0 {
-		return time.Time{}, errors.New("bad date")
-	}
-	t, err := time.Parse(layout[:n], s[:n])
-	if err != nil {
-		return time.Time{}, err
-	}
-	rest := s[n:]
-	if rest == "" || rest[0] == 'Z' {
-		return t, nil
-	}
-	if len(rest) < 3 {
-		return time.Time{}, errors.New("bad zone")
-	}
-	var hh, mm int
-	if _, err := fmt.Sscanf(rest[1:], "%02d%02d", &hh, &mm); err != nil {
-		if _, err := fmt.Sscanf(rest[1:], "%02d", &hh); err != nil {
-			return time.Time{}, errors.New("bad zone")
-		}
-	}
-	off := hh*3600 + mm*60
-	if rest[0] == '-' {
-		off = -off
-	}
-	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.FixedZone("", off)), nil
 }
