@@ -456,7 +456,12 @@ func (c *Clerk) fetch(ctx context.Context, cl *hubclient.Client, id string, a en
 		return store.Blob{}, nil, permanent(err)
 	}
 	rep, err := pades.Verify(f, size, pades.VerifyOptions{Trust: c.v, CRLs: c.v.CRLs(), Now: c.now()})
-	if err != nil {
+	switch {
+	case errors.Is(err, pades.ErrBudget):
+		// A decompression or object bomb (which a hub should have
+		// refused): never stored, never opened on this computer.
+		return store.Blob{}, nil, permanent(fmt.Errorf("attachment %q: %w", a.Name, err))
+	case err != nil:
 		c.log.Warn("attachment is not a readable PDF", "doc", id, "err", err)
 		rep = nil
 	}

@@ -72,6 +72,9 @@
 //     carried by that receipt; RecipientState.Delivery "refused". A new
 //     path rather than a body on the acknowledgement, so that a hub that
 //     predates it answers not_found instead of recording a delivery.
+//   - v1 (2026-12-04): error code pdf_too_complex (422): an attachment
+//     asks more of a PDF reader than its size justifies (a decompression
+//     or object bomb) and is refused unread.
 package wire
 
 import (
