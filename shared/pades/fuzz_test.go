@@ -59,9 +59,11 @@ func FuzzVerify(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(readFile(f, filepath.Join(dir, "e.pdf")))
-	for _, b := range padestest.Bombs() {
-		f.Add(b.PDF)
-	}
+	// Small bombs: mutations of a full-size one would each decode 32 MiB.
+	f.Add(padestest.StreamBomb(2, 1<<20))
+	f.Add(padestest.FieldBomb(200))
+	f.Add(padestest.XRefBomb(50))
+	f.Add(padestest.NestingBomb(100))
 	f.Add(padestest.LibreOfficeForm(true))
 	f.Add([]byte("%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\nxref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer<</Size 2/Root 1 0 R>>\nstartxref\n54\n%%EOF\n"))
 

@@ -23,13 +23,14 @@ type Bomb struct {
 
 // Bombs returns one crafted PDF per kind of bomb, each a few hundred KB:
 //   - streams: form fields each in its own object stream of compressed
-//     zeros (32 MiB each when decoded; the 463 KB attack);
+//     zeros (just under 32 MiB each when decoded, the most one stream
+//     could hold: the 463 KB attack);
 //   - fields: 20,000 form fields in one small object stream;
 //   - xref: a /Prev chain of 6,000 cross-reference sections;
 //   - nesting: arrays nested 10,000 deep in the catalog.
 func Bombs() []Bomb {
 	return []Bomb{
-		{Name: "streams", PDF: StreamBomb(14, 32<<20), What: "decoded stream bytes"},
+		{Name: "streams", PDF: StreamBomb(14, 32<<20-64), What: "decoded stream bytes"},
 		{Name: "fields", PDF: FieldBomb(20000), What: "form fields"},
 		{Name: "xref", PDF: XRefBomb(6000), What: "cross-reference sections"},
 		{Name: "nesting", PDF: NestingBomb(10000), What: "levels of nested arrays and dictionaries"},
