@@ -19,8 +19,9 @@ import (
 // TestPDFBombs is issue 14's finding 1 on the clerk: a crafted PDF is
 // refused with the words for a PDF too complex to check, both when the
 // clerk would sign and send it and when one arrives (past a hub that
-// should have refused it): it is never stored, and receiving does not
-// retry it as if the network had failed.
+// should have refused it): the checks of a downloaded attachment fail for
+// good, never store it, and receive sets the document aside as refused
+// (attachmentRefusal, tested in refuse_internal_test.go).
 func TestPDFBombs(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{})
 	c := newClerk(t, h, quangNinh)

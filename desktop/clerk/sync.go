@@ -379,7 +379,7 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 		parts = append(parts, part)
 		b, rep, err := c.fetch(ctx, cl, item.MessageID, a, part)
 		if err != nil {
-			return err
+			return attachmentRefusal(env, a, err)
 		}
 		blobs = append(blobs, b)
 		reports = append(reports, rep)
