@@ -71,7 +71,7 @@ var (
 	ErrSecretNotAllowed = errors.New("documents marked Mật or above are not accepted by this hub")
 	// ErrPDFTooComplex is what a CheckAttachment wraps for a PDF that asks
 	// for more work or memory than its size justifies (a decompression or
-	// object bomb): refused unread.
+	// object bomb).
 	ErrPDFTooComplex = errors.New("PDF too complex to check safely")
 	// ErrNotRecipient: only a recipient of the message may do this (the
 	// sender acknowledging its own message).
