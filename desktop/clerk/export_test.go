@@ -1,6 +1,10 @@
 package clerk
 
-import "context"
+import (
+	"context"
+
+	"lienthong/shared/envelope"
+)
 
 // PullInbox runs only the receiving step of a sync, so that a test can stop
 // a clerk between storing a document and acknowledging it.
@@ -8,3 +12,27 @@ func (c *Clerk) PullInbox(ctx context.Context) error { return c.pullInbox(ctx, 0
 
 // CheckpointBody exposes checkpointBody to the fuzz test.
 var CheckpointBody = checkpointBody
+
+// FetchStaged runs the checks fetch makes of a downloaded attachment on
+// data, staged in the spool as if the hub had sent it: a test of what the
+// clerk does with a file a hub should have refused.
+func (c *Clerk) FetchStaged(ctx context.Context, id string, a envelope.Attachment, data []byte) error {
+	part := "in-" + id + "-" + a.SHA256 + ".part"
+	f, err := c.spoolFile(part)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	defer c.removeSpool(part)
+	_, _, err = c.fetch(ctx, nil, id, a, part)
+	return err
+}
+
+// IsPermanent reports whether the sync engine gives up retrying err.
+func IsPermanent(err error) bool { return !isRetryable(err) }

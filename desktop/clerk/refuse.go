@@ -12,6 +12,7 @@ import (
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
 	"lienthong/shared/hubclient"
+	"lienthong/shared/pades"
 	"lienthong/shared/receipt"
 	"lienthong/shared/wire"
 )
@@ -24,9 +25,10 @@ import (
 // signature does not verify, a signer whose certificate is expired,
 // revoked or not under the roots, a packet that cannot be read or breaks
 // the rules, one that is not what the hub announced, an attachment over
-// this clerk's limit. Such a document is set aside as refused (kept with
-// its reason, the sender and, if small, the packet), the cursor moves past
-// it, and the refusal goes to the hub through the outbox
+// this clerk's limit or a PDF too complex to check safely. Such a
+// document is set aside as refused (kept with its reason, the sender and,
+// if small, the packet), the cursor moves past it, and the refusal goes to
+// the hub through the outbox
 // (POST /v1/messages/{id}/refuse), which tells the sender with status 02
 // and never lists the document again.
 //
@@ -79,6 +81,17 @@ func (c *Clerk) checkLimits(env *envelope.Document) error {
 	return nil
 }
 
+// attachmentRefusal turns a fetch error that no retry will mend into the
+// refusal of the document: an attachment over the PDF reader's budget (a
+// decompression or object bomb, which a hub should have refused). Other
+// errors come back as they are.
+func attachmentRefusal(env *envelope.Document, a envelope.Attachment, err error) error {
+	if errors.Is(err, pades.ErrBudget) {
+		return refuse(store.CausePDFTooComplex, env, err, a.Name)
+	}
+	return err
+}
+
 // megabytes writes a size for the sender's clerk: in MB, or in KB below
 // one MB so that a limit and a size near it read apart.
 func megabytes(n int64) string {
@@ -89,19 +102,21 @@ func megabytes(n int64) string {
 }
 
 var reasonKeys = map[store.RefusalCause]i18n.Key{
-	store.CauseSignature: i18n.RefusedReasonSignature,
-	store.CauseSigner:    i18n.RefusedReasonSigner,
-	store.CauseTooLarge:  i18n.RefusedReasonTooLarge,
-	store.CauseInvalid:   i18n.RefusedReasonInvalid,
-	store.CauseMismatch:  i18n.RefusedReasonMismatch,
+	store.CauseSignature:     i18n.RefusedReasonSignature,
+	store.CauseSigner:        i18n.RefusedReasonSigner,
+	store.CauseTooLarge:      i18n.RefusedReasonTooLarge,
+	store.CauseInvalid:       i18n.RefusedReasonInvalid,
+	store.CauseMismatch:      i18n.RefusedReasonMismatch,
+	store.CausePDFTooComplex: i18n.RefusedReasonPDFTooComplex,
 }
 
 var causeKeys = map[store.RefusalCause]i18n.Key{
-	store.CauseSignature: i18n.RefusedCauseSignature,
-	store.CauseSigner:    i18n.RefusedCauseSigner,
-	store.CauseTooLarge:  i18n.RefusedCauseTooLarge,
-	store.CauseInvalid:   i18n.RefusedCauseInvalid,
-	store.CauseMismatch:  i18n.RefusedCauseMismatch,
+	store.CauseSignature:     i18n.RefusedCauseSignature,
+	store.CauseSigner:        i18n.RefusedCauseSigner,
+	store.CauseTooLarge:      i18n.RefusedCauseTooLarge,
+	store.CauseInvalid:       i18n.RefusedCauseInvalid,
+	store.CauseMismatch:      i18n.RefusedCauseMismatch,
+	store.CausePDFTooComplex: i18n.RefusedCausePDFTooComplex,
 }
 
 // reason is what the sender is told, in Vietnamese whatever this clerk's

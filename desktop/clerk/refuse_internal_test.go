@@ -14,6 +14,7 @@ import (
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
+	"lienthong/shared/pades"
 )
 
 // TestPacketRefusal: why a packet did not open decides the cause of its
@@ -39,8 +40,11 @@ func TestPacketRefusal(t *testing.T) {
 	vi, en := i18n.New(i18n.Vietnamese), i18n.New(i18n.English)
 	for cause := range reasonKeys {
 		r := &refusal{cause: cause}
-		if cause == store.CauseTooLarge {
+		switch cause {
+		case store.CauseTooLarge:
 			r.args = []any{"1.0 MB", "0.5 MB"}
+		case store.CausePDFTooComplex:
+			r.args = []any{"cong-van.pdf"}
 		}
 		if reason := r.reason(); !strings.HasPrefix(reason, "Hệ thống của cơ quan nhận") || strings.Contains(reason, "%!") {
 			t.Errorf("the reason for %s: %q", cause, reason)
@@ -64,6 +68,24 @@ func TestCheckLimits(t *testing.T) {
 	if err := c.checkLimits(env); !errors.As(err, &r) || r.cause != store.CauseTooLarge ||
 		!strings.Contains(r.reason(), "2.5 MB") || !strings.Contains(r.reason(), "2.0 MB") {
 		t.Fatalf("over the limit: %v (reason %q)", err, r.reason())
+	}
+}
+
+// TestAttachmentRefusal: an attachment over the PDF reader's budget
+// refuses its document, naming the file to the sender; any other fetch
+// error is left to the engine (a download may fail for a while).
+func TestAttachmentRefusal(t *testing.T) {
+	env := &envelope.Document{Metadata: &document.Metadata{Subject: "Về việc"}}
+	a := envelope.Attachment{Name: "cong-van.pdf"}
+	bomb := permanent(fmt.Errorf("attachment: %w", &pades.BudgetError{What: "form fields", Limit: 10000}))
+	var r *refusal
+	if err := attachmentRefusal(env, a, bomb); !errors.As(err, &r) || r.cause != store.CausePDFTooComplex ||
+		!errors.Is(err, pades.ErrBudget) || !strings.Contains(r.reason(), "“cong-van.pdf”") {
+		t.Fatalf("a bomb: %v", err)
+	}
+	other := errors.New("download: connection reset")
+	if err := attachmentRefusal(env, a, other); err != other {
+		t.Errorf("a download error became %v", err)
 	}
 }
 

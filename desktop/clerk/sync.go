@@ -379,7 +379,7 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 		parts = append(parts, part)
 		b, rep, err := c.fetch(ctx, cl, item.MessageID, a, part)
 		if err != nil {
-			return err
+			return attachmentRefusal(env, a, err)
 		}
 		blobs = append(blobs, b)
 		reports = append(reports, rep)
@@ -456,7 +456,12 @@ func (c *Clerk) fetch(ctx context.Context, cl *hubclient.Client, id string, a en
 		return store.Blob{}, nil, permanent(err)
 	}
 	rep, err := c.verifyPDF(ctx, f, size)
-	if err != nil {
+	switch {
+	case errors.Is(err, pades.ErrBudget):
+		// A decompression or object bomb (which a hub should have
+		// refused): never stored, never opened on this computer.
+		return store.Blob{}, nil, permanent(fmt.Errorf("attachment %q: %w", a.Name, err))
+	case err != nil:
 		c.log.Warn("attachment is not a readable PDF", "doc", id, "err", err)
 		rep = nil
 	}

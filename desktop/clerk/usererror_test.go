@@ -45,6 +45,7 @@ func TestExplain(t *testing.T) {
 		{"expired certificate", fmt.Errorf("verify: %w: x", certs.ErrExpired), i18n.ErrCertExpired, "hết hạn", "expired"},
 		{"revoked certificate", fmt.Errorf("%w: serial 1F", certs.ErrRevoked), i18n.ErrCertRevoked, "bị thu hồi", "revoked"},
 		{"not a pdf", fmt.Errorf("verify x.pdf: %w", pades.ErrNotPDF), i18n.ErrNotPDF, "không phải là tệp PDF", "not a PDF"},
+		{"pdf bomb", fmt.Errorf("sign x.pdf: %w", &pades.BudgetError{What: "form fields", Limit: 10000}), i18n.ErrPDFTooComplex, "quá phức tạp", "too complex"},
 		{"file missing", notExist, i18n.ErrFileNotFound, "Không tìm thấy tệp cong-van.pdf", "File cong-van.pdf not found"},
 		{"disk full", fmt.Errorf("write: %w", syscall.ENOSPC), i18n.ErrDiskFull, "Ổ đĩa đã đầy", "disk is full"},
 		{"timeout", fmt.Errorf("hello: %w", context.DeadlineExceeded), i18n.ErrTimeout, "không trả lời kịp", "did not answer in time"},
@@ -118,7 +119,7 @@ func TestExplainUnknown(t *testing.T) {
 func TestExplainCoversEveryWireCode(t *testing.T) {
 	for _, c := range []wire.Code{wire.CodeBadRequest, wire.CodeMalformed, wire.CodeBadSignature, wire.CodeUntrustedSigner,
 		wire.CodeSenderMismatch, wire.CodeInvalidDocument, wire.CodeUnknownRecipient, wire.CodeMissingBlob, wire.CodeHashMismatch,
-		wire.CodeNotPDF, wire.CodeSecretNotAllowed, wire.CodeTooLarge, wire.CodeOffset, wire.CodeConflict, wire.CodeNotFound, wire.CodeForbidden,
+		wire.CodeNotPDF, wire.CodeSecretNotAllowed, wire.CodePDFTooComplex, wire.CodeTooLarge, wire.CodeOffset, wire.CodeConflict, wire.CodeNotFound, wire.CodeForbidden,
 		wire.CodeWithdrawn, wire.CodeInvalidStatus, wire.CodeRateLimited, wire.CodeUnavailable, wire.CodeInternal} {
 		if _, ok := wireKeys[c]; !ok {
 			t.Errorf("no message for wire code %s", c)

@@ -37,6 +37,7 @@ const (
 	ErrPDFDamaged       Key = "ErrPDFDamaged"
 	ErrPDFEncrypted     Key = "ErrPDFEncrypted"
 	ErrPDFUnsupported   Key = "ErrPDFUnsupported"
+	ErrPDFTooComplex    Key = "ErrPDFTooComplex"
 	ErrFileNotFound     Key = "ErrFileNotFound"
 	ErrFilePermission   Key = "ErrFilePermission"
 	ErrDiskFull         Key = "ErrDiskFull"
@@ -49,6 +50,7 @@ const (
 	ErrHubTransfer      Key = "ErrHubTransfer"
 	ErrHubNotPDF        Key = "ErrHubNotPDF"
 	ErrHubSecret        Key = "ErrHubSecret"
+	ErrHubPDFTooComplex Key = "ErrHubPDFTooComplex"
 	ErrHubTooLarge      Key = "ErrHubTooLarge"
 	ErrHubConflict      Key = "ErrHubConflict"
 	ErrHubNotFound      Key = "ErrHubNotFound"
@@ -94,6 +96,7 @@ var viErrors = map[Key]string{
 	ErrPDFDamaged:       "Tệp PDF bị hỏng, không đọc được.",
 	ErrPDFEncrypted:     "Tệp PDF có đặt mật khẩu; hãy dùng bản không đặt mật khẩu.",
 	ErrPDFUnsupported:   "Tệp PDF dùng tính năng chưa được hỗ trợ; hãy in lại ra PDF rồi thử lại.",
+	ErrPDFTooComplex:    "Tệp PDF quá phức tạp để kiểm tra an toàn (có thể là tệp được tạo để làm treo máy); không mở, không ký tệp này. Nếu tệp đến từ nguồn tin cậy, hãy in lại ra PDF rồi thử lại.",
 	ErrFileNotFound:     "Không tìm thấy tệp %s.",
 	ErrFilePermission:   "Không có quyền đọc hoặc ghi tệp %s.",
 	ErrDiskFull:         "Ổ đĩa đã đầy. Hãy giải phóng dung lượng rồi thử lại.",
@@ -106,6 +109,7 @@ var viErrors = map[Key]string{
 	ErrHubTransfer:      "Tệp chưa được tải lên đầy đủ. Ứng dụng sẽ tự gửi lại.",
 	ErrHubNotPDF:        "Máy chủ liên thông không đọc được tệp đính kèm như một tệp PDF.",
 	ErrHubSecret:        "Máy chủ liên thông không nhận văn bản mật (Mật, Tối mật, Tuyệt mật): hệ thống chưa mã hóa văn bản từ nơi gửi đến nơi nhận. Hãy gửi văn bản mật theo quy định về bảo vệ bí mật nhà nước, không qua trục liên thông.",
+	ErrHubPDFTooComplex: "Máy chủ liên thông từ chối tệp đính kèm: tệp PDF quá phức tạp để kiểm tra an toàn. Hãy in lại ra PDF rồi gửi lại.",
 	ErrHubTooLarge:      "Tệp hoặc văn bản vượt quá dung lượng máy chủ cho phép.",
 	ErrHubConflict:      "Máy chủ đã nhận một văn bản khác cùng mã. Hãy báo bộ phận kỹ thuật.",
 	ErrHubNotFound:      "Máy chủ liên thông không có văn bản này.",
@@ -151,6 +155,7 @@ var enErrors = map[Key]string{
 	ErrPDFDamaged:       "The PDF is damaged and cannot be read.",
 	ErrPDFEncrypted:     "The PDF is password-protected; use a copy without a password.",
 	ErrPDFUnsupported:   "The PDF uses a feature not supported yet; print it to PDF again and retry.",
+	ErrPDFTooComplex:    "The PDF is too complex to check safely (it may be built to exhaust the computer); do not open or sign it. If it comes from a trusted source, print it to PDF again and retry.",
 	ErrFileNotFound:     "File %s not found.",
 	ErrFilePermission:   "No permission to read or write %s.",
 	ErrDiskFull:         "The disk is full. Free some space and try again.",
@@ -163,6 +168,7 @@ var enErrors = map[Key]string{
 	ErrHubTransfer:      "A file was not uploaded completely. The app will send it again.",
 	ErrHubNotPDF:        "The hub cannot read an attachment as a PDF.",
 	ErrHubSecret:        "The hub does not take documents marked Mật, Tối mật or Tuyệt mật: documents are not yet encrypted from sender to recipient. Send classified documents by the channel the state-secrets rules prescribe, not through the hub.",
+	ErrHubPDFTooComplex: "The hub refused an attachment: the PDF is too complex to check safely. Print it to PDF again and resend.",
 	ErrHubTooLarge:      "A file or the document is larger than the hub allows.",
 	ErrHubConflict:      "The hub already holds another document with the same id. Ask the support team.",
 	ErrHubNotFound:      "The hub does not have this document.",

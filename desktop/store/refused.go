@@ -34,6 +34,9 @@ const (
 	CauseTooLarge  RefusalCause = "too_large" // an attachment is over this clerk's limit
 	CauseInvalid   RefusalCause = "invalid"   // the packet cannot be read or breaks the rules
 	CauseMismatch  RefusalCause = "mismatch"  // the packet is not the one the hub announced
+	// CausePDFTooComplex: an attachment asks more of a PDF reader than its
+	// size justifies (a decompression or object bomb a hub let through).
+	CausePDFTooComplex RefusalCause = "pdf_too_complex"
 )
 
 // Refusal is an incoming document this clerk could not take and set

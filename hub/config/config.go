@@ -105,6 +105,12 @@ type Config struct {
 	// AgencyLimits override the limits for some agencies, by code; a
 	// field left zero keeps the general value.
 	AgencyLimits map[string]AgencyLimits `json:"agency_limits,omitempty"`
+	// PDFChecks is how many attachment PDFs the hub checks at once, 0 to
+	// 256; 0 means one per CPU. Each check may use up to its document's
+	// budget of memory (see shared/pades: at most 128 MiB of decoded
+	// streams, 32 MiB for files under 2 MiB); submissions beyond wait for
+	// a turn while their request lasts.
+	PDFChecks int `json:"pdf_checks,omitempty"`
 	// ShutdownGrace is how long a shutdown waits for uploads in flight.
 	ShutdownGrace Duration `json:"shutdown_grace"`
 	// SpareProcs lets this many goroutines more run at once than the CPUs
@@ -200,6 +206,7 @@ func (c *Config) Validate() error {
 	check(c.CRLReload.D() >= time.Minute, "crl_reload %s: want at least 1m", c.CRLReload.D())
 	check(c.ShutdownGrace.D() >= 0 && c.ShutdownGrace.D() <= 10*time.Minute, "shutdown_grace %s: want 0 to 10m", c.ShutdownGrace.D())
 	check(c.SpareProcs >= 0 && c.SpareProcs <= 64, "spare_procs %d: want 0 to 64", c.SpareProcs)
+	check(c.PDFChecks >= 0 && c.PDFChecks <= 256, "pdf_checks %d: want 0 to 256", c.PDFChecks)
 	var lvl slog.Level
 	check(lvl.UnmarshalText([]byte(c.LogLevel)) == nil, "log_level %q: want debug, info, warn or error", c.LogLevel)
 	return errors.Join(errs...)

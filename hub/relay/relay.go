@@ -69,6 +69,10 @@ var (
 	// ErrSecretNotAllowed: the document is marked Mật or above and this
 	// hub is not configured to carry such documents (Options.AllowSecret).
 	ErrSecretNotAllowed = errors.New("documents marked Mật or above are not accepted by this hub")
+	// ErrPDFTooComplex is what a CheckAttachment wraps for a PDF that asks
+	// for more work or memory than its size justifies (a decompression or
+	// object bomb).
+	ErrPDFTooComplex = errors.New("PDF too complex to check safely")
 	// ErrNotRecipient: only a recipient of the message may do this (the
 	// sender acknowledging its own message).
 	ErrNotRecipient = errors.New("only a recipient of the message may do this")
@@ -102,7 +106,8 @@ type Store interface {
 // CheckAttachment inspects an uploaded attachment before a document that
 // names it is accepted: it returns a report to keep with the message (the
 // verification of the PDF's signatures) or an error if the file must be
-// refused. The error wraps ErrNotPDF when the file is not a readable PDF.
+// refused. The error wraps ErrNotPDF when the file is not a readable PDF
+// and ErrPDFTooComplex when it is over the reader's budget.
 type CheckAttachment func(ctx context.Context, r io.ReaderAt, size int64) ([]byte, error)
 
 // Observer is told of what the relay did, for the hub's metrics. Retries
@@ -128,8 +133,15 @@ type Options struct {
 	// They travel and rest unencrypted, so the default refuses them with
 	// ErrSecretNotAllowed.
 	AllowSecret bool
-	Logger      *slog.Logger
-	Observer    Observer // nil observes nothing
+	// Checks is how many attachment checks may run at once (each may use
+	// its document's budget of memory); 0 means one per CPU. Submissions
+	// beyond wait for a turn as long as their request lives.
+	Checks int
+	// CheckCache is how many check outcomes are remembered per SHA-256;
+	// 0 means 1024.
+	CheckCache int
+	Logger     *slog.Logger
+	Observer   Observer // nil observes nothing
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -139,7 +151,7 @@ type Relay struct {
 	st       Store
 	verifier *certs.Verifier
 	identity certs.Signer
-	check    CheckAttachment
+	check    *checker // nil: no check
 	secret   bool
 	log      *slog.Logger
 	obs      Observer
@@ -161,10 +173,14 @@ func New(opts Options) (*Relay, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Relay{
-		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, check: opts.CheckAttachment, secret: opts.AllowSecret,
+	r := &Relay{
+		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, secret: opts.AllowSecret,
 		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: newNotifier(),
-	}, nil
+	}
+	if opts.CheckAttachment != nil {
+		r.check = newChecker(opts.CheckAttachment, opts.Checks, opts.CheckCache, opts.Verifier.CRLs)
+	}
+	return r, nil
 }
 
 func (r *Relay) now() time.Time { return r.clock().UTC() }

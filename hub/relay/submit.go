@@ -175,16 +175,18 @@ func (r *Relay) checkContent(ctx context.Context, a envelope.Attachment) error {
 }
 
 func (r *Relay) checkBlob(ctx context.Context, digest string, size int64) ([]byte, error) {
-	f, err := r.st.OpenBlob(ctx, digest)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	ra, ok := f.(io.ReaderAt)
-	if !ok {
-		return nil, errors.New("the blob store does not allow random access")
-	}
-	return r.check(ctx, ra, size)
+	return r.check.run(ctx, digest, size, func() (io.ReaderAt, io.Closer, error) {
+		f, err := r.st.OpenBlob(ctx, digest)
+		if err != nil {
+			return nil, nil, err
+		}
+		ra, ok := f.(io.ReaderAt)
+		if !ok {
+			f.Close()
+			return nil, nil, errors.New("the blob store does not allow random access")
+		}
+		return ra, f, nil
+	})
 }
 
 // dueDate is the document's deadline as the log records it.

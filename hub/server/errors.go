@@ -40,6 +40,7 @@ var codes = []struct {
 	{relay.ErrAttachmentSize, wire.CodeInvalidDocument},
 	{relay.ErrNotPDF, wire.CodeNotPDF},
 	{relay.ErrSecretNotAllowed, wire.CodeSecretNotAllowed},
+	{relay.ErrPDFTooComplex, wire.CodePDFTooComplex},
 	{relay.ErrNotRecipient, wire.CodeForbidden},
 	{envelope.ErrBadSignature, wire.CodeBadSignature},
 	{envelope.ErrUntrusted, wire.CodeUntrustedSigner},

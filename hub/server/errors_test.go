@@ -27,6 +27,7 @@ func TestToWire(t *testing.T) {
 		{fmt.Errorf("%w: 10 bytes", relay.ErrAttachmentSize), wire.CodeInvalidDocument},
 		{fmt.Errorf("attachment %q: %w", "a.pdf", relay.ErrNotPDF), wire.CodeNotPDF},
 		{fmt.Errorf("%w: marked Mật", relay.ErrSecretNotAllowed), wire.CodeSecretNotAllowed},
+		{fmt.Errorf("attachment %q: %w", "a.pdf", relay.ErrPDFTooComplex), wire.CodePDFTooComplex},
 		{fmt.Errorf("%w: sender", relay.ErrNotRecipient), wire.CodeForbidden},
 		{fmt.Errorf("append status: %w", &document.TransitionError{Next: document.StatusReceived}), wire.CodeInvalidStatus},
 		{fmt.Errorf("append status: %w", store.ErrWrongDocument), wire.CodeInvalidStatus},

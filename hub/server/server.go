@@ -48,8 +48,10 @@ type Options struct {
 	// Limits apply to every agency; AgencyLimits override them for some.
 	Limits       Limits
 	AgencyLimits map[certs.AgencyCode]Limits
-	// CheckAttachment checks each attachment (relay.Options).
+	// CheckAttachment checks each attachment (relay.Options); Checks
+	// bounds how many run at once (0: one per CPU).
 	CheckAttachment relay.CheckAttachment
+	Checks          int
 	// AllowSecret accepts documents marked Mật or above
 	// (relay.Options.AllowSecret); the default refuses them.
 	AllowSecret bool
@@ -98,8 +100,8 @@ func New(opts Options) (*Server, error) {
 	var err error
 	s.relay, err = relay.New(relay.Options{
 		Store: opts.Store, Verifier: opts.Verifier, Identity: opts.Identity, CheckAttachment: opts.CheckAttachment,
-		AllowSecret: opts.AllowSecret,
-		Logger:      opts.Logger, Observer: s.metrics, Now: opts.Now,
+		AllowSecret: opts.AllowSecret, Checks: opts.Checks,
+		Logger: opts.Logger, Observer: s.metrics, Now: opts.Now,
 	})
 	if err != nil {
 		return nil, err

@@ -146,7 +146,7 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 	}
 	h.server, err = server.New(server.Options{
 		Store: h.store, Verifier: h.verifier, Identity: p.Receipts, Logger: log,
-		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(h.verifier), Timestamp: stamp,
+		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(h.verifier), Checks: cfg.PDFChecks, Timestamp: stamp,
 		AllowSecret: cfg.AllowSecretDocuments,
 		LogSigner:   p.LogSigner, LogOrigin: cfg.LogOrigin,
 		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst},
@@ -318,8 +318,10 @@ func (h *Hub) Close() error {
 }
 
 // CheckPDF checks attachments with package pades: a file that is not a
-// readable PDF (not a PDF, damaged, encrypted) is refused, and any other
-// file's signature report is kept with the message.
+// readable PDF (not a PDF, damaged, encrypted) or is over the reader's
+// budget (a decompression or object bomb) is refused, and any other
+// file's signature report is kept with the message. The relay bounds how
+// many checks run at once and remembers their outcomes per SHA-256.
 //
 // Chains are built by v, which remembers the chains it verified: an
 // agency's signers sign document after document with the same
@@ -327,10 +329,12 @@ func (h *Hub) Close() error {
 func CheckPDF(v *certs.Verifier) relay.CheckAttachment {
 	return func(ctx context.Context, r io.ReaderAt, size int64) ([]byte, error) {
 		report, err := pades.Verify(r, size, pades.VerifyOptions{Trust: v, CRLs: v.CRLs()})
-		if errors.Is(err, pades.ErrNotPDF) || errors.Is(err, pades.ErrDamaged) || errors.Is(err, pades.ErrEncrypted) {
+		switch {
+		case errors.Is(err, pades.ErrBudget):
+			return nil, fmt.Errorf("%w: %v", relay.ErrPDFTooComplex, err)
+		case errors.Is(err, pades.ErrNotPDF) || errors.Is(err, pades.ErrDamaged) || errors.Is(err, pades.ErrEncrypted):
 			return nil, fmt.Errorf("%w: %v", relay.ErrNotPDF, err)
-		}
-		if err != nil {
+		case err != nil:
 			return nil, err
 		}
 		return json.Marshal(report)

@@ -26,6 +26,7 @@ var (
 	ErrHashMismatch     = errors.New("the uploaded bytes do not match their SHA-256")
 	ErrNotPDF           = errors.New("an attachment is not a readable PDF")
 	ErrSecretNotAllowed = errors.New("the hub does not carry documents marked Mật or above")
+	ErrPDFTooComplex    = errors.New("an attachment is too complex a PDF to check safely")
 	ErrTooLarge         = errors.New("over the hub's size limit")
 	ErrOffset           = errors.New("an upload chunk at the wrong offset")
 	ErrConflict         = errors.New("the message id was used for another packet")
@@ -50,6 +51,7 @@ var sentinels = map[wire.Code]error{
 	wire.CodeHashMismatch:     ErrHashMismatch,
 	wire.CodeNotPDF:           ErrNotPDF,
 	wire.CodeSecretNotAllowed: ErrSecretNotAllowed,
+	wire.CodePDFTooComplex:    ErrPDFTooComplex,
 	wire.CodeTooLarge:         ErrTooLarge,
 	wire.CodeOffset:           ErrOffset,
 	wire.CodeConflict:         ErrConflict,

@@ -59,7 +59,7 @@ func TestHubErrorsMatchSentinels(t *testing.T) {
 func TestEveryCodeHasASentinel(t *testing.T) {
 	codes := []wire.Code{wire.CodeBadRequest, wire.CodeMalformed, wire.CodeBadSignature, wire.CodeUntrustedSigner,
 		wire.CodeSenderMismatch, wire.CodeInvalidDocument, wire.CodeUnknownRecipient, wire.CodeMissingBlob,
-		wire.CodeHashMismatch, wire.CodeNotPDF, wire.CodeSecretNotAllowed, wire.CodeTooLarge, wire.CodeOffset, wire.CodeConflict, wire.CodeNotFound,
+		wire.CodeHashMismatch, wire.CodeNotPDF, wire.CodeSecretNotAllowed, wire.CodePDFTooComplex, wire.CodeTooLarge, wire.CodeOffset, wire.CodeConflict, wire.CodeNotFound,
 		wire.CodeForbidden, wire.CodeWithdrawn, wire.CodeInvalidStatus, wire.CodeRateLimited, wire.CodeUnavailable,
 		wire.CodeInternal}
 	seen := map[error]bool{}

@@ -48,7 +48,21 @@
 // annotations of other kinds, replaced or deleted objects) makes the
 // document fail with a description of the change.
 //
+// Forms that ask viewers to regenerate their fields' appearances
+// (/NeedAppearances true, as LibreOffice exports them) follow one rule on
+// both sides (see form.go): the first signature removes the flag in its
+// own update, a form already signed with it keeps it, and a change of the
+// flag after a signature is forbidden.
+//
+// # Hostile input
+//
 // The PDF reader is this package's own (see document.go for why); it reads
 // classic and stream cross-references, hybrid files, object streams and
-// linearized files, and is fuzzed.
+// linearized files, and is fuzzed. A document and the revisions its
+// signatures sign share one budget sized from the file (budget.go):
+// decoded stream bytes (16 times the size, at least 32 MiB, at most
+// 128 MiB), parsed values, cross-reference entries and sections, nesting,
+// form fields and signatures. Verify, Sign and PageBox refuse a document
+// over it with a *BudgetError wrapping [ErrBudget], which no other
+// sentinel accompanies; nothing decoded is kept beyond what it paid for.
 package pades

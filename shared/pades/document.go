@@ -2,7 +2,6 @@ package pades
 
 import (
 	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
@@ -18,9 +17,8 @@ import (
 // independent validator.
 
 const (
-	maxXRefSections = 4096
 	maxObjectNumber = 2 << 20
-	maxDecoded      = 32 << 20 // decoded xref or object stream
+	maxDecoded      = 32 << 20 // one decoded xref or object stream
 )
 
 type entryKind uint8
@@ -52,20 +50,51 @@ type document struct {
 	trailer    pdfDict // the newest trailer
 	lastIsStrm bool    // the newest section is a cross-reference stream
 	sections   []int64
-	objstms    map[int]*objStream
+	fam        *family
+	objstms    map[int]*objStream // by object number, as this revision's xref says
 	depth      int
 }
 
-type objStream struct {
-	data    []byte
-	offsets map[int]int // index -> offset into data (already past First)
-	nums    []int
+// family is what a document shares with the revisions its signatures
+// sign (prefixes of the same bytes): one budget, and the object streams
+// decoded so far, which are the same bytes at the same offsets in each.
+type family struct {
+	budget  *budget
+	objstms map[streamKey]*objStream // nil: damaged
+}
+
+type streamKey struct{ off, len int64 }
+
+func newFamily(size int64) *family {
+	return &family{budget: newBudget(size), objstms: map[streamKey]*objStream{}}
+}
+
+// damaged wraps a reading error in ErrDamaged, unless the document went
+// over its budget: then the budget error says why, and only it.
+func (f *family) damaged(format string, args ...any) error {
+	if err := f.budget.exceeded(); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: "+format, append([]any{ErrDamaged}, args...)...)
+}
+
+// lexer returns a lexer over the document from off that counts what it
+// parses in the budget.
+func (d *document) lexer(off int64) *lexer {
+	l := newLexer(d.src, d.size, off)
+	l.budget = d.fam.budget
+	return l
 }
 
 // openDocument reads the header, tail and cross-reference chain of
 // src[0:size]. It returns ErrNotPDF, ErrDamaged or ErrEncrypted (wrapped)
 // for input it cannot sign or verify.
 func openDocument(src io.ReaderAt, size int64) (*document, error) {
+	return openDocumentIn(newFamily(size), src, size)
+}
+
+// openDocumentIn opens src[0:size] as a member of fam.
+func openDocumentIn(fam *family, src io.ReaderAt, size int64) (*document, error) {
 	head := make([]byte, 1024)
 	if size < int64(len(head)) {
 		head = head[:size]
@@ -78,14 +107,14 @@ func openDocument(src io.ReaderAt, size int64) (*document, error) {
 	if !bytes.HasPrefix(head, []byte("%PDF-")) {
 		return nil, fmt.Errorf("%w: the file does not begin with %%PDF-", ErrNotPDF)
 	}
-	d := &document{src: src, size: size, xref: map[int]xrefEntry{}, objstms: map[int]*objStream{}}
+	d := &document{src: src, size: size, xref: map[int]xrefEntry{}, fam: fam, objstms: map[int]*objStream{}}
 	sx, err := findStartXRef(src, size)
 	if err != nil {
 		return nil, err
 	}
 	d.startxref = sx
 	if err := d.readXRefChain(sx); err != nil {
-		return nil, fmt.Errorf("%w: cross-reference: %w", ErrDamaged, err)
+		return nil, fam.damaged("cross-reference: %w", err)
 	}
 	if _, ok := d.trailer["Encrypt"]; ok {
 		return nil, fmt.Errorf("%w: the document is password-protected (trailer /Encrypt); remove the protection and try again", ErrEncrypted)
@@ -96,7 +125,7 @@ func openDocument(src io.ReaderAt, size int64) (*document, error) {
 	}
 	cat, err := d.resolveDict(root)
 	if err != nil {
-		return nil, fmt.Errorf("%w: catalog: %w", ErrDamaged, err)
+		return nil, fam.damaged("catalog: %w", err)
 	}
 	if cat.name("Type") != "Catalog" {
 		return nil, fmt.Errorf("%w: /Root is not a catalog", ErrDamaged)
@@ -136,8 +165,8 @@ func (d *document) readXRefChain(off int64) error {
 		if seen[off] {
 			return fmt.Errorf("loop in /Prev chain at offset %d", off)
 		}
-		if len(seen) >= maxXRefSections {
-			return fmt.Errorf("too many cross-reference sections")
+		if err := d.fam.budget.chargeSection(); err != nil {
+			return err
 		}
 		seen[off] = true
 		d.sections = append(d.sections, off)
@@ -153,6 +182,9 @@ func (d *document) readXRefChain(off int64) error {
 		// A hybrid file's table trailer points at a stream with more entries.
 		if xs, ok := trailer["XRefStm"].(int64); ok && !isStream && xs >= 0 && xs < d.size && !seen[xs] {
 			seen[xs] = true
+			if err := d.fam.budget.chargeSection(); err != nil {
+				return err
+			}
 			if _, _, err := d.readXRefSection(xs); err != nil {
 				return fmt.Errorf("hybrid /XRefStm: %w", err)
 			}
@@ -169,14 +201,19 @@ func (d *document) readXRefChain(off int64) error {
 }
 
 // add records an entry unless a newer section already defined the object.
-func (d *document) add(num int, e xrefEntry) {
-	if _, ok := d.xref[num]; !ok {
-		d.xref[num] = e
+func (d *document) add(num int, e xrefEntry) error {
+	if _, ok := d.xref[num]; ok {
+		return nil
 	}
+	if err := d.fam.budget.chargeEntry(); err != nil {
+		return err
+	}
+	d.xref[num] = e
+	return nil
 }
 
 func (d *document) readXRefSection(off int64) (pdfDict, bool, error) {
-	l := newLexer(d.src, d.size, off)
+	l := d.lexer(off)
 	l.skipSpace()
 	if l.hasPrefix("xref") {
 		l.pos += 4
@@ -232,18 +269,20 @@ func (d *document) readXRefTable(l *lexer) (pdfDict, error) {
 			l.skipSpace()
 			kind := l.keyword()
 			num := int(start + i)
+			var e xrefEntry
 			switch kind {
 			case "n":
-				if o <= 0 || o >= d.size {
-					// Some writers leave 0 for unused entries; treat as free.
-					d.add(num, xrefEntry{Kind: entryFree})
-					continue
+				// Some writers leave 0 for unused entries; treat as free.
+				if o > 0 && o < d.size {
+					e = xrefEntry{Kind: entryInUse, Offset: o, Gen: int(g)}
 				}
-				d.add(num, xrefEntry{Kind: entryInUse, Offset: o, Gen: int(g)})
 			case "f":
-				d.add(num, xrefEntry{Kind: entryFree, Gen: int(g)})
+				e = xrefEntry{Kind: entryFree, Gen: int(g)}
 			default:
 				return nil, l.errorf("bad xref entry type %q", kind)
+			}
+			if err := d.add(num, e); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -305,22 +344,23 @@ func (d *document) readXRefStream(s *pdfStream) error {
 			f2 := field(row[ws[0]:ws[0]+ws[1]], 0)
 			f3 := field(row[ws[0]+ws[1]:], 0)
 			num := int(start + j)
+			var e xrefEntry
 			switch t {
 			case 0:
-				d.add(num, xrefEntry{Kind: entryFree})
 			case 1:
-				if f2 <= 0 || f2 >= d.size {
-					d.add(num, xrefEntry{Kind: entryFree})
-					continue
+				if f2 > 0 && f2 < d.size {
+					e = xrefEntry{Kind: entryInUse, Offset: f2, Gen: int(f3)}
 				}
-				d.add(num, xrefEntry{Kind: entryInUse, Offset: f2, Gen: int(f3)})
 			case 2:
 				if f2 <= 0 || f2 > maxObjectNumber || f3 > maxObjectNumber {
 					return fmt.Errorf("bad compressed xref entry")
 				}
-				d.add(num, xrefEntry{Kind: entryCompressed, stream: int(f2), Index: int(f3)})
+				e = xrefEntry{Kind: entryCompressed, stream: int(f2), Index: int(f3)}
 			default:
-				// Unknown types are to be treated as null references.
+				continue // unknown types are to be treated as null references
+			}
+			if err := d.add(num, e); err != nil {
+				return err
 			}
 		}
 	}
@@ -333,7 +373,7 @@ func (d *document) readObjectAt(off int64, want *pdfRef) (any, error) {
 	if off < 0 || off >= d.size {
 		return nil, fmt.Errorf("object offset %d outside the file", off)
 	}
-	l := newLexer(d.src, d.size, off)
+	l := d.lexer(off)
 	num, err := l.integer()
 	if err != nil {
 		return nil, err
@@ -406,8 +446,8 @@ func (d *document) streamLength(dict pdfDict) (int64, error) {
 func (d *document) resolve(r pdfRef) (any, error) {
 	d.depth++
 	defer func() { d.depth-- }()
-	if d.depth > 16 {
-		return nil, fmt.Errorf("object %d: references nested too deeply", r.Num)
+	if d.depth > maxRefDepth {
+		return nil, d.fam.budget.over("levels of references followed", maxRefDepth)
 	}
 	e, ok := d.xref[r.Num]
 	if !ok {
@@ -427,11 +467,12 @@ func (d *document) resolve(r pdfRef) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("object %d in object stream %d: %w", r.Num, e.stream, err)
 		}
-		o, ok := os.offsets[e.Index]
-		if !ok || e.Index >= len(os.nums) || os.nums[e.Index] != r.Num {
+		if e.Index < 0 || e.Index >= len(os.nums) || os.nums[e.Index] != r.Num {
 			return nil, fmt.Errorf("object %d not found in object stream %d", r.Num, e.stream)
 		}
+		o := os.offs[e.Index]
 		l := newLexer(bytes.NewReader(os.data), int64(len(os.data)), int64(o))
+		l.budget = d.fam.budget
 		return l.object(0)
 	}
 	return nil, nil
@@ -457,185 +498,6 @@ func (d *document) resolveDict(r pdfRef) (pdfDict, error) {
 		return v.dict, nil
 	}
 	return nil, fmt.Errorf("object %d is not a dictionary", r.Num)
-}
-
-func (d *document) objStream(num int) (*objStream, error) {
-	if os, ok := d.objstms[num]; ok {
-		if os == nil {
-			return nil, fmt.Errorf("object stream %d is damaged", num)
-		}
-		return os, nil
-	}
-	d.objstms[num] = nil
-	e, ok := d.xref[num]
-	if !ok || e.Kind != entryInUse {
-		return nil, fmt.Errorf("object stream %d missing", num)
-	}
-	v, err := d.readObjectAt(e.Offset, &pdfRef{Num: num, Gen: e.Gen})
-	if err != nil {
-		return nil, err
-	}
-	s, ok := v.(*pdfStream)
-	if !ok || s.dict.name("Type") != "ObjStm" {
-		return nil, fmt.Errorf("object %d is not an object stream", num)
-	}
-	data, err := d.decodeStream(s)
-	if err != nil {
-		return nil, err
-	}
-	n, _ := s.dict["N"].(int64)
-	first, _ := s.dict["First"].(int64)
-	if n < 0 || n > 1<<20 || first < 0 || first > int64(len(data)) {
-		return nil, fmt.Errorf("bad object stream header")
-	}
-	os := &objStream{data: data, offsets: map[int]int{}}
-	l := newLexer(bytes.NewReader(data[:first]), first, 0)
-	for i := 0; i < int(n); i++ {
-		on, err := l.integer()
-		if err != nil {
-			return nil, err
-		}
-		oo, err := l.integer()
-		if err != nil {
-			return nil, err
-		}
-		if oo < 0 || first+oo > int64(len(data)) {
-			return nil, fmt.Errorf("bad object stream offset")
-		}
-		os.nums = append(os.nums, int(on))
-		os.offsets[i] = int(first + oo)
-	}
-	d.objstms[num] = os
-	return os, nil
-}
-
-// decodeStream returns a stream's decoded data. Only what cross-reference
-// and object streams use is supported: no filter, or FlateDecode with an
-// optional PNG or TIFF predictor.
-func (d *document) decodeStream(s *pdfStream) ([]byte, error) {
-	if s.Len > maxDecoded {
-		return nil, fmt.Errorf("stream too large")
-	}
-	raw := make([]byte, s.Len)
-	if _, err := d.src.ReadAt(raw, s.Off); err != nil {
-		return nil, fmt.Errorf("read stream: %w", err)
-	}
-	var filter pdfName
-	switch f := s.dict["Filter"].(type) {
-	case nil:
-		return raw, nil
-	case pdfName:
-		filter = f
-	case pdfArray:
-		if len(f) == 0 {
-			return raw, nil
-		}
-		if len(f) != 1 {
-			return nil, fmt.Errorf("unsupported filter chain")
-		}
-		filter, _ = f[0].(pdfName)
-	}
-	if filter != "FlateDecode" {
-		return nil, fmt.Errorf("unsupported filter /%s", filter)
-	}
-	zr, err := zlib.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("flate: %w", err)
-	}
-	data, err := io.ReadAll(io.LimitReader(zr, maxDecoded+1))
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, fmt.Errorf("flate: %w", err)
-	}
-	if len(data) > maxDecoded {
-		return nil, fmt.Errorf("stream decodes to more than %d bytes", maxDecoded)
-	}
-	parms, _ := s.dict["DecodeParms"].(pdfDict)
-	if a, ok := s.dict["DecodeParms"].(pdfArray); ok && len(a) == 1 {
-		parms, _ = a[0].(pdfDict)
-	}
-	pred, _ := parms["Predictor"].(int64)
-	if pred <= 1 {
-		return data, nil
-	}
-	cols, ok := parms["Columns"].(int64)
-	if !ok {
-		cols = 1
-	}
-	colors, ok := parms["Colors"].(int64)
-	if !ok {
-		colors = 1
-	}
-	bpc, ok := parms["BitsPerComponent"].(int64)
-	if !ok {
-		bpc = 8
-	}
-	if cols <= 0 || cols > 1<<20 || colors <= 0 || colors > 32 || bpc != 8 {
-		return nil, fmt.Errorf("unsupported predictor parameters")
-	}
-	return unpredict(data, int(pred), int(cols*colors), int(colors))
-}
-
-func unpredict(data []byte, pred, rowLen, bpp int) ([]byte, error) {
-	if pred == 2 { // TIFF
-		for r := 0; r+rowLen <= len(data); r += rowLen {
-			for i := bpp; i < rowLen; i++ {
-				data[r+i] += data[r+i-bpp]
-			}
-		}
-		return data, nil
-	}
-	if pred < 10 {
-		return nil, fmt.Errorf("unsupported predictor %d", pred)
-	}
-	out := make([]byte, 0, len(data))
-	prev := make([]byte, rowLen)
-	for p := 0; p+rowLen+1 <= len(data); p += rowLen + 1 {
-		ft := data[p]
-		row := append([]byte(nil), data[p+1:p+1+rowLen]...)
-		for i := range row {
-			var a, c byte
-			if i >= bpp {
-				a = row[i-bpp]
-				c = prev[i-bpp]
-			}
-			b := prev[i]
-			switch ft {
-			case 0:
-			case 1:
-				row[i] += a
-			case 2:
-				row[i] += b
-			case 3:
-				row[i] += byte((int(a) + int(b)) / 2)
-			case 4:
-				row[i] += paeth(a, b, c)
-			default:
-				return nil, fmt.Errorf("bad PNG filter type %d", ft)
-			}
-		}
-		out = append(out, row...)
-		prev = row
-	}
-	return out, nil
-}
-
-func paeth(a, b, c byte) byte {
-	p := int(a) + int(b) - int(c)
-	pa, pb, pc := abs(p-int(a)), abs(p-int(b)), abs(p-int(c))
-	if pa <= pb && pa <= pc {
-		return a
-	}
-	if pb <= pc {
-		return b
-	}
-	return c
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 func (d *document) root() pdfRef {

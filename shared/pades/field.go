@@ -10,7 +10,7 @@ import (
 
 // addField adds a new signature field and widget on the page, appending
 // it to the AcroForm's /Fields and the page's /Annots.
-func addField(d *document, u *update, cat pdfDict, pageRef pdfRef, pageDict pdfDict, opts Options, sigRef pdfRef) error {
+func addField(d *document, u *update, cat pdfDict, pageRef pdfRef, pageDict pdfDict, opts Options, sigRef pdfRef, form formPlan) error {
 	fieldNum := u.alloc()
 	fieldRef := pdfRef{Num: fieldNum}
 	var err error
@@ -23,7 +23,7 @@ func addField(d *document, u *update, cat pdfDict, pageRef pdfRef, pageDict pdfD
 	case pdfRef:
 		acro, err = d.resolveDict(v)
 		if err != nil {
-			return fmt.Errorf("%w: AcroForm: %w", ErrDamaged, err)
+			return d.fam.damaged("AcroForm: %w", err)
 		}
 	case pdfDict:
 		acro = v
@@ -33,10 +33,13 @@ func addField(d *document, u *update, cat pdfDict, pageRef pdfRef, pageDict pdfD
 		newAcro[k] = v
 	}
 	newAcro["SigFlags"] = int64(3)
+	if form.dropNeedAppearances {
+		delete(newAcro, "NeedAppearances")
+	}
 	fieldsRef, fieldsIsRef := acro["Fields"].(pdfRef)
 	fieldsV, err := d.resolveValue(acro["Fields"])
 	if err != nil {
-		return fmt.Errorf("%w: AcroForm /Fields: %w", ErrDamaged, err)
+		return d.fam.damaged("AcroForm /Fields: %w", err)
 	}
 	fields, _ := fieldsV.(pdfArray)
 	for _, f := range fields {
@@ -81,7 +84,7 @@ func addField(d *document, u *update, cat pdfDict, pageRef pdfRef, pageDict pdfD
 	case pdfRef:
 		av, err := d.resolve(v)
 		if err != nil {
-			return fmt.Errorf("%w: page /Annots: %w", ErrDamaged, err)
+			return d.fam.damaged("page /Annots: %w", err)
 		}
 		arr, _ := av.(pdfArray)
 		u.put(v.Num, v.Gen, append(append(pdfArray{}, arr...), fieldRef))
@@ -135,7 +138,7 @@ func addField(d *document, u *update, cat pdfDict, pageRef pdfRef, pageDict pdfD
 // gets /V (and, for a visible signature, its widget gets /AP, in the
 // widget's own /Rect unless opts.Rect is given). It reports false when no
 // field has that name, and a new field is added instead.
-func fillEmptyField(d *document, u *update, cat pdfDict, opts Options, sigRef pdfRef) (bool, error) {
+func fillEmptyField(d *document, u *update, cat pdfDict, opts Options, sigRef pdfRef, form formPlan) (bool, error) {
 	if opts.FieldName == "" {
 		return false, nil
 	}
@@ -174,22 +177,29 @@ func fillEmptyField(d *document, u *update, cat pdfDict, opts Options, sigRef pd
 		newWidget["Rect"] = pdfArray{r[0], r[1], r[2], r[3]}
 	}
 	u.put(widgetRef.Num, widgetRef.Gen, newWidget)
-	// Signatures need /SigFlags 3 on the AcroForm.
+	// Signatures need /SigFlags 3 on the AcroForm (and the plan may drop
+	// /NeedAppearances).
 	switch v := cat["AcroForm"].(type) {
 	case pdfRef:
 		acro, err := d.resolveDict(v)
 		if err != nil {
-			return false, fmt.Errorf("%w: AcroForm: %w", ErrDamaged, err)
+			return false, d.fam.damaged("AcroForm: %w", err)
 		}
-		if f, _ := acro["SigFlags"].(int64); f != 3 {
+		if f, _ := acro["SigFlags"].(int64); f != 3 || form.dropNeedAppearances {
 			na := copyOf(acro)
 			na["SigFlags"] = int64(3)
+			if form.dropNeedAppearances {
+				delete(na, "NeedAppearances")
+			}
 			u.put(v.Num, v.Gen, na)
 		}
 	case pdfDict:
-		if f, _ := v["SigFlags"].(int64); f != 3 {
+		if f, _ := v["SigFlags"].(int64); f != 3 || form.dropNeedAppearances {
 			na := copyOf(v)
 			na["SigFlags"] = int64(3)
+			if form.dropNeedAppearances {
+				delete(na, "NeedAppearances")
+			}
 			nc := copyOf(cat)
 			nc["AcroForm"] = na
 			u.put(d.root().Num, d.root().Gen, nc)

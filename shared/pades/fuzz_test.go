@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"lienthong/shared/pades/padestest"
 )
 
 // memOutput is an in-memory Output.
@@ -23,9 +25,15 @@ func (m *memOutput) WriteAt(p []byte, off int64) (int, error) {
 	return copy(m.b[off:], p), nil
 }
 
+// fuzzAlloc bounds what verifying one fuzzed input may allocate: the
+// budget's floors (32 MiB decoded, a million parsed values) with room for
+// Go's slice growth.
+const fuzzAlloc = 256 << 20
+
 // FuzzVerify feeds arbitrary bytes to Verify, PageBox and Prepare: no
-// panic, no hang, and errors only of the documented kinds for unreadable
-// input.
+// panic, no hang, errors only of the documented kinds for unreadable
+// input, and memory within the budget (the bombs of package padestest are
+// seeds).
 func FuzzVerify(f *testing.F) {
 	p := getPKI(f)
 	for _, name := range []string{"cong-van.pdf", "bao-cao-objstm.pdf", "cong-van-linearized.pdf", "quyet-dinh-truncated.pdf", "not-a-pdf.pdf", "quyet-dinh-encrypted.pdf"} {
@@ -51,6 +59,12 @@ func FuzzVerify(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(readFile(f, filepath.Join(dir, "e.pdf")))
+	// Small bombs: mutations of a full-size one would each decode 32 MiB.
+	f.Add(padestest.StreamBomb(2, 1<<20))
+	f.Add(padestest.FieldBomb(200))
+	f.Add(padestest.XRefBomb(50))
+	f.Add(padestest.NestingBomb(100))
+	f.Add(padestest.LibreOfficeForm(true))
 	f.Add([]byte("%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\nxref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer<</Size 2/Root 1 0 R>>\nstartxref\n54\n%%EOF\n"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -61,9 +75,13 @@ func FuzzVerify(f *testing.F) {
 		})
 		defer watchdog.Stop()
 		r := bytes.NewReader(data)
-		rep, err := Verify(r, int64(len(data)), VerifyOptions{Roots: p.roots})
+		var rep *Report
+		var err error
+		if alloc := measure(func() { rep, err = Verify(r, int64(len(data)), VerifyOptions{Roots: p.roots}) }); alloc > fuzzAlloc {
+			t.Fatalf("Verify of %d bytes allocated %d MiB (over %d MiB)", len(data), alloc>>20, fuzzAlloc>>20)
+		}
 		if err != nil {
-			if !errors.Is(err, ErrNotPDF) && !errors.Is(err, ErrDamaged) && !errors.Is(err, ErrEncrypted) {
+			if !errors.Is(err, ErrNotPDF) && !errors.Is(err, ErrDamaged) && !errors.Is(err, ErrEncrypted) && !errors.Is(err, ErrBudget) {
 				t.Fatalf("Verify error of no documented kind: %v", err)
 			}
 		} else if rep == nil {

@@ -12,7 +12,7 @@ import (
 const (
 	maxDepth       = 64       // nesting of arrays and dictionaries
 	maxObjectBytes = 16 << 20 // one object's text (streams' data excluded)
-	maxElements    = 1 << 20  // entries in one array or dictionary
+	maxElements    = 1 << 18  // entries in one array or dictionary
 )
 
 // lexer reads PDF tokens from an io.ReaderAt starting at an offset, pulling
@@ -23,6 +23,9 @@ type lexer struct {
 	buf  []byte
 	base int64 // file offset of buf[0]
 	pos  int
+	// budget, when set, counts the values parsed; nesting too deep and
+	// containers too long are over budget rather than damage.
+	budget *budget
 }
 
 func newLexer(src io.ReaderAt, size, off int64) *lexer {
@@ -39,8 +42,8 @@ func (l *lexer) fill() bool {
 		return false
 	}
 	n := int64(len(l.buf))
-	if n < 4096 {
-		n = 4096
+	if n < 1024 {
+		n = 1024 // most objects are small: a field, a page, a trailer
 	}
 	if end+n > l.size {
 		n = l.size - end
@@ -135,10 +138,23 @@ func (l *lexer) errorf(format string, args ...any) error {
 	return &syntaxError{off: l.offset(), msg: fmt.Sprintf(format, args...)}
 }
 
+// over reports a limit met while parsing, counted in the budget if any.
+func (l *lexer) over(what string, limit int64) error {
+	if l.budget == nil {
+		return &BudgetError{What: what, Limit: limit}
+	}
+	return l.budget.over(what, limit)
+}
+
 // object parses one direct object (or reference).
 func (l *lexer) object(depth int) (any, error) {
 	if depth > maxDepth {
-		return nil, l.errorf("objects nested too deeply")
+		return nil, l.over("levels of nested arrays and dictionaries", maxDepth)
+	}
+	if l.budget != nil {
+		if err := l.budget.chargeValue(); err != nil {
+			return nil, err
+		}
 	}
 	l.skipSpace()
 	start := l.offset()
@@ -175,7 +191,7 @@ func (l *lexer) object(depth int) (any, error) {
 				return a, nil
 			}
 			if len(a) >= maxElements {
-				return nil, l.errorf("array too long")
+				return nil, l.over("entries in one array", maxElements)
 			}
 			v, err := l.object(depth + 1)
 			if err != nil {
@@ -374,7 +390,7 @@ func (l *lexer) dict(depth int) (pdfDict, error) {
 			return nil, err
 		}
 		if len(d) >= maxElements {
-			return nil, l.errorf("dictionary too large")
+			return nil, l.over("entries in one dictionary", maxElements)
 		}
 		if v != nil { // a null value is the same as an absent key
 			d[k] = v

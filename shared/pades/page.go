@@ -19,14 +19,14 @@ func PageBox(src io.ReaderAt, size int64, page int) ([4]float64, error) {
 	}
 	pages, err := d.pages(page)
 	if err != nil {
-		return box, fmt.Errorf("%w: page tree: %w", ErrDamaged, err)
+		return box, d.fam.damaged("page tree: %w", err)
 	}
 	if len(pages) < page {
 		return box, fmt.Errorf("page %d does not exist: the document has %d pages", page, len(pages))
 	}
 	node, err := d.resolveDict(pages[page-1])
 	if err != nil {
-		return box, fmt.Errorf("%w: page %d: %w", ErrDamaged, page, err)
+		return box, d.fam.damaged("page %d: %w", page, err)
 	}
 	var media, crop any
 	for i := 0; node != nil && i < 64; i++ {
@@ -44,8 +44,11 @@ func PageBox(src io.ReaderAt, size int64, page int) ([4]float64, error) {
 	}
 	for _, v := range []any{crop, media} {
 		if b, ok := rectangle(d, v); ok {
-			return b, nil
+			return b, d.fam.budget.exceeded()
 		}
+	}
+	if err := d.fam.budget.exceeded(); err != nil {
+		return box, err
 	}
 	return [4]float64{0, 0, 595.28, 841.89}, nil // A4, the ND30 paper size
 }

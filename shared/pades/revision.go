@@ -207,15 +207,15 @@ func analyzeRevisions(old, cur *document) ([]Change, error) {
 		}
 	}
 
+	// The AcroForm may be its own object or a dictionary in the catalog;
+	// either way its /Fields may be an object of its own.
 	acroNum, fieldsNum := -1, -1
 	if cat, err := cur.catalog(); err == nil {
 		if r, ok := cat["AcroForm"].(pdfRef); ok {
 			acroNum = r.Num
-			if ad, err := cur.resolveDict(r); err == nil {
-				if fr, ok := ad["Fields"].(pdfRef); ok {
-					fieldsNum = fr.Num
-				}
-			}
+		}
+		if fr, ok := cur.acroForm()["Fields"].(pdfRef); ok {
+			fieldsNum = fr.Num
 		}
 	}
 
@@ -485,11 +485,11 @@ func (a *analysis) checkAcroForm(od, cd pdfDict) (bool, string) {
 	if cd == nil {
 		return false, "the AcroForm is not a dictionary"
 	}
-	if !onlyKeysDiffer(od, cd, "Fields", "SigFlags", "DR", "DA") {
-		return false, "the AcroForm changed: " + strings.Join(differingKeys(od, cd), ", ")
+	if ok, why := checkNeedAppearances(od, cd); !ok {
+		return false, why
 	}
-	if b, ok := cd["NeedAppearances"].(bool); ok && b {
-		return false, "the AcroForm asks viewers to regenerate appearances"
+	if !onlyKeysDiffer(od, cd, "Fields", "SigFlags", "DR", "DA", "NeedAppearances") {
+		return false, "the AcroForm changed: " + strings.Join(differingKeys(od, cd), ", ")
 	}
 	if _, isRef := cd["Fields"].(pdfRef); isRef {
 		if or, ok := od["Fields"].(pdfRef); ok && or == cd["Fields"] {

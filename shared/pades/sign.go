@@ -282,7 +282,7 @@ func reserve(dst Output, src io.ReaderAt, size int64, opts Options, docTS bool) 
 	}
 	pages, err := d.pages(pageNo)
 	if err != nil {
-		return nil, fmt.Errorf("%w: page tree: %w", ErrDamaged, err)
+		return nil, d.fam.damaged("page tree: %w", err)
 	}
 	if len(pages) < pageNo {
 		return nil, fmt.Errorf("page %d does not exist: the document has %d pages", pageNo, len(pages))
@@ -290,11 +290,11 @@ func reserve(dst Output, src io.ReaderAt, size int64, opts Options, docTS bool) 
 	pageRef := pages[pageNo-1]
 	pageDict, err := d.resolveDict(pageRef)
 	if err != nil {
-		return nil, fmt.Errorf("%w: page %d: %w", ErrDamaged, pageNo, err)
+		return nil, d.fam.damaged("page %d: %w", pageNo, err)
 	}
 	cat, err := d.catalog()
 	if err != nil {
-		return nil, fmt.Errorf("%w: catalog: %w", ErrDamaged, err)
+		return nil, d.fam.damaged("catalog: %w", err)
 	}
 	if perms, ok := cat["Perms"].(pdfDict); ok {
 		if _, ok := perms["DocMDP"]; ok {
@@ -302,17 +302,24 @@ func reserve(dst Output, src io.ReaderAt, size int64, opts Options, docTS bool) 
 		}
 	}
 
+	form, err := formForSigning(d, cat)
+	if err != nil {
+		return nil, err
+	}
 	u := &update{objs: map[int][]byte{}, gens: map[int]int{}, next: d.maxSize()}
 	sigNum := u.alloc()
 	sigRef := pdfRef{Num: sigNum}
-	filled, err := fillEmptyField(d, u, cat, opts, sigRef)
+	filled, err := fillEmptyField(d, u, cat, opts, sigRef, form)
 	if err != nil {
 		return nil, err
 	}
 	if !filled {
-		if err := addField(d, u, cat, pageRef, pageDict, opts, sigRef); err != nil {
+		if err := addField(d, u, cat, pageRef, pageDict, opts, sigRef, form); err != nil {
 			return nil, err
 		}
+	}
+	if err := d.fam.budget.exceeded(); err != nil {
+		return nil, err // before a byte is written
 	}
 
 	// The signature dictionary, with its placeholders.

@@ -201,18 +201,27 @@ func Verify(src io.ReaderAt, size int64, opts VerifyOptions) (*Report, error) {
 	}
 	fields, err := d.signatureFields()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDamaged, err)
+		return nil, d.fam.damaged("%w", err)
+	}
+	if len(fields) > maxSignatures {
+		return nil, d.fam.budget.over("signatures", maxSignatures)
 	}
 	rep := &Report{Size: size, Signatures: []*SignatureReport{}, UnsignedChanges: []Change{}}
 	prefixes := map[int64]*document{}
 	for _, f := range fields {
 		s := verifyOne(d, f, opts, prefixes)
+		if err := d.fam.budget.exceeded(); err != nil {
+			return nil, err
+		}
 		rep.Signatures = append(rep.Signatures, s)
 	}
 	sort.SliceStable(rep.Signatures, func(i, j int) bool {
 		return rep.Signatures[i].SignedBytes < rep.Signatures[j].SignedBytes
 	})
 	requireSignedWidgets(d, rep.Signatures, prefixes)
+	if err := d.fam.budget.exceeded(); err != nil {
+		return nil, err
+	}
 	if n := len(rep.Signatures); n > 0 {
 		rep.UnsignedChanges = rep.Signatures[n-1].LaterChanges
 	}
@@ -280,8 +289,11 @@ func (d *document) signatureFields() ([]sigField, error) {
 	var walk func(v any, parentName string, ft pdfName, depth int) error
 	walk = func(v any, parentName string, ft pdfName, depth int) error {
 		count++
-		if depth > 32 || count > 100000 {
-			return errors.New("field tree too deep or too large")
+		switch {
+		case count > maxFields:
+			return d.fam.budget.over("form fields", maxFields)
+		case depth > maxFieldDepth:
+			return d.fam.budget.over("levels of nested form fields", maxFieldDepth)
 		}
 		r, ok := v.(pdfRef)
 		if !ok {
@@ -406,6 +418,9 @@ func verifyOne(d *document, f sigField, opts VerifyOptions, prefixes map[int64]*
 	if pv, err := prefix.resolve(f.ref); err != nil || !equalObjects(pv, v, prefix.src, d.src) {
 		s.problem("the signature dictionary is not part of the revision it signs")
 		return s
+	}
+	if needAppearances(prefix.acroForm()) {
+		s.Notes = append(s.Notes, "the form asks viewers to regenerate its fields' appearances (/NeedAppearances): what a viewer shows of the fields is drawn by it, not what was signed")
 	}
 
 	if s.SubFilter == "ETSI.RFC3161" {
@@ -554,7 +569,7 @@ func openPrefix(d *document, end int64, cache map[int64]*document) (*document, e
 		}
 		return p, nil
 	}
-	p, err := openDocument(io.NewSectionReader(d.src, 0, end), end)
+	p, err := openDocumentIn(d.fam, io.NewSectionReader(d.src, 0, end), end)
 	if err != nil {
 		cache[end] = nil
 		return nil, err

@@ -24,6 +24,7 @@ const (
 	CodeHashMismatch     Code = "hash_mismatch"      // uploaded bytes do not match their SHA-256
 	CodeNotPDF           Code = "not_pdf"            // an attachment is not a readable PDF
 	CodeSecretNotAllowed Code = "secret_not_allowed" // marked Mật or above, and this hub does not carry those
+	CodePDFTooComplex    Code = "pdf_too_complex"    // an attachment asks too much of a PDF reader (a decompression or object bomb)
 	CodeTooLarge         Code = "too_large"          // over the size limit
 	CodeOffset           Code = "offset_mismatch"    // an upload chunk at the wrong offset
 	CodeConflict         Code = "conflict"           // a message id reused for another packet
@@ -48,6 +49,7 @@ var statusOf = map[Code]int{
 	CodeHashMismatch:     http.StatusUnprocessableEntity,
 	CodeNotPDF:           http.StatusUnprocessableEntity,
 	CodeSecretNotAllowed: http.StatusUnprocessableEntity,
+	CodePDFTooComplex:    http.StatusUnprocessableEntity,
 	CodeTooLarge:         http.StatusRequestEntityTooLarge,
 	CodeOffset:           http.StatusConflict,
 	CodeConflict:         http.StatusConflict,

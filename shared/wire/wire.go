@@ -74,6 +74,9 @@
 //     predates it answers not_found instead of recording a delivery.
 //   - v1 (2026-12-04): GET /v1/pki/crl serves the PKI's current CRLs, so
 //     that clients judge signers' revocation with the lists the hub uses.
+//   - v1 (2026-12-04): error code pdf_too_complex (422): an attachment
+//     asks more of a PDF reader than its size justifies (a decompression
+//     or object bomb) and is refused.
 package wire
 
 import (

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -76,6 +77,9 @@ func check(env *cli.Env, doc, roots string, crls []string, asJSON bool) error {
 		return fmt.Errorf("%s is not a regular file", doc)
 	}
 	rep, err := pades.Verify(f, st.Size(), opts)
+	if errors.Is(err, pades.ErrBudget) {
+		return fmt.Errorf("%s is refused: %w", doc, err)
+	}
 	if err != nil {
 		return fmt.Errorf("%s cannot be read as a PDF: %w", doc, err)
 	}
