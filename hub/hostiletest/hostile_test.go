@@ -135,6 +135,7 @@ func TestHostilePDFs(t *testing.T) {
 	dir := t.TempDir()
 	pki := certstest.New(t)
 	hubCert, hubKey := writeKeyPair(t, filepath.Join(dir, "hub"), pki.Hub(t))
+	receiptCert, receiptKey := writeKeyPair(t, filepath.Join(dir, "receipt"), pki.Receipts(t))
 	roots := writeFile(t, filepath.Join(dir, "roots.pem"), pki.RootPEM())
 	var agencies []agency
 	type entry struct {
@@ -154,6 +155,7 @@ func TestHostilePDFs(t *testing.T) {
 	cfg := config.Default()
 	cfg.Listen, cfg.OpsListen, cfg.DataDir = fmt.Sprintf("127.0.0.1:%d", freePort(t)), "", filepath.Join(dir, "data")
 	cfg.TLSCert, cfg.TLSKey, cfg.Roots = hubCert, hubKey, roots
+	cfg.ReceiptCert, cfg.ReceiptKey = receiptCert, receiptKey
 	cfg.LogLevel = "warn"
 	cfg.PDFChecks = 2 // the memory bound below is for two checks at once
 	raw, _ := json.Marshal(cfg)
