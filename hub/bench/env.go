@@ -147,9 +147,11 @@ func (e *env) hubConfig(dir, listen, ops string) (config.Config, error) {
 	cfg.ReceiptCert, cfg.ReceiptKey = filepath.Join(e.pkiDir, "receipt.crt"), filepath.Join(e.pkiDir, "receipt.key")
 	cfg.Roots, cfg.CRLs = filepath.Join(e.pkiDir, "ca.crt"), []string{filepath.Join(e.pkiDir, "ca.crl")}
 	cfg.ShutdownGrace = config.Duration(5 * time.Second)
-	// The load is the point: lift the per-agency request limit, which
-	// would otherwise measure itself.
+	// The load is the point: lift the per-agency request limits, which
+	// would otherwise measure themselves (idle mode holds thousands of
+	// long polls of a few agencies).
 	cfg.RequestsPerSecond, cfg.Burst = 1e6, 1e6
+	cfg.MaxInFlight, cfg.MaxInFlightPerAgency = 1<<20, 1<<20
 	cfg.LogLevel = "warn"
 	return cfg, cfg.Validate()
 }

@@ -26,7 +26,12 @@
 //	  "max_attachment_mb": 100,
 //	  "requests_per_second": 50,
 //	  "burst": 200,
-//	  "agency_limits": {"000.00.00.G22": {"requests_per_second": 200, "burst": 800, "max_attachment_mb": 500}},
+//	  "agency_limits": {"000.00.00.G22": {"requests_per_second": 200, "burst": 800, "max_attachment_mb": 500, "max_in_flight": 64}},
+//	  "max_in_flight": 8192,
+//	  "max_in_flight_per_agency": 32,
+//	  "body_idle_timeout": "30s",
+//	  "body_min_rate": 1024,
+//	  "body_rate_window": "1m0s",
 //	  "shutdown_grace": "30s",
 //	  "spare_procs": 2,
 //	  "log_level": "info"
@@ -111,6 +116,19 @@ type Config struct {
 	// streams, 32 MiB for files under 2 MiB); submissions beyond wait for
 	// a turn while their request lasts.
 	PDFChecks int `json:"pdf_checks,omitempty"`
+	// MaxInFlight bounds the requests the hub handles at once, long polls
+	// included (one more is answered unavailable), and
+	// MaxInFlightPerAgency those of one agency (one more is answered
+	// rate_limited); both refuse before reading the request's body.
+	MaxInFlight          int `json:"max_in_flight"`
+	MaxInFlightPerAgency int `json:"max_in_flight_per_agency"`
+	// A request body is cut when none of it arrives for BodyIdleTimeout,
+	// or less than BodyMinRate bytes per second over a BodyRateWindow: a
+	// stalled or trickling client cannot hold the hub's memory, while a
+	// slow but steady upload passes.
+	BodyIdleTimeout Duration `json:"body_idle_timeout"`
+	BodyMinRate     int64    `json:"body_min_rate"`
+	BodyRateWindow  Duration `json:"body_rate_window"`
 	// ShutdownGrace is how long a shutdown waits for uploads in flight.
 	ShutdownGrace Duration `json:"shutdown_grace"`
 	// SpareProcs lets this many goroutines more run at once than the CPUs
@@ -128,18 +146,23 @@ type Config struct {
 // Default returns the defaults the documentation lists.
 func Default() Config {
 	return Config{
-		Listen:             "0.0.0.0:4433",
-		OpsListen:          "127.0.0.1:9433",
-		DataDir:            "/var/lib/lienthong-hub",
-		CRLReload:          Duration(10 * time.Minute),
-		LogOrigin:          "lienthong-hub/log",
-		CheckpointInterval: Duration(10 * time.Second),
-		MaxAttachmentMB:    100,
-		RequestsPerSecond:  50,
-		Burst:              200,
-		ShutdownGrace:      Duration(30 * time.Second),
-		SpareProcs:         2,
-		LogLevel:           "info",
+		Listen:               "0.0.0.0:4433",
+		OpsListen:            "127.0.0.1:9433",
+		DataDir:              "/var/lib/lienthong-hub",
+		CRLReload:            Duration(10 * time.Minute),
+		LogOrigin:            "lienthong-hub/log",
+		CheckpointInterval:   Duration(10 * time.Second),
+		MaxAttachmentMB:      100,
+		RequestsPerSecond:    50,
+		Burst:                200,
+		MaxInFlight:          8192,
+		MaxInFlightPerAgency: 32,
+		BodyIdleTimeout:      Duration(30 * time.Second),
+		BodyMinRate:          1 << 10,
+		BodyRateWindow:       Duration(time.Minute),
+		ShutdownGrace:        Duration(30 * time.Second),
+		SpareProcs:           2,
+		LogLevel:             "info",
 	}
 }
 
@@ -199,8 +222,17 @@ func (c *Config) Validate() error {
 	for code, l := range c.AgencyLimits {
 		_, err := certs.ParseAgencyCode(code)
 		check(err == nil, "agency_limits: %v", err)
-		check(l.RequestsPerSecond >= 0 && l.Burst >= 0 && l.MaxAttachmentMB >= 0 && l.MaxAttachmentMB <= 4096, "agency_limits %s: limits must be positive (max_attachment_mb at most 4096)", code)
+		check(l.RequestsPerSecond >= 0 && l.Burst >= 0 && l.MaxAttachmentMB >= 0 && l.MaxAttachmentMB <= 4096 && l.MaxInFlight >= 0,
+			"agency_limits %s: limits must be positive (max_attachment_mb at most 4096)", code)
 	}
+	check(c.MaxInFlight >= 1 && c.MaxInFlightPerAgency >= 1 && c.MaxInFlightPerAgency <= c.MaxInFlight,
+		"max_in_flight %d and max_in_flight_per_agency %d: want 1 or more, per agency at most the total", c.MaxInFlight, c.MaxInFlightPerAgency)
+	check(c.BodyIdleTimeout.D() >= 100*time.Millisecond && c.BodyIdleTimeout.D() <= 10*time.Minute,
+		"body_idle_timeout %s: want 100ms to 10m", c.BodyIdleTimeout.D())
+	check(c.BodyRateWindow.D() >= 100*time.Millisecond && c.BodyRateWindow.D() <= 10*time.Minute,
+		"body_rate_window %s: want 100ms to 10m", c.BodyRateWindow.D())
+	// A minimum rate above a slow line's would cut honest uploads.
+	check(c.BodyMinRate >= 1 && c.BodyMinRate <= 64<<10, "body_min_rate %d: want 1 to 65536 bytes per second", c.BodyMinRate)
 	check(c.LogOrigin != "" && !strings.ContainsAny(c.LogOrigin, "\n\r"), "log_origin must be one non-empty line")
 	check(c.CheckpointInterval.D() >= time.Second, "checkpoint_interval %s: want at least 1s", c.CheckpointInterval.D())
 	check(c.CRLReload.D() >= time.Minute, "crl_reload %s: want at least 1m", c.CRLReload.D())
@@ -217,6 +249,7 @@ type AgencyLimits struct {
 	RequestsPerSecond float64 `json:"requests_per_second,omitempty"`
 	Burst             int     `json:"burst,omitempty"`
 	MaxAttachmentMB   int64   `json:"max_attachment_mb,omitempty"`
+	MaxInFlight       int     `json:"max_in_flight,omitempty"`
 }
 
 // Level is the configured log level.

@@ -39,6 +39,13 @@ func TestValidate(t *testing.T) {
 		{"no spare procs", func(c *Config) { c.SpareProcs = 0 }, ""},
 		{"secret documents allowed", func(c *Config) { c.AllowSecretDocuments = true }, ""},
 		{"zero rate", func(c *Config) { c.RequestsPerSecond = 0 }, "requests_per_second and burst"},
+		{"no request in flight", func(c *Config) { c.MaxInFlight = 0 }, "max_in_flight 0"},
+		{"per agency above the total", func(c *Config) { c.MaxInFlightPerAgency = c.MaxInFlight + 1 }, "max_in_flight_per_agency"},
+		{"negative agency in-flight cap", func(c *Config) { c.AgencyLimits = map[string]AgencyLimits{"000.00.00.H49": {MaxInFlight: -1}} }, "agency_limits 000.00.00.H49"},
+		{"body idle timeout zero", func(c *Config) { c.BodyIdleTimeout = 0 }, "body_idle_timeout 0s"},
+		{"body rate window too long", func(c *Config) { c.BodyRateWindow = Duration(time.Hour) }, "body_rate_window 1h0m0s"},
+		{"body min rate zero", func(c *Config) { c.BodyMinRate = 0 }, "body_min_rate 0"},
+		{"body min rate above a slow line", func(c *Config) { c.BodyMinRate = 1 << 20 }, "body_min_rate 1048576"},
 		{"two problems at once", func(c *Config) { c.Roots, c.DataDir = "", "" }, "data_dir is required\nroots is required"},
 	}
 	for _, tt := range tests {

@@ -13,6 +13,7 @@ import (
 	"crypto/x509"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -61,10 +62,11 @@ type Hub struct {
 	LogOrigin    string
 	LogSignerKey string
 
-	hub  *service.Hub
-	stop context.CancelFunc
-	done chan error
-	t    testing.TB
+	hub     *service.Hub
+	crlPath string
+	stop    context.CancelFunc
+	done    chan error
+	t       testing.TB
 }
 
 // Options adjust Start.
@@ -121,6 +123,11 @@ func Start(t testing.TB, opts Options) *Hub {
 	cfg := config.Default()
 	cfg.Listen, cfg.OpsListen, cfg.DataDir, cfg.LogOrigin = "127.0.0.1:0", "", opts.Dir, h.LogOrigin
 	cfg.ShutdownGrace = config.Duration(5 * time.Second)
+	// The hub reads the PKI's CRL from a file, as in production, so that
+	// Revoke goes the way of the operator's CRL reload.
+	h.crlPath = filepath.Join(t.TempDir(), "ca.crl")
+	h.writeCRL()
+	cfg.CRLs = []string{h.crlPath}
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}
@@ -164,6 +171,27 @@ func (h *Hub) Stop() {
 // ReloadCRLs makes the hub read its configured CRL files again (set them
 // with Options.Configure), as it does every crl_reload.
 func (h *Hub) ReloadCRLs() error { return h.hub.ReloadCRLs() }
+
+// Revoke revokes an agency's certificate in the PKI and has the hub read
+// the new CRL, the way its periodic CRL reload does. It needs the CRL file
+// Start configures: a test whose Configure sets other CRLs uses ReloadCRLs.
+func (h *Hub) Revoke(code string) {
+	a, ok := h.Agencies[code]
+	if !ok {
+		h.t.Fatalf("hubtest: no agency %s", code)
+	}
+	h.PKI.Revoke(a.Key.Leaf)
+	h.writeCRL()
+	if err := h.hub.ReloadCRLs(); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *Hub) writeCRL() {
+	if err := os.WriteFile(h.crlPath, certs.EncodeCRLPEM(h.PKI.CRL(h.t).Raw), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+}
 
 // Verifier trusts the test root.
 func (h *Hub) Verifier() *certs.Verifier { return h.PKI.Verifier(h.t) }

@@ -19,6 +19,8 @@ var (
 	errBadRequest  = errors.New("bad request")
 	errNoIdentity  = errors.New("no agency identity")
 	errRateLimited = errors.New("rate limited")
+	errOverloaded  = errors.New("the hub is overloaded")
+	errRevoked     = errors.New("the client certificate is no longer valid (revoked or expired)")
 	errNoLogKey    = errors.New("this hub has no log key configured")
 )
 
@@ -34,6 +36,8 @@ var codes = []struct {
 	{errBadRequest, wire.CodeBadRequest},
 	{errNoIdentity, wire.CodeForbidden},
 	{errRateLimited, wire.CodeRateLimited},
+	{errOverloaded, wire.CodeUnavailable},
+	{errRevoked, wire.CodeForbidden},
 	{errNoLogKey, wire.CodeUnavailable},
 	{relay.ErrSenderMismatch, wire.CodeSenderMismatch},
 	{relay.ErrUnknownRecipient, wire.CodeUnknownRecipient},

@@ -48,6 +48,13 @@ type Options struct {
 	// Limits apply to every agency; AgencyLimits override them for some.
 	Limits       Limits
 	AgencyLimits map[certs.AgencyCode]Limits
+	// MaxInFlight bounds the requests handled at once from all agencies,
+	// long polls included; one more is answered unavailable (503) before
+	// its body is read. 0 means DefaultMaxInFlight.
+	MaxInFlight int
+	// Body bounds how slowly a request body may arrive; zero fields take
+	// the defaults.
+	Body BodyTimeouts
 	// CheckAttachment checks each attachment (relay.Options); Checks
 	// bounds how many run at once (0: one per CPU).
 	CheckAttachment relay.CheckAttachment
@@ -73,6 +80,7 @@ type Server struct {
 	relay   *relay.Relay
 	metrics *metrics
 	limits  *limiter
+	active  *activeRequests
 	signing sync.Mutex
 }
 
@@ -95,8 +103,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: newMetrics(),
-		limits: newLimiter(opts.Limits, opts.AgencyLimits),
+		limits: newLimiter(opts.Limits, opts.AgencyLimits, opts.MaxInFlight), active: newActiveRequests(),
 	}
+	s.opts.Body = opts.Body.withDefaults()
 	var err error
 	s.relay, err = relay.New(relay.Options{
 		Store: opts.Store, Verifier: opts.Verifier, Identity: opts.Identity, CheckAttachment: opts.CheckAttachment,
@@ -136,8 +145,11 @@ func (s *Server) routes() {
 	s.handle("GET "+wire.PathStats, s.stats)
 	s.handle("GET "+wire.PathCRL, s.crl)
 	if s.opts.Timestamp != nil {
-		s.mux.Handle("POST "+wire.PathTimestamp, s.opts.Timestamp)
+		s.handle("POST "+wire.PathTimestamp, s.timestamp)
 	}
+	// Anything else is answered in JSON like every other error: an unknown
+	// path not_found, a known path with another method bad_request (405).
+	s.mux.HandleFunc("/", s.noRoute)
 }
 
 // ServeHTTP serves the API.
@@ -149,28 +161,40 @@ type request struct {
 	agency certs.AgencyCode
 }
 
-// handle registers h behind authentication and error mapping.
+// handle registers h behind the one wrapper every call goes through: the
+// agency from the client certificate, checked again against the CRLs in
+// force (a connection outlives its handshake), the agency's rate and the
+// caps on requests in flight (before any of the body is read), a guard on
+// how slowly the body may arrive, metrics, and the mapping of errors to
+// wire codes.
 func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request) error) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if r.TLS == nil {
-			s.fail(w, r, "", fmt.Errorf("%w: a client certificate is required", errNoIdentity))
-			return
-		}
-		agency, err := certs.PeerAgency(*r.TLS)
+		start := time.Now()
+		agency, err := s.identify(r)
 		if err != nil {
-			s.fail(w, r, "", fmt.Errorf("%w: the client certificate names no agency", errNoIdentity))
+			s.metrics.requests.WithLabelValues(pattern, string(s.fail(w, r, agency, err))).Inc()
 			return
 		}
 		s.metrics.inFlight.Inc()
 		defer s.metrics.inFlight.Dec()
-		start := time.Now()
 		outcome := "ok"
-		if !s.limits.allow(agency) {
-			err = fmt.Errorf("%w: more than %.0f requests per second from %s", errRateLimited, s.limits.of(agency).RequestsPerSecond, agency)
-			w.Header().Set("Retry-After", "1")
-		} else {
+		var release func()
+		if release, err = s.admit(w, agency); err == nil {
+			ctx, done := s.active.add(r.Context(), agency, r.TLS.PeerCertificates)
+			r = r.WithContext(ctx)
+			body := s.opts.Body.guard(r.Body)
+			r.Body = body
 			aw := &answerWriter{ResponseWriter: w}
 			err = h(aw, &request{Request: r, agency: agency})
+			body.stop()
+			if cause := context.Cause(ctx); err != nil && errors.Is(cause, errRevoked) {
+				err = cause // a long poll ended by the revocation of its agency
+			}
+			if cut := body.failed(); cut != nil {
+				err = cut // whatever the handler made of the body's end
+			}
+			done()
+			release()
 			if err != nil && aw.started {
 				// The answer was under way when writing failed: the client
 				// went away. There is nothing left to tell it.
@@ -184,6 +208,43 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 		s.metrics.requests.WithLabelValues(pattern, outcome).Inc()
 		s.metrics.latency.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
 	})
+}
+
+// identify returns the agency of a request's client certificate, which
+// must still pass the verifier now: chained, in date and not revoked by
+// the CRLs in force. The verifier's chain cache makes this cheap.
+func (s *Server) identify(r *http.Request) (certs.AgencyCode, error) {
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		return "", fmt.Errorf("%w: a client certificate is required", errNoIdentity)
+	}
+	agency, err := certs.PeerAgency(*r.TLS)
+	if err != nil {
+		return "", fmt.Errorf("%w: the client certificate names no agency", errNoIdentity)
+	}
+	if _, err := s.opts.Verifier.Agency(r.TLS.PeerCertificates); err != nil {
+		return agency, fmt.Errorf("%w: %v", errRevoked, err)
+	}
+	return agency, nil
+}
+
+// admit takes a token from the agency's bucket and a place under the caps
+// on requests in flight; release ends the request's share of the caps.
+func (s *Server) admit(w http.ResponseWriter, agency certs.AgencyCode) (release func(), err error) {
+	lim := s.limits.of(agency)
+	if !s.limits.allow(agency) {
+		w.Header().Set("Retry-After", "1")
+		return nil, fmt.Errorf("%w: more than %.0f requests per second from %s", errRateLimited, lim.RequestsPerSecond, agency)
+	}
+	release, full := s.limits.enter(agency)
+	switch full {
+	case fullAgency:
+		w.Header().Set("Retry-After", "1")
+		return nil, fmt.Errorf("%w: %s has %d requests in flight already", errRateLimited, agency, lim.MaxInFlight)
+	case fullHub:
+		w.Header().Set("Retry-After", "1")
+		return nil, fmt.Errorf("%w: the hub is handling %d requests already", errOverloaded, s.limits.maxTotal)
+	}
+	return release, nil
 }
 
 // answerWriter notes whether an answer has started, after which an error

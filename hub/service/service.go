@@ -149,8 +149,9 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(h.verifier), Checks: cfg.PDFChecks, Timestamp: stamp,
 		AllowSecret: cfg.AllowSecretDocuments,
 		LogSigner:   p.LogSigner, LogOrigin: cfg.LogOrigin,
-		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst},
-		AgencyLimits: agencyLimits(cfg),
+		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst, MaxInFlight: cfg.MaxInFlightPerAgency},
+		AgencyLimits: agencyLimits(cfg), MaxInFlight: cfg.MaxInFlight,
+		Body: server.BodyTimeouts{Idle: cfg.BodyIdleTimeout.D(), MinRate: cfg.BodyMinRate, Window: cfg.BodyRateWindow.D()},
 	})
 	if err != nil {
 		h.store.Close()
@@ -198,7 +199,7 @@ func checkReceiptIdentity(r certs.Signer, v *certs.Verifier) error {
 func agencyLimits(cfg config.Config) map[certs.AgencyCode]server.Limits {
 	out := map[certs.AgencyCode]server.Limits{}
 	for code, l := range cfg.AgencyLimits {
-		out[certs.AgencyCode(code)] = server.Limits{RequestsPerSecond: l.RequestsPerSecond, Burst: l.Burst, MaxAttachment: l.MaxAttachmentMB << 20}
+		out[certs.AgencyCode(code)] = server.Limits{RequestsPerSecond: l.RequestsPerSecond, Burst: l.Burst, MaxAttachment: l.MaxAttachmentMB << 20, MaxInFlight: l.MaxInFlight}
 	}
 	return out
 }
@@ -214,7 +215,9 @@ func (h *Hub) Addr() string { return h.endpoint.Addr() }
 
 // ReloadCRLs reads the configured CRLs again. A list that cannot be read
 // keeps the previous lists in force and is reported; with no CRL
-// configured the verifier's lists stay as they are.
+// configured the verifier's lists stay as they are. Requests in flight
+// (long polls, uploads) of an agency the new lists revoke end at once;
+// every later request is checked against them anyway.
 func (h *Hub) ReloadCRLs() error {
 	if len(h.cfg.CRLs) == 0 {
 		return nil
@@ -232,6 +235,11 @@ func (h *Hub) ReloadCRLs() error {
 		crls = append(crls, crl)
 	}
 	h.verifier.SetCRLs(crls...)
+	if h.server != nil {
+		if n := h.server.CheckIdentities(); n > 0 {
+			h.log.Info("requests of revoked certificates ended", "requests", n)
+		}
+	}
 	return nil
 }
 
