@@ -1,0 +1,106 @@
+package server_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"lienthong/hub/config"
+	"lienthong/hub/hubtest"
+	"lienthong/shared/tsa"
+	"lienthong/shared/wire"
+)
+
+// TestTimestampBehindTheWrapper: the RFC 3161 service counts against the
+// agency's rate like every call, and in the metrics.
+func TestTimestampBehindTheWrapper(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{Configure: func(c *config.Config) {
+		c.RequestsPerSecond, c.Burst = 0.001, 3
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := rawClient(t, h, quangNinh, false)
+	digest := sha256.Sum256([]byte("công văn"))
+	granted, limited := 0, 0
+	for range 10 {
+		_, err := tsa.Request(ctx, c, "https://"+h.Addr+wire.PathTimestamp, digest[:], crypto.SHA256)
+		switch {
+		case err == nil:
+			granted++
+		case strings.Contains(err.Error(), "429"):
+			limited++
+		default:
+			t.Fatalf("timestamp: %v", err)
+		}
+	}
+	if granted != 3 || limited != 7 {
+		t.Fatalf("%d granted and %d rate limited, want 3 and 7 (burst 3)", granted, limited)
+	}
+	families, err := h.Server.Metrics().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := 0.0
+	for _, f := range families {
+		if f.GetName() != "lienthong_hub_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "route" && l.GetValue() == "POST "+wire.PathTimestamp {
+					counted += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	if counted != 10 {
+		t.Fatalf("metrics counted %v timestamp requests, want 10", counted)
+	}
+}
+
+// TestErrorsAreJSON: what no handler takes is answered like every other
+// error, a wire.Error in JSON with the status the wire gives its code.
+func TestErrorsAreJSON(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, tcp := range []bool{false, true} {
+		c := rawClient(t, h, quangNinh, tcp)
+		for _, tt := range []struct {
+			method, path, contentType string
+			want                      wire.Code
+			allow                     string
+		}{
+			{http.MethodGet, "/v1/nothing", "", wire.CodeNotFound, ""},
+			{http.MethodGet, "/", "", wire.CodeNotFound, ""},
+			{http.MethodDelete, wire.PathHello, "", wire.CodeBadRequest, "GET, HEAD"},
+			{http.MethodPut, "/v1/messages", "", wire.CodeBadRequest, "POST"},
+			{http.MethodPut, "/v1/uploads/" + strings.Repeat("ab", 32), "", wire.CodeBadRequest, "POST, PATCH"},
+			{http.MethodPost, wire.PathTimestamp, "text/plain", wire.CodeBadRequest, ""},
+			{http.MethodGet, "/v1/messages/not-an-id", "", wire.CodeBadRequest, ""},
+		} {
+			req, _ := http.NewRequestWithContext(ctx, tt.method, "https://"+h.Addr+tt.path, strings.NewReader("x"))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var we wire.Error
+			err = json.NewDecoder(resp.Body).Decode(&we)
+			resp.Body.Close()
+			if err != nil || we.Code != tt.want || resp.StatusCode != tt.want.HTTPStatus() || resp.Header.Get("Content-Type") != wire.ContentJSON {
+				t.Errorf("%s %s (tcp %v): %d %s %+v (%v), want %s", tt.method, tt.path, tcp, resp.StatusCode, resp.Header.Get("Content-Type"), we, err, tt.want)
+			}
+			if got := resp.Header.Get("Allow"); got != tt.allow {
+				t.Errorf("%s %s: Allow %q, want %q", tt.method, tt.path, got, tt.allow)
+			}
+		}
+	}
+}
