@@ -55,7 +55,9 @@ func (t BodyTimeouts) withDefaults() BodyTimeouts {
 // HTTP/2 and HTTP/3: closing the body is what both servers offer to end
 // a read in progress.
 func (t BodyTimeouts) guard(body io.ReadCloser) *bodyGuard {
-	return &bodyGuard{body: body, t: t}
+	g := &bodyGuard{body: body, t: t}
+	g.done = body == http.NoBody // nothing to time or drain
+	return g
 }
 
 // bodyGuard is a request body that is cut when it arrives too slowly. Its
@@ -143,6 +145,21 @@ func (g *bodyGuard) check() {
 func (g *bodyGuard) cut(err error) {
 	g.err = err
 	go g.body.Close() // may block on the transport; the reader needs no lock to see err
+}
+
+// maxDrain bounds what drain reads: a chunk the Go client sends whole. A
+// larger unread rest is left to the transport, which resets its stream.
+const maxDrain = wire.WholeUpload
+
+// drain reads and discards what is left of the body, up to limit bytes,
+// under the guard's clock: the stream then ends as the client expects.
+func (g *bodyGuard) drain(limit int64) {
+	g.mu.Lock()
+	skip := g.done || g.err != nil
+	g.mu.Unlock()
+	if !skip {
+		_, _ = io.CopyN(io.Discard, g, limit)
+	}
 }
 
 // stop stops the clock: the body ended, or the handler returned.

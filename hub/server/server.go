@@ -186,6 +186,10 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 			r.Body = body
 			aw := &answerWriter{ResponseWriter: w}
 			err = h(aw, &request{Request: r, agency: agency})
+			// Read what the handler left of the body before the answer
+			// goes out: an answer followed by a reset of the stream still
+			// sending is lost by clients that send their whole body first.
+			body.drain(maxDrain)
 			body.stop()
 			if cause := context.Cause(ctx); err != nil && errors.Is(cause, errRevoked) {
 				err = cause // a long poll ended by the revocation of its agency
