@@ -4,7 +4,9 @@
 //
 // A packet on the wire is a small JSON object holding the payload bytes and
 // a detached CMS signature over exactly those bytes (the same container as
-// the PDF signatures, package cms):
+// the PDF signatures, package cms), whose signed attributes include
+// signing-certificate-v2; an attached signature, or one without that
+// attribute, is refused:
 //
 //	{"payload": "<base64 JSON>", "signature": "<base64 DER CMS SignedData>"}
 //
@@ -119,12 +121,25 @@ func (p *Packet) VerifySigner(v *certs.Verifier, at time.Time, usage x509.ExtKey
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
+	// The profile docs/API.md gives: detached, over id-data, with the
+	// signing-certificate-v2 attribute that binds the signer's certificate
+	// into what is signed (so no other certificate for the same key can
+	// be substituted).
+	if sd.Content != nil {
+		return nil, fmt.Errorf("%w: the signature must be detached, it carries content", ErrMalformed)
+	}
+	if !sd.ContentType.Equal(cms.OIDData) {
+		return nil, fmt.Errorf("%w: the signature is over content type %v, not id-data", ErrMalformed, sd.ContentType)
+	}
 	digest := sha256.Sum256(p.Payload)
 	if err := sd.Verify(digest[:]); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
 	if sd.Signer == nil {
 		return nil, fmt.Errorf("%w: no signer certificate", ErrBadSignature)
+	}
+	if !sd.HasSigningCertV2 {
+		return nil, fmt.Errorf("%w: no signing-certificate-v2 attribute", ErrBadSignature)
 	}
 	chain := []*x509.Certificate{sd.Signer}
 	for _, c := range sd.Certificates {
