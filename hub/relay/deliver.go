@@ -148,7 +148,9 @@ type InboxItem struct {
 	Report    []byte // the hub's verification report of its attachments
 }
 
-// Inbox lists up to limit documents waiting for agency after cursor; with
+// Inbox lists up to limit documents waiting for agency after cursor, and
+// at most Options.MaxInboxBytes of their packets and reports (at least one
+// document whatever its size); with
 // a wait it long-polls until one arrives, the wait is over or ctx ends. It
 // returns the items and the cursor to ask from next.
 func (r *Relay) Inbox(ctx context.Context, agency certs.AgencyCode, after uint64, limit int, wait time.Duration) ([]InboxItem, uint64, error) {
@@ -159,10 +161,16 @@ func (r *Relay) Inbox(ctx context.Context, agency certs.AgencyCode, after uint64
 			return 0, err
 		}
 		items, next = items[:0], after
+		size := 0
 		for _, d := range list {
 			m, err := r.st.Message(ctx, d.MessageID)
 			if err != nil {
 				return 0, err
+			}
+			// Bound the answer's bytes, not only its items: 500 packets of
+			// 2 MiB would make one answer of a gigabyte.
+			if size += len(m.Envelope) + len(m.Report); len(items) > 0 && size > r.inboxMax {
+				break
 			}
 			items = append(items, InboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: d.Sender, Packet: m.Envelope, Report: m.Report})
 			next = d.Cursor

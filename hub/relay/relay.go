@@ -50,6 +50,7 @@ import (
 	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/shared/document"
+	"lienthong/shared/wire"
 )
 
 // Sentinel errors callers decide on; the relay wraps them with detail.
@@ -144,6 +145,9 @@ type Options struct {
 	Observer   Observer // nil observes nothing
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MaxInboxBytes bounds the packets and reports of one inbox answer;
+	// 0 means wire.MaxInboxBytes.
+	MaxInboxBytes int
 }
 
 // Relay carries documents and statuses between agencies over a store.
@@ -157,6 +161,7 @@ type Relay struct {
 	obs      Observer
 	clock    func() time.Time
 	wakeup   *notifier
+	inboxMax int
 }
 
 // New returns a Relay over opts.Store.
@@ -173,9 +178,12 @@ func New(opts Options) (*Relay, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MaxInboxBytes <= 0 {
+		opts.MaxInboxBytes = wire.MaxInboxBytes
+	}
 	r := &Relay{
 		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, secret: opts.AllowSecret,
-		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: newNotifier(),
+		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: newNotifier(), inboxMax: opts.MaxInboxBytes,
 	}
 	if opts.CheckAttachment != nil {
 		r.check = newChecker(opts.CheckAttachment, opts.Checks, opts.CheckCache, opts.Verifier.CRLs)

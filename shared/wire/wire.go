@@ -77,6 +77,12 @@
 //   - v1 (2026-12-04): error code pdf_too_complex (422): an attachment
 //     asks more of a PDF reader than its size justifies (a decompression
 //     or object bomb) and is refused.
+//   - v1 (2026-12-04): an inbox or status answer holds at most
+//     MaxInboxBytes of packets and reports (and at least one item);
+//     packets must be detached signatures with signing-certificate-v2, as
+//     documented; every error, unknown paths and methods included, is an
+//     Error body; a connection whose certificate was revoked is answered
+//     forbidden.
 package wire
 
 import (
@@ -143,6 +149,11 @@ const (
 	MaxWait     = 30 * time.Second
 	MaxPageSize = 500
 )
+
+// MaxInboxBytes bounds one inbox answer: the hub stops adding documents
+// once their packets and reports would pass it, but always answers at
+// least one. The client asks again from the answer's next cursor.
+const MaxInboxBytes = 8 << 20
 
 // Hello answers GET /v1/hello: who the hub thinks the caller is, and the
 // limits it enforces.
