@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/sha256"
@@ -12,6 +13,8 @@ import (
 
 	"lienthong/hub/config"
 	"lienthong/hub/hubtest"
+	"lienthong/shared/cms"
+	"lienthong/shared/envelope"
 	"lienthong/shared/tsa"
 	"lienthong/shared/wire"
 )
@@ -102,5 +105,37 @@ func TestErrorsAreJSON(t *testing.T) {
 				t.Errorf("%s %s: Allow %q, want %q", tt.method, tt.path, got, tt.allow)
 			}
 		}
+	}
+}
+
+// TestAttachedPacketRefused: a packet whose signature carries its payload
+// (attached), signed by the right agency, is refused as docs/API.md says.
+func TestAttachedPacketRefused(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	qn := h.Client(t, quangNinh, false)
+	doc := compose(t, h, quangNinh, readPDF(t, "cong-van.pdf"), "401", ngheAn)
+	var p envelope.Packet
+	if err := json.Unmarshal(doc.packet, &p); err != nil {
+		t.Fatal(err)
+	}
+	kp := h.Agencies[quangNinh].Key
+	b, err := cms.NewEncapsulatedBuilder(cms.OIDData, p.Payload, crypto.SHA256, kp.Certificates())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Signature, err = b.SignWith(kp.Key); err != nil {
+		t.Fatal(err)
+	}
+	attached, _ := json.Marshal(p)
+	if err := qn.Upload(ctx, doc.digest, bytes.NewReader(doc.pdf), int64(len(doc.pdf)), 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := qn.Submit(ctx, attached); wire.CodeOf(err) != wire.CodeMalformed {
+		t.Fatalf("attached signature: %v, want %s", err, wire.CodeMalformed)
+	}
+	if _, err := qn.Submit(ctx, doc.packet); err != nil {
+		t.Fatalf("the same document signed as specified: %v", err)
 	}
 }
