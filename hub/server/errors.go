@@ -22,6 +22,7 @@ var (
 	errOverloaded  = errors.New("the hub is overloaded")
 	errRevoked     = errors.New("the client certificate is no longer valid (revoked or expired)")
 	errNoLogKey    = errors.New("this hub has no log key configured")
+	errNoRoute     = errors.New("no such call")
 )
 
 // codes maps the sentinel errors of the relay, the store, the packet
@@ -39,6 +40,7 @@ var codes = []struct {
 	{errOverloaded, wire.CodeUnavailable},
 	{errRevoked, wire.CodeForbidden},
 	{errNoLogKey, wire.CodeUnavailable},
+	{errNoRoute, wire.CodeNotFound},
 	{relay.ErrSenderMismatch, wire.CodeSenderMismatch},
 	{relay.ErrUnknownRecipient, wire.CodeUnknownRecipient},
 	{relay.ErrAttachmentSize, wire.CodeInvalidDocument},

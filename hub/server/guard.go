@@ -252,11 +252,10 @@ func (s *Server) timestamp(w http.ResponseWriter, r *request) error {
 // unknown path.
 var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete, http.MethodHead, http.MethodOptions}
 
-// noRoute answers a request no route takes, in JSON with the status the
-// wire gives its code: bad_request (with Allow) for a known path called
-// with another method, not_found otherwise. It needs no identity: it
-// reveals only what docs/API.md publishes.
-func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+// noRoute answers a request no route takes, behind the same wrapper as
+// every call (identity, rate, caps): bad_request with Allow for a known
+// path called with another method, not_found otherwise.
+func (s *Server) noRoute(w http.ResponseWriter, r *request) error {
 	var allow []string
 	for _, m := range methods {
 		probe := r.Clone(r.Context())
@@ -267,10 +266,7 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		s.metrics.requests.WithLabelValues("other", string(wire.CodeBadRequest)).Inc()
-		_ = writeJSON(w, wire.CodeBadRequest.HTTPStatus(), wire.Errorf(wire.CodeBadRequest, "%s is not a method of %s", r.Method, r.URL.Path))
-		return
+		return fmt.Errorf("%w: %s is not a method of %s", errBadRequest, r.Method, r.URL.Path)
 	}
-	s.metrics.requests.WithLabelValues("other", string(wire.CodeNotFound)).Inc()
-	_ = writeJSON(w, wire.CodeNotFound.HTTPStatus(), wire.Errorf(wire.CodeNotFound, "no call %s %s", r.Method, r.URL.Path))
+	return fmt.Errorf("%w: %s %s", errNoRoute, r.Method, r.URL.Path)
 }

@@ -44,6 +44,16 @@ func TestTimestampBehindTheWrapper(t *testing.T) {
 	if granted != 3 || limited != 7 {
 		t.Fatalf("%d granted and %d rate limited, want 3 and 7 (burst 3)", granted, limited)
 	}
+	// Nor is a path the API does not have a way around the limit.
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+h.Addr+"/v1/nothing", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("an unknown path with the bucket empty: %d, want 429", resp.StatusCode)
+	}
 	families, err := h.Server.Metrics().Gather()
 	if err != nil {
 		t.Fatal(err)

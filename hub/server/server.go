@@ -149,7 +149,7 @@ func (s *Server) routes() {
 	}
 	// Anything else is answered in JSON like every other error: an unknown
 	// path not_found, a known path with another method bad_request (405).
-	s.mux.HandleFunc("/", s.noRoute)
+	s.handle("/", s.noRoute)
 }
 
 // ServeHTTP serves the API.
