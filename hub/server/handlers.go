@@ -142,8 +142,35 @@ func (s *Server) attachment(w http.ResponseWriter, r *request) error {
 	defer f.Close()
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("ETag", `"`+digest+`"`)
-	http.ServeContent(w, r.Request, "", time.Time{}, f)
+	jw := &refusalWriter{ResponseWriter: w}
+	http.ServeContent(jw, r.Request, "", time.Time{}, f)
+	if jw.refused != 0 {
+		return fmt.Errorf("%w: the range or precondition cannot be satisfied (HTTP %d)", errBadRequest, jw.refused)
+	}
 	return nil
+}
+
+// refusalWriter keeps http.ServeContent's refusals (a range beyond the
+// file, a failed precondition), which it answers in plain text, so that
+// they are answered as errors in JSON like every other.
+type refusalWriter struct {
+	http.ResponseWriter
+	refused int
+}
+
+func (rw *refusalWriter) WriteHeader(code int) {
+	if code >= 400 {
+		rw.refused = code
+		return
+	}
+	rw.ResponseWriter.WriteHeader(code)
+}
+
+func (rw *refusalWriter) Write(b []byte) (int, error) {
+	if rw.refused != 0 {
+		return len(b), nil
+	}
+	return rw.ResponseWriter.Write(b)
 }
 
 func (s *Server) ack(w http.ResponseWriter, r *request) error {

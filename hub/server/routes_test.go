@@ -148,4 +148,16 @@ func TestAttachedPacketRefused(t *testing.T) {
 	if _, err := qn.Submit(ctx, doc.packet); err != nil {
 		t.Fatalf("the same document signed as specified: %v", err)
 	}
+	// A range beyond the attachment is refused in JSON too.
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+h.Addr+"/v1/messages/"+doc.id+"/attachments/"+doc.digest, nil)
+	req.Header.Set("Range", "bytes=99999999-")
+	resp, err := rawClient(t, h, quangNinh, true).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var we wire.Error
+	if err := json.NewDecoder(resp.Body).Decode(&we); err != nil || we.Code != wire.CodeBadRequest || resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("range beyond the file: %d %+v (%v)", resp.StatusCode, we, err)
+	}
 }
