@@ -162,6 +162,15 @@ func (g *bodyGuard) drain(limit int64) {
 	}
 }
 
+// end cuts the body with err unless it ended already.
+func (g *bodyGuard) end(err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.done && g.err == nil {
+		g.cut(err)
+	}
+}
+
 // stop stops the clock: the body ended, or the handler returned.
 func (g *bodyGuard) stop() {
 	g.mu.Lock()
@@ -191,17 +200,20 @@ type activeRequest struct {
 	agency certs.AgencyCode
 	chain  []*x509.Certificate
 	cancel context.CancelCauseFunc
+	body   *bodyGuard
 }
 
 func newActiveRequests() *activeRequests {
 	return &activeRequests{m: map[*activeRequest]struct{}{}}
 }
 
-// add registers a request; its context ends with errRevoked as cause if
-// CheckIdentities finds its certificate revoked. done unregisters it.
-func (a *activeRequests) add(ctx context.Context, agency certs.AgencyCode, chain []*x509.Certificate) (context.Context, func()) {
+// add registers a request; if CheckIdentities finds its certificate
+// revoked, its context ends with errRevoked as cause and its body is cut
+// (a handler reading the body does not watch the context). done
+// unregisters it.
+func (a *activeRequests) add(ctx context.Context, agency certs.AgencyCode, chain []*x509.Certificate, body *bodyGuard) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	req := &activeRequest{agency: agency, chain: chain, cancel: cancel}
+	req := &activeRequest{agency: agency, chain: chain, cancel: cancel, body: body}
 	a.mu.Lock()
 	a.m[req] = struct{}{}
 	a.mu.Unlock()
@@ -228,7 +240,9 @@ func (s *Server) CheckIdentities() int {
 	ended := 0
 	for _, r := range reqs {
 		if _, err := s.opts.Verifier.Agency(slices.Clone(r.chain)); err != nil {
-			r.cancel(fmt.Errorf("%w: %v", errRevoked, err))
+			cause := fmt.Errorf("%w: %v", errRevoked, err)
+			r.cancel(cause)
+			r.body.end(cause)
 			s.log.Info("request ended: certificate no longer valid", "agency", r.agency, "err", err)
 			ended++
 		}

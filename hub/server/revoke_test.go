@@ -3,6 +3,9 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,12 +36,26 @@ func TestRevokedConnection(t *testing.T) {
 				t.Fatalf("inbox before the revocation: %v", err)
 			}
 
+			// An upload in progress, its body stalled (the body timeouts
+			// are far off): the revocation ends it too.
+			stall, unstall := context.WithCancel(ctx)
+			defer unstall()
+			uploadEnded := make(chan struct{})
+			go func() {
+				defer close(uploadEnded)
+				url := fmt.Sprintf("https://%s/v1/uploads/%s?size=%d&offset=0", h.Addr, strings.Repeat("ab", 32), 1<<20)
+				req, _ := http.NewRequestWithContext(stall, http.MethodPatch, url, stalled(stall, []byte("%PDF-")))
+				if resp, err := rawClient(t, h, ngheAn, transport.tcp).Do(req); err == nil {
+					resp.Body.Close()
+				}
+			}()
 			polled := make(chan error, 1)
 			go func() {
 				_, err := na.Statuses(ctx, 0, 25*time.Second)
 				polled <- err
 			}()
 			waitGauge(t, h, "lienthong_hub_long_polls", 1)
+			waitGauge(t, h, "lienthong_hub_requests_in_flight", 2)
 			h.Revoke(ngheAn)
 			start := time.Now()
 			select {
@@ -50,6 +67,9 @@ func TestRevokedConnection(t *testing.T) {
 				t.Fatal("the long poll of a revoked agency did not end")
 			}
 			t.Logf("long poll ended %v after the reload", time.Since(start))
+			waitGauge(t, h, "lienthong_hub_requests_in_flight", 0) // the upload too
+			unstall()
+			<-uploadEnded
 
 			// The connection is the one made before the revocation: a new
 			// handshake would be refused by TLS, not answered forbidden.

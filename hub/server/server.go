@@ -180,9 +180,9 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 		outcome := "ok"
 		var release func()
 		if release, err = s.admit(w, agency); err == nil {
-			ctx, done := s.active.add(r.Context(), agency, r.TLS.PeerCertificates)
-			r = r.WithContext(ctx)
 			body := s.opts.Body.guard(r.Body)
+			ctx, done := s.active.add(r.Context(), agency, r.TLS.PeerCertificates, body)
+			r = r.WithContext(ctx)
 			r.Body = body
 			aw := &answerWriter{ResponseWriter: w}
 			err = h(aw, &request{Request: r, agency: agency})
@@ -191,11 +191,11 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 			// sending is lost by clients that send their whole body first.
 			body.drain(maxDrain)
 			body.stop()
-			if cause := context.Cause(ctx); err != nil && errors.Is(cause, errRevoked) {
-				err = cause // a long poll ended by the revocation of its agency
-			}
 			if cut := body.failed(); cut != nil {
 				err = cut // whatever the handler made of the body's end
+			}
+			if cause := context.Cause(ctx); err != nil && errors.Is(cause, errRevoked) {
+				err = cause // a long poll or upload ended by the revocation of its agency
 			}
 			done()
 			release()
