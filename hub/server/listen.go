@@ -48,6 +48,10 @@ func QUICConfig() *quic.Config {
 	}
 }
 
+// idleTimeout closes a connection that has carried no request for that
+// long.
+const idleTimeout = 120 * time.Second
+
 // Listen binds UDP and TCP on addr ("host:port"; port 0 picks a free port
 // number that is free for both).
 func Listen(addr string, h http.Handler, tlsConf *tls.Config, log *slog.Logger) (*Endpoint, error) {
@@ -92,7 +96,10 @@ func Listen(addr string, h http.Handler, tlsConf *tls.Config, log *slog.Logger) 
 		tcp.Close()
 		return nil, fmt.Errorf("listen quic %s: %w", addr, err)
 	}
-	e.h3 = &http3.Server{Handler: h, TLSConfig: h3TLS, QUICConfig: QUICConfig(), Logger: log}
+	// A connection with no request for IdleTimeout is closed on both
+	// transports (a long poll in progress is a request): QUIC keep-alives
+	// alone do not hold a connection, and its memory, for ever.
+	e.h3 = &http3.Server{Handler: h, TLSConfig: h3TLS, QUICConfig: QUICConfig(), Logger: log, IdleTimeout: idleTimeout}
 	tcpTLS := tlsConf.Clone()
 	tcpTLS.NextProtos = []string{"h2", "http/1.1"}
 	e.h2 = &http.Server{
@@ -102,7 +109,7 @@ func Listen(addr string, h http.Handler, tlsConf *tls.Config, log *slog.Logger) 
 		}),
 		TLSConfig:         tcpTLS,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	e.h3.Port = udp.LocalAddr().(*net.UDPAddr).Port
