@@ -32,6 +32,7 @@
 //	  "body_idle_timeout": "30s",
 //	  "body_min_rate": 1024,
 //	  "body_rate_window": "1m0s",
+//	  "max_body_memory_mb": 256,
 //	  "shutdown_grace": "30s",
 //	  "spare_procs": 2,
 //	  "log_level": "info"
@@ -129,6 +130,10 @@ type Config struct {
 	BodyIdleTimeout Duration `json:"body_idle_timeout"`
 	BodyMinRate     int64    `json:"body_min_rate"`
 	BodyRateWindow  Duration `json:"body_rate_window"`
+	// MaxBodyMemoryMB bounds the request bodies the hub holds in memory
+	// at once (signed packets; attachments go to disk), in MiB; past it a
+	// request is answered unavailable.
+	MaxBodyMemoryMB int64 `json:"max_body_memory_mb"`
 	// ShutdownGrace is how long a shutdown waits for uploads in flight.
 	ShutdownGrace Duration `json:"shutdown_grace"`
 	// SpareProcs lets this many goroutines more run at once than the CPUs
@@ -160,6 +165,7 @@ func Default() Config {
 		BodyIdleTimeout:      Duration(30 * time.Second),
 		BodyMinRate:          1 << 10,
 		BodyRateWindow:       Duration(time.Minute),
+		MaxBodyMemoryMB:      256,
 		ShutdownGrace:        Duration(30 * time.Second),
 		SpareProcs:           2,
 		LogLevel:             "info",
@@ -233,6 +239,7 @@ func (c *Config) Validate() error {
 		"body_rate_window %s: want 100ms to 10m", c.BodyRateWindow.D())
 	// A minimum rate above a slow line's would cut honest uploads.
 	check(c.BodyMinRate >= 1 && c.BodyMinRate <= 64<<10, "body_min_rate %d: want 1 to 65536 bytes per second", c.BodyMinRate)
+	check(c.MaxBodyMemoryMB >= 8 && c.MaxBodyMemoryMB <= 65536, "max_body_memory_mb %d: want 8 to 65536", c.MaxBodyMemoryMB)
 	check(c.LogOrigin != "" && !strings.ContainsAny(c.LogOrigin, "\n\r"), "log_origin must be one non-empty line")
 	check(c.CheckpointInterval.D() >= time.Second, "checkpoint_interval %s: want at least 1s", c.CheckpointInterval.D())
 	check(c.CRLReload.D() >= time.Minute, "crl_reload %s: want at least 1m", c.CRLReload.D())

@@ -46,6 +46,7 @@ func TestValidate(t *testing.T) {
 		{"body rate window too long", func(c *Config) { c.BodyRateWindow = Duration(time.Hour) }, "body_rate_window 1h0m0s"},
 		{"body min rate zero", func(c *Config) { c.BodyMinRate = 0 }, "body_min_rate 0"},
 		{"body min rate above a slow line", func(c *Config) { c.BodyMinRate = 1 << 20 }, "body_min_rate 1048576"},
+		{"body memory below one packet's worth", func(c *Config) { c.MaxBodyMemoryMB = 1 }, "max_body_memory_mb 1"},
 		{"two problems at once", func(c *Config) { c.Roots, c.DataDir = "", "" }, "data_dir is required\nroots is required"},
 	}
 	for _, tt := range tests {

@@ -78,20 +78,36 @@ func (s *Server) appendUpload(w http.ResponseWriter, r *request) error {
 	return writeUpload(w, st)
 }
 
-// readBody reads a request body of at most limit bytes.
-func readBody(r *request, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: reading the body: %v", errBadRequest, err)
+// readBody reads a request body of at most limit bytes into memory. The
+// bytes are counted against the hub's budget for bodies held in memory
+// (Options.MaxBodyMemory) until the request ends: past it the request is
+// refused unavailable, before its body is read. A body that declares more
+// than limit is refused at once.
+func (s *Server) readBody(r *request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, fmt.Errorf("%w: the body declares %d bytes, over %d", store.ErrTooLarge, r.ContentLength, limit)
 	}
-	if int64(len(b)) > limit {
+	reserve := limit + 1
+	if r.ContentLength >= 0 {
+		reserve = r.ContentLength + 1 // one more to see a body longer than declared
+	}
+	if !s.memory.take(reserve) {
+		return nil, fmt.Errorf("%w: too many request bodies held in memory", errOverloaded)
+	}
+	r.held += reserve
+	buf := make([]byte, reserve)
+	n, err := io.ReadFull(r.Body, buf)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, fmt.Errorf("%w: reading the body: %w", errBadRequest, err)
+	}
+	if int64(n) > limit {
 		return nil, fmt.Errorf("%w: the body is over %d bytes", store.ErrTooLarge, limit)
 	}
-	return b, nil
+	return buf[:n], nil
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *request) error {
-	packet, err := readBody(r, envelope.MaxPacketSize)
+	packet, err := s.readBody(r, envelope.MaxPacketSize)
 	if err != nil {
 		return err
 	}
@@ -239,7 +255,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *request) error {
 }
 
 func (s *Server) postStatus(w http.ResponseWriter, r *request) error {
-	packet, err := readBody(r, envelope.MaxPacketSize)
+	packet, err := s.readBody(r, envelope.MaxPacketSize)
 	if err != nil {
 		return err
 	}
@@ -268,7 +284,7 @@ func (s *Server) statuses(w http.ResponseWriter, r *request) error {
 }
 
 func (s *Server) ackStatuses(w http.ResponseWriter, r *request) error {
-	body, err := readBody(r, 64<<10)
+	body, err := s.readBody(r, 64<<10)
 	if err != nil {
 		return err
 	}

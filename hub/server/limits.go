@@ -31,6 +31,9 @@ const (
 	DefaultBurst             = 200
 	DefaultMaxInFlight       = 32
 	DefaultMaxTotalInFlight  = 8192
+	// DefaultMaxBodyMemory holds 128 packets of the largest size at once,
+	// tens of thousands of ordinary ones.
+	DefaultMaxBodyMemory = 256 << 20
 )
 
 // Which cap a request found full.
@@ -129,4 +132,31 @@ func (l *limiter) enter(a certs.AgencyCode) (release func(), full int) {
 			}
 		})
 	}, fullNone
+}
+
+// budget is a number of bytes that requests take and give back.
+type budget struct {
+	mu   sync.Mutex
+	left int64
+}
+
+// take takes n bytes if there are that many left.
+func (b *budget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > b.left {
+		return false
+	}
+	b.left -= n
+	return true
+}
+
+// give gives n bytes back.
+func (b *budget) give(n int64) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.left += n
+	b.mu.Unlock()
 }

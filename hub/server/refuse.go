@@ -19,7 +19,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	body, err := readBody(r, maxRefusalBody)
+	body, err := s.readBody(r, maxRefusalBody)
 	if err != nil {
 		return err
 	}

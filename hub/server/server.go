@@ -55,6 +55,11 @@ type Options struct {
 	// Body bounds how slowly a request body may arrive; zero fields take
 	// the defaults.
 	Body BodyTimeouts
+	// MaxBodyMemory bounds the bytes of request bodies held in memory at
+	// once (packets, which are read whole; attachments stream to disk);
+	// a request past it is answered unavailable before its body is read.
+	// 0 means DefaultMaxBodyMemory.
+	MaxBodyMemory int64
 	// CheckAttachment checks each attachment (relay.Options); Checks
 	// bounds how many run at once (0: one per CPU).
 	CheckAttachment relay.CheckAttachment
@@ -81,6 +86,7 @@ type Server struct {
 	metrics *metrics
 	limits  *limiter
 	active  *activeRequests
+	memory  *budget
 	signing sync.Mutex
 }
 
@@ -106,6 +112,10 @@ func New(opts Options) (*Server, error) {
 		limits: newLimiter(opts.Limits, opts.AgencyLimits, opts.MaxInFlight), active: newActiveRequests(),
 	}
 	s.opts.Body = opts.Body.withDefaults()
+	if s.opts.MaxBodyMemory <= 0 {
+		s.opts.MaxBodyMemory = DefaultMaxBodyMemory
+	}
+	s.memory = &budget{left: s.opts.MaxBodyMemory}
 	var err error
 	s.relay, err = relay.New(relay.Options{
 		Store: opts.Store, Verifier: opts.Verifier, Identity: opts.Identity, CheckAttachment: opts.CheckAttachment,
@@ -159,6 +169,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 type request struct {
 	*http.Request
 	agency certs.AgencyCode
+	held   int64 // bytes of the body budget this request holds
 }
 
 // handle registers h behind the one wrapper every call goes through: the
@@ -185,11 +196,16 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 			r = r.WithContext(ctx)
 			r.Body = body
 			aw := &answerWriter{ResponseWriter: w}
-			err = h(aw, &request{Request: r, agency: agency})
-			// Read what the handler left of the body before the answer
+			req := &request{Request: r, agency: agency}
+			err = h(aw, req)
+			s.memory.give(req.held)
+			// Read what the handler left of the body before its answer
 			// goes out: an answer followed by a reset of the stream still
 			// sending is lost by clients that send their whole body first.
-			body.drain(maxDrain)
+			// A refusal goes out at once (a refused body may never come).
+			if err == nil {
+				body.drain(maxDrain)
+			}
 			body.stop()
 			if cut := body.failed(); cut != nil {
 				err = cut // whatever the handler made of the body's end

@@ -198,3 +198,34 @@ func TestInFlightCaps(t *testing.T) {
 		t.Fatalf("after the requests ended: %v", err)
 	}
 }
+
+// TestBodyMemoryBudget: packets are read whole into memory, so the bytes
+// they declare are counted against the hub's budget; past it a request is
+// refused unavailable before its body is read, and the budget comes back
+// when the requests end.
+func TestBodyMemoryBudget(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{Configure: func(c *config.Config) { c.MaxBodyMemoryMB = 8 }})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	stall, unstall := context.WithCancel(ctx)
+	defer unstall()
+	c := rawClient(t, h, quangNinh, true)
+	var wg sync.WaitGroup
+	for range 4 { // 4 × 2 MiB: the whole budget
+		wg.Go(func() { submitStalled(stall, c, h.Addr, []byte("{")) })
+	}
+	waitGauge(t, h, "lienthong_hub_requests_in_flight", 4)
+	status, err := submitStalled(ctx, c, h.Addr, []byte("{"))
+	if err != nil || status != http.StatusServiceUnavailable {
+		t.Fatalf("a fifth packet of 2 MiB: %d %v, want 503", status, err)
+	}
+	unstall()
+	wg.Wait()
+	waitGauge(t, h, "lienthong_hub_requests_in_flight", 0)
+	for range 5 { // all of it is back
+		wg.Go(func() { submitStalled(stall, c, h.Addr, []byte("{")) })
+	}
+	if _, err := h.Client(t, quangNinh, true).Submit(ctx, []byte("{}")); wire.CodeOf(err) != wire.CodeMalformed {
+		t.Fatalf("a small packet once the budget is back: %v", err)
+	}
+}

@@ -151,7 +151,8 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 		LogSigner:   p.LogSigner, LogOrigin: cfg.LogOrigin,
 		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst, MaxInFlight: cfg.MaxInFlightPerAgency},
 		AgencyLimits: agencyLimits(cfg), MaxInFlight: cfg.MaxInFlight,
-		Body: server.BodyTimeouts{Idle: cfg.BodyIdleTimeout.D(), MinRate: cfg.BodyMinRate, Window: cfg.BodyRateWindow.D()},
+		Body:          server.BodyTimeouts{Idle: cfg.BodyIdleTimeout.D(), MinRate: cfg.BodyMinRate, Window: cfg.BodyRateWindow.D()},
+		MaxBodyMemory: cfg.MaxBodyMemoryMB << 20,
 	})
 	if err != nil {
 		h.store.Close()
