@@ -56,3 +56,31 @@ func TestInboxBytesBound(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusesBytesBound: the sender's status answer is bounded the same
+// way.
+func TestStatusesBytesBound(t *testing.T) {
+	e := newEnv(t)
+	for _, n := range []string{"71", "72", "73"} {
+		d := e.send(quangNinh, n, vpcp)
+		if _, err := e.relay.Ack(ctx, vpcp, d.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, _, err := e.relay.Statuses(ctx, quangNinh, 0, 10, 0)
+	if err != nil || len(all) != 3 {
+		t.Fatalf("statuses under the default bound: %d, %v", len(all), err)
+	}
+	r, err := relay.New(relay.Options{Store: e.st, Verifier: e.pki.Verifier(t), Identity: e.pki.Hub(t), MaxInboxBytes: len(all[0].Signed) + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var after uint64
+	for page := range 3 {
+		items, next, err := r.Statuses(ctx, quangNinh, after, 10, 0)
+		if err != nil || len(items) != 1 || items[0].Cursor != all[page].Cursor {
+			t.Fatalf("page %d: %d items (%v), want the one with cursor %d", page+1, len(items), err, all[page].Cursor)
+		}
+		after = next
+	}
+}

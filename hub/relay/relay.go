@@ -145,8 +145,8 @@ type Options struct {
 	Observer   Observer // nil observes nothing
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// MaxInboxBytes bounds the packets and reports of one inbox answer;
-	// 0 means wire.MaxInboxBytes.
+	// MaxInboxBytes bounds the packets and reports of one inbox answer,
+	// and the packets of one status answer; 0 means wire.MaxInboxBytes.
 	MaxInboxBytes int
 }
 

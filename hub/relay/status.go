@@ -48,8 +48,9 @@ func (r *Relay) PostStatus(ctx context.Context, agency certs.AgencyCode, packet 
 }
 
 // Statuses lists up to limit status updates waiting for agency, as the
-// sender of the documents they are about, after cursor; with a wait it
-// long-polls. It returns the updates and the cursor to ask from next.
+// sender of the documents they are about, after cursor, and at most
+// Options.MaxInboxBytes of their signed packets (at least one); with a
+// wait it long-polls. It returns the updates and the cursor to ask from next.
 func (r *Relay) Statuses(ctx context.Context, agency certs.AgencyCode, after uint64, limit int, wait time.Duration) ([]store.StatusUpdate, uint64, error) {
 	var (
 		items []store.StatusUpdate
@@ -60,11 +61,19 @@ func (r *Relay) Statuses(ctx context.Context, agency certs.AgencyCode, after uin
 		if err != nil {
 			return 0, err
 		}
-		items, next = list, after
-		if len(list) > 0 {
-			next = list[len(list)-1].Cursor
+		// The same byte bound as the inbox: a status packet may be as
+		// large as a document's.
+		size, n := 0, 0
+		for ; n < len(list); n++ {
+			if size += len(list[n].Signed); n > 0 && size > r.inboxMax {
+				break
+			}
 		}
-		return len(list), nil
+		items, next = list[:n], after
+		if n > 0 {
+			next = list[n-1].Cursor
+		}
+		return n, nil
 	})
 	return items, next, err
 }

@@ -152,7 +152,8 @@ const (
 
 // MaxInboxBytes bounds one inbox answer: the hub stops adding documents
 // once their packets and reports would pass it, but always answers at
-// least one. The client asks again from the answer's next cursor.
+// least one. The client asks again from the answer's next cursor. A
+// status answer is bounded the same way by its packets.
 const MaxInboxBytes = 8 << 20
 
 // Hello answers GET /v1/hello: who the hub thinks the caller is, and the
