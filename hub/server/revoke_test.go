@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/hubtest"
 	"lienthong/shared/receipt"
 	"lienthong/shared/wire"
@@ -88,7 +89,7 @@ func TestRevokedConnection(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, raw := range list {
-				if r, _, err := receipt.Verify(raw, h.Verifier()); err != nil || r.Event != receipt.EventAccepted {
+				if r, _, err := receipt.Verify(raw, h.Verifier(), certs.DefaultReceiptSigner); err != nil || r.Event != receipt.EventAccepted {
 					t.Errorf("receipt %+v (%v): the hub signed more than the acceptance", r, err)
 				}
 			}
