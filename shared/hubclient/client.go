@@ -3,6 +3,10 @@
 // with HTTP/3 over QUIC and falls back by itself to HTTP/2 over TLS on TCP
 // when QUIC cannot get through, trying QUIC again later.
 //
+// The hub's certificate is checked at the handshake and again, against
+// the verifier's CRLs in force, on every answer: an answer over a
+// connection to a hub revoked since is refused (certs.ErrRevoked).
+//
 // Errors the hub answered come back as *wire.Error that also match this
 // package's sentinel of their code (errors.go): use errors.Is(err,
 // ErrWithdrawn), or wire.CodeOf and Code.Retryable, to decide what to do.
@@ -11,6 +15,7 @@ package hubclient
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -100,6 +105,7 @@ func New(addr string, kp *certs.KeyPair, v *certs.Verifier, opts Options) (*Clie
 		},
 		noQUIC:   opts.DisableQUIC,
 		retryFor: opts.RetryQUICAfter,
+		verifier: v,
 		log:      opts.Logger,
 	}
 	return &Client{
@@ -134,13 +140,44 @@ type fallback struct {
 	noQUIC   bool
 	retryFor time.Duration
 	log      *slog.Logger
+	verifier *certs.Verifier
 
 	mu       sync.Mutex
 	tcpUntil time.Time
 	last     atomic.Value // "h3" or "h2"
 }
 
+// RoundTrip sends req, and refuses the answer of a hub whose certificate
+// the verifier's CRLs revoke now: a connection outlives its handshake, and
+// the lists may have changed since (the hub checks its clients the same
+// way).
 func (f *fallback) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := f.roundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.checkHub(resp.TLS); err != nil {
+		resp.Body.Close()
+		return nil, err
+	}
+	return resp, nil
+}
+
+// checkHub checks the hub's verified chain against the CRLs in force.
+func (f *fallback) checkHub(cs *tls.ConnectionState) error {
+	if cs == nil || len(cs.VerifiedChains) == 0 {
+		return errors.New("the hub's answer came without a verified certificate chain")
+	}
+	chain := cs.VerifiedChains[0]
+	for i := 0; i+1 < len(chain); i++ {
+		if status, _ := f.verifier.Revocation(chain[i], chain[i+1]); status == certs.RevocationRevoked {
+			return fmt.Errorf("hub certificate %q: %w", chain[i].Subject.CommonName, certs.ErrRevoked)
+		}
+	}
+	return nil
+}
+
+func (f *fallback) roundTrip(req *http.Request) (*http.Response, error) {
 	f.mu.Lock()
 	useTCP := f.noQUIC || time.Now().Before(f.tcpUntil)
 	f.mu.Unlock()
