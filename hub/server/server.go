@@ -4,6 +4,14 @@
 // relay, which holds the rules) and encodes the answer. It also serves the
 // transparency log's checkpoints and proofs and the published statistics.
 //
+// Every route, the timestamp service and unknown paths included, goes
+// through one wrapper (Server.handle): the client certificate is checked
+// again against the CRLs in force (a connection outlives its handshake;
+// CheckIdentities ends the requests of an agency revoked meanwhile), then
+// the agency's rate, the caps on requests in flight per agency and in
+// total, a guard that cuts a request body arriving too slowly (guard.go),
+// metrics, and the mapping of errors to wire codes.
+//
 // The transport (HTTP/3 over QUIC, HTTP/2 over TLS on TCP) is in listen.go;
 // the mapping of errors to wire codes is the table in errors.go and nowhere
 // else.
