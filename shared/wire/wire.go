@@ -77,6 +77,10 @@
 //   - v1 (2026-12-04): error code pdf_too_complex (422): an attachment
 //     asks more of a PDF reader than its size justifies (a decompression
 //     or object bomb) and is refused.
+//   - v1 (2026-12-04): uploads answer quota_exceeded when the agency's
+//     unsent uploads fill its quota, and an attachment whose bytes the
+//     retention policy removed answers gone. An upload never reveals that
+//     another agency stored the same bytes: it is an upload like any other.
 package wire
 
 import (

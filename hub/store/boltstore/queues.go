@@ -147,6 +147,17 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if err := bumpStats(tx, recipient, func(st *statsRecord) { st.Acked++ }); err != nil {
 			return err
 		}
+		m, err := getMessage(tx, messageID)
+		if err != nil {
+			return err
+		}
+		if open, err := pendingLeft(tx, m); err != nil {
+			return err
+		} else if !open {
+			if err := settleTx(tx, m, now); err != nil {
+				return err
+			}
+		}
 		rc, err := sealTx(tx, seal, messageID, idx)
 		if err != nil {
 			return err
