@@ -134,7 +134,37 @@ func referenceBlobsTx(tx *bolt.Tx, sub *store.Submission) error {
 			}
 		}
 	}
-	return nil
+	if len(seen) == 0 {
+		return nil
+	}
+	return setPending(tx, sub.MessageID, uint64(len(sub.Recipients)))
+}
+
+// pendingKey counts, for a message with attachments, its deliveries still
+// pending (in bucketCounters), so that an acknowledgement knows in O(1)
+// whether it settled the message.
+func pendingKey(messageID string) []byte { return join("pending", messageID) }
+
+func setPending(tx *bolt.Tx, messageID string, n uint64) error {
+	return tx.Bucket(bucketCounters).Put(pendingKey(messageID), binary.BigEndian.AppendUint64(nil, n))
+}
+
+// deliveredTx records that n more deliveries of m are no longer pending
+// (acknowledged or withdrawn), and settles m's attachments at at when none
+// is left.
+func deliveredTx(tx *bolt.Tx, m *messageRecord, n uint64, at time.Time) error {
+	if len(m.Blobs) == 0 {
+		return nil
+	}
+	left := counter(tx, "pending", m.ID)
+	left -= min(n, left)
+	if err := setPending(tx, m.ID, left); err != nil {
+		return err
+	}
+	if left > 0 {
+		return nil
+	}
+	return settleTx(tx, m, at)
 }
 
 // revokeTx removes the grants recipient held through message m, which a
@@ -173,18 +203,19 @@ func settleTx(tx *bolt.Tx, m *messageRecord, at time.Time) error {
 	return nil
 }
 
-// pendingLeft reports whether a delivery of m is still pending.
-func pendingLeft(tx *bolt.Tx, m *messageRecord) (bool, error) {
+// pendingCount counts m's deliveries still pending, from the deliveries.
+func pendingCount(tx *bolt.Tx, m *messageRecord) (int, error) {
+	n := 0
 	for _, r := range m.Recipients {
 		var d deliveryRecord
 		if err := decode(tx.Bucket(bucketDeliveries).Get(deliveryKey(r, m.ID)), &d); err != nil {
-			return false, fmt.Errorf("decode delivery %s to %s: %w", m.ID, r, err)
+			return 0, fmt.Errorf("decode delivery %s to %s: %w", m.ID, r, err)
 		}
 		if d.State == store.Pending {
-			return true, nil
+			n++
 		}
 	}
-	return false, nil
+	return n, nil
 }
 
 // forGrants calls each with every grant of digest.
@@ -439,8 +470,11 @@ func migrateGrants(tx *bolt.Tx) error {
 		if err := referenceBlobsTx(tx, sub); err != nil {
 			return err
 		}
-		open, err := pendingLeft(tx, &m)
-		if err != nil || open {
+		pending, err := pendingCount(tx, &m)
+		if err != nil || len(m.Blobs) == 0 {
+			return err
+		}
+		if err := setPending(tx, m.ID, uint64(pending)); err != nil || pending > 0 {
 			return err
 		}
 		if settled.IsZero() {

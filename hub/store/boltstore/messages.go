@@ -166,10 +166,10 @@ func acceptWrites(tx *bolt.Tx, sub *store.Submission, rec *messageRecord) error 
 // withdrawn and leaves its queue, and its recipient loses the grants of
 // the target's attachments it held through the target; acknowledged ones
 // are reported, refused ones left as they are. The target is then
-// settled, at at.
+// settled, at at, if this recall ended its last pending delivery.
 func withdraw(tx *bolt.Tx, target *messageRecord, recallID string, at time.Time) (recallRecord, error) {
 	rc := recallRecord{Target: target.ID}
-	newly := false
+	newly := uint64(0)
 	dels := tx.Bucket(bucketDeliveries)
 	for _, r := range target.Recipients {
 		key := deliveryKey(r, target.ID)
@@ -201,11 +201,10 @@ func withdraw(tx *bolt.Tx, target *messageRecord, recallID string, at time.Time)
 			return rc, err
 		}
 		rc.Withdrawn = append(rc.Withdrawn, r)
-		newly = true
+		newly++
 	}
-	if newly {
-		// Every delivery is acknowledged or withdrawn now.
-		return rc, settleTx(tx, target, at)
+	if newly > 0 {
+		return rc, deliveredTx(tx, target, newly, at)
 	}
 	return rc, nil
 }

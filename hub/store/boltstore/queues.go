@@ -151,12 +151,8 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if err != nil {
 			return err
 		}
-		if open, err := pendingLeft(tx, m); err != nil {
+		if err := deliveredTx(tx, m, 1, now); err != nil {
 			return err
-		} else if !open {
-			if err := settleTx(tx, m, now); err != nil {
-				return err
-			}
 		}
 		rc, err := sealTx(tx, seal, messageID, idx)
 		if err != nil {

@@ -232,9 +232,13 @@ func (s *Store) verifyBlobs(tx *bolt.Tx, fail func(string, ...any)) error {
 		if err := decode(v, &m); err != nil {
 			return nil // reported above
 		}
-		pending, err := pendingLeft(tx, &m)
+		n, err := pendingCount(tx, &m)
 		if err != nil {
 			return nil // reported above
+		}
+		pending := n > 0
+		if len(m.Blobs) > 0 && counter(tx, "pending", m.ID) != uint64(n) {
+			fail("message %s: pending counter %d, deliveries say %d", k, counter(tx, "pending", m.ID), n)
 		}
 		seen := map[string]bool{}
 		for _, d := range m.Blobs {
