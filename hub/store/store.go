@@ -18,8 +18,10 @@
 //     (fsynced). An operation that returned an error changed nothing.
 //   - Atomic: each state change is one transaction; Accept stores the
 //     message, enqueues one delivery per recipient, appends the sender's
-//     "sent" record and updates the statistics together or not at all; Ack
-//     stores the delivery, its receipt and status 01 together; AppendStatus
+//     "sent" record, updates the statistics and grants and counts its
+//     attachments together or not at all; Ack stores the delivery, its
+//     receipt and status 01 together; a recall withdraws deliveries and
+//     revokes their grants together; AppendStatus
 //     checks the status against the recipient's whole history
 //     (document.Lifecycle) in the transaction that stores it.
 //   - Idempotent: Accept by MessageID, Ack by (recipient, MessageID),
