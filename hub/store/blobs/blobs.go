@@ -169,12 +169,6 @@ func (d *Dir) partPath(id string) string {
 	return filepath.Join(d.root, uploadsDir, id+partSuffix)
 }
 
-// Has reports whether the blob is present.
-func (d *Dir) Has(digest string) (bool, error) {
-	info, err := d.Stat(digest)
-	return info.Present, err
-}
-
 // Stat reports whether the blob is present and its size.
 func (d *Dir) Stat(digest string) (store.BlobInfo, error) {
 	if err := store.ValidDigest(digest); err != nil {
