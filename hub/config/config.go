@@ -147,8 +147,8 @@ type Config struct {
 	// send.
 	UploadQuotaMB int64 `json:"upload_quota_mb"`
 	// DeliveredRetention: the bytes of an attachment are removed once
-	// every message carrying it was settled (each delivery acknowledged or
-	// withdrawn) this long ago; a download then answers gone, and the log
+	// every message carrying it was settled (each delivery acknowledged,
+	// refused or withdrawn) this long ago; a download then answers gone, and the log
 	// and receipts keep the proof. "0s", the default, keeps them forever;
 	// otherwise at least a day (e.g. "8760h" for a year).
 	DeliveredRetention Duration `json:"delivered_retention"`

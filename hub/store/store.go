@@ -73,7 +73,7 @@
 // Blobs are deleted (GCBlobs): a blob no message carries, stored longer
 // than a TTL ago, goes with its grants; and, when the operator sets a
 // retention, the bytes of a blob whose every message was settled (every
-// delivery acknowledged or withdrawn) longer than the retention ago go
+// delivery acknowledged, refused or withdrawn) longer than the retention ago go
 // too, while its grants stay, so that OpenBlob then answers ErrGone to
 // the parties. A blob found present can therefore vanish; Accept checks
 // presence and grants inside its transaction, and a deletion first
@@ -339,7 +339,7 @@ type Blobs interface {
 	// GCBlobs removes the blobs no message carries that were last stored
 	// before now-unreferenced, with their grants; and, if retention > 0,
 	// the bytes of the blobs whose every message was settled (each
-	// delivery acknowledged or withdrawn) before now-retention, keeping
+	// delivery acknowledged, refused or withdrawn) before now-retention, keeping
 	// their grants (OpenBlob then answers ErrGone). A blob a message
 	// carries is never removed as unreferenced, even one accepted while
 	// GCBlobs runs.

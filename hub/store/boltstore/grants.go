@@ -150,7 +150,7 @@ func setPending(tx *bolt.Tx, messageID string, n uint64) error {
 }
 
 // deliveredTx records that n more deliveries of m are no longer pending
-// (acknowledged or withdrawn), and settles m's attachments at at when none
+// (acknowledged, refused or withdrawn), and settles m's attachments at at when none
 // is left.
 func deliveredTx(tx *bolt.Tx, m *messageRecord, n uint64, at time.Time) error {
 	if len(m.Blobs) == 0 {
@@ -454,9 +454,7 @@ func migrateGrants(tx *bolt.Tx) error {
 			if d.State != store.Withdrawn {
 				sub.Recipients = append(sub.Recipients, r)
 			}
-			if d.AckedAt.After(settled) {
-				settled = d.AckedAt
-			}
+			settled = later(settled, d.AckedAt, d.RefusedAt)
 		}
 		for _, d := range m.Blobs {
 			if rec, err := getBlob(tx, d); err != nil {
@@ -482,4 +480,15 @@ func migrateGrants(tx *bolt.Tx) error {
 		}
 		return settleTx(tx, &m, settled)
 	})
+}
+
+// later returns the latest of ts.
+func later(ts ...time.Time) time.Time {
+	var out time.Time
+	for _, t := range ts {
+		if t.After(out) {
+			out = t
+		}
+	}
+	return out
 }

@@ -246,6 +246,17 @@ func testRetention(t *testing.T, s store.Store) {
 	if _, _, err := s.Ack(ctx, Govoffice, pending.MessageID, "", T0.Add(time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
+	// A document its only recipient refused is settled too.
+	refusedBlob := RandomBytes(6000)
+	rd := putAs(t, s, Quangninh, refusedBlob, T0)
+	refused := NewSubmission(Quangninh, 500, Caobang)
+	refused.BlobDigests = []string{rd}
+	accept(t, s, refused)
+	refusedAt := T0.Add(time.Hour)
+	seal := (&sealCall{}).seal(store.Receipt{MessageID: refused.MessageID, Event: "refused", Party: Caobang, At: refusedAt})
+	if _, _, err := s.Refuse(ctx, Caobang, refused.MessageID, "Chữ ký không hợp lệ", refusedAt, seal); err != nil {
+		t.Fatal(err)
+	}
 	// Before the retention ends, and with retention off, nothing goes.
 	for _, tc := range []struct {
 		now       time.Time
@@ -256,11 +267,13 @@ func testRetention(t *testing.T, s store.Store) {
 		}
 	}
 	res, err := s.GCBlobs(ctx, T0.Add(time.Hour+retention+time.Minute), time.Hour, retention)
-	if err != nil || res.Expired != 1 || res.Unreferenced != 0 || res.Bytes != 6000 {
-		t.Fatalf("gc after retention = %+v, %v; want the delivered blob only", res, err)
+	if err != nil || res.Expired != 2 || res.Unreferenced != 0 || res.Bytes != 12000 {
+		t.Fatalf("gc after retention = %+v, %v; want the delivered and the refused blob", res, err)
 	}
-	_, err = s.OpenBlob(ctx, d)
-	wantErr(t, err, store.ErrGone)
+	for _, gone := range []string{d, rd} {
+		_, err = s.OpenBlob(ctx, gone)
+		wantErr(t, err, store.ErrGone)
+	}
 	if f, err := s.OpenBlob(ctx, pd); err != nil {
 		t.Fatalf("a blob with a pending delivery: %v", err)
 	} else {
