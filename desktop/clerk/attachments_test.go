@@ -56,7 +56,7 @@ func plant(t *testing.T, h *hubtest.Hub, from, to, name string, file []byte) str
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Store.PutBlob(ctx, digest, bytes.NewReader(file)); err != nil {
+	if _, err := h.Store.PutBlob(ctx, certs.AgencyCode(from), digest, bytes.NewReader(file), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	envSum := sha256.Sum256(packet)

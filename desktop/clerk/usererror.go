@@ -179,6 +179,8 @@ var wireKeys = map[wire.Code]i18n.Key{
 	wire.CodeRateLimited:      i18n.ErrHubBusy,
 	wire.CodeUnavailable:      i18n.ErrHubUnavailable,
 	wire.CodeInternal:         i18n.ErrHubInternal,
+	wire.CodeQuotaExceeded:    i18n.ErrHubQuota,
+	wire.CodeGone:             i18n.ErrHubGone,
 }
 
 // sentinelKeys are the messages of the sentinel errors, in the order they

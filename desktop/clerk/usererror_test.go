@@ -35,6 +35,8 @@ func TestExplain(t *testing.T) {
 		{"hub busy", wire.Errorf(wire.CodeRateLimited, "slow down"), i18n.ErrHubBusy, "đang bận", "busy"},
 		{"hub unknown code", &wire.Error{Code: "new_code_from_2030"}, i18n.ErrHubInternal, "gặp lỗi", "had an error"},
 		{"hub recalled it", wire.Errorf(wire.CodeWithdrawn, "x"), i18n.ErrHubWithdrawn, "thu hồi trước khi đến", "recalled"},
+		{"hub quota", wire.Errorf(wire.CodeQuotaExceeded, "x"), i18n.ErrHubQuota, "chưa gửi", "not yet sent"},
+		{"hub retention", wire.Errorf(wire.CodeGone, "x"), i18n.ErrHubGone, "thời hạn lưu giữ", "retention period"},
 		{"wrong passphrase", fmt.Errorf("open store: %w", store.ErrWrongPassphrase), i18n.ErrWrongPassphrase, "Sai mật khẩu", "Wrong passphrase"},
 		{"store held elsewhere", store.ErrLocked, i18n.ErrStoreLocked, "cửa sổ khác", "another window"},
 		{"newer store", store.ErrNewerSchema, i18n.ErrNewerSchema, "phiên bản mới hơn", "newer version"},

@@ -60,6 +60,8 @@ const (
 	ErrHubBusy          Key = "ErrHubBusy"
 	ErrHubUnavailable   Key = "ErrHubUnavailable"
 	ErrHubInternal      Key = "ErrHubInternal"
+	ErrHubQuota         Key = "ErrHubQuota"
+	ErrHubGone          Key = "ErrHubGone"
 	SyncFailedStatus    Key = "SyncFailedStatus"
 	SyncFailedMore      Key = "SyncFailedMore"
 )
@@ -119,6 +121,8 @@ var viErrors = map[Key]string{
 	ErrHubBusy:          "Máy chủ liên thông đang bận. Ứng dụng sẽ tự thử lại sau ít phút.",
 	ErrHubUnavailable:   "Máy chủ liên thông tạm thời không phục vụ. Ứng dụng sẽ tự thử lại.",
 	ErrHubInternal:      "Máy chủ liên thông gặp lỗi. Ứng dụng sẽ tự thử lại; nếu kéo dài, hãy báo bộ phận kỹ thuật.",
+	ErrHubQuota:         "Cơ quan đang có quá nhiều tệp đã tải lên máy chủ liên thông mà chưa gửi. Hãy gửi hoặc hủy các văn bản đang chờ rồi thử lại; tệp chưa gửi tự hết hạn sau một thời gian.",
+	ErrHubGone:          "Tệp đính kèm đã được xóa khỏi máy chủ liên thông sau thời hạn lưu giữ. Bằng chứng gửi nhận vẫn còn; hãy đề nghị cơ quan gửi cung cấp lại tệp.",
 	SyncFailedStatus:    "Không đồng bộ được: %s",
 	SyncFailedMore:      "Không đồng bộ được %d mục: %s",
 }
@@ -178,6 +182,8 @@ var enErrors = map[Key]string{
 	ErrHubBusy:          "The hub is busy. The app will try again in a few minutes.",
 	ErrHubUnavailable:   "The hub is temporarily unavailable. The app will try again.",
 	ErrHubInternal:      "The hub had an error. The app will try again; if it lasts, ask the support team.",
+	ErrHubQuota:         "The agency has too many files uploaded to the hub and not yet sent. Send or cancel the waiting documents, then try again; unsent files expire after a while.",
+	ErrHubGone:          "The attachment was removed from the hub after its retention period. The proof of sending and delivery remains; ask the sender for the file again.",
 	SyncFailedStatus:    "Sync failed: %s",
 	SyncFailedMore:      "Sync failed for %d items: %s",
 }

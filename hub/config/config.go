@@ -35,7 +35,12 @@
 //	  "max_body_memory_mb": 256,
 //	  "shutdown_grace": "30s",
 //	  "spare_procs": 2,
-//	  "log_level": "info"
+//	  "log_level": "info",
+//	  "storage_gc_interval": "1h",
+//	  "upload_ttl": "24h",
+//	  "unreferenced_ttl": "24h",
+//	  "upload_quota_mb": 2048,
+//	  "delivered_retention": "0s"
 //	}
 package config
 
@@ -146,6 +151,30 @@ type Config struct {
 	SpareProcs int `json:"spare_procs"`
 	// LogLevel is debug, info, warn or error. Logs are JSON on stderr.
 	LogLevel string `json:"log_level"`
+
+	// Storage: what bounds the disk the attachments take.
+	//
+	// StorageGCInterval is how often the hub collects what these
+	// settings expire. One hub process collects its own store; with
+	// several hub nodes over one store (a later issue) one of them must.
+	StorageGCInterval Duration `json:"storage_gc_interval"`
+	// UploadTTL: a partial upload idle this long is removed.
+	UploadTTL Duration `json:"upload_ttl"`
+	// UnreferencedTTL: an attachment no message carries is removed this
+	// long after it was uploaded.
+	UnreferencedTTL Duration `json:"unreferenced_ttl"`
+	// UploadQuotaMB bounds, per agency, in MiB, its partial uploads (at
+	// their declared size) and the attachments it uploaded that no message
+	// carries yet; an upload beyond it is answered quota_exceeded. 0 means
+	// no quota; otherwise at least the largest attachment an agency may
+	// send.
+	UploadQuotaMB int64 `json:"upload_quota_mb"`
+	// DeliveredRetention: the bytes of an attachment are removed once
+	// every message carrying it was settled (each delivery acknowledged,
+	// refused or withdrawn) this long ago; a download then answers gone, and the log
+	// and receipts keep the proof. "0s", the default, keeps them forever;
+	// otherwise at least a day (e.g. "8760h" for a year).
+	DeliveredRetention Duration `json:"delivered_retention"`
 }
 
 // Default returns the defaults the documentation lists.
@@ -169,6 +198,11 @@ func Default() Config {
 		ShutdownGrace:        Duration(30 * time.Second),
 		SpareProcs:           2,
 		LogLevel:             "info",
+
+		StorageGCInterval: Duration(time.Hour),
+		UploadTTL:         Duration(24 * time.Hour),
+		UnreferencedTTL:   Duration(24 * time.Hour),
+		UploadQuotaMB:     2048,
 	}
 }
 
@@ -248,6 +282,16 @@ func (c *Config) Validate() error {
 	check(c.PDFChecks >= 0 && c.PDFChecks <= 256, "pdf_checks %d: want 0 to 256", c.PDFChecks)
 	var lvl slog.Level
 	check(lvl.UnmarshalText([]byte(c.LogLevel)) == nil, "log_level %q: want debug, info, warn or error", c.LogLevel)
+
+	check(c.StorageGCInterval.D() >= time.Minute, "storage_gc_interval %s: want at least 1m", c.StorageGCInterval.D())
+	check(c.UploadTTL.D() >= time.Hour, "upload_ttl %s: want at least 1h", c.UploadTTL.D())
+	check(c.UnreferencedTTL.D() >= time.Hour, "unreferenced_ttl %s: want at least 1h", c.UnreferencedTTL.D())
+	largest := c.MaxAttachmentMB
+	for _, l := range c.AgencyLimits {
+		largest = max(largest, l.MaxAttachmentMB)
+	}
+	check(c.UploadQuotaMB == 0 || c.UploadQuotaMB >= largest, "upload_quota_mb %d: want 0 (none) or at least the largest max_attachment_mb, %d", c.UploadQuotaMB, largest)
+	check(c.DeliveredRetention.D() == 0 || c.DeliveredRetention.D() >= 24*time.Hour, "delivered_retention %s: want 0s (keep) or at least 24h", c.DeliveredRetention.D())
 	return errors.Join(errs...)
 }
 
@@ -284,6 +328,9 @@ func (c *Config) Procs() int {
 
 // MaxAttachment is the attachment limit in bytes.
 func (c *Config) MaxAttachment() int64 { return c.MaxAttachmentMB << 20 }
+
+// UploadQuota is each agency's upload quota in bytes, 0 for none.
+func (c *Config) UploadQuota() int64 { return c.UploadQuotaMB << 20 }
 
 // Duration is a time.Duration written as "30s" or "10m" in JSON.
 type Duration time.Duration

@@ -47,6 +47,16 @@ func TestValidate(t *testing.T) {
 		{"body min rate zero", func(c *Config) { c.BodyMinRate = 0 }, "body_min_rate 0"},
 		{"body min rate above a slow line", func(c *Config) { c.BodyMinRate = 1 << 20 }, "body_min_rate 1048576"},
 		{"body memory below one packet's worth", func(c *Config) { c.MaxBodyMemoryMB = 1 }, "max_body_memory_mb 1"},
+		{"storage collected too often", func(c *Config) { c.StorageGCInterval = Duration(time.Second) }, "storage_gc_interval"},
+		{"partial uploads kept too briefly", func(c *Config) { c.UploadTTL = Duration(time.Minute) }, "upload_ttl"},
+		{"unsent attachments kept too briefly", func(c *Config) { c.UnreferencedTTL = Duration(time.Minute) }, "unreferenced_ttl"},
+		{"quota below an attachment", func(c *Config) { c.UploadQuotaMB = 50 }, "upload_quota_mb 50"},
+		{"quota below an agency's attachment", func(c *Config) {
+			c.AgencyLimits = map[string]AgencyLimits{"000.00.00.G22": {MaxAttachmentMB: 3000}}
+		}, "upload_quota_mb 2048"},
+		{"no quota", func(c *Config) { c.UploadQuotaMB = 0 }, ""},
+		{"retention of an hour", func(c *Config) { c.DeliveredRetention = Duration(time.Hour) }, "delivered_retention"},
+		{"retention of a year", func(c *Config) { c.DeliveredRetention = Duration(365 * 24 * time.Hour) }, ""},
 		{"two problems at once", func(c *Config) { c.Roots, c.DataDir = "", "" }, "data_dir is required\nroots is required"},
 	}
 	for _, tt := range tests {

@@ -47,7 +47,20 @@ func (r *Relay) Message(ctx context.Context, agency certs.AgencyCode, messageID 
 	return m.Envelope, nil
 }
 
+// mayUseBlob decides whether agency may name the attachment digest in a
+// submission or read it: only if it uploaded the bytes itself, or is a
+// party to a message carrying them and was not withdrawn from it by a
+// recall. The store keeps these grants (store.Blobs.BlobGranted), writes
+// them when an upload completes and when a message is accepted, and
+// revokes them in a recall's transaction. To an agency that may not use a
+// blob, the blob does not exist: no answer tells it the blob is there, or
+// its size.
+func (r *Relay) mayUseBlob(ctx context.Context, agency certs.AgencyCode, digest string) (bool, error) {
+	return r.st.BlobGranted(ctx, agency, digest)
+}
+
 // Attachment opens one attachment of a message for one of its parties.
+// Bytes removed by the retention policy are store.ErrGone.
 func (r *Relay) Attachment(ctx context.Context, agency certs.AgencyCode, messageID, digest string) (io.ReadSeekCloser, error) {
 	m, _, err := r.Party(ctx, agency, messageID)
 	if err != nil {
@@ -55,6 +68,11 @@ func (r *Relay) Attachment(ctx context.Context, agency certs.AgencyCode, message
 	}
 	if !slices.Contains(m.BlobDigests, digest) {
 		return nil, fmt.Errorf("message %s has no attachment %s: %w", m.MessageID, digest, store.ErrNotFound)
+	}
+	if ok, err := r.mayUseBlob(ctx, agency, digest); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, fmt.Errorf("attachment %s of message %s for %s: %w", digest, messageID, agency, store.ErrNotFound)
 	}
 	return r.st.OpenBlob(ctx, digest)
 }

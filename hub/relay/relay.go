@@ -31,7 +31,13 @@
 // Every operation takes the agency from the verified client certificate,
 // never from the request. Party decides who may read a message: its sender
 // and its recipients, except a recipient whose copy was withdrawn by a
-// recall; to anyone else the message does not exist.
+// recall; to anyone else the message does not exist. mayUseBlob decides who
+// may name an attachment in a submission or read it: an agency that
+// uploaded the bytes itself, or a party to a message carrying them that no
+// recall withdrew it from; to anyone else the attachment does not exist,
+// and an upload of it is an upload like any other. Knowing a SHA-256 is
+// not holding the file. quotaAllows bounds the bytes an agency keeps on
+// the hub that no message references.
 //
 // # Errors
 //
@@ -77,6 +83,10 @@ var (
 	// ErrNotRecipient: only a recipient of the message may do this (the
 	// sender acknowledging its own message).
 	ErrNotRecipient = errors.New("only a recipient of the message may do this")
+	// ErrQuotaExceeded: the agency holds as many bytes that no message
+	// references (partial uploads and attachments not yet sent) as its
+	// quota allows.
+	ErrQuotaExceeded = errors.New("upload quota exceeded: attachments not yet sent fill the agency's quota")
 )
 
 // Store is what the relay uses of the hub's store.
@@ -98,10 +108,12 @@ type Store interface {
 	Agencies(ctx context.Context) ([]store.Agency, error)
 	BeginUpload(ctx context.Context, owner certs.AgencyCode, digest string, size int64) (store.Upload, error)
 	AppendUpload(ctx context.Context, up store.Upload, offset int64, r io.Reader) (int64, error)
-	CommitUpload(ctx context.Context, up store.Upload) (store.BlobInfo, error)
-	PutBlob(ctx context.Context, digest string, r io.Reader) (store.BlobInfo, error)
+	CommitUpload(ctx context.Context, up store.Upload, at time.Time) (store.BlobInfo, error)
+	PutBlob(ctx context.Context, owner certs.AgencyCode, digest string, r io.Reader, at time.Time) (store.BlobInfo, error)
 	OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser, error)
 	StatBlob(ctx context.Context, digest string) (store.BlobInfo, error)
+	BlobGranted(ctx context.Context, agency certs.AgencyCode, digest string) (bool, error)
+	UploadUsage(ctx context.Context, owner certs.AgencyCode) (store.UploadUsage, error)
 }
 
 // CheckAttachment inspects an uploaded attachment before a document that
@@ -148,6 +160,10 @@ type Options struct {
 	// MaxInboxBytes bounds the packets and reports of one inbox answer,
 	// and the packets of one status answer; 0 means wire.MaxInboxBytes.
 	MaxInboxBytes int
+	// UploadQuota bounds, per agency, the bytes it holds on the hub that no
+	// message references: its partial uploads (at their declared size) and
+	// the attachments it uploaded but has not sent. 0 means no quota.
+	UploadQuota int64
 }
 
 // Relay carries documents and statuses between agencies over a store.
@@ -162,6 +178,7 @@ type Relay struct {
 	clock    func() time.Time
 	wakeup   *notifier
 	inboxMax int
+	quota    int64
 }
 
 // New returns a Relay over opts.Store.
@@ -183,7 +200,7 @@ func New(opts Options) (*Relay, error) {
 	}
 	r := &Relay{
 		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, secret: opts.AllowSecret,
-		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: newNotifier(), inboxMax: opts.MaxInboxBytes,
+		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: newNotifier(), inboxMax: opts.MaxInboxBytes, quota: opts.UploadQuota,
 	}
 	if opts.CheckAttachment != nil {
 		r.check = newChecker(opts.CheckAttachment, opts.Checks, opts.CheckCache, opts.Verifier.CRLs)

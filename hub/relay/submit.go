@@ -127,6 +127,12 @@ func (r *Relay) submitted(ctx context.Context, sub *store.Submission, res store.
 func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([]byte, error) {
 	reports := map[string]json.RawMessage{}
 	for i, a := range doc.Attachments {
+		// An attachment the sender may not use is, to it, not uploaded.
+		if ok, err := r.mayUseBlob(ctx, doc.Sender(), a.SHA256); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, fmt.Errorf("attachment %q (%s): %w", a.Name, a.SHA256, store.ErrMissingBlob)
+		}
 		info, err := r.st.StatBlob(ctx, a.SHA256)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && !info.Present) {
 			return nil, fmt.Errorf("attachment %q (%s): %w", a.Name, a.SHA256, store.ErrMissingBlob)

@@ -17,24 +17,30 @@ type UploadState struct {
 	Done   bool  // the attachment is stored whole
 }
 
-// BeginUpload starts or resumes agency's upload of an attachment.
+// BeginUpload starts or resumes agency's upload of an attachment. It
+// answers Done only to an agency that may use the blob (mayUseBlob) when
+// the blob is present: to any other agency a blob present under the
+// digest does not exist, and it uploads the bytes itself.
 func (r *Relay) BeginUpload(ctx context.Context, agency certs.AgencyCode, digest string, size int64) (UploadState, error) {
-	up, err := r.st.BeginUpload(ctx, agency, digest, size)
-	if err != nil {
+	up, done, err := r.startUpload(ctx, agency, digest, size)
+	switch {
+	case err != nil:
 		return UploadState{}, err
+	case done:
+		return UploadState{Digest: digest, Size: size, Offset: size, Done: true}, nil
 	}
-	return UploadState{Digest: digest, Size: size, Offset: up.Offset, Done: up.Done}, nil
+	return UploadState{Digest: digest, Size: size, Offset: up.Offset}, nil
 }
 
 // AppendUpload writes body at offset of agency's upload and, when the
 // upload is then whole, checks its digest and stores it. A body longer
 // than the upload still takes is store.ErrTooLarge.
 func (r *Relay) AppendUpload(ctx context.Context, agency certs.AgencyCode, digest string, size, offset int64, body io.Reader) (UploadState, error) {
-	up, err := r.st.BeginUpload(ctx, agency, digest, size)
+	up, done, err := r.startUpload(ctx, agency, digest, size)
 	if err != nil {
 		return UploadState{}, err
 	}
-	if up.Done {
+	if done {
 		return UploadState{Digest: digest, Size: size, Offset: size, Done: true}, nil
 	}
 	// Read one byte past what the upload may still take, so that a body
@@ -45,7 +51,7 @@ func (r *Relay) AppendUpload(ctx context.Context, agency certs.AgencyCode, diges
 	}
 	state := UploadState{Digest: digest, Size: size, Offset: n}
 	if n == size {
-		if _, err := r.st.CommitUpload(ctx, up); err != nil {
+		if _, err := r.st.CommitUpload(ctx, up, r.now()); err != nil {
 			return UploadState{}, err
 		}
 		state.Done = true
@@ -54,17 +60,84 @@ func (r *Relay) AppendUpload(ctx context.Context, agency certs.AgencyCode, diges
 	return state, nil
 }
 
+// startUpload answers done when agency may use the blob and it is present
+// with that size; otherwise it starts or resumes agency's own upload,
+// within its quota.
+func (r *Relay) startUpload(ctx context.Context, agency certs.AgencyCode, digest string, size int64) (up store.Upload, done bool, err error) {
+	if done, err := r.present(ctx, agency, digest, size); err != nil || done {
+		return store.Upload{}, done, err
+	}
+	if err := r.quotaAllows(ctx, agency, digest, size); err != nil {
+		return store.Upload{}, false, err
+	}
+	up, err = r.st.BeginUpload(ctx, agency, digest, size)
+	return up, false, err
+}
+
+// present reports whether agency may use the blob and it is present with
+// size bytes.
+func (r *Relay) present(ctx context.Context, agency certs.AgencyCode, digest string, size int64) (bool, error) {
+	ok, err := r.mayUseBlob(ctx, agency, digest)
+	if err != nil || !ok {
+		return false, err
+	}
+	info, err := r.st.StatBlob(ctx, digest)
+	if err != nil || !info.Present {
+		return false, err
+	}
+	if info.Size != size {
+		return false, fmt.Errorf("attachment %s is stored with %d bytes, not %d: %w", digest, info.Size, size, store.ErrConflict)
+	}
+	return true, nil
+}
+
+// quotaAllows decides whether agency may start an upload of size bytes:
+// what it holds that no message references (its other partial uploads at
+// their declared sizes, the attachments it uploaded but has not sent) and
+// this upload must fit in the quota. Resuming an upload already started
+// is always allowed. Uploads that start at the same moment are checked
+// against the same usage, so the quota may be passed by what an agency
+// starts at once (which the server's limits on requests in flight bound).
+func (r *Relay) quotaAllows(ctx context.Context, agency certs.AgencyCode, digest string, size int64) error {
+	if r.quota <= 0 {
+		return nil
+	}
+	u, err := r.st.UploadUsage(ctx, agency)
+	if err != nil {
+		return err
+	}
+	used := u.Unreferenced
+	for _, p := range u.Partial {
+		if p.Digest == digest && p.Size == size {
+			return nil // resuming
+		}
+		used += p.Size
+	}
+	if used+size > r.quota {
+		return fmt.Errorf("%w: %d bytes held, %d more asked, quota %d", ErrQuotaExceeded, used, size, r.quota)
+	}
+	return nil
+}
+
 // PutWhole stores an attachment that one request carries whole: written
 // to a temporary file and renamed into place, it costs one fsync fewer
 // than a resumable upload and no part file. If the request breaks off, the
 // sender starts again from 0, which costs at most that much again. A body
-// that disagrees with size is never stored.
+// that disagrees with size is never stored. An agency that may not use the
+// blob sends its bytes like any other, and they are checked whole.
 func (r *Relay) PutWhole(ctx context.Context, agency certs.AgencyCode, digest string, size int64, body io.Reader) (UploadState, error) {
-	info, err := r.st.PutBlob(ctx, digest, &exactReader{r: body, left: size})
+	if done, err := r.present(ctx, agency, digest, size); err != nil {
+		return UploadState{}, err
+	} else if !done {
+		if err := r.quotaAllows(ctx, agency, digest, size); err != nil {
+			return UploadState{}, err
+		}
+	}
+	info, err := r.st.PutBlob(ctx, agency, digest, &exactReader{r: body, left: size}, r.now())
 	if err != nil {
 		return UploadState{}, err
 	}
-	if info.Size != size { // a blob already present under this digest
+	if info.Size != size { // a blob the agency holds, under this digest
 		return UploadState{}, fmt.Errorf("attachment %s is stored with %d bytes, not %d: %w", digest, info.Size, size, store.ErrConflict)
 	}
 	r.stored(agency, digest, size)

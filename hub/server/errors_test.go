@@ -41,6 +41,8 @@ func TestToWire(t *testing.T) {
 		{fmt.Errorf("x: %w", store.ErrMissingBlob), wire.CodeMissingBlob},
 		{fmt.Errorf("x: %w", store.ErrTooLarge), wire.CodeTooLarge},
 		{fmt.Errorf("x: %w", store.ErrClosed), wire.CodeUnavailable},
+		{fmt.Errorf("begin upload: %w: 3 bytes held", relay.ErrQuotaExceeded), wire.CodeQuotaExceeded},
+		{fmt.Errorf("open blob: %w", store.ErrGone), wire.CodeGone},
 		{&store.OffsetError{Got: 1, Want: 5}, wire.CodeOffset},
 		{&document.ValidationError{}, wire.CodeInvalidDocument},
 		{errors.New("disk on fire"), wire.CodeInternal},

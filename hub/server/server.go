@@ -83,6 +83,9 @@ type Options struct {
 	LogOrigin string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// UploadQuota is each agency's quota of unsent upload bytes
+	// (relay.Options.UploadQuota); 0 means none.
+	UploadQuota int64
 }
 
 // Server is the hub's request handler.
@@ -127,7 +130,7 @@ func New(opts Options) (*Server, error) {
 	var err error
 	s.relay, err = relay.New(relay.Options{
 		Store: opts.Store, Verifier: opts.Verifier, Identity: opts.Identity, CheckAttachment: opts.CheckAttachment,
-		AllowSecret: opts.AllowSecret, Checks: opts.Checks,
+		AllowSecret: opts.AllowSecret, Checks: opts.Checks, UploadQuota: opts.UploadQuota,
 		Logger: opts.Logger, Observer: s.metrics, Now: opts.Now,
 	})
 	if err != nil {

@@ -3,7 +3,9 @@
 // signs every receipt of the service), roots and CRLs, opens the store, serves the API on QUIC and
 // TCP, the operator's endpoints (/healthz, /readyz, /metrics) and the
 // control socket of the operator's commands (package control), reloads the
-// CRLs, and shuts down gracefully, finishing uploads in flight.
+// CRLs, collects expired uploads and attachments (Collect, every
+// storage_gc_interval), and shuts down gracefully, finishing uploads in
+// flight.
 package service
 
 import (
@@ -147,7 +149,7 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 	h.server, err = server.New(server.Options{
 		Store: h.store, Verifier: h.verifier, Identity: p.Receipts, Logger: log,
 		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(h.verifier), Checks: cfg.PDFChecks, Timestamp: stamp,
-		AllowSecret: cfg.AllowSecretDocuments,
+		AllowSecret: cfg.AllowSecretDocuments, UploadQuota: cfg.UploadQuota(),
 		LogSigner:   p.LogSigner, LogOrigin: cfg.LogOrigin,
 		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst, MaxInFlight: cfg.MaxInFlightPerAgency},
 		AgencyLimits: agencyLimits(cfg), MaxInFlight: cfg.MaxInFlight,
@@ -282,6 +284,11 @@ func (h *Hub) Run(ctx context.Context) error {
 	cpCtx, stopCheckpoints := context.WithCancel(context.Background())
 	defer stopCheckpoints()
 	go h.server.RunCheckpoints(cpCtx, h.cfg.CheckpointInterval.D())
+	gcCtx, stopGC := context.WithCancel(context.Background())
+	defer stopGC()
+	collecting := make(chan struct{})
+	go func() { defer close(collecting); h.collect(gcCtx) }()
+
 	reload := time.NewTicker(h.cfg.CRLReload.D())
 	defer reload.Stop()
 	var runErr error
@@ -299,6 +306,8 @@ loop:
 			}
 		}
 	}
+	stopGC()
+	<-collecting // a collection in progress ends before the store closes
 	h.log.Info("shutting down", "grace", h.cfg.ShutdownGrace.D().String())
 	sctx, cancel := context.WithTimeout(context.Background(), h.cfg.ShutdownGrace.D())
 	defer cancel()

@@ -18,8 +18,10 @@
 //     (fsynced). An operation that returned an error changed nothing.
 //   - Atomic: each state change is one transaction; Accept stores the
 //     message, enqueues one delivery per recipient, appends the sender's
-//     "sent" record and updates the statistics together or not at all; Ack
-//     stores the delivery, its receipt and status 01 together; AppendStatus
+//     "sent" record, updates the statistics and grants and counts its
+//     attachments together or not at all; Ack stores the delivery, its
+//     receipt and status 01 together; a recall withdraws deliveries and
+//     revokes their grants together; AppendStatus
 //     checks the status against the recipient's whole history
 //     (document.Lifecycle) in the transaction that stores it.
 //   - Idempotent: Accept by MessageID, Ack by (recipient, MessageID),
@@ -40,22 +42,46 @@
 //
 // # Kept for the next issues
 //
-// Three parts of the contract have no caller in the hub yet and are kept
+// Two parts of the contract have no caller in the hub yet and are kept
 // on purpose, each with conformance tests: MessagesByDocumentID, for the
-// duplicate warning ND30 asks for (the same DocumentId sent twice); Lease
-// and Release with their lease tokens, on which the edXML inbox builds get
-// → done (Ack with the token) / fail (Release); and GCUploads, which the
-// hub will schedule against abandoned uploads (the hostile-input issue).
+// duplicate warning ND30 asks for (the same DocumentId sent twice); and
+// Lease and Release with their lease tokens, on which the edXML inbox
+// builds get → done (Ack with the token) / fail (Release).
 //
 // # Blobs
 //
-// Blobs are never deleted, so a blob found present stays present: Accept
-// may check its attachments before its transaction. Attachments are
-// content-addressed by their SHA-256 and uploaded in chunks
-// (BeginUpload, AppendUpload at an offset, CommitUpload with a digest
-// check) or in one stream (PutBlob). A partial upload survives a restart and
-// resumes from its durable offset; GCUploads removes those idle longer than a
-// TTL. Blob bytes are never written inside a metadata transaction.
+// Attachments are content-addressed by their SHA-256 and uploaded in
+// chunks (BeginUpload, AppendUpload at an offset, CommitUpload with a
+// digest check) or in one stream (PutBlob). A partial upload survives a
+// restart and resumes from its durable offset. Blob bytes are never
+// written inside a metadata transaction.
+//
+// Storage is deduplicated, authority is not. The store keeps grants: an
+// (agency, digest) record saying the agency may use the blob. A grant is
+// written when the agency's own upload of the bytes completes
+// (CommitUpload, PutBlob), and when Accept stores a message carrying the
+// blob, for its sender and each recipient, in Accept's transaction; a
+// recall revokes the grants its withdrawn recipients held through the
+// target, in the recall's transaction (a grant the recipient holds by its
+// own upload or through another message stays). BlobGranted reads them;
+// the hub's rule (relay's mayUseBlob) is built on it. Accept refuses with
+// ErrMissingBlob an attachment that is not present or that the sender
+// holds no grant of, checked inside its transaction. BeginUpload never
+// answers from a blob that is present: an upload is always of the owner's
+// own bytes, so nobody learns from it that a blob exists.
+//
+// Blobs are deleted (GCBlobs): a blob no message carries, stored longer
+// than a TTL ago, goes with its grants; and, when the operator sets a
+// retention, the bytes of a blob whose every message was settled (every
+// delivery acknowledged, refused or withdrawn) longer than the retention ago go
+// too, while its grants stay, so that OpenBlob then answers ErrGone to
+// the parties. A blob found present can therefore vanish; Accept checks
+// presence and grants inside its transaction, and a deletion first
+// removes the blob's record in a transaction of its own and only then the
+// bytes, so that an Accept either commits first (and the blob is kept) or
+// sees the blob gone. GCUploads removes partial uploads idle longer than a
+// TTL. UploadUsage gives what an agency holds that no message references
+// yet, for the hub's quota.
 package store
 
 import (
@@ -79,8 +105,12 @@ var (
 	// ErrConflict: an id already names something different (the same
 	// MessageID with another envelope, a receipt with other bytes).
 	ErrConflict = errors.New("conflict with stored state")
-	// ErrMissingBlob: a submission names an attachment that is not committed.
+	// ErrMissingBlob: a submission names an attachment that is not
+	// committed, or that the sender holds no grant of.
 	ErrMissingBlob = errors.New("attachment not uploaded")
+	// ErrGone: the bytes of a delivered attachment were removed by the
+	// retention policy; the log and receipts keep the proof.
+	ErrGone = errors.New("attachment removed after its retention period")
 	// ErrInvalid: a request is malformed (bad id, code, digest, kind).
 	ErrInvalid = errors.New("invalid request")
 	// ErrForbidden: the caller is not a party allowed to do this (a status
@@ -267,27 +297,66 @@ type Directory interface {
 	AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]AgencyChange, error)
 }
 
-// Blobs holds attachments by SHA-256 (lower-case hex).
+// Blobs holds attachments by SHA-256 (lower-case hex) and the grants that
+// say which agency may use which.
 type Blobs interface {
 	// BeginUpload starts or resumes the owner's upload of digest, size
-	// bytes long, and returns its durable offset. A blob already present
-	// returns Upload.Done.
+	// bytes long, and returns its durable offset. It never looks at a blob
+	// already present: the owner uploads its own bytes, and storage is
+	// deduplicated when the upload commits.
 	BeginUpload(ctx context.Context, owner certs.AgencyCode, digest string, size int64) (Upload, error)
 	// AppendUpload writes r at offset (which must be the durable offset,
 	// else *OffsetError) and returns the new durable offset.
 	AppendUpload(ctx context.Context, up Upload, offset int64, r io.Reader) (int64, error)
-	// CommitUpload checks the bytes hash to the digest and makes the blob
-	// present; a mismatch is ErrDigestMismatch and discards the upload.
-	CommitUpload(ctx context.Context, up Upload) (BlobInfo, error)
-	// PutBlob stores r in one go; already present is fine.
-	PutBlob(ctx context.Context, digest string, r io.Reader) (BlobInfo, error)
-	// OpenBlob opens a present blob for reading.
+	// CommitUpload checks the bytes hash to the digest, makes the blob
+	// present and grants it to up.Owner, stored at at; a mismatch is
+	// ErrDigestMismatch and discards the upload. Committing again after
+	// success returns the blob; without an upload and without a grant it
+	// is ErrNotFound.
+	CommitUpload(ctx context.Context, up Upload, at time.Time) (BlobInfo, error)
+	// PutBlob stores r in one go and grants the blob to owner, stored at
+	// at. A blob the owner holds a grant of and that is present is not
+	// read again; otherwise r is read and checked whole, whoever else
+	// holds the blob.
+	PutBlob(ctx context.Context, owner certs.AgencyCode, digest string, r io.Reader, at time.Time) (BlobInfo, error)
+	// OpenBlob opens a present blob for reading; a blob whose bytes the
+	// retention policy removed is ErrGone.
 	OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser, error)
-	// StatBlob reports whether a blob is present and its size.
+	// StatBlob reports whether a blob is present and its size, whoever
+	// holds it: the hub shows it only to an agency that may use the blob.
 	StatBlob(ctx context.Context, digest string) (BlobInfo, error)
+	// BlobGranted reports whether agency holds a grant of digest: by its
+	// own upload, or as a party to a message carrying it from which no
+	// recall withdrew it.
+	BlobGranted(ctx context.Context, agency certs.AgencyCode, digest string) (bool, error)
+	// UploadUsage returns what owner holds that no message references:
+	// its partial uploads and the blobs it uploaded that no message
+	// carries.
+	UploadUsage(ctx context.Context, owner certs.AgencyCode) (UploadUsage, error)
 	// GCUploads removes partial uploads idle since before now-ttl and
 	// returns how many it removed.
 	GCUploads(ctx context.Context, now time.Time, ttl time.Duration) (int, error)
+	// GCBlobs removes the blobs no message carries that were last stored
+	// before now-unreferenced, with their grants; and, if retention > 0,
+	// the bytes of the blobs whose every message was settled (each
+	// delivery acknowledged, refused or withdrawn) before now-retention, keeping
+	// their grants (OpenBlob then answers ErrGone). A blob a message
+	// carries is never removed as unreferenced, even one accepted while
+	// GCBlobs runs.
+	GCBlobs(ctx context.Context, now time.Time, unreferenced, retention time.Duration) (BlobGC, error)
+}
+
+// UploadUsage is what an agency holds that no message references yet.
+type UploadUsage struct {
+	Partial      []Upload // its partial uploads, with their declared sizes
+	Unreferenced int64    // bytes of the blobs it uploaded that no message carries
+}
+
+// BlobGC is what GCBlobs removed.
+type BlobGC struct {
+	Unreferenced int   // blobs no message carried
+	Expired      int   // delivered blobs past their retention
+	Bytes        int64 // bytes freed
 }
 
 // Submission is what a sender submits, as the hub verified it.
@@ -454,7 +523,6 @@ type Upload struct {
 	Size   int64
 	ID     string // derived from the three above
 	Offset int64  // the durable offset when returned
-	Done   bool   // the blob is already present
 }
 
 // BlobInfo describes a blob.

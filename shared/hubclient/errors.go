@@ -37,6 +37,8 @@ var (
 	ErrRateLimited      = errors.New("too many requests")
 	ErrUnavailable      = errors.New("the hub is unavailable")
 	ErrInternal         = errors.New("the hub failed")
+	ErrQuotaExceeded    = errors.New("the agency's unsent uploads fill its quota on the hub")
+	ErrGone             = errors.New("the attachment was removed after the hub's retention period")
 )
 
 var sentinels = map[wire.Code]error{
@@ -62,6 +64,8 @@ var sentinels = map[wire.Code]error{
 	wire.CodeRateLimited:      ErrRateLimited,
 	wire.CodeUnavailable:      ErrUnavailable,
 	wire.CodeInternal:         ErrInternal,
+	wire.CodeQuotaExceeded:    ErrQuotaExceeded,
+	wire.CodeGone:             ErrGone,
 }
 
 // Sentinel returns the sentinel error of a wire code, nil for a code this

@@ -35,6 +35,13 @@ const (
 	CodeRateLimited      Code = "rate_limited"
 	CodeUnavailable      Code = "unavailable" // shutting down or overloaded: retry later
 	CodeInternal         Code = "internal"
+	// CodeQuotaExceeded: the agency's partial uploads and attachments not
+	// yet sent in a message fill its upload quota; send or let them expire.
+	CodeQuotaExceeded Code = "quota_exceeded"
+	// CodeGone: an attachment's bytes were removed after the hub's
+	// retention period for delivered documents; the log and receipts keep
+	// the proof.
+	CodeGone Code = "gone"
 )
 
 var statusOf = map[Code]int{
@@ -60,6 +67,8 @@ var statusOf = map[Code]int{
 	CodeRateLimited:      http.StatusTooManyRequests,
 	CodeUnavailable:      http.StatusServiceUnavailable,
 	CodeInternal:         http.StatusInternalServerError,
+	CodeQuotaExceeded:    http.StatusRequestEntityTooLarge,
+	CodeGone:             http.StatusGone,
 }
 
 // HTTPStatus is the HTTP status the hub answers with for c.

@@ -83,6 +83,10 @@
 //     documented; every error, unknown paths and methods included, is an
 //     Error body; a connection whose certificate was revoked is answered
 //     forbidden.
+//   - v1 (2026-12-04): uploads answer quota_exceeded when the agency's
+//     unsent uploads fill its quota, and an attachment whose bytes the
+//     retention policy removed answers gone. An upload never reveals that
+//     another agency stored the same bytes: it is an upload like any other.
 package wire
 
 import (

@@ -2,7 +2,14 @@
 // is a file named by its SHA-256 under objects/, which appears only by an
 // atomic rename or link after its bytes were fsynced and their hash
 // checked, and whose directory is fsynced before the operation returns. A reader
-// therefore sees a blob whole or not at all, even after a crash.
+// therefore sees a blob whole or not at all, even after a crash. A writer
+// that finds its blob already there (linked by a concurrent writer) also
+// syncs the directory before it returns, so that "present" is never
+// answered before the name is durable.
+//
+// Storage is deduplicated, not authority: Put reads and checks its bytes
+// even when the blob is present, and Begin starts an upload whether or not
+// it is; who may use a blob is the store's grants (package boltstore).
 //
 // Put stores a blob in one go: an unnamed file in objects/ (O_TMPFILE),
 // hashed, fsynced and linked to its name; where unnamed files are not
@@ -14,7 +21,7 @@
 // acknowledged). After a restart the upload resumes from the length on
 // disk. An upload is named by its owner, digest and size, so an agency can
 // reach only its own uploads. GC removes uploads idle for longer than a
-// TTL.
+// TTL; Remove deletes blobs, which the store orders against their records.
 //
 // Renames into objects/ (and first chunks into uploads/) that overlap
 // share one fsync of the folder, as a group commit does.
@@ -162,12 +169,6 @@ func (d *Dir) partPath(id string) string {
 	return filepath.Join(d.root, uploadsDir, id+partSuffix)
 }
 
-// Has reports whether the blob is present.
-func (d *Dir) Has(digest string) (bool, error) {
-	info, err := d.Stat(digest)
-	return info.Present, err
-}
-
 // Stat reports whether the blob is present and its size.
 func (d *Dir) Stat(digest string) (store.BlobInfo, error) {
 	if err := store.ValidDigest(digest); err != nil {
@@ -202,8 +203,13 @@ func (d *Dir) Open(digest string) (*os.File, error) {
 // any string is safe in a file name, and two owners uploading the same blob
 // do not share offsets.
 func uploadID(owner certs.AgencyCode, digest string, size int64) string {
+	return digest + "-" + strconv.FormatInt(size, 10) + ownerSuffix(owner)
+}
+
+// ownerSuffix ends the ids of the owner's uploads.
+func ownerSuffix(owner certs.AgencyCode) string {
 	oh := sha256.Sum256([]byte(owner))
-	return digest + "-" + strconv.FormatInt(size, 10) + "-" + hex.EncodeToString(oh[:8])
+	return "-" + hex.EncodeToString(oh[:8])
 }
 
 // parseUploadID checks an upload file's name and returns its digest and
@@ -270,7 +276,8 @@ func (d *Dir) forget(id string, p *partial) {
 	d.mu.Unlock()
 }
 
-// Begin starts or resumes the owner's upload of digest, size bytes long.
+// Begin starts or resumes the owner's upload of digest, size bytes long,
+// whether or not the blob is present already.
 func (d *Dir) Begin(owner certs.AgencyCode, digest string, size int64) (store.Upload, error) {
 	if err := store.ValidDigest(digest); err != nil {
 		return store.Upload{}, err
@@ -278,19 +285,12 @@ func (d *Dir) Begin(owner certs.AgencyCode, digest string, size int64) (store.Up
 	if size < 0 || size > d.maxSize {
 		return store.Upload{}, fmt.Errorf("begin upload %s: %w: %d bytes, limit %d", digest, store.ErrTooLarge, size, d.maxSize)
 	}
+	// A blob already present under digest is not looked at: the owner
+	// uploads its own bytes, and Commit deduplicates them. Answering
+	// "present" here would tell anyone who knows a digest that the file
+	// exists, and its size.
 	id := uploadID(owner, digest, size)
 	up := store.Upload{Owner: owner, Digest: digest, Size: size, ID: id}
-	info, err := d.Stat(digest)
-	if err != nil {
-		return store.Upload{}, err
-	}
-	if info.Present {
-		if info.Size != size {
-			return store.Upload{}, fmt.Errorf("begin upload %s: %w: present with %d bytes, not %d", digest, store.ErrConflict, info.Size, size)
-		}
-		up.Offset, up.Done = size, true
-		return up, nil
-	}
 	p := d.acquire(id)
 	defer p.mu.Unlock()
 	path := d.partPath(id)
@@ -397,7 +397,10 @@ func (d *Dir) Append(up store.Upload, offset int64, r io.Reader) (int64, error) 
 // Commit checks that the upload is complete and hashes to its digest, then
 // makes the blob present. A mismatch removes the upload and returns
 // store.ErrDigestMismatch. Committing an upload whose blob is already
-// present succeeds.
+// present succeeds (the part is dropped: storage is deduplicated) once the
+// blob's name is durable. Without a part file it is store.ErrNotFound,
+// even if the blob is present: whether a retried commit may learn that is
+// the caller's decision.
 func (d *Dir) Commit(up store.Upload) (store.BlobInfo, error) {
 	id, err := d.resolve(up)
 	if err != nil {
@@ -409,10 +412,6 @@ func (d *Dir) Commit(up store.Upload) (store.BlobInfo, error) {
 	path := d.partPath(id)
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		info, serr := d.Stat(digest)
-		if serr == nil && info.Present {
-			return info, nil // a retried commit
-		}
 		return store.BlobInfo{}, fmt.Errorf("commit upload %s: %w", digest, store.ErrNotFound)
 	}
 	if err != nil {
@@ -440,12 +439,18 @@ func (d *Dir) Commit(up store.Upload) (store.BlobInfo, error) {
 	return store.BlobInfo{Digest: digest, Size: size, Present: true}, nil
 }
 
-// publish renames a complete, fsynced file into objects/ and fsyncs both
-// directories. If the blob is already there, the file is removed instead.
+// publish renames a complete, fsynced file into objects/ and fsyncs that
+// directory. If the blob is already there, the file is removed instead;
+// the blob's name may have been linked by a concurrent writer that has not
+// synced the folder yet, so the folder is synced all the same before
+// publish returns: "present" is never answered before it is durable.
 func (d *Dir) publish(path, digest string) error {
 	obj := d.objectPath(digest)
 	if _, err := os.Stat(obj); err == nil {
-		return removeSynced(path)
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return d.objectsSync.sync()
 	}
 	if err := os.Rename(path, obj); err != nil {
 		return err
@@ -456,12 +461,13 @@ func (d *Dir) publish(path, digest string) error {
 	return d.objectsSync.sync()
 }
 
-// Put stores r as the blob digest in one go; a blob already present is not
-// read again, and r is not consumed.
+// Put stores r as the blob digest in one go. r is read and checked whole
+// even when the blob is present already (then the copy is dropped once the
+// present one's name is durable): whoever calls Put proves it holds the
+// bytes.
 func (d *Dir) Put(ctx context.Context, digest string, r io.Reader) (store.BlobInfo, error) {
-	info, err := d.Stat(digest)
-	if err != nil || info.Present {
-		return info, err
+	if err := store.ValidDigest(digest); err != nil {
+		return store.BlobInfo{}, err
 	}
 	b, err := d.create(digest)
 	if err != nil {

@@ -210,14 +210,14 @@ func testPutCancelled(t *testing.T, d *Dir) {
 	if _, err := d.Put(ctx, digest(data), r); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cut-off put: %v, want context.Canceled", err)
 	}
-	if ok, err := d.Has(digest(data)); ok || err != nil {
-		t.Fatalf("after a cut-off put, Has = %v, %v", ok, err)
+	if info, err := d.Stat(digest(data)); info.Present || err != nil {
+		t.Fatalf("after a cut-off put, Stat = %+v, %v", info, err)
 	}
 	assertNoTemporaries(t, d)
 	if _, err := d.Put(context.Background(), digest(data), bytes.NewReader(data)); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := d.Has(digest(data)); !ok {
+	if info, _ := d.Stat(digest(data)); !info.Present {
 		t.Fatal("blob missing after a whole put")
 	}
 	assertNoTemporaries(t, d)

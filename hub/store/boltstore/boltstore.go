@@ -17,10 +17,17 @@
 //
 // Layout on disk, under the directory given to Open:
 //
-//	hub.db              bbolt: messages, queues, statuses, receipts, directory, stats
+//	hub.db              bbolt: messages, queues, statuses, receipts, directory, stats,
+//	                    the blobs' records, grants and quota entries
 //	blobs/objects/<sha256>   committed attachments
 //	blobs/uploads/*.part     resumable partial uploads
 //	blobs/tmp/               PutBlob temporaries, removed at Open
+//
+// A blob's record (size, references, grants) is written after its file is
+// durable and removed before its file is, each time under a lock of its
+// digest (lockDigest): a record therefore always names a durable file,
+// and Accept, which checks records in its transaction, never accepts a
+// message whose attachment a collection is removing.
 package boltstore
 
 import (
@@ -31,6 +38,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -86,6 +94,8 @@ type Store struct {
 	blobs  *blobs.Dir
 	log    *slog.Logger
 	closed atomic.Bool
+	// digestLocks order a blob's record against its file (lockDigest).
+	digestLocks [256]sync.Mutex
 }
 
 var _ store.Store = (*Store)(nil)

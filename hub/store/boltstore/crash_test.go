@@ -81,7 +81,7 @@ func TestCrashChild(t *testing.T) {
 					blob := storetest.RandomBytes(10_000 + rng.IntN(50_000))
 					// Stream slowly, as from the network, so that kills land
 					// mid-write.
-					if _, err := s.PutBlob(ctx, storetest.Digest(blob), &slowReader{r: bytes.NewReader(blob)}); err != nil {
+					if _, err := s.PutBlob(ctx, sender, storetest.Digest(blob), &slowReader{r: bytes.NewReader(blob)}, storetest.T0); err != nil {
 						report("E put: %v", err)
 						continue
 					}
@@ -101,7 +101,7 @@ func TestCrashChild(t *testing.T) {
 					if err != nil || rng.IntN(3) == 0 {
 						continue
 					}
-					if _, err := s.CommitUpload(ctx, up); err != nil {
+					if _, err := s.CommitUpload(ctx, up, storetest.T0); err != nil {
 						report("E commit: %v", err)
 						continue
 					}

@@ -32,7 +32,7 @@ func Example() {
 	hexsum := func(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:]) }
 
 	pdf := []byte("%PDF-1.7 ... the signed decision ...")
-	if _, err := s.PutBlob(ctx, hexsum(pdf), bytes.NewReader(pdf)); err != nil {
+	if _, err := s.PutBlob(ctx, "000.00.00.H49", hexsum(pdf), bytes.NewReader(pdf), now); err != nil {
 		log.Fatal(err)
 	}
 	envelope := []byte("signed envelope naming " + hexsum(pdf))

@@ -19,17 +19,6 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 	if err := sub.Validate(); err != nil {
 		return store.AcceptResult{}, false, fmt.Errorf("accept: %w", err)
 	}
-	// Blobs are never deleted, so a blob present now is present when the
-	// transaction commits: the check need not be inside it.
-	for _, d := range sub.BlobDigests {
-		ok, err := s.blobs.Has(d)
-		if err != nil {
-			return store.AcceptResult{}, false, fmt.Errorf("accept %s: %w", sub.MessageID, err)
-		}
-		if !ok {
-			return store.AcceptResult{}, false, fmt.Errorf("accept %s: attachment %s: %w", sub.MessageID, d, store.ErrMissingBlob)
-		}
-	}
 	var (
 		res     store.AcceptResult
 		existed bool
@@ -63,6 +52,12 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.Ac
 		}
 		return m.result(), true, nil, nil
 	}
+	// Blobs may be collected: their presence and the sender's grants are
+	// checked here, in the transaction, where a collection cannot
+	// interleave.
+	if refusal, err := checkBlobsTx(tx, sub); refusal != nil || err != nil {
+		return res, false, refusal, err
+	}
 	// Check every target before writing anything.
 	targets := make([]messageRecord, len(sub.Targets))
 	for i, id := range sub.Targets {
@@ -84,7 +79,7 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.Ac
 	}
 	if sub.Kind == document.BusinessRecall {
 		for i := range targets {
-			rc, err := withdraw(tx, &targets[i], sub.MessageID)
+			rc, err := withdraw(tx, &targets[i], sub.MessageID, sub.Received)
 			if err != nil {
 				return res, false, nil, err
 			}
@@ -102,6 +97,9 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.Ac
 		return res, false, nil, err
 	}
 	if err := acceptWrites(tx, sub, &rec); err != nil {
+		return res, false, nil, err
+	}
+	if err := referenceBlobsTx(tx, sub); err != nil {
 		return res, false, nil, err
 	}
 	if _, err := sealTx(tx, seal, sub.MessageID, rec.LogIndex); err != nil {
@@ -165,10 +163,13 @@ func acceptWrites(tx *bolt.Tx, sub *store.Submission, rec *messageRecord) error 
 }
 
 // withdraw applies a recall to one target: every pending delivery is
-// withdrawn and leaves its queue; acknowledged ones are reported, refused
-// ones left as they are.
-func withdraw(tx *bolt.Tx, target *messageRecord, recallID string) (recallRecord, error) {
+// withdrawn and leaves its queue, and its recipient loses the grants of
+// the target's attachments it held through the target; acknowledged ones
+// are reported, refused ones left as they are. The target is then
+// settled, at at, if this recall ended its last pending delivery.
+func withdraw(tx *bolt.Tx, target *messageRecord, recallID string, at time.Time) (recallRecord, error) {
 	rc := recallRecord{Target: target.ID}
+	newly := uint64(0)
 	dels := tx.Bucket(bucketDeliveries)
 	for _, r := range target.Recipients {
 		key := deliveryKey(r, target.ID)
@@ -196,7 +197,14 @@ func withdraw(tx *bolt.Tx, target *messageRecord, recallID string) (recallRecord
 		if err := bumpStats(tx, r, func(st *statsRecord) { st.Withdrawn++ }); err != nil {
 			return rc, err
 		}
+		if err := revokeTx(tx, target, r); err != nil {
+			return rc, err
+		}
 		rc.Withdrawn = append(rc.Withdrawn, r)
+		newly++
+	}
+	if newly > 0 {
+		return rc, deliveredTx(tx, target, newly, at)
 	}
 	return rc, nil
 }

@@ -147,6 +147,13 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if err := bumpStats(tx, recipient, func(st *statsRecord) { st.Acked++ }); err != nil {
 			return err
 		}
+		m, err := getMessage(tx, messageID)
+		if err != nil {
+			return err
+		}
+		if err := deliveredTx(tx, m, 1, now); err != nil {
+			return err
+		}
 		rc, err := sealTx(tx, seal, messageID, idx)
 		if err != nil {
 			return err

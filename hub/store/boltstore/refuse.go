@@ -79,6 +79,9 @@ func (s *Store) Refuse(ctx context.Context, recipient certs.AgencyCode, messageI
 		if err := tx.Bucket(bucketQueue).Delete(seqKey(d.Cursor, string(recipient))); err != nil {
 			return err
 		}
+		if err := deliveredTx(tx, m, 1, now); err != nil {
+			return err
+		}
 		rc, err := sealTx(tx, seal, messageID, idx)
 		if err != nil {
 			return err

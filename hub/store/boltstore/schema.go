@@ -36,12 +36,14 @@ var allBuckets = [][]byte{
 	bucketDeliveries, bucketQueue, bucketStatuses, bucketStatusDedup, bucketStatusQueue,
 	bucketReceipts, bucketAgencies, bucketAgencyHist, bucketStats, bucketCounters,
 	bucketLogEntries, bucketLogHashes, bucketLogCheckpoints,
+	bucketBlobs, bucketGrants, bucketPending,
 }
 
 var keySchema = []byte("schema")
 
-// SchemaVersion is the layout this code reads and writes.
-const SchemaVersion = 1
+// SchemaVersion is the layout this code reads and writes. Version 2 added
+// the blobs' records and grants (issue 14).
+const SchemaVersion = 2
 
 // ErrSchema reports a database written by a newer version of the hub, or
 // one whose migration is missing.
@@ -49,7 +51,9 @@ var ErrSchema = errors.New("unsupported store schema version")
 
 // migrations[v] upgrades a database from schema v to v+1 inside the
 // transaction that opens it. Add one whenever SchemaVersion grows.
-var migrations = map[uint32]func(tx *bolt.Tx) error{}
+var migrations = map[uint32]func(tx *bolt.Tx) error{
+	1: migrateGrants,
+}
 
 // initSchema creates the buckets of a new database or migrates an older
 // one, in one write transaction.

@@ -66,9 +66,17 @@ func TestSchema(t *testing.T) {
 			dir := t.TempDir()
 			writeVersion(t, dir, tc.version)
 			runs := 0
+			saved, had := migrations[tc.version]
+			t.Cleanup(func() {
+				delete(migrations, tc.version)
+				if had {
+					migrations[tc.version] = saved
+				}
+			})
 			if tc.migration != nil {
 				migrations[tc.version] = func(tx *bolt.Tx) error { runs++; return tc.migration(tx) }
-				t.Cleanup(func() { delete(migrations, tc.version) })
+			} else {
+				delete(migrations, tc.version)
 			}
 			s, err := Open(dir, Options{})
 			if tc.wantErr {

@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -26,23 +27,56 @@ func (s *Store) AppendUpload(ctx context.Context, up store.Upload, offset int64,
 	return s.blobs.Append(up, offset, r)
 }
 
-// CommitUpload implements store.Blobs.
-func (s *Store) CommitUpload(ctx context.Context, up store.Upload) (store.BlobInfo, error) {
+// CommitUpload implements store.Blobs: the file is made present and
+// durable, then the owner's grant recorded.
+func (s *Store) CommitUpload(ctx context.Context, up store.Upload, at time.Time) (store.BlobInfo, error) {
 	if err := s.check(ctx); err != nil {
 		return store.BlobInfo{}, err
 	}
-	return s.blobs.Commit(up)
+	info, err := s.blobs.Commit(up)
+	if errors.Is(err, store.ErrNotFound) {
+		// A retried commit finds no part: it succeeded if the owner holds
+		// the blob; to anyone else the blob does not exist.
+		if ok, gerr := s.BlobGranted(ctx, up.Owner, up.Digest); gerr != nil || !ok {
+			return store.BlobInfo{}, err
+		}
+		if info, serr := s.blobs.Stat(up.Digest); serr == nil && info.Present && info.Size == up.Size {
+			return info, nil
+		}
+		return store.BlobInfo{}, err
+	}
+	if err != nil {
+		return store.BlobInfo{}, err
+	}
+	if err := s.recordUpload(ctx, up.Owner, info, at); err != nil {
+		return store.BlobInfo{}, fmt.Errorf("commit upload %s: %w", up.Digest, err)
+	}
+	return info, nil
 }
 
 // PutBlob implements store.Blobs.
-func (s *Store) PutBlob(ctx context.Context, digest string, r io.Reader) (store.BlobInfo, error) {
+func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest string, r io.Reader, at time.Time) (store.BlobInfo, error) {
 	if err := s.check(ctx); err != nil {
 		return store.BlobInfo{}, err
 	}
 	if err := store.ValidDigest(digest); err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob: %w", err)
 	}
-	return s.blobs.Put(ctx, digest, r)
+	if ok, err := s.BlobGranted(ctx, owner, digest); err != nil {
+		return store.BlobInfo{}, err
+	} else if ok {
+		if info, err := s.blobs.Stat(digest); err != nil || info.Present {
+			return info, err // the owner's own retry: not read again
+		}
+	}
+	info, err := s.blobs.Put(ctx, digest, r)
+	if err != nil {
+		return store.BlobInfo{}, err
+	}
+	if err := s.recordUpload(ctx, owner, info, at); err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	return info, nil
 }
 
 // OpenBlob implements store.Blobs.
@@ -50,11 +84,7 @@ func (s *Store) OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser,
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
-	f, err := s.blobs.Open(digest)
-	if err != nil {
-		return nil, err
-	}
-	return f, nil
+	return s.openBlob(ctx, digest)
 }
 
 // StatBlob implements store.Blobs.

@@ -27,7 +27,12 @@ import (
 //     withdrawn);
 //   - the log holds one entry per index below its size, every entry
 //     decodes, and the stored tree hashes are exactly those its entries
-//     make.
+//     make;
+//   - every attachment of a message has a blob record counting the
+//     messages that carry it and those still pending, and a file unless
+//     the retention removed it; the sender and every recipient not
+//     withdrawn hold a grant through the message, a withdrawn one does
+//     not; quota entries name unreferenced blobs their agency uploaded.
 //
 // It reads one consistent snapshot and may take a while on a large store;
 // it is meant for tests, the crash test and an operator's check command.
@@ -43,6 +48,9 @@ func (s *Store) Verify(ctx context.Context) error {
 			fail("bbolt: %w", err)
 		}
 		verifyLog(tx, fail)
+		if err := s.verifyBlobs(tx, fail); err != nil {
+			return err
+		}
 		type counts struct{ sent, received, acked, withdrawn uint64 }
 		want := map[string]*counts{}
 		cnt := func(a string) *counts {
@@ -213,4 +221,86 @@ func verifyLog(tx *bolt.Tx, fail func(string, ...any)) {
 			}
 		}
 	}
+}
+
+// verifyBlobs checks the blobs' records and grants against the messages.
+func (s *Store) verifyBlobs(tx *bolt.Tx, fail func(string, ...any)) error {
+	refs, open := map[string]int{}, map[string]int{}
+	grants := tx.Bucket(bucketGrants)
+	err := tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
+		var m messageRecord
+		if err := decode(v, &m); err != nil {
+			return nil // reported above
+		}
+		n, err := pendingCount(tx, &m)
+		if err != nil {
+			return nil // reported above
+		}
+		pending := n > 0
+		if len(m.Blobs) > 0 && counter(tx, "pending", m.ID) != uint64(n) {
+			fail("message %s: pending counter %d, deliveries say %d", k, counter(tx, "pending", m.ID), n)
+		}
+		seen := map[string]bool{}
+		for _, d := range m.Blobs {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			refs[d]++
+			if pending {
+				open[d]++
+			}
+			if grants.Get(grantKey(d, m.Sender, m.ID)) == nil {
+				fail("message %s: its sender holds no grant of %s", k, d)
+			}
+			for _, r := range m.Recipients {
+				var del deliveryRecord
+				if decode(tx.Bucket(bucketDeliveries).Get(deliveryKey(r, m.ID)), &del) != nil {
+					continue // reported above
+				}
+				held := grants.Get(grantKey(d, r, m.ID)) != nil
+				if withdrawn := del.State == store.Withdrawn; held == withdrawn {
+					fail("message %s: recipient %s (%s) holds a grant of %s: %v", k, r, del.State, d, held)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = tx.Bucket(bucketBlobs).ForEach(func(k, v []byte) error {
+		var rec blobRecord
+		if err := decode(v, &rec); err != nil {
+			fail("blob %s: %w", k, err)
+			return nil
+		}
+		d := string(k)
+		if rec.Refs != refs[d] || rec.Open != open[d] {
+			fail("blob %s: refs/open %d/%d, messages say %d/%d", d, rec.Refs, rec.Open, refs[d], open[d])
+		}
+		if info, err := s.blobs.Stat(d); err != nil || info.Present == rec.Gone {
+			fail("blob %s: file present %v (%v), gone %v", d, info.Present, err, rec.Gone)
+		}
+		delete(refs, d)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for d := range refs {
+		fail("blob %s: carried by a message, no record", d)
+	}
+	return tx.Bucket(bucketPending).ForEach(func(k, v []byte) error {
+		agency, d, ok := bytes.Cut(k, []byte{0})
+		if !ok {
+			fail("quota entry %q malformed", k)
+			return nil
+		}
+		rec, err := getBlob(tx, string(d))
+		if err != nil || rec == nil || rec.Refs > 0 || grants.Get(grantKey(string(d), certs.AgencyCode(agency), "")) == nil {
+			fail("quota entry %q: not an unreferenced blob the agency uploaded", k)
+		}
+		return nil
+	})
 }

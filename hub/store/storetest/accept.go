@@ -17,7 +17,7 @@ import (
 func testAcceptBasic(t *testing.T, s store.Store) {
 	sub := NewSubmission(Quangninh, 1000, Govoffice, Nghean)
 	blob := RandomBytes(3000)
-	if _, err := s.PutBlob(ctx, Digest(blob), bytes.NewReader(blob)); err != nil {
+	if _, err := s.PutBlob(ctx, Quangninh, Digest(blob), bytes.NewReader(blob), T0); err != nil {
 		t.Fatal(err)
 	}
 	sub.BlobDigests = []string{Digest(blob)}
@@ -240,7 +240,7 @@ func testAcceptMissingBlob(t *testing.T, s store.Store) {
 	if _, err := s.AppendUpload(ctx, up, 100, bytes.NewReader(blob[100:])); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CommitUpload(ctx, up); err != nil {
+	if _, err := s.CommitUpload(ctx, up, T0); err != nil {
 		t.Fatal(err)
 	}
 	accept(t, s, sub)

@@ -28,7 +28,7 @@ func testResumeAfterReopen(t *testing.T, s store.Store) {
 	if _, err := s.AppendUpload(ctx, again, again.Offset, bytes.NewReader(data[again.Offset:])); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CommitUpload(ctx, again); err != nil {
+	if _, err := s.CommitUpload(ctx, again, T0); err != nil {
 		t.Fatalf("commit after reopen: %v", err)
 	}
 	// A corrupted resume is caught by the digest check even though the
@@ -40,13 +40,13 @@ func testResumeAfterReopen(t *testing.T, s store.Store) {
 	if _, err := s.AppendUpload(ctx, up2, 5000, bytes.NewReader(RandomBytes(5000))); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.CommitUpload(ctx, up2)
+	_, err = s.CommitUpload(ctx, up2, T0)
 	wantErr(t, err, store.ErrDigestMismatch)
 }
 
 func testReopenState(t *testing.T, s store.Store) {
 	blob := RandomBytes(4000)
-	if _, err := s.PutBlob(ctx, Digest(blob), bytes.NewReader(blob)); err != nil {
+	if _, err := s.PutBlob(ctx, Quangninh, Digest(blob), bytes.NewReader(blob), T0); err != nil {
 		t.Fatal(err)
 	}
 	m1 := NewSubmission(Quangninh, 1000, Govoffice, Nghean)
