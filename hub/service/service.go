@@ -150,7 +150,7 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 		Store: h.store, Verifier: h.verifier, Identity: p.Receipts, Logger: log,
 		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(h.verifier), Checks: cfg.PDFChecks, Timestamp: stamp,
 		AllowSecret: cfg.AllowSecretDocuments, UploadQuota: cfg.UploadQuota(),
-		LogSigner:   p.LogSigner, LogOrigin: cfg.LogOrigin,
+		LogSigner: p.LogSigner, LogOrigin: cfg.LogOrigin,
 		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst, MaxInFlight: cfg.MaxInFlightPerAgency},
 		AgencyLimits: agencyLimits(cfg), MaxInFlight: cfg.MaxInFlight,
 		Body:          server.BodyTimeouts{Idle: cfg.BodyIdleTimeout.D(), MinRate: cfg.BodyMinRate, Window: cfg.BodyRateWindow.D()},
