@@ -192,3 +192,45 @@ func TestDeliveredBytesRetention(t *testing.T) {
 		t.Fatalf("receipts after the retention: %d %v", len(rs), err)
 	}
 }
+
+// TestAttachmentIsForSaving: an attachment is answered as a file to save
+// under the hub's own name for it (its digest, .pdf), never for a browser
+// to show or to guess the type of, whatever the sender called it.
+func TestAttachmentIsForSaving(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	vp, na := h.Client(t, vpcp, false), h.Client(t, ngheAn, false)
+	doc := compose(t, h, vpcp, readPDF(t, "quyet-dinh.pdf"), "805", ngheAn)
+	doc.send(t, ctx, vp)
+	takeOne(t, ctx, na, h, doc.id)
+	for _, tcp := range []bool{true, false} {
+		c := rawClient(t, h, ngheAn, tcp)
+		url := "https://" + h.Addr + "/v1/messages/" + doc.id + "/attachments/" + doc.digest
+		resp, err := c.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		want := map[string]string{
+			"Content-Type":           "application/pdf",
+			"Content-Disposition":    `attachment; filename="` + doc.digest + `.pdf"`,
+			"X-Content-Type-Options": "nosniff",
+		}
+		for k, v := range want {
+			if got := resp.Header.Get(k); resp.StatusCode != 200 || got != v {
+				t.Errorf("tcp=%v: %d, %s = %q, want %q", tcp, resp.StatusCode, k, got, v)
+			}
+		}
+	}
+	// Refusals carry it too: every answer goes through the one wrapper.
+	resp, err := rawClient(t, h, ngheAn, true).Get("https://" + h.Addr + "/v1/no-such-path")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("a refusal without nosniff: %v", resp.Header)
+	}
+}

@@ -156,7 +156,10 @@ func (s *Server) attachment(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	defer f.Close()
+	// Saved, never shown inline, and under a name the hub chooses: the
+	// digest the relay checked, with the extension of the checked content.
 	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+digest+`.pdf"`)
 	w.Header().Set("ETag", `"`+digest+`"`)
 	jw := &refusalWriter{ResponseWriter: w}
 	http.ServeContent(jw, r.Request, "", time.Time{}, f)

@@ -192,6 +192,8 @@ type request struct {
 func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request) error) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		// No answer is for a browser to guess the type of.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		agency, err := s.identify(r)
 		if err != nil {
 			s.metrics.requests.WithLabelValues(pattern, string(s.fail(w, r, agency, err))).Inc()
