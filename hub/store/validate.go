@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"lienthong/certs"
 	"lienthong/shared/document"
@@ -159,8 +160,8 @@ func (a *Agency) Validate() error {
 	if err := ValidAgencyCode(a.Code); err != nil {
 		return err
 	}
-	if a.Name == "" || len(a.Name) > 200*4 {
-		return fmt.Errorf("%w: agency %s: name empty or too long", ErrInvalid, a.Code)
+	if a.Name == "" || len(a.Name) > 200*4 || !utf8.ValidString(a.Name) || document.HasHiddenRune(a.Name) {
+		return fmt.Errorf("%w: agency %s: name empty, too long, not UTF-8 or with hidden characters", ErrInvalid, a.Code)
 	}
 	if a.Parent != "" {
 		if err := ValidAgencyCode(a.Parent); err != nil {

@@ -93,3 +93,26 @@ func TestStatusValidate(t *testing.T) {
 var zeroTime time.Time
 
 func t0() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
+
+// TestAgencyNameShowsWhatItSays: every clerk shows the directory's names,
+// so a name may hold no character that hides or reorders text.
+func TestAgencyNameShowsWhatItSays(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"Ủy ban nhân dân tỉnh Quảng Ninh", true},
+		{"Sở Khoa học và Công nghệ (tỉnh Nghệ An)", true},
+		{"Ủy ban nhân dân tỉnh \u202eniN gnauQ", false}, // right-to-left override
+		{"Bộ Nội vụ\u200b", false},                      // zero-width space
+		{"Bộ Nội vụ\nBộ Tài chính", false},
+		{"Bộ Nội vụ\x00", false},
+		{"\xff\xfe", false},
+		{"", false},
+	} {
+		a := Agency{Code: "000.00.00.H49", Name: tc.name, Level: 1, Active: true}
+		if err := a.Validate(); (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrInvalid)) {
+			t.Errorf("%q: Validate() = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+}

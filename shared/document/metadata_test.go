@@ -372,7 +372,7 @@ func FuzzMetadataFields(f *testing.F) {
 			}
 			return
 		}
-		if n := utf8.RuneCountInString(m.Subject); n == 0 || n > MaxSubject || !norm.NFC.IsNormalString(m.Subject) || hasControl(m.Subject) {
+		if n := utf8.RuneCountInString(m.Subject); n == 0 || n > MaxSubject || !norm.NFC.IsNormalString(m.Subject) || HasHiddenRune(m.Subject) {
 			t.Fatalf("accepted subject %q", m.Subject)
 		}
 		if _, _, err := ParseNumberNotation(m.CodeNumber + "/" + m.CodeNotation); err != nil {

@@ -143,7 +143,7 @@ func (c *checker) text(field, label, s string, max int, required bool) bool {
 	case !utf8.ValidString(s):
 		c.add(field, ProblemInvalidUTF8, "not valid UTF-8",
 			capFirst(label)+" chứa ký tự không hợp lệ (sai bảng mã).")
-	case hasControl(s):
+	case HasHiddenRune(s):
 		c.add(field, ProblemControlChar, "contains a control or bidirectional formatting character",
 			capFirst(label)+" chứa ký tự điều khiển không được phép (xuống dòng, tab...).")
 	case !norm.NFC.IsNormalString(s):
@@ -204,24 +204,18 @@ func (c *checker) ref(field, label string, id DocumentID) bool {
 	return true
 }
 
-// hasControl reports control characters (C0, DEL, C1), line and paragraph
-// separators and the bidirectional formatting characters that can make
-// text display differently from what it says.
-func hasControl(s string) bool {
-	for _, r := range s {
-		switch {
-		case r < 0x20, r >= 0x7F && r <= 0x9F:
-			return true
-		case r == 0x2028, r == 0x2029: // line and paragraph separators
-			return true
-		case r == 0x200E, r == 0x200F, r == 0x061C: // directional marks
-			return true
-		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069: // embeddings, overrides, isolates
-			return true
-		}
-	}
-	return false
+// HiddenRune reports characters that are invisible or change how the text
+// around them displays, so that text shows other than what it says:
+// controls (C0, DEL, C1), format characters (bidirectional embeddings,
+// overrides, isolates and marks, zero-width characters, the byte order
+// mark), line and paragraph separators, and private-use characters. It is
+// the one rule for every name and text that one party shows another.
+func HiddenRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Co)
 }
+
+// HasHiddenRune reports whether s holds a HiddenRune.
+func HasHiddenRune(s string) bool { return strings.ContainsFunc(s, HiddenRune) }
 
 func capFirst(s string) string {
 	r, size := utf8.DecodeRuneInString(s)

@@ -88,7 +88,7 @@ func CheckAttachmentName(field, name, contentType string) *document.Problem {
 			fmt.Sprintf("Tên tệp đính kèm dài quá %d ký tự.", MaxAttachmentName))
 	}
 	for _, r := range name {
-		if hiddenRune(r) {
+		if document.HiddenRune(r) {
 			return bad(document.ProblemControlChar, fmt.Sprintf("the name contains the control or formatting character U+%04X", r),
 				"Tên tệp đính kèm chứa ký tự điều khiển hoặc ký tự đổi chiều hiển thị, không được phép.")
 		}
@@ -112,14 +112,6 @@ func CheckAttachmentName(field, name, contentType string) *document.Problem {
 			fmt.Sprintf("Tên tệp đính kèm phải có phần mở rộng %s đúng với loại tệp.", ext))
 	}
 	return nil
-}
-
-// hiddenRune reports characters that are invisible or change how the text
-// around them displays: controls, format characters (bidirectional
-// controls, zero-width characters, the byte order mark), line and
-// paragraph separators, and private-use characters.
-func hiddenRune(r rune) bool {
-	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Co)
 }
 
 // reservedName reports the device names Windows reserves, with or without
@@ -156,7 +148,7 @@ func checkDescription(field, s string) *document.Problem {
 			MessageVI: fmt.Sprintf("Mô tả tệp đính kèm dài quá %d ký tự.", document.MaxDescription)}
 	}
 	for _, r := range s {
-		if hiddenRune(r) {
+		if document.HiddenRune(r) {
 			return &document.Problem{Field: field, Code: document.ProblemControlChar, Message: fmt.Sprintf("contains the control or formatting character U+%04X", r),
 				MessageVI: "Mô tả tệp đính kèm chứa ký tự điều khiển hoặc ký tự đổi chiều hiển thị, không được phép."}
 		}
