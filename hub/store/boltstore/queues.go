@@ -106,16 +106,10 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 	)
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		out, existed, refusal = store.Delivery{}, false, nil
-		dels := tx.Bucket(bucketDeliveries)
-		key := deliveryKey(recipient, messageID)
-		raw := dels.Get(key)
-		if raw == nil {
+		d, found, err := getDelivery(tx, recipient, messageID)
+		if err != nil || !found {
 			refusal = store.ErrNotFound
-			return nil
-		}
-		var d deliveryRecord
-		if err := decode(raw, &d); err != nil {
-			return fmt.Errorf("decode delivery: %w", err)
+			return err
 		}
 		switch d.State {
 		case store.Acked:
@@ -132,16 +126,9 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 			refusal = store.ErrLeaseLost
 			return nil
 		}
-		d.State, d.AckedAt, d.LeaseToken, d.LeaseExpiry = store.Acked, now, "", time.Time{}
-		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindDelivered, At: now, MessageID: messageID, EnvelopeSHA256: d.EnvSHA256, Agency: string(recipient)})
+		d.State, d.AckedAt = store.Acked, now
+		idx, err := settleDelivery(tx, &d, auditlog.KindDelivered, now)
 		if err != nil {
-			return err
-		}
-		d.LogIndex = idx
-		if err := dels.Put(key, encode(&d)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketQueue).Delete(seqKey(d.Cursor, string(recipient))); err != nil {
 			return err
 		}
 		if err := bumpStats(tx, recipient, func(st *statsRecord) { st.Acked++ }); err != nil {
@@ -173,21 +160,45 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 	return out, existed, nil
 }
 
+// getDelivery reads the delivery of messageID to recipient; found is false
+// when there is none.
+func getDelivery(tx *bolt.Tx, recipient certs.AgencyCode, messageID string) (d deliveryRecord, found bool, err error) {
+	raw := tx.Bucket(bucketDeliveries).Get(deliveryKey(recipient, messageID))
+	if raw == nil {
+		return d, false, nil
+	}
+	if err := decode(raw, &d); err != nil {
+		return d, false, fmt.Errorf("decode delivery: %w", err)
+	}
+	return d, true, nil
+}
+
+// settleDelivery ends a pending delivery whose new state the caller has
+// set (acknowledged or refused): it logs the event as kind, stores the
+// delivery with its log index and no lease, and takes it off the
+// recipient's queue for good. It returns the log index.
+func settleDelivery(tx *bolt.Tx, d *deliveryRecord, kind string, now time.Time) (int64, error) {
+	d.LeaseToken, d.LeaseExpiry = "", time.Time{}
+	idx, err := appendLog(tx, &auditlog.Entry{Kind: kind, At: now, MessageID: d.MessageID, EnvelopeSHA256: d.EnvSHA256, Agency: string(d.Recipient)})
+	if err != nil {
+		return 0, err
+	}
+	d.LogIndex = idx
+	if err := tx.Bucket(bucketDeliveries).Put(deliveryKey(d.Recipient, d.MessageID), encode(d)); err != nil {
+		return 0, err
+	}
+	return idx, tx.Bucket(bucketQueue).Delete(seqKey(d.Cursor, string(d.Recipient)))
+}
+
 // Release implements store.Queues.
 func (s *Store) Release(ctx context.Context, recipient certs.AgencyCode, messageID, leaseToken string) error {
 	var refusal error
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		refusal = nil
-		dels := tx.Bucket(bucketDeliveries)
-		key := deliveryKey(recipient, messageID)
-		raw := dels.Get(key)
-		if raw == nil {
+		d, found, err := getDelivery(tx, recipient, messageID)
+		if err != nil || !found {
 			refusal = store.ErrNotFound
-			return nil
-		}
-		var d deliveryRecord
-		if err := decode(raw, &d); err != nil {
-			return fmt.Errorf("decode delivery: %w", err)
+			return err
 		}
 		if d.State != store.Pending || d.LeaseToken == "" {
 			return nil
@@ -197,7 +208,7 @@ func (s *Store) Release(ctx context.Context, recipient certs.AgencyCode, message
 			return nil
 		}
 		d.LeaseToken, d.LeaseExpiry = "", time.Time{}
-		return dels.Put(key, encode(&d))
+		return tx.Bucket(bucketDeliveries).Put(deliveryKey(recipient, messageID), encode(&d))
 	})
 	if err == nil {
 		err = refusal

@@ -29,16 +29,10 @@ func (s *Store) Refuse(ctx context.Context, recipient certs.AgencyCode, messageI
 	)
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		out, existed, refusal = store.Delivery{}, false, nil
-		dels := tx.Bucket(bucketDeliveries)
-		key := deliveryKey(recipient, messageID)
-		raw := dels.Get(key)
-		if raw == nil {
+		d, found, err := getDelivery(tx, recipient, messageID)
+		if err != nil || !found {
 			refusal = store.ErrNotFound
-			return nil
-		}
-		var d deliveryRecord
-		if err := decode(raw, &d); err != nil {
-			return fmt.Errorf("decode delivery: %w", err)
+			return err
 		}
 		switch d.State {
 		case store.Refused:
@@ -67,16 +61,9 @@ func (s *Store) Refuse(ctx context.Context, recipient certs.AgencyCode, messageI
 			refusal = err
 			return nil
 		}
-		d.State, d.RefusedAt, d.Reason, d.LeaseToken, d.LeaseExpiry = store.Refused, now, reason, "", time.Time{}
-		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindRefused, At: now, MessageID: messageID, EnvelopeSHA256: d.EnvSHA256, Agency: string(recipient)})
+		d.State, d.RefusedAt, d.Reason = store.Refused, now, reason
+		idx, err := settleDelivery(tx, &d, auditlog.KindRefused, now)
 		if err != nil {
-			return err
-		}
-		d.LogIndex = idx
-		if err := dels.Put(key, encode(&d)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketQueue).Delete(seqKey(d.Cursor, string(recipient))); err != nil {
 			return err
 		}
 		if err := deliveredTx(tx, m, 1, now); err != nil {
