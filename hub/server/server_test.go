@@ -246,6 +246,12 @@ func TestExchange(t *testing.T) {
 
 func statusPacket(t *testing.T, h *hubtest.Hub, from string, doc *sentDoc, code document.Status, reason string) []byte {
 	t.Helper()
+	return editedStatusPacket(t, h, from, doc, code, reason, nil)
+}
+
+// editedStatusPacket is statusPacket with edit applied before signing.
+func editedStatusPacket(t *testing.T, h *hubtest.Hub, from string, doc *sentDoc, code document.Status, reason string, edit func(*envelope.Status)) []byte {
+	t.Helper()
 	d, _, err := envelope.OpenDocument(doc.packet, h.Verifier(), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -257,6 +263,9 @@ func statusPacket(t *testing.T, h *hubtest.Hub, from string, doc *sentDoc, code 
 		if string(to.Code) == from {
 			s.Update.From = to.Code
 		}
+	}
+	if edit != nil {
+		edit(&s)
 	}
 	payload, _ := json.Marshal(s)
 	kp := h.Agencies[from].Key
