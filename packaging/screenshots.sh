@@ -55,8 +55,10 @@ send() { # agency type notation urgency due subject file
 	clerk send --home "$state/$1" --type "$2" --notation "$3" --urgency "$4" ${5:+--due "$5"} --subject "$6" \
 		--place "Hà Nội" --position "PHÓ CHỦ NHIỆM" --signer "Nguyễn Văn Thành" --to 000.00.00.H49 "$pdf/$7" >/dev/null
 }
-today=$(date +%Y-%m-%d)
-soon=$(date -d '+2 days' +%Y-%m-%d 2>/dev/null || echo "")
+# Documents are dated in Vietnam's time, as the clerk dates them: after
+# 17:00 UTC it is already tomorrow there.
+today=$(TZ=Asia/Ho_Chi_Minh date +%Y-%m-%d)
+soon=$(TZ=Asia/Ho_Chi_Minh date -d '+2 days' +%Y-%m-%d 2>/dev/null || echo "")
 send 000.00.00.G22 cong_van VPCP-KSTT 0 "" "Về việc đẩy mạnh gửi, nhận văn bản điện tử có ký số giữa các cơ quan hành chính nhà nước" cong-van.pdf
 send 000.00.00.H41 quyet_dinh QĐ-UBND 3 "$today" "Quyết định ứng phó khẩn cấp với cơn bão số 3 và mưa lũ sau bão" quyet-dinh.pdf
 send 000.00.00.G22 bao_cao BC-VPCP 1 "$soon" "Báo cáo tình hình thực hiện Nghị quyết số 30/NQ-CP về cải cách thủ tục hành chính" bao-cao.pdf
