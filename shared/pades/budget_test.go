@@ -27,7 +27,7 @@ func measure(fn func()) uint64 {
 
 // bombAlloc is what refusing any bomb may allocate in all: the decoded
 // bytes' floor plus the parsing of the few objects read before a limit.
-const bombAlloc = 96 << 20
+const bombAlloc = 96 << 20 * raceAlloc
 
 // TestBombs feeds each crafted PDF to Verify, Prepare and PageBox: each
 // is refused with a *BudgetError naming its limit, having allocated a

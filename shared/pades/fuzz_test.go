@@ -28,7 +28,7 @@ func (m *memOutput) WriteAt(p []byte, off int64) (int, error) {
 // fuzzAlloc bounds what verifying one fuzzed input may allocate: the
 // budget's floors (32 MiB decoded, a million parsed values) with room for
 // Go's slice growth.
-const fuzzAlloc = 256 << 20
+const fuzzAlloc = 256 << 20 * raceAlloc
 
 // FuzzVerify feeds arbitrary bytes to Verify, PageBox and Prepare: no
 // panic, no hang, errors only of the documented kinds for unreadable
