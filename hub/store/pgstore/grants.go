@@ -1,0 +1,279 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"lienthong/certs"
+	"lienthong/hub/store"
+)
+
+func getBlob(ctx context.Context, tx pgx.Tx, digest string) (*blobRecord, error) {
+	var r blobRecord
+	found, err := getRec(ctx, tx, &r, `SELECT rec FROM blobs WHERE digest = $1`, digest)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func putBlob(ctx context.Context, tx pgx.Tx, digest string, r *blobRecord) error {
+	_, err := tx.Exec(ctx, `INSERT INTO blobs (digest, rec) VALUES ($1, $2)
+		ON CONFLICT (digest) DO UPDATE SET rec = EXCLUDED.rec`, digest, encode(r))
+	return err
+}
+
+func hasGrant(ctx context.Context, tx pgx.Tx, digest string, agency certs.AgencyCode) (bool, error) {
+	var ok bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)`, digest, string(agency)).Scan(&ok)
+	return ok, err
+}
+
+// grantUploadTx records that owner uploaded the bytes of info itself.
+func grantUploadTx(ctx context.Context, tx pgx.Tx, owner certs.AgencyCode, info store.BlobInfo, at time.Time) error {
+	rec, err := getBlob(ctx, tx, info.Digest)
+	if err != nil {
+		return err
+	}
+	if rec == nil {
+		rec = &blobRecord{}
+	}
+	rec.Size, rec.Gone = info.Size, false
+	if at.After(rec.Stored) {
+		rec.Stored = at
+	}
+	if err := putBlob(ctx, tx, info.Digest, rec); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, '') ON CONFLICT DO NOTHING`,
+		info.Digest, string(owner)); err != nil {
+		return err
+	}
+	if rec.Refs > 0 {
+		return nil
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO blob_pending (agency, digest, size) VALUES ($1, $2, $3)
+		ON CONFLICT (agency, digest) DO UPDATE SET size = EXCLUDED.size`, string(owner), info.Digest, info.Size)
+	return err
+}
+
+// checkBlobsTx is Accept's check, in its transaction: every attachment is
+// present and the sender holds a grant of it.
+func checkBlobsTx(ctx context.Context, tx pgx.Tx, sub *store.Submission) error {
+	for _, d := range sub.BlobDigests {
+		rec, err := getBlob(ctx, tx, d)
+		if err != nil {
+			return err
+		}
+		ok := false
+		if rec != nil && !rec.Gone {
+			if ok, err = hasGrant(ctx, tx, d, sub.Sender); err != nil {
+				return err
+			}
+		}
+		if !ok {
+			return fmt.Errorf("attachment %s: %w", d, store.ErrMissingBlob)
+		}
+	}
+	return nil
+}
+
+// referenceBlobsTx counts a new message's references to its attachments
+// and grants them to its sender and recipients.
+func referenceBlobsTx(ctx context.Context, tx pgx.Tx, sub *store.Submission) error {
+	seen := map[string]bool{}
+	for _, d := range sub.BlobDigests {
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		rec, err := getBlob(ctx, tx, d)
+		if err != nil {
+			return err
+		}
+		if rec.Refs == 0 {
+			// Now referenced: no longer counts against its uploaders' quota.
+			if _, err := tx.Exec(ctx, `DELETE FROM blob_pending WHERE digest = $1`, d); err != nil {
+				return err
+			}
+		}
+		rec.Refs++
+		rec.Open++
+		if err := putBlob(ctx, tx, d, rec); err != nil {
+			return err
+		}
+		for _, a := range append([]certs.AgencyCode{sub.Sender}, sub.Recipients...) {
+			if _, err := tx.Exec(ctx, `INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+				d, string(a), sub.MessageID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// deliveredTx records that n more deliveries of m are no longer pending
+// (acknowledged, refused or withdrawn), and settles m's attachments at at
+// when none is left.
+func deliveredTx(ctx context.Context, tx pgx.Tx, m *messageRecord, n int, at time.Time) error {
+	if len(m.Blobs) == 0 {
+		return nil
+	}
+	var left int
+	if err := tx.QueryRow(ctx, `UPDATE messages SET pending = greatest(pending - $2, 0) WHERE id = $1 RETURNING pending`,
+		m.ID, n).Scan(&left); err != nil {
+		return err
+	}
+	if left > 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, d := range m.Blobs {
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		rec, err := getBlob(ctx, tx, d)
+		if err != nil || rec == nil {
+			return err
+		}
+		if rec.Open > 0 {
+			rec.Open--
+		}
+		if rec.Open == 0 {
+			rec.Settled = at
+		}
+		if err := putBlob(ctx, tx, d, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BlobGranted implements store.Blobs.
+func (s *Store) BlobGranted(ctx context.Context, agency certs.AgencyCode, digest string) (bool, error) {
+	if err := store.ValidDigest(digest); err != nil {
+		return false, err
+	}
+	var ok bool
+	err := s.view(ctx, func(tx pgx.Tx) (err error) {
+		ok, err = hasGrant(ctx, tx, digest, agency)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("blob grant: %w", err)
+	}
+	return ok, nil
+}
+
+// UploadUsage implements store.Blobs.
+func (s *Store) UploadUsage(ctx context.Context, owner certs.AgencyCode) (store.UploadUsage, error) {
+	var u store.UploadUsage
+	err := s.view(ctx, func(tx pgx.Tx) error {
+		u = store.UploadUsage{}
+		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(size), 0) FROM blob_pending WHERE agency = $1`, string(owner)).Scan(&u.Unreferenced); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, digest, size, "offset" FROM uploads WHERE owner = $1 ORDER BY id COLLATE "C"`, string(owner))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			up := store.Upload{Owner: owner}
+			if err := rows.Scan(&up.ID, &up.Digest, &up.Size, &up.Offset); err != nil {
+				return err
+			}
+			u.Partial = append(u.Partial, up)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return u, fmt.Errorf("upload usage of %s: %w", owner, err)
+	}
+	return u, nil
+}
+
+// GCBlobs implements store.Blobs. Records and bytes go in one transaction:
+// an Accept serialised before it made the blob referenced (and it is
+// kept), one after it finds the blob missing.
+func (s *Store) GCBlobs(ctx context.Context, now time.Time, unreferenced, retention time.Duration) (store.BlobGC, error) {
+	var res store.BlobGC
+	cutoff := now.Add(-unreferenced)
+	err := s.update(ctx, func(tx pgx.Tx) error {
+		res = store.BlobGC{}
+		var dropped, expired []string
+		err := forRecsKeyed(ctx, tx, func(digest string, rec *blobRecord) {
+			switch {
+			case rec.Refs == 0 && rec.Stored.Before(cutoff):
+				dropped = append(dropped, digest)
+				res.Bytes += rec.Size
+			case retention > 0 && rec.Refs > 0 && rec.Open == 0 && !rec.Gone && !rec.Settled.IsZero() && rec.Settled.Before(now.Add(-retention)):
+				expired = append(expired, digest)
+				res.Bytes += rec.Size
+			}
+		})
+		if err != nil {
+			return err
+		}
+		for _, d := range dropped {
+			for _, q := range []string{
+				`DELETE FROM blob_pending WHERE digest = $1`,
+				`DELETE FROM blob_grants WHERE digest = $1`,
+				`DELETE FROM blobs WHERE digest = $1`,
+				`DELETE FROM blob_chunks WHERE digest = $1`,
+			} {
+				if _, err := tx.Exec(ctx, q, d); err != nil {
+					return err
+				}
+			}
+		}
+		for _, d := range expired {
+			rec, err := getBlob(ctx, tx, d)
+			if err != nil {
+				return err
+			}
+			rec.Gone = true
+			if err := putBlob(ctx, tx, d, rec); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM blob_chunks WHERE digest = $1`, d); err != nil {
+				return err
+			}
+		}
+		res.Unreferenced, res.Expired = len(dropped), len(expired)
+		return nil
+	})
+	if err != nil {
+		return store.BlobGC{}, fmt.Errorf("gc blobs: %w", err)
+	}
+	if res.Unreferenced+res.Expired > 0 {
+		s.log.Info("collected blobs", "unreferenced", res.Unreferenced, "expired", res.Expired, "bytes", res.Bytes)
+	}
+	return res, nil
+}
+
+// forRecsKeyed decodes every blob record with its digest.
+func forRecsKeyed(ctx context.Context, tx pgx.Tx, each func(digest string, rec *blobRecord)) error {
+	rows, err := tx.Query(ctx, `SELECT digest, rec FROM blobs ORDER BY digest`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d string
+		var raw []byte
+		if err := rows.Scan(&d, &raw); err != nil {
+			return err
+		}
+		var rec blobRecord
+		if err := decodeRec(raw, &rec); err != nil {
+			return fmt.Errorf("blob %s: %w", d, err)
+		}
+		each(d, &rec)
+	}
+	return rows.Err()
+}

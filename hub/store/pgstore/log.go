@@ -1,0 +1,175 @@
+package pgstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"lienthong/shared/auditlog"
+)
+
+// appendLog appends e inside tx and returns its index. It locks the tree
+// head's row first: appends serialise there, so the log's order is the
+// order in which their transactions commit.
+func appendLog(ctx context.Context, tx pgx.Tx, e *auditlog.Entry) (int64, error) {
+	var n int64
+	if err := tx.QueryRow(ctx, `SELECT size FROM log_head WHERE id = 1 FOR UPDATE`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("lock the log head: %w", err)
+	}
+	enc := e.Encode()
+	hashes, err := auditlog.Append(n, enc, txHashes{ctx, tx})
+	if err != nil {
+		return 0, fmt.Errorf("append log entry %d: %w", n, err)
+	}
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO log_entries (idx, entry) VALUES ($1, $2)`, n, enc)
+	first := auditlog.FirstStoredIndex(n)
+	for i, h := range hashes {
+		b.Queue(`INSERT INTO log_hashes (idx, hash) VALUES ($1, $2)`, first+int64(i), h[:])
+	}
+	b.Queue(`UPDATE log_head SET size = $1 WHERE id = 1`, n+1)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return 0, fmt.Errorf("append log entry %d: %w", n, err)
+	}
+	return n, nil
+}
+
+// txHashes reads stored hashes inside a transaction, seeing its own writes.
+type txHashes struct {
+	ctx context.Context
+	tx  pgx.Tx
+}
+
+func (r txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	return readHashes(r.ctx, r.tx, indexes)
+}
+
+func readHashes(ctx context.Context, tx pgx.Tx, indexes []int64) ([]tlog.Hash, error) {
+	rows, err := tx.Query(ctx, `SELECT idx, hash FROM log_hashes WHERE idx = ANY($1)`, indexes)
+	if err != nil {
+		return nil, err
+	}
+	got := make(map[int64][]byte, len(indexes))
+	for rows.Next() {
+		var idx int64
+		var h []byte
+		if err := rows.Scan(&idx, &h); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		got[idx] = h
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		v := got[idx]
+		if len(v) != tlog.HashSize {
+			return nil, fmt.Errorf("log hash %d is missing", idx)
+		}
+		copy(out[i][:], v)
+	}
+	return out, nil
+}
+
+func hexSHA256(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func logSize(ctx context.Context, tx pgx.Tx) (int64, error) {
+	var n int64
+	err := tx.QueryRow(ctx, `SELECT size FROM log_head WHERE id = 1`).Scan(&n)
+	return n, err
+}
+
+// LogSize implements store.Log.
+func (s *Store) LogSize(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.view(ctx, func(tx pgx.Tx) (err error) {
+		n, err = logSize(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("log size: %w", err)
+	}
+	return n, nil
+}
+
+// LogEntries implements store.Log.
+func (s *Store) LogEntries(ctx context.Context, from, to int64) ([][]byte, error) {
+	var out [][]byte
+	err := s.view(ctx, func(tx pgx.Tx) error {
+		size, err := logSize(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if from < 0 || to < from || to > size {
+			return fmt.Errorf("log entries [%d, %d) of a log of size %d: out of range", from, to, size)
+		}
+		rows, err := tx.Query(ctx, `SELECT entry FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx`, from, to)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowTo[[]byte])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("log entries: %w", err)
+	}
+	return out, nil
+}
+
+// ReadHashes implements store.Log (tlog.HashReader).
+func (s *Store) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	ctx := context.Background()
+	var out []tlog.Hash
+	err := s.view(ctx, func(tx pgx.Tx) (err error) {
+		out, err = readHashes(ctx, tx, indexes)
+		return err
+	})
+	return out, err
+}
+
+// PutCheckpoint implements store.Log.
+func (s *Store) PutCheckpoint(ctx context.Context, size int64, signed []byte) error {
+	err := s.update(ctx, func(tx pgx.Tx) error {
+		n, err := logSize(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if size > n {
+			return fmt.Errorf("checkpoint of size %d beyond the log", size)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO log_checkpoints (size, signed) VALUES ($1, $2) ON CONFLICT (size) DO NOTHING`, size, signed)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("put checkpoint: %w", err)
+	}
+	return nil
+}
+
+// LatestCheckpoint implements store.Log.
+func (s *Store) LatestCheckpoint(ctx context.Context) (int64, []byte, error) {
+	var size int64
+	var signed []byte
+	err := s.view(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT size, signed FROM log_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&size, &signed)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return 0, nil, fmt.Errorf("latest checkpoint: %w", err)
+	}
+	return size, signed, nil
+}

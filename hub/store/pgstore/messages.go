@@ -1,0 +1,249 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"lienthong/certs"
+	"lienthong/hub/store"
+	"lienthong/shared/auditlog"
+	"lienthong/shared/document"
+)
+
+// Accept implements store.Messages.
+func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Seal) (store.AcceptResult, bool, error) {
+	if err := sub.Validate(); err != nil {
+		return store.AcceptResult{}, false, fmt.Errorf("accept: %w", err)
+	}
+	var (
+		res     store.AcceptResult
+		existed bool
+	)
+	err := s.update(ctx, func(tx pgx.Tx) (err error) {
+		res, existed, err = acceptTx(ctx, tx, sub, seal)
+		return err
+	})
+	if err != nil {
+		return store.AcceptResult{}, false, fmt.Errorf("accept %s: %w", sub.MessageID, err)
+	}
+	return res, existed, nil
+}
+
+func acceptTx(ctx context.Context, tx pgx.Tx, sub *store.Submission, seal store.Seal) (res store.AcceptResult, existed bool, err error) {
+	var m messageRecord
+	if found, err := getRec(ctx, tx, &m, `SELECT rec FROM messages WHERE id = $1`, sub.MessageID); err != nil {
+		return res, false, err
+	} else if found {
+		if m.EnvSHA256 != sub.EnvelopeSHA256 {
+			return res, false, fmt.Errorf("message id %s already names envelope %s: %w", sub.MessageID, m.EnvSHA256, store.ErrConflict)
+		}
+		return m.result(), true, nil
+	}
+	// Blobs may be collected: their presence and the sender's grants are
+	// checked here, in the serializable transaction.
+	if err := checkBlobsTx(ctx, tx, sub); err != nil {
+		return res, false, err
+	}
+	targets := make([]*messageRecord, len(sub.Targets))
+	for i, id := range sub.Targets {
+		if targets[i], err = getMessage(ctx, tx, id); err != nil {
+			return res, false, fmt.Errorf("target: %w", err)
+		}
+		if targets[i].Sender != sub.Sender {
+			return res, false, fmt.Errorf("target %s was sent by another agency: %w", id, store.ErrForbidden)
+		}
+	}
+	rec := messageRecord{
+		ID: sub.MessageID, Sender: sub.Sender, Recipients: sub.Recipients, EnvSHA256: sub.EnvelopeSHA256,
+		Blobs: sub.BlobDigests, DocumentID: sub.DocumentID, Kind: sub.Kind, Targets: sub.Targets,
+		Received: sub.Received, Due: sub.DueDate,
+	}
+	if sub.Kind == document.BusinessRecall {
+		for _, t := range targets {
+			rc, err := withdraw(ctx, tx, t, sub.MessageID, sub.Received)
+			if err != nil {
+				return res, false, err
+			}
+			rec.Recalls = append(rec.Recalls, rc)
+		}
+	}
+	if rec.Seq, err = next(ctx, tx, "sent/"+string(sub.Sender)); err != nil {
+		return res, false, err
+	}
+	if err := acceptWrites(ctx, tx, sub, &rec); err != nil {
+		return res, false, err
+	}
+	if err := referenceBlobsTx(ctx, tx, sub); err != nil {
+		return res, false, err
+	}
+	rec.LogIndex, err = appendLog(ctx, tx, &auditlog.Entry{
+		Kind: auditlog.KindAccepted, At: sub.Received, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
+		Business: sub.Kind.String(), Targets: sub.Targets, Sender: string(sub.Sender), Recipients: store.CodeStrings(sub.Recipients), Due: sub.DueDate,
+	})
+	if err != nil {
+		return res, false, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE messages SET rec = $2 WHERE id = $1`, sub.MessageID, encode(&rec)); err != nil {
+		return res, false, err
+	}
+	if _, err := sealTx(ctx, tx, seal, sub.MessageID, rec.LogIndex); err != nil {
+		return res, false, err
+	}
+	return rec.result(), false, nil
+}
+
+// acceptWrites stores a new message, its deliveries and statistics.
+func acceptWrites(ctx context.Context, tx pgx.Tx, sub *store.Submission, rec *messageRecord) error {
+	pending := 0
+	if len(sub.BlobDigests) > 0 {
+		pending = len(sub.Recipients)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO messages (id, sender, seq, doc_id, rec, envelope, report, pending)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		sub.MessageID, string(sub.Sender), int64(rec.Seq), sub.DocumentID, encode(rec), sub.Envelope, sub.Report, pending); err != nil {
+		return err
+	}
+	for _, r := range sub.Recipients {
+		cur, err := next(ctx, tx, "queue/"+string(r))
+		if err != nil {
+			return err
+		}
+		d := deliveryRecord{Recipient: r, MessageID: sub.MessageID, Sender: sub.Sender, Cursor: cur,
+			EnvSHA256: sub.EnvelopeSHA256, Kind: sub.Kind, State: store.Pending}
+		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (msg, recipient, cursor, state, rec) VALUES ($1, $2, $3, $4, $5)`,
+			sub.MessageID, string(r), int64(cur), int(store.Pending), encode(&d)); err != nil {
+			return err
+		}
+		if err := bumpStats(ctx, tx, r, func(st *statsRecord) { st.Received++ }); err != nil {
+			return err
+		}
+	}
+	return bumpStats(ctx, tx, sub.Sender, func(st *statsRecord) { st.Sent++ })
+}
+
+// withdraw applies a recall to one target: every pending delivery is
+// withdrawn and leaves its queue, and its recipient loses the grants of
+// the target's attachments it held through the target; acknowledged ones
+// are reported, refused ones left as they are. The target is then
+// settled, at at, if this recall ended its last pending delivery.
+func withdraw(ctx context.Context, tx pgx.Tx, target *messageRecord, recallID string, at time.Time) (recallRecord, error) {
+	rc := recallRecord{Target: target.ID}
+	newly := 0
+	for _, r := range target.Recipients {
+		d, _, err := getDelivery(ctx, tx, r, target.ID)
+		if err != nil {
+			return rc, err
+		}
+		switch d.State {
+		case store.Acked:
+			rc.AlreadyAcked = append(rc.AlreadyAcked, r)
+			continue
+		case store.Withdrawn:
+			rc.Withdrawn = append(rc.Withdrawn, r)
+			continue
+		case store.Refused:
+			continue // it never had the document: nothing to withdraw
+		}
+		d.State, d.WithdrawnBy, d.LeaseToken, d.LeaseExpiry = store.Withdrawn, recallID, "", time.Time{}
+		if err := putDelivery(ctx, tx, &d); err != nil {
+			return rc, err
+		}
+		if err := bumpStats(ctx, tx, r, func(st *statsRecord) { st.Withdrawn++ }); err != nil {
+			return rc, err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM blob_grants WHERE digest = ANY($1) AND agency = $2 AND via = $3`,
+			target.Blobs, string(r), target.ID); err != nil {
+			return rc, err
+		}
+		rc.Withdrawn = append(rc.Withdrawn, r)
+		newly++
+	}
+	if newly > 0 {
+		return rc, deliveredTx(ctx, tx, target, newly, at)
+	}
+	return rc, nil
+}
+
+// Message implements store.Messages.
+func (s *Store) Message(ctx context.Context, id string) (store.Message, error) {
+	var msg store.Message
+	err := s.view(ctx, func(tx pgx.Tx) error {
+		m, err := getMessage(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		var env, report []byte
+		if err := tx.QueryRow(ctx, `SELECT envelope, report FROM messages WHERE id = $1`, id).Scan(&env, &report); err != nil {
+			return err
+		}
+		msg = store.Message{Seq: m.Seq, LogIndex: m.LogIndex, Submission: store.Submission{
+			MessageID: m.ID, Sender: m.Sender, Recipients: m.Recipients, EnvelopeSHA256: m.EnvSHA256,
+			BlobDigests: m.Blobs, DocumentID: m.DocumentID, Kind: m.Kind, Targets: m.Targets, Received: m.Received,
+			DueDate: m.Due, Envelope: env, Report: report,
+		}}
+		return nil
+	})
+	if err != nil {
+		return store.Message{}, fmt.Errorf("get message: %w", err)
+	}
+	return msg, nil
+}
+
+// MessagesByDocumentID lists the ids of messages that carry a DocumentID,
+// for the duplicate warning of ND30.
+func (s *Store) MessagesByDocumentID(ctx context.Context, docID string) ([]string, error) {
+	var ids []string
+	err := s.view(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM messages WHERE doc_id = $1 AND doc_id <> '' ORDER BY id COLLATE "C"`, docID)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("messages by document id: %w", err)
+	}
+	return ids, nil
+}
+
+// Sent implements store.Messages.
+func (s *Store) Sent(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]store.SentRecord, error) {
+	var out []store.SentRecord
+	err := s.view(ctx, func(tx pgx.Tx) error {
+		return forRecs(ctx, tx, func(m *messageRecord) error {
+			out = append(out, store.SentRecord{Cursor: m.Seq, MessageID: m.ID, Recipients: m.Recipients, Kind: m.Kind, Received: m.Received})
+			return nil
+		}, `SELECT rec FROM messages WHERE sender = $1 AND seq > $2 ORDER BY seq LIMIT $3`, string(sender), int64(after), max(limit, 0))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list sent of %s: %w", sender, err)
+	}
+	return out, nil
+}
+
+// Deliveries implements store.Messages.
+func (s *Store) Deliveries(ctx context.Context, id string) ([]store.Delivery, error) {
+	var out []store.Delivery
+	err := s.view(ctx, func(tx pgx.Tx) error {
+		m, err := getMessage(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		for _, r := range m.Recipients {
+			d, _, err := getDelivery(ctx, tx, r, id)
+			if err != nil {
+				return err
+			}
+			out = append(out, d.delivery())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,183 @@
+// Package pgstore is the hub's store on PostgreSQL: metadata, queues,
+// statuses, receipts, the directory, the transparency log and the
+// attachment bytes all live in one database, so that one replication
+// protocol protects everything and a hub node keeps nothing of its own. It
+// implements store.Store and passes hub/store/storetest.
+//
+// # Transactions
+//
+// Every state change is one SERIALIZABLE transaction (update); a
+// serialization failure or deadlock (SQLSTATE 40001, 40P01) is retried
+// there, and nowhere else, with a short random backoff. A function run by
+// update may therefore run more than once and recomputes its results each
+// time; a refusal (conflict, not found) is returned as an error, which
+// rolls the transaction back, so that a refused operation writes nothing.
+// Durability is PostgreSQL's: a commit returns once its WAL is flushed
+// (synchronous_commit as the server is configured).
+//
+// # The transparency log
+//
+// The log lives in the same database: an event's entry and its Merkle
+// hashes are written in the event's transaction (appendLog), so nothing
+// commits without its entry, and receipts are sealed (store.Seal) in that
+// transaction too. Appends serialise on the one row of log_head, locked
+// with SELECT … FOR UPDATE, which holds the size: the log's order is the
+// commit order. The lock is taken as late as the transaction allows. Group
+// commit (batching appends from several callers into one transaction) is
+// not done yet.
+//
+// # Blobs
+//
+// Attachment bytes are rows of blob_chunks, ChunkSize bytes each, keyed by
+// (digest, n), written and read one chunk at a time so that a large
+// attachment never sits whole in memory; partial uploads are chunks of
+// upload_chunks in the same way. A blob's record (blobs) and grants
+// (blob_grants) are written in the transaction that links the uploaded
+// chunks, so a record always names present bytes.
+//
+// # PostgreSQL-only features relied on
+//
+// INSERT … ON CONFLICT (upserts of counters and idempotent inserts),
+// SELECT … FOR UPDATE (the log head), SERIALIZABLE isolation with SQLSTATE
+// 40001 retries, bytea, text[] and DROP … IF EXISTS. No stored
+// procedures, triggers, LISTEN/NOTIFY or extensions.
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lienthong/hub/store"
+)
+
+// Options tune a Store. The zero value is sensible.
+type Options struct {
+	// MaxBlobSize limits attachments; 0 means 100 MiB.
+	MaxBlobSize int64
+	// Logger receives operational messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// DefaultMaxBlobSize is the largest attachment accepted by default.
+const DefaultMaxBlobSize = 100 << 20
+
+// Store is the PostgreSQL-backed store.Store.
+type Store struct {
+	pool    *pgxpool.Pool
+	url     string
+	opts    Options
+	maxBlob int64
+	log     *slog.Logger
+	closed  atomic.Bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at url (a libpq URL or key=value string),
+// creates or checks its schema, and returns the store.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	if err := Migrate(ctx, url); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s := &Store{pool: pool, url: url, opts: opts, maxBlob: opts.MaxBlobSize, log: opts.Logger}
+	if s.maxBlob <= 0 {
+		s.maxBlob = DefaultMaxBlobSize
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s, nil
+}
+
+// Close closes the connections. Using the store afterwards is ErrClosed.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.pool.Close()
+	return nil
+}
+
+func (s *Store) check(ctx context.Context) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	return ctx.Err()
+}
+
+// maxAttempts bounds the retries of one transaction.
+const maxAttempts = 100
+
+// retryable reports a serialization failure or deadlock, after which the
+// whole transaction may be run again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// update runs fn in a SERIALIZABLE transaction, retrying serialization
+// failures. An error from fn rolls back and is returned as it is.
+func (s *Store) update(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
+}
+
+// view runs fn in a read-only REPEATABLE READ transaction: one snapshot.
+func (s *Store) view(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+}
+
+func (s *Store) inTx(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		err := pgx.BeginTxFunc(ctx, s.pool, opts, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			if err != nil && s.closed.Load() {
+				return store.ErrClosed
+			}
+			return err
+		}
+		backoff := time.Duration(rand.Int64N(int64(time.Millisecond) * int64(min(attempt, 20))))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+	}
+}
+
+// next increments and returns a named counter.
+func next(ctx context.Context, tx pgx.Tx, name string) (uint64, error) {
+	var n int64
+	err := tx.QueryRow(ctx, `INSERT INTO counters (name, n) VALUES ($1, 1)
+		ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n`, name).Scan(&n)
+	return uint64(n), err
+}
+
+// counter reads a named counter, 0 when never incremented.
+func counter(ctx context.Context, tx pgx.Tx, name string) (uint64, error) {
+	var n int64
+	err := tx.QueryRow(ctx, `SELECT n FROM counters WHERE name = $1`, name).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return uint64(n), err
+}

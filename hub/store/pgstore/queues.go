@@ -1,0 +1,216 @@
+package pgstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"lienthong/certs"
+	"lienthong/hub/store"
+	"lienthong/shared/auditlog"
+	"lienthong/shared/document"
+)
+
+// scanQueue calls fn for each pending delivery of recipient after cursor,
+// in cursor order, until fn returns false. It reads in pages so that a
+// long queue of leased deliveries is not read whole.
+func scanQueue(ctx context.Context, tx pgx.Tx, recipient certs.AgencyCode, after uint64, fn func(d *deliveryRecord) (bool, error)) error {
+	const page = 256
+	for {
+		var batch []deliveryRecord
+		err := forRecs(ctx, tx, func(d *deliveryRecord) error {
+			batch = append(batch, *d)
+			return nil
+		}, `SELECT rec FROM deliveries WHERE recipient = $1 AND cursor > $2 AND state = 0 ORDER BY cursor LIMIT $3`,
+			string(recipient), int64(after), page)
+		if err != nil {
+			return err
+		}
+		for i := range batch {
+			more, err := fn(&batch[i])
+			if err != nil || !more {
+				return err
+			}
+			after = batch[i].Cursor
+		}
+		if len(batch) < page {
+			return nil
+		}
+	}
+}
+
+// Inbox implements store.Queues.
+func (s *Store) Inbox(ctx context.Context, recipient certs.AgencyCode, after uint64, limit int, now time.Time) ([]store.Delivery, error) {
+	var out []store.Delivery
+	err := s.view(ctx, func(tx pgx.Tx) error {
+		if limit <= 0 {
+			return nil
+		}
+		return scanQueue(ctx, tx, recipient, after, func(d *deliveryRecord) (bool, error) {
+			if d.visible(now) {
+				dv := d.delivery()
+				dv.LeaseToken = "" // an expired lease's token is no one's business
+				out = append(out, dv)
+			}
+			return len(out) < limit, nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("inbox of %s: %w", recipient, err)
+	}
+	return out, nil
+}
+
+// Lease implements store.Queues.
+func (s *Store) Lease(ctx context.Context, recipient certs.AgencyCode, max int, now time.Time, ttl time.Duration) ([]store.Delivery, error) {
+	if max <= 0 || ttl <= 0 {
+		return nil, fmt.Errorf("lease for %s: %w: max %d, ttl %s", recipient, store.ErrInvalid, max, ttl)
+	}
+	var out []store.Delivery
+	err := s.update(ctx, func(tx pgx.Tx) error {
+		out = out[:0]
+		return scanQueue(ctx, tx, recipient, 0, func(d *deliveryRecord) (bool, error) {
+			if !d.visible(now) {
+				return true, nil
+			}
+			d.LeaseToken, d.LeaseExpiry = newToken(), now.Add(ttl)
+			d.Leases++
+			if err := putDelivery(ctx, tx, d); err != nil {
+				return false, err
+			}
+			out = append(out, d.delivery())
+			return len(out) < max, nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lease for %s: %w", recipient, err)
+	}
+	return out, nil
+}
+
+func newToken() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Ack implements store.Queues.
+func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, leaseToken string, now time.Time, seal store.Seal) (store.Delivery, bool, error) {
+	var (
+		out     store.Delivery
+		existed bool
+	)
+	err := s.update(ctx, func(tx pgx.Tx) error {
+		out, existed = store.Delivery{}, false
+		d, found, err := getDelivery(ctx, tx, recipient, messageID)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return store.ErrNotFound
+		}
+		switch d.State {
+		case store.Acked:
+			out, existed = d.delivery(), true
+			return nil
+		case store.Withdrawn:
+			return fmt.Errorf("%w by %s", store.ErrWithdrawn, d.WithdrawnBy)
+		case store.Refused:
+			return fmt.Errorf("%w: the recipient refused it", store.ErrConflict)
+		}
+		if leaseToken != "" && leaseToken != d.LeaseToken {
+			return store.ErrLeaseLost
+		}
+		d.State, d.AckedAt = store.Acked, now
+		idx, err := settleDelivery(ctx, tx, &d, auditlog.KindDelivered, now)
+		if err != nil {
+			return err
+		}
+		if err := bumpStats(ctx, tx, recipient, func(st *statsRecord) { st.Acked++ }); err != nil {
+			return err
+		}
+		m, err := getMessage(ctx, tx, messageID)
+		if err != nil {
+			return err
+		}
+		if err := deliveredTx(ctx, tx, m, 1, now); err != nil {
+			return err
+		}
+		rc, err := sealTx(ctx, tx, seal, messageID, idx)
+		if err != nil {
+			return err
+		}
+		if err := arrivedTx(ctx, tx, m, recipient, now, rc); err != nil {
+			return err
+		}
+		out = d.delivery()
+		return nil
+	})
+	if err != nil {
+		return store.Delivery{}, false, fmt.Errorf("ack %s for %s: %w", messageID, recipient, err)
+	}
+	return out, existed, nil
+}
+
+// settleDelivery ends a pending delivery whose new state the caller has
+// set (acknowledged or refused): it logs the event as kind and stores the
+// delivery with its log index and no lease, off the queue for good. It
+// returns the log index.
+func settleDelivery(ctx context.Context, tx pgx.Tx, d *deliveryRecord, kind string, now time.Time) (int64, error) {
+	d.LeaseToken, d.LeaseExpiry = "", time.Time{}
+	idx, err := appendLog(ctx, tx, &auditlog.Entry{Kind: kind, At: now, MessageID: d.MessageID, EnvelopeSHA256: d.EnvSHA256, Agency: string(d.Recipient)})
+	if err != nil {
+		return 0, err
+	}
+	d.LogIndex = idx
+	return idx, putDelivery(ctx, tx, d)
+}
+
+// Release implements store.Queues.
+func (s *Store) Release(ctx context.Context, recipient certs.AgencyCode, messageID, leaseToken string) error {
+	err := s.update(ctx, func(tx pgx.Tx) error {
+		d, found, err := getDelivery(ctx, tx, recipient, messageID)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return store.ErrNotFound
+		}
+		if d.State != store.Pending || d.LeaseToken == "" {
+			return nil
+		}
+		if leaseToken != "" && leaseToken != d.LeaseToken {
+			return store.ErrLeaseLost
+		}
+		d.LeaseToken, d.LeaseExpiry = "", time.Time{}
+		return putDelivery(ctx, tx, &d)
+	})
+	if err != nil {
+		return fmt.Errorf("release %s for %s: %w", messageID, recipient, err)
+	}
+	return nil
+}
+
+// arrivedTx appends status 01 (Đã đến) from the recipient, carried by the
+// delivery's receipt rc, in the acknowledgement's own transaction, unless
+// the recipient's history of the message has begun already. Without a
+// receipt there is nothing to carry it.
+func arrivedTx(ctx context.Context, tx pgx.Tx, m *messageRecord, recipient certs.AgencyCode, now time.Time, rc *store.Receipt) error {
+	if rc == nil {
+		return nil
+	}
+	history, err := historyTx(ctx, tx, m.ID, recipient)
+	if err != nil || len(history) > 0 {
+		return err
+	}
+	st := &store.StatusUpdate{MessageID: m.ID, From: recipient, Code: document.StatusArrived, At: now, Signed: rc.Signed}
+	_, _, refusal, err := appendStatusTx(ctx, tx, m, st)
+	if err == nil && refusal != nil {
+		err = fmt.Errorf("status 01 of the acknowledgement: %w", refusal)
+	}
+	return err
+}

@@ -1,0 +1,439 @@
+package pgstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"lienthong/certs"
+	"lienthong/hub/store"
+)
+
+// ChunkSize is the largest piece of attachment bytes in one row: bytes are
+// written and read a piece at a time, so a large attachment never sits
+// whole in memory.
+const ChunkSize = 1 << 20
+
+// Pieces of an upload (upload_chunks) and of a blob (blob_chunks) are keyed
+// by their offset: appends come in any size, and a piece is at most
+// ChunkSize bytes. Committing an upload moves its pieces to the blob
+// inside the database, without reading them into the hub but to hash them.
+
+// uploadID names the owner's upload of digest, as package blobs does: the
+// owner is hashed, and two owners uploading the same blob do not share
+// offsets.
+func uploadID(owner certs.AgencyCode, digest string, size int64) string {
+	oh := sha256.Sum256([]byte(owner))
+	return digest + "-" + strconv.FormatInt(size, 10) + "-" + hex.EncodeToString(oh[:8])
+}
+
+// resolve returns the id of the owner's upload named by up; an ID that
+// disagrees is refused.
+func (s *Store) resolve(up store.Upload) (string, error) {
+	if err := store.ValidDigest(up.Digest); err != nil {
+		return "", err
+	}
+	if up.Size < 0 || up.Size > s.maxBlob {
+		return "", fmt.Errorf("%w: size %d", store.ErrInvalid, up.Size)
+	}
+	id := uploadID(up.Owner, up.Digest, up.Size)
+	if up.ID != "" && up.ID != id {
+		return "", fmt.Errorf("%w: upload id %q is not the owner's upload of %s", store.ErrInvalid, up.ID, up.Digest)
+	}
+	return id, nil
+}
+
+// BeginUpload implements store.Blobs.
+func (s *Store) BeginUpload(ctx context.Context, owner certs.AgencyCode, digest string, size int64) (store.Upload, error) {
+	if err := store.ValidDigest(digest); err != nil {
+		return store.Upload{}, err
+	}
+	if size < 0 || size > s.maxBlob {
+		return store.Upload{}, fmt.Errorf("begin upload %s: %w: %d bytes, limit %d", digest, store.ErrTooLarge, size, s.maxBlob)
+	}
+	up := store.Upload{Owner: owner, Digest: digest, Size: size, ID: uploadID(owner, digest, size)}
+	err := s.update(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO uploads (id, owner, digest, size, "offset", touched) VALUES ($1, $2, $3, $4, 0, $5)
+			ON CONFLICT (id) DO NOTHING`, up.ID, string(owner), digest, size, time.Now()); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT "offset" FROM uploads WHERE id = $1`, up.ID).Scan(&up.Offset)
+	})
+	if err != nil {
+		return store.Upload{}, fmt.Errorf("begin upload %s: %w", digest, err)
+	}
+	return up, nil
+}
+
+// AppendUpload implements store.Blobs. The pieces are written in one
+// transaction holding the upload's row; if r fails midway, the bytes read
+// so far are committed and the error returned with the offset reached.
+func (s *Store) AppendUpload(ctx context.Context, up store.Upload, offset int64, r io.Reader) (int64, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, err
+	}
+	id, err := s.resolve(up)
+	if err != nil {
+		return 0, fmt.Errorf("append to upload: %w", err)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("append to upload %s: %w", up.Digest, err)
+	}
+	defer tx.Rollback(ctx)
+	var cur int64
+	err = tx.QueryRow(ctx, `SELECT "offset" FROM uploads WHERE id = $1 FOR UPDATE`, id).Scan(&cur)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("append to upload %s: %w", up.Digest, store.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("append to upload %s: %w", up.Digest, err)
+	}
+	if offset != cur {
+		return cur, fmt.Errorf("append to upload %s: %w", up.Digest, &store.OffsetError{Got: offset, Want: cur})
+	}
+	start := cur
+	// Read one byte past the declared size to detect an over-long upload.
+	lr := io.LimitReader(r, up.Size-cur+1)
+	buf := make([]byte, ChunkSize)
+	var readErr error
+	for {
+		n, err := io.ReadFull(lr, buf)
+		if cur+int64(n) > up.Size {
+			return start, fmt.Errorf("append to upload %s: %w: more than %d bytes", up.Digest, store.ErrTooLarge, up.Size)
+		}
+		if n > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO upload_chunks (id, n, data) VALUES ($1, $2, $3)`, id, cur, buf[:n]); err != nil {
+				return start, fmt.Errorf("append to upload %s: %w", up.Digest, err)
+			}
+			cur += int64(n)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE uploads SET "offset" = $2, touched = $3 WHERE id = $1`, id, cur, time.Now()); err != nil {
+		return start, fmt.Errorf("append to upload %s: %w", up.Digest, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return start, fmt.Errorf("append to upload %s: %w", up.Digest, err)
+	}
+	if readErr != nil {
+		return cur, fmt.Errorf("append to upload %s: %w", up.Digest, readErr)
+	}
+	return cur, nil
+}
+
+// hashPieces hashes the pieces of upload id in offset order, one row at a
+// time, and returns the hex digest and the number of bytes.
+func hashPieces(ctx context.Context, tx pgx.Tx, id string) (string, int64, error) {
+	rows, err := tx.Query(ctx, `SELECT n, data FROM upload_chunks WHERE id = $1 ORDER BY n`, id)
+	if err != nil {
+		return "", 0, err
+	}
+	defer rows.Close()
+	h := sha256.New()
+	var total int64
+	for rows.Next() {
+		var off int64
+		var data []byte
+		if err := rows.Scan(&off, &data); err != nil {
+			return "", 0, err
+		}
+		if off != total {
+			return "", 0, fmt.Errorf("upload %s: piece at %d, expected %d", id, off, total)
+		}
+		h.Write(data)
+		total += int64(len(data))
+	}
+	if err := rows.Err(); err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), total, nil
+}
+
+// publishTx makes the pieces of upload id the bytes of digest, unless the
+// blob is present (storage is deduplicated), then drops the upload and
+// records owner's grant.
+func publishTx(ctx context.Context, tx pgx.Tx, id string, owner certs.AgencyCode, info store.BlobInfo, at time.Time) error {
+	rec, err := getBlob(ctx, tx, info.Digest)
+	if err != nil {
+		return err
+	}
+	if rec == nil || rec.Gone {
+		if _, err := tx.Exec(ctx, `DELETE FROM blob_chunks WHERE digest = $1`, info.Digest); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO blob_chunks (digest, n, data) SELECT $2, n, data FROM upload_chunks WHERE id = $1`,
+			id, info.Digest); err != nil {
+			return err
+		}
+	}
+	if err := dropUpload(ctx, tx, id); err != nil {
+		return err
+	}
+	if owner == "" {
+		return nil
+	}
+	return grantUploadTx(ctx, tx, owner, info, at)
+}
+
+func dropUpload(ctx context.Context, tx pgx.Tx, id string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM upload_chunks WHERE id = $1`, id); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, id)
+	return err
+}
+
+// CommitUpload implements store.Blobs: the hash is checked and the pieces
+// become the blob's, with the owner's grant, in one transaction.
+func (s *Store) CommitUpload(ctx context.Context, up store.Upload, at time.Time) (store.BlobInfo, error) {
+	id, err := s.resolve(up)
+	if err != nil {
+		return store.BlobInfo{}, fmt.Errorf("commit upload: %w", err)
+	}
+	var (
+		info     store.BlobInfo
+		mismatch bool
+	)
+	err = s.update(ctx, func(tx pgx.Tx) error {
+		info, mismatch = store.BlobInfo{}, false
+		var off int64
+		err := tx.QueryRow(ctx, `SELECT "offset" FROM uploads WHERE id = $1 FOR UPDATE`, id).Scan(&off)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// A retried commit finds no upload: it succeeded if the owner
+			// holds the blob; to anyone else the blob does not exist.
+			rec, err := getBlob(ctx, tx, up.Digest)
+			if err != nil {
+				return err
+			}
+			ok, err := hasGrant(ctx, tx, up.Digest, up.Owner)
+			if err != nil {
+				return err
+			}
+			if ok && rec != nil && !rec.Gone && rec.Size == up.Size {
+				info = store.BlobInfo{Digest: up.Digest, Size: rec.Size, Present: true}
+				return nil
+			}
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if off != up.Size {
+			return fmt.Errorf("incomplete: %w", &store.OffsetError{Got: up.Size, Want: off})
+		}
+		sum, n, err := hashPieces(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if sum != up.Digest || n != up.Size {
+			// The upload is dropped, and that is committed.
+			mismatch = true
+			return dropUpload(ctx, tx, id)
+		}
+		info = store.BlobInfo{Digest: up.Digest, Size: up.Size, Present: true}
+		return publishTx(ctx, tx, id, up.Owner, info, at)
+	})
+	if err == nil && mismatch {
+		err = store.ErrDigestMismatch
+	}
+	if err != nil {
+		return store.BlobInfo{}, fmt.Errorf("commit upload %s: %w", up.Digest, err)
+	}
+	return info, nil
+}
+
+// PutBlob implements store.Blobs. The bytes are streamed into a staging
+// upload, checked, then published with the owner's grant.
+func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest string, r io.Reader, at time.Time) (store.BlobInfo, error) {
+	if err := s.check(ctx); err != nil {
+		return store.BlobInfo{}, err
+	}
+	if err := store.ValidDigest(digest); err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob: %w", err)
+	}
+	if ok, err := s.BlobGranted(ctx, owner, digest); err != nil {
+		return store.BlobInfo{}, err
+	} else if ok {
+		if info, err := s.StatBlob(ctx, digest); err != nil || info.Present {
+			return info, err // the owner's own retry: not read again
+		}
+	}
+	id := "put-" + newToken()
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	defer tx.Rollback(ctx)
+	// The staging row has no owner: GCUploads collects it if the hub dies
+	// before it is published.
+	if _, err := tx.Exec(ctx, `INSERT INTO uploads (id, owner, digest, size, "offset", touched) VALUES ($1, '', $2, 0, 0, $3)`,
+		id, digest, time.Now()); err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	h := sha256.New()
+	buf := make([]byte, ChunkSize)
+	lr := io.LimitReader(r, s.maxBlob+1)
+	var size int64
+	for {
+		n, err := io.ReadFull(lr, buf)
+		if size+int64(n) > s.maxBlob {
+			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w: limit %d bytes", digest, store.ErrTooLarge, s.maxBlob)
+		}
+		if n > 0 {
+			h.Write(buf[:n])
+			if _, err := tx.Exec(ctx, `INSERT INTO upload_chunks (id, n, data) VALUES ($1, $2, $3)`, id, size, buf[:n]); err != nil {
+				return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+			}
+			size += int64(n)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+		}
+	}
+	if hex.EncodeToString(h.Sum(nil)) != digest {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, store.ErrDigestMismatch)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	info := store.BlobInfo{Digest: digest, Size: size, Present: true}
+	err = s.update(ctx, func(tx pgx.Tx) error { return publishTx(ctx, tx, id, owner, info, at) })
+	if err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	return info, nil
+}
+
+// StatBlob implements store.Blobs.
+func (s *Store) StatBlob(ctx context.Context, digest string) (store.BlobInfo, error) {
+	if err := store.ValidDigest(digest); err != nil {
+		return store.BlobInfo{}, err
+	}
+	info := store.BlobInfo{Digest: digest}
+	err := s.view(ctx, func(tx pgx.Tx) error {
+		rec, err := getBlob(ctx, tx, digest)
+		if err == nil && rec != nil && !rec.Gone {
+			info.Size, info.Present = rec.Size, true
+		}
+		return err
+	})
+	if err != nil {
+		return store.BlobInfo{}, fmt.Errorf("stat blob %s: %w", digest, err)
+	}
+	return info, nil
+}
+
+// GCUploads implements store.Blobs.
+func (s *Store) GCUploads(ctx context.Context, now time.Time, ttl time.Duration) (int, error) {
+	var n int
+	err := s.update(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `DELETE FROM uploads WHERE touched < $1 RETURNING id`, now.Add(-ttl))
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		n = len(ids)
+		_, err = tx.Exec(ctx, `DELETE FROM upload_chunks WHERE id = ANY($1)`, ids)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("gc uploads: %w", err)
+	}
+	if n > 0 {
+		s.log.Info("removed idle uploads", "count", n)
+	}
+	return n, nil
+}
+
+// OpenBlob implements store.Blobs.
+func (s *Store) OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser, error) {
+	if err := store.ValidDigest(digest); err != nil {
+		return nil, err
+	}
+	var rec *blobRecord
+	err := s.view(ctx, func(tx pgx.Tx) (err error) {
+		rec, err = getBlob(ctx, tx, digest)
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("open blob %s: %w", digest, err)
+	case rec == nil:
+		return nil, fmt.Errorf("open blob %s: %w", digest, store.ErrNotFound)
+	case rec.Gone:
+		return nil, fmt.Errorf("open blob %s: %w", digest, store.ErrGone)
+	}
+	return &blobReader{s: s, digest: digest, size: rec.Size}, nil
+}
+
+// blobReader reads a blob a piece at a time.
+type blobReader struct {
+	s        *Store
+	digest   string
+	size     int64
+	off      int64
+	piece    []byte
+	pieceOff int64
+}
+
+func (b *blobReader) Read(p []byte) (int, error) {
+	if b.off >= b.size {
+		return 0, io.EOF
+	}
+	if b.piece == nil || b.off < b.pieceOff || b.off >= b.pieceOff+int64(len(b.piece)) {
+		if err := b.s.check(context.Background()); err != nil {
+			return 0, err
+		}
+		b.piece = nil
+		err := b.s.pool.QueryRow(context.Background(), `SELECT n, data FROM blob_chunks WHERE digest = $1 AND n <= $2 ORDER BY n DESC LIMIT 1`,
+			b.digest, b.off).Scan(&b.pieceOff, &b.piece)
+		if err != nil || b.off >= b.pieceOff+int64(len(b.piece)) {
+			return 0, fmt.Errorf("read blob %s at %d: the bytes are gone: %w", b.digest, b.off, errors.Join(err, store.ErrNotFound))
+		}
+	}
+	n := copy(p, b.piece[b.off-b.pieceOff:])
+	b.off += int64(n)
+	return n, nil
+}
+
+func (b *blobReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += b.off
+	case io.SeekEnd:
+		offset += b.size
+	default:
+		return 0, fmt.Errorf("seek blob: bad whence %d", whence)
+	}
+	if offset < 0 {
+		return 0, fmt.Errorf("seek blob: negative offset %d", offset)
+	}
+	b.off = offset
+	return offset, nil
+}
+
+func (b *blobReader) Close() error {
+	b.piece = nil
+	return nil
+}
