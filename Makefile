@@ -10,7 +10,7 @@ RACE_PKGS := ./certs/... ./hub/... ./shared/... ./desktop/store/... ./desktop/cl
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-deps: ## install missing Debian packages (X11/GL headers, Xvfb, poppler-utils, qpdf, NSS tools)
+deps: ## install missing Debian packages (X11/GL headers, Xvfb, poppler-utils, qpdf, NSS tools, PostgreSQL)
 	@./packaging/install-deps.sh
 
 build: ## build every binary into bin/: static ones without cgo, the Fyne app with it

@@ -2,12 +2,15 @@
 # Installs the Debian/Ubuntu packages Lienthong needs to build and test:
 # the X11/GL headers Fyne's cgo build needs, Xvfb for the desktop tests and
 # screenshots, poppler-utils, qpdf, openssl and NSS tools to cross-check
-# signatures. Idempotent: silent when everything is present. Uses sudo when
-# not root. Go itself must already be installed.
+# signatures, and PostgreSQL, whose server the tests of hub/store/pgstore
+# start in a temporary directory (package pgtest; as root it runs the server
+# as nobody through runuser, from util-linux). Idempotent: silent when
+# everything is present. Uses sudo when not root. Go itself must already be
+# installed.
 set -eu
 
 packages="gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
-libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl"
+libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl postgresql"
 
 missing=""
 for p in $packages; do

@@ -422,4 +422,3 @@ func (s *Store) AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]sto
 	}
 	return out, nil
 }
-

@@ -164,9 +164,17 @@ func hashPieces(ctx context.Context, tx pgx.Tx, id string) (string, int64, error
 }
 
 // publishTx makes the pieces of upload id the bytes of digest, unless the
-// blob is present (storage is deduplicated), then drops the upload and
-// records owner's grant.
+// blob is present (storage is deduplicated), drops the upload and records
+// owner's grant. An upload collected meanwhile (GCUploads) is ErrNotFound:
+// a blob's record never names bytes that are not there.
 func publishTx(ctx context.Context, tx pgx.Tx, id string, owner certs.AgencyCode, info store.BlobInfo, at time.Time) error {
+	tag, err := tx.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, id)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("the upload was collected while it was stored, upload it again: %w", store.ErrNotFound)
+	}
 	rec, err := getBlob(ctx, tx, info.Digest)
 	if err != nil {
 		return err
@@ -180,11 +188,8 @@ func publishTx(ctx context.Context, tx pgx.Tx, id string, owner certs.AgencyCode
 			return err
 		}
 	}
-	if err := dropUpload(ctx, tx, id); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM upload_chunks WHERE id = $1`, id); err != nil {
 		return err
-	}
-	if owner == "" {
-		return nil
 	}
 	return grantUploadTx(ctx, tx, owner, info, at)
 }
@@ -309,6 +314,9 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 	}
 	if hex.EncodeToString(h.Sum(nil)) != digest {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, store.ErrDigestMismatch)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE uploads SET size = $2, "offset" = $2, touched = $3 WHERE id = $1`, id, size, time.Now()); err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)

@@ -1,0 +1,96 @@
+package pgstore_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"lienthong/hub/store/pgstore"
+	"lienthong/hub/store/storetest"
+)
+
+var ctx = context.Background()
+
+// The conformance suite's blobs fit in one piece; these span several, with
+// appends that do not fall on piece boundaries.
+func TestBlobsSpanPieces(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t))
+	data := storetest.RandomBytes(3*pgstore.ChunkSize + 12_345)
+	d := storetest.Digest(data)
+	up, err := s.BeginUpload(ctx, storetest.Quangninh, d, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := int64(0)
+	for _, n := range []int64{1, pgstore.ChunkSize - 1, pgstore.ChunkSize + 7, int64(len(data))} {
+		end := min(off+n, int64(len(data)))
+		if off, err = s.AppendUpload(ctx, up, off, bytes.NewReader(data[off:end])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.CommitUpload(ctx, up, storetest.T0); err != nil {
+		t.Fatal(err)
+	}
+	checkBlob(t, s, d, data)
+
+	// PutBlob streams in pieces too.
+	data2 := storetest.RandomBytes(2*pgstore.ChunkSize + 1)
+	d2 := storetest.Digest(data2)
+	if _, err := s.PutBlob(ctx, storetest.Govoffice, d2, bytes.NewReader(data2), storetest.T0); err != nil {
+		t.Fatal(err)
+	}
+	checkBlob(t, s, d2, data2)
+}
+
+func checkBlob(t *testing.T, s *reopenable, digest string, want []byte) {
+	t.Helper()
+	f, err := s.OpenBlob(ctx, digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := io.ReadAll(f)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("read back %d bytes, want %d: %v", len(got), len(want), err)
+	}
+	// Seek into the middle of a piece and across a boundary.
+	at := int64(pgstore.ChunkSize - 3)
+	if _, err := f.Seek(at, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 10)
+	if _, err := io.ReadFull(f, buf); err != nil || !bytes.Equal(buf, want[at:at+10]) {
+		t.Fatalf("read across a piece boundary: %v", err)
+	}
+	if n, err := f.Seek(-5, io.SeekEnd); err != nil || n != int64(len(want))-5 {
+		t.Fatalf("seek from the end: %d %v", n, err)
+	}
+	if rest, err := io.ReadAll(f); err != nil || !bytes.Equal(rest, want[len(want)-5:]) {
+		t.Fatalf("read the end: %v", err)
+	}
+}
+
+func TestOpenRefusesANewerSchema(t *testing.T) {
+	url := cluster.NewDatabase(t)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `UPDATE lienthong_schema SET version = $1`, pgstore.SchemaVersion+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pgstore.Open(ctx, url, pgstore.Options{}); !errors.Is(err, pgstore.ErrSchema) {
+		t.Fatalf("open of a newer schema: %v, want ErrSchema", err)
+	}
+}
+
+func TestOpenUnreachable(t *testing.T) {
+	if _, err := pgstore.Open(ctx, "host=/nonexistent user=postgres dbname=x connect_timeout=2", pgstore.Options{}); err == nil {
+		t.Fatal("open of an unreachable database succeeded")
+	}
+}
