@@ -60,6 +60,12 @@ import (
 	"lienthong/shared/strictjson"
 )
 
+// The stores Config.Store names.
+const (
+	StoreBolt     = "bolt"     // hub/store/boltstore, the default
+	StorePostgres = "postgres" // hub/store/pgstore
+)
+
 // Config is the hub's configuration.
 type Config struct {
 	// Listen is where agencies connect: UDP (HTTP/3) and TCP (HTTP/2) on
@@ -72,6 +78,14 @@ type Config struct {
 	// DataDir holds the store: hub.db and the attachment files, and the
 	// running hub's control socket for the operator's commands.
 	DataDir string `json:"data_dir"`
+	// Store chooses the store: "bolt" (the default: embedded, in data_dir)
+	// or "postgres" (PostgreSQL at PostgresURL; data_dir then holds only
+	// the control socket).
+	Store string `json:"store,omitempty"`
+	// PostgresURL is the PostgreSQL connection string (a libpq URL or
+	// key=value list) when store is "postgres". Keep the password out of
+	// it: in a passfile (PGPASSFILE, passfile=) or a client certificate.
+	PostgresURL string `json:"postgres_url,omitempty"`
 	// TLSCert is the hub's certificate (PEM, chain included) and TLSKey its
 	// key; TLSKeyPassphraseFile opens an encrypted key.
 	TLSCert              string `json:"tls_cert"`
@@ -253,6 +267,8 @@ func (c *Config) Validate() error {
 		check(c.OpsListen != c.Listen || strings.HasSuffix(c.Listen, ":0"), "ops_listen must differ from listen")
 	}
 	check(c.DataDir != "", "data_dir is required")
+	check(c.Store == "" || c.Store == StoreBolt || c.Store == StorePostgres, "store %q: want %q or %q", c.Store, StoreBolt, StorePostgres)
+	check((c.Store == StorePostgres) == (c.PostgresURL != ""), "postgres_url goes with store %q, and only with it", StorePostgres)
 	check(c.TLSCert != "" && c.TLSKey != "", "tls_cert and tls_key are required")
 	check(c.ReceiptCert != "" && c.ReceiptKey != "", "receipt_cert and receipt_key are required: the hub signs receipts with its receipt identity, never its TLS key")
 	check(c.Roots != "", "roots is required")

@@ -57,6 +57,11 @@ func TestValidate(t *testing.T) {
 		{"no quota", func(c *Config) { c.UploadQuotaMB = 0 }, ""},
 		{"retention of an hour", func(c *Config) { c.DeliveredRetention = Duration(time.Hour) }, "delivered_retention"},
 		{"retention of a year", func(c *Config) { c.DeliveredRetention = Duration(365 * 24 * time.Hour) }, ""},
+		{"bolt store named", func(c *Config) { c.Store = StoreBolt }, ""},
+		{"postgres store", func(c *Config) { c.Store, c.PostgresURL = StorePostgres, "postgres://hub@db/lienthong" }, ""},
+		{"postgres store without its url", func(c *Config) { c.Store = StorePostgres }, "postgres_url goes with store"},
+		{"postgres url for the bolt store", func(c *Config) { c.PostgresURL = "postgres://hub@db/lienthong" }, "postgres_url goes with store"},
+		{"unknown store", func(c *Config) { c.Store = "mysql" }, "store \"mysql\""},
 		{"two problems at once", func(c *Config) { c.Roots, c.DataDir = "", "" }, "data_dir is required\nroots is required"},
 	}
 	for _, tt := range tests {

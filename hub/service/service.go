@@ -32,6 +32,7 @@ import (
 	"lienthong/hub/server"
 	"lienthong/hub/store"
 	"lienthong/hub/store/boltstore"
+	"lienthong/hub/store/pgstore"
 	"lienthong/shared/pades"
 	"lienthong/shared/tsa"
 )
@@ -40,7 +41,7 @@ import (
 type Hub struct {
 	cfg      config.Config
 	log      *slog.Logger
-	store    *boltstore.Store
+	store    store.Store
 	verifier *certs.Verifier
 	identity *certs.KeyPair
 	server   *server.Server
@@ -143,7 +144,7 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 		maxBlob = max(maxBlob, l.MaxAttachmentMB<<20)
 	}
 	var err error
-	if h.store, err = boltstore.Open(cfg.DataDir, boltstore.Options{MaxBlobSize: maxBlob, Logger: log}); err != nil {
+	if h.store, err = openStore(&cfg, maxBlob, log); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	h.server, err = server.New(server.Options{
@@ -357,4 +358,18 @@ func CheckPDF(v *certs.Verifier) relay.CheckAttachment {
 		}
 		return json.Marshal(report)
 	}
+}
+
+// openStore opens the store cfg names, allowing blobs of maxBlob bytes.
+func openStore(cfg *config.Config, maxBlob int64, log *slog.Logger) (store.Store, error) {
+	if cfg.Store == config.StorePostgres {
+		// data_dir holds only the control socket then.
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		return pgstore.Open(ctx, cfg.PostgresURL, pgstore.Options{MaxBlobSize: maxBlob, Logger: log})
+	}
+	return boltstore.Open(cfg.DataDir, boltstore.Options{MaxBlobSize: maxBlob, Logger: log})
 }

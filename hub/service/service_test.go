@@ -12,13 +12,29 @@ import (
 	"lienthong/certs"
 	"lienthong/hub/config"
 	"lienthong/hub/store"
+	"lienthong/hub/store/pgstore"
+	"lienthong/hub/store/pgstore/pgtest"
 	"lienthong/shared/hubclient"
 )
 
+var cluster *pgtest.Cluster
+
+func TestMain(m *testing.M) {
+	pgtest.Main(m, func(url string) error { return pgstore.Migrate(context.Background(), url) },
+		func(c *pgtest.Cluster) { cluster = c })
+}
+
 // TestRunDemoPKI runs a hub from a configuration over a demo PKI written
 // by the certs package, as an operator would, and checks the agency API,
-// the operator's endpoints and a graceful stop.
+// the operator's endpoints and a graceful stop, on each store.
 func TestRunDemoPKI(t *testing.T) {
+	t.Run("bolt", func(t *testing.T) { testRunDemoPKI(t, func(*config.Config) {}) })
+	t.Run("postgres", func(t *testing.T) {
+		testRunDemoPKI(t, func(c *config.Config) { c.Store, c.PostgresURL = config.StorePostgres, cluster.NewDatabase(t) })
+	})
+}
+
+func testRunDemoPKI(t *testing.T, setStore func(*config.Config)) {
 	dir := t.TempDir()
 	pki := filepath.Join(dir, "pki")
 	if err := certs.Demo(pki, certs.ECDSAP256); err != nil {
@@ -30,6 +46,7 @@ func TestRunDemoPKI(t *testing.T) {
 	cfg.TSACert, cfg.TSAKey = filepath.Join(pki, "tsa.crt"), filepath.Join(pki, "tsa.key")
 	cfg.ReceiptCert, cfg.ReceiptKey = filepath.Join(pki, "receipt.crt"), filepath.Join(pki, "receipt.key")
 	cfg.Roots, cfg.CRLs = filepath.Join(pki, "ca.crt"), []string{filepath.Join(pki, "ca.crl")}
+	setStore(&cfg)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

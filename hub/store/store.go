@@ -10,9 +10,9 @@
 //
 // # Contract
 //
-// Every backend (the embedded bbolt one in hub/store/boltstore, a PostgreSQL
-// one later) must pass the conformance suite in hub/store/storetest, which
-// checks the rules below.
+// Every backend (the embedded bbolt one in hub/store/boltstore, the
+// PostgreSQL one in hub/store/pgstore) must pass the conformance suite in
+// hub/store/storetest, which checks the rules below.
 //
 //   - Durable: an operation that returned a nil error is on stable storage
 //     (fsynced). An operation that returned an error changed nothing.

@@ -12,6 +12,7 @@ import (
 	"lienthong/hub/control"
 	"lienthong/hub/store"
 	"lienthong/hub/store/boltstore"
+	"lienthong/hub/store/pgstore"
 )
 
 func upsert(st control.Store, code certs.AgencyCode, name string, active bool, supersededBy string, at time.Time) (bool, error) {
@@ -35,6 +36,16 @@ func openStore(path string) (control.Store, func() error, error) {
 	}
 	if !errors.Is(err, control.ErrNoHub) {
 		return nil, nil, err
+	}
+	if cfg.Store == config.StorePostgres {
+		// PostgreSQL takes any number of clients: no hub need be asked.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		st, err := pgstore.Open(ctx, cfg.PostgresURL, pgstore.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, st.Close, nil
 	}
 	st, err := boltstore.Open(cfg.DataDir, boltstore.Options{OpenTimeout: 2 * time.Second})
 	if err != nil {
