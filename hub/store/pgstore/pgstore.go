@@ -28,19 +28,32 @@
 //
 // # Blobs
 //
-// Attachment bytes are rows of blob_chunks, ChunkSize bytes each, keyed by
-// (digest, n), written and read one chunk at a time so that a large
-// attachment never sits whole in memory; partial uploads are chunks of
-// upload_chunks in the same way. A blob's record (blobs) and grants
-// (blob_grants) are written in the transaction that links the uploaded
-// chunks, so a record always names present bytes.
+// Attachment bytes are rows of blob_chunks, pieces of at most ChunkSize
+// bytes keyed by (digest, offset), written and read one piece at a time so
+// that a large attachment never sits whole in memory; partial uploads are
+// pieces of upload_chunks in the same way, keyed by their offset since
+// appends come in any size. Committing an upload hashes its pieces and
+// moves them to the blob inside the database, in the transaction that
+// writes the blob's record (blobs) and grant (blob_grants): a record always
+// names present bytes, and a collection removes both together.
 //
 // # PostgreSQL-only features relied on
 //
-// INSERT … ON CONFLICT (upserts of counters and idempotent inserts),
-// SELECT … FOR UPDATE (the log head), SERIALIZABLE isolation with SQLSTATE
-// 40001 retries, bytea, text[] and DROP … IF EXISTS. No stored
-// procedures, triggers, LISTEN/NOTIFY or extensions.
+// So that a port to another SQL engine knows its cost: INSERT … ON
+// CONFLICT (counters, upserts, idempotent grants); SELECT … FOR UPDATE
+// (the log head, an upload's row); SERIALIZABLE isolation reporting
+// conflicts as SQLSTATE 40001/40P01; UPDATE/DELETE … RETURNING; array
+// parameters (= ANY($1)); bytea; COLLATE "C" for byte-order listings as
+// bbolt gives; pg_advisory_xact_lock in Migrate, so that two hubs starting
+// on an empty database create the schema once. No stored procedures,
+// triggers, LISTEN/NOTIFY or extensions.
+//
+// # Not done yet
+//
+// Group commit of log appends (every writer now takes the log head in
+// its own transaction, so concurrent events conflict and are retried: one
+// event per commit round trip), LISTEN/NOTIFY for long polls across
+// nodes, and an election of the node that runs the collections.
 package pgstore
 
 import (

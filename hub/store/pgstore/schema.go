@@ -44,14 +44,14 @@ CREATE TABLE log_entries (idx bigint PRIMARY KEY, entry bytea NOT NULL);
 CREATE TABLE log_hashes (idx bigint PRIMARY KEY, hash bytea NOT NULL);
 CREATE TABLE log_checkpoints (size bigint PRIMARY KEY, signed bytea NOT NULL);
 CREATE TABLE blobs (digest text PRIMARY KEY, rec bytea NOT NULL);
-CREATE TABLE blob_chunks (digest text NOT NULL, n int NOT NULL, data bytea NOT NULL, PRIMARY KEY (digest, n));
+CREATE TABLE blob_chunks (digest text NOT NULL, off bigint NOT NULL, data bytea NOT NULL, PRIMARY KEY (digest, off));
 CREATE TABLE blob_grants (digest text NOT NULL, agency text NOT NULL, via text NOT NULL, PRIMARY KEY (digest, agency, via));
 CREATE TABLE blob_pending (agency text NOT NULL, digest text NOT NULL, size bigint NOT NULL, PRIMARY KEY (agency, digest));
 CREATE TABLE uploads (
 	id text PRIMARY KEY, owner text NOT NULL, digest text NOT NULL, size bigint NOT NULL,
 	"offset" bigint NOT NULL, touched timestamptz NOT NULL);
 CREATE INDEX uploads_owner ON uploads (owner);
-CREATE TABLE upload_chunks (id text NOT NULL, n int NOT NULL, data bytea NOT NULL, PRIMARY KEY (id, n));
+CREATE TABLE upload_chunks (id text NOT NULL, off bigint NOT NULL, data bytea NOT NULL, PRIMARY KEY (id, off));
 `
 
 // Migrate creates the schema of an empty database, or checks that an

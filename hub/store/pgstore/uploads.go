@@ -110,7 +110,7 @@ func (s *Store) AppendUpload(ctx context.Context, up store.Upload, offset int64,
 			return start, fmt.Errorf("append to upload %s: %w: more than %d bytes", up.Digest, store.ErrTooLarge, up.Size)
 		}
 		if n > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO upload_chunks (id, n, data) VALUES ($1, $2, $3)`, id, cur, buf[:n]); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO upload_chunks (id, off, data) VALUES ($1, $2, $3)`, id, cur, buf[:n]); err != nil {
 				return start, fmt.Errorf("append to upload %s: %w", up.Digest, err)
 			}
 			cur += int64(n)
@@ -138,7 +138,7 @@ func (s *Store) AppendUpload(ctx context.Context, up store.Upload, offset int64,
 // hashPieces hashes the pieces of upload id in offset order, one row at a
 // time, and returns the hex digest and the number of bytes.
 func hashPieces(ctx context.Context, tx pgx.Tx, id string) (string, int64, error) {
-	rows, err := tx.Query(ctx, `SELECT n, data FROM upload_chunks WHERE id = $1 ORDER BY n`, id)
+	rows, err := tx.Query(ctx, `SELECT off, data FROM upload_chunks WHERE id = $1 ORDER BY off`, id)
 	if err != nil {
 		return "", 0, err
 	}
@@ -183,7 +183,7 @@ func publishTx(ctx context.Context, tx pgx.Tx, id string, owner certs.AgencyCode
 		if _, err := tx.Exec(ctx, `DELETE FROM blob_chunks WHERE digest = $1`, info.Digest); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO blob_chunks (digest, n, data) SELECT $2, n, data FROM upload_chunks WHERE id = $1`,
+		if _, err := tx.Exec(ctx, `INSERT INTO blob_chunks (digest, off, data) SELECT $2, off, data FROM upload_chunks WHERE id = $1`,
 			id, info.Digest); err != nil {
 			return err
 		}
@@ -300,7 +300,7 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 		}
 		if n > 0 {
 			h.Write(buf[:n])
-			if _, err := tx.Exec(ctx, `INSERT INTO upload_chunks (id, n, data) VALUES ($1, $2, $3)`, id, size, buf[:n]); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO upload_chunks (id, off, data) VALUES ($1, $2, $3)`, id, size, buf[:n]); err != nil {
 				return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 			}
 			size += int64(n)
@@ -413,7 +413,7 @@ func (b *blobReader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 		b.piece = nil
-		err := b.s.pool.QueryRow(context.Background(), `SELECT n, data FROM blob_chunks WHERE digest = $1 AND n <= $2 ORDER BY n DESC LIMIT 1`,
+		err := b.s.pool.QueryRow(context.Background(), `SELECT off, data FROM blob_chunks WHERE digest = $1 AND off <= $2 ORDER BY off DESC LIMIT 1`,
 			b.digest, b.off).Scan(&b.pieceOff, &b.piece)
 		if err != nil || b.off >= b.pieceOff+int64(len(b.piece)) {
 			return 0, fmt.Errorf("read blob %s at %d: the bytes are gone: %w", b.digest, b.off, errors.Join(err, store.ErrNotFound))

@@ -1,0 +1,119 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"lienthong/certs"
+	"lienthong/hub/store"
+	"lienthong/shared/auditlog"
+)
+
+// UpsertAgency implements store.Directory.
+func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time) (bool, error) {
+	if err := a.Validate(); err != nil {
+		return false, fmt.Errorf("upsert agency: %w", err)
+	}
+	if at.IsZero() {
+		return false, fmt.Errorf("upsert agency %s: %w: no time", a.Code, store.ErrInvalid)
+	}
+	rec := agencyRec(a)
+	enc := encode(&rec)
+	var changed bool
+	err := s.update(ctx, func(tx pgx.Tx) error {
+		changed = false
+		var cur []byte
+		err := tx.QueryRow(ctx, `SELECT rec FROM agencies WHERE code = $1`, string(a.Code)).Scan(&cur)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if err == nil && string(cur) == string(enc) {
+			return nil
+		}
+		seq, err := next(ctx, tx, "agency/"+string(a.Code))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO agencies (code, rec) VALUES ($1, $2)
+			ON CONFLICT (code) DO UPDATE SET rec = EXCLUDED.rec`, string(a.Code), enc); err != nil {
+			return err
+		}
+		idx, err := appendLog(ctx, tx, &auditlog.Entry{Kind: auditlog.KindDirectory, At: at, Agency: string(a.Code), PacketSHA256: hexSHA256(enc)})
+		if err != nil {
+			return err
+		}
+		ch := agencyChangeRecord{Agency: rec, Seq: seq, At: at, LogIndex: idx}
+		if _, err := tx.Exec(ctx, `INSERT INTO agency_history (code, seq, rec) VALUES ($1, $2, $3)`,
+			string(a.Code), int64(seq), encode(&ch)); err != nil {
+			return err
+		}
+		changed = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("upsert agency %s: %w", a.Code, err)
+	}
+	return changed, nil
+}
+
+// Agency implements store.Directory.
+func (s *Store) Agency(ctx context.Context, code certs.AgencyCode) (store.Agency, error) {
+	var out store.Agency
+	err := s.view(ctx, func(tx pgx.Tx) error {
+		var rec agencyRecord
+		found, err := getRec(ctx, tx, &rec, `SELECT rec FROM agencies WHERE code = $1`, string(code))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return store.ErrNotFound
+		}
+		out = rec.agency()
+		return nil
+	})
+	if err != nil {
+		return store.Agency{}, fmt.Errorf("get agency %s: %w", code, err)
+	}
+	return out, nil
+}
+
+// Agencies implements store.Directory.
+func (s *Store) Agencies(ctx context.Context) ([]store.Agency, error) {
+	var out []store.Agency
+	err := s.view(ctx, func(tx pgx.Tx) error {
+		return forRecs(ctx, tx, func(rec *agencyRecord) error {
+			out = append(out, rec.agency())
+			return nil
+		}, `SELECT rec FROM agencies ORDER BY code COLLATE "C"`)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list agencies: %w", err)
+	}
+	return out, nil
+}
+
+// AgencyHistory implements store.Directory.
+func (s *Store) AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]store.AgencyChange, error) {
+	var out []store.AgencyChange
+	err := s.view(ctx, func(tx pgx.Tx) error {
+		err := forRecs(ctx, tx, func(ch *agencyChangeRecord) error {
+			out = append(out, store.AgencyChange{Agency: ch.Agency.agency(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex})
+			return nil
+		}, `SELECT rec FROM agency_history WHERE code = $1 ORDER BY seq`, string(code))
+		if err != nil {
+			return err
+		}
+		if len(out) == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("agency history of %s: %w", code, err)
+	}
+	return out, nil
+}
