@@ -6,9 +6,11 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"lienthong/hub/store"
 	"lienthong/hub/store/pgstore"
 	"lienthong/hub/store/storetest"
 )
@@ -92,5 +94,65 @@ func TestOpenRefusesANewerSchema(t *testing.T) {
 func TestOpenUnreachable(t *testing.T) {
 	if _, err := pgstore.Open(ctx, "host=/nonexistent user=postgres dbname=x connect_timeout=2", pgstore.Options{}); err == nil {
 		t.Fatal("open of an unreachable database succeeded")
+	}
+}
+
+// failAfter yields its bytes, then fails as a broken connection would.
+type failAfter struct{ r io.Reader }
+
+var errBroken = errors.New("connection reset")
+
+func (f failAfter) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		return n, errBroken
+	}
+	return n, err
+}
+
+func TestAppendKeepsPiecesBeforeAFailure(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t))
+	data := storetest.RandomBytes(2*pgstore.ChunkSize + 10)
+	d := storetest.Digest(data)
+	up, err := s.BeginUpload(ctx, storetest.Quangninh, d, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Several pieces, then a failure: what was read stays.
+	reached := int64(pgstore.ChunkSize + 100)
+	n, err := s.AppendUpload(ctx, up, 0, failAfter{bytes.NewReader(data[:reached])})
+	if !errors.Is(err, errBroken) || n != reached {
+		t.Fatalf("append over a broken reader: %d %v, want %d and the reader's error", n, err, reached)
+	}
+	// An over-long append takes back every piece it wrote.
+	n, err = s.AppendUpload(ctx, up, reached, bytes.NewReader(append(bytes.Clone(data[reached:]), 1)))
+	if !errors.Is(err, store.ErrTooLarge) || n != reached {
+		t.Fatalf("over-long append: %d %v, want %d and ErrTooLarge", n, err, reached)
+	}
+	if again, err := s.BeginUpload(ctx, storetest.Quangninh, d, int64(len(data))); err != nil || again.Offset != reached {
+		t.Fatalf("durable offset after an over-long append: %+v %v, want %d", again, err, reached)
+	}
+	if _, err := s.AppendUpload(ctx, up, reached, bytes.NewReader(data[reached:])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CommitUpload(ctx, up, storetest.T0); err != nil {
+		t.Fatal(err)
+	}
+	checkBlob(t, s, d, data)
+}
+
+func TestFailedPutLeavesNothing(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t))
+	data := storetest.RandomBytes(pgstore.ChunkSize + 10)
+	d := storetest.Digest(data)
+	if _, err := s.PutBlob(ctx, storetest.Quangninh, d, failAfter{bytes.NewReader(data)}, storetest.T0); !errors.Is(err, errBroken) {
+		t.Fatalf("put over a broken reader: %v", err)
+	}
+	if info, err := s.StatBlob(ctx, d); err != nil || info.Present {
+		t.Fatalf("blob after a failed put: %+v %v", info, err)
+	}
+	// Its staging pieces went with it: nothing is left to collect.
+	if n, err := s.GCUploads(ctx, time.Now().Add(time.Hour), time.Minute); err != nil || n != 0 {
+		t.Fatalf("uploads left by a failed put: %d %v", n, err)
 	}
 }

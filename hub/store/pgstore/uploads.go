@@ -72,9 +72,12 @@ func (s *Store) BeginUpload(ctx context.Context, owner certs.AgencyCode, digest 
 	return up, nil
 }
 
-// AppendUpload implements store.Blobs. The pieces are written in one
-// transaction holding the upload's row; if r fails midway, the bytes read
-// so far are committed and the error returned with the offset reached.
+// AppendUpload implements store.Blobs. Each piece is read from r first
+// and then written in a short transaction of its own, so that a slow
+// sender never holds a connection or a lock while the network is read. If
+// r fails midway, the pieces written stay and the error is returned with
+// the offset reached; an over-long upload takes back the pieces this call
+// wrote.
 func (s *Store) AppendUpload(ctx context.Context, up store.Upload, offset int64, r io.Reader) (int64, error) {
 	if err := s.check(ctx); err != nil {
 		return 0, err
@@ -83,16 +86,7 @@ func (s *Store) AppendUpload(ctx context.Context, up store.Upload, offset int64,
 	if err != nil {
 		return 0, fmt.Errorf("append to upload: %w", err)
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("append to upload %s: %w", up.Digest, err)
-	}
-	defer tx.Rollback(ctx)
-	var cur int64
-	err = tx.QueryRow(ctx, `SELECT "offset" FROM uploads WHERE id = $1 FOR UPDATE`, id).Scan(&cur)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, fmt.Errorf("append to upload %s: %w", up.Digest, store.ErrNotFound)
-	}
+	cur, err := s.uploadOffset(ctx, id)
 	if err != nil {
 		return 0, fmt.Errorf("append to upload %s: %w", up.Digest, err)
 	}
@@ -103,36 +97,73 @@ func (s *Store) AppendUpload(ctx context.Context, up store.Upload, offset int64,
 	// Read one byte past the declared size to detect an over-long upload.
 	lr := io.LimitReader(r, up.Size-cur+1)
 	buf := make([]byte, ChunkSize)
-	var readErr error
 	for {
-		n, err := io.ReadFull(lr, buf)
+		n, rerr := io.ReadFull(lr, buf)
 		if cur+int64(n) > up.Size {
+			if err := s.truncateUpload(ctx, id, start, cur); err != nil {
+				return cur, fmt.Errorf("append to upload %s: %w", up.Digest, err)
+			}
 			return start, fmt.Errorf("append to upload %s: %w: more than %d bytes", up.Digest, store.ErrTooLarge, up.Size)
 		}
 		if n > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO upload_chunks (id, off, data) VALUES ($1, $2, $3)`, id, cur, buf[:n]); err != nil {
-				return start, fmt.Errorf("append to upload %s: %w", up.Digest, err)
+			if err := s.writePiece(ctx, id, cur, buf[:n]); err != nil {
+				return cur, fmt.Errorf("append to upload %s: %w", up.Digest, err)
 			}
 			cur += int64(n)
 		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			return cur, nil
+		}
+		if rerr != nil {
+			return cur, fmt.Errorf("append to upload %s: %w", up.Digest, rerr)
+		}
+	}
+}
+
+// uploadOffset returns the durable offset of upload id.
+func (s *Store) uploadOffset(ctx context.Context, id string) (int64, error) {
+	var off int64
+	err := s.pool.QueryRow(ctx, `SELECT "offset" FROM uploads WHERE id = $1`, id).Scan(&off)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, store.ErrNotFound
+	}
+	return off, err
+}
+
+// writePiece stores data at offset at of upload id, which must still be
+// the upload's durable offset (another append may have raced this one).
+func (s *Store) writePiece(ctx context.Context, id string, at int64, data []byte) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var cur int64
+		err := tx.QueryRow(ctx, `SELECT "offset" FROM uploads WHERE id = $1 FOR UPDATE`, id).Scan(&cur)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return store.ErrNotFound
 		}
 		if err != nil {
-			readErr = err
-			break
+			return err
 		}
-	}
-	if _, err := tx.Exec(ctx, `UPDATE uploads SET "offset" = $2, touched = $3 WHERE id = $1`, id, cur, time.Now()); err != nil {
-		return start, fmt.Errorf("append to upload %s: %w", up.Digest, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return start, fmt.Errorf("append to upload %s: %w", up.Digest, err)
-	}
-	if readErr != nil {
-		return cur, fmt.Errorf("append to upload %s: %w", up.Digest, readErr)
-	}
-	return cur, nil
+		if cur != at {
+			return &store.OffsetError{Got: at, Want: cur}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO upload_chunks (id, off, data) VALUES ($1, $2, $3)`, id, at, data); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE uploads SET "offset" = $2, touched = $3 WHERE id = $1`, id, at+int64(len(data)), time.Now())
+		return err
+	})
+}
+
+// truncateUpload takes back the pieces of upload id from offset start, if
+// its durable offset is still cur (the end of this caller's pieces).
+func (s *Store) truncateUpload(ctx context.Context, id string, start, cur int64) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE uploads SET "offset" = $2 WHERE id = $1 AND "offset" = $3`, id, start, cur)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM upload_chunks WHERE id = $1 AND off >= $2`, id, start)
+		return err
+	})
 }
 
 // hashPieces hashes the pieces of upload id in offset order, one row at a
@@ -262,7 +293,8 @@ func (s *Store) CommitUpload(ctx context.Context, up store.Upload, at time.Time)
 }
 
 // PutBlob implements store.Blobs. The bytes are streamed into a staging
-// upload, checked, then published with the owner's grant.
+// upload a piece at a time, checked, then published with the owner's
+// grant.
 func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest string, r io.Reader, at time.Time) (store.BlobInfo, error) {
 	if err := s.check(ctx); err != nil {
 		return store.BlobInfo{}, err
@@ -277,18 +309,22 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 			return info, err // the owner's own retry: not read again
 		}
 	}
+	// The staging upload has no owner: GCUploads collects it if the hub
+	// dies before it is published. Each piece is committed on its own, as
+	// in AppendUpload.
 	id := "put-" + newToken()
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
-	}
-	defer tx.Rollback(ctx)
-	// The staging row has no owner: GCUploads collects it if the hub dies
-	// before it is published.
-	if _, err := tx.Exec(ctx, `INSERT INTO uploads (id, owner, digest, size, "offset", touched) VALUES ($1, '', $2, 0, 0, $3)`,
+	if _, err := s.pool.Exec(ctx, `INSERT INTO uploads (id, owner, digest, size, "offset", touched) VALUES ($1, '', $2, 0, 0, $3)`,
 		id, digest, time.Now()); err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 	}
+	published := false
+	defer func() {
+		if !published {
+			// Best effort: GCUploads removes what this leaves.
+			dctx := context.WithoutCancel(ctx)
+			s.update(dctx, func(tx pgx.Tx) error { return dropUpload(dctx, tx, id) })
+		}
+	}()
 	h := sha256.New()
 	buf := make([]byte, ChunkSize)
 	lr := io.LimitReader(r, s.maxBlob+1)
@@ -300,7 +336,7 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 		}
 		if n > 0 {
 			h.Write(buf[:n])
-			if _, err := tx.Exec(ctx, `INSERT INTO upload_chunks (id, off, data) VALUES ($1, $2, $3)`, id, size, buf[:n]); err != nil {
+			if err := s.writePiece(ctx, id, size, buf[:n]); err != nil {
 				return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 			}
 			size += int64(n)
@@ -315,17 +351,12 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 	if hex.EncodeToString(h.Sum(nil)) != digest {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, store.ErrDigestMismatch)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE uploads SET size = $2, "offset" = $2, touched = $3 WHERE id = $1`, id, size, time.Now()); err != nil {
-		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
-	}
 	info := store.BlobInfo{Digest: digest, Size: size, Present: true}
-	err = s.update(ctx, func(tx pgx.Tx) error { return publishTx(ctx, tx, id, owner, info, at) })
+	err := s.update(ctx, func(tx pgx.Tx) error { return publishTx(ctx, tx, id, owner, info, at) })
 	if err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 	}
+	published = true
 	return info, nil
 }
 
