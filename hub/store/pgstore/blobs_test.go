@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -73,6 +74,19 @@ func checkBlob(t *testing.T, s *reopenable, digest string, want []byte) {
 	}
 	if rest, err := io.ReadAll(f); err != nil || !bytes.Equal(rest, want[len(want)-5:]) {
 		t.Fatalf("read the end: %v", err)
+	}
+	// The PDF check reads at random offsets: Read, ReadAt and Seek, mixed
+	// and concurrently, as package iotest exercises them.
+	g, err := s.OpenBlob(ctx, digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if _, ok := g.(io.ReaderAt); !ok {
+		t.Fatal("a blob is not an io.ReaderAt")
+	}
+	if err := iotest.TestReader(g, want); err != nil {
+		t.Fatal(err)
 	}
 }
 

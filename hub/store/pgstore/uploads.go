@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -425,33 +426,73 @@ func (s *Store) OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser,
 	return &blobReader{s: s, digest: digest, size: rec.Size}, nil
 }
 
-// blobReader reads a blob a piece at a time.
+// blobReader reads a blob a piece at a time, keeping the last piece read.
+// It is an io.ReaderAt too (the PDF check reads at random offsets), whose
+// ReadAt may be called concurrently.
 type blobReader struct {
-	s        *Store
-	digest   string
-	size     int64
-	off      int64
+	s      *Store
+	digest string
+	size   int64
+	off    int64 // Read's position
+
+	mu       sync.Mutex
 	piece    []byte
 	pieceOff int64
+}
+
+// pieceAt returns the piece that holds offset pos, and its offset.
+func (b *blobReader) pieceAt(pos int64) ([]byte, int64, error) {
+	b.mu.Lock()
+	piece, pieceOff := b.piece, b.pieceOff
+	b.mu.Unlock()
+	if piece != nil && pos >= pieceOff && pos < pieceOff+int64(len(piece)) {
+		return piece, pieceOff, nil
+	}
+	if err := b.s.check(context.Background()); err != nil {
+		return nil, 0, err
+	}
+	err := b.s.pool.QueryRow(context.Background(), `SELECT off, data FROM blob_chunks WHERE digest = $1 AND off <= $2 ORDER BY off DESC LIMIT 1`,
+		b.digest, pos).Scan(&pieceOff, &piece)
+	if err != nil || pos >= pieceOff+int64(len(piece)) {
+		return nil, 0, fmt.Errorf("read blob %s at %d: the bytes are gone: %w", b.digest, pos, errors.Join(err, store.ErrNotFound))
+	}
+	b.mu.Lock()
+	b.piece, b.pieceOff = piece, pieceOff
+	b.mu.Unlock()
+	return piece, pieceOff, nil
 }
 
 func (b *blobReader) Read(p []byte) (int, error) {
 	if b.off >= b.size {
 		return 0, io.EOF
 	}
-	if b.piece == nil || b.off < b.pieceOff || b.off >= b.pieceOff+int64(len(b.piece)) {
-		if err := b.s.check(context.Background()); err != nil {
-			return 0, err
-		}
-		b.piece = nil
-		err := b.s.pool.QueryRow(context.Background(), `SELECT off, data FROM blob_chunks WHERE digest = $1 AND off <= $2 ORDER BY off DESC LIMIT 1`,
-			b.digest, b.off).Scan(&b.pieceOff, &b.piece)
-		if err != nil || b.off >= b.pieceOff+int64(len(b.piece)) {
-			return 0, fmt.Errorf("read blob %s at %d: the bytes are gone: %w", b.digest, b.off, errors.Join(err, store.ErrNotFound))
-		}
+	piece, pieceOff, err := b.pieceAt(b.off)
+	if err != nil {
+		return 0, err
 	}
-	n := copy(p, b.piece[b.off-b.pieceOff:])
+	n := copy(p[:min(int64(len(p)), b.size-b.off)], piece[b.off-pieceOff:])
 	b.off += int64(n)
+	return n, nil
+}
+
+// ReadAt implements io.ReaderAt.
+func (b *blobReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("read blob %s: negative offset %d", b.digest, off)
+	}
+	want := int(min(int64(len(p)), max(b.size-off, 0)))
+	n := 0
+	for n < want {
+		pos := off + int64(n)
+		piece, pieceOff, err := b.pieceAt(pos)
+		if err != nil {
+			return n, err
+		}
+		n += copy(p[n:want], piece[pos-pieceOff:])
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
 	return n, nil
 }
 
@@ -473,6 +514,8 @@ func (b *blobReader) Seek(offset int64, whence int) (int64, error) {
 }
 
 func (b *blobReader) Close() error {
+	b.mu.Lock()
 	b.piece = nil
+	b.mu.Unlock()
 	return nil
 }
