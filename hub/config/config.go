@@ -86,6 +86,11 @@ type Config struct {
 	// key=value list) when store is "postgres". Keep the password out of
 	// it: in a passfile (PGPASSFILE, passfile=) or a client certificate.
 	PostgresURL string `json:"postgres_url,omitempty"`
+	// LongPollRecheck is, with store "postgres", how often a long poll
+	// looks at the store again though no other hub node's notification
+	// woke it (a lost listener connection delays a wake-up by at most
+	// this). Default 5s.
+	LongPollRecheck Duration `json:"long_poll_recheck,omitempty"`
 	// TLSCert is the hub's certificate (PEM, chain included) and TLSKey its
 	// key; TLSKeyPassphraseFile opens an encrypted key.
 	TLSCert              string `json:"tls_cert"`
@@ -169,8 +174,8 @@ type Config struct {
 	// Storage: what bounds the disk the attachments take.
 	//
 	// StorageGCInterval is how often the hub collects what these
-	// settings expire. One hub process collects its own store; with
-	// several hub nodes over one store (a later issue) one of them must.
+	// settings expire. With several hub nodes on one PostgreSQL store,
+	// one node at a time collects (service.Hub.Collect).
 	StorageGCInterval Duration `json:"storage_gc_interval"`
 	// UploadTTL: a partial upload idle this long is removed.
 	UploadTTL Duration `json:"upload_ttl"`
@@ -213,6 +218,7 @@ func Default() Config {
 		SpareProcs:           2,
 		LogLevel:             "info",
 
+		LongPollRecheck:   Duration(5 * time.Second),
 		StorageGCInterval: Duration(time.Hour),
 		UploadTTL:         Duration(24 * time.Hour),
 		UnreferencedTTL:   Duration(24 * time.Hour),
@@ -269,6 +275,7 @@ func (c *Config) Validate() error {
 	check(c.DataDir != "", "data_dir is required")
 	check(c.Store == "" || c.Store == StoreBolt || c.Store == StorePostgres, "store %q: want %q or %q", c.Store, StoreBolt, StorePostgres)
 	check((c.Store == StorePostgres) == (c.PostgresURL != ""), "postgres_url goes with store %q, and only with it", StorePostgres)
+	check(c.LongPollRecheck.D() >= 100*time.Millisecond && c.LongPollRecheck.D() <= 10*time.Minute, "long_poll_recheck %s: want 100ms to 10m", c.LongPollRecheck.D())
 	check(c.TLSCert != "" && c.TLSKey != "", "tls_cert and tls_key are required")
 	check(c.ReceiptCert != "" && c.ReceiptKey != "", "receipt_cert and receipt_key are required: the hub signs receipts with its receipt identity, never its TLS key")
 	check(c.Roots != "", "roots is required")

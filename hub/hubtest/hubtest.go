@@ -1,6 +1,7 @@
 // Package hubtest starts a real hub in-process on loopback for tests on
-// both sides: a test PKI, a bbolt store in a temporary folder, the
-// directory filled with the agencies the test names, and the hub serving
+// both sides: a test PKI, a bbolt store in a temporary folder (or the
+// store Options.Configure chooses), the directory filled with the
+// agencies the test names, and the hub serving
 // HTTP/3 over QUIC and HTTP/2 over TLS on one port. The hub is built by
 // the production constructor (service.New) from a configuration, so the
 // PDF check of attachments and the RFC 3161 timestamp service run as they
@@ -81,8 +82,12 @@ type Options struct {
 	// restart a hub with its key, or to run two hubs under one key); empty
 	// makes a new one.
 	LogSignerKey string
+	// Receipts reuses a receipt identity (for several hub nodes of one
+	// service); nil makes a new one.
+	Receipts *certs.KeyPair
 	// Configure, if set, may change the hub's configuration before start
-	// (its limits, say).
+	// (its limits, say, or store "postgres" for one of several hub nodes
+	// on one database).
 	Configure func(*config.Config)
 	Logger    *slog.Logger
 }
@@ -104,7 +109,10 @@ func Start(t testing.TB, opts Options) *Hub {
 	}
 	h := &Hub{PKI: opts.PKI, Dir: opts.Dir, Agencies: map[string]*Agency{}, done: make(chan error, 1), t: t}
 	h.Identity = opts.PKI.Hub(t)
-	h.Receipts = opts.PKI.Receipts(t)
+	h.Receipts = opts.Receipts
+	if h.Receipts == nil {
+		h.Receipts = opts.PKI.Receipts(t)
+	}
 	var err error
 	if opts.LogSignerKey == "" {
 		if opts.LogSignerKey, _, err = note.GenerateKey(rand.Reader, "hubtest"); err != nil {

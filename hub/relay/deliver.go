@@ -187,6 +187,12 @@ func (r *Relay) longPoll(ctx context.Context, agency certs.AgencyCode, wait time
 	defer deadline.Stop()
 	r.obs.Polling(1)
 	defer r.obs.Polling(-1)
+	var recheck <-chan time.Time
+	if r.recheck > 0 {
+		t := time.NewTicker(r.recheck)
+		defer t.Stop()
+		recheck = t.C
+	}
 	for {
 		woken := r.wakeup.wait(agency)
 		n, err := list()
@@ -195,6 +201,7 @@ func (r *Relay) longPoll(ctx context.Context, agency certs.AgencyCode, wait time
 		}
 		select {
 		case <-woken:
+		case <-recheck:
 		case <-deadline.C:
 			_, err := list()
 			return err
@@ -203,6 +210,11 @@ func (r *Relay) longPoll(ctx context.Context, agency certs.AgencyCode, wait time
 		}
 	}
 }
+
+// Wake wakes the long polls waiting for these agencies, for an event this
+// relay did not see: one committed by another hub node on the same store.
+// The relay wakes its own polls for its own events.
+func (r *Relay) Wake(agencies ...certs.AgencyCode) { r.wakeup.notify(agencies...) }
 
 // notifier wakes long-polls waiting for an agency.
 type notifier struct {

@@ -164,6 +164,11 @@ type Options struct {
 	// message references: its partial uploads (at their declared size) and
 	// the attachments it uploaded but has not sent. 0 means no quota.
 	UploadQuota int64
+	// Recheck makes a long poll look at the store again every Recheck even
+	// when not woken: with several hub nodes, in case a wake-up from
+	// another node (Wake) was lost. 0 means never: one process, whose
+	// every event wakes its own polls.
+	Recheck time.Duration
 }
 
 // Relay carries documents and statuses between agencies over a store.
@@ -179,6 +184,7 @@ type Relay struct {
 	wakeup   *notifier
 	inboxMax int
 	quota    int64
+	recheck  time.Duration
 }
 
 // New returns a Relay over opts.Store.
@@ -201,6 +207,7 @@ func New(opts Options) (*Relay, error) {
 	r := &Relay{
 		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, secret: opts.AllowSecret,
 		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: newNotifier(), inboxMax: opts.MaxInboxBytes, quota: opts.UploadQuota,
+		recheck: opts.Recheck,
 	}
 	if opts.CheckAttachment != nil {
 		r.check = newChecker(opts.CheckAttachment, opts.Checks, opts.CheckCache, opts.Verifier.CRLs)

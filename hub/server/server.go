@@ -86,6 +86,9 @@ type Options struct {
 	// UploadQuota is each agency's quota of unsent upload bytes
 	// (relay.Options.UploadQuota); 0 means none.
 	UploadQuota int64
+	// Recheck makes a long poll re-check the store this often even when
+	// not woken (relay.Options.Recheck); 0 means never.
+	Recheck time.Duration
 }
 
 // Server is the hub's request handler.
@@ -130,7 +133,7 @@ func New(opts Options) (*Server, error) {
 	var err error
 	s.relay, err = relay.New(relay.Options{
 		Store: opts.Store, Verifier: opts.Verifier, Identity: opts.Identity, CheckAttachment: opts.CheckAttachment,
-		AllowSecret: opts.AllowSecret, Checks: opts.Checks, UploadQuota: opts.UploadQuota,
+		AllowSecret: opts.AllowSecret, Checks: opts.Checks, UploadQuota: opts.UploadQuota, Recheck: opts.Recheck,
 		Logger: opts.Logger, Observer: s.metrics, Now: opts.Now,
 	})
 	if err != nil {

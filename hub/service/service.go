@@ -6,6 +6,17 @@
 // CRLs, collects expired uploads and attachments (Collect, every
 // storage_gc_interval), and shuts down gracefully, finishing uploads in
 // flight.
+//
+// # Several hub nodes
+//
+// With store "postgres" several hub nodes share one database and any node
+// serves any agency. A long poll on one node wakes when another commits an
+// event for its agency: the store names the agency with NOTIFY in the
+// event's transaction, and each node listens on a connection of its own
+// (listen) and wakes its relay (relay.Relay.Wake); a long poll also
+// re-checks the store every long_poll_recheck, so that a lost listener
+// connection delays a wake-up but never loses it. Each node reloads the
+// CRLs for its own connections. Rate limits and quotas per agency are still per node.
 package service
 
 import (
@@ -150,7 +161,7 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 	h.server, err = server.New(server.Options{
 		Store: h.store, Verifier: h.verifier, Identity: p.Receipts, Logger: log,
 		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(h.verifier), Checks: cfg.PDFChecks, Timestamp: stamp,
-		AllowSecret: cfg.AllowSecretDocuments, UploadQuota: cfg.UploadQuota(),
+		AllowSecret: cfg.AllowSecretDocuments, UploadQuota: cfg.UploadQuota(), Recheck: recheck(cfg),
 		LogSigner: p.LogSigner, LogOrigin: cfg.LogOrigin,
 		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst, MaxInFlight: cfg.MaxInFlightPerAgency},
 		AgencyLimits: agencyLimits(cfg), MaxInFlight: cfg.MaxInFlight,
@@ -289,6 +300,8 @@ func (h *Hub) Run(ctx context.Context) error {
 	defer stopGC()
 	collecting := make(chan struct{})
 	go func() { defer close(collecting); h.collect(gcCtx) }()
+	listening := make(chan struct{})
+	go func() { defer close(listening); h.listen(gcCtx) }()
 
 	reload := time.NewTicker(h.cfg.CRLReload.D())
 	defer reload.Stop()
@@ -309,6 +322,7 @@ loop:
 	}
 	stopGC()
 	<-collecting // a collection in progress ends before the store closes
+	<-listening
 	h.log.Info("shutting down", "grace", h.cfg.ShutdownGrace.D().String())
 	sctx, cancel := context.WithTimeout(context.Background(), h.cfg.ShutdownGrace.D())
 	defer cancel()
@@ -357,6 +371,30 @@ func CheckPDF(v *certs.Verifier) relay.CheckAttachment {
 			return nil, err
 		}
 		return json.Marshal(report)
+	}
+}
+
+// recheck is how often a long poll re-checks the store unwoken: never
+// with one process on its own store, which wakes its polls itself.
+func recheck(cfg config.Config) time.Duration {
+	if cfg.Store == config.StorePostgres {
+		return cfg.LongPollRecheck.D()
+	}
+	return 0
+}
+
+// listener is a store shared by several hub nodes that tells each of them
+// which agencies the others' events concern (pgstore.Store.Listen).
+type listener interface {
+	Listen(ctx context.Context, retry time.Duration, wake func(...certs.AgencyCode)) error
+}
+
+// listen wakes this node's long polls for the events of the other hub
+// nodes on the same store, until ctx ends; a store of one process has
+// nothing to listen to.
+func (h *Hub) listen(ctx context.Context) {
+	if l, ok := h.store.(listener); ok {
+		_ = l.Listen(ctx, time.Second, h.server.Relay().Wake)
 	}
 }
 

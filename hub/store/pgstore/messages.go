@@ -120,6 +120,9 @@ func acceptWrites(ctx context.Context, tx pgx.Tx, sub *store.Submission, rec *me
 		if err := bumpStats(ctx, tx, r, func(st *statsRecord) { st.Received++ }); err != nil {
 			return err
 		}
+		if err := notify(ctx, tx, r); err != nil {
+			return err
+		}
 	}
 	return bumpStats(ctx, tx, sub.Sender, func(st *statsRecord) { st.Sent++ })
 }

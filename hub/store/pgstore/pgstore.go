@@ -45,15 +45,24 @@
 // conflicts as SQLSTATE 40001/40P01; UPDATE/DELETE … RETURNING; array
 // parameters (= ANY($1)); bytea; COLLATE "C" for byte-order listings as
 // bbolt gives; pg_advisory_xact_lock in Migrate, so that two hubs starting
-// on an empty database create the schema once. No stored procedures,
-// triggers, LISTEN/NOTIFY or extensions.
+// on an empty database create the schema once; pg_notify and LISTEN for
+// wake-ups across hub nodes (Listen). No stored procedures, triggers or extensions.
+//
+// # Several hub nodes
+//
+// Hub nodes on one database share everything through it. A transaction
+// that queues a delivery or a status for an agency names the agency with
+// pg_notify on WakeChannel, which PostgreSQL delivers at commit to every
+// session listening; Listen is that session for one node, reconnecting
+// when it is lost (notifications sent meanwhile are lost: the long polls'
+// re-check covers them).
 //
 // # Not done yet
 //
 // Group commit of log appends (every writer now takes the log head in
 // its own transaction, so concurrent events conflict and are retried: one
-// event per commit round trip), LISTEN/NOTIFY for long polls across
-// nodes, and an election of the node that runs the collections.
+// event per commit round trip), and an election of the node that runs the
+// collections.
 package pgstore
 
 import (

@@ -92,6 +92,9 @@ func appendStatusTx(ctx context.Context, tx pgx.Tx, m *messageRecord, st *store.
 		st.MessageID, from, int64(seq), sum[:], string(m.Sender), int64(cur), encode(&r)); err != nil {
 		return out, false, nil, err
 	}
+	if err := notify(ctx, tx, m.Sender); err != nil {
+		return out, false, nil, err
+	}
 	if err := bumpStats(ctx, tx, st.From, func(s *statsRecord) {
 		if s.Statuses == nil {
 			s.Statuses = map[document.Status]uint64{}

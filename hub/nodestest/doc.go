@@ -1,0 +1,8 @@
+// Package nodestest runs two hub nodes, each built by the production
+// constructor (through hubtest), on one throwaway PostgreSQL database
+// (pgtest), and checks that they serve as one hub: an agency may submit on
+// one node and receive, acknowledge and post statuses on the other, a long
+// poll on one node wakes when the other commits an event for its agency,
+// and the storage collection runs on one node at a time. It has only
+// tests.
+package nodestest

@@ -1,0 +1,66 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"lienthong/certs"
+)
+
+// WakeChannel is the LISTEN/NOTIFY channel on which a transaction that
+// queues something for an agency (a delivery, a status) names that agency.
+const WakeChannel = "lienthong_wake"
+
+// notify names agency on WakeChannel. PostgreSQL delivers the notification
+// when tx commits, and never if it rolls back; notifications of one
+// transaction with the same payload are delivered once.
+func notify(ctx context.Context, tx pgx.Tx, agency certs.AgencyCode) error {
+	_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, WakeChannel, string(agency))
+	return err
+}
+
+// Listen calls wake with the agency of each notification on WakeChannel,
+// the events committed by any hub node on this database, until ctx ends.
+// It holds one connection of its own and, when that connection is lost,
+// reconnects after retry (a second when 0), logging the loss: the
+// notifications sent meanwhile are lost, so a long poll must also re-check
+// the store now and then (relay.Options.Recheck). It returns ctx's error.
+func (s *Store) Listen(ctx context.Context, retry time.Duration, wake func(...certs.AgencyCode)) error {
+	if retry <= 0 {
+		retry = time.Second
+	}
+	for {
+		err := s.listen(ctx, wake)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.log.Warn("wake-up listener lost its connection; long polls fall back to re-checking until it is back", "err", err, "retry", retry.String())
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(retry):
+		}
+	}
+}
+
+// listen runs one listening connection until it fails or ctx ends.
+func (s *Store) listen(ctx context.Context, wake func(...certs.AgencyCode)) error {
+	conn, err := pgx.Connect(ctx, s.url)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+WakeChannel); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		wake(certs.AgencyCode(n.Payload))
+	}
+}
