@@ -176,6 +176,9 @@ func (h *Hub) Stop() {
 	h.hub = nil
 }
 
+// Collect runs the hub's storage collection once (service.Hub.Collect).
+func (h *Hub) Collect(ctx context.Context) error { return h.hub.Collect(ctx) }
+
 // ReloadCRLs makes the hub read its configured CRL files again (set them
 // with Options.Configure), as it does every crl_reload.
 func (h *Hub) ReloadCRLs() error { return h.hub.ReloadCRLs() }

@@ -15,8 +15,10 @@
 // event's transaction, and each node listens on a connection of its own
 // (listen) and wakes its relay (relay.Relay.Wake); a long poll also
 // re-checks the store every long_poll_recheck, so that a lost listener
-// connection delays a wake-up but never loses it. Each node reloads the
-// CRLs for its own connections. Rate limits and quotas per agency are still per node.
+// connection delays a wake-up but never loses it. The collection (Collect)
+// runs on one node at a time, the one holding the database's advisory lock
+// for it; the others skip that round. Each node reloads the CRLs for its
+// own connections. Rate limits and quotas per agency are still per node.
 package service
 
 import (

@@ -45,8 +45,9 @@
 // conflicts as SQLSTATE 40001/40P01; UPDATE/DELETE … RETURNING; array
 // parameters (= ANY($1)); bytea; COLLATE "C" for byte-order listings as
 // bbolt gives; pg_advisory_xact_lock in Migrate, so that two hubs starting
-// on an empty database create the schema once; pg_notify and LISTEN for
-// wake-ups across hub nodes (Listen). No stored procedures, triggers or extensions.
+// on an empty database create the schema once; pg_try_advisory_lock for
+// singleton jobs (RunAlone); pg_notify and LISTEN for wake-ups across hub
+// nodes (Listen). No stored procedures, triggers or extensions.
 //
 // # Several hub nodes
 //
@@ -55,14 +56,15 @@
 // pg_notify on WakeChannel, which PostgreSQL delivers at commit to every
 // session listening; Listen is that session for one node, reconnecting
 // when it is lost (notifications sent meanwhile are lost: the long polls'
-// re-check covers them).
+// re-check covers them). RunAlone runs a job (the storage collection) on
+// one node at a time under a session-level advisory lock on a connection
+// of its own; a node that does not get the lock skips the job.
 //
 // # Not done yet
 //
 // Group commit of log appends (every writer now takes the log head in
 // its own transaction, so concurrent events conflict and are retried: one
-// event per commit round trip), and an election of the node that runs the
-// collections.
+// event per commit round trip).
 package pgstore
 
 import (
