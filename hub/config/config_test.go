@@ -61,6 +61,7 @@ func TestValidate(t *testing.T) {
 		{"postgres store", func(c *Config) { c.Store, c.PostgresURL = StorePostgres, "postgres://hub@db/lienthong" }, ""},
 		{"postgres store without its url", func(c *Config) { c.Store = StorePostgres }, "postgres_url goes with store"},
 		{"postgres url for the bolt store", func(c *Config) { c.PostgresURL = "postgres://hub@db/lienthong" }, "postgres_url goes with store"},
+		{"long polls re-checking the database too often", func(c *Config) { c.LongPollRecheck = Duration(time.Millisecond) }, "long_poll_recheck"},
 		{"unknown store", func(c *Config) { c.Store = "mysql" }, "store \"mysql\""},
 		{"two problems at once", func(c *Config) { c.Roots, c.DataDir = "", "" }, "data_dir is required\nroots is required"},
 	}
