@@ -18,7 +18,9 @@
 // connection delays a wake-up but never loses it. The collection (Collect)
 // runs on one node at a time, the one holding the database's advisory lock
 // for it; the others skip that round. Each node reloads the CRLs for its
-// own connections. Rate limits and quotas per agency are still per node.
+// own connections. Upload quotas are counted from the store, so they hold
+// across nodes (with the slack of uploads started at once); rate limits
+// and requests in flight are still counted per node.
 package service
 
 import (
