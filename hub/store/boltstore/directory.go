@@ -10,6 +10,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 	"lienthong/shared/auditlog"
 )
 
@@ -21,7 +22,7 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 	if at.IsZero() {
 		return false, fmt.Errorf("upsert agency %s: %w: no time", a.Code, store.ErrInvalid)
 	}
-	rec := agencyRec(a)
+	rec := record.FromAgency(a)
 	enc := encode(&rec)
 	var changed bool
 	err := s.update(ctx, func(tx *bolt.Tx) error {
@@ -41,7 +42,7 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 		if err != nil {
 			return err
 		}
-		ch := agencyChangeRecord{Agency: rec, Seq: seq, At: at, LogIndex: idx}
+		ch := record.AgencyChange{Agency: rec, Seq: seq, At: at, LogIndex: idx}
 		if err := tx.Bucket(bucketAgencyHist).Put(seqKey(seq, string(a.Code)), encode(&ch)); err != nil {
 			return err
 		}
@@ -62,11 +63,11 @@ func (s *Store) Agency(ctx context.Context, code certs.AgencyCode) (store.Agency
 		if raw == nil {
 			return store.ErrNotFound
 		}
-		var rec agencyRecord
+		var rec record.Agency
 		if err := decode(raw, &rec); err != nil {
 			return fmt.Errorf("decode agency: %w", err)
 		}
-		out = rec.agency()
+		out = rec.Domain()
 		return nil
 	})
 	if err != nil {
@@ -80,11 +81,11 @@ func (s *Store) Agencies(ctx context.Context) ([]store.Agency, error) {
 	var out []store.Agency
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAgencies).ForEach(func(_, v []byte) error {
-			var rec agencyRecord
+			var rec record.Agency
 			if err := decode(v, &rec); err != nil {
 				return fmt.Errorf("decode agency: %w", err)
 			}
-			out = append(out, rec.agency())
+			out = append(out, rec.Domain())
 			return nil
 		})
 	})
@@ -98,8 +99,8 @@ func (s *Store) Agencies(ctx context.Context) ([]store.Agency, error) {
 func (s *Store) AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]store.AgencyChange, error) {
 	var out []store.AgencyChange
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		err := forPrefix(tx, bucketAgencyHist, join(string(code), ""), "agency change", func(ch *agencyChangeRecord) {
-			out = append(out, store.AgencyChange{Agency: ch.Agency.agency(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex})
+		err := forPrefix(tx, bucketAgencyHist, join(string(code), ""), "agency change", func(ch *record.AgencyChange) {
+			out = append(out, store.AgencyChange{Agency: ch.Agency.Domain(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex})
 		})
 		if err != nil {
 			return err

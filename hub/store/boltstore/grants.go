@@ -13,6 +13,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 )
 
 // Buckets of the blobs' metadata. The bytes are files (package blobs); a
@@ -152,7 +153,7 @@ func setPending(tx *bolt.Tx, messageID string, n uint64) error {
 // deliveredTx records that n more deliveries of m are no longer pending
 // (acknowledged, refused or withdrawn), and settles m's attachments at at when none
 // is left.
-func deliveredTx(tx *bolt.Tx, m *messageRecord, n uint64, at time.Time) error {
+func deliveredTx(tx *bolt.Tx, m *record.Message, n uint64, at time.Time) error {
 	if len(m.Blobs) == 0 {
 		return nil
 	}
@@ -169,7 +170,7 @@ func deliveredTx(tx *bolt.Tx, m *messageRecord, n uint64, at time.Time) error {
 
 // revokeTx removes the grants recipient held through message m, which a
 // recall withdrew from it.
-func revokeTx(tx *bolt.Tx, m *messageRecord, recipient certs.AgencyCode) error {
+func revokeTx(tx *bolt.Tx, m *record.Message, recipient certs.AgencyCode) error {
 	for _, d := range m.Blobs {
 		if err := tx.Bucket(bucketGrants).Delete(grantKey(d, recipient, m.ID)); err != nil {
 			return err
@@ -179,7 +180,7 @@ func revokeTx(tx *bolt.Tx, m *messageRecord, recipient certs.AgencyCode) error {
 }
 
 // settleTx records that message m has no pending delivery left, at at.
-func settleTx(tx *bolt.Tx, m *messageRecord, at time.Time) error {
+func settleTx(tx *bolt.Tx, m *record.Message, at time.Time) error {
 	seen := map[string]bool{}
 	for _, d := range m.Blobs {
 		if seen[d] {
@@ -204,10 +205,10 @@ func settleTx(tx *bolt.Tx, m *messageRecord, at time.Time) error {
 }
 
 // pendingCount counts m's deliveries still pending, from the deliveries.
-func pendingCount(tx *bolt.Tx, m *messageRecord) (int, error) {
+func pendingCount(tx *bolt.Tx, m *record.Message) (int, error) {
 	n := 0
 	for _, r := range m.Recipients {
-		var d deliveryRecord
+		var d record.Delivery
 		if err := decode(tx.Bucket(bucketDeliveries).Get(deliveryKey(r, m.ID)), &d); err != nil {
 			return 0, fmt.Errorf("decode delivery %s to %s: %w", m.ID, r, err)
 		}
@@ -440,14 +441,14 @@ func migrateGrants(tx *bolt.Tx) error {
 		}
 	}
 	return tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
-		var m messageRecord
+		var m record.Message
 		if err := decode(v, &m); err != nil {
 			return fmt.Errorf("decode message %s: %w", k, err)
 		}
 		sub := &store.Submission{MessageID: m.ID, Sender: m.Sender, BlobDigests: m.Blobs}
 		var settled time.Time
 		for _, r := range m.Recipients {
-			var d deliveryRecord
+			var d record.Delivery
 			if err := decode(tx.Bucket(bucketDeliveries).Get(deliveryKey(r, m.ID)), &d); err != nil {
 				return fmt.Errorf("decode delivery %s to %s: %w", m.ID, r, err)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 	"lienthong/shared/auditlog"
 	"lienthong/shared/document"
 )
@@ -43,14 +44,14 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.AcceptResult, existed bool, refusal, err error) {
 	msgs := tx.Bucket(bucketMessages)
 	if raw := msgs.Get([]byte(sub.MessageID)); raw != nil {
-		var m messageRecord
+		var m record.Message
 		if err := decode(raw, &m); err != nil {
 			return res, false, nil, fmt.Errorf("decode message %s: %w", sub.MessageID, err)
 		}
 		if m.EnvSHA256 != sub.EnvelopeSHA256 {
 			return res, false, fmt.Errorf("message id %s already names envelope %s: %w", sub.MessageID, m.EnvSHA256, store.ErrConflict), nil
 		}
-		return m.result(), true, nil, nil
+		return m.Result(), true, nil, nil
 	}
 	// Blobs may be collected: their presence and the sender's grants are
 	// checked here, in the transaction, where a collection cannot
@@ -59,7 +60,7 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.Ac
 		return res, false, refusal, err
 	}
 	// Check every target before writing anything.
-	targets := make([]messageRecord, len(sub.Targets))
+	targets := make([]record.Message, len(sub.Targets))
 	for i, id := range sub.Targets {
 		raw := msgs.Get([]byte(id))
 		if raw == nil {
@@ -72,7 +73,7 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.Ac
 			return res, false, fmt.Errorf("target %s was sent by another agency: %w", id, store.ErrForbidden), nil
 		}
 	}
-	rec := messageRecord{
+	rec := record.Message{
 		ID: sub.MessageID, Sender: sub.Sender, Recipients: sub.Recipients, EnvSHA256: sub.EnvelopeSHA256,
 		Blobs: sub.BlobDigests, DocumentID: sub.DocumentID, Kind: sub.Kind, Targets: sub.Targets,
 		Received: sub.Received, Due: sub.DueDate,
@@ -105,11 +106,11 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.Ac
 	if _, err := sealTx(tx, seal, sub.MessageID, rec.LogIndex); err != nil {
 		return res, false, nil, err
 	}
-	return rec.result(), false, nil, nil
+	return rec.Result(), false, nil, nil
 }
 
 // acceptWrites stores a new message, its deliveries and statistics.
-func acceptWrites(tx *bolt.Tx, sub *store.Submission, rec *messageRecord) error {
+func acceptWrites(tx *bolt.Tx, sub *store.Submission, rec *record.Message) error {
 	id := []byte(sub.MessageID)
 	// Envelopes and reports are keyed by a hub-wide sequence so that they
 	// are appended at the right edge of their B+tree: a random key would
@@ -147,7 +148,7 @@ func acceptWrites(tx *bolt.Tx, sub *store.Submission, rec *messageRecord) error 
 		if err != nil {
 			return err
 		}
-		d := deliveryRecord{Recipient: r, MessageID: sub.MessageID, Sender: sub.Sender, Cursor: cur,
+		d := record.Delivery{Recipient: r, MessageID: sub.MessageID, Sender: sub.Sender, Cursor: cur,
 			EnvSHA256: sub.EnvelopeSHA256, Kind: sub.Kind, State: store.Pending}
 		if err := tx.Bucket(bucketDeliveries).Put(deliveryKey(r, sub.MessageID), encode(&d)); err != nil {
 			return err
@@ -155,11 +156,11 @@ func acceptWrites(tx *bolt.Tx, sub *store.Submission, rec *messageRecord) error 
 		if err := tx.Bucket(bucketQueue).Put(seqKey(cur, string(r)), id); err != nil {
 			return err
 		}
-		if err := bumpStats(tx, r, func(st *statsRecord) { st.Received++ }); err != nil {
+		if err := bumpStats(tx, r, func(st *record.Stats) { st.Received++ }); err != nil {
 			return err
 		}
 	}
-	return bumpStats(tx, sub.Sender, func(st *statsRecord) { st.Sent++ })
+	return bumpStats(tx, sub.Sender, func(st *record.Stats) { st.Sent++ })
 }
 
 // withdraw applies a recall to one target: every pending delivery is
@@ -167,13 +168,13 @@ func acceptWrites(tx *bolt.Tx, sub *store.Submission, rec *messageRecord) error 
 // the target's attachments it held through the target; acknowledged ones
 // are reported, refused ones left as they are. The target is then
 // settled, at at, if this recall ended its last pending delivery.
-func withdraw(tx *bolt.Tx, target *messageRecord, recallID string, at time.Time) (recallRecord, error) {
-	rc := recallRecord{Target: target.ID}
+func withdraw(tx *bolt.Tx, target *record.Message, recallID string, at time.Time) (record.Recall, error) {
+	rc := record.Recall{Target: target.ID}
 	newly := uint64(0)
 	dels := tx.Bucket(bucketDeliveries)
 	for _, r := range target.Recipients {
 		key := deliveryKey(r, target.ID)
-		var d deliveryRecord
+		var d record.Delivery
 		if err := decode(dels.Get(key), &d); err != nil {
 			return rc, fmt.Errorf("decode delivery %s to %s: %w", target.ID, r, err)
 		}
@@ -194,7 +195,7 @@ func withdraw(tx *bolt.Tx, target *messageRecord, recallID string, at time.Time)
 		if err := tx.Bucket(bucketQueue).Delete(seqKey(d.Cursor, string(r))); err != nil {
 			return rc, err
 		}
-		if err := bumpStats(tx, r, func(st *statsRecord) { st.Withdrawn++ }); err != nil {
+		if err := bumpStats(tx, r, func(st *record.Stats) { st.Withdrawn++ }); err != nil {
 			return rc, err
 		}
 		if err := revokeTx(tx, target, r); err != nil {
@@ -209,12 +210,12 @@ func withdraw(tx *bolt.Tx, target *messageRecord, recallID string, at time.Time)
 	return rc, nil
 }
 
-func getMessage(tx *bolt.Tx, id string) (*messageRecord, error) {
+func getMessage(tx *bolt.Tx, id string) (*record.Message, error) {
 	raw := tx.Bucket(bucketMessages).Get([]byte(id))
 	if raw == nil {
 		return nil, fmt.Errorf("message %s: %w", id, store.ErrNotFound)
 	}
-	var m messageRecord
+	var m record.Message
 	if err := decode(raw, &m); err != nil {
 		return nil, fmt.Errorf("decode message %s: %w", id, err)
 	}
@@ -292,11 +293,11 @@ func (s *Store) Deliveries(ctx context.Context, id string) ([]store.Delivery, er
 			return err
 		}
 		for _, r := range m.Recipients {
-			var d deliveryRecord
+			var d record.Delivery
 			if err := decode(tx.Bucket(bucketDeliveries).Get(deliveryKey(r, id)), &d); err != nil {
 				return fmt.Errorf("decode delivery %s to %s: %w", id, r, err)
 			}
-			out = append(out, d.delivery())
+			out = append(out, d.Domain())
 		}
 		return nil
 	})

@@ -12,24 +12,20 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 	"lienthong/shared/auditlog"
 	"lienthong/shared/document"
 )
 
-// visible reports whether a pending delivery may be listed or leased.
-func (d *deliveryRecord) visible(now time.Time) bool {
-	return d.State == store.Pending && (d.LeaseToken == "" || !now.Before(d.LeaseExpiry))
-}
-
 // scanQueue calls fn for each queued delivery of recipient after cursor,
 // in order, until fn returns false.
-func scanQueue(tx *bolt.Tx, recipient certs.AgencyCode, after uint64, fn func(key []byte, d *deliveryRecord) (bool, error)) error {
+func scanQueue(tx *bolt.Tx, recipient certs.AgencyCode, after uint64, fn func(key []byte, d *record.Delivery) (bool, error)) error {
 	prefix := join(string(recipient), "")
 	dels := tx.Bucket(bucketDeliveries)
 	c := tx.Bucket(bucketQueue).Cursor()
 	for k, v := c.Seek(seqKey(after+1, string(recipient))); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		key := deliveryKey(recipient, string(v))
-		var d deliveryRecord
+		var d record.Delivery
 		if err := decode(dels.Get(key), &d); err != nil {
 			return fmt.Errorf("decode delivery %s to %s: %w", v, recipient, err)
 		}
@@ -48,9 +44,9 @@ func (s *Store) Inbox(ctx context.Context, recipient certs.AgencyCode, after uin
 		return nil, nil
 	}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		return scanQueue(tx, recipient, after, func(_ []byte, d *deliveryRecord) (bool, error) {
-			if d.visible(now) {
-				dv := d.delivery()
+		return scanQueue(tx, recipient, after, func(_ []byte, d *record.Delivery) (bool, error) {
+			if d.Visible(now) {
+				dv := d.Domain()
 				dv.LeaseToken = "" // an expired lease's token is no one's business
 				out = append(out, dv)
 			}
@@ -72,8 +68,8 @@ func (s *Store) Lease(ctx context.Context, recipient certs.AgencyCode, max int, 
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		out = out[:0]
 		dels := tx.Bucket(bucketDeliveries)
-		return scanQueue(tx, recipient, 0, func(key []byte, d *deliveryRecord) (bool, error) {
-			if !d.visible(now) {
+		return scanQueue(tx, recipient, 0, func(key []byte, d *record.Delivery) (bool, error) {
+			if !d.Visible(now) {
 				return true, nil
 			}
 			d.LeaseToken, d.LeaseExpiry = newToken(), now.Add(ttl)
@@ -81,7 +77,7 @@ func (s *Store) Lease(ctx context.Context, recipient certs.AgencyCode, max int, 
 			if err := dels.Put(key, encode(d)); err != nil {
 				return false, err
 			}
-			out = append(out, d.delivery())
+			out = append(out, d.Domain())
 			return len(out) < max, nil
 		})
 	})
@@ -113,7 +109,7 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		}
 		switch d.State {
 		case store.Acked:
-			out, existed = d.delivery(), true
+			out, existed = d.Domain(), true
 			return nil
 		case store.Withdrawn:
 			refusal = fmt.Errorf("%w by %s", store.ErrWithdrawn, d.WithdrawnBy)
@@ -131,7 +127,7 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if err != nil {
 			return err
 		}
-		if err := bumpStats(tx, recipient, func(st *statsRecord) { st.Acked++ }); err != nil {
+		if err := bumpStats(tx, recipient, func(st *record.Stats) { st.Acked++ }); err != nil {
 			return err
 		}
 		m, err := getMessage(tx, messageID)
@@ -148,7 +144,7 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if err := arrivedTx(tx, messageID, recipient, now, rc); err != nil {
 			return err
 		}
-		out = d.delivery()
+		out = d.Domain()
 		return nil
 	})
 	if err == nil {
@@ -162,7 +158,7 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 
 // getDelivery reads the delivery of messageID to recipient; found is false
 // when there is none.
-func getDelivery(tx *bolt.Tx, recipient certs.AgencyCode, messageID string) (d deliveryRecord, found bool, err error) {
+func getDelivery(tx *bolt.Tx, recipient certs.AgencyCode, messageID string) (d record.Delivery, found bool, err error) {
 	raw := tx.Bucket(bucketDeliveries).Get(deliveryKey(recipient, messageID))
 	if raw == nil {
 		return d, false, nil
@@ -177,7 +173,7 @@ func getDelivery(tx *bolt.Tx, recipient certs.AgencyCode, messageID string) (d d
 // set (acknowledged or refused): it logs the event as kind, stores the
 // delivery with its log index and no lease, and takes it off the
 // recipient's queue for good. It returns the log index.
-func settleDelivery(tx *bolt.Tx, d *deliveryRecord, kind string, now time.Time) (int64, error) {
+func settleDelivery(tx *bolt.Tx, d *record.Delivery, kind string, now time.Time) (int64, error) {
 	d.LeaseToken, d.LeaseExpiry = "", time.Time{}
 	idx, err := appendLog(tx, &auditlog.Entry{Kind: kind, At: now, MessageID: d.MessageID, EnvelopeSHA256: d.EnvSHA256, Agency: string(d.Recipient)})
 	if err != nil {

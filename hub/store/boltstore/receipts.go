@@ -7,6 +7,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 )
 
 // PutReceipt implements store.Receipts.
@@ -44,17 +45,17 @@ func putReceiptTx(tx *bolt.Tx, r *store.Receipt) (out store.Receipt, existed boo
 	b := tx.Bucket(bucketReceipts)
 	key := join(r.MessageID, r.Event, string(r.Party))
 	if raw := b.Get(key); raw != nil {
-		var rec receiptRecord
+		var rec record.Receipt
 		if err := decode(raw, &rec); err != nil {
 			return out, false, fmt.Errorf("decode receipt: %w", err)
 		}
-		return rec.receipt(), true, nil
+		return rec.Domain(), true, nil
 	}
-	rec := receiptRecord{MessageID: r.MessageID, Event: r.Event, Party: r.Party, At: r.At, Signed: r.Signed}
+	rec := record.Receipt{MessageID: r.MessageID, Event: r.Event, Party: r.Party, At: r.At, Signed: r.Signed}
 	if err := b.Put(key, encode(&rec)); err != nil {
 		return out, false, err
 	}
-	return rec.receipt(), false, nil
+	return rec.Domain(), false, nil
 }
 
 // sealTx stores the receipt that seal makes for the event at logIndex of
@@ -87,7 +88,7 @@ func (s *Store) Receipts(ctx context.Context, messageID string) ([]store.Receipt
 		if _, err := getMessage(tx, messageID); err != nil {
 			return err
 		}
-		return forPrefix(tx, bucketReceipts, join(messageID, ""), "receipt", func(r *receiptRecord) { out = append(out, r.receipt()) })
+		return forPrefix(tx, bucketReceipts, join(messageID, ""), "receipt", func(r *record.Receipt) { out = append(out, r.Domain()) })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list receipts: %w", err)

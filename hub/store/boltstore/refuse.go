@@ -36,7 +36,7 @@ func (s *Store) Refuse(ctx context.Context, recipient certs.AgencyCode, messageI
 		}
 		switch d.State {
 		case store.Refused:
-			out, existed = d.delivery(), true
+			out, existed = d.Domain(), true
 			return nil
 		case store.Acked:
 			refusal = fmt.Errorf("%w: the recipient acknowledged it", store.ErrConflict)
@@ -78,7 +78,7 @@ func (s *Store) Refuse(ctx context.Context, recipient certs.AgencyCode, messageI
 		if _, _, refused, err := appendStatusTx(tx, m, st); err != nil || refused != nil {
 			return fmt.Errorf("status 02 of the refusal: %w", errors.Join(err, refused))
 		}
-		out = d.delivery()
+		out = d.Domain()
 		return nil
 	})
 	if err == nil {

@@ -14,20 +14,20 @@ import (
 // big-endian so that byte order is numeric order.
 var (
 	bucketMeta        = []byte("meta")         // "schema" → uint32 version
-	bucketMessages    = []byte("messages")     // message id → messageRecord (JSON)
-	bucketEnvelopes   = []byte("envelopes")    // body seq → envelope bytes (messageRecord.BodyKey)
+	bucketMessages    = []byte("messages")     // message id → record.Message (JSON)
+	bucketEnvelopes   = []byte("envelopes")    // body seq → envelope bytes (record.Message.BodyKey)
 	bucketReports     = []byte("reports")      // body seq → verification report bytes
 	bucketDocIDs      = []byte("docids")       // document id \0 message id → nil
 	bucketSent        = []byte("sent")         // sender \0 seq → message id
-	bucketDeliveries  = []byte("deliveries")   // message id \0 recipient → deliveryRecord (JSON)
+	bucketDeliveries  = []byte("deliveries")   // message id \0 recipient → record.Delivery (JSON)
 	bucketQueue       = []byte("queue")        // recipient \0 cursor → message id (pending only)
-	bucketStatuses    = []byte("statuses")     // message id \0 recipient \0 seq → statusRecord (JSON)
+	bucketStatuses    = []byte("statuses")     // message id \0 recipient \0 seq → record.Status (JSON)
 	bucketStatusDedup = []byte("status-dedup") // message id \0 recipient \0 sha256(signed) → seq
 	bucketStatusQueue = []byte("status-queue") // sender \0 cursor → statuses key (unacknowledged only)
-	bucketReceipts    = []byte("receipts")     // message id \0 event \0 party → receiptRecord (JSON)
-	bucketAgencies    = []byte("agencies")     // code → agencyRecord (JSON)
-	bucketAgencyHist  = []byte("agency-hist")  // code \0 seq → agencyChangeRecord (JSON)
-	bucketStats       = []byte("stats")        // code → statsRecord (JSON)
+	bucketReceipts    = []byte("receipts")     // message id \0 event \0 party → record.Receipt (JSON)
+	bucketAgencies    = []byte("agencies")     // code → record.Agency (JSON)
+	bucketAgencyHist  = []byte("agency-hist")  // code \0 seq → record.AgencyChange (JSON)
+	bucketStats       = []byte("stats")        // code → record.Stats (JSON)
 	bucketCounters    = []byte("counters")     // counter name → uint64
 )
 

@@ -8,12 +8,13 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 	"lienthong/shared/document"
 )
 
-func bumpStats(tx *bolt.Tx, agency certs.AgencyCode, fn func(*statsRecord)) error {
+func bumpStats(tx *bolt.Tx, agency certs.AgencyCode, fn func(*record.Stats)) error {
 	b := tx.Bucket(bucketStats)
-	var st statsRecord
+	var st record.Stats
 	if raw := b.Get([]byte(agency)); raw != nil {
 		if err := decode(raw, &st); err != nil {
 			return fmt.Errorf("decode stats of %s: %w", agency, err)
@@ -31,7 +32,7 @@ func (s *Store) Stats(ctx context.Context, agency certs.AgencyCode) (store.Agenc
 		if raw == nil {
 			return nil
 		}
-		var st statsRecord
+		var st record.Stats
 		if err := decode(raw, &st); err != nil {
 			return fmt.Errorf("decode stats: %w", err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 	"lienthong/shared/auditlog"
 	"lienthong/shared/document"
 )
@@ -62,17 +63,17 @@ func (s *Store) AppendStatus(ctx context.Context, st *store.StatusUpdate) (store
 // history allows next (document.Lifecycle), checked here in the
 // transaction that stores it so that two statuses racing cannot both pass
 // against the same history; a status that may not follow is a refusal.
-func appendStatusTx(tx *bolt.Tx, m *messageRecord, st *store.StatusUpdate) (out store.StatusUpdate, existed bool, refusal, err error) {
+func appendStatusTx(tx *bolt.Tx, m *record.Message, st *store.StatusUpdate) (out store.StatusUpdate, existed bool, refusal, err error) {
 	sum := sha256.Sum256(st.Signed)
 	from := string(st.From)
 	statuses := tx.Bucket(bucketStatuses)
 	dedupKey := join(st.MessageID, from, string(sum[:]))
 	if seq := tx.Bucket(bucketStatusDedup).Get(dedupKey); seq != nil {
-		var r statusRecord
+		var r record.Status
 		if err := decode(statuses.Get(seqKey(u64(seq), st.MessageID, from)), &r); err != nil {
 			return out, false, nil, fmt.Errorf("decode status: %w", err)
 		}
-		return r.status(), true, nil, nil
+		return r.Domain(), true, nil, nil
 	}
 	history, err := historyTx(tx, st.MessageID, st.From)
 	if err != nil {
@@ -98,7 +99,7 @@ func appendStatusTx(tx *bolt.Tx, m *messageRecord, st *store.StatusUpdate) (out 
 	if err != nil {
 		return out, false, nil, err
 	}
-	r := statusRecord{MessageID: st.MessageID, From: st.From, Code: st.Code, Reason: st.Reason, Staff: st.Staff,
+	r := record.Status{MessageID: st.MessageID, From: st.From, Code: st.Code, Reason: st.Reason, Staff: st.Staff,
 		At: st.At, Signed: st.Signed, Sender: m.Sender, Seq: seq, Cursor: cur, LogIndex: idx}
 	key := seqKey(seq, st.MessageID, from)
 	if err := statuses.Put(key, encode(&r)); err != nil {
@@ -110,7 +111,7 @@ func appendStatusTx(tx *bolt.Tx, m *messageRecord, st *store.StatusUpdate) (out 
 	if err := tx.Bucket(bucketStatusQueue).Put(seqKey(cur, string(m.Sender)), key); err != nil {
 		return out, false, nil, err
 	}
-	if err := bumpStats(tx, st.From, func(s *statsRecord) {
+	if err := bumpStats(tx, st.From, func(s *record.Stats) {
 		if s.Statuses == nil {
 			s.Statuses = map[document.Status]uint64{}
 		}
@@ -118,14 +119,14 @@ func appendStatusTx(tx *bolt.Tx, m *messageRecord, st *store.StatusUpdate) (out 
 	}); err != nil {
 		return out, false, nil, err
 	}
-	return r.status(), false, nil, nil
+	return r.Domain(), false, nil, nil
 }
 
 // historyTx returns the codes of a message's history at one recipient, in
 // order.
 func historyTx(tx *bolt.Tx, messageID string, from certs.AgencyCode) ([]document.Status, error) {
 	var codes []document.Status
-	err := forPrefix(tx, bucketStatuses, join(messageID, string(from), ""), "status", func(r *statusRecord) {
+	err := forPrefix(tx, bucketStatuses, join(messageID, string(from), ""), "status", func(r *record.Status) {
 		codes = append(codes, r.Code)
 	})
 	return codes, err
@@ -138,7 +139,7 @@ func (s *Store) StatusHistory(ctx context.Context, messageID string) ([]store.St
 		if _, err := getMessage(tx, messageID); err != nil {
 			return err
 		}
-		return forPrefix(tx, bucketStatuses, join(messageID, ""), "status", func(r *statusRecord) { out = append(out, r.status()) })
+		return forPrefix(tx, bucketStatuses, join(messageID, ""), "status", func(r *record.Status) { out = append(out, r.Domain()) })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("status history: %w", err)
@@ -154,11 +155,11 @@ func (s *Store) StatusInbox(ctx context.Context, sender certs.AgencyCode, after 
 		statuses := tx.Bucket(bucketStatuses)
 		c := tx.Bucket(bucketStatusQueue).Cursor()
 		for k, v := c.Seek(seqKey(after+1, string(sender))); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
-			var r statusRecord
+			var r record.Status
 			if err := decode(statuses.Get(v), &r); err != nil {
 				return fmt.Errorf("decode status: %w", err)
 			}
-			out = append(out, r.status())
+			out = append(out, r.Domain())
 		}
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 	"lienthong/shared/auditlog"
 )
 
@@ -62,7 +63,7 @@ func (s *Store) Verify(ctx context.Context) error {
 		dels := tx.Bucket(bucketDeliveries)
 		queue := tx.Bucket(bucketQueue)
 		err := tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
-			var m messageRecord
+			var m record.Message
 			if err := decode(v, &m); err != nil {
 				fail("message %s: %w", k, err)
 				return nil
@@ -83,7 +84,7 @@ func (s *Store) Verify(ctx context.Context) error {
 					fail("message %s: no delivery to %s", k, r)
 					continue
 				}
-				var d deliveryRecord
+				var d record.Delivery
 				if err := decode(raw, &d); err != nil {
 					fail("delivery %s to %s: %w", k, r, err)
 					continue
@@ -130,7 +131,7 @@ func (s *Store) Verify(ctx context.Context) error {
 				return nil
 			}
 			raw := dels.Get(deliveryKey(certs.AgencyCode(string(k[:i])), string(v)))
-			var d deliveryRecord
+			var d record.Delivery
 			if raw == nil || decode(raw, &d) != nil || d.State != store.Pending || d.Cursor != u64(k[i+1:]) {
 				fail("queue entry %q → %s has no pending delivery", k, v)
 			}
@@ -140,7 +141,7 @@ func (s *Store) Verify(ctx context.Context) error {
 			return err
 		}
 		err = dels.ForEach(func(k, v []byte) error {
-			var d deliveryRecord
+			var d record.Delivery
 			if err := decode(v, &d); err != nil {
 				fail("delivery %q: %w", k, err)
 				return nil
@@ -154,7 +155,7 @@ func (s *Store) Verify(ctx context.Context) error {
 			return err
 		}
 		return tx.Bucket(bucketStats).ForEach(func(k, v []byte) error {
-			var st statsRecord
+			var st record.Stats
 			if err := decode(v, &st); err != nil {
 				fail("stats of %s: %w", k, err)
 				return nil
@@ -228,7 +229,7 @@ func (s *Store) verifyBlobs(tx *bolt.Tx, fail func(string, ...any)) error {
 	refs, open := map[string]int{}, map[string]int{}
 	grants := tx.Bucket(bucketGrants)
 	err := tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
-		var m messageRecord
+		var m record.Message
 		if err := decode(v, &m); err != nil {
 			return nil // reported above
 		}
@@ -254,7 +255,7 @@ func (s *Store) verifyBlobs(tx *bolt.Tx, fail func(string, ...any)) error {
 				fail("message %s: its sender holds no grant of %s", k, d)
 			}
 			for _, r := range m.Recipients {
-				var del deliveryRecord
+				var del record.Delivery
 				if decode(tx.Bucket(bucketDeliveries).Get(deliveryKey(r, m.ID)), &del) != nil {
 					continue // reported above
 				}

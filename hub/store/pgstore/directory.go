@@ -10,6 +10,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 	"lienthong/shared/auditlog"
 )
 
@@ -21,7 +22,7 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 	if at.IsZero() {
 		return false, fmt.Errorf("upsert agency %s: %w: no time", a.Code, store.ErrInvalid)
 	}
-	rec := agencyRec(a)
+	rec := record.FromAgency(a)
 	enc := encode(&rec)
 	var changed bool
 	err := s.update(ctx, func(tx pgx.Tx) error {
@@ -46,7 +47,7 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 		if err != nil {
 			return err
 		}
-		ch := agencyChangeRecord{Agency: rec, Seq: seq, At: at, LogIndex: idx}
+		ch := record.AgencyChange{Agency: rec, Seq: seq, At: at, LogIndex: idx}
 		if _, err := tx.Exec(ctx, `INSERT INTO agency_history (code, seq, rec) VALUES ($1, $2, $3)`,
 			string(a.Code), int64(seq), encode(&ch)); err != nil {
 			return err
@@ -64,7 +65,7 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 func (s *Store) Agency(ctx context.Context, code certs.AgencyCode) (store.Agency, error) {
 	var out store.Agency
 	err := s.view(ctx, func(tx pgx.Tx) error {
-		var rec agencyRecord
+		var rec record.Agency
 		found, err := getRec(ctx, tx, &rec, `SELECT rec FROM agencies WHERE code = $1`, string(code))
 		if err != nil {
 			return err
@@ -72,7 +73,7 @@ func (s *Store) Agency(ctx context.Context, code certs.AgencyCode) (store.Agency
 		if !found {
 			return store.ErrNotFound
 		}
-		out = rec.agency()
+		out = rec.Domain()
 		return nil
 	})
 	if err != nil {
@@ -85,8 +86,8 @@ func (s *Store) Agency(ctx context.Context, code certs.AgencyCode) (store.Agency
 func (s *Store) Agencies(ctx context.Context) ([]store.Agency, error) {
 	var out []store.Agency
 	err := s.view(ctx, func(tx pgx.Tx) error {
-		return forRecs(ctx, tx, func(rec *agencyRecord) error {
-			out = append(out, rec.agency())
+		return forRecs(ctx, tx, func(rec *record.Agency) error {
+			out = append(out, rec.Domain())
 			return nil
 		}, `SELECT rec FROM agencies ORDER BY code COLLATE "C"`)
 	})
@@ -100,8 +101,8 @@ func (s *Store) Agencies(ctx context.Context) ([]store.Agency, error) {
 func (s *Store) AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]store.AgencyChange, error) {
 	var out []store.AgencyChange
 	err := s.view(ctx, func(tx pgx.Tx) error {
-		err := forRecs(ctx, tx, func(ch *agencyChangeRecord) error {
-			out = append(out, store.AgencyChange{Agency: ch.Agency.agency(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex})
+		err := forRecs(ctx, tx, func(ch *record.AgencyChange) error {
+			out = append(out, store.AgencyChange{Agency: ch.Agency.Domain(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex})
 			return nil
 		}, `SELECT rec FROM agency_history WHERE code = $1 ORDER BY seq`, string(code))
 		if err != nil {

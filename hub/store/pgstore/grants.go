@@ -9,6 +9,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 )
 
 func getBlob(ctx context.Context, tx pgx.Tx, digest string) (*blobRecord, error) {
@@ -118,7 +119,7 @@ func referenceBlobsTx(ctx context.Context, tx pgx.Tx, sub *store.Submission) err
 // deliveredTx records that n more deliveries of m are no longer pending
 // (acknowledged, refused or withdrawn), and settles m's attachments at at
 // when none is left.
-func deliveredTx(ctx context.Context, tx pgx.Tx, m *messageRecord, n int, at time.Time) error {
+func deliveredTx(ctx context.Context, tx pgx.Tx, m *record.Message, n int, at time.Time) error {
 	if len(m.Blobs) == 0 {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 	"lienthong/shared/auditlog"
 	"lienthong/shared/document"
 )
@@ -33,21 +34,21 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 }
 
 func acceptTx(ctx context.Context, tx pgx.Tx, sub *store.Submission, seal store.Seal) (res store.AcceptResult, existed bool, err error) {
-	var m messageRecord
+	var m record.Message
 	if found, err := getRec(ctx, tx, &m, `SELECT rec FROM messages WHERE id = $1`, sub.MessageID); err != nil {
 		return res, false, err
 	} else if found {
 		if m.EnvSHA256 != sub.EnvelopeSHA256 {
 			return res, false, fmt.Errorf("message id %s already names envelope %s: %w", sub.MessageID, m.EnvSHA256, store.ErrConflict)
 		}
-		return m.result(), true, nil
+		return m.Result(), true, nil
 	}
 	// Blobs may be collected: their presence and the sender's grants are
 	// checked here, in the serializable transaction.
 	if err := checkBlobsTx(ctx, tx, sub); err != nil {
 		return res, false, err
 	}
-	targets := make([]*messageRecord, len(sub.Targets))
+	targets := make([]*record.Message, len(sub.Targets))
 	for i, id := range sub.Targets {
 		if targets[i], err = getMessage(ctx, tx, id); err != nil {
 			return res, false, fmt.Errorf("target: %w", err)
@@ -56,7 +57,7 @@ func acceptTx(ctx context.Context, tx pgx.Tx, sub *store.Submission, seal store.
 			return res, false, fmt.Errorf("target %s was sent by another agency: %w", id, store.ErrForbidden)
 		}
 	}
-	rec := messageRecord{
+	rec := record.Message{
 		ID: sub.MessageID, Sender: sub.Sender, Recipients: sub.Recipients, EnvSHA256: sub.EnvelopeSHA256,
 		Blobs: sub.BlobDigests, DocumentID: sub.DocumentID, Kind: sub.Kind, Targets: sub.Targets,
 		Received: sub.Received, Due: sub.DueDate,
@@ -92,11 +93,11 @@ func acceptTx(ctx context.Context, tx pgx.Tx, sub *store.Submission, seal store.
 	if _, err := sealTx(ctx, tx, seal, sub.MessageID, rec.LogIndex); err != nil {
 		return res, false, err
 	}
-	return rec.result(), false, nil
+	return rec.Result(), false, nil
 }
 
 // acceptWrites stores a new message, its deliveries and statistics.
-func acceptWrites(ctx context.Context, tx pgx.Tx, sub *store.Submission, rec *messageRecord) error {
+func acceptWrites(ctx context.Context, tx pgx.Tx, sub *store.Submission, rec *record.Message) error {
 	pending := 0
 	if len(sub.BlobDigests) > 0 {
 		pending = len(sub.Recipients)
@@ -111,20 +112,20 @@ func acceptWrites(ctx context.Context, tx pgx.Tx, sub *store.Submission, rec *me
 		if err != nil {
 			return err
 		}
-		d := deliveryRecord{Recipient: r, MessageID: sub.MessageID, Sender: sub.Sender, Cursor: cur,
+		d := record.Delivery{Recipient: r, MessageID: sub.MessageID, Sender: sub.Sender, Cursor: cur,
 			EnvSHA256: sub.EnvelopeSHA256, Kind: sub.Kind, State: store.Pending}
 		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (msg, recipient, cursor, state, rec) VALUES ($1, $2, $3, $4, $5)`,
 			sub.MessageID, string(r), int64(cur), int(store.Pending), encode(&d)); err != nil {
 			return err
 		}
-		if err := bumpStats(ctx, tx, r, func(st *statsRecord) { st.Received++ }); err != nil {
+		if err := bumpStats(ctx, tx, r, func(st *record.Stats) { st.Received++ }); err != nil {
 			return err
 		}
 		if err := notify(ctx, tx, r); err != nil {
 			return err
 		}
 	}
-	return bumpStats(ctx, tx, sub.Sender, func(st *statsRecord) { st.Sent++ })
+	return bumpStats(ctx, tx, sub.Sender, func(st *record.Stats) { st.Sent++ })
 }
 
 // withdraw applies a recall to one target: every pending delivery is
@@ -132,8 +133,8 @@ func acceptWrites(ctx context.Context, tx pgx.Tx, sub *store.Submission, rec *me
 // the target's attachments it held through the target; acknowledged ones
 // are reported, refused ones left as they are. The target is then
 // settled, at at, if this recall ended its last pending delivery.
-func withdraw(ctx context.Context, tx pgx.Tx, target *messageRecord, recallID string, at time.Time) (recallRecord, error) {
-	rc := recallRecord{Target: target.ID}
+func withdraw(ctx context.Context, tx pgx.Tx, target *record.Message, recallID string, at time.Time) (record.Recall, error) {
+	rc := record.Recall{Target: target.ID}
 	newly := 0
 	for _, r := range target.Recipients {
 		d, _, err := getDelivery(ctx, tx, r, target.ID)
@@ -154,7 +155,7 @@ func withdraw(ctx context.Context, tx pgx.Tx, target *messageRecord, recallID st
 		if err := putDelivery(ctx, tx, &d); err != nil {
 			return rc, err
 		}
-		if err := bumpStats(ctx, tx, r, func(st *statsRecord) { st.Withdrawn++ }); err != nil {
+		if err := bumpStats(ctx, tx, r, func(st *record.Stats) { st.Withdrawn++ }); err != nil {
 			return rc, err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM blob_grants WHERE digest = ANY($1) AND agency = $2 AND via = $3`,
@@ -217,7 +218,7 @@ func (s *Store) MessagesByDocumentID(ctx context.Context, docID string) ([]strin
 func (s *Store) Sent(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]store.SentRecord, error) {
 	var out []store.SentRecord
 	err := s.view(ctx, func(tx pgx.Tx) error {
-		return forRecs(ctx, tx, func(m *messageRecord) error {
+		return forRecs(ctx, tx, func(m *record.Message) error {
 			out = append(out, store.SentRecord{Cursor: m.Seq, MessageID: m.ID, Recipients: m.Recipients, Kind: m.Kind, Received: m.Received})
 			return nil
 		}, `SELECT rec FROM messages WHERE sender = $1 AND seq > $2 ORDER BY seq LIMIT $3`, string(sender), int64(after), max(limit, 0))
@@ -241,7 +242,7 @@ func (s *Store) Deliveries(ctx context.Context, id string) ([]store.Delivery, er
 			if err != nil {
 				return err
 			}
-			out = append(out, d.delivery())
+			out = append(out, d.Domain())
 		}
 		return nil
 	})

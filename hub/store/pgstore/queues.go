@@ -11,6 +11,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 	"lienthong/shared/auditlog"
 	"lienthong/shared/document"
 )
@@ -18,11 +19,11 @@ import (
 // scanQueue calls fn for each pending delivery of recipient after cursor,
 // in cursor order, until fn returns false. It reads in pages so that a
 // long queue of leased deliveries is not read whole.
-func scanQueue(ctx context.Context, tx pgx.Tx, recipient certs.AgencyCode, after uint64, fn func(d *deliveryRecord) (bool, error)) error {
+func scanQueue(ctx context.Context, tx pgx.Tx, recipient certs.AgencyCode, after uint64, fn func(d *record.Delivery) (bool, error)) error {
 	const page = 256
 	for {
-		var batch []deliveryRecord
-		err := forRecs(ctx, tx, func(d *deliveryRecord) error {
+		var batch []record.Delivery
+		err := forRecs(ctx, tx, func(d *record.Delivery) error {
 			batch = append(batch, *d)
 			return nil
 		}, `SELECT rec FROM deliveries WHERE recipient = $1 AND cursor > $2 AND state = 0 ORDER BY cursor LIMIT $3`,
@@ -50,9 +51,9 @@ func (s *Store) Inbox(ctx context.Context, recipient certs.AgencyCode, after uin
 		if limit <= 0 {
 			return nil
 		}
-		return scanQueue(ctx, tx, recipient, after, func(d *deliveryRecord) (bool, error) {
-			if d.visible(now) {
-				dv := d.delivery()
+		return scanQueue(ctx, tx, recipient, after, func(d *record.Delivery) (bool, error) {
+			if d.Visible(now) {
+				dv := d.Domain()
 				dv.LeaseToken = "" // an expired lease's token is no one's business
 				out = append(out, dv)
 			}
@@ -73,8 +74,8 @@ func (s *Store) Lease(ctx context.Context, recipient certs.AgencyCode, max int, 
 	var out []store.Delivery
 	err := s.update(ctx, func(tx pgx.Tx) error {
 		out = out[:0]
-		return scanQueue(ctx, tx, recipient, 0, func(d *deliveryRecord) (bool, error) {
-			if !d.visible(now) {
+		return scanQueue(ctx, tx, recipient, 0, func(d *record.Delivery) (bool, error) {
+			if !d.Visible(now) {
 				return true, nil
 			}
 			d.LeaseToken, d.LeaseExpiry = newToken(), now.Add(ttl)
@@ -82,7 +83,7 @@ func (s *Store) Lease(ctx context.Context, recipient certs.AgencyCode, max int, 
 			if err := putDelivery(ctx, tx, d); err != nil {
 				return false, err
 			}
-			out = append(out, d.delivery())
+			out = append(out, d.Domain())
 			return len(out) < max, nil
 		})
 	})
@@ -115,7 +116,7 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		}
 		switch d.State {
 		case store.Acked:
-			out, existed = d.delivery(), true
+			out, existed = d.Domain(), true
 			return nil
 		case store.Withdrawn:
 			return fmt.Errorf("%w by %s", store.ErrWithdrawn, d.WithdrawnBy)
@@ -130,7 +131,7 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if err != nil {
 			return err
 		}
-		if err := bumpStats(ctx, tx, recipient, func(st *statsRecord) { st.Acked++ }); err != nil {
+		if err := bumpStats(ctx, tx, recipient, func(st *record.Stats) { st.Acked++ }); err != nil {
 			return err
 		}
 		m, err := getMessage(ctx, tx, messageID)
@@ -147,7 +148,7 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if err := arrivedTx(ctx, tx, m, recipient, now, rc); err != nil {
 			return err
 		}
-		out = d.delivery()
+		out = d.Domain()
 		return nil
 	})
 	if err != nil {
@@ -160,7 +161,7 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 // set (acknowledged or refused): it logs the event as kind and stores the
 // delivery with its log index and no lease, off the queue for good. It
 // returns the log index.
-func settleDelivery(ctx context.Context, tx pgx.Tx, d *deliveryRecord, kind string, now time.Time) (int64, error) {
+func settleDelivery(ctx context.Context, tx pgx.Tx, d *record.Delivery, kind string, now time.Time) (int64, error) {
 	d.LeaseToken, d.LeaseExpiry = "", time.Time{}
 	idx, err := appendLog(ctx, tx, &auditlog.Entry{Kind: kind, At: now, MessageID: d.MessageID, EnvelopeSHA256: d.EnvSHA256, Agency: string(d.Recipient)})
 	if err != nil {
@@ -199,7 +200,7 @@ func (s *Store) Release(ctx context.Context, recipient certs.AgencyCode, message
 // delivery's receipt rc, in the acknowledgement's own transaction, unless
 // the recipient's history of the message has begun already. Without a
 // receipt there is nothing to carry it.
-func arrivedTx(ctx context.Context, tx pgx.Tx, m *messageRecord, recipient certs.AgencyCode, now time.Time, rc *store.Receipt) error {
+func arrivedTx(ctx context.Context, tx pgx.Tx, m *record.Message, recipient certs.AgencyCode, now time.Time, rc *store.Receipt) error {
 	if rc == nil {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 	"lienthong/shared/auditlog"
 	"lienthong/shared/document"
 )
@@ -53,16 +54,16 @@ func (s *Store) AppendStatus(ctx context.Context, st *store.StatusUpdate) (store
 // history allows next (document.Lifecycle), checked here in the
 // serializable transaction that stores it, so that two statuses racing
 // cannot both pass against the same history.
-func appendStatusTx(ctx context.Context, tx pgx.Tx, m *messageRecord, st *store.StatusUpdate) (out store.StatusUpdate, existed bool, refusal, err error) {
+func appendStatusTx(ctx context.Context, tx pgx.Tx, m *record.Message, st *store.StatusUpdate) (out store.StatusUpdate, existed bool, refusal, err error) {
 	sum := sha256.Sum256(st.Signed)
 	from := string(st.From)
-	var r statusRecord
+	var r record.Status
 	found, err := getRec(ctx, tx, &r, `SELECT rec FROM statuses WHERE msg = $1 AND from_agency = $2 AND sig_sha = $3`, st.MessageID, from, sum[:])
 	if err != nil {
 		return out, false, nil, err
 	}
 	if found {
-		return r.status(), true, nil, nil
+		return r.Domain(), true, nil, nil
 	}
 	history, err := historyTx(ctx, tx, st.MessageID, st.From)
 	if err != nil {
@@ -85,7 +86,7 @@ func appendStatusTx(ctx context.Context, tx pgx.Tx, m *messageRecord, st *store.
 	if err != nil {
 		return out, false, nil, err
 	}
-	r = statusRecord{MessageID: st.MessageID, From: st.From, Code: st.Code, Reason: st.Reason, Staff: st.Staff,
+	r = record.Status{MessageID: st.MessageID, From: st.From, Code: st.Code, Reason: st.Reason, Staff: st.Staff,
 		At: st.At, Signed: st.Signed, Sender: m.Sender, Seq: seq, Cursor: cur, LogIndex: idx}
 	if _, err := tx.Exec(ctx, `INSERT INTO statuses (msg, from_agency, seq, sig_sha, sender, cursor, queued, rec)
 		VALUES ($1, $2, $3, $4, $5, $6, true, $7)`,
@@ -95,7 +96,7 @@ func appendStatusTx(ctx context.Context, tx pgx.Tx, m *messageRecord, st *store.
 	if err := notify(ctx, tx, m.Sender); err != nil {
 		return out, false, nil, err
 	}
-	if err := bumpStats(ctx, tx, st.From, func(s *statsRecord) {
+	if err := bumpStats(ctx, tx, st.From, func(s *record.Stats) {
 		if s.Statuses == nil {
 			s.Statuses = map[document.Status]uint64{}
 		}
@@ -103,14 +104,14 @@ func appendStatusTx(ctx context.Context, tx pgx.Tx, m *messageRecord, st *store.
 	}); err != nil {
 		return out, false, nil, err
 	}
-	return r.status(), false, nil, nil
+	return r.Domain(), false, nil, nil
 }
 
 // historyTx returns the codes of a message's history at one recipient, in
 // order.
 func historyTx(ctx context.Context, tx pgx.Tx, messageID string, from certs.AgencyCode) ([]document.Status, error) {
 	var codes []document.Status
-	err := forRecs(ctx, tx, func(r *statusRecord) error {
+	err := forRecs(ctx, tx, func(r *record.Status) error {
 		codes = append(codes, r.Code)
 		return nil
 	}, `SELECT rec FROM statuses WHERE msg = $1 AND from_agency = $2 ORDER BY seq`, messageID, string(from))
@@ -124,8 +125,8 @@ func (s *Store) StatusHistory(ctx context.Context, messageID string) ([]store.St
 		if _, err := getMessage(ctx, tx, messageID); err != nil {
 			return err
 		}
-		return forRecs(ctx, tx, func(r *statusRecord) error {
-			out = append(out, r.status())
+		return forRecs(ctx, tx, func(r *record.Status) error {
+			out = append(out, r.Domain())
 			return nil
 		}, `SELECT rec FROM statuses WHERE msg = $1 ORDER BY from_agency COLLATE "C", seq`, messageID)
 	})
@@ -139,8 +140,8 @@ func (s *Store) StatusHistory(ctx context.Context, messageID string) ([]store.St
 func (s *Store) StatusInbox(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]store.StatusUpdate, error) {
 	var out []store.StatusUpdate
 	err := s.view(ctx, func(tx pgx.Tx) error {
-		return forRecs(ctx, tx, func(r *statusRecord) error {
-			out = append(out, r.status())
+		return forRecs(ctx, tx, func(r *record.Status) error {
+			out = append(out, r.Domain())
 			return nil
 		}, `SELECT rec FROM statuses WHERE sender = $1 AND cursor > $2 AND queued ORDER BY cursor LIMIT $3`,
 			string(sender), int64(after), max(limit, 0))
@@ -195,20 +196,20 @@ func (s *Store) PutReceipt(ctx context.Context, r *store.Receipt) (store.Receipt
 // putReceiptTx stores r unless a receipt for its (message, event, party)
 // is stored, which it returns instead with existed=true.
 func putReceiptTx(ctx context.Context, tx pgx.Tx, r *store.Receipt) (out store.Receipt, existed bool, err error) {
-	var rec receiptRecord
+	var rec record.Receipt
 	found, err := getRec(ctx, tx, &rec, `SELECT rec FROM receipts WHERE msg = $1 AND event = $2 AND party = $3`, r.MessageID, r.Event, string(r.Party))
 	if err != nil {
 		return out, false, err
 	}
 	if found {
-		return rec.receipt(), true, nil
+		return rec.Domain(), true, nil
 	}
-	rec = receiptRecord{MessageID: r.MessageID, Event: r.Event, Party: r.Party, At: r.At, Signed: r.Signed}
+	rec = record.Receipt{MessageID: r.MessageID, Event: r.Event, Party: r.Party, At: r.At, Signed: r.Signed}
 	if _, err := tx.Exec(ctx, `INSERT INTO receipts (msg, event, party, rec) VALUES ($1, $2, $3, $4)`,
 		r.MessageID, r.Event, string(r.Party), encode(&rec)); err != nil {
 		return out, false, err
 	}
-	return rec.receipt(), false, nil
+	return rec.Domain(), false, nil
 }
 
 // sealTx stores the receipt that seal makes for the event at logIndex of
@@ -241,8 +242,8 @@ func (s *Store) Receipts(ctx context.Context, messageID string) ([]store.Receipt
 		if _, err := getMessage(ctx, tx, messageID); err != nil {
 			return err
 		}
-		return forRecs(ctx, tx, func(r *receiptRecord) error {
-			out = append(out, r.receipt())
+		return forRecs(ctx, tx, func(r *record.Receipt) error {
+			out = append(out, r.Domain())
 			return nil
 		}, `SELECT rec FROM receipts WHERE msg = $1 ORDER BY event COLLATE "C", party COLLATE "C"`, messageID)
 	})
@@ -275,7 +276,7 @@ func (s *Store) Refuse(ctx context.Context, recipient certs.AgencyCode, messageI
 		}
 		switch d.State {
 		case store.Refused:
-			out, existed = d.delivery(), true
+			out, existed = d.Domain(), true
 			return nil
 		case store.Acked:
 			return fmt.Errorf("%w: the recipient acknowledged it", store.ErrConflict)
@@ -312,7 +313,7 @@ func (s *Store) Refuse(ctx context.Context, recipient certs.AgencyCode, messageI
 		if _, _, refused, err := appendStatusTx(ctx, tx, m, st); err != nil || refused != nil {
 			return fmt.Errorf("status 02 of the refusal: %w", errors.Join(err, refused))
 		}
-		out = d.delivery()
+		out = d.Domain()
 		return nil
 	})
 	if err != nil {
