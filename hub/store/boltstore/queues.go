@@ -3,8 +3,6 @@ package boltstore
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -72,7 +70,7 @@ func (s *Store) Lease(ctx context.Context, recipient certs.AgencyCode, max int, 
 			if !d.Visible(now) {
 				return true, nil
 			}
-			d.LeaseToken, d.LeaseExpiry = newToken(), now.Add(ttl)
+			d.LeaseToken, d.LeaseExpiry = record.NewToken(), now.Add(ttl)
 			d.Leases++
 			if err := dels.Put(key, encode(d)); err != nil {
 				return false, err
@@ -85,12 +83,6 @@ func (s *Store) Lease(ctx context.Context, recipient certs.AgencyCode, max int, 
 		return nil, fmt.Errorf("lease for %s: %w", recipient, err)
 	}
 	return out, nil
-}
-
-func newToken() string {
-	var b [16]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // Ack implements store.Queues.
@@ -107,15 +99,8 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 			refusal = store.ErrNotFound
 			return err
 		}
-		switch d.State {
-		case store.Acked:
-			out, existed = d.Domain(), true
-			return nil
-		case store.Withdrawn:
-			refusal = fmt.Errorf("%w by %s", store.ErrWithdrawn, d.WithdrawnBy)
-			return nil
-		case store.Refused:
-			refusal = fmt.Errorf("%w: the recipient refused it", store.ErrConflict)
+		if done, err := d.Settle(store.Acked); done || err != nil {
+			out, existed, refusal = d.Domain(), done, err
 			return nil
 		}
 		if leaseToken != "" && leaseToken != d.LeaseToken {

@@ -34,15 +34,8 @@ func (s *Store) Refuse(ctx context.Context, recipient certs.AgencyCode, messageI
 			refusal = store.ErrNotFound
 			return err
 		}
-		switch d.State {
-		case store.Refused:
-			out, existed = d.Domain(), true
-			return nil
-		case store.Acked:
-			refusal = fmt.Errorf("%w: the recipient acknowledged it", store.ErrConflict)
-			return nil
-		case store.Withdrawn:
-			refusal = fmt.Errorf("%w by %s", store.ErrWithdrawn, d.WithdrawnBy)
+		if done, err := d.Settle(store.Refused); done || err != nil {
+			out, existed, refusal = d.Domain(), done, err
 			return nil
 		}
 		m, err := getMessage(tx, messageID)

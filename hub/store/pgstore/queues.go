@@ -2,8 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -78,7 +76,7 @@ func (s *Store) Lease(ctx context.Context, recipient certs.AgencyCode, max int, 
 			if !d.Visible(now) {
 				return true, nil
 			}
-			d.LeaseToken, d.LeaseExpiry = newToken(), now.Add(ttl)
+			d.LeaseToken, d.LeaseExpiry = record.NewToken(), now.Add(ttl)
 			d.Leases++
 			if err := putDelivery(ctx, tx, d); err != nil {
 				return false, err
@@ -91,12 +89,6 @@ func (s *Store) Lease(ctx context.Context, recipient certs.AgencyCode, max int, 
 		return nil, fmt.Errorf("lease for %s: %w", recipient, err)
 	}
 	return out, nil
-}
-
-func newToken() string {
-	var b [16]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // Ack implements store.Queues.
@@ -114,14 +106,9 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if !found {
 			return store.ErrNotFound
 		}
-		switch d.State {
-		case store.Acked:
-			out, existed = d.Domain(), true
-			return nil
-		case store.Withdrawn:
-			return fmt.Errorf("%w by %s", store.ErrWithdrawn, d.WithdrawnBy)
-		case store.Refused:
-			return fmt.Errorf("%w: the recipient refused it", store.ErrConflict)
+		if done, err := d.Settle(store.Acked); done || err != nil {
+			out, existed = d.Domain(), done
+			return err
 		}
 		if leaseToken != "" && leaseToken != d.LeaseToken {
 			return store.ErrLeaseLost

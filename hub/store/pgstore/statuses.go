@@ -274,14 +274,9 @@ func (s *Store) Refuse(ctx context.Context, recipient certs.AgencyCode, messageI
 		if !found {
 			return store.ErrNotFound
 		}
-		switch d.State {
-		case store.Refused:
-			out, existed = d.Domain(), true
-			return nil
-		case store.Acked:
-			return fmt.Errorf("%w: the recipient acknowledged it", store.ErrConflict)
-		case store.Withdrawn:
-			return fmt.Errorf("%w by %s", store.ErrWithdrawn, d.WithdrawnBy)
+		if done, err := d.Settle(store.Refused); done || err != nil {
+			out, existed = d.Domain(), done
+			return err
 		}
 		m, err := getMessage(ctx, tx, messageID)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/store/internal/record"
 )
 
 // ChunkSize is the largest piece of attachment bytes in one row: bytes are
@@ -313,7 +314,7 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 	// The staging upload has no owner: GCUploads collects it if the hub
 	// dies before it is published. Each piece is committed on its own, as
 	// in AppendUpload.
-	id := "put-" + newToken()
+	id := "put-" + record.NewToken()
 	if _, err := s.pool.Exec(ctx, `INSERT INTO uploads (id, owner, digest, size, "offset", touched) VALUES ($1, '', $2, 0, 0, $3)`,
 		id, digest, time.Now()); err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)

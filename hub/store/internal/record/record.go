@@ -8,7 +8,10 @@
 package record
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"lienthong/certs"
@@ -170,4 +173,30 @@ func Encode(v any) []byte {
 		panic("store record: " + err.Error())
 	}
 	return b
+}
+
+// Settle is the one rule for ending a delivery, shared by the backends'
+// Ack (to store.Acked) and Refuse (to store.Refused): a delivery already
+// in state to is a retry (done, answered with the stored delivery); one
+// withdrawn by a recall, or settled the other way, cannot be; a pending
+// one is for the caller to settle.
+func (d *Delivery) Settle(to store.DeliveryState) (done bool, err error) {
+	switch d.State {
+	case to:
+		return true, nil
+	case store.Withdrawn:
+		return false, fmt.Errorf("%w by %s", store.ErrWithdrawn, d.WithdrawnBy)
+	case store.Acked:
+		return false, fmt.Errorf("%w: the recipient acknowledged it", store.ErrConflict)
+	case store.Refused:
+		return false, fmt.Errorf("%w: the recipient refused it", store.ErrConflict)
+	}
+	return false, nil
+}
+
+// NewToken is a fresh, unguessable token: for a lease, or a temporary name.
+func NewToken() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
