@@ -3,6 +3,7 @@
 // (pgtest), and checks that they serve as one hub: an agency may submit on
 // one node and receive, acknowledge and post statuses on the other, a long
 // poll on one node wakes when the other commits an event for its agency,
-// and the storage collection runs on one node at a time. It has only
-// tests.
+// the storage collection runs on one node at a time, and clients given
+// both nodes' addresses (package hubclient) move to the other node when
+// one stops, losing and repeating nothing. It has only tests.
 package nodestest

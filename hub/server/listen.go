@@ -160,6 +160,11 @@ func (e *Endpoint) Shutdown(ctx context.Context) error {
 	}
 	e.ql.Close()
 	e.quic.Close()
+	// The transport leaves the socket it was given open: close it, so that
+	// the port is free and a client's next packet on a connection left
+	// over is answered port unreachable (a connected client socket learns
+	// at once that this node is gone).
+	e.udp.Close()
 	return errors.Join(err3, err2)
 }
 

@@ -3,6 +3,23 @@
 // with HTTP/3 over QUIC and falls back by itself to HTTP/2 over TLS on TCP
 // when QUIC cannot get through, trying QUIC again later.
 //
+// # Several hub nodes
+//
+// The hub may run as several interchangeable nodes (one database behind
+// them). New takes a list of addresses, "host1:port1,host2:port2", and a
+// name among them that resolves to several IP addresses stands for one
+// node per address. The client sends to the node that answered last and,
+// when that node does not answer (it cannot be reached, or its
+// connection breaks, resets or times out) or answers 502, 503 or 504,
+// sends the request again to the next node, a long poll included. Every
+// request of this API is safe to send twice (each method says why), so
+// that a request a dead node may have committed before its answer was
+// lost is answered the same by the next node, never done twice. An answer
+// from the hub, a refusal included (4xx, or any wire error but
+// unavailable), is never sent on to another node, nor is a certificate
+// refused by either side: every node must present the hub's certificate
+// under the same name.
+//
 // The hub's certificate is checked at the handshake and again, against
 // the verifier's CRLs in force, on every answer: an answer over a
 // connection to a hub revoked since is refused (certs.ErrRevoked).
@@ -41,8 +58,8 @@ import (
 
 // Options tune a Client; the zero value is sensible.
 type Options struct {
-	// ServerName is the name in the hub's certificate; empty means the
-	// host part of the address.
+	// ServerName is the name in the hub's certificate, checked on every
+	// node; empty means the host part of each address.
 	ServerName string
 	// DisableQUIC forces TCP, for networks known to block UDP.
 	DisableQUIC bool
@@ -52,28 +69,35 @@ type Options struct {
 	// RetryQUICAfter is how long to stay on TCP after QUIC failed; 0 means
 	// 5 minutes.
 	RetryQUICAfter time.Duration
-	Logger         *slog.Logger
+	// DeadAfter is how long a connection may go without a packet from its
+	// node before the node counts as dead and the request in progress, a
+	// long poll say, goes to another node: the client pings a quiet
+	// connection after a third of it. 0 means 15 s. A node whose process
+	// died is known sooner, at the next packet: its machine refuses it.
+	DeadAfter time.Duration
+	// LookupHost resolves the names of hub addresses; nil means
+	// net.DefaultResolver. Tests and systems with their own discovery set
+	// it.
+	LookupHost func(ctx context.Context, host string) ([]string, error)
+	Logger     *slog.Logger
 }
 
 // Client is an agency's connection to the hub. It is safe for concurrent
 // use.
 type Client struct {
-	base   string
-	http   *http.Client
-	rt     *fallback
+	nodes  *nodes
 	log    *slog.Logger
 	closed atomic.Bool
 }
 
-// New prepares a client of the hub at addr ("host:port") that
-// authenticates with kp and trusts the hub's certificate through v.
+// New prepares a client of the hub at addr, "host:port" or a list of
+// nodes "host1:port1,host2:port2" (see ParseAddrs), that authenticates
+// with kp and trusts the hub's certificate through v. Names are resolved
+// at the first request.
 func New(addr string, kp *certs.KeyPair, v *certs.Verifier, opts Options) (*Client, error) {
-	host, _, err := net.SplitHostPort(addr)
+	addrs, err := ParseAddrs(addr)
 	if err != nil {
-		return nil, fmt.Errorf("hub address %q: %w", addr, err)
-	}
-	if opts.ServerName == "" {
-		opts.ServerName = host
+		return nil, err
 	}
 	if opts.QUICHandshakeTimeout == 0 {
 		opts.QUICHandshakeTimeout = 3 * time.Second
@@ -81,46 +105,67 @@ func New(addr string, kp *certs.KeyPair, v *certs.Verifier, opts Options) (*Clie
 	if opts.RetryQUICAfter == 0 {
 		opts.RetryQUICAfter = 5 * time.Minute
 	}
+	if opts.DeadAfter == 0 {
+		opts.DeadAfter = 15 * time.Second
+	}
+	if opts.LookupHost == nil {
+		opts.LookupHost = net.DefaultResolver.LookupHost
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	tlsConf := certs.ClientTLS(kp, v, opts.ServerName)
-	h2TLS := tlsConf.Clone()
-	h2TLS.NextProtos = []string{"h2"}
-	rt := &fallback{
-		h3: &http3.Transport{
-			TLSClientConfig: tlsConf.Clone(),
-			QUICConfig: &quic.Config{
-				HandshakeIdleTimeout: opts.QUICHandshakeTimeout,
-				MaxIdleTimeout:       90 * time.Second,
-				KeepAlivePeriod:      25 * time.Second,
+	transport := func(serverName string) *fallback {
+		tlsConf := certs.ClientTLS(kp, v, serverName)
+		h2TLS := tlsConf.Clone()
+		h2TLS.NextProtos = []string{"h2"}
+		return &fallback{
+			h3: &http3.Transport{
+				Dial:            dialQUIC,
+				TLSClientConfig: tlsConf.Clone(),
+				QUICConfig: &quic.Config{
+					HandshakeIdleTimeout: opts.QUICHandshakeTimeout,
+					MaxIdleTimeout:       opts.DeadAfter,
+					KeepAlivePeriod:      opts.DeadAfter / 3,
+				},
 			},
-		},
-		h2: &http.Transport{
-			TLSClientConfig:     h2TLS,
-			ForceAttemptHTTP2:   true,
-			TLSHandshakeTimeout: 10 * time.Second,
-			IdleConnTimeout:     120 * time.Second,
-			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		},
-		noQUIC:   opts.DisableQUIC,
-		retryFor: opts.RetryQUICAfter,
-		verifier: v,
-		log:      opts.Logger,
+			h2: &http.Transport{
+				TLSClientConfig:     h2TLS,
+				ForceAttemptHTTP2:   true,
+				TLSHandshakeTimeout: 10 * time.Second,
+				IdleConnTimeout:     120 * time.Second,
+				DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+				HTTP2:               &http.HTTP2Config{SendPingTimeout: opts.DeadAfter / 3, PingTimeout: opts.DeadAfter * 2 / 3},
+			},
+			noQUIC:   opts.DisableQUIC,
+			retryFor: opts.RetryQUICAfter,
+			verifier: v,
+			log:      opts.Logger,
+		}
 	}
 	return &Client{
-		base: "https://" + addr,
-		http: &http.Client{Transport: rt},
-		rt:   rt,
-		log:  opts.Logger,
+		nodes: &nodes{addrs: addrs, serverName: opts.ServerName, lookup: opts.LookupHost, transport: transport, pool: map[string]*node{}},
+		log:   opts.Logger,
 	}, nil
 }
 
-// Transport names the transport of the last request: "h3" or "h2", or
-// "" before the first.
+// Transport names the transport of the last request to the node in use:
+// "h3" or "h2", or "" before the first.
 func (c *Client) Transport() string {
-	s, _ := c.rt.last.Load().(string)
+	n := c.nodes.current()
+	if n == nil {
+		return ""
+	}
+	s, _ := n.rt.last.Load().(string)
 	return s
+}
+
+// Node returns the address of the node in use: the one that answered
+// last, or the next to try after it failed; "" before the first request.
+func (c *Client) Node() string {
+	if n := c.nodes.current(); n != nil {
+		return n.addr
+	}
+	return ""
 }
 
 // Close closes the connections.
@@ -128,8 +173,7 @@ func (c *Client) Close() error {
 	if c.closed.Swap(true) {
 		return nil
 	}
-	c.rt.h2.CloseIdleConnections()
-	return c.rt.h3.Close()
+	return c.nodes.close()
 }
 
 // fallback sends a request over HTTP/3 and, when QUIC does not get through,
@@ -232,40 +276,67 @@ func isTLSAlert(e *quic.TransportError) bool {
 	return e.ErrorCode >= 0x100 && e.ErrorCode < 0x200
 }
 
+// repeatable marks a request that may go to another node after one that
+// may have received it died before answering (exchange.retry). Every
+// request of the API is: reads change nothing, and each write names what
+// it writes (a message ID, a packet, an offset, a cursor) so that the hub
+// answers a repeat as it answered the first. A request added that is not
+// passes false.
+const repeatable = true
+
+// maxJSON bounds a JSON answer.
+const maxJSON = 64 << 20
+
 // do sends a request and decodes a JSON answer into out (when not nil).
-func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, contentType string, out any) error {
+// retry says whether the request may go to another node after one that
+// may have received it failed to answer (see exchange.retry).
+func (c *Client) do(ctx context.Context, retry bool, method, path string, query url.Values, body []byte, contentType string, out any) error {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	return c.doReader(ctx, method, path, query, rd, contentType, out)
+	return c.doReader(ctx, retry, method, path, query, rd, contentType, out)
 }
 
 // doReader is do with the body read from rd: a *bytes.Reader, or an
 // *io.SectionReader, which is sent without being copied into memory first
 // (and read again from its start if the request must be resent), and is
 // not read once doReader has returned (see lentReaderAt).
-func (c *Client) doReader(ctx context.Context, method, path string, query url.Values, rd io.Reader, contentType string, out any) error {
-	u := c.base + path
+func (c *Client) doReader(ctx context.Context, retry bool, method, path string, query url.Values, rd io.Reader, contentType string, out any) error {
+	u := path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return err
-	}
+	var lent *lentReaderAt
 	if sr, ok := rd.(*io.SectionReader); ok {
-		ra, off, n := sr.Outer()
-		lent := &lentReaderAt{ra: ra}
+		ra, _, _ := sr.Outer()
+		lent = &lentReaderAt{ra: ra}
 		defer lent.end()
-		req.ContentLength = n
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(lent, off, n)), nil }
-		req.Body, _ = req.GetBody()
 	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.http.Do(req)
+	resp, _, err := c.send(ctx, exchange{retry: retry, buffer: maxJSON, build: func(base string) (*http.Request, error) {
+		var body io.Reader
+		switch r := rd.(type) {
+		case *bytes.Reader:
+			body = io.NewSectionReader(r, 0, r.Size()) // each node reads it from the start
+		case *io.SectionReader:
+			_, off, n := r.Outer()
+			body = io.NewSectionReader(lent, off, n)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, base+u, body)
+		if err != nil {
+			return nil, err
+		}
+		if sr, ok := body.(*io.SectionReader); ok {
+			req.ContentLength = sr.Size()
+			req.GetBody = func() (io.ReadCloser, error) {
+				return io.NopCloser(io.NewSectionReader(sr, 0, sr.Size())), nil
+			}
+		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		return req, nil
+	}})
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
@@ -274,13 +345,27 @@ func (c *Client) doReader(ctx context.Context, method, path string, query url.Va
 		return decodeError(resp)
 	}
 	if out == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
 		return nil
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
 	}
 	return nil
+}
+
+// get fetches path and returns the answer's body, at most limit bytes.
+func (c *Client) get(ctx context.Context, path string, limit int64) ([]byte, error) {
+	resp, _, err := c.send(ctx, exchange{retry: true, buffer: limit, build: func(base string) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, decodeError(resp)
+	}
+	return io.ReadAll(resp.Body)
 }
 
 func decodeError(resp *http.Response) error {
@@ -295,7 +380,7 @@ func decodeError(resp *http.Response) error {
 // Hello asks the hub who it thinks this agency is.
 func (c *Client) Hello(ctx context.Context) (*wire.Hello, error) {
 	var h wire.Hello
-	return &h, c.do(ctx, http.MethodGet, wire.PathHello, nil, nil, "", &h)
+	return &h, c.do(ctx, repeatable, http.MethodGet, wire.PathHello, nil, nil, "", &h)
 }
 
 func pathOf(pattern string, kv ...string) string {
@@ -306,7 +391,10 @@ func pathOf(pattern string, kv ...string) string {
 }
 
 // Upload sends an attachment of size bytes read from r, resuming from what
-// the hub already holds; it returns when the hub has committed it. chunk
+// the hub already holds; it returns when the hub has committed it. Each
+// request is safe to repeat: the upload is known by its digest and each
+// chunk by its offset, and a chunk the hub already holds is answered
+// offset_mismatch with the offset to go on from. chunk
 // bounds each request (0: wire.WholeUpload, which the hub stores in one
 // go), so that an interrupted upload loses at most one chunk. progress,
 // when not nil, is called after each chunk.
@@ -321,14 +409,14 @@ func (c *Client) Upload(ctx context.Context, digest string, r io.ReaderAt, size 
 	// round trip that asks where to start: if the hub holds part of it
 	// already, it answers offset_mismatch with the offset, handled below.
 	if size > chunk {
-		if err := c.do(ctx, http.MethodPost, path, q, nil, "", &st); err != nil {
+		if err := c.do(ctx, repeatable, http.MethodPost, path, q, nil, "", &st); err != nil {
 			return err
 		}
 	}
 	for !st.Done {
 		n := min(chunk, size-st.Offset)
 		q.Set("offset", strconv.FormatInt(st.Offset, 10))
-		err := c.doReader(ctx, http.MethodPatch, path, q, io.NewSectionReader(r, st.Offset, n), wire.ContentBytes, &st)
+		err := c.doReader(ctx, repeatable, http.MethodPatch, path, q, io.NewSectionReader(r, st.Offset, n), wire.ContentBytes, &st)
 		var we *wire.Error
 		if errors.As(err, &we) && we.Code == wire.CodeOffset {
 			st.Offset = we.Offset // the hub holds more or less than we thought: resume there
@@ -344,10 +432,12 @@ func (c *Client) Upload(ctx context.Context, digest string, r io.ReaderAt, size 
 	return nil
 }
 
-// Submit sends a signed document packet.
+// Submit sends a signed document packet. Sending it again, to another
+// node too, is safe: the hub knows the packet by its message ID and
+// answers a repeat with the first answer (Existed), the same receipt.
 func (c *Client) Submit(ctx context.Context, packet []byte) (*wire.Submitted, error) {
 	var s wire.Submitted
-	return &s, c.do(ctx, http.MethodPost, wire.PathMessages, nil, packet, wire.ContentPacket, &s)
+	return &s, c.do(ctx, repeatable, http.MethodPost, wire.PathMessages, nil, packet, wire.ContentPacket, &s)
 }
 
 // Inbox lists documents queued to this agency after cursor, waiting up to
@@ -355,37 +445,27 @@ func (c *Client) Submit(ctx context.Context, packet []byte) (*wire.Submitted, er
 func (c *Client) Inbox(ctx context.Context, after uint64, wait time.Duration) (*wire.Inbox, error) {
 	var in wire.Inbox
 	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "wait": {strconv.Itoa(int(wait / time.Second))}}
-	return &in, c.do(ctx, http.MethodGet, wire.PathInbox, q, nil, "", &in)
+	return &in, c.do(ctx, repeatable, http.MethodGet, wire.PathInbox, q, nil, "", &in)
 }
 
 // Message fetches a message's signed packet.
 func (c *Client) Message(ctx context.Context, id string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+pathOf(wire.PathMessage, "id", id), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, decodeError(resp)
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	return c.get(ctx, pathOf(wire.PathMessage, "id", id), 4<<20)
 }
 
 // Download writes an attachment into w from offset on (a resumed download
-// passes the length it already has) and returns the bytes written.
+// passes the length it already has) and returns the bytes written. A node
+// that dies before the bytes begin is replaced by another; one that dies
+// while they stream ends the download with what was written, and the
+// resumed download goes to another node.
 func (c *Client) Download(ctx context.Context, id, digest string, offset int64, w io.Writer) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+pathOf(wire.PathAttachment, "id", id, "sha256", digest), nil)
-	if err != nil {
-		return 0, err
-	}
-	if offset > 0 {
-		req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
-	}
-	resp, err := c.http.Do(req)
+	resp, n, err := c.send(ctx, exchange{retry: repeatable, build: func(base string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+pathOf(wire.PathAttachment, "id", id, "sha256", digest), nil)
+		if err == nil && offset > 0 {
+			req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
+		}
+		return req, err
+	}})
 	if err != nil {
 		return 0, err
 	}
@@ -396,14 +476,19 @@ func (c *Client) Download(ctx context.Context, id, digest string, offset int64, 
 	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent:
 		return 0, decodeError(resp)
 	}
-	return io.Copy(w, resp.Body)
+	written, err := io.Copy(w, resp.Body)
+	if err != nil && ctx.Err() == nil {
+		c.nodeFailed(n, err)
+	}
+	return written, err
 }
 
 // Ack tells the hub this agency has stored the message; the answer holds
-// the hub's "delivered" receipt.
+// the hub's "delivered" receipt. A repeat answers the first
+// acknowledgement's receipt.
 func (c *Client) Ack(ctx context.Context, id string) (*wire.Acked, error) {
 	var a wire.Acked
-	return &a, c.do(ctx, http.MethodPost, pathOf(wire.PathAck, "id", id), nil, nil, "", &a)
+	return &a, c.do(ctx, repeatable, http.MethodPost, pathOf(wire.PathAck, "id", id), nil, nil, "", &a)
 }
 
 // Refuse tells the hub this agency cannot take the message, and why; the
@@ -415,19 +500,20 @@ func (c *Client) Refuse(ctx context.Context, id, reason string) (*wire.Refused, 
 		return nil, err
 	}
 	var r wire.Refused
-	return &r, c.do(ctx, http.MethodPost, pathOf(wire.PathRefuse, "id", id), nil, body, wire.ContentJSON, &r)
+	return &r, c.do(ctx, repeatable, http.MethodPost, pathOf(wire.PathRefuse, "id", id), nil, body, wire.ContentJSON, &r)
 }
 
 // Receipts fetches the receipts of a message.
 func (c *Client) Receipts(ctx context.Context, id string) ([][]byte, error) {
 	var r wire.Receipts
-	return r.Receipts, c.do(ctx, http.MethodGet, pathOf(wire.PathReceipts, "id", id), nil, nil, "", &r)
+	return r.Receipts, c.do(ctx, repeatable, http.MethodGet, pathOf(wire.PathReceipts, "id", id), nil, nil, "", &r)
 }
 
-// PostStatus sends a signed status packet.
+// PostStatus sends a signed status packet. A repeat is safe: the hub
+// knows a packet it stored by its bytes (Existed).
 func (c *Client) PostStatus(ctx context.Context, packet []byte) (*wire.StatusAccepted, error) {
 	var s wire.StatusAccepted
-	return &s, c.do(ctx, http.MethodPost, wire.PathStatuses, nil, packet, wire.ContentPacket, &s)
+	return &s, c.do(ctx, repeatable, http.MethodPost, wire.PathStatuses, nil, packet, wire.ContentPacket, &s)
 }
 
 // Statuses lists statuses about this agency's documents after cursor,
@@ -435,43 +521,32 @@ func (c *Client) PostStatus(ctx context.Context, packet []byte) (*wire.StatusAcc
 func (c *Client) Statuses(ctx context.Context, after uint64, wait time.Duration) (*wire.Statuses, error) {
 	var s wire.Statuses
 	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "wait": {strconv.Itoa(int(wait / time.Second))}}
-	return &s, c.do(ctx, http.MethodGet, wire.PathStatuses, q, nil, "", &s)
+	return &s, c.do(ctx, repeatable, http.MethodGet, wire.PathStatuses, q, nil, "", &s)
 }
 
-// AckStatuses removes statuses from this agency's queue.
+// AckStatuses removes statuses from this agency's queue; removing one
+// twice is no error.
 func (c *Client) AckStatuses(ctx context.Context, cursors []uint64) error {
 	body, _ := json.Marshal(wire.AckStatuses{Cursors: cursors})
-	return c.do(ctx, http.MethodPost, wire.PathStatusesAck, nil, body, wire.ContentJSON, nil)
+	return c.do(ctx, repeatable, http.MethodPost, wire.PathStatusesAck, nil, body, wire.ContentJSON, nil)
 }
 
 // Sent lists this agency's sent documents after cursor with their state at
 // each recipient.
 func (c *Client) Sent(ctx context.Context, after uint64) (*wire.Sent, error) {
 	var s wire.Sent
-	return &s, c.do(ctx, http.MethodGet, wire.PathSent, url.Values{"after": {strconv.FormatUint(after, 10)}}, nil, "", &s)
+	return &s, c.do(ctx, repeatable, http.MethodGet, wire.PathSent, url.Values{"after": {strconv.FormatUint(after, 10)}}, nil, "", &s)
 }
 
 // Directory fetches the agency directory.
 func (c *Client) Directory(ctx context.Context) (*wire.Directory, error) {
 	var d wire.Directory
-	return &d, c.do(ctx, http.MethodGet, wire.PathDirectory, nil, nil, "", &d)
+	return &d, c.do(ctx, repeatable, http.MethodGet, wire.PathDirectory, nil, nil, "", &d)
 }
 
 // Checkpoint fetches the hub's latest signed checkpoint.
 func (c *Client) Checkpoint(ctx context.Context) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+wire.PathLogCheckpoint, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, decodeError(resp)
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return c.get(ctx, wire.PathLogCheckpoint, 64<<10)
 }
 
 func toHashes(raw [][]byte) ([]tlog.Hash, error) {
@@ -489,7 +564,7 @@ func toHashes(raw [][]byte) ([]tlog.Hash, error) {
 func (c *Client) Inclusion(ctx context.Context, index, size int64) (auditlog.InclusionProof, error) {
 	var p wire.LogProof
 	q := url.Values{"index": {strconv.FormatInt(index, 10)}, "size": {strconv.FormatInt(size, 10)}}
-	if err := c.do(ctx, http.MethodGet, wire.PathLogInclusion, q, nil, "", &p); err != nil {
+	if err := c.do(ctx, repeatable, http.MethodGet, wire.PathLogInclusion, q, nil, "", &p); err != nil {
 		return auditlog.InclusionProof{}, err
 	}
 	hs, err := toHashes(p.Hashes)
@@ -501,7 +576,7 @@ func (c *Client) Inclusion(ctx context.Context, index, size int64) (auditlog.Inc
 func (c *Client) Consistency(ctx context.Context, old, n int64) (auditlog.ConsistencyProof, error) {
 	var p wire.LogProof
 	q := url.Values{"old": {strconv.FormatInt(old, 10)}, "new": {strconv.FormatInt(n, 10)}}
-	if err := c.do(ctx, http.MethodGet, wire.PathLogConsistency, q, nil, "", &p); err != nil {
+	if err := c.do(ctx, repeatable, http.MethodGet, wire.PathLogConsistency, q, nil, "", &p); err != nil {
 		return auditlog.ConsistencyProof{}, err
 	}
 	hs, err := toHashes(p.Hashes)
@@ -512,11 +587,11 @@ func (c *Client) Consistency(ctx context.Context, old, n int64) (auditlog.Consis
 func (c *Client) LogEntries(ctx context.Context, from, to int64) ([][]byte, error) {
 	var e wire.LogEntries
 	q := url.Values{"from": {strconv.FormatInt(from, 10)}, "to": {strconv.FormatInt(to, 10)}}
-	return e.Entries, c.do(ctx, http.MethodGet, wire.PathLogEntries, q, nil, "", &e)
+	return e.Entries, c.do(ctx, repeatable, http.MethodGet, wire.PathLogEntries, q, nil, "", &e)
 }
 
 // Stats fetches the statistics the hub publishes.
 func (c *Client) Stats(ctx context.Context) (*wire.Stats, error) {
 	var s wire.Stats
-	return &s, c.do(ctx, http.MethodGet, wire.PathStats, nil, nil, "", &s)
+	return &s, c.do(ctx, repeatable, http.MethodGet, wire.PathStats, nil, nil, "", &s)
 }

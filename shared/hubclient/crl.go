@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	"net/http"
 
 	"lienthong/certs"
 	"lienthong/shared/wire"
@@ -20,19 +19,11 @@ const MaxCRLBytes = 32 << 20
 // signatures are not checked here: a certs.Verifier uses a list only once
 // it verifies with the certificate's issuer.
 func (c *Client) CRLs(ctx context.Context) ([]*x509.RevocationList, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+wire.PathCRL, nil)
+	b, err := c.get(ctx, wire.PathCRL, MaxCRLBytes+1)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, decodeError(resp)
-	}
-	return ReadCRLs(resp.Body)
+	return ReadCRLs(bytes.NewReader(b))
 }
 
 // ReadCRLs reads revocation lists as the hub and CRL distribution points
