@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,8 +45,8 @@ type InitOptions struct {
 	Passphrase    []byte // the clerk's passphrase for the store
 	P12           []byte // the agency's .p12 from the PKI operator
 	P12Passphrase string
-	HubAddr       string // host:port
-	ServerName    string // the name in the hub's certificate; empty: the host of HubAddr
+	HubAddr       string // host:port, or several hub nodes' separated by commas (ParseHubAddress)
+	ServerName    string // the name in the hub's certificate; empty: the host of each address
 	RootsPEM      []byte // the trusted root certificates
 	// ReceiptSigner names the hub's receipt-signing identity; empty is
 	// certs.DefaultReceiptSigner.
@@ -89,8 +90,9 @@ func Init(opts InitOptions) error {
 	if _, err := v.Agency(kp.Certificates()); err != nil {
 		return fmt.Errorf("init: the agency certificate does not chain to the roots: %w", err)
 	}
-	if opts.HubAddr == "" {
-		return errors.New("init: no hub address")
+	hubAddr, err := ParseHubAddress(opts.HubAddr)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
 	}
 	if opts.ReceiptSigner != "" && !certs.ValidReceiptSigner(opts.ReceiptSigner) {
 		return fmt.Errorf("init: receipt signer %q: want lower-case letters, digits, dots and hyphens", opts.ReceiptSigner)
@@ -104,7 +106,7 @@ func Init(opts InitOptions) error {
 	}
 	err = errors.Join(
 		st.SetIdentity(kp),
-		st.SetSetting(store.SettingHubAddress, opts.HubAddr),
+		st.SetSetting(store.SettingHubAddress, hubAddr),
 		st.SetSetting(SettingServerName, opts.ServerName),
 		st.SetSetting(SettingRoots, string(certs.EncodeCertificatesPEM(roots...))),
 		st.SetSetting(SettingReceiptSigner, opts.ReceiptSigner),
@@ -271,17 +273,32 @@ func (c *Clerk) Agency() (certs.AgencyCode, string) { return c.code, c.name }
 // Roots returns the trusted root certificates.
 func (c *Clerk) Roots() []*x509.Certificate { return c.v.RootCertificates() }
 
-// HubAddress returns the configured hub address.
+// ParseHubAddress checks a hub address as a clerk types it, "host:port",
+// or the addresses of several hub nodes separated by commas, and returns
+// it as it is kept: the addresses joined by commas. A bad address is a
+// *hubclient.AddrError, none at all hubclient.ErrNoAddress.
+func ParseHubAddress(s string) (string, error) {
+	addrs, err := hubclient.ParseAddrs(s)
+	if err != nil {
+		return "", err
+	}
+	return strings.Join(addrs, ","), nil
+}
+
+// HubAddress returns the configured hub address: host:port, or several
+// separated by commas.
 func (c *Clerk) HubAddress() string {
 	a, _ := c.st.Setting(store.SettingHubAddress)
 	return a
 }
 
-// SetHubAddress changes the hub's address (host:port); the next request
-// connects there.
+// SetHubAddress changes the hub's address, host:port or several hub
+// nodes' separated by commas (ParseHubAddress); the next request connects
+// there.
 func (c *Clerk) SetHubAddress(addr string) error {
-	if addr == "" {
-		return errors.New("set hub address: empty")
+	addr, err := ParseHubAddress(addr)
+	if err != nil {
+		return fmt.Errorf("set hub address: %w", err)
 	}
 	if err := c.st.SetSetting(store.SettingHubAddress, addr); err != nil {
 		return fmt.Errorf("set hub address: %w", err)

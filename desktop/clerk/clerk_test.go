@@ -180,6 +180,7 @@ func TestInitRefusals(t *testing.T) {
 	}{
 		{"wrong p12 passphrase", func(o *clerk.InitOptions) { o.P12Passphrase = "sai" }, nil},
 		{"no hub", func(o *clerk.InitOptions) { o.HubAddr = "" }, nil},
+		{"a bad hub node", func(o *clerk.InitOptions) { o.HubAddr += ",truc2.example" }, nil},
 		{"roots of another PKI", func(o *clerk.InitOptions) { o.RootsPEM = other.PKI.RootPEM() }, nil},
 		{"no roots", func(o *clerk.InitOptions) { o.RootsPEM = nil }, nil},
 		{"empty passphrase", func(o *clerk.InitOptions) { o.Passphrase = nil }, nil},

@@ -18,6 +18,7 @@ import (
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
+	"lienthong/shared/hubclient"
 	"lienthong/shared/pades"
 	"lienthong/shared/wire"
 )
@@ -115,6 +116,10 @@ func explainKey(err error, ue *UserError) (i18n.Key, []any, bool) {
 		}
 		return i18n.ErrHubInternal, nil, true
 	}
+	var addr *hubclient.AddrError
+	if errors.As(err, &addr) {
+		return i18n.ErrHubAddress, []any{addr.Addr}, true
+	}
 	for _, s := range sentinelKeys {
 		if errors.Is(err, s.err) {
 			return s.key, nil, true
@@ -190,6 +195,7 @@ var sentinelKeys = []struct {
 	key i18n.Key
 }{
 	{ErrNotConfigured, i18n.ErrNotConfigured},
+	{hubclient.ErrNoAddress, i18n.ErrHubAddressEmpty},
 	{ErrWrongBox, i18n.ErrWrongBox},
 	{ErrReasonNeeded, i18n.ErrReasonNeeded},
 	{ErrNoRecall, i18n.ErrNoRecall},

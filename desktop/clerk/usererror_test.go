@@ -23,6 +23,10 @@ import (
 
 func TestExplain(t *testing.T) {
 	_, notExist := os.Open(filepath.Join(t.TempDir(), "cong-van.pdf"))
+	hubAddrErr := func(s string) error {
+		_, err := ParseHubAddress(s)
+		return fmt.Errorf("set hub address: %w", err)
+	}
 	tests := []struct {
 		name   string
 		err    error
@@ -44,6 +48,8 @@ func TestExplain(t *testing.T) {
 		{"transition", fmt.Errorf("status: %w", document.ErrTransition), i18n.ErrTransition, "không được phép", "not allowed"},
 		{"no recall", fmt.Errorf("answer: %w", ErrNoRecall), i18n.ErrNoRecall, "thu hồi", "no recall"},
 		{"not configured", ErrNotConfigured, i18n.ErrNotConfigured, "Cài đặt", "Settings"},
+		{"bad hub address", hubAddrErr("truc1.gov.vn:4433, truc2.gov.vn"), i18n.ErrHubAddress, "“truc2.gov.vn” không hợp lệ", "“truc2.gov.vn” is not valid"},
+		{"no hub address", hubAddrErr(" , "), i18n.ErrHubAddressEmpty, "tên:cổng", "host:port"},
 		{"expired certificate", fmt.Errorf("verify: %w: x", certs.ErrExpired), i18n.ErrCertExpired, "hết hạn", "expired"},
 		{"revoked certificate", fmt.Errorf("%w: serial 1F", certs.ErrRevoked), i18n.ErrCertRevoked, "bị thu hồi", "revoked"},
 		{"not a pdf", fmt.Errorf("verify x.pdf: %w", pades.ErrNotPDF), i18n.ErrNotPDF, "không phải là tệp PDF", "not a PDF"},

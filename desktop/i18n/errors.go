@@ -12,6 +12,8 @@ const (
 	ErrOffline          Key = "ErrOffline"
 	ErrHubCertificate   Key = "ErrHubCertificate"
 	ErrNotConfigured    Key = "ErrNotConfigured"
+	ErrHubAddress       Key = "ErrHubAddress"
+	ErrHubAddressEmpty  Key = "ErrHubAddressEmpty"
 	ErrWrongBox         Key = "ErrWrongBox"
 	ErrReasonNeeded     Key = "ErrReasonNeeded"
 	ErrNoRecall         Key = "ErrNoRecall"
@@ -73,6 +75,8 @@ var viErrors = map[Key]string{
 	ErrOffline:          "Không kết nối được máy chủ liên thông. Văn bản và trạng thái được giữ trên máy và tự gửi khi có mạng.",
 	ErrHubCertificate:   "Chứng thư của máy chủ liên thông không được tin cậy. Hãy kiểm tra địa chỉ máy chủ và tệp chứng thư gốc, hoặc báo bộ phận kỹ thuật.",
 	ErrNotConfigured:    "Chưa cấu hình địa chỉ máy chủ liên thông. Hãy nhập địa chỉ trong Cài đặt.",
+	ErrHubAddress:       "Địa chỉ máy chủ liên thông “%s” không hợp lệ. Hãy nhập dạng tên:cổng, ví dụ truc.lienthong.gov.vn:4433; nhiều máy chủ thì cách nhau bằng dấu phẩy.",
+	ErrHubAddressEmpty:  "Hãy nhập địa chỉ máy chủ liên thông dạng tên:cổng, ví dụ truc.lienthong.gov.vn:4433.",
 	ErrWrongBox:         "Thao tác này không dùng được cho văn bản này.",
 	ErrReasonNeeded:     "Phải nhập lý do.",
 	ErrNoRecall:         "Văn bản này không có yêu cầu thu hồi nào đang chờ trả lời.",
@@ -134,6 +138,8 @@ var enErrors = map[Key]string{
 	ErrOffline:          "Cannot reach the hub. Documents and statuses are kept on this computer and sent when the network is back.",
 	ErrHubCertificate:   "The hub's certificate is not trusted. Check the hub address and the root certificates, or ask the support team.",
 	ErrNotConfigured:    "The hub address is not set. Enter it in Settings.",
+	ErrHubAddress:       "The hub address “%s” is not valid. Enter it as host:port, for example truc.lienthong.gov.vn:4433; separate several hub servers with commas.",
+	ErrHubAddressEmpty:  "Enter the hub address as host:port, for example truc.lienthong.gov.vn:4433.",
 	ErrWrongBox:         "This action does not apply to this document.",
 	ErrReasonNeeded:     "A reason is required.",
 	ErrNoRecall:         "This document has no recall waiting for an answer.",

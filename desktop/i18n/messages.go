@@ -188,6 +188,7 @@ const (
 	ThemeDark             Key = "ThemeDark"
 	SetAgency             Key = "SetAgency"
 	SetHub                Key = "SetHub"
+	SetHubHint            Key = "SetHubHint"
 	SetNotify             Key = "SetNotify"
 	SetStaff              Key = "SetStaff"
 	SetRestart            Key = "SetRestart"
@@ -272,7 +273,7 @@ var vi = map[Key]string{
 	WizardChoose:          "Chọn tệp…",
 	WizardNoFile:          "Chưa chọn tệp",
 	WizardP12Pass:         "Mật khẩu tệp .p12",
-	WizardHub:             "Địa chỉ máy chủ (tên:cổng)",
+	WizardHub:             "Địa chỉ máy chủ (tên:cổng; nhiều máy chủ cách nhau bằng dấu phẩy)",
 	WizardServerName:      "Tên máy chủ trong chứng thư (tùy chọn)",
 	WizardPass:            "Mật khẩu dữ liệu trên máy",
 	WizardPass2:           "Nhập lại mật khẩu",
@@ -406,6 +407,7 @@ var vi = map[Key]string{
 	ThemeDark:             "Tối",
 	SetAgency:             "Cơ quan",
 	SetHub:                "Máy chủ liên thông",
+	SetHubHint:            "tên:cổng; nhiều máy chủ cách nhau bằng dấu phẩy",
 	SetNotify:             "Báo khi có văn bản khẩn đến",
 	SetStaff:              "Tên người xử lý (ghi vào trạng thái)",
 	SetRestart:            "Ngôn ngữ mới có hiệu lực khi mở lại ứng dụng",
@@ -490,7 +492,7 @@ var en = map[Key]string{
 	WizardChoose:          "Choose file…",
 	WizardNoFile:          "No file chosen",
 	WizardP12Pass:         "Passphrase of the .p12",
-	WizardHub:             "Hub address (host:port)",
+	WizardHub:             "Hub address (host:port; several separated by commas)",
 	WizardServerName:      "Hub name in its certificate (optional)",
 	WizardPass:            "Passphrase for local data",
 	WizardPass2:           "Repeat the passphrase",
@@ -624,6 +626,7 @@ var en = map[Key]string{
 	ThemeDark:             "Dark",
 	SetAgency:             "Agency",
 	SetHub:                "Hub",
+	SetHubHint:            "host:port; several separated by commas",
 	SetNotify:             "Notify me of urgent documents",
 	SetStaff:              "Your name (written in statuses)",
 	SetRestart:            "The new language applies when the app is opened again",

@@ -16,7 +16,7 @@ import (
 
 // Well-known setting and cursor names.
 const (
-	SettingHubAddress = "hub_address"
+	SettingHubAddress = "hub_address" // host:port, or several hub nodes' separated by commas
 	CursorInbox       = "inbox"
 	CursorStatus      = "status"
 	cursorPrefix      = "cursor/"

@@ -50,6 +50,7 @@ func NewSettingsTab(a *App) *SettingsTab {
 	t.Notify = widget.NewCheck(c.T(i18n.SetNotify), func(on bool) { p.SetBool(PrefNotify, on) })
 	t.Notify.SetChecked(p.BoolWithFallback(PrefNotify, true))
 	t.Hub.SetText(a.clerk.HubAddress())
+	t.Hub.SetPlaceHolder(c.T(i18n.SetHubHint))
 	t.SaveHub = widget.NewButton(c.T(i18n.OK), t.onSaveHub)
 	code, name := a.clerk.Agency()
 	shortcuts := widget.NewLabel(c.T(i18n.SetShortcuts))
@@ -89,15 +90,22 @@ func (t *SettingsTab) onTheme(choice string) {
 	t.app.fyne.Settings().SetTheme(NewTheme(mode))
 }
 
-// onSaveHub stores the hub's address off Fyne's goroutine (a store
-// write).
+// onSaveHub checks and stores the hub's address, one or several nodes',
+// off Fyne's goroutine (a store write), and shows it as kept.
 func (t *SettingsTab) onSaveHub() {
 	c, addr := t.app.clerk, t.Hub.Text
-	t.app.run(i18n.WorkSave, []*widget.Button{t.SaveHub}, func(context.Context) error { return c.SetHubAddress(addr) }, func(err error) {
+	t.app.run(i18n.WorkSave, []*widget.Button{t.SaveHub}, func(context.Context) error {
+		if err := c.SetHubAddress(addr); err != nil {
+			return err
+		}
+		addr = c.HubAddress()
+		return nil
+	}, func(err error) {
 		if err != nil {
 			t.Message.SetText(t.app.message("set hub address", err))
 			return
 		}
+		t.Hub.SetText(addr)
 		t.Message.SetText(t.app.cat.T(i18n.ActDone, addr))
 	})
 }

@@ -2,11 +2,13 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -265,6 +267,32 @@ func TestLanguageAndSettings(t *testing.T) {
 		test.Type(a.Settings.Staff, "Lê Thị Hoa")
 		if a.staff() != "Lê Thị Hoa" {
 			t.Errorf("staff %q", a.staff())
+		}
+	})
+	t.Run("hub nodes in Cài đặt", func(t *testing.T) {
+		a, _ := startApp(t, home, Options{})
+		defer a.Close()
+		save := func(addr string) {
+			a.Settings.Hub.SetText(addr)
+			test.Tap(a.Settings.SaveHub)
+			settle(t, a)
+		}
+		save("truc1.example:4433, truc2.example")
+		if got := a.Settings.Message.Text; !strings.Contains(got, "“truc2.example” không hợp lệ") {
+			t.Errorf("a bad address: message %q", got)
+		}
+		if got := a.Clerk().HubAddress(); got != h.Addr {
+			t.Fatalf("a bad address was kept: %q", got)
+		}
+		save(" " + h.Addr + " , 127.0.0.1:1 ")
+		want := h.Addr + ",127.0.0.1:1"
+		if got := a.Clerk().HubAddress(); got != want || a.Settings.Hub.Text != want {
+			t.Errorf("kept %q, shown %q, want %q", got, a.Settings.Hub.Text, want)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := a.Clerk().TestConnection(ctx); err != nil {
+			t.Errorf("hello through the first of two nodes: %v", err)
 		}
 	})
 }

@@ -106,6 +106,8 @@ func (w *Wizard) check() (wizardForm, string) {
 		return wizardForm{}, c.T(i18n.WizardNeedFile, c.T(i18n.WizardP12))
 	case strings.TrimSpace(w.Hub.Text) == "":
 		return wizardForm{}, c.T(i18n.WizardNeedHub)
+	case w.hubErr() != nil:
+		return wizardForm{}, w.app.message("hub address", w.hubErr())
 	case strings.TrimSpace(w.RootsPath.Text) == "":
 		return wizardForm{}, c.T(i18n.WizardNeedFile, c.T(i18n.WizardRoots))
 	case len([]rune(w.Pass.Text)) < MinPassphrase:
@@ -120,6 +122,12 @@ func (w *Wizard) check() (wizardForm, string) {
 		HubAddr:       strings.TrimSpace(w.Hub.Text),
 		ServerName:    strings.TrimSpace(w.ServerName.Text),
 	}, p12Path: strings.TrimSpace(w.P12Path.Text), rootsPath: strings.TrimSpace(w.RootsPath.Text)}, ""
+}
+
+// hubErr checks the hub address typed, one or several nodes'.
+func (w *Wizard) hubErr() error {
+	_, err := clerk.ParseHubAddress(w.Hub.Text)
+	return err
 }
 
 // load reads the .p12 and the roots the form names into its options and

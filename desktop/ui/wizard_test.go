@@ -54,6 +54,7 @@ func TestFirstRunWizard(t *testing.T) {
 		{"no p12", "", "p12-pass", h.Addr, roots, pass, pass, "Hãy chọn Tệp chứng thư số (.p12)"},
 		{"wrong p12 passphrase", p12, "sai", h.Addr, roots, pass, pass, "Không mở được tệp .p12"},
 		{"no hub", p12, "p12-pass", "", roots, pass, pass, "Hãy nhập địa chỉ máy chủ"},
+		{"bad hub", p12, "p12-pass", h.Addr + ", truc2.example", roots, pass, pass, "Địa chỉ máy chủ liên thông “truc2.example” không hợp lệ"},
 		{"no roots", p12, "p12-pass", h.Addr, filepath.Join(dir, "none.pem"), pass, pass, "Hãy chọn Tệp chứng thư gốc"},
 		{"short passphrase", p12, "p12-pass", h.Addr, roots, "ngan", "ngan", "ít nhất 8 ký tự"},
 		{"passphrases differ", p12, "p12-pass", h.Addr, roots, pass, pass + "x", "Hai mật khẩu không khớp"},

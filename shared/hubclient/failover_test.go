@@ -255,6 +255,11 @@ func TestParseAddrs(t *testing.T) {
 		{"a:1,b", "error"},
 		{":4433", "error"},
 		{"a:", "error"},
+		{"a:https", "error"},
+		{"a:0", "error"},
+		{"a:65536", "error"},
+		{"a b:1", "error"},
+		{"https://a:1", "error"},
 	} {
 		got, err := hubclient.ParseAddrs(tc.in)
 		s := strings.Join(got, ",")
@@ -263,6 +268,10 @@ func TestParseAddrs(t *testing.T) {
 		}
 		if s != tc.want {
 			t.Errorf("ParseAddrs(%q) = %q (%v), want %q", tc.in, s, err, tc.want)
+		}
+		var ae *hubclient.AddrError
+		if err != nil && !errors.As(err, &ae) && !errors.Is(err, hubclient.ErrNoAddress) {
+			t.Errorf("ParseAddrs(%q): %v is neither an *AddrError nor ErrNoAddress", tc.in, err)
 		}
 	}
 }

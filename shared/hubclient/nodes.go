@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -22,9 +23,19 @@ import (
 // ErrNoAddress is a hub address list with nothing in it.
 var ErrNoAddress = errors.New("no hub address")
 
+// AddrError is an address of a list that is not "host:port".
+type AddrError struct {
+	Addr string // the address as given
+	Err  error
+}
+
+func (e *AddrError) Error() string { return fmt.Sprintf("hub address %q: %v", e.Addr, e.Err) }
+func (e *AddrError) Unwrap() error { return e.Err }
+
 // ParseAddrs splits a hub address list, "host:port" or
-// "host1:port1,host2:port2", and checks each address; blanks around the
-// commas are ignored.
+// "host1:port1,host2:port2", and checks each address (an *AddrError);
+// blanks around the commas are ignored, and so is an address given twice.
+// A list with nothing in it is ErrNoAddress.
 func ParseAddrs(list string) ([]string, error) {
 	var addrs []string
 	for a := range strings.SplitSeq(list, ",") {
@@ -34,17 +45,20 @@ func ParseAddrs(list string) ([]string, error) {
 		}
 		host, port, err := net.SplitHostPort(a)
 		if err != nil {
-			return nil, fmt.Errorf("hub address %q: %w", a, err)
+			return nil, &AddrError{Addr: a, Err: err}
 		}
-		if host == "" || port == "" {
-			return nil, fmt.Errorf("hub address %q: %w", a, errors.New("a host and a port are needed"))
+		if host == "" || port == "" || strings.ContainsAny(host, " \t/") {
+			return nil, &AddrError{Addr: a, Err: errors.New("want host:port")}
+		}
+		if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+			return nil, &AddrError{Addr: a, Err: errors.New("the port is not a number from 1 to 65535")}
 		}
 		if !slices.Contains(addrs, a) {
 			addrs = append(addrs, a)
 		}
 	}
 	if len(addrs) == 0 {
-		return nil, fmt.Errorf("hub address %q: %w", list, ErrNoAddress)
+		return nil, ErrNoAddress
 	}
 	return addrs, nil
 }

@@ -21,9 +21,9 @@ or the terminal.`,
 		f := newStoreFlags(fs, false)
 		p12 := fs.String("p12", "", "PKCS#12 `file` with the agency's key and certificate chain (required)")
 		p12Pass := fs.String("p12-passphrase-file", "", "`file` whose first line is the .p12's passphrase (required)")
-		hub := fs.String("hub", "", "the hub's `host:port` (required)")
+		hub := fs.String("hub", "", "the hub's `host:port`, or its nodes' separated by commas (required)")
 		roots := fs.String("roots", "", "PEM `file` of the trusted root certificates (required)")
-		server := fs.String("server-name", "", "`name` the hub's certificate must carry, when not the host of --hub")
+		server := fs.String("server-name", "", "`name` the hub's certificate must carry on every node, when not the host of each --hub address")
 		receiptSigner := fs.String("receipt-signer", certs.DefaultReceiptSigner, "`name` of the hub's receipt-signing identity (urn:lienthong:receipts:NAME), given by its operator")
 		return func(env *cli.Env, args []string) error {
 			if len(args) != 0 {
@@ -31,6 +31,9 @@ or the terminal.`,
 			}
 			if *p12 == "" || *p12Pass == "" || *hub == "" || *roots == "" {
 				return cli.Usagef("init needs --p12, --p12-passphrase-file, --hub and --roots")
+			}
+			if _, err := clerk.ParseHubAddress(*hub); err != nil {
+				return cli.Usagef("--hub: %v", err)
 			}
 			data, err := os.ReadFile(*p12)
 			if err != nil {

@@ -20,10 +20,13 @@ what arrives on stdout and, on stderr, each failure to sync a document once
 	Setup: func(fs *flag.FlagSet) cli.Run {
 		f := newStoreFlags(fs, false)
 		watch := fs.Bool("watch", false, "keep syncing until interrupted, printing events")
-		hub := fs.String("hub", "", "change the hub's address to `host:port` first (it is kept)")
+		hub := fs.String("hub", "", "change the hub's address to `host:port`, or its nodes' separated by commas, first (it is kept)")
 		return func(env *cli.Env, args []string) error {
 			if len(args) != 0 {
 				return cli.Usagef("sync takes no arguments")
+			}
+			if _, err := clerk.ParseHubAddress(*hub); *hub != "" && err != nil {
+				return cli.Usagef("--hub: %v", err)
 			}
 			c, err := f.open(env)
 			if err != nil {
