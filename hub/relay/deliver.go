@@ -180,8 +180,8 @@ func (r *Relay) Inbox(ctx context.Context, agency certs.AgencyCode, after uint64
 	return items, next, err
 }
 
-// longPoll calls list until it finds something, the wait is over, or the
-// client goes away.
+// longPoll calls list until it finds something, the wait is over, the
+// client goes away, or the relay drains (ErrDraining).
 func (r *Relay) longPoll(ctx context.Context, agency certs.AgencyCode, wait time.Duration, list func() (int, error)) error {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
@@ -200,6 +200,8 @@ func (r *Relay) longPoll(ctx context.Context, agency certs.AgencyCode, wait time
 			return err
 		}
 		select {
+		case <-r.draining:
+			return ErrDraining
 		case <-woken:
 		case <-recheck:
 		case <-deadline.C:
@@ -210,6 +212,13 @@ func (r *Relay) longPoll(ctx context.Context, agency certs.AgencyCode, wait time
 		}
 	}
 }
+
+// Drain ends the long polls waiting now and those to come with
+// ErrDraining once they find nothing: the node is stopping, and their
+// clients should ask another node at once rather than wait out the
+// shutdown's grace. Other calls go on as before. Drain may be called more
+// than once.
+func (r *Relay) Drain() { r.drain.Do(func() { close(r.draining) }) }
 
 // Wake wakes the long polls waiting for these agencies, for an event this
 // relay did not see: one committed by another hub node on the same store.

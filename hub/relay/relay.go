@@ -51,6 +51,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"lienthong/certs"
@@ -87,6 +88,10 @@ var (
 	// references (partial uploads and attachments not yet sent) as its
 	// quota allows.
 	ErrQuotaExceeded = errors.New("upload quota exceeded: attachments not yet sent fill the agency's quota")
+	// ErrDraining: this hub node is stopping (Drain); a long poll that
+	// found nothing ends with it at once, so that its client asks another
+	// node rather than waiting out the node's shutdown.
+	ErrDraining = errors.New("this hub node is stopping: ask another")
 )
 
 // Store is what the relay uses of the hub's store.
@@ -185,6 +190,8 @@ type Relay struct {
 	inboxMax int
 	quota    int64
 	recheck  time.Duration
+	draining chan struct{} // closed by Drain
+	drain    sync.Once
 }
 
 // New returns a Relay over opts.Store.
@@ -207,7 +214,7 @@ func New(opts Options) (*Relay, error) {
 	r := &Relay{
 		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, secret: opts.AllowSecret,
 		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: newNotifier(), inboxMax: opts.MaxInboxBytes, quota: opts.UploadQuota,
-		recheck: opts.Recheck,
+		recheck: opts.Recheck, draining: make(chan struct{}),
 	}
 	if opts.CheckAttachment != nil {
 		r.check = newChecker(opts.CheckAttachment, opts.Checks, opts.CheckCache, opts.Verifier.CRLs)

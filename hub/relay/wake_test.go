@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -73,5 +74,42 @@ func TestPollOfAnotherNode(t *testing.T) {
 				t.Fatalf("the poll returned after %v, at the end of its wait", a.d)
 			}
 		})
+	}
+}
+
+// TestDrainEndsLongPolls: a stopping node's long polls end at once with
+// ErrDraining (the client then asks another node), those that find
+// something still get it, and a poll without a wait is unchanged.
+func TestDrainEndsLongPolls(t *testing.T) {
+	e := newEnv(t)
+	st := lookedStore{Store: e.st, empty: make(chan struct{}, 1)}
+	r, err := relay.New(relay.Options{Store: st, Verifier: e.pki.Verifier(t), Identity: e.pki.Receipts(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		_, _, err := r.Inbox(ctx, vpcp, 0, 10, time.Hour)
+		got <- err
+	}()
+	<-st.empty // the poll found nothing and waits
+	r.Drain()
+	r.Drain() // twice is harmless
+	select {
+	case err := <-got:
+		wantErr(t, err, relay.ErrDraining)
+	case <-time.After(time.Minute):
+		t.Fatal("a waiting long poll was not ended by Drain")
+	}
+	if _, _, err := r.Statuses(ctx, quangNinh, 0, 10, time.Hour); !errors.Is(err, relay.ErrDraining) {
+		t.Fatalf("a status poll after Drain: %v, want ErrDraining", err)
+	}
+	if items, _, err := r.Inbox(ctx, vpcp, 0, 10, 0); err != nil || len(items) != 0 {
+		t.Fatalf("a poll without a wait after Drain: %d items, %v", len(items), err)
+	}
+	d := e.send(quangNinh, "82", vpcp)
+	items, _, err := r.Inbox(ctx, vpcp, 0, 10, time.Hour)
+	if err != nil || len(items) != 1 || items[0].MessageID != d.id {
+		t.Fatalf("a poll that finds a document after Drain: %+v, %v", items, err)
 	}
 }

@@ -49,6 +49,7 @@ var codes = []struct {
 	{relay.ErrPDFTooComplex, wire.CodePDFTooComplex},
 	{relay.ErrNotRecipient, wire.CodeForbidden},
 	{relay.ErrQuotaExceeded, wire.CodeQuotaExceeded},
+	{relay.ErrDraining, wire.CodeUnavailable},
 	{envelope.ErrBadSignature, wire.CodeBadSignature},
 	{envelope.ErrUntrusted, wire.CodeUntrustedSigner},
 	{envelope.ErrWrongSigner, wire.CodeSenderMismatch},

@@ -328,6 +328,7 @@ loop:
 	<-collecting // a collection in progress ends before the store closes
 	<-listening
 	h.log.Info("shutting down", "grace", h.cfg.ShutdownGrace.D().String())
+	h.server.Relay().Drain() // long polls end now: their clients go to another node
 	sctx, cancel := context.WithTimeout(context.Background(), h.cfg.ShutdownGrace.D())
 	defer cancel()
 	if err := h.endpoint.Shutdown(sctx); err != nil {
