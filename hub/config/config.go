@@ -274,7 +274,9 @@ func (c *Config) Validate() error {
 	}
 	check(c.DataDir != "", "data_dir is required")
 	check(c.Store == "" || c.Store == StoreBolt || c.Store == StorePostgres, "store %q: want %q or %q", c.Store, StoreBolt, StorePostgres)
-	check((c.Store == StorePostgres) == (c.PostgresURL != ""), "postgres_url goes with store %q, and only with it", StorePostgres)
+	check(c.Store != StorePostgres || strings.TrimSpace(c.PostgresURL) != "",
+		"store %q needs postgres_url: the database to use, e.g. \"postgres://lienthong@db.example:5432/lienthong\" or \"host=db1,db2 dbname=lienthong user=lienthong target_session_attrs=read-write\"", StorePostgres)
+	check(c.Store == StorePostgres || c.PostgresURL == "", "postgres_url is set but store is %q: set store to %q to use PostgreSQL, or remove postgres_url", c.storeName(), StorePostgres)
 	check(c.LongPollRecheck.D() >= 100*time.Millisecond && c.LongPollRecheck.D() <= 10*time.Minute, "long_poll_recheck %s: want 100ms to 10m", c.LongPollRecheck.D())
 	check(c.TLSCert != "" && c.TLSKey != "", "tls_cert and tls_key are required")
 	check(c.ReceiptCert != "" && c.ReceiptKey != "", "receipt_cert and receipt_key are required: the hub signs receipts with its receipt identity, never its TLS key")
@@ -316,6 +318,14 @@ func (c *Config) Validate() error {
 	check(c.UploadQuotaMB == 0 || c.UploadQuotaMB >= largest, "upload_quota_mb %d: want 0 (none) or at least the largest max_attachment_mb, %d", c.UploadQuotaMB, largest)
 	check(c.DeliveredRetention.D() == 0 || c.DeliveredRetention.D() >= 24*time.Hour, "delivered_retention %s: want 0s (keep) or at least 24h", c.DeliveredRetention.D())
 	return errors.Join(errs...)
+}
+
+// storeName is the store the configuration names, the default included.
+func (c *Config) storeName() string {
+	if c.Store == "" {
+		return StoreBolt
+	}
+	return c.Store
 }
 
 // AgencyLimits are one agency's own limits.

@@ -165,7 +165,7 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 	}
 	var err error
 	if h.store, err = openStore(&cfg, maxBlob, log); err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+		return nil, err // the stores' errors say "open store"
 	}
 	var rate server.RateLimiter // nil: each node's own buckets
 	if cfg.Store == config.StorePostgres {
@@ -429,7 +429,7 @@ func openStore(cfg *config.Config, maxBlob int64, log *slog.Logger) (store.Store
 	if cfg.Store == config.StorePostgres {
 		// data_dir holds only the control socket then.
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("data_dir: %w", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()

@@ -116,10 +116,10 @@ var _ store.Store = (*Store)(nil)
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	cfg, err := parseURL(url)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if err := checkServer(ctx, cfg.ConnConfig); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if err := Migrate(ctx, url); err != nil {
 		return nil, explainMigrate(err)

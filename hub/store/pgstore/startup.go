@@ -81,6 +81,7 @@ func checkServer(ctx context.Context, cfg *pgx.ConnConfig) error {
 // check; the driver's own error follows.
 func explainConnect(err error, cfg *pgx.ConnConfig) error {
 	at := servers(cfg)
+	err = oneLine{err}
 	var pe *pgconn.PgError
 	var unknownCA x509.UnknownAuthorityError
 	var hostname x509.HostnameError
@@ -136,3 +137,13 @@ func explainMigrate(err error) error {
 	}
 	return err
 }
+
+// oneLine shows an error on one line: the driver puts each address it
+// tried on a line of its own.
+type oneLine struct{ error }
+
+func (e oneLine) Error() string {
+	return strings.NewReplacer(":\n\t", ": ", "\n\t", "; ", "\n", "; ").Replace(e.error.Error())
+}
+
+func (e oneLine) Unwrap() error { return e.error }
