@@ -2,12 +2,16 @@ package nodestest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/certs/certstest"
 	"lienthong/hub/config"
 	"lienthong/hub/hubtest"
+	"lienthong/hub/server"
+	"lienthong/hub/store/pgstore"
 	"lienthong/shared/wire"
 )
 
@@ -45,5 +49,37 @@ func TestRateLimitAcrossNodes(t *testing.T) {
 	}
 	if _, err := n2.Client(t, ngheAn, false).Hello(ctx); err != nil {
 		t.Fatalf("another agency was limited too: %v", err)
+	}
+}
+
+// BenchmarkSharedRate measures what the shared rate limit adds to a
+// request: SharedRate over pgstore.Buckets on the test cluster (a unix
+// socket), with the default limits (50 a second, burst 200: 16 tokens
+// taken at once) and taking every token from the database (lease 1),
+// beside this node's own buckets alone. The rate is set high enough that
+// no request is refused.
+func BenchmarkSharedRate(b *testing.B) {
+	buckets, err := pgstore.OpenBuckets(context.Background(), cluster.NewDatabase(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer buckets.Close()
+	ctx := context.Background()
+	for _, bc := range []struct {
+		name string
+		rate server.RateLimiter
+	}{
+		{"local", server.LocalRate()},
+		{"shared", server.SharedRate(buckets, server.SharedRateOptions{})},
+		{"shared/lease=1", server.SharedRate(buckets, server.SharedRateOptions{Lease: 1})},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			agency := certs.AgencyCode(fmt.Sprintf("000.00.%02d.H49", len(bc.name)))
+			for b.Loop() {
+				if !bc.rate.Allow(ctx, agency, 1e9, 200) {
+					b.Fatal("refused")
+				}
+			}
+		})
 	}
 }

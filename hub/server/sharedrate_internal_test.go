@@ -10,25 +10,31 @@ import (
 	"time"
 )
 
-// fakeBuckets answers Take with ok or err, counting the calls.
+// fakeBuckets answers Take with ok (then all the tokens asked for) or
+// err, counting the calls.
 type fakeBuckets struct {
 	ok    bool
 	err   error
 	calls int
+	asked int // the tokens the last call asked for
 }
 
-func (f *fakeBuckets) Take(context.Context, string, time.Duration, int) (bool, error) {
+func (f *fakeBuckets) Take(_ context.Context, _ string, _ time.Duration, _, n int) (int, error) {
 	f.calls++
-	return f.ok, f.err
+	f.asked = n
+	if !f.ok {
+		return 0, f.err
+	}
+	return n, f.err
 }
 
 // stuckBuckets answer when the call's context ends, as a database that
 // does not answer.
 type stuckBuckets struct{}
 
-func (stuckBuckets) Take(ctx context.Context, _ string, _ time.Duration, _ int) (bool, error) {
+func (stuckBuckets) Take(ctx context.Context, _ string, _ time.Duration, _, _ int) (int, error) {
 	<-ctx.Done()
-	return false, ctx.Err()
+	return 0, ctx.Err()
 }
 
 func TestSharedRate(t *testing.T) {
@@ -89,6 +95,40 @@ func TestSharedRate(t *testing.T) {
 		}
 		if !strings.Contains(logs.String(), "shared rate limits available again") {
 			t.Fatalf("the recovery was not logged:\n%s", &logs)
+		}
+	})
+	t.Run("a node spends the tokens it took at once", func(t *testing.T) {
+		b := &fakeBuckets{ok: true}
+		r := newRate(b)
+		// 5 tokens a second, burst 80: a node takes 10 at once (an
+		// eighth of the burst), valid for the 2 s they took to come.
+		for i := range 10 {
+			if !r.Allow(ctx, agency, 5, 80) {
+				t.Fatalf("request %d refused", i+1)
+			}
+		}
+		if b.calls != 1 || b.asked != 10 {
+			t.Fatalf("%d calls for 10 requests, the first asking %d tokens; want 1 call asking 10", b.calls, b.asked)
+		}
+		r.Allow(ctx, agency, 5, 80)
+		if b.calls != 2 {
+			t.Fatalf("the 11th request made %d calls in all, want 2", b.calls)
+		}
+		// The 9 tokens left of the second take expire after 2 s.
+		now = now.Add(1999 * time.Millisecond)
+		if !r.Allow(ctx, agency, 5, 80) || b.calls != 2 {
+			t.Fatalf("a lease was not spent before it expired (%d calls)", b.calls)
+		}
+		now = now.Add(time.Millisecond)
+		b.ok = false
+		if r.Allow(ctx, agency, 5, 80) || b.calls != 3 {
+			t.Fatalf("an expired lease was spent (%d calls)", b.calls)
+		}
+		// A small burst is never leased: the bucket is exact.
+		b.ok = true
+		r.Allow(ctx, "000.00.00.H41", 10, 4)
+		if b.asked != 1 {
+			t.Fatalf("asked %d tokens of a bucket of 4", b.asked)
 		}
 	})
 	t.Run("a store that does not answer falls back after the timeout", func(t *testing.T) {

@@ -35,23 +35,32 @@ type Buckets struct {
 // a millisecond.
 const bucketConns = 4
 
-// bucketsTable is created by OpenBuckets. fillfactor leaves room in each
-// page for the updated row, so that updates stay on the page (HOT).
+// bucketsTable is created by OpenBuckets. A row is a bucket: tat its
+// theoretical arrival time and seen the time of its last take, in
+// microseconds of the database's clock, took the tokens that take got.
+// fillfactor leaves room in each page for the updated row, so that
+// updates stay on the page (HOT).
 const bucketsTable = `CREATE UNLOGGED TABLE IF NOT EXISTS rate_buckets (
-	key text COLLATE "C" PRIMARY KEY, tat bigint NOT NULL) WITH (fillfactor = 50)`
+	key text COLLATE "C" PRIMARY KEY, tat bigint NOT NULL, seen bigint NOT NULL, took bigint NOT NULL)
+	WITH (fillfactor = 50)`
 
-// takeToken is GCRA in one statement. $1 is the bucket, $2 its interval
-// between tokens and $3 its tolerance (interval × burst), in microseconds.
-// now is the database's clock; a bucket's tat (theoretical arrival time)
-// moves on by one interval per token, never from before now; a token is
-// there when the new tat is within the tolerance of now. A bucket seen
-// first starts full. No row returned means no token.
-const takeToken = `
-INSERT INTO rate_buckets AS b (key, tat)
-VALUES ($1, (extract(epoch FROM clock_timestamp()) * 1e6)::bigint + $2)
-ON CONFLICT (key) DO UPDATE SET tat = greatest(b.tat, excluded.tat - $2) + $2
-	WHERE greatest(b.tat, excluded.tat - $2) + $2 <= excluded.tat - $2 + $3
-RETURNING tat`
+// takeTokens is GCRA in one statement, taking up to $4 tokens at once
+// from bucket $1; $2 is the interval between tokens and $3 the tolerance
+// (interval × burst), in microseconds. A bucket's tat moves on by one
+// interval per token taken, never from before now; the tokens there are
+// those that fit between it and now plus the tolerance. A bucket seen
+// first starts full. No row returned means no token; otherwise took is
+// how many were taken.
+const takeTokens = `
+INSERT INTO rate_buckets AS b (key, tat, seen, took)
+SELECT $1, c.now + $2 * c.took, c.now, c.took
+FROM (SELECT (extract(epoch FROM clock_timestamp()) * 1e6)::bigint AS now, least($4::bigint, $3::bigint / $2::bigint) AS took) AS c
+ON CONFLICT (key) DO UPDATE SET
+	took = least($4, (excluded.seen + $3 - greatest(b.tat, excluded.seen)) / $2),
+	tat = greatest(b.tat, excluded.seen) + $2 * least($4, (excluded.seen + $3 - greatest(b.tat, excluded.seen)) / $2),
+	seen = excluded.seen
+WHERE excluded.seen + $3 - greatest(b.tat, excluded.seen) >= $2
+RETURNING took`
 
 // OpenBuckets connects to the database at url (as Open does) and creates
 // the buckets' table if missing.
@@ -81,19 +90,20 @@ func OpenBuckets(ctx context.Context, url string) (*Buckets, error) {
 	return &Buckets{pool: pool}, nil
 }
 
-// Take takes a token from the bucket named key, which gains one every
-// interval and holds at most burst, and reports whether there was one.
-func (b *Buckets) Take(ctx context.Context, key string, interval time.Duration, burst int) (bool, error) {
+// Take takes up to n tokens (at least 1) from the bucket named key, which
+// gains one every interval and holds at most burst, and returns how many
+// it took: 0 when the bucket is empty.
+func (b *Buckets) Take(ctx context.Context, key string, interval time.Duration, burst, n int) (int, error) {
 	step := max(interval.Microseconds(), 1)
-	var tat int64
-	err := b.pool.QueryRow(ctx, takeToken, key, step, step*int64(max(burst, 1))).Scan(&tat)
+	var took int64
+	err := b.pool.QueryRow(ctx, takeTokens, key, step, step*int64(max(burst, 1)), int64(max(n, 1))).Scan(&took)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return false, nil
+		return 0, nil
 	case err != nil:
-		return false, fmt.Errorf("rate bucket %s: %w", key, err)
+		return 0, fmt.Errorf("rate bucket %s: %w", key, err)
 	}
-	return true, nil
+	return int(took), nil
 }
 
 // Close closes the buckets' connections.

@@ -27,13 +27,17 @@ func TestBuckets(t *testing.T) {
 	url := cluster.NewDatabase(t)
 	node1, node2 := openBuckets(t, url), openBuckets(t, url)
 	ctx := context.Background()
-	take := func(b *pgstore.Buckets, key string, interval time.Duration, burst int) bool {
+	takeN := func(b *pgstore.Buckets, key string, interval time.Duration, burst, n int) int {
 		t.Helper()
-		ok, err := b.Take(ctx, key, interval, burst)
+		took, err := b.Take(ctx, key, interval, burst, n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return ok
+		return took
+	}
+	take := func(b *pgstore.Buckets, key string, interval time.Duration, burst int) bool {
+		t.Helper()
+		return takeN(b, key, interval, burst, 1) == 1
 	}
 
 	t.Run("burst shared by two nodes", func(t *testing.T) {
@@ -47,6 +51,20 @@ func TestBuckets(t *testing.T) {
 		}
 		if !take(node2, "000.00.00.H41", time.Hour, 4) {
 			t.Fatal("another agency's bucket is empty too")
+		}
+	})
+	t.Run("several tokens at once", func(t *testing.T) {
+		if got := takeN(node1, "batch", time.Hour, 4, 3); got != 3 {
+			t.Fatalf("took %d of a full bucket of 4, want 3", got)
+		}
+		if got := takeN(node2, "batch", time.Hour, 4, 3); got != 1 {
+			t.Fatalf("took %d of the 1 left, want 1", got)
+		}
+		if got := takeN(node1, "batch", time.Hour, 4, 3); got != 0 {
+			t.Fatalf("took %d of an empty bucket", got)
+		}
+		if got := takeN(node1, "small", time.Hour, 2, 5); got != 2 {
+			t.Fatalf("took %d of a full bucket of 2, want 2", got)
 		}
 	})
 	t.Run("refilled after the interval", func(t *testing.T) {
@@ -75,7 +93,7 @@ func BenchmarkBucketsTake(b *testing.B) {
 	ctx := context.Background()
 	b.Run("serial", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := bk.Take(ctx, "000.00.00.H49", time.Microsecond, 1000); err != nil {
+			if _, err := bk.Take(ctx, "000.00.00.H49", time.Microsecond, 1000, 1); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -86,7 +104,7 @@ func BenchmarkBucketsTake(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					key := fmt.Sprintf("agency-%d", n.Add(1)%int64(keys))
-					if _, err := bk.Take(ctx, key, time.Microsecond, 1000); err != nil {
+					if _, err := bk.Take(ctx, key, time.Microsecond, 1000, 1); err != nil {
 						b.Fatal(err)
 					}
 				}
