@@ -169,6 +169,15 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 	}
 	var rate server.RateLimiter // nil: each node's own buckets
 	if cfg.Store == config.StorePostgres {
+		if p.LogSigner != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			err := checkLogKey(ctx, h.store, p.LogSigner, cfg.LogOrigin)
+			cancel()
+			if err != nil {
+				h.store.Close()
+				return nil, err
+			}
+		}
 		if h.buckets, err = openBuckets(cfg.PostgresURL); err != nil {
 			h.store.Close()
 			return nil, err

@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"crypto/rand"
 	"net"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -11,9 +13,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/mod/sumdb/note"
 
 	"lienthong/certs"
 	"lienthong/hub/config"
+	"lienthong/hub/store/pgstore"
 )
 
 // TestOpenRefusesBadDatabases: a hub given a database it cannot use stops
@@ -118,5 +122,85 @@ func execSQL(t *testing.T, url, sql string) {
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, sql); err != nil {
 		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// TestOpenRefusesAnotherLogKey: a node whose log key or log origin is not
+// the one that signed the checkpoints in the shared store is refused at
+// start; the right pair opens.
+func TestOpenRefusesAnotherLogKey(t *testing.T) {
+	dir := t.TempDir()
+	pki := filepath.Join(dir, "pki")
+	if err := certs.Demo(pki, certs.ECDSAP256); err != nil {
+		t.Fatal(err)
+	}
+	skey, err := os.ReadFile(filepath.Join(pki, "log.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := note.NewSigner(strings.TrimSpace(string(skey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKey, _, err := note.GenerateKey(rand.Reader, ours.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := note.NewSigner(otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkpointBy := func(s note.Signer, origin string) string {
+		url := cluster.NewDatabase(t)
+		st, err := pgstore.Open(context.Background(), url, pgstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		signed, err := note.Sign(&note.Note{Text: origin + "\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"}, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutCheckpoint(context.Background(), 0, signed); err != nil {
+			t.Fatal(err)
+		}
+		return url
+	}
+
+	base := config.Default()
+	base.Listen, base.OpsListen, base.DataDir = "127.0.0.1:0", "", filepath.Join(dir, "data")
+	base.TLSCert, base.TLSKey = filepath.Join(pki, "hub.crt"), filepath.Join(pki, "hub.key")
+	base.ReceiptCert, base.ReceiptKey = filepath.Join(pki, "receipt.crt"), filepath.Join(pki, "receipt.key")
+	base.Roots = filepath.Join(pki, "ca.crt")
+	base.Store = config.StorePostgres
+	base.LogKey, base.LogOrigin = filepath.Join(pki, "log.key"), "localhost/log"
+	for _, tc := range []struct {
+		name, url, want string
+	}{
+		{"another key", checkpointBy(other, "localhost/log"), "log_key: the log's checkpoints in the store are signed by"},
+		{"another origin", checkpointBy(ours, "example/log"), `log_origin "localhost/log": the log's checkpoints in the store name it "example/log"`},
+		{"the same key and origin", checkpointBy(ours, "localhost/log"), ""},
+		{"no checkpoint yet", cluster.NewDatabase(t), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := base
+			cfg.PostgresURL = tc.url
+			h, err := Open(cfg, nil)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				h.Close()
+				return
+			}
+			if err == nil {
+				h.Close()
+				t.Fatal("opened")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error does not say %q: %v", tc.want, err)
+			}
+			t.Log(err)
+		})
 	}
 }

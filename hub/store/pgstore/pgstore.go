@@ -118,8 +118,14 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if err := checkServer(ctx, cfg.ConnConfig); err != nil {
+	warnings, err := checkServer(ctx, cfg.ConnConfig)
+	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if opts.Logger != nil {
+		for _, w := range warnings {
+			opts.Logger.Warn(w)
+		}
 	}
 	if err := Migrate(ctx, url); err != nil {
 		return nil, explainMigrate(err)

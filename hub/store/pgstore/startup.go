@@ -51,30 +51,39 @@ func parseURL(url string) (*pgxpool.Config, error) {
 }
 
 // checkServer connects once and refuses a server the hub cannot write
-// to, each refusal saying what is wrong and what to do about it.
-func checkServer(ctx context.Context, cfg *pgx.ConnConfig) error {
+// to, each refusal saying what is wrong and what to do about it. It
+// returns warnings about settings that weaken what an acknowledgement
+// means.
+func checkServer(ctx context.Context, cfg *pgx.ConnConfig) (warnings []string, err error) {
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return explainConnect(err, cfg)
+		return nil, explainConnect(err, cfg)
 	}
 	defer conn.Close(context.Background())
 	var recovery bool
-	var readOnly string
-	err = conn.QueryRow(ctx, `SELECT pg_is_in_recovery(), current_setting('transaction_read_only')`).Scan(&recovery, &readOnly)
+	var readOnly, fsync, syncCommit string
+	err = conn.QueryRow(ctx, `SELECT pg_is_in_recovery(), current_setting('transaction_read_only'),
+		current_setting('fsync'), current_setting('synchronous_commit')`).Scan(&recovery, &readOnly, &fsync, &syncCommit)
 	if err != nil {
-		return fmt.Errorf("check the database server at %s: %w", servers(cfg), err)
+		return nil, fmt.Errorf("check the database server at %s: %w", servers(cfg), err)
 	}
 	where := conn.PgConn().Conn().RemoteAddr().String()
+	if fsync == "off" {
+		warnings = append(warnings, "fsync is off on the database server: a power cut may lose or corrupt what the hub acknowledged")
+	}
+	if syncCommit == "off" {
+		warnings = append(warnings, "synchronous_commit is off for the hub's role or database: a crash of the database may lose what the hub acknowledged")
+	}
 	switch {
 	case recovery:
-		return fmt.Errorf("%w: the server at %s is in recovery (pg_is_in_recovery() is true) and the hub writes; "+
+		return nil, fmt.Errorf("%w: the server at %s is in recovery (pg_is_in_recovery() is true) and the hub writes; "+
 			"give the primary's address in postgres_url, or list every node (host=a,b,c) with target_session_attrs=read-write "+
 			"so that the hub connects to whichever is the primary", ErrStandby, where)
 	case readOnly == "on":
-		return fmt.Errorf("%w: the server at %s starts every transaction read-only (default_transaction_read_only is on for user %q or database %q); "+
+		return nil, fmt.Errorf("%w: the server at %s starts every transaction read-only (default_transaction_read_only is on for user %q or database %q); "+
 			"the hub writes: turn it off for the hub's role (ALTER ROLE … SET default_transaction_read_only = off)", ErrReadOnly, where, cfg.User, cfg.Database)
 	}
-	return nil
+	return warnings, nil
 }
 
 // explainConnect turns a failure to connect into what an operator should

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"runtime"
 	"strings"
@@ -191,4 +192,27 @@ func host(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	return c.Host
+}
+
+// TestOpenWarnsOfLostDurability: a database whose commits return before
+// they are flushed opens, with a warning in the log.
+func TestOpenWarnsOfLostDurability(t *testing.T) {
+	for _, tc := range []struct {
+		setting string
+		warned  bool
+	}{{"off", true}, {"on", false}} {
+		t.Run("synchronous_commit="+tc.setting, func(t *testing.T) {
+			url := cluster.NewDatabase(t)
+			exec(t, cluster.URL("postgres"), `ALTER DATABASE `+dbname(t, url)+` SET synchronous_commit = `+tc.setting)
+			var logs strings.Builder
+			s, err := pgstore.Open(context.Background(), url, pgstore.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			if got := strings.Contains(logs.String(), "synchronous_commit is off"); got != tc.warned {
+				t.Fatalf("warned %v, want %v:\n%s", got, tc.warned, &logs)
+			}
+		})
+	}
 }
