@@ -24,7 +24,9 @@
 // share (pgstore.Buckets, server.SharedRate), and while the database does
 // not answer each node limits on its own buckets and keeps serving. The
 // caps on requests in flight stay per node: they protect each node's own
-// memory.
+// memory. The nodes sign one log: a node whose log key or log origin is
+// not the one that signed the store's checkpoints is refused at start
+// (checkLogKey), as is a database the hub cannot write to (pgstore.Open).
 package service
 
 import (
