@@ -53,13 +53,14 @@ type SharedRateOptions struct {
 // second; those left then are dropped). Every token comes from the
 // shared bucket, so the nodes together never allow an agency more than
 // its rate; they may exceed its burst by the few tokens each holds, and
-// an agency may find its tokens on one node while another holds a few. When
-// the shared buckets
-// fail or take longer than Timeout (the database is down, failing over or
-// overloaded), the local bucket's answer stands: the hub keeps serving,
-// each node limiting on its own (an agency may then get its rate on each
-// node), and after Pause the shared buckets are asked again. The failure
-// is logged once per Pause at most. A limit that fails open is the right
+// an agency may find its tokens on one node while another holds a few.
+//
+// When the shared buckets fail or take longer than Timeout (the database
+// is down, failing over or overloaded), the local bucket's answer stands:
+// the hub keeps serving, each node limiting on its own (an agency may
+// then get its rate on each node), and after Pause the shared buckets are
+// asked again. The failure is logged once per Pause at most, and the
+// recovery once. A limit that fails open is the right
 // trade here: the rate protects the hub's capacity, it is not a security
 // decision, and a hub node must never stop serving because its limiter's
 // store failed.
@@ -87,8 +88,10 @@ type sharedRate struct {
 	local  RateLimiter
 	opts   SharedRateOptions
 	// until is when the shared buckets are asked again after a failure,
-	// in Unix nanoseconds; 0 when they are in use.
-	until atomic.Int64
+	// in Unix nanoseconds; 0 when they are in use. failing is set from a
+	// failure to the next success.
+	until   atomic.Int64
+	failing atomic.Bool
 
 	mu     sync.Mutex
 	leases map[certs.AgencyCode]*lease
@@ -117,15 +120,16 @@ func (s *sharedRate) Allow(ctx context.Context, a certs.AgencyCode, perSecond fl
 		if now.UnixNano() < until {
 			return true
 		}
-		if s.until.CompareAndSwap(until, 0) {
-			s.opts.Logger.Info("shared rate limits available again")
-		}
+		s.until.CompareAndSwap(until, 0)
 	}
 	interval := time.Duration(float64(time.Second) / perSecond)
 	cctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	took, err := s.shared.Take(cctx, string(a), interval, burst, min(s.opts.Lease, max(1, burst/8)))
 	cancel()
 	if err == nil {
+		if s.failing.Load() && s.failing.Swap(false) {
+			s.opts.Logger.Info("shared rate limits available again")
+		}
 		if took > 1 {
 			s.keep(a, took-1, now, now.Add(max(time.Duration(took)*interval, leaseTime)))
 		}
@@ -134,7 +138,8 @@ func (s *sharedRate) Allow(ctx context.Context, a certs.AgencyCode, perSecond fl
 	if ctx.Err() != nil {
 		return true // the request is gone; its answer does not matter
 	}
-	// The first failure of a run logs; the others find until set.
+	// The first failure of a pause logs; the others find until set.
+	s.failing.Store(true)
 	if s.until.Swap(now.Add(s.opts.Pause).UnixNano()) == 0 {
 		s.opts.Logger.Warn("shared rate limits unavailable; limiting on this node alone", "err", err, "retry", s.opts.Pause.String())
 	}

@@ -89,12 +89,21 @@ func TestSharedRate(t *testing.T) {
 			t.Fatalf("the failure was logged %d times, want once:\n%s", n, &logs)
 		}
 		now = now.Add(time.Second)
+		r.Allow(ctx, "000.00.00.H41", 0.001, 5)
+		if b.calls != 2 || strings.Count(logs.String(), "shared rate limits unavailable") != 2 {
+			t.Fatalf("after the pause the store was asked %d times in all, want 2, and its failure logged again:\n%s", b.calls, &logs)
+		}
+		now = now.Add(time.Second)
 		b.err, b.ok = nil, false
-		if r.Allow(ctx, "000.00.00.H41", 0.001, 5) || b.calls != 2 {
+		if r.Allow(ctx, "000.00.00.H41", 0.001, 5) || b.calls != 3 {
 			t.Fatalf("the store was not asked again after the pause (%d calls)", b.calls)
 		}
-		if !strings.Contains(logs.String(), "shared rate limits available again") {
-			t.Fatalf("the recovery was not logged:\n%s", &logs)
+		if n := strings.Count(logs.String(), "shared rate limits available again"); n != 1 {
+			t.Fatalf("the recovery was logged %d times, want once:\n%s", n, &logs)
+		}
+		r.Allow(ctx, "000.00.00.H41", 0.001, 5)
+		if n := strings.Count(logs.String(), "shared rate limits available again"); n != 1 {
+			t.Fatalf("the recovery was logged %d times, want once:\n%s", n, &logs)
 		}
 	})
 	t.Run("a node spends the tokens it took at once", func(t *testing.T) {
