@@ -16,15 +16,17 @@ import (
 )
 
 // TestRateLimitAcrossNodes: an agency spreading its requests over two
-// nodes gets its rate once, not once per node: with a burst of 4 and
-// almost no refill, its 4 first requests pass, alternating between the
-// nodes, and the next is refused on either node. Another agency keeps
-// its own bucket.
+// nodes gets its rate once, not once per node: with almost no refill, its
+// first requests up to the burst pass, alternating between the nodes, and
+// the next is refused on either node. With a burst of 4 every token is
+// taken from the database; with 16, the nodes take two at a time and
+// spend them themselves. Each agency has its own bucket.
 func TestRateLimitAcrossNodes(t *testing.T) {
 	url := cluster.NewDatabase(t)
 	configure := func(c *config.Config) {
 		c.Store, c.PostgresURL = config.StorePostgres, url
 		c.RequestsPerSecond, c.Burst = 0.001, 4
+		c.AgencyLimits = map[string]config.AgencyLimits{ngheAn: {Burst: 16}}
 	}
 	pki := certstest.New(t)
 	n1 := hubtest.Start(t, hubtest.Options{PKI: pki, Configure: configure})
@@ -33,22 +35,26 @@ func TestRateLimitAcrossNodes(t *testing.T) {
 	defer cancel()
 
 	on := []string{"node 1", "node 2"}
-	qn := [2]interface {
-		Hello(context.Context) (*wire.Hello, error)
-	}{n1.Client(t, quangNinh, false), n2.Client(t, quangNinh, false)}
-	for i := range 4 {
-		if _, err := qn[i%2].Hello(ctx); err != nil {
-			t.Fatalf("request %d, on %s: %v", i+1, on[i%2], err)
-		}
-	}
-	for i := range 2 {
-		_, err := qn[i].Hello(ctx)
-		if code := wire.CodeOf(err); code != wire.CodeRateLimited {
-			t.Fatalf("request beyond the burst on %s: %v, want rate_limited", on[i], err)
-		}
-	}
-	if _, err := n2.Client(t, ngheAn, false).Hello(ctx); err != nil {
-		t.Fatalf("another agency was limited too: %v", err)
+	for _, tc := range []struct {
+		agency string
+		burst  int
+	}{{quangNinh, 4}, {ngheAn, 16}} {
+		t.Run(fmt.Sprintf("burst %d", tc.burst), func(t *testing.T) {
+			clients := [2]interface {
+				Hello(context.Context) (*wire.Hello, error)
+			}{n1.Client(t, tc.agency, false), n2.Client(t, tc.agency, false)}
+			for i := range tc.burst {
+				if _, err := clients[i%2].Hello(ctx); err != nil {
+					t.Fatalf("request %d, on %s: %v", i+1, on[i%2], err)
+				}
+			}
+			for i := range 2 {
+				_, err := clients[i].Hello(ctx)
+				if code := wire.CodeOf(err); code != wire.CodeRateLimited {
+					t.Fatalf("request beyond the burst on %s: %v, want rate_limited", on[i], err)
+				}
+			}
+		})
 	}
 }
 
