@@ -5,10 +5,10 @@ BIN       := bin
 # goroutines, servers or shared state.
 RACE_PKGS := ./certs/... ./hub/... ./shared/... ./desktop/store/... ./desktop/clerk/... ./desktop/audit/...
 
-.PHONY: help deps build test demo depcheck vet fmtcheck race fuzz bench clean
+.PHONY: help deps build test demo demo-cluster depcheck vet fmtcheck race fuzz bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
 deps: ## install missing Debian packages (X11/GL headers, Xvfb, poppler-utils, qpdf, NSS tools, PostgreSQL)
 	@./packaging/install-deps.sh
@@ -19,6 +19,9 @@ build: ## build every binary into bin/: static ones without cgo, the Fyne app wi
 
 demo: deps build ## run a hub and demo agencies on the embedded defaults
 	@./packaging/demo.sh
+
+demo-cluster: deps build ## the same demo on two hub nodes sharing a local PostgreSQL
+	@./packaging/demo-cluster.sh
 
 test: deps fmtcheck vet ## run every test, then the concurrent ones again under the race detector
 	$(GO) test -shuffle=on ./...
@@ -41,7 +44,7 @@ bench: ## run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean: ## remove built binaries and the demo state
-	rm -rf $(BIN) demo
+	rm -rf $(BIN) demo demo-cluster
 
 screenshots: ## run the desktop app under Xvfb against a demo hub; save docs/screenshots/*.png
 	@./packaging/screenshots.sh

@@ -85,6 +85,10 @@ type Config struct {
 	// PostgresURL is the PostgreSQL connection string (a libpq URL or
 	// key=value list) when store is "postgres". Keep the password out of
 	// it: in a passfile (PGPASSFILE, passfile=) or a client certificate.
+	// With several database nodes, list them all with
+	// target_session_attrs=read-write ("host=db1,db2,db3 …"): the hub
+	// connects to the primary and refuses to start on a standby. Each
+	// connection attempt waits connect_timeout (default 10s here).
 	PostgresURL string `json:"postgres_url,omitempty"`
 	// LongPollRecheck is, with store "postgres", how often a long poll
 	// looks at the store again though no other hub node's notification
@@ -129,7 +133,10 @@ type Config struct {
 	// MaxAttachmentMB bounds one attachment, in MiB.
 	MaxAttachmentMB int64 `json:"max_attachment_mb"`
 	// RequestsPerSecond and Burst size each agency's token bucket; a
-	// request beyond them is answered rate_limited.
+	// request beyond them is answered rate_limited. With store
+	// "postgres" the hub nodes share the buckets, so the rate holds for
+	// the hub as a whole (each node limits alone while the database does
+	// not answer).
 	RequestsPerSecond float64 `json:"requests_per_second"`
 	Burst             int     `json:"burst"`
 	// AgencyLimits override the limits for some agencies, by code; a
@@ -144,7 +151,8 @@ type Config struct {
 	// MaxInFlight bounds the requests the hub handles at once, long polls
 	// included (one more is answered unavailable), and
 	// MaxInFlightPerAgency those of one agency (one more is answered
-	// rate_limited); both refuse before reading the request's body.
+	// rate_limited); both refuse before reading the request's body. Both
+	// count per hub node: they protect the node's memory.
 	MaxInFlight          int `json:"max_in_flight"`
 	MaxInFlightPerAgency int `json:"max_in_flight_per_agency"`
 	// A request body is cut when none of it arrives for BodyIdleTimeout,
@@ -274,7 +282,9 @@ func (c *Config) Validate() error {
 	}
 	check(c.DataDir != "", "data_dir is required")
 	check(c.Store == "" || c.Store == StoreBolt || c.Store == StorePostgres, "store %q: want %q or %q", c.Store, StoreBolt, StorePostgres)
-	check((c.Store == StorePostgres) == (c.PostgresURL != ""), "postgres_url goes with store %q, and only with it", StorePostgres)
+	check(c.Store != StorePostgres || strings.TrimSpace(c.PostgresURL) != "",
+		"store %q needs postgres_url: the database to use, e.g. \"postgres://lienthong@db.example:5432/lienthong\" or \"host=db1,db2 dbname=lienthong user=lienthong target_session_attrs=read-write\"", StorePostgres)
+	check(c.Store == StorePostgres || c.PostgresURL == "", "postgres_url is set but store is %q: set store to %q to use PostgreSQL, or remove postgres_url", c.storeName(), StorePostgres)
 	check(c.LongPollRecheck.D() >= 100*time.Millisecond && c.LongPollRecheck.D() <= 10*time.Minute, "long_poll_recheck %s: want 100ms to 10m", c.LongPollRecheck.D())
 	check(c.TLSCert != "" && c.TLSKey != "", "tls_cert and tls_key are required")
 	check(c.ReceiptCert != "" && c.ReceiptKey != "", "receipt_cert and receipt_key are required: the hub signs receipts with its receipt identity, never its TLS key")
@@ -316,6 +326,14 @@ func (c *Config) Validate() error {
 	check(c.UploadQuotaMB == 0 || c.UploadQuotaMB >= largest, "upload_quota_mb %d: want 0 (none) or at least the largest max_attachment_mb, %d", c.UploadQuotaMB, largest)
 	check(c.DeliveredRetention.D() == 0 || c.DeliveredRetention.D() >= 24*time.Hour, "delivered_retention %s: want 0s (keep) or at least 24h", c.DeliveredRetention.D())
 	return errors.Join(errs...)
+}
+
+// storeName is the store the configuration names, the default included.
+func (c *Config) storeName() string {
+	if c.Store == "" {
+		return StoreBolt
+	}
+	return c.Store
 }
 
 // AgencyLimits are one agency's own limits.

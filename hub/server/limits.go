@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"sync"
 
 	"golang.org/x/time/rate"
@@ -43,20 +44,23 @@ const (
 	fullHub
 )
 
-// limiter keeps one token bucket per agency, and counts the requests in
-// flight per agency and in total.
+// limiter holds the limits in force per agency, asks its RateLimiter
+// about each request's rate, and counts the requests in flight per agency
+// and in total. The counts in flight are always this node's own: they
+// protect this process's memory and connections, which another hub node
+// does not share.
 type limiter struct {
 	base      Limits
 	overrides map[certs.AgencyCode]Limits
 	maxTotal  int
+	rate      RateLimiter
 
 	mu       sync.Mutex
-	buckets  map[certs.AgencyCode]*rate.Limiter
 	inFlight map[certs.AgencyCode]int
 	total    int
 }
 
-func newLimiter(base Limits, overrides map[certs.AgencyCode]Limits, maxTotal int) *limiter {
+func newLimiter(base Limits, overrides map[certs.AgencyCode]Limits, maxTotal int, rl RateLimiter) *limiter {
 	if base.RequestsPerSecond <= 0 {
 		base.RequestsPerSecond = DefaultRequestsPerSecond
 	}
@@ -69,8 +73,10 @@ func newLimiter(base Limits, overrides map[certs.AgencyCode]Limits, maxTotal int
 	if maxTotal <= 0 {
 		maxTotal = DefaultMaxTotalInFlight
 	}
-	return &limiter{base: base, overrides: overrides, maxTotal: maxTotal,
-		buckets: map[certs.AgencyCode]*rate.Limiter{}, inFlight: map[certs.AgencyCode]int{}}
+	if rl == nil {
+		rl = LocalRate()
+	}
+	return &limiter{base: base, overrides: overrides, maxTotal: maxTotal, rate: rl, inFlight: map[certs.AgencyCode]int{}}
 }
 
 // of returns the limits in force for an agency.
@@ -94,12 +100,38 @@ func (l *limiter) of(a certs.AgencyCode) Limits {
 }
 
 // allow takes a token from the agency's bucket.
-func (l *limiter) allow(a certs.AgencyCode) bool {
+func (l *limiter) allow(ctx context.Context, a certs.AgencyCode) bool {
+	lim := l.of(a)
+	return l.rate.Allow(ctx, a, lim.RequestsPerSecond, lim.Burst)
+}
+
+// RateLimiter decides whether an agency may make one more request now,
+// from a token bucket of perSecond tokens a second holding at most burst.
+// LocalRate keeps the buckets in this process; SharedRate keeps them in a
+// store every hub node shares. Allow must be safe for concurrent use and
+// quick: every request waits for it.
+type RateLimiter interface {
+	Allow(ctx context.Context, agency certs.AgencyCode, perSecond float64, burst int) bool
+}
+
+// LocalRate returns a RateLimiter keeping each agency's bucket in this
+// process: with several hub nodes, an agency spreading its requests over
+// N of them gets up to N times its rate. It is the default, and right for
+// a hub of one process.
+func LocalRate() RateLimiter {
+	return &localRate{buckets: map[certs.AgencyCode]*rate.Limiter{}}
+}
+
+type localRate struct {
+	mu      sync.Mutex
+	buckets map[certs.AgencyCode]*rate.Limiter
+}
+
+func (l *localRate) Allow(_ context.Context, a certs.AgencyCode, perSecond float64, burst int) bool {
 	l.mu.Lock()
 	b, ok := l.buckets[a]
 	if !ok {
-		lim := l.of(a)
-		b = rate.NewLimiter(rate.Limit(lim.RequestsPerSecond), lim.Burst)
+		b = rate.NewLimiter(rate.Limit(perSecond), burst)
 		l.buckets[a] = b
 	}
 	l.mu.Unlock()

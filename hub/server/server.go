@@ -56,6 +56,11 @@ type Options struct {
 	// Limits apply to every agency; AgencyLimits override them for some.
 	Limits       Limits
 	AgencyLimits map[certs.AgencyCode]Limits
+	// Rate keeps the agencies' token buckets: nil means LocalRate (this
+	// process's); several hub nodes on one store share theirs with
+	// SharedRate. The caps on requests in flight are this node's own
+	// either way.
+	Rate RateLimiter
 	// MaxInFlight bounds the requests handled at once from all agencies,
 	// long polls included; one more is answered unavailable (503) before
 	// its body is read. 0 means DefaultMaxInFlight.
@@ -123,7 +128,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: newMetrics(),
-		limits: newLimiter(opts.Limits, opts.AgencyLimits, opts.MaxInFlight), active: newActiveRequests(),
+		limits: newLimiter(opts.Limits, opts.AgencyLimits, opts.MaxInFlight, opts.Rate), active: newActiveRequests(),
 	}
 	s.opts.Body = opts.Body.withDefaults()
 	if s.opts.MaxBodyMemory <= 0 {
@@ -206,7 +211,7 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 		defer s.metrics.inFlight.Dec()
 		outcome := "ok"
 		var release func()
-		if release, err = s.admit(w, agency); err == nil {
+		if release, err = s.admit(r.Context(), w, agency); err == nil {
 			body := s.opts.Body.guard(r.Body)
 			ctx, done := s.active.add(r.Context(), agency, r.TLS.PeerCertificates, body)
 			r = r.WithContext(ctx)
@@ -265,9 +270,9 @@ func (s *Server) identify(r *http.Request) (certs.AgencyCode, error) {
 
 // admit takes a token from the agency's bucket and a place under the caps
 // on requests in flight; release ends the request's share of the caps.
-func (s *Server) admit(w http.ResponseWriter, agency certs.AgencyCode) (release func(), err error) {
+func (s *Server) admit(ctx context.Context, w http.ResponseWriter, agency certs.AgencyCode) (release func(), err error) {
 	lim := s.limits.of(agency)
-	if !s.limits.allow(agency) {
+	if !s.limits.allow(ctx, agency) {
 		w.Header().Set("Retry-After", "1")
 		return nil, fmt.Errorf("%w: more than %.0f requests per second from %s", errRateLimited, lim.RequestsPerSecond, agency)
 	}

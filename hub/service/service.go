@@ -19,8 +19,14 @@
 // runs on one node at a time, the one holding the database's advisory lock
 // for it; the others skip that round. Each node reloads the CRLs for its
 // own connections. Upload quotas are counted from the store, so they hold
-// across nodes (with the slack of uploads started at once); rate limits
-// and requests in flight are still counted per node.
+// across nodes (with the slack of uploads started at once). Rate limits
+// hold across nodes too: each agency's token bucket is a row the nodes
+// share (pgstore.Buckets, server.SharedRate), and while the database does
+// not answer each node limits on its own buckets and keeps serving. The
+// caps on requests in flight stay per node: they protect each node's own
+// memory. The nodes sign one log: a node whose log key or log origin is
+// not the one that signed the store's checkpoints is refused at start
+// (checkLogKey), as is a database the hub cannot write to (pgstore.Open).
 package service
 
 import (
@@ -65,6 +71,7 @@ type Hub struct {
 	opsLn    net.Listener
 	control  *http.Server // the operator's commands, on a Unix socket; nil without one
 	ctlLn    net.Listener
+	buckets  *pgstore.Buckets // the rate limits shared by the nodes on a PostgreSQL store; nil on bbolt
 }
 
 // Parts are what a hub is made of besides its configuration: its TLS key
@@ -160,7 +167,24 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 	}
 	var err error
 	if h.store, err = openStore(&cfg, maxBlob, log); err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+		return nil, err // the stores' errors say "open store"
+	}
+	var rate server.RateLimiter // nil: each node's own buckets
+	if cfg.Store == config.StorePostgres {
+		if p.LogSigner != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			err := checkLogKey(ctx, h.store, p.LogSigner, cfg.LogOrigin)
+			cancel()
+			if err != nil {
+				h.store.Close()
+				return nil, err
+			}
+		}
+		if h.buckets, err = openBuckets(cfg.PostgresURL); err != nil {
+			h.store.Close()
+			return nil, err
+		}
+		rate = server.SharedRate(h.buckets, server.SharedRateOptions{Logger: log})
 	}
 	h.server, err = server.New(server.Options{
 		Store: h.store, Verifier: h.verifier, Identity: p.Receipts, Logger: log,
@@ -168,21 +192,22 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 		AllowSecret: cfg.AllowSecretDocuments, UploadQuota: cfg.UploadQuota(), Recheck: recheck(cfg),
 		LogSigner: p.LogSigner, LogOrigin: cfg.LogOrigin,
 		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst, MaxInFlight: cfg.MaxInFlightPerAgency},
-		AgencyLimits: agencyLimits(cfg), MaxInFlight: cfg.MaxInFlight,
+		AgencyLimits: agencyLimits(cfg), MaxInFlight: cfg.MaxInFlight, Rate: rate,
 		Body:          server.BodyTimeouts{Idle: cfg.BodyIdleTimeout.D(), MinRate: cfg.BodyMinRate, Window: cfg.BodyRateWindow.D()},
 		MaxBodyMemory: cfg.MaxBodyMemoryMB << 20,
 	})
 	if err != nil {
-		h.store.Close()
+		h.closeStore()
 		return nil, err
 	}
 	if h.endpoint, err = server.Listen(cfg.Listen, h.server, certs.ServerTLS(h.identity, h.verifier), log); err != nil {
-		h.store.Close()
+		h.closeStore()
 		return nil, err
 	}
 	if cfg.OpsListen != "" {
 		if h.opsLn, err = net.Listen("tcp", cfg.OpsListen); err != nil {
-			h.store.Close()
+			h.endpoint.Shutdown(context.Background())
+			h.closeStore()
 			return nil, fmt.Errorf("ops listener: %w", err)
 		}
 		h.ops = &http.Server{Handler: h.opsHandler(), ReadHeaderTimeout: 5 * time.Second}
@@ -340,7 +365,7 @@ loop:
 	if h.control != nil {
 		_ = h.control.Shutdown(sctx) // an import in progress finishes its entry
 	}
-	return errors.Join(runErr, h.store.Close())
+	return errors.Join(runErr, h.closeStore())
 }
 
 // Close releases a hub that was opened but not run.
@@ -351,6 +376,14 @@ func (h *Hub) Close() error {
 	}
 	if h.ctlLn != nil {
 		h.ctlLn.Close()
+	}
+	return h.closeStore()
+}
+
+// closeStore closes the store and the shared rate buckets.
+func (h *Hub) closeStore() error {
+	if h.buckets != nil {
+		h.buckets.Close()
 	}
 	return h.store.Close()
 }
@@ -408,11 +441,19 @@ func openStore(cfg *config.Config, maxBlob int64, log *slog.Logger) (store.Store
 	if cfg.Store == config.StorePostgres {
 		// data_dir holds only the control socket then.
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("data_dir: %w", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		return pgstore.Open(ctx, cfg.PostgresURL, pgstore.Options{MaxBlobSize: maxBlob, Logger: log})
 	}
 	return boltstore.Open(cfg.DataDir, boltstore.Options{MaxBlobSize: maxBlob, Logger: log})
+}
+
+// openBuckets opens the agencies' rate buckets that the hub nodes on one
+// PostgreSQL store share.
+func openBuckets(url string) (*pgstore.Buckets, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return pgstore.OpenBuckets(ctx, url)
 }

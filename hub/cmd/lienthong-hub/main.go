@@ -3,7 +3,7 @@
 // Usage:
 //
 //	lienthong-hub serve   --config FILE
-//	lienthong-hub demo    --pki DIR --data DIR [--listen ADDR]
+//	lienthong-hub demo    --pki DIR --data DIR [--listen ADDR] [--postgres URL]
 //	lienthong-hub agency  import --config FILE AGENCIES.csv|.json
 //	lienthong-hub agency  list --config FILE [--json]
 //	lienthong-hub agency  history --config FILE CODE

@@ -107,12 +107,30 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open connects to the database at url (a libpq URL or key=value string),
-// creates or checks its schema, and returns the store.
+// creates or checks its schema, and returns the store. It refuses, with
+// what to do about it, a database the hub cannot use: a URL that does not
+// parse, a server that cannot be reached or does not answer within the
+// URL's connect_timeout (DefaultConnectTimeout when it sets none), refused
+// credentials, a missing database, a standby (ErrStandby) or read-only
+// server (ErrReadOnly), a schema of a newer hub (ErrSchema).
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
-	if err := Migrate(ctx, url); err != nil {
-		return nil, err
+	cfg, err := parseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
-	pool, err := pgxpool.New(ctx, url)
+	warnings, err := checkServer(ctx, cfg.ConnConfig)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if opts.Logger != nil {
+		for _, w := range warnings {
+			opts.Logger.Warn(w)
+		}
+	}
+	if err := Migrate(ctx, url); err != nil {
+		return nil, explainMigrate(err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
