@@ -147,6 +147,11 @@ func Open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %q: %w", dir, err)
 	}
+	// An interrupted copy (package storecopy) is not a store to serve.
+	if err := db.View(checkImport); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %q: %w", dir, err)
+	}
 	// bbolt syncs the file, not the directory entry of a new file.
 	if err := syncDir(dir); err != nil {
 		db.Close()

@@ -120,6 +120,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	// An interrupted copy (package storecopy) is not a store to serve.
+	if err := checkImport(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	s := &Store{pool: pool, url: url, opts: opts, maxBlob: opts.MaxBlobSize, log: opts.Logger}
 	if s.maxBlob <= 0 {
 		s.maxBlob = DefaultMaxBlobSize
