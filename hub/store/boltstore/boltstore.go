@@ -96,6 +96,9 @@ type Store struct {
 	closed atomic.Bool
 	// digestLocks order a blob's record against its file (lockDigest).
 	digestLocks [256]sync.Mutex
+	// backups counts the backups running, during which no blob file is
+	// removed (see Backup).
+	backups atomic.Int32
 }
 
 var _ store.Store = (*Store)(nil)

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"lienthong/hub/control"
+	"lienthong/hub/store/boltstore"
+	"lienthong/hub/store/pgstore"
+	"lienthong/hub/store/storecopy"
+	"lienthong/internal/cli"
+)
+
+var migrateCmd = &cli.Command{
+	Name:    "migrate",
+	Summary: "copy a stopped hub's store between bbolt and PostgreSQL, and prove the copy",
+	Help: `Copies the store at --from into the empty store at --to, each given as
+bolt:DIR (a data folder) or postgres:URL (a libpq URL or key=value string):
+the log with its hashes and signed checkpoints, receipts, statuses, the
+directory with its history, grants, quotas, counters and attachments, record
+for record, so that auditors' saved checkpoints verify against the copy. The
+copy is then proven: the same records of every kind, the same attachment
+bytes, and the log's tree head at its size and at its last signed checkpoint
+identical in both. Partial uploads are not copied (agencies start them again).
+
+Stop the hub (every hub node) first: the copy is a snapshot, and what a hub
+commits after it would not be in the target. A bbolt store a running hub holds
+cannot be opened at all (bbolt's file lock; even a read-only open waits for
+it), and migrate says so.
+
+A target that holds anything is refused. A copy that did not finish leaves the
+target marked incomplete: the hub refuses to start on it and migrate to copy
+into it; drop it (a new folder, a new database) and migrate again.`,
+	Setup: func(fs *flag.FlagSet) cli.Run {
+		from := fs.String("from", "", "the source `STORE`: bolt:DIR or postgres:URL (required)")
+		to := fs.String("to", "", "the empty target `STORE`: bolt:DIR or postgres:URL (required)")
+		return func(env *cli.Env, args []string) error {
+			if err := cli.WantArgs(args, 0, ""); err != nil {
+				return err
+			}
+			if *from == "" || *to == "" {
+				return cli.Usagef("migrate: --from and --to are required")
+			}
+			ctx := env.Context()
+			src, closeSrc, err := openEnd(ctx, *from, true)
+			if err != nil {
+				return err
+			}
+			defer closeSrc()
+			dst, closeDst, err := openEnd(ctx, *to, false)
+			if err != nil {
+				return err
+			}
+			defer closeDst()
+			log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			rep, err := storecopy.Copy(ctx, src, dst, storecopy.Options{Logger: log})
+			if err != nil {
+				if errors.Is(err, storecopy.ErrNotEmpty) {
+					return cli.Hint(err, "migrate copies into an empty store only: give a new folder or database")
+				}
+				return err
+			}
+			return printReport(env.Stdout, *from, *to, rep)
+		}
+	},
+}
+
+func printReport(w io.Writer, from, to string, rep *storecopy.Report) error {
+	s := rep.Target
+	fmt.Fprintf(w, "copied %s to %s in %s and proved the copy:\n", kindOf(from), kindOf(to), rep.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "log tree head: %d entries, %s, identical\n", s.LogSize, s.TreeHash)
+	if s.CheckpointSize > 0 {
+		fmt.Fprintf(w, "signed checkpoint: %d entries, %s, identical\n", s.CheckpointSize, s.CheckpointHash)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for k := storecopy.KindCounter; k <= storecopy.KindReceipt; k++ {
+		fmt.Fprintf(tw, "%s\t%d\n", k, s.Counts[k])
+	}
+	fmt.Fprintf(tw, "attachment bytes\t%d\n", s.BlobBytes)
+	return tw.Flush()
+}
+
+// kindOf names an end without its connection string, which may hold a
+// password.
+func kindOf(end string) string {
+	if dir, ok := strings.CutPrefix(end, "bolt:"); ok {
+		return "bolt:" + dir
+	}
+	return "postgres"
+}
+
+// sink is what migrate needs of either end.
+type sink interface {
+	storecopy.Sink
+	Close() error
+}
+
+// openEnd opens one end of a migration. A source must exist; a bbolt
+// source must not be held by a running hub.
+func openEnd(ctx context.Context, end string, source bool) (sink, func() error, error) {
+	if url, ok := strings.CutPrefix(end, "postgres:"); ok {
+		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		st, err := pgstore.Open(octx, url, pgstore.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, st.Close, nil
+	}
+	dir, ok := strings.CutPrefix(end, "bolt:")
+	if !ok || dir == "" {
+		return nil, nil, cli.Usagef("migrate: %q is neither bolt:DIR nor postgres:URL", end)
+	}
+	running := cli.Hint(fmt.Errorf("a hub runs on %s", dir),
+		"stop it first: a migration copies a snapshot, and what the hub commits afterwards would be lost")
+	if cl, err := control.Dial(ctx, dir); err == nil {
+		cl.Close()
+		return nil, nil, running
+	}
+	if source {
+		if _, err := os.Stat(filepath.Join(dir, boltstore.DBFile)); err != nil {
+			return nil, nil, fmt.Errorf("source store: %w", err)
+		}
+	}
+	st, err := boltstore.Open(dir, boltstore.Options{OpenTimeout: 2 * time.Second})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, nil, running
+		}
+		return nil, nil, err
+	}
+	return st, st.Close, nil
+}
