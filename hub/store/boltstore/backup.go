@@ -146,6 +146,7 @@ func Restore(ctx context.Context, r io.Reader, dir string) (BackupInfo, error) {
 		return info, fmt.Errorf("restore into %s: %w", dir, err)
 	}
 	tr := tar.NewReader(r)
+	body := cutReader{tr}
 	var haveDB, done bool
 	blobCount := 0
 	for !done {
@@ -158,7 +159,7 @@ func Restore(ctx context.Context, r io.Reader, dir string) (BackupInfo, error) {
 		}
 		switch name := h.Name; {
 		case name == DBFile && !haveDB:
-			if err := writeSynced(filepath.Join(dir, DBFile), tr); err != nil {
+			if err := writeSynced(filepath.Join(dir, DBFile), body); err != nil {
 				return info, fmt.Errorf("restore: %w", err)
 			}
 			haveDB = true
@@ -167,7 +168,7 @@ func Restore(ctx context.Context, r io.Reader, dir string) (BackupInfo, error) {
 			if err := store.ValidDigest(digest); err != nil {
 				return info, fmt.Errorf("restore: %w: %q", ErrBadBackup, name)
 			}
-			if _, err := bd.Put(ctx, digest, tr); err != nil {
+			if _, err := bd.Put(ctx, digest, body); err != nil {
 				return info, fmt.Errorf("restore: blob %s: %w", digest, err)
 			}
 			blobCount++
@@ -187,6 +188,20 @@ func Restore(ctx context.Context, r io.Reader, dir string) (BackupInfo, error) {
 		return info, fmt.Errorf("restore: %w", err)
 	}
 	return info, nil
+}
+
+// cutReader reads a file of the backup, telling a stream that ends inside
+// it (which io.ReadFull and so blobs.Put would take for the file's end).
+type cutReader struct{ r io.Reader }
+
+var errCut = fmt.Errorf("%w: the stream ends inside a file", ErrBadBackup)
+
+func (c cutReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err == io.ErrUnexpectedEOF {
+		err = errCut
+	}
+	return n, err
 }
 
 func writeSynced(path string, r io.Reader) error {
