@@ -63,6 +63,9 @@ func TestRestoredBackupIsOlder(t *testing.T) {
 	if err := st.Verify(ctx); err != nil {
 		t.Fatalf("the backup fails the store's checks: %v", err)
 	}
+	if err := st.AdvanceCursors(ctx, 1_000_000_000); err != nil { // lienthong-hub after-restore
+		t.Fatal(err)
+	}
 	st.Close()
 
 	restored := hubtest.Start(t, hubtest.Options{Dir: bk, PKI: h.PKI, LogSignerKey: h.LogSignerKey, Receipts: h.Receipts})

@@ -9,6 +9,7 @@
 //	lienthong-hub agency  history --config FILE CODE
 //	lienthong-hub stats   --config FILE [--agency CODE] [--json]
 //	lienthong-hub backup  --config FILE --out DIR
+//	lienthong-hub after-restore --config FILE [--gap N]
 //	lienthong-hub migrate --from bolt:DIR|postgres:URL --to bolt:DIR|postgres:URL
 //	lienthong-hub logkey  --name NAME --out FILE
 //
@@ -38,7 +39,7 @@ var program = &cli.Program{
 	Name:    "lienthong-hub",
 	Summary: "run the Lienthong hub and its operator's tasks",
 	Commands: []*cli.Command{
-		serveCmd, demoCmd, agencyImportCmd, agencyListCmd, agencyHistoryCmd, statsCmd, backupCmd, migrateCmd, logKeyCmd,
+		serveCmd, demoCmd, agencyImportCmd, agencyListCmd, agencyHistoryCmd, statsCmd, backupCmd, afterRestoreCmd, migrateCmd, logKeyCmd,
 	},
 	Groups:    map[string]string{"agency": "subcommand"},
 	Footer:    "Exit status: 0 done, 1 error, 2 wrong command line.\n",

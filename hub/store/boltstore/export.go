@@ -393,3 +393,38 @@ func importStatus(tx *bolt.Tx, it *storecopy.Status) error {
 	}
 	return tx.Bucket(bucketStatusQueue).Put(seqKey(r.Cursor, string(r.Sender)), key)
 }
+
+// AdvanceCursors adds gap to every agency's queue, status-queue and sent
+// counter, so that the cursors issued from now on are above any a client
+// saw before the store was restored from a backup (see package storecopy).
+func (s *Store) AdvanceCursors(ctx context.Context, gap uint64) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCounters)
+		type kv struct {
+			k []byte
+			n uint64
+		}
+		var todo []kv
+		err := b.ForEach(func(k, v []byte) error {
+			name, _, _ := bytes.Cut(k, []byte{0})
+			switch string(name) {
+			case storecopy.CounterQueue, storecopy.CounterStatusQueue, storecopy.CounterSent:
+				todo = append(todo, kv{bytes.Clone(k), u64(v) + gap})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, c := range todo {
+			if err := b.Put(c.k, binary.BigEndian.AppendUint64(nil, c.n)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("advance cursors: %w", err)
+	}
+	return nil
+}

@@ -460,3 +460,18 @@ func importBlobBytes(ctx context.Context, tx pgx.Tx, b storecopy.Blob) error {
 	}
 	return nil
 }
+
+// AdvanceCursors adds gap to every agency's queue, status-queue and sent
+// counter, so that the cursors issued from now on are above any a client
+// saw before the store was restored from a backup (see package storecopy).
+func (s *Store) AdvanceCursors(ctx context.Context, gap uint64) error {
+	err := s.update(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE counters SET n = n + $1
+			WHERE name LIKE 'queue/%' OR name LIKE 'status-queue/%' OR name LIKE 'sent/%'`, int64(gap))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("advance cursors: %w", err)
+	}
+	return nil
+}
