@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
 	"lienthong/hub/store"
 	"lienthong/hub/store/storetest"
 )
@@ -154,5 +157,17 @@ func TestCollectionWaitsForBackup(t *testing.T) {
 	}
 	if _, err := os.Stat(file); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the next collection left the file: %v", err)
+	}
+}
+
+// TestReadOnlyOpenWaitsForTheHub: why a backup of a running hub goes
+// through the hub. bbolt's read-only open takes a shared lock of the file,
+// which the hub's exclusive one refuses.
+func TestReadOnlyOpenWaitsForTheHub(t *testing.T) {
+	dir := t.TempDir()
+	mustOpen(t, dir)
+	_, err := bolt.Open(filepath.Join(dir, DBFile), 0o600, &bolt.Options{ReadOnly: true, Timeout: 50 * time.Millisecond})
+	if !errors.Is(err, bolterrors.ErrTimeout) {
+		t.Fatalf("read-only open of a store a hub holds: %v", err)
 	}
 }
