@@ -47,7 +47,8 @@
 // bbolt gives; pg_advisory_xact_lock in Migrate, so that two hubs starting
 // on an empty database create the schema once; pg_try_advisory_lock for
 // singleton jobs (RunAlone); pg_notify and LISTEN for wake-ups across hub
-// nodes (Listen). No stored procedures, triggers or extensions.
+// nodes (Listen); to_regclass for the mark of an unfinished import
+// (export.go). No stored procedures, triggers or extensions.
 //
 // # Several hub nodes
 //
