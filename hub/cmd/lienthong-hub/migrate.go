@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"lienthong/hub/control"
@@ -37,7 +38,7 @@ identical in both. Partial uploads are not copied (agencies start them again).
 Stop the hub (every hub node) first: the copy is a snapshot, and what a hub
 commits after it would not be in the target. A bbolt store a running hub holds
 cannot be opened at all (bbolt's file lock; even a read-only open waits for
-it), and migrate says so.
+it), and a PostgreSQL source that other sessions use (hub nodes) is refused.
 
 A target that holds anything is refused. A copy that did not finish leaves the
 target marked incomplete: the hub refuses to start on it and migrate to copy
@@ -51,6 +52,11 @@ into it; drop it (a new folder, a new database) and migrate again.`,
 			}
 			if *from == "" || *to == "" {
 				return cli.Usagef("migrate: --from and --to are required")
+			}
+			if a, ok := strings.CutPrefix(*from, "bolt:"); ok {
+				if b, ok := strings.CutPrefix(*to, "bolt:"); ok && filepath.Clean(a) == filepath.Clean(b) {
+					return cli.Usagef("migrate: --from and --to are the same folder")
+				}
 			}
 			ctx := env.Context()
 			src, closeSrc, err := openEnd(ctx, *from, true)
@@ -112,6 +118,11 @@ func openEnd(ctx context.Context, end string, source bool) (sink, func() error, 
 	if url, ok := strings.CutPrefix(end, "postgres:"); ok {
 		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
+		if source {
+			if err := checkAlone(octx, url); err != nil {
+				return nil, nil, err
+			}
+		}
 		st, err := pgstore.Open(octx, url, pgstore.Options{})
 		if err != nil {
 			return nil, nil, err
@@ -141,4 +152,25 @@ func openEnd(ctx context.Context, end string, source bool) (sink, func() error, 
 		return nil, nil, err
 	}
 	return st, st.Close, nil
+}
+
+// checkAlone refuses a PostgreSQL source that other sessions use: hub
+// nodes that still run would commit what the copy misses.
+func checkAlone(ctx context.Context, url string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("source store: %w", err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	err = conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("source store: %w", err)
+	}
+	if n > 0 {
+		return cli.Hint(fmt.Errorf("%d other sessions use the source database", n),
+			"stop every hub node first: a migration copies a snapshot, and what they commit afterwards would be lost")
+	}
+	return nil
 }
