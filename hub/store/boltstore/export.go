@@ -226,15 +226,15 @@ func exportStatuses(ctx context.Context, tx *bolt.Tx, emit func(storecopy.Item) 
 
 // BeginImport implements storecopy.Sink: the store must hold nothing but
 // its schema, and no blob file.
-func (s *Store) BeginImport(ctx context.Context) error {
+func (s *Store) BeginImport(ctx context.Context) (storecopy.Importer, error) {
 	objects, err := s.blobs.Objects()
 	if err != nil {
-		return fmt.Errorf("begin import: %w", err)
+		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	if len(objects) > 0 {
-		return fmt.Errorf("begin import: %w: %d blob files", storecopy.ErrNotEmpty, len(objects))
+		return nil, fmt.Errorf("begin import: %w: %d blob files", storecopy.ErrNotEmpty, len(objects))
 	}
-	return s.update(ctx, func(tx *bolt.Tx) error {
+	err = s.update(ctx, func(tx *bolt.Tx) error {
 		if err := checkImport(tx); err != nil {
 			return err
 		}
@@ -243,43 +243,52 @@ func (s *Store) BeginImport(ctx context.Context) error {
 				continue
 			}
 			if k, _ := tx.Bucket(name).Cursor().First(); k != nil {
-				return fmt.Errorf("begin import: %w: bucket %s", storecopy.ErrNotEmpty, name)
+				return fmt.Errorf("%w: bucket %s", storecopy.ErrNotEmpty, name)
 			}
 		}
 		return tx.Bucket(bucketMeta).Put(keyImporting, []byte{1})
 	})
-}
-
-// EndImport implements storecopy.Sink.
-func (s *Store) EndImport(ctx context.Context) error {
-	return s.update(ctx, func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyImporting) })
-}
-
-// Import implements storecopy.Sink: the blobs' bytes first, each a
-// durable file checked against its digest, then every record in one
-// transaction.
-func (s *Store) Import(ctx context.Context, batch []storecopy.Item) error {
-	for _, it := range batch {
-		b, ok := it.(storecopy.Blob)
-		if !ok || b.Rec.Gone {
-			continue
-		}
-		r, err := b.Body()
-		if err != nil {
-			return fmt.Errorf("import blob %s: %w", b.Digest, err)
-		}
-		info, err := s.blobs.Put(ctx, b.Digest, r)
-		r.Close()
-		if err != nil {
-			return fmt.Errorf("import blob %s: %w", b.Digest, err)
-		}
-		if info.Size != b.Rec.Size {
-			return fmt.Errorf("import blob %s: %d bytes, its record says %d: %w", b.Digest, info.Size, b.Rec.Size, store.ErrDigestMismatch)
-		}
+	if err != nil {
+		return nil, fmt.Errorf("begin import: %w", err)
 	}
+	return importer{s}, nil
+}
+
+// importer is the store's storecopy.Importer.
+type importer struct{ s *Store }
+
+// End implements storecopy.Importer.
+func (im importer) End(ctx context.Context) error {
+	return im.s.update(ctx, func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyImporting) })
+}
+
+// Close implements storecopy.Importer; nothing is held.
+func (importer) Close() {}
+
+// Blob implements storecopy.Importer: a durable file, checked against its
+// digest.
+func (im importer) Blob(ctx context.Context, b storecopy.Blob) error {
+	r, err := b.Body()
+	if err != nil {
+		return fmt.Errorf("import blob %s: %w", b.Digest, err)
+	}
+	info, err := im.s.blobs.Put(ctx, b.Digest, r)
+	r.Close()
+	if err != nil {
+		return fmt.Errorf("import blob %s: %w", b.Digest, err)
+	}
+	if info.Size != b.Rec.Size {
+		return fmt.Errorf("import blob %s: %d bytes, its record says %d: %w", b.Digest, info.Size, b.Rec.Size, store.ErrDigestMismatch)
+	}
+	return nil
+}
+
+// Import implements storecopy.Importer: every record of the batch in one
+// transaction.
+func (im importer) Import(ctx context.Context, batch []storecopy.Item) error {
 	// One plain transaction: the group commit would run the function again
 	// after a failure, and the batch is large.
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := im.s.db.Update(func(tx *bolt.Tx) error {
 		for _, it := range batch {
 			if err := importItem(tx, it); err != nil {
 				return fmt.Errorf("%s: %w", it.Kind(), err)

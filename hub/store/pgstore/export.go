@@ -311,7 +311,7 @@ var importTables = []string{
 
 // BeginImport implements storecopy.Sink: every table of the store must be
 // empty and the log of size 0.
-func (s *Store) BeginImport(ctx context.Context) error {
+func (s *Store) BeginImport(ctx context.Context) (storecopy.Importer, error) {
 	err := s.update(ctx, func(tx pgx.Tx) error {
 		if err := checkImport(ctx, tx); err != nil {
 			return err
@@ -332,50 +332,88 @@ func (s *Store) BeginImport(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("begin import: %w", err)
+		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	return nil
+	return &importer{s: s}, nil
 }
 
-// EndImport implements storecopy.Sink.
-func (s *Store) EndImport(ctx context.Context) error {
-	if _, err := s.pool.Exec(ctx, `DROP TABLE lienthong_import`); err != nil {
+// importer is the store's storecopy.Importer. It keeps one transaction
+// open from the first blob's bytes to the Import that commits them with a
+// batch of records: one commit per batch however many blobs it carries.
+type importer struct {
+	s  *Store
+	tx pgx.Tx // nil between batches
+}
+
+func (im *importer) begin(ctx context.Context) (pgx.Tx, error) {
+	if im.tx == nil {
+		tx, err := im.s.pool.Begin(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("import: %w", err)
+		}
+		im.tx = tx
+	}
+	return im.tx, nil
+}
+
+// Close implements storecopy.Importer: an open batch is rolled back.
+func (im *importer) Close() {
+	if im.tx != nil {
+		im.tx.Rollback(context.Background())
+		im.tx = nil
+	}
+}
+
+// End implements storecopy.Importer.
+func (im *importer) End(ctx context.Context) error {
+	if _, err := im.s.pool.Exec(ctx, `DROP TABLE lienthong_import`); err != nil {
 		return fmt.Errorf("end import: %w", err)
 	}
 	return nil
 }
 
-// Import implements storecopy.Sink: one transaction per batch; a blob's
-// bytes go in pieces of ChunkSize, hashed on the way and checked against
-// the digest before the transaction commits.
-func (s *Store) Import(ctx context.Context, batch []storecopy.Item) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		logSize := int64(-1)
-		for _, it := range batch {
-			if err := queueItem(b, it); err != nil {
-				return err
-			}
-			switch it := it.(type) {
-			case storecopy.LogEntry:
-				logSize = it.Index + 1
-			case storecopy.Blob:
-				if it.Rec.Gone {
-					continue
-				}
-				if err := importBlobBytes(ctx, tx, it); err != nil {
-					return err
-				}
-			}
-		}
-		if logSize >= 0 {
-			b.Queue(`UPDATE log_head SET size = $1 WHERE id = 1`, logSize)
-		}
-		return tx.SendBatch(ctx, b).Close()
-	})
+// Blob implements storecopy.Importer: the bytes go in pieces of
+// ChunkSize, hashed on the way and checked against the digest, in the
+// batch's transaction.
+func (im *importer) Blob(ctx context.Context, b storecopy.Blob) error {
+	tx, err := im.begin(ctx)
 	if err != nil {
+		return err
+	}
+	if err := importBlobBytes(ctx, tx, b); err != nil {
+		im.Close()
+		return err
+	}
+	return nil
+}
+
+// Import implements storecopy.Importer.
+func (im *importer) Import(ctx context.Context, batch []storecopy.Item) error {
+	tx, err := im.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer im.Close()
+	b := &pgx.Batch{}
+	logSize := int64(-1)
+	for _, it := range batch {
+		if err := queueItem(b, it); err != nil {
+			return err
+		}
+		if e, ok := it.(storecopy.LogEntry); ok {
+			logSize = e.Index + 1
+		}
+	}
+	if logSize >= 0 {
+		b.Queue(`UPDATE log_head SET size = $1 WHERE id = 1`, logSize)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	im.tx = nil
 	return nil
 }
 

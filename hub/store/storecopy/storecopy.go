@@ -26,8 +26,8 @@
 // # Incomplete copies
 //
 // BeginImport refuses a target that holds anything (ErrNotEmpty) and
-// marks it as being imported; EndImport removes the mark after the proof
-// passed. A copy that was interrupted (cancelled, killed, or failing its
+// marks it as being imported; the importer's End removes the mark after
+// the proof passed. A copy that was interrupted (cancelled, killed, or failing its
 // proof) leaves the mark, which the next copy refuses (ErrIncomplete) and
 // the hub refuses to start on: drop the target (a new bbolt folder, a new
 // PostgreSQL database) and copy again.
@@ -85,14 +85,26 @@ type Source interface {
 type Sink interface {
 	Source
 	// BeginImport refuses a store that holds anything (ErrNotEmpty) or an
-	// interrupted copy (ErrIncomplete), and marks the store as being
-	// imported, durably, before anything is written.
-	BeginImport(ctx context.Context) error
-	// Import writes a batch of items, durably, in export order. A Blob's
-	// bytes are streamed from its Body and checked against its digest.
+	// interrupted copy (ErrIncomplete), marks the store as being imported,
+	// durably, before anything is written, and returns the importer.
+	BeginImport(ctx context.Context) (Importer, error)
+}
+
+// Importer writes a copy into the Sink that made it, in export order.
+type Importer interface {
+	// Blob stores the bytes of a blob that is not Gone, streamed from its
+	// Body and checked against its digest and size. It is called during
+	// the emit that hands the blob over; its record comes with a later
+	// Import.
+	Blob(ctx context.Context, b Blob) error
+	// Import writes a batch of items durably (one transaction), with the
+	// bytes Blob stored since the last Import.
 	Import(ctx context.Context, batch []Item) error
-	// EndImport removes the mark of BeginImport.
-	EndImport(ctx context.Context) error
+	// End removes the mark of BeginImport, once the copy is proven.
+	End(ctx context.Context) error
+	// Close releases what the importer holds, committing nothing more;
+	// the store stays marked unless End succeeded.
+	Close()
 }
 
 // Summary is what the proof compares: per kind of item, how many there
@@ -140,9 +152,11 @@ func Copy(ctx context.Context, src Source, dst Sink, opts Options) (*Report, err
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if err := dst.BeginImport(ctx); err != nil {
+	imp, err := dst.BeginImport(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("copy: %w", err)
 	}
+	defer imp.Close()
 	var (
 		sum   = newSummer(false)
 		batch []Item
@@ -155,20 +169,26 @@ func Copy(ctx context.Context, src Source, dst Sink, opts Options) (*Report, err
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := dst.Import(ctx, batch); err != nil {
+		if err := imp.Import(ctx, batch); err != nil {
 			return err
 		}
 		batch, size = batch[:0], 0
 		return nil
 	}
-	err := src.Export(ctx, func(it Item) error {
+	err = src.Export(ctx, func(it Item) error {
 		if err := sum.add(it); err != nil {
 			return err
 		}
+		if b, ok := it.(Blob); ok && !b.Rec.Gone {
+			// The bytes now, while the source allows reading them.
+			if err := imp.Blob(ctx, b); err != nil {
+				return err
+			}
+			size += int(min(b.Rec.Size, 1<<30))
+		}
 		batch = append(batch, it)
 		size += itemSize(it)
-		// A blob's body is read now, while the source allows it.
-		if _, isBlob := it.(Blob); isBlob || len(batch) >= opts.BatchItems || size >= opts.BatchBytes {
+		if len(batch) >= opts.BatchItems || size >= opts.BatchBytes {
 			return flush()
 		}
 		return nil
@@ -190,7 +210,7 @@ func Copy(ctx context.Context, src Source, dst Sink, opts Options) (*Report, err
 	if err := Compare(rep.Source, rep.Target); err != nil {
 		return rep, fmt.Errorf("copy: %w", err)
 	}
-	if err := dst.EndImport(ctx); err != nil {
+	if err := imp.End(ctx); err != nil {
 		return rep, fmt.Errorf("copy: %w", err)
 	}
 	rep.Elapsed = time.Since(start)
