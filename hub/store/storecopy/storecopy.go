@@ -27,19 +27,19 @@
 //
 // BeginImport refuses a target that holds anything (ErrNotEmpty) and
 // marks it as being imported; the importer's End removes the mark after
-// the proof passed. A copy that was interrupted (cancelled, killed, or failing its
-// proof) leaves the mark, which the next copy refuses (ErrIncomplete) and
-// the hub refuses to start on: drop the target (a new bbolt folder, a new
-// PostgreSQL database) and copy again.
+// the proof passed. A copy that was interrupted (cancelled, killed, or
+// failing its proof) leaves the mark, which the next copy refuses
+// (ErrIncomplete) and the hub refuses to start on: drop the target (a new
+// bbolt folder, a new PostgreSQL database) and copy again.
 //
 // # Online or stopped
 //
 // A copy is a snapshot: whatever the hub commits after it is not in the
 // target, so the hub must be stopped for a migration. A bbolt source
-// cannot be opened while a hub holds it anyway (bbolt's file lock; a
+// cannot be opened while a hub holds it anyway (bbolt's file lock; even a
 // read-only open takes a shared lock, which the hub's exclusive one
-// refuses); take a backup of a running bbolt hub instead (lienthong-hub
-// backup) and migrate the backup.
+// refuses), and lienthong-hub migrate refuses a PostgreSQL source that
+// other sessions (hub nodes) use.
 package storecopy
 
 import (
@@ -130,8 +130,8 @@ type Report struct {
 
 // Options tune Copy; the zero value is sensible.
 type Options struct {
-	// BatchItems and BatchBytes bound one Import (one transaction); 0
-	// means 1000 items and 8 MiB.
+	// BatchItems and BatchBytes (records and blob bytes) bound one
+	// Import, one transaction; 0 means 1000 items and 8 MiB.
 	BatchItems int
 	BatchBytes int
 	// Logger receives progress; nil discards it.
