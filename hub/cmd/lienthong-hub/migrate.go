@@ -69,7 +69,7 @@ into it; drop it (a new folder, a new database) and migrate again.`,
 				return err
 			}
 			defer closeDst()
-			log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			log := slog.New(slog.NewJSONHandler(env.Stderr, nil))
 			rep, err := storecopy.Copy(ctx, src, dst, storecopy.Options{Logger: log})
 			if err != nil {
 				if errors.Is(err, storecopy.ErrNotEmpty) {

@@ -134,7 +134,7 @@ type Options struct {
 	// Import, one transaction; 0 means 1000 items and 8 MiB.
 	BatchItems int
 	BatchBytes int
-	// Logger receives progress; nil discards it.
+	// Logger receives progress (every 10 s); nil discards it.
 	Logger *slog.Logger
 }
 
@@ -175,9 +175,14 @@ func Copy(ctx context.Context, src Source, dst Sink, opts Options) (*Report, err
 		batch, size = batch[:0], 0
 		return nil
 	}
+	lastLog := time.Now()
 	err = src.Export(ctx, func(it Item) error {
 		if err := sum.add(it); err != nil {
 			return err
+		}
+		if time.Since(lastLog) > 10*time.Second {
+			lastLog = time.Now()
+			log.Info("copying", "kind", it.Kind().String(), "done", sum.s.Counts[it.Kind()], "blob_bytes", sum.s.BlobBytes)
 		}
 		if b, ok := it.(Blob); ok && !b.Rec.Gone {
 			// The bytes now, while the source allows reading them.
