@@ -14,10 +14,10 @@ import (
 )
 
 // TestMigratedHubContinuesTheLog: a bbolt hub's store is migrated to
-// PostgreSQL (lienthong-hub migrate) and the hub started there. An
-// auditor who saved a checkpoint before the migration follows the
-// migrated hub without a complaint: the log came across record for
-// record and goes on from where it stopped.
+// PostgreSQL (lienthong-hub migrate) and the hub started there, then
+// migrated back. An auditor who saved a checkpoint before each migration
+// follows the migrated hub without a complaint: the log came across
+// record for record and goes on from where it stopped.
 func TestMigratedHubContinuesTheLog(t *testing.T) {
 	ctx := context.Background()
 	cluster, err := pgtest.Start(nil)
@@ -65,5 +65,31 @@ func TestMigratedHubContinuesTheLog(t *testing.T) {
 	res, err = Follow(ctx, auditor(t, pg), l, state)
 	if err != nil || res.Latest.Size <= saved.Latest.Size {
 		t.Fatalf("the auditor after the migrated hub went on: %v", err)
+	}
+	pg.Stop()
+
+	// And back to bbolt, with what the hub did on PostgreSQL.
+	pgSrc, err := pgstore.Open(ctx, url, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backDir := t.TempDir()
+	back, err := boltstore.Open(backDir, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = storecopy.Copy(ctx, pgSrc, back, storecopy.Options{})
+	pgSrc.Close()
+	if err == nil {
+		err = back.Verify(ctx)
+	}
+	back.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := hubtest.Start(t, hubtest.Options{Dir: backDir, PKI: h.PKI, LogSignerKey: h.LogSignerKey, Receipts: h.Receipts})
+	exchange(t, again, 1)
+	if _, err := Follow(ctx, auditor(t, again), l, state); err != nil {
+		t.Fatalf("the auditor on the hub migrated back to bbolt: %v", err)
 	}
 }
