@@ -28,6 +28,10 @@
 // digest (lockDigest): a record therefore always names a durable file,
 // and Accept, which checks records in its transaction, never accepts a
 // message whose attachment a collection is removing.
+//
+// Backup (backup.go) writes a consistent copy of a store that goes on
+// serving, which Restore turns into a data folder; Export and BeginImport
+// (export.go) are package storecopy's copy between backends.
 package boltstore
 
 import (
