@@ -95,6 +95,9 @@ func openRestored(ctx context.Context, cfg *config.Config) (restoredStore, error
 	if cfg.Store == config.StorePostgres {
 		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
+		if err := checkAlone(octx, cfg.PostgresURL); err != nil {
+			return nil, err
+		}
 		return pgstore.Open(octx, cfg.PostgresURL, pgstore.Options{})
 	}
 	st, err := boltstore.Open(cfg.DataDir, boltstore.Options{OpenTimeout: 2 * time.Second})

@@ -31,9 +31,10 @@ func TestScripts(t *testing.T) {
 			return certs.Demo(env.WorkDir+"/pki", certs.ECDSAP256)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waithub": waitHub,
-			"status":  scripttest.ExitStatus,
-			"pgdb":    pgDB(t),
+			"waithub":  waitHub,
+			"status":   scripttest.ExitStatus,
+			"pgdb":     pgDB(t),
+			"pgconfig": pgConfig,
 		},
 	})
 }
@@ -76,12 +77,21 @@ func pgDB(t *testing.T) func(ts *testscript.TestScript, neg bool, args []string)
 		ts.Check(err)
 		url := cluster.NewDatabase(t)
 		ts.Setenv("PGURL", url)
-		cfg := map[string]any{
-			"listen": "127.0.0.1:0", "ops_listen": "", "data_dir": ts.MkAbs("pgdata"), "store": "postgres", "postgres_url": url,
-			"tls_cert": "pki/hub.crt", "tls_key": "pki/hub.key", "receipt_cert": "pki/receipt.crt", "receipt_key": "pki/receipt.key",
-			"roots": "pki/ca.crt", "crls": []string{"pki/ca.crl"},
-		}
-		data, _ := json.Marshal(cfg)
-		ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
+		pgConfig(ts, false, []string{args[0], "pgdata"})
 	}
+}
+
+// pgConfig is "pgconfig FILE DIR": FILE a hub configuration on the
+// database of $PGURL with data folder DIR, as a hub node elsewhere has.
+func pgConfig(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 || ts.Getenv("PGURL") == "" {
+		ts.Fatalf("usage: pgconfig FILE DIR, after pgdb")
+	}
+	cfg := map[string]any{
+		"listen": "127.0.0.1:0", "ops_listen": "", "data_dir": ts.MkAbs(args[1]), "store": "postgres", "postgres_url": ts.Getenv("PGURL"),
+		"tls_cert": "pki/hub.crt", "tls_key": "pki/hub.key", "receipt_cert": "pki/receipt.crt", "receipt_key": "pki/receipt.key",
+		"roots": "pki/ca.crt", "crls": []string{"pki/ca.crl"},
+	}
+	data, _ := json.Marshal(cfg)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
 }

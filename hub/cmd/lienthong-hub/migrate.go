@@ -154,23 +154,23 @@ func openEnd(ctx context.Context, end string, source bool) (sink, func() error, 
 	return st, st.Close, nil
 }
 
-// checkAlone refuses a PostgreSQL source that other sessions use: hub
-// nodes that still run would commit what the copy misses.
+// checkAlone refuses a PostgreSQL store that other sessions use: hub
+// nodes that still run would commit what a migration misses, or hand out
+// cursors that after-restore is moving.
 func checkAlone(ctx context.Context, url string) error {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return fmt.Errorf("source store: %w", err)
+		return fmt.Errorf("open store: %w", err)
 	}
 	defer conn.Close(ctx)
 	var n int
 	err = conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
 		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Scan(&n)
 	if err != nil {
-		return fmt.Errorf("source store: %w", err)
+		return fmt.Errorf("open store: %w", err)
 	}
 	if n > 0 {
-		return cli.Hint(fmt.Errorf("%d other sessions use the source database", n),
-			"stop every hub node first: a migration copies a snapshot, and what they commit afterwards would be lost")
+		return cli.Hint(fmt.Errorf("%d other sessions use the database", n), "stop every hub node first")
 	}
 	return nil
 }
