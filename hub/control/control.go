@@ -1,10 +1,12 @@
-// Package control lets the operator's commands (lienthong-hub agency and
-// stats) work while the hub runs. bbolt lets one process at a time open
+// Package control lets the operator's commands (lienthong-hub agency,
+// stats and backup) work while the hub runs. bbolt lets one process at a time open
 // the store, so the running hub serves the few store operations those
 // commands need on a Unix socket in its data folder, open only to the
 // hub's own system user (and root), and the commands go through it when a
 // hub answers there. The same code does the work either way: the
-// commands see a Store, the hub's or the socket's.
+// commands see a Store, the hub's or the socket's. A store that can copy
+// itself while it serves (Backuper: bbolt's) also streams a backup there
+// (backup.go).
 package control
 
 import (
@@ -103,6 +105,9 @@ func Handler(st Store) http.Handler {
 		}
 		reply(w, upsertReply{Changed: changed}, err)
 	})
+	if b, ok := st.(Backuper); ok {
+		mux.HandleFunc("POST /backup", func(w http.ResponseWriter, r *http.Request) { serveBackup(w, r, b) })
+	}
 	return mux
 }
 

@@ -8,6 +8,9 @@
 //	lienthong-hub agency  list --config FILE [--json]
 //	lienthong-hub agency  history --config FILE CODE
 //	lienthong-hub stats   --config FILE [--agency CODE] [--json]
+//	lienthong-hub backup  --config FILE --out DIR
+//	lienthong-hub after-restore --config FILE [--gap N]
+//	lienthong-hub migrate --from bolt:DIR|postgres:URL --to bolt:DIR|postgres:URL
 //	lienthong-hub logkey  --name NAME --out FILE
 //
 // The configuration file is documented in package lienthong/hub/config.
@@ -15,7 +18,9 @@
 // store is opened by one process at a time, so while a hub runs on it they
 // go through its control socket in the data folder (package
 // lienthong/hub/control), which only the hub's system user and root may
-// use. Logs are JSON on stderr. The load tool is a command of its own,
+// use; so does backup, which a running hub writes for it. migrate copies a
+// stopped hub's store between bbolt and PostgreSQL (package
+// lienthong/hub/store/storecopy). Logs are JSON on stderr. The load tool is a command of its own,
 // lienthong-bench, so that none of it is linked into the hub.
 //
 // Each command is in a file of its own; "lienthong-hub COMMAND --help"
@@ -34,7 +39,7 @@ var program = &cli.Program{
 	Name:    "lienthong-hub",
 	Summary: "run the Lienthong hub and its operator's tasks",
 	Commands: []*cli.Command{
-		serveCmd, demoCmd, agencyImportCmd, agencyListCmd, agencyHistoryCmd, statsCmd, logKeyCmd,
+		serveCmd, demoCmd, agencyImportCmd, agencyListCmd, agencyHistoryCmd, statsCmd, backupCmd, afterRestoreCmd, migrateCmd, logKeyCmd,
 	},
 	Groups:    map[string]string{"agency": "subcommand"},
 	Footer:    "Exit status: 0 done, 1 error, 2 wrong command line.\n",

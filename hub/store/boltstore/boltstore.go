@@ -28,6 +28,10 @@
 // digest (lockDigest): a record therefore always names a durable file,
 // and Accept, which checks records in its transaction, never accepts a
 // message whose attachment a collection is removing.
+//
+// Backup (backup.go) writes a consistent copy of a store that goes on
+// serving, which Restore turns into a data folder; Export and BeginImport
+// (export.go) are package storecopy's copy between backends.
 package boltstore
 
 import (
@@ -96,6 +100,9 @@ type Store struct {
 	closed atomic.Bool
 	// digestLocks order a blob's record against its file (lockDigest).
 	digestLocks [256]sync.Mutex
+	// backups counts the backups running, during which no blob file is
+	// removed (see Backup).
+	backups atomic.Int32
 }
 
 var _ store.Store = (*Store)(nil)
@@ -144,6 +151,11 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %q: unknown group commit %d", dir, opts.GroupCommit)
 	}
 	if err := db.Update(initSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %q: %w", dir, err)
+	}
+	// An interrupted copy (package storecopy) is not a store to serve.
+	if err := db.View(checkImport); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %q: %w", dir, err)
 	}

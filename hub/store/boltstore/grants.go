@@ -395,6 +395,9 @@ func (s *Store) GCBlobs(ctx context.Context, now time.Time, unreferenced, retent
 func (s *Store) collectFile(ctx context.Context, digest string, old bool) (bool, error) {
 	unlock := s.lockDigest(digest)
 	defer unlock()
+	if s.backups.Load() > 0 {
+		return false, nil // a backup may be about to copy it; the next collection removes it
+	}
 	var remove bool
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		rec, err := getBlob(tx, digest)

@@ -47,7 +47,8 @@
 // bbolt gives; pg_advisory_xact_lock in Migrate, so that two hubs starting
 // on an empty database create the schema once; pg_try_advisory_lock for
 // singleton jobs (RunAlone); pg_notify and LISTEN for wake-ups across hub
-// nodes (Listen). No stored procedures, triggers or extensions.
+// nodes (Listen); to_regclass for the mark of an unfinished import
+// (export.go). No stored procedures, triggers or extensions.
 //
 // # Several hub nodes
 //
@@ -135,6 +136,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	// An interrupted copy (package storecopy) is not a store to serve.
+	if err := checkImport(ctx, pool); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}

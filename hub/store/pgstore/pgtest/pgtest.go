@@ -71,11 +71,9 @@ func Start(prepare func(url string) error) (*Cluster, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("pgtest: initdb: %w: %s", err, out)
 	}
-	opts := fmt.Sprintf("-k %s -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200", dir)
-	if out, err := c.run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start"); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "log"))
+	if err := c.start(); err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("pgtest: pg_ctl start: %w: %s %s", err, out, log)
+		return nil, err
 	}
 	if err := c.exec("CREATE DATABASE " + templateDB); err != nil {
 		c.Stop()
@@ -89,6 +87,16 @@ func Start(prepare func(url string) error) (*Cluster, error) {
 	}
 	c.hasTpl = true
 	return c, nil
+}
+
+// start starts the server on the data folder in c.dir.
+func (c *Cluster) start() error {
+	opts := fmt.Sprintf("-k %s -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200", c.dir)
+	if out, err := c.run("pg_ctl", "-D", filepath.Join(c.dir, "data"), "-o", opts, "-l", filepath.Join(c.dir, "log"), "-w", "-t", "60", "start"); err != nil {
+		log, _ := os.ReadFile(filepath.Join(c.dir, "log"))
+		return fmt.Errorf("pgtest: pg_ctl start: %w: %s %s", err, out, log)
+	}
+	return nil
 }
 
 // URL returns the connection string of database name in the cluster.
