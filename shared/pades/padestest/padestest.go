@@ -7,10 +7,14 @@ package padestest
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/zlib"
+	"encoding/binary"
 	"fmt"
+	"hash/adler32"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Bomb is a crafted PDF and the limit of package pades it goes over.
@@ -119,19 +123,42 @@ func deflate(b []byte) []byte {
 }
 
 // deflateZeros compresses prefix followed by n zero bytes without holding
-// the zeros in memory.
+// the zeros in memory. The zeros are compressed once per n (zeroRun) and
+// spliced after the prefix, which a sync flush leaves on a byte boundary;
+// the zlib checksum of prefix and zeros is the prefix's, its second sum
+// moved on by n times its first. Compressing 32 MiB anew for each stream
+// took seconds under the race detector, for every test that makes bombs.
 func deflateZeros(prefix []byte, n int) []byte {
 	var out bytes.Buffer
 	zw, _ := zlib.NewWriterLevel(&out, zlib.BestCompression)
 	zw.Write(prefix)
-	zero := make([]byte, 64<<10)
-	for n > 0 {
-		k := min(n, len(zero))
-		zw.Write(zero[:k])
-		n -= k
+	zw.Flush()
+	out.Write(zeroRun(n))
+	const mod = 65521
+	sum := adler32.Checksum(prefix)
+	a, b := uint64(sum&0xffff), uint64(sum>>16)
+	b = (b + uint64(n)%mod*a) % mod
+	return binary.BigEndian.AppendUint32(out.Bytes(), uint32(b<<16|a))
+}
+
+var zeroRuns sync.Map // n → raw DEFLATE of n zero bytes, final block last
+
+// zeroRun returns a raw DEFLATE stream of n zero bytes, made once per n.
+func zeroRun(n int) []byte {
+	if z, ok := zeroRuns.Load(n); ok {
+		return z.([]byte)
 	}
-	zw.Close()
-	return out.Bytes()
+	var out bytes.Buffer
+	fw, _ := flate.NewWriter(&out, flate.BestCompression)
+	zero := make([]byte, 64<<10)
+	for left := n; left > 0; {
+		k := min(left, len(zero))
+		fw.Write(zero[:k])
+		left -= k
+	}
+	fw.Close()
+	z, _ := zeroRuns.LoadOrStore(n, out.Bytes())
+	return z.([]byte)
 }
 
 // page writes objects 2 (pages) and 3 (an empty page).
