@@ -16,7 +16,7 @@ import (
 // appendLog appends e inside tx and returns its index. It locks the tree
 // head's row first: appends serialise there, so the log's order is the
 // order in which their transactions commit.
-func appendLog(ctx context.Context, tx pgx.Tx, e *auditlog.Entry) (int64, error) {
+func appendLog(ctx context.Context, tx logTx, e *auditlog.Entry) (int64, error) {
 	var n int64
 	if err := tx.QueryRow(ctx, `SELECT size FROM log_head WHERE id = 1 FOR UPDATE`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("lock the log head: %w", err)

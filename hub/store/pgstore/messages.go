@@ -23,7 +23,7 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 		res     store.AcceptResult
 		existed bool
 	)
-	err := s.update(ctx, func(tx pgx.Tx) (err error) {
+	err := s.logUpdate(ctx, func(ctx context.Context, tx logTx) (err error) {
 		res, existed, err = acceptTx(ctx, tx, sub, seal)
 		return err
 	})
@@ -33,7 +33,7 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 	return res, existed, nil
 }
 
-func acceptTx(ctx context.Context, tx pgx.Tx, sub *store.Submission, seal store.Seal) (res store.AcceptResult, existed bool, err error) {
+func acceptTx(ctx context.Context, tx logTx, sub *store.Submission, seal store.Seal) (res store.AcceptResult, existed bool, err error) {
 	var m record.Message
 	if found, err := getRec(ctx, tx, &m, `SELECT rec FROM messages WHERE id = $1`, sub.MessageID); err != nil {
 		return res, false, err

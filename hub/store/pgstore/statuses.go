@@ -26,7 +26,7 @@ func (s *Store) AppendStatus(ctx context.Context, st *store.StatusUpdate) (store
 		out     store.StatusUpdate
 		existed bool
 	)
-	err := s.update(ctx, func(tx pgx.Tx) error {
+	err := s.logUpdate(ctx, func(ctx context.Context, tx logTx) error {
 		m, err := getMessage(ctx, tx, st.MessageID)
 		if err != nil {
 			return err
@@ -54,7 +54,7 @@ func (s *Store) AppendStatus(ctx context.Context, st *store.StatusUpdate) (store
 // history allows next (document.Lifecycle), checked here in the
 // serializable transaction that stores it, so that two statuses racing
 // cannot both pass against the same history.
-func appendStatusTx(ctx context.Context, tx pgx.Tx, m *record.Message, st *store.StatusUpdate) (out store.StatusUpdate, existed bool, refusal, err error) {
+func appendStatusTx(ctx context.Context, tx logTx, m *record.Message, st *store.StatusUpdate) (out store.StatusUpdate, existed bool, refusal, err error) {
 	sum := sha256.Sum256(st.Signed)
 	from := string(st.From)
 	var r record.Status
@@ -265,7 +265,7 @@ func (s *Store) Refuse(ctx context.Context, recipient certs.AgencyCode, messageI
 		out     store.Delivery
 		existed bool
 	)
-	err := s.update(ctx, func(tx pgx.Tx) error {
+	err := s.logUpdate(ctx, func(ctx context.Context, tx logTx) error {
 		out, existed = store.Delivery{}, false
 		d, found, err := getDelivery(ctx, tx, recipient, messageID)
 		if err != nil {
