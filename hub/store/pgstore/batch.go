@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lienthong/hub/store"
@@ -16,7 +17,90 @@ import (
 // logTx is the transaction of a batch of log appends (Store.logUpdate).
 // appendLog takes one, so that the compiler sees every append made under
 // the log lock.
-type logTx struct{ pgx.Tx }
+//
+// Its statements that return no rows (Exec) are pipelined: queued and
+// sent together, in one round trip, before the next query and at the end
+// of the operation. The batch holds the log lock of every node while its
+// operations run one statement after another, so its round trips, not
+// the server's work, bound the rate of log appends. An error of a queued
+// statement is returned by the query or the end that sends it, within the
+// same operation; Exec's command tag is empty.
+type logTx struct {
+	pgx.Tx
+	queued *pgx.Batch
+	sent   bool // some statements were sent
+}
+
+func newLogTx(tx pgx.Tx) *logTx { return &logTx{Tx: tx, queued: &pgx.Batch{}} }
+
+// Exec queues the statement; its error, if any, comes with the next
+// query or the operation's end.
+func (t *logTx) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	t.queued.Queue(sql, args...)
+	return pgconn.CommandTag{}, nil
+}
+
+// flush sends the queued statements.
+func (t *logTx) flush(ctx context.Context) error {
+	if t.queued.Len() == 0 {
+		return nil
+	}
+	b := t.queued
+	t.queued, t.sent = &pgx.Batch{}, true
+	return t.Tx.SendBatch(ctx, b).Close()
+}
+
+func (t *logTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
+	return t.Tx.Query(ctx, sql, args...)
+}
+
+func (t *logTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := t.flush(ctx); err != nil {
+		return errRow{err}
+	}
+	return t.Tx.QueryRow(ctx, sql, args...)
+}
+
+// SendBatch sends the queued statements, then b.
+func (t *logTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if err := t.flush(ctx); err != nil {
+		return errBatch{err: err}
+	}
+	return t.Tx.SendBatch(ctx, b)
+}
+
+func (t *logTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	if err := t.flush(ctx); err != nil {
+		return 0, err
+	}
+	return t.Tx.CopyFrom(ctx, table, columns, src)
+}
+
+func (t *logTx) Begin(ctx context.Context) (pgx.Tx, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
+	return t.Tx.Begin(ctx)
+}
+
+// errRow is a row whose Scan returns err.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// errBatch is the results of a batch not sent: each reports err.
+type errBatch struct {
+	pgx.BatchResults
+	err error
+}
+
+func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
+func (b errBatch) Close() error                     { return b.err }
 
 // logLockKey names the session-level advisory lock that serialises the
 // batches of log appends of every hub node on the database.
@@ -53,7 +137,7 @@ type batcher struct {
 
 type batchCall struct {
 	ctx context.Context
-	fn  func(ctx context.Context, tx logTx) error
+	fn  func(ctx context.Context, tx *logTx) error
 	err chan error
 }
 
@@ -72,7 +156,7 @@ type batchCall struct {
 // When ctx ends first logUpdate returns its error, and fn may still run
 // and commit, as when a connection is lost during a COMMIT: the outcome is
 // unknown and the operation's idempotency settles it.
-func (s *Store) logUpdate(ctx context.Context, fn func(ctx context.Context, tx logTx) error) error {
+func (s *Store) logUpdate(ctx context.Context, fn func(ctx context.Context, tx *logTx) error) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
@@ -215,13 +299,13 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 			errs[i] = err
 			continue
 		}
-		if _, err := tx.Exec(ctx, `SAVEPOINT op`); err != nil {
-			return nil, err
-		}
-		err := safeCall(ctx, c.fn, logTx{tx})
+		op := newLogTx(tx)
+		op.Exec(ctx, `SAVEPOINT op`) // sent with the operation's first query
+		err := safeCall(ctx, c.fn, op)
 		if err == nil {
-			// Fails when fn ignored a failed statement: its own error.
-			_, err = tx.Exec(ctx, `RELEASE SAVEPOINT op`)
+			// Sends fn's last writes: their errors are fn's.
+			op.Exec(ctx, `RELEASE SAVEPOINT op`)
+			err = op.flush(ctx)
 		}
 		if err == nil {
 			continue
@@ -230,8 +314,12 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 			// The transaction is doomed, not the operation.
 			return nil, err
 		}
-		if _, rerr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op`); rerr != nil {
-			return nil, fmt.Errorf("roll back an operation of the batch: %w", rerr)
+		// Undo what was sent; when nothing was (not even the savepoint),
+		// the queue is dropped with op.
+		if op.sent {
+			if _, rerr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op`); rerr != nil {
+				return nil, fmt.Errorf("roll back an operation of the batch: %w", rerr)
+			}
 		}
 		errs[i] = err
 	}
@@ -247,7 +335,7 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 }
 
 // safeCall runs fn, turning a panic into its error.
-func safeCall(ctx context.Context, fn func(context.Context, logTx) error, tx logTx) (err error) {
+func safeCall(ctx context.Context, fn func(context.Context, *logTx) error, tx *logTx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic in transaction: %v", p)

@@ -186,15 +186,15 @@ func acceptInto(s *pgstore.Store, mu *sync.Mutex, errs []error, idx map[string]i
 }
 
 // TestGroupCommitRefusalAlone: an operation refused inside a batch after
-// it wrote and appended to the log, and one that panics, leave nothing,
-// each gets its own error, and their batch-mates commit with consecutive
-// indexes.
+// it wrote and appended to the log, one that panics and one whose last
+// write fails leave nothing, each gets its own error, and their
+// batch-mates commit with consecutive indexes.
 func TestGroupCommitRefusalAlone(t *testing.T) {
 	s := openAt(t, cluster.NewDatabase(t)).Store
 	var (
 		seal    sealer
 		mu      sync.Mutex
-		errs    = make([]error, 5)
+		errs    = make([]error, 6)
 		idx     = map[string]int64{}
 		errSeal = errors.New("the signer is gone")
 	)
@@ -212,10 +212,24 @@ func TestGroupCommitRefusalAlone(t *testing.T) {
 				panic("a bug in an operation")
 			})
 		},
+		func() {
+			// Its writes are pipelined: the failure comes with its end.
+			errs[5] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgx.Tx) error {
+				for range 2 {
+					if _, err := tx.Exec(ctx, `INSERT INTO counters VALUES ('twice', 1)`); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		},
 		acceptInto(s, &mu, errs, idx, 4, b, seal.seal(b.MessageID)),
 	)
-	if !slices.Equal(sizes, []int{1, 4}) {
-		t.Fatalf("batch sizes %v, want [1 4]", sizes)
+	if !slices.Equal(sizes, []int{1, 5}) {
+		t.Fatalf("batch sizes %v, want [1 5]", sizes)
+	}
+	if pe := (*pgconn.PgError)(nil); !errors.As(errs[5], &pe) || pe.Code != "23505" {
+		t.Fatalf("the operation inserting twice: %v, want its unique violation", errs[5])
 	}
 	if errs[0] != nil || errs[1] != nil || errs[4] != nil {
 		t.Fatalf("errors of the batch-mates: %v", errs)
@@ -238,8 +252,8 @@ func TestGroupCommitRefusalAlone(t *testing.T) {
 	}
 	conn := connect(t, s)
 	var panicked int
-	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM counters WHERE name = 'panicked'`).Scan(&panicked); err != nil || panicked != 0 {
-		t.Fatalf("the panicking operation's row: %d (%v)", panicked, err)
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM counters WHERE name IN ('panicked', 'twice')`).Scan(&panicked); err != nil || panicked != 0 {
+		t.Fatalf("the failed operations' rows: %d (%v)", panicked, err)
 	}
 	if err := s.Verify(context.Background()); err != nil {
 		t.Fatal(err)

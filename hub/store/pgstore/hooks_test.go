@@ -15,7 +15,7 @@ func SetBeforeCommit(s *Store, f func(attempt, size int) error) { s.batch.before
 // InBatch runs fn in a batch of log appends, as the store's own
 // operations that append to the log do.
 func InBatch(ctx context.Context, s *Store, fn func(ctx context.Context, tx pgx.Tx) error) error {
-	return s.logUpdate(ctx, func(ctx context.Context, tx logTx) error { return fn(ctx, tx) })
+	return s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error { return fn(ctx, tx) })
 }
 
 // Queued is how many operations wait for the next batch.

@@ -242,7 +242,7 @@ func (s *Store) inTx(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx)
 }
 
 // next increments and returns a named counter.
-func next(ctx context.Context, tx pgx.Tx, name string) (uint64, error) {
+func next(ctx context.Context, tx dbtx, name string) (uint64, error) {
 	var n int64
 	err := tx.QueryRow(ctx, `INSERT INTO counters (name, n) VALUES ($1, 1)
 		ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n`, name).Scan(&n)
@@ -250,7 +250,7 @@ func next(ctx context.Context, tx pgx.Tx, name string) (uint64, error) {
 }
 
 // counter reads a named counter, 0 when never incremented.
-func counter(ctx context.Context, tx pgx.Tx, name string) (uint64, error) {
+func counter(ctx context.Context, tx dbtx, name string) (uint64, error) {
 	var n int64
 	err := tx.QueryRow(ctx, `SELECT n FROM counters WHERE name = $1`, name).Scan(&n)
 	if errors.Is(err, pgx.ErrNoRows) {

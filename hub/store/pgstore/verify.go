@@ -71,7 +71,7 @@ func (s *Store) Verify(ctx context.Context) error {
 
 // verifyLog rebuilds the tree from the entries and compares every stored
 // hash, so a changed, missing or extra entry or hash is found.
-func verifyLog(ctx context.Context, tx pgx.Tx, fail func(string, ...any)) error {
+func verifyLog(ctx context.Context, tx dbtx, fail func(string, ...any)) error {
 	size, err := logSize(ctx, tx)
 	if err != nil {
 		return err
@@ -154,7 +154,7 @@ type counts struct{ sent, received, acked, withdrawn uint64 }
 
 // verifyMessages checks messages, deliveries, statuses, receipts and
 // statistics against each other.
-func verifyMessages(ctx context.Context, tx pgx.Tx, fail func(string, ...any)) error {
+func verifyMessages(ctx context.Context, tx dbtx, fail func(string, ...any)) error {
 	want := map[string]*counts{}
 	cnt := func(a string) *counts {
 		if want[a] == nil {
@@ -323,7 +323,7 @@ func verifyMessages(ctx context.Context, tx pgx.Tx, fail func(string, ...any)) e
 // verifyStatuses checks that statuses and receipts name stored messages,
 // a status a recipient of its message, and its cursor within its
 // counter.
-func verifyStatuses(ctx context.Context, tx pgx.Tx, msgs map[string]*record.Message, recipient func(msg, from string) bool,
+func verifyStatuses(ctx context.Context, tx dbtx, msgs map[string]*record.Message, recipient func(msg, from string) bool,
 	ctr func(string) uint64, fail func(string, ...any)) error {
 	rows, err := tx.Query(ctx, `SELECT msg, from_agency, sender, cursor FROM statuses`)
 	if err != nil {
@@ -378,7 +378,7 @@ func verifyStatuses(ctx context.Context, tx pgx.Tx, msgs map[string]*record.Mess
 
 // verifyBlobs checks the blobs' records, pieces and grants against the
 // messages.
-func verifyBlobs(ctx context.Context, tx pgx.Tx, fail func(string, ...any)) error {
+func verifyBlobs(ctx context.Context, tx dbtx, fail func(string, ...any)) error {
 	type grant struct{ digest, agency, via string }
 	grants := map[grant]bool{}
 	rows, err := tx.Query(ctx, `SELECT digest, agency, via FROM blob_grants`)
@@ -482,7 +482,7 @@ func verifyBlobs(ctx context.Context, tx pgx.Tx, fail func(string, ...any)) erro
 
 // verifyPieces reads the pieces of blob d in order and checks them
 // against its record.
-func verifyPieces(ctx context.Context, tx pgx.Tx, d string, rec *blobRecord, fail func(string, ...any)) error {
+func verifyPieces(ctx context.Context, tx dbtx, d string, rec *blobRecord, fail func(string, ...any)) error {
 	rows, err := tx.Query(ctx, `SELECT off, data FROM blob_chunks WHERE digest = $1 ORDER BY off`, d)
 	if err != nil {
 		return err
