@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"lienthong/hub/store"
 )
@@ -29,9 +31,27 @@ type logTx struct {
 	pgx.Tx
 	queued *pgx.Batch
 	sent   bool // some statements were sent
+	// edge is the log's size and right edge as the batch's operations so
+	// far left them, so that only the first to append reads the head and
+	// its hashes (appendLog); an operation works on a copy, which becomes
+	// the batch's when it succeeds.
+	edge logEdge
 }
 
-func newLogTx(tx pgx.Tx) *logTx { return &logTx{Tx: tx, queued: &pgx.Batch{}} }
+// logEdge is what a batch knows of the log: its size (-1 before the first
+// append read it) and the stored hashes read or written.
+type logEdge struct {
+	size   int64
+	hashes map[int64]tlog.Hash
+}
+
+func (e logEdge) clone() logEdge {
+	return logEdge{size: e.size, hashes: maps.Clone(e.hashes)}
+}
+
+func newLogTx(tx pgx.Tx, edge logEdge) *logTx {
+	return &logTx{Tx: tx, queued: &pgx.Batch{}, edge: edge.clone()}
+}
 
 // Exec queues the statement; its error, if any, comes with the next
 // query or the operation's end.
@@ -294,12 +314,13 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 	}
 	defer tx.Rollback(ctx) // after a COMMIT, nothing
 	errs := make([]error, len(calls))
+	edge := logEdge{size: -1, hashes: map[int64]tlog.Hash{}}
 	for i, c := range calls {
 		if err := c.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
-		op := newLogTx(tx)
+		op := newLogTx(tx, edge)
 		op.Exec(ctx, `SAVEPOINT op`) // sent with the operation's first query
 		err := safeCall(ctx, c.fn, op)
 		if err == nil {
@@ -308,6 +329,7 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 			err = op.flush(ctx)
 		}
 		if err == nil {
+			edge = op.edge
 			continue
 		}
 		if retryable(err) || conn.Conn().IsClosed() {

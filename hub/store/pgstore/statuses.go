@@ -229,7 +229,11 @@ func sealTx(ctx context.Context, tx dbtx, seal store.Seal, id string, logIndex i
 	if err := r.Validate(); err != nil {
 		return nil, fmt.Errorf("seal the receipt: %w", err)
 	}
-	if _, _, err = putReceiptTx(ctx, tx, r); err != nil {
+	// As putReceiptTx, a receipt stored for the same event stays; without
+	// its read (in a batch, the insert goes with the next query).
+	rec := record.Receipt{MessageID: r.MessageID, Event: r.Event, Party: r.Party, At: r.At, Signed: r.Signed}
+	if _, err := tx.Exec(ctx, `INSERT INTO receipts (msg, event, party, rec) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		r.MessageID, r.Event, string(r.Party), encode(&rec)); err != nil {
 		return nil, err
 	}
 	return r, nil
