@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -65,17 +66,21 @@ func grantUploadTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info st
 // present and the sender holds a grant of it.
 func checkBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission) error {
 	for _, d := range sub.BlobDigests {
-		rec, err := getBlob(ctx, tx, d)
-		if err != nil {
+		// The record and the grant in one round trip.
+		var raw []byte
+		var granted bool
+		err := tx.QueryRow(ctx, `SELECT rec, EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)
+			FROM blobs WHERE digest = $1`, d, string(sub.Sender)).Scan(&raw, &granted)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		ok := false
-		if rec != nil && !rec.Gone {
-			if ok, err = hasGrant(ctx, tx, d, sub.Sender); err != nil {
-				return err
+		var rec blobRecord
+		if err == nil {
+			if err := decodeRec(raw, &rec); err != nil {
+				return fmt.Errorf("blob %s: %w", d, err)
 			}
 		}
-		if !ok {
+		if err != nil || rec.Gone || !granted {
 			return fmt.Errorf("attachment %s: %w", d, store.ErrMissingBlob)
 		}
 	}
