@@ -70,6 +70,18 @@ type Options struct {
 	// default it runs as a process of its own, so that its CPU time is
 	// told apart from the agencies'.
 	InProcess bool
+	// Postgres puts the hub's store on PostgreSQL: the connection string
+	// of a server on which the run creates a database of its own (its role
+	// may create databases), dropped at the end. Empty: bbolt.
+	Postgres string
+	// Nodes is how many hub processes serve the run on that database; 0:
+	// 1. Agency i talks to node i mod Nodes, and each document goes to an
+	// agency of another node than its sender's.
+	Nodes int
+	// PostgresPID is the PostgreSQL server's postmaster, whose CPU time
+	// (with its children's) the run reports; 0: read from the socket's
+	// lock file when Postgres names a local socket folder, else none.
+	PostgresPID int
 	// HubBinary is the hub's executable to run; empty: FindHubBinary's.
 	HubBinary string
 	// HubLog receives the hub process's log (JSON, warnings and above)
@@ -124,6 +136,16 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("bench: %d documents of %d bytes is over the %d bytes a run prepares", o.Docs, o.Size, int64(MaxPrepared))
 	case o.Hub != "" && (o.InProcess || o.HubBinary != ""):
 		return errors.New("bench: --hub targets a running hub: --in-process and --hub-binary do not apply")
+	case o.Nodes < 0 || o.Nodes > 1 && o.Postgres == "":
+		return errors.New("bench: several hub nodes share a PostgreSQL database: --nodes needs --postgres")
+	case o.Nodes > 1 && (o.InProcess || o.Hub != ""):
+		return errors.New("bench: --nodes starts hub processes: --in-process and --hub do not apply")
+	case o.Nodes > o.Agencies:
+		return errors.New("bench: give each node an agency at least (--agencies ≥ --nodes)")
+	case o.Postgres != "" && o.Hub != "":
+		return errors.New("bench: --hub targets a running hub: --postgres does not apply")
+	case o.PostgresPID != 0 && o.Postgres == "":
+		return errors.New("bench: --postgres-pid goes with --postgres")
 	case o.CPUProfile != nil && !o.InProcess:
 		return errors.New("bench: a CPU profile shows this process only: it needs the hub in it (--in-process)")
 	}
@@ -152,7 +174,14 @@ type Result struct {
 	// agencies' when the hub runs as a process of its own, the hub's and
 	// the agencies' together with InProcess. Both are per gigabyte
 	// delivered (accepted with AcceptOnly) and per document accepted.
-	Local          CPUUse
+	Local CPUUse
+	// DB is the PostgreSQL server's CPU time over the exchange (its
+	// postmaster and its children, read in /proc as Hub is); zero
+	// without PostgreSQL or when its postmaster is unknown.
+	DB CPUUse
+	// Nodes is how many hub processes served the run (0: the hub ran in
+	// this process or elsewhere); Hub sums their CPU time.
+	Nodes          int
 	AcceptedPerSec float64 // durably accepted (Submit answered)
 	// Latency from the sender starting to send (at the scheduled moment
 	// when Rate is set) to the recipient's acknowledgement answered.
@@ -254,7 +283,7 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res.Raw, res.Relay, res.RelayChecked = raw, relay, relayChecked
-	res.Procs, res.RawProcs, res.HubProcs = runtime.GOMAXPROCS(0), rawProcs, e.hubProcs
+	res.Procs, res.RawProcs, res.HubProcs, res.Nodes = runtime.GOMAXPROCS(0), rawProcs, e.hubProcs, len(e.nodes)
 	if raw.MBPerSec > 0 {
 		res.Ratio = res.MBPerSec / raw.MBPerSec
 	}
@@ -274,8 +303,7 @@ func prepare(ctx context.Context, e *env, opts Options) ([]*doc, error) {
 	docs := make([]*doc, opts.Docs)
 	pads := make([]int, n)
 	for i := range docs {
-		from := i % n
-		to := (from + 1 + (i/n)%(n-1)) % n
+		from, to := pair(i, n, max(opts.Nodes, 1))
 		id := envelope.NewMessageID()
 		pdf, err := signedPDF(ctx, e.agencies[from].kp, "Lienthong bench "+id, opts.Size, &pads[from])
 		if err != nil {
@@ -289,6 +317,27 @@ func prepare(ctx context.Context, e *env, opts Options) ([]*doc, error) {
 		docs[i] = d
 	}
 	return docs, nil
+}
+
+// pair returns the sender and the recipient of document i among n
+// agencies: the sender in turn, the recipient cycling through the others
+// or, with several nodes (agency j on node j mod nodes), through the
+// agencies of the other nodes.
+func pair(i, n, nodes int) (from, to int) {
+	from = i % n
+	if nodes <= 1 {
+		return from, (from + 1 + (i/n)%(n-1)) % n
+	}
+	others := n - (n-1-from%nodes)/nodes - 1 // agencies not on from's node
+	j := (i / n) % others
+	for to = 0; ; to++ {
+		if to%nodes != from%nodes {
+			if j == 0 {
+				return from, to
+			}
+			j--
+		}
+	}
 }
 
 // packet composes and seals the envelope of d.

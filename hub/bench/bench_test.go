@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"lienthong/certs"
 	"lienthong/certs/certstest"
 	"lienthong/hub/config"
@@ -110,6 +112,11 @@ func TestOptionsRefused(t *testing.T) {
 		{"remote and in-process", Options{Hub: "127.0.0.1:1", PKI: "x", InProcess: true}, "do not apply"},
 		{"remote and a hub binary", Options{Hub: "127.0.0.1:1", PKI: "x", HubBinary: "/bin/true"}, "do not apply"},
 		{"a CPU profile of the agencies alone", Options{CPUProfile: io.Discard}, "--in-process"},
+		{"nodes without PostgreSQL", Options{Nodes: 2}, "--postgres"},
+		{"nodes in this process", Options{Nodes: 2, Postgres: "host=/x", InProcess: true}, "do not apply"},
+		{"more nodes than agencies", Options{Agencies: 2, Nodes: 3, Postgres: "host=/x"}, "each node an agency"},
+		{"remote on PostgreSQL", Options{Hub: "127.0.0.1:1", PKI: "x", Postgres: "host=/x"}, "does not apply"},
+		{"a postmaster without PostgreSQL", Options{PostgresPID: 1}, "goes with --postgres"},
 		{"no such hub binary", Options{HubBinary: "/nonexistent/lienthong-hub"}, "no lienthong-hub executable"},
 		{"a hub binary that is not executable", Options{HubBinary: "bench_test.go"}, "not an executable"},
 	}
@@ -485,4 +492,124 @@ func BenchmarkIdle1000(b *testing.B) {
 		}
 	}
 	b.ReportMetric(res.PerConn/1e3, "KB/conn(incl.clients)")
+}
+
+func TestPair(t *testing.T) {
+	for _, tt := range []struct{ n, nodes int }{{4, 1}, {4, 2}, {5, 2}, {6, 3}, {3, 3}, {7, 2}} {
+		t.Run(fmt.Sprintf("%d agencies on %d nodes", tt.n, tt.nodes), func(t *testing.T) {
+			seen := map[[2]int]bool{}
+			for i := range 10 * tt.n * tt.n {
+				from, to := pair(i, tt.n, tt.nodes)
+				if from != i%tt.n || to < 0 || to >= tt.n || to == from {
+					t.Fatalf("document %d: %d → %d", i, from, to)
+				}
+				if tt.nodes > 1 && to%tt.nodes == from%tt.nodes {
+					t.Fatalf("document %d: %d → %d, both on node %d", i, from, to, to%tt.nodes)
+				}
+				seen[[2]int{from, to}] = true
+			}
+			want := 0 // every pair allowed is used
+			for a := range tt.n {
+				for b := range tt.n {
+					if a != b && (tt.nodes <= 1 || a%tt.nodes != b%tt.nodes) {
+						want++
+					}
+				}
+			}
+			if len(seen) != want {
+				t.Fatalf("%d pairs used, want %d", len(seen), want)
+			}
+		})
+	}
+}
+
+// TestRunPostgres runs the hub on PostgreSQL: two nodes as processes of
+// their own, every document crossing from one to the other, and one node
+// in this process (for profiles). The run's database is gone afterwards.
+func TestRunPostgres(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+	}{
+		{"two nodes", Options{Agencies: 4, Nodes: 2, Size: 12 << 10, Docs: 24, Concurrency: 6}},
+		{"two nodes, accept only, paced", Options{Agencies: 2, Nodes: 2, Size: 12 << 10, Docs: 20, Rate: 100, AcceptOnly: true}},
+		{"in process", Options{Agencies: 2, Size: 12 << 10, Docs: 10, InProcess: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			url := postgresForTest(t)
+			opts := tt.opts
+			opts.Postgres, opts.Dir, opts.RawBytes = url, t.TempDir(), 1<<20
+			if !opts.InProcess {
+				opts.HubBinary = hubBinaryForTest(t)
+			}
+			res, err := Run(ctx, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			res.Print(&out)
+			t.Log("\n" + out.String())
+			wantDelivered := opts.Docs
+			if opts.AcceptOnly {
+				wantDelivered = 0
+			}
+			if res.Accepted != opts.Docs || res.Failed != 0 || res.Delivered != wantDelivered {
+				t.Fatalf("accepted %d, failed %d (%v), delivered %d", res.Accepted, res.Failed, res.FirstError, res.Delivered)
+			}
+			if !strings.Contains(out.String(), "store PostgreSQL") || res.DB.Total <= 0 || !strings.Contains(out.String(), "CPU of the exchange, PostgreSQL:") {
+				t.Fatalf("the report leaves out PostgreSQL or its CPU (%+v):\n%s", res.DB, out.String())
+			}
+			// The first node counted the submissions of its own agencies:
+			// agency i talks to node i mod Nodes.
+			want := 0
+			for i := range opts.Docs {
+				if from, _ := pair(i, opts.Agencies, max(opts.Nodes, 1)); from%max(opts.Nodes, 1) == 0 {
+					want++
+				}
+			}
+			submits := 0.0
+			for _, rt := range res.ServerTimes {
+				if rt.Route == "POST /v1/messages" {
+					submits = rt.Count
+				}
+			}
+			if submits != float64(want) {
+				t.Fatalf("the first node counted %v submissions, want %d", submits, want)
+			}
+			if opts.Nodes > 1 {
+				if res.Nodes != opts.Nodes || res.Hub.Total <= 0 || !strings.Contains(out.String(), "CPU of the exchange, hub processes:") {
+					t.Fatalf("%d nodes reported, hub CPU %+v:\n%s", res.Nodes, res.Hub, out.String())
+				}
+				for k := 2; k <= opts.Nodes; k++ {
+					if _, err := os.Stat(filepath.Join(opts.Dir, fmt.Sprintf("hub%d.json", k))); err != nil {
+						t.Fatalf("node %d's configuration: %v", k, err)
+					}
+				}
+			}
+			conn, err := pgx.Connect(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			var left int
+			if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_database WHERE datname LIKE 'lienthong_bench_%'`).Scan(&left); err != nil || left != 0 {
+				t.Fatalf("%d run databases left (%v)", left, err)
+			}
+		})
+	}
+}
+
+func TestWithDatabase(t *testing.T) {
+	for in, want := range map[string]string{
+		"host=/tmp/pg user=postgres dbname=x":         "host=/tmp/pg user=postgres dbname=x dbname=run",
+		"postgres://hub:pw@db:5433/x?sslmode=require": "postgres://hub:pw@db:5433/run?sslmode=require",
+		"postgresql://db":                             "postgresql://db/run",
+	} {
+		if got, err := withDatabase(in, "run"); err != nil || got != want {
+			t.Errorf("withDatabase(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
 }

@@ -12,3 +12,7 @@ import (
 func pidCPU(int) (time.Duration, error) {
 	return 0, errors.New("the CPU time of another process is read on Linux only")
 }
+
+func treeCPU(int) (time.Duration, error) {
+	return 0, errors.New("the CPU time of another process is read on Linux only")
+}

@@ -35,6 +35,7 @@ type agency struct {
 	name   string
 	kp     *certs.KeyPair
 	client *hubclient.Client
+	node   int // the hub node it talks to
 }
 
 // env is the hub a run talks to and the agencies that talk to it.
@@ -49,11 +50,15 @@ type env struct {
 	// procs is GOMAXPROCS for the exchange when the hub runs in this
 	// process (the hub's own setting); 0 otherwise.
 	procs int
-	// proc is the hub process and hubProcs its GOMAXPROCS; nil and 0 when
-	// the hub runs in this process or elsewhere.
-	proc     *hubProcess
-	hubProcs int
-	stop     func() error
+	// nodes are the hub's processes, one per node, and hubProcs the
+	// GOMAXPROCS of each; none and 0 when the hub runs in this process or
+	// elsewhere. nodeAddrs are the nodes' addresses, in the same order.
+	nodes     []*hubProcess
+	nodeAddrs []string
+	hubProcs  int
+	// db is the run's PostgreSQL database, when it has one.
+	db   *database
+	stop func() error
 }
 
 // setup starts a hub over a fresh demo PKI with opts.Agencies issued
@@ -86,6 +91,13 @@ func setup(ctx context.Context, opts *Options) (*env, error) {
 		return nil
 	}
 	e, err := newEnv(dir, opts)
+	if err == nil && opts.Postgres != "" {
+		e.db, err = createDatabase(ctx, opts.Postgres, opts.PostgresPID)
+		if err == nil {
+			prev := removeDir
+			removeDir = func() error { return errors.Join(e.db.drop(), prev()) }
+		}
+	}
 	if err == nil {
 		if opts.InProcess {
 			err = e.startInProcess(ctx, dir, opts)
@@ -131,18 +143,22 @@ func newEnv(dir string, opts *Options) (*env, error) {
 		if err := os.WriteFile(base+".key", keyPEM, 0o600); err != nil {
 			return nil, err
 		}
-		e.agencies = append(e.agencies, &agency{code: code, name: kp.Leaf.Subject.CommonName, kp: kp})
+		e.agencies = append(e.agencies, &agency{code: code, name: kp.Leaf.Subject.CommonName, kp: kp, node: i % max(opts.Nodes, 1)})
 	}
 	e.stop = func() error { return nil }
 	return e, e.loadTrust()
 }
 
-// hubConfig is the configuration of the hub under test: the demo PKI's
-// hub certificate, its store in dir/data, the agencies' API on listen and
-// /metrics on ops, both on loopback.
-func (e *env) hubConfig(dir, listen, ops string) (config.Config, error) {
+// hubConfig is the configuration of a node of the hub under test: the
+// demo PKI's hub certificate, its data folder dir/data (its store, unless
+// the run's database holds it), the agencies' API on listen and /metrics
+// on ops, both on loopback.
+func (e *env) hubConfig(dir, data, listen, ops string) (config.Config, error) {
 	cfg := config.Default()
-	cfg.Listen, cfg.OpsListen, cfg.DataDir = listen, ops, filepath.Join(dir, "data")
+	cfg.Listen, cfg.OpsListen, cfg.DataDir = listen, ops, filepath.Join(dir, data)
+	if e.db != nil {
+		cfg.Store, cfg.PostgresURL = config.StorePostgres, e.db.url
+	}
 	cfg.TLSCert, cfg.TLSKey = filepath.Join(e.pkiDir, "hub.crt"), filepath.Join(e.pkiDir, "hub.key")
 	cfg.ReceiptCert, cfg.ReceiptKey = filepath.Join(e.pkiDir, "receipt.crt"), filepath.Join(e.pkiDir, "receipt.key")
 	cfg.Roots, cfg.CRLs = filepath.Join(e.pkiDir, "ca.crt"), []string{filepath.Join(e.pkiDir, "ca.crl")}
@@ -178,7 +194,7 @@ func (e *env) startInProcess(ctx context.Context, dir string, opts *Options) err
 	if err != nil {
 		return err
 	}
-	cfg, err := e.hubConfig(dir, "127.0.0.1:0", ops)
+	cfg, err := e.hubConfig(dir, "data", "127.0.0.1:0", ops)
 	if err != nil {
 		return err
 	}
@@ -250,7 +266,11 @@ func (e *env) loadTrust() error {
 // connect makes each agency's client.
 func (e *env) connect(tcp bool) error {
 	for _, a := range e.agencies {
-		c, err := hubclient.New(e.addr, a.kp, e.verifier, hubclient.Options{ServerName: "localhost", DisableQUIC: tcp})
+		addr := e.addr
+		if len(e.nodeAddrs) > 0 {
+			addr = e.nodeAddrs[a.node]
+		}
+		c, err := hubclient.New(addr, a.kp, e.verifier, hubclient.Options{ServerName: "localhost", DisableQUIC: tcp})
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -109,6 +110,10 @@ func exchange(ctx context.Context, e *env, docs []*doc, opts Options) (*Result, 
 	if err != nil {
 		return nil, err
 	}
+	db0, err := e.db.cpu()
+	if err != nil {
+		return nil, err
+	}
 	cpu0 := processCPU()
 
 	recvCtx, stopReceivers := context.WithCancel(ctx)
@@ -185,10 +190,11 @@ func exchange(ctx context.Context, e *env, docs []*doc, opts Options) (*Result, 
 	}
 	cpu := processCPU() - cpu0
 	hub1, err := e.hubCPU()
+	db1, dbErr := e.db.cpu()
 	stopReceivers()
 	receivers.Wait()
 
-	if err != nil {
+	if err = errors.Join(err, dbErr); err != nil {
 		return nil, err
 	}
 	tr.mu.Lock()
@@ -212,8 +218,11 @@ func exchange(ctx context.Context, e *env, docs []*doc, opts Options) (*Result, 
 		moved = res.AcceptedBytes
 	}
 	res.Local = cpuUse(cpu, moved, res.Accepted)
-	if e.proc != nil {
+	if len(e.nodes) > 0 {
 		res.Hub = cpuUse(hub1-hub0, moved, res.Accepted)
+	}
+	if e.db != nil && e.db.pid != 0 {
+		res.DB = cpuUse(db1-db0, moved, res.Accepted)
 	}
 	res.P50, res.P99, res.Max = percentiles(tr.latencies)
 	res.AcceptP50, res.AcceptP99, _ = percentiles(tr.acceptLat)
@@ -297,15 +306,16 @@ func percentiles(d []time.Duration) (p50, p99, maximum time.Duration) {
 	return at(0.50), at(0.99), s[len(s)-1]
 }
 
-// hubCPU is the CPU time the hub process has used so far; 0 when the hub
-// is not a process this run started.
+// hubCPU is the CPU time the hub's processes have used so far, summed;
+// 0 when the hub is not processes this run started.
 func (e *env) hubCPU() (time.Duration, error) {
-	if e.proc == nil {
-		return 0, nil
+	var sum time.Duration
+	for _, p := range e.nodes {
+		cpu, err := p.cpu()
+		if err != nil {
+			return 0, fmt.Errorf("the hub process's CPU time: %w", err)
+		}
+		sum += cpu
 	}
-	cpu, err := e.proc.cpu()
-	if err != nil {
-		return 0, fmt.Errorf("the hub process's CPU time: %w", err)
-	}
-	return cpu, nil
+	return sum, nil
 }

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"lienthong/hub/config"
 	"lienthong/hub/control"
 )
 
@@ -86,45 +87,35 @@ func executable(path string) error {
 	return nil
 }
 
-// startProcess writes the hub's configuration to dir/hub.json, starts
-// "lienthong-hub serve" on it, waits until it is ready, and enters the
-// agencies in its directory through its control socket. The hub's log
-// goes to dir/hub.log, and to opts.HubLog too when set.
+// startProcess starts the hub's nodes as processes of their own (one,
+// or opts.Nodes on PostgreSQL), waits until each is ready, and enters the
+// agencies in the directory through the first node's control socket (the
+// nodes share their store). It then gives each agency its node's
+// address: agency i talks to node i mod Nodes.
 func (e *env) startProcess(ctx context.Context, dir, binary string, opts *Options) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	ops, err := freeTCPAddr()
-	if err != nil {
-		return err
-	}
-	cfg, err := e.hubConfig(dir, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), ops)
-	if err != nil {
-		return err
-	}
-	raw, err := json.MarshalIndent(cfg, "", "  ")
-	if err != nil {
-		return err
-	}
-	cfgPath := filepath.Join(dir, "hub.json")
-	if err := os.WriteFile(cfgPath, raw, 0o600); err != nil {
-		return err
-	}
-	p, err := startHubProcess(binary, cfgPath, filepath.Join(dir, "hub.log"), opts.HubLog)
-	if err != nil {
-		return err
-	}
 	e.stop = func() error {
 		e.closeClients()
-		return p.stop(stopTimeout)
+		var errs []error
+		for _, p := range e.nodes {
+			errs = append(errs, p.stop(stopTimeout))
+		}
+		return errors.Join(errs...)
 	}
-	if err := p.waitReady(ctx, ops, readyTimeout); err != nil {
-		_ = e.stop() // err tells what went wrong
-		return err
+	var first config.Config
+	for k := range max(opts.Nodes, 1) {
+		cfg, ops, err := e.startNode(ctx, dir, binary, k, opts)
+		if err != nil {
+			return errors.Join(err, e.stop())
+		}
+		if k == 0 {
+			first = cfg
+			e.hubProcs = cfg.Procs() // what the hub sets, from the same environment
+			e.addr, e.opsAddr = cfg.Listen, ops
+		}
+		e.nodeAddrs = append(e.nodeAddrs, cfg.Listen)
 	}
-	err = func() error {
-		cl, err := control.Dial(ctx, cfg.DataDir)
+	err := func() error {
+		cl, err := control.Dial(ctx, first.DataDir)
 		if err != nil {
 			return err
 		}
@@ -134,9 +125,48 @@ func (e *env) startProcess(ctx context.Context, dir, binary string, opts *Option
 	if err != nil {
 		return errors.Join(fmt.Errorf("hub process: %w", err), e.stop())
 	}
-	e.proc, e.hubProcs = p, cfg.Procs() // what the hub sets, from the same environment
-	e.addr, e.opsAddr = cfg.Listen, ops
 	return nil
+}
+
+// startNode writes the configuration of node k (0 for the first) and
+// starts "lienthong-hub serve" on it: the first node's files are
+// dir/hub.json, dir/hub.log and dir/data, node k's dir/hub<k+1>.json and
+// so on. The node's log goes to opts.HubLog too when set. It returns the
+// configuration and the node's /metrics address once it is ready.
+func (e *env) startNode(ctx context.Context, dir, binary string, k int, opts *Options) (config.Config, string, error) {
+	port, err := freePort()
+	if err != nil {
+		return config.Config{}, "", err
+	}
+	ops, err := freeTCPAddr()
+	if err != nil {
+		return config.Config{}, "", err
+	}
+	suffix := ""
+	if k > 0 {
+		suffix = strconv.Itoa(k + 1)
+	}
+	cfg, err := e.hubConfig(dir, "data"+suffix, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), ops)
+	if err != nil {
+		return cfg, "", err
+	}
+	raw, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return cfg, "", err
+	}
+	cfgPath := filepath.Join(dir, "hub"+suffix+".json")
+	if err := os.WriteFile(cfgPath, raw, 0o600); err != nil {
+		return cfg, "", err
+	}
+	p, err := startHubProcess(binary, cfgPath, filepath.Join(dir, "hub"+suffix+".log"), opts.HubLog)
+	if err != nil {
+		return cfg, "", err
+	}
+	e.nodes = append(e.nodes, p)
+	if err := p.waitReady(ctx, ops, readyTimeout); err != nil {
+		return cfg, "", err
+	}
+	return cfg, ops, nil
 }
 
 // hubProcess is a running "lienthong-hub serve".

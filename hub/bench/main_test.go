@@ -6,7 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
+
+	"lienthong/hub/store/pgstore/pgtest"
 )
 
 // hubBuild is the lienthong-hub the tests run, built once for the package
@@ -39,7 +42,32 @@ func TestMain(m *testing.M) {
 	cancel() // the build is over, or no test needed it
 	<-b.done
 	os.RemoveAll(dir)
+	if pg.cluster != nil {
+		if err := pg.cluster.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = max(code, 1)
+		}
+	}
 	os.Exit(code)
+}
+
+// pg is the PostgreSQL cluster of the tests that need one, started by the
+// first of them and stopped by TestMain.
+var pg struct {
+	once    sync.Once
+	cluster *pgtest.Cluster
+	err     error
+}
+
+// postgresForTest returns the URL of a fresh database of the package's
+// PostgreSQL cluster, starting the cluster the first time.
+func postgresForTest(tb testing.TB) string {
+	tb.Helper()
+	pg.once.Do(func() { pg.cluster, pg.err = pgtest.Start(nil) })
+	if pg.err != nil {
+		tb.Fatal(pg.err)
+	}
+	return pg.cluster.NewDatabase(tb)
 }
 
 // hubBinaryForTest waits for TestMain's build of lienthong-hub and returns

@@ -21,8 +21,13 @@ func (r *Result) Print(w io.Writer) {
 		hub = "hub at " + o.Hub + ", "
 	case o.InProcess:
 		hub = "hub in this process, "
+	case r.Nodes > 1:
+		hub = fmt.Sprintf("%d hub processes (GOMAXPROCS %d each), agencies ", r.Nodes, r.HubProcs)
 	default:
 		hub = fmt.Sprintf("hub process (GOMAXPROCS %d), agencies ", r.HubProcs)
+	}
+	if o.Postgres != "" {
+		hub = "store PostgreSQL, " + hub
 	}
 	fmt.Fprintf(w, "agencies %d, documents %d of %d bytes (signed PDFs), concurrency %d, rate %s, transport %s, %sGOMAXPROCS %d (raw QUIC: %d)\n",
 		o.Agencies, o.Docs, o.Size, o.Concurrency, rate, r.Transport, hub, r.Procs, r.RawProcs)
@@ -47,15 +52,29 @@ func (r *Result) Print(w io.Writer) {
 		r.Local.print(w, "CPU of the exchange, hub+agencies:", o.AcceptOnly)
 	case o.Hub != "":
 		r.Local.print(w, "CPU of the exchange, agencies:    ", o.AcceptOnly)
+	case r.Nodes > 1:
+		r.Hub.print(w, "CPU of the exchange, hub processes:", o.AcceptOnly)
+		r.Local.print(w, "CPU of the exchange, agencies:    ", o.AcceptOnly)
 	default:
 		r.Hub.print(w, "CPU of the exchange, hub process: ", o.AcceptOnly)
 		r.Local.print(w, "CPU of the exchange, agencies:    ", o.AcceptOnly)
+	}
+	if r.DB.Total > 0 {
+		r.DB.print(w, "CPU of the exchange, PostgreSQL:  ", o.AcceptOnly)
+		if r.Hub.Total > 0 {
+			sum := CPUUse{Total: r.Hub.Total + r.DB.Total, PerGB: r.Hub.PerGB + r.DB.PerGB, PerDoc: r.Hub.PerDoc + r.DB.PerDoc}
+			sum.print(w, "  hub and PostgreSQL together:   ", o.AcceptOnly)
+		}
 	}
 	fmt.Fprintf(w, "durably accepted (Submit OK):    %8.1f docs/s  (%d in %v)\n", r.AcceptedPerSec, r.Accepted, r.AcceptElapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "latency send to delivered:       p50 %v  p99 %v  max %v\n", r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
 	fmt.Fprintf(w, "latency send to accepted:        p50 %v  p99 %v\n", r.AcceptP50.Round(10*time.Microsecond), r.AcceptP99.Round(10*time.Microsecond))
 	if len(r.ServerTimes) > 0 {
-		fmt.Fprintf(w, "hub time per request (mean):    ")
+		label := "hub time per request (mean):    "
+		if r.Nodes > 1 {
+			label = "first node's time per request:  "
+		}
+		fmt.Fprint(w, label)
 		for _, rt := range r.ServerTimes {
 			fmt.Fprintf(w, " %s %v ×%.0f;", rt.Route, rt.Mean.Round(10*time.Microsecond), rt.Count)
 		}

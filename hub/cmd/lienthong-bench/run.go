@@ -37,6 +37,13 @@ the relay and the recipient: the ceiling of an exchange of that shape on this
 machine. The hub is stopped at the end (SIGTERM, then SIGKILL after 15 s),
 also after an error or Ctrl+C.
 
+With --postgres the hub's store is a fresh database on that PostgreSQL server,
+and --nodes N starts N hub processes on it, the agencies spread over them so
+that every document crosses from one node to another; the hub's CPU figure is
+then the nodes' together, and the server's own is reported beside it when its
+postmaster is known (--postgres-pid, or a local socket folder in the
+connection string).
+
 --in-process runs the hub in this process instead, for profiles (its CPU is
 then the agencies' too); --hub targets a running hub with the demo PKI in
 --pki. With --idle N it opens N idle long-polling connections (from a child
@@ -59,6 +66,9 @@ files) slow down. --dir with a new folder at the top of the file system
 		fs.BoolVar(&opts.AcceptOnly, "accept-only", false, "send without receiving: measure durable acceptance alone")
 		fs.StringVar(&opts.Dir, "dir", "", "`folder` for the hub's PKI, configuration (hub.json), log (hub.log) and store (default: temporary, removed at the end)")
 		fs.BoolVar(&opts.InProcess, "in-process", false, "run the hub in this process instead of as its own (for --cpuprofile; the CPU figure is then hub and agencies together)")
+		fs.StringVar(&opts.Postgres, "postgres", "", "put the hub's store on the PostgreSQL server at this connection `string` (URL or key=value), in a database the run creates and drops (its role may create databases)")
+		fs.IntVar(&opts.Nodes, "nodes", 1, "with --postgres, start this many hub processes on the database; agency i talks to node i mod N, and documents go between agencies of different nodes")
+		fs.IntVar(&opts.PostgresPID, "postgres-pid", 0, "with --postgres, the server's postmaster `pid`, to report its CPU time and its children's (default: read from the socket's lock file when the connection string names a local socket folder)")
 		fs.StringVar(&opts.HubBinary, "hub-binary", "", "the lienthong-hub executable `file` to run (default: the one beside lienthong-bench, else on PATH)")
 		fs.StringVar(&opts.Hub, "hub", "", "`address` of a running hub to target instead of starting one (no hub CPU figure then)")
 		fs.StringVar(&opts.PKI, "pki", "", "with --hub: the hub's demo PKI `folder` (lienthong-certs demo)")
@@ -80,6 +90,10 @@ files) slow down. --dir with a new folder at the top of the file system
 			switch {
 			case opts.Hub != "" && (opts.InProcess || opts.HubBinary != ""):
 				return cli.Usagef("--hub targets a running hub: --in-process and --hub-binary do not apply")
+			case opts.Nodes != 1 && opts.Postgres == "":
+				return cli.Usagef("--nodes needs --postgres: several hub nodes share a PostgreSQL database")
+			case opts.Nodes > 1 && opts.InProcess:
+				return cli.Usagef("--nodes starts hub processes: --in-process does not apply")
 			case *idle == 0 && !opts.InProcess && (*cpuProfile != "" || *memProfile != ""):
 				return cli.Hint(cli.Usagef("--cpuprofile and --memprofile show this process only"), "add --in-process to have the hub in it")
 			}

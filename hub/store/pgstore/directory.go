@@ -25,7 +25,7 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 	rec := record.FromAgency(a)
 	enc := encode(&rec)
 	var changed bool
-	err := s.update(ctx, func(tx pgx.Tx) error {
+	err := s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error {
 		changed = false
 		var cur []byte
 		err := tx.QueryRow(ctx, `SELECT rec FROM agencies WHERE code = $1`, string(a.Code)).Scan(&cur)
@@ -64,7 +64,7 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 // Agency implements store.Directory.
 func (s *Store) Agency(ctx context.Context, code certs.AgencyCode) (store.Agency, error) {
 	var out store.Agency
-	err := s.view(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(tx dbtx) error {
 		var rec record.Agency
 		found, err := getRec(ctx, tx, &rec, `SELECT rec FROM agencies WHERE code = $1`, string(code))
 		if err != nil {

@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 	"lienthong/hub/store/internal/record"
 )
 
-func getBlob(ctx context.Context, tx pgx.Tx, digest string) (*blobRecord, error) {
+func getBlob(ctx context.Context, tx dbtx, digest string) (*blobRecord, error) {
 	var r blobRecord
 	found, err := getRec(ctx, tx, &r, `SELECT rec FROM blobs WHERE digest = $1`, digest)
 	if err != nil || !found {
@@ -21,20 +22,20 @@ func getBlob(ctx context.Context, tx pgx.Tx, digest string) (*blobRecord, error)
 	return &r, nil
 }
 
-func putBlob(ctx context.Context, tx pgx.Tx, digest string, r *blobRecord) error {
+func putBlob(ctx context.Context, tx dbtx, digest string, r *blobRecord) error {
 	_, err := tx.Exec(ctx, `INSERT INTO blobs (digest, rec) VALUES ($1, $2)
 		ON CONFLICT (digest) DO UPDATE SET rec = EXCLUDED.rec`, digest, encode(r))
 	return err
 }
 
-func hasGrant(ctx context.Context, tx pgx.Tx, digest string, agency certs.AgencyCode) (bool, error) {
+func hasGrant(ctx context.Context, tx dbtx, digest string, agency certs.AgencyCode) (bool, error) {
 	var ok bool
 	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)`, digest, string(agency)).Scan(&ok)
 	return ok, err
 }
 
 // grantUploadTx records that owner uploaded the bytes of info itself.
-func grantUploadTx(ctx context.Context, tx pgx.Tx, owner certs.AgencyCode, info store.BlobInfo, at time.Time) error {
+func grantUploadTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info store.BlobInfo, at time.Time) error {
 	rec, err := getBlob(ctx, tx, info.Digest)
 	if err != nil {
 		return err
@@ -63,19 +64,23 @@ func grantUploadTx(ctx context.Context, tx pgx.Tx, owner certs.AgencyCode, info 
 
 // checkBlobsTx is Accept's check, in its transaction: every attachment is
 // present and the sender holds a grant of it.
-func checkBlobsTx(ctx context.Context, tx pgx.Tx, sub *store.Submission) error {
+func checkBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission) error {
 	for _, d := range sub.BlobDigests {
-		rec, err := getBlob(ctx, tx, d)
-		if err != nil {
+		// The record and the grant in one round trip.
+		var raw []byte
+		var granted bool
+		err := tx.QueryRow(ctx, `SELECT rec, EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)
+			FROM blobs WHERE digest = $1`, d, string(sub.Sender)).Scan(&raw, &granted)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		ok := false
-		if rec != nil && !rec.Gone {
-			if ok, err = hasGrant(ctx, tx, d, sub.Sender); err != nil {
-				return err
+		var rec blobRecord
+		if err == nil {
+			if err := decodeRec(raw, &rec); err != nil {
+				return fmt.Errorf("blob %s: %w", d, err)
 			}
 		}
-		if !ok {
+		if err != nil || rec.Gone || !granted {
 			return fmt.Errorf("attachment %s: %w", d, store.ErrMissingBlob)
 		}
 	}
@@ -84,7 +89,7 @@ func checkBlobsTx(ctx context.Context, tx pgx.Tx, sub *store.Submission) error {
 
 // referenceBlobsTx counts a new message's references to its attachments
 // and grants them to its sender and recipients.
-func referenceBlobsTx(ctx context.Context, tx pgx.Tx, sub *store.Submission) error {
+func referenceBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission) error {
 	seen := map[string]bool{}
 	for _, d := range sub.BlobDigests {
 		if seen[d] {
@@ -119,7 +124,7 @@ func referenceBlobsTx(ctx context.Context, tx pgx.Tx, sub *store.Submission) err
 // deliveredTx records that n more deliveries of m are no longer pending
 // (acknowledged, refused or withdrawn), and settles m's attachments at at
 // when none is left.
-func deliveredTx(ctx context.Context, tx pgx.Tx, m *record.Message, n int, at time.Time) error {
+func deliveredTx(ctx context.Context, tx dbtx, m *record.Message, n int, at time.Time) error {
 	if len(m.Blobs) == 0 {
 		return nil
 	}
@@ -160,7 +165,7 @@ func (s *Store) BlobGranted(ctx context.Context, agency certs.AgencyCode, digest
 		return false, err
 	}
 	var ok bool
-	err := s.view(ctx, func(tx pgx.Tx) (err error) {
+	err := s.read(ctx, func(tx dbtx) (err error) {
 		ok, err = hasGrant(ctx, tx, digest, agency)
 		return err
 	})
@@ -258,7 +263,7 @@ func (s *Store) GCBlobs(ctx context.Context, now time.Time, unreferenced, retent
 }
 
 // forRecsKeyed decodes every blob record with its digest.
-func forRecsKeyed(ctx context.Context, tx pgx.Tx, each func(digest string, rec *blobRecord)) error {
+func forRecsKeyed(ctx context.Context, tx dbtx, each func(digest string, rec *blobRecord)) error {
 	rows, err := tx.Query(ctx, `SELECT digest, rec FROM blobs ORDER BY digest`)
 	if err != nil {
 		return err

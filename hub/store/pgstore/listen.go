@@ -17,7 +17,7 @@ const WakeChannel = "lienthong_wake"
 // notify names agency on WakeChannel. PostgreSQL delivers the notification
 // when tx commits, and never if it rolls back; notifications of one
 // transaction with the same payload are delivered once.
-func notify(ctx context.Context, tx pgx.Tx, agency certs.AgencyCode) error {
+func notify(ctx context.Context, tx dbtx, agency certs.AgencyCode) error {
 	_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, WakeChannel, string(agency))
 	return err
 }

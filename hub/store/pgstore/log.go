@@ -13,43 +13,67 @@ import (
 	"lienthong/shared/auditlog"
 )
 
-// appendLog appends e inside tx and returns its index. It locks the tree
-// head's row first: appends serialise there, so the log's order is the
-// order in which their transactions commit.
-func appendLog(ctx context.Context, tx pgx.Tx, e *auditlog.Entry) (int64, error) {
-	var n int64
-	if err := tx.QueryRow(ctx, `SELECT size FROM log_head WHERE id = 1 FOR UPDATE`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("lock the log head: %w", err)
+// appendLog appends e inside tx and returns its index. The first append
+// of a batch locks the tree head's row and reads the hashes of the tree's
+// right edge; the batch's next appends know both (logTx.edge). Appends
+// serialise on the log lock (logUpdate), so the log's order is the order
+// in which their transactions commit.
+func appendLog(ctx context.Context, tx *logTx, e *auditlog.Entry) (int64, error) {
+	n := tx.edge.size
+	if n < 0 {
+		if err := tx.QueryRow(ctx, `SELECT size FROM log_head WHERE id = 1 FOR UPDATE`).Scan(&n); err != nil {
+			return 0, fmt.Errorf("lock the log head: %w", err)
+		}
 	}
 	enc := e.Encode()
-	hashes, err := auditlog.Append(n, enc, txHashes{ctx, tx})
+	hashes, err := auditlog.Append(n, enc, edgeHashes{ctx, tx})
 	if err != nil {
 		return 0, fmt.Errorf("append log entry %d: %w", n, err)
 	}
-	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO log_entries (idx, entry) VALUES ($1, $2)`, n, enc)
+	// Queued, sent with the transaction's next query (logTx).
+	tx.Exec(ctx, `INSERT INTO log_entries (idx, entry) VALUES ($1, $2)`, n, enc)
 	first := auditlog.FirstStoredIndex(n)
 	for i, h := range hashes {
-		b.Queue(`INSERT INTO log_hashes (idx, hash) VALUES ($1, $2)`, first+int64(i), h[:])
+		tx.Exec(ctx, `INSERT INTO log_hashes (idx, hash) VALUES ($1, $2)`, first+int64(i), h[:])
+		tx.edge.hashes[first+int64(i)] = h
 	}
-	b.Queue(`UPDATE log_head SET size = $1 WHERE id = 1`, n+1)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return 0, fmt.Errorf("append log entry %d: %w", n, err)
-	}
+	tx.Exec(ctx, `UPDATE log_head SET size = $1 WHERE id = 1`, n+1)
+	tx.edge.size = n + 1
 	return n, nil
 }
 
-// txHashes reads stored hashes inside a transaction, seeing its own writes.
-type txHashes struct {
+// edgeHashes reads stored hashes inside a batch's transaction, those the
+// batch knows from its edge and the others from the database, which it
+// then knows too.
+type edgeHashes struct {
 	ctx context.Context
-	tx  pgx.Tx
+	tx  *logTx
 }
 
-func (r txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	return readHashes(r.ctx, r.tx, indexes)
+func (r edgeHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	var missing []int64
+	for _, idx := range indexes {
+		if _, ok := r.tx.edge.hashes[idx]; !ok {
+			missing = append(missing, idx)
+		}
+	}
+	if len(missing) > 0 {
+		got, err := readHashes(r.ctx, r.tx, missing)
+		if err != nil {
+			return nil, err
+		}
+		for i, idx := range missing {
+			r.tx.edge.hashes[idx] = got[i]
+		}
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		out[i] = r.tx.edge.hashes[idx]
+	}
+	return out, nil
 }
 
-func readHashes(ctx context.Context, tx pgx.Tx, indexes []int64) ([]tlog.Hash, error) {
+func readHashes(ctx context.Context, tx dbtx, indexes []int64) ([]tlog.Hash, error) {
 	rows, err := tx.Query(ctx, `SELECT idx, hash FROM log_hashes WHERE idx = ANY($1)`, indexes)
 	if err != nil {
 		return nil, err
@@ -84,7 +108,7 @@ func hexSHA256(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func logSize(ctx context.Context, tx pgx.Tx) (int64, error) {
+func logSize(ctx context.Context, tx dbtx) (int64, error) {
 	var n int64
 	err := tx.QueryRow(ctx, `SELECT size FROM log_head WHERE id = 1`).Scan(&n)
 	return n, err
@@ -93,7 +117,7 @@ func logSize(ctx context.Context, tx pgx.Tx) (int64, error) {
 // LogSize implements store.Log.
 func (s *Store) LogSize(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.view(ctx, func(tx pgx.Tx) (err error) {
+	err := s.read(ctx, func(tx dbtx) (err error) {
 		n, err = logSize(ctx, tx)
 		return err
 	})

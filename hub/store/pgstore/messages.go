@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,7 +24,7 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 		res     store.AcceptResult
 		existed bool
 	)
-	err := s.update(ctx, func(tx pgx.Tx) (err error) {
+	err := s.logUpdate(ctx, func(ctx context.Context, tx *logTx) (err error) {
 		res, existed, err = acceptTx(ctx, tx, sub, seal)
 		return err
 	})
@@ -33,7 +34,7 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 	return res, existed, nil
 }
 
-func acceptTx(ctx context.Context, tx pgx.Tx, sub *store.Submission, seal store.Seal) (res store.AcceptResult, existed bool, err error) {
+func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.Seal) (res store.AcceptResult, existed bool, err error) {
 	var m record.Message
 	if found, err := getRec(ctx, tx, &m, `SELECT rec FROM messages WHERE id = $1`, sub.MessageID); err != nil {
 		return res, false, err
@@ -97,7 +98,7 @@ func acceptTx(ctx context.Context, tx pgx.Tx, sub *store.Submission, seal store.
 }
 
 // acceptWrites stores a new message, its deliveries and statistics.
-func acceptWrites(ctx context.Context, tx pgx.Tx, sub *store.Submission, rec *record.Message) error {
+func acceptWrites(ctx context.Context, tx dbtx, sub *store.Submission, rec *record.Message) error {
 	pending := 0
 	if len(sub.BlobDigests) > 0 {
 		pending = len(sub.Recipients)
@@ -133,7 +134,7 @@ func acceptWrites(ctx context.Context, tx pgx.Tx, sub *store.Submission, rec *re
 // the target's attachments it held through the target; acknowledged ones
 // are reported, refused ones left as they are. The target is then
 // settled, at at, if this recall ended its last pending delivery.
-func withdraw(ctx context.Context, tx pgx.Tx, target *record.Message, recallID string, at time.Time) (record.Recall, error) {
+func withdraw(ctx context.Context, tx dbtx, target *record.Message, recallID string, at time.Time) (record.Recall, error) {
 	rc := record.Recall{Target: target.ID}
 	newly := 0
 	for _, r := range target.Recipients {
@@ -174,13 +175,17 @@ func withdraw(ctx context.Context, tx pgx.Tx, target *record.Message, recallID s
 // Message implements store.Messages.
 func (s *Store) Message(ctx context.Context, id string) (store.Message, error) {
 	var msg store.Message
-	err := s.view(ctx, func(tx pgx.Tx) error {
-		m, err := getMessage(ctx, tx, id)
+	err := s.read(ctx, func(tx dbtx) error {
+		var raw, env, report []byte
+		err := tx.QueryRow(ctx, `SELECT rec, envelope, report FROM messages WHERE id = $1`, id).Scan(&raw, &env, &report)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("message %s: %w", id, store.ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
-		var env, report []byte
-		if err := tx.QueryRow(ctx, `SELECT envelope, report FROM messages WHERE id = $1`, id).Scan(&env, &report); err != nil {
+		var m record.Message
+		if err := decodeRec(raw, &m); err != nil {
 			return err
 		}
 		msg = store.Message{Seq: m.Seq, LogIndex: m.LogIndex, Submission: store.Submission{

@@ -6,25 +6,53 @@
 //
 // # Transactions
 //
-// Every state change is one SERIALIZABLE transaction (update); a
-// serialization failure or deadlock (SQLSTATE 40001, 40P01) is retried
-// there, and nowhere else, with a short random backoff. A function run by
-// update may therefore run more than once and recomputes its results each
-// time; a refusal (conflict, not found) is returned as an error, which
-// rolls the transaction back, so that a refused operation writes nothing.
-// Durability is PostgreSQL's: a commit returns once its WAL is flushed
-// (synchronous_commit as the server is configured).
+// Every state change is one SERIALIZABLE transaction; a serialization
+// failure or deadlock (SQLSTATE 40001, 40P01) is retried, with a short
+// random backoff, in one of two helpers and nowhere else: update, for
+// changes that do not touch the log, and logUpdate, for those that append
+// to it (below). A function run by either may therefore run more than
+// once and recomputes its results each time; a refusal (conflict, not
+// found) is returned as an error, which rolls back what the function
+// wrote, so that a refused operation writes nothing. Durability is
+// PostgreSQL's: a commit returns once its WAL is flushed (synchronous_commit
+// as the server is configured).
 //
 // # The transparency log
 //
 // The log lives in the same database: an event's entry and its Merkle
 // hashes are written in the event's transaction (appendLog), so nothing
 // commits without its entry, and receipts are sealed (store.Seal) in that
-// transaction too. Appends serialise on the one row of log_head, locked
-// with SELECT … FOR UPDATE, which holds the size: the log's order is the
-// commit order. The lock is taken as late as the transaction allows. Group
-// commit (batching appends from several callers into one transaction) is
-// not done yet.
+// transaction too. The one row of log_head holds the size.
+//
+// Appends are group-committed (logUpdate, batch.go). The operations that
+// append (Accept, Ack, Refuse, AppendStatus, UpsertAgency) queue up while
+// a batch is in flight and run together in the next: one transaction, each
+// operation in a savepoint of its own, so that one refused rolls back its
+// own writes only and gets its own error, and one COMMIT (one WAL flush,
+// one standby's acknowledgement) serves them all. A failure of the
+// transaction itself (a serialization failure caused elsewhere, at a
+// statement or at COMMIT; a lost connection) runs the whole batch again;
+// after a connection lost during COMMIT the batch may have committed, and
+// its operations, idempotent, then find their work done. A batch holds
+// at most 64 operations, the subtransactions PostgreSQL tracks per session
+// in shared memory.
+//
+// Batches serialise, on one node and across nodes, on a session-level
+// advisory lock that the batch's connection takes before BEGIN and
+// releases after COMMIT (closing the connection when the release cannot
+// be confirmed). The transaction's snapshot is therefore taken after the
+// previous batch committed: it reads the head's size with SELECT … FOR
+// UPDATE, which never meets a concurrent update, and the log's order is
+// the commit order. The lock is held across the commit's flush, so one
+// batch commits at a time; throughput comes from the batch's size, which
+// grows with the load (a batch takes what queued while it waited for the
+// lock). The lock's holder runs its operations' statements one after
+// another, so its round trips bound the rate: a batch's writes are
+// pipelined (sent with the next query), and only its first append reads
+// the head and the tree's right edge. The lock's connection sets TCP keepalives, so that a node that
+// vanishes without closing its connection holds the lock for about half a
+// minute; a node that stops (SIGSTOP, a frozen VM) while holding it stops
+// every node's appends until it resumes or its connection is killed.
 //
 // # Blobs
 //
@@ -46,9 +74,11 @@
 // parameters (= ANY($1)); bytea; COLLATE "C" for byte-order listings as
 // bbolt gives; pg_advisory_xact_lock in Migrate, so that two hubs starting
 // on an empty database create the schema once; pg_try_advisory_lock for
-// singleton jobs (RunAlone); pg_notify and LISTEN for wake-ups across hub
-// nodes (Listen); to_regclass for the mark of an unfinished import
-// (export.go). No stored procedures, triggers or extensions.
+// singleton jobs (RunAlone); pg_advisory_lock, a session-level lock taken
+// outside a transaction, and SAVEPOINT for the group commit of log
+// appends; pg_notify and LISTEN for wake-ups across hub nodes (Listen);
+// to_regclass for the mark of an unfinished import (export.go). No stored
+// procedures, triggers or extensions.
 //
 // # Several hub nodes
 //
@@ -63,9 +93,12 @@
 //
 // # Not done yet
 //
-// Group commit of log appends (every writer now takes the log head in
-// its own transaction, so concurrent events conflict and are retried: one
-// event per commit round trip).
+// Operations that do not append to the log (Lease, Release, AckStatus,
+// uploads and the collections) still commit one transaction each, and an
+// upload commits three (begin, pieces, commit). Inside the log lock an
+// Accept still makes about nine round trips of reads (counters,
+// statistics, the attachment's record); fewer would raise the rate of log
+// appends further.
 package pgstore
 
 import (
@@ -103,6 +136,7 @@ type Store struct {
 	maxBlob int64
 	log     *slog.Logger
 	closed  atomic.Bool
+	batch   batcher // the group commit of log appends (logUpdate)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -213,7 +247,7 @@ func (s *Store) inTx(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx)
 }
 
 // next increments and returns a named counter.
-func next(ctx context.Context, tx pgx.Tx, name string) (uint64, error) {
+func next(ctx context.Context, tx dbtx, name string) (uint64, error) {
 	var n int64
 	err := tx.QueryRow(ctx, `INSERT INTO counters (name, n) VALUES ($1, 1)
 		ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n`, name).Scan(&n)
@@ -221,7 +255,7 @@ func next(ctx context.Context, tx pgx.Tx, name string) (uint64, error) {
 }
 
 // counter reads a named counter, 0 when never incremented.
-func counter(ctx context.Context, tx pgx.Tx, name string) (uint64, error) {
+func counter(ctx context.Context, tx dbtx, name string) (uint64, error) {
 	var n int64
 	err := tx.QueryRow(ctx, `SELECT n FROM counters WHERE name = $1`, name).Scan(&n)
 	if errors.Is(err, pgx.ErrNoRows) {

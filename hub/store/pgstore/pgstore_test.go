@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"lienthong/hub/store"
@@ -29,7 +30,13 @@ func openAt(t *testing.T, url string) *reopenable {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		// Every test ends with a consistent store.
+		if err := s.Verify(context.Background()); err != nil && !errors.Is(err, store.ErrClosed) {
+			t.Errorf("at the end of the test: %v", err)
+		}
+		s.Close()
+	})
 	return &reopenable{Store: s, url: url}
 }
 

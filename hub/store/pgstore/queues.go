@@ -17,7 +17,7 @@ import (
 // scanQueue calls fn for each pending delivery of recipient after cursor,
 // in cursor order, until fn returns false. It reads in pages so that a
 // long queue of leased deliveries is not read whole.
-func scanQueue(ctx context.Context, tx pgx.Tx, recipient certs.AgencyCode, after uint64, fn func(d *record.Delivery) (bool, error)) error {
+func scanQueue(ctx context.Context, tx dbtx, recipient certs.AgencyCode, after uint64, fn func(d *record.Delivery) (bool, error)) error {
 	const page = 256
 	for {
 		var batch []record.Delivery
@@ -97,7 +97,7 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		out     store.Delivery
 		existed bool
 	)
-	err := s.update(ctx, func(tx pgx.Tx) error {
+	err := s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error {
 		out, existed = store.Delivery{}, false
 		d, found, err := getDelivery(ctx, tx, recipient, messageID)
 		if err != nil {
@@ -148,7 +148,7 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 // set (acknowledged or refused): it logs the event as kind and stores the
 // delivery with its log index and no lease, off the queue for good. It
 // returns the log index.
-func settleDelivery(ctx context.Context, tx pgx.Tx, d *record.Delivery, kind string, now time.Time) (int64, error) {
+func settleDelivery(ctx context.Context, tx *logTx, d *record.Delivery, kind string, now time.Time) (int64, error) {
 	d.LeaseToken, d.LeaseExpiry = "", time.Time{}
 	idx, err := appendLog(ctx, tx, &auditlog.Entry{Kind: kind, At: now, MessageID: d.MessageID, EnvelopeSHA256: d.EnvSHA256, Agency: string(d.Recipient)})
 	if err != nil {
@@ -187,7 +187,7 @@ func (s *Store) Release(ctx context.Context, recipient certs.AgencyCode, message
 // delivery's receipt rc, in the acknowledgement's own transaction, unless
 // the recipient's history of the message has begun already. Without a
 // receipt there is nothing to carry it.
-func arrivedTx(ctx context.Context, tx pgx.Tx, m *record.Message, recipient certs.AgencyCode, now time.Time, rc *store.Receipt) error {
+func arrivedTx(ctx context.Context, tx *logTx, m *record.Message, recipient certs.AgencyCode, now time.Time, rc *store.Receipt) error {
 	if rc == nil {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"lienthong/certs"
 	"lienthong/hub/store"
@@ -29,9 +30,31 @@ type blobRecord struct {
 
 func encode(v any) []byte { return record.Encode(v) }
 
+// dbtx is what the helpers run statements on: a transaction, a batch's
+// transaction (logTx) or, for a read of one statement, the pool (read).
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// read runs fn, which reads with one statement, on the pool outside a
+// transaction: the statement sees a snapshot of its own, as in view, and
+// it saves view's BEGIN and COMMIT, two round trips.
+func (s *Store) read(ctx context.Context, fn func(q dbtx) error) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	err := fn(s.pool)
+	if err != nil && s.closed.Load() {
+		return store.ErrClosed
+	}
+	return err
+}
+
 // getRec decodes the rec column the query selects into v; found is false
 // when there is no row.
-func getRec(ctx context.Context, tx pgx.Tx, v any, sql string, args ...any) (found bool, err error) {
+func getRec(ctx context.Context, tx dbtx, v any, sql string, args ...any) (found bool, err error) {
 	var raw []byte
 	err = tx.QueryRow(ctx, sql, args...).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -47,7 +70,7 @@ func getRec(ctx context.Context, tx pgx.Tx, v any, sql string, args ...any) (fou
 }
 
 // forRecs decodes the rec column of each row the query selects.
-func forRecs[T any](ctx context.Context, tx pgx.Tx, each func(*T) error, sql string, args ...any) error {
+func forRecs[T any](ctx context.Context, tx dbtx, each func(*T) error, sql string, args ...any) error {
 	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return err
@@ -77,7 +100,7 @@ func forRecs[T any](ctx context.Context, tx pgx.Tx, each func(*T) error, sql str
 	return nil
 }
 
-func getMessage(ctx context.Context, tx pgx.Tx, id string) (*record.Message, error) {
+func getMessage(ctx context.Context, tx dbtx, id string) (*record.Message, error) {
 	var m record.Message
 	found, err := getRec(ctx, tx, &m, `SELECT rec FROM messages WHERE id = $1`, id)
 	if err != nil {
@@ -89,18 +112,18 @@ func getMessage(ctx context.Context, tx pgx.Tx, id string) (*record.Message, err
 	return &m, nil
 }
 
-func getDelivery(ctx context.Context, tx pgx.Tx, recipient certs.AgencyCode, id string) (d record.Delivery, found bool, err error) {
+func getDelivery(ctx context.Context, tx dbtx, recipient certs.AgencyCode, id string) (d record.Delivery, found bool, err error) {
 	found, err = getRec(ctx, tx, &d, `SELECT rec FROM deliveries WHERE msg = $1 AND recipient = $2`, id, string(recipient))
 	return d, found, err
 }
 
-func putDelivery(ctx context.Context, tx pgx.Tx, d *record.Delivery) error {
+func putDelivery(ctx context.Context, tx dbtx, d *record.Delivery) error {
 	_, err := tx.Exec(ctx, `UPDATE deliveries SET state = $3, rec = $4 WHERE msg = $1 AND recipient = $2`,
 		d.MessageID, string(d.Recipient), int(d.State), encode(d))
 	return err
 }
 
-func bumpStats(ctx context.Context, tx pgx.Tx, agency certs.AgencyCode, fn func(*record.Stats)) error {
+func bumpStats(ctx context.Context, tx dbtx, agency certs.AgencyCode, fn func(*record.Stats)) error {
 	var st record.Stats
 	if _, err := getRec(ctx, tx, &st, `SELECT rec FROM stats WHERE agency = $1`, string(agency)); err != nil {
 		return fmt.Errorf("stats of %s: %w", agency, err)

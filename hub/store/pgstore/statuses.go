@@ -26,7 +26,7 @@ func (s *Store) AppendStatus(ctx context.Context, st *store.StatusUpdate) (store
 		out     store.StatusUpdate
 		existed bool
 	)
-	err := s.update(ctx, func(tx pgx.Tx) error {
+	err := s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error {
 		m, err := getMessage(ctx, tx, st.MessageID)
 		if err != nil {
 			return err
@@ -54,7 +54,7 @@ func (s *Store) AppendStatus(ctx context.Context, st *store.StatusUpdate) (store
 // history allows next (document.Lifecycle), checked here in the
 // serializable transaction that stores it, so that two statuses racing
 // cannot both pass against the same history.
-func appendStatusTx(ctx context.Context, tx pgx.Tx, m *record.Message, st *store.StatusUpdate) (out store.StatusUpdate, existed bool, refusal, err error) {
+func appendStatusTx(ctx context.Context, tx *logTx, m *record.Message, st *store.StatusUpdate) (out store.StatusUpdate, existed bool, refusal, err error) {
 	sum := sha256.Sum256(st.Signed)
 	from := string(st.From)
 	var r record.Status
@@ -109,7 +109,7 @@ func appendStatusTx(ctx context.Context, tx pgx.Tx, m *record.Message, st *store
 
 // historyTx returns the codes of a message's history at one recipient, in
 // order.
-func historyTx(ctx context.Context, tx pgx.Tx, messageID string, from certs.AgencyCode) ([]document.Status, error) {
+func historyTx(ctx context.Context, tx dbtx, messageID string, from certs.AgencyCode) ([]document.Status, error) {
 	var codes []document.Status
 	err := forRecs(ctx, tx, func(r *record.Status) error {
 		codes = append(codes, r.Code)
@@ -195,7 +195,7 @@ func (s *Store) PutReceipt(ctx context.Context, r *store.Receipt) (store.Receipt
 
 // putReceiptTx stores r unless a receipt for its (message, event, party)
 // is stored, which it returns instead with existed=true.
-func putReceiptTx(ctx context.Context, tx pgx.Tx, r *store.Receipt) (out store.Receipt, existed bool, err error) {
+func putReceiptTx(ctx context.Context, tx dbtx, r *store.Receipt) (out store.Receipt, existed bool, err error) {
 	var rec record.Receipt
 	found, err := getRec(ctx, tx, &rec, `SELECT rec FROM receipts WHERE msg = $1 AND event = $2 AND party = $3`, r.MessageID, r.Event, string(r.Party))
 	if err != nil {
@@ -215,7 +215,7 @@ func putReceiptTx(ctx context.Context, tx pgx.Tx, r *store.Receipt) (out store.R
 // sealTx stores the receipt that seal makes for the event at logIndex of
 // message id, inside the event's transaction, and returns it; a nil seal
 // stores nothing and returns nil. Any failure aborts the transaction.
-func sealTx(ctx context.Context, tx pgx.Tx, seal store.Seal, id string, logIndex int64) (*store.Receipt, error) {
+func sealTx(ctx context.Context, tx dbtx, seal store.Seal, id string, logIndex int64) (*store.Receipt, error) {
 	if seal == nil {
 		return nil, nil
 	}
@@ -229,7 +229,11 @@ func sealTx(ctx context.Context, tx pgx.Tx, seal store.Seal, id string, logIndex
 	if err := r.Validate(); err != nil {
 		return nil, fmt.Errorf("seal the receipt: %w", err)
 	}
-	if _, _, err = putReceiptTx(ctx, tx, r); err != nil {
+	// As putReceiptTx, a receipt stored for the same event stays; without
+	// its read (in a batch, the insert goes with the next query).
+	rec := record.Receipt{MessageID: r.MessageID, Event: r.Event, Party: r.Party, At: r.At, Signed: r.Signed}
+	if _, err := tx.Exec(ctx, `INSERT INTO receipts (msg, event, party, rec) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		r.MessageID, r.Event, string(r.Party), encode(&rec)); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -265,7 +269,7 @@ func (s *Store) Refuse(ctx context.Context, recipient certs.AgencyCode, messageI
 		out     store.Delivery
 		existed bool
 	)
-	err := s.update(ctx, func(tx pgx.Tx) error {
+	err := s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error {
 		out, existed = store.Delivery{}, false
 		d, found, err := getDelivery(ctx, tx, recipient, messageID)
 		if err != nil {

@@ -170,7 +170,7 @@ func (s *Store) truncateUpload(ctx context.Context, id string, start, cur int64)
 
 // hashPieces hashes the pieces of upload id in offset order, one row at a
 // time, and returns the hex digest and the number of bytes.
-func hashPieces(ctx context.Context, tx pgx.Tx, id string) (string, int64, error) {
+func hashPieces(ctx context.Context, tx dbtx, id string) (string, int64, error) {
 	rows, err := tx.Query(ctx, `SELECT off, data FROM upload_chunks WHERE id = $1 ORDER BY off`, id)
 	if err != nil {
 		return "", 0, err
@@ -200,7 +200,7 @@ func hashPieces(ctx context.Context, tx pgx.Tx, id string) (string, int64, error
 // blob is present (storage is deduplicated), drops the upload and records
 // owner's grant. An upload collected meanwhile (GCUploads) is ErrNotFound:
 // a blob's record never names bytes that are not there.
-func publishTx(ctx context.Context, tx pgx.Tx, id string, owner certs.AgencyCode, info store.BlobInfo, at time.Time) error {
+func publishTx(ctx context.Context, tx dbtx, id string, owner certs.AgencyCode, info store.BlobInfo, at time.Time) error {
 	tag, err := tx.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, id)
 	if err != nil {
 		return err
@@ -227,7 +227,7 @@ func publishTx(ctx context.Context, tx pgx.Tx, id string, owner certs.AgencyCode
 	return grantUploadTx(ctx, tx, owner, info, at)
 }
 
-func dropUpload(ctx context.Context, tx pgx.Tx, id string) error {
+func dropUpload(ctx context.Context, tx dbtx, id string) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM upload_chunks WHERE id = $1`, id); err != nil {
 		return err
 	}
@@ -368,7 +368,7 @@ func (s *Store) StatBlob(ctx context.Context, digest string) (store.BlobInfo, er
 		return store.BlobInfo{}, err
 	}
 	info := store.BlobInfo{Digest: digest}
-	err := s.view(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(tx dbtx) error {
 		rec, err := getBlob(ctx, tx, digest)
 		if err == nil && rec != nil && !rec.Gone {
 			info.Size, info.Present = rec.Size, true

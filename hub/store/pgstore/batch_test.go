@@ -1,0 +1,408 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"lienthong/hub/store"
+	"lienthong/hub/store/pgstore"
+	st "lienthong/hub/store/storetest"
+	"lienthong/shared/auditlog"
+)
+
+// sealer seals accepted receipts that name their log index, and counts
+// its calls (one per run of the operation).
+type sealer struct{ calls atomic.Int64 }
+
+func (s *sealer) seal(id string) store.Seal {
+	return func(logIndex int64) (*store.Receipt, error) {
+		s.calls.Add(1)
+		return &store.Receipt{MessageID: id, Event: "accepted", Party: st.Quangninh, At: st.T0,
+			Signed: fmt.Appendf(nil, "accepted at %d", logIndex)}, nil
+	}
+}
+
+// wantLogged checks that the entry at the log index of each accepted
+// message names it, and that its receipt names that index.
+func wantLogged(t *testing.T, s *pgstore.Store, idx map[string]int64) {
+	t.Helper()
+	size, err := s.LogSize(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := s.LogEntries(context.Background(), 0, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, i := range idx {
+		if i < 0 || i >= size {
+			t.Fatalf("message %s at log index %d of a log of size %d", id, i, size)
+		}
+		e, err := auditlog.DecodeEntry(entries[i])
+		if err != nil || e.MessageID != id || e.Kind != auditlog.KindAccepted {
+			t.Fatalf("log entry %d = %+v (%v), want the acceptance of %s", i, e, err, id)
+		}
+		rs, err := s.Receipts(context.Background(), id)
+		if err != nil || len(rs) != 1 || string(rs[0].Signed) != fmt.Sprintf("accepted at %d", i) {
+			t.Fatalf("receipts of %s = %+v (%v), want one naming index %d", id, rs, err, i)
+		}
+	}
+}
+
+// TestGroupCommitAcrossNodes accepts from several goroutines on each of
+// two stores on one database, two hub nodes: every accept gets its own
+// log index, the indexes have no gap, an accept that returned before
+// another was called has the smaller index (the log's order is the commit
+// order), and each receipt names its entry.
+func TestGroupCommitAcrossNodes(t *testing.T) {
+	url := cluster.NewDatabase(t)
+	nodes := []*pgstore.Store{openAt(t, url).Store, openAt(t, url).Store}
+	const workers, each = 4, 15
+	type call struct {
+		id               string
+		idx              int64
+		called, returned int64
+	}
+	var (
+		clock atomic.Int64 // orders calls and returns
+		mu    sync.Mutex
+		calls []call
+		wg    sync.WaitGroup
+		errs  = make(chan error, len(nodes)*workers)
+		seal  sealer
+	)
+	for _, s := range nodes {
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range each {
+					sub := st.NewSubmission(st.Quangninh, 100, st.Govoffice, st.Nghean)
+					c := call{id: sub.MessageID, called: clock.Add(1)}
+					res, existed, err := s.Accept(context.Background(), sub, seal.seal(sub.MessageID))
+					c.returned = clock.Add(1)
+					if err != nil || existed {
+						errs <- fmt.Errorf("accept: existed %v, %v", existed, err)
+						return
+					}
+					c.idx = res.LogIndex
+					mu.Lock()
+					calls = append(calls, c)
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	n := len(nodes) * workers * each
+	idx := map[string]int64{}
+	var got []int64
+	for _, c := range calls {
+		idx[c.id] = c.idx
+		got = append(got, c.idx)
+	}
+	slices.Sort(got)
+	for i, v := range got {
+		if v != int64(i) {
+			t.Fatalf("log indexes %v: want 0 to %d, each once", got, n-1)
+		}
+	}
+	for _, a := range calls {
+		for _, b := range calls {
+			if a.returned < b.called && a.idx >= b.idx {
+				t.Fatalf("%s returned before %s was called, at log index %d ≥ %d", a.id, b.id, a.idx, b.idx)
+			}
+		}
+	}
+	for _, s := range nodes {
+		wantLogged(t, s, idx)
+		if err := s.Verify(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// inOneBatch runs first, which the store's first batch holds in flight
+// until ops are all queued behind it; ops then share the second batch. It
+// returns the batch sizes seen before each COMMIT.
+func inOneBatch(t *testing.T, s *pgstore.Store, fail func(attempt, size int) error, first func(), ops ...func()) []int {
+	t.Helper()
+	var (
+		mu      sync.Mutex
+		sizes   []int
+		entered = make(chan struct{})
+		release = make(chan struct{})
+		once    sync.Once
+	)
+	pgstore.SetBeforeCommit(s, func(attempt, size int) error {
+		once.Do(func() { close(entered); <-release })
+		mu.Lock()
+		sizes = append(sizes, size)
+		mu.Unlock()
+		if fail != nil {
+			return fail(attempt, size)
+		}
+		return nil
+	})
+	var wg sync.WaitGroup
+	wg.Go(first)
+	<-entered
+	for i, op := range ops {
+		wg.Go(op)
+		for pgstore.Queued(s) < i+1 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(release)
+	wg.Wait()
+	return sizes
+}
+
+// acceptInto returns an op accepting sub with seal, which records its
+// error in errs[i] and its log index in idx.
+func acceptInto(s *pgstore.Store, mu *sync.Mutex, errs []error, idx map[string]int64, i int, sub *store.Submission, seal store.Seal) func() {
+	return func() {
+		res, _, err := s.Accept(context.Background(), sub, seal)
+		mu.Lock()
+		defer mu.Unlock()
+		errs[i] = err
+		if err == nil {
+			idx[sub.MessageID] = res.LogIndex
+		}
+	}
+}
+
+// TestGroupCommitRefusalAlone: an operation refused inside a batch after
+// it wrote and appended to the log, one that panics and one whose last
+// write fails leave nothing, each gets its own error, and their
+// batch-mates commit with consecutive indexes.
+func TestGroupCommitRefusalAlone(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	var (
+		seal    sealer
+		mu      sync.Mutex
+		errs    = make([]error, 6)
+		idx     = map[string]int64{}
+		errSeal = errors.New("the signer is gone")
+	)
+	first, a, refused, b := st.NewSubmission(st.Caobang, 100, st.Nghean), st.NewSubmission(st.Quangninh, 100, st.Govoffice),
+		st.NewSubmission(st.Quangninh, 100, st.Nghean), st.NewSubmission(st.Nghean, 100, st.Caobang)
+	sizes := inOneBatch(t, s, nil,
+		acceptInto(s, &mu, errs, idx, 0, first, seal.seal(first.MessageID)),
+		acceptInto(s, &mu, errs, idx, 1, a, seal.seal(a.MessageID)),
+		acceptInto(s, &mu, errs, idx, 2, refused, func(int64) (*store.Receipt, error) { return nil, errSeal }),
+		func() {
+			errs[3] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, `INSERT INTO counters VALUES ('panicked', 1)`); err != nil {
+					return err
+				}
+				panic("a bug in an operation")
+			})
+		},
+		func() {
+			// Its writes are pipelined: the failure comes with its end.
+			errs[5] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgx.Tx) error {
+				for range 2 {
+					if _, err := tx.Exec(ctx, `INSERT INTO counters VALUES ('twice', 1)`); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		},
+		acceptInto(s, &mu, errs, idx, 4, b, seal.seal(b.MessageID)),
+	)
+	if !slices.Equal(sizes, []int{1, 5}) {
+		t.Fatalf("batch sizes %v, want [1 5]", sizes)
+	}
+	if pe := (*pgconn.PgError)(nil); !errors.As(errs[5], &pe) || pe.Code != "23505" {
+		t.Fatalf("the operation inserting twice: %v, want its unique violation", errs[5])
+	}
+	if errs[0] != nil || errs[1] != nil || errs[4] != nil {
+		t.Fatalf("errors of the batch-mates: %v", errs)
+	}
+	if !errors.Is(errs[2], errSeal) {
+		t.Fatalf("the refused accept: %v, want its seal's error", errs[2])
+	}
+	if errs[3] == nil {
+		t.Fatal("the panicking operation returned no error")
+	}
+	if idx[first.MessageID] != 0 || idx[a.MessageID] != 1 || idx[b.MessageID] != 2 {
+		t.Fatalf("log indexes %v, want 0, 1, 2", idx)
+	}
+	wantLogged(t, s, idx)
+	if _, err := s.Message(context.Background(), refused.MessageID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the refused message: %v, want not found", err)
+	}
+	if n, err := s.LogSize(context.Background()); err != nil || n != 3 {
+		t.Fatalf("log size %d (%v), want 3", n, err)
+	}
+	conn := connect(t, s)
+	var panicked int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM counters WHERE name IN ('panicked', 'twice')`).Scan(&panicked); err != nil || panicked != 0 {
+		t.Fatalf("the failed operations' rows: %d (%v)", panicked, err)
+	}
+	if err := s.Verify(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// connect opens a connection of its own to s's database.
+func connect(t *testing.T, s *pgstore.Store) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), pgstore.URL(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// TestGroupCommitRetriesWhole: a batch whose COMMIT fails with a
+// serialization failure is run again whole, every operation of it once
+// more, and commits each once.
+func TestGroupCommitRetriesWhole(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	var (
+		seal sealer
+		mu   sync.Mutex
+		errs = make([]error, 4)
+		idx  = map[string]int64{}
+	)
+	subs := []*store.Submission{st.NewSubmission(st.Caobang, 100, st.Nghean), st.NewSubmission(st.Quangninh, 100, st.Govoffice),
+		st.NewSubmission(st.Quangninh, 100, st.Nghean), st.NewSubmission(st.Nghean, 100, st.Caobang)}
+	var ops []func()
+	for i, sub := range subs {
+		ops = append(ops, acceptInto(s, &mu, errs, idx, i, sub, seal.seal(sub.MessageID)))
+	}
+	sizes := inOneBatch(t, s, func(attempt, size int) error {
+		if size == 3 && attempt == 1 {
+			return &pgconn.PgError{Code: "40001", Message: "could not serialize access (the test's)"}
+		}
+		return nil
+	}, ops[0], ops[1:]...)
+	if !slices.Equal(sizes, []int{1, 3, 3}) {
+		t.Fatalf("batch sizes %v, want [1 3 3]: the second run twice", sizes)
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if n := seal.calls.Load(); n != 7 {
+		t.Fatalf("%d seals, want 7: one for the first batch, two for each of the second's", n)
+	}
+	for i, sub := range subs {
+		if idx[sub.MessageID] != int64(i) {
+			t.Fatalf("log indexes %v, want 0 to 3 in the order queued", idx)
+		}
+	}
+	wantLogged(t, s, idx)
+	if n, err := s.LogSize(context.Background()); err != nil || n != 4 {
+		t.Fatalf("log size %d (%v), want 4", n, err)
+	}
+}
+
+// TestGroupCommitRealConflict: an operation that meets a real
+// serialization failure (another transaction updated a row it read)
+// fails its batch, not its caller: the batch runs again, its mate
+// commits once.
+func TestGroupCommitRealConflict(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	other := connect(t, s)
+	if _, err := other.Exec(context.Background(), `INSERT INTO counters VALUES ('probe', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		seal  sealer
+		mu    sync.Mutex
+		errs  = make([]error, 3)
+		idx   = map[string]int64{}
+		runs  atomic.Int64
+		first = st.NewSubmission(st.Caobang, 100, st.Nghean)
+		mate  = st.NewSubmission(st.Quangninh, 100, st.Govoffice)
+	)
+	inOneBatch(t, s, nil,
+		acceptInto(s, &mu, errs, idx, 0, first, seal.seal(first.MessageID)),
+		acceptInto(s, &mu, errs, idx, 1, mate, seal.seal(mate.MessageID)),
+		func() {
+			errs[2] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgx.Tx) error {
+				var n int64
+				if err := tx.QueryRow(ctx, `SELECT n FROM counters WHERE name = 'probe'`).Scan(&n); err != nil {
+					return err
+				}
+				if runs.Add(1) == 1 {
+					if _, err := other.Exec(ctx, `UPDATE counters SET n = n + 1 WHERE name = 'probe'`); err != nil {
+						return err
+					}
+				}
+				_, err := tx.Exec(ctx, `UPDATE counters SET n = n + 10 WHERE name = 'probe'`)
+				return err
+			})
+		},
+	)
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if runs.Load() != 2 || seal.calls.Load() != 3 {
+		t.Fatalf("the conflicting operation ran %d times, seals %d; want 2 and 3", runs.Load(), seal.calls.Load())
+	}
+	var n int64
+	if err := other.QueryRow(context.Background(), `SELECT n FROM counters WHERE name = 'probe'`).Scan(&n); err != nil || n != 11 {
+		t.Fatalf("probe = %d (%v), want 11", n, err)
+	}
+	wantLogged(t, s, idx)
+}
+
+// TestGroupCommitLostConnection: when the session holding the log lock
+// is killed before its COMMIT, the batch runs again on a new connection,
+// under the lock again, and commits once.
+func TestGroupCommitLostConnection(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	other := connect(t, s)
+	var (
+		seal   sealer
+		mu     sync.Mutex
+		errs   = make([]error, 3)
+		idx    = map[string]int64{}
+		killed int
+	)
+	subs := []*store.Submission{st.NewSubmission(st.Caobang, 100, st.Nghean), st.NewSubmission(st.Quangninh, 100, st.Govoffice),
+		st.NewSubmission(st.Quangninh, 100, st.Nghean)}
+	var ops []func()
+	for i, sub := range subs {
+		ops = append(ops, acceptInto(s, &mu, errs, idx, i, sub, seal.seal(sub.MessageID)))
+	}
+	inOneBatch(t, s, func(attempt, size int) error {
+		if size != 2 || attempt != 1 {
+			return nil
+		}
+		return other.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_locks
+			WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32 | objid::bigint) = $1`,
+			pgstore.LogLockKey).Scan(&killed)
+	}, ops[0], ops[1:]...)
+	if killed != 1 {
+		t.Fatalf("%d sessions held the log lock, want 1", killed)
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if n := seal.calls.Load(); n != 5 {
+		t.Fatalf("%d seals, want 5", n)
+	}
+	wantLogged(t, s, idx)
+	if n, err := s.LogSize(context.Background()); err != nil || n != 3 {
+		t.Fatalf("log size %d (%v), want 3", n, err)
+	}
+}

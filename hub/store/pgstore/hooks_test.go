@@ -1,0 +1,32 @@
+package pgstore
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// SetBeforeCommit sets a function called before each COMMIT of a batch of
+// log appends, with the attempt's number and the batch's size; an error
+// fails the attempt as a failed COMMIT would. Set it before the store is
+// used.
+func SetBeforeCommit(s *Store, f func(attempt, size int) error) { s.batch.beforeCommit = f }
+
+// InBatch runs fn in a batch of log appends, as the store's own
+// operations that append to the log do.
+func InBatch(ctx context.Context, s *Store, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	return s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error { return fn(ctx, tx) })
+}
+
+// Queued is how many operations wait for the next batch.
+func Queued(s *Store) int {
+	s.batch.mu.Lock()
+	defer s.batch.mu.Unlock()
+	return len(s.batch.queue)
+}
+
+// URL is the database's connection string.
+func URL(s *Store) string { return s.url }
+
+// LogLockKey is the advisory lock's key.
+const LogLockKey = logLockKey
