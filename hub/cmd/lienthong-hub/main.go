@@ -8,6 +8,7 @@
 //	lienthong-hub agency  list --config FILE [--json]
 //	lienthong-hub agency  history --config FILE CODE
 //	lienthong-hub stats   --config FILE [--agency CODE] [--json]
+//	lienthong-hub check   --config FILE
 //	lienthong-hub backup  --config FILE --out DIR
 //	lienthong-hub after-restore --config FILE [--gap N]
 //	lienthong-hub migrate --from bolt:DIR|postgres:URL --to bolt:DIR|postgres:URL
@@ -18,7 +19,8 @@
 // store is opened by one process at a time, so while a hub runs on it they
 // go through its control socket in the data folder (package
 // lienthong/hub/control), which only the hub's system user and root may
-// use; so does backup, which a running hub writes for it. migrate copies a
+// use; so does backup, which a running hub writes for it. check runs the
+// store's Verify: online on PostgreSQL, with the hub stopped on bbolt. migrate copies a
 // stopped hub's store between bbolt and PostgreSQL (package
 // lienthong/hub/store/storecopy). Logs are JSON on stderr. The load tool is a command of its own,
 // lienthong-bench, so that none of it is linked into the hub.
@@ -39,7 +41,7 @@ var program = &cli.Program{
 	Name:    "lienthong-hub",
 	Summary: "run the Lienthong hub and its operator's tasks",
 	Commands: []*cli.Command{
-		serveCmd, demoCmd, agencyImportCmd, agencyListCmd, agencyHistoryCmd, statsCmd, backupCmd, afterRestoreCmd, migrateCmd, logKeyCmd,
+		serveCmd, demoCmd, agencyImportCmd, agencyListCmd, agencyHistoryCmd, statsCmd, checkCmd, backupCmd, afterRestoreCmd, migrateCmd, logKeyCmd,
 	},
 	Groups:    map[string]string{"agency": "subcommand"},
 	Footer:    "Exit status: 0 done, 1 error, 2 wrong command line.\n",
