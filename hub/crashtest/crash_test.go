@@ -29,6 +29,8 @@ import (
 	"lienthong/hub/service"
 	"lienthong/hub/store"
 	"lienthong/hub/store/boltstore"
+	"lienthong/hub/store/pgstore"
+	"lienthong/hub/store/pgstore/pgtest"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
 	"lienthong/shared/hubclient"
@@ -40,11 +42,15 @@ import (
 // killed.
 const hubConfigEnv = "LIENTHONG_CRASHTEST_HUB_CONFIG"
 
+// cluster is the PostgreSQL cluster of the test on PostgreSQL, started
+// once for the package.
+var cluster *pgtest.Cluster
+
 func TestMain(m *testing.M) {
 	if path := os.Getenv(hubConfigEnv); path != "" {
 		os.Exit(runHub(path))
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m, func(url string) error { return pgstore.Migrate(context.Background(), url) }, func(c *pgtest.Cluster) { cluster = c })
 }
 
 // runHub is the child: the hub as an operator runs it, with the demo
@@ -270,10 +276,21 @@ func (a *agency) retry(ctx context.Context, fn func(ctx context.Context, c *hubc
 // exchange documents, restarts it on the same folder and port, and checks
 // that nothing acknowledged is lost or delivered twice and that no
 // half-written file stays behind.
+//
+// It runs on each store backend: on PostgreSQL the killed hub also drops
+// its connections in the middle of transactions and of a batch of log
+// appends holding the log's lock.
 func TestCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test takes about half a minute")
 	}
+	t.Run("bolt", func(t *testing.T) { crash(t, "") })
+	t.Run("postgres", func(t *testing.T) { crash(t, cluster.NewDatabase(t)) })
+}
+
+// crash runs the crash test on bbolt, or on the PostgreSQL database at
+// pgURL when it is not empty.
+func crash(t *testing.T, pgURL string) {
 	const kills = 6
 	dir := t.TempDir()
 	pkiDir := filepath.Join(dir, "pki")
@@ -287,6 +304,9 @@ func TestCrash(t *testing.T) {
 	cfg.Roots, cfg.CRLs = filepath.Join(pkiDir, "ca.crt"), []string{filepath.Join(pkiDir, "ca.crl")}
 	cfg.ShutdownGrace = config.Duration(5 * time.Second)
 	cfg.LogLevel = "error"
+	if pgURL != "" {
+		cfg.Store, cfg.PostgresURL = config.StorePostgres, pgURL
+	}
 	raw, _ := json.Marshal(cfg)
 	cfgPath := filepath.Join(dir, "hub.json")
 	if err := os.WriteFile(cfgPath, raw, 0o600); err != nil {
@@ -599,12 +619,23 @@ func TestCrash(t *testing.T) {
 	if tmp := checkFiles(t, cfg.DataDir, nil); len(tmp) > 0 {
 		t.Errorf("temporary files remain once every upload has finished: %v", tmp)
 	}
-	st, err := boltstore.Open(cfg.DataDir, boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
+	var verify func(context.Context) error
+	if pgURL != "" {
+		st, err := pgstore.Open(context.Background(), pgURL, pgstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		verify = st.Verify
+	} else {
+		st, err := boltstore.Open(cfg.DataDir, boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		verify = st.Verify
 	}
-	defer st.Close()
-	if err := st.Verify(context.Background()); err != nil {
+	if err := verify(context.Background()); err != nil {
 		t.Errorf("store invariants: %v", err)
 	}
 }

@@ -4,7 +4,10 @@
 // download and acknowledge through the real client; after every restart on
 // the same data folder and port, the test checks that the folder holds no
 // half-written file, and at the end that every document whose submission
-// the hub answered was delivered exactly once to each recipient.
+// the hub answered was delivered exactly once to each recipient. It runs twice: on the embedded bbolt
+// store, and on PostgreSQL (a throwaway cluster for the package), where the
+// killed hub leaves transactions and a batch of log appends holding the
+// log's lock behind; each run ends with the store's Verify.
 //
 // The package has no code of its own; run it with
 //
