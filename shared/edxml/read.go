@@ -302,6 +302,11 @@ func (rd *reader) interpret(root *node) error {
 		return nil
 	}
 	if msg.n == nil {
+		for _, c := range header.n.elems() {
+			if c.local == "MessageHeader" || c.local == "Status" {
+				return errAt(ErrNotEdXML, header.path+"/"+c.local, "in namespace %q, not edXML's", c.space)
+			}
+		}
 		return errAt(ErrMissing, header.path+"/MessageHeader", "neither a document nor a status")
 	}
 	doc := &Document{}
