@@ -338,7 +338,7 @@ func (rd *reader) findSignature(places ...*node) {
 	for _, n := range places {
 		for _, c := range n.elems() {
 			if c.space == dsigNamespace && c.local == "Signature" && rd.pkt.Signature == nil {
-				c.used = true
+				markAll(c)
 				rd.pkt.Signature = &Span{Start: c.start, End: c.end}
 				if n != places[0] {
 					rd.warn("edXMLEnvelope", WarnSignaturePlace, "signature outside edXMLHeader")

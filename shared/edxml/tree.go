@@ -115,7 +115,10 @@ func (p *parser) parse(r io.Reader) (*node, int64, error) {
 	} else if len(head) >= 2 && (head[0] == 0xFE && head[1] == 0xFF || head[0] == 0xFF && head[1] == 0xFE) {
 		return nil, 0, errAt(ErrMalformed, "", "UTF-16 is not accepted; edXML is UTF-8")
 	}
-	d := xml.NewDecoder(br)
+	// A tag holds its name, its attributes (each within MaxTextSize) and
+	// namespace declarations: allow for all of them, and no more.
+	maxTag := p.lim.MaxAttributes*(p.lim.MaxTextSize+256) + 4096
+	d := xml.NewDecoder(&guard{r: br, maxAttrs: p.lim.MaxAttributes, maxTag: maxTag, maxValue: p.lim.MaxTextSize})
 	d.Strict = true
 	var root, cur *node
 	depth := 0

@@ -1,0 +1,80 @@
+package edxml
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// FuzzRead feeds Read arbitrary bytes: it must never panic, and whatever
+// it accepts must export (unless secret or over the writer's bounds) and
+// read back with the same fields.
+func FuzzRead(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.edxml")
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	var out bytes.Buffer
+	if err := WriteDocument(&out, sampleDocument(), openContents); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(out.Bytes())
+	out.Reset()
+	if err := WriteStatus(&out, sampleStatus("02")); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(out.Bytes())
+	f.Add([]byte(billionLaughs))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lim := Limits{MaxPacketSize: 1 << 20, MaxElements: 2000}
+		p, err := Read(bytes.NewReader(data), Options{Limits: lim, Attachment: func(int) (io.Writer, error) { return io.Discard, nil }})
+		if err != nil {
+			if p != nil {
+				t.Fatal("a packet with an error")
+			}
+			known := false
+			for _, s := range []error{ErrMalformed, ErrTooLarge, ErrNotEdXML, ErrMissing, ErrInvalid, ErrAttachment} {
+				known = known || errors.Is(err, s)
+			}
+			if !known {
+				t.Fatalf("error without a sentinel: %v", err)
+			}
+			return
+		}
+		var buf bytes.Buffer
+		if p.Document != nil {
+			empty := func(int) (io.Reader, error) { return strings.NewReader(""), nil }
+			if err := WriteDocument(&buf, p.Document, empty); err != nil {
+				return // secrecy cannot be set by Read; extras always have a place
+			}
+		} else if err := WriteStatus(&buf, p.Status); err != nil {
+			t.Fatalf("a status read cannot be written: %v", err)
+		}
+		q, err := Read(bytes.NewReader(buf.Bytes()), Options{})
+		if err != nil {
+			t.Fatalf("our export of an accepted packet is refused: %v\n%s", err, buf.Bytes())
+		}
+		if p.Document != nil && !reflect.DeepEqual(p.Document.Metadata, q.Document.Metadata) {
+			t.Fatalf("metadata changed through export:\n%+v\n%+v", p.Document.Metadata, q.Document.Metadata)
+		}
+		if p.Status != nil {
+			a, b := p.Status.Update, q.Status.Update
+			if !a.Time.Equal(b.Time) {
+				t.Fatalf("time changed through export: %v %v", a.Time, b.Time)
+			}
+			a.Time = b.Time
+			if a != b {
+				t.Fatalf("status changed through export:\n%+v\n%+v", a, b)
+			}
+		}
+	})
+}
