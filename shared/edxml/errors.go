@@ -76,6 +76,7 @@ const (
 	WarnOrganID         WarningKind = "organ-id"            // an OrganId that is not a 13-character agency code
 	WarnDocumentID      WarningKind = "document-id"         // a DocumentId not of the standard form, or not matching the document
 	WarnDocumentType    WarningKind = "document-type"       // Type and TypeName disagree, or the type was found from the notation
+	WarnCodeForm        WarningKind = "code-form"           // Code written as one text "Number/Notation"
 	WarnStatusCode      WarningKind = "status-code"         // a status code written without its leading zero
 	WarnAttachmentRef   WarningKind = "attachment-ref"      // a manifest reference without its attachment, or the reverse
 	WarnAttachmentMeta  WarningKind = "attachment-meta"     // manifest and attachment disagree on a name or type

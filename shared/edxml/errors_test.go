@@ -268,3 +268,25 @@ func TestStatusInMessageHeader(t *testing.T) {
 	}
 	reexport(t, p)
 }
+
+// TestTextWhereAContainerWasExpected keeps text no field reads (a signer
+// written as plain text) and reads a code written as one text.
+func TestTextWhereAContainerWasExpected(t *testing.T) {
+	in := packet(valid+`<edXML:Code>15/QĐ-UBND</edXML:Code><edXML:SignerInfo>Nguyễn Văn A</edXML:SignerInfo>`, "")
+	p, err := Read(strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := p.Document.Metadata
+	if m.CodeNumber != "15" || m.CodeNotation != "QĐ-UBND" {
+		t.Errorf("code %q %q", m.CodeNumber, m.CodeNotation)
+	}
+	if got := kinds(p.Warnings); fmt.Sprint(got) != "[code-form]" {
+		t.Errorf("warnings %v", p.Warnings)
+	}
+	want := []Extra{{Path: mh + "/SignerInfo", XML: "Nguyễn Văn A"}}
+	if fmt.Sprint(p.Document.Extras) != fmt.Sprint(want) {
+		t.Errorf("extras %+v, want %+v", p.Document.Extras, want)
+	}
+	reexport(t, p)
+}

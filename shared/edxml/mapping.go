@@ -50,7 +50,15 @@ func (rd *reader) message(msg kid, m *document.Metadata) error {
 	if err != nil {
 		return err
 	}
-	if code.n != nil {
+	if code.n != nil && len(code.n.elems()) == 0 && strings.TrimSpace(code.n.value()) != "" {
+		// Some producers write the code as one text, "Number/Notation".
+		v := strings.TrimSpace(code.n.value())
+		if num, not, err := document.ParseNumberNotation(v); err == nil {
+			markAll(code.n)
+			m.CodeNumber, m.CodeNotation = num, not
+			rd.warn(code.path, WarnCodeForm, "read as CodeNumber and CodeNotation")
+		}
+	} else if code.n != nil {
 		if m.CodeNumber, _, err = rd.text(code.n, code.path, "CodeNumber"); err != nil {
 			return err
 		}
@@ -559,12 +567,13 @@ func (rd *reader) extras(root *node) []Extra {
 			out = append(out, Extra{Path: path, Attr: attrKey(a), Value: a.Value})
 		}
 		count := map[string]int{}
-		leaf := len(n.elems()) == 0
 		for _, k := range n.kids {
 			if k.isText() {
-				if !leaf && strings.TrimSpace(k.text) != "" {
+				// Text no field read: a value where a container was
+				// expected, or text between elements.
+				if !k.used && strings.TrimSpace(k.text) != "" {
 					var b strings.Builder
-					xml.EscapeText(&b, []byte(k.text))
+					xml.EscapeText(&b, []byte(strings.TrimSpace(k.text)))
 					out = append(out, Extra{Path: path, XML: b.String()})
 				}
 				continue
@@ -598,7 +607,7 @@ func attrKey(a xml.Attr) string {
 // writeFragment writes n in the canonical form of an extra: edXML
 // elements (either namespace, or none) with the prefix "edXML", other
 // namespaces declared on each element that uses them, attributes sorted,
-// text escaped.
+// text escaped. (Text kept on its own, outside any fragment, is trimmed.)
 func writeFragment(b *strings.Builder, n *node) {
 	name, decl := qname(n.space, n.local, "n")
 	b.WriteString("<" + name + decl)

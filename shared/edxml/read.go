@@ -454,17 +454,20 @@ func monthOf(m int) time.Month { return time.Month(m) }
 // the DocumentId they travel with; the DocumentId is taken.
 func (rd *reader) checkRef(k kid, id document.DocumentRef) {
 	for _, c := range rd.children(k.n, k.path, "OrganId") {
+		markAll(c.n)
 		if v := strings.TrimSpace(c.n.value()); v != "" && !strings.EqualFold(v, string(id.Organ)) {
 			rd.warn(c.path, WarnDocumentID, "differs from the DocumentId; the DocumentId taken")
 		}
 	}
 	for _, c := range rd.children(k.n, k.path, "Code") {
+		markAll(c.n)
 		v := strings.TrimSpace(c.n.value())
 		if num, not, err := document.ParseNumberNotation(v); v != "" && (err != nil || num != id.Number || not != id.Notation) {
 			rd.warn(c.path, WarnDocumentID, "differs from the DocumentId; the DocumentId taken")
 		}
 	}
 	for _, c := range rd.children(k.n, k.path, "PromulgationDate") {
+		markAll(c.n)
 		v := strings.TrimSpace(c.n.value())
 		if d, _, ok := parseDate(v); v != "" && (!ok || d != id.Date) {
 			rd.warn(c.path, WarnDocumentID, "differs from the DocumentId; the DocumentId taken")

@@ -247,3 +247,27 @@ func TestWriteIsDeterministic(t *testing.T) {
 }
 
 var _ = certs.AgencyCode("")
+
+func TestWriteChecksAttachments(t *testing.T) {
+	d := sampleDocument()
+	d.Attachments[1].ContentID = "a1"
+	if err := WriteDocument(io.Discard, d, openContents); !errors.Is(err, ErrNotExpressible) {
+		t.Errorf("duplicate ContentId: %v", err)
+	}
+	d = sampleDocument()
+	withHashes(d)
+	d.Attachments[0].SHA256[0] ^= 1
+	if err := WriteDocument(io.Discard, d, openContents); !errors.Is(err, ErrAttachment) {
+		t.Errorf("content not matching its hash: %v", err)
+	}
+	d = sampleDocument()
+	d.Attachments[1].Size = 3
+	if err := WriteDocument(io.Discard, d, openContents); !errors.Is(err, ErrAttachment) {
+		t.Errorf("content not matching its size: %v", err)
+	}
+	d = sampleDocument()
+	withHashes(d)
+	if err := WriteDocument(io.Discard, d, openContents); err != nil {
+		t.Errorf("matching content refused: %v", err)
+	}
+}

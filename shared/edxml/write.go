@@ -2,8 +2,11 @@ package edxml
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -15,13 +18,23 @@ import (
 // WriteDocument writes a document packet in the QCVN 102:2016 form: the
 // standard namespace with the prefix "edXML", elements in the standard's
 // order, the extras back at their paths, and each attachment's content,
-// read from open(i) for doc.Attachments[i], base64-encoded as it streams.
+// read from open(i) for doc.Attachments[i], base64-encoded as it streams
+// and checked against the attachment's Size and SHA256 when they are set.
+// Every attachment needs a ContentID of its own.
 // The same document always gives the same bytes. It writes no signature;
 // a signer adds one to the output. Secrecy has no edXML element: a secret
 // document gives [ErrNotExpressible].
 func WriteDocument(w io.Writer, doc *Document, open func(i int) (io.Reader, error)) error {
 	if doc.Metadata.Secrecy != document.SecrecyNone {
 		return errAt(ErrNotExpressible, "", "edXML has no element for secrecy (độ mật)")
+	}
+	seen := map[string]bool{}
+	for i, a := range doc.Attachments {
+		if a.ContentID == "" || seen[a.ContentID] {
+			return errAt(ErrNotExpressible, "edXMLEnvelope/edXMLBody/edXMLManifest/Reference["+strconv.Itoa(i+1)+"]",
+				"every attachment needs a ContentId of its own")
+		}
+		seen[a.ContentID] = true
 	}
 	// A dry run first, so that an extra with no place is refused before
 	// anything is written.
@@ -231,7 +244,7 @@ func writeDocument(x *xw, doc *Document, open func(i int) (io.Reader, error)) er
 			writeAttMeta(x, p, a)
 			x.raw("<edXML:ContentTransferEncoded>")
 			if open != nil && x.err == nil {
-				if err := copyBase64(x.w, open, i); err != nil {
+				if err := copyBase64(x.w, open, i, a); err != nil {
 					return errAt(ErrAttachment, p, "%v", err)
 				}
 			}
@@ -244,7 +257,9 @@ func writeDocument(x *xw, doc *Document, open func(i int) (io.Reader, error)) er
 	return x.finish()
 }
 
-func copyBase64(w io.Writer, open func(i int) (io.Reader, error), i int) error {
+// copyBase64 streams an attachment's content into the packet and, when
+// the attachment states a size or hash, checks the content against them.
+func copyBase64(w io.Writer, open func(i int) (io.Reader, error), i int, a Attachment) error {
 	r, err := open(i)
 	if err != nil {
 		return err
@@ -252,11 +267,22 @@ func copyBase64(w io.Writer, open func(i int) (io.Reader, error), i int) error {
 	if c, ok := r.(io.Closer); ok {
 		defer c.Close()
 	}
+	h := sha256.New()
 	enc := base64.NewEncoder(base64.StdEncoding, w)
-	if _, err := io.Copy(enc, r); err != nil {
+	n, err := io.Copy(io.MultiWriter(enc, h), r)
+	if err != nil {
 		return err
 	}
-	return enc.Close()
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	if a.Size != 0 && n != a.Size {
+		return fmt.Errorf("content of %d bytes, the attachment says %d", n, a.Size)
+	}
+	if a.SHA256 != ([32]byte{}) && [32]byte(h.Sum(nil)) != a.SHA256 {
+		return errors.New("content does not match the attachment's SHA-256")
+	}
+	return nil
 }
 
 func writeAttMeta(x *xw, p string, a Attachment) {
@@ -434,8 +460,10 @@ func dateText(d document.Date) string {
 	return d.Slashed()
 }
 
+// idText writes an id, or nothing for one that is not complete (a
+// document without a date or with an OrganId that is not a code).
 func idText(id document.DocumentID) string {
-	if id.IsZero() {
+	if id.Check() != nil {
 		return ""
 	}
 	return id.String()
