@@ -229,6 +229,11 @@ func TestWriteRefusesWhatEdXMLCannotCarry(t *testing.T) {
 		t.Errorf("03 with a reason: %v", err)
 	}
 	d = sampleDocument()
+	d.Metadata.Appendixes = []string{"Null"}
+	if err := WriteDocument(io.Discard, d, openContents); !errors.Is(err, ErrNotExpressible) {
+		t.Errorf("the text null: %v", err)
+	}
+	d = sampleDocument()
 	d.Extras = []Extra{{Path: "edXMLEnvelope/edXMLHeader/MessageHeader/To[9]", Name: "X", XML: "<edXML:X/>"}}
 	var out bytes.Buffer
 	if err := WriteDocument(&out, d, openContents); !errors.Is(err, ErrNotExpressible) || out.Len() != 0 {

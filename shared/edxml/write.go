@@ -164,7 +164,7 @@ func (x *xw) close(path, local string) {
 }
 
 // leaf writes a value; empty values and values an extra supersedes are
-// left out.
+// left out, and the text "null" is refused.
 func (x *xw) leaf(path, local, value string) {
 	if x.supersedes(path, local) {
 		x.named(path, local)
@@ -172,6 +172,10 @@ func (x *xw) leaf(path, local, value string) {
 	}
 	if value == "" {
 		return
+	}
+	if strings.EqualFold(value, "null") && x.err == nil {
+		// Producers write null for no value, and so it is read.
+		x.err = errAt(ErrNotExpressible, path+"/"+local, "the text null reads as no value in edXML")
 	}
 	x.raw("<edXML:" + local + ">")
 	x.escaped(value)
