@@ -41,8 +41,11 @@
 // exception is the XML signature, which covers bytes that export rewrites,
 // so a re-exported packet carries its own.
 //
-// Secrecy (độ mật) has no element in edXML; [WriteDocument] refuses a
-// secret document rather than drop it.
+// The writer refuses rather than lose: a secret document (độ mật has no
+// element in edXML), a field whose text is "null" (read as no value), a
+// refusal's description or another code's reason (one Description), an
+// attachment without a ContentId of its own or whose content does not
+// match its stated size and SHA-256, an extra whose path it never writes.
 //
 // # Strict about meaning, lenient about form
 //
@@ -56,8 +59,10 @@
 // the caller's validation to judge); lower-case codes; a Type and TypeName
 // that disagree (TypeName wins); status codes without their leading zero;
 // byte order marks; CDATA; any namespace prefix; the older namespace or
-// none; manifest references without content and the reverse; base64
-// without padding; attachments that are ZIP archives.
+// none; decomposed Unicode (put in NFC, as the model keeps text); a Code
+// written as one text "Number/Notation"; a status in a MessageHeader;
+// manifest references without content and the reverse; base64 without
+// padding; attachments that are ZIP archives.
 //
 // It refuses, with an [*Error] naming the element and wrapping one of the
 // sentinels, what has no one reading: no sender, no recipient, no document
@@ -73,9 +78,13 @@
 // cap), nesting depth, number of elements, attributes per element, the
 // size of any text or attribute outside attachment content, and the number
 // of attachments. DOCTYPE declarations are refused, so no entity is ever
-// expanded. Attachment content never enters the tree: it is decoded as it
-// is read, in 4 KiB groups, to the writer the caller supplies for it (and
-// hashed with SHA-256), so memory stays within about one packet's size.
+// expanded. encoding/xml holds a whole tag before it returns it, so a guard
+// on the raw bytes stops a tag with too many attributes or bytes before
+// the decoder buffers it. Attachment content never enters the tree: it is
+// decoded as it is read, in 4 KiB groups, to the writer the caller
+// supplies for it (and hashed with SHA-256). Memory stays within about two
+// packets' size (encoding/xml buffers one text run whole, and an
+// attachment's base64 is one run); the tests measure each bomb's cost.
 //
 // # Signatures
 //

@@ -70,6 +70,7 @@ const (
 	WarnBOM             WarningKind = "bom"                 // a byte order mark before the XML
 	WarnDateFormat      WarningKind = "date-format"         // a date not written yyyy/MM/dd
 	WarnTimeFormat      WarningKind = "time-format"         // a timestamp without zone or in another layout
+	WarnUnicode         WarningKind = "unicode-form"        // text not in Unicode NFC (decomposed Vietnamese), normalised
 	WarnWhitespace      WarningKind = "whitespace"          // a value with spaces or newlines around it
 	WarnNull            WarningKind = "null"                // the literal text null for no value
 	WarnEmpty           WarningKind = "empty"               // an empty element where a value was expected

@@ -62,6 +62,9 @@ func TestReadRefuses(t *testing.T) {
 		{"attachment without content", packet(valid, `<edXML:AttachmentEncoded><edXML:Attachment/></edXML:AttachmentEncoded>`), Limits{}, ErrMissing, "Attachment[1]/ContentTransferEncoded"},
 		{"over the size limit", packet(valid, attachment(strings.Repeat("QUFB", 1000))), Limits{MaxPacketSize: 2000}, ErrTooLarge, ""},
 		{"too many attachments", packet(valid, strings.Repeat(attachment("QUFB"), 3)), Limits{MaxAttachments: 2}, ErrTooLarge, "Attachment"},
+		{"attachments inside the header", strings.Replace(packet(valid, ""), "</edXML:MessageHeader>", "</edXML:MessageHeader>"+attachment("QUFB"), 1), Limits{}, ErrInvalid, "AttachmentEncoded"},
+		{"big content outside AttachmentEncoded", packet(valid+`<edXML:Attachment><edXML:ContentTransferEncoded>`+strings.Repeat("QUFB", 20000)+`</edXML:ContentTransferEncoded></edXML:Attachment>`, ""), Limits{}, ErrTooLarge, "ContentTransferEncoded"},
+		{"status with attachments", strings.Replace(status(statusFrom+statusRef+`<edXML:StatusCode>03</edXML:StatusCode><edXML:Timestamp>2026-12-01T08:00:00+07:00</edXML:Timestamp>`), "</edXML:edXMLEnvelope>", "</edXML:edXMLEnvelope>"+attachment("QUFB"), 1), Limits{}, ErrInvalid, "AttachmentEncoded"},
 		{"wrong root", `<html><body/></html>`, Limits{}, ErrNotEdXML, "html"},
 		{"wrong namespace", strings.ReplaceAll(packet(valid, ""), Namespace, "urn:example:other"), Limits{}, ErrNotEdXML, "edXML"},
 		{"no envelope", `<edXML xmlns="` + Namespace + `"/>`, Limits{}, ErrMissing, "edXMLEnvelope"},
@@ -156,7 +159,7 @@ func TestLenientForms(t *testing.T) {
 			`<edXML:Code><edXML:CodeNumber>7</edXML:CodeNumber><edXML:CodeNotation>QĐ-UBND</edXML:CodeNotation></edXML:Code>`+
 			`<edXML:PromulgationInfo><edXML:PromulgationDate>2026-11-03</edXML:PromulgationDate></edXML:PromulgationInfo>`+
 			`<edXML:DocumentType><edXML:TypeName>null</edXML:TypeName></edXML:DocumentType>`+
-			`<edXML:Subject><![CDATA[a & b]]></edXML:Subject><edXML:DueDate>3/1/2027 00:00:00</edXML:DueDate>`+
+			`<edXML:Subject><![CDATA[a & b]]> `+"Vie\u0302\u0323t"+`</edXML:Subject><edXML:DueDate>3/1/2027 00:00:00</edXML:DueDate>`+
 			`<edXML:DocumentId>000.00.00.H49,03/11/2026,7/QĐ-UBND</edXML:DocumentId>`,
 		attachment("QUFBQQ")), "edXML:", "e:", -1)
 	in = strings.Replace(in, "xmlns:edXML=", "xmlns:e=", 1)
@@ -166,13 +169,13 @@ func TestLenientForms(t *testing.T) {
 	}
 	m := p.Document.Metadata
 	if m.From.Code != "000.00.00.H49" || m.To[0].Code != "000.00.00.G22" || m.Type != "quyet_dinh" ||
-		m.Promulgation.Date != date(2026, 11, 3) || m.DueDate != date(2027, 1, 3) || m.Subject != "a & b" {
+		m.Promulgation.Date != date(2026, 11, 3) || m.DueDate != date(2027, 1, 3) || m.Subject != "a & b Việt" {
 		t.Errorf("metadata %+v", m)
 	}
 	if a := p.Document.Attachments; len(a) != 1 || a[0].Size != 4 {
 		t.Errorf("attachments %+v", a)
 	}
-	want := []string{"base64-form", "bom", "date-format", "document-type", "null", "organ-id", "whitespace"}
+	want := []string{"base64-form", "bom", "date-format", "document-type", "null", "organ-id", "unicode-form", "whitespace"}
 	if got := kinds(p.Warnings); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("warning kinds %v, want %v\n%v", got, want, p.Warnings)
 	}

@@ -247,7 +247,7 @@ func (rd *reader) list(k kid, local string) ([]string, error) {
 			rd.warn(c.path, WarnEmpty, "empty entry skipped")
 			continue
 		}
-		out = append(out, v)
+		out = append(out, rd.nfc(c.path, v))
 	}
 	return out, nil
 }
@@ -406,6 +406,7 @@ func (rd *reader) attachments(manifest, enc kid, doc *Document) error {
 		for i, s := range rd.atts {
 			if s == data.att {
 				a.Index = i
+				s.claimed = true
 			}
 		}
 		a.Size, a.SHA256 = data.att.n, [32]byte(data.att.h.Sum(nil))
@@ -434,6 +435,13 @@ func (rd *reader) attachments(manifest, enc kid, doc *Document) error {
 			rd.warn(at.path, WarnAttachmentRef, "not listed in the manifest")
 		}
 		doc.Attachments = append(doc.Attachments, a)
+	}
+	for i, s := range rd.atts {
+		if !s.claimed {
+			// AttachmentEncoded where no packet has it: its content went
+			// to a sink but belongs to no attachment.
+			return errAt(ErrInvalid, "AttachmentEncoded", "attachment content %d outside the packet's AttachmentEncoded", i+1)
+		}
 	}
 	for _, r := range refs {
 		if !r.used {

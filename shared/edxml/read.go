@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"lienthong/certs"
 	"lienthong/shared/document"
@@ -164,7 +167,7 @@ func (rd *reader) text(n *node, path, local string) (string, string, error) {
 		rd.warn(k.path, WarnNull, "the text null read as no value")
 		v = ""
 	}
-	return v, k.path, nil
+	return rd.nfc(k.path, v), k.path, nil
 }
 
 func (rd *reader) number(n *node, path, local string, max int) (int, error) {
@@ -296,6 +299,9 @@ func (rd *reader) interpret(root *node) error {
 		st, err := rd.status(status)
 		if err != nil {
 			return err
+		}
+		if len(rd.atts) > 0 {
+			return errAt(ErrInvalid, "AttachmentEncoded", "a status packet with attachments")
 		}
 		st.Extras = rd.extras(root)
 		rd.pkt.Status = st
@@ -473,4 +479,14 @@ func (rd *reader) checkRef(k kid, id document.DocumentRef) {
 			rd.warn(c.path, WarnDocumentID, "differs from the DocumentId; the DocumentId taken")
 		}
 	}
+}
+
+// nfc puts text in Unicode NFC, as the model keeps it; some systems send
+// Vietnamese decomposed.
+func (rd *reader) nfc(path, v string) string {
+	if !utf8.ValidString(v) || norm.NFC.IsNormalString(v) {
+		return v
+	}
+	rd.warn(path, WarnUnicode, "text put in Unicode NFC")
+	return norm.NFC.String(v)
 }

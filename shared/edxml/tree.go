@@ -99,10 +99,11 @@ type parser struct {
 
 // isAttachmentData reports an element whose text is an attachment's
 // base64 content: ContentTransferEncoded (some producers write
-// ContentTransfered) inside Attachment.
+// ContentTransfered) inside AttachmentEncoded › Attachment. Anywhere else
+// such text is ordinary text, under MaxTextSize.
 func isAttachmentData(local string, parent *node) bool {
 	return (local == "ContentTransferEncoded" || local == "ContentTransfered") &&
-		parent != nil && parent.local == "Attachment"
+		parent != nil && parent.local == "Attachment" && parent.parent != nil && parent.parent.local == "AttachmentEncoded"
 }
 
 func (p *parser) parse(r io.Reader) (*node, int64, error) {
@@ -281,6 +282,7 @@ type b64sink struct {
 	padded   bool // a '=' was seen
 	unpadded bool // the content lacked its padding
 	done     bool
+	claimed  bool // an Attachment of the packet took it
 }
 
 func (s *b64sink) write(p []byte) error {
