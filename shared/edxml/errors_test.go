@@ -293,3 +293,26 @@ func TestTextWhereAContainerWasExpected(t *testing.T) {
 	}
 	reexport(t, p)
 }
+
+// TestAttachmentWithoutContentID gives an attachment that came without an
+// id one, so that it can be written again.
+func TestAttachmentWithoutContentID(t *testing.T) {
+	in := packet(valid, `<edXML:AttachmentEncoded><edXML:Attachment><edXML:ContentTransferEncoded>QUFB</edXML:ContentTransferEncoded></edXML:Attachment>`+
+		`<edXML:Attachment><edXML:ContentId>attachment-1</edXML:ContentId><edXML:ContentTransferEncoded>QkJC</edXML:ContentTransferEncoded></edXML:Attachment></edXML:AttachmentEncoded>`)
+	p, err := Read(strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := p.Document.Attachments
+	if len(a) != 2 || a[0].ContentID != "attachment-1x" || a[1].ContentID != "attachment-1" {
+		t.Errorf("attachments %+v", a)
+	}
+	if got := kinds(p.Warnings); fmt.Sprint(got) != "[attachment-ref]" {
+		t.Errorf("warnings %v", p.Warnings)
+	}
+	content := []string{"AAA", "BBB"}
+	open := func(i int) (io.Reader, error) { return strings.NewReader(content[i]), nil }
+	if err := WriteDocument(io.Discard, p.Document, open); err != nil {
+		t.Errorf("cannot be written again: %v", err)
+	}
+}

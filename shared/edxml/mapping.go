@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -327,6 +328,12 @@ func (rd *reader) timestamp(n *node, path, local string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 		return t, nil
 	}
+	for _, layout := range []string{"2006-01-02 15:04:05Z07:00", "2006/01/02 15:04:05Z07:00"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			rd.warn(p, WarnTimeFormat, "read as "+t.Format(time.RFC3339))
+			return t, nil
+		}
+	}
 	for _, layout := range []string{"2006/01/02 15:04:05", "02/01/2006 15:04:05", "2006-01-02 15:04:05",
 		"2006-01-02T15:04:05", "2006/01/02", "02/01/2006"} {
 		if t, err := time.ParseInLocation(layout, v, document.VietnamTime); err == nil {
@@ -448,6 +455,24 @@ func (rd *reader) attachments(manifest, enc kid, doc *Document) error {
 			rd.warn(r.path, WarnAttachmentRef, "its content is not in the packet")
 			doc.Attachments = append(doc.Attachments, r.a)
 		}
+	}
+	// An attachment needs an id to be written again: give one to those
+	// that came without.
+	taken := map[string]bool{}
+	for _, a := range doc.Attachments {
+		taken[a.ContentID] = true
+	}
+	for i := range doc.Attachments {
+		if doc.Attachments[i].ContentID != "" {
+			continue
+		}
+		id := "attachment-" + strconv.Itoa(i+1)
+		for taken[id] {
+			id += "x"
+		}
+		taken[id] = true
+		doc.Attachments[i].ContentID = id
+		rd.warn(enc.path, WarnAttachmentRef, "an attachment without a ContentId given "+id)
 	}
 	return nil
 }

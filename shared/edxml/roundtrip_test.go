@@ -228,6 +228,30 @@ func TestWriteRefusesWhatEdXMLCannotCarry(t *testing.T) {
 	if err := WriteStatus(io.Discard, s); !errors.Is(err, ErrNotExpressible) {
 		t.Errorf("03 with a reason: %v", err)
 	}
+	for name, change := range map[string]func(m *document.Metadata){
+		"no sender":         func(m *document.Metadata) { m.From.Code = "" },
+		"no recipient":      func(m *document.Metadata) { m.To = nil },
+		"recipient no code": func(m *document.Metadata) { m.To[1].Code = "" },
+		"not a type":        func(m *document.Metadata) { m.Type = "thu_tay" },
+	} {
+		d = sampleDocument()
+		change(&d.Metadata)
+		if err := WriteDocument(io.Discard, d, openContents); !errors.Is(err, ErrNotExpressible) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for name, change := range map[string]func(u *document.StatusUpdate){
+		"no document": func(u *document.StatusUpdate) { u.Document = document.DocumentRef{} },
+		"no sender":   func(u *document.StatusUpdate) { u.From = "" },
+		"bad code":    func(u *document.StatusUpdate) { u.Code = "103" },
+		"no time":     func(u *document.StatusUpdate) { u.Time = time.Time{} },
+	} {
+		s := sampleStatus(document.StatusReceived)
+		change(&s.Update)
+		if err := WriteStatus(io.Discard, s); !errors.Is(err, ErrNotExpressible) {
+			t.Errorf("status %s: %v", name, err)
+		}
+	}
 	d = sampleDocument()
 	d.Metadata.Appendixes = []string{"Null"}
 	if err := WriteDocument(io.Discard, d, openContents); !errors.Is(err, ErrNotExpressible) {

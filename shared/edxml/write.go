@@ -28,6 +28,20 @@ func WriteDocument(w io.Writer, doc *Document, open func(i int) (io.Reader, erro
 	if doc.Metadata.Secrecy != document.SecrecyNone {
 		return errAt(ErrNotExpressible, "", "edXML has no element for secrecy (độ mật)")
 	}
+	m := &doc.Metadata
+	switch {
+	case m.From.Code == "":
+		return errAt(ErrNotExpressible, "edXMLEnvelope/edXMLHeader/MessageHeader/From/OrganId", "no sender")
+	case len(m.To) == 0:
+		return errAt(ErrNotExpressible, "edXMLEnvelope/edXMLHeader/MessageHeader/To", "no recipient")
+	case !m.Type.Valid():
+		return errAt(ErrNotExpressible, "edXMLEnvelope/edXMLHeader/MessageHeader/DocumentType", "not one of ND30's types")
+	}
+	for i, r := range m.To {
+		if r.Code == "" {
+			return errAt(ErrNotExpressible, "edXMLEnvelope/edXMLHeader/MessageHeader/To["+strconv.Itoa(i+1)+"]", "a recipient without its code")
+		}
+	}
 	seen := map[string]bool{}
 	for i, a := range doc.Attachments {
 		if a.ContentID == "" || seen[a.ContentID] {
@@ -55,6 +69,14 @@ func WriteDocument(w io.Writer, doc *Document, open func(i int) (io.Reader, erro
 // reason; anything else gives [ErrNotExpressible].
 func WriteStatus(w io.Writer, st *Status) error {
 	u := &st.Update
+	switch {
+	case u.From == "" || u.Document.Organ == "" || u.Document.Date.IsZero() || u.Document.Number == "":
+		return errAt(ErrNotExpressible, "", "a status needs its sender and the document it is about")
+	case !u.Code.Valid():
+		return errAt(ErrNotExpressible, "", "not one of the status codes 01-06, 13, 15, 16")
+	case u.Time.IsZero():
+		return errAt(ErrNotExpressible, "", "a status needs its time")
+	}
 	if u.Code == document.StatusRefused && u.Description != "" {
 		return errAt(ErrNotExpressible, "", "a refusal (02) carries its reason in Description and has no other description")
 	}
