@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"lienthong/certs"
 	"lienthong/shared/document"
 )
 
@@ -274,8 +273,6 @@ func TestWriteIsDeterministic(t *testing.T) {
 		t.Errorf("not the standard namespace and prefix:\n%s", clip(a))
 	}
 }
-
-var _ = certs.AgencyCode("")
 
 func TestWriteChecksAttachments(t *testing.T) {
 	d := sampleDocument()
