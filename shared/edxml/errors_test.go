@@ -316,3 +316,28 @@ func TestAttachmentWithoutContentID(t *testing.T) {
 		t.Errorf("cannot be written again: %v", err)
 	}
 }
+
+// TestSeveralResponseFor maps the first and keeps the others as written.
+func TestSeveralResponseFor(t *testing.T) {
+	rf := func(id string) string {
+		return `<edXML:ResponseFor><edXML:OrganId>000.00.00.G22</edXML:OrganId><edXML:DocumentId>` + id + `</edXML:DocumentId></edXML:ResponseFor>`
+	}
+	in := packet(valid+rf("000.00.00.G22,2026/10/01,77/VPCP-KGVX")+rf("not-an-id")+rf("000.00.00.G22,2026/10/02,78/VPCP-KGVX"), "")
+	p, err := Read(strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Document.Metadata.ResponseFor.String(); got != "000.00.00.G22,2026/10/01,77/VPCP-KGVX" {
+		t.Errorf("ResponseFor %s", got)
+	}
+	n := 0
+	for _, e := range p.Document.Extras {
+		if e.Path == mh && e.Name == "ResponseFor" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d ResponseFor kept, want 2: %+v", n, p.Document.Extras)
+	}
+	reexport(t, p)
+}

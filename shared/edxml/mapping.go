@@ -136,18 +136,20 @@ func (rd *reader) message(msg kid, m *document.Metadata) error {
 		return err
 	}
 	m.SteeringType = document.Steering(st)
-	// The first ResponseFor that names a document maps; the others stay
-	// as extras.
-	for _, rf := range rd.children(n, path, "ResponseFor") {
+	// The model answers one document: the first ResponseFor maps when it
+	// names one, and every other stays as written.
+	for i, rf := range rd.children(n, path, "ResponseFor") {
+		if i > 0 {
+			unuse(rf.n)
+			continue
+		}
 		ref, ok, err := rd.ref(rf, "DocumentId")
 		if err != nil {
 			return err
 		}
-		if !ok || !m.ResponseFor.IsZero() {
+		if !ok {
 			unuse(rf.n)
-			if !ok {
-				rd.warn(rf.path, WarnDocumentID, "names no document that can be read; kept as written")
-			}
+			rd.warn(rf.path, WarnDocumentID, "names no document that can be read; kept as written")
 			continue
 		}
 		m.ResponseFor = ref
