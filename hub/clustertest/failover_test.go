@@ -20,7 +20,7 @@ func TestLeaderPowerCut(t *testing.T) {
 	const cuts = 2
 	var before []auditlog.Checkpoint
 	for k := range cuts {
-		l.waitAnswered(10)
+		l.waitAnswered(5)
 		before = append(before, l.checkpoint())
 		leader, sync := roles()
 		if leader == "" || sync == "" {
@@ -39,7 +39,7 @@ func TestLeaderPowerCut(t *testing.T) {
 		}
 		t.Logf("%s back as a standby, with a synchronous standby, %v after it was started again", leader, time.Since(start).Round(100*time.Millisecond))
 	}
-	l.waitAnswered(10)
+	l.waitAnswered(5)
 	l.finish()
 	final := l.checkpoint()
 	for _, cp := range before {
@@ -54,7 +54,7 @@ func TestLeaderPowerCut(t *testing.T) {
 func TestSyncStandbyKill(t *testing.T) {
 	healthy(t)
 	l := startLoad(t)
-	l.waitAnswered(10)
+	l.waitAnswered(5)
 	before := l.checkpoint()
 	leader, sync := roles()
 	if leader == "" || sync == "" {
@@ -74,7 +74,7 @@ func TestSyncStandbyKill(t *testing.T) {
 	}
 	t.Logf("synchronous standby %s killed: writes resumed after %v; %s named synchronous after %v",
 		sync, stall.Round(10*time.Millisecond), named, time.Since(at).Round(100*time.Millisecond))
-	l.waitAnswered(10)
+	l.waitAnswered(5)
 	if _, err := script("start", env.cluster); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestSyncStandbyKill(t *testing.T) {
 func TestHubNodeKill(t *testing.T) {
 	healthy(t)
 	l := startLoad(t)
-	l.waitAnswered(10)
+	l.waitAnswered(5)
 	before := l.checkpoint()
 	victim := env.nodes[0]
 	var homed, quic, tcp []string
@@ -113,7 +113,7 @@ func TestHubNodeKill(t *testing.T) {
 	}
 	t.Logf("hub node %d killed: its %d agencies were cut off at most %v (on QUIC %v, on TCP %v)",
 		victim.num, len(homed), cutOff(homed), cutOff(quic), cutOff(tcp))
-	l.waitAnswered(10)
+	l.waitAnswered(5)
 	l.finish()
 	final := l.checkpoint()
 	l.consistent(before, final)
