@@ -27,9 +27,17 @@ func TestLeaderPowerCut(t *testing.T) {
 			t.Fatalf("no leader (%q) or synchronous standby (%q) to begin with", leader, sync)
 		}
 		at := powerCut(t, leader)
+		var now string
+		for deadline := time.Now().Add(3 * time.Minute); now == "" || now == leader; time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no new leader 3 minutes after the power cut of %s", leader)
+			}
+			now, _ = roles()
+		}
+		promoted := time.Since(at)
 		stall := l.waitResumed(at, true)
-		now, _ := roles()
-		t.Logf("power cut %d of the leader %s: writes resumed after %v, on %s", k+1, leader, stall.Round(10*time.Millisecond), now)
+		t.Logf("power cut %d of the leader %s: %s promoted after %v, writes resumed after %v",
+			k+1, leader, now, promoted.Round(100*time.Millisecond), stall.Round(100*time.Millisecond))
 		if now != sync {
 			t.Errorf("Patroni promoted %q, not the synchronous standby %s", now, sync)
 		}

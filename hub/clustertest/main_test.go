@@ -298,14 +298,14 @@ func healthy(t *testing.T) {
 }
 
 // powerCut SIGKILLs member's Patroni and PostgreSQL at once and returns
-// when it was done.
+// when it was done: once the script returns, so that no request begun
+// after it can have been served by the member.
 func powerCut(t *testing.T, member string) time.Time {
 	t.Helper()
-	at := time.Now()
 	if _, err := script("kill", env.cluster, member); err != nil {
 		t.Fatal(err)
 	}
-	return at
+	return time.Now()
 }
 
 // hubNode is one lienthong-hub process.
