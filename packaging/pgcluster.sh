@@ -1,9 +1,10 @@
 #!/bin/sh
 # pgcluster.sh: a highly available PostgreSQL for the hub on one machine's
-# loopback, without containers: one etcd (v3 API) and three PostgreSQL 15
-# nodes managed by Patroni 3.0 in synchronous mode, so that a commit the
-# hub is told about is flushed on two nodes. It is the recipe docs/CLUSTER.md
-# describes and what hub/clustertest runs its failure tests on.
+# loopback, without containers: one etcd (v3 API) and three PostgreSQL
+# nodes (15 on Debian bookworm) managed by Patroni 3.0 in synchronous mode,
+# so that a commit the hub is told about is flushed on two nodes. It is the
+# recipe docs/CLUSTER.md describes and what hub/clustertest runs its
+# failure tests on.
 #
 #   pgcluster.sh start  DIR   create the cluster in DIR the first time, start
 #                             whatever of it is not running (also a member
@@ -50,11 +51,13 @@
 # which its postgres_url names, so that no password is in a configuration.
 # pg_hba lets only 127.0.0.1 in, with scram-sha-256.
 #
-# Needs: patroni, etcd-server, postgresql-15 (packaging/install-deps.sh),
+# Needs: patroni, etcd-server, postgresql, procps (packaging/install-deps.sh),
 # curl, and Debian's python3 (Patroni's own).
 set -eu
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+# PostgreSQL's server: PGBIN, else the newest /usr/lib/postgresql/*/bin
+# (Debian bookworm's is 15).
+PGBIN=${PGBIN:-$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -t/ -k5,5n | tail -n 1)}
 PY=/usr/bin/python3
 HUB_USER=lienthong
 HUB_DB=lienthong
