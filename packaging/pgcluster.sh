@@ -31,11 +31,14 @@
 # retry_timeout 5 s, overridable with PGCLUSTER_TTL, PGCLUSTER_LOOP_WAIT and
 # PGCLUSTER_RETRY_TIMEOUT. A dead leader's key expires at most ttl after its
 # last renewal, the synchronous standby takes it at once (it watches the
-# key) and promotes in a second or two: writes resume within ttl + a few
-# seconds (Patroni's defaults, 30/10/10, make that about 35 s). Patroni
-# wants loop_wait + 2 * retry_timeout <= ttl; a retry_timeout shorter than
-# 5 s makes a leader on a loaded two-core machine demote itself when etcd or
-# PostgreSQL answers slowly for a moment.
+# key) and promotes in a second or two; the other standby, which retries
+# streaming every wal_retrieve_retry_interval (500 ms here, 5 s by default:
+# its first try fails until Patroni made its replication slot on the new
+# leader), then becomes the synchronous standby: writes resume within
+# ttl + a few seconds (Patroni's defaults, 30/10/10, make that about 35 s).
+# Patroni wants loop_wait + 2 * retry_timeout <= ttl; a retry_timeout
+# shorter than 5 s makes a leader on a loaded two-core machine demote
+# itself when etcd or PostgreSQL answers slowly for a moment.
 #
 # Durability: synchronous_mode and synchronous_mode_strict with
 # synchronous_node_count 1, synchronous_commit on, fsync on: a commit
@@ -187,6 +190,7 @@ bootstrap:
         max_replication_slots: 10
         wal_keep_size: 256MB
         shared_buffers: 64MB
+        wal_retrieve_retry_interval: 500ms
   initdb:
     - encoding: UTF8
     - locale: C
