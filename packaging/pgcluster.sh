@@ -76,7 +76,7 @@ usage() {
 	exit 2
 }
 
-# as USER CMD...: runs CMD as the cluster's user (as root), in the
+# as CMD...: runs CMD as the cluster's user (when root), in the
 # foreground, with a clean environment.
 as() {
 	if [ "$(id -u)" = 0 ]; then
