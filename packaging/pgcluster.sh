@@ -233,6 +233,12 @@ alive() {
 	[ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$2"
 }
 
+# running PIDFILE: the process just spawned has not exited (a zombie's
+# command line is empty; one still between fork and exec has the shell's).
+running() {
+	[ -n "$(tr -d '\0' <"/proc/$(cat "$1")/cmdline" 2>/dev/null)" ]
+}
+
 # spawn PIDFILE LOG CMD...: runs CMD as the cluster's user in a session of
 # its own, in the background, and writes its pid (= its process group).
 spawn() {
@@ -258,7 +264,7 @@ start_etcd() {
 	until curl -fsS "http://127.0.0.1:$ETCD_PORT/health" 2>/dev/null | grep -q '"health":"true"'; do
 		i=$((i + 1))
 		[ $i -lt 300 ] || die "etcd did not start; see $DIR/etcd/etcd.log"
-		alive "$DIR/etcd/pid" "etcd --name" || die "etcd exited; see $DIR/etcd/etcd.log"
+		running "$DIR/etcd/pid" || die "etcd exited: $(tail -n 3 "$DIR/etcd/etcd.log")"
 		sleep 0.1
 	done
 }

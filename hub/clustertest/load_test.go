@@ -180,6 +180,27 @@ type load struct {
 	others   sync.WaitGroup
 }
 
+// newAgency is demo agency i, at home on node 1 or 2 (i even, odd), on
+// QUIC or TCP (i%4 < 2, >= 2), recording what it does in led.
+func newAgency(t *testing.T, i int, led *ledger) *agency {
+	t.Helper()
+	d := certs.DemoAgencies[i]
+	base := filepath.Join(env.pki, "agencies", string(d.Code))
+	kp, err := certs.LoadKeyPair(base+".crt", base+".key", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &agency{demo: d, kp: kp, tcp: i%4 >= 2, addrs: []string{env.nodes[i%2].addr, env.nodes[(i+1)%2].addr}, led: led}
+	a.c, err = hubclient.New(strings.Join(a.addrs, ","), kp, env.verifier, hubclient.Options{
+		ServerName: "localhost", DisableQUIC: a.tcp, QUICHandshakeTimeout: time.Second, RetryQUICAfter: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.c.Close() })
+	return a
+}
+
 // senders is how many of the demo agencies send; all receive.
 const senders = 3
 
@@ -193,22 +214,8 @@ func startLoad(t *testing.T) *load {
 	l := &load{t: t, led: newLedger()}
 	l.ctx, l.cancel = context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(l.cancel)
-	for i, d := range certs.DemoAgencies {
-		base := filepath.Join(env.pki, "agencies", string(d.Code))
-		kp, err := certs.LoadKeyPair(base+".crt", base+".key", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		home := env.nodes[i%2]
-		other := env.nodes[(i+1)%2]
-		a := &agency{demo: d, kp: kp, tcp: i%4 >= 2, addrs: []string{home.addr, other.addr}, led: l.led}
-		a.c, err = hubclient.New(strings.Join(a.addrs, ","), kp, env.verifier, hubclient.Options{
-			ServerName: "localhost", DisableQUIC: a.tcp, QUICHandshakeTimeout: time.Second, RetryQUICAfter: time.Second,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { a.c.Close() })
+	for i := range certs.DemoAgencies {
+		a := newAgency(t, i, l.led)
 		l.agencies = append(l.agencies, a)
 		code := a.code()
 		l.led.stored[code], l.led.first[code], l.led.uncertain[code] = map[string]int{}, map[string]int{}, map[string]bool{}
@@ -246,35 +253,15 @@ func startLoad(t *testing.T) *load {
 // leave its fate unknown.
 func (l *load) send(a *agency, to []*agency, number int) {
 	led := l.led
-	id := envelope.NewMessageID()
-	pdf, err := bench.SignedPDF(l.ctx, a.kp, "cluster "+id, 0)
+	d, err := compose(l.ctx, a, to, number)
 	if err != nil {
-		led.problem("make pdf: %v", err)
+		led.problem("compose: %v", err)
 		return
 	}
-	sum := sha256.Sum256(pdf)
-	digest := hex.EncodeToString(sum[:])
-	meta := &document.Metadata{
-		Version:    document.SchemaVersion,
-		From:       document.Organ{Code: a.demo.Code, Name: a.demo.Name},
-		CodeNumber: strconv.Itoa(number), CodeNotation: "VP", Type: document.TypeCongVan,
-		Promulgation: document.Promulgation{Place: "Hà Nội", Date: document.DateOf(time.Now())},
-		Subject:      "Về việc kiểm thử Trục khi máy chủ cơ sở dữ liệu hỏng",
-		Signer:       document.Signer{Position: "CHÁNH VĂN PHÒNG", FullName: "Nguyễn Văn Bền"},
-	}
+	id, digest, pdf, packet := d.id, d.digest, d.pdf, d.packet
 	var rcpts []string
 	for _, r := range to {
-		meta.To = append(meta.To, document.Recipient{Code: r.demo.Code, Name: r.demo.Name})
 		rcpts = append(rcpts, r.code())
-	}
-	payload, _ := json.Marshal(&envelope.Document{
-		Kind: envelope.KindDocument, MessageID: id, Created: time.Now(), Metadata: meta,
-		Attachments: []envelope.Attachment{{Name: "cong-van.pdf", ContentType: "application/pdf", Size: int64(len(pdf)), SHA256: digest}},
-	})
-	packet, err := envelope.Seal(payload, a.kp)
-	if err != nil {
-		led.problem("seal: %v", err)
-		return
 	}
 	led.mu.Lock()
 	led.submitted[id] = true
@@ -301,6 +288,47 @@ func (l *load) send(a *agency, to []*agency, number int) {
 	}
 	led.ok[id], led.from[id] = rcpts, a.code()
 	led.receipts[id] = append(led.receipts[id], sub.Receipt)
+}
+
+// doc is a signed document packet and its attachment.
+type doc struct {
+	id, digest  string
+	pdf, packet []byte
+}
+
+// compose makes a's document number to the agencies to, with a signed
+// PDF of about 4 KB attached.
+func compose(ctx context.Context, a *agency, to []*agency, number int) (*doc, error) {
+	id := envelope.NewMessageID()
+	pdf, err := bench.SignedPDF(ctx, a.kp, "cluster "+id, 0)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(pdf)
+	digest := hex.EncodeToString(sum[:])
+	meta := &document.Metadata{
+		Version:    document.SchemaVersion,
+		From:       document.Organ{Code: a.demo.Code, Name: a.demo.Name},
+		CodeNumber: strconv.Itoa(number), CodeNotation: "VP", Type: document.TypeCongVan,
+		Promulgation: document.Promulgation{Place: "Hà Nội", Date: document.DateOf(time.Now())},
+		Subject:      "Về việc kiểm thử Trục khi máy chủ cơ sở dữ liệu hỏng",
+		Signer:       document.Signer{Position: "CHÁNH VĂN PHÒNG", FullName: "Nguyễn Văn Bền"},
+	}
+	for _, r := range to {
+		meta.To = append(meta.To, document.Recipient{Code: r.demo.Code, Name: r.demo.Name})
+	}
+	payload, err := json.Marshal(&envelope.Document{
+		Kind: envelope.KindDocument, MessageID: id, Created: time.Now(), Metadata: meta,
+		Attachments: []envelope.Attachment{{Name: "cong-van.pdf", ContentType: "application/pdf", Size: int64(len(pdf)), SHA256: digest}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	packet, err := envelope.Seal(payload, a.kp)
+	if err != nil {
+		return nil, err
+	}
+	return &doc{id: id, digest: digest, pdf: pdf, packet: packet}, nil
 }
 
 // receive stores (downloads and checks), acknowledges and answers with
