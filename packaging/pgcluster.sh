@@ -276,23 +276,32 @@ start_member() {
 
 # health prints "ok" when the three members' own REST APIs say they run,
 # one as the leader to which the other two stream, one of them as its
-# synchronous standby; else what it sees.
+# synchronous standby, the one Patroni records as such in etcd (the only
+# one it would promote); else what it sees.
 health() {
-	for api in $API1 $API2 $API3; do
-		curl -fsS --max-time 2 "http://127.0.0.1:$api/patroni" 2>/dev/null || echo '{}'
+	{
+		for api in $API1 $API2 $API3; do
+			curl -fsS --max-time 2 "http://127.0.0.1:$api/patroni" 2>/dev/null || echo '{}'
+			echo
+		done
+		curl -fsS --max-time 2 "http://127.0.0.1:$API1/cluster" 2>/dev/null ||
+			curl -fsS --max-time 2 "http://127.0.0.1:$API2/cluster" 2>/dev/null ||
+			curl -fsS --max-time 2 "http://127.0.0.1:$API3/cluster" 2>/dev/null || echo '{}'
 		echo
-	done | $PY -c '
+	} | $PY -c '
 import json, sys
-ms = [json.loads(line) for line in sys.stdin if line.strip()]
+lines = [json.loads(line) for line in sys.stdin if line.strip()]
+ms, cluster = lines[:3], lines[3]
 running = [m for m in ms if m.get("state") == "running"]
 leaders = [m for m in running if m.get("role") in ("master", "primary")]
 streams = leaders[0].get("replication", []) if len(leaders) == 1 else []
 streaming = [r for r in streams if r.get("state") == "streaming"]
-sync = [r for r in streaming if r.get("sync_state") == "sync"]
-if len(running) == 3 and len(leaders) == 1 and len(streaming) == 2 and len(sync) == 1:
+sync = [r.get("application_name") for r in streaming if r.get("sync_state") == "sync"]
+recorded = [m.get("name") for m in cluster.get("members", []) if m.get("role") == "sync_standby"]
+if len(running) == 3 and len(leaders) == 1 and len(streaming) == 2 and len(sync) == 1 and sync == recorded:
     print("ok")
 else:
-    print("%d members running, %d leaders, %d standbys streaming, %d synchronous" % (len(running), len(leaders), len(streaming), len(sync)))
+    print("%d members running, %d leaders, %d standbys streaming, synchronous %s, recorded as such %s" % (len(running), len(leaders), len(streaming), sync, recorded))
 '
 }
 

@@ -11,12 +11,17 @@
 //   - TestSyncStandbyKill does the same to the synchronous standby.
 //   - TestHubNodeKill SIGKILLs one hub node; its agencies go on through
 //     the other.
+//   - TestNoAcknowledgementOnOneMachine kills both standbys: a submission
+//     and its retry must go unanswered while the leader is alone (a
+//     commit's wait for the standby must not end when the client gives
+//     up), and be answered once a standby is back.
 //
-// After each, every document whose submission a node answered is
-// delivered exactly once to each recipient, every status a node accepted
-// reaches the sender, every receipt handed out is still served and
-// included in the log, and the log's checkpoint signed before the failure
-// is consistent with the one after (a consistency proof verifies). How
+// After each of the first three, every document whose submission a node
+// answered is delivered exactly once to each recipient, every status a
+// node accepted reaches the sender, every receipt handed out is still
+// served and included in the log, and the log's checkpoint signed before
+// the failure is consistent with the one after (a consistency proof
+// verifies). How
 // long writes stopped (or an agency was cut off) is measured and logged,
 // not asserted: the bound is minutes. Each test restores the cluster it
 // found (killed members restarted by the script, three healthy members

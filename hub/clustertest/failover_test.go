@@ -22,10 +22,7 @@ func TestLeaderPowerCut(t *testing.T) {
 	for k := range cuts {
 		l.waitAnswered(5)
 		before = append(before, l.checkpoint())
-		leader, sync := roles()
-		if leader == "" || sync == "" {
-			t.Fatalf("no leader (%q) or synchronous standby (%q) to begin with", leader, sync)
-		}
+		leader, sync := settled(t)
 		at := powerCut(t, leader)
 		var now string
 		for deadline := time.Now().Add(3 * time.Minute); now == "" || now == leader; time.Sleep(100 * time.Millisecond) {
@@ -64,10 +61,7 @@ func TestSyncStandbyKill(t *testing.T) {
 	l := startLoad(t)
 	l.waitAnswered(5)
 	before := l.checkpoint()
-	leader, sync := roles()
-	if leader == "" || sync == "" {
-		t.Fatalf("no leader (%q) or synchronous standby (%q) to begin with", leader, sync)
-	}
+	leader, sync := settled(t)
 	at := powerCut(t, sync)
 	stall := l.waitResumed(at, true)
 	var named string

@@ -253,20 +253,57 @@ func members() []member {
 	return ms
 }
 
-// roles returns the running leader and its synchronous standby, "" when
-// there is none.
+// roles returns the running leader and its synchronous standby: the
+// standby streaming synchronously that Patroni also records as such in
+// etcd (the only one it would promote); "" when there is none or the two
+// disagree, as they do for a moment after a standby comes back.
 func roles() (leader, sync string) {
+	var streaming string
 	for _, m := range members() {
 		if m.State == "running" && (m.Role == "master" || m.Role == "primary") {
 			leader = m.Name
 			for _, r := range m.Replication {
 				if r.State == "streaming" && r.SyncState == "sync" {
-					sync = r.Name
+					streaming = r.Name
 				}
 			}
 		}
 	}
+	var cluster struct {
+		Members []struct{ Name, Role string }
+	}
+	c := http.Client{Timeout: 2 * time.Second}
+	for _, port := range env.apis {
+		resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/cluster", port))
+		if err != nil {
+			continue
+		}
+		err = json.NewDecoder(resp.Body).Decode(&cluster)
+		resp.Body.Close()
+		if err == nil {
+			break
+		}
+	}
+	for _, m := range cluster.Members {
+		if m.Role == "sync_standby" && m.Name == streaming {
+			sync = streaming
+		}
+	}
 	return leader, sync
+}
+
+// settled waits until the cluster has a leader and a synchronous standby
+// (roles) and returns them.
+func settled(t *testing.T) (leader, sync string) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if leader, sync = roles(); leader != "" && sync != "" {
+			return leader, sync
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no leader (%q) with a synchronous standby (%q) for 2 minutes", leader, sync)
+		}
+	}
 }
 
 // healthy fails the test unless the cluster is as TestMain left it: three
