@@ -31,7 +31,7 @@
 //
 // It needs patroni, etcd-server and PostgreSQL 15
 // (packaging/install-deps.sh) and fails when they are missing. It takes
-// two to three minutes on two cores, most of it waiting for Patroni's
+// about a minute and a half on two cores, most of it waiting for Patroni's
 // TTL. The tests drive processes and have no shared state of their own
 // worth the race detector, so the Makefile's race pass leaves them out.
 // Run it with
