@@ -201,8 +201,14 @@ func newAgency(t *testing.T, i int, led *ledger) *agency {
 	return a
 }
 
-// senders is how many of the demo agencies send; all receive.
-const senders = 3
+// senders is how many of the demo agencies send, one document after
+// another with sendPause between, which keeps the load light on a shared
+// CI machine while still writing every few tens of milliseconds, so that
+// the moment writes resume is seen; all agencies receive.
+const (
+	senders   = 3
+	sendPause = 50 * time.Millisecond
+)
 
 // startLoad starts the agencies: half at home on node 1, half on node 2,
 // half on QUIC and half on TCP; the first three send documents to two
@@ -233,7 +239,7 @@ func startLoad(t *testing.T) *load {
 					to = to[:1]
 				}
 				l.send(a, to, i*100000+n)
-				time.Sleep(20 * time.Millisecond)
+				time.Sleep(sendPause)
 			}
 		}()
 	}
