@@ -4,13 +4,23 @@
 # screenshots, poppler-utils, qpdf, openssl and NSS tools to cross-check
 # signatures, and PostgreSQL, whose server the tests of hub/store/pgstore
 # start in a temporary directory (package pgtest; as root it runs the server
-# as nobody through runuser, from util-linux). Idempotent: silent when
-# everything is present. Uses sudo when not root. Go itself must already be
-# installed.
+# as nobody through runuser, from util-linux). Patroni and etcd (with
+# Patroni's Python dependencies, psycopg2 among them, which Debian's patroni
+# package pulls in) for packaging/pgcluster.sh, the three-node cluster the
+# failure tests of hub/clustertest run on, and procps (pgrep) which its
+# power cut uses. The packages' own services stay stopped: etcd and Patroni
+# run only as the script starts them, in its folder on ports of its own;
+# on a machine with systemd the etcd service that Debian enables on
+# install is stopped and disabled (patroni.service needs
+# /etc/patroni/config.yml, which is not written, and Debian's PostgreSQL
+# cluster on 5432 is left as it is: nothing here uses it). Idempotent:
+# silent when everything is present. Uses sudo when not root. Go itself
+# must already be installed.
 set -eu
 
 packages="gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
-libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl postgresql"
+libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl postgresql
+patroni etcd-server procps"
 
 missing=""
 for p in $packages; do
@@ -33,3 +43,10 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq >/dev/null
 # shellcheck disable=SC2086 # word splitting of the package list is intended
 $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+case " $missing " in
+*" etcd-server "*)
+	if [ -d /run/systemd/system ]; then
+		$sudo systemctl disable --now etcd >/dev/null 2>&1 || true
+	fi
+	;;
+esac
