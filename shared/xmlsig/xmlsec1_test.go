@@ -1,0 +1,88 @@
+package xmlsig
+
+import (
+	"crypto"
+	"encoding/base64"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	dsig "github.com/russellhaering/goxmldsig"
+
+	"lienthong/certs"
+)
+
+// xmlsec1 runs `xmlsec1 --verify` on data with the demo PKI's root as the
+// only trusted certificate, and returns its output and whether it accepted.
+// A missing xmlsec1 fails the test: CI installs it (Debian package xmlsec1).
+func xmlsec1(t *testing.T, p *pki, data []byte) (string, bool) {
+	t.Helper()
+	bin, err := exec.LookPath("xmlsec1")
+	if err != nil {
+		t.Fatalf("xmlsec1 is needed to cross-check signatures (apt-get install xmlsec1): %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "packet.edxml")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--verify", "--trusted-pem", filepath.Join(p.dir, "ca.crt"), file)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	return string(out), err == nil && strings.Contains(string(out), "OK")
+}
+
+func TestXmlsec1(t *testing.T) {
+	for _, alg := range []certs.KeyAlgorithm{certs.RSA2048, certs.ECDSAP256} {
+		p := demoPKI(t, alg)
+		for name, packet := range map[string][]byte{"document": documentPacket(t), "status": statusPacket(t)} {
+			t.Run(string(alg)+"/"+name, func(t *testing.T) {
+				signed, err := Sign(packet, p.signer)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out, ok := xmlsec1(t, p, signed); !ok {
+					t.Fatalf("xmlsec1 refuses our signature:\n%s", out)
+				}
+				tampered := replaceOnce(t, signed, "000.00.00.G22", "000.00.00.G09")
+				if out, ok := xmlsec1(t, p, tampered); ok {
+					t.Fatalf("xmlsec1 accepts a tampered packet:\n%s", out)
+				}
+				if _, err := Verify(tampered, Options{}); !errors.Is(err, ErrBadSignature) {
+					t.Fatalf("Verify on the tampered packet: %v", err)
+				}
+			})
+		}
+	}
+	// What goxmldsig writes alone for ECDSA (DER) is refused by xmlsec1:
+	// the reason Sign turns it into r||s.
+	t.Run("ecdsa-der", func(t *testing.T) {
+		p := demoPKI(t, certs.ECDSAP256)
+		signed, err := Sign(statusPacket(t), p.signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := between(t, signed, "<ds:SignatureValue>", "</ds:SignatureValue>")
+		raw, _ := base64Decode(v)
+		der := replaceOnce(t, signed, v, base64.StdEncoding.EncodeToString(toDER(raw)))
+		if out, ok := xmlsec1(t, p, der); ok {
+			t.Fatalf("xmlsec1 accepts a DER ECDSA value:\n%s", out)
+		}
+	})
+	// As the national SDK signs: RSA-SHA1, SHA-1 digest, inclusive C14N.
+	t.Run("sdk-style", func(t *testing.T) {
+		p := demoPKI(t, certs.RSA2048)
+		signed, err := sign(documentPacket(t), p.signer, crypto.SHA1, dsig.MakeC14N10RecCanonicalizer())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, ok := xmlsec1(t, p, signed); !ok {
+			t.Fatalf("xmlsec1 refuses the SHA-1 signature:\n%s", out)
+		}
+	})
+}
