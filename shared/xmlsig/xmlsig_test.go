@@ -251,3 +251,28 @@ func TestRevokedSigner(t *testing.T) {
 		t.Fatalf("trust %s (%s)", res.Trust, res.TrustDetail)
 	}
 }
+
+// The signature is not kept as an extra of the packet: a re-exported
+// packet carries its own.
+func TestSignatureNotAnExtra(t *testing.T) {
+	p := demoPKI(t, certs.ECDSAP256)
+	signed, err := Sign(documentPacket(t), p.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Verify(signed, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range res.Packet.Document.Extras {
+		if strings.Contains(e.Path, "Signature") || strings.Contains(e.XML, "Signature") {
+			t.Fatalf("signature kept as an extra: %+v", e)
+		}
+	}
+	var out bytes.Buffer
+	if err := edxml.WriteDocument(&out, res.Packet.Document, func(int) (io.Reader, error) {
+		return strings.NewReader("%PDF-1.7 văn bản thử\n"), nil
+	}); err != nil {
+		t.Fatalf("re-export of a signed packet: %v", err)
+	}
+}
