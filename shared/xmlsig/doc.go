@@ -33,8 +33,9 @@
 // What the check found is a [Result]: the signer, whether the chain leads
 // to our roots through a [certs.Verifier] ([TrustVerified]), to no root of
 // ours ([TrustNotUnderRoots]: a packet from a system under another CA is
-// still shown, as such), or is broken under our roots (expired, revoked,
-// not allowed to sign documents: [TrustInvalid]), or was not checked; and
+// still shown, as such), or fails for another reason (expired at the time
+// of the check, revoked, not allowed to sign documents: [TrustInvalid]), or
+// was not checked; and
 // the [Warning]s, SHA-1 first: RSA-SHA1 and SHA-1 digests are common in
 // circulation and accepted with a warning, or refused with
 // [ErrWeakAlgorithm] when [Options.RefuseWeak] is set.
@@ -43,6 +44,11 @@
 // signature or its value altered, a second Signature element) gives
 // [ErrBadSignature]; forms this package does not check give
 // [ErrUnsupported].
+//
+// A signature over the whole packet covers the attachments, so Verify
+// holds the packet as a tree and its canonical form: about six times the
+// packet's size at peak (TestVerifyMemory measures a 12 MB packet), within
+// the 50 MB cap that Verify checks before it parses anything.
 //
 // # Signing
 //

@@ -64,7 +64,7 @@ const (
 	TrustNotChecked    Trust = "not-checked"     // no Verifier given
 	TrustVerified      Trust = "verified"        // a valid chain to one of our roots
 	TrustNotUnderRoots Trust = "not-under-roots" // no chain to our roots: another CA's system
-	TrustInvalid       Trust = "invalid"         // under our roots but expired, revoked or not a document signer
+	TrustInvalid       Trust = "invalid"         // expired, revoked or not a document signer
 )
 
 // WarningKind names a weakness that Verify accepted.
