@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,4 +86,61 @@ func TestXmlsec1(t *testing.T) {
 			t.Fatalf("xmlsec1 refuses the SHA-1 signature:\n%s", out)
 		}
 	})
+}
+
+// signTemplate is the Signature that xmlsec1 --sign fills in: the form of
+// .NET's SignedXml, which the national SDK uses (enveloped transform only,
+// so C14N 1.0 applies by default).
+const signTemplate = `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>` +
+	`<ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>` +
+	`<ds:SignatureMethod Algorithm="%s"/><ds:Reference URI=""><ds:Transforms>` +
+	`<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></ds:Transforms>` +
+	`<ds:DigestMethod Algorithm="%s"/><ds:DigestValue/></ds:Reference></ds:SignedInfo>` +
+	`<ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>`
+
+// Packets signed by xmlsec1, an independent producer, verify here.
+func TestVerifyXmlsec1Signed(t *testing.T) {
+	bin, err := exec.LookPath("xmlsec1")
+	if err != nil {
+		t.Fatalf("xmlsec1 is needed to cross-check signatures (apt-get install xmlsec1): %v", err)
+	}
+	for _, tc := range []struct {
+		alg            certs.KeyAlgorithm
+		method, digest string
+		weak           bool
+	}{
+		{certs.RSA2048, dsig.RSASHA1SignatureMethod, "http://www.w3.org/2000/09/xmldsig#sha1", true},
+		{certs.RSA2048, dsig.RSASHA256SignatureMethod, "http://www.w3.org/2001/04/xmlenc#sha256", false},
+		{certs.ECDSAP256, dsig.ECDSASHA256SignatureMethod, "http://www.w3.org/2001/04/xmlenc#sha256", false},
+	} {
+		t.Run(string(tc.alg)+"/"+tc.method[strings.LastIndex(tc.method, "#")+1:], func(t *testing.T) {
+			p := demoPKI(t, tc.alg)
+			tmpl := replaceOnce(t, documentPacket(t), "</edXML:edXMLHeader>", fmt.Sprintf(signTemplate, tc.method, tc.digest)+"</edXML:edXMLHeader>")
+			dir := t.TempDir()
+			in, out := filepath.Join(dir, "in.edxml"), filepath.Join(dir, "out.edxml")
+			if err := os.WriteFile(in, tmpl, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			agency := filepath.Join(p.dir, "agencies", "000.00.00.H49")
+			cmd := exec.Command(bin, "--sign", "--privkey-pem", agency+".key,"+agency+".crt,"+filepath.Join(p.dir, "issuing-ca.crt"), "--output", out, in)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("xmlsec1 --sign: %v\n%s", err, b)
+			}
+			signed, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Verify(signed, Options{Verifier: p.verifier})
+			if err != nil {
+				t.Fatalf("Verify refuses xmlsec1's signature: %v", err)
+			}
+			if res.Trust != TrustVerified || !res.Signer.Equal(p.signer.Leaf) || (len(res.Warnings) > 0) != tc.weak {
+				t.Fatalf("trust %s, warnings %v", res.Trust, res.Warnings)
+			}
+			tampered := replaceOnce(t, signed, "Nguyễn Văn A", "Nguyễn Văn B")
+			if _, err := Verify(tampered, Options{}); !errors.Is(err, ErrBadSignature) {
+				t.Fatalf("tampered: %v", err)
+			}
+		})
+	}
 }
