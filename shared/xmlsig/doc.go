@@ -11,7 +11,8 @@
 // element count and text size), then checks the one enveloped signature:
 //
 //   - exactly one ds:Signature in the whole document, where edxml found it
-//     (in edXMLHeader or edXMLEnvelope), with exactly one Reference whose
+//     (in edXMLHeader; in edXMLEnvelope or the root, where .NET appends it,
+//     with edxml's warning), with exactly one Reference whose
 //     URI is "": the whole document. The digest is computed over the root
 //     element of the bytes just read, with the signature removed by the
 //     enveloped-signature transform, never over an element the signature

@@ -186,6 +186,7 @@ func Verify(data []byte, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if pkt.Signature == nil {
+		// edxml looks in edXMLHeader, edXMLEnvelope and the root only.
 		return nil, fmt.Errorf("%w: the Signature is not in the packet's header", ErrBadSignature)
 	}
 	res := &Result{Packet: pkt}
@@ -220,10 +221,6 @@ func theSignature(root *etree.Element) (*etree.Element, error) {
 		return nil, ErrUnsigned
 	case len(found) > 1:
 		return nil, fmt.Errorf("%w: %d Signature elements, one expected", ErrBadSignature, len(found))
-	}
-	p := found[0].Parent()
-	if p == nil || (p.Tag != "edXMLHeader" && p.Tag != "edXMLEnvelope" && p.Tag != "Header") {
-		return nil, fmt.Errorf("%w: the Signature is not in the packet's header", ErrBadSignature)
 	}
 	return found[0], nil
 }

@@ -14,6 +14,7 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"lienthong/certs"
+	"lienthong/shared/edxml"
 )
 
 // xmlsec1 runs `xmlsec1 --verify` on data with the demo PKI's root as the
@@ -108,14 +109,18 @@ func TestVerifyXmlsec1Signed(t *testing.T) {
 		alg            certs.KeyAlgorithm
 		method, digest string
 		weak           bool
+		// at is the end tag the signature goes before: edXMLHeader's,
+		// or the root's, where .NET's documentation appends it.
+		at string
 	}{
-		{certs.RSA2048, dsig.RSASHA1SignatureMethod, "http://www.w3.org/2000/09/xmldsig#sha1", true},
-		{certs.RSA2048, dsig.RSASHA256SignatureMethod, "http://www.w3.org/2001/04/xmlenc#sha256", false},
-		{certs.ECDSAP256, dsig.ECDSASHA256SignatureMethod, "http://www.w3.org/2001/04/xmlenc#sha256", false},
+		{certs.RSA2048, dsig.RSASHA1SignatureMethod, "http://www.w3.org/2000/09/xmldsig#sha1", true, "</edXML:edXMLHeader>"},
+		{certs.RSA2048, dsig.RSASHA256SignatureMethod, "http://www.w3.org/2001/04/xmlenc#sha256", false, "</edXML:edXMLHeader>"},
+		{certs.ECDSAP256, dsig.ECDSASHA256SignatureMethod, "http://www.w3.org/2001/04/xmlenc#sha256", false, "</edXML:edXMLHeader>"},
+		{certs.RSA2048, dsig.RSASHA256SignatureMethod, "http://www.w3.org/2001/04/xmlenc#sha256", false, "</edXML:edXML>"},
 	} {
-		t.Run(string(tc.alg)+"/"+tc.method[strings.LastIndex(tc.method, "#")+1:], func(t *testing.T) {
+		t.Run(string(tc.alg)+"/"+tc.method[strings.LastIndex(tc.method, "#")+1:]+"/"+strings.Trim(tc.at, "</>"), func(t *testing.T) {
 			p := demoPKI(t, tc.alg)
-			tmpl := replaceOnce(t, documentPacket(t), "</edXML:edXMLHeader>", fmt.Sprintf(signTemplate, tc.method, tc.digest)+"</edXML:edXMLHeader>")
+			tmpl := replaceOnce(t, documentPacket(t), tc.at, fmt.Sprintf(signTemplate, tc.method, tc.digest)+tc.at)
 			dir := t.TempDir()
 			in, out := filepath.Join(dir, "in.edxml"), filepath.Join(dir, "out.edxml")
 			if err := os.WriteFile(in, tmpl, 0o600); err != nil {
@@ -136,6 +141,9 @@ func TestVerifyXmlsec1Signed(t *testing.T) {
 			}
 			if res.Trust != TrustVerified || !res.Signer.Equal(p.signer.Leaf) || (len(res.Warnings) > 0) != tc.weak {
 				t.Fatalf("trust %s, warnings %v", res.Trust, res.Warnings)
+			}
+			if elsewhere := len(res.Packet.Warnings) == 1 && res.Packet.Warnings[0].Kind == edxml.WarnSignaturePlace; elsewhere != (tc.at != "</edXML:edXMLHeader>") {
+				t.Fatalf("edxml's warnings: %v", res.Packet.Warnings)
 			}
 			tampered := replaceOnce(t, signed, "Nguyễn Văn A", "Nguyễn Văn B")
 			if _, err := Verify(tampered, Options{}); !errors.Is(err, ErrBadSignature) {
