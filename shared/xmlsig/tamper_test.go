@@ -3,11 +3,16 @@ package xmlsig
 import (
 	"bytes"
 	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	dsig "github.com/russellhaering/goxmldsig"
 	"golang.org/x/crypto/cryptobyte"
@@ -129,4 +134,32 @@ func toDER(raw []byte) []byte {
 		b.AddASN1BigInt(new(big.Int).SetBytes(raw[n:]))
 	})
 	return b.BytesOrPanic()
+}
+
+// An RSA key under 2048 bits (GODEBUG allows Go to make one for the test)
+// is reported as weak.
+func TestWeakKey(t *testing.T) {
+	t.Setenv("GODEBUG", "rsa1024min=0")
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Hệ thống cũ"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	signed, err := Sign(statusPacket(t), &certs.KeyPair{Leaf: cert, Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Verify(signed, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || res.Warnings[0].Kind != WarnWeakKey {
+		t.Fatalf("warnings %v", res.Warnings)
+	}
 }

@@ -75,6 +75,7 @@ const (
 	WarnWeakSignature WarningKind = "weak-signature" // a SHA-1 signature method
 	WarnWeakDigest    WarningKind = "weak-digest"    // a SHA-1 digest method
 	WarnECDSAEncoding WarningKind = "ecdsa-der"      // an ECDSA value in DER instead of r||s
+	WarnWeakKey       WarningKind = "weak-key"       // an RSA key under 2048 bits
 )
 
 // Warning is a weakness of a signature that still verified.
@@ -338,6 +339,9 @@ func checkSignedInfo(sigEl *etree.Element, res *Result, opts Options) (*etree.El
 	digest := h.Sum(nil)
 	switch pub := res.Signer.PublicKey.(type) {
 	case *rsa.PublicKey:
+		if pub.N.BitLen() < 2048 {
+			res.Warnings = append(res.Warnings, Warning{WarnWeakKey, fmt.Sprintf("the signer's RSA key has %d bits", pub.N.BitLen())})
+		}
 		if method.ecdsa {
 			return nil, fmt.Errorf("%w: an ECDSA method with an RSA key", ErrBadSignature)
 		}
