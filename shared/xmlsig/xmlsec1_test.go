@@ -152,3 +152,45 @@ func TestVerifyXmlsec1Signed(t *testing.T) {
 		})
 	}
 }
+
+// A signature whose reference selects part of the packet (an XPath
+// transform) is not checked: what it covers is not what is read.
+func TestXPathTransformUnsupported(t *testing.T) {
+	bin, err := exec.LookPath("xmlsec1")
+	if err != nil {
+		t.Fatalf("xmlsec1 is needed to cross-check signatures (apt-get install xmlsec1): %v", err)
+	}
+	p := demoPKI(t, certs.RSA2048)
+	xpath := `<ds:Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><ds:XPath xmlns:e="` + edxml.Namespace +
+		`">ancestor-or-self::e:MessageHeader</ds:XPath></ds:Transform>`
+	tmpl := fmt.Sprintf(signTemplate, dsig.RSASHA256SignatureMethod, "http://www.w3.org/2001/04/xmlenc#sha256")
+	tmpl = strings.Replace(tmpl, "</ds:Transforms>", xpath+"</ds:Transforms>", 1)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.edxml"), filepath.Join(dir, "out.edxml")
+	if err := os.WriteFile(in, replaceOnce(t, documentPacket(t), "</edXML:edXMLHeader>", tmpl+"</edXML:edXMLHeader>"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	agency := filepath.Join(p.dir, "agencies", "000.00.00.H49")
+	if b, err := exec.Command(bin, "--sign", "--privkey-pem", agency+".key,"+agency+".crt,"+filepath.Join(p.dir, "issuing-ca.crt"), "--output", out, in).CombinedOutput(); err != nil {
+		t.Fatalf("xmlsec1 --sign: %v\n%s", err, b)
+	}
+	signed, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, ok := xmlsec1(t, p, signed); !ok {
+		t.Fatalf("xmlsec1 does not verify its own XPath signature:\n%s", out)
+	}
+	// The subject is outside what the XPath selects: xmlsec1 still
+	// accepts the changed packet, Verify refuses to judge it.
+	changed := replaceOnce(t, signed, "<edXML:edXMLBody", "<edXML:edXMLBody changed=\"1\"")
+	if out, ok := xmlsec1(t, p, changed); !ok {
+		t.Fatalf("xmlsec1 refuses a change outside the XPath:\n%s", out)
+	}
+	if _, err := Verify(changed, Options{}); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("got %v, want ErrUnsupported", err)
+	}
+	if _, err := Verify(signed, Options{}); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("got %v, want ErrUnsupported", err)
+	}
+}
