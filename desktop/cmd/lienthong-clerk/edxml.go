@@ -225,11 +225,16 @@ func edxmlCheck(data []byte, opts xmlsig.Options) (*edxmlReport, error) {
 	}
 	sig := &edxmlSignature{Warnings: []edxmlWarning{}}
 	rep.Signature = sig
-	if pkt.Signature == nil {
+	// A Signature where edxml does not look for one (moved into the
+	// message, say) is checked too, and refused.
+	if pkt.Signature == nil && !bytes.Contains(data, []byte("http://www.w3.org/2000/09/xmldsig#")) {
+		return rep, nil
+	}
+	res, err := xmlsig.Verify(data, opts)
+	if errors.Is(err, xmlsig.ErrUnsigned) {
 		return rep, nil
 	}
 	sig.Present = true
-	res, err := xmlsig.Verify(data, opts)
 	if err != nil {
 		sig.Error = err.Error()
 		if errors.Is(err, xmlsig.ErrBadSignature) {

@@ -107,8 +107,23 @@ func edxmlFixtures(t *testing.T) map[string][]byte {
 		"status.edxml":    sign(status.Bytes(), ecAgency),
 		"foreign.edxml":   sign(unsigned.Bytes(), foreign),
 		"tampered.edxml":  bytes.Replace(signed, []byte("thí điểm"), []byte("chính thức"), 1),
+		"moved.edxml":     moveSignature(t, signed),
 		"malformed.edxml": unsigned.Bytes()[:unsigned.Len()/2],
 		"legacy.edxml":    legacy,
 		"not-edxml.edxml": []byte(`<?xml version="1.0"?><html><body>không phải edXML</body></html>`),
 	}
+}
+
+// moveSignature moves a packet's signature from edXMLHeader into its
+// MessageHeader.
+func moveSignature(t *testing.T, signed []byte) []byte {
+	t.Helper()
+	i := bytes.Index(signed, []byte("<ds:Signature"))
+	j := bytes.Index(signed, []byte("</ds:Signature>")) + len("</ds:Signature>")
+	if i < 0 || j < i {
+		t.Fatal("no signature")
+	}
+	sig := string(signed[i:j])
+	out := append(append([]byte{}, signed[:i]...), signed[j:]...)
+	return bytes.Replace(out, []byte("</edXML:MessageHeader>"), []byte(sig+"</edXML:MessageHeader>"), 1)
 }
