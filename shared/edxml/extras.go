@@ -32,6 +32,10 @@ func (rd *reader) extras(root *node) []Extra {
 			}
 			count[k.local]++
 			kp := lpath(path, k, count[k.local])
+			if k.used && k.space == dsigNamespace && k.local == "Signature" {
+				// The signature covers bytes export rewrites: never an extra.
+				continue
+			}
 			if k.used {
 				walk(k, kp)
 				continue

@@ -278,7 +278,8 @@ func (rd *reader) interpret(root *node) error {
 	if header.n == nil {
 		return errAt(ErrMissing, "edXMLEnvelope/edXMLHeader", "the packet has no header")
 	}
-	rd.findSignature(header.n, env.n)
+	// .NET's SignedXml, as documented, appends the signature to the root.
+	rd.findSignature(header.n, env.n, root)
 
 	status, err := rd.child(header.n, header.path, "Status")
 	if err != nil {

@@ -25,6 +25,10 @@
 //	lienthong-clerk directory [--search TEXT] [--json]
 //	lienthong-clerk evidence DOC --out FILE
 //
+// and reads edXML packets from other systems without filing them:
+//
+//	lienthong-clerk edxml show FILE.edxml [--roots FILE] [--refuse-weak] [--json]
+//
 // Each subcommand is in a file of its own; "lienthong-clerk COMMAND --help"
 // lists its flags. Errors are one line on stderr, "lienthong-clerk: error:
 // ...", sometimes followed by a "lienthong-clerk: hint: ..." line, with exit
@@ -43,9 +47,9 @@ var program = &cli.Program{
 	Summary: "the clerk's work without a window: sign, send, receive, registers, evidence",
 	Commands: []*cli.Command{
 		signCmd, timestampCmd, initCmd, sendCmd, syncCmd, inboxCmd, outboxCmd, showCmd, statusCmd, recallCmd,
-		registerExportCmd, verifyCmd, directoryCmd, evidenceCmd,
+		registerExportCmd, verifyCmd, directoryCmd, evidenceCmd, edxmlShowCmd,
 	},
-	Groups: map[string]string{"register": "action"},
+	Groups: map[string]string{"register": "action", "edxml": "action"},
 	Footer: `The store's passphrase comes from --passphrase-file, else $` + EnvPassphrase + `, else
 the terminal.
 Exit status: 0 done, 1 error, 2 wrong command line.
