@@ -12,7 +12,7 @@ RACE_PKGS = ./certs/... $(filter-out %/hub/clustertest,$(shell $(GO) list ./hub/
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
-deps: ## install missing Debian packages (X11/GL headers, Xvfb, poppler-utils, qpdf, NSS tools, PostgreSQL)
+deps: ## install missing Debian packages (X11/GL headers, Xvfb, poppler-utils, qpdf, NSS tools, xmlsec1, PostgreSQL, Patroni, etcd)
 	@./packaging/install-deps.sh
 
 build: ## build every binary into bin/: static ones without cgo, the Fyne app with it

@@ -9,7 +9,7 @@ cache=$(go env GOCACHE)/fuzz
 go list -f '{{.ImportPath}} {{.Dir}}' ./... | while read -r pkg dir; do
 	for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
 		echo "fuzz: $pkg $target ($fuzztime)"
-		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime 200x "$pkg"
 		if [ -d "$cache/$pkg/$target" ]; then
 			mkdir -p "$dir/testdata/fuzz/$target"
 			cp -n "$cache/$pkg/$target"/* "$dir/testdata/fuzz/$target/" 2>/dev/null || true

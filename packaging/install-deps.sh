@@ -2,7 +2,8 @@
 # Installs the Debian/Ubuntu packages Lienthong needs to build and test:
 # the X11/GL headers Fyne's cgo build needs, Xvfb for the desktop tests and
 # screenshots, poppler-utils, qpdf, openssl and NSS tools to cross-check
-# signatures, and PostgreSQL, whose server the tests of hub/store/pgstore
+# signatures, xmlsec1 to cross-check the XML signatures of edXML packets
+# (shared/xmlsig), and PostgreSQL, whose server the tests of hub/store/pgstore
 # start in a temporary directory (package pgtest; as root it runs the server
 # as nobody through runuser, from util-linux). Patroni and etcd (with
 # Patroni's Python dependencies, psycopg2 among them, which Debian's patroni
@@ -20,7 +21,7 @@ set -eu
 
 packages="gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
 libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl postgresql
-patroni etcd-server procps"
+patroni etcd-server procps xmlsec1"
 
 missing=""
 for p in $packages; do
