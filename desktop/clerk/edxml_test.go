@@ -276,3 +276,48 @@ func TestEdXMLImportRefused(t *testing.T) {
 		t.Errorf("kept check %+v, %v", ch, ok)
 	}
 }
+
+// TestEdXMLExtrasKept: elements of a packet that have no field in the
+// model (here Content and TypeDetail) are kept with the filed document and
+// written back when it is exported again.
+func TestEdXMLExtrasKept(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	ctx := ctxT(t)
+	gov, na := newClerk(t, h, vpcp), newClerk(t, h, ngheAn)
+	id, err := gov.Issue(ctx, draft(t, "quyet-dinh.pdf", ngheAn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := gov.ExportEdXML(id, &b); err != nil {
+		t.Fatal(err)
+	}
+	withExtras := strings.Replace(string(unsign(t, b.Bytes())), "</edXML:Subject>",
+		"</edXML:Subject><edXML:Content>Toàn văn trích yếu của quyết định</edXML:Content>", 1)
+	signed, err := xmlsig.Sign([]byte(withExtras), h.Agencies[vpcp].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := na.ImportEdXML(ctx, signed, clerk.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := na.ExportEdXML(in.ID, &out); err != nil {
+		t.Fatal(err)
+	}
+	pkt, err := edxml.Read(bytes.NewReader(out.Bytes()), edxml.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, e := range pkt.Document.Extras {
+		kept = append(kept, e.Name)
+	}
+	if !strings.Contains(out.String(), "<edXML:Content>Toàn văn trích yếu của quyết định</edXML:Content>") {
+		t.Errorf("the re-export lost Content; extras %v", kept)
+	}
+	if out, ok := xmlsec1Verify(t, h, out.Bytes()); !ok {
+		t.Fatalf("xmlsec1 refuses the re-export:\n%s", out)
+	}
+}
