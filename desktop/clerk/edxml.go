@@ -167,6 +167,7 @@ func (c *Clerk) ImportEdXML(ctx context.Context, data []byte, opts ImportOptions
 		}
 	}()
 	tag := envelope.NewMessageID()
+	var over error
 	pkt, err := edxml.Read(bytes.NewReader(data), edxml.Options{Limits: lim, Attachment: func(i int) (io.Writer, error) {
 		part := "edxml-" + tag + "-" + strconv.Itoa(i) + ".part"
 		f, err := c.spoolFile(part)
@@ -174,8 +175,12 @@ func (c *Clerk) ImportEdXML(ctx context.Context, data []byte, opts ImportOptions
 			return nil, err
 		}
 		sinks, parts = append(sinks, f), append(parts, part)
-		return &limitedWriter{w: f, left: c.opts.MaxAttachment}, nil
+		return &limitedWriter{w: f, max: c.opts.MaxAttachment, over: &over}, nil
 	}})
+	if over != nil {
+		// edxml reports a sink's error as text: say why ourselves.
+		return nil, fmt.Errorf("import edXML: %w", over)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("import edXML: %w", err)
 	}
@@ -226,18 +231,22 @@ func (c *Clerk) checkEdXMLSignature(data []byte, opts ImportOptions) (EdXMLCheck
 	return ch, agency, nil
 }
 
-// limitedWriter refuses more than left bytes: an attachment over the
-// clerk's limit stops the read at once.
+// limitedWriter refuses more than max bytes: an attachment over the
+// clerk's limit (Options.MaxAttachment) stops the read at once, and the
+// refusal is kept in over.
 type limitedWriter struct {
 	w    io.Writer
-	left int64
+	n    int64
+	max  int64
+	over *error
 }
 
 func (l *limitedWriter) Write(p []byte) (int, error) {
-	if int64(len(p)) > l.left {
-		return 0, fmt.Errorf("%w: over the limit of %d bytes", ErrEdXMLAttachment, l.left+int64(len(p)))
+	if l.n+int64(len(p)) > l.max {
+		*l.over = fmt.Errorf("%w: an attachment over the limit of %s", ErrEdXMLAttachment, megabytes(l.max))
+		return 0, *l.over
 	}
-	l.left -= int64(len(p))
+	l.n += int64(len(p))
 	return l.w.Write(p)
 }
 

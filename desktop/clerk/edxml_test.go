@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,12 +71,12 @@ func snapshot(t *testing.T, c *clerk.Clerk) [32]byte {
 			}
 			b.WriteString(r.ID + string(r.Status) + "\n")
 			for _, ch := range h {
-				b.WriteString(string(ch.Copy) + ":" + string(rune('0'+len(ch.Entries))) + "\n")
+				fmt.Fprintf(&b, "%s:%d\n", ch.Copy, len(ch.Entries))
 			}
 		}
 	}
 	n, _ := c.Store().OutboxLen()
-	b.WriteString(string(rune('0' + n)))
+	fmt.Fprintf(&b, "outbox %d", n)
 	return sha256.Sum256([]byte(b.String()))
 }
 
@@ -261,6 +262,22 @@ func TestEdXMLImportRefused(t *testing.T) {
 				t.Error("a refused packet changed the store")
 			}
 		})
+	}
+
+	// An attachment over the clerk's own limit stops the read.
+	home := filepath.Join(t.TempDir(), "small")
+	initClerk(t, h, ngheAn, home)
+	small, err := clerk.Open(home, passphrase, clerk.Options{Logger: testLogger(t), MaxAttachment: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { small.Close() })
+	before := snapshot(t, small)
+	if _, err := small.ImportEdXML(ctx, good, clerk.ImportOptions{}); !errors.Is(err, clerk.ErrEdXMLAttachment) || clerk.Explain(err).Key != i18n.ErrEdXMLAttachment {
+		t.Errorf("an attachment over the limit: %v", err)
+	}
+	if snapshot(t, small) != before {
+		t.Error("a refused packet changed the store")
 	}
 
 	// With --unsigned-ok an unsigned packet is filed, recorded as not
