@@ -25,6 +25,17 @@
 // to the clerk twice. Receipts count only when signed by the hub's receipt
 // identity the clerk was set up with.
 //
+// # edXML files
+//
+// Clerk.ImportEdXML files a packet handed over by file from a document
+// system not connected to the hub, after the checks of a packet from the
+// hub (its XML signature under the roots and CRLs, or refused unless
+// ImportOptions.UnsignedOK, which records it as not verified), registers
+// it (03) and keeps its bytes; such a document has no copy at the hub, so
+// its statuses are recorded and exported (ExportEdXMLStatus), not queued.
+// Clerk.ExportEdXML writes any stored document as a signed edXML packet
+// (see edxml.go).
+//
 // # Attachments and their names
 //
 // An attachment's name is shown, never used for a file: the front ends

@@ -17,10 +17,12 @@ import (
 	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
+	"lienthong/shared/edxml"
 	"lienthong/shared/envelope"
 	"lienthong/shared/hubclient"
 	"lienthong/shared/pades"
 	"lienthong/shared/wire"
+	"lienthong/shared/xmlsig"
 )
 
 // UserError is what a clerk may read about a failure: a message of
@@ -194,6 +196,20 @@ var sentinelKeys = []struct {
 	err error
 	key i18n.Key
 }{
+	{xmlsig.ErrBadSignature, i18n.ErrEdXMLTampered},
+	{ErrEdXMLUnsigned, i18n.ErrEdXMLUnsigned},
+	{ErrEdXMLUntrusted, i18n.ErrEdXMLUntrusted},
+	{ErrEdXMLSigner, i18n.ErrEdXMLSigner},
+	{ErrEdXMLNotForUs, i18n.ErrEdXMLNotForUs},
+	{ErrEdXMLAttachment, i18n.ErrEdXMLAttachment},
+	{edxml.ErrTooLarge, i18n.ErrEdXMLTooLarge},
+	{edxml.ErrAttachment, i18n.ErrEdXMLUnreadable},
+	{edxml.ErrMalformed, i18n.ErrEdXMLUnreadable},
+	{edxml.ErrNotEdXML, i18n.ErrEdXMLUnreadable},
+	{edxml.ErrMissing, i18n.ErrEdXMLUnreadable},
+	{edxml.ErrInvalid, i18n.ErrEdXMLUnreadable},
+	{xmlsig.ErrUnsupported, i18n.ErrEdXMLUnreadable},
+	{xmlsig.ErrWeakAlgorithm, i18n.ErrEdXMLSigner},
 	{ErrNotConfigured, i18n.ErrNotConfigured},
 	{hubclient.ErrNoAddress, i18n.ErrHubAddressEmpty},
 	{ErrWrongBox, i18n.ErrWrongBox},

@@ -55,7 +55,11 @@ func (c *Clerk) setStatus(id string, code document.Status, staff, note, reason s
 	if err != nil {
 		return fmt.Errorf("status %s on %s: %w", code, id, err)
 	}
-	if err := c.st.AddStatus(store.StatusChange{Doc: id, Entry: e, Queue: []store.OutboxItem{item}}); err != nil {
+	queue := []store.OutboxItem{item}
+	if c.fromEdXML(id) {
+		queue = nil // no copy at the hub: exported with ExportEdXMLStatus
+	}
+	if err := c.st.AddStatus(store.StatusChange{Doc: id, Entry: e, Queue: queue}); err != nil {
 		return fmt.Errorf("status %s on %s: %w", code, id, err)
 	}
 	c.emit(StatusChanged{ID: id, Agency: c.code, Code: code})
@@ -75,7 +79,11 @@ func (c *Clerk) Register(id, staff string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("register %s: %w", id, err)
 	}
-	n, err := c.st.Register(store.Registration{Doc: id, At: c.now(), Entry: e, Queue: []store.OutboxItem{item}})
+	queue := []store.OutboxItem{item}
+	if c.fromEdXML(id) {
+		queue = nil // no copy at the hub: exported with ExportEdXMLStatus
+	}
+	n, err := c.st.Register(store.Registration{Doc: id, At: c.now(), Entry: e, Queue: queue})
 	if err != nil {
 		return 0, fmt.Errorf("register %s: %w", id, err)
 	}

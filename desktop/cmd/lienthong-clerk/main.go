@@ -25,9 +25,12 @@
 //	lienthong-clerk directory [--search TEXT] [--json]
 //	lienthong-clerk evidence DOC --out FILE
 //
-// and reads edXML packets from other systems without filing them:
+// and reads edXML packets from other systems without filing them, or
+// files them and writes them, for a system not connected to the hub:
 //
 //	lienthong-clerk edxml show FILE.edxml [--roots FILE] [--refuse-weak] [--json]
+//	lienthong-clerk edxml import FILE.edxml [--unsigned-ok] [--refuse-weak] [--json]
+//	lienthong-clerk edxml export DOC [--status CODE [--agency CODE]] --out FILE.edxml
 //
 // Each subcommand is in a file of its own; "lienthong-clerk COMMAND --help"
 // lists its flags. Errors are one line on stderr, "lienthong-clerk: error:
@@ -48,6 +51,7 @@ var program = &cli.Program{
 	Commands: []*cli.Command{
 		signCmd, timestampCmd, initCmd, sendCmd, syncCmd, inboxCmd, outboxCmd, showCmd, statusCmd, recallCmd,
 		registerExportCmd, verifyCmd, directoryCmd, evidenceCmd, edxmlShowCmd,
+		edxmlImportCmd, edxmlExportCmd,
 	},
 	Groups: map[string]string{"register": "action", "edxml": "action"},
 	Footer: `The store's passphrase comes from --passphrase-file, else $` + EnvPassphrase + `, else
