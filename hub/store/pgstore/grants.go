@@ -34,12 +34,36 @@ func hasGrant(ctx context.Context, tx dbtx, digest string, agency certs.AgencyCo
 	return ok, err
 }
 
-// grantUploadTx records that owner uploaded the bytes of info itself.
-func grantUploadTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info store.BlobInfo, at time.Time) error {
-	rec, err := getBlob(ctx, tx, info.Digest)
-	if err != nil {
-		return err
+// lockBlobTx returns the record of digest, nil when there is none, with
+// its row locked until the transaction ends: a placeholder row is
+// inserted for a new digest, so that two transactions publishing the same
+// bytes serialise on it whether or not the blob existed. The caller writes
+// the record (putBlob) before it commits.
+func lockBlobTx(ctx context.Context, tx dbtx, digest string) (*blobRecord, error) {
+	for {
+		tag, err := tx.Exec(ctx, `INSERT INTO blobs (digest, rec) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING`,
+			digest, encode(&blobRecord{}))
+		if err != nil {
+			return nil, err
+		}
+		if tag.RowsAffected() == 1 {
+			return nil, nil
+		}
+		var r blobRecord
+		found, err := getRec(ctx, tx, &r, `SELECT rec FROM blobs WHERE digest = $1 FOR UPDATE`, digest)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			return &r, nil
+		}
+		// Deleted (GCBlobs) since the insert met it: insert again.
 	}
+}
+
+// grantUploadTx records that owner uploaded the bytes of info itself; rec
+// is the blob's locked record (lockBlobTx), nil for a new blob.
+func grantUploadTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info store.BlobInfo, rec *blobRecord, at time.Time) error {
 	if rec == nil {
 		rec = &blobRecord{}
 	}
@@ -57,7 +81,7 @@ func grantUploadTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info st
 	if rec.Refs > 0 {
 		return nil
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO blob_pending (agency, digest, size) VALUES ($1, $2, $3)
+	_, err := tx.Exec(ctx, `INSERT INTO blob_pending (agency, digest, size) VALUES ($1, $2, $3)
 		ON CONFLICT (agency, digest) DO UPDATE SET size = EXCLUDED.size`, string(owner), info.Digest, info.Size)
 	return err
 }

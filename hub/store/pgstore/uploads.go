@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -61,7 +62,7 @@ func (s *Store) BeginUpload(ctx context.Context, owner certs.AgencyCode, digest 
 		return store.Upload{}, fmt.Errorf("begin upload %s: %w: %d bytes, limit %d", digest, store.ErrTooLarge, size, s.maxBlob)
 	}
 	up := store.Upload{Owner: owner, Digest: digest, Size: size, ID: uploadID(owner, digest, size)}
-	err := s.update(ctx, func(tx pgx.Tx) error {
+	err := s.locked(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO uploads (id, owner, digest, size, "offset", touched) VALUES ($1, $2, $3, $4, 0, $5)
 			ON CONFLICT (id) DO NOTHING`, up.ID, string(owner), digest, size, time.Now()); err != nil {
 			return err
@@ -199,7 +200,8 @@ func hashPieces(ctx context.Context, tx dbtx, id string) (string, int64, error) 
 // publishTx makes the pieces of upload id the bytes of digest, unless the
 // blob is present (storage is deduplicated), drops the upload and records
 // owner's grant. An upload collected meanwhile (GCUploads) is ErrNotFound:
-// a blob's record never names bytes that are not there.
+// a blob's record never names bytes that are not there. It runs in a
+// locked transaction (see there), the upload's row locked by the caller.
 func publishTx(ctx context.Context, tx dbtx, id string, owner certs.AgencyCode, info store.BlobInfo, at time.Time) error {
 	tag, err := tx.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, id)
 	if err != nil {
@@ -208,7 +210,7 @@ func publishTx(ctx context.Context, tx dbtx, id string, owner certs.AgencyCode, 
 	if tag.RowsAffected() != 1 {
 		return fmt.Errorf("the upload was collected while it was stored, upload it again: %w", store.ErrNotFound)
 	}
-	rec, err := getBlob(ctx, tx, info.Digest)
+	rec, err := lockBlobTx(ctx, tx, info.Digest)
 	if err != nil {
 		return err
 	}
@@ -224,7 +226,28 @@ func publishTx(ctx context.Context, tx dbtx, id string, owner certs.AgencyCode, 
 	if _, err := tx.Exec(ctx, `DELETE FROM upload_chunks WHERE id = $1`, id); err != nil {
 		return err
 	}
-	return grantUploadTx(ctx, tx, owner, info, at)
+	return grantUploadTx(ctx, tx, owner, info, rec, at)
+}
+
+// putPieceTx stores data, at most one piece, as the bytes of info unless
+// the blob is present, and records owner's grant: a whole upload in one
+// transaction, its bytes written once. It runs in a locked transaction.
+func putPieceTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info store.BlobInfo, data []byte, at time.Time) error {
+	rec, err := lockBlobTx(ctx, tx, info.Digest)
+	if err != nil {
+		return err
+	}
+	if rec == nil || rec.Gone {
+		if _, err := tx.Exec(ctx, `DELETE FROM blob_chunks WHERE digest = $1`, info.Digest); err != nil {
+			return err
+		}
+		if len(data) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO blob_chunks (digest, off, data) VALUES ($1, 0, $2)`, info.Digest, data); err != nil {
+				return err
+			}
+		}
+	}
+	return grantUploadTx(ctx, tx, owner, info, rec, at)
 }
 
 func dropUpload(ctx context.Context, tx dbtx, id string) error {
@@ -246,7 +269,7 @@ func (s *Store) CommitUpload(ctx context.Context, up store.Upload, at time.Time)
 		info     store.BlobInfo
 		mismatch bool
 	)
-	err = s.update(ctx, func(tx pgx.Tx) error {
+	err = s.locked(ctx, func(tx pgx.Tx) error {
 		info, mismatch = store.BlobInfo{}, false
 		var off int64
 		err := tx.QueryRow(ctx, `SELECT "offset" FROM uploads WHERE id = $1 FOR UPDATE`, id).Scan(&off)
@@ -294,9 +317,10 @@ func (s *Store) CommitUpload(ctx context.Context, up store.Upload, at time.Time)
 	return info, nil
 }
 
-// PutBlob implements store.Blobs. The bytes are streamed into a staging
-// upload a piece at a time, checked, then published with the owner's
-// grant.
+// PutBlob implements store.Blobs. Bytes that fit in one piece are checked
+// and stored with the blob's record and the owner's grant in one
+// transaction; more are streamed into a staging upload a piece at a time,
+// checked, then published with the owner's grant.
 func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest string, r io.Reader, at time.Time) (store.BlobInfo, error) {
 	if err := s.check(ctx); err != nil {
 		return store.BlobInfo{}, err
@@ -304,13 +328,54 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 	if err := store.ValidDigest(digest); err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob: %w", err)
 	}
-	if ok, err := s.BlobGranted(ctx, owner, digest); err != nil {
-		return store.BlobInfo{}, err
-	} else if ok {
-		if info, err := s.StatBlob(ctx, digest); err != nil || info.Present {
-			return info, err // the owner's own retry: not read again
+	// The owner's own retry, of bytes present: not read again.
+	var rec blobRecord
+	found, err := getRec(ctx, s.pool, &rec, `SELECT rec FROM blobs WHERE digest = $1
+		AND EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)`, digest, string(owner))
+	if err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	if found && !rec.Gone {
+		return store.BlobInfo{Digest: digest, Size: rec.Size, Present: true}, nil
+	}
+	lr := io.LimitReader(r, s.maxBlob+1)
+	buf := make([]byte, ChunkSize)
+	n, rerr := io.ReadFull(lr, buf)
+	var next []byte // a byte read past a full first piece
+	if rerr == nil {
+		var one [1]byte
+		switch k, err := io.ReadFull(lr, one[:]); {
+		case k == 1:
+			next = one[:]
+		case err == io.EOF:
+			rerr = io.EOF
+		default:
+			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 		}
 	}
+	switch {
+	case int64(n) > s.maxBlob:
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w: limit %d bytes", digest, store.ErrTooLarge, s.maxBlob)
+	case rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF:
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, rerr)
+	case next == nil:
+		// One piece: checked, then stored with its record and grant in one
+		// transaction.
+		if sum := sha256.Sum256(buf[:n]); hex.EncodeToString(sum[:]) != digest {
+			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, store.ErrDigestMismatch)
+		}
+		info := store.BlobInfo{Digest: digest, Size: int64(n), Present: true}
+		if err := s.locked(ctx, func(tx pgx.Tx) error { return putPieceTx(ctx, tx, owner, info, buf[:n], at) }); err != nil {
+			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+		}
+		return info, nil
+	}
+	return s.putStaged(ctx, owner, digest, buf[:n], io.MultiReader(bytes.NewReader(next), lr), at)
+}
+
+// putStaged stores a blob of more than one piece, first then the rest of
+// the bytes, through a staging upload.
+func (s *Store) putStaged(ctx context.Context, owner certs.AgencyCode, digest string, first []byte, rest io.Reader, at time.Time) (store.BlobInfo, error) {
 	// The staging upload has no owner: GCUploads collects it if the hub
 	// dies before it is published. Each piece is committed on its own, as
 	// in AppendUpload.
@@ -324,15 +389,18 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 		if !published {
 			// Best effort: GCUploads removes what this leaves.
 			dctx := context.WithoutCancel(ctx)
-			s.update(dctx, func(tx pgx.Tx) error { return dropUpload(dctx, tx, id) })
+			s.locked(dctx, func(tx pgx.Tx) error { return dropUpload(dctx, tx, id) })
 		}
 	}()
 	h := sha256.New()
-	buf := make([]byte, ChunkSize)
-	lr := io.LimitReader(r, s.maxBlob+1)
-	var size int64
+	h.Write(first)
+	if err := s.writePiece(ctx, id, 0, first); err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	size := int64(len(first))
+	buf := first[:cap(first)]
 	for {
-		n, err := io.ReadFull(lr, buf)
+		n, err := io.ReadFull(rest, buf)
 		if size+int64(n) > s.maxBlob {
 			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w: limit %d bytes", digest, store.ErrTooLarge, s.maxBlob)
 		}
@@ -354,7 +422,12 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, store.ErrDigestMismatch)
 	}
 	info := store.BlobInfo{Digest: digest, Size: size, Present: true}
-	err := s.update(ctx, func(tx pgx.Tx) error { return publishTx(ctx, tx, id, owner, info, at) })
+	err := s.locked(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM uploads WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
+		return publishTx(ctx, tx, id, owner, info, at)
+	})
 	if err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 	}
@@ -384,7 +457,7 @@ func (s *Store) StatBlob(ctx context.Context, digest string) (store.BlobInfo, er
 // GCUploads implements store.Blobs.
 func (s *Store) GCUploads(ctx context.Context, now time.Time, ttl time.Duration) (int, error) {
 	var n int
-	err := s.update(ctx, func(tx pgx.Tx) error {
+	err := s.locked(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `DELETE FROM uploads WHERE touched < $1 RETURNING id`, now.Add(-ttl))
 		if err != nil {
 			return err
