@@ -202,24 +202,25 @@ func (s *Store) BlobGranted(ctx context.Context, agency certs.AgencyCode, digest
 // UploadUsage implements store.Blobs.
 func (s *Store) UploadUsage(ctx context.Context, owner certs.AgencyCode) (store.UploadUsage, error) {
 	var u store.UploadUsage
-	err := s.view(ctx, func(tx pgx.Tx) error {
+	// One statement, one snapshot: the sum of its unreferenced blobs and
+	// its partial uploads.
+	err := s.read(ctx, func(q dbtx) error {
 		u = store.UploadUsage{}
-		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(size), 0) FROM blob_pending WHERE agency = $1`, string(owner)).Scan(&u.Unreferenced); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT id, digest, size, "offset" FROM uploads WHERE owner = $1 ORDER BY id COLLATE "C"`, string(owner))
+		var (
+			ids, digests  []string
+			sizes, starts []int64
+		)
+		err := q.QueryRow(ctx, `SELECT (SELECT coalesce(sum(size), 0) FROM blob_pending WHERE agency = $1),
+			coalesce(array_agg(id ORDER BY id COLLATE "C"), '{}'), coalesce(array_agg(digest ORDER BY id COLLATE "C"), '{}'),
+			coalesce(array_agg(size ORDER BY id COLLATE "C"), '{}'), coalesce(array_agg("offset" ORDER BY id COLLATE "C"), '{}')
+			FROM uploads WHERE owner = $1`, string(owner)).Scan(&u.Unreferenced, &ids, &digests, &sizes, &starts)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			up := store.Upload{Owner: owner}
-			if err := rows.Scan(&up.ID, &up.Digest, &up.Size, &up.Offset); err != nil {
-				return err
-			}
-			u.Partial = append(u.Partial, up)
+		for i := range ids {
+			u.Partial = append(u.Partial, store.Upload{Owner: owner, ID: ids[i], Digest: digests[i], Size: sizes[i], Offset: starts[i]})
 		}
-		return rows.Err()
+		return nil
 	})
 	if err != nil {
 		return u, fmt.Errorf("upload usage of %s: %w", owner, err)

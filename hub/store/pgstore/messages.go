@@ -237,16 +237,34 @@ func (s *Store) Sent(ctx context.Context, sender certs.AgencyCode, after uint64,
 // Deliveries implements store.Messages.
 func (s *Store) Deliveries(ctx context.Context, id string) ([]store.Delivery, error) {
 	var out []store.Delivery
-	err := s.view(ctx, func(tx pgx.Tx) error {
-		m, err := getMessage(ctx, tx, id)
+	// The message and its deliveries in one statement, one snapshot.
+	err := s.read(ctx, func(q dbtx) error {
+		var (
+			raw  []byte
+			recs [][]byte
+		)
+		err := q.QueryRow(ctx, `SELECT m.rec, ARRAY(SELECT d.rec FROM deliveries d WHERE d.msg = m.id)
+			FROM messages m WHERE m.id = $1`, id).Scan(&raw, &recs)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("message %s: %w", id, store.ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
-		for _, r := range m.Recipients {
-			d, _, err := getDelivery(ctx, tx, r, id)
-			if err != nil {
+		var m record.Message
+		if err := decodeRec(raw, &m); err != nil {
+			return err
+		}
+		byRecipient := make(map[certs.AgencyCode]record.Delivery, len(recs))
+		for _, r := range recs {
+			var d record.Delivery
+			if err := decodeRec(r, &d); err != nil {
 				return err
 			}
+			byRecipient[d.Recipient] = d
+		}
+		for _, r := range m.Recipients {
+			d := byRecipient[r]
 			out = append(out, d.Domain())
 		}
 		return nil

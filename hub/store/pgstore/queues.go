@@ -14,11 +14,14 @@ import (
 	"lienthong/shared/document"
 )
 
+// queuePage is how many deliveries a queue's scan reads at a time.
+const queuePage = 256
+
 // scanQueue calls fn for each pending delivery of recipient after cursor,
 // in cursor order, until fn returns false. It reads in pages so that a
 // long queue of leased deliveries is not read whole.
 func scanQueue(ctx context.Context, tx dbtx, recipient certs.AgencyCode, after uint64, fn func(d *record.Delivery) (bool, error)) error {
-	const page = 256
+	const page = queuePage
 	for {
 		var batch []record.Delivery
 		err := forRecs(ctx, tx, func(d *record.Delivery) error {
@@ -45,10 +48,37 @@ func scanQueue(ctx context.Context, tx dbtx, recipient certs.AgencyCode, after u
 // Inbox implements store.Queues.
 func (s *Store) Inbox(ctx context.Context, recipient certs.AgencyCode, after uint64, limit int, now time.Time) ([]store.Delivery, error) {
 	var out []store.Delivery
-	err := s.view(ctx, func(tx pgx.Tx) error {
-		if limit <= 0 {
+	if limit <= 0 {
+		return out, s.check(ctx)
+	}
+	// Most answers come from the queue's first page: one statement, with
+	// a snapshot of its own. An answer that needs more pages is read again
+	// in one transaction, for one snapshot.
+	var more bool
+	err := s.read(ctx, func(q dbtx) error {
+		out = nil
+		var n int
+		err := forRecs(ctx, q, func(d *record.Delivery) error {
+			n++
+			if len(out) < limit && d.Visible(now) {
+				dv := d.Domain()
+				dv.LeaseToken = ""
+				out = append(out, dv)
+			}
 			return nil
+		}, `SELECT rec FROM deliveries WHERE recipient = $1 AND cursor > $2 AND state = 0 ORDER BY cursor LIMIT $3`,
+			string(recipient), int64(after), queuePage)
+		more = len(out) < limit && n == queuePage
+		return err
+	})
+	if err != nil || !more {
+		if err != nil {
+			return nil, fmt.Errorf("inbox of %s: %w", recipient, err)
 		}
+		return out, nil
+	}
+	err = s.view(ctx, func(tx pgx.Tx) error {
+		out = nil
 		return scanQueue(ctx, tx, recipient, after, func(d *record.Delivery) (bool, error) {
 			if d.Visible(now) {
 				dv := d.Domain()

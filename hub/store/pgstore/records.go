@@ -137,7 +137,7 @@ func bumpStats(ctx context.Context, tx dbtx, agency certs.AgencyCode, fn func(*r
 // Stats implements store.Store.
 func (s *Store) Stats(ctx context.Context, agency certs.AgencyCode) (store.AgencyStats, error) {
 	out := store.AgencyStats{Agency: agency, Statuses: map[document.Status]uint64{}}
-	err := s.view(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(tx dbtx) error {
 		var st record.Stats
 		if _, err := getRec(ctx, tx, &st, `SELECT rec FROM stats WHERE agency = $1`, string(agency)); err != nil {
 			return err

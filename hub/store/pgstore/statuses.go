@@ -242,7 +242,7 @@ func sealTx(ctx context.Context, tx dbtx, seal store.Seal, id string, logIndex i
 // Receipts implements store.Receipts.
 func (s *Store) Receipts(ctx context.Context, messageID string) ([]store.Receipt, error) {
 	var out []store.Receipt
-	err := s.view(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(tx dbtx) error {
 		if _, err := getMessage(ctx, tx, messageID); err != nil {
 			return err
 		}

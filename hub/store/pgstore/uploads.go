@@ -484,20 +484,39 @@ func (s *Store) OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser,
 	if err := store.ValidDigest(digest); err != nil {
 		return nil, err
 	}
-	var rec *blobRecord
-	err := s.view(ctx, func(tx pgx.Tx) (err error) {
-		rec, err = getBlob(ctx, tx, digest)
+	// The record and the first piece in one statement: a blob opened is
+	// read from its start (and a small one is all read then).
+	var (
+		raw, piece []byte
+		pieceOff   *int64
+		found      bool
+	)
+	err := s.read(ctx, func(q dbtx) error {
+		err := q.QueryRow(ctx, `SELECT b.rec, c.off, c.data FROM blobs b
+			LEFT JOIN blob_chunks c ON c.digest = b.digest AND c.off = 0 WHERE b.digest = $1`, digest).Scan(&raw, &pieceOff, &piece)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		found = err == nil
 		return err
 	})
+	var rec blobRecord
+	if err == nil && found {
+		err = decodeRec(raw, &rec)
+	}
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("open blob %s: %w", digest, err)
-	case rec == nil:
+	case !found:
 		return nil, fmt.Errorf("open blob %s: %w", digest, store.ErrNotFound)
 	case rec.Gone:
 		return nil, fmt.Errorf("open blob %s: %w", digest, store.ErrGone)
 	}
-	return &blobReader{s: s, digest: digest, size: rec.Size}, nil
+	b := &blobReader{s: s, digest: digest, size: rec.Size}
+	if pieceOff != nil && len(piece) > 0 {
+		b.piece = piece
+	}
+	return b, nil
 }
 
 // blobReader reads a blob a piece at a time, keeping the last piece read.
