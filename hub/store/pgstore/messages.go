@@ -119,14 +119,14 @@ func acceptWrites(ctx context.Context, tx dbtx, sub *store.Submission, rec *reco
 			sub.MessageID, string(r), int64(cur), int(store.Pending), encode(&d)); err != nil {
 			return err
 		}
-		if err := bumpStats(ctx, tx, r, func(st *record.Stats) { st.Received++ }); err != nil {
+		if err := bumpStats(ctx, tx, r, "received"); err != nil {
 			return err
 		}
 		if err := notify(ctx, tx, r); err != nil {
 			return err
 		}
 	}
-	return bumpStats(ctx, tx, sub.Sender, func(st *record.Stats) { st.Sent++ })
+	return bumpStats(ctx, tx, sub.Sender, "sent")
 }
 
 // withdraw applies a recall to one target: every pending delivery is
@@ -156,7 +156,7 @@ func withdraw(ctx context.Context, tx dbtx, target *record.Message, recallID str
 		if err := putDelivery(ctx, tx, &d); err != nil {
 			return rc, err
 		}
-		if err := bumpStats(ctx, tx, r, func(st *record.Stats) { st.Withdrawn++ }); err != nil {
+		if err := bumpStats(ctx, tx, r, "withdrawn"); err != nil {
 			return rc, err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM blob_grants WHERE digest = ANY($1) AND agency = $2 AND via = $3`,

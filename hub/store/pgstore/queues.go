@@ -148,7 +148,7 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if err != nil {
 			return err
 		}
-		if err := bumpStats(ctx, tx, recipient, func(st *record.Stats) { st.Acked++ }); err != nil {
+		if err := bumpStats(ctx, tx, recipient, "acked"); err != nil {
 			return err
 		}
 		m, err := getMessage(ctx, tx, messageID)

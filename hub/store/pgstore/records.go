@@ -123,14 +123,37 @@ func putDelivery(ctx context.Context, tx dbtx, d *record.Delivery) error {
 	return err
 }
 
-func bumpStats(ctx context.Context, tx dbtx, agency certs.AgencyCode, fn func(*record.Stats)) error {
-	var st record.Stats
-	if _, err := getRec(ctx, tx, &st, `SELECT rec FROM stats WHERE agency = $1`, string(agency)); err != nil {
-		return fmt.Errorf("stats of %s: %w", agency, err)
+// bumpStats adds one to a counter of agency's statistics: field is
+// "sent", "received", "acked" or "withdrawn", or "statuses" with the
+// status's code. The record is changed in SQL, with no read: in a batch
+// of log appends the statement is pipelined (logTx.Exec) and costs no
+// round trip inside the log lock.
+func bumpStats(ctx context.Context, tx dbtx, agency certs.AgencyCode, field string, code ...document.Status) error {
+	var first record.Stats
+	switch field {
+	case "sent":
+		first.Sent = 1
+	case "received":
+		first.Received = 1
+	case "acked":
+		first.Acked = 1
+	case "withdrawn":
+		first.Withdrawn = 1
+	case "statuses":
+		first.Statuses = map[document.Status]uint64{code[0]: 1}
+		_, err := tx.Exec(ctx, `INSERT INTO stats (agency, rec) VALUES ($1, $2) ON CONFLICT (agency) DO UPDATE SET rec = convert_to((
+			jsonb_set(convert_from(stats.rec, 'UTF8')::jsonb, '{statuses}',
+				coalesce(convert_from(stats.rec, 'UTF8')::jsonb -> 'statuses', '{}') ||
+				jsonb_build_object($3::text, coalesce((convert_from(stats.rec, 'UTF8')::jsonb -> 'statuses' ->> $3::text)::bigint, 0) + 1))
+			)::text, 'UTF8')`, string(agency), encode(&first), string(code[0]))
+		return err
+	default:
+		return fmt.Errorf("stats of %s: no counter %q", agency, field)
 	}
-	fn(&st)
-	_, err := tx.Exec(ctx, `INSERT INTO stats (agency, rec) VALUES ($1, $2)
-		ON CONFLICT (agency) DO UPDATE SET rec = EXCLUDED.rec`, string(agency), encode(&st))
+	_, err := tx.Exec(ctx, `INSERT INTO stats (agency, rec) VALUES ($1, $2) ON CONFLICT (agency) DO UPDATE SET rec = convert_to((
+		jsonb_set(convert_from(stats.rec, 'UTF8')::jsonb, ARRAY[$3::text],
+			to_jsonb(coalesce((convert_from(stats.rec, 'UTF8')::jsonb ->> $3::text)::bigint, 0) + 1))
+		)::text, 'UTF8')`, string(agency), encode(&first), field)
 	return err
 }
 

@@ -96,12 +96,7 @@ func appendStatusTx(ctx context.Context, tx *logTx, m *record.Message, st *store
 	if err := notify(ctx, tx, m.Sender); err != nil {
 		return out, false, nil, err
 	}
-	if err := bumpStats(ctx, tx, st.From, func(s *record.Stats) {
-		if s.Statuses == nil {
-			s.Statuses = map[document.Status]uint64{}
-		}
-		s.Statuses[st.Code]++
-	}); err != nil {
+	if err := bumpStats(ctx, tx, st.From, "statuses", st.Code); err != nil {
 		return out, false, nil, err
 	}
 	return r.Domain(), false, nil, nil
