@@ -86,43 +86,57 @@ func grantUploadTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info st
 	return err
 }
 
-// checkBlobsTx is Accept's check, in its transaction: every attachment is
-// present and the sender holds a grant of it.
-func checkBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission) error {
+// queueBlobChecks queues Accept's check of each attachment: its record
+// and whether the sender holds a grant of it, in one statement.
+func queueBlobChecks(b *pgx.Batch, sub *store.Submission) {
 	for _, d := range sub.BlobDigests {
-		// The record and the grant in one round trip.
+		b.Queue(`SELECT rec, EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)
+			FROM blobs WHERE digest = $1`, d, string(sub.Sender))
+	}
+}
+
+// checkBlobs reads the answers of queueBlobChecks: every attachment is
+// present and the sender holds a grant of it. It returns the records read.
+func checkBlobs(br pgx.BatchResults, sub *store.Submission) (map[string]*blobRecord, error) {
+	recs := make(map[string]*blobRecord, len(sub.BlobDigests))
+	var missing error
+	for _, d := range sub.BlobDigests {
 		var raw []byte
 		var granted bool
-		err := tx.QueryRow(ctx, `SELECT rec, EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)
-			FROM blobs WHERE digest = $1`, d, string(sub.Sender)).Scan(&raw, &granted)
+		err := br.QueryRow().Scan(&raw, &granted)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
+			return nil, err
 		}
-		var rec blobRecord
+		rec := &blobRecord{}
 		if err == nil {
-			if err := decodeRec(raw, &rec); err != nil {
-				return fmt.Errorf("blob %s: %w", d, err)
+			if err := decodeRec(raw, rec); err != nil {
+				return nil, fmt.Errorf("blob %s: %w", d, err)
 			}
 		}
-		if err != nil || rec.Gone || !granted {
-			return fmt.Errorf("attachment %s: %w", d, store.ErrMissingBlob)
+		if (err != nil || rec.Gone || !granted) && missing == nil {
+			missing = fmt.Errorf("attachment %s: %w", d, store.ErrMissingBlob)
 		}
+		recs[d] = rec
 	}
-	return nil
+	return recs, missing
 }
 
 // referenceBlobsTx counts a new message's references to its attachments
-// and grants them to its sender and recipients.
-func referenceBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission) error {
+// and grants them to its sender and recipients. recs are their records as
+// checkBlobs read them in this transaction, nil to read them again.
+func referenceBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission, recs map[string]*blobRecord) error {
 	seen := map[string]bool{}
 	for _, d := range sub.BlobDigests {
 		if seen[d] {
 			continue
 		}
 		seen[d] = true
-		rec, err := getBlob(ctx, tx, d)
-		if err != nil {
-			return err
+		rec := recs[d]
+		if rec == nil {
+			var err error
+			if rec, err = getBlob(ctx, tx, d); err != nil {
+				return err
+			}
 		}
 		if rec.Refs == 0 {
 			// Now referenced: no longer counts against its uploaders' quota.

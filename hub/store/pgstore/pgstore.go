@@ -101,10 +101,11 @@
 // Operations that do not append to the log (Lease, Release, AckStatus,
 // uploads and the collections) still commit one transaction each, and a
 // resumable upload, or a whole one of more than a piece, commits three
-// (begin, pieces, commit) and writes its bytes twice. Inside the log lock an
-// Accept still makes about nine round trips of reads (counters,
-// statistics, the attachment's record); fewer would raise the rate of log
-// appends further.
+// (begin, pieces, commit) and writes its bytes twice. Inside the log lock
+// an Accept makes two round trips of reads (the message's existence with
+// its attachments' checks; its counters), an Ack four (the delivery with
+// its message; the pending count; the history; the sender's status
+// counter), plus the first append's read of the head in each batch.
 package pgstore
 
 import (
@@ -274,6 +275,30 @@ func next(ctx context.Context, tx dbtx, name string) (uint64, error) {
 	err := tx.QueryRow(ctx, `INSERT INTO counters (name, n) VALUES ($1, 1)
 		ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n`, name).Scan(&n)
 	return uint64(n), err
+}
+
+// nextAll increments the named counters and returns their new values, in
+// one round trip.
+func nextAll(ctx context.Context, tx dbtx, names []string) ([]uint64, error) {
+	b := &pgx.Batch{}
+	for _, name := range names {
+		b.Queue(`INSERT INTO counters (name, n) VALUES ($1, 1)
+			ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n`, name)
+	}
+	br := tx.SendBatch(ctx, b)
+	out := make([]uint64, len(names))
+	var err error
+	for i := range names {
+		var n int64
+		if err = br.QueryRow().Scan(&n); err != nil {
+			break
+		}
+		out[i] = uint64(n)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return out, err
 }
 
 // counter reads a named counter, 0 when never incremented.

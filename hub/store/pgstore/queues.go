@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -129,12 +130,21 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 	)
 	err := s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error {
 		out, existed = store.Delivery{}, false
-		d, found, err := getDelivery(ctx, tx, recipient, messageID)
+		// The delivery, and its message (whose record does not change
+		// once accepted), in one round trip.
+		var d record.Delivery
+		var m record.Message
+		var draw, mraw []byte
+		err := tx.QueryRow(ctx, `SELECT d.rec, m.rec FROM deliveries d JOIN messages m ON m.id = d.msg
+			WHERE d.msg = $1 AND d.recipient = $2`, messageID, string(recipient)).Scan(&draw, &mraw)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return store.ErrNotFound
+		}
 		if err != nil {
 			return err
 		}
-		if !found {
-			return store.ErrNotFound
+		if err := errors.Join(decodeRec(draw, &d), decodeRec(mraw, &m)); err != nil {
+			return err
 		}
 		if done, err := d.Settle(store.Acked); done || err != nil {
 			out, existed = d.Domain(), done
@@ -151,18 +161,14 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if err := bumpStats(ctx, tx, recipient, "acked"); err != nil {
 			return err
 		}
-		m, err := getMessage(ctx, tx, messageID)
-		if err != nil {
-			return err
-		}
-		if err := deliveredTx(ctx, tx, m, 1, now); err != nil {
+		if err := deliveredTx(ctx, tx, &m, 1, now); err != nil {
 			return err
 		}
 		rc, err := sealTx(ctx, tx, seal, messageID, idx)
 		if err != nil {
 			return err
 		}
-		if err := arrivedTx(ctx, tx, m, recipient, now, rc); err != nil {
+		if err := arrivedTx(ctx, tx, &m, recipient, now, rc); err != nil {
 			return err
 		}
 		out = d.Domain()
@@ -225,8 +231,9 @@ func arrivedTx(ctx context.Context, tx *logTx, m *record.Message, recipient cert
 	if err != nil || len(history) > 0 {
 		return err
 	}
+	// No status of the recipient is stored: nor is this one.
 	st := &store.StatusUpdate{MessageID: m.ID, From: recipient, Code: document.StatusArrived, At: now, Signed: rc.Signed}
-	_, _, refusal, err := appendStatusTx(ctx, tx, m, st)
+	_, _, refusal, err := appendNewStatusTx(ctx, tx, m, st, nil)
 	if err == nil && refusal != nil {
 		err = fmt.Errorf("status 01 of the acknowledgement: %w", refusal)
 	}

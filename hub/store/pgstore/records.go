@@ -36,6 +36,7 @@ type dbtx interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // read runs fn, which reads with one statement, on the pool outside a
@@ -67,6 +68,20 @@ func getRec(ctx context.Context, tx dbtx, v any, sql string, args ...any) (found
 		return false, fmt.Errorf("decode %T: %w", v, err)
 	}
 	return true, nil
+}
+
+// scanRec decodes the rec column of row into v; found is false when there
+// is no row.
+func scanRec(row pgx.Row, v any) (found bool, err error) {
+	var raw []byte
+	err = row.Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, decodeRec(raw, v)
 }
 
 // forRecs decodes the rec column of each row the query selects.
