@@ -61,9 +61,10 @@ func lockBlobTx(ctx context.Context, tx dbtx, digest string) (*blobRecord, error
 	}
 }
 
-// grantUploadTx records that owner uploaded the bytes of info itself; rec
-// is the blob's locked record (lockBlobTx), nil for a new blob.
-func grantUploadTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info store.BlobInfo, rec *blobRecord, at time.Time) error {
+// queueGrantUpload queues the writes that record that owner uploaded the
+// bytes of info itself; rec is the blob's locked record (lockBlobTx), nil
+// for a new blob.
+func queueGrantUpload(b *pgx.Batch, owner certs.AgencyCode, info store.BlobInfo, rec *blobRecord, at time.Time) {
 	if rec == nil {
 		rec = &blobRecord{}
 	}
@@ -71,19 +72,12 @@ func grantUploadTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info st
 	if at.After(rec.Stored) {
 		rec.Stored = at
 	}
-	if err := putBlob(ctx, tx, info.Digest, rec); err != nil {
-		return err
+	b.Queue(`UPDATE blobs SET rec = $2 WHERE digest = $1`, info.Digest, encode(rec))
+	b.Queue(`INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, '') ON CONFLICT DO NOTHING`, info.Digest, string(owner))
+	if rec.Refs == 0 {
+		b.Queue(`INSERT INTO blob_pending (agency, digest, size) VALUES ($1, $2, $3)
+			ON CONFLICT (agency, digest) DO UPDATE SET size = EXCLUDED.size`, string(owner), info.Digest, info.Size)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, '') ON CONFLICT DO NOTHING`,
-		info.Digest, string(owner)); err != nil {
-		return err
-	}
-	if rec.Refs > 0 {
-		return nil
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO blob_pending (agency, digest, size) VALUES ($1, $2, $3)
-		ON CONFLICT (agency, digest) DO UPDATE SET size = EXCLUDED.size`, string(owner), info.Digest, info.Size)
-	return err
 }
 
 // queueBlobChecks queues Accept's check of each attachment: its record

@@ -214,19 +214,15 @@ func publishTx(ctx context.Context, tx dbtx, id string, owner certs.AgencyCode, 
 	if err != nil {
 		return err
 	}
+	// The writes, in one round trip.
+	b := &pgx.Batch{}
 	if rec == nil || rec.Gone {
-		if _, err := tx.Exec(ctx, `DELETE FROM blob_chunks WHERE digest = $1`, info.Digest); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO blob_chunks (digest, off, data) SELECT $2, off, data FROM upload_chunks WHERE id = $1`,
-			id, info.Digest); err != nil {
-			return err
-		}
+		b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, info.Digest)
+		b.Queue(`INSERT INTO blob_chunks (digest, off, data) SELECT $2, off, data FROM upload_chunks WHERE id = $1`, id, info.Digest)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM upload_chunks WHERE id = $1`, id); err != nil {
-		return err
-	}
-	return grantUploadTx(ctx, tx, owner, info, rec, at)
+	b.Queue(`DELETE FROM upload_chunks WHERE id = $1`, id)
+	queueGrantUpload(b, owner, info, rec, at)
+	return tx.SendBatch(ctx, b).Close()
 }
 
 // putPieceTx stores data, at most one piece, as the bytes of info unless
@@ -237,17 +233,16 @@ func putPieceTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info store
 	if err != nil {
 		return err
 	}
+	// The writes, in one round trip.
+	b := &pgx.Batch{}
 	if rec == nil || rec.Gone {
-		if _, err := tx.Exec(ctx, `DELETE FROM blob_chunks WHERE digest = $1`, info.Digest); err != nil {
-			return err
-		}
+		b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, info.Digest)
 		if len(data) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO blob_chunks (digest, off, data) VALUES ($1, 0, $2)`, info.Digest, data); err != nil {
-				return err
-			}
+			b.Queue(`INSERT INTO blob_chunks (digest, off, data) VALUES ($1, 0, $2)`, info.Digest, data)
 		}
 	}
-	return grantUploadTx(ctx, tx, owner, info, rec, at)
+	queueGrantUpload(b, owner, info, rec, at)
+	return tx.SendBatch(ctx, b).Close()
 }
 
 func dropUpload(ctx context.Context, tx dbtx, id string) error {
