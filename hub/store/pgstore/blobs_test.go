@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/hub/store/pgstore"
 	"lienthong/hub/store/storetest"
@@ -168,5 +170,89 @@ func TestFailedPutLeavesNothing(t *testing.T) {
 	// Its staging pieces went with it: nothing is left to collect.
 	if n, err := s.GCUploads(ctx, time.Now().Add(time.Hour), time.Minute); err != nil || n != 0 {
 		t.Fatalf("uploads left by a failed put: %d %v", n, err)
+	}
+}
+
+// Two nodes storing the same bytes at once, whole (one piece or several)
+// or through resumable uploads, both succeed: one blob, both owners hold
+// it, its bytes stored once.
+func TestConcurrentUploadsOfOneDigest(t *testing.T) {
+	url := cluster.NewDatabase(t)
+	a, b := openAt(t, url), openAt(t, url)
+	owners := []struct {
+		s     *reopenable
+		agent certs.AgencyCode
+	}{{a, storetest.Quangninh}, {b, storetest.Govoffice}, {a, storetest.Govoffice}, {b, storetest.Quangninh}}
+	for _, tc := range []struct {
+		name      string
+		size      int
+		resumable bool
+	}{
+		{"one piece", 10_240, false},
+		{"a full piece", pgstore.ChunkSize, false},
+		{"several pieces", pgstore.ChunkSize + 10, false},
+		{"resumable", pgstore.ChunkSize + 10, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := storetest.RandomBytes(tc.size)
+			d := storetest.Digest(data)
+			var wg sync.WaitGroup
+			errs := make([]error, len(owners))
+			for i, o := range owners {
+				if tc.resumable && i >= 2 {
+					// One upload per owner: a twin finds it committed.
+					break
+				}
+				wg.Go(func() {
+					if !tc.resumable {
+						_, errs[i] = o.s.PutBlob(ctx, o.agent, d, bytes.NewReader(data), storetest.T0)
+						return
+					}
+					up, err := o.s.BeginUpload(ctx, o.agent, d, int64(len(data)))
+					if err != nil {
+						errs[i] = err
+						return
+					}
+					if _, err := o.s.AppendUpload(ctx, up, up.Offset, bytes.NewReader(data[up.Offset:])); err != nil {
+						errs[i] = err
+						return
+					}
+					_, errs[i] = o.s.CommitUpload(ctx, up, storetest.T0)
+				})
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("upload %d: %v", i, err)
+				}
+			}
+			for _, o := range owners {
+				if ok, err := o.s.BlobGranted(ctx, o.agent, d); err != nil || !ok {
+					t.Errorf("%s holds no grant of the blob: %v", o.agent, err)
+				}
+			}
+			f, err := b.OpenBlob(ctx, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(f)
+			f.Close()
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("read back %d bytes, want %d: %v", len(got), len(data), err)
+			}
+			var pieces, bytesStored int64
+			conn, err := pgx.Connect(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			if err := conn.QueryRow(ctx, `SELECT count(*), coalesce(sum(length(data)), 0) FROM blob_chunks WHERE digest = $1`, d).
+				Scan(&pieces, &bytesStored); err != nil {
+				t.Fatal(err)
+			}
+			if want := int64((len(data) + pgstore.ChunkSize - 1) / pgstore.ChunkSize); bytesStored != int64(len(data)) || pieces < want {
+				t.Errorf("blob stored as %d pieces of %d bytes in all, want %d bytes", pieces, bytesStored, len(data))
+			}
+		})
 	}
 }

@@ -85,7 +85,7 @@ func (s *Store) Agency(ctx context.Context, code certs.AgencyCode) (store.Agency
 // Agencies implements store.Directory.
 func (s *Store) Agencies(ctx context.Context) ([]store.Agency, error) {
 	var out []store.Agency
-	err := s.view(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(tx dbtx) error {
 		return forRecs(ctx, tx, func(rec *record.Agency) error {
 			out = append(out, rec.Domain())
 			return nil
@@ -100,7 +100,7 @@ func (s *Store) Agencies(ctx context.Context) ([]store.Agency, error) {
 // AgencyHistory implements store.Directory.
 func (s *Store) AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]store.AgencyChange, error) {
 	var out []store.AgencyChange
-	err := s.view(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(tx dbtx) error {
 		err := forRecs(ctx, tx, func(ch *record.AgencyChange) error {
 			out = append(out, store.AgencyChange{Agency: ch.Agency.Domain(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex})
 			return nil

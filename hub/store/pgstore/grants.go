@@ -34,12 +34,37 @@ func hasGrant(ctx context.Context, tx dbtx, digest string, agency certs.AgencyCo
 	return ok, err
 }
 
-// grantUploadTx records that owner uploaded the bytes of info itself.
-func grantUploadTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info store.BlobInfo, at time.Time) error {
-	rec, err := getBlob(ctx, tx, info.Digest)
-	if err != nil {
-		return err
+// lockBlobTx returns the record of digest, nil when there is none, with
+// its row locked until the transaction ends: a placeholder row is
+// inserted for a new digest, so that two transactions publishing the same
+// bytes serialise on it whether or not the blob existed. The caller writes
+// the record (putBlob) before it commits.
+func lockBlobTx(ctx context.Context, tx dbtx, digest string) (*blobRecord, error) {
+	for {
+		tag, err := tx.Exec(ctx, `INSERT INTO blobs (digest, rec) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING`,
+			digest, encode(&blobRecord{}))
+		if err != nil {
+			return nil, err
+		}
+		if tag.RowsAffected() == 1 {
+			return nil, nil
+		}
+		var r blobRecord
+		found, err := getRec(ctx, tx, &r, `SELECT rec FROM blobs WHERE digest = $1 FOR UPDATE`, digest)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			return &r, nil
+		}
+		// Deleted (GCBlobs) since the insert met it: insert again.
 	}
+}
+
+// queueGrantUpload queues the writes that record that owner uploaded the
+// bytes of info itself; rec is the blob's locked record (lockBlobTx), nil
+// for a new blob.
+func queueGrantUpload(b *pgx.Batch, owner certs.AgencyCode, info store.BlobInfo, rec *blobRecord, at time.Time) {
 	if rec == nil {
 		rec = &blobRecord{}
 	}
@@ -47,58 +72,65 @@ func grantUploadTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info st
 	if at.After(rec.Stored) {
 		rec.Stored = at
 	}
-	if err := putBlob(ctx, tx, info.Digest, rec); err != nil {
-		return err
+	b.Queue(`UPDATE blobs SET rec = $2 WHERE digest = $1`, info.Digest, encode(rec))
+	b.Queue(`INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, '') ON CONFLICT DO NOTHING`, info.Digest, string(owner))
+	if rec.Refs == 0 {
+		b.Queue(`INSERT INTO blob_pending (agency, digest, size) VALUES ($1, $2, $3)
+			ON CONFLICT (agency, digest) DO UPDATE SET size = EXCLUDED.size`, string(owner), info.Digest, info.Size)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, '') ON CONFLICT DO NOTHING`,
-		info.Digest, string(owner)); err != nil {
-		return err
-	}
-	if rec.Refs > 0 {
-		return nil
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO blob_pending (agency, digest, size) VALUES ($1, $2, $3)
-		ON CONFLICT (agency, digest) DO UPDATE SET size = EXCLUDED.size`, string(owner), info.Digest, info.Size)
-	return err
 }
 
-// checkBlobsTx is Accept's check, in its transaction: every attachment is
-// present and the sender holds a grant of it.
-func checkBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission) error {
+// queueBlobChecks queues Accept's check of each attachment: its record
+// and whether the sender holds a grant of it, in one statement.
+func queueBlobChecks(b *pgx.Batch, sub *store.Submission) {
 	for _, d := range sub.BlobDigests {
-		// The record and the grant in one round trip.
+		b.Queue(`SELECT rec, EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)
+			FROM blobs WHERE digest = $1`, d, string(sub.Sender))
+	}
+}
+
+// checkBlobs reads the answers of queueBlobChecks: every attachment is
+// present and the sender holds a grant of it. It returns the records read.
+func checkBlobs(br pgx.BatchResults, sub *store.Submission) (map[string]*blobRecord, error) {
+	recs := make(map[string]*blobRecord, len(sub.BlobDigests))
+	var missing error
+	for _, d := range sub.BlobDigests {
 		var raw []byte
 		var granted bool
-		err := tx.QueryRow(ctx, `SELECT rec, EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)
-			FROM blobs WHERE digest = $1`, d, string(sub.Sender)).Scan(&raw, &granted)
+		err := br.QueryRow().Scan(&raw, &granted)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
+			return nil, err
 		}
-		var rec blobRecord
+		rec := &blobRecord{}
 		if err == nil {
-			if err := decodeRec(raw, &rec); err != nil {
-				return fmt.Errorf("blob %s: %w", d, err)
+			if err := decodeRec(raw, rec); err != nil {
+				return nil, fmt.Errorf("blob %s: %w", d, err)
 			}
 		}
-		if err != nil || rec.Gone || !granted {
-			return fmt.Errorf("attachment %s: %w", d, store.ErrMissingBlob)
+		if (err != nil || rec.Gone || !granted) && missing == nil {
+			missing = fmt.Errorf("attachment %s: %w", d, store.ErrMissingBlob)
 		}
+		recs[d] = rec
 	}
-	return nil
+	return recs, missing
 }
 
 // referenceBlobsTx counts a new message's references to its attachments
-// and grants them to its sender and recipients.
-func referenceBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission) error {
+// and grants them to its sender and recipients. recs are their records as
+// checkBlobs read them in this transaction, nil to read them again.
+func referenceBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission, recs map[string]*blobRecord) error {
 	seen := map[string]bool{}
 	for _, d := range sub.BlobDigests {
 		if seen[d] {
 			continue
 		}
 		seen[d] = true
-		rec, err := getBlob(ctx, tx, d)
-		if err != nil {
-			return err
+		rec := recs[d]
+		if rec == nil {
+			var err error
+			if rec, err = getBlob(ctx, tx, d); err != nil {
+				return err
+			}
 		}
 		if rec.Refs == 0 {
 			// Now referenced: no longer counts against its uploaders' quota.
@@ -178,24 +210,25 @@ func (s *Store) BlobGranted(ctx context.Context, agency certs.AgencyCode, digest
 // UploadUsage implements store.Blobs.
 func (s *Store) UploadUsage(ctx context.Context, owner certs.AgencyCode) (store.UploadUsage, error) {
 	var u store.UploadUsage
-	err := s.view(ctx, func(tx pgx.Tx) error {
+	// One statement, one snapshot: the sum of its unreferenced blobs and
+	// its partial uploads.
+	err := s.read(ctx, func(q dbtx) error {
 		u = store.UploadUsage{}
-		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(size), 0) FROM blob_pending WHERE agency = $1`, string(owner)).Scan(&u.Unreferenced); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT id, digest, size, "offset" FROM uploads WHERE owner = $1 ORDER BY id COLLATE "C"`, string(owner))
+		var (
+			ids, digests  []string
+			sizes, starts []int64
+		)
+		err := q.QueryRow(ctx, `SELECT (SELECT coalesce(sum(size), 0) FROM blob_pending WHERE agency = $1),
+			coalesce(array_agg(id ORDER BY id COLLATE "C"), '{}'), coalesce(array_agg(digest ORDER BY id COLLATE "C"), '{}'),
+			coalesce(array_agg(size ORDER BY id COLLATE "C"), '{}'), coalesce(array_agg("offset" ORDER BY id COLLATE "C"), '{}')
+			FROM uploads WHERE owner = $1`, string(owner)).Scan(&u.Unreferenced, &ids, &digests, &sizes, &starts)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			up := store.Upload{Owner: owner}
-			if err := rows.Scan(&up.ID, &up.Digest, &up.Size, &up.Offset); err != nil {
-				return err
-			}
-			u.Partial = append(u.Partial, up)
+		for i := range ids {
+			u.Partial = append(u.Partial, store.Upload{Owner: owner, ID: ids[i], Digest: digests[i], Size: sizes[i], Offset: starts[i]})
 		}
-		return rows.Err()
+		return nil
 	})
 	if err != nil {
 		return u, fmt.Errorf("upload usage of %s: %w", owner, err)

@@ -35,19 +35,30 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 }
 
 func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.Seal) (res store.AcceptResult, existed bool, err error) {
+	// Whether the message exists, and its attachments' records and the
+	// sender's grants (blobs may be collected: they are checked here, in
+	// the serializable transaction), in one round trip.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT rec FROM messages WHERE id = $1`, sub.MessageID)
+	queueBlobChecks(b, sub)
+	br := tx.SendBatch(ctx, b)
 	var m record.Message
-	if found, err := getRec(ctx, tx, &m, `SELECT rec FROM messages WHERE id = $1`, sub.MessageID); err != nil {
+	found, err := scanRec(br.QueryRow(), &m)
+	var blobs map[string]*blobRecord
+	if err == nil && !found {
+		blobs, err = checkBlobs(br, sub)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return res, false, err
-	} else if found {
+	}
+	if found {
 		if m.EnvSHA256 != sub.EnvelopeSHA256 {
 			return res, false, fmt.Errorf("message id %s already names envelope %s: %w", sub.MessageID, m.EnvSHA256, store.ErrConflict)
 		}
 		return m.Result(), true, nil
-	}
-	// Blobs may be collected: their presence and the sender's grants are
-	// checked here, in the serializable transaction.
-	if err := checkBlobsTx(ctx, tx, sub); err != nil {
-		return res, false, err
 	}
 	targets := make([]*record.Message, len(sub.Targets))
 	for i, id := range sub.Targets {
@@ -72,13 +83,13 @@ func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.
 			rec.Recalls = append(rec.Recalls, rc)
 		}
 	}
-	if rec.Seq, err = next(ctx, tx, "sent/"+string(sub.Sender)); err != nil {
-		return res, false, err
+	if sub.Kind == document.BusinessRecall {
+		blobs = nil // withdraw may have changed them: read again
 	}
 	if err := acceptWrites(ctx, tx, sub, &rec); err != nil {
 		return res, false, err
 	}
-	if err := referenceBlobsTx(ctx, tx, sub); err != nil {
+	if err := referenceBlobsTx(ctx, tx, sub, blobs); err != nil {
 		return res, false, err
 	}
 	rec.LogIndex, err = appendLog(ctx, tx, &auditlog.Entry{
@@ -97,8 +108,18 @@ func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.
 	return rec.Result(), false, nil
 }
 
-// acceptWrites stores a new message, its deliveries and statistics.
+// acceptWrites numbers a new message in its sender's list and in its
+// recipients' queues, and stores it, its deliveries and statistics.
 func acceptWrites(ctx context.Context, tx dbtx, sub *store.Submission, rec *record.Message) error {
+	names := []string{"sent/" + string(sub.Sender)}
+	for _, r := range sub.Recipients {
+		names = append(names, "queue/"+string(r))
+	}
+	seqs, err := nextAll(ctx, tx, names)
+	if err != nil {
+		return err
+	}
+	rec.Seq = seqs[0]
 	pending := 0
 	if len(sub.BlobDigests) > 0 {
 		pending = len(sub.Recipients)
@@ -108,25 +129,22 @@ func acceptWrites(ctx context.Context, tx dbtx, sub *store.Submission, rec *reco
 		sub.MessageID, string(sub.Sender), int64(rec.Seq), sub.DocumentID, encode(rec), sub.Envelope, sub.Report, pending); err != nil {
 		return err
 	}
-	for _, r := range sub.Recipients {
-		cur, err := next(ctx, tx, "queue/"+string(r))
-		if err != nil {
-			return err
-		}
+	for i, r := range sub.Recipients {
+		cur := seqs[1+i]
 		d := record.Delivery{Recipient: r, MessageID: sub.MessageID, Sender: sub.Sender, Cursor: cur,
 			EnvSHA256: sub.EnvelopeSHA256, Kind: sub.Kind, State: store.Pending}
 		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (msg, recipient, cursor, state, rec) VALUES ($1, $2, $3, $4, $5)`,
 			sub.MessageID, string(r), int64(cur), int(store.Pending), encode(&d)); err != nil {
 			return err
 		}
-		if err := bumpStats(ctx, tx, r, func(st *record.Stats) { st.Received++ }); err != nil {
+		if err := bumpStats(ctx, tx, r, "received"); err != nil {
 			return err
 		}
 		if err := notify(ctx, tx, r); err != nil {
 			return err
 		}
 	}
-	return bumpStats(ctx, tx, sub.Sender, func(st *record.Stats) { st.Sent++ })
+	return bumpStats(ctx, tx, sub.Sender, "sent")
 }
 
 // withdraw applies a recall to one target: every pending delivery is
@@ -156,7 +174,7 @@ func withdraw(ctx context.Context, tx dbtx, target *record.Message, recallID str
 		if err := putDelivery(ctx, tx, &d); err != nil {
 			return rc, err
 		}
-		if err := bumpStats(ctx, tx, r, func(st *record.Stats) { st.Withdrawn++ }); err != nil {
+		if err := bumpStats(ctx, tx, r, "withdrawn"); err != nil {
 			return rc, err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM blob_grants WHERE digest = ANY($1) AND agency = $2 AND via = $3`,
@@ -237,16 +255,34 @@ func (s *Store) Sent(ctx context.Context, sender certs.AgencyCode, after uint64,
 // Deliveries implements store.Messages.
 func (s *Store) Deliveries(ctx context.Context, id string) ([]store.Delivery, error) {
 	var out []store.Delivery
-	err := s.view(ctx, func(tx pgx.Tx) error {
-		m, err := getMessage(ctx, tx, id)
+	// The message and its deliveries in one statement, one snapshot.
+	err := s.read(ctx, func(q dbtx) error {
+		var (
+			raw  []byte
+			recs [][]byte
+		)
+		err := q.QueryRow(ctx, `SELECT m.rec, ARRAY(SELECT d.rec FROM deliveries d WHERE d.msg = m.id)
+			FROM messages m WHERE m.id = $1`, id).Scan(&raw, &recs)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("message %s: %w", id, store.ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
-		for _, r := range m.Recipients {
-			d, _, err := getDelivery(ctx, tx, r, id)
-			if err != nil {
+		var m record.Message
+		if err := decodeRec(raw, &m); err != nil {
+			return err
+		}
+		byRecipient := make(map[certs.AgencyCode]record.Delivery, len(recs))
+		for _, r := range recs {
+			var d record.Delivery
+			if err := decodeRec(r, &d); err != nil {
 				return err
 			}
+			byRecipient[d.Recipient] = d
+		}
+		for _, r := range m.Recipients {
+			d := byRecipient[r]
 			out = append(out, d.Domain())
 		}
 		return nil

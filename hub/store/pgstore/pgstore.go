@@ -6,11 +6,13 @@
 //
 // # Transactions
 //
-// Every state change is one SERIALIZABLE transaction; a serialization
-// failure or deadlock (SQLSTATE 40001, 40P01) is retried, with a short
-// random backoff, in one of two helpers and nowhere else: update, for
-// changes that do not touch the log, and logUpdate, for those that append
-// to it (below). A function run by either may therefore run more than
+// Every state change is one SERIALIZABLE transaction, but for the
+// uploads' (locked: READ COMMITTED with the upload's and the blob's rows
+// locked, which is as strict for them and spares them SERIALIZABLE's
+// false conflicts); a serialization failure or deadlock (SQLSTATE 40001,
+// 40P01) is retried, with a short random backoff, in the transaction
+// helpers and nowhere else: update, for changes that do not touch the log,
+// locked, and logUpdate, for those that append to it (below). A function run by either may therefore run more than
 // once and recomputes its results each time; a refusal (conflict, not
 // found) is returned as an error, which rolls back what the function
 // wrote, so that a refused operation writes nothing. Durability is
@@ -63,7 +65,10 @@
 // appends come in any size. Committing an upload hashes its pieces and
 // moves them to the blob inside the database, in the transaction that
 // writes the blob's record (blobs) and grant (blob_grants): a record always
-// names present bytes, and a collection removes both together.
+// names present bytes, and a collection removes both together. A whole
+// upload (PutBlob) of one piece skips the staging: its bytes are checked in
+// memory and written once, with the record and the grant, in one
+// transaction.
 //
 // # PostgreSQL-only features relied on
 //
@@ -94,11 +99,13 @@
 // # Not done yet
 //
 // Operations that do not append to the log (Lease, Release, AckStatus,
-// uploads and the collections) still commit one transaction each, and an
-// upload commits three (begin, pieces, commit). Inside the log lock an
-// Accept still makes about nine round trips of reads (counters,
-// statistics, the attachment's record); fewer would raise the rate of log
-// appends further.
+// uploads and the collections) still commit one transaction each, and a
+// resumable upload, or a whole one of more than a piece, commits three
+// (begin, pieces, commit) and writes its bytes twice. Inside the log lock
+// an Accept makes two round trips of reads (the message's existence with
+// its attachments' checks; its counters), an Ack four (the delivery with
+// its message; the pending count; the history; the sender's status
+// counter), plus the first append's read of the head in each batch.
 package pgstore
 
 import (
@@ -220,6 +227,22 @@ func (s *Store) update(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
 }
 
+// locked runs fn in a READ COMMITTED transaction, retrying deadlocks.
+// It is for the uploads, whose invariants are those of one upload's row
+// and one blob's row: fn locks each row it reads to change (SELECT … FOR
+// UPDATE, lockBlobTx) before reading what hangs on it (its pieces, its
+// grants), so each statement after the lock sees the latest commit of
+// everything keyed by that row, and no other transaction changes it until
+// this one ends — the outcome of SERIALIZABLE, without its predicate locks,
+// which on the small and busy uploads tables report conflicts between
+// unrelated uploads and made concurrent uploads retry by the thousand. A
+// SERIALIZABLE transaction that changes the same blob row (Accept, the
+// collections) still meets this one's write as a serialization failure
+// and runs again.
+func (s *Store) locked(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, fn)
+}
+
 // view runs fn in a read-only REPEATABLE READ transaction: one snapshot.
 func (s *Store) view(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
@@ -252,6 +275,30 @@ func next(ctx context.Context, tx dbtx, name string) (uint64, error) {
 	err := tx.QueryRow(ctx, `INSERT INTO counters (name, n) VALUES ($1, 1)
 		ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n`, name).Scan(&n)
 	return uint64(n), err
+}
+
+// nextAll increments the named counters and returns their new values, in
+// one round trip.
+func nextAll(ctx context.Context, tx dbtx, names []string) ([]uint64, error) {
+	b := &pgx.Batch{}
+	for _, name := range names {
+		b.Queue(`INSERT INTO counters (name, n) VALUES ($1, 1)
+			ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n`, name)
+	}
+	br := tx.SendBatch(ctx, b)
+	out := make([]uint64, len(names))
+	var err error
+	for i := range names {
+		var n int64
+		if err = br.QueryRow().Scan(&n); err != nil {
+			break
+		}
+		out[i] = uint64(n)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return out, err
 }
 
 // counter reads a named counter, 0 when never incremented.

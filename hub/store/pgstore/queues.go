@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,11 +15,14 @@ import (
 	"lienthong/shared/document"
 )
 
+// queuePage is how many deliveries a queue's scan reads at a time.
+const queuePage = 256
+
 // scanQueue calls fn for each pending delivery of recipient after cursor,
 // in cursor order, until fn returns false. It reads in pages so that a
 // long queue of leased deliveries is not read whole.
 func scanQueue(ctx context.Context, tx dbtx, recipient certs.AgencyCode, after uint64, fn func(d *record.Delivery) (bool, error)) error {
-	const page = 256
+	const page = queuePage
 	for {
 		var batch []record.Delivery
 		err := forRecs(ctx, tx, func(d *record.Delivery) error {
@@ -45,10 +49,37 @@ func scanQueue(ctx context.Context, tx dbtx, recipient certs.AgencyCode, after u
 // Inbox implements store.Queues.
 func (s *Store) Inbox(ctx context.Context, recipient certs.AgencyCode, after uint64, limit int, now time.Time) ([]store.Delivery, error) {
 	var out []store.Delivery
-	err := s.view(ctx, func(tx pgx.Tx) error {
-		if limit <= 0 {
+	if limit <= 0 {
+		return out, s.check(ctx)
+	}
+	// Most answers come from the queue's first page: one statement, with
+	// a snapshot of its own. An answer that needs more pages is read again
+	// in one transaction, for one snapshot.
+	var more bool
+	err := s.read(ctx, func(q dbtx) error {
+		out = nil
+		var n int
+		err := forRecs(ctx, q, func(d *record.Delivery) error {
+			n++
+			if len(out) < limit && d.Visible(now) {
+				dv := d.Domain()
+				dv.LeaseToken = ""
+				out = append(out, dv)
+			}
 			return nil
+		}, `SELECT rec FROM deliveries WHERE recipient = $1 AND cursor > $2 AND state = 0 ORDER BY cursor LIMIT $3`,
+			string(recipient), int64(after), queuePage)
+		more = len(out) < limit && n == queuePage
+		return err
+	})
+	if err != nil || !more {
+		if err != nil {
+			return nil, fmt.Errorf("inbox of %s: %w", recipient, err)
 		}
+		return out, nil
+	}
+	err = s.view(ctx, func(tx pgx.Tx) error {
+		out = nil
 		return scanQueue(ctx, tx, recipient, after, func(d *record.Delivery) (bool, error) {
 			if d.Visible(now) {
 				dv := d.Domain()
@@ -99,12 +130,21 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 	)
 	err := s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error {
 		out, existed = store.Delivery{}, false
-		d, found, err := getDelivery(ctx, tx, recipient, messageID)
+		// The delivery, and its message (whose record does not change
+		// once accepted), in one round trip.
+		var d record.Delivery
+		var m record.Message
+		var draw, mraw []byte
+		err := tx.QueryRow(ctx, `SELECT d.rec, m.rec FROM deliveries d JOIN messages m ON m.id = d.msg
+			WHERE d.msg = $1 AND d.recipient = $2`, messageID, string(recipient)).Scan(&draw, &mraw)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return store.ErrNotFound
+		}
 		if err != nil {
 			return err
 		}
-		if !found {
-			return store.ErrNotFound
+		if err := errors.Join(decodeRec(draw, &d), decodeRec(mraw, &m)); err != nil {
+			return err
 		}
 		if done, err := d.Settle(store.Acked); done || err != nil {
 			out, existed = d.Domain(), done
@@ -118,21 +158,17 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if err != nil {
 			return err
 		}
-		if err := bumpStats(ctx, tx, recipient, func(st *record.Stats) { st.Acked++ }); err != nil {
+		if err := bumpStats(ctx, tx, recipient, "acked"); err != nil {
 			return err
 		}
-		m, err := getMessage(ctx, tx, messageID)
-		if err != nil {
-			return err
-		}
-		if err := deliveredTx(ctx, tx, m, 1, now); err != nil {
+		if err := deliveredTx(ctx, tx, &m, 1, now); err != nil {
 			return err
 		}
 		rc, err := sealTx(ctx, tx, seal, messageID, idx)
 		if err != nil {
 			return err
 		}
-		if err := arrivedTx(ctx, tx, m, recipient, now, rc); err != nil {
+		if err := arrivedTx(ctx, tx, &m, recipient, now, rc); err != nil {
 			return err
 		}
 		out = d.Domain()
@@ -195,8 +231,9 @@ func arrivedTx(ctx context.Context, tx *logTx, m *record.Message, recipient cert
 	if err != nil || len(history) > 0 {
 		return err
 	}
+	// No status of the recipient is stored: nor is this one.
 	st := &store.StatusUpdate{MessageID: m.ID, From: recipient, Code: document.StatusArrived, At: now, Signed: rc.Signed}
-	_, _, refusal, err := appendStatusTx(ctx, tx, m, st)
+	_, _, refusal, err := appendNewStatusTx(ctx, tx, m, st, nil)
 	if err == nil && refusal != nil {
 		err = fmt.Errorf("status 01 of the acknowledgement: %w", refusal)
 	}

@@ -57,18 +57,46 @@ func (s *Store) AppendStatus(ctx context.Context, st *store.StatusUpdate) (store
 func appendStatusTx(ctx context.Context, tx *logTx, m *record.Message, st *store.StatusUpdate) (out store.StatusUpdate, existed bool, refusal, err error) {
 	sum := sha256.Sum256(st.Signed)
 	from := string(st.From)
+	// The status's signed bytes, and the history, in one round trip.
 	var r record.Status
-	found, err := getRec(ctx, tx, &r, `SELECT rec FROM statuses WHERE msg = $1 AND from_agency = $2 AND sig_sha = $3`, st.MessageID, from, sum[:])
+	b := &pgx.Batch{}
+	b.Queue(`SELECT rec FROM statuses WHERE msg = $1 AND from_agency = $2 AND sig_sha = $3`, st.MessageID, from, sum[:])
+	b.Queue(`SELECT rec FROM statuses WHERE msg = $1 AND from_agency = $2 ORDER BY seq`, st.MessageID, from)
+	br := tx.SendBatch(ctx, b)
+	found, err := scanRec(br.QueryRow(), &r)
+	var history []document.Status
+	if err == nil {
+		var rows pgx.Rows
+		if rows, err = br.Query(); err == nil {
+			var raws [][]byte
+			raws, err = pgx.CollectRows(rows, pgx.RowTo[[]byte])
+			for _, raw := range raws {
+				var h record.Status
+				if err == nil {
+					err = decodeRec(raw, &h)
+				}
+				history = append(history, h.Code)
+			}
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return out, false, nil, err
 	}
 	if found {
 		return r.Domain(), true, nil, nil
 	}
-	history, err := historyTx(ctx, tx, st.MessageID, st.From)
-	if err != nil {
-		return out, false, nil, err
-	}
+	return appendNewStatusTx(ctx, tx, m, st, history)
+}
+
+// appendNewStatusTx appends st, whose signed bytes are not stored, after
+// history, the codes of its sender's history of m as this transaction
+// reads them.
+func appendNewStatusTx(ctx context.Context, tx *logTx, m *record.Message, st *store.StatusUpdate, history []document.Status) (out store.StatusUpdate, existed bool, refusal, err error) {
+	sum := sha256.Sum256(st.Signed)
+	from := string(st.From)
 	life, err := document.ReplayHistory(m.Kind, history)
 	if err != nil {
 		return out, false, fmt.Errorf("the stored history of %s at %s: %w", st.MessageID, st.From, err), nil
@@ -86,7 +114,7 @@ func appendStatusTx(ctx context.Context, tx *logTx, m *record.Message, st *store
 	if err != nil {
 		return out, false, nil, err
 	}
-	r = record.Status{MessageID: st.MessageID, From: st.From, Code: st.Code, Reason: st.Reason, Staff: st.Staff,
+	r := record.Status{MessageID: st.MessageID, From: st.From, Code: st.Code, Reason: st.Reason, Staff: st.Staff,
 		At: st.At, Signed: st.Signed, Sender: m.Sender, Seq: seq, Cursor: cur, LogIndex: idx}
 	if _, err := tx.Exec(ctx, `INSERT INTO statuses (msg, from_agency, seq, sig_sha, sender, cursor, queued, rec)
 		VALUES ($1, $2, $3, $4, $5, $6, true, $7)`,
@@ -96,12 +124,7 @@ func appendStatusTx(ctx context.Context, tx *logTx, m *record.Message, st *store
 	if err := notify(ctx, tx, m.Sender); err != nil {
 		return out, false, nil, err
 	}
-	if err := bumpStats(ctx, tx, st.From, func(s *record.Stats) {
-		if s.Statuses == nil {
-			s.Statuses = map[document.Status]uint64{}
-		}
-		s.Statuses[st.Code]++
-	}); err != nil {
+	if err := bumpStats(ctx, tx, st.From, "statuses", st.Code); err != nil {
 		return out, false, nil, err
 	}
 	return r.Domain(), false, nil, nil
@@ -242,7 +265,7 @@ func sealTx(ctx context.Context, tx dbtx, seal store.Seal, id string, logIndex i
 // Receipts implements store.Receipts.
 func (s *Store) Receipts(ctx context.Context, messageID string) ([]store.Receipt, error) {
 	var out []store.Receipt
-	err := s.view(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(tx dbtx) error {
 		if _, err := getMessage(ctx, tx, messageID); err != nil {
 			return err
 		}
