@@ -70,6 +70,7 @@ var codes = []struct {
 	{store.ErrTooLarge, wire.CodeTooLarge},
 	{store.ErrGone, wire.CodeGone},
 	{store.ErrClosed, wire.CodeUnavailable},
+	{store.ErrUnavailable, wire.CodeUnavailable},
 	{certs.ErrRevoked, wire.CodeUntrustedSigner},
 	{context.Canceled, wire.CodeUnavailable},
 }
@@ -87,6 +88,10 @@ func toWire(err error) *wire.Error {
 	if errors.As(err, &oe) {
 		return &wire.Error{Code: wire.CodeOffset, Message: err.Error(), Offset: oe.Want}
 	}
+	if errors.Is(err, store.ErrUnavailable) {
+		// The driver's words name hosts and ports: the log has them.
+		return &wire.Error{Code: wire.CodeUnavailable, Message: store.ErrUnavailable.Error()}
+	}
 	for _, t := range codes {
 		if errors.Is(err, t.target) {
 			return &wire.Error{Code: t.code, Message: err.Error()}
@@ -95,14 +100,19 @@ func toWire(err error) *wire.Error {
 	return &wire.Error{Code: wire.CodeInternal, Message: "internal error"}
 }
 
-// fail answers err and logs it: client mistakes at Info, the hub's own
-// failures at Error with the cause (which the client does not see).
+// fail answers err and logs it: client mistakes at Info, a database out
+// of reach at Warn (a failover says so once per request in flight), the
+// hub's own failures at Error, each with the cause the client does not
+// see.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, agency certs.AgencyCode, err error) wire.Code {
 	we := toWire(err)
 	attrs := []any{"agency", agency, "method", r.Method, "path", r.URL.Path, "code", we.Code}
-	if we.Code == wire.CodeInternal {
+	switch {
+	case we.Code == wire.CodeInternal:
 		s.log.Error("request failed", append(attrs, "err", err)...)
-	} else {
+	case errors.Is(err, store.ErrUnavailable):
+		s.log.Warn("request failed: the database cannot be reached", append(attrs, "err", err)...)
+	default:
 		s.log.Info("request refused", append(attrs, "err", we.Message)...)
 	}
 	_ = writeJSON(w, we.Code.HTTPStatus(), we)

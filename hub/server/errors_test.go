@@ -41,6 +41,7 @@ func TestToWire(t *testing.T) {
 		{fmt.Errorf("x: %w", store.ErrMissingBlob), wire.CodeMissingBlob},
 		{fmt.Errorf("x: %w", store.ErrTooLarge), wire.CodeTooLarge},
 		{fmt.Errorf("x: %w", store.ErrClosed), wire.CodeUnavailable},
+		{fmt.Errorf("accept: %w: dial tcp 10.0.0.7:5432: connection refused", store.ErrUnavailable), wire.CodeUnavailable},
 		{fmt.Errorf("begin upload: %w: 3 bytes held", relay.ErrQuotaExceeded), wire.CodeQuotaExceeded},
 		{fmt.Errorf("open blob: %w", store.ErrGone), wire.CodeGone},
 		{&store.OffsetError{Got: 1, Want: 5}, wire.CodeOffset},
@@ -55,6 +56,9 @@ func TestToWire(t *testing.T) {
 			}
 			if tc.want == wire.CodeInternal && got.Message != "internal error" {
 				t.Fatalf("an internal error's cause reaches the client: %q", got.Message)
+			}
+			if errors.Is(tc.err, store.ErrUnavailable) && got.Message != store.ErrUnavailable.Error() {
+				t.Fatalf("the database's address reaches the client: %q", got.Message)
 			}
 		})
 	}

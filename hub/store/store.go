@@ -134,6 +134,11 @@ var (
 	ErrWrongDocument = errors.New("the status is about another document")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store closed")
+	// ErrUnavailable: the store's database cannot be reached now (a lost
+	// connection, a failover in progress, a server shutting down); the
+	// operation may or may not have taken effect, and asking again (on
+	// this node or another) is safe, every operation being idempotent.
+	ErrUnavailable = errors.New("the hub's database cannot be reached now")
 )
 
 // OffsetError reports an AppendUpload at the wrong offset. Resume from Want.

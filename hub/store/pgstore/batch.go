@@ -194,7 +194,7 @@ func (s *Store) logUpdate(ctx context.Context, fn func(ctx context.Context, tx *
 		if err != nil && s.closed.Load() {
 			return store.ErrClosed
 		}
-		return err
+		return unavailable(err)
 	case <-ctx.Done():
 		return ctx.Err()
 	}

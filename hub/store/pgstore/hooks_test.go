@@ -30,3 +30,6 @@ func URL(s *Store) string { return s.url }
 
 // LogLockKey is the advisory lock's key.
 const LogLockKey = logLockKey
+
+// Unavailable is unavailable, for the tests of its classification.
+func Unavailable(err error) error { return unavailable(err) }

@@ -258,7 +258,7 @@ func (s *Store) inTx(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx)
 			if err != nil && s.closed.Load() {
 				return store.ErrClosed
 			}
-			return err
+			return unavailable(err)
 		}
 		backoff := time.Duration(rand.Int64N(int64(time.Millisecond) * int64(min(attempt, 20))))
 		select {

@@ -50,7 +50,7 @@ func (s *Store) read(ctx context.Context, fn func(q dbtx) error) error {
 	if err != nil && s.closed.Load() {
 		return store.ErrClosed
 	}
-	return err
+	return unavailable(err)
 }
 
 // getRec decodes the rec column the query selects into v; found is false
