@@ -33,7 +33,7 @@ const (
 	CodeWithdrawn        Code = "withdrawn" // recalled before it was delivered
 	CodeInvalidStatus    Code = "invalid_status"
 	CodeRateLimited      Code = "rate_limited"
-	CodeUnavailable      Code = "unavailable" // shutting down or overloaded: retry later
+	CodeUnavailable      Code = "unavailable" // shutting down, overloaded, or its database out of reach: retry, here or on another node
 	CodeInternal         Code = "internal"
 	// CodeQuotaExceeded: the agency's partial uploads and attachments not
 	// yet sent in a message fill its upload quota; send or let them expire.
