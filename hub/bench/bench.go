@@ -25,7 +25,8 @@
 //     content-addressed exchange does (RawRelay);
 //   - in idle mode, the hub's memory per idle long-polling connection (the
 //     hub then runs in this process, which reads its heap, and the
-//     clients in another).
+//     clients in another), and, with a rate, the latencies of an exchange
+//     between other agencies through the same hub while they poll.
 //
 // The raw stream and the relays run in this process, both their ends, so
 // their CPU figures cover both ends together. The hub process's CPU time
@@ -97,6 +98,13 @@ type Options struct {
 	// documents' bytes, at least 64 MiB (repeated) and at most 1 GiB.
 	RawBytes int64
 	Logger   *slog.Logger // the in-process hub's log; nil: discarded
+	// ExchangeAgencies, in idle mode with a Rate, is how many agencies
+	// (besides the idle clients' Agencies) exchange documents while the
+	// idle connections are open; 0: DefaultExchangeAgencies.
+	ExchangeAgencies int
+	// IdleDeadAfter is the idle clients' hubclient.Options.DeadAfter
+	// (they ping every third of it); 0: the client's default, a clerk's.
+	IdleDeadAfter time.Duration
 	// HeapProfile, in idle mode, receives a heap profile (pprof) taken
 	// while the idle connections are open; nil: none.
 	HeapProfile io.Writer

@@ -424,6 +424,9 @@ func TestIdle(t *testing.T) {
 	if res.Conns != n || !res.InProcessClients || res.Goroutines < n || res.PerConn <= 0 || res.HeapAfter <= res.HeapBefore {
 		t.Fatalf("%+v", res)
 	}
+	if res.Exchange != nil || strings.Contains(out.String(), "exchange") {
+		t.Fatalf("an exchange without a rate:\n%s", out.String())
+	}
 	for _, bad := range []struct {
 		name string
 		opts Options
@@ -432,12 +435,61 @@ func TestIdle(t *testing.T) {
 		{"against a remote hub", Options{Hub: "127.0.0.1:1", PKI: "x"}, n},
 		{"no connections", Options{}, 0},
 		{"too many connections", Options{}, MaxIdle + 1},
+		{"one agency to exchange", Options{Rate: 10, ExchangeAgencies: 1}, n},
+		{"too many agencies in all", Options{Rate: 10, Agencies: MaxAgencies}, n},
+		{"a negative dead-after", Options{IdleDeadAfter: -time.Second}, n},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			if _, err := Idle(ctx, bad.opts, bad.n, nil); err == nil {
 				t.Fatal("accepted")
 			}
 		})
+	}
+}
+
+// TestIdleExchange: with a rate, an exchange between other agencies runs
+// through the hub while the idle connections are open, and the report
+// has both the memory and the latencies.
+func TestIdleExchange(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const n, docs = 50, 20
+	var spawned IdleClientsSpec
+	spawn := func(ctx context.Context, spec IdleClientsSpec) (func() error, error) {
+		spawned = spec
+		return inProcess(ctx, spec)
+	}
+	res, err := Idle(ctx, Options{Agencies: 5, ExchangeAgencies: 3, Docs: docs, Rate: 50, IdleDeadAfter: time.Minute, Dir: t.TempDir()}, n, spawn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	res.Print(&out)
+	t.Log("\n" + out.String())
+	if spawned.N != n || spawned.Agencies != 5 || spawned.DeadAfter != time.Minute {
+		t.Fatalf("idle clients %+v", spawned)
+	}
+	if res.Conns != n || res.PerConn <= 0 || res.Goroutines < n {
+		t.Fatalf("memory part: %+v", res)
+	}
+	x := res.Exchange
+	if x == nil {
+		t.Fatal("no exchange")
+	}
+	if x.Options.Agencies != 3 || x.Accepted != docs || x.Delivered != docs || x.Failed != 0 || x.P50 <= 0 || x.P99 < x.P50 || x.Transport != "h3" {
+		t.Fatalf("exchange part: %+v", x)
+	}
+	for _, want := range []string{
+		"idle long-polling connections: 50 ",
+		"memory per idle connection (heap + stacks): ",
+		"exchange while they poll: agencies 3 (clients in the hub's process), documents 20 of 10240 bytes (signed PDFs), concurrency 10, rate 50 docs/s, transport h3",
+		"latency send to delivered:       p50 ",
+		"durably accepted (Submit OK): ",
+		"failed: 0\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
 	}
 }
 
