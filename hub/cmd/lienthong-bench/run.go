@@ -42,7 +42,9 @@ and --nodes N starts N hub processes on it, the agencies spread over them so
 that every document crosses from one node to another; the hub's CPU figure is
 then the nodes' together, and the server's own is reported beside it when its
 postmaster is known (--postgres-pid, or a local socket folder in the
-connection string).
+connection string). --postgres-db-exists uses the connection string's own
+database instead, which must be empty, for a role that may not create
+databases (as on the cluster of packaging/pgcluster.sh).
 
 --in-process runs the hub in this process instead, for profiles (its CPU is
 then the agencies' too); --hub targets a running hub with the demo PKI in
@@ -71,7 +73,17 @@ files) slow down. --dir with a new folder at the top of the file system
 		fs.BoolVar(&opts.InProcess, "in-process", false, "run the hub in this process instead of as its own (for --cpuprofile; the CPU figure is then hub and agencies together)")
 		fs.StringVar(&opts.Postgres, "postgres", "", "put the hub's store on the PostgreSQL server at this connection `string` (URL or key=value), in a database the run creates and drops (its role may create databases)")
 		fs.IntVar(&opts.Nodes, "nodes", 1, "with --postgres, start this many hub processes on the database; agency i talks to node i mod N, and documents go between agencies of different nodes")
-		fs.IntVar(&opts.PostgresPID, "postgres-pid", 0, "with --postgres, the server's postmaster `pid`, to report its CPU time and its children's (default: read from the socket's lock file when the connection string names a local socket folder)")
+		fs.Func("postgres-pid", "with --postgres, the server's postmaster `pid` (several, comma-separated: one per machine of a cluster), to report its CPU time and its children's (default: read from the socket's lock file when the connection string names a local socket folder)", func(v string) error {
+			for f := range strings.SplitSeq(v, ",") {
+				pid, err := strconv.Atoi(strings.TrimSpace(f))
+				if err != nil || pid <= 0 {
+					return fmt.Errorf("want process ids, got %q", f)
+				}
+				opts.PostgresPIDs = append(opts.PostgresPIDs, pid)
+			}
+			return nil
+		})
+		fs.BoolVar(&opts.PostgresExisting, "postgres-db-exists", false, "with --postgres, use the connection string's database as is instead of creating one (for a role that may not create databases): it must be empty, and the run drops what its role owns in it at the end")
 		fs.StringVar(&opts.HubBinary, "hub-binary", "", "the lienthong-hub executable `file` to run (default: the one beside lienthong-bench, else on PATH)")
 		fs.StringVar(&opts.Hub, "hub", "", "`address` of a running hub to target instead of starting one (no hub CPU figure then)")
 		fs.StringVar(&opts.PKI, "pki", "", "with --hub: the hub's demo PKI `folder` (lienthong-certs demo)")
@@ -95,6 +107,8 @@ files) slow down. --dir with a new folder at the top of the file system
 			switch {
 			case opts.Hub != "" && (opts.InProcess || opts.HubBinary != ""):
 				return cli.Usagef("--hub targets a running hub: --in-process and --hub-binary do not apply")
+			case (opts.PostgresExisting || len(opts.PostgresPIDs) > 0) && opts.Postgres == "":
+				return cli.Usagef("--postgres-db-exists and --postgres-pid go with --postgres")
 			case opts.Nodes != 1 && opts.Postgres == "":
 				return cli.Usagef("--nodes needs --postgres: several hub nodes share a PostgreSQL database")
 			case opts.Nodes > 1 && opts.InProcess:
