@@ -25,7 +25,8 @@
 //     content-addressed exchange does (RawRelay);
 //   - in idle mode, the hub's memory per idle long-polling connection (the
 //     hub then runs in this process, which reads its heap, and the
-//     clients in another).
+//     clients in another), and, with a rate, the latencies of an exchange
+//     between other agencies through the same hub while they poll.
 //
 // The raw stream and the relays run in this process, both their ends, so
 // their CPU figures cover both ends together. The hub process's CPU time
@@ -78,10 +79,16 @@ type Options struct {
 	// 1. Agency i talks to node i mod Nodes, and each document goes to an
 	// agency of another node than its sender's.
 	Nodes int
-	// PostgresPID is the PostgreSQL server's postmaster, whose CPU time
-	// (with its children's) the run reports; 0: read from the socket's
-	// lock file when Postgres names a local socket folder, else none.
-	PostgresPID int
+	// PostgresExisting makes the run use Postgres's own database instead
+	// of creating one (for a role that may not create databases, as on a
+	// Patroni cluster): it must be empty, and the run drops what its role
+	// owns in it at the end.
+	PostgresExisting bool
+	// PostgresPIDs are the PostgreSQL servers' postmasters (one per
+	// machine of a cluster), whose CPU time (with their children's) the
+	// run reports, summed; none: read from the socket's lock file when
+	// Postgres names a local socket folder, else none.
+	PostgresPIDs []int
 	// HubBinary is the hub's executable to run; empty: FindHubBinary's.
 	HubBinary string
 	// HubLog receives the hub process's log (JSON, warnings and above)
@@ -97,6 +104,13 @@ type Options struct {
 	// documents' bytes, at least 64 MiB (repeated) and at most 1 GiB.
 	RawBytes int64
 	Logger   *slog.Logger // the in-process hub's log; nil: discarded
+	// ExchangeAgencies, in idle mode with a Rate, is how many agencies
+	// (besides the idle clients' Agencies) exchange documents while the
+	// idle connections are open; 0: DefaultExchangeAgencies.
+	ExchangeAgencies int
+	// IdleDeadAfter is the idle clients' hubclient.Options.DeadAfter
+	// (they ping every third of it); 0: the client's default, a clerk's.
+	IdleDeadAfter time.Duration
 	// HeapProfile, in idle mode, receives a heap profile (pprof) taken
 	// while the idle connections are open; nil: none.
 	HeapProfile io.Writer
@@ -144,8 +158,8 @@ func (o *Options) defaults() error {
 		return errors.New("bench: give each node an agency at least (--agencies ≥ --nodes)")
 	case o.Postgres != "" && o.Hub != "":
 		return errors.New("bench: --hub targets a running hub: --postgres does not apply")
-	case o.PostgresPID != 0 && o.Postgres == "":
-		return errors.New("bench: --postgres-pid goes with --postgres")
+	case (len(o.PostgresPIDs) > 0 || o.PostgresExisting) && o.Postgres == "":
+		return errors.New("bench: --postgres-pid and --postgres-db-exists go with --postgres")
 	case o.CPUProfile != nil && !o.InProcess:
 		return errors.New("bench: a CPU profile shows this process only: it needs the hub in it (--in-process)")
 	}
@@ -176,8 +190,8 @@ type Result struct {
 	// delivered (accepted with AcceptOnly) and per document accepted.
 	Local CPUUse
 	// DB is the PostgreSQL server's CPU time over the exchange (its
-	// postmaster and its children, read in /proc as Hub is); zero
-	// without PostgreSQL or when its postmaster is unknown.
+	// postmasters and their children, read in /proc as Hub is); zero
+	// without PostgreSQL or when its postmasters are unknown.
 	DB CPUUse
 	// Nodes is how many hub processes served the run (0: the hub ran in
 	// this process or elsewhere); Hub sums their CPU time.

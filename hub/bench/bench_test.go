@@ -116,7 +116,8 @@ func TestOptionsRefused(t *testing.T) {
 		{"nodes in this process", Options{Nodes: 2, Postgres: "host=/x", InProcess: true}, "do not apply"},
 		{"more nodes than agencies", Options{Agencies: 2, Nodes: 3, Postgres: "host=/x"}, "each node an agency"},
 		{"remote on PostgreSQL", Options{Hub: "127.0.0.1:1", PKI: "x", Postgres: "host=/x"}, "does not apply"},
-		{"a postmaster without PostgreSQL", Options{PostgresPID: 1}, "goes with --postgres"},
+		{"a postmaster without PostgreSQL", Options{PostgresPIDs: []int{1}}, "go with --postgres"},
+		{"an existing database without PostgreSQL", Options{PostgresExisting: true}, "go with --postgres"},
 		{"no such hub binary", Options{HubBinary: "/nonexistent/lienthong-hub"}, "no lienthong-hub executable"},
 		{"a hub binary that is not executable", Options{HubBinary: "bench_test.go"}, "not an executable"},
 	}
@@ -424,6 +425,9 @@ func TestIdle(t *testing.T) {
 	if res.Conns != n || !res.InProcessClients || res.Goroutines < n || res.PerConn <= 0 || res.HeapAfter <= res.HeapBefore {
 		t.Fatalf("%+v", res)
 	}
+	if res.Exchange != nil || strings.Contains(out.String(), "exchange") {
+		t.Fatalf("an exchange without a rate:\n%s", out.String())
+	}
 	for _, bad := range []struct {
 		name string
 		opts Options
@@ -432,12 +436,61 @@ func TestIdle(t *testing.T) {
 		{"against a remote hub", Options{Hub: "127.0.0.1:1", PKI: "x"}, n},
 		{"no connections", Options{}, 0},
 		{"too many connections", Options{}, MaxIdle + 1},
+		{"one agency to exchange", Options{Rate: 10, ExchangeAgencies: 1}, n},
+		{"too many agencies in all", Options{Rate: 10, Agencies: MaxAgencies}, n},
+		{"a negative dead-after", Options{IdleDeadAfter: -time.Second}, n},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			if _, err := Idle(ctx, bad.opts, bad.n, nil); err == nil {
 				t.Fatal("accepted")
 			}
 		})
+	}
+}
+
+// TestIdleExchange: with a rate, an exchange between other agencies runs
+// through the hub while the idle connections are open, and the report
+// has both the memory and the latencies.
+func TestIdleExchange(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const n, docs = 50, 20
+	var spawned IdleClientsSpec
+	spawn := func(ctx context.Context, spec IdleClientsSpec) (func() error, error) {
+		spawned = spec
+		return inProcess(ctx, spec)
+	}
+	res, err := Idle(ctx, Options{Agencies: 5, ExchangeAgencies: 3, Docs: docs, Rate: 50, IdleDeadAfter: time.Minute, Dir: t.TempDir()}, n, spawn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	res.Print(&out)
+	t.Log("\n" + out.String())
+	if spawned.N != n || spawned.Agencies != 5 || spawned.DeadAfter != time.Minute {
+		t.Fatalf("idle clients %+v", spawned)
+	}
+	if res.Conns != n || res.PerConn <= 0 || res.Goroutines < n {
+		t.Fatalf("memory part: %+v", res)
+	}
+	x := res.Exchange
+	if x == nil {
+		t.Fatal("no exchange")
+	}
+	if x.Options.Agencies != 3 || x.Accepted != docs || x.Delivered != docs || x.Failed != 0 || x.P50 <= 0 || x.P99 < x.P50 || x.Transport != "h3" {
+		t.Fatalf("exchange part: %+v", x)
+	}
+	for _, want := range []string{
+		"idle long-polling connections: 50 ",
+		"memory per idle connection (heap + stacks): ",
+		"exchange while they poll: agencies 3 (clients in the hub's process), documents 20 of 10240 bytes (signed PDFs), concurrency 10, rate 50 docs/s, transport h3",
+		"latency send to delivered:       p50 ",
+		"durably accepted (Submit OK): ",
+		"failed: 0\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
 	}
 }
 
@@ -611,5 +664,67 @@ func TestWithDatabase(t *testing.T) {
 		if got, err := withDatabase(in, "run"); err != nil || got != want {
 			t.Errorf("withDatabase(%q) = %q, %v; want %q", in, got, err, want)
 		}
+	}
+}
+
+// TestRunPostgresExisting: a role that may not create databases runs the
+// bench in its own empty database, which is empty again afterwards; a
+// database that is not empty is refused before anything runs.
+func TestRunPostgresExisting(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	admin := postgresForTest(t)
+	cfg, err := pgx.ParseConfig(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := "bench_" + strings.TrimPrefix(cfg.Database, "test_")
+	asAdmin := func(sql string) {
+		t.Helper()
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	relations := func() int {
+		t.Helper()
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = 'public'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	asAdmin(`CREATE ROLE "` + role + `" LOGIN NOCREATEDB`)
+	asAdmin(`ALTER DATABASE "` + cfg.Database + `" OWNER TO "` + role + `"`)
+	url := admin + " user=" + role
+
+	opts := Options{Agencies: 2, Nodes: 2, Docs: 10, Postgres: url, PostgresExisting: true, Dir: t.TempDir(), RawBytes: 1 << 20, HubBinary: hubBinaryForTest(t)}
+	res, err := Run(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != opts.Docs || res.Delivered != opts.Docs || res.Failed != 0 {
+		t.Fatalf("accepted %d, delivered %d, failed %d (%v)", res.Accepted, res.Delivered, res.Failed, res.FirstError)
+	}
+	if n := relations(); n != 0 {
+		t.Fatalf("%d relations left in the database after the run", n)
+	}
+
+	asAdmin(`CREATE TABLE public.someone_elses (x int)`)
+	opts.Dir = t.TempDir()
+	if _, err := Run(ctx, opts); !errors.Is(err, ErrDatabaseNotEmpty) {
+		t.Fatalf("a database that is not empty: err = %v", err)
+	}
+	if n := relations(); n != 1 {
+		t.Fatalf("%d relations after a refused run, want the 1 that was there", n)
 	}
 }

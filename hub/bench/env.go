@@ -92,7 +92,7 @@ func setup(ctx context.Context, opts *Options) (*env, error) {
 	}
 	e, err := newEnv(dir, opts)
 	if err == nil && opts.Postgres != "" {
-		e.db, err = createDatabase(ctx, opts.Postgres, opts.PostgresPID)
+		e.db, err = createDatabase(ctx, opts.Postgres, opts.PostgresPIDs, opts.PostgresExisting)
 		if err == nil {
 			prev := removeDir
 			removeDir = func() error { return errors.Join(e.db.drop(), prev()) }

@@ -221,7 +221,7 @@ func exchange(ctx context.Context, e *env, docs []*doc, opts Options) (*Result, 
 	if len(e.nodes) > 0 {
 		res.Hub = cpuUse(hub1-hub0, moved, res.Accepted)
 	}
-	if e.db != nil && e.db.pid != 0 {
+	if e.db != nil && len(e.db.pids) > 0 {
 		res.DB = cpuUse(db1-db0, moved, res.Accepted)
 	}
 	res.P50, res.P99, res.Max = percentiles(tr.latencies)

@@ -33,21 +33,44 @@ type IdleResult struct {
 	StackBefore, StackAfter uint64
 	Goroutines              int // more goroutines with the connections open
 	PerConn                 float64
+	// Exchange, when Options.Rate is set, is the exchange that ran
+	// between other agencies (Options.ExchangeAgencies of them, their
+	// clients in the hub's process) while the idle connections were open.
+	Exchange *Result
 }
 
-// Spawner starts n idle long-polling clients of the hub at addr in
-// another process, as the agencies whose certificates and keys are in
-// pkiDir/agencies (codes AgencyCode(0) to AgencyCode(agencies-1), used in
-// turn), and returns once they are all connected and polling. stop ends
+// IdleClientsSpec says which idle clients to open.
+type IdleClientsSpec struct {
+	Addr   string // the hub's address
+	PKIDir string // the run's PKI folder, with the agencies' keys in agencies/
+	// N connections as Agencies agencies (codes AgencyCode(0) to
+	// AgencyCode(Agencies-1), used in turn).
+	N, Agencies int
+	// DeadAfter is each client's hubclient.Options.DeadAfter (it pings
+	// an idle connection every third of it); 0: the client's default.
+	DeadAfter time.Duration
+}
+
+// Spawner starts the idle long-polling clients spec describes in another
+// process and returns once they are all connected and polling. stop ends
 // them.
-type Spawner func(ctx context.Context, addr, pkiDir string, n, agencies int) (stop func() error, err error)
+type Spawner func(ctx context.Context, spec IdleClientsSpec) (stop func() error, err error)
+
+// DefaultExchangeAgencies is how many agencies exchange documents in idle
+// mode with a rate, when Options.ExchangeAgencies is 0.
+const DefaultExchangeAgencies = 4
 
 // Idle measures a hub's memory per idle long-polling connection: it
 // starts a hub in this process (whatever opts.InProcess says: its heap is
 // read with runtime.MemStats after a collection), measures, opens
 // opts.Agencies agencies' worth of n connections through spawn (in this
 // process too when spawn is nil), waits for them to settle, and measures
-// again.
+// again. With opts.Rate set, it then runs an exchange of opts.Docs
+// documents at that rate between opts.ExchangeAgencies other agencies
+// (their clients in this process, connected before the first
+// measurement) through the same hub while the idle connections stay open,
+// and reports its latencies beside the memory (no raw or relay
+// measurement).
 func Idle(ctx context.Context, opts Options, n int, spawn Spawner) (*IdleResult, error) {
 	if opts.Hub != "" {
 		return nil, errors.New("bench: idle mode measures an in-process hub; leave --hub empty")
@@ -59,7 +82,21 @@ func Idle(ctx context.Context, opts Options, n int, spawn Spawner) (*IdleResult,
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	e, err := setup(ctx, &opts)
+	if opts.ExchangeAgencies == 0 {
+		opts.ExchangeAgencies = DefaultExchangeAgencies
+	}
+	if opts.ExchangeAgencies < 2 || opts.Agencies+opts.ExchangeAgencies > MaxAgencies {
+		return nil, fmt.Errorf("bench: exchange agencies must be at least 2, and with the idle ones at most %d", MaxAgencies)
+	}
+	if opts.IdleDeadAfter < 0 {
+		return nil, errors.New("bench: the idle clients' dead-after must not be negative")
+	}
+	// The exchange's agencies are issued after the idle clients'.
+	all := opts
+	if opts.Rate > 0 {
+		all.Agencies += opts.ExchangeAgencies
+	}
+	e, err := setup(ctx, &all)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +109,13 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*Idl
 	if spawn == nil {
 		spawn = inProcess
 	}
+	var x *exchanger
+	if opts.Rate > 0 {
+		var err error
+		if x, err = newExchanger(ctx, e, opts); err != nil {
+			return nil, err
+		}
+	}
 	settle := func() runtime.MemStats {
 		time.Sleep(500 * time.Millisecond)
 		var ms runtime.MemStats
@@ -82,7 +126,7 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*Idl
 	}
 	before := settle()
 	g0 := runtime.NumGoroutine()
-	stop, err := spawn(ctx, e.addr, e.pkiDir, n, opts.Agencies)
+	stop, err := spawn(ctx, IdleClientsSpec{Addr: e.addr, PKIDir: e.pkiDir, N: n, Agencies: opts.Agencies, DeadAfter: opts.IdleDeadAfter})
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +137,12 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*Idl
 		if err := pprof.WriteHeapProfile(opts.HeapProfile); err != nil {
 			_ = stop()
 			return nil, fmt.Errorf("heap profile: %w", err)
+		}
+	}
+	if x != nil {
+		if res.Exchange, err = x.run(ctx); err != nil {
+			_ = stop()
+			return nil, fmt.Errorf("exchange beside the idle connections: %w", err)
 		}
 	}
 	if err := stop(); err != nil {
@@ -115,13 +165,22 @@ func (r *IdleResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "hub heap:   %8.1f MB -> %8.1f MB\n", float64(r.HeapBefore)/1e6, float64(r.HeapAfter)/1e6)
 	fmt.Fprintf(w, "hub stacks: %8.1f MB -> %8.1f MB  (%+d goroutines)\n", float64(r.StackBefore)/1e6, float64(r.StackAfter)/1e6, r.Goroutines)
 	fmt.Fprintf(w, "memory per idle connection (heap + stacks): %.1f KB\n", r.PerConn/1e3)
+	if x := r.Exchange; x != nil {
+		o := x.Options
+		fmt.Fprintf(w, "exchange while they poll: agencies %d (clients in the hub's process), documents %d of %d bytes (signed PDFs), concurrency %d, rate %g docs/s, transport %s, GOMAXPROCS %d\n",
+			o.Agencies, o.Docs, o.Size, o.Concurrency, o.Rate, x.Transport, x.Procs)
+		fmt.Fprintf(w, "end to end (delivered, acked):   %8.1f docs/s\n", x.DocsPerSec)
+		x.Local.print(w, "CPU of the exchange, hub+agencies (idle polls included):", o.AcceptOnly)
+		x.printLatencies(w)
+		x.printFailed(w)
+	}
 }
 
-func inProcess(ctx context.Context, addr, pkiDir string, n, agencies int) (func() error, error) {
+func inProcess(ctx context.Context, spec IdleClientsSpec) (func() error, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	ready := make(chan struct{})
 	done := make(chan error, 1)
-	go func() { done <- IdleClients(ctx, addr, pkiDir, n, agencies, func() { close(ready) }) }()
+	go func() { done <- IdleClients(ctx, spec, func() { close(ready) }) }()
 	select {
 	case <-ready:
 		return func() error { cancel(); return <-done }, nil
@@ -131,11 +190,12 @@ func inProcess(ctx context.Context, addr, pkiDir string, n, agencies int) (func(
 	}
 }
 
-// IdleClients opens n connections to the hub at addr as the agencies of
-// pkiDir (see Spawner), each with one long poll of its inbox outstanding
-// at all times, calls ready once every connection has been made and its
-// poll sent, and keeps polling until ctx ends.
-func IdleClients(ctx context.Context, addr, pkiDir string, n, agencies int, ready func()) error {
+// IdleClients opens the connections spec describes, each with one long
+// poll of its inbox outstanding at all times, calls ready once every
+// connection has been made and its poll sent, and keeps polling until ctx
+// ends.
+func IdleClients(ctx context.Context, spec IdleClientsSpec, ready func()) error {
+	addr, pkiDir, n, agencies := spec.Addr, spec.PKIDir, spec.N, spec.Agencies
 	if agencies < 1 {
 		return errors.New("bench: no agencies")
 	}
@@ -178,7 +238,7 @@ func IdleClients(ctx context.Context, addr, pkiDir string, n, agencies int, read
 			polling.Done()
 			continue
 		}
-		c, err := hubclient.New(addr, kps[i%agencies], v, hubclient.Options{ServerName: "localhost"})
+		c, err := hubclient.New(addr, kps[i%agencies], v, hubclient.Options{ServerName: "localhost", DeadAfter: spec.DeadAfter})
 		if err != nil {
 			return err
 		}

@@ -66,9 +66,7 @@ func (r *Result) Print(w io.Writer) {
 			sum.print(w, "  hub and PostgreSQL together:   ", o.AcceptOnly)
 		}
 	}
-	fmt.Fprintf(w, "durably accepted (Submit OK):    %8.1f docs/s  (%d in %v)\n", r.AcceptedPerSec, r.Accepted, r.AcceptElapsed.Round(time.Millisecond))
-	fmt.Fprintf(w, "latency send to delivered:       p50 %v  p99 %v  max %v\n", r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
-	fmt.Fprintf(w, "latency send to accepted:        p50 %v  p99 %v\n", r.AcceptP50.Round(10*time.Microsecond), r.AcceptP99.Round(10*time.Microsecond))
+	r.printLatencies(w)
 	if len(r.ServerTimes) > 0 {
 		label := "hub time per request (mean):    "
 		if r.Nodes > 1 {
@@ -80,6 +78,18 @@ func (r *Result) Print(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
+	r.printFailed(w)
+}
+
+// printLatencies writes the rate accepted and the latencies.
+func (r *Result) printLatencies(w io.Writer) {
+	fmt.Fprintf(w, "durably accepted (Submit OK):    %8.1f docs/s  (%d in %v)\n", r.AcceptedPerSec, r.Accepted, r.AcceptElapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "latency send to delivered:       p50 %v  p99 %v  max %v\n", r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
+	fmt.Fprintf(w, "latency send to accepted:        p50 %v  p99 %v\n", r.AcceptP50.Round(10*time.Microsecond), r.AcceptP99.Round(10*time.Microsecond))
+}
+
+// printFailed writes how many documents failed and the first error.
+func (r *Result) printFailed(w io.Writer) {
 	fmt.Fprintf(w, "failed: %d", r.Failed)
 	if r.FirstError != nil {
 		fmt.Fprintf(w, " (first error: %v)", r.FirstError)

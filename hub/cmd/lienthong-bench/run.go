@@ -42,12 +42,17 @@ and --nodes N starts N hub processes on it, the agencies spread over them so
 that every document crosses from one node to another; the hub's CPU figure is
 then the nodes' together, and the server's own is reported beside it when its
 postmaster is known (--postgres-pid, or a local socket folder in the
-connection string).
+connection string). --postgres-db-exists uses the connection string's own
+database instead, which must be empty, for a role that may not create
+databases (as on the cluster of packaging/pgcluster.sh).
 
 --in-process runs the hub in this process instead, for profiles (its CPU is
 then the agencies' too); --hub targets a running hub with the demo PKI in
 --pki. With --idle N it opens N idle long-polling connections (from a child
-process) to a hub in this process and prints the hub's memory per connection.
+process) to a hub in this process and prints the hub's memory per connection;
+with --rate as well, it then runs an exchange of --docs documents at that rate
+between --exchange-agencies other agencies through the same hub while the idle
+connections stay open, and prints its latencies.
 
 The file system's state shows in the figures: ext4 without a journal passes
 over every inode freed in the last minutes when it creates a file, so runs
@@ -68,11 +73,23 @@ files) slow down. --dir with a new folder at the top of the file system
 		fs.BoolVar(&opts.InProcess, "in-process", false, "run the hub in this process instead of as its own (for --cpuprofile; the CPU figure is then hub and agencies together)")
 		fs.StringVar(&opts.Postgres, "postgres", "", "put the hub's store on the PostgreSQL server at this connection `string` (URL or key=value), in a database the run creates and drops (its role may create databases)")
 		fs.IntVar(&opts.Nodes, "nodes", 1, "with --postgres, start this many hub processes on the database; agency i talks to node i mod N, and documents go between agencies of different nodes")
-		fs.IntVar(&opts.PostgresPID, "postgres-pid", 0, "with --postgres, the server's postmaster `pid`, to report its CPU time and its children's (default: read from the socket's lock file when the connection string names a local socket folder)")
+		fs.Func("postgres-pid", "with --postgres, the server's postmaster `pid` (several, comma-separated: one per machine of a cluster), to report its CPU time and its children's (default: read from the socket's lock file when the connection string names a local socket folder)", func(v string) error {
+			for f := range strings.SplitSeq(v, ",") {
+				pid, err := strconv.Atoi(strings.TrimSpace(f))
+				if err != nil || pid <= 0 {
+					return fmt.Errorf("want process ids, got %q", f)
+				}
+				opts.PostgresPIDs = append(opts.PostgresPIDs, pid)
+			}
+			return nil
+		})
+		fs.BoolVar(&opts.PostgresExisting, "postgres-db-exists", false, "with --postgres, use the connection string's database as is instead of creating one (for a role that may not create databases): it must be empty, and the run drops what its role owns in it at the end")
 		fs.StringVar(&opts.HubBinary, "hub-binary", "", "the lienthong-hub executable `file` to run (default: the one beside lienthong-bench, else on PATH)")
 		fs.StringVar(&opts.Hub, "hub", "", "`address` of a running hub to target instead of starting one (no hub CPU figure then)")
 		fs.StringVar(&opts.PKI, "pki", "", "with --hub: the hub's demo PKI `folder` (lienthong-certs demo)")
 		idle := fs.Int("idle", 0, "open this many idle long-polling connections to a hub in this process and report its memory per connection")
+		fs.IntVar(&opts.ExchangeAgencies, "exchange-agencies", bench.DefaultExchangeAgencies, "with --idle and --rate, how many agencies besides the idle ones exchange documents while they poll")
+		fs.DurationVar(&opts.IdleDeadAfter, "idle-dead-after", 0, "with --idle, the idle clients' dead-connection timeout, a `time` (they ping every third of it; 0: the client's default, a clerk's)")
 		idleChild := fs.Bool("idle-child", false, "internal: be the idle clients of --idle, for --hub with --pki")
 		cpuProfile := fs.String("cpuprofile", "", "with --in-process, write a CPU profile to this `file`: of the exchange alone (not the documents' signing nor the raw measurement); with --idle, of the whole run")
 		traceOut := fs.String("trace", "", "write an execution trace of this process's run (go tool trace) to this `file`")
@@ -90,6 +107,8 @@ files) slow down. --dir with a new folder at the top of the file system
 			switch {
 			case opts.Hub != "" && (opts.InProcess || opts.HubBinary != ""):
 				return cli.Usagef("--hub targets a running hub: --in-process and --hub-binary do not apply")
+			case (opts.PostgresExisting || len(opts.PostgresPIDs) > 0) && opts.Postgres == "":
+				return cli.Usagef("--postgres-db-exists and --postgres-pid go with --postgres")
 			case opts.Nodes != 1 && opts.Postgres == "":
 				return cli.Usagef("--nodes needs --postgres: several hub nodes share a PostgreSQL database")
 			case opts.Nodes > 1 && opts.InProcess:
@@ -191,13 +210,13 @@ func (p profiles) run(opts *bench.Options, measure func() error) error {
 
 // spawnIdle runs the idle clients as a child process of this binary, so
 // that the hub's memory is measured without theirs.
-func spawnIdle(ctx context.Context, addr, pkiDir string, n, agencies int) (func() error, error) {
+func spawnIdle(ctx context.Context, spec bench.IdleClientsSpec) (func() error, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "--idle-child", "--hub", addr, "--pki", pkiDir,
-		"--idle", strconv.Itoa(n), "--agencies", strconv.Itoa(agencies))
+	cmd := exec.CommandContext(ctx, exe, "--idle-child", "--hub", spec.Addr, "--pki", spec.PKIDir,
+		"--idle", strconv.Itoa(spec.N), "--agencies", strconv.Itoa(spec.Agencies), "--idle-dead-after", spec.DeadAfter.String())
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -233,7 +252,8 @@ func idleClients(ctx context.Context, opts bench.Options, n int, env *cli.Env) e
 		_, _ = io.Copy(io.Discard, env.Stdin)
 		cancel()
 	}()
-	err := bench.IdleClients(ctx, opts.Hub, opts.PKI, n, opts.Agencies, func() { fmt.Fprintln(env.Stdout, "ready") })
+	spec := bench.IdleClientsSpec{Addr: opts.Hub, PKIDir: opts.PKI, N: n, Agencies: opts.Agencies, DeadAfter: opts.IdleDeadAfter}
+	err := bench.IdleClients(ctx, spec, func() { fmt.Fprintln(env.Stdout, "ready") })
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

@@ -1,0 +1,56 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+)
+
+// exchanger is idle mode's exchange: agencies of its own, issued after
+// the idle clients', whose documents are made and whose connections are
+// opened before the hub's memory is first measured, so that the idle
+// connections' figure holds neither.
+type exchanger struct {
+	env  *env // the run's, with the exchange's agencies only
+	docs []*doc
+	opts Options
+}
+
+// newExchanger prepares the exchange between the agencies of e after the
+// first opts.Agencies (the idle clients'), and connects them. Their
+// clients are e's too: e.stop closes them.
+func newExchanger(ctx context.Context, e *env, opts Options) (*exchanger, error) {
+	sub := *e
+	sub.agencies = e.agencies[opts.Agencies:]
+	opts.Agencies = len(sub.agencies)
+	docs, err := prepare(ctx, &sub, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := sub.connect(opts.TCP); err != nil {
+		return nil, err
+	}
+	for _, a := range sub.agencies {
+		if _, err := a.client.Hello(ctx); err != nil {
+			return nil, fmt.Errorf("hello as %s: %w", a.code, err)
+		}
+	}
+	return &exchanger{env: &sub, docs: docs, opts: opts}, nil
+}
+
+// run sends the documents at the run's rate and measures, with the hub's
+// GOMAXPROCS as Run does.
+func (x *exchanger) run(ctx context.Context) (*Result, error) {
+	procs := runtime.GOMAXPROCS(0)
+	if x.env.procs > 0 {
+		runtime.GOMAXPROCS(x.env.procs)
+		defer runtime.GOMAXPROCS(procs)
+	}
+	res, err := exchange(ctx, x.env, x.docs, x.opts)
+	if err != nil {
+		return nil, err
+	}
+	res.Procs = runtime.GOMAXPROCS(0)
+	res.Transport = x.env.agencies[0].client.Transport()
+	return res, nil
+}
