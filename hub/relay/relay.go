@@ -98,6 +98,7 @@ var (
 type Store interface {
 	Accept(ctx context.Context, sub *store.Submission, seal store.Seal) (store.AcceptResult, bool, error)
 	Message(ctx context.Context, messageID string) (store.Message, error)
+	MessageParty(ctx context.Context, messageID string, agency certs.AgencyCode) (store.Message, *store.Delivery, error)
 	Sent(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]store.SentRecord, error)
 	Deliveries(ctx context.Context, messageID string) ([]store.Delivery, error)
 	Inbox(ctx context.Context, recipient certs.AgencyCode, after uint64, limit int, now time.Time) ([]store.Delivery, error)

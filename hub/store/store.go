@@ -210,6 +210,12 @@ type Messages interface {
 	Accept(ctx context.Context, sub *Submission, seal Seal) (res AcceptResult, existed bool, err error)
 	// Message returns a stored message with its envelope and report.
 	Message(ctx context.Context, messageID string) (Message, error)
+	// MessageParty returns a stored message without its envelope and
+	// report (Envelope and Report nil) and agency's delivery of it, nil
+	// when agency is not a recipient, read together: what deciding whether
+	// agency may see the message needs, in one read. An unknown message is
+	// ErrNotFound.
+	MessageParty(ctx context.Context, messageID string, agency certs.AgencyCode) (Message, *Delivery, error)
 	// Sent lists the sender's messages in acceptance order after cursor.
 	Sent(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]SentRecord, error)
 	// Deliveries returns the delivery of a message to each recipient.

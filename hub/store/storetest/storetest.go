@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Accept/SameIDOtherEnvelopeConflicts", testAcceptConflict},
 		{"Accept/MissingBlobRefusedAndNothingStored", testAcceptMissingBlob},
 		{"Accept/InvalidRefused", testAcceptInvalid},
+		{"Accept/MessagePartyReadsTheAgencysDelivery", testMessageParty},
 		{"Queue/InboxInOrderWithCursor", testInboxOrder},
 		{"Queue/LeaseHidesUntilExpiry", testLeaseExpiry},
 		{"Queue/AckTwiceReturnsSame", testAckTwice},
