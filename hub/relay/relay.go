@@ -119,7 +119,7 @@ type Store interface {
 	OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser, error)
 	StatBlob(ctx context.Context, digest string) (store.BlobInfo, error)
 	BlobGranted(ctx context.Context, agency certs.AgencyCode, digest string) (bool, error)
-	UploadUsage(ctx context.Context, owner certs.AgencyCode) (store.UploadUsage, error)
+	UploadCheck(ctx context.Context, agency certs.AgencyCode, digest string) (store.BlobInfo, store.UploadUsage, error)
 }
 
 // CheckAttachment inspects an uploaded attachment before a document that

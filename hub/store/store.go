@@ -344,6 +344,11 @@ type Blobs interface {
 	// its partial uploads and the blobs it uploaded that no message
 	// carries.
 	UploadUsage(ctx context.Context, owner certs.AgencyCode) (UploadUsage, error)
+	// UploadCheck reads together what the hub decides an upload of digest
+	// by agency on: the blob as agency may see it (Present, with its Size,
+	// only when its bytes are there and agency holds a grant of it; to
+	// anyone else it does not exist) and agency's UploadUsage.
+	UploadCheck(ctx context.Context, agency certs.AgencyCode, digest string) (BlobInfo, UploadUsage, error)
 	// GCUploads removes partial uploads idle since before now-ttl and
 	// returns how many it removed.
 	GCUploads(ctx context.Context, now time.Time, ttl time.Duration) (int, error)

@@ -87,6 +87,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Grants/AcceptNeedsTheSendersGrant", testAcceptNeedsSendersGrant},
 		{"Grants/RecallRevokesWithdrawnRecipients", testRecallRevokesGrants},
 		{"Grants/UploadUsage", testUploadUsage},
+		{"Grants/UploadCheck", testUploadCheck},
 		{"Blobs/UnreferencedCollectedReferencedKept", testGCBlobs},
 		{"Blobs/CollectionRacesAccept", testGCBlobsRacesAccept},
 		{"Blobs/RetentionOfDeliveredBytes", testRetention},
