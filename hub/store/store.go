@@ -81,7 +81,8 @@
 // bytes, so that an Accept either commits first (and the blob is kept) or
 // sees the blob gone. GCUploads removes partial uploads idle longer than a
 // TTL. UploadUsage gives what an agency holds that no message references
-// yet, for the hub's quota.
+// yet, for the hub's quota; UploadCheck gives it with the blob as the
+// agency may see it, what deciding an upload needs, in one read.
 package store
 
 import (
