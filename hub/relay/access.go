@@ -14,33 +14,32 @@ import (
 // sender may (isSender), and so may each recipient, unless the recipient's
 // copy was withdrawn by a recall before it was delivered
 // (store.ErrWithdrawn). To any other agency the message does not exist
-// (store.ErrNotFound): an agency learns nothing of others' mail.
+// (store.ErrNotFound): an agency learns nothing of others' mail. The
+// message comes without its envelope and report (see Message), in one read
+// of the store.
 func (r *Relay) Party(ctx context.Context, agency certs.AgencyCode, messageID string) (m store.Message, isSender bool, err error) {
-	m, err = r.st.Message(ctx, messageID)
+	m, d, err := r.st.MessageParty(ctx, messageID, agency)
 	if err != nil {
-		return m, false, err
+		return store.Message{}, false, err
 	}
 	if m.Sender == agency {
 		return m, true, nil
 	}
-	if !slices.Contains(m.Recipients, agency) {
+	if d == nil {
 		return store.Message{}, false, fmt.Errorf("no message %s for %s: %w", messageID, agency, store.ErrNotFound)
 	}
-	deliveries, err := r.st.Deliveries(ctx, messageID)
-	if err != nil {
-		return m, false, err
-	}
-	for _, d := range deliveries {
-		if d.Recipient == agency && d.State == store.Withdrawn {
-			return m, false, fmt.Errorf("message %s was recalled by its sender (%s) before %s received it: %w", messageID, d.WithdrawnBy, agency, store.ErrWithdrawn)
-		}
+	if d.State == store.Withdrawn {
+		return store.Message{}, false, fmt.Errorf("message %s was recalled by its sender (%s) before %s received it: %w", messageID, d.WithdrawnBy, agency, store.ErrWithdrawn)
 	}
 	return m, false, nil
 }
 
 // Message returns a message's signed packet to one of its parties.
 func (r *Relay) Message(ctx context.Context, agency certs.AgencyCode, messageID string) ([]byte, error) {
-	m, _, err := r.Party(ctx, agency, messageID)
+	if _, _, err := r.Party(ctx, agency, messageID); err != nil {
+		return nil, err
+	}
+	m, err := r.st.Message(ctx, messageID)
 	if err != nil {
 		return nil, err
 	}

@@ -98,6 +98,7 @@ var (
 type Store interface {
 	Accept(ctx context.Context, sub *store.Submission, seal store.Seal) (store.AcceptResult, bool, error)
 	Message(ctx context.Context, messageID string) (store.Message, error)
+	MessageParty(ctx context.Context, messageID string, agency certs.AgencyCode) (store.Message, *store.Delivery, error)
 	Sent(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]store.SentRecord, error)
 	Deliveries(ctx context.Context, messageID string) ([]store.Delivery, error)
 	Inbox(ctx context.Context, recipient certs.AgencyCode, after uint64, limit int, now time.Time) ([]store.Delivery, error)
@@ -118,7 +119,7 @@ type Store interface {
 	OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser, error)
 	StatBlob(ctx context.Context, digest string) (store.BlobInfo, error)
 	BlobGranted(ctx context.Context, agency certs.AgencyCode, digest string) (bool, error)
-	UploadUsage(ctx context.Context, owner certs.AgencyCode) (store.UploadUsage, error)
+	UploadCheck(ctx context.Context, agency certs.AgencyCode, digest string) (store.BlobInfo, store.UploadUsage, error)
 }
 
 // CheckAttachment inspects an uploaded attachment before a document that

@@ -64,47 +64,42 @@ func (r *Relay) AppendUpload(ctx context.Context, agency certs.AgencyCode, diges
 // with that size; otherwise it starts or resumes agency's own upload,
 // within its quota.
 func (r *Relay) startUpload(ctx context.Context, agency certs.AgencyCode, digest string, size int64) (up store.Upload, done bool, err error) {
-	if done, err := r.present(ctx, agency, digest, size); err != nil || done {
+	if done, err := r.checkUpload(ctx, agency, digest, size); err != nil || done {
 		return store.Upload{}, done, err
-	}
-	if err := r.quotaAllows(ctx, agency, digest, size); err != nil {
-		return store.Upload{}, false, err
 	}
 	up, err = r.st.BeginUpload(ctx, agency, digest, size)
 	return up, false, err
 }
 
-// present reports whether agency may use the blob and it is present with
-// size bytes.
-func (r *Relay) present(ctx context.Context, agency certs.AgencyCode, digest string, size int64) (bool, error) {
-	ok, err := r.mayUseBlob(ctx, agency, digest)
-	if err != nil || !ok {
+// checkUpload decides, on one read of the store (store.Blobs.UploadCheck),
+// whether agency's upload of digest is done already (agency may use the
+// blob, mayUseBlob, and it is present with size bytes) and, if not,
+// whether the quota allows it (quotaAllows).
+func (r *Relay) checkUpload(ctx context.Context, agency certs.AgencyCode, digest string, size int64) (done bool, err error) {
+	info, usage, err := r.st.UploadCheck(ctx, agency, digest)
+	if err != nil {
 		return false, err
 	}
-	info, err := r.st.StatBlob(ctx, digest)
-	if err != nil || !info.Present {
-		return false, err
+	if info.Present {
+		if info.Size != size {
+			return false, fmt.Errorf("attachment %s is stored with %d bytes, not %d: %w", digest, info.Size, size, store.ErrConflict)
+		}
+		return true, nil
 	}
-	if info.Size != size {
-		return false, fmt.Errorf("attachment %s is stored with %d bytes, not %d: %w", digest, info.Size, size, store.ErrConflict)
-	}
-	return true, nil
+	return false, r.quotaAllows(usage, digest, size)
 }
 
 // quotaAllows decides whether agency may start an upload of size bytes:
 // what it holds that no message references (its other partial uploads at
-// their declared sizes, the attachments it uploaded but has not sent) and
-// this upload must fit in the quota. Resuming an upload already started
-// is always allowed. Uploads that start at the same moment are checked
-// against the same usage, so the quota may be passed by what an agency
-// starts at once (which the server's limits on requests in flight bound).
-func (r *Relay) quotaAllows(ctx context.Context, agency certs.AgencyCode, digest string, size int64) error {
+// their declared sizes, the attachments it uploaded but has not sent: u)
+// and this upload must fit in the quota. Resuming an upload already
+// started is always allowed. Uploads that start at the same moment are
+// checked against the same usage, so the quota may be passed by what an
+// agency starts at once (which the server's limits on requests in flight
+// bound).
+func (r *Relay) quotaAllows(u store.UploadUsage, digest string, size int64) error {
 	if r.quota <= 0 {
 		return nil
-	}
-	u, err := r.st.UploadUsage(ctx, agency)
-	if err != nil {
-		return err
 	}
 	used := u.Unreferenced
 	for _, p := range u.Partial {
@@ -126,12 +121,8 @@ func (r *Relay) quotaAllows(ctx context.Context, agency certs.AgencyCode, digest
 // that disagrees with size is never stored. An agency that may not use the
 // blob sends its bytes like any other, and they are checked whole.
 func (r *Relay) PutWhole(ctx context.Context, agency certs.AgencyCode, digest string, size int64, body io.Reader) (UploadState, error) {
-	if done, err := r.present(ctx, agency, digest, size); err != nil {
+	if _, err := r.checkUpload(ctx, agency, digest, size); err != nil {
 		return UploadState{}, err
-	} else if !done {
-		if err := r.quotaAllows(ctx, agency, digest, size); err != nil {
-			return UploadState{}, err
-		}
 	}
 	info, err := r.st.PutBlob(ctx, agency, digest, &exactReader{r: body, left: size}, r.now())
 	if err != nil {

@@ -81,7 +81,8 @@
 // bytes, so that an Accept either commits first (and the blob is kept) or
 // sees the blob gone. GCUploads removes partial uploads idle longer than a
 // TTL. UploadUsage gives what an agency holds that no message references
-// yet, for the hub's quota.
+// yet, for the hub's quota; UploadCheck gives it with the blob as the
+// agency may see it, what deciding an upload needs, in one read.
 package store
 
 import (
@@ -210,6 +211,12 @@ type Messages interface {
 	Accept(ctx context.Context, sub *Submission, seal Seal) (res AcceptResult, existed bool, err error)
 	// Message returns a stored message with its envelope and report.
 	Message(ctx context.Context, messageID string) (Message, error)
+	// MessageParty returns a stored message without its envelope and
+	// report (Envelope and Report nil) and agency's delivery of it, nil
+	// when agency is not a recipient, read together: what deciding whether
+	// agency may see the message needs, in one read. An unknown message is
+	// ErrNotFound.
+	MessageParty(ctx context.Context, messageID string, agency certs.AgencyCode) (Message, *Delivery, error)
 	// Sent lists the sender's messages in acceptance order after cursor.
 	Sent(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]SentRecord, error)
 	// Deliveries returns the delivery of a message to each recipient.
@@ -338,6 +345,11 @@ type Blobs interface {
 	// its partial uploads and the blobs it uploaded that no message
 	// carries.
 	UploadUsage(ctx context.Context, owner certs.AgencyCode) (UploadUsage, error)
+	// UploadCheck reads together what the hub decides an upload of digest
+	// by agency on: the blob as agency may see it (Present, with its Size,
+	// only when its bytes are there and agency holds a grant of it; to
+	// anyone else it does not exist) and agency's UploadUsage.
+	UploadCheck(ctx context.Context, agency certs.AgencyCode, digest string) (BlobInfo, UploadUsage, error)
 	// GCUploads removes partial uploads idle since before now-ttl and
 	// returns how many it removed.
 	GCUploads(ctx context.Context, now time.Time, ttl time.Duration) (int, error)

@@ -304,6 +304,26 @@ func (s *Store) UploadUsage(ctx context.Context, owner certs.AgencyCode) (store.
 	return u, nil
 }
 
+// UploadCheck implements store.Blobs. bbolt's reads are local and cheap:
+// it asks the grant, the blob and the usage in turn.
+func (s *Store) UploadCheck(ctx context.Context, agency certs.AgencyCode, digest string) (store.BlobInfo, store.UploadUsage, error) {
+	ok, err := s.BlobGranted(ctx, agency, digest)
+	if err != nil {
+		return store.BlobInfo{}, store.UploadUsage{}, err
+	}
+	info := store.BlobInfo{Digest: digest}
+	if ok {
+		if info, err = s.StatBlob(ctx, digest); err != nil {
+			return store.BlobInfo{}, store.UploadUsage{}, err
+		}
+	}
+	u, err := s.UploadUsage(ctx, agency)
+	if err != nil {
+		return store.BlobInfo{}, store.UploadUsage{}, err
+	}
+	return info, u, nil
+}
+
 // GCBlobs implements store.Blobs. It removes the records first, in one
 // transaction (an Accept after it finds the blob missing; one before it
 // made the blob referenced, and it is kept), then each file whose record

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -243,6 +244,39 @@ func (s *Store) Message(ctx context.Context, id string) (store.Message, error) {
 		return store.Message{}, fmt.Errorf("get message: %w", err)
 	}
 	return msg, nil
+}
+
+// MessageParty implements store.Messages.
+func (s *Store) MessageParty(ctx context.Context, id string, agency certs.AgencyCode) (store.Message, *store.Delivery, error) {
+	var (
+		msg store.Message
+		del *store.Delivery
+	)
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		m, err := getMessage(tx, id)
+		if err != nil {
+			return err
+		}
+		msg = store.Message{Seq: m.Seq, LogIndex: m.LogIndex, Submission: store.Submission{
+			MessageID: m.ID, Sender: m.Sender, Recipients: m.Recipients, EnvelopeSHA256: m.EnvSHA256,
+			BlobDigests: m.Blobs, DocumentID: m.DocumentID, Kind: m.Kind, Targets: m.Targets, Received: m.Received,
+			DueDate: m.Due,
+		}}
+		if !slices.Contains(m.Recipients, agency) {
+			return nil
+		}
+		var d record.Delivery
+		if err := decode(tx.Bucket(bucketDeliveries).Get(deliveryKey(agency, id)), &d); err != nil {
+			return fmt.Errorf("decode delivery %s to %s: %w", id, agency, err)
+		}
+		dd := d.Domain()
+		del = &dd
+		return nil
+	})
+	if err != nil {
+		return store.Message{}, nil, fmt.Errorf("get message for %s: %w", agency, err)
+	}
+	return msg, del, nil
 }
 
 // MessagesByDocumentID lists the ids of messages that carry a DocumentID,

@@ -406,3 +406,26 @@ func TestGroupCommitLostConnection(t *testing.T) {
 		t.Fatalf("log size %d (%v), want 3", n, err)
 	}
 }
+
+// TestGroupCommitReleasesTheLockWithItsCommit: a batch's COMMIT and the
+// release of the log lock go in one round trip (one query, the session's
+// last), the lock is free afterwards and the session is kept.
+func TestGroupCommitReleasesTheLockWithItsCommit(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	other := connect(t, s)
+	sub := st.NewSubmission(st.Caobang, 100, st.Nghean)
+	var seal sealer
+	if _, _, err := s.Accept(context.Background(), sub, seal.seal(sub.MessageID)); err != nil {
+		t.Fatal(err)
+	}
+	var held, sessions int
+	if err := other.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+		AND (classid::bigint << 32 | objid::bigint) = $1`, pgstore.LogLockKey).Scan(&held); err != nil || held != 0 {
+		t.Fatalf("%d sessions hold the log lock after the batch (%v), want 0", held, err)
+	}
+	if err := other.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND query = $1`,
+		fmt.Sprintf(`COMMIT; SELECT pg_advisory_unlock(%d)`, pgstore.LogLockKey)).Scan(&sessions); err != nil || sessions != 1 {
+		t.Fatalf("%d sessions last ran the COMMIT with the unlock (%v), want 1: the batch's, kept", sessions, err)
+	}
+}

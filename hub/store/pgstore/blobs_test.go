@@ -23,7 +23,8 @@ var ctx = context.Background()
 // The conformance suite's blobs fit in one piece; these span several, with
 // appends that do not fall on piece boundaries.
 func TestBlobsSpanPieces(t *testing.T) {
-	s := openAt(t, cluster.NewDatabase(t))
+	url := cluster.NewDatabase(t)
+	s := openAt(t, url)
 	data := storetest.RandomBytes(3*pgstore.ChunkSize + 12_345)
 	d := storetest.Digest(data)
 	up, err := s.BeginUpload(ctx, storetest.Quangninh, d, int64(len(data)))
@@ -37,8 +38,26 @@ func TestBlobsSpanPieces(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Committing re-keys the pieces: their bytes are not written again.
+	toast := func() int64 {
+		t.Helper()
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var n int64
+		if err := conn.QueryRow(ctx, `SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE relname = 'blob_chunks'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := toast()
 	if _, err := s.CommitUpload(ctx, up, storetest.T0); err != nil {
 		t.Fatal(err)
+	}
+	if after := toast(); after > before {
+		t.Errorf("committing the upload grew the pieces' storage from %d to %d bytes: its bytes were copied", before, after)
 	}
 	checkBlob(t, s, d, data)
 

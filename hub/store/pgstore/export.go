@@ -306,7 +306,7 @@ func exportStatuses(ctx context.Context, tx pgx.Tx, emit func(storecopy.Item) er
 var importTables = []string{
 	"counters", "messages", "deliveries", "statuses", "receipts", "agencies", "agency_history", "stats",
 	"log_entries", "log_hashes", "log_checkpoints", "blobs", "blob_chunks", "blob_grants", "blob_pending",
-	"uploads", "upload_chunks",
+	"uploads",
 }
 
 // BeginImport implements storecopy.Sink: every table of the store must be

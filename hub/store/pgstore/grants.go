@@ -209,31 +209,65 @@ func (s *Store) BlobGranted(ctx context.Context, agency certs.AgencyCode, digest
 
 // UploadUsage implements store.Blobs.
 func (s *Store) UploadUsage(ctx context.Context, owner certs.AgencyCode) (store.UploadUsage, error) {
-	var u store.UploadUsage
-	// One statement, one snapshot: the sum of its unreferenced blobs and
-	// its partial uploads.
+	_, u, err := s.uploadCheck(ctx, owner, "")
+	if err != nil {
+		return u, fmt.Errorf("upload usage of %s: %w", owner, err)
+	}
+	return u, nil
+}
+
+// UploadCheck implements store.Blobs.
+func (s *Store) UploadCheck(ctx context.Context, agency certs.AgencyCode, digest string) (store.BlobInfo, store.UploadUsage, error) {
+	if err := store.ValidDigest(digest); err != nil {
+		return store.BlobInfo{}, store.UploadUsage{}, err
+	}
+	info, u, err := s.uploadCheck(ctx, agency, digest)
+	if err != nil {
+		return info, u, fmt.Errorf("upload check of %s by %s: %w", digest, agency, err)
+	}
+	return info, u, nil
+}
+
+// uploadCheck reads, in one statement and one snapshot, the blob digest
+// if owner holds a grant of it ("" for none) and owner's usage: the sum of
+// its unreferenced blobs and its partial uploads.
+func (s *Store) uploadCheck(ctx context.Context, owner certs.AgencyCode, digest string) (store.BlobInfo, store.UploadUsage, error) {
+	var (
+		info = store.BlobInfo{Digest: digest}
+		u    store.UploadUsage
+	)
 	err := s.read(ctx, func(q dbtx) error {
-		u = store.UploadUsage{}
+		info, u = store.BlobInfo{Digest: digest}, store.UploadUsage{}
 		var (
+			raw           []byte
 			ids, digests  []string
 			sizes, starts []int64
 		)
-		err := q.QueryRow(ctx, `SELECT (SELECT coalesce(sum(size), 0) FROM blob_pending WHERE agency = $1),
+		err := q.QueryRow(ctx, `SELECT (SELECT rec FROM blobs WHERE digest = $2
+				AND EXISTS (SELECT 1 FROM blob_grants WHERE digest = $2 AND agency = $1)),
+			(SELECT coalesce(sum(size), 0) FROM blob_pending WHERE agency = $1),
 			coalesce(array_agg(id ORDER BY id COLLATE "C"), '{}'), coalesce(array_agg(digest ORDER BY id COLLATE "C"), '{}'),
 			coalesce(array_agg(size ORDER BY id COLLATE "C"), '{}'), coalesce(array_agg("offset" ORDER BY id COLLATE "C"), '{}')
-			FROM uploads WHERE owner = $1`, string(owner)).Scan(&u.Unreferenced, &ids, &digests, &sizes, &starts)
+			FROM uploads WHERE owner = $1`, string(owner), digest).Scan(&raw, &u.Unreferenced, &ids, &digests, &sizes, &starts)
 		if err != nil {
 			return err
 		}
 		for i := range ids {
 			u.Partial = append(u.Partial, store.Upload{Owner: owner, ID: ids[i], Digest: digests[i], Size: sizes[i], Offset: starts[i]})
 		}
+		if raw == nil {
+			return nil
+		}
+		var rec blobRecord
+		if err := decodeRec(raw, &rec); err != nil {
+			return err
+		}
+		if !rec.Gone {
+			info.Size, info.Present = rec.Size, true
+		}
 		return nil
 	})
-	if err != nil {
-		return u, fmt.Errorf("upload usage of %s: %w", owner, err)
-	}
-	return u, nil
+	return info, u, err
 }
 
 // GCBlobs implements store.Blobs. Records and bytes go in one transaction:

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+
+	"lienthong/certs"
 )
 
 // SetBeforeCommit sets a function called before each COMMIT of a batch of
@@ -33,3 +35,11 @@ const LogLockKey = logLockKey
 
 // Unavailable is unavailable, for the tests of its classification.
 func Unavailable(err error) error { return unavailable(err) }
+
+// SchemaV1 is the first layout, for the tests of migrations from it.
+const SchemaV1 = schemaV1
+
+// UploadID names the owner's upload of digest.
+func UploadID(owner certs.AgencyCode, digest string, size int64) string {
+	return uploadID(owner, digest, size)
+}

@@ -206,17 +206,61 @@ func (s *Store) Message(ctx context.Context, id string) (store.Message, error) {
 		if err := decodeRec(raw, &m); err != nil {
 			return err
 		}
-		msg = store.Message{Seq: m.Seq, LogIndex: m.LogIndex, Submission: store.Submission{
-			MessageID: m.ID, Sender: m.Sender, Recipients: m.Recipients, EnvelopeSHA256: m.EnvSHA256,
-			BlobDigests: m.Blobs, DocumentID: m.DocumentID, Kind: m.Kind, Targets: m.Targets, Received: m.Received,
-			DueDate: m.Due, Envelope: env, Report: report,
-		}}
+		msg = domainMessage(&m, env, report)
 		return nil
 	})
 	if err != nil {
 		return store.Message{}, fmt.Errorf("get message: %w", err)
 	}
 	return msg, nil
+}
+
+// domainMessage is the stored message m with its envelope and report.
+func domainMessage(m *record.Message, env, report []byte) store.Message {
+	return store.Message{Seq: m.Seq, LogIndex: m.LogIndex, Submission: store.Submission{
+		MessageID: m.ID, Sender: m.Sender, Recipients: m.Recipients, EnvelopeSHA256: m.EnvSHA256,
+		BlobDigests: m.Blobs, DocumentID: m.DocumentID, Kind: m.Kind, Targets: m.Targets, Received: m.Received,
+		DueDate: m.Due, Envelope: env, Report: report,
+	}}
+}
+
+// MessageParty implements store.Messages: the message's record and
+// agency's delivery in one statement.
+func (s *Store) MessageParty(ctx context.Context, id string, agency certs.AgencyCode) (store.Message, *store.Delivery, error) {
+	var (
+		msg store.Message
+		del *store.Delivery
+	)
+	err := s.read(ctx, func(q dbtx) error {
+		del = nil
+		var raw, drec []byte
+		err := q.QueryRow(ctx, `SELECT m.rec, d.rec FROM messages m
+			LEFT JOIN deliveries d ON d.msg = m.id AND d.recipient = $2 WHERE m.id = $1`, id, string(agency)).Scan(&raw, &drec)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("message %s: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		var m record.Message
+		if err := decodeRec(raw, &m); err != nil {
+			return err
+		}
+		msg = domainMessage(&m, nil, nil)
+		if drec != nil {
+			var d record.Delivery
+			if err := decodeRec(drec, &d); err != nil {
+				return err
+			}
+			dd := d.Domain()
+			del = &dd
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Message{}, nil, fmt.Errorf("get message for %s: %w", agency, err)
+	}
+	return msg, del, nil
 }
 
 // MessagesByDocumentID lists the ids of messages that carry a DocumentID,

@@ -60,12 +60,13 @@
 //
 // Attachment bytes are rows of blob_chunks, pieces of at most ChunkSize
 // bytes keyed by (digest, offset), written and read one piece at a time so
-// that a large attachment never sits whole in memory; partial uploads are
-// pieces of upload_chunks in the same way, keyed by their offset since
-// appends come in any size. Committing an upload hashes its pieces and
-// moves them to the blob inside the database, in the transaction that
-// writes the blob's record (blobs) and grant (blob_grants): a record always
-// names present bytes, and a collection removes both together. A whole
+// that a large attachment never sits whole in memory; the pieces of a
+// partial upload are rows of the same table under a key of the upload's
+// own ("upload:" and its id), by offset since appends come in any size.
+// Committing an upload hashes its pieces and re-keys them to the blob with
+// one UPDATE, which leaves their TOAST-ed bytes in place (the bytes are
+// written once), in the transaction that writes the blob's record (blobs)
+// and grant (blob_grants): a record always names present bytes, and a collection removes both together. A whole
 // upload (PutBlob) of one piece skips the staging: its bytes are checked in
 // memory and written once, with the record and the grant, in one
 // transaction.

@@ -9,7 +9,13 @@ import (
 )
 
 // SchemaVersion is the layout this code reads and writes.
-const SchemaVersion = 1
+//
+// History:
+//   - 1: the first layout (schemaV1).
+//   - 2: the pieces of partial uploads live in blob_chunks under
+//     uploadKey(id), so that committing an upload re-keys them with one
+//     UPDATE instead of copying their bytes; upload_chunks is gone.
+const SchemaVersion = 2
 
 // ErrSchema reports a database written by a newer version of the hub.
 var ErrSchema = errors.New("unsupported store schema version")
@@ -54,6 +60,14 @@ CREATE INDEX uploads_owner ON uploads (owner);
 CREATE TABLE upload_chunks (id text NOT NULL, off bigint NOT NULL, data bytea NOT NULL, PRIMARY KEY (id, off));
 `
 
+// migrations[v] moves a database of version v to version v+1, in the
+// transaction that records the new version. A new database is created at
+// version 1 and moved through every step.
+var migrations = map[int]string{
+	1: `INSERT INTO blob_chunks (digest, off, data) SELECT '` + uploadKeyPrefix + `' || id, off, data FROM upload_chunks;
+		DROP TABLE upload_chunks;`,
+}
+
 // Migrate creates the schema of an empty database, or checks that an
 // existing one is a version this code reads. Concurrent callers serialise
 // on an advisory lock.
@@ -77,14 +91,26 @@ func Migrate(ctx context.Context, url string) error {
 			if _, err := tx.Exec(ctx, schemaV1); err != nil {
 				return fmt.Errorf("open store: create schema: %w", err)
 			}
-			_, err = tx.Exec(ctx, `INSERT INTO lienthong_schema VALUES ($1)`, SchemaVersion)
-			return err
+			if _, err := tx.Exec(ctx, `INSERT INTO lienthong_schema VALUES (1)`); err != nil {
+				return fmt.Errorf("open store: create schema: %w", err)
+			}
+			v = 1
 		case err != nil:
 			return fmt.Errorf("open store: %w", err)
 		case v > SchemaVersion:
 			return fmt.Errorf("open store: %w: database has version %d, this hub reads up to %d", ErrSchema, v, SchemaVersion)
-		case v < SchemaVersion:
-			return fmt.Errorf("open store: %w: no migration from version %d", ErrSchema, v)
+		}
+		for ; v < SchemaVersion; v++ {
+			step, ok := migrations[v]
+			if !ok {
+				return fmt.Errorf("open store: %w: no migration from version %d", ErrSchema, v)
+			}
+			if _, err := tx.Exec(ctx, step); err != nil {
+				return fmt.Errorf("open store: migrate from version %d: %w", v, err)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE lienthong_schema SET version = $1`, v+1); err != nil {
+				return fmt.Errorf("open store: migrate from version %d: %w", v, err)
+			}
 		}
 		return nil
 	})

@@ -24,10 +24,19 @@ import (
 // whole in memory.
 const ChunkSize = 1 << 20
 
-// Pieces of an upload (upload_chunks) and of a blob (blob_chunks) are keyed
-// by their offset: appends come in any size, and a piece is at most
-// ChunkSize bytes. Committing an upload moves its pieces to the blob
-// inside the database, without reading them into the hub but to hash them.
+// Pieces of an upload and of a blob are rows of blob_chunks keyed by their
+// offset: appends come in any size, and a piece is at most ChunkSize bytes.
+// An upload's pieces are keyed by uploadKey(id), which no digest can be;
+// committing the upload re-keys them to the blob's digest with one UPDATE,
+// which leaves their bytes (TOAST-ed out of line) where they are: the bytes
+// are written once, and read into the hub only to be hashed.
+
+// uploadKeyPrefix starts the blob_chunks key of an upload's pieces: a
+// digest is hex, so no blob's key starts with it.
+const uploadKeyPrefix = "upload:"
+
+// uploadKey is the blob_chunks key of the pieces of upload id.
+func uploadKey(id string) string { return uploadKeyPrefix + id }
 
 // pieces holds buffers of ChunkSize bytes for the pieces read from
 // uploads: a megabyte allocated and cleared for each 10 KB attachment cost
@@ -155,7 +164,7 @@ func (s *Store) writePiece(ctx context.Context, id string, at int64, data []byte
 		if cur != at {
 			return &store.OffsetError{Got: at, Want: cur}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO upload_chunks (id, off, data) VALUES ($1, $2, $3)`, id, at, data); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO blob_chunks (digest, off, data) VALUES ($1, $2, $3)`, uploadKey(id), at, data); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE uploads SET "offset" = $2, touched = $3 WHERE id = $1`, id, at+int64(len(data)), time.Now())
@@ -171,7 +180,7 @@ func (s *Store) truncateUpload(ctx context.Context, id string, start, cur int64)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM upload_chunks WHERE id = $1 AND off >= $2`, id, start)
+		_, err = tx.Exec(ctx, `DELETE FROM blob_chunks WHERE digest = $1 AND off >= $2`, uploadKey(id), start)
 		return err
 	})
 }
@@ -179,7 +188,7 @@ func (s *Store) truncateUpload(ctx context.Context, id string, start, cur int64)
 // hashPieces hashes the pieces of upload id in offset order, one row at a
 // time, and returns the hex digest and the number of bytes.
 func hashPieces(ctx context.Context, tx dbtx, id string) (string, int64, error) {
-	rows, err := tx.Query(ctx, `SELECT off, data FROM upload_chunks WHERE id = $1 ORDER BY off`, id)
+	rows, err := tx.Query(ctx, `SELECT off, data FROM blob_chunks WHERE digest = $1 ORDER BY off`, uploadKey(id))
 	if err != nil {
 		return "", 0, err
 	}
@@ -224,10 +233,12 @@ func publishTx(ctx context.Context, tx dbtx, id string, owner certs.AgencyCode, 
 	// The writes, in one round trip.
 	b := &pgx.Batch{}
 	if rec == nil || rec.Gone {
+		// The pieces become the blob's: re-keyed, not copied.
 		b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, info.Digest)
-		b.Queue(`INSERT INTO blob_chunks (digest, off, data) SELECT $2, off, data FROM upload_chunks WHERE id = $1`, id, info.Digest)
+		b.Queue(`UPDATE blob_chunks SET digest = $2 WHERE digest = $1`, uploadKey(id), info.Digest)
+	} else {
+		b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, uploadKey(id))
 	}
-	b.Queue(`DELETE FROM upload_chunks WHERE id = $1`, id)
 	queueGrantUpload(b, owner, info, rec, at)
 	return tx.SendBatch(ctx, b).Close()
 }
@@ -253,7 +264,7 @@ func putPieceTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info store
 }
 
 func dropUpload(ctx context.Context, tx dbtx, id string) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM upload_chunks WHERE id = $1`, id); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM blob_chunks WHERE digest = $1`, uploadKey(id)); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, id)
@@ -471,7 +482,11 @@ func (s *Store) GCUploads(ctx context.Context, now time.Time, ttl time.Duration)
 			return err
 		}
 		n = len(ids)
-		_, err = tx.Exec(ctx, `DELETE FROM upload_chunks WHERE id = ANY($1)`, ids)
+		keys := make([]string, len(ids))
+		for i, id := range ids {
+			keys[i] = uploadKey(id)
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM blob_chunks WHERE digest = ANY($1)`, keys)
 		return err
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/mod/sumdb/tlog"
@@ -458,8 +459,25 @@ func verifyBlobs(ctx context.Context, tx dbtx, fail func(string, ...any)) error 
 	if err != nil {
 		return err
 	}
+	rows, err = tx.Query(ctx, `SELECT id FROM uploads`)
+	if err != nil {
+		return err
+	}
+	uploads, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	partial := make(map[string]bool, len(uploads))
+	for _, id := range uploads {
+		partial[uploadKey(id)] = true
+	}
 	for _, d := range stored {
-		if recs[d] == nil {
+		switch {
+		case strings.HasPrefix(d, uploadKeyPrefix):
+			if !partial[d] {
+				fail("%s: pieces without an upload", d)
+			}
+		case recs[d] == nil:
 			fail("blob %s: pieces without a record", d)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -292,4 +294,54 @@ func testRetention(t *testing.T, s store.Store) {
 		t.Fatalf("open after a new upload: %v", err)
 	}
 	f.Close()
+}
+
+// testUploadCheck checks UploadCheck against StatBlob, BlobGranted and
+// UploadUsage: the blob exists only for an agency holding a grant of it.
+func testUploadCheck(t *testing.T, s store.Store) {
+	blob := RandomBytes(5000)
+	d := putAs(t, s, Quangninh, blob, T0)
+	part := RandomBytes(7000)
+	up, err := s.BeginUpload(ctx, Govoffice, Digest(part), int64(len(part)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendUpload(ctx, up, 0, bytes.NewReader(part[:100])); err != nil {
+		t.Fatal(err)
+	}
+	check := func(agency certs.AgencyCode, present bool, unreferenced int64, partial []string) {
+		t.Helper()
+		info, u, err := s.UploadCheck(ctx, agency, d)
+		if err != nil {
+			t.Fatalf("upload check by %s: %v", agency, err)
+		}
+		want := store.BlobInfo{Digest: d}
+		if present {
+			want.Size, want.Present = int64(len(blob)), true
+		}
+		if info != want {
+			t.Fatalf("upload check by %s: blob %+v, want %+v", agency, info, want)
+		}
+		var got []string
+		for _, p := range u.Partial {
+			got = append(got, p.Digest)
+		}
+		if u.Unreferenced != unreferenced || !slices.Equal(got, partial) {
+			t.Fatalf("upload check by %s: usage %+v, want %d unreferenced and partial uploads %v", agency, u, unreferenced, partial)
+		}
+		if direct, _ := s.UploadUsage(ctx, agency); !reflect.DeepEqual(direct, u) {
+			t.Fatalf("upload check by %s: usage %+v, UploadUsage says %+v", agency, u, direct)
+		}
+	}
+	check(Quangninh, true, 5000, nil)
+	check(Govoffice, false, 0, []string{Digest(part)}) // no grant: the blob does not exist
+	check(Caobang, false, 0, nil)
+	sub := NewSubmission(Quangninh, 500, Govoffice)
+	sub.BlobDigests = []string{d}
+	accept(t, s, sub)
+	check(Quangninh, true, 0, nil)
+	check(Govoffice, true, 0, []string{Digest(part)}) // granted by the message
+	check(Caobang, false, 0, nil)
+	_, _, err = s.UploadCheck(ctx, Quangninh, "not-a-digest")
+	wantErr(t, err, store.ErrInvalid)
 }

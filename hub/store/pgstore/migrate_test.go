@@ -1,0 +1,63 @@
+package pgstore_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"lienthong/hub/store/pgstore"
+	"lienthong/hub/store/storetest"
+)
+
+// A database of version 1 keeps its partial uploads in upload_chunks;
+// opened, it is migrated, and an upload half written before resumes and
+// commits.
+func TestMigrateFromVersion1(t *testing.T) {
+	url := cluster.NewDatabase(t)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	data := storetest.RandomBytes(pgstore.ChunkSize + 100)
+	d := storetest.Digest(data)
+	id := pgstore.UploadID(storetest.Quangninh, d, int64(len(data)))
+	half := int64(len(data) / 2)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`DROP SCHEMA public CASCADE; CREATE SCHEMA public`, nil},
+		{pgstore.SchemaV1, nil},
+		{`CREATE TABLE lienthong_schema (version int NOT NULL); INSERT INTO lienthong_schema VALUES (1)`, nil},
+		{`INSERT INTO uploads (id, owner, digest, size, "offset", touched) VALUES ($1, $2, $3, $4, $5, now())`,
+			[]any{id, string(storetest.Quangninh), d, len(data), half}},
+		{`INSERT INTO upload_chunks (id, off, data) VALUES ($1, 0, $2)`, []any{id, data[:half]}},
+	} {
+		if _, err := conn.Exec(ctx, q.sql, q.args...); err != nil {
+			t.Fatalf("%.40s: %v", q.sql, err)
+		}
+	}
+
+	s := openAt(t, url)
+	var v int
+	if err := conn.QueryRow(ctx, `SELECT version FROM lienthong_schema`).Scan(&v); err != nil || v != pgstore.SchemaVersion {
+		t.Fatalf("schema version %d after open (%v), want %d", v, err, pgstore.SchemaVersion)
+	}
+	up, err := s.BeginUpload(ctx, storetest.Quangninh, d, int64(len(data)))
+	if err != nil || up.Offset != half {
+		t.Fatalf("resume after migration: offset %d (%v), want %d", up.Offset, err, half)
+	}
+	if _, err := s.AppendUpload(ctx, up, half, bytes.NewReader(data[half:])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CommitUpload(ctx, up, storetest.T0); err != nil {
+		t.Fatal(err)
+	}
+	checkBlob(t, s, d, data)
+	var left int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM blob_chunks WHERE digest <> $1`, d).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d pieces besides the blob's after the commit (%v)", left, err)
+	}
+}
