@@ -37,6 +37,10 @@ func TestValidate(t *testing.T) {
 		{"negative spare procs", func(c *Config) { c.SpareProcs = -1 }, "spare_procs -1"},
 		{"too many spare procs", func(c *Config) { c.SpareProcs = 65 }, "spare_procs 65"},
 		{"no spare procs", func(c *Config) { c.SpareProcs = 0 }, ""},
+		{"collector tuned", func(c *Config) { c.GCPercent, c.MemoryLimitMB = 400, 4096 }, ""},
+		{"collector too eager", func(c *Config) { c.GCPercent = 5 }, "gc_percent 5"},
+		{"collector too lazy", func(c *Config) { c.GCPercent = 20000 }, "gc_percent 20000"},
+		{"negative memory limit", func(c *Config) { c.MemoryLimitMB = -1 }, "memory_limit_mb -1"},
 		{"secret documents allowed", func(c *Config) { c.AllowSecretDocuments = true }, ""},
 		{"zero rate", func(c *Config) { c.RequestsPerSecond = 0 }, "requests_per_second and burst"},
 		{"no request in flight", func(c *Config) { c.MaxInFlight = 0 }, "max_in_flight 0"},
@@ -100,6 +104,26 @@ func TestProcs(t *testing.T) {
 	t.Setenv("GOMAXPROCS", "1")
 	if got := c.Procs(); got != defaultProcs {
 		t.Errorf("Procs with GOMAXPROCS set = %d, want the process's %d", got, defaultProcs)
+	}
+}
+
+// TestGC: the collector settings apply unless the operator's GOGC or
+// GOMEMLIMIT environment variable says otherwise.
+func TestGC(t *testing.T) {
+	c := Default()
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	if p, l := c.GC(); p != 0 || l != 0 {
+		t.Errorf("default GC() = %d, %d; want the runtime's own (0, 0)", p, l)
+	}
+	c.GCPercent, c.MemoryLimitMB = 400, 3072
+	if p, l := c.GC(); p != 400 || l != 3072<<20 {
+		t.Errorf("GC() = %d, %d; want 400, 3 GiB", p, l)
+	}
+	t.Setenv("GOGC", "200")
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	if p, l := c.GC(); p != 0 || l != 0 {
+		t.Errorf("GC() with GOGC and GOMEMLIMIT set = %d, %d; want them left alone", p, l)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"syscall"
 
 	"lienthong/hub/config"
@@ -43,6 +44,15 @@ func runHub(env *cli.Env, cfg config.Config, prepare func(*service.Hub) error) e
 	if n := cfg.Procs(); n != runtime.GOMAXPROCS(0) {
 		runtime.GOMAXPROCS(n)
 		log.Info("scheduler", "gomaxprocs", n, "spare_procs", cfg.SpareProcs)
+	}
+	if percent, limit := cfg.GC(); percent != 0 || limit != 0 {
+		if percent != 0 {
+			debug.SetGCPercent(percent)
+		}
+		if limit != 0 {
+			debug.SetMemoryLimit(limit)
+		}
+		log.Info("collector", "gc_percent", percent, "memory_limit_mb", limit>>20)
 	}
 	h, err := service.Open(cfg, log)
 	if err != nil {
