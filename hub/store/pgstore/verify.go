@@ -181,17 +181,10 @@ func verifyMessages(ctx context.Context, tx dbtx, fail func(string, ...any)) err
 		raw        []byte
 		pending    int
 	}
-	var all []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.sender, &r.seq, &r.raw, &r.pending); err != nil {
-			rows.Close()
-			return err
-		}
-		all = append(all, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	all, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (r row, err error) {
+		return r, row.Scan(&r.id, &r.sender, &r.seq, &r.raw, &r.pending)
+	})
+	if err != nil {
 		return err
 	}
 	pendingCol := map[string]int{}
@@ -222,17 +215,10 @@ func verifyMessages(ctx context.Context, tx dbtx, fail func(string, ...any)) err
 		state          int
 		raw            []byte
 	}
-	var drows []drow
-	for rows.Next() {
-		var r drow
-		if err := rows.Scan(&r.msg, &r.recipient, &r.cursor, &r.state, &r.raw); err != nil {
-			rows.Close()
-			return err
-		}
-		drows = append(drows, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	drows, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (r drow, err error) {
+		return r, row.Scan(&r.msg, &r.recipient, &r.cursor, &r.state, &r.raw)
+	})
+	if err != nil {
 		return err
 	}
 	for _, r := range drows {
@@ -334,17 +320,10 @@ func verifyStatuses(ctx context.Context, tx dbtx, msgs map[string]*record.Messag
 		msg, from, sender string
 		cursor            int64
 	}
-	var all []srow
-	for rows.Next() {
-		var r srow
-		if err := rows.Scan(&r.msg, &r.from, &r.sender, &r.cursor); err != nil {
-			rows.Close()
-			return err
-		}
-		all = append(all, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	all, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (r srow, err error) {
+		return r, row.Scan(&r.msg, &r.from, &r.sender, &r.cursor)
+	})
+	if err != nil {
 		return err
 	}
 	for _, r := range all {
@@ -386,16 +365,11 @@ func verifyBlobs(ctx context.Context, tx dbtx, fail func(string, ...any)) error 
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var g grant
-		if err := rows.Scan(&g.digest, &g.agency, &g.via); err != nil {
-			rows.Close()
-			return err
-		}
+	var g grant
+	if _, err := pgx.ForEachRow(rows, []any{&g.digest, &g.agency, &g.via}, func() error {
 		grants[g] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return err
 	}
 	refs, open := map[string]int{}, map[string]int{}
