@@ -297,9 +297,10 @@ func freeTCPAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// freePort returns a loopback port free now for both UDP and TCP, as a
-// hub's listen address needs (HTTP/3 and HTTP/2 on one port).
-func freePort() (int, error) {
+// FreePort returns a loopback port free now for both UDP and TCP, as a
+// hub's listen address needs (HTTP/3 and HTTP/2 on one port). The tests
+// that run hubs as processes take theirs here too.
+func FreePort() (int, error) {
 	for range 20 {
 		udp, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {

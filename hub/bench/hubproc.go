@@ -134,7 +134,7 @@ func (e *env) startProcess(ctx context.Context, dir, binary string, opts *Option
 // so on. The node's log goes to opts.HubLog too when set. It returns the
 // configuration and the node's /metrics address once it is ready.
 func (e *env) startNode(ctx context.Context, dir, binary string, k int, opts *Options) (config.Config, string, error) {
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return config.Config{}, "", err
 	}

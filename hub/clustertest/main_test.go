@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"lienthong/certs"
+	"lienthong/hub/bench"
 	"lienthong/hub/config"
 	"lienthong/shared/hubclient"
 )
@@ -359,7 +359,7 @@ func newHubNode(num int) (*hubNode, error) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := bench.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -446,22 +446,4 @@ func (n *hubNode) stop() {
 		<-done
 	}
 	n.cmd = nil
-}
-
-// freePort finds a port number free for both UDP and TCP on loopback.
-func freePort() (int, error) {
-	for range 20 {
-		udp, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := udp.LocalAddr().(*net.UDPAddr).Port
-		tcp, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		udp.Close()
-		if err == nil {
-			tcp.Close()
-			return port, nil
-		}
-	}
-	return 0, errors.New("no free port")
 }

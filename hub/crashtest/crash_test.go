@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,23 +146,14 @@ func (h *hubProcess) stop() {
 	h.cmd = nil
 }
 
-// freePort finds a port number free for both UDP and TCP on loopback.
+// freePort is bench.FreePort for a test.
 func freePort(t *testing.T) int {
-	for range 20 {
-		udp, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := udp.LocalAddr().(*net.UDPAddr).Port
-		tcp, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		udp.Close()
-		if err == nil {
-			tcp.Close()
-			return port
-		}
+	t.Helper()
+	port, err := bench.FreePort()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free port")
-	return 0
+	return port
 }
 
 // ledger is what the agencies saw, for the final checks.

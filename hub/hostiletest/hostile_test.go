@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/certs/certstest"
+	"lienthong/hub/bench"
 	"lienthong/hub/config"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
@@ -58,23 +58,14 @@ const (
 	cliMaxRSS = 256 << 20
 )
 
-// freePort finds a port number free for both UDP and TCP on loopback.
+// freePort is bench.FreePort for a test.
 func freePort(t *testing.T) int {
-	for range 20 {
-		udp, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := udp.LocalAddr().(*net.UDPAddr).Port
-		tcp, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		udp.Close()
-		if err == nil {
-			tcp.Close()
-			return port
-		}
+	t.Helper()
+	port, err := bench.FreePort()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free port")
-	return 0
+	return port
 }
 
 func writeFile(t *testing.T, path string, data []byte) string {
