@@ -43,9 +43,7 @@ func (s *Store) Inbox(ctx context.Context, recipient certs.AgencyCode, after uin
 	}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		return scanQueue(tx, recipient, after, func(_ []byte, d *record.Delivery) (bool, error) {
-			if d.Visible(now) {
-				dv := d.Domain()
-				dv.LeaseToken = "" // an expired lease's token is no one's business
+			if dv, ok := d.Listed(now); ok {
 				out = append(out, dv)
 			}
 			return len(out) < limit, nil

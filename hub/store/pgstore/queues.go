@@ -61,10 +61,10 @@ func (s *Store) Inbox(ctx context.Context, recipient certs.AgencyCode, after uin
 		var n int
 		err := forRecs(ctx, q, func(d *record.Delivery) error {
 			n++
-			if len(out) < limit && d.Visible(now) {
-				dv := d.Domain()
-				dv.LeaseToken = ""
-				out = append(out, dv)
+			if len(out) < limit {
+				if dv, ok := d.Listed(now); ok {
+					out = append(out, dv)
+				}
 			}
 			return nil
 		}, `SELECT rec FROM deliveries WHERE recipient = $1 AND cursor > $2 AND state = 0 ORDER BY cursor LIMIT $3`,
@@ -81,9 +81,7 @@ func (s *Store) Inbox(ctx context.Context, recipient certs.AgencyCode, after uin
 	err = s.view(ctx, func(tx pgx.Tx) error {
 		out = nil
 		return scanQueue(ctx, tx, recipient, after, func(d *record.Delivery) (bool, error) {
-			if d.Visible(now) {
-				dv := d.Domain()
-				dv.LeaseToken = "" // an expired lease's token is no one's business
+			if dv, ok := d.Listed(now); ok {
 				out = append(out, dv)
 			}
 			return len(out) < limit, nil

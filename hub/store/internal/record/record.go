@@ -88,6 +88,18 @@ func (d *Delivery) Visible(now time.Time) bool {
 	return d.State == store.Pending && (d.LeaseToken == "" || !now.Before(d.LeaseExpiry))
 }
 
+// Listed is the delivery as an inbox lists it at now, and whether it is
+// listed at all (Visible): without its lease's token, since an expired
+// lease's token is no one's business.
+func (d *Delivery) Listed(now time.Time) (store.Delivery, bool) {
+	if !d.Visible(now) {
+		return store.Delivery{}, false
+	}
+	dv := d.Domain()
+	dv.LeaseToken = ""
+	return dv, true
+}
+
 // Status is one status a recipient sent about a message.
 type Status struct {
 	MessageID string           `json:"msg"`
