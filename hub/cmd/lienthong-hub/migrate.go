@@ -156,21 +156,38 @@ func openEnd(ctx context.Context, end string, source bool) (sink, func() error, 
 
 // checkAlone refuses a PostgreSQL store that other sessions use: hub
 // nodes that still run would commit what a migration misses, or hand out
-// cursors that after-restore is moving.
+// cursors that after-restore is moving. A hub that has just stopped has
+// closed its connections, but their server processes leave
+// pg_stat_activity a moment later: sessions are counted again for up to
+// aloneSettle before they count against the store.
 func checkAlone(ctx context.Context, url string) error {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer conn.Close(ctx)
-	var n int
-	err = conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Scan(&n)
-	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+	deadline := time.Now().Add(aloneSettle)
+	for {
+		var n int
+		err = conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("open store: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return cli.Hint(fmt.Errorf("%d other sessions use the database", n), "stop every hub node first")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	if n > 0 {
-		return cli.Hint(fmt.Errorf("%d other sessions use the database", n), "stop every hub node first")
-	}
-	return nil
 }
+
+// aloneSettle is how long checkAlone lets the sessions of a hub that has
+// just stopped take to end.
+const aloneSettle = 3 * time.Second
