@@ -175,6 +175,8 @@ type Options struct {
 	// another node (Wake) was lost. 0 means never: one process, whose
 	// every event wakes its own polls.
 	Recheck time.Duration
+	// EdXML tunes the edXML calls.
+	EdXML EdXMLOptions
 }
 
 // Relay carries documents and statuses between agencies over a store.
@@ -193,6 +195,8 @@ type Relay struct {
 	recheck  time.Duration
 	draining chan struct{} // closed by Drain
 	drain    sync.Once
+	edxml    EdXMLOptions
+	edxmlMem *edxmlBudget
 }
 
 // New returns a Relay over opts.Store.
@@ -212,10 +216,14 @@ func New(opts Options) (*Relay, error) {
 	if opts.MaxInboxBytes <= 0 {
 		opts.MaxInboxBytes = wire.MaxInboxBytes
 	}
+	if err := opts.EdXML.defaults(); err != nil {
+		return nil, err
+	}
 	r := &Relay{
 		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, secret: opts.AllowSecret,
 		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: newNotifier(), inboxMax: opts.MaxInboxBytes, quota: opts.UploadQuota,
 		recheck: opts.Recheck, draining: make(chan struct{}),
+		edxml: opts.EdXML, edxmlMem: newEdXMLBudget(opts.EdXML),
 	}
 	if opts.CheckAttachment != nil {
 		r.check = newChecker(opts.CheckAttachment, opts.Checks, opts.CheckCache, opts.Verifier.CRLs)

@@ -63,16 +63,9 @@ func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []by
 	if doc.Metadata.Secrecy != document.SecrecyNone && doc.Metadata.Business.Type != document.BusinessRecall && !r.secret {
 		return nil, fmt.Errorf("%w: the document is marked %s", ErrSecretNotAllowed, doc.Metadata.Secrecy.NameVI())
 	}
-	recipients := make([]certs.AgencyCode, 0, len(doc.Metadata.To))
-	for _, to := range doc.Metadata.To {
-		a, err := r.st.Agency(ctx, to.Code)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && !a.Active) {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownRecipient, to.Code)
-		}
-		if err != nil {
-			return nil, err
-		}
-		recipients = append(recipients, to.Code)
+	recipients, err := r.recipients(ctx, doc.Metadata)
+	if err != nil {
+		return nil, err
 	}
 	report, err := r.checkAttachments(ctx, doc)
 	if err != nil {

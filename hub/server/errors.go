@@ -50,6 +50,7 @@ var codes = []struct {
 	{relay.ErrNotRecipient, wire.CodeForbidden},
 	{relay.ErrQuotaExceeded, wire.CodeQuotaExceeded},
 	{relay.ErrDraining, wire.CodeUnavailable},
+	{relay.ErrEdXMLBusy, wire.CodeUnavailable},
 	{envelope.ErrBadSignature, wire.CodeBadSignature},
 	{envelope.ErrUntrusted, wire.CodeUntrustedSigner},
 	{envelope.ErrWrongSigner, wire.CodeSenderMismatch},

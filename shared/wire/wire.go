@@ -87,6 +87,13 @@
 //     unsent uploads fill its quota, and an attachment whose bytes the
 //     retention policy removed answers gone. An upload never reveals that
 //     another agency stored the same bytes: it is an upload like any other.
+//   - v1 (2026-12-05): edXML (QCVN 102:2016) for document systems that
+//     speak it: POST /v1/edxml takes a signed edXML document or status
+//     packet; GET /v1/edxml/inbox, /v1/edxml/messages/{id} and
+//     /v1/edxml/statuses hand documents and statuses out as edXML, each
+//     with its sender's signature. An InboxItem of a document that came as
+//     edXML carries EdXML instead of Packet, and a StatusItem's Packet may
+//     be an edXML status packet (Format "edxml").
 package wire
 
 import (
@@ -125,7 +132,47 @@ const (
 	// blocks (ContentCRL), as the hub has them; it is also the CRL
 	// distribution point of the demo PKI's certificates.
 	PathCRL = "/v1/pki/crl"
+
+	// edXML (QCVN 102:2016), for document systems that speak it. Documents
+	// and statuses are the same as through the calls above, in the same
+	// queues: an agency acknowledges or refuses an edXML inbox item with
+	// PathAck or PathRefuse and removes statuses with PathStatusesAck.
+	PathEdXML         = "/v1/edxml"               // POST: a signed edXML document or status packet (ContentEdXML); answers EdXMLAccepted
+	PathEdXMLInbox    = "/v1/edxml/inbox"         // GET ?after=C&wait=S&limit=L: documents queued to the caller (EdXMLInbox)
+	PathEdXMLMessage  = "/v1/edxml/messages/{id}" // GET: a document as an edXML packet (ContentEdXML), HeaderOrigin says whose
+	PathEdXMLStatuses = "/v1/edxml/statuses"      // GET ?after=C&wait=S: statuses about the caller's documents as edXML (EdXMLStatuses)
 )
+
+// ContentEdXML is the content type of an edXML packet.
+const ContentEdXML = "application/xml"
+
+// Headers of the edXML calls.
+const (
+	// HeaderSignature carries, base64, a detached CMS SignedData over the
+	// exact bytes of the edXML packet in the body: how an agency binds a
+	// packet that has no XML signature of its own (POST PathEdXML), and how
+	// the hub hands such a packet on (GET PathEdXMLMessage).
+	HeaderSignature = "Lienthong-Signature"
+	// HeaderOrigin, on GET PathEdXMLMessage, is OriginSender or OriginHub.
+	HeaderOrigin = "Lienthong-Origin"
+)
+
+// Origins of an edXML packet the hub hands out.
+const (
+	// OriginSender: the packet is the sender's own, byte for byte, signed
+	// by the sender (its XML signature, or the detached CMS signature
+	// given with it).
+	OriginSender = "sender"
+	// OriginHub: the sender spoke Lienthong's own packets; the hub built
+	// the edXML packet from the sender's signed packet and signed it with
+	// its receipt identity. The sender's signed packet comes with it, so
+	// the recipient verifies the sender itself: its payload names every
+	// attachment's SHA-256, and the PDFs carry their own signatures.
+	OriginHub = "hub"
+)
+
+// FormatEdXML marks a StatusItem whose Packet is an edXML status packet.
+const FormatEdXML = "edxml"
 
 // ContentCRL is the content type of PathCRL's answer.
 const ContentCRL = "application/x-pem-file"
@@ -200,8 +247,92 @@ type InboxItem struct {
 	Cursor    uint64          `json:"cursor"`
 	MessageID string          `json:"message_id"`
 	Sender    string          `json:"sender"`
-	Packet    []byte          `json:"packet"`           // the sender's signed document packet
+	Packet    []byte          `json:"packet,omitempty"` // the sender's signed document packet
 	Report    json.RawMessage `json:"report,omitempty"` // the hub's verification of the attachments' signatures
+	// EdXML is set, and Packet empty, for a document its sender sent as
+	// an edXML packet: fetch the packet from PathEdXMLMessage and verify
+	// it yourself.
+	EdXML *EdXMLRef `json:"edxml,omitempty"`
+}
+
+// EdXMLRef names the edXML packet a document was sent as.
+type EdXMLRef struct {
+	SHA256 string `json:"sha256"` // of the packet's bytes
+	Size   int64  `json:"size"`
+	// Signature is the detached CMS signature the sender gave with a
+	// packet that has no XML signature of its own.
+	Signature []byte `json:"signature,omitempty"`
+}
+
+// EdXMLAccepted answers POST /v1/edxml.
+type EdXMLAccepted struct {
+	Kind string `json:"kind"` // "document" or "status"
+	// MessageID is the document's message id: for a document packet the
+	// one the hub gave it (the first 32 hex digits of the packet's
+	// SHA-256), for a status packet the document it is about.
+	MessageID string `json:"message_id"`
+	Existed   bool   `json:"existed"`           // the same packet was taken before
+	Receipt   []byte `json:"receipt,omitempty"` // a document's hub-signed "accepted" receipt packet
+	// Recalls says, for a revocation, which recipients lost the document.
+	Recalls []RecallOutcome `json:"recalls,omitempty"`
+	// Warnings are the deviations of form the hub read past.
+	Warnings []EdXMLWarning `json:"warnings,omitempty"`
+}
+
+// EdXMLWarning is one deviation of an edXML packet from the standard's
+// form that still had one reading.
+type EdXMLWarning struct {
+	Kind   string `json:"kind"`
+	Path   string `json:"path"` // the element, /edXMLEnvelope/...
+	Detail string `json:"detail,omitempty"`
+}
+
+// EdXMLInboxItem is a document queued to the caller, to fetch as edXML
+// from PathEdXMLMessage.
+type EdXMLInboxItem struct {
+	Cursor    uint64 `json:"cursor"`
+	MessageID string `json:"message_id"`
+	Sender    string `json:"sender"`
+	Origin    string `json:"origin"` // OriginSender or OriginHub
+	// SHA256 and Size are those of the sender's own edXML packet
+	// (OriginSender); Signature its detached CMS signature, if it was
+	// signed that way.
+	SHA256    string `json:"sha256,omitempty"`
+	Size      int64  `json:"size,omitempty"`
+	Signature []byte `json:"signature,omitempty"`
+	// Packet is, for OriginHub, the sender's signed Lienthong packet the
+	// hub built the edXML packet from.
+	Packet []byte `json:"packet,omitempty"`
+}
+
+// EdXMLInbox answers GET /v1/edxml/inbox.
+type EdXMLInbox struct {
+	Items []EdXMLInboxItem `json:"items"`
+	Next  uint64           `json:"next"`
+}
+
+// EdXMLStatusItem is a status about one of the caller's documents as an
+// edXML status packet.
+type EdXMLStatusItem struct {
+	Cursor    uint64    `json:"cursor"`
+	MessageID string    `json:"message_id"` // the document
+	From      string    `json:"from"`
+	Code      string    `json:"code"`
+	At        time.Time `json:"at"`
+	Origin    string    `json:"origin"` // OriginSender or OriginHub
+	EdXML     []byte    `json:"edxml"`  // the edXML status packet
+	// Signature is the detached CMS signature of a sender's packet that
+	// has no XML signature of its own.
+	Signature []byte `json:"signature,omitempty"`
+	// Packet is, for OriginHub, the signed status packet, or the hub's
+	// receipt for 01 and a refusal's 02, the edXML packet was built from.
+	Packet []byte `json:"packet,omitempty"`
+}
+
+// EdXMLStatuses answers GET /v1/edxml/statuses.
+type EdXMLStatuses struct {
+	Items []EdXMLStatusItem `json:"items"`
+	Next  uint64            `json:"next"`
 }
 
 // Inbox answers GET /v1/inbox.
@@ -243,6 +374,10 @@ type StatusItem struct {
 	Reason    string    `json:"reason,omitempty"`
 	At        time.Time `json:"at"`
 	Packet    []byte    `json:"packet"` // the signed status packet, or the hub's receipt for 01 and a refusal's 02
+	// Format is FormatEdXML when Packet is an edXML status packet, which
+	// the recipient signed with XML-DSig or with Signature.
+	Format    string `json:"format,omitempty"`
+	Signature []byte `json:"signature,omitempty"`
 }
 
 // Statuses answers GET /v1/statuses.
