@@ -101,6 +101,7 @@ type Store interface {
 	MessageParty(ctx context.Context, messageID string, agency certs.AgencyCode) (store.Message, *store.Delivery, error)
 	Sent(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]store.SentRecord, error)
 	Deliveries(ctx context.Context, messageID string) ([]store.Delivery, error)
+	MessagesByDocumentID(ctx context.Context, documentID string) ([]string, error)
 	Inbox(ctx context.Context, recipient certs.AgencyCode, after uint64, limit int, now time.Time) ([]store.Delivery, error)
 	Ack(ctx context.Context, recipient certs.AgencyCode, messageID, leaseToken string, now time.Time, seal store.Seal) (store.Delivery, bool, error)
 	Refuse(ctx context.Context, recipient certs.AgencyCode, messageID, reason string, now time.Time, seal store.Seal) (store.Delivery, bool, error)
