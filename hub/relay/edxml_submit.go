@@ -363,6 +363,11 @@ func (r *Relay) checkSpooled(ctx context.Context, doc *envelope.Document, d *edx
 // its ResponseFor's DocumentId names among those addressed to agency, or
 // req.Regarding among them when it names several.
 func (r *Relay) edxmlStatus(ctx context.Context, agency certs.AgencyCode, req EdXMLRequest, st *edxml.Status, warnings []wire.EdXMLWarning) (*EdXMLAccepted, error) {
+	// A status is kept whole with the document's history and handed out
+	// in the sender's status queue: as small as a Lienthong status packet.
+	if len(req.Packet) > envelope.MaxPacketSize {
+		return nil, fmt.Errorf("%w: a status packet of %d bytes, over %d", edxml.ErrTooLarge, len(req.Packet), envelope.MaxPacketSize)
+	}
 	u := st.Update
 	u.Normalize()
 	base := pathHeader + "/" + st.Element

@@ -286,7 +286,7 @@ func TestSubmitEdXMLDetachedCMS(t *testing.T) {
 }
 
 func TestSubmitEdXMLStatus(t *testing.T) {
-	e := newEdXEnv(t, nil)
+	e := newEdXEnv(t, func(o *relay.EdXMLOptions) { o.MaxPacket, o.Memory = 4<<20, 8*4<<20 })
 	doc := edxDoc(t, quangNinh, "301", [][]byte{pdf}, nil, vpcp)
 	res, err := e.submit(quangNinh, e.xmlSign(quangNinh, doc), nil)
 	if err != nil {
@@ -324,6 +324,13 @@ func TestSubmitEdXMLStatus(t *testing.T) {
 	again, err := e.submit(vpcp, status, nil)
 	if err != nil || !again.Existed {
 		t.Fatalf("the same status again: %+v, %v", again, err)
+	}
+	// A status packet is kept whole in the sender's queue: no larger than
+	// a Lienthong status packet.
+	padded := bytes.Replace(edxStatus(t, vpcp, docID, document.StatusAssigned), []byte("<edXML:edXMLHeader>"),
+		[]byte("<edXML:edXMLHeader><!--"+strings.Repeat("x", envelope.MaxPacketSize)+"-->"), 1)
+	if _, err := e.submit(vpcp, padded, cmsSign(t, e.keys[vpcp], padded)); !errors.Is(err, edxml.ErrTooLarge) || !strings.Contains(err.Error(), "a status packet") {
+		t.Fatalf("a status packet over %d bytes: %v", envelope.MaxPacketSize, err)
 	}
 
 	// Two messages with the same DocumentId: ?regarding= says which.
