@@ -15,6 +15,12 @@
 //     its content type says (envelope.CheckContent) and passes
 //     CheckAttachment; then it stores the message with its signed
 //     "accepted" receipt.
+//   - SubmitEdXML takes a signed edXML packet (QCVN 102:2016) from an
+//     agency's document system: a document, with Submit's checks, receipt
+//     and log entry, kept as the sender's packet byte for byte (a blob of
+//     the message, which its stored envelope names: edxmlRef); or a status,
+//     relayed as PostStatus relays one. ReadEdXML reads the packet under
+//     the edXML memory budget.
 //   - Ack records that a recipient stored a document; the store keeps the
 //     signed "delivered" receipt and status 01 (Đã đến), which the receipt
 //     carries to the sender, in the acknowledgement's own transaction.
