@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -288,4 +289,40 @@ func FuzzEdXML(f *testing.F) {
 			t.Fatalf("answer %d is not a wire error: %s", w.Code, w.Body.String())
 		}
 	})
+}
+
+// TestEdXMLOverTheNetwork sends packets as a plain HTTP client would, over
+// HTTP/2 on TCP and HTTP/3, without a Content-Length: the hub reads the
+// body to its end, or refuses it as soon as it passes the limit.
+func TestEdXMLOverTheNetwork(t *testing.T) {
+	h := edxHub(t)
+	pdf := readPDF(t, "cong-van.pdf")
+	for i, tcp := range []bool{true, false} {
+		c := rawClient(t, h, quangNinh, tcp)
+		post := func(body io.Reader) (*http.Response, []byte) {
+			t.Helper()
+			req, err := http.NewRequest(http.MethodPost, "https://"+h.Addr+wire.PathEdXML, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", wire.ContentEdXML)
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp, b
+		}
+		packet := xmlSigned(t, h.Agencies[quangNinh].Key, edxPacket(t, h, quangNinh, fmt.Sprint(700+i), pdf, vpcp))
+		// A reader that is not a bytes.Reader: sent without a length.
+		resp, body := post(io.MultiReader(bytes.NewReader(packet)))
+		if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`"kind":"document"`)) {
+			t.Fatalf("tcp=%v: %d %s", tcp, resp.StatusCode, body)
+		}
+		resp, body = post(io.MultiReader(bytes.NewReader(make([]byte, 3<<20))))
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(body, []byte(wire.CodeTooLarge)) {
+			t.Fatalf("tcp=%v, over the limit: %d %s", tcp, resp.StatusCode, body)
+		}
+	}
 }
