@@ -27,6 +27,7 @@ import (
 	"lienthong/shared/document"
 	"lienthong/shared/edxml"
 	"lienthong/shared/envelope"
+	"lienthong/shared/receipt"
 	"lienthong/shared/wire"
 	"lienthong/shared/xmlsig"
 )
@@ -214,6 +215,16 @@ func TestSubmitEdXMLDocument(t *testing.T) {
 	f.Close()
 	if !bytes.Equal(kept, packet) {
 		t.Fatal("the blob is not the packet's bytes")
+	}
+	// The receipt and the log name the stored reference, whose bytes any
+	// party rebuilds from the packet.
+	rec, _, err := receipt.Verify(res.Submitted.Receipt, e.pki.Verifier(t), certs.DefaultReceiptSigner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refSum := sha256.Sum256([]byte(fmt.Sprintf(`{"edxml":{"sha256":"%s","size":%d}}`, digest, len(packet))))
+	if rec.Event != receipt.EventAccepted || rec.EnvelopeSHA256 != hex.EncodeToString(refSum[:]) || rec.LogIndex != m.LogIndex || rec.MessageID != id {
+		t.Fatalf("receipt %+v, want acceptance of the reference to the packet at log index %d", rec, m.LogIndex)
 	}
 	recs, err := e.r.Receipts(ctx, vpcp, id)
 	if err != nil || len(recs) != 1 || !bytes.Equal(recs[0], res.Submitted.Receipt) {
