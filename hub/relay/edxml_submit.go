@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -310,7 +311,7 @@ func (r *Relay) edxmlTargets(ctx context.Context, agency certs.AgencyCode, m *do
 				continue
 			}
 			found = true
-			if !containsString(out, id) {
+			if !slices.Contains(out, id) {
 				out = append(out, id)
 			}
 		}
@@ -319,15 +320,6 @@ func (r *Relay) edxmlTargets(ctx context.Context, agency certs.AgencyCode, m *do
 		}
 	}
 	return out, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // checkSpooled checks each attachment of a packet, decoded into sp, as a
@@ -413,7 +405,7 @@ func (r *Relay) edxmlRegarding(ctx context.Context, agency certs.AgencyCode, doc
 		}
 	}
 	switch {
-	case want != "" && containsString(found, want):
+	case want != "" && slices.Contains(found, want):
 		return want, nil
 	case want != "":
 		return "", fmt.Errorf("no message %s addressed to %s with the DocumentId at %s: %w", want, agency, path, store.ErrNotFound)
