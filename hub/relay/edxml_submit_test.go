@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"lienthong/certs/certstest"
 	"lienthong/hub/relay"
 	"lienthong/hub/store"
+	"lienthong/shared/auditlog"
 	"lienthong/shared/cms"
 	"lienthong/shared/document"
 	"lienthong/shared/edxml"
@@ -366,6 +368,24 @@ func TestSubmitEdXMLStatus(t *testing.T) {
 	list, _, _ = e.r.Statuses(ctx, quangNinh, 0, 10, 0)
 	if p, s, ok := relay.EdXMLStatus(list[len(list)-1].Signed); !ok || !bytes.Equal(p, plain) || !bytes.Equal(s, cmsSig) {
 		t.Fatal("a CMS-signed status is not kept with its signature")
+	}
+	// The log's entry names the kept bytes, which API.md spells out.
+	kept := fmt.Sprintf(`{"edxml_status":{"packet":"%s","signature":"%s"}}`, base64.StdEncoding.EncodeToString(plain), base64.StdEncoding.EncodeToString(cmsSig))
+	n, err := e.st.LogSize(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := e.st.LogEntries(ctx, n-1, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, err := auditlog.DecodeEntry(entries[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	keptSum := sha256.Sum256([]byte(kept))
+	if entry.MessageID != res2.MessageID || entry.Status != "03" || entry.PacketSHA256 != hex.EncodeToString(keptSum[:]) {
+		t.Fatalf("log entry %+v, want the status naming %s", entry, kept)
 	}
 }
 
