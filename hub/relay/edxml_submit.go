@@ -33,8 +33,8 @@ import (
 
 // ErrEdXMLRegarding: a status packet's DocumentId names several messages
 // addressed to the agency, and the request did not say which
-// (?regarding=).
-var ErrEdXMLRegarding = errors.New("the status packet's document names several messages: say which with ?regarding=")
+// (EdXMLRequest.Regarding).
+var ErrEdXMLRegarding = errors.New("the status packet's document is carried by several messages addressed to you: say which one it answers (regarding)")
 
 // Paths of the elements SubmitEdXML refuses by, as edxml names them.
 const (
