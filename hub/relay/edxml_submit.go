@@ -38,11 +38,11 @@ var ErrEdXMLRegarding = errors.New("the status packet's document is carried by s
 
 // Paths of the elements SubmitEdXML refuses by, as edxml names them.
 const (
-	pathHeader     = "edXMLEnvelope/edXMLHeader"
-	pathFrom       = pathHeader + "/MessageHeader/From/OrganId"
-	pathBusiness   = pathHeader + "/TraceHeaderList/Bussiness"
-	pathAttachment = "AttachmentEncoded/Attachment"
-	pathSignature  = pathHeader + "/Signature"
+	pathHeader    = "edXMLEnvelope/edXMLHeader"
+	pathFrom      = pathHeader + "/MessageHeader/From/OrganId"
+	pathBusiness  = pathHeader + "/TraceHeaderList/Bussiness"
+	pathManifest  = "edXMLEnvelope/edXMLBody/edXMLManifest"
+	pathSignature = pathHeader + "/Signature"
 )
 
 // EdXMLRequest is an edXML packet an agency sends.
@@ -234,7 +234,7 @@ func (r *Relay) edxmlDocument(ctx context.Context, agency certs.AgencyCode, req 
 	doc := &envelope.Document{Kind: envelope.KindDocument, MessageID: id, Created: r.now(), Metadata: &m}
 	for i, a := range d.Attachments {
 		if !a.Included || sp.file(a.Index) == nil {
-			return nil, &edxml.Error{Path: fmt.Sprintf("%s[%d]", pathAttachment, i+1), Err: envelope.ErrInvalid, Reason: "the manifest names an attachment the packet does not carry"}
+			return nil, &edxml.Error{Path: pathManifest, Err: envelope.ErrInvalid, Reason: fmt.Sprintf("attachment %d is named by the manifest but the packet does not carry it", i+1)}
 		}
 		doc.Attachments = append(doc.Attachments, envelope.Attachment{Name: a.Name, ContentType: a.ContentType,
 			Size: a.Size, SHA256: hex.EncodeToString(a.SHA256[:]), Description: a.Description})

@@ -415,6 +415,9 @@ func TestSubmitEdXMLRefusals(t *testing.T) {
 		{"NotAPDFNamedPDF", quangNinh, e.xmlSign(quangNinh, edxDoc(t, quangNinh, "408", [][]byte{[]byte("GIF89a, not a document")}, nil, vpcp)), relay.ErrNotPDF},
 		{"UnknownRecipient", quangNinh, e.xmlSign(quangNinh, edxDoc(t, quangNinh, "409", [][]byte{pdf}, nil, outsider)), relay.ErrUnknownRecipient},
 		{"NoAttachment", quangNinh, e.xmlSign(quangNinh, edxDoc(t, quangNinh, "410", nil, nil, vpcp)), envelope.ErrInvalid},
+		{"AttachmentNotCarried", quangNinh, e.xmlSign(quangNinh, edxDoc(t, quangNinh, "413", [][]byte{pdf}, func(d *edxml.Document) {
+			d.Attachments = append(d.Attachments, edxml.Attachment{ContentID: "2", Name: "phu-luc.pdf", ContentType: "application/pdf", Index: -1})
+		}, vpcp)), envelope.ErrInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -434,6 +437,10 @@ func TestSubmitEdXMLRefusals(t *testing.T) {
 		var ee *edxml.Error
 		if !errors.As(err, &ee) || !strings.HasSuffix(ee.Path, "MessageHeader/From/OrganId") {
 			t.Fatalf("error %v does not name the From element", err)
+		}
+		_, err = e.submit(quangNinh, tests[len(tests)-1].packet, nil)
+		if !errors.As(err, &ee) || ee.Path != "edXMLEnvelope/edXMLBody/edXMLManifest" {
+			t.Fatalf("error %v does not name the manifest", err)
 		}
 	})
 }
