@@ -85,44 +85,76 @@ func EdXMLMessageID(data []byte) string {
 // from body, under the edXML memory budget (EdXMLOptions.Memory): a packet
 // declared over EdXMLOptions.MaxPacket is refused before any of it is
 // read, one that does not declare its size as soon as it passes the
-// limit, and one longer than declared when it does. A hub whose budget is
-// taken answers ErrEdXMLBusy at once. release gives the budget back: call
-// it when the packet's work (SubmitEdXML) is done.
+// limit, and one longer than declared when it does. A declared packet
+// holds room for its size before it is read; one that does not declare
+// its size holds room as its bytes come. A hub whose budget is taken
+// answers ErrEdXMLBusy. release gives the budget back: call it when the
+// packet's work (SubmitEdXML) is done.
 func (r *Relay) ReadEdXML(body io.Reader, declared int64) (packet []byte, release func(), err error) {
 	limit := r.edxml.MaxPacket
 	if declared > limit {
 		return nil, nil, fmt.Errorf("%w: the packet declares %d bytes, over %d", edxml.ErrTooLarge, declared, limit)
 	}
-	reserve := limit
-	if declared >= 0 {
-		reserve = declared
-	}
-	held := edXMLCost * max(reserve, 1)
-	if !r.edxmlMem.sem.TryAcquire(held) {
-		return nil, nil, ErrEdXMLBusy
-	}
+	var held int64
 	release = func() { r.edxmlMem.sem.Release(held) }
-	// One byte more than allowed, to see a body longer than it may be.
-	packet, err = io.ReadAll(io.LimitReader(body, reserve+1))
-	switch {
-	case err != nil:
-		release()
-		return nil, nil, fmt.Errorf("read the edXML packet: %w", err)
-	case int64(len(packet)) > reserve && declared >= 0:
-		release()
-		return nil, nil, fmt.Errorf("%w: the packet is longer than the %d bytes it declares", edxml.ErrTooLarge, declared)
-	case int64(len(packet)) > reserve:
-		release()
-		return nil, nil, fmt.Errorf("%w: the packet is over %d bytes", edxml.ErrTooLarge, limit)
+	// hold makes room for a packet of size bytes.
+	hold := func(size int64) bool {
+		need := edXMLCost*max(size, 1) - held
+		if need <= 0 {
+			return true
+		}
+		if !r.edxmlMem.sem.TryAcquire(need) {
+			return false
+		}
+		held += need
+		return true
 	}
-	// A packet that did not declare its size held room for the largest:
-	// keep what it needs.
-	if keep := edXMLCost * max(int64(len(packet)), 1); keep < held {
+	fail := func(err error) ([]byte, func(), error) {
+		release()
+		return nil, nil, err
+	}
+	if declared >= 0 {
+		if !hold(declared) {
+			return nil, nil, ErrEdXMLBusy
+		}
+		// One byte more than declared, to see a body longer than that.
+		packet, err = io.ReadAll(io.LimitReader(body, declared+1))
+		switch {
+		case err != nil:
+			return fail(fmt.Errorf("read the edXML packet: %w", err))
+		case int64(len(packet)) > declared:
+			return fail(fmt.Errorf("%w: the packet is longer than the %d bytes it declares", edxml.ErrTooLarge, declared))
+		}
+		return packet, release, nil
+	}
+	var buf bytes.Buffer
+	for {
+		if !hold(min(int64(buf.Len())+edxmlReadStep, limit)) {
+			return fail(ErrEdXMLBusy)
+		}
+		// At most one byte past the limit, to see a body over it.
+		_, err := io.CopyN(&buf, body, min(edxmlReadStep, limit+1-int64(buf.Len())))
+		if int64(buf.Len()) > limit {
+			return fail(fmt.Errorf("%w: the packet is over %d bytes", edxml.ErrTooLarge, limit))
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fail(fmt.Errorf("read the edXML packet: %w", err))
+		}
+	}
+	// Keep room for what was read, not for the step beyond it.
+	if keep := edXMLCost * max(int64(buf.Len()), 1); keep < held {
 		r.edxmlMem.sem.Release(held - keep)
 		held = keep
 	}
-	return packet, release, nil
+	return buf.Bytes(), release, nil
 }
+
+// edxmlReadStep is how many bytes more a packet that does not declare its
+// size makes room for at a time.
+const edxmlReadStep = 64 << 10
 
 // SubmitEdXML takes a signed edXML packet from agency. A document packet
 // becomes a message (a new document, or a revocation, update or

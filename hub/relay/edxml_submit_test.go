@@ -523,29 +523,46 @@ func TestReadEdXML(t *testing.T) {
 	if _, _, err := e.r.ReadEdXML(strings.NewReader("longer"), 3); !errors.Is(err, edxml.ErrTooLarge) {
 		t.Fatalf("longer than declared: %v", err)
 	}
-	// Two packets of the largest size fill the budget; a third waits.
+	// Refusals gave their room back: two packets of the largest size
+	// fill the budget.
 	_, rel1, err := e.r.ReadEdXML(bytes.NewReader(make([]byte, edxMaxPacket)), edxMaxPacket)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Not declared: held as the largest while read, then as its size.
-	small, rel2, err := e.r.ReadEdXML(strings.NewReader("<edXML/>"), -1)
+	_, rel2, err := e.r.ReadEdXML(bytes.NewReader(make([]byte, edxMaxPacket/2)), edxMaxPacket/2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A quarter of the budget is left: a packet that does not declare its
+	// size takes room as its bytes come, so a small one still fits, and
+	// one that outgrows what is left is turned away.
+	small, rel3, err := e.r.ReadEdXML(strings.NewReader("<edXML/>"), -1)
 	if err != nil || string(small) != "<edXML/>" {
 		t.Fatalf("%q, %v", small, err)
 	}
-	_, rel3, err := e.r.ReadEdXML(bytes.NewReader(make([]byte, edxMaxPacket/2)), edxMaxPacket/2)
-	if err != nil {
-		t.Fatalf("after an undeclared packet gave back what it did not need: %v", err)
+	if _, _, err := e.r.ReadEdXML(bytes.NewReader(make([]byte, edxMaxPacket)), -1); !errors.Is(err, relay.ErrEdXMLBusy) {
+		t.Fatalf("an undeclared packet outgrowing the budget: %v, want ErrEdXMLBusy", err)
 	}
 	if _, _, err := e.r.ReadEdXML(bytes.NewReader(make([]byte, edxMaxPacket)), edxMaxPacket); !errors.Is(err, relay.ErrEdXMLBusy) {
 		t.Fatalf("over the budget: %v, want ErrEdXMLBusy", err)
 	}
 	rel1()
-	_, rel4, err := e.r.ReadEdXML(bytes.NewReader(make([]byte, edxMaxPacket)), edxMaxPacket)
+	_, rel4, err := e.r.ReadEdXML(bytes.NewReader(make([]byte, edxMaxPacket)), -1)
 	if err != nil {
 		t.Fatalf("after a release: %v", err)
 	}
 	rel2()
 	rel3()
 	rel4()
+	// Everything was given back: the whole budget is free again.
+	_, rel5, err := e.r.ReadEdXML(bytes.NewReader(make([]byte, edxMaxPacket)), edxMaxPacket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rel6, err := e.r.ReadEdXML(bytes.NewReader(make([]byte, edxMaxPacket)), edxMaxPacket)
+	if err != nil {
+		t.Fatalf("the budget was not all given back: %v", err)
+	}
+	rel5()
+	rel6()
 }
