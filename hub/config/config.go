@@ -42,7 +42,8 @@
 //	  "upload_ttl": "24h",
 //	  "unreferenced_ttl": "24h",
 //	  "upload_quota_mb": 2048,
-//	  "delivered_retention": "0s"
+//	  "delivered_retention": "0s",
+//	  "edxml": {"max_packet_mb": 50, "refuse_sha1": false, "memory_mb": 512}
 //	}
 package config
 
@@ -220,6 +221,27 @@ type Config struct {
 	// and receipts keep the proof. "0s", the default, keeps them forever;
 	// otherwise at least a day (e.g. "8760h" for a year).
 	DeliveredRetention Duration `json:"delivered_retention"`
+
+	// EdXML tunes POST /v1/edxml, where agencies' document systems send
+	// edXML packets.
+	EdXML EdXML `json:"edxml"`
+}
+
+// EdXML tunes the edXML calls.
+type EdXML struct {
+	// MaxPacketMB bounds one edXML packet, attachments included, in MiB:
+	// 1 to 1024 (default 50, a cap common on the national axis).
+	MaxPacketMB int64 `json:"max_packet_mb"`
+	// RefuseSHA1 refuses packets whose XML signature uses SHA-1; by
+	// default they are taken with a warning (RSA-SHA1 is common in
+	// circulation).
+	RefuseSHA1 bool `json:"refuse_sha1"`
+	// MemoryMB bounds, in MiB, the memory the packets being read and
+	// verified hold at once, each counted at 8 times its size (its tree
+	// and canonical form for the signature check); at least 8 times
+	// MaxPacketMB (default 512). A packet past it is answered unavailable
+	// with Retry-After.
+	MemoryMB int64 `json:"memory_mb"`
 }
 
 // Default returns the defaults the documentation lists.
@@ -249,6 +271,7 @@ func Default() Config {
 		UploadTTL:         Duration(24 * time.Hour),
 		UnreferencedTTL:   Duration(24 * time.Hour),
 		UploadQuotaMB:     2048,
+		EdXML:             EdXML{MaxPacketMB: 50, MemoryMB: 512},
 	}
 }
 
@@ -345,6 +368,9 @@ func (c *Config) Validate() error {
 	}
 	check(c.UploadQuotaMB == 0 || c.UploadQuotaMB >= largest, "upload_quota_mb %d: want 0 (none) or at least the largest max_attachment_mb, %d", c.UploadQuotaMB, largest)
 	check(c.DeliveredRetention.D() == 0 || c.DeliveredRetention.D() >= 24*time.Hour, "delivered_retention %s: want 0s (keep) or at least 24h", c.DeliveredRetention.D())
+	check(c.EdXML.MaxPacketMB >= 1 && c.EdXML.MaxPacketMB <= 1024, "edxml.max_packet_mb %d: want 1 to 1024", c.EdXML.MaxPacketMB)
+	check(c.EdXML.MemoryMB >= 8*c.EdXML.MaxPacketMB && c.EdXML.MemoryMB <= 65536,
+		"edxml.memory_mb %d: want 8 times edxml.max_packet_mb (%d) to 65536", c.EdXML.MemoryMB, 8*c.EdXML.MaxPacketMB)
 	return errors.Join(errs...)
 }
 

@@ -40,6 +40,9 @@ type EdXMLOptions struct {
 	// be at least edXMLCost × MaxPacket, so that one packet of the
 	// largest size can always be read.
 	Memory int64
+	// TempDir holds the decoded attachments of a packet while they are
+	// checked (removed before SubmitEdXML returns); "" means os.TempDir.
+	TempDir string
 }
 
 // edXMLCost is how many times its size a packet counts against

@@ -15,6 +15,12 @@
 //     its content type says (envelope.CheckContent) and passes
 //     CheckAttachment; then it stores the message with its signed
 //     "accepted" receipt.
+//   - SubmitEdXML takes a signed edXML packet (QCVN 102:2016) from an
+//     agency's document system: a document, with Submit's checks, receipt
+//     and log entry, kept as the sender's packet byte for byte (a blob of
+//     the message, which its stored envelope names: edxmlRef); or a status,
+//     relayed as PostStatus relays one. ReadEdXML reads the packet under
+//     the edXML memory budget.
 //   - Ack records that a recipient stored a document; the store keeps the
 //     signed "delivered" receipt and status 01 (Đã đến), which the receipt
 //     carries to the sender, in the acknowledgement's own transaction.
@@ -101,6 +107,7 @@ type Store interface {
 	MessageParty(ctx context.Context, messageID string, agency certs.AgencyCode) (store.Message, *store.Delivery, error)
 	Sent(ctx context.Context, sender certs.AgencyCode, after uint64, limit int) ([]store.SentRecord, error)
 	Deliveries(ctx context.Context, messageID string) ([]store.Delivery, error)
+	MessagesByDocumentID(ctx context.Context, documentID string) ([]string, error)
 	Inbox(ctx context.Context, recipient certs.AgencyCode, after uint64, limit int, now time.Time) ([]store.Delivery, error)
 	Ack(ctx context.Context, recipient certs.AgencyCode, messageID, leaseToken string, now time.Time, seal store.Seal) (store.Delivery, bool, error)
 	Refuse(ctx context.Context, recipient certs.AgencyCode, messageID, reason string, now time.Time, seal store.Seal) (store.Delivery, bool, error)

@@ -8,6 +8,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/shared/document"
 	"lienthong/shared/envelope"
 )
 
@@ -26,24 +27,32 @@ func (r *Relay) PostStatus(ctx context.Context, agency certs.AgencyCode, packet 
 	if signer.Agency != agency {
 		return false, fmt.Errorf("%w: the status is signed by %s but the connection is %s", ErrSenderMismatch, signer.Agency, agency)
 	}
-	if err := r.refusedByStatus(ctx, agency, st.Regarding, st.Update.Code); err != nil {
+	return r.appendStatus(ctx, agency, st.Regarding, &st.Update, packet)
+}
+
+// appendStatus stores a status update by agency, a recipient of the
+// message regarding, with the signed bytes that carried it, and wakes the
+// message's sender: whichever packet the status came in, Lienthong's or
+// edXML.
+func (r *Relay) appendStatus(ctx context.Context, agency certs.AgencyCode, regarding string, u *document.StatusUpdate, signed []byte) (existed bool, err error) {
+	if err := r.refusedByStatus(ctx, agency, regarding, u.Code); err != nil {
 		return false, err
 	}
 	stored, existed, err := r.st.AppendStatus(ctx, &store.StatusUpdate{
-		MessageID: st.Regarding, From: agency, Code: st.Update.Code, Reason: st.Update.Reason,
-		Staff: st.Update.Staff, Document: st.Update.Document.String(), At: r.now(), Signed: packet,
+		MessageID: regarding, From: agency, Code: u.Code, Reason: u.Reason,
+		Staff: u.Staff, Document: u.Document.String(), At: r.now(), Signed: signed,
 	})
 	if errors.Is(err, store.ErrForbidden) || errors.Is(err, store.ErrNotFound) {
-		return false, fmt.Errorf("no message %s addressed to %s: %w", st.Regarding, agency, store.ErrNotFound)
+		return false, fmt.Errorf("no message %s addressed to %s: %w", regarding, agency, store.ErrNotFound)
 	}
 	if err != nil {
 		return false, err
 	}
 	r.wakeup.notify(stored.Sender)
 	if !existed {
-		r.obs.Status(st.Update.Code)
+		r.obs.Status(u.Code)
 	}
-	r.log.Info("status", "agency", agency, "doc", st.Regarding, "code", st.Update.Code, "existed", existed)
+	r.log.Info("status", "agency", agency, "doc", regarding, "code", u.Code, "existed", existed)
 	return existed, nil
 }
 

@@ -48,20 +48,10 @@ func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []by
 		if m.EnvelopeSHA256 != envHash {
 			return nil, fmt.Errorf("message id %s was already used for another packet: %w", doc.MessageID, store.ErrConflict)
 		}
-		// Accept answers a retry with the original result, recall
-		// outcomes included.
-		res, _, err := r.st.Accept(ctx, &m.Submission, nil)
-		if err != nil {
-			return nil, err
-		}
-		return r.submitted(ctx, &m.Submission, res, true, nil)
+		return r.retried(ctx, &m.Submission)
 	}
-
-	// Until documents are encrypted from end to end, the hub carries a
-	// classified one only where its operator allowed it. A recall carries
-	// no file and must stay possible for a document accepted while it was.
-	if doc.Metadata.Secrecy != document.SecrecyNone && doc.Metadata.Business.Type != document.BusinessRecall && !r.secret {
-		return nil, fmt.Errorf("%w: the document is marked %s", ErrSecretNotAllowed, doc.Metadata.Secrecy.NameVI())
+	if err := r.secrecyAllowed(doc.Metadata); err != nil {
+		return nil, err
 	}
 	recipients, err := r.recipients(ctx, doc.Metadata)
 	if err != nil {
@@ -87,6 +77,34 @@ func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []by
 	for _, a := range doc.Attachments {
 		sub.BlobDigests = append(sub.BlobDigests, a.SHA256)
 	}
+	return r.accept(ctx, sub)
+}
+
+// retried answers a retry of an accepted submission: Accept answers it
+// with the original result, recall outcomes included.
+func (r *Relay) retried(ctx context.Context, sub *store.Submission) (*Submitted, error) {
+	res, _, err := r.st.Accept(ctx, sub, nil)
+	if err != nil {
+		return nil, err
+	}
+	return r.submitted(ctx, sub, res, true, nil)
+}
+
+// secrecyAllowed decides whether the hub carries a document of this
+// secrecy. Until documents are encrypted from end to end, the hub carries
+// a classified one only where its operator allowed it. A recall carries no
+// file and must stay possible for a document accepted while it was.
+func (r *Relay) secrecyAllowed(m *document.Metadata) error {
+	if m.Secrecy != document.SecrecyNone && m.Business.Type != document.BusinessRecall && !r.secret {
+		return fmt.Errorf("%w: the document is marked %s", ErrSecretNotAllowed, m.Secrecy.NameVI())
+	}
+	return nil
+}
+
+// accept stores a checked submission with its signed "accepted" receipt
+// and the log entry (one store transaction), and answers it: whichever
+// packet the document came in, Lienthong's or edXML.
+func (r *Relay) accept(ctx context.Context, sub *store.Submission) (*Submitted, error) {
 	seal, sealed := r.sealer(sub, receipt.EventAccepted, sub.Sender, sub.Recipients, sub.Received)
 	res, existed, err := r.st.Accept(ctx, sub, seal)
 	if err != nil {
@@ -97,7 +115,7 @@ func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []by
 	} else {
 		r.obs.Accepted()
 	}
-	r.log.Info("document accepted", "agency", agency, "doc", doc.MessageID, "kind", sub.Kind.String(), "recipients", len(recipients), "existed", existed)
+	r.log.Info("document accepted", "agency", sub.Sender, "doc", sub.MessageID, "kind", sub.Kind.String(), "recipients", len(sub.Recipients), "existed", existed)
 	return r.submitted(ctx, sub, res, existed, *sealed)
 }
 
@@ -162,6 +180,13 @@ func (r *Relay) checkContent(ctx context.Context, a envelope.Attachment) error {
 		return err
 	}
 	defer f.Close()
+	return checkHead(a, f)
+}
+
+// checkHead checks an attachment's first bytes, read from f, against its
+// content type: the one rule for a native attachment (a blob) and an
+// attachment of an edXML packet (a temporary file).
+func checkHead(a envelope.Attachment, f io.Reader) error {
 	head := make([]byte, envelope.ContentHead)
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {

@@ -9,8 +9,10 @@ import (
 	"lienthong/hub/relay"
 	"lienthong/hub/store"
 	"lienthong/shared/document"
+	"lienthong/shared/edxml"
 	"lienthong/shared/envelope"
 	"lienthong/shared/wire"
+	"lienthong/shared/xmlsig"
 )
 
 // The server's own refusals, made while decoding a request, before the
@@ -51,6 +53,17 @@ var codes = []struct {
 	{relay.ErrQuotaExceeded, wire.CodeQuotaExceeded},
 	{relay.ErrDraining, wire.CodeUnavailable},
 	{relay.ErrEdXMLBusy, wire.CodeUnavailable},
+	{relay.ErrEdXMLRegarding, wire.CodeInvalidStatus},
+	{edxml.ErrTooLarge, wire.CodeTooLarge},
+	{edxml.ErrMalformed, wire.CodeMalformed},
+	{edxml.ErrNotEdXML, wire.CodeMalformed},
+	{edxml.ErrAttachment, wire.CodeMalformed},
+	{edxml.ErrMissing, wire.CodeInvalidDocument},
+	{edxml.ErrInvalid, wire.CodeInvalidDocument},
+	{xmlsig.ErrUnsigned, wire.CodeBadSignature},
+	{xmlsig.ErrBadSignature, wire.CodeBadSignature},
+	{xmlsig.ErrUnsupported, wire.CodeBadSignature},
+	{xmlsig.ErrWeakAlgorithm, wire.CodeBadSignature},
 	{envelope.ErrBadSignature, wire.CodeBadSignature},
 	{envelope.ErrUntrusted, wire.CodeUntrustedSigner},
 	{envelope.ErrWrongSigner, wire.CodeSenderMismatch},
@@ -95,7 +108,12 @@ func toWire(err error) *wire.Error {
 	}
 	for _, t := range codes {
 		if errors.Is(err, t.target) {
-			return &wire.Error{Code: t.code, Message: err.Error()}
+			we := &wire.Error{Code: t.code, Message: err.Error()}
+			// An edXML packet's refusal names its element.
+			if ee := (*edxml.Error)(nil); errors.As(err, &ee) && ee.Path != "" {
+				we.Details = wire.EdXMLRefusal{Element: ee.Path}
+			}
+			return we
 		}
 	}
 	return &wire.Error{Code: wire.CodeInternal, Message: "internal error"}

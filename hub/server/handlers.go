@@ -252,7 +252,12 @@ func (s *Server) inbox(w http.ResponseWriter, r *request) error {
 	}
 	out := wire.Inbox{Items: make([]wire.InboxItem, 0, len(items)), Next: next}
 	for _, it := range items {
-		out.Items = append(out.Items, wire.InboxItem{Cursor: it.Cursor, MessageID: it.MessageID, Sender: string(it.Sender), Packet: it.Packet, Report: it.Report})
+		item := wire.InboxItem{Cursor: it.Cursor, MessageID: it.MessageID, Sender: string(it.Sender), Packet: it.Packet, Report: it.Report}
+		if ref, ok := relay.EdXMLRefOf(it.Packet); ok {
+			// Sent as edXML: the packet is fetched and verified apart.
+			item.Packet, item.EdXML = nil, &ref
+		}
+		out.Items = append(out.Items, item)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -280,8 +285,12 @@ func (s *Server) statuses(w http.ResponseWriter, r *request) error {
 	}
 	out := wire.Statuses{Items: make([]wire.StatusItem, 0, len(list)), Next: next}
 	for _, st := range list {
-		out.Items = append(out.Items, wire.StatusItem{Cursor: st.Cursor, MessageID: st.MessageID, From: string(st.From),
-			Code: string(st.Code), Reason: st.Reason, At: st.At, Packet: st.Signed})
+		item := wire.StatusItem{Cursor: st.Cursor, MessageID: st.MessageID, From: string(st.From),
+			Code: string(st.Code), Reason: st.Reason, At: st.At, Packet: st.Signed}
+		if packet, sig, ok := relay.EdXMLStatus(st.Signed); ok {
+			item.Packet, item.Format, item.Signature = packet, wire.FormatEdXML, sig
+		}
+		out.Items = append(out.Items, item)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -94,6 +94,8 @@ type Options struct {
 	// Recheck makes a long poll re-check the store this often even when
 	// not woken (relay.Options.Recheck); 0 means never.
 	Recheck time.Duration
+	// EdXML tunes the edXML calls (relay.Options.EdXML).
+	EdXML relay.EdXMLOptions
 }
 
 // Server is the hub's request handler.
@@ -139,7 +141,7 @@ func New(opts Options) (*Server, error) {
 	s.relay, err = relay.New(relay.Options{
 		Store: opts.Store, Verifier: opts.Verifier, Identity: opts.Identity, CheckAttachment: opts.CheckAttachment,
 		AllowSecret: opts.AllowSecret, Checks: opts.Checks, UploadQuota: opts.UploadQuota, Recheck: opts.Recheck,
-		Logger: opts.Logger, Observer: s.metrics, Now: opts.Now,
+		Logger: opts.Logger, Observer: s.metrics, Now: opts.Now, EdXML: opts.EdXML,
 	})
 	if err != nil {
 		return nil, err
@@ -173,6 +175,7 @@ func (s *Server) routes() {
 	s.handle("GET "+wire.PathLogEntries, s.logEntries)
 	s.handle("GET "+wire.PathStats, s.stats)
 	s.handle("GET "+wire.PathCRL, s.crl)
+	s.handle("POST "+wire.PathEdXML, s.submitEdXML)
 	if s.opts.Timestamp != nil {
 		s.handle("POST "+wire.PathTimestamp, s.timestamp)
 	}

@@ -40,6 +40,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -165,9 +166,15 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 	for _, l := range cfg.AgencyLimits {
 		maxBlob = max(maxBlob, l.MaxAttachmentMB<<20)
 	}
+	maxBlob = max(maxBlob, cfg.EdXML.MaxPacketMB<<20) // an edXML packet is a blob of its message
 	var err error
 	if h.store, err = openStore(&cfg, maxBlob, log); err != nil {
 		return nil, err // the stores' errors say "open store"
+	}
+	edxmlTemp, err := edxmlTempDir(cfg.DataDir)
+	if err != nil {
+		h.store.Close()
+		return nil, err
 	}
 	var rate server.RateLimiter // nil: each node's own buckets
 	if cfg.Store == config.StorePostgres {
@@ -195,6 +202,8 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 		AgencyLimits: agencyLimits(cfg), MaxInFlight: cfg.MaxInFlight, Rate: rate,
 		Body:          server.BodyTimeouts{Idle: cfg.BodyIdleTimeout.D(), MinRate: cfg.BodyMinRate, Window: cfg.BodyRateWindow.D()},
 		MaxBodyMemory: cfg.MaxBodyMemoryMB << 20,
+		EdXML: relay.EdXMLOptions{MaxPacket: cfg.EdXML.MaxPacketMB << 20, RefuseSHA1: cfg.EdXML.RefuseSHA1,
+			Memory: cfg.EdXML.MemoryMB << 20, TempDir: edxmlTemp},
 	})
 	if err != nil {
 		h.closeStore()
@@ -434,6 +443,26 @@ func (h *Hub) listen(ctx context.Context) {
 	if l, ok := h.store.(listener); ok {
 		_ = l.Listen(ctx, time.Second, h.server.Relay().Wake)
 	}
+}
+
+// edxmlTempDir makes the folder of data_dir where the attachments of edXML
+// packets are decoded while they are checked, and empties it of what a
+// hub that stopped mid-check left there.
+func edxmlTempDir(dataDir string) (string, error) {
+	dir := filepath.Join(dataDir, "edxml-tmp")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("data_dir: %w", err)
+	}
+	left, err := filepath.Glob(filepath.Join(dir, "edxml-*.part"))
+	if err != nil {
+		return "", err
+	}
+	for _, f := range left {
+		if err := os.Remove(f); err != nil {
+			return "", fmt.Errorf("data_dir: %w", err)
+		}
+	}
+	return dir, nil
 }
 
 // openStore opens the store cfg names, allowing blobs of maxBlob bytes.

@@ -93,7 +93,10 @@
 //     /v1/edxml/statuses hand documents and statuses out as edXML, each
 //     with its sender's signature. An InboxItem of a document that came as
 //     edXML carries EdXML instead of Packet, and a StatusItem's Packet may
-//     be an edXML status packet (Format "edxml").
+//     be an edXML status packet (Format "edxml"). An error refusing an
+//     edXML packet at one of its elements names it (Details EdXMLRefusal);
+//     POST /v1/edxml takes ?regarding= for a status packet whose
+//     DocumentId names several messages.
 package wire
 
 import (
@@ -277,6 +280,12 @@ type EdXMLAccepted struct {
 	Recalls []RecallOutcome `json:"recalls,omitempty"`
 	// Warnings are the deviations of form the hub read past.
 	Warnings []EdXMLWarning `json:"warnings,omitempty"`
+}
+
+// EdXMLRefusal is the Details of an error refusing an edXML packet at one
+// of its elements.
+type EdXMLRefusal struct {
+	Element string `json:"element"` // the element, edXMLEnvelope/...
 }
 
 // EdXMLWarning is one deviation of an edXML packet from the standard's
