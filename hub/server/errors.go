@@ -51,6 +51,7 @@ var codes = []struct {
 	{relay.ErrQuotaExceeded, wire.CodeQuotaExceeded},
 	{relay.ErrDraining, wire.CodeUnavailable},
 	{relay.ErrEdXMLBusy, wire.CodeUnavailable},
+	{relay.ErrRenditionTooLarge, wire.CodeTooLarge},
 	{envelope.ErrBadSignature, wire.CodeBadSignature},
 	{envelope.ErrUntrusted, wire.CodeUntrustedSigner},
 	{envelope.ErrWrongSigner, wire.CodeSenderMismatch},

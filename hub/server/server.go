@@ -173,6 +173,9 @@ func (s *Server) routes() {
 	s.handle("GET "+wire.PathLogEntries, s.logEntries)
 	s.handle("GET "+wire.PathStats, s.stats)
 	s.handle("GET "+wire.PathCRL, s.crl)
+	s.handle("GET "+wire.PathEdXMLInbox, s.edxmlInbox)
+	s.handle("GET "+wire.PathEdXMLMessage, s.edxmlMessage)
+	s.handle("GET "+wire.PathEdXMLStatuses, s.edxmlStatuses)
 	if s.opts.Timestamp != nil {
 		s.handle("POST "+wire.PathTimestamp, s.timestamp)
 	}
