@@ -206,6 +206,16 @@ func testEdXMLRendition(t *testing.T, alg certs.KeyAlgorithm) {
 		t.Fatalf("signed by %s, trust %s (%s)", res.Signer.Subject, res.Trust, res.TrustDetail)
 	}
 	xmlsec1Verify(t, e.pki.RootPEM(), packet)
+	// Not cached, and built the same each time: the same bytes again but
+	// for an ECDSA SignatureValue.
+	again, err := e.relay.EdXMLMessage(ctx, vpcp, d.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := readAll(t, again)
+	if !bytes.Equal(withoutSignatureValue(t, packet), withoutSignatureValue(t, second)) || (alg == certs.RSA2048) != bytes.Equal(packet, second) {
+		t.Fatal("a second rendition differs beyond an ECDSA SignatureValue")
+	}
 	tampered := bytes.Replace(packet, []byte("Về việc thử nghiệm"), []byte("Về việc thử nghiệm khác"), 1)
 	if _, err := xmlsig.Verify(tampered, xmlsig.Options{}); !errors.Is(err, xmlsig.ErrBadSignature) {
 		t.Fatalf("a changed rendition: %v", err)
@@ -217,6 +227,17 @@ func testEdXMLRendition(t *testing.T, alg certs.KeyAlgorithm) {
 	if err != nil || len(items) != 1 || items[0].Origin != wire.OriginHub || !bytes.Equal(items[0].Packet, d.packet) || items[0].Ref.SHA256 != "" {
 		t.Fatalf("inbox: %+v, %v", items, err)
 	}
+}
+
+// withoutSignatureValue blanks a packet's ds:SignatureValue.
+func withoutSignatureValue(t *testing.T, packet []byte) []byte {
+	t.Helper()
+	start := bytes.Index(packet, []byte("<ds:SignatureValue>"))
+	end := bytes.Index(packet, []byte("</ds:SignatureValue>"))
+	if start < 0 || end < start {
+		t.Fatal("no ds:SignatureValue")
+	}
+	return append(bytes.Clone(packet[:start]), packet[end:]...)
 }
 
 // xmlsec1Verify runs `xmlsec1 --verify` on packet with root as the one
