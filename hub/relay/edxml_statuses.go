@@ -16,50 +16,22 @@ import (
 	"lienthong/shared/xmlsig"
 )
 
-// How the store keeps a status posted as an edXML packet: its
-// StatusUpdate.Signed is the packet itself, byte for byte, when the packet
-// carries its own XML signature; with a detached CMS signature instead it
-// is the JSON {"edxml_status":{"packet":...,"signature":...}}. A sealed
-// status packet or a hub receipt is JSON of another shape, so each form is
-// told from the others by its first bytes.
-
-// edxmlStatus is the stored form of an edXML status packet with a
-// detached signature.
-type edxmlStatus struct {
-	EdXML struct {
-		Packet    []byte `json:"packet"`
-		Signature []byte `json:"signature"`
-	} `json:"edxml_status"`
-}
-
-// encodeEdXMLStatus returns what the store keeps as the Signed bytes of an
-// edXML status packet and its detached signature (nil: none).
-func encodeEdXMLStatus(packet, signature []byte) []byte {
-	if len(signature) == 0 {
-		return packet
-	}
-	var s edxmlStatus
-	s.EdXML.Packet, s.EdXML.Signature = packet, signature
-	b, err := json.Marshal(s)
-	if err != nil {
-		panic(err) // bytes always marshal
-	}
-	return b
-}
-
-// EdXMLStatusPacket returns the edXML status packet and its detached
-// signature (nil when the packet is signed with XML-DSig) that a status's
-// stored Signed bytes hold, and false when they hold a sealed status
-// packet or a hub receipt.
-func EdXMLStatusPacket(signed []byte) (packet, signature []byte, ok bool) {
-	head := bytes.TrimLeft(bytes.TrimPrefix(signed, []byte("\uFEFF")), " \t\r\n")
-	if bytes.HasPrefix(head, []byte("<")) {
-		return signed, nil, true
-	}
+// storedEdXMLStatus returns the edXML status packet and its detached
+// signature (nil for a packet signed with XML-DSig) that a status's stored
+// Signed bytes hold, and false for a sealed status packet or a hub
+// receipt. SubmitEdXML stores such a status as the JSON
+// {"edxml_status":{"packet":...,"signature":...}}; relay.EdXMLStatus, on
+// edxmlin's branch, reads the same form and replaces this once merged.
+func storedEdXMLStatus(signed []byte) (packet, signature []byte, ok bool) {
 	if !bytes.HasPrefix(signed, []byte(`{"edxml_status":`)) {
 		return nil, nil, false
 	}
-	var s edxmlStatus
+	var s struct {
+		EdXML struct {
+			Packet    []byte `json:"packet"`
+			Signature []byte `json:"signature"`
+		} `json:"edxml_status"`
+	}
 	d := json.NewDecoder(bytes.NewReader(signed))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&s); err != nil || len(s.EdXML.Packet) == 0 {
@@ -101,7 +73,7 @@ func (r *Relay) EdXMLStatuses(ctx context.Context, agency certs.AgencyCode, afte
 		size := 0
 		docs := map[string]document.DocumentRef{}
 		for _, st := range list {
-			it, err := r.edxmlStatus(ctx, agency, &st, docs)
+			it, err := r.edxmlStatusItem(ctx, agency, &st, docs)
 			if err != nil {
 				return 0, err
 			}
@@ -116,11 +88,11 @@ func (r *Relay) EdXMLStatuses(ctx context.Context, agency certs.AgencyCode, afte
 	return items, next, err
 }
 
-// edxmlStatus gives one stored status as an edXML status packet; docs
+// edxmlStatusItem gives one stored status as an edXML status packet; docs
 // caches the ids of the documents the page's statuses are about.
-func (r *Relay) edxmlStatus(ctx context.Context, agency certs.AgencyCode, st *store.StatusUpdate, docs map[string]document.DocumentRef) (EdXMLStatusItem, error) {
+func (r *Relay) edxmlStatusItem(ctx context.Context, agency certs.AgencyCode, st *store.StatusUpdate, docs map[string]document.DocumentRef) (EdXMLStatusItem, error) {
 	it := EdXMLStatusItem{Cursor: st.Cursor, MessageID: st.MessageID, From: st.From, Code: st.Code, At: st.At}
-	if packet, sig, ok := EdXMLStatusPacket(st.Signed); ok {
+	if packet, sig, ok := storedEdXMLStatus(st.Signed); ok {
 		it.Origin, it.EdXML, it.Signature = wire.OriginSender, packet, sig
 		return it, nil
 	}

@@ -1,22 +1,20 @@
 package relay
 
-import (
-	"bytes"
-	"testing"
-)
+import "testing"
 
-// TestEdXMLStatusStored: the stored form of a status posted as edXML reads
-// back as posted, and nothing else is taken for one.
-func TestEdXMLStatusStored(t *testing.T) {
-	packet := []byte("\uFEFF<?xml version=\"1.0\"?>\n<edXML:edXML/>")
-	for _, sig := range [][]byte{nil, []byte("cms")} {
-		stored := encodeEdXMLStatus(packet, sig)
-		if sig == nil && !bytes.Equal(stored, packet) {
-			t.Fatalf("an XML-signed packet is not stored as it is: %q", stored)
-		}
-		got, gotSig, ok := EdXMLStatusPacket(stored)
-		if !ok || !bytes.Equal(got, packet) || !bytes.Equal(gotSig, sig) {
-			t.Fatalf("EdXMLStatusPacket(encode(%q)) = %q, %q, %v", sig, got, gotSig, ok)
+// TestStoredEdXMLStatus: the stored form of a status posted as edXML
+// reads back as posted, and nothing else is taken for one.
+func TestStoredEdXMLStatus(t *testing.T) {
+	for _, tc := range []struct {
+		stored      string
+		packet, sig string
+	}{
+		{`{"edxml_status":{"packet":"PGVkWE1MLz4="}}`, "<edXML/>", ""},
+		{`{"edxml_status":{"packet":"PGVkWE1MLz4=","signature":"Y21z"}}`, "<edXML/>", "cms"},
+	} {
+		packet, sig, ok := storedEdXMLStatus([]byte(tc.stored))
+		if !ok || string(packet) != tc.packet || string(sig) != tc.sig {
+			t.Fatalf("storedEdXMLStatus(%s) = %q, %q, %v", tc.stored, packet, sig, ok)
 		}
 	}
 	for _, signed := range []string{
@@ -24,10 +22,11 @@ func TestEdXMLStatusStored(t *testing.T) {
 		`{"edxml_status":{"packet":"","signature":"AA=="}}`,
 		`{"edxml_status":{"packet":"PA==","other":1}}`,
 		`{"edxml_status":`,
+		`<edXML/>`,
 		``,
 	} {
-		if _, _, ok := EdXMLStatusPacket([]byte(signed)); ok {
-			t.Errorf("EdXMLStatusPacket(%s) took it as an edXML status", signed)
+		if _, _, ok := storedEdXMLStatus([]byte(signed)); ok {
+			t.Errorf("storedEdXMLStatus(%s) took it as an edXML status", signed)
 		}
 	}
 }

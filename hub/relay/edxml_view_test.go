@@ -435,12 +435,16 @@ func TestEdXMLStatuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	detachedNative := native(ngheAn, document.StatusArrived)
+	signedStored, err := json.Marshal(map[string]any{"edxml_status": map[string][]byte{"packet": signedNative}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	detachedStored, err := json.Marshal(map[string]any{"edxml_status": map[string][]byte{"packet": detachedNative, "signature": []byte("cms")}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, st := range []*store.StatusUpdate{
-		{MessageID: e2.id, From: vpcp, Code: document.StatusArrived, Document: e2.meta.ID().String(), At: time.Now(), Signed: signedNative},
+		{MessageID: e2.id, From: vpcp, Code: document.StatusArrived, Document: e2.meta.ID().String(), At: time.Now(), Signed: signedStored},
 		{MessageID: e2.id, From: ngheAn, Code: document.StatusArrived, Document: e2.meta.ID().String(), At: time.Now(), Signed: detachedStored},
 	} {
 		if _, _, err := e.st.AppendStatus(ctx, st); err != nil {

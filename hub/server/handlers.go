@@ -280,12 +280,8 @@ func (s *Server) statuses(w http.ResponseWriter, r *request) error {
 	}
 	out := wire.Statuses{Items: make([]wire.StatusItem, 0, len(list)), Next: next}
 	for _, st := range list {
-		it := wire.StatusItem{Cursor: st.Cursor, MessageID: st.MessageID, From: string(st.From),
-			Code: string(st.Code), Reason: st.Reason, At: st.At, Packet: st.Signed}
-		if packet, sig, ok := relay.EdXMLStatusPacket(st.Signed); ok {
-			it.Packet, it.Format, it.Signature = packet, wire.FormatEdXML, sig
-		}
-		out.Items = append(out.Items, it)
+		out.Items = append(out.Items, wire.StatusItem{Cursor: st.Cursor, MessageID: st.MessageID, From: string(st.From),
+			Code: string(st.Code), Reason: st.Reason, At: st.At, Packet: st.Signed})
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
