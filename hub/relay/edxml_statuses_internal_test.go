@@ -1,6 +1,9 @@
 package relay
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestStoredEdXMLStatus: the stored form of a status posted as edXML
 // reads back as posted, and nothing else is taken for one.
@@ -28,5 +31,18 @@ func TestStoredEdXMLStatus(t *testing.T) {
 		if _, _, ok := storedEdXMLStatus([]byte(signed)); ok {
 			t.Errorf("storedEdXMLStatus(%s) took it as an edXML status", signed)
 		}
+	}
+}
+
+// TestLimitWriter: a rendition that outgrows its estimate is stopped at
+// the edXML limit, and says so.
+func TestLimitWriter(t *testing.T) {
+	var buf strings.Builder
+	lw := &limitWriter{w: &buf, left: 5}
+	if n, err := lw.Write([]byte("abc")); n != 3 || err != nil || lw.over {
+		t.Fatalf("within the limit: %d, %v, over %v", n, err, lw.over)
+	}
+	if _, err := lw.Write([]byte("def")); err == nil || !lw.over || buf.String() != "abc" {
+		t.Fatalf("past the limit: %v, over %v, wrote %q", err, lw.over, buf.String())
 	}
 }

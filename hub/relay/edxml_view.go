@@ -79,7 +79,7 @@ func (r *Relay) EdXMLInbox(ctx context.Context, agency certs.AgencyCode, after u
 			n := len(m.Envelope)
 			if ref, ok := parseEdXMLRef(m.Envelope); ok {
 				it.Origin, it.Ref, it.Packet = wire.OriginSender, ref, nil
-				n = len(ref.Signature) + 128
+				n = len(ref.Signature)
 			}
 			if size += n; len(items) > 0 && size > r.inboxMax {
 				break
@@ -184,14 +184,15 @@ func (r *Relay) renderDocument(ctx context.Context, m *store.Message) (*EdXMLPac
 func (r *Relay) buildDocument(ctx context.Context, id string, doc *edxml.Document, atts []envelope.Attachment, expected int64) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(int(expected))
-	err := edxml.WriteDocument(&limitWriter{w: &buf, left: r.edxml.MaxPacket}, doc, func(i int) (io.Reader, error) {
+	lw := &limitWriter{w: &buf, left: r.edxml.MaxPacket}
+	err := edxml.WriteDocument(lw, doc, func(i int) (io.Reader, error) {
 		f, err := r.st.OpenBlob(ctx, atts[i].SHA256)
 		if err != nil {
 			return nil, fmt.Errorf("attachment %d: %w", i+1, err)
 		}
 		return f, nil // WriteDocument closes it
 	})
-	if errors.Is(err, errLimit) {
+	if lw.over {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrRenditionTooLarge, r.edxml.MaxPacket)
 	}
 	if err != nil {
@@ -207,17 +208,18 @@ func (r *Relay) buildDocument(ctx context.Context, id string, doc *edxml.Documen
 	return signed, nil
 }
 
-var errLimit = errors.New("over the limit")
-
-// limitWriter fails a write that would take it past left bytes.
+// limitWriter fails a write that would take it past left bytes, and says
+// so in over.
 type limitWriter struct {
 	w    io.Writer
 	left int64
+	over bool
 }
 
 func (l *limitWriter) Write(p []byte) (int, error) {
 	if int64(len(p)) > l.left {
-		return 0, errLimit
+		l.over = true
+		return 0, errors.New("over the edXML packet limit")
 	}
 	l.left -= int64(len(p))
 	return l.w.Write(p)
