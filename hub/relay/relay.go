@@ -31,6 +31,10 @@
 //     two long-poll, woken when something arrives); Message, Attachment
 //     and Receipts give a message's parts to its parties only;
 //     Directory and Hello answer what an agency may know of the hub.
+//   - EdXMLInbox, EdXMLMessage and EdXMLStatuses are the same queues and
+//     messages as edXML packets (edxml_view.go): the sender's own packet
+//     when it came as edXML, else one the hub renders and signs with its
+//     receipt identity, handed out beside the sender's signed packet.
 //
 // # Who may do what
 //

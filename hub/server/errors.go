@@ -64,6 +64,7 @@ var codes = []struct {
 	{xmlsig.ErrBadSignature, wire.CodeBadSignature},
 	{xmlsig.ErrUnsupported, wire.CodeBadSignature},
 	{xmlsig.ErrWeakAlgorithm, wire.CodeBadSignature},
+	{relay.ErrRenditionTooLarge, wire.CodeTooLarge},
 	{envelope.ErrBadSignature, wire.CodeBadSignature},
 	{envelope.ErrUntrusted, wire.CodeUntrustedSigner},
 	{envelope.ErrWrongSigner, wire.CodeSenderMismatch},

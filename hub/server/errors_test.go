@@ -44,6 +44,7 @@ func TestToWire(t *testing.T) {
 		{fmt.Errorf("accept: %w: dial tcp 10.0.0.7:5432: connection refused", store.ErrUnavailable), wire.CodeUnavailable},
 		{fmt.Errorf("begin upload: %w: 3 bytes held", relay.ErrQuotaExceeded), wire.CodeQuotaExceeded},
 		{fmt.Errorf("open blob: %w", store.ErrGone), wire.CodeGone},
+		{fmt.Errorf("%w: about 60 MB", relay.ErrRenditionTooLarge), wire.CodeTooLarge},
 		{&store.OffsetError{Got: 1, Want: 5}, wire.CodeOffset},
 		{&document.ValidationError{}, wire.CodeInvalidDocument},
 		{errors.New("disk on fire"), wire.CodeInternal},

@@ -176,6 +176,9 @@ func (s *Server) routes() {
 	s.handle("GET "+wire.PathStats, s.stats)
 	s.handle("GET "+wire.PathCRL, s.crl)
 	s.handle("POST "+wire.PathEdXML, s.submitEdXML)
+	s.handle("GET "+wire.PathEdXMLInbox, s.edxmlInbox)
+	s.handle("GET "+wire.PathEdXMLMessage, s.edxmlMessage)
+	s.handle("GET "+wire.PathEdXMLStatuses, s.edxmlStatuses)
 	if s.opts.Timestamp != nil {
 		s.handle("POST "+wire.PathTimestamp, s.timestamp)
 	}
