@@ -176,6 +176,7 @@ func (s *Server) routes() {
 	s.handle("GET "+wire.PathStats, s.stats)
 	s.handle("GET "+wire.PathCRL, s.crl)
 	s.handle("POST "+wire.PathEdXML, s.submitEdXML)
+	s.handle("GET "+wire.PathOpenAPI, s.openAPI)
 	if s.opts.Timestamp != nil {
 		s.handle("POST "+wire.PathTimestamp, s.timestamp)
 	}
