@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -29,6 +30,12 @@ import (
 	"lienthong/shared/auditlog"
 	"lienthong/shared/hubclient"
 )
+
+// Observe, if set, wraps the API handler of every hub Start starts, so
+// that a test package sees all its traffic (set it in TestMain, before any
+// test runs; package apitest's Recorder checks the traffic against the
+// API's schemas).
+var Observe func(http.Handler) http.Handler
 
 // Agency is a test agency with its key pair.
 type Agency struct {
@@ -139,7 +146,7 @@ func Start(t testing.TB, opts Options) *Hub {
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}
-	parts := service.Parts{Identity: h.Identity, Receipts: h.Receipts, Verifier: opts.PKI.Verifier(t), TSA: opts.PKI.TSA(t), LogSigner: signer}
+	parts := service.Parts{Identity: h.Identity, Receipts: h.Receipts, Verifier: opts.PKI.Verifier(t), TSA: opts.PKI.TSA(t), LogSigner: signer, Observe: Observe}
 	hub, err := service.New(cfg, parts, opts.Logger)
 	if err != nil {
 		t.Fatal(err)
