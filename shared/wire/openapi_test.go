@@ -69,7 +69,6 @@ var schemaOf = map[string]reflect.Type{
 	"Signer":             reflect.TypeFor[document.Signer](),
 	"Business":           reflect.TypeFor[document.Business](),
 	"StatusUpdate":       reflect.TypeFor[document.StatusUpdate](),
-	"ValidationError":    reflect.TypeFor[document.ValidationError](),
 	"Problem":            reflect.TypeFor[document.Problem](),
 	"ReceiptPayload":     reflect.TypeFor[receipt.Receipt](),
 	"PDFReport":          reflect.TypeFor[pades.Report](),
