@@ -12,7 +12,8 @@
 # there, HTTP=--http2 or HTTP=--http1.1), PKI the demo PKI made by
 # `lienthong-certs demo` (agencies/<code>.crt with its chain and .key in the
 # clear, ca.crt the root). The two agencies are demo agencies of the hub's
-# directory. Exit status 0 when every step went as the API says.
+# directory. Exit status 0 when every step went as the API says. With
+# TRACE=FILE every request and answer is appended to FILE as well.
 set -euo pipefail
 
 HUB=${HUB:-127.0.0.1:4433}
@@ -41,6 +42,26 @@ call() {
 	curl -sS "$HTTP" --cacert "$PKI/ca.crt" --cert "$PKI/agencies/$who.crt" --key "$PKI/agencies/$who.key" \
 		-X "$method" -o "$work/body" -D "$work/headers" -w '%{http_code} %{http_version}' "$@" "https://$HUB$path" >"$work/status"
 	read -r code version <"$work/status"
+	if [ -n "${TRACE:-}" ]; then
+		{
+			printf '>>> %s %s (as %s)\n' "$method" "$path" "$who"
+			local prev=
+			for a in "$@"; do
+				case "$prev" in
+				-H) printf '%s\n' "$a" ;;
+				--data-binary) case "$a" in @*) if [ "$method" = PATCH ]; then printf '(%s bytes)\n' "$(wc -c <"${a#@}")"; else cat "${a#@}"; echo; fi ;; *) printf '%s\n' "$a" ;; esac ;;
+				esac
+				prev=$a
+			done
+			printf '<<< %s\n' "$code"
+			grep -iE '^(content-type|etag|content-range|content-disposition|retry-after|alt-svc):' "$work/headers" || true
+			case "$(grep -i '^content-type:' "$work/headers")" in
+			*json* | *yaml*) head -c 65536 "$work/body"; echo ;;
+			*) printf '(%s bytes)\n' "$(wc -c <"$work/body")" ;;
+			esac
+			echo
+		} >>"$TRACE"
+	fi
 	case "$HTTP:$version" in
 	--http2:2 | --http1.1:1.1) ;;
 	*) die "asked $HTTP, the hub answered HTTP/$version" ;;
@@ -336,6 +357,21 @@ expect 200 "$SENDER" GET /v1/sent
 state=$(json "[r['delivery'] + ' ' + r.get('last_code', '') for i in j['items'] if i['message_id'] == '$id' for r in i['recipients']]")
 [ "$state" = '["acked 03"]' ] || die "sent: $state"
 step "sent: $RECIPIENT acked, last status 03"
+
+# --- a document the recipient cannot take: refused ---------------------
+id2=$(new_id)
+document_payload "$work/doc2.json" "$id2" "$(number)" "$RECIPIENT" "$sha" "$size"
+seal "$SENDER" "$work/doc2.json" "$work/doc2.packet"
+expect 200 "$SENDER" POST /v1/messages -H 'Content-Type: application/vnd.lienthong.packet+json' --data-binary @"$work/doc2.packet"
+reason='Không kiểm tra được chữ ký số của văn bản'
+body=$(python3 -c 'import json,sys; print(json.dumps({"reason": sys.argv[1]}, ensure_ascii=False))' "$reason")
+expect 200 "$RECIPIENT" POST "/v1/messages/$id2/refuse" -H 'Content-Type: application/json' --data-binary "$body"
+[ "$(json 'unpack(j["receipt"])["event"]')" = refused ] && [ "$(json 'unpack(j["receipt"])["reason"]')" = "$reason" ] || die "refused receipt"
+expect 409 "$RECIPIENT" POST "/v1/messages/$id2/ack"
+[ "$(error_code)" = conflict ] || die "ack after refusal: $(error_code)"
+expect 200 "$SENDER" GET "/v1/statuses?after=$after&wait=5"
+[ "$(json "[i['code'] for i in j['items'] if i['message_id'] == '$id2']")" = '["02"]' ] || die "the sender did not see 02"
+step "a second document refused: refused receipt with the reason, ack then conflict, the sender sees 02"
 
 expect 200 "$SENDER" GET /v1/directory
 etag=$(grep -i '^etag:' "$work/headers" | cut -d' ' -f2 | tr -d '\r')
