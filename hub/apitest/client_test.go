@@ -103,6 +103,12 @@ func TestExampleClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Read, so that go test's cache knows the result depends on them.
+	for _, f := range []string{script, pdf} {
+		if _, err := os.ReadFile(f); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, http := range []string{"--http2", "--http1.1"} {
 		t.Run(strings.TrimPrefix(http, "--"), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -97,6 +97,10 @@ type Options struct {
 	// on one database).
 	Configure func(*config.Config)
 	Logger    *slog.Logger
+	// Unchecked leaves this hub's traffic out of Observe: for a test
+	// that plants in the store what the hub itself would refuse, to see
+	// a client cope with a hub that let it through.
+	Unchecked bool
 }
 
 // Start starts a hub and stops it when the test ends.
@@ -146,7 +150,10 @@ func Start(t testing.TB, opts Options) *Hub {
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}
-	parts := service.Parts{Identity: h.Identity, Receipts: h.Receipts, Verifier: opts.PKI.Verifier(t), TSA: opts.PKI.TSA(t), LogSigner: signer, Observe: Observe}
+	parts := service.Parts{Identity: h.Identity, Receipts: h.Receipts, Verifier: opts.PKI.Verifier(t), TSA: opts.PKI.TSA(t), LogSigner: signer}
+	if !opts.Unchecked {
+		parts.Observe = Observe
+	}
 	hub, err := service.New(cfg, parts, opts.Logger)
 	if err != nil {
 		t.Fatal(err)
