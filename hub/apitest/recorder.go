@@ -42,6 +42,8 @@ const maxCapture = 16 << 20
 type Recorder struct {
 	compiler *jsonschema.Compiler
 	ops      []operation
+	// schemaNames are the document's components/schemas.
+	schemaNames []string
 
 	mu       sync.Mutex
 	schemas  map[string]*jsonschema.Schema
@@ -83,6 +85,10 @@ func NewRecorder() (*Recorder, error) {
 		return nil, err
 	}
 	r := &Recorder{compiler: c, schemas: map[string]*jsonschema.Schema{}, seen: map[string]int{}}
+	components, _ := root.(map[string]any)["components"].(map[string]any)
+	for name := range components["schemas"].(map[string]any) {
+		r.schemaNames = append(r.schemaNames, name)
+	}
 	paths, _ := root.(map[string]any)["paths"].(map[string]any)
 	for path, item := range paths {
 		for method, op := range item.(map[string]any) {
@@ -182,6 +188,34 @@ func (r *Recorder) Unseen(exempt map[string]string) []string {
 	return out
 }
 
+// Compile compiles every schema the document names, components and the
+// bodies of every operation, and reports the first that fails.
+func (r *Recorder) Compile() error {
+	var pointers []string
+	for _, o := range r.ops {
+		if rb, ok := o.op["requestBody"].(map[string]any); ok {
+			for mt := range rb["content"].(map[string]any) {
+				pointers = append(pointers, o.pointer+"/requestBody/content/"+escape(mt)+"/schema")
+			}
+		}
+		for status, resp := range o.op["responses"].(map[string]any) {
+			content, _ := resp.(map[string]any)["content"].(map[string]any)
+			for mt := range content {
+				pointers = append(pointers, o.pointer+"/responses/"+status+"/content/"+escape(mt)+"/schema")
+			}
+		}
+	}
+	for _, name := range r.schemaNames {
+		pointers = append(pointers, "/components/schemas/"+escape(name))
+	}
+	for _, p := range pointers {
+		if _, err := r.schema(p); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return nil
+}
+
 // Wrap returns h with every exchange checked against the document.
 func (r *Recorder) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -211,6 +245,12 @@ func (r *Recorder) check(req *http.Request, in *capture, out *recordingWriter) {
 		// bad_request (a method the path does not take).
 		r.checkError(where, "/components/responses/Error", status, out)
 		return
+	}
+	if out.Header().Get("X-Content-Type-Options") != "nosniff" {
+		r.fail("%s: no X-Content-Type-Options: nosniff", where)
+	}
+	if req.ProtoMajor < 3 && out.Header().Get("Alt-Svc") == "" && req.TLS != nil {
+		r.fail("%s: an answer over TCP without Alt-Svc", where)
 	}
 	r.mu.Lock()
 	r.checked++

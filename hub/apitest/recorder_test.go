@@ -39,6 +39,7 @@ func TestRecorder(t *testing.T) {
 			}
 			h := rec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				io.Copy(io.Discard, r.Body)
+				w.Header().Set("X-Content-Type-Options", "nosniff")
 				if c.answer != "" {
 					w.Header().Set("Content-Type", "application/json")
 				}
@@ -58,5 +59,20 @@ func TestRecorder(t *testing.T) {
 				t.Errorf("want a problem mentioning %q, got %q", c.problem, got)
 			}
 		})
+	}
+}
+
+// TestCompile compiles every schema of the document and every body of
+// every call, so that a broken reference anywhere fails.
+func TestCompile(t *testing.T) {
+	rec, err := NewRecorder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.Operations()); n < 25 {
+		t.Fatalf("%d operations in the document", n)
 	}
 }

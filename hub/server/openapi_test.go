@@ -10,10 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"lienthong/certs"
 	"lienthong/hub/apitest"
 	"lienthong/hub/hubtest"
+	"lienthong/hub/store"
 	"lienthong/shared/receipt"
+	"lienthong/shared/wire"
 )
 
 // notExercised are the calls of the API document this package's tests do
@@ -85,5 +89,30 @@ func TestRefuseOverHTTP(t *testing.T) {
 	crls, err := recipient.CRLs(ctx)
 	if err != nil || len(crls) == 0 {
 		t.Fatalf("CRLs: %v, %d lists", err, len(crls))
+	}
+}
+
+// TestOpenAPIDeliveryStates compares the document's delivery states with
+// the store's, which GET /v1/sent writes by name.
+func TestOpenAPIDeliveryStates(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Enum []string
+				}
+			}
+		}
+	}
+	if err := yaml.Unmarshal(wire.OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := doc.Components.Schemas["RecipientState"].Properties["delivery"].Enum
+	var want []string
+	for s := store.Pending; s <= store.Refused; s++ {
+		want = append(want, s.String())
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("RecipientState.delivery is %q in the document, the store's states are %q", got, want)
 	}
 }
