@@ -23,10 +23,9 @@ import (
 // notExercised are the calls of the API document this package's tests do
 // not reach, and why.
 var notExercised = map[string]string{
-	"POST /v1/edxml":              "the edXML calls are tested where they are served (their own tests and desktop/clerk)",
-	"GET /v1/edxml/inbox":         "the edXML calls are tested where they are served",
-	"GET /v1/edxml/messages/{id}": "the edXML calls are tested where they are served",
-	"GET /v1/edxml/statuses":      "the edXML calls are tested where they are served",
+	"GET /v1/edxml/inbox":         "the edXML calls that hand documents out are tested where they are served",
+	"GET /v1/edxml/messages/{id}": "the edXML calls that hand documents out are tested where they are served",
+	"GET /v1/edxml/statuses":      "the edXML calls that hand documents out are tested where they are served",
 	"GET /v1/openapi.yaml":        "served as bytes; hub/apitest's client fetches it",
 	"POST /v1/timestamp":          "RFC 3161 bodies, no schema: shared/tsa and desktop/clerk's tests use it",
 }

@@ -37,6 +37,7 @@ var schemaOf = map[string]reflect.Type{
 	"EdXMLRef":           reflect.TypeFor[wire.EdXMLRef](),
 	"EdXMLAccepted":      reflect.TypeFor[wire.EdXMLAccepted](),
 	"EdXMLWarning":       reflect.TypeFor[wire.EdXMLWarning](),
+	"EdXMLRefusal":       reflect.TypeFor[wire.EdXMLRefusal](),
 	"EdXMLInboxItem":     reflect.TypeFor[wire.EdXMLInboxItem](),
 	"EdXMLInbox":         reflect.TypeFor[wire.EdXMLInbox](),
 	"EdXMLStatusItem":    reflect.TypeFor[wire.EdXMLStatusItem](),
@@ -542,6 +543,41 @@ func TestOpenAPILimits(t *testing.T) {
 		if got := l.schema[l.keyword]; got != l.want {
 			t.Errorf("%s: %s %v in the schema, %d in Go", l.where, l.keyword, got, l.want)
 		}
+	}
+}
+
+// TestOpenAPIWireTypes fails when a struct type of package wire has no
+// schema: every body the API speaks is in the document.
+func TestOpenAPIWireTypes(t *testing.T) {
+	described := map[string]bool{}
+	for _, typ := range schemaOf {
+		if typ.PkgPath() == "lienthong/shared/wire" {
+			described[typ.Name()] = true
+		}
+	}
+	fset := token.NewFileSet()
+	n := 0
+	for _, file := range []string{"wire.go", "errors.go"} {
+		f, err := parser.ParseFile(fset, file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(node ast.Node) bool {
+			ts, ok := node.(*ast.TypeSpec)
+			if !ok || !ts.Name.IsExported() {
+				return true
+			}
+			if _, isStruct := ts.Type.(*ast.StructType); isStruct {
+				n++
+				if !described[ts.Name.Name] {
+					t.Errorf("wire.%s has no schema in openapi.yaml (add it, and to schemaOf)", ts.Name.Name)
+				}
+			}
+			return true
+		})
+	}
+	if n < 30 {
+		t.Fatalf("found %d struct types in package wire", n)
 	}
 }
 
