@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -29,6 +30,12 @@ import (
 	"lienthong/shared/auditlog"
 	"lienthong/shared/hubclient"
 )
+
+// Observe, if set, wraps the API handler of every hub Start starts, so
+// that a test package sees all its traffic (set it in TestMain, before any
+// test runs; package apitest's Recorder checks the traffic against the
+// API's schemas).
+var Observe func(http.Handler) http.Handler
 
 // Agency is a test agency with its key pair.
 type Agency struct {
@@ -90,6 +97,10 @@ type Options struct {
 	// on one database).
 	Configure func(*config.Config)
 	Logger    *slog.Logger
+	// Unchecked leaves this hub's traffic out of Observe: for a test
+	// that plants in the store what the hub itself would refuse, to see
+	// a client cope with a hub that let it through.
+	Unchecked bool
 }
 
 // Start starts a hub and stops it when the test ends.
@@ -140,6 +151,9 @@ func Start(t testing.TB, opts Options) *Hub {
 		opts.Configure(&cfg)
 	}
 	parts := service.Parts{Identity: h.Identity, Receipts: h.Receipts, Verifier: opts.PKI.Verifier(t), TSA: opts.PKI.TSA(t), LogSigner: signer}
+	if !opts.Unchecked {
+		parts.Observe = Observe
+	}
 	hub, err := service.New(cfg, parts, opts.Logger)
 	if err != nil {
 		t.Fatal(err)

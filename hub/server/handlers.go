@@ -357,3 +357,11 @@ func (s *Server) directory(w http.ResponseWriter, r *request) error {
 	_, err = w.Write(body)
 	return err
 }
+
+// openAPI serves the API's own description, the document other vendors
+// implement.
+func (s *Server) openAPI(w http.ResponseWriter, _ *request) error {
+	w.Header().Set("Content-Type", wire.ContentOpenAPI)
+	_, err := w.Write(wire.OpenAPI)
+	return err
+}

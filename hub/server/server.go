@@ -179,6 +179,7 @@ func (s *Server) routes() {
 	s.handle("GET "+wire.PathEdXMLInbox, s.edxmlInbox)
 	s.handle("GET "+wire.PathEdXMLMessage, s.edxmlMessage)
 	s.handle("GET "+wire.PathEdXMLStatuses, s.edxmlStatuses)
+	s.handle("GET "+wire.PathOpenAPI, s.openAPI)
 	if s.opts.Timestamp != nil {
 		s.handle("POST "+wire.PathTimestamp, s.timestamp)
 	}

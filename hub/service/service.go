@@ -88,6 +88,10 @@ type Parts struct {
 	Verifier  *certs.Verifier
 	TSA       certs.Signer // nil: no timestamp service
 	LogSigner note.Signer  // nil: the log is kept, no checkpoint is served
+	// Observe, if set, wraps the API's handler: how tests see every
+	// request and answer (package apitest checks them against the API's
+	// schemas). Production leaves it nil.
+	Observe func(http.Handler) http.Handler
 }
 
 // Open prepares a hub from cfg: it reads the certificates, then makes the
@@ -209,7 +213,11 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 		h.closeStore()
 		return nil, err
 	}
-	if h.endpoint, err = server.Listen(cfg.Listen, h.server, certs.ServerTLS(h.identity, h.verifier), log); err != nil {
+	var api http.Handler = h.server
+	if p.Observe != nil {
+		api = p.Observe(api)
+	}
+	if h.endpoint, err = server.Listen(cfg.Listen, api, certs.ServerTLS(h.identity, h.verifier), log); err != nil {
 		h.closeStore()
 		return nil, err
 	}

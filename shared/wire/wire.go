@@ -6,8 +6,8 @@
 // # Transport
 //
 // HTTP/3 over QUIC (ALPN "h3") with TLS 1.3 and mutual certificates, and
-// the same API as HTTP/2 over TLS on TCP on the same port number for
-// networks that block UDP; TCP responses announce the QUIC endpoint with
+// the same API as HTTP/2 or HTTP/1.1 over TLS on TCP on the same port
+// number for networks that block UDP; TCP responses announce the QUIC endpoint with
 // Alt-Svc. The calling agency is the one named in its verified client
 // certificate (package certs); no request body can claim another.
 //
@@ -97,6 +97,11 @@
 //     edXML packet at one of its elements names it (Details EdXMLRefusal);
 //     POST /v1/edxml takes ?regarding= for a status packet whose
 //     DocumentId names several messages.
+//   - v1 (2026-12-05): GET /v1/openapi.yaml serves the API as an OpenAPI
+//     3.1 document (OpenAPI) with JSON Schemas for every body and packet
+//     payload; no call changed. Documented what was only in code: the
+//     inbox item's report, a receipt's log_index, the receipt identity,
+//     byte-identical retries, and HTTP/1.1 on TCP beside HTTP/2.
 package wire
 
 import (

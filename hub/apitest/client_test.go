@@ -1,0 +1,130 @@
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"lienthong/hub/bench"
+)
+
+// bin holds lienthong-hub and lienthong-certs, built once for the package.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "apitest-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	bin = dir
+	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator),
+		"lienthong/hub/cmd/lienthong-hub", "lienthong/certs/cmd/lienthong-certs")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build the binaries:", err)
+		os.RemoveAll(dir)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// startHub runs lienthong-hub demo on a fresh demo PKI and returns the
+// agencies' address and the PKI's folder; the hub stops when the test
+// ends.
+func startHub(t *testing.T) (addr, pki string) {
+	t.Helper()
+	dir := t.TempDir()
+	pki = filepath.Join(dir, "pki")
+	if out, err := exec.Command(filepath.Join(bin, "lienthong-certs"), "demo", "--out", pki).CombinedOutput(); err != nil {
+		t.Fatalf("lienthong-certs demo: %v\n%s", err, out)
+	}
+	port, err := bench.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := bench.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = fmt.Sprintf("127.0.0.1:%d", port)
+	opsAddr := fmt.Sprintf("127.0.0.1:%d", ops)
+	var log bytes.Buffer
+	hub := exec.Command(filepath.Join(bin, "lienthong-hub"), "demo", "--pki", pki, "--data", filepath.Join(dir, "data"),
+		"--listen", addr, "--ops", opsAddr)
+	hub.Stdout, hub.Stderr = &log, &log
+	hub.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := hub.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-hub.Process.Pid, syscall.SIGTERM)
+		hub.Wait()
+		if t.Failed() {
+			t.Logf("the hub's log:\n%s", log.String())
+		}
+	})
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		res, err := http.Get("http://" + opsAddr + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the hub is not ready after 30 s: %v", err)
+		}
+	}
+	return addr, pki
+}
+
+// TestExampleClient runs docs/examples/client.sh, the example client in
+// bash, curl, openssl and python3, against a real hub over HTTP/2 and over
+// HTTP/1.1: the whole exchange, statuses, receipts checked with openssl and
+// the main error cases. Any step that does not go as the API says fails it.
+func TestExampleClient(t *testing.T) {
+	addr, pki := startHub(t)
+	script, err := filepath.Abs("../../docs/examples/client.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := filepath.Abs("../server/testdata/cong-van.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Read, so that go test's cache knows the result depends on them.
+	for _, f := range []string{script, pdf} {
+		if _, err := os.ReadFile(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, http := range []string{"--http2", "--http1.1"} {
+		t.Run(strings.TrimPrefix(http, "--"), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "bash", script, pdf)
+			cmd.Env = append(os.Environ(), "HUB="+addr, "PKI="+pki, "HTTP="+http)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+			out, err := cmd.CombinedOutput()
+			t.Logf("%s", out)
+			if err != nil {
+				t.Fatalf("client.sh: %v", err)
+			}
+			if !bytes.Contains(out, []byte("all steps passed")) {
+				t.Fatal("client.sh ended without passing every step")
+			}
+		})
+	}
+}
