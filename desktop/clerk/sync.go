@@ -202,6 +202,11 @@ func (c *Clerk) do(ctx context.Context, cl *hubclient.Client, it store.OutboxIte
 			return err
 		}
 		return c.done(it.ID, store.Completion{At: c.now()})
+	case store.SendEdXMLStatus:
+		if _, err := cl.PostEdXML(ctx, it.Packet, nil, it.Message); err != nil {
+			return err
+		}
+		return c.done(it.ID, store.Completion{At: c.now()})
 	case store.Ack:
 		acked, err := cl.Ack(ctx, it.Message)
 		if wire.CodeOf(err) == wire.CodeWithdrawn {
@@ -358,6 +363,9 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 		// Stored before (a retry): never twice. The acknowledgement and
 		// a recall's effects were stored with it.
 		return c.st.SetCursor(store.CursorInbox, cursor)
+	}
+	if item.EdXML != nil {
+		return c.receiveEdXML(ctx, cl, item)
 	}
 	// Attachment sizes are checked against this clerk's limit below, for
 	// a refusal that says so.
@@ -537,7 +545,7 @@ func (c *Clerk) pullStatuses(ctx context.Context, wait time.Duration) error {
 	}
 	var stored []uint64
 	for _, it := range in.Items {
-		if err := c.applyStatus(it); err != nil {
+		if err := c.applyStatus(ctx, it); err != nil {
 			return fmt.Errorf("status %s on %s: %w", it.Code, it.MessageID, err)
 		}
 		stored = append(stored, it.Cursor)
@@ -555,7 +563,7 @@ func (c *Clerk) pullStatuses(ctx context.Context, wait time.Duration) error {
 	return nil
 }
 
-func (c *Clerk) applyStatus(it wire.StatusItem) error {
+func (c *Clerk) applyStatus(ctx context.Context, it wire.StatusItem) error {
 	cursor := strconv.FormatUint(it.Cursor, 10)
 	skip := func(why string, err error) error {
 		if why != "" {
@@ -568,7 +576,12 @@ func (c *Clerk) applyStatus(it wire.StatusItem) error {
 		return skip("unknown document", err)
 	}
 	var u document.StatusUpdate
-	if it.Code == string(document.StatusArrived) {
+	if it.Format == wire.FormatEdXML {
+		// A document system's status, as its own signed edXML packet.
+		if u, err = c.applyEdXMLStatus(ctx, it, doc); err != nil {
+			return skip("bad edXML status packet", err)
+		}
+	} else if it.Code == string(document.StatusArrived) {
 		r, _, err := receipt.Verify(it.Packet, c.v, c.receiptSigner)
 		if err != nil || r.Event != receipt.EventDelivered || r.MessageID != it.MessageID || len(r.Recipients) != 1 {
 			return skip("bad delivered receipt", err)

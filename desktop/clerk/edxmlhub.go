@@ -1,0 +1,189 @@
+package clerk
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"lienthong/desktop/store"
+	"lienthong/shared/document"
+	"lienthong/shared/edxml"
+	"lienthong/shared/hubclient"
+	"lienthong/shared/wire"
+	"lienthong/shared/xmlsig"
+)
+
+// edXML through the hub. A document system that speaks edXML sends its
+// own signed packet to the hub (POST /v1/edxml), and the hub lists it in
+// this agency's inbox with InboxItem.EdXML set: receiveEdXML fetches the
+// sender's packet, checks it as ImportEdXML checks a file (readEdXML,
+// fileEdXML: the sender's XML signature or the detached CMS signature it
+// gave, the signer naming the sender, this agency among the recipients,
+// the attachments and their PDF signatures), files it under the hub's
+// message id and acknowledges it (the hub's "delivered" receipt is the
+// 01), or refuses it through the hub with the reason, as for a native
+// packet it cannot take.
+//
+// This agency's statuses about such a document (03 on registration, 04 to
+// 06, 02, 15 and 16) go back as edXML status packets signed with the
+// agency's key (statusFor, SendEdXMLStatus), so that the sending system
+// verifies the clerk's own signature; and a status a document system
+// posts about a document this agency sent arrives as an edXML status
+// packet (StatusItem.Format "edxml"), verified the same way before it is
+// recorded (applyEdXMLStatus).
+
+// settingEdXMLHub prefixes the setting that links a document imported
+// from an edXML file to the hub's message id of the same document,
+// delivered later (heldDelivered): its statuses then go through the hub.
+const settingEdXMLHub = "edxml_hub:"
+
+// receiveEdXML receives an inbox item that came as an edXML packet.
+func (c *Clerk) receiveEdXML(ctx context.Context, cl *hubclient.Client, item wire.InboxItem) error {
+	ref := item.EdXML
+	limit := int64(edxml.DefaultMaxPacketSize)
+	if ref.Size > limit {
+		return refuse(store.CauseTooLarge, nil, fmt.Errorf("edXML packet of %d bytes", ref.Size), megabytes(ref.Size), megabytes(limit))
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(max(ref.Size, 0)))
+	p, err := cl.EdXMLMessage(ctx, item.MessageID, &buf, limit)
+	if err != nil {
+		return fmt.Errorf("fetch the edXML packet: %w", err)
+	}
+	data := buf.Bytes()
+	sum := sha256.Sum256(data)
+	if int64(len(data)) != ref.Size || hex.EncodeToString(sum[:]) != ref.SHA256 || hubMessageID(data) != item.MessageID {
+		return refuse(store.CauseMismatch, nil, errors.New("edXML packet does not match its inbox entry"))
+	}
+	if p.Origin != wire.OriginSender {
+		return refuse(store.CauseMismatch, nil, fmt.Errorf("edXML packet of origin %q, not the sender's", p.Origin))
+	}
+	sig := ref.Signature
+	if len(sig) == 0 {
+		sig = p.Signature
+	}
+	r, err := c.readEdXML(ctx, data, sig, ImportOptions{})
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	if r.pkt.Document == nil {
+		return refuse(store.CauseInvalid, nil, errors.New("a status packet listed as a document"))
+	}
+	in := &Imported{Check: r.check}
+	if err := c.fileEdXML(ctx, r, &item, in); err != nil {
+		return err
+	}
+	if in.ID != item.MessageID {
+		return nil // held already: heldDelivered said so
+	}
+	m := r.pkt.Document.Metadata
+	c.log.Info("document received as edXML", "doc", in.ID, "agency", string(m.From.Code), "method", in.Check.Method)
+	c.emit(DocumentArrived{ID: in.ID, Urgency: m.Priority, Secrecy: m.Secrecy, Subject: m.Subject, From: m.From.Name})
+	c.wake()
+	return nil
+}
+
+// heldDelivered answers the hub's delivery of a document this store holds
+// already (fileEdXML): the delivery is acknowledged, since this agency has
+// the document, and not filed again. A document imported from a file is
+// linked to the delivery, and the statuses this agency recorded on it go
+// to the sender through the hub, after the acknowledgement's 01.
+func (c *Clerk) heldDelivered(held string, r *edxmlRead, hub *wire.InboxItem) error {
+	queue := []store.OutboxItem{{Kind: store.Ack, Doc: held, Message: hub.MessageID}}
+	if edx, regarding := c.edxmlRoute(held); edx && regarding == "" {
+		hist, err := c.st.History(held)
+		if err != nil {
+			return err
+		}
+		for _, h := range hist {
+			if h.Copy != c.code {
+				continue
+			}
+			for _, e := range h.Entries {
+				if e.Update.Code == document.StatusArrived {
+					continue // the acknowledgement's receipt says it
+				}
+				packet, err := c.edxmlStatusPacket(e.Update)
+				if err != nil {
+					return err
+				}
+				queue = append(queue, store.OutboxItem{Kind: store.SendEdXMLStatus, Doc: held, Message: hub.MessageID, Packet: packet})
+			}
+		}
+		if err := c.st.SetSetting(settingEdXMLHub+held, hub.MessageID); err != nil {
+			return err
+		}
+	}
+	// Queued before the cursor moves: a crash between the two delivers
+	// it again, and the repeated acknowledgement is answered as the first.
+	if err := c.st.Enqueue(queue...); err != nil {
+		return err
+	}
+	if err := c.st.SetCursor(store.CursorInbox, strconv.FormatUint(hub.Cursor, 10)); err != nil {
+		return err
+	}
+	c.log.Warn("the hub delivered a document held already; acknowledged, not filed again",
+		"doc", hub.MessageID, "held", held, "peer", hub.Sender)
+	c.emit(DocumentDuplicate{Message: hub.MessageID, Existing: held, From: r.pkt.Document.Metadata.From.Code})
+	c.emit(DocumentChanged{ID: held})
+	c.wake()
+	return nil
+}
+
+// edxmlRoute says whether an incoming document came as edXML and, if so,
+// the hub's message id its statuses are posted about ("" for one imported
+// from a file that the hub never delivered: its statuses are exported by
+// file, ExportEdXMLStatus).
+func (c *Clerk) edxmlRoute(id string) (edx bool, regarding string) {
+	p, err := c.st.Packet(id)
+	if err != nil || !isEdXML(p) {
+		return false, ""
+	}
+	if hubMessageID(p) == id {
+		return true, id
+	}
+	link, _ := c.st.Setting(settingEdXMLHub + id)
+	return true, link
+}
+
+// edxmlStatusPacket writes a status of this agency as an edXML status
+// packet signed with its key.
+func (c *Clerk) edxmlStatusPacket(u document.StatusUpdate) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := edxml.WriteStatus(&buf, &edxml.Status{Update: u}); err != nil {
+		return nil, fmt.Errorf("edXML status: %w", err)
+	}
+	signed, err := xmlsig.Sign(buf.Bytes(), c.kp)
+	if err != nil {
+		return nil, fmt.Errorf("edXML status: sign: %w", err)
+	}
+	return signed, nil
+}
+
+// applyEdXMLStatus verifies a status a document system posted as an edXML
+// status packet about doc, a document this agency sent: its signature
+// (XML-DSig, or the detached CMS signature it came with) by the agency it
+// comes from, about this document.
+func (c *Clerk) applyEdXMLStatus(ctx context.Context, it wire.StatusItem, doc *store.Document) (document.StatusUpdate, error) {
+	r, err := c.readEdXML(ctx, it.Packet, it.Signature, ImportOptions{})
+	if err != nil {
+		return document.StatusUpdate{}, err
+	}
+	defer r.close()
+	if r.pkt.Status == nil {
+		return document.StatusUpdate{}, errors.New("a document packet listed as a status")
+	}
+	u, err := c.edxmlStatus(r)
+	if err != nil {
+		return u, err
+	}
+	if string(u.From) != it.From || u.Document != doc.Payload.Metadata.ID() {
+		return u, fmt.Errorf("edXML status %s from %s about %s does not match its entry", u.Code, u.From, u.Document)
+	}
+	return u, nil
+}
