@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"lienthong/certs"
+	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
 	"lienthong/shared/edxml"
@@ -317,4 +318,18 @@ func (c *Clerk) signEdXML(id string, packet []byte, w io.Writer) error {
 		return fmt.Errorf("export edXML %s: %w", id, err)
 	}
 	return nil
+}
+
+// EdXMLCheckText says, in the clerk's words, how a document's edXML
+// packet was checked: verified and by whom, or NOT VERIFIED (taken with
+// ImportOptions.UnsignedOK) and why.
+func EdXMLCheckText(cat *i18n.Catalog, ch EdXMLCheck) string {
+	if ch.Verified {
+		return cat.T(i18n.DocEdXMLVerified, ch.Signer)
+	}
+	why := ch.Trust
+	if ch.TrustDetail != "" {
+		why += ": " + ch.TrustDetail
+	}
+	return cat.T(i18n.DocEdXMLNotVerified, why)
 }

@@ -13,7 +13,17 @@ const (
 	ErrEdXMLUnreadable Key = "ErrEdXMLUnreadable"
 )
 
+// How a document that came as edXML was checked, on its view.
+const (
+	DocEdXML            Key = "DocEdXML"
+	DocEdXMLVerified    Key = "DocEdXMLVerified"
+	DocEdXMLNotVerified Key = "DocEdXMLNotVerified"
+)
+
 var viEdXML = map[Key]string{
+	DocEdXML:            "Gói edXML",
+	DocEdXMLVerified:    "Đã xác minh chữ ký của nơi gửi (%s)",
+	DocEdXMLNotVerified: "CHƯA XÁC MINH: văn bản được nhận khi chưa kiểm tra được chữ ký của nơi gửi (%s); cần xác nhận với nơi gửi",
 	ErrEdXMLUnsigned:   "Gói edXML không có chữ ký số nên không xác minh được nơi gửi. Chỉ nhận khi đã xác nhận với nơi gửi bằng cách khác (tùy chọn --unsigned-ok); việc chưa xác minh sẽ được ghi lại.",
 	ErrEdXMLUntrusted:  "Chữ ký của gói edXML không thuộc các tổ chức chứng thực mà máy này tin cậy. Chỉ nhận khi đã xác nhận với nơi gửi bằng cách khác (tùy chọn --unsigned-ok); việc chưa xác minh sẽ được ghi lại.",
 	ErrEdXMLSigner:     "Gói edXML không được ký bằng chứng thư hợp lệ của chính cơ quan gửi (chứng thư hết hạn, bị thu hồi, không được ký văn bản, hoặc của cơ quan khác). Không nhận gói này.",
@@ -25,6 +35,9 @@ var viEdXML = map[Key]string{
 }
 
 var enEdXML = map[Key]string{
+	DocEdXML:            "edXML packet",
+	DocEdXMLVerified:    "The sender's signature was verified (%s)",
+	DocEdXMLNotVerified: "NOT VERIFIED: the document was taken without checking its sender's signature (%s); confirm it with the sender",
 	ErrEdXMLUnsigned:   "The edXML packet has no digital signature, so its sender cannot be verified. Take it only after confirming with the sender another way (the --unsigned-ok option); that it was not verified is recorded.",
 	ErrEdXMLUntrusted:  "The edXML packet's signature is not under a certification authority this computer trusts. Take it only after confirming with the sender another way (the --unsigned-ok option); that it was not verified is recorded.",
 	ErrEdXMLSigner:     "The edXML packet is not signed with a valid certificate of its sending agency (expired, revoked, not allowed to sign documents, or another agency's). It is not taken.",
