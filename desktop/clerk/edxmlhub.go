@@ -46,7 +46,7 @@ func (c *Clerk) receiveEdXML(ctx context.Context, cl *hubclient.Client, item wir
 	ref := item.EdXML
 	limit := int64(edxml.DefaultMaxPacketSize)
 	if ref.Size > limit {
-		return refuse(store.CauseTooLarge, nil, fmt.Errorf("edXML packet of %d bytes", ref.Size), megabytes(ref.Size), megabytes(limit))
+		return refuse(store.CauseInvalid, nil, fmt.Errorf("%w: a packet of %d bytes, more than %d", edxml.ErrTooLarge, ref.Size, limit))
 	}
 	var buf bytes.Buffer
 	buf.Grow(int(max(ref.Size, 0)))

@@ -3,22 +3,23 @@ package clerk_test
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"lienthong/certs"
 	"lienthong/desktop/clerk"
+	"lienthong/desktop/store"
 	"lienthong/hub/hubtest"
+	"lienthong/shared/cms"
 	"lienthong/shared/document"
 	"lienthong/shared/edxml"
 	"lienthong/shared/wire"
@@ -77,6 +78,29 @@ func (v *vendor) post(packet []byte, regarding string) wire.EdXMLAccepted {
 	}
 	var a wire.EdXMLAccepted
 	v.call(http.MethodPost, path, packet, wire.ContentEdXML, &a)
+	return a
+}
+
+// postSigned sends an edXML packet with a detached CMS signature over
+// its bytes.
+func (v *vendor) postSigned(packet, sig []byte) wire.EdXMLAccepted {
+	v.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, v.base+wire.PathEdXML, bytes.NewReader(packet))
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", wire.ContentEdXML)
+	req.Header.Set(wire.HeaderSignature, base64.StdEncoding.EncodeToString(sig))
+	resp, err := v.http.Do(req)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var a wire.EdXMLAccepted
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &a) != nil {
+		v.t.Fatalf("POST %s: %s %s", wire.PathEdXML, resp.Status, b)
+	}
 	return a
 }
 
@@ -227,32 +251,26 @@ func TestEdXMLThroughHub(t *testing.T) {
 	}
 }
 
-// TestEdXMLTamperedAtHub: a packet changed at the hub after its sender
-// signed it is refused through the hub (the sender sees 02 with the
-// reason) and nothing is filed.
+// TestEdXMLTamperedAtHub: a packet changed after its sender signed it,
+// that reaches the clerk through the hub under a detached signature over
+// the changed bytes, is refused through the hub (the sender sees 02 with
+// the reason) and nothing is filed; a packet without an XML signature
+// under its sender's detached signature is taken.
 func TestEdXMLTamperedAtHub(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{})
 	ctx := ctxT(t)
 	na := newClerk(t, h, ngheAn)
 	sys := newVendor(t, h, vpcp)
-	packet := vendorPacket(t, h, ctx, "Quyết định bị sửa tại máy chủ")
-	sys.post(packet, "")
-	// An insider with the hub's disk changes the stored packet.
-	file := filepath.Join(h.Dir, "blobs", "objects", sha256Hex(packet))
+	packet := vendorPacket(t, h, ctx, "Quyết định bị sửa sau khi ký")
 	tampered := bytes.Replace(packet, []byte("bị sửa"), []byte("bị xóa"), 1)
-	if err := os.Chmod(file, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, tampered, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	sys.postSigned(tampered, cmsSign(t, h, vpcp, tampered))
 
 	mustSync(t, ctx, na)
 	if got := inbox(t, na); len(got) != 0 {
 		t.Fatalf("filed %d documents", len(got))
 	}
 	refused, err := na.Refusals()
-	if err != nil || len(refused) != 1 {
+	if err != nil || len(refused) != 1 || refused[0].Cause != store.CauseSignature {
 		t.Fatalf("refusals %+v, %v", refused, err)
 	}
 	var two *wire.StatusItem
@@ -261,9 +279,32 @@ func TestEdXMLTamperedAtHub(t *testing.T) {
 			two = &it
 		}
 	}
-	if two == nil || two.From != ngheAn || !strings.Contains(two.Reason, "không tiếp nhận được") {
+	if two == nil || two.From != ngheAn || !strings.Contains(two.Reason, "chữ ký số") {
 		t.Fatalf("the sender was not told: %+v", two)
 	}
+
+	plain := unsign(t, vendorPacket(t, h, ctx, "Quyết định ký rời bằng CMS"))
+	acc := sys.postSigned(plain, cmsSign(t, h, vpcp, plain))
+	mustSync(t, ctx, na)
+	v, err := na.Document(acc.MessageID)
+	if err != nil {
+		t.Fatalf("the packet under a detached signature was not filed: %v", err)
+	}
+	if v.EdXML == nil || !v.EdXML.Verified || v.EdXML.Method != "cms" {
+		t.Errorf("check %+v", v.EdXML)
+	}
+}
+
+// cmsSign is a detached CMS signature over data by an agency of h, as
+// POST /v1/edxml takes it.
+func cmsSign(t *testing.T, h *hubtest.Hub, code string, data []byte) []byte {
+	t.Helper()
+	sum := sha256.Sum256(data)
+	sig, err := cms.Sign(sum[:], crypto.SHA256, h.Agencies[code].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig
 }
 
 // TestEdXMLImportThenDelivered: a paper imported from an edXML file and
@@ -367,9 +408,4 @@ func TestEdXMLStatusFromSystem(t *testing.T) {
 	if got := v.Recipients[0].History[1].Packet; !bytes.Equal(got, signed) {
 		t.Error("the 03 is not kept with the system's signed packet")
 	}
-}
-
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }

@@ -70,8 +70,7 @@ func (c *Clerk) readEdXML(ctx context.Context, data, sig []byte, opts ImportOpti
 		max = edxml.DefaultMaxPacketSize
 	}
 	if int64(len(data)) > max {
-		return nil, refuse(store.CauseTooLarge, nil, fmt.Errorf("%w: %d bytes, more than %d", edxml.ErrTooLarge, len(data), max),
-			megabytes(int64(len(data))), megabytes(max))
+		return nil, refuse(store.CauseInvalid, nil, fmt.Errorf("%w: %d bytes, more than %d", edxml.ErrTooLarge, len(data), max))
 	}
 	if err := c.RefreshCRLs(ctx); err != nil {
 		c.log.Warn("CRLs not refreshed; verifying with the cached ones", "err", err)
@@ -79,7 +78,7 @@ func (c *Clerk) readEdXML(ctx context.Context, data, sig []byte, opts ImportOpti
 	r := &edxmlRead{c: c, data: data}
 	var err error
 	if len(sig) > 0 {
-		r.check, r.signer, err = c.checkEdXMLCMS(data, sig)
+		r.check, r.signer, err = c.checkEdXMLCMS(data, sig, opts)
 	} else {
 		r.check, r.signer, err = c.checkEdXMLSignature(data, opts)
 	}
@@ -104,8 +103,6 @@ func (c *Clerk) readEdXML(ctx context.Context, data, sig []byte, opts ImportOpti
 		err = refuse(store.CauseTooLarge, nil, over, "> "+megabytes(c.opts.MaxAttachment), megabytes(c.opts.MaxAttachment))
 	case disk != nil:
 		err = fmt.Errorf("spool an attachment: %w", disk)
-	case errors.Is(err, edxml.ErrTooLarge):
-		err = refuse(store.CauseTooLarge, nil, err, "?", megabytes(max))
 	case err != nil:
 		err = refuse(store.CauseInvalid, nil, err)
 	}
@@ -129,8 +126,6 @@ func (c *Clerk) checkEdXMLSignature(data []byte, opts ImportOptions) (EdXMLCheck
 			return EdXMLCheck{}, "", refuse(store.CauseSignature, nil, ErrEdXMLUnsigned)
 		}
 		return EdXMLCheck{Trust: "unsigned"}, "", nil
-	case errors.Is(err, edxml.ErrTooLarge):
-		return EdXMLCheck{}, "", refuse(store.CauseTooLarge, nil, err, "?", megabytes(opts.Limits.MaxPacketSize))
 	case errors.Is(err, xmlsig.ErrBadSignature), errors.Is(err, xmlsig.ErrWeakAlgorithm), errors.Is(err, xmlsig.ErrUnsupported):
 		return EdXMLCheck{}, "", refuse(store.CauseSignature, nil, err)
 	case err != nil:
@@ -160,11 +155,23 @@ func (c *Clerk) checkEdXMLSignature(data []byte, opts ImportOptions) (EdXMLCheck
 
 // checkEdXMLCMS verifies sig, a detached CMS signature over the packet's
 // bytes (for a packet without an XML signature of its own), as the hub's
-// packets are: signing-certificate-v2, a chain to this clerk's roots.
-func (c *Clerk) checkEdXMLCMS(data, sig []byte) (EdXMLCheck, certs.AgencyCode, error) {
+// packets are: signing-certificate-v2, a chain to this clerk's roots. A
+// packet that carries an XML signature all the same must match it: one
+// that does not was changed after it was signed, whoever signed the
+// changed bytes.
+func (c *Clerk) checkEdXMLCMS(data, sig []byte, opts ImportOptions) (EdXMLCheck, certs.AgencyCode, error) {
+	_, err := xmlsig.Verify(data, xmlsig.Options{Limits: opts.Limits, RefuseWeak: opts.RefuseWeak})
+	switch {
+	case errors.Is(err, xmlsig.ErrUnsigned):
+	case errors.Is(err, xmlsig.ErrBadSignature), errors.Is(err, xmlsig.ErrWeakAlgorithm), errors.Is(err, xmlsig.ErrUnsupported):
+		return EdXMLCheck{}, "", refuse(store.CauseSignature, nil, fmt.Errorf("its own XML signature: %w", err))
+	case err != nil:
+		return EdXMLCheck{}, "", refuse(store.CauseInvalid, nil, err)
+	}
 	p := &envelope.Packet{Payload: data, Signature: sig}
 	s, err := p.Verify(c.v, c.now())
 	switch {
+	case err == nil:
 	case errors.Is(err, envelope.ErrUntrusted):
 		return EdXMLCheck{}, "", refuse(store.CauseSigner, nil, fmt.Errorf("%w: %w", ErrEdXMLSigner, err))
 	case err != nil:
