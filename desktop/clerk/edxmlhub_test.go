@@ -360,8 +360,10 @@ func TestEdXMLImportThenDelivered(t *testing.T) {
 }
 
 // TestEdXMLStatusFromSystem: a document system answers a document the
-// clerk sent with an edXML status packet; the clerk verifies it and
-// records it in the recipient's history like a native status.
+// clerk sent with edXML status packets; the clerk verifies each and
+// records it in the recipient's history like a native status, and skips
+// one that does not verify (acknowledged to the hub like a bad native
+// status, so that the statuses after it still come).
 func TestEdXMLStatusFromSystem(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{})
 	ctx := ctxT(t)
@@ -382,30 +384,56 @@ func TestEdXMLStatusFromSystem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b bytes.Buffer
-	u := document.StatusUpdate{Document: doc.Doc.Payload.Metadata.ID(), From: vpcp, Code: document.StatusReceived,
-		Staff: "Văn thư VPCP", Time: time.Now().Truncate(time.Second)}
-	if err := edxml.WriteStatus(&b, &edxml.Status{Update: u}); err != nil {
-		t.Fatal(err)
+	status := func(code document.Status, staff string) []byte {
+		var b bytes.Buffer
+		u := document.StatusUpdate{Document: doc.Doc.Payload.Metadata.ID(), From: vpcp, Code: code,
+			Staff: staff, Time: time.Now().Truncate(time.Second)}
+		if err := edxml.WriteStatus(&b, &edxml.Status{Update: u}); err != nil {
+			t.Fatal(err)
+		}
+		signed, err := xmlsig.Sign(b.Bytes(), h.Agencies[vpcp].Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signed
 	}
-	signed, err := xmlsig.Sign(b.Bytes(), h.Agencies[vpcp].Key)
-	if err != nil {
-		t.Fatal(err)
+	history := func() []string {
+		t.Helper()
+		v, err := na.Document(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var codes []string
+		for _, e := range v.Recipients[0].History {
+			codes = append(codes, string(e.Update.Code))
+		}
+		return codes
 	}
-	sys.post(signed, id)
+	received := status(document.StatusReceived, "Văn thư VPCP")
+	sys.post(received, id)
+	// A 05 changed after it was signed, under a detached signature over
+	// the changed bytes: the hub takes it, the clerk does not record it,
+	// and the statuses after it still come.
+	bad := bytes.Replace(status(document.StatusProcessing, "Chuyên viên A"), []byte("Chuyên viên A"), []byte("Chuyên viên B"), 1)
+	sys.postSigned(bad, cmsSign(t, h, vpcp, bad))
 	mustSync(t, ctx, na)
+	if got := fmt.Sprint(history()); got != "[01 03]" {
+		t.Fatalf("the system's history at the clerk: %v", got)
+	}
 	v, err := na.Document(id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var codes []string
-	for _, e := range v.Recipients[0].History {
-		codes = append(codes, string(e.Update.Code))
-	}
-	if fmt.Sprint(codes) != "[01 03]" {
-		t.Fatalf("the system's history at the clerk: %v", codes)
-	}
-	if got := v.Recipients[0].History[1].Packet; !bytes.Equal(got, signed) {
+	if got := v.Recipients[0].History[1].Packet; !bytes.Equal(got, received) {
 		t.Error("the 03 is not kept with the system's signed packet")
+	}
+	left, err := h.Client(t, ngheAn, true).Statuses(ctx, 0, 0)
+	if err != nil || len(left.Items) != 0 {
+		t.Fatalf("statuses left at the hub: %+v, %v", left, err)
+	}
+	sys.post(status(document.StatusProcessing, "Chuyên viên A"), id)
+	mustSync(t, ctx, na)
+	if got := fmt.Sprint(history()); got != "[01 03 05]" {
+		t.Fatalf("after a good 05: %v", got)
 	}
 }
