@@ -36,9 +36,12 @@ import (
 // back. A status packet about one of this agency's documents is added to
 // that recipient's history with the packet.
 //
-// A document filed from edXML has no copy at the hub: its statuses are not
-// queued for the hub; the clerk exports them (ExportEdXMLStatus) and hands
-// them over the way the paper came.
+// A document filed from an edXML file has no copy at the hub: its
+// statuses are not queued for the hub; the clerk exports them
+// (ExportEdXMLStatus) and hands them over the way the paper came. If the
+// hub delivers the same document later, it is linked to that delivery
+// and its statuses go through the hub (heldDelivered). The checks and the
+// filing are those of a packet from the hub (edxmlread.go).
 //
 // Export (ExportEdXML, ExportEdXMLStatus) writes a stored document, sent or
 // received, or one of its statuses, as an edXML packet signed with this
