@@ -107,6 +107,9 @@ type EdXMLCheck struct {
 	// signature), "cms" (a detached CMS signature given with it), or ""
 	// when it was not verified.
 	Method string `json:"method,omitempty"`
+	// Signature is the detached CMS signature a packet of Method "cms"
+	// was verified with, kept with the packet as its evidence.
+	Signature []byte `json:"signature,omitempty"`
 	// Trust is xmlsig's verdict ("verified", "not-under-roots"), or
 	// "unsigned".
 	Trust       string `json:"trust"`

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -186,4 +187,26 @@ func (c *Clerk) applyEdXMLStatus(ctx context.Context, it wire.StatusItem, doc *s
 		return u, fmt.Errorf("edXML status %s from %s about %s does not match its entry", u.Code, u.From, u.Document)
 	}
 	return u, nil
+}
+
+// statusEvidence is what a status's history entry keeps of the packet it
+// came as: the packet itself, or for an edXML status packet signed with a
+// detached CMS signature both, as the JSON
+// {"edxml_status":{"packet":...,"signature":...}} (the form the hub keeps
+// them in), so that the signature stays with what it signs.
+func statusEvidence(it wire.StatusItem) []byte {
+	if it.Format != wire.FormatEdXML || len(it.Signature) == 0 {
+		return it.Packet
+	}
+	type body struct {
+		Packet    []byte `json:"packet"`
+		Signature []byte `json:"signature"`
+	}
+	b, err := json.Marshal(struct {
+		EdXML body `json:"edxml_status"`
+	}{body{it.Packet, it.Signature}})
+	if err != nil {
+		panic(err) // bytes always marshal
+	}
+	return b
 }

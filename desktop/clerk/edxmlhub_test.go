@@ -290,7 +290,7 @@ func TestEdXMLTamperedAtHub(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the packet under a detached signature was not filed: %v", err)
 	}
-	if v.EdXML == nil || !v.EdXML.Verified || v.EdXML.Method != "cms" {
+	if v.EdXML == nil || !v.EdXML.Verified || v.EdXML.Method != "cms" || len(v.EdXML.Signature) == 0 {
 		t.Errorf("check %+v", v.EdXML)
 	}
 }
@@ -431,9 +431,23 @@ func TestEdXMLStatusFromSystem(t *testing.T) {
 	if err != nil || len(left.Items) != 0 {
 		t.Fatalf("statuses left at the hub: %+v, %v", left, err)
 	}
-	sys.post(status(document.StatusProcessing, "Chuyên viên A"), id)
+	// A good 05 without an XML signature, under a detached one: recorded,
+	// and kept with its signature.
+	plain := unsign(t, status(document.StatusProcessing, "Chuyên viên A"))
+	sig := cmsSign(t, h, vpcp, plain)
+	sys.postSigned(plain, sig)
 	mustSync(t, ctx, na)
 	if got := fmt.Sprint(history()); got != "[01 03 05]" {
 		t.Fatalf("after a good 05: %v", got)
+	}
+	if v, err = na.Document(id); err != nil {
+		t.Fatal(err)
+	}
+	var kept struct {
+		EdXML struct{ Packet, Signature []byte } `json:"edxml_status"`
+	}
+	if err := json.Unmarshal(v.Recipients[0].History[2].Packet, &kept); err != nil ||
+		!bytes.Equal(kept.EdXML.Packet, plain) || !bytes.Equal(kept.EdXML.Signature, sig) {
+		t.Errorf("the 05 is not kept with its detached signature: %v", err)
 	}
 }

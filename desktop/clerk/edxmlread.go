@@ -181,7 +181,7 @@ func (c *Clerk) checkEdXMLCMS(data, sig []byte, opts ImportOptions) (EdXMLCheck,
 	if err != nil {
 		return EdXMLCheck{}, "", err
 	}
-	return EdXMLCheck{Verified: true, Method: "cms", Trust: string(xmlsig.TrustVerified), Signer: s.Chain[0].Subject.String()}, agency, nil
+	return EdXMLCheck{Verified: true, Method: "cms", Trust: string(xmlsig.TrustVerified), Signer: s.Chain[0].Subject.String(), Signature: sig}, agency, nil
 }
 
 // documentSigner returns the agency of a verified signer allowed to sign
@@ -344,7 +344,7 @@ func (c *Clerk) fileEdXML(ctx context.Context, r *edxmlRead, hub *wire.InboxItem
 		nd.InboxCursor = strconv.FormatUint(hub.Cursor, 10)
 	}
 	switch err := c.st.SaveIncoming(nd); {
-	case err == nil:
+	case err == nil, hub != nil && errors.Is(err, store.ErrExists):
 	case hub != nil && (errors.Is(err, document.ErrInvalid) || errors.Is(err, document.ErrTransition)):
 		return refuse(store.CauseInvalid, env, fmt.Errorf("save: %w", err))
 	default:

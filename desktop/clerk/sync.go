@@ -618,7 +618,7 @@ func (c *Clerk) applyStatus(ctx context.Context, it wire.StatusItem) error {
 	if doc.Box != store.Outgoing || !slices.ContainsFunc(doc.Payload.Metadata.To, func(r document.Recipient) bool { return r.Code == u.From }) {
 		return skip("status from an agency that is not a recipient", nil)
 	}
-	err = c.st.AddStatus(store.StatusChange{Doc: it.MessageID, Entry: store.StatusEntry{Copy: u.From, Update: u, Packet: it.Packet}, StatusCursor: cursor})
+	err = c.st.AddStatus(store.StatusChange{Doc: it.MessageID, Entry: store.StatusEntry{Copy: u.From, Update: u, Packet: statusEvidence(it)}, StatusCursor: cursor})
 	if errors.Is(err, document.ErrTransition) || errors.Is(err, store.ErrHistory) {
 		return skip("", nil) // already stored
 	}
