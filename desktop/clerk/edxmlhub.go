@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
@@ -31,16 +30,11 @@ import (
 //
 // This agency's statuses about such a document (03 on registration, 04 to
 // 06, 02, 15 and 16) go back as edXML status packets signed with the
-// agency's key (statusFor, SendEdXMLStatus), so that the sending system
+// agency's key (statusFor, statusRoute), so that the sending system
 // verifies the clerk's own signature; and a status a document system
 // posts about a document this agency sent arrives as an edXML status
 // packet (StatusItem.Format "edxml"), verified the same way before it is
 // recorded (applyEdXMLStatus).
-
-// settingEdXMLHub prefixes the setting that links a document imported
-// from an edXML file to the hub's message id of the same document,
-// delivered later (heldDelivered): its statuses then go through the hub.
-const settingEdXMLHub = "edxml_hub:"
 
 // receiveEdXML receives an inbox item that came as an edXML packet.
 func (c *Clerk) receiveEdXML(ctx context.Context, cl *hubclient.Client, item wire.InboxItem) error {
@@ -87,69 +81,6 @@ func (c *Clerk) receiveEdXML(ctx context.Context, cl *hubclient.Client, item wir
 	c.emit(DocumentArrived{ID: in.ID, Urgency: m.Priority, Secrecy: m.Secrecy, Subject: m.Subject, From: m.From.Name})
 	c.wake()
 	return nil
-}
-
-// heldDelivered answers the hub's delivery of a document this store holds
-// already (fileEdXML): the delivery is acknowledged, since this agency has
-// the document, and not filed again. A document imported from a file is
-// linked to the delivery, and the statuses this agency recorded on it go
-// to the sender through the hub, after the acknowledgement's 01.
-func (c *Clerk) heldDelivered(held string, r *edxmlRead, hub *wire.InboxItem) error {
-	queue := []store.OutboxItem{{Kind: store.Ack, Doc: held, Message: hub.MessageID}}
-	if edx, regarding := c.edxmlRoute(held); edx && regarding == "" {
-		hist, err := c.st.History(held)
-		if err != nil {
-			return err
-		}
-		for _, h := range hist {
-			if h.Copy != c.code {
-				continue
-			}
-			for _, e := range h.Entries {
-				if e.Update.Code == document.StatusArrived {
-					continue // the acknowledgement's receipt says it
-				}
-				packet, err := c.edxmlStatusPacket(e.Update)
-				if err != nil {
-					return err
-				}
-				queue = append(queue, store.OutboxItem{Kind: store.SendEdXMLStatus, Doc: held, Message: hub.MessageID, Packet: packet})
-			}
-		}
-		if err := c.st.SetSetting(settingEdXMLHub+held, hub.MessageID); err != nil {
-			return err
-		}
-	}
-	// Queued before the cursor moves: a crash between the two delivers
-	// it again, and the repeated acknowledgement is answered as the first.
-	if err := c.st.Enqueue(queue...); err != nil {
-		return err
-	}
-	if err := c.st.SetCursor(store.CursorInbox, strconv.FormatUint(hub.Cursor, 10)); err != nil {
-		return err
-	}
-	c.log.Warn("the hub delivered a document held already; acknowledged, not filed again",
-		"doc", hub.MessageID, "held", held, "peer", hub.Sender)
-	c.emit(DocumentDuplicate{Message: hub.MessageID, Existing: held, From: r.pkt.Document.Metadata.From.Code})
-	c.emit(DocumentChanged{ID: held})
-	c.wake()
-	return nil
-}
-
-// edxmlRoute says whether an incoming document came as edXML and, if so,
-// the hub's message id its statuses are posted about ("" for one imported
-// from a file that the hub never delivered: its statuses are exported by
-// file, ExportEdXMLStatus).
-func (c *Clerk) edxmlRoute(id string) (edx bool, regarding string) {
-	p, err := c.st.Packet(id)
-	if err != nil || !isEdXML(p) {
-		return false, ""
-	}
-	if hubMessageID(p) == id {
-		return true, id
-	}
-	link, _ := c.st.Setting(settingEdXMLHub + id)
-	return true, link
 }
 
 // edxmlStatusPacket writes a status of this agency as an edXML status

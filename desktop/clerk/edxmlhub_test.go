@@ -451,3 +451,56 @@ func TestEdXMLStatusFromSystem(t *testing.T) {
 		t.Errorf("the 05 is not kept with its detached signature: %v", err)
 	}
 }
+
+// TestEdXMLImportThenDeliveredNative: a paper a Lienthong clerk handed
+// over as an edXML file, then sent through the hub as its own packet, is
+// filed once at the recipient; the delivery is acknowledged and the
+// recipient's statuses, the 03 of the import among them, reach the sender
+// as its native statuses.
+func TestEdXMLImportThenDeliveredNative(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	ctx := ctxT(t)
+	gov, na := newClerk(t, h, vpcp), newClerk(t, h, ngheAn)
+	id, err := gov.Issue(ctx, draft(t, "quyet-dinh.pdf", ngheAn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := gov.ExportEdXML(id, &b); err != nil {
+		t.Fatal(err)
+	}
+	in, err := na.ImportEdXML(ctx, b.Bytes(), clerk.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, cancel := na.Subscribe()
+	defer cancel()
+	mustSync(t, ctx, gov, na, na, gov)
+	if got := inbox(t, na); len(got) != 1 || got[0].ID != in.ID {
+		t.Fatalf("incoming box %+v, want only %s", got, in.ID)
+	}
+	var told bool
+	for len(events) > 0 {
+		if d, ok := (<-events).(clerk.DocumentDuplicate); ok && d.Existing == in.ID && d.Message == id {
+			told = true
+		}
+	}
+	if !told {
+		t.Error("the clerk was not told of the duplicate delivery")
+	}
+	if err := na.Process(in.ID, "Văn thư", "Đang xử lý"); err != nil {
+		t.Fatal(err)
+	}
+	mustSync(t, ctx, na, gov)
+	v, err := gov.Document(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	for _, e := range v.Recipients[0].History {
+		codes = append(codes, string(e.Update.Code))
+	}
+	if fmt.Sprint(codes) != "[01 03 05]" {
+		t.Fatalf("the sender sees %v", codes)
+	}
+}

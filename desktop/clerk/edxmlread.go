@@ -262,7 +262,7 @@ func (c *Clerk) fileEdXML(ctx context.Context, r *edxmlRead, hub *wire.InboxItem
 			return &store.DuplicateError{Existing: held, SameID: true}
 		}
 		in.ID = held
-		return c.heldDelivered(held, r, hub)
+		return c.heldDelivered(held, m.From.Code, hub, routeEdXML)
 	}
 	env := &envelope.Document{Kind: envelope.KindDocument, MessageID: id, Created: c.now().UTC(), Metadata: &m}
 	for i, a := range d.Attachments {

@@ -376,6 +376,9 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 	if env.MessageID != item.MessageID || string(signer.Agency) != item.Sender {
 		return refuse(store.CauseMismatch, env, errors.New("packet does not match its inbox entry"))
 	}
+	if held, ok := c.importedCopy(env.Metadata); ok {
+		return c.heldDelivered(held, env.Metadata.From.Code, &item, routeNative)
+	}
 	if err := c.checkLimits(env); err != nil {
 		return err
 	}

@@ -1,13 +1,11 @@
 package clerk
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
-	"lienthong/shared/envelope"
 )
 
 // incoming returns a stored incoming document.
@@ -36,29 +34,12 @@ func (c *Clerk) statusFor(doc *store.Document, code document.Status, staff, note
 	if err := u.Validate(); err != nil {
 		return store.StatusEntry{}, nil, err
 	}
-	edx, regarding := c.edxmlRoute(doc.ID)
-	if regarding != "" {
-		packet, err := c.edxmlStatusPacket(u)
-		if err != nil {
-			return store.StatusEntry{}, nil, err
-		}
-		return store.StatusEntry{Copy: c.code, Update: u, Packet: packet},
-			[]store.OutboxItem{{Kind: store.SendEdXMLStatus, Doc: doc.ID, Message: regarding, Packet: packet}}, nil
-	}
-	s := envelope.Status{Kind: envelope.KindStatus, MessageID: envelope.NewMessageID(), Regarding: doc.ID, Update: u}
-	payload, err := json.Marshal(s)
+	rt, regarding := c.statusRoute(doc.ID)
+	packet, queue, err := c.statusPacket(doc.ID, u, rt, regarding)
 	if err != nil {
 		return store.StatusEntry{}, nil, err
 	}
-	packet, err := envelope.Seal(payload, c.kp)
-	if err != nil {
-		return store.StatusEntry{}, nil, fmt.Errorf("seal status: %w", err)
-	}
-	e := store.StatusEntry{Copy: c.code, Update: u, Packet: packet}
-	if edx {
-		return e, nil, nil
-	}
-	return e, []store.OutboxItem{{Kind: store.SendStatus, Doc: doc.ID, Message: s.MessageID, Packet: packet}}, nil
+	return store.StatusEntry{Copy: c.code, Update: u, Packet: packet}, queue, nil
 }
 
 // setStatus appends a status to an incoming document and queues it for
