@@ -100,7 +100,8 @@ func (c *Clerk) edxmlStatusPacket(u document.StatusUpdate) ([]byte, error) {
 // applyEdXMLStatus verifies a status a document system posted as an edXML
 // status packet about doc, a document this agency sent: its signature
 // (XML-DSig, or the detached CMS signature it came with) by the agency it
-// comes from, about this document.
+// comes from, about this document. A packet that fails is a *refusal; any
+// other error (the disk) is no verdict on it.
 func (c *Clerk) applyEdXMLStatus(ctx context.Context, it wire.StatusItem, doc *store.Document) (document.StatusUpdate, error) {
 	r, err := c.readEdXML(ctx, it.Packet, it.Signature, ImportOptions{})
 	if err != nil {
@@ -108,14 +109,14 @@ func (c *Clerk) applyEdXMLStatus(ctx context.Context, it wire.StatusItem, doc *s
 	}
 	defer r.close()
 	if r.pkt.Status == nil {
-		return document.StatusUpdate{}, errors.New("a document packet listed as a status")
+		return document.StatusUpdate{}, refuse(store.CauseMismatch, nil, errors.New("a document packet listed as a status"))
 	}
 	u, err := c.edxmlStatus(r)
 	if err != nil {
 		return u, err
 	}
 	if string(u.From) != it.From || u.Document != doc.Payload.Metadata.ID() {
-		return u, fmt.Errorf("edXML status %s from %s about %s does not match its entry", u.Code, u.From, u.Document)
+		return u, refuse(store.CauseMismatch, nil, fmt.Errorf("edXML status %s from %s about %s does not match its entry", u.Code, u.From, u.Document))
 	}
 	return u, nil
 }

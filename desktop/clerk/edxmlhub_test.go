@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"lienthong/certs"
+	"lienthong/certs/certstest"
 	"lienthong/desktop/clerk"
 	"lienthong/desktop/store"
 	"lienthong/hub/hubtest"
@@ -502,5 +503,42 @@ func TestEdXMLImportThenDeliveredNative(t *testing.T) {
 	}
 	if fmt.Sprint(codes) != "[01 03 05]" {
 		t.Fatalf("the sender sees %v", codes)
+	}
+}
+
+// TestEdXMLRefusalCauses: why a packet from the hub fails decides the
+// cause the sender is told.
+func TestEdXMLRefusalCauses(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	ctx := ctxT(t)
+	na := newClerk(t, h, ngheAn)
+	signed := vendorPacket(t, h, ctx, "Quyết định để thử lý do từ chối")
+	plain := unsign(t, signed)
+	other := certstest.New(t) // a CA this clerk does not trust
+	foreign, err := xmlsig.Sign(plain, other.Agency(t, vpcp, "Văn phòng Chính phủ"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := bytes.Replace(signed, []byte("để thử"), []byte("để xem"), 1)
+	for _, tc := range []struct {
+		name      string
+		data, sig []byte
+		want      store.RefusalCause
+	}{
+		{"signed", signed, nil, ""},
+		{"detached signature", plain, cmsSign(t, h, vpcp, plain), ""},
+		{"unsigned", plain, nil, store.CauseSignature},
+		{"tampered", tampered, nil, store.CauseSignature},
+		{"tampered under a detached signature", tampered, cmsSign(t, h, vpcp, tampered), store.CauseSignature},
+		{"detached signature over other bytes", plain, cmsSign(t, h, vpcp, signed), store.CauseSignature},
+		{"signer not under the roots", foreign, nil, store.CauseSigner},
+		{"not XML", []byte("<không phải edXML"), nil, store.CauseInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := na.EdXMLCause(ctx, tc.data, tc.sig)
+			if err != nil || got != tc.want {
+				t.Errorf("cause %q, %v; want %q", got, err, tc.want)
+			}
+		})
 	}
 }

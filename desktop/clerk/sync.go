@@ -581,8 +581,11 @@ func (c *Clerk) applyStatus(ctx context.Context, it wire.StatusItem) error {
 	var u document.StatusUpdate
 	if it.Format == wire.FormatEdXML {
 		// A document system's status, as its own signed edXML packet.
-		if u, err = c.applyEdXMLStatus(ctx, it, doc); err != nil {
+		var ref *refusal
+		if u, err = c.applyEdXMLStatus(ctx, it, doc); errors.As(err, &ref) {
 			return skip("bad edXML status packet", err)
+		} else if err != nil {
+			return err
 		}
 	} else if it.Code == string(document.StatusArrived) {
 		r, _, err := receipt.Verify(it.Packet, c.v, c.receiptSigner)
