@@ -163,6 +163,7 @@ func (c *Clerk) checkEdXMLCMS(data, sig []byte, opts ImportOptions) (EdXMLCheck,
 	_, err := xmlsig.Verify(data, xmlsig.Options{Limits: opts.Limits, RefuseWeak: opts.RefuseWeak})
 	switch {
 	case errors.Is(err, xmlsig.ErrUnsigned):
+		// The usual case: the detached signature is its only one.
 	case errors.Is(err, xmlsig.ErrBadSignature), errors.Is(err, xmlsig.ErrWeakAlgorithm), errors.Is(err, xmlsig.ErrUnsupported):
 		return EdXMLCheck{}, "", refuse(store.CauseSignature, nil, fmt.Errorf("its own XML signature: %w", err))
 	case err != nil:
