@@ -36,8 +36,21 @@ import (
 // packet (StatusItem.Format "edxml"), verified the same way before it is
 // recorded (applyEdXMLStatus).
 
-// receiveEdXML receives an inbox item that came as an edXML packet.
+// receiveEdXML receives an inbox item that came as an edXML packet; a
+// refusal keeps the packet fetched (the store keeps it if small).
 func (c *Clerk) receiveEdXML(ctx context.Context, cl *hubclient.Client, item wire.InboxItem) error {
+	var data []byte
+	err := c.takeEdXML(ctx, cl, item, &data)
+	var ref *refusal
+	if errors.As(err, &ref) && ref.packet == nil {
+		ref.packet = data
+	}
+	return err
+}
+
+// takeEdXML fetches, checks and files an edXML inbox item, leaving the
+// packet's bytes in data.
+func (c *Clerk) takeEdXML(ctx context.Context, cl *hubclient.Client, item wire.InboxItem, data *[]byte) error {
 	ref := item.EdXML
 	limit := int64(edxml.DefaultMaxPacketSize)
 	if ref.Size > limit {
@@ -49,9 +62,9 @@ func (c *Clerk) receiveEdXML(ctx context.Context, cl *hubclient.Client, item wir
 	if err != nil {
 		return fmt.Errorf("fetch the edXML packet: %w", err)
 	}
-	data := buf.Bytes()
-	sum := sha256.Sum256(data)
-	if int64(len(data)) != ref.Size || hex.EncodeToString(sum[:]) != ref.SHA256 || hubMessageID(data) != item.MessageID {
+	*data = buf.Bytes()
+	sum := sha256.Sum256(*data)
+	if int64(len(*data)) != ref.Size || hex.EncodeToString(sum[:]) != ref.SHA256 || hubMessageID(*data) != item.MessageID {
 		return refuse(store.CauseMismatch, nil, errors.New("edXML packet does not match its inbox entry"))
 	}
 	if p.Origin != wire.OriginSender {
@@ -61,7 +74,7 @@ func (c *Clerk) receiveEdXML(ctx context.Context, cl *hubclient.Client, item wir
 	if len(sig) == 0 {
 		sig = p.Signature
 	}
-	r, err := c.readEdXML(ctx, data, sig, ImportOptions{})
+	r, err := c.readEdXML(ctx, *data, sig, ImportOptions{})
 	if err != nil {
 		return err
 	}

@@ -116,10 +116,10 @@ func (v *vendor) statuses() []wire.StatusItem {
 // vendorPacket is a document of the Government Office's system to Nghệ
 // An as that system writes it: an edXML packet with an element Lienthong
 // has no field for (Content), signed with XML-DSig under the test PKI.
-func vendorPacket(t *testing.T, h *hubtest.Hub, ctx context.Context, subject string) []byte {
+func vendorPacket(t *testing.T, h *hubtest.Hub, ctx context.Context, file, subject string) []byte {
 	t.Helper()
 	gov := newClerk(t, h, vpcp) // writes the packet; never synced
-	d := draft(t, "quyet-dinh.pdf", ngheAn)
+	d := draft(t, file, ngheAn)
 	d.Metadata.Subject = subject
 	id, err := gov.Issue(ctx, d)
 	if err != nil {
@@ -181,7 +181,7 @@ func TestEdXMLThroughHub(t *testing.T) {
 	ctx := ctxT(t)
 	na := newClerk(t, h, ngheAn)
 	sys := newVendor(t, h, vpcp)
-	packet := vendorPacket(t, h, ctx, "Quyết định gửi qua trục bằng edXML")
+	packet := vendorPacket(t, h, ctx, "quyet-dinh.pdf", "Quyết định gửi qua trục bằng edXML")
 	acc := sys.post(packet, "")
 	if acc.Kind != "document" || acc.MessageID == "" {
 		t.Fatalf("accepted %+v", acc)
@@ -262,7 +262,7 @@ func TestEdXMLTamperedAtHub(t *testing.T) {
 	ctx := ctxT(t)
 	na := newClerk(t, h, ngheAn)
 	sys := newVendor(t, h, vpcp)
-	packet := vendorPacket(t, h, ctx, "Quyết định bị sửa sau khi ký")
+	packet := vendorPacket(t, h, ctx, "bao-cao.pdf", "Quyết định bị sửa sau khi ký")
 	tampered := bytes.Replace(packet, []byte("bị sửa"), []byte("bị xóa"), 1)
 	sys.postSigned(tampered, cmsSign(t, h, vpcp, tampered))
 
@@ -274,6 +274,9 @@ func TestEdXMLTamperedAtHub(t *testing.T) {
 	if err != nil || len(refused) != 1 || refused[0].Cause != store.CauseSignature {
 		t.Fatalf("refusals %+v, %v", refused, err)
 	}
+	if !bytes.Equal(refused[0].Packet, tampered) {
+		t.Error("the refused packet is not kept with the refusal")
+	}
 	var two *wire.StatusItem
 	for _, it := range sys.statuses() {
 		if it.Code == string(document.StatusRefused) {
@@ -284,7 +287,7 @@ func TestEdXMLTamperedAtHub(t *testing.T) {
 		t.Fatalf("the sender was not told: %+v", two)
 	}
 
-	plain := unsign(t, vendorPacket(t, h, ctx, "Quyết định ký rời bằng CMS"))
+	plain := unsign(t, vendorPacket(t, h, ctx, "quyet-dinh.pdf", "Quyết định ký rời bằng CMS"))
 	acc := sys.postSigned(plain, cmsSign(t, h, vpcp, plain))
 	mustSync(t, ctx, na)
 	v, err := na.Document(acc.MessageID)
@@ -319,7 +322,7 @@ func TestEdXMLImportThenDelivered(t *testing.T) {
 	events, cancel := na.Subscribe()
 	defer cancel()
 	sys := newVendor(t, h, vpcp)
-	packet := vendorPacket(t, h, ctx, "Quyết định đến bằng tệp rồi qua trục")
+	packet := vendorPacket(t, h, ctx, "quyet-dinh.pdf", "Quyết định đến bằng tệp rồi qua trục")
 	in, err := na.ImportEdXML(ctx, packet, clerk.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -512,7 +515,7 @@ func TestEdXMLRefusalCauses(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{})
 	ctx := ctxT(t)
 	na := newClerk(t, h, ngheAn)
-	signed := vendorPacket(t, h, ctx, "Quyết định để thử lý do từ chối")
+	signed := vendorPacket(t, h, ctx, "quyet-dinh.pdf", "Quyết định để thử lý do từ chối")
 	plain := unsign(t, signed)
 	other := certstest.New(t) // a CA this clerk does not trust
 	foreign, err := xmlsig.Sign(plain, other.Agency(t, vpcp, "Văn phòng Chính phủ"))
