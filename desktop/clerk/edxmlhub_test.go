@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,44 @@ func vendorPacket(t *testing.T, h *hubtest.Hub, ctx context.Context, file, subje
 	signed, err := xmlsig.Sign([]byte(withExtras), h.Agencies[vpcp].Key)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return signed
+}
+
+// smallPacket is a document packet of the Government Office's system to
+// Nghệ An small enough for a refusal to keep it whole: its attachment is
+// the PDF as it was before the clerk signed it.
+func smallPacket(t *testing.T, h *hubtest.Hub, ctx context.Context, subject string) []byte {
+	t.Helper()
+	gov := newClerk(t, h, vpcp) // gives the metadata; never synced
+	d := draft(t, "bao-cao.pdf", ngheAn)
+	d.Metadata.Subject = subject
+	id, err := gov.Issue(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := gov.Document(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdfBytes, err := os.ReadFile(pdf("bao-cao.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := edxml.Attachment{ContentID: "1", Name: "bao-cao.pdf", ContentType: "application/pdf", Included: true,
+		Size: int64(len(pdfBytes)), SHA256: sha256.Sum256(pdfBytes)}
+	var b bytes.Buffer
+	err = edxml.WriteDocument(&b, &edxml.Document{Metadata: *v.Doc.Payload.Metadata, Attachments: []edxml.Attachment{a}},
+		func(int) (io.Reader, error) { return bytes.NewReader(pdfBytes), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := xmlsig.Sign(b.Bytes(), h.Agencies[vpcp].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(signed) > store.MaxRefusalPacket {
+		t.Fatalf("the small packet has %d bytes", len(signed))
 	}
 	return signed
 }
@@ -262,7 +301,7 @@ func TestEdXMLTamperedAtHub(t *testing.T) {
 	ctx := ctxT(t)
 	na := newClerk(t, h, ngheAn)
 	sys := newVendor(t, h, vpcp)
-	packet := vendorPacket(t, h, ctx, "bao-cao.pdf", "Quyết định bị sửa sau khi ký")
+	packet := smallPacket(t, h, ctx, "Báo cáo bị sửa sau khi ký")
 	tampered := bytes.Replace(packet, []byte("bị sửa"), []byte("bị xóa"), 1)
 	sys.postSigned(tampered, cmsSign(t, h, vpcp, tampered))
 
