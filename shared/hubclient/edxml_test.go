@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"lienthong/certs/certstest"
 	"lienthong/shared/hubclient"
@@ -17,7 +18,8 @@ import (
 // TestEdXMLCalls: PostEdXML sends the packet's bytes with their detached
 // signature and ?regarding, and is sent again to the next node when one
 // cannot serve; EdXMLMessage streams the packet with its origin and
-// signature and refuses one over its limit.
+// signature and refuses one over its limit; the two edXML views send
+// their cursor, wait and limit.
 func TestEdXMLCalls(t *testing.T) {
 	pki := certstest.New(t)
 	hub := pki.Hub(t)
@@ -39,6 +41,12 @@ func TestEdXMLCalls(t *testing.T) {
 			w.Header().Set(wire.HeaderOrigin, wire.OriginSender)
 			w.Header().Set(wire.HeaderSignature, base64.StdEncoding.EncodeToString(sig))
 			w.Write(packet)
+		case r.Method == http.MethodGet && r.URL.Path == wire.PathEdXMLInbox:
+			q := r.URL.Query()
+			json.NewEncoder(w).Encode(wire.EdXMLInbox{Items: []wire.EdXMLInboxItem{{Cursor: 8, Origin: q.Get("after") + "/" + q.Get("wait") + "/" + q.Get("limit")}}, Next: 8})
+		case r.Method == http.MethodGet && r.URL.Path == wire.PathEdXMLStatuses:
+			q := r.URL.Query()
+			json.NewEncoder(w).Encode(wire.EdXMLStatuses{Items: []wire.EdXMLStatusItem{{Cursor: 9, Origin: q.Get("after") + "/" + q.Get("wait")}}, Next: 9})
 		default:
 			http.NotFound(w, r)
 		}
@@ -69,5 +77,14 @@ func TestEdXMLCalls(t *testing.T) {
 	}
 	if _, err := c.EdXMLMessage(ctx, "0123456789abcdef0123456789abcdef", io.Discard, int64(len(packet))-1); err == nil {
 		t.Error("a packet over the limit was taken")
+	}
+
+	in, err := c.EdXMLInbox(ctx, 7, 2*time.Second, 10)
+	if err != nil || len(in.Items) != 1 || in.Items[0].Origin != "7/2/10" || in.Next != 8 {
+		t.Errorf("inbox: %+v, %v", in, err)
+	}
+	st, err := c.EdXMLStatuses(ctx, 5, 0)
+	if err != nil || len(st.Items) != 1 || st.Items[0].Origin != "5/0" || st.Next != 9 {
+		t.Errorf("statuses: %+v, %v", st, err)
 	}
 }
