@@ -25,16 +25,28 @@
 // to the clerk twice. Receipts count only when signed by the hub's receipt
 // identity the clerk was set up with.
 //
-// # edXML files
+// # edXML
 //
 // Clerk.ImportEdXML files a packet handed over by file from a document
 // system not connected to the hub, after the checks of a packet from the
 // hub (its XML signature under the roots and CRLs, or refused unless
-// ImportOptions.UnsignedOK, which records it as not verified), registers
-// it (03) and keeps its bytes; such a document has no copy at the hub, so
-// its statuses are recorded and exported (ExportEdXMLStatus), not queued.
-// Clerk.ExportEdXML writes any stored document as a signed edXML packet
-// (see edxml.go).
+// ImportOptions.UnsignedOK, which records it as not verified and the
+// document's view says so), registers it (03) and keeps its bytes; such a
+// document has no copy at the hub, so its statuses are recorded and
+// exported (ExportEdXMLStatus), not queued. Clerk.ExportEdXML writes any
+// stored document as a signed edXML packet (see edxml.go).
+//
+// A document a system sent to the hub as edXML comes from the inbox as
+// the sender's own packet (edxmlhub.go): it passes the same checks (one
+// reading and filing path, edxmlread.go; its XML signature or the
+// detached CMS signature given with it), is filed under the hub's message
+// id and acknowledged, or refused through the hub; this agency's statuses
+// about it go back as edXML status packets signed with the agency's key,
+// and a system's edXML statuses about this agency's documents are
+// verified before they are recorded. A document keeps one số đến: the
+// hub's delivery of a paper already imported from a file is acknowledged,
+// not filed again (DocumentDuplicate), and its statuses then go through
+// the hub.
 //
 // # Attachments and their names
 //

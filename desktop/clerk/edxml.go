@@ -13,10 +13,10 @@ import (
 	"strconv"
 
 	"lienthong/certs"
+	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
 	"lienthong/shared/edxml"
-	"lienthong/shared/envelope"
 	"lienthong/shared/pades"
 	"lienthong/shared/xmlsig"
 )
@@ -36,9 +36,12 @@ import (
 // back. A status packet about one of this agency's documents is added to
 // that recipient's history with the packet.
 //
-// A document filed from edXML has no copy at the hub: its statuses are not
-// queued for the hub; the clerk exports them (ExportEdXMLStatus) and hands
-// them over the way the paper came.
+// A document filed from an edXML file has no copy at the hub: its
+// statuses are not queued for the hub; the clerk exports them
+// (ExportEdXMLStatus) and hands them over the way the paper came. If the
+// hub delivers the same document later, it is linked to that delivery
+// and its statuses go through the hub (heldDelivered). The checks and the
+// filing are those of a packet from the hub (edxmlread.go).
 //
 // Export (ExportEdXML, ExportEdXMLStatus) writes a stored document, sent or
 // received, or one of its statuses, as an edXML packet signed with this
@@ -100,6 +103,13 @@ type EdXMLCheck struct {
 	// Verified is true when the signature matched and the signer's chain
 	// led to this clerk's roots.
 	Verified bool `json:"verified"`
+	// Method is how the packet was signed: "xmldsig" (its enveloped XML
+	// signature), "cms" (a detached CMS signature given with it), or ""
+	// when it was not verified.
+	Method string `json:"method,omitempty"`
+	// Signature is the detached CMS signature a packet of Method "cms"
+	// was verified with, kept with the packet as its evidence.
+	Signature []byte `json:"signature,omitempty"`
 	// Trust is xmlsig's verdict ("verified", "not-under-roots"), or
 	// "unsigned".
 	Trust       string `json:"trust"`
@@ -131,272 +141,44 @@ func isEdXML(packet []byte) bool {
 	return len(p) > 0 && p[0] == '<'
 }
 
-// fromEdXML reports whether a stored document came from an edXML import:
-// it has no copy at the hub.
-func (c *Clerk) fromEdXML(id string) bool {
-	p, err := c.st.Packet(id)
-	return err == nil && isEdXML(p)
-}
-
 // ImportEdXML checks an edXML packet and files it: a document in the
 // incoming box, registered; a status in the history of the document it
 // answers. Nothing is stored when a check fails.
 func (c *Clerk) ImportEdXML(ctx context.Context, data []byte, opts ImportOptions) (*Imported, error) {
-	lim := opts.Limits
-	max := lim.MaxPacketSize
-	if max <= 0 {
-		max = edxml.DefaultMaxPacketSize
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("import edXML: %w: %d bytes, more than %d", edxml.ErrTooLarge, len(data), max)
-	}
-	if err := c.RefreshCRLs(ctx); err != nil {
-		c.log.Warn("CRLs not refreshed; verifying with the cached ones", "err", err)
-	}
-	check, signer, err := c.checkEdXMLSignature(data, opts)
+	r, err := c.readEdXML(ctx, data, nil, opts)
 	if err != nil {
-		return nil, fmt.Errorf("import edXML: %w", err)
+		return nil, fmt.Errorf("import edXML: %w", unrefused(err))
 	}
-	in := &Imported{Check: check}
-	var sinks []*spooled
-	var parts []string
-	defer func() {
-		for i, s := range sinks {
-			s.Close()
-			c.removeSpool(parts[i])
-		}
-	}()
-	tag := envelope.NewMessageID()
-	var over error
-	pkt, err := edxml.Read(bytes.NewReader(data), edxml.Options{Limits: lim, Attachment: func(i int) (io.Writer, error) {
-		part := "edxml-" + tag + "-" + strconv.Itoa(i) + ".part"
-		f, err := c.spoolFile(part)
+	defer r.close()
+	in := &Imported{Check: r.check}
+	if r.pkt.Status != nil {
+		u, err := c.edxmlStatus(r)
 		if err != nil {
-			return nil, err
+			return in, fmt.Errorf("import edXML status: %w", unrefused(err))
 		}
-		sinks, parts = append(sinks, f), append(parts, part)
-		return &limitedWriter{w: f, max: c.opts.MaxAttachment, over: &over}, nil
-	}})
-	if over != nil {
-		// edxml reports a sink's error as text: say why ourselves.
-		return nil, fmt.Errorf("import edXML: %w", over)
+		return in, c.importStatus(data, u, in)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("import edXML: %w", err)
-	}
-	for _, w := range pkt.Warnings {
-		in.Check.Warnings = append(in.Check.Warnings, fmt.Sprintf("%s %s: %s", w.Kind, w.Path, w.Detail))
-	}
-	if pkt.Status != nil {
-		return in, c.importStatus(data, pkt.Status, signer, in)
-	}
-	return in, c.importDocument(ctx, data, pkt.Document, signer, sinks, in)
-}
-
-// checkEdXMLSignature verifies the packet's XML signature and returns what
-// the check found and the signing agency ("" when not verified).
-func (c *Clerk) checkEdXMLSignature(data []byte, opts ImportOptions) (EdXMLCheck, certs.AgencyCode, error) {
-	res, err := xmlsig.Verify(data, xmlsig.Options{Limits: opts.Limits, Verifier: c.v, Now: c.now, RefuseWeak: opts.RefuseWeak})
-	switch {
-	case errors.Is(err, xmlsig.ErrUnsigned):
-		if !opts.UnsignedOK {
-			return EdXMLCheck{}, "", ErrEdXMLUnsigned
-		}
-		return EdXMLCheck{Trust: "unsigned"}, "", nil
-	case err != nil:
-		return EdXMLCheck{}, "", err
-	}
-	ch := EdXMLCheck{Trust: string(res.Trust), TrustDetail: res.TrustDetail, Signer: res.Signer.Subject.String()}
-	for _, w := range res.Warnings {
-		ch.Warnings = append(ch.Warnings, fmt.Sprintf("%s: %s", w.Kind, w.Detail))
-	}
-	switch res.Trust {
-	case xmlsig.TrustVerified:
-	case xmlsig.TrustNotUnderRoots:
-		if !opts.UnsignedOK {
-			return EdXMLCheck{}, "", fmt.Errorf("%w: %s", ErrEdXMLUntrusted, res.TrustDetail)
-		}
-		return ch, "", nil
-	default:
-		return EdXMLCheck{}, "", fmt.Errorf("%w: %s", ErrEdXMLSigner, res.TrustDetail)
-	}
-	if err := certs.MayIssueDocuments(res.Signer); err != nil {
-		return EdXMLCheck{}, "", fmt.Errorf("%w: %w", ErrEdXMLSigner, err)
-	}
-	agency, err := certs.AgencyOf(res.Signer)
-	if err != nil {
-		return EdXMLCheck{}, "", fmt.Errorf("%w: %w", ErrEdXMLSigner, err)
-	}
-	ch.Verified = true
-	return ch, agency, nil
-}
-
-// limitedWriter refuses more than max bytes: an attachment over the
-// clerk's limit (Options.MaxAttachment) stops the read at once, and the
-// refusal is kept in over.
-type limitedWriter struct {
-	w    io.Writer
-	n    int64
-	max  int64
-	over *error
-}
-
-func (l *limitedWriter) Write(p []byte) (int, error) {
-	if l.n+int64(len(p)) > l.max {
-		*l.over = fmt.Errorf("%w: an attachment over the limit of %s", ErrEdXMLAttachment, megabytes(l.max))
-		return 0, *l.over
-	}
-	l.n += int64(len(p))
-	return l.w.Write(p)
-}
-
-// importDocument files a document packet whose attachments are in sinks.
-func (c *Clerk) importDocument(ctx context.Context, data []byte, d *edxml.Document, signer certs.AgencyCode, sinks []*spooled, in *Imported) error {
-	m := d.Metadata
-	if signer != "" && signer != m.From.Code {
-		return fmt.Errorf("import edXML: %w: signed by %s, sent as %s", ErrEdXMLSigner, signer, m.From.Code)
-	}
-	if !slices.ContainsFunc(m.To, func(r document.Recipient) bool { return r.Code == c.code }) {
-		return fmt.Errorf("import edXML: %w", ErrEdXMLNotForUs)
-	}
-	if err := m.Validate(); err != nil {
-		return fmt.Errorf("import edXML: %w", err)
-	}
-	id := edxmlMessageID(&m)
-	if _, err := c.st.Get(id); err == nil {
-		return fmt.Errorf("import edXML: %w", &store.DuplicateError{Existing: id, SameID: true})
-	}
-	if dup, err := c.heldIncoming(&m); err != nil {
-		return fmt.Errorf("import edXML: %w", err)
-	} else if dup != "" {
-		return fmt.Errorf("import edXML: %w", &store.DuplicateError{Existing: dup, SameID: true})
-	}
-	env := &envelope.Document{Kind: envelope.KindDocument, MessageID: id, Created: c.now().UTC(), Metadata: &m}
-	for i, a := range d.Attachments {
-		field := fmt.Sprintf("attachments[%d]", i+1)
-		if !a.Included || a.Index < 0 || a.Index >= len(sinks) {
-			return fmt.Errorf("import edXML: %w: %s %q is not in the packet", ErrEdXMLAttachment, field, a.ContentID)
-		}
-		if p := envelope.CheckAttachmentName(field, a.Name, a.ContentType); p != nil {
-			return fmt.Errorf("import edXML: %w: %s", ErrEdXMLAttachment, p.Message)
-		}
-		f := sinks[a.Index]
-		head := make([]byte, envelope.ContentHead)
-		n, _ := f.ReadAt(head, 0)
-		if err := envelope.CheckContent(a.ContentType, head[:n]); err != nil {
-			return fmt.Errorf("import edXML: %s: %w", field, err)
-		}
-		rep, err := c.verifyPDF(ctx, f, f.Size())
-		switch {
-		case errors.Is(err, pades.ErrBudget):
-			return fmt.Errorf("import edXML: %s: %w", field, err)
-		case err != nil:
-			c.log.Warn("attachment is not a readable PDF", "doc", id, "err", err)
-			rep = nil
-		}
-		in.Reports = append(in.Reports, rep)
-		env.Attachments = append(env.Attachments, envelope.Attachment{Name: a.Name, ContentType: a.ContentType,
-			Size: a.Size, SHA256: hex.EncodeToString(a.SHA256[:]), Description: a.Description})
-	}
-	if len(env.Attachments) == 0 {
-		return fmt.Errorf("import edXML: %w: the packet has no attachment", ErrEdXMLAttachment)
-	}
-	for _, ref := range m.Business.Documents {
-		if t, _ := c.heldIncoming(&document.Metadata{From: document.Organ{Code: ref.Organ}, Promulgation: document.Promulgation{Date: ref.Date},
-			CodeNumber: ref.Number, CodeNotation: ref.Notation}); t != "" {
-			env.Targets = append(env.Targets, t)
-		}
-	}
-	if err := env.Validate(c.opts.MaxAttachment); err != nil {
-		return fmt.Errorf("import edXML: %w", err)
-	}
-	reportJSON, err := json.Marshal(in.Reports)
-	if err != nil {
-		return err
-	}
-	checkJSON, err := json.Marshal(in.Check)
-	if err != nil {
-		return err
-	}
-	// Staged blobs that no document claims (a save that fails) are
-	// collected by the store.
-	var blobs []store.Blob
-	for _, a := range d.Attachments {
-		f := sinks[a.Index]
-		w, err := c.st.NewAttachment()
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(w, io.NewSectionReader(f, 0, f.Size())); err != nil {
-			w.Abort()
-			return err
-		}
-		b, err := w.Close()
-		if err != nil {
-			return err
-		}
-		blobs = append(blobs, b)
-	}
-	now := c.now()
-	first := store.StatusEntry{Copy: c.code, Update: document.StatusUpdate{Document: m.ID(), From: c.code, Code: document.StatusArrived, Time: now}}
-	recalls := c.recallTargets(env, now)
-	err = c.st.SaveIncoming(store.NewDocument{Packet: data, Payload: env, Blobs: blobs, Report: reportJSON,
-		Statuses: []store.StatusEntry{first}, Recalls: recalls, Now: now})
-	if err != nil {
-		return fmt.Errorf("import edXML: save: %w", err)
-	}
-	in.ID = id
-	if err := c.st.SetSetting(settingEdXML+id, string(checkJSON)); err != nil {
-		return fmt.Errorf("import edXML: keep the check: %w", err)
+	if err := c.fileEdXML(ctx, r, nil, in); err != nil {
+		return in, fmt.Errorf("import edXML: %w", unrefused(err))
 	}
 	// Registering is the clerk's act of receiving the paper: the 03 is
 	// recorded, not queued (the hub has no copy of this document).
+	m := r.pkt.Document.Metadata
 	u := document.StatusUpdate{Document: m.ID(), From: c.code, Code: document.StatusReceived, Time: c.now()}
-	n, err := c.st.Register(store.Registration{Doc: id, At: u.Time, Entry: store.StatusEntry{Copy: c.code, Update: u}})
+	n, err := c.st.Register(store.Registration{Doc: in.ID, At: u.Time, Entry: store.StatusEntry{Copy: c.code, Update: u}})
 	if err != nil {
-		return fmt.Errorf("import edXML: register %s: %w", id, err)
+		return in, fmt.Errorf("import edXML: register %s: %w", in.ID, err)
 	}
 	in.Arrival = n
-	c.log.Info("document imported from edXML", "doc", id, "agency", string(m.From.Code), "verified", in.Check.Verified)
-	c.emit(DocumentArrived{ID: id, Urgency: m.Priority, Secrecy: m.Secrecy, Subject: m.Subject, From: m.From.Name})
-	return nil
+	c.log.Info("document imported from edXML", "doc", in.ID, "agency", string(m.From.Code), "verified", in.Check.Verified)
+	c.emit(DocumentArrived{ID: in.ID, Urgency: m.Priority, Secrecy: m.Secrecy, Subject: m.Subject, From: m.From.Name})
+	return in, nil
 }
 
-// edxmlMessageID is the message id a document imported from edXML is
-// filed under: derived from its DocumentId and business type, so that the
-// same packet imported twice is found.
-func edxmlMessageID(m *document.Metadata) string {
-	sum := sha256.Sum256([]byte("lienthong edxml import\x00" + m.ID().String() + "\x00" + strconv.Itoa(int(m.Business.Type))))
-	return hex.EncodeToString(sum[:16])
-}
-
-// heldIncoming returns the message id of an incoming document of this
-// store with m's DocumentId and business type (received from the hub or
-// imported), or "".
-func (c *Clerk) heldIncoming(m *document.Metadata) (string, error) {
-	docs, err := c.all(store.Incoming)
-	if err != nil {
-		return "", err
-	}
-	want := m.ID()
-	for _, d := range docs {
-		if d.Payload.Metadata.ID() == want && d.Payload.Metadata.Business.Type == m.Business.Type {
-			return d.ID, nil
-		}
-	}
-	return "", nil
-}
-
-// importStatus adds a status packet to the history of the outgoing
-// document it answers, at the copy of the agency that sent it.
-func (c *Clerk) importStatus(data []byte, st *edxml.Status, signer certs.AgencyCode, in *Imported) error {
-	u := st.Update
-	if signer != "" && signer != u.From {
-		return fmt.Errorf("import edXML status: %w: signed by %s, sent as %s", ErrEdXMLSigner, signer, u.From)
-	}
-	if err := u.Validate(); err != nil {
-		return fmt.Errorf("import edXML status: %w", err)
-	}
+// importStatus adds a status packet, verified by edxmlStatus, to the
+// history of the outgoing document it answers, at the copy of the agency
+// that sent it.
+func (c *Clerk) importStatus(data []byte, u document.StatusUpdate, in *Imported) error {
 	docs, err := c.all(store.Outgoing)
 	if err != nil {
 		return err
@@ -542,4 +324,18 @@ func (c *Clerk) signEdXML(id string, packet []byte, w io.Writer) error {
 		return fmt.Errorf("export edXML %s: %w", id, err)
 	}
 	return nil
+}
+
+// EdXMLCheckText says, in the clerk's words, how a document's edXML
+// packet was checked: verified and by whom, or NOT VERIFIED (taken with
+// ImportOptions.UnsignedOK) and why.
+func EdXMLCheckText(cat *i18n.Catalog, ch EdXMLCheck) string {
+	if ch.Verified {
+		return cat.T(i18n.DocEdXMLVerified, ch.Signer)
+	}
+	why := ch.Trust
+	if ch.TrustDetail != "" {
+		why += ": " + ch.TrustDetail
+	}
+	return cat.T(i18n.DocEdXMLNotVerified, why)
 }

@@ -63,7 +63,19 @@ type DocumentRefused struct {
 	Told  bool
 }
 
+// DocumentDuplicate: the hub delivered a document this store holds
+// already (the same DocumentId and business type from the same sender,
+// imported from an edXML file or delivered before): it was acknowledged
+// and not filed again, so that the document keeps one số đến. Message is
+// the hub's message id, Existing the document held.
+type DocumentDuplicate struct {
+	Message  string
+	Existing string
+	From     certs.AgencyCode
+}
+
 func (DocumentRefused) isEvent()   {}
+func (DocumentDuplicate) isEvent() {}
 func (DocumentArrived) isEvent()   {}
 func (StatusChanged) isEvent()     {}
 func (ConnectionChanged) isEvent() {}

@@ -2,7 +2,9 @@ package clerk
 
 import (
 	"context"
+	"errors"
 
+	"lienthong/desktop/store"
 	"lienthong/shared/envelope"
 )
 
@@ -36,3 +38,19 @@ func (c *Clerk) FetchStaged(ctx context.Context, id string, a envelope.Attachmen
 
 // IsPermanent reports whether the sync engine gives up retrying err.
 func IsPermanent(err error) bool { return !isRetryable(err) }
+
+// EdXMLCause runs the signature and reading checks of an edXML packet
+// from the hub (sig: its detached CMS signature, or nil) and returns the
+// cause of its refusal, "" when it passes them.
+func (c *Clerk) EdXMLCause(ctx context.Context, data, sig []byte) (store.RefusalCause, error) {
+	r, err := c.readEdXML(ctx, data, sig, ImportOptions{})
+	var ref *refusal
+	if errors.As(err, &ref) {
+		return ref.cause, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	r.close()
+	return "", nil
+}

@@ -68,6 +68,10 @@ type DocumentView struct {
 	Statuses []store.StatusEntry
 	// Receipts are the hub's signed receipts, verified.
 	Receipts []*receipt.Receipt
+	// EdXML is how the packet of a document that came as edXML (from a
+	// file or through the hub) was checked; nil for one that did not.
+	// Verified false means it was taken with ImportOptions.UnsignedOK.
+	EdXML *EdXMLCheck
 }
 
 // Document returns a document with its reports, statuses and receipts.
@@ -77,6 +81,9 @@ func (c *Clerk) Document(id string) (*DocumentView, error) {
 		return nil, fmt.Errorf("document %s: %w", id, err)
 	}
 	v := &DocumentView{Doc: doc}
+	if ch, ok := c.EdXMLCheckOf(id); ok && doc.Box == store.Incoming {
+		v.EdXML = &ch
+	}
 	if doc.Box == store.Incoming {
 		if raw, err := c.st.Report(id); err == nil && len(raw) > 0 {
 			if err := json.Unmarshal(raw, &v.Reports); err != nil {

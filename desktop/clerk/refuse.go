@@ -47,6 +47,9 @@ type refusal struct {
 	env   *envelope.Document // the packet, when its signature verified
 	args  []any              // the reason's arguments
 	err   error              // the technical cause, for the log
+	// packet is what is kept of a document that came without a packet in
+	// its inbox item (an edXML packet fetched apart); nil: the item's.
+	packet []byte
 }
 
 func (r *refusal) Error() string { return fmt.Sprintf("refused (%s): %v", r.cause, r.err) }
@@ -144,6 +147,9 @@ func CauseText(cat *i18n.Catalog, cause store.RefusalCause) string {
 func (c *Clerk) setAside(item wire.InboxItem, r *refusal) error {
 	rec := store.Refusal{MessageID: item.MessageID, Sender: certs.AgencyCode(item.Sender), Cause: r.cause,
 		Reason: r.reason(), At: c.now(), Packet: item.Packet}
+	if r.packet != nil {
+		rec.Packet = r.packet
+	}
 	if r.env != nil && r.cause != store.CauseMismatch {
 		rec.Subject = r.env.Metadata.Subject
 	}

@@ -202,6 +202,11 @@ func (c *Clerk) do(ctx context.Context, cl *hubclient.Client, it store.OutboxIte
 			return err
 		}
 		return c.done(it.ID, store.Completion{At: c.now()})
+	case store.SendEdXMLStatus:
+		if _, err := cl.PostEdXML(ctx, it.Packet, nil, it.Message); err != nil {
+			return err
+		}
+		return c.done(it.ID, store.Completion{At: c.now()})
 	case store.Ack:
 		acked, err := cl.Ack(ctx, it.Message)
 		if wire.CodeOf(err) == wire.CodeWithdrawn {
@@ -359,6 +364,9 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 		// a recall's effects were stored with it.
 		return c.st.SetCursor(store.CursorInbox, cursor)
 	}
+	if item.EdXML != nil {
+		return c.receiveEdXML(ctx, cl, item)
+	}
 	// Attachment sizes are checked against this clerk's limit below, for
 	// a refusal that says so.
 	env, signer, err := envelope.OpenDocument(item.Packet, c.v, math.MaxInt64)
@@ -367,6 +375,9 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 	}
 	if env.MessageID != item.MessageID || string(signer.Agency) != item.Sender {
 		return refuse(store.CauseMismatch, env, errors.New("packet does not match its inbox entry"))
+	}
+	if held, ok := c.importedCopy(env.Metadata); ok {
+		return c.heldDelivered(held, env.Metadata.From.Code, &item, routeNative)
 	}
 	if err := c.checkLimits(env); err != nil {
 		return err
@@ -537,7 +548,7 @@ func (c *Clerk) pullStatuses(ctx context.Context, wait time.Duration) error {
 	}
 	var stored []uint64
 	for _, it := range in.Items {
-		if err := c.applyStatus(it); err != nil {
+		if err := c.applyStatus(ctx, it); err != nil {
 			return fmt.Errorf("status %s on %s: %w", it.Code, it.MessageID, err)
 		}
 		stored = append(stored, it.Cursor)
@@ -555,7 +566,7 @@ func (c *Clerk) pullStatuses(ctx context.Context, wait time.Duration) error {
 	return nil
 }
 
-func (c *Clerk) applyStatus(it wire.StatusItem) error {
+func (c *Clerk) applyStatus(ctx context.Context, it wire.StatusItem) error {
 	cursor := strconv.FormatUint(it.Cursor, 10)
 	skip := func(why string, err error) error {
 		if why != "" {
@@ -568,7 +579,15 @@ func (c *Clerk) applyStatus(it wire.StatusItem) error {
 		return skip("unknown document", err)
 	}
 	var u document.StatusUpdate
-	if it.Code == string(document.StatusArrived) {
+	if it.Format == wire.FormatEdXML {
+		// A document system's status, as its own signed edXML packet.
+		var ref *refusal
+		if u, err = c.applyEdXMLStatus(ctx, it, doc); errors.As(err, &ref) {
+			return skip("bad edXML status packet", err)
+		} else if err != nil {
+			return err
+		}
+	} else if it.Code == string(document.StatusArrived) {
 		r, _, err := receipt.Verify(it.Packet, c.v, c.receiptSigner)
 		if err != nil || r.Event != receipt.EventDelivered || r.MessageID != it.MessageID || len(r.Recipients) != 1 {
 			return skip("bad delivered receipt", err)
@@ -605,7 +624,7 @@ func (c *Clerk) applyStatus(it wire.StatusItem) error {
 	if doc.Box != store.Outgoing || !slices.ContainsFunc(doc.Payload.Metadata.To, func(r document.Recipient) bool { return r.Code == u.From }) {
 		return skip("status from an agency that is not a recipient", nil)
 	}
-	err = c.st.AddStatus(store.StatusChange{Doc: it.MessageID, Entry: store.StatusEntry{Copy: u.From, Update: u, Packet: it.Packet}, StatusCursor: cursor})
+	err = c.st.AddStatus(store.StatusChange{Doc: it.MessageID, Entry: store.StatusEntry{Copy: u.From, Update: u, Packet: statusEvidence(it)}, StatusCursor: cursor})
 	if errors.Is(err, document.ErrTransition) || errors.Is(err, store.ErrHistory) {
 		return skip("", nil) // already stored
 	}
@@ -642,49 +661,4 @@ func (c *Clerk) addReceipt(id string, r []byte) error {
 	}
 	c.awaitProof(id)
 	return nil
-}
-
-// directoryInterval is how often the engine refreshes the cached directory
-// (the national list changes rarely, and is large).
-const directoryInterval = time.Hour
-
-// refreshDirectoryEvery refreshes the directory if this process has not
-// done so within interval.
-func (c *Clerk) refreshDirectoryEvery(ctx context.Context, interval time.Duration) error {
-	c.mu.Lock()
-	due := c.dirRefreshed.IsZero() || time.Since(c.dirRefreshed) > interval
-	c.mu.Unlock()
-	if !due {
-		return nil
-	}
-	if err := c.refreshDirectory(ctx); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.dirRefreshed = time.Now()
-	c.mu.Unlock()
-	return nil
-}
-
-// refreshDirectory replaces the cached agency directory with the hub's.
-func (c *Clerk) refreshDirectory(ctx context.Context) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	d, err := cl.Directory(ctx)
-	c.noteResult(cl, err)
-	if err != nil {
-		return fmt.Errorf("directory: %w", err)
-	}
-	out := make([]store.Agency, 0, len(d.Agencies))
-	for _, a := range d.Agencies {
-		code, err := parseCode(a.Code)
-		if err != nil {
-			continue
-		}
-		parent, _ := parseCode(a.Parent)
-		out = append(out, store.Agency{Code: code, Name: a.Name, Parent: parent, Level: a.Level, Active: a.Active})
-	}
-	return c.st.ReplaceDirectory(out)
 }

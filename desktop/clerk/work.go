@@ -1,13 +1,11 @@
 package clerk
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
-	"lienthong/shared/envelope"
 )
 
 // incoming returns a stored incoming document.
@@ -23,25 +21,25 @@ func (c *Clerk) incoming(id string) (*store.Document, error) {
 }
 
 // statusFor builds and signs this agency's status about an incoming
-// document, and the outbox item that sends it.
-func (c *Clerk) statusFor(doc *store.Document, code document.Status, staff, note, reason string) (store.StatusEntry, store.OutboxItem, error) {
+// document, and what the outbox sends of it: for a native document a
+// sealed status packet (POST /v1/statuses); for one that came as edXML
+// through the hub an edXML status packet signed with the agency's key
+// (POST /v1/edxml), so that the sending system verifies the clerk's own
+// signature; nothing for one imported from an edXML file that the hub never
+// delivered (its statuses are exported with ExportEdXMLStatus).
+func (c *Clerk) statusFor(doc *store.Document, code document.Status, staff, note, reason string) (store.StatusEntry, []store.OutboxItem, error) {
 	u := document.StatusUpdate{Document: doc.Payload.Metadata.ID(), From: c.code, Code: code,
 		Description: note, Reason: reason, Staff: staff, Time: c.now()}
 	u.Normalize()
 	if err := u.Validate(); err != nil {
-		return store.StatusEntry{}, store.OutboxItem{}, err
+		return store.StatusEntry{}, nil, err
 	}
-	s := envelope.Status{Kind: envelope.KindStatus, MessageID: envelope.NewMessageID(), Regarding: doc.ID, Update: u}
-	payload, err := json.Marshal(s)
+	rt, regarding := c.statusRoute(doc.ID)
+	packet, queue, err := c.statusPacket(doc.ID, u, rt, regarding)
 	if err != nil {
-		return store.StatusEntry{}, store.OutboxItem{}, err
+		return store.StatusEntry{}, nil, err
 	}
-	packet, err := envelope.Seal(payload, c.kp)
-	if err != nil {
-		return store.StatusEntry{}, store.OutboxItem{}, fmt.Errorf("seal status: %w", err)
-	}
-	return store.StatusEntry{Copy: c.code, Update: u, Packet: packet},
-		store.OutboxItem{Kind: store.SendStatus, Doc: doc.ID, Message: s.MessageID, Packet: packet}, nil
+	return store.StatusEntry{Copy: c.code, Update: u, Packet: packet}, queue, nil
 }
 
 // setStatus appends a status to an incoming document and queues it for
@@ -51,13 +49,9 @@ func (c *Clerk) setStatus(id string, code document.Status, staff, note, reason s
 	if err != nil {
 		return fmt.Errorf("status %s on %s: %w", code, id, err)
 	}
-	e, item, err := c.statusFor(doc, code, staff, note, reason)
+	e, queue, err := c.statusFor(doc, code, staff, note, reason)
 	if err != nil {
 		return fmt.Errorf("status %s on %s: %w", code, id, err)
-	}
-	queue := []store.OutboxItem{item}
-	if c.fromEdXML(id) {
-		queue = nil // no copy at the hub: exported with ExportEdXMLStatus
 	}
 	if err := c.st.AddStatus(store.StatusChange{Doc: id, Entry: e, Queue: queue}); err != nil {
 		return fmt.Errorf("status %s on %s: %w", code, id, err)
@@ -75,13 +69,9 @@ func (c *Clerk) Register(id, staff string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("register %s: %w", id, err)
 	}
-	e, item, err := c.statusFor(doc, document.StatusReceived, staff, "", "")
+	e, queue, err := c.statusFor(doc, document.StatusReceived, staff, "", "")
 	if err != nil {
 		return 0, fmt.Errorf("register %s: %w", id, err)
-	}
-	queue := []store.OutboxItem{item}
-	if c.fromEdXML(id) {
-		queue = nil // no copy at the hub: exported with ExportEdXMLStatus
 	}
 	n, err := c.st.Register(store.Registration{Doc: id, At: c.now(), Entry: e, Queue: queue})
 	if err != nil {

@@ -14,10 +14,11 @@ type OutboxKind string
 
 // The outbox actions.
 const (
-	SendDocument OutboxKind = "send_document" // upload a stored outgoing document and its attachments
-	SendStatus   OutboxKind = "send_status"   // upload a signed status packet
-	Ack          OutboxKind = "ack"           // acknowledge to the hub that an incoming message is stored
-	Refuse       OutboxKind = "refuse"        // tell the hub this clerk cannot take an incoming message (see SetAside)
+	SendDocument    OutboxKind = "send_document"     // upload a stored outgoing document and its attachments
+	SendStatus      OutboxKind = "send_status"       // upload a signed status packet
+	SendEdXMLStatus OutboxKind = "send_edxml_status" // post a signed edXML status packet about a document that came as edXML (regarding Message)
+	Ack             OutboxKind = "ack"               // acknowledge to the hub that an incoming message is stored
+	Refuse          OutboxKind = "refuse"            // tell the hub this clerk cannot take an incoming message (see SetAside)
 )
 
 // OutboxItem is one action waiting for the hub. Items are done in the order
@@ -27,13 +28,13 @@ type OutboxItem struct {
 	Kind    OutboxKind //
 	Doc     string     // the document concerned (message id)
 	Message string     // the message id of the packet to send or acknowledge
-	Packet  []byte     // SendStatus: the signed status packet
+	Packet  []byte     // SendStatus, SendEdXMLStatus: the signed status packet
 	Reason  string     `json:",omitempty"` // Refuse: why, for the sender
 	Queued  time.Time  // set when queued
 }
 
 func (k OutboxKind) valid() bool {
-	return k == SendDocument || k == SendStatus || k == Ack || k == Refuse
+	return k == SendDocument || k == SendStatus || k == SendEdXMLStatus || k == Ack || k == Refuse
 }
 
 func decodeOutboxItem(b []byte) (*OutboxItem, error) {

@@ -182,6 +182,13 @@ func (v *DocView) render() {
 			arr = cat.T(i18n.DocArrivalValue, dv.Doc.Arrival.Number, dv.Doc.Arrival.Time.In(document.VietnamTime).Format("02/01/2006 15:04"))
 		}
 		items = append(items, widget.NewFormItem(cat.T(i18n.DocArrival), widget.NewLabel(arr)))
+		if dv.EdXML != nil {
+			check := wrapLabel(clerk.EdXMLCheckText(cat, *dv.EdXML))
+			if !dv.EdXML.Verified {
+				check.Importance = widget.DangerImportance
+			}
+			items = append(items, widget.NewFormItem(cat.T(i18n.DocEdXML), check))
+		}
 	} else if dv.Doc.SentAt.IsZero() {
 		items = append(items, widget.NewFormItem(cat.T(i18n.ColStatus), widget.NewLabel(cat.T(i18n.DocQueued))))
 	} else {

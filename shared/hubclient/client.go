@@ -295,14 +295,15 @@ func (c *Client) do(ctx context.Context, retry bool, method, path string, query 
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	return c.doReader(ctx, retry, method, path, query, rd, contentType, out)
+	return c.doReader(ctx, retry, method, path, query, rd, contentType, nil, out)
 }
 
 // doReader is do with the body read from rd: a *bytes.Reader, or an
 // *io.SectionReader, which is sent without being copied into memory first
 // (and read again from its start if the request must be resent), and is
-// not read once doReader has returned (see lentReaderAt).
-func (c *Client) doReader(ctx context.Context, retry bool, method, path string, query url.Values, rd io.Reader, contentType string, out any) error {
+// not read once doReader has returned (see lentReaderAt). hdr, when not
+// nil, is added to the request's headers.
+func (c *Client) doReader(ctx context.Context, retry bool, method, path string, query url.Values, rd io.Reader, contentType string, hdr http.Header, out any) error {
 	u := path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -334,6 +335,9 @@ func (c *Client) doReader(ctx context.Context, retry bool, method, path string, 
 		}
 		if contentType != "" {
 			req.Header.Set("Content-Type", contentType)
+		}
+		for k, v := range hdr {
+			req.Header[k] = v
 		}
 		return req, nil
 	}})
@@ -416,7 +420,7 @@ func (c *Client) Upload(ctx context.Context, digest string, r io.ReaderAt, size 
 	for !st.Done {
 		n := min(chunk, size-st.Offset)
 		q.Set("offset", strconv.FormatInt(st.Offset, 10))
-		err := c.doReader(ctx, repeatable, http.MethodPatch, path, q, io.NewSectionReader(r, st.Offset, n), wire.ContentBytes, &st)
+		err := c.doReader(ctx, repeatable, http.MethodPatch, path, q, io.NewSectionReader(r, st.Offset, n), wire.ContentBytes, nil, &st)
 		var we *wire.Error
 		if errors.As(err, &we) && we.Code == wire.CodeOffset {
 			st.Offset = we.Offset // the hub holds more or less than we thought: resume there

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"lienthong/desktop/clerk"
+	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
 	"lienthong/internal/cli"
 	"lienthong/shared/document"
@@ -33,13 +34,13 @@ var showCmd = &cli.Command{
 			if err != nil {
 				return err
 			}
-			return showDocument(env.Stdout, v, *f.json)
+			return showDocument(env.Stdout, i18n.New(i18n.FromLocale(env.Getenv)), v, *f.json)
 		}
 	},
 }
 
 // showDocument prints a document as text, or as JSON.
-func showDocument(stdout io.Writer, v *clerk.DocumentView, asJSON bool) error {
+func showDocument(stdout io.Writer, cat *i18n.Catalog, v *clerk.DocumentView, asJSON bool) error {
 	if asJSON {
 		type status struct {
 			Agency string    `json:"agency"`
@@ -58,7 +59,9 @@ func showDocument(stdout io.Writer, v *clerk.DocumentView, asJSON bool) error {
 			Valid       *bool              `json:"signatures_valid,omitempty"`
 			Statuses    []status           `json:"statuses"`
 			Receipts    []string           `json:"receipts"`
-		}{ID: v.Doc.ID, Box: v.Doc.Box.String(), Metadata: v.Doc.Payload.Metadata, Attachments: v.Doc.Payload.Attachments,
+			// EdXML is how a document that came as edXML was checked.
+			EdXML *clerk.EdXMLCheck `json:"edxml,omitempty"`
+		}{EdXML: v.EdXML, ID: v.Doc.ID, Box: v.Doc.Box.String(), Metadata: v.Doc.Payload.Metadata, Attachments: v.Doc.Payload.Attachments,
 			Arrival: v.Doc.Arrival.Number, Sent: !v.Doc.SentAt.IsZero(), Statuses: []status{}, Receipts: []string{}}
 		if v.Report != nil {
 			ok := true
@@ -86,6 +89,9 @@ func showDocument(stdout io.Writer, v *clerk.DocumentView, asJSON bool) error {
 	fmt.Fprintf(stdout, "Trích yếu: %s\nNơi ban hành: %s, %s\nNgười ký: %s\n", m.Subject, m.From.Name, m.Promulgation.Date, m.Signer.FullName)
 	for i, a := range v.Doc.Payload.Attachments {
 		fmt.Fprintf(stdout, "Tệp: %s (%d bytes)\n", clerk.AttachmentLabel(m, i, a), a.Size)
+	}
+	if v.EdXML != nil {
+		fmt.Fprintf(stdout, "%s: %s\n", cat.T(i18n.DocEdXML), clerk.EdXMLCheckText(cat, *v.EdXML))
 	}
 	for i, r := range v.Reports {
 		state := "không đọc được"
