@@ -16,6 +16,7 @@ import (
 
 	"lienthong/desktop/clerk"
 	"lienthong/desktop/store"
+	"lienthong/hub/apitest"
 	"lienthong/hub/bench"
 	"lienthong/hub/hubtest"
 	"lienthong/shared/document"
@@ -34,7 +35,20 @@ func TestMain(m *testing.M) {
 		crashChild(home, os.Getenv(envCrashStep))
 		os.Exit(99) // not reached
 	}
-	os.Exit(m.Run())
+	// Every request this package's clerks make of the in-process hubs, and
+	// every answer, is checked against the published API (docs/openapi.yaml).
+	rec, err := apitest.NewRecorder()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	hubtest.Observe = rec.Wrap
+	code := m.Run()
+	for _, p := range rec.Problems() {
+		fmt.Fprintln(os.Stderr, "API schema:", p)
+		code = 1
+	}
+	os.Exit(code)
 }
 
 func crashChild(home, step string) {
