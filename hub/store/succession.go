@@ -275,7 +275,7 @@ func ParseDay(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%w: %q is not a date (want yyyy-mm-dd or dd/mm/yyyy)", ErrInvalid, s)
+	return time.Time{}, fmt.Errorf("%q is not a date (want yyyy-mm-dd or dd/mm/yyyy)", s)
 }
 
 // AgencyReader reads one directory entry; Directory implements it.
@@ -325,4 +325,13 @@ func CheckUpsert(a *Agency, cur *Agency) error {
 		return fmt.Errorf("%w: %s closed on %s, succeeded by %s; its code is never reused", ErrCodeClosed, a.Code, Day(cur.ClosedOn), cur.SupersededBy)
 	}
 	return nil
+}
+
+// vietnam is Vietnam's time zone (UTC+7, no daylight saving).
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+// DayOf is the day t falls on in Vietnam, as successions keep days.
+func DayOf(t time.Time) time.Time {
+	d := t.In(vietnam)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
 }
