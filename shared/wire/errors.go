@@ -127,7 +127,7 @@ type ClosedRecipient struct {
 
 // RecipientClosedOf returns the details of a recipient_closed error, as a
 // client decoded them (Details holds generic JSON there); ok=false for
-// any other error.
+// any other error or one without details.
 func RecipientClosedOf(err error) (RecipientClosed, bool) {
 	var e *Error
 	if !errors.As(err, &e) || e.Code != CodeRecipientClosed {
@@ -138,7 +138,7 @@ func RecipientClosedOf(err error) (RecipientClosed, bool) {
 		return d, true
 	}
 	raw, err := json.Marshal(e.Details)
-	if err != nil || json.Unmarshal(raw, &out) != nil {
+	if err != nil || json.Unmarshal(raw, &out) != nil || len(out.Closed) == 0 {
 		return RecipientClosed{}, false
 	}
 	return out, true
