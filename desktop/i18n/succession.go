@@ -13,6 +13,7 @@ const (
 	// picks a closed agency: its name, the successor's.
 	PickClosedTitle Key = "PickClosedTitle"
 	PickClosed      Key = "PickClosed"
+	PickClosedYes   Key = "PickClosedYes"
 	// SendClosedHint: the command line's hint, with the successor's code.
 	SendClosedHint Key = "SendClosedHint"
 )
@@ -22,6 +23,7 @@ var viSuccession = map[Key]string{
 	AgencyNowIs:        "%s (nay là %s)",
 	PickClosedTitle:    "Cơ quan đã sáp nhập",
 	PickClosed:         "%s đã sáp nhập; nay là %s. Gửi cho %s?",
+	PickClosedYes:      "Gửi cho cơ quan kế thừa",
 	SendClosedHint:     "gửi lại với --to %s",
 }
 
@@ -30,6 +32,7 @@ var enSuccession = map[Key]string{
 	AgencyNowIs:        "%s (now %s)",
 	PickClosedTitle:    "Agency merged",
 	PickClosed:         "%s has merged; it is now %s. Send to %s instead?",
+	PickClosedYes:      "Send to the successor",
 	SendClosedHint:     "send again with --to %s",
 }
 
