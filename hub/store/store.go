@@ -31,6 +31,12 @@
 //     ErrConflict.
 //   - Exactly once in effect: once a delivery is acknowledged it is never
 //     listed or leased again, so a recipient never sees a document twice.
+//   - Closed codes stay closed: CloseAgencies records a batch of
+//     successions (a code closed on a day, one successor) whole or not at
+//     all, checked by PlanSuccessions in its transaction (no cycle, no
+//     successor missing, no closure changed); afterwards UpsertAgency
+//     refuses the code (ErrCodeClosed). Trace reads where a code led on a
+//     day. See succession.go.
 //
 // The store keeps the signed envelope, the verification report and status
 // and receipt signatures as opaque bytes; it never parses PDF or CMS. It
