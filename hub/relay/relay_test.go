@@ -496,4 +496,22 @@ func TestClosedRecipient(t *testing.T) {
 	if ds, err := e.st.Deliveries(ctx, later.id); err != nil || len(ds) != 1 || ds[0].Recipient != closing {
 		t.Fatalf("deliveries = %+v, %v", ds, err)
 	}
+	// The directory agencies read agrees: closed codes with their
+	// successor, a closure whose day has not come not yet.
+	dir, err := e.relay.Directory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range dir {
+		switch a.Code {
+		case merged:
+			if a.Active || a.SupersededBy != merger {
+				t.Errorf("closed entry %+v", a)
+			}
+		case closing:
+			if !a.Active || a.SupersededBy != "" || a.Closed() {
+				t.Errorf("entry closing next month %+v", a)
+			}
+		}
+	}
 }
