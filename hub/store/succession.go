@@ -175,6 +175,9 @@ func PlanSuccessions(succ []Succession, get AgencyLookup) ([]Agency, error) {
 			if s.SuccessorName != "" && s.SuccessorName != succAg.Name {
 				return nil, fail(i, fmt.Errorf("%w: successor %s is %q in the directory, not %q", ErrInvalid, s.Successor, succAg.Name, s.SuccessorName))
 			}
+			if !succAg.Active && !succAg.Superseded() {
+				return nil, fail(i, fmt.Errorf("%w: successor %s is inactive: it takes no documents", ErrInvalid, s.Successor))
+			}
 			if succAg.Closed() && succAg.ClosedOn.Before(s.On) {
 				return nil, fail(i, fmt.Errorf("%w: successor %s closed on %s, before %s", ErrCodeClosed, s.Successor, Day(succAg.ClosedOn), Day(s.On)))
 			}

@@ -24,6 +24,7 @@ var closing = time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
 func seedProvinces(t *testing.T, s store.Store) {
 	t.Helper()
 	for _, a := range []store.Agency{
+		{Code: Caobang, Name: "UBND tỉnh Cao Bằng", Level: 1, Active: false},
 		{Code: hagiang, Name: "UBND tỉnh Hà Giang", Level: 1, Active: true},
 		{Code: tuyenquang, Name: "UBND tỉnh Tuyên Quang", Level: 1, Active: true},
 		{Code: backan, Name: "UBND tỉnh Bắc Kạn", Level: 1, Active: true},
@@ -140,7 +141,7 @@ func testSuccessions(t *testing.T, s store.Store) {
 				}
 			})
 		}
-		_, err := store.Trace(ctx, s, Caobang, later)
+		_, err := store.Trace(ctx, s, "000.00.00.H23", later)
 		wantErr(t, err, store.ErrNotFound)
 	})
 }
@@ -165,10 +166,11 @@ func testSuccessionRefusals(t *testing.T, s store.Store) {
 		{"Self", store.Succession{Code: sotttt, On: closing, Successor: sotttt, Line: 3}, store.ErrSuccessionCycle},
 		{"ReusedCode", store.Succession{Code: backan, On: closing, Successor: sotttt, Line: 3}, store.ErrCodeClosed},
 		{"MissingSuccessor", store.Succession{Code: sotttt, On: closing, Successor: sokhcn, Line: 3}, store.ErrNotFound},
-		{"UnknownCode", store.Succession{Code: Caobang, On: closing, Successor: tuyenquang, Line: 3}, store.ErrNotFound},
+		{"UnknownCode", store.Succession{Code: "000.00.00.H23", On: closing, Successor: tuyenquang, Line: 3}, store.ErrNotFound},
 		{"NotADay", store.Succession{Code: sotttt, On: closing.Add(time.Hour), Successor: tuyenquang, Line: 3}, store.ErrInvalid},
 		{"Duplicate", store.Succession{Code: hagiang, On: closing, Successor: tuyenquang, Line: 3}, store.ErrInvalid},
 		{"SuccessorNameDiffers", store.Succession{Code: sotttt, On: closing, Successor: tuyenquang, SuccessorName: "UBND tỉnh Tuyen Quang", Line: 3}, store.ErrInvalid},
+		{"SuccessorInactive", store.Succession{Code: sotttt, On: closing, Successor: Caobang, Line: 3}, store.ErrInvalid},
 		{"SuccessorClosedBefore", store.Succession{Code: sotttt, On: closing.AddDate(0, 1, 0), Successor: backan, Line: 3}, store.ErrCodeClosed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
