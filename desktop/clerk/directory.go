@@ -48,7 +48,8 @@ func (c *Clerk) refreshDirectory(ctx context.Context) error {
 			continue
 		}
 		parent, _ := parseCode(a.Parent)
-		out = append(out, store.Agency{Code: code, Name: a.Name, Parent: parent, Level: a.Level, Active: a.Active})
+		successor, _ := parseCode(a.SupersededBy)
+		out = append(out, store.Agency{Code: code, Name: a.Name, Parent: parent, Level: a.Level, Active: a.Active, SupersededBy: successor})
 	}
 	return c.st.ReplaceDirectory(out)
 }

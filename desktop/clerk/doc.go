@@ -48,6 +48,17 @@
 // not filed again (DocumentDuplicate), and its statuses then go through
 // the hub.
 //
+// # Agencies closed by a reorganisation
+//
+// A recipient whose code was closed (the 2025 mergers) is never signed
+// into a document: Issue refuses it with a *RecipientClosedError naming
+// the successor when the cached directory knows the closure, and the
+// hub's recipient_closed refusal carries the same (RecipientClosedOf),
+// after which the directory is fetched again. A document from a closed
+// code, signed before the closure, verifies as any other; lists and the
+// document's view name its successor (Summary.Successor,
+// DocumentView.FromSuccessor). See succession.go.
+//
 // # Attachments and their names
 //
 // An attachment's name is shown, never used for a file: the front ends

@@ -118,6 +118,9 @@ func (c *Clerk) Validate(d *Draft) error {
 		ve.Problems = append(ve.Problems, document.Problem{Field: "series", Code: document.ProblemTooLong,
 			Message: "series name too long", MessageVI: "Tên sổ quá dài."})
 	}
+	if rc := c.closedRecipients(m.To); rc != nil {
+		ve.Problems = append(ve.Problems, closedProblems(m.To, rc)...)
+	}
 	var de *store.DuplicateError
 	if err := c.st.CheckDuplicate(m); errors.As(err, &de) {
 		ve.Problems = append(ve.Problems, document.Problem{Field: "code_number", Code: document.ProblemDuplicate,
@@ -147,6 +150,9 @@ func (c *Clerk) NextNumber(series string) (int, error) {
 // incremental update), seals the envelope and saves and queues it in one
 // store transaction. It needs no network. It returns the message id.
 func (c *Clerk) Issue(ctx context.Context, d *Draft) (string, error) {
+	if rc := c.closedRecipients(d.Metadata.To); rc != nil {
+		return "", fmt.Errorf("issue: %w", rc) // typed, so that the successor can be offered
+	}
 	if err := c.Validate(d); err != nil {
 		return "", fmt.Errorf("issue: %w", err)
 	}
@@ -223,6 +229,11 @@ func (c *Clerk) ownDocument(id string) (*store.Document, error) {
 
 // issue signs, seals, saves and queues a draft the caller validated.
 func (c *Clerk) issue(ctx context.Context, d *Draft, b *business) (string, error) {
+	// Never sign a document to a code the directory knows closed: the
+	// addressee is part of what is signed.
+	if rc := c.closedRecipients(d.Metadata.To); rc != nil {
+		return "", fmt.Errorf("issue: %w", rc)
+	}
 	for _, f := range d.Files {
 		if err := checkPDF(f); err != nil {
 			return "", fmt.Errorf("issue: %s: %w", filepath.Base(f), err)

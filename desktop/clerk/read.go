@@ -33,7 +33,7 @@ func (c *Clerk) List(q store.Query) ([]store.Summary, int, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("list: %w", err)
 	}
-	return rows, n, nil
+	return c.withSuccessors(rows), n, nil
 }
 
 // Search finds documents of a box whose metadata has words starting with
@@ -43,7 +43,7 @@ func (c *Clerk) Search(box store.Box, text string, offset, limit int) ([]store.S
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	return rows, nil
+	return c.withSuccessors(rows), nil
 }
 
 // RecipientStatus is the status history of an outgoing document at one
@@ -72,6 +72,10 @@ type DocumentView struct {
 	// file or through the hub) was checked; nil for one that did not.
 	// Verified false means it was taken with ImportOptions.UnsignedOK.
 	EdXML *EdXMLCheck
+	// FromSuccessor is, for an incoming document whose sender's code a
+	// reorganisation has since closed, the agency that succeeds it (the
+	// document is filed under it); nil otherwise.
+	FromSuccessor *store.Agency
 }
 
 // Document returns a document with its reports, statuses and receipts.
@@ -108,6 +112,9 @@ func (c *Clerk) Document(id string) (*DocumentView, error) {
 		}
 	} else {
 		v.Statuses = byCopy[c.code]
+		if succ, ok := c.Successor(doc.Payload.Metadata.From.Code); ok {
+			v.FromSuccessor = &succ
+		}
 	}
 	raws, err := c.st.Receipts(id)
 	if err != nil {
@@ -242,7 +249,8 @@ func (c *Clerk) Outbox() ([]store.OutboxItem, error) {
 // Overdue lists up to limit documents of a box past their deadline and not
 // done, earliest deadline first.
 func (c *Clerk) Overdue(box store.Box, limit int) ([]store.Summary, error) {
-	return c.st.Overdue(box, c.now(), limit)
+	rows, err := c.st.Overdue(box, c.now(), limit)
+	return c.withSuccessors(rows), err
 }
 
 // DueSoon lists up to limit documents of a box due within the next days
@@ -251,5 +259,6 @@ func (c *Clerk) DueSoon(box store.Box, days, limit int) ([]store.Summary, error)
 	if days <= 0 {
 		days = store.DefaultSoonDays
 	}
-	return c.st.DueSoon(box, c.now(), days, limit)
+	rows, err := c.st.DueSoon(box, c.now(), days, limit)
+	return c.withSuccessors(rows), err
 }

@@ -171,6 +171,9 @@ func (c *Clerk) push(ctx context.Context) error {
 			return fmt.Errorf("push %s %s: %w", it.Kind, it.Doc, err)
 		}
 		c.log.Warn("hub refused an outbox item", "doc", it.Doc, "kind", string(it.Kind), "err", err)
+		if wire.CodeOf(err) == wire.CodeRecipientClosed {
+			c.forgetDirectory() // it is older than the hub's: fetch it again
+		}
 		c.emit(SyncFailed{ID: it.Doc, Err: err})
 	}
 	return nil

@@ -111,6 +111,9 @@ func explainKey(err error, ue *UserError) (i18n.Key, []any, bool) {
 	if errors.Is(err, context.Canceled) {
 		return i18n.ErrCanceled, nil, true
 	}
+	if rc, ok := RecipientClosedOf(err); ok {
+		return i18n.ErrRecipientClosed, []any{rc.List()}, true
+	}
 	// The hub answered: its code says why.
 	if errors.As(err, new(*wire.Error)) {
 		if k, ok := wireKeys[wire.CodeOf(err)]; ok {
@@ -188,6 +191,7 @@ var wireKeys = map[wire.Code]i18n.Key{
 	wire.CodeInternal:         i18n.ErrHubInternal,
 	wire.CodeQuotaExceeded:    i18n.ErrHubQuota,
 	wire.CodeGone:             i18n.ErrHubGone,
+	wire.CodeRecipientClosed:  i18n.ErrHubRecipient, // without details; with them, explainKey names the successors
 }
 
 // sentinelKeys are the messages of the sentinel errors, in the order they

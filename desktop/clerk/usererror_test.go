@@ -36,6 +36,11 @@ func TestExplain(t *testing.T) {
 		{"hub refuses a recipient", fmt.Errorf("push: submit: %w", wire.Errorf(wire.CodeUnknownRecipient, "000.00.00.H99 is not in the directory")),
 			i18n.ErrHubRecipient, "Nơi nhận không có trong danh bạ", "not in the hub's directory"},
 		{"hub distrusts the signer", wire.Errorf(wire.CodeUntrustedSigner, "certificate revoked"), i18n.ErrHubUntrusted, "không tin chứng thư số", "does not trust"},
+		{"hub refuses a closed recipient", fmt.Errorf("push: submit: %w", &wire.Error{Code: wire.CodeRecipientClosed, Message: "x",
+			Details: map[string]any{"closed": []any{map[string]any{"code": "000.00.00.H50", "name": "UBND tỉnh Hà Giang", "closed_on": "2025-07-01",
+				"successor": "000.00.00.H51", "successor_name": "UBND tỉnh Tuyên Quang"}}}}),
+			i18n.ErrRecipientClosed, "sáp nhập vào cơ quan khác: UBND tỉnh Hà Giang → UBND tỉnh Tuyên Quang (000.00.00.H51)", "merged into another agency: UBND tỉnh Hà Giang → UBND tỉnh Tuyên Quang"},
+		{"closed recipient without details", wire.Errorf(wire.CodeRecipientClosed, "x"), i18n.ErrHubRecipient, "đã ngừng hoạt động", "no longer active"},
 		{"hub busy", wire.Errorf(wire.CodeRateLimited, "slow down"), i18n.ErrHubBusy, "đang bận", "busy"},
 		{"hub unknown code", &wire.Error{Code: "new_code_from_2030"}, i18n.ErrHubInternal, "gặp lỗi", "had an error"},
 		{"hub recalled it", wire.Errorf(wire.CodeWithdrawn, "x"), i18n.ErrHubWithdrawn, "thu hồi trước khi đến", "recalled"},
@@ -128,7 +133,7 @@ func TestExplainCoversEveryWireCode(t *testing.T) {
 	for _, c := range []wire.Code{wire.CodeBadRequest, wire.CodeMalformed, wire.CodeBadSignature, wire.CodeUntrustedSigner,
 		wire.CodeSenderMismatch, wire.CodeInvalidDocument, wire.CodeUnknownRecipient, wire.CodeMissingBlob, wire.CodeHashMismatch,
 		wire.CodeNotPDF, wire.CodeSecretNotAllowed, wire.CodePDFTooComplex, wire.CodeTooLarge, wire.CodeOffset, wire.CodeConflict, wire.CodeNotFound, wire.CodeForbidden,
-		wire.CodeWithdrawn, wire.CodeInvalidStatus, wire.CodeRateLimited, wire.CodeUnavailable, wire.CodeInternal} {
+		wire.CodeWithdrawn, wire.CodeInvalidStatus, wire.CodeRateLimited, wire.CodeUnavailable, wire.CodeInternal, wire.CodeRecipientClosed} {
 		if _, ok := wireKeys[c]; !ok {
 			t.Errorf("no message for wire code %s", c)
 		}

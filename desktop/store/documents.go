@@ -57,6 +57,11 @@ type Summary struct {
 	Read    bool
 	Done    bool // processing completed, refused or recalled everywhere
 	Arrival document.Arrival
+	// Successor is, when a reorganisation closed AgencyCode, the agency
+	// that succeeds it: the clerk sets it from the cached directory when
+	// it lists documents (it is not stored), so that a document from a
+	// closed code is shown, and sorted, under its successor.
+	Successor *Agency
 }
 
 // docRecord is a document as stored, sealed.

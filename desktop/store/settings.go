@@ -119,7 +119,10 @@ type Agency struct {
 	Parent certs.AgencyCode `json:"parent,omitempty"`
 	Level  int              `json:"level"`
 	Active bool             `json:"active"`
-	folded string
+	// SupersededBy is the code that succeeds this one when a
+	// reorganisation closed it (the hub's directory says so).
+	SupersededBy certs.AgencyCode `json:"superseded_by,omitempty"`
+	folded       string
 }
 
 type agencyRecord struct {

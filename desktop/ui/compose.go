@@ -113,7 +113,7 @@ func NewComposeTab(a *App) *ComposeTab {
 	for _, e := range []*widget.Entry{t.Files, t.Notation, t.Date, t.Place, t.Subject, t.Competence, t.Position, t.Signer, t.Due} {
 		e.OnChanged = func(string) { t.onChanged() }
 	}
-	dir, err := a.clerk.Directory("", 0)
+	dir, err := a.clerk.PickableDirectory()
 	if err != nil {
 		a.explain("directory", err)
 	}
@@ -279,6 +279,29 @@ func (t *ComposeTab) problemText(p document.Problem) string {
 }
 
 func (t *ComposeTab) onPick(a store.Agency) {
+	if succ, ok := t.app.clerk.Successor(a.Code); ok {
+		t.offerSuccessor(a, succ)
+		return
+	}
+	t.addRecipient(a)
+}
+
+// offerSuccessor asks, when the clerk picked an agency a reorganisation
+// closed, whether to send to its successor instead: never to the closed
+// code, which the hub refuses.
+func (t *ComposeTab) offerSuccessor(closed, succ store.Agency) {
+	c := t.app.cat
+	dlg := dialog.NewConfirm(c.T(i18n.PickClosedTitle), c.T(i18n.PickClosed, closed.Name, succ.Name, succ.Name), func(ok bool) {
+		if ok {
+			t.addRecipient(succ)
+		}
+	}, t.app.win)
+	dlg.SetConfirmText(c.T(i18n.PickClosedYes))
+	dlg.SetDismissText(c.T(i18n.Cancel))
+	dlg.Show()
+}
+
+func (t *ComposeTab) addRecipient(a store.Agency) {
 	for _, r := range t.to {
 		if r.Code == a.Code {
 			return

@@ -353,6 +353,9 @@ func cellText(cat *i18n.Catalog, s store.Summary, c Column) (string, widget.Impo
 	case ColDate:
 		return formatDate(s.Date), widget.MediumImportance
 	case ColAgency:
+		if s.Successor != nil {
+			return cat.T(i18n.AgencyNowIs, s.Agency, s.Successor.Name), widget.MediumImportance
+		}
 		return s.Agency, widget.MediumImportance
 	case ColSubject:
 		return s.Subject, widget.MediumImportance

@@ -165,10 +165,14 @@ func (v *DocView) render() {
 	dv := v.View
 	m := dv.Doc.Payload.Metadata
 	v.Title.SetText(cat.T(i18n.DocTitle, m.PrintedTypeName(), m.Subject))
+	from := m.From.Name
+	if dv.FromSuccessor != nil {
+		from = cat.T(i18n.AgencyNowIs, m.From.Name, dv.FromSuccessor.Name)
+	}
 	items := []*widget.FormItem{
 		widget.NewFormItem(cat.T(i18n.DocNumber), widget.NewLabel(document.FormatNumberNotation(m.CodeNumber, m.CodeNotation))),
 		widget.NewFormItem(cat.T(i18n.DocDate), widget.NewLabel(strings.TrimPrefix(m.Promulgation.Place+", ", ", ")+formatDate(m.Promulgation.Date))),
-		widget.NewFormItem(cat.T(i18n.DocFrom), wrapLabel(m.From.Name)),
+		widget.NewFormItem(cat.T(i18n.DocFrom), wrapLabel(from)),
 		widget.NewFormItem(cat.T(i18n.DocTo), wrapLabel(recipientNames(m))),
 		widget.NewFormItem(cat.T(i18n.DocSigner), wrapLabel(strings.TrimSpace(strings.Join([]string{m.Signer.Competence, m.Signer.Position, m.Signer.FullName}, " ")))),
 		widget.NewFormItem(cat.T(i18n.DocUrgency), urgencyLabel(cat, m.Priority, m.Secrecy)),

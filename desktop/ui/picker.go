@@ -170,8 +170,21 @@ func (p *AgencyPicker) create(bool) fyne.CanvasObject {
 
 func (p *AgencyPicker) update(uid string, _ bool, o fyne.CanvasObject) {
 	if n, ok := p.all[certs.AgencyCode(uid)]; ok {
-		o.(*widget.Label).SetText(n.a.Name)
+		o.(*widget.Label).SetText(p.Label(n.a))
 	}
+}
+
+// Label is what the tree shows of an agency: its name, and for one a
+// reorganisation closed, the agency that succeeds it ("Sở X (nay là Sở Y)").
+func (p *AgencyPicker) Label(a store.Agency) string {
+	if a.Active || a.SupersededBy == "" {
+		return a.Name
+	}
+	succ := string(a.SupersededBy)
+	if n, ok := p.all[a.SupersededBy]; ok {
+		succ = n.a.Name
+	}
+	return p.cat.T(i18n.AgencyNowIs, a.Name, succ)
 }
 
 // Pick selects an agency by code, as a tap on its row does.

@@ -34,14 +34,16 @@ const SocketName = "control.sock"
 // Store is what the operator's commands use of a store.
 type Store interface {
 	UpsertAgency(ctx context.Context, a *store.Agency, at time.Time) (changed bool, err error)
+	CloseAgencies(ctx context.Context, succ []store.Succession, at time.Time) (changed int, err error)
+	Agency(ctx context.Context, code certs.AgencyCode) (store.Agency, error)
 	Agencies(ctx context.Context) ([]store.Agency, error)
 	AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]store.AgencyChange, error)
 	Stats(ctx context.Context, agency certs.AgencyCode) (store.AgencyStats, error)
 }
 
 // maxBody bounds a request's body: one directory entry with its
-// certificates.
-const maxBody = 1 << 20
+// certificates, or a batch of successions.
+const maxBody = 16 << 20
 
 // ErrNoHub means that no hub answers on the data folder's control socket.
 var ErrNoHub = errors.New("no hub answers on the control socket")
@@ -76,6 +78,28 @@ func Handler(st Store) http.Handler {
 	mux.HandleFunc("GET /agencies", func(w http.ResponseWriter, r *http.Request) {
 		list, err := st.Agencies(r.Context())
 		reply(w, list, err)
+	})
+	mux.HandleFunc("GET /agencies/{code}", func(w http.ResponseWriter, r *http.Request) {
+		a, err := st.Agency(r.Context(), certs.AgencyCode(r.PathValue("code")))
+		reply(w, a, err)
+	})
+	mux.HandleFunc("POST /successions", func(w http.ResponseWriter, r *http.Request) {
+		var req closeRequest
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err == nil {
+			err = strictjson.Unmarshal(body, &req)
+		}
+		switch {
+		case err != nil:
+			err = fmt.Errorf("%w: %v", errBadRequest, err)
+		case req.At.IsZero():
+			err = fmt.Errorf("%w: no time given", errBadRequest)
+		}
+		var changed int
+		if err == nil {
+			changed, err = st.CloseAgencies(r.Context(), req.Successions, req.At)
+		}
+		reply(w, closeReply{Changed: changed}, err)
 	})
 	mux.HandleFunc("GET /agencies/{code}/history", func(w http.ResponseWriter, r *http.Request) {
 		hist, err := st.AgencyHistory(r.Context(), certs.AgencyCode(r.PathValue("code")))
@@ -118,6 +142,13 @@ type upsertRequest struct {
 
 type upsertReply struct{ Changed bool }
 
+type closeRequest struct {
+	Successions []store.Succession
+	At          time.Time
+}
+
+type closeReply struct{ Changed int }
+
 // errorReply carries a store's error across the socket.
 type errorReply struct {
 	Error    string
@@ -133,7 +164,8 @@ func reply(w http.ResponseWriter, v any, err error) {
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			code = http.StatusNotFound
-		case errors.Is(err, errBadRequest), errors.Is(err, store.ErrInvalid):
+		case errors.Is(err, errBadRequest), errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrCodeClosed),
+			errors.Is(err, store.ErrSuccessionCycle):
 			code = http.StatusBadRequest
 		}
 		w.WriteHeader(code)
@@ -183,6 +215,21 @@ func (c *Client) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time
 	var r upsertReply
 	err = c.call(ctx, http.MethodPut, "/agencies/"+url.PathEscape(string(a.Code)), body, &r)
 	return r.Changed, err
+}
+
+func (c *Client) CloseAgencies(ctx context.Context, succ []store.Succession, at time.Time) (int, error) {
+	body, err := json.Marshal(closeRequest{Successions: succ, At: at})
+	if err != nil {
+		return 0, err
+	}
+	var r closeReply
+	err = c.call(ctx, http.MethodPost, "/successions", body, &r)
+	return r.Changed, err
+}
+
+func (c *Client) Agency(ctx context.Context, code certs.AgencyCode) (store.Agency, error) {
+	var a store.Agency
+	return a, c.call(ctx, http.MethodGet, "/agencies/"+url.PathEscape(string(code)), nil, &a)
 }
 
 func (c *Client) Agencies(ctx context.Context) ([]store.Agency, error) {

@@ -192,3 +192,38 @@ func TestListen(t *testing.T) {
 		t.Fatal("the regular file was touched")
 	}
 }
+
+// TestSuccessionsThroughSocket: a batch of successions lands whole in the
+// hub's store through the socket, a refused one names its line, and a
+// closed code reads back with its closure.
+func TestSuccessionsThroughSocket(t *testing.T) {
+	dir, st := serve(t)
+	cl := dial(t, dir)
+	ctx := context.Background()
+	for _, a := range []store.Agency{ubnd, soKHCN} {
+		if _, err := cl.UpsertAgency(ctx, &a, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	_, err := cl.CloseAgencies(ctx, []store.Succession{{Code: soKHCN.Code, On: day, Successor: "000.00.13.H49", Line: 7}}, t0)
+	if err == nil || !strings.Contains(err.Error(), "line 7 (000.00.12.H49)") || !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a missing successor: %v", err)
+	}
+	n, err := cl.CloseAgencies(ctx, []store.Succession{{Code: soKHCN.Code, On: day, Successor: "000.00.13.H49",
+		SuccessorName: "Sở Khoa học, Công nghệ và Chuyển đổi số tỉnh Quảng Ninh", Basis: "Nghị quyết 202/2025/QH15", Line: 2}}, t0)
+	if err != nil || n != 2 {
+		t.Fatalf("close: %d, %v", n, err)
+	}
+	remote, err := cl.Agency(ctx, soKHCN.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, _ := st.Agency(ctx, soKHCN.Code)
+	if !remote.Closed() || !remote.ClosedOn.Equal(direct.ClosedOn) || remote.SupersededBy != "000.00.13.H49" || remote.ClosedBasis != direct.ClosedBasis {
+		t.Fatalf("through the socket %+v, in the store %+v", remote, direct)
+	}
+	if _, err := cl.UpsertAgency(ctx, &soKHCN, t0); err == nil || !strings.Contains(err.Error(), "never reused") {
+		t.Fatalf("a closed code was reused: %v", err)
+	}
+}

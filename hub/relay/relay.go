@@ -268,7 +268,20 @@ func (r *Relay) Hello(ctx context.Context, agency certs.AgencyCode) HelloInfo {
 	return h
 }
 
-// Directory lists every agency's current directory entry.
+// Directory lists every agency's current directory entry as agencies see
+// it today: a closure whose day has not come (recorded ahead of the act
+// taking effect) is not shown yet, since the code still takes documents
+// until then (see recipients).
 func (r *Relay) Directory(ctx context.Context) ([]store.Agency, error) {
-	return r.st.Agencies(ctx)
+	list, err := r.st.Agencies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	today := store.DayOf(r.clock())
+	for i := range list {
+		if a := &list[i]; a.Closed() && a.ClosedOn.After(today) {
+			a.Active, a.SupersededBy, a.ClosedOn, a.ClosedBasis = true, "", time.Time{}, ""
+		}
+	}
+	return list, nil
 }

@@ -454,3 +454,64 @@ func TestLongPollWakes(t *testing.T) {
 		t.Fatal("the long poll was not woken by the submission")
 	}
 }
+
+// TestClosedRecipient: a document addressed to a closed code is refused,
+// naming the end of its chain of successions, and nothing is stored; a
+// closure whose day has not come still delivers.
+func TestClosedRecipient(t *testing.T) {
+	e := newEnv(t)
+	const (
+		merged  certs.AgencyCode = "000.00.00.H20" // closed, succeeded by H21
+		merger  certs.AgencyCode = "000.00.00.H21" // closed later, succeeded by Nghệ An
+		closing certs.AgencyCode = "000.00.00.H22" // closes next month
+	)
+	for _, code := range []certs.AgencyCode{merged, merger, closing} {
+		if _, err := e.st.UpsertAgency(ctx, &store.Agency{Code: code, Name: "Cơ quan " + string(code), Level: 1, Active: true}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	today := store.DayOf(time.Now())
+	if _, err := e.st.CloseAgencies(ctx, []store.Succession{
+		{Code: merged, On: today.AddDate(0, -6, 0), Successor: merger},
+		{Code: merger, On: today, Successor: ngheAn},
+		{Code: closing, On: today.AddDate(0, 1, 0), Successor: ngheAn},
+	}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	d := e.compose(quangNinh, "30", pdf, nil, vpcp, merged)
+	e.upload(quangNinh, d)
+	_, err := e.relay.Submit(ctx, quangNinh, d.packet, 0)
+	var ce *relay.RecipientClosedError
+	if !errors.Is(err, relay.ErrRecipientClosed) || !errors.As(err, &ce) || len(ce.Closed) != 1 ||
+		ce.Closed[0].Agency.Code != merged || ce.Closed[0].Successor.Code != ngheAn || !ce.Closed[0].Agency.ClosedOn.Equal(today.AddDate(0, -6, 0)) {
+		t.Fatalf("error = %v (%+v), want the closed H20 succeeded by Nghệ An", err, ce)
+	}
+	if _, err := e.st.Message(ctx, d.id); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused submission was stored: %v", err)
+	}
+	// Re-addressed to the successor, it goes.
+	e.send(quangNinh, "31", vpcp, ngheAn)
+	// Not closed yet: delivered to the code.
+	later := e.send(quangNinh, "32", closing)
+	if ds, err := e.st.Deliveries(ctx, later.id); err != nil || len(ds) != 1 || ds[0].Recipient != closing {
+		t.Fatalf("deliveries = %+v, %v", ds, err)
+	}
+	// The directory agencies read agrees: closed codes with their
+	// successor, a closure whose day has not come not yet.
+	dir, err := e.relay.Directory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range dir {
+		switch a.Code {
+		case merged:
+			if a.Active || a.SupersededBy != merger {
+				t.Errorf("closed entry %+v", a)
+			}
+		case closing:
+			if !a.Active || a.SupersededBy != "" || a.Closed() {
+				t.Errorf("entry closing next month %+v", a)
+			}
+		}
+	}
+}

@@ -45,6 +45,7 @@ var codes = []struct {
 	{errNoRoute, wire.CodeNotFound},
 	{relay.ErrSenderMismatch, wire.CodeSenderMismatch},
 	{relay.ErrUnknownRecipient, wire.CodeUnknownRecipient},
+	{relay.ErrRecipientClosed, wire.CodeRecipientClosed},
 	{relay.ErrAttachmentSize, wire.CodeInvalidDocument},
 	{relay.ErrNotPDF, wire.CodeNotPDF},
 	{relay.ErrSecretNotAllowed, wire.CodeSecretNotAllowed},
@@ -91,13 +92,17 @@ var codes = []struct {
 }
 
 // toWire maps an error to the error the client receives: a validation
-// error keeps its problems, an upload at the wrong offset the offset to
+// error keeps its problems, a closed recipient names its successor, an upload at the wrong offset the offset to
 // resume from, anything unknown is internal (its cause goes to the log,
 // not to the client).
 func toWire(err error) *wire.Error {
 	var ve *document.ValidationError
 	if errors.As(err, &ve) {
 		return &wire.Error{Code: wire.CodeInvalidDocument, Message: err.Error(), Details: ve.Problems}
+	}
+	var ce *relay.RecipientClosedError
+	if errors.As(err, &ce) {
+		return &wire.Error{Code: wire.CodeRecipientClosed, Message: err.Error(), Details: recipientClosed(ce)}
 	}
 	var oe *store.OffsetError
 	if errors.As(err, &oe) {
@@ -137,4 +142,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, agency certs.Agenc
 	}
 	_ = writeJSON(w, we.Code.HTTPStatus(), we)
 	return we.Code
+}
+
+// recipientClosed is the wire form of a refusal for closed recipients.
+func recipientClosed(e *relay.RecipientClosedError) wire.RecipientClosed {
+	out := wire.RecipientClosed{Closed: make([]wire.ClosedRecipient, len(e.Closed))}
+	for i, c := range e.Closed {
+		out.Closed[i] = wire.ClosedRecipient{Code: string(c.Agency.Code), Name: c.Agency.Name,
+			Successor: string(c.Successor.Code), SuccessorName: c.Successor.Name}
+		if c.Agency.Closed() {
+			out.Closed[i].ClosedOn = store.Day(c.Agency.ClosedOn)
+		}
+	}
+	return out
 }

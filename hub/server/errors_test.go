@@ -1,9 +1,11 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"lienthong/hub/relay"
 	"lienthong/hub/store"
@@ -28,6 +30,7 @@ func TestToWire(t *testing.T) {
 		{fmt.Errorf("%w: revoked", errRevoked), wire.CodeForbidden},
 		{fmt.Errorf("%w: signed by H41", relay.ErrSenderMismatch), wire.CodeSenderMismatch},
 		{fmt.Errorf("%w: H26", relay.ErrUnknownRecipient), wire.CodeUnknownRecipient},
+		{fmt.Errorf("recipients: %w", closedH20), wire.CodeRecipientClosed},
 		{fmt.Errorf("%w: 10 bytes", relay.ErrAttachmentSize), wire.CodeInvalidDocument},
 		{fmt.Errorf("attachment %q: %w", "a.pdf", relay.ErrNotPDF), wire.CodeNotPDF},
 		{fmt.Errorf("%w: marked Mật", relay.ErrSecretNotAllowed), wire.CodeSecretNotAllowed},
@@ -66,4 +69,25 @@ func TestToWire(t *testing.T) {
 	if we := toWire(&store.OffsetError{Got: 1, Want: 5}); we.Offset != 5 {
 		t.Fatalf("offset = %d, want 5", we.Offset)
 	}
+	// A closed recipient's refusal names the successor in its details, and
+	// a client reads them back from the JSON it received.
+	raw, err := json.Marshal(toWire(fmt.Errorf("recipients: %w", closedH20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back wire.Error
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	rc, ok := wire.RecipientClosedOf(&back)
+	if !ok || len(rc.Closed) != 1 || rc.Closed[0] != (wire.ClosedRecipient{Code: "000.00.00.H20", Name: "UBND tỉnh Hà Giang",
+		ClosedOn: "2025-07-01", Successor: "000.00.00.H21", SuccessorName: "UBND tỉnh Tuyên Quang"}) {
+		t.Fatalf("details = %+v (%v) from %s", rc, ok, raw)
+	}
 }
+
+var closedH20 = &relay.RecipientClosedError{Closed: []relay.ClosedRecipient{{
+	Agency: store.Agency{Code: "000.00.00.H20", Name: "UBND tỉnh Hà Giang", Level: 1, SupersededBy: "000.00.00.H21",
+		ClosedOn: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)},
+	Successor: store.Agency{Code: "000.00.00.H21", Name: "UBND tỉnh Tuyên Quang", Level: 1, Active: true},
+}}}

@@ -31,6 +31,12 @@
 //     ErrConflict.
 //   - Exactly once in effect: once a delivery is acknowledged it is never
 //     listed or leased again, so a recipient never sees a document twice.
+//   - Closed codes stay closed: CloseAgencies records a batch of
+//     successions (a code closed on a day, one successor) whole or not at
+//     all, checked by PlanSuccessions in its transaction (no cycle, no
+//     successor missing, no closure changed); afterwards UpsertAgency
+//     refuses the code (ErrCodeClosed). Trace reads where a code led on a
+//     day. See succession.go.
 //
 // The store keeps the signed envelope, the verification report and status
 // and receipt signatures as opaque bytes; it never parses PDF or CMS. It
@@ -300,13 +306,20 @@ type Receipts interface {
 type Directory interface {
 	// UpsertAgency makes a the current record of its code, appending a
 	// history entry at time at. An identical record changes nothing and
-	// returns changed=false.
+	// returns changed=false. A closed code is refused with ErrCodeClosed
+	// (CheckUpsert).
 	UpsertAgency(ctx context.Context, a *Agency, at time.Time) (changed bool, err error)
 	Agency(ctx context.Context, code certs.AgencyCode) (Agency, error)
 	// Agencies lists every code's current record in code order.
 	Agencies(ctx context.Context) ([]Agency, error)
 	// AgencyHistory lists every version of a code, oldest first.
 	AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]AgencyChange, error)
+	// CloseAgencies records successions (see Succession) in one
+	// transaction, all or none: each closed code's new entry and each
+	// successor created, with their history and log entries, checked by
+	// PlanSuccessions in the same transaction. It returns how many
+	// entries changed; closures recorded already change nothing.
+	CloseAgencies(ctx context.Context, succ []Succession, at time.Time) (changed int, err error)
 }
 
 // Blobs holds attachments by SHA-256 (lower-case hex) and the grants that
@@ -506,7 +519,11 @@ type Agency struct {
 	Level        int              // 1..4
 	Active       bool
 	SupersededBy certs.AgencyCode // the code that replaced this one, if any
-	CertPEM      []byte
+	// ClosedOn is the day a succession closed the code (midnight UTC),
+	// zero while it is open; ClosedBasis the act that decided it.
+	ClosedOn    time.Time
+	ClosedBasis string
+	CertPEM     []byte
 }
 
 // AgencyChange is one version of a directory entry.

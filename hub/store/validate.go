@@ -176,6 +176,12 @@ func (a *Agency) Validate() error {
 	if a.Level < 1 || a.Level > 4 {
 		return fmt.Errorf("%w: agency %s: level %d not in 1..4", ErrInvalid, a.Code, a.Level)
 	}
+	if a.Closed() && (!IsDay(a.ClosedOn) || a.Active || a.SupersededBy == "") {
+		return fmt.Errorf("%w: agency %s: a closure needs a day, an inactive entry and a successor", ErrInvalid, a.Code)
+	}
+	if a.ClosedBasis != "" && !validText(a.ClosedBasis, 200) {
+		return fmt.Errorf("%w: agency %s: closing basis too long, not UTF-8 or with hidden characters", ErrInvalid, a.Code)
+	}
 	return nil
 }
 

@@ -39,6 +39,7 @@ var (
 	ErrInternal         = errors.New("the hub failed")
 	ErrQuotaExceeded    = errors.New("the agency's unsent uploads fill its quota on the hub")
 	ErrGone             = errors.New("the attachment was removed after the hub's retention period")
+	ErrRecipientClosed  = errors.New("a recipient's code was closed; its successor takes its documents")
 )
 
 var sentinels = map[wire.Code]error{
@@ -66,6 +67,7 @@ var sentinels = map[wire.Code]error{
 	wire.CodeInternal:         ErrInternal,
 	wire.CodeQuotaExceeded:    ErrQuotaExceeded,
 	wire.CodeGone:             ErrGone,
+	wire.CodeRecipientClosed:  ErrRecipientClosed,
 }
 
 // Sentinel returns the sentinel error of a wire code, nil for a code this

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -42,6 +43,11 @@ const (
 	// retention period for delivered documents; the log and receipts keep
 	// the proof.
 	CodeGone Code = "gone"
+	// CodeRecipientClosed: an addressee's code was closed by a
+	// reorganisation; Details is a RecipientClosed naming each closed
+	// addressee's successor. The hub does not reroute: the addressee is
+	// part of the signed document, so the sender re-addresses it.
+	CodeRecipientClosed Code = "recipient_closed"
 )
 
 var statusOf = map[Code]int{
@@ -69,6 +75,7 @@ var statusOf = map[Code]int{
 	CodeInternal:         http.StatusInternalServerError,
 	CodeQuotaExceeded:    http.StatusRequestEntityTooLarge,
 	CodeGone:             http.StatusGone,
+	CodeRecipientClosed:  http.StatusUnprocessableEntity,
 }
 
 // HTTPStatus is the HTTP status the hub answers with for c.
@@ -101,6 +108,40 @@ func (e *Error) Error() string { return fmt.Sprintf("hub: %s: %s", e.Code, e.Mes
 // Errorf makes an Error.
 func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// RecipientClosed is the Details of a recipient_closed error.
+type RecipientClosed struct {
+	Closed []ClosedRecipient `json:"closed"`
+}
+
+// ClosedRecipient is an addressee whose code was closed, and the agency
+// that takes its documents now: the end of its chain of successions.
+type ClosedRecipient struct {
+	Code          string `json:"code"`
+	Name          string `json:"name"`
+	ClosedOn      string `json:"closed_on,omitempty"` // yyyy-mm-dd; empty if the directory has no date
+	Successor     string `json:"successor"`
+	SuccessorName string `json:"successor_name"`
+}
+
+// RecipientClosedOf returns the details of a recipient_closed error, as a
+// client decoded them (Details holds generic JSON there); ok=false for
+// any other error or one without details.
+func RecipientClosedOf(err error) (RecipientClosed, bool) {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeRecipientClosed {
+		return RecipientClosed{}, false
+	}
+	var out RecipientClosed
+	if d, ok := e.Details.(RecipientClosed); ok {
+		return d, true
+	}
+	raw, err := json.Marshal(e.Details)
+	if err != nil || json.Unmarshal(raw, &out) != nil || len(out.Closed) == 0 {
+		return RecipientClosed{}, false
+	}
+	return out, true
 }
 
 // CodeOf returns the code of err if it is or wraps an *Error, and

@@ -38,6 +38,8 @@ var schemaOf = map[string]reflect.Type{
 	"EdXMLAccepted":      reflect.TypeFor[wire.EdXMLAccepted](),
 	"EdXMLWarning":       reflect.TypeFor[wire.EdXMLWarning](),
 	"EdXMLRefusal":       reflect.TypeFor[wire.EdXMLRefusal](),
+	"RecipientClosed":    reflect.TypeFor[wire.RecipientClosed](),
+	"ClosedRecipient":    reflect.TypeFor[wire.ClosedRecipient](),
 	"EdXMLInboxItem":     reflect.TypeFor[wire.EdXMLInboxItem](),
 	"EdXMLInbox":         reflect.TypeFor[wire.EdXMLInbox](),
 	"EdXMLStatusItem":    reflect.TypeFor[wire.EdXMLStatusItem](),

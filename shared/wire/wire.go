@@ -102,6 +102,10 @@
 //     payload; no call changed. Documented what was only in code: the
 //     inbox item's report, a receipt's log_index, the receipt identity,
 //     byte-identical retries, and HTTP/1.1 on TCP beside HTTP/2.
+//   - v1 (2026-12-05): error code recipient_closed (422): an addressee's
+//     code was closed by a reorganisation (Decision 09/2025/QĐ-TTg); the
+//     Details (RecipientClosed) name each closed addressee's successor.
+//     Such documents were unknown_recipient before.
 package wire
 
 import (

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -13,6 +15,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/hubtest"
+	"lienthong/hub/store"
 )
 
 // clerkPDFs are the real test PDFs the clerk scripts send.
@@ -106,13 +109,21 @@ type scriptHub struct {
 }
 
 // cmdHub stops the script's hub or starts it again over its old state (on
-// a new port: $HUB is updated): hub stop|start.
+// a new port: $HUB is updated), or closes an agency's code from today,
+// succeeded by another: hub stop|start|close CODE SUCCESSOR.
 func cmdHub(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: hub stop|start")
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: hub stop|start|close CODE SUCCESSOR")
 	}
 	sh := ts.Value(scriptHubKey{}).(*scriptHub)
 	switch args[0] {
+	case "close":
+		if len(args) != 3 {
+			ts.Fatalf("usage: hub close CODE SUCCESSOR")
+		}
+		_, err := sh.h.Store.CloseAgencies(context.Background(), []store.Succession{{Code: certs.AgencyCode(args[1]),
+			On: store.DayOf(time.Now()), Successor: certs.AgencyCode(args[2])}}, time.Now())
+		ts.Check(err)
 	case "stop":
 		sh.h.Stop()
 	case "start":

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
 	"lienthong/internal/cli"
 	"lienthong/shared/document"
@@ -23,11 +24,14 @@ type row struct {
 	Date     string `json:"date"`
 	Agency   string `json:"agency"`
 	Code     string `json:"agency_code"`
-	Subject  string `json:"subject"`
-	Urgency  int    `json:"urgency"`
-	Status   string `json:"status"`
-	Read     bool   `json:"read"`
-	Arrival  string `json:"arrival_number,omitempty"`
+	// Successor is the agency that succeeds Code when a reorganisation
+	// closed it; Agency then reads "old name (nay là successor)".
+	Successor string `json:"successor_code,omitempty"`
+	Subject   string `json:"subject"`
+	Urgency   int    `json:"urgency"`
+	Status    string `json:"status"`
+	Read      bool   `json:"read"`
+	Arrival   string `json:"arrival_number,omitempty"`
 	// Refused marks an incoming document set aside because this clerk
 	// could not take it, with the reason the sender was told.
 	Refused bool   `json:"refused,omitempty"`
@@ -44,8 +48,13 @@ func refusedRow(r store.Refusal) row {
 }
 
 func rowOf(s store.Summary) row {
-	return row{ID: s.ID, Number: s.Number, Notation: s.Notation, Date: s.Date.String(), Agency: s.Agency, Code: string(s.AgencyCode),
+	r := row{ID: s.ID, Number: s.Number, Notation: s.Notation, Date: s.Date.String(), Agency: s.Agency, Code: string(s.AgencyCode),
 		Subject: s.Subject, Urgency: int(s.Urgency), Status: string(s.Status), Read: s.Read, Arrival: s.Arrival.Number}
+	if s.Successor != nil {
+		r.Successor = string(s.Successor.Code)
+		r.Agency = i18n.New(i18n.Vietnamese).T(i18n.AgencyNowIs, s.Agency, s.Successor.Name)
+	}
+	return r
 }
 
 func listCmd(name, what string, box store.Box) *cli.Command {

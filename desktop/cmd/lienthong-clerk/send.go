@@ -11,6 +11,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/desktop/clerk"
+	"lienthong/desktop/i18n"
 	"lienthong/internal/cli"
 	"lienthong/shared/document"
 )
@@ -22,7 +23,11 @@ var sendCmd = &cli.Command{
 	Help: `Issues a document: takes the next number of the outgoing register, signs each
 PDF with the agency's key (text stamp top right of page 1), seals and queues
 it, then tries to send it at once (it stays queued if the hub is unreachable).
-Prints "ID NUMBER/NOTATION sent|queued".`,
+Prints "ID NUMBER/NOTATION sent|queued". A recipient whose code a
+reorganisation closed is refused with its successor and the --to to use:
+before signing when the cached directory knows it, after the hub refused it
+otherwise (the document stays queued, and the next sync refreshes the
+directory).`,
 	Setup: func(fs *flag.FlagSet) cli.Run {
 		f := newStoreFlags(fs, true)
 		var to multiFlag
@@ -99,6 +104,9 @@ Prints "ID NUMBER/NOTATION sent|queued".`,
 			ctx, cancel := signalContext(env)
 			defer cancel()
 			id, err := c.Issue(ctx, d)
+			if rc, ok := clerk.RecipientClosedOf(err); ok {
+				return closedHint(rc)
+			}
 			if err != nil {
 				var ve *document.ValidationError
 				if errors.As(err, &ve) {
@@ -110,8 +118,21 @@ Prints "ID NUMBER/NOTATION sent|queued".`,
 				}
 				return err
 			}
+			var refused error
 			if !*noSync {
+				events, stop := c.Subscribe()
 				trySync(c, env.Stdout, *f.json)
+				stop()
+				for ev := range events {
+					if sf, ok := ev.(clerk.SyncFailed); ok && sf.ID == id {
+						refused = sf.Err
+					}
+				}
+			}
+			if rc, ok := clerk.RecipientClosedOf(refused); ok {
+				// Signed and queued, but the hub will never take it: say
+				// what to send instead.
+				return closedHint(rc)
 			}
 			v, err := c.Document(id)
 			if err != nil {
@@ -135,6 +156,17 @@ Prints "ID NUMBER/NOTATION sent|queued".`,
 			return nil
 		}
 	},
+}
+
+// closedHint says which recipients merged and where to send instead.
+func closedHint(rc *clerk.RecipientClosedError) error {
+	var codes []string
+	for _, cl := range rc.Closed {
+		codes = append(codes, string(cl.Successor))
+	}
+	cat := i18n.New(i18n.Vietnamese)
+	return cli.Hint(errors.New(cat.T(i18n.ErrRecipientClosed, rc.List())),
+		i18n.New(i18n.English).T(i18n.SendClosedHint, strings.Join(codes, " --to ")))
 }
 
 // sendMetadata reads --meta, strictly; an empty path gives empty metadata.

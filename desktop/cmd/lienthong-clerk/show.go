@@ -85,8 +85,12 @@ func showDocument(stdout io.Writer, cat *i18n.Catalog, v *clerk.DocumentView, as
 		return writeJSON(stdout, out)
 	}
 	m := v.Doc.Payload.Metadata
+	from := m.From.Name
+	if v.FromSuccessor != nil {
+		from = i18n.New(i18n.Vietnamese).T(i18n.AgencyNowIs, m.From.Name, v.FromSuccessor.Name)
+	}
 	fmt.Fprintf(stdout, "%s %s (%s)\n", m.PrintedTypeName(), document.FormatNumberNotation(m.CodeNumber, m.CodeNotation), v.Doc.Box)
-	fmt.Fprintf(stdout, "Trích yếu: %s\nNơi ban hành: %s, %s\nNgười ký: %s\n", m.Subject, m.From.Name, m.Promulgation.Date, m.Signer.FullName)
+	fmt.Fprintf(stdout, "Trích yếu: %s\nNơi ban hành: %s, %s\nNgười ký: %s\n", m.Subject, from, m.Promulgation.Date, m.Signer.FullName)
 	for i, a := range v.Doc.Payload.Attachments {
 		fmt.Fprintf(stdout, "Tệp: %s (%d bytes)\n", clerk.AttachmentLabel(m, i, a), a.Size)
 	}

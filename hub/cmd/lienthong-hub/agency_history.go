@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lienthong/certs"
+	"lienthong/hub/store"
 	"lienthong/internal/cli"
 )
 
@@ -36,6 +37,9 @@ var agencyHistoryCmd = &cli.Command{
 				}
 				if h.SupersededBy != "" {
 					state += ", superseded by " + string(h.SupersededBy)
+				}
+				if h.Closed() {
+					state += ", closed on " + store.Day(h.ClosedOn)
 				}
 				fmt.Fprintf(env.Stdout, "%s  %s  %s (%s)\n", h.At.UTC().Format(time.RFC3339), h.Code, h.Name, state)
 			}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"lienthong/certs"
+	"lienthong/hub/store"
 	"lienthong/internal/cli"
 )
 
@@ -20,7 +23,8 @@ var agencyImportCmd = &cli.Command{
 	Args:    "AGENCIES.csv|.json",
 	Summary: "import directory entries from a CSV or JSON file",
 	Help: `Reads the whole file and checks every entry before writing anything: a bad
-line imports nothing. Each code keeps its history.
+line imports nothing, nor does a code closed by a succession (a closed code is
+never reused; see "agency successions"). Each code keeps its history.
 
 CSV: a header row code,name[,active,superseded_by] then one agency a row.
 JSON: an array of {"code", "name", "active", "superseded_by"}.`,
@@ -41,6 +45,17 @@ JSON: an array of {"code", "name", "active", "superseded_by"}.`,
 				return err
 			}
 			defer closeStore()
+			// A closed code is never reused: refuse the file before writing
+			// any of it (the store refuses it too, row by row).
+			for i, row := range rows {
+				cur, err := st.Agency(context.Background(), certs.AgencyCode(row.Code))
+				if err == nil && cur.Closed() {
+					return fmt.Errorf("%s: entry %d: %s closed on %s, succeeded by %s; a closed code is never reused", args[0], i+1, row.Code, store.Day(cur.ClosedOn), cur.SupersededBy)
+				}
+				if err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+			}
 			now := time.Now()
 			changed := 0
 			for _, row := range rows {

@@ -28,6 +28,17 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
+			// The directory samples the operator's documentation shows,
+			// so that a script keeps them importable.
+			for _, name := range []string{"agencies-2024.csv", "successions-2025.csv"} {
+				data, err := os.ReadFile("../../../packaging/directory/" + name)
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(env.WorkDir+"/sample-"+name, data, 0o644); err != nil {
+					return err
+				}
+			}
 			return certs.Demo(env.WorkDir+"/pki", certs.ECDSAP256)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -22,32 +22,21 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 	if at.IsZero() {
 		return false, fmt.Errorf("upsert agency %s: %w: no time", a.Code, store.ErrInvalid)
 	}
-	rec := record.FromAgency(a)
-	enc := encode(&rec)
 	var changed bool
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		changed = false
-		b := tx.Bucket(bucketAgencies)
-		if bytes.Equal(b.Get([]byte(a.Code)), enc) {
-			return nil
-		}
-		seq, err := next(tx, "agency", string(a.Code))
+		cur, found, err := getAgency(tx, a.Code)
 		if err != nil {
 			return err
 		}
-		if err := b.Put([]byte(a.Code), enc); err != nil {
+		var curp *store.Agency
+		if found {
+			curp = &cur
+		}
+		if err := store.CheckUpsert(a, curp); err != nil {
 			return err
 		}
-		idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindDirectory, At: at, Agency: string(a.Code), PacketSHA256: hexSHA256(enc)})
-		if err != nil {
-			return err
-		}
-		ch := record.AgencyChange{Agency: rec, Seq: seq, At: at, LogIndex: idx}
-		if err := tx.Bucket(bucketAgencyHist).Put(seqKey(seq, string(a.Code)), encode(&ch)); err != nil {
-			return err
-		}
-		changed = true
-		return nil
+		changed, err = putAgency(tx, a, at)
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("upsert agency %s: %w", a.Code, err)
@@ -55,20 +44,90 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 	return changed, nil
 }
 
+// CloseAgencies implements store.Directory.
+func (s *Store) CloseAgencies(ctx context.Context, succ []store.Succession, at time.Time) (int, error) {
+	if at.IsZero() {
+		return 0, fmt.Errorf("close agencies: %w: no time", store.ErrInvalid)
+	}
+	var changed int
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		changed = 0
+		plan, err := store.PlanSuccessions(succ, func(code certs.AgencyCode) (store.Agency, bool, error) {
+			return getAgency(tx, code)
+		})
+		if err != nil {
+			return err
+		}
+		for i := range plan {
+			if err := plan[i].Validate(); err != nil {
+				return err
+			}
+			ok, err := putAgency(tx, &plan[i], at)
+			if err != nil {
+				return err
+			}
+			if ok {
+				changed++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("close agencies: %w", err)
+	}
+	return changed, nil
+}
+
+// getAgency reads a code's current entry in tx.
+func getAgency(tx *bolt.Tx, code certs.AgencyCode) (store.Agency, bool, error) {
+	raw := tx.Bucket(bucketAgencies).Get([]byte(code))
+	if raw == nil {
+		return store.Agency{}, false, nil
+	}
+	var rec record.Agency
+	if err := decode(raw, &rec); err != nil {
+		return store.Agency{}, false, fmt.Errorf("decode agency: %w", err)
+	}
+	return rec.Domain(), true, nil
+}
+
+// putAgency makes a the current entry of its code with a history entry
+// and a log entry, unless it is the current one already.
+func putAgency(tx *bolt.Tx, a *store.Agency, at time.Time) (bool, error) {
+	rec := record.FromAgency(a)
+	enc := encode(&rec)
+	b := tx.Bucket(bucketAgencies)
+	if bytes.Equal(b.Get([]byte(a.Code)), enc) {
+		return false, nil
+	}
+	seq, err := next(tx, "agency", string(a.Code))
+	if err != nil {
+		return false, err
+	}
+	if err := b.Put([]byte(a.Code), enc); err != nil {
+		return false, err
+	}
+	idx, err := appendLog(tx, &auditlog.Entry{Kind: auditlog.KindDirectory, At: at, Agency: string(a.Code), PacketSHA256: hexSHA256(enc)})
+	if err != nil {
+		return false, err
+	}
+	ch := record.AgencyChange{Agency: rec, Seq: seq, At: at, LogIndex: idx}
+	if err := tx.Bucket(bucketAgencyHist).Put(seqKey(seq, string(a.Code)), encode(&ch)); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // Agency implements store.Directory.
 func (s *Store) Agency(ctx context.Context, code certs.AgencyCode) (store.Agency, error) {
 	var out store.Agency
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		raw := tx.Bucket(bucketAgencies).Get([]byte(code))
-		if raw == nil {
-			return store.ErrNotFound
+		a, found, err := getAgency(tx, code)
+		if err == nil && !found {
+			err = store.ErrNotFound
 		}
-		var rec record.Agency
-		if err := decode(raw, &rec); err != nil {
-			return fmt.Errorf("decode agency: %w", err)
-		}
-		out = rec.Domain()
-		return nil
+		out = a
+		return err
 	})
 	if err != nil {
 		return store.Agency{}, fmt.Errorf("get agency %s: %w", code, err)

@@ -22,43 +22,103 @@ func (s *Store) UpsertAgency(ctx context.Context, a *store.Agency, at time.Time)
 	if at.IsZero() {
 		return false, fmt.Errorf("upsert agency %s: %w: no time", a.Code, store.ErrInvalid)
 	}
-	rec := record.FromAgency(a)
-	enc := encode(&rec)
 	var changed bool
 	err := s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error {
-		changed = false
-		var cur []byte
-		err := tx.QueryRow(ctx, `SELECT rec FROM agencies WHERE code = $1`, string(a.Code)).Scan(&cur)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		if err == nil && string(cur) == string(enc) {
-			return nil
-		}
-		seq, err := next(ctx, tx, "agency/"+string(a.Code))
+		cur, found, err := getAgency(ctx, tx, a.Code)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO agencies (code, rec) VALUES ($1, $2)
-			ON CONFLICT (code) DO UPDATE SET rec = EXCLUDED.rec`, string(a.Code), enc); err != nil {
+		var curp *store.Agency
+		if found {
+			curp = &cur
+		}
+		if err := store.CheckUpsert(a, curp); err != nil {
 			return err
 		}
-		idx, err := appendLog(ctx, tx, &auditlog.Entry{Kind: auditlog.KindDirectory, At: at, Agency: string(a.Code), PacketSHA256: hexSHA256(enc)})
-		if err != nil {
-			return err
-		}
-		ch := record.AgencyChange{Agency: rec, Seq: seq, At: at, LogIndex: idx}
-		if _, err := tx.Exec(ctx, `INSERT INTO agency_history (code, seq, rec) VALUES ($1, $2, $3)`,
-			string(a.Code), int64(seq), encode(&ch)); err != nil {
-			return err
-		}
-		changed = true
-		return nil
+		changed, err = putAgency(ctx, tx, a, at)
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("upsert agency %s: %w", a.Code, err)
 	}
 	return changed, nil
+}
+
+// CloseAgencies implements store.Directory.
+func (s *Store) CloseAgencies(ctx context.Context, succ []store.Succession, at time.Time) (int, error) {
+	if at.IsZero() {
+		return 0, fmt.Errorf("close agencies: %w: no time", store.ErrInvalid)
+	}
+	var changed int
+	err := s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error {
+		changed = 0
+		plan, err := store.PlanSuccessions(succ, func(code certs.AgencyCode) (store.Agency, bool, error) {
+			return getAgency(ctx, tx, code)
+		})
+		if err != nil {
+			return err
+		}
+		for i := range plan {
+			if err := plan[i].Validate(); err != nil {
+				return err
+			}
+			ok, err := putAgency(ctx, tx, &plan[i], at)
+			if err != nil {
+				return err
+			}
+			if ok {
+				changed++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("close agencies: %w", err)
+	}
+	return changed, nil
+}
+
+// getAgency reads a code's current entry in tx.
+func getAgency(ctx context.Context, tx dbtx, code certs.AgencyCode) (store.Agency, bool, error) {
+	var rec record.Agency
+	found, err := getRec(ctx, tx, &rec, `SELECT rec FROM agencies WHERE code = $1`, string(code))
+	if err != nil || !found {
+		return store.Agency{}, false, err
+	}
+	return rec.Domain(), true, nil
+}
+
+// putAgency makes a the current entry of its code with a history entry
+// and a log entry, unless it is the current one already.
+func putAgency(ctx context.Context, tx *logTx, a *store.Agency, at time.Time) (bool, error) {
+	rec := record.FromAgency(a)
+	enc := encode(&rec)
+	var cur []byte
+	err := tx.QueryRow(ctx, `SELECT rec FROM agencies WHERE code = $1`, string(a.Code)).Scan(&cur)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return false, err
+	}
+	if err == nil && string(cur) == string(enc) {
+		return false, nil
+	}
+	seq, err := next(ctx, tx, "agency/"+string(a.Code))
+	if err != nil {
+		return false, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO agencies (code, rec) VALUES ($1, $2)
+		ON CONFLICT (code) DO UPDATE SET rec = EXCLUDED.rec`, string(a.Code), enc); err != nil {
+		return false, err
+	}
+	idx, err := appendLog(ctx, tx, &auditlog.Entry{Kind: auditlog.KindDirectory, At: at, Agency: string(a.Code), PacketSHA256: hexSHA256(enc)})
+	if err != nil {
+		return false, err
+	}
+	ch := record.AgencyChange{Agency: rec, Seq: seq, At: at, LogIndex: idx}
+	if _, err := tx.Exec(ctx, `INSERT INTO agency_history (code, seq, rec) VALUES ($1, $2, $3)`,
+		string(a.Code), int64(seq), encode(&ch)); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // Agency implements store.Directory.

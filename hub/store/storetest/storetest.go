@@ -77,6 +77,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Receipts/KeptAndFirstWins", testReceipts},
 		{"Receipts/SealedWithTheirEvent", testSealedReceipts},
 		{"Directory/UpsertKeepsHistory", testDirectory},
+		{"Directory/SuccessionsCloseCodesForGood", testSuccessions},
+		{"Directory/SuccessionRefusedWholeWithItsLine", testSuccessionRefusals},
 		{"Blobs/PutOpenStat", testBlobPut},
 		{"Blobs/PutDigestMismatchLeavesNothing", testBlobPutMismatch},
 		{"Blobs/ChunkedUploadWithOffsets", testBlobChunked},

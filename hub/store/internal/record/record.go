@@ -145,19 +145,21 @@ type Agency struct {
 	Level        int              `json:"level"`
 	Active       bool             `json:"active"`
 	SupersededBy certs.AgencyCode `json:"superseded_by,omitempty"`
+	ClosedOn     time.Time        `json:"closed_on,omitzero"`
+	ClosedBasis  string           `json:"closed_basis,omitempty"`
 	CertPEM      []byte           `json:"cert_pem,omitempty"`
 }
 
 // FromAgency is the record of a directory entry.
 func FromAgency(a *store.Agency) Agency {
 	return Agency{Code: a.Code, Name: a.Name, Parent: a.Parent, Level: a.Level, Active: a.Active,
-		SupersededBy: a.SupersededBy, CertPEM: a.CertPEM}
+		SupersededBy: a.SupersededBy, ClosedOn: a.ClosedOn, ClosedBasis: a.ClosedBasis, CertPEM: a.CertPEM}
 }
 
 // Domain is the directory entry as package store gives it.
 func (a *Agency) Domain() store.Agency {
 	return store.Agency{Code: a.Code, Name: a.Name, Parent: a.Parent, Level: a.Level, Active: a.Active,
-		SupersededBy: a.SupersededBy, CertPEM: a.CertPEM}
+		SupersededBy: a.SupersededBy, ClosedOn: a.ClosedOn, ClosedBasis: a.ClosedBasis, CertPEM: a.CertPEM}
 }
 
 // AgencyChange is one version of a directory entry.
