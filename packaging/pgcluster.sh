@@ -235,8 +235,13 @@ alive() {
 
 # running PIDFILE: the process just spawned has not exited (a zombie's
 # command line is empty; one still between fork and exec has the shell's).
+# running: the process in pidfile $1 has not exited (it exists and is not a
+# zombie). Not its command line: that reads empty for a moment while the
+# process executes its next program (setsid → setpriv → env → etcd), which
+# a loaded machine made long enough to take for an exit.
 running() {
-	[ -n "$(tr -d '\0' <"/proc/$(cat "$1")/cmdline" 2>/dev/null)" ]
+	st=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\).*/\1/p' "/proc/$(cat "$1")/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
 
 # spawn PIDFILE LOG CMD...: runs CMD as the cluster's user in a session of
