@@ -258,4 +258,3 @@ func FuzzCheckFile(f *testing.F) {
 		}
 	})
 }
-
