@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
+
 	"lienthong/certs"
 	"lienthong/desktop/clerk"
 	"lienthong/hub/config"
@@ -38,6 +41,14 @@ func TestOfficeAttachmentNeverOpened(t *testing.T) {
 	appendix := filepath.Join(t.TempDir(), "Phu-luc.docx")
 	if err := os.WriteFile(appendix, docx, 0o600); err != nil {
 		t.Fatal(err)
+	}
+	// Dropped on the compose screen, a PDF and an office file are taken,
+	// any other file is not.
+	sender.Compose.Files.SetText("")
+	sender.Compose.onDropped(fyne.Position{}, []fyne.URI{storage.NewFileURI(testdata("cong-van.pdf")), storage.NewFileURI(appendix),
+		storage.NewFileURI("/tmp/Cong-van.pdf.hta"), storage.NewFileURI("/tmp/Phu-luc.docm")})
+	if got := strings.Split(sender.Compose.Files.Text, "\n"); !slices.Equal(got, []string{testdata("cong-van.pdf"), appendix}) {
+		t.Errorf("dropped files taken: %q", got)
 	}
 	syncNow(t, sender.Clerk())
 	d := &clerk.Draft{Metadata: document.Metadata{

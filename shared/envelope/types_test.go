@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -257,4 +258,42 @@ func FuzzCheckFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCheckFileMemory: what CheckFile allocates is bounded by its own
+// bounds, not by what a file claims: a central directory claiming 60000
+// entries or 2 GB costs the end record's search (at most 64 KiB), and
+// the largest directory accepted costs a few MiB.
+func TestCheckFileMemory(t *testing.T) {
+	docx := officetest.DOCX("x")
+	bomb := patchEnd(docx, func(rec []byte) { binary.LittleEndian.PutUint32(rec[12:], 2<<30) })
+	var many []officetest.Entry
+	many = append(many, officetest.DocxEntries("x", officetest.DocxMain)...)
+	for i := range envelope.MaxZipEntries - len(many) {
+		many = append(many, officetest.Entry{Name: fmt.Sprintf("word/media/p%d.xml", i), Stored: true})
+	}
+	full := officetest.Zip(many...)
+	for _, tt := range []struct {
+		name string
+		file []byte
+		ok   bool
+		max  uint64
+	}{
+		{"a 2 GB directory claimed", bomb, false, 128 << 10},
+		{"10000 entries", full, true, 16 << 20},
+	} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		err := checkFile(envelope.ContentTypeDOCX, tt.file)
+		runtime.ReadMemStats(&after)
+		if (err == nil) != tt.ok {
+			t.Fatalf("%s: err = %v", tt.name, err)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > tt.max {
+			t.Errorf("%s: CheckFile allocated %d bytes, want at most %d", tt.name, got, tt.max)
+		} else {
+			t.Logf("%s (%d bytes): CheckFile allocated %d bytes", tt.name, len(tt.file), got)
+		}
+	}
 }
