@@ -12,6 +12,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"lienthong/certs"
 	"lienthong/desktop/store"
@@ -274,13 +275,15 @@ func (c *Clerk) fileEdXML(ctx context.Context, r *edxmlRead, hub *wire.InboxItem
 		if p := envelope.CheckAttachmentName(field, a.Name, a.ContentType); p != nil {
 			return refuse(store.CauseInvalid, env, fmt.Errorf("%w: %s", ErrEdXMLAttachment, p.Message))
 		}
+		if p := c.AttachmentTypes().CheckType(field, i, a.ContentType); p != nil {
+			return refuse(store.CauseType, env, fmt.Errorf("%w: %w: %s", ErrEdXMLAttachment, envelope.ErrTypeNotAllowed, p.Message),
+				envelope.Extension(a.ContentType), strings.Join(c.AttachmentTypes().Names(), ", "))
+		}
 		f := r.sinks[a.Index]
-		head := make([]byte, envelope.ContentHead)
-		n, _ := f.ReadAt(head, 0)
-		if err := envelope.CheckContent(a.ContentType, head[:n]); err != nil {
+		if err := envelope.CheckFile(a.ContentType, f, f.Size()); err != nil {
 			return refuse(store.CauseInvalid, env, fmt.Errorf("%s: %w", field, err))
 		}
-		rep, err := c.verifyPDF(ctx, f, f.Size())
+		rep, err := c.verifyAttachment(ctx, a.ContentType, f, f.Size())
 		switch {
 		case errors.Is(err, pades.ErrBudget):
 			return refuse(store.CausePDFTooComplex, env, fmt.Errorf("%s: %w", field, err), a.Name)

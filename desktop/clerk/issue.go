@@ -104,7 +104,9 @@ func (c *Clerk) Validate(d *Draft) error {
 		if fi, err := os.Stat(f); err != nil || !fi.Mode().IsRegular() {
 			ve.Problems = append(ve.Problems, document.Problem{Field: field, Code: document.ProblemRequired,
 				Message: "file not found", MessageVI: "Không tìm thấy tệp."})
-		} else if p := envelope.CheckAttachmentName(field, attachmentName(f), envelope.ContentTypePDF); p != nil {
+		} else if p := allTypes.CheckType(field, i, fileType(f).ContentType); p != nil {
+			ve.Problems = append(ve.Problems, *p)
+		} else if p := envelope.CheckAttachmentName(field, attachmentName(f), fileType(f).ContentType); p != nil {
 			ve.Problems = append(ve.Problems, *p)
 		}
 	}
@@ -227,7 +229,8 @@ func (c *Clerk) ownDocument(id string) (*store.Document, error) {
 	return doc, nil
 }
 
-// issue signs, seals, saves and queues a draft the caller validated.
+// issue signs, seals, saves and queues a draft the caller validated. An
+// office appendix (fileType) is checked by its content and sent as it is.
 func (c *Clerk) issue(ctx context.Context, d *Draft, b *business) (string, error) {
 	// Never sign a document to a code the directory knows closed: the
 	// addressee is part of what is signed.
@@ -235,6 +238,9 @@ func (c *Clerk) issue(ctx context.Context, d *Draft, b *business) (string, error
 		return "", fmt.Errorf("issue: %w", rc)
 	}
 	for _, f := range d.Files {
+		if fileType(f).ContentType != envelope.ContentTypePDF {
+			continue // stageFile checks it
+		}
 		if err := checkPDF(f); err != nil {
 			return "", fmt.Errorf("issue: %s: %w", filepath.Base(f), err)
 		}
@@ -263,7 +269,14 @@ func (c *Clerk) issue(ctx context.Context, d *Draft, b *business) (string, error
 	// next opened: a failure below leaves nothing to undo.
 	var blobs []store.Blob
 	for _, f := range d.Files {
-		a, blob, err := c.signInto(ctx, f, m, d.Stamp, now)
+		var a envelope.Attachment
+		var blob store.Blob
+		var err error
+		if t := fileType(f); t.ContentType == envelope.ContentTypePDF {
+			a, blob, err = c.signInto(ctx, f, m, d.Stamp, now)
+		} else {
+			a, blob, err = c.stageFile(f, t)
+		}
 		if err != nil {
 			return "", fmt.Errorf("issue: sign %s: %w", filepath.Base(f), err)
 		}
@@ -289,12 +302,13 @@ func (c *Clerk) issue(ctx context.Context, d *Draft, b *business) (string, error
 
 // attachmentName is the name a file is sent under: its own, in Unicode NFC
 // (macOS file names are decomposed), with ".pdf" added when it has another
-// extension or none, since the file is checked to be a PDF. Validate
-// reports a name envelope.CheckAttachmentName refuses.
+// extension than its type's (fileType) or none, since the file is checked
+// to be a PDF. Validate reports a name envelope.CheckAttachmentName
+// refuses.
 func attachmentName(path string) string {
 	name := norm.NFC.String(filepath.Base(path))
-	if !strings.EqualFold(filepath.Ext(name), ".pdf") {
-		name += ".pdf"
+	if ext := fileType(path).Extension; !strings.EqualFold(filepath.Ext(name), ext) {
+		name += ext
 	}
 	return name
 }

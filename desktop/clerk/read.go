@@ -143,7 +143,9 @@ func (c *Clerk) MarkRead(id string, read bool) error {
 // envelope.ErrContent), so a document stored before that check cannot
 // hand another kind of file to the viewer; the reader fails at the end if
 // the bytes do not match their SHA-256. Open or save it under
-// AttachmentFileName, never under the attachment's own name.
+// AttachmentFileName, never under the attachment's own name; hand it to
+// the system's viewer only through OpenForViewer, which refuses anything
+// but a PDF.
 func (c *Clerk) OpenAttachment(id string, i int) (io.ReadCloser, envelope.Attachment, error) {
 	rc, a, err := c.st.OpenAttachment(id, i)
 	if err != nil {

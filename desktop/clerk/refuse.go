@@ -111,6 +111,7 @@ var reasonKeys = map[store.RefusalCause]i18n.Key{
 	store.CauseInvalid:       i18n.RefusedReasonInvalid,
 	store.CauseMismatch:      i18n.RefusedReasonMismatch,
 	store.CausePDFTooComplex: i18n.RefusedReasonPDFTooComplex,
+	store.CauseType:          i18n.RefusedReasonType,
 }
 
 var causeKeys = map[store.RefusalCause]i18n.Key{
@@ -120,6 +121,7 @@ var causeKeys = map[store.RefusalCause]i18n.Key{
 	store.CauseInvalid:       i18n.RefusedCauseInvalid,
 	store.CauseMismatch:      i18n.RefusedCauseMismatch,
 	store.CausePDFTooComplex: i18n.RefusedCausePDFTooComplex,
+	store.CauseType:          i18n.RefusedCauseType,
 }
 
 // reason is what the sender is told, in Vietnamese whatever this clerk's

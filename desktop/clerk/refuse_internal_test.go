@@ -45,6 +45,8 @@ func TestPacketRefusal(t *testing.T) {
 			r.args = []any{"1.0 MB", "0.5 MB"}
 		case store.CausePDFTooComplex:
 			r.args = []any{"cong-van.pdf"}
+		case store.CauseType:
+			r.args = []any{".docx", "pdf"}
 		}
 		if reason := r.reason(); !strings.HasPrefix(reason, "Hệ thống của cơ quan nhận") || strings.Contains(reason, "%!") {
 			t.Errorf("the reason for %s: %q", cause, reason)

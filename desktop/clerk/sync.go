@@ -385,6 +385,9 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 	if err := c.checkLimits(env); err != nil {
 		return err
 	}
+	if err := c.checkTypes(env); err != nil {
+		return err
+	}
 	var blobs []store.Blob
 	var reports []*pades.Report
 	var parts []string
@@ -432,8 +435,9 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 }
 
 // fetch downloads one attachment into the spool file part, resuming from
-// what it already holds, checks its SHA-256, verifies its PDF signatures
-// and stages it in the store.
+// what it already holds, checks its SHA-256 and its content against its
+// type (envelope.CheckFile), verifies a PDF's signatures and stages it in
+// the store.
 func (c *Clerk) fetch(ctx context.Context, cl *hubclient.Client, id string, a envelope.Attachment, part string) (store.Blob, *pades.Report, error) {
 	f, err := c.spoolFile(part)
 	if err != nil {
@@ -464,12 +468,10 @@ func (c *Clerk) fetch(ctx context.Context, cl *hubclient.Client, id string, a en
 		f.Truncate()
 		return store.Blob{}, nil, errors.New("downloaded attachment does not match its SHA-256; fetching again")
 	}
-	head := make([]byte, envelope.ContentHead)
-	n, _ := f.ReadAt(head, 0)
-	if err := envelope.CheckContent(a.ContentType, head[:n]); err != nil {
+	if err := envelope.CheckFile(a.ContentType, f, size); err != nil {
 		return store.Blob{}, nil, permanent(err)
 	}
-	rep, err := c.verifyPDF(ctx, f, size)
+	rep, err := c.verifyAttachment(ctx, a.ContentType, f, size)
 	switch {
 	case errors.Is(err, pades.ErrBudget):
 		// A decompression or object bomb (which a hub should have

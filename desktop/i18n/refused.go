@@ -19,6 +19,8 @@ const (
 	RefusedCauseInvalid        Key = "RefusedCauseInvalid"
 	RefusedCauseMismatch       Key = "RefusedCauseMismatch"
 	RefusedCausePDFTooComplex  Key = "RefusedCausePDFTooComplex"
+	RefusedReasonType          Key = "RefusedReasonType"
+	RefusedCauseType           Key = "RefusedCauseType"
 	RefusedTitle               Key = "RefusedTitle"
 	RefusedMarker              Key = "RefusedMarker"
 	RefusedRow                 Key = "RefusedRow"
@@ -40,6 +42,8 @@ var viRefused = map[Key]string{
 	RefusedCauseMismatch:       "Gói tin không khớp",
 	RefusedReasonPDFTooComplex: "Hệ thống của cơ quan nhận không tiếp nhận được văn bản: tệp đính kèm “%s” là tệp PDF quá phức tạp để kiểm tra an toàn; hãy in lại ra PDF rồi gửi lại.",
 	RefusedCausePDFTooComplex:  "Tệp PDF quá phức tạp để kiểm tra an toàn",
+	RefusedReasonType:          "Hệ thống của cơ quan nhận không tiếp nhận được văn bản: một tệp đính kèm loại %s không được nhận (chỉ nhận: %s).",
+	RefusedCauseType:           "Loại tệp đính kèm không được nhận",
 	RefusedTitle:               "Văn bản không tiếp nhận được (%d)",
 	RefusedMarker:              "[TỪ CHỐI]",
 	RefusedRow:                 "%s · %s · %s",
@@ -61,6 +65,8 @@ var enRefused = map[Key]string{
 	RefusedCauseMismatch:       "Packet does not match",
 	RefusedReasonPDFTooComplex: "The recipient's system could not take the document: the attachment “%s” is a PDF too complex to check safely; print it to PDF again and resend.",
 	RefusedCausePDFTooComplex:  "PDF too complex to check safely",
+	RefusedReasonType:          "The recipient's system could not take the document: an attachment of type %s is not accepted (accepted: %s).",
+	RefusedCauseType:           "Attachment type not accepted",
 	RefusedTitle:               "Documents that could not be taken (%d)",
 	RefusedMarker:              "[REFUSED]",
 	RefusedRow:                 "%s · %s · %s",

@@ -37,6 +37,10 @@ const (
 	// CausePDFTooComplex: an attachment asks more of a PDF reader than its
 	// size justifies (a decompression or object bomb a hub let through).
 	CausePDFTooComplex RefusalCause = "pdf_too_complex"
+	// CauseType: an attachment is of a type this clerk does not take
+	// (its policy of attachment types). Bytes that do not match their
+	// type are CauseInvalid.
+	CauseType RefusalCause = "attachment_type"
 )
 
 // Refusal is an incoming document this clerk could not take and set

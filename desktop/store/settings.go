@@ -17,10 +17,13 @@ import (
 // Well-known setting and cursor names.
 const (
 	SettingHubAddress = "hub_address" // host:port, or several hub nodes' separated by commas
-	CursorInbox       = "inbox"
-	CursorStatus      = "status"
-	cursorPrefix      = "cursor/"
-	identityKey       = "identity/"
+	// SettingAttachmentTypes lists the attachment types the clerk takes,
+	// by name separated by commas ("pdf,docx"); absent means PDF only.
+	SettingAttachmentTypes = "attachment_types"
+	CursorInbox            = "inbox"
+	CursorStatus           = "status"
+	cursorPrefix           = "cursor/"
+	identityKey            = "identity/"
 )
 
 // Setting returns a setting's value, or ErrNotFound.

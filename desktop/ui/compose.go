@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
+	"lienthong/shared/envelope"
 	"lienthong/shared/stamp"
 )
 
@@ -346,13 +348,19 @@ func (t *ComposeTab) onChooseFile() {
 		t.addFile(r.URI().Path())
 		r.Close()
 	}, t.app.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".pdf", ".PDF"}))
+	var exts []string
+	for _, ty := range envelope.Types() {
+		exts = append(exts, ty.Extension, strings.ToUpper(ty.Extension))
+	}
+	d.SetFilter(storage.NewExtensionFileFilter(exts))
 	d.Show()
 }
 
 func (t *ComposeTab) onDropped(_ fyne.Position, uris []fyne.URI) {
 	for _, u := range uris {
-		if strings.EqualFold(u.Extension(), ".pdf") {
+		// A PDF, or an office appendix (the clerk checks it by content
+		// and keeps the main document a PDF).
+		if slices.ContainsFunc(envelope.Types(), func(ty envelope.Type) bool { return strings.EqualFold(u.Extension(), ty.Extension) }) {
 			t.addFile(u.Path())
 		}
 	}

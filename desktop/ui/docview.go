@@ -21,6 +21,7 @@ import (
 	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
+	"lienthong/shared/envelope"
 	"lienthong/shared/pades"
 )
 
@@ -204,9 +205,19 @@ func (v *DocView) render() {
 	v.Files.RemoveAll()
 	for i, at := range dv.Doc.Payload.Attachments {
 		i, name := i, clerk.AttachmentLabel(m, i, at)
-		open := widget.NewButton(cat.T(i18n.DocOpen), func() { v.onOpenAttachment(i) })
 		save := widget.NewButton(cat.T(i18n.DocSaveCopy), func() { v.onSaveAttachment(i) })
-		v.Files.Add(container.NewBorder(nil, nil, nil, container.NewHBox(open, save), widget.NewLabel(cat.T(i18n.AttachmentSize, name, formatBytes(at.Size)))))
+		label := widget.NewLabel(cat.T(i18n.AttachmentSize, name, formatBytes(at.Size)))
+		if !clerk.Viewable(at) {
+			// Not a PDF: never opened by the app, only saved, with a
+			// note saying that nothing vouches for it.
+			note := widget.NewLabel(cat.T(i18n.DocNotPDFNote, envelope.Extension(at.ContentType)))
+			note.Wrapping = fyne.TextWrapWord
+			note.Importance = widget.WarningImportance
+			v.Files.Add(container.NewVBox(container.NewBorder(nil, nil, nil, save, label), note))
+			continue
+		}
+		open := widget.NewButton(cat.T(i18n.DocOpen), func() { v.onOpenAttachment(i) })
+		v.Files.Add(container.NewBorder(nil, nil, nil, container.NewHBox(open, save), label))
 	}
 
 	reports := dv.Reports
@@ -433,9 +444,10 @@ func (v *DocView) onRecall() {
 // private temporary file for the system's viewer and returns its path. The
 // file is named by clerk.AttachmentFileName, with the extension of the
 // content type the clerk checked: the sender's name for it would choose
-// the program the system opens it with.
+// the program the system opens it with. Only a PDF is copied for the
+// viewer (clerk.OpenForViewer): an office file is never opened by the app.
 func tempCopy(c *clerk.Clerk, m *document.Metadata, id string, i int) (string, error) {
-	r, at, err := c.OpenAttachment(id, i)
+	r, at, err := c.OpenForViewer(id, i)
 	if err != nil {
 		return "", err
 	}

@@ -2,16 +2,19 @@ package ui
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"lienthong/desktop/i18n"
+	"lienthong/shared/envelope"
 )
 
 // SettingsTab is Cài đặt: language, theme, the clerk's name for statuses,
-// notifications, the hub's address, and the shortcuts.
+// notifications, the hub's address, the attachment types the clerk takes
+// besides PDF, and the shortcuts.
 type SettingsTab struct {
 	app     *App
 	Lang    *widget.Select
@@ -20,6 +23,8 @@ type SettingsTab struct {
 	Notify  *widget.Check
 	Hub     *widget.Entry
 	SaveHub *widget.Button
+	// Types are the office types taken as appendices (PDF always is).
+	Types   *widget.CheckGroup
 	Message *widget.Label
 	root    fyne.CanvasObject
 }
@@ -52,6 +57,18 @@ func NewSettingsTab(a *App) *SettingsTab {
 	t.Hub.SetText(a.clerk.HubAddress())
 	t.Hub.SetPlaceHolder(c.T(i18n.SetHubHint))
 	t.SaveHub = widget.NewButton(c.T(i18n.OK), t.onSaveHub)
+	var office []string
+	for _, ty := range envelope.Types()[1:] {
+		office = append(office, ty.Extension)
+	}
+	t.Types = widget.NewCheckGroup(office, nil)
+	t.Types.Horizontal = true
+	for _, ty := range a.clerk.AttachmentTypes().Types()[1:] {
+		t.Types.Selected = append(t.Types.Selected, ty.Extension)
+	}
+	t.Types.OnChanged = t.onTypes
+	typesHint := widget.NewLabel(c.T(i18n.SetAttachmentHint))
+	typesHint.Wrapping = fyne.TextWrapWord
 	code, name := a.clerk.Agency()
 	shortcuts := widget.NewLabel(c.T(i18n.SetShortcuts))
 	shortcuts.Wrapping = fyne.TextWrapWord
@@ -62,6 +79,7 @@ func NewSettingsTab(a *App) *SettingsTab {
 		widget.NewFormItem(c.T(i18n.SetLanguage), t.Lang),
 		widget.NewFormItem(c.T(i18n.SetTheme), t.Theme),
 		widget.NewFormItem("", t.Notify),
+		widget.NewFormItem(c.T(i18n.SetAttachmentTypes), container.NewVBox(t.Types, typesHint)),
 	)
 	t.root = container.NewVScroll(container.NewVBox(form, t.Message, shortcuts))
 	return t
@@ -88,6 +106,25 @@ func (t *SettingsTab) onTheme(choice string) {
 	}
 	t.app.fyne.Preferences().SetString(PrefTheme, string(mode))
 	t.app.fyne.Settings().SetTheme(NewTheme(mode))
+}
+
+// onTypes stores the office types the clerk takes, off Fyne's goroutine
+// (a store write).
+func (t *SettingsTab) onTypes(exts []string) {
+	names := []string{"pdf"}
+	for _, e := range exts {
+		names = append(names, strings.TrimPrefix(e, "."))
+	}
+	c := t.app.clerk
+	t.app.run(i18n.WorkSave, nil, func(context.Context) error {
+		return c.SetAttachmentTypes(names)
+	}, func(err error) {
+		if err != nil {
+			t.Message.SetText(t.app.message("set attachment types", err))
+			return
+		}
+		t.Message.SetText(t.app.cat.T(i18n.ActDone, strings.Join(names, ", ")))
+	})
 }
 
 // onSaveHub checks and stores the hub's address, one or several nodes',

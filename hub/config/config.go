@@ -24,6 +24,7 @@
 //	  "checkpoint_interval": "10s",
 //	  "allow_secret_documents": false,
 //	  "max_attachment_mb": 100,
+//	  "attachment_types": ["pdf"],
 //	  "requests_per_second": 50,
 //	  "burst": 200,
 //	  "agency_limits": {"000.00.00.G22": {"requests_per_second": 200, "burst": 800, "max_attachment_mb": 500, "max_in_flight": 64}},
@@ -60,6 +61,7 @@ import (
 	"time"
 
 	"lienthong/certs"
+	"lienthong/shared/envelope"
 	"lienthong/shared/strictjson"
 )
 
@@ -135,6 +137,16 @@ type Config struct {
 	AllowSecretDocuments bool `json:"allow_secret_documents"`
 	// MaxAttachmentMB bounds one attachment, in MiB.
 	MaxAttachmentMB int64 `json:"max_attachment_mb"`
+	// AttachmentTypes are the attachment types agencies may send: "pdf",
+	// always listed (the main document of every document is a PDF), and
+	// any of "docx", "xlsx", "odt" for appendices, each checked by its
+	// content (envelope.CheckFile: a ZIP read from its central directory,
+	// never inflated; macros, encryption and odd archives refused). An
+	// office file carries no signature the hub checks: its report says
+	// so. Legacy binary .doc and .xls files, and macro-enabled .docm and
+	// .xlsm, are never accepted. A type not listed is refused with
+	// invalid_document naming the attachment. The default is ["pdf"].
+	AttachmentTypes []string `json:"attachment_types"`
 	// RequestsPerSecond and Burst size each agency's token bucket; a
 	// request beyond them is answered rate_limited. With store
 	// "postgres" the hub nodes share the buckets, so the rate holds for
@@ -254,6 +266,7 @@ func Default() Config {
 		LogOrigin:            "lienthong-hub/log",
 		CheckpointInterval:   Duration(10 * time.Second),
 		MaxAttachmentMB:      100,
+		AttachmentTypes:      []string{"pdf"},
 		RequestsPerSecond:    50,
 		Burst:                200,
 		MaxInFlight:          8192,
@@ -332,6 +345,8 @@ func (c *Config) Validate() error {
 	check(c.Roots != "", "roots is required")
 	check((c.TSACert == "") == (c.TSAKey == ""), "tsa_cert and tsa_key go together")
 	check(c.MaxAttachmentMB >= 1 && c.MaxAttachmentMB <= 4096, "max_attachment_mb %d: want 1 to 4096", c.MaxAttachmentMB)
+	_, err = envelope.NewPolicy(c.AttachmentTypes)
+	check(err == nil, "attachment_types: %v", err)
 	check(c.RequestsPerSecond > 0 && c.Burst >= 1, "requests_per_second and burst must be positive")
 	for code, l := range c.AgencyLimits {
 		_, err := certs.ParseAgencyCode(code)
@@ -428,6 +443,13 @@ func (c *Config) GC() (percent int, limit int64) {
 
 // MaxAttachment is the attachment limit in bytes.
 func (c *Config) MaxAttachment() int64 { return c.MaxAttachmentMB << 20 }
+
+// AttachmentPolicy is the policy AttachmentTypes describes (PDF only if
+// they do not validate).
+func (c *Config) AttachmentPolicy() envelope.Policy {
+	p, _ := envelope.NewPolicy(c.AttachmentTypes)
+	return p
+}
 
 // UploadQuota is each agency's upload quota in bytes, 0 for none.
 func (c *Config) UploadQuota() int64 { return c.UploadQuotaMB << 20 }

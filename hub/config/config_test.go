@@ -46,6 +46,11 @@ func TestValidate(t *testing.T) {
 		{"edXML packets over a gigabyte", func(c *Config) { c.EdXML.MaxPacketMB = 2048 }, "edxml.max_packet_mb 2048"},
 		{"edXML memory short of one packet", func(c *Config) { c.EdXML.MaxPacketMB, c.EdXML.MemoryMB = 100, 512 }, "edxml.memory_mb 512"},
 		{"edXML SHA-1 refused, larger packets", func(c *Config) { c.EdXML = EdXML{MaxPacketMB: 100, RefuseSHA1: true, MemoryMB: 1024} }, ""},
+		{"office appendices allowed", func(c *Config) { c.AttachmentTypes = []string{"pdf", "docx", "xlsx", "odt"} }, ""},
+		{"attachment types without pdf", func(c *Config) { c.AttachmentTypes = []string{"docx"} }, `attachment_types: the attachment types must include "pdf"`},
+		{"legacy doc", func(c *Config) { c.AttachmentTypes = []string{"pdf", "doc"} }, `attachment_types: attachment type "doc" is not accepted`},
+		{"unknown attachment type", func(c *Config) { c.AttachmentTypes = []string{"pdf", "exe"} }, `attachment_types: unknown attachment type "exe"`},
+		{"no attachment types", func(c *Config) { c.AttachmentTypes = nil }, `attachment_types`},
 		{"zero rate", func(c *Config) { c.RequestsPerSecond = 0 }, "requests_per_second and burst"},
 		{"no request in flight", func(c *Config) { c.MaxInFlight = 0 }, "max_in_flight 0"},
 		{"per agency above the total", func(c *Config) { c.MaxInFlightPerAgency = c.MaxInFlight + 1 }, "max_in_flight_per_agency"},
@@ -152,6 +157,13 @@ func TestLoad(t *testing.T) {
 	}
 	if c.AllowSecretDocuments {
 		t.Error("documents marked Mật are allowed by default")
+	}
+	if p := c.AttachmentPolicy(); strings.Join(p.Names(), ",") != "pdf" {
+		t.Errorf("attachment types by default: %v", p.Names())
+	}
+	write(`{"tls_cert":"a","tls_key":"b","receipt_cert":"r","receipt_key":"k","roots":"c","attachment_types":["pdf","docx","odt"]}`)
+	if c, err := Load(path); err != nil || strings.Join(c.AttachmentPolicy().Names(), ",") != "pdf,docx,odt" {
+		t.Errorf("attachment_types [pdf docx odt] gave %v, %v", c.AttachmentTypes, err)
 	}
 	write(`{"tls_cert":"a","tls_key":"b","receipt_cert":"r","receipt_key":"k","roots":"c","allow_secret_documents":true}`)
 	if c, err := Load(path); err != nil || !c.AllowSecretDocuments {

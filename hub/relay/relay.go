@@ -11,8 +11,9 @@
 //     It checks the signature, that the signer is the connected agency,
 //     that the document is not marked Mật or above (unless
 //     Options.AllowSecret), that every recipient is active in the
-//     directory and that every attachment was uploaded whole, begins as
-//     its content type says (envelope.CheckContent) and passes
+//     directory and that every attachment is of a type Options.AttachmentTypes
+//     accepts (the main document a PDF), was uploaded whole, matches its
+//     content type (envelope.CheckFile) and, if a PDF, passes
 //     CheckAttachment; then it stores the message with its signed
 //     "accepted" receipt.
 //   - SubmitEdXML takes a signed edXML packet (QCVN 102:2016) from an
@@ -67,6 +68,7 @@ import (
 	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/shared/document"
+	"lienthong/shared/envelope"
 	"lienthong/shared/wire"
 )
 
@@ -81,9 +83,12 @@ var (
 	// ErrAttachmentSize: an uploaded attachment's size is not the one the
 	// envelope gives.
 	ErrAttachmentSize = errors.New("attachment size differs from the envelope's")
-	// ErrNotPDF is what a CheckAttachment wraps for a file that is not a
-	// readable PDF.
-	ErrNotPDF = errors.New("not a readable PDF")
+	// ErrNotPDF: an attachment's bytes do not match its content type
+	// (envelope.CheckFile: a PDF that does not begin with %PDF-, an
+	// office file that is not the ZIP its type requires or carries
+	// macros), or a CheckAttachment found the PDF unreadable. The wire
+	// code keeps its name, not_pdf, and this wider meaning.
+	ErrNotPDF = errors.New("attachment refused by its content")
 	// ErrSecretNotAllowed: the document is marked Mật or above and this
 	// hub is not configured to carry such documents (Options.AllowSecret).
 	ErrSecretNotAllowed = errors.New("documents marked Mật or above are not accepted by this hub")
@@ -156,9 +161,15 @@ type Options struct {
 	Store    Store
 	Verifier *certs.Verifier // trusted roots and CRLs for packets
 	Identity certs.Signer    // the hub's key and certificate, which sign receipts
-	// CheckAttachment checks each attachment beyond its first bytes
-	// (envelope.CheckContent, always checked); nil accepts the rest.
+	// CheckAttachment checks each PDF attachment beyond its bytes'
+	// match with its type (envelope.CheckFile, always checked); nil
+	// accepts the rest.
 	CheckAttachment CheckAttachment
+	// AttachmentTypes are the attachment types agencies may send (the
+	// main document is always a PDF); the zero Policy accepts PDF only.
+	// Office files are checked by content (envelope.CheckFile), not by
+	// CheckAttachment: their report says no signature was checked.
+	AttachmentTypes envelope.Policy
 	// AllowSecret accepts documents marked Mật, Tối mật or Tuyệt mật.
 	// They travel and rest unencrypted, so the default refuses them with
 	// ErrSecretNotAllowed.
@@ -197,6 +208,7 @@ type Relay struct {
 	identity certs.Signer
 	check    *checker // nil: no check
 	secret   bool
+	types    envelope.Policy
 	log      *slog.Logger
 	obs      Observer
 	clock    func() time.Time
@@ -231,7 +243,7 @@ func New(opts Options) (*Relay, error) {
 		return nil, err
 	}
 	r := &Relay{
-		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, secret: opts.AllowSecret,
+		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, secret: opts.AllowSecret, types: opts.AttachmentTypes,
 		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: newNotifier(), inboxMax: opts.MaxInboxBytes, quota: opts.UploadQuota,
 		recheck: opts.Recheck, draining: make(chan struct{}),
 		edxml: opts.EdXML, edxmlMem: newEdXMLBudget(opts.EdXML),
@@ -257,11 +269,17 @@ type HelloInfo struct {
 	Agency     certs.AgencyCode
 	AgencyName string // from the directory; empty when not listed
 	HubTime    time.Time
+	// AttachmentTypes are the content types of attachments the hub
+	// accepts, PDF first.
+	AttachmentTypes []string
 }
 
 // Hello tells an agency who the hub thinks it is.
 func (r *Relay) Hello(ctx context.Context, agency certs.AgencyCode) HelloInfo {
 	h := HelloInfo{Agency: agency, HubTime: r.now()}
+	for _, t := range r.types.Types() {
+		h.AttachmentTypes = append(h.AttachmentTypes, t.ContentType)
+	}
 	if a, err := r.st.Agency(ctx, agency); err == nil {
 		h.AgencyName = a.Name
 	}

@@ -132,10 +132,15 @@ func (r *Relay) submitted(ctx context.Context, sub *store.Submission, res store.
 	return &Submitted{MessageID: sub.MessageID, Existed: existed, Receipt: rec, Recalls: res.Recalls}, nil
 }
 
-// checkAttachments makes sure every attachment is uploaded whole and passes
+// checkAttachments makes sure every attachment is of a type this hub
+// accepts, uploaded whole, matches its content type and, if a PDF, passes
 // CheckAttachment, and returns the reports as one JSON object keyed by
 // SHA-256.
 func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([]byte, error) {
+	// Every type problem at once, before any file is read.
+	if err := r.types.Check(doc.Attachments); err != nil {
+		return nil, fmt.Errorf("%w: %w", envelope.ErrInvalid, err)
+	}
 	reports := map[string]json.RawMessage{}
 	for i, a := range doc.Attachments {
 		// An attachment the sender may not use is, to it, not uploaded.
@@ -154,17 +159,16 @@ func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([
 		if info.Size != a.Size {
 			return nil, fmt.Errorf("%w: attachment %q is %d bytes on the hub, the envelope says %d", ErrAttachmentSize, a.Name, info.Size, a.Size)
 		}
-		if err := r.checkContent(ctx, a); err != nil {
+		if err := r.checkContent(ctx, i, a); err != nil {
 			return nil, fmt.Errorf("attachment %d: %w", i+1, err)
 		}
-		if r.check == nil {
-			continue
-		}
-		report, err := r.checkBlob(ctx, a.SHA256, info.Size)
+		report, err := r.checkBlob(ctx, a)
 		if err != nil {
 			return nil, fmt.Errorf("attachment %q: %w", a.Name, err)
 		}
-		reports[a.SHA256] = report
+		if report != nil {
+			reports[a.SHA256] = report
+		}
 	}
 	if len(reports) == 0 {
 		return nil, nil
@@ -172,21 +176,66 @@ func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([
 	return json.Marshal(reports)
 }
 
-// checkContent checks an attachment's first bytes against its content type
-// (envelope.CheckContent), before anything parses it.
-func (r *Relay) checkContent(ctx context.Context, a envelope.Attachment) error {
+// checkContent is the one check of an attachment before anything parses
+// it, for attachment i (0 is the main document) stored as a blob: see
+// checkFile. a.Size must be the stored blob's size.
+func (r *Relay) checkContent(ctx context.Context, i int, a envelope.Attachment) error {
+	if err := r.checkType(i, a); err != nil {
+		return err
+	}
 	f, err := r.st.OpenBlob(ctx, a.SHA256)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return checkHead(a, f)
+	ra, ok := f.(io.ReaderAt)
+	if !ok {
+		return errors.New("the blob store does not allow random access")
+	}
+	return checkBytes(a, ra)
 }
 
-// checkHead checks an attachment's first bytes, read from f, against its
-// content type: the one rule for a native attachment (a blob) and an
-// attachment of an edXML packet (a temporary file).
+// checkType refuses attachment i if its type is not one this hub accepts
+// (Options.AttachmentTypes; the main document a PDF): an
+// envelope.ErrInvalid whose problem names the attachment.
+func (r *Relay) checkType(i int, a envelope.Attachment) error {
+	if p := r.types.CheckType(fmt.Sprintf("attachments[%d].content_type", i), i, a.ContentType); p != nil {
+		return fmt.Errorf("%w: %w: %w", envelope.ErrInvalid, envelope.ErrTypeNotAllowed, &document.ValidationError{Problems: []document.Problem{*p}})
+	}
+	return nil
+}
+
+// checkFile is the one check of attachment i's bytes, read through ra, for
+// a native attachment and an attachment of an edXML packet alike: its type
+// is one this hub accepts (checkType) and its bytes match that type
+// (envelope.CheckFile: an ErrNotPDF otherwise).
+func (r *Relay) checkFile(i int, a envelope.Attachment, ra io.ReaderAt) error {
+	if err := r.checkType(i, a); err != nil {
+		return err
+	}
+	return checkBytes(a, ra)
+}
+
+// checkBytes is envelope.CheckFile of a's a.Size bytes in ra, as an
+// ErrNotPDF.
+func checkBytes(a envelope.Attachment, ra io.ReaderAt) error {
+	if err := envelope.CheckFile(a.ContentType, ra, a.Size); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotPDF, err)
+	}
+	return nil
+}
+
+// checkHead checks an attachment's bytes, read from f, against its
+// content type: checkBytes when f allows random access (an
+// *io.SectionReader does), else only a PDF's first bytes. It applies no
+// type policy: a caller that has the attachment's place uses checkFile.
 func checkHead(a envelope.Attachment, f io.Reader) error {
+	if ra, ok := f.(io.ReaderAt); ok {
+		return checkBytes(a, ra)
+	}
+	if a.ContentType != envelope.ContentTypePDF {
+		return fmt.Errorf("%w: %s: the check needs random access", ErrNotPDF, a.ContentType)
+	}
 	head := make([]byte, envelope.ContentHead)
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
@@ -198,8 +247,21 @@ func checkHead(a envelope.Attachment, f io.Reader) error {
 	return nil
 }
 
-func (r *Relay) checkBlob(ctx context.Context, digest string, size int64) ([]byte, error) {
-	return r.check.run(ctx, digest, size, func() (io.ReaderAt, io.Closer, error) {
+// unsignedReport is the report kept for an attachment whose type carries
+// no signature the hub checks (an office file): it says so, so that no
+// reader takes the absence of a PDF report for a check that passed.
+type unsignedReport struct {
+	ContentType      string `json:"content_type"`
+	Size             int64  `json:"size"`
+	SignatureChecked bool   `json:"signature_checked"` // always false
+	Note             string `json:"note"`
+}
+
+// checkBlob checks attachment a, stored as a blob, beyond checkContent
+// and returns its report (see report).
+func (r *Relay) checkBlob(ctx context.Context, a envelope.Attachment) ([]byte, error) {
+	digest := a.SHA256
+	return r.report(ctx, a, func() (io.ReaderAt, io.Closer, error) {
 		f, err := r.st.OpenBlob(ctx, digest)
 		if err != nil {
 			return nil, nil, err
@@ -211,6 +273,21 @@ func (r *Relay) checkBlob(ctx context.Context, digest string, size int64) ([]byt
 		}
 		return ra, f, nil
 	})
+}
+
+// report is the report kept for attachment a, whose bytes open gives: a
+// PDF's signature verification by CheckAttachment (nil when the relay has
+// none), or for an office file the unsignedReport saying that no
+// signature was checked (open is not called).
+func (r *Relay) report(ctx context.Context, a envelope.Attachment, open func() (io.ReaderAt, io.Closer, error)) ([]byte, error) {
+	if a.ContentType != envelope.ContentTypePDF {
+		return json.Marshal(unsignedReport{ContentType: a.ContentType, Size: a.Size,
+			Note: "not a PDF: its content type was checked, no signature was checked"})
+	}
+	if r.check == nil {
+		return nil, nil
+	}
+	return r.check.run(ctx, a.SHA256, a.Size, open)
 }
 
 // dueDate is the document's deadline as the log records it.

@@ -22,7 +22,7 @@ import (
 func (s *Server) hello(w http.ResponseWriter, r *request) error {
 	h := s.relay.Hello(r.Context(), r.agency)
 	return writeJSON(w, http.StatusOK, wire.Hello{Version: wire.Version, Agency: string(h.Agency), AgencyName: h.AgencyName,
-		HubTime: h.HubTime, MaxAttachment: s.limits.of(r.agency).MaxAttachment})
+		HubTime: h.HubTime, MaxAttachment: s.limits.of(r.agency).MaxAttachment, AttachmentTypes: h.AttachmentTypes})
 }
 
 // uploadParams reads {sha256} and the size query parameter.

@@ -80,6 +80,9 @@ type Options struct {
 	// AllowSecret accepts documents marked Mật or above
 	// (relay.Options.AllowSecret); the default refuses them.
 	AllowSecret bool
+	// AttachmentTypes are the attachment types agencies may send
+	// (relay.Options.AttachmentTypes); the zero Policy accepts PDF only.
+	AttachmentTypes envelope.Policy
 	// Timestamp, when set, serves RFC 3161 at wire.PathTimestamp.
 	Timestamp http.Handler
 	// LogSigner signs checkpoints of the transparency log named LogOrigin;
@@ -140,7 +143,7 @@ func New(opts Options) (*Server, error) {
 	var err error
 	s.relay, err = relay.New(relay.Options{
 		Store: opts.Store, Verifier: opts.Verifier, Identity: opts.Identity, CheckAttachment: opts.CheckAttachment,
-		AllowSecret: opts.AllowSecret, Checks: opts.Checks, UploadQuota: opts.UploadQuota, Recheck: opts.Recheck,
+		AllowSecret: opts.AllowSecret, AttachmentTypes: opts.AttachmentTypes, Checks: opts.Checks, UploadQuota: opts.UploadQuota, Recheck: opts.Recheck,
 		Logger: opts.Logger, Observer: s.metrics, Now: opts.Now, EdXML: opts.EdXML,
 	})
 	if err != nil {

@@ -200,7 +200,7 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 	h.server, err = server.New(server.Options{
 		Store: h.store, Verifier: h.verifier, Identity: p.Receipts, Logger: log,
 		MaxAttachment: cfg.MaxAttachment(), CheckAttachment: CheckPDF(h.verifier), Checks: cfg.PDFChecks, Timestamp: stamp,
-		AllowSecret: cfg.AllowSecretDocuments, UploadQuota: cfg.UploadQuota(), Recheck: recheck(cfg),
+		AllowSecret: cfg.AllowSecretDocuments, AttachmentTypes: cfg.AttachmentPolicy(), UploadQuota: cfg.UploadQuota(), Recheck: recheck(cfg),
 		LogSigner: p.LogSigner, LogOrigin: cfg.LogOrigin,
 		Limits:       server.Limits{RequestsPerSecond: cfg.RequestsPerSecond, Burst: cfg.Burst, MaxInFlight: cfg.MaxInFlightPerAgency},
 		AgencyLimits: agencyLimits(cfg), MaxInFlight: cfg.MaxInFlight, Rate: rate,

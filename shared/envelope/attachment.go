@@ -12,41 +12,36 @@ import (
 	"lienthong/shared/document"
 )
 
-// ContentTypePDF is the one content type an attachment may have: ND30
-// makes an electronic document a PDF. Other formats in circulation
-// (.docx, .xlsx, .odt) are not accepted on the wire.
-const ContentTypePDF = "application/pdf"
-
 // ContentHead is how many leading bytes of a file CheckContent needs.
 const ContentHead = 5
 
-// ErrContent is wrapped by CheckContent's errors: the bytes are not what
-// the attachment's content type says.
-var ErrContent = errors.New("attachment content does not match its content type")
-
-// Extension is the file name extension, with its dot, of an attachment of
-// the given content type: ".pdf", or "" for a type that is not accepted.
-// A client opens or saves an attachment under a name it chooses, with this
-// extension, after CheckContent, never under the name the sender wrote.
-func Extension(contentType string) string {
-	if contentType == ContentTypePDF {
-		return ".pdf"
-	}
-	return ""
-}
+// Errors of the content checks.
+var (
+	// ErrContent is wrapped by CheckContent's and CheckFile's errors: the
+	// bytes are not what the attachment's content type says.
+	ErrContent = errors.New("attachment content does not match its content type")
+	// ErrActiveContent is wrapped, with ErrContent, when an office file
+	// carries macros or embedded programs.
+	ErrActiveContent = errors.New("attachment carries macros or embedded programs")
+)
 
 // CheckContent checks head, the first ContentHead bytes of an attachment
 // (or the whole file when it is shorter), against its content type: a PDF
-// begins with "%PDF-" at offset 0. PDF readers tolerate up to 1 KB before
-// the header, which lets one file be both an HTML page and a PDF; this
-// check does not. The hub and the clerk call it before anything else reads
-// the file, and the clerk again before it hands a file to the system's
-// viewer.
+// begins with "%PDF-" at offset 0, an office file with a ZIP local file
+// header at offset 0. PDF readers tolerate up to 1 KB before the header,
+// which lets one file be both an HTML page and a PDF; this check does not.
+// It is the first step of CheckFile, which checks the rest of an office
+// file; the clerk calls it again before it hands a file to anyone.
 func CheckContent(contentType string, head []byte) error {
 	switch contentType {
 	case ContentTypePDF:
 		if !bytes.HasPrefix(head, []byte("%PDF-")) {
 			return fmt.Errorf("%w: a PDF must begin with %%PDF-", ErrContent)
+		}
+		return nil
+	case ContentTypeDOCX, ContentTypeXLSX, ContentTypeODT:
+		if !bytes.HasPrefix(head, []byte(zipLocalSig)) {
+			return fmt.Errorf("%w: an office file must begin with a ZIP local file header", ErrContent)
 		}
 		return nil
 	default:
@@ -72,8 +67,9 @@ func CheckContent(contentType string, head []byte) error {
 //   - a name that begins with a dot or a space, or ends with a dot or a
 //     space (Windows drops those), and the reserved device names of
 //     Windows (CON, PRN, AUX, NUL, COM0–9, LPT0–9 with any extension);
-//   - an extension other than the content type's (Extension): a PDF is
-//     named *.pdf, so "Cong-van.pdf.hta" is refused.
+//   - a content type that is not known (Types) and an extension other
+//     than the content type's (Extension): a PDF is named *.pdf, so
+//     "Cong-van.pdf.hta" is refused, and a .docx is not named *.pdf.
 func CheckAttachmentName(field, name, contentType string) *document.Problem {
 	bad := func(code document.ProblemCode, en, vi string) *document.Problem {
 		return &document.Problem{Field: field, Code: code, Message: en, MessageVI: vi}
@@ -107,7 +103,12 @@ func CheckAttachmentName(field, name, contentType string) *document.Problem {
 		return bad(document.ProblemBadFormat, "the name is a device name reserved by Windows",
 			"Tên tệp đính kèm trùng tên thiết bị dành riêng của Windows (CON, PRN, AUX, NUL, COM1, LPT1...).")
 	}
-	if ext := Extension(contentType); ext == "" || !strings.EqualFold(path.Ext(name), ext) {
+	ext := Extension(contentType)
+	if ext == "" {
+		return bad(document.ProblemUnknownType, fmt.Sprintf("content type %q is not an attachment type", contentType),
+			"Loại tệp đính kèm không được hỗ trợ.")
+	}
+	if !strings.EqualFold(path.Ext(name), ext) {
 		return bad(document.ProblemMismatch, fmt.Sprintf("the name must end in %s, the extension of its content type", ext),
 			fmt.Sprintf("Tên tệp đính kèm phải có phần mở rộng %s đúng với loại tệp.", ext))
 	}

@@ -109,8 +109,10 @@ func TestCheckAttachmentName(t *testing.T) {
 			t.Errorf("%q: problem %+v, want code %s", tt.name, p, tt.code)
 		}
 	}
-	if p := CheckAttachmentName("name", "a.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"); p == nil {
-		t.Error("a content type outside the allow-list gave its name a pass")
+	for _, ct := range []string{"application/msword", "text/html", "application/zip", ""} {
+		if p := CheckAttachmentName("name", "a.doc", ct); p == nil || p.Code != document.ProblemUnknownType {
+			t.Errorf("content type %q, not an attachment type, gave its name %+v", ct, p)
+		}
 	}
 }
 
@@ -155,7 +157,7 @@ func TestCheckContent(t *testing.T) {
 			}
 		})
 	}
-	if Extension(ContentTypePDF) != ".pdf" || Extension("text/html") != "" {
+	if Extension(ContentTypePDF) != ".pdf" || Extension("text/html") != "" || Extension("application/msword") != "" {
 		t.Error("Extension")
 	}
 }
@@ -188,4 +190,21 @@ func FuzzCheckAttachmentName(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestValidateOfficeAppendix(t *testing.T) {
+	d := sampleDocument()
+	d.Attachments = append(d.Attachments, Attachment{Name: "Phu-luc.docx", ContentType: ContentTypeDOCX, Size: 1, SHA256: strings.Repeat("cd", 32)})
+	if err := d.Validate(0); err != nil {
+		t.Errorf("a docx appendix refused by the format: %v", err)
+	}
+	d.Attachments[0], d.Attachments[1] = d.Attachments[1], d.Attachments[0]
+	var ve *document.ValidationError
+	if err := d.Validate(0); !errors.As(err, &ve) || !ve.Has("attachments[0].content_type", document.ProblemNotAllowed) {
+		t.Errorf("a docx main document: %v", err)
+	}
+	d.Attachments[0] = Attachment{Name: "a.doc", ContentType: "application/msword", Size: 1, SHA256: strings.Repeat("ef", 32)}
+	if err := d.Validate(0); !errors.As(err, &ve) || !ve.Has("attachments[0].content_type", document.ProblemUnknownType) {
+		t.Errorf("a legacy .doc: %v", err)
+	}
 }

@@ -16,10 +16,19 @@
 // Decoding is strict (size limits, unknown fields and duplicate keys
 // refused) and fuzzed.
 //
-// Attachments are PDFs (ContentTypePDF). Their names are for display:
-// CheckAttachmentName is the one rule for them, and a client opens or saves
-// a file under a name of its own with Extension of the content type, after
-// CheckContent has seen the file begin as that type says.
+// # Attachments
+//
+// The main document is a PDF (ContentTypePDF); appendices may also be
+// Word, Excel or OpenDocument text files (Types), where the receiving
+// party's Policy accepts them: the default accepts PDF only, and the
+// legacy binary formats (.doc, .xls) and macro-enabled ones never.
+// Policy.Check is the one rule for types, CheckFile the one check of a
+// file's bytes against its type (an office file's ZIP structure is read
+// from its central directory, within bounds, never inflated), and
+// CheckAttachmentName the one rule for names. Names are for display: a
+// client opens or saves a file under a name of its own with Extension of
+// the content type, after CheckFile, and never hands an office file to
+// another program by itself.
 package envelope
 
 import (

@@ -63,7 +63,10 @@ var ErrInvalid = errors.New("invalid payload")
 
 // Validate checks the document payload: its kind and id, the metadata
 // (document.Metadata.Validate, whose *ValidationError comes back wrapped),
-// and the attachments against maxSize bytes each (0: the default 100 MB).
+// and the attachments against maxSize bytes each (0: the default 100 MB):
+// each of a known type (Types) and named with its extension, the first a
+// PDF. Whether a party accepts the other types is its Policy's decision
+// (Policy.Check), made apart.
 func (d *Document) Validate(maxSize int64) error {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxAttachment
@@ -99,7 +102,11 @@ func (d *Document) Validate(maxSize int64) error {
 	}
 	var problems []document.Problem
 	for i, a := range d.Attachments {
-		if p := CheckAttachmentName(fmt.Sprintf("attachments[%d].name", i), a.Name, ContentTypePDF); p != nil {
+		// The format's rule: a known type, the main document a PDF.
+		// Which other types a party takes is its Policy's to say.
+		if p := anyType.CheckType(fmt.Sprintf("attachments[%d].content_type", i), i, a.ContentType); p != nil {
+			problems = append(problems, *p)
+		} else if p := CheckAttachmentName(fmt.Sprintf("attachments[%d].name", i), a.Name, a.ContentType); p != nil {
 			problems = append(problems, *p)
 		}
 		if p := checkDescription(fmt.Sprintf("attachments[%d].description", i), a.Description); p != nil {
@@ -114,8 +121,6 @@ func (d *Document) Validate(maxSize int64) error {
 	seen := map[string]bool{}
 	for i, a := range d.Attachments {
 		switch {
-		case a.ContentType != ContentTypePDF:
-			return fmt.Errorf("%w: attachment %d: content type %q, only %s is accepted", ErrInvalid, i+1, a.ContentType, ContentTypePDF)
 		case !ValidSHA256(a.SHA256):
 			return fmt.Errorf("%w: attachment %d: sha256 must be 64 lower-case hexadecimal digits", ErrInvalid, i+1)
 		case a.Size <= 0 || a.Size > maxSize:

@@ -20,6 +20,7 @@ import (
 	"lienthong/shared/auditlog"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
+	"lienthong/shared/envelope/officetest"
 	"lienthong/shared/pades"
 	"lienthong/shared/receipt"
 )
@@ -71,6 +72,11 @@ func newWorld(t testing.TB) *world {
 	pdf := signPDF(t, qn)
 	sum := sha256.Sum256(pdf)
 	digest := hex.EncodeToString(sum[:])
+	// A Word appendix, which carries no signature of its own: the
+	// packet's signature over its digest binds it.
+	docx := officetest.DOCX("Phụ lục")
+	sum = sha256.Sum256(docx)
+	docxDigest := hex.EncodeToString(sum[:])
 	doc := &envelope.Document{
 		Kind: envelope.KindDocument, MessageID: envelope.NewMessageID(), Created: time.Now(),
 		Metadata: &document.Metadata{
@@ -80,7 +86,8 @@ func newWorld(t testing.TB) *world {
 			Subject:      "Về việc kiểm tra chứng cứ", Signer: document.Signer{Position: "CHỦ TỊCH", FullName: "Nguyễn Văn Hùng"},
 			To: []document.Recipient{{Code: ngheAn, Name: "Ủy ban nhân dân tỉnh Nghệ An"}},
 		},
-		Attachments: []envelope.Attachment{{Name: "cong-van.pdf", ContentType: "application/pdf", Size: int64(len(pdf)), SHA256: digest}},
+		Attachments: []envelope.Attachment{{Name: "cong-van.pdf", ContentType: "application/pdf", Size: int64(len(pdf)), SHA256: digest},
+			{Name: "phu-luc.docx", ContentType: envelope.ContentTypeDOCX, Size: int64(len(docx)), SHA256: docxDigest}},
 	}
 	payload, _ := json.Marshal(doc)
 	packet, err := envelope.Seal(payload, qn)
@@ -120,7 +127,7 @@ func newWorld(t testing.TB) *world {
 	}
 	b := &Bundle{
 		Manifest: Manifest{Version: 1, MessageID: doc.MessageID, Exported: at, By: ngheAn, LogOrigin: origin, LogKey: vkey},
-		Packet:   packet, Attachments: map[string][]byte{digest: pdf}, Receipts: [][]byte{accepted, delivered}, Statuses: [][]byte{status},
+		Packet:   packet, Attachments: map[string][]byte{digest: pdf, docxDigest: docx}, Receipts: [][]byte{accepted, delivered}, Statuses: [][]byte{status},
 		Entries: map[int64][]byte{}, Proofs: map[int64]auditlog.InclusionProof{},
 	}
 	ours := []auditlog.Entry{

@@ -106,6 +106,16 @@
 //     code was closed by a reorganisation (Decision 09/2025/QĐ-TTg); the
 //     Details (RecipientClosed) name each closed addressee's successor.
 //     Such documents were unknown_recipient before.
+//   - v1 (2026-12-05): appendices may be Word (.docx), Excel (.xlsx) or
+//     OpenDocument text (.odt) files where the hub's operator allows them
+//     (Hello.AttachmentTypes lists what this hub takes; the default is PDF
+//     only); the main document is always a PDF. A type the hub does not
+//     take is invalid_document with a problem naming the attachment
+//     ("attachments[1].content_type"); a file whose bytes do not match its
+//     content type (a ZIP without the parts its type requires, macros,
+//     encryption, a directory over the bounds) is not_pdf, which now means
+//     "does not match its content type". An office file's report says that
+//     no signature was checked.
 package wire
 
 import (
@@ -227,6 +237,10 @@ type Hello struct {
 	AgencyName    string    `json:"agency_name,omitempty"`
 	HubTime       time.Time `json:"hub_time"`
 	MaxAttachment int64     `json:"max_attachment"`
+	// AttachmentTypes are the content types of attachments the hub
+	// accepts, "application/pdf" first; the main document is always a
+	// PDF. Absent from hubs before 2026-12-05, which accept PDF only.
+	AttachmentTypes []string `json:"attachment_types,omitempty"`
 }
 
 // UploadState answers both upload calls.

@@ -18,11 +18,13 @@ import (
 
 var sendCmd = &cli.Command{
 	Name:    "send",
-	Args:    "MAIN.pdf [APPENDIX.pdf...]",
+	Args:    "MAIN.pdf [APPENDIX.pdf|.docx|.xlsx|.odt...]",
 	Summary: "issue a document: number, sign, seal, queue and send",
 	Help: `Issues a document: takes the next number of the outgoing register, signs each
 PDF with the agency's key (text stamp top right of page 1), seals and queues
 it, then tries to send it at once (it stays queued if the hub is unreachable).
+An appendix named *.docx, *.xlsx or *.odt is sent as that type, unsigned and
+checked by its content, where the hub allows it (attachment_types).
 Prints "ID NUMBER/NOTATION sent|queued". A recipient whose code a
 reorganisation closed is refused with its successor and the --to to use:
 before signing when the cached directory knows it, after the hub refused it
