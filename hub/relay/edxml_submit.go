@@ -363,19 +363,21 @@ func (r *Relay) checkSpooled(ctx context.Context, doc *envelope.Document, d *edx
 	reports := map[string]json.RawMessage{}
 	for i, a := range doc.Attachments {
 		f := sp.file(d.Attachments[i].Index)
-		if err := checkHead(a, io.NewSectionReader(f, 0, a.Size)); err != nil {
+		// The checks of a Lienthong packet's attachment: the types this
+		// hub takes (the main document a PDF), the bytes as their type
+		// says, then the PDF's signatures.
+		if err := r.checkFile(i, a, f); err != nil {
 			return nil, fmt.Errorf("attachment %d: %w", i+1, err)
 		}
-		if r.check == nil {
-			continue
-		}
-		report, err := r.check.run(ctx, a.SHA256, a.Size, func() (io.ReaderAt, io.Closer, error) {
+		report, err := r.report(ctx, a, func() (io.ReaderAt, io.Closer, error) {
 			return f, io.NopCloser(nil), nil // sp.remove closes it
 		})
 		if err != nil {
 			return nil, fmt.Errorf("attachment %d: %w", i+1, err)
 		}
-		reports[a.SHA256] = report
+		if report != nil {
+			reports[a.SHA256] = report
+		}
 	}
 	if len(reports) == 0 {
 		return nil, nil

@@ -29,6 +29,7 @@ import (
 	"lienthong/shared/document"
 	"lienthong/shared/edxml"
 	"lienthong/shared/envelope"
+	"lienthong/shared/envelope/officetest"
 	"lienthong/shared/receipt"
 	"lienthong/shared/wire"
 	"lienthong/shared/xmlsig"
@@ -565,4 +566,81 @@ func TestReadEdXML(t *testing.T) {
 	}
 	rel5()
 	rel6()
+}
+
+// TestSubmitEdXMLOfficeAppendix: an edXML packet's attachments follow the
+// hub's allow-list as a Lienthong packet's do: a Word appendix is refused
+// by default and taken where the operator allows it, with a report that
+// says no signature was checked; a macro-enabled one never.
+func TestSubmitEdXMLOfficeAppendix(t *testing.T) {
+	docx := officetest.DOCX("Phụ lục")
+	appendix := func(name, contentType string) func(*edxml.Document) {
+		return func(d *edxml.Document) {
+			d.Attachments[1].Name, d.Attachments[1].ContentType = name, contentType
+		}
+	}
+	packet := func(e *edxEnv, number string, file []byte, edit func(*edxml.Document)) []byte {
+		return e.xmlSign(quangNinh, edxDoc(t, quangNinh, number, [][]byte{pdf, file}, edit, vpcp))
+	}
+
+	byDefault := newEdXEnv(t, nil)
+	p := packet(byDefault, "501", docx, appendix("phu-luc.docx", envelope.ContentTypeDOCX))
+	_, err := byDefault.submit(quangNinh, p, nil)
+	wantErr(t, err, envelope.ErrTypeNotAllowed)
+	byDefault.nothingLeft(t, p)
+
+	e := newEdXEnv(t, nil)
+	policy, err := envelope.NewPolicy([]string{"pdf", "docx"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.r, err = relay.New(relay.Options{Store: e.st, Verifier: e.pki.Verifier(t), Identity: e.pki.Receipts(t), CheckAttachment: notPDF,
+		AttachmentTypes: policy, EdXML: relay.EdXMLOptions{MaxPacket: edxMaxPacket, Memory: 8 * 8 * edxMaxPacket, TempDir: e.tmp}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = packet(e, "502", docx, appendix("phu-luc.docx", envelope.ContentTypeDOCX))
+	acc, err := e.submit(quangNinh, p, nil)
+	if err != nil {
+		t.Fatalf("a Word appendix the hub allows: %v", err)
+	}
+	m, err := e.st.Message(ctx, acc.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(docx)
+	var reports map[string]struct {
+		SignatureChecked *bool `json:"signature_checked"`
+	}
+	if err := json.Unmarshal(m.Report, &reports); err != nil {
+		t.Fatalf("report %s: %v", m.Report, err)
+	}
+	if r, ok := reports[hex.EncodeToString(sum[:])]; !ok || r.SignatureChecked == nil || *r.SignatureChecked {
+		t.Errorf("the appendix's report does not say that no signature was checked: %s", m.Report)
+	}
+
+	for i, tc := range []struct {
+		name string
+		file []byte
+		edit func(*edxml.Document)
+		want error
+	}{
+		{"MacroEnabled", officetest.DOCM(), appendix("phu-luc.docx", envelope.ContentTypeDOCX), relay.ErrNotPDF},
+		{"PDFNamedDocx", append(bytes.Clone(pdf), '\n'), appendix("phu-luc.docx", envelope.ContentTypeDOCX), relay.ErrNotPDF},
+		{"WordAsMainDocument", docx, func(d *edxml.Document) {
+			d.Attachments[0].Name, d.Attachments[0].ContentType = "van-ban.docx", envelope.ContentTypeDOCX
+			d.Attachments[1].Name = "phu-luc.pdf"
+		}, envelope.ErrInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := [][]byte{pdf, tc.file}
+			if tc.name == "WordAsMainDocument" {
+				files = [][]byte{tc.file, pdf}
+			}
+			p := e.xmlSign(quangNinh, edxDoc(t, quangNinh, fmt.Sprint(510+i), files, tc.edit, vpcp))
+			_, err := e.submit(quangNinh, p, nil)
+			wantErr(t, err, tc.want)
+			e.nothingLeft(t, p)
+		})
+	}
 }

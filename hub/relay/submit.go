@@ -181,7 +181,7 @@ func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([
 // checkFile. a.Size must be the stored blob's size.
 func (r *Relay) checkContent(ctx context.Context, i int, a envelope.Attachment) error {
 	if err := r.checkType(i, a); err != nil {
-		return err
+		return err // before the blob is opened
 	}
 	f, err := r.st.OpenBlob(ctx, a.SHA256)
 	if err != nil {
@@ -220,28 +220,6 @@ func (r *Relay) checkFile(i int, a envelope.Attachment, ra io.ReaderAt) error {
 // ErrNotPDF.
 func checkBytes(a envelope.Attachment, ra io.ReaderAt) error {
 	if err := envelope.CheckFile(a.ContentType, ra, a.Size); err != nil {
-		return fmt.Errorf("%w: %w", ErrNotPDF, err)
-	}
-	return nil
-}
-
-// checkHead checks an attachment's bytes, read from f, against its
-// content type: checkBytes when f allows random access (an
-// *io.SectionReader does), else only a PDF's first bytes. It applies no
-// type policy: a caller that has the attachment's place uses checkFile.
-func checkHead(a envelope.Attachment, f io.Reader) error {
-	if ra, ok := f.(io.ReaderAt); ok {
-		return checkBytes(a, ra)
-	}
-	if a.ContentType != envelope.ContentTypePDF {
-		return fmt.Errorf("%w: %s: the check needs random access", ErrNotPDF, a.ContentType)
-	}
-	head := make([]byte, envelope.ContentHead)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return err
-	}
-	if err := envelope.CheckContent(a.ContentType, head[:n]); err != nil {
 		return fmt.Errorf("%w: %w", ErrNotPDF, err)
 	}
 	return nil
