@@ -134,34 +134,51 @@ check_signed() {
 	openssl x509 -in "$leaf" -noout -ext subjectAltName | grep -qE "URI:${uri//./\\.}(,|\$)" || die "$file: signed by another than $uri"
 }
 
-# check_receipt B64 EVENT MESSAGE_ID: verifies a receipt (a signed packet
-# {payload, signature}, detached CMS over the payload) with openssl: signed
-# by the hub's receipt identity, the event and message id as given.
-check_receipt() {
+# check_packet B64 URI: verifies a Lienthong signed packet ({payload,
+# signature}, base64, detached CMS over the payload) with openssl under the
+# root, signed by the certificate carrying URI; the payload goes to
+# $work/payload.json.
+check_packet() {
 	python3 - "$1" "$work" <<'PY'
 import base64, json, sys
 packet = json.loads(base64.b64decode(sys.argv[1]))
-open(sys.argv[2] + "/receipt.json", "wb").write(base64.b64decode(packet["payload"]))
-open(sys.argv[2] + "/receipt.der", "wb").write(base64.b64decode(packet["signature"]))
+open(sys.argv[2] + "/payload.json", "wb").write(base64.b64decode(packet["payload"]))
+open(sys.argv[2] + "/payload.der", "wb").write(base64.b64decode(packet["signature"]))
 PY
-	openssl cms -verify -binary -inform DER -in "$work/receipt.der" -content "$work/receipt.json" \
-		-CAfile "$PKI/ca.crt" -purpose any -signer "$work/rsigner.pem" -out /dev/null 2>"$work/verify.log" ||
-		die "receipt signature: $(cat "$work/verify.log")"
-	openssl x509 -in "$work/rsigner.pem" -noout -ext subjectAltName | grep -q "urn:lienthong:receipts:$RECEIPT_NAME" ||
-		die "the receipt is not signed by the hub's receipt identity"
-	[ "$(json 'j["event"]' "$work/receipt.json")" = "$2" ] || die "receipt event $(json 'j["event"]' "$work/receipt.json"), want $2"
-	[ "$(json 'j["message_id"]' "$work/receipt.json")" = "$3" ] || die "the receipt names another message"
+	openssl cms -verify -binary -inform DER -in "$work/payload.der" -content "$work/payload.json" \
+		-CAfile "$PKI/ca.crt" -purpose any -signer "$work/psigner.pem" -out /dev/null 2>"$work/verify.log" ||
+		die "packet signature: $(cat "$work/verify.log")"
+	openssl x509 -in "$work/psigner.pem" -noout -ext subjectAltName | grep -qE "URI:${2//./\\.}(,|\$)" ||
+		die "the packet is not signed by $2"
+}
+
+# check_receipt B64 EVENT MESSAGE_ID: a receipt signed by the hub's receipt
+# identity, for that event and message.
+check_receipt() {
+	check_packet "$1" "urn:lienthong:receipts:$RECEIPT_NAME"
+	[ "$(json 'j["event"]' "$work/payload.json")" = "$2" ] || die "receipt event $(json 'j["event"]' "$work/payload.json"), want $2"
+	[ "$(json 'j["message_id"]' "$work/payload.json")" = "$3" ] || die "the receipt names another message"
+}
+
+# sigalg: the XML-DSig signature method for VENDOR's key: ecdsa-sha256
+# (the demo's keys) or rsa-sha256.
+sigalg() {
+	if openssl pkey -in "$PKI/agencies/$VENDOR.key" -noout -text | grep -q '^Private-Key: .*RSA\|^modulus:'; then
+		echo rsa-sha256
+	else
+		echo ecdsa-sha256
+	fi
 }
 
 # packet OUT NUMBER PDF [signed|unsigned]: an edXML document packet from
 # VENDOR to CLERK carrying the PDF; "signed" gives it an enveloped
-# ds:Signature template (ECDSA-SHA256 as the demo keys are: an RSA key
-# takes rsa-sha256) for xmlsec1 --sign to fill.
+# ds:Signature template (exclusive C14N, SHA-256, the method for the key)
+# for xmlsec1 --sign to fill.
 packet() {
 	local out=$1 number=$2 pdf=$3 how=${4:-signed} date sig=""
 	date=$(date -u -d '+7 hours' +%Y/%m/%d) # Vietnam's calendar day
 	if [ "$how" = signed ]; then
-		sig='<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"/><ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>'
+		sig='<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#'"$(sigalg)"'"/><ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>'
 	fi
 	{
 		cat <<EOF
@@ -238,7 +255,7 @@ cmd_send() {
 	check_receipt "$receipt" accepted "$id"
 	# The receipt's envelope_sha256 names the stored reference to our packet.
 	printf '{"edxml":{"sha256":"%s","size":%s}}' "$(sha256 "$work/doc.edxml")" "$(wc -c <"$work/doc.edxml" | tr -d ' ')" >"$work/ref"
-	[ "$(json 'j["envelope_sha256"]' "$work/receipt.json")" = "$(sha256 "$work/ref")" ] || die "the receipt's envelope_sha256"
+	[ "$(json 'j["envelope_sha256"]' "$work/payload.json")" = "$(sha256 "$work/ref")" ] || die "the receipt's envelope_sha256"
 	step "POST /v1/edxml: message $id, its accepted receipt signed by the hub's receipt identity over our packet"
 
 	expect 200 POST /v1/edxml -H 'Content-Type: application/xml' --data-binary @"$work/doc.edxml"
@@ -311,6 +328,14 @@ cmd_receive() {
 		id=$(json "next((i['message_id'] for i in j['items'] if i['sender'] == '$CLERK' and '$want' in ('', i['message_id'])), '')")
 	done
 	origin=$(json "[i for i in j['items'] if i['message_id'] == '$id'][0]['origin']")
+	if [ "$origin" = hub ]; then
+		# The clerk's own signed packet comes with the hub's edXML: verify
+		# the sender itself, not only the hub's conversion.
+		check_packet "$(json "[i for i in j['items'] if i['message_id'] == '$id'][0]['packet']")" "urn:lienthong:agency:$CLERK"
+		[ "$(json 'j["message_id"]' "$work/payload.json")" = "$id" ] || die "the sender's packet names another message"
+		local subject
+		subject=$(json 'j["metadata"]["subject"]' "$work/payload.json")
+	fi
 	expect 200 GET "/v1/edxml/messages/$id"
 	cp "$work/body" "$work/in.edxml"
 	grep -qi "^lienthong-origin: $origin" "$work/headers" || die "Lienthong-Origin is not $origin"
@@ -322,10 +347,11 @@ cmd_receive() {
 	local h=edXML/edXMLEnvelope/edXMLHeader/MessageHeader
 	[ "$(xpath "$work/in.edxml" $h/From/OrganId)" = "$CLERK" ] || die "the document is not from $CLERK"
 	[ "$(xpath "$work/in.edxml" $h/To/OrganId)" = "$VENDOR" ] || die "the document is not to $VENDOR"
+	[ "$origin" != hub ] || [ "$(xpath "$work/in.edxml" $h/Subject)" = "$subject" ] || die "the hub's edXML says another Subject than the sender's packet"
 	xmllint --xpath "string((//*[local-name()='ContentTransferEncoded'])[1])" "$work/in.edxml" | tr -d ' \n\r\t' |
 		openssl base64 -d -A >"$work/in.pdf"
 	[ "$(head -c 5 "$work/in.pdf")" = "%PDF-" ] || die "the first attachment is not a PDF"
-	step "document $id ($(xpath "$work/in.edxml" $h/DocumentId)) from $CLERK, origin $origin: xmlsec1 verifies it, its PDF of $(wc -c <"$work/in.pdf" | tr -d ' ') bytes"
+	step "document $id ($(xpath "$work/in.edxml" $h/DocumentId)) from $CLERK, origin $origin: xmlsec1 verifies it (and openssl the sender's own packet), its PDF of $(wc -c <"$work/in.pdf" | tr -d ' ') bytes"
 	expect 200 POST "/v1/messages/$id/ack"
 	[ "$(json 'j["existed"]')" = false ] || die "ack: existed"
 	check_receipt "$(json 'j["receipt"]')" delivered "$id"
