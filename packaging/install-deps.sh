@@ -3,8 +3,10 @@
 # the X11/GL headers Fyne's cgo build needs, Xvfb for the desktop tests and
 # screenshots, poppler-utils, qpdf, openssl and NSS tools to cross-check
 # signatures, xmlsec1 to cross-check the XML signatures of edXML packets
-# (shared/xmlsig), curl, openssl and python3 for the example API client that
-# hub/apitest runs (docs/examples/client.sh), and PostgreSQL, whose server the tests of hub/store/pgstore
+# (shared/xmlsig), curl, openssl and python3 for the example API clients that
+# hub/apitest runs (docs/examples/client.sh, and edxml-client.sh, which also
+# signs and verifies with xmlsec1 and reads packets with xmllint from
+# libxml2-utils), and PostgreSQL, whose server the tests of hub/store/pgstore
 # start in a temporary directory (package pgtest; as root it runs the server
 # as nobody through runuser, from util-linux). Patroni and etcd (with
 # Patroni's Python dependencies, psycopg2 among them, which Debian's patroni
@@ -22,7 +24,7 @@ set -eu
 
 packages="gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
 libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl postgresql
-patroni etcd-server procps xmlsec1 python3"
+patroni etcd-server procps xmlsec1 libxml2-utils python3"
 
 missing=""
 for p in $packages; do

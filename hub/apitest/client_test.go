@@ -16,7 +16,8 @@ import (
 	"lienthong/hub/bench"
 )
 
-// bin holds lienthong-hub and lienthong-certs, built once for the package.
+// bin holds lienthong-hub, lienthong-certs and lienthong-clerk, built once
+// for the package.
 var bin string
 
 func TestMain(m *testing.M) {
@@ -27,7 +28,7 @@ func TestMain(m *testing.M) {
 	}
 	bin = dir
 	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator),
-		"lienthong/hub/cmd/lienthong-hub", "lienthong/certs/cmd/lienthong-certs")
+		"lienthong/hub/cmd/lienthong-hub", "lienthong/certs/cmd/lienthong-certs", "lienthong/desktop/cmd/lienthong-clerk")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build the binaries:", err)
