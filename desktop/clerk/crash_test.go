@@ -37,18 +37,7 @@ func TestMain(m *testing.M) {
 	}
 	// Every request this package's clerks make of the in-process hubs, and
 	// every answer, is checked against the published API (docs/openapi.yaml).
-	rec, err := apitest.NewRecorder()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	hubtest.Observe = rec.Wrap
-	code := m.Run()
-	for _, p := range rec.Problems() {
-		fmt.Fprintln(os.Stderr, "API schema:", p)
-		code = 1
-	}
-	os.Exit(code)
+	os.Exit(apitest.Run(m))
 }
 
 func crashChild(home, step string) {
