@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -289,24 +290,35 @@ func (e *env) closeClients() {
 
 // freeTCPAddr returns a loopback address whose port is free now.
 func freeTCPAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := FreePort()
 	if err != nil {
 		return "", err
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil
 }
 
+// Ports handed out by FreePort lie below the kernel's ephemeral range
+// (Linux's default begins at 32768): a port the kernel picked for a
+// listener on port 0 or for an outgoing connection, which another test
+// running at the same time may hold any moment, is never one of them.
+const (
+	freePortLow  = 20000
+	freePortHigh = 32000
+)
+
 // FreePort returns a loopback port free now for both UDP and TCP, as a
-// hub's listen address needs (HTTP/3 and HTTP/2 on one port). The tests
-// that run hubs as processes take theirs here too.
+// hub's listen address needs (HTTP/3 and HTTP/2 on one port), picked at
+// random below the ephemeral range. The caller binds it later, so it is
+// only as free as nobody else picked it meanwhile; outside the range the
+// kernel hands out, only another FreePort could. The tests that run hubs
+// as processes take theirs here too.
 func FreePort() (int, error) {
-	for range 20 {
-		udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+	for range 200 {
+		port := freePortLow + rand.IntN(freePortHigh-freePortLow)
+		udp, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
-			return 0, err
+			continue
 		}
-		port := udp.LocalAddr().(*net.UDPAddr).Port
 		tcp, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		udp.Close()
 		if err == nil {
