@@ -50,6 +50,8 @@ type refusal struct {
 	// packet is what is kept of a document that came without a packet in
 	// its inbox item (an edXML packet fetched apart); nil: the item's.
 	packet []byte
+	// key, when set, is the reason's text instead of the cause's.
+	key i18n.Key
 }
 
 func (r *refusal) Error() string { return fmt.Sprintf("refused (%s): %v", r.cause, r.err) }
@@ -128,6 +130,9 @@ var causeKeys = map[store.RefusalCause]i18n.Key{
 // language: it goes to another agency's clerk.
 func (r *refusal) reason() string {
 	key, ok := reasonKeys[r.cause]
+	if r.key != "" {
+		key, ok = r.key, true
+	}
 	if !ok {
 		key = i18n.RefusedReasonInvalid
 	}
