@@ -39,7 +39,10 @@ import (
 // Only what the clerk checked itself refuses: a hub that cannot serve an
 // attachment (not_found, forbidden) is a transient failure, since refusing
 // is for good and the sender would be told of the hub's trouble as the
-// recipient's.
+// recipient's. The one exception is an edXML packet the hub says it will
+// never hand out (too_large, secret_not_allowed, gone): retrying would
+// hold the inbox forever, so it is refused with the hub's code as the
+// reason (edxmlFetchRefusal).
 
 // refusal is why this clerk can never take an incoming document.
 type refusal struct {
