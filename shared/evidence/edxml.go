@@ -60,7 +60,8 @@ func openEdXML(r *Report, b *Bundle, opts Options) *sent {
 			r.add(fmt.Sprintf("attachment %q is carried in the edXML packet", a.Name), errors.New("the packet names it but does not carry it"))
 			continue
 		}
-		doc.attachments = append(doc.attachments, envelope.Attachment{Name: a.Name, SHA256: hex.EncodeToString(a.SHA256[:])})
+		doc.attachments = append(doc.attachments, envelope.Attachment{Name: a.Name, ContentType: a.ContentType, Size: a.Size,
+			SHA256: hex.EncodeToString(a.SHA256[:])})
 	}
 	if doc.hubless {
 		return doc

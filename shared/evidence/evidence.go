@@ -282,7 +282,7 @@ type sent struct {
 	// envelopeHash is what the hub's receipts and log name: the SHA-256 of
 	// the signed packet, or of the hub's reference to an edXML packet.
 	envelopeHash string
-	attachments  []envelope.Attachment // Name and SHA256
+	attachments  []envelope.Attachment // Name, ContentType, Size and SHA256
 	// hubless: an edXML document imported from a file, which never went
 	// through the hub.
 	hubless bool
