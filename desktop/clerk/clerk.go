@@ -15,6 +15,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/desktop/store"
+	"lienthong/shared/edxml"
 	"lienthong/shared/envelope"
 	"lienthong/shared/hubclient"
 	"lienthong/shared/wire"
@@ -142,6 +143,10 @@ type Options struct {
 	// a document with a larger one is set aside as refused (see
 	// Refusals). 0 means envelope.DefaultMaxAttachment.
 	MaxAttachment int64
+	// MaxEdXMLPacket is the largest edXML packet this clerk fetches from
+	// the hub; a document sent as a larger one is refused. 0 means
+	// edxml.DefaultMaxPacketSize.
+	MaxEdXMLPacket int64
 }
 
 // Clerk is an open clerk's core. Its methods are safe for concurrent use.
@@ -196,6 +201,9 @@ func Open(home string, passphrase []byte, opts Options) (*Clerk, error) {
 	}
 	if opts.MaxAttachment <= 0 {
 		opts.MaxAttachment = envelope.DefaultMaxAttachment
+	}
+	if opts.MaxEdXMLPacket <= 0 {
+		opts.MaxEdXMLPacket = edxml.DefaultMaxPacketSize
 	}
 	st, err := store.OpenOptions(filepath.Join(home, StoreFile), passphrase, store.Options{Logger: opts.Logger})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
 	"lienthong/shared/edxml"
@@ -52,15 +53,15 @@ func (c *Clerk) receiveEdXML(ctx context.Context, cl *hubclient.Client, item wir
 // packet's bytes in data.
 func (c *Clerk) takeEdXML(ctx context.Context, cl *hubclient.Client, item wire.InboxItem, data *[]byte) error {
 	ref := item.EdXML
-	limit := int64(edxml.DefaultMaxPacketSize)
+	limit := c.opts.MaxEdXMLPacket
 	if ref.Size > limit {
-		return refuse(store.CauseInvalid, nil, fmt.Errorf("%w: a packet of %d bytes, more than %d", edxml.ErrTooLarge, ref.Size, limit))
+		return tooLargeEdXML(ref.Size, limit)
 	}
 	var buf bytes.Buffer
 	buf.Grow(int(max(ref.Size, 0)))
 	p, err := cl.EdXMLMessage(ctx, item.MessageID, &buf, limit)
 	if err != nil {
-		return fmt.Errorf("fetch the edXML packet: %w", err)
+		return edxmlFetchRefusal(fmt.Errorf("fetch the edXML packet: %w", err))
 	}
 	*data = buf.Bytes()
 	sum := sha256.Sum256(*data)
@@ -74,7 +75,7 @@ func (c *Clerk) takeEdXML(ctx context.Context, cl *hubclient.Client, item wire.I
 	if len(sig) == 0 {
 		sig = p.Signature
 	}
-	r, err := c.readEdXML(ctx, *data, sig, ImportOptions{})
+	r, err := c.readEdXML(ctx, *data, sig, ImportOptions{Limits: edxml.Limits{MaxPacketSize: limit}})
 	if err != nil {
 		return err
 	}
@@ -94,6 +95,40 @@ func (c *Clerk) takeEdXML(ctx context.Context, cl *hubclient.Client, item wire.I
 	c.emit(DocumentArrived{ID: in.ID, Urgency: m.Priority, Secrecy: m.Secrecy, Subject: m.Subject, From: m.From.Name})
 	c.wake()
 	return nil
+}
+
+// tooLargeEdXML refuses a document whose edXML packet of size bytes is
+// over this clerk's limit.
+func tooLargeEdXML(size, limit int64) error {
+	r := refuse(store.CauseTooLarge, nil, fmt.Errorf("%w: a packet of %d bytes, more than %d", edxml.ErrTooLarge, size, limit),
+		megabytes(size), megabytes(limit)).(*refusal)
+	r.key = i18n.RefusedReasonPacketTooLarge
+	return r
+}
+
+// edxmlFetchRefusal turns the hub's answer that it will never hand an
+// edXML packet out into the document's refusal, so that the inbox moves
+// past it and the sender is told: the packet is over the hub's limit
+// (too_large), is marked secret on a hub that carries no such document,
+// or its bytes were removed (gone). Anything else (the network, a busy
+// hub, not_found or forbidden, which may be the hub's passing trouble)
+// comes back as it is, to be retried.
+func edxmlFetchRefusal(err error) error {
+	var cause store.RefusalCause
+	var word string
+	switch {
+	case errors.Is(err, hubclient.ErrTooLarge):
+		cause, word = store.CauseTooLarge, string(wire.CodeTooLarge)
+	case errors.Is(err, hubclient.ErrSecretNotAllowed):
+		cause, word = store.CauseInvalid, string(wire.CodeSecretNotAllowed)
+	case errors.Is(err, hubclient.ErrGone):
+		cause, word = store.CauseInvalid, string(wire.CodeGone)
+	default:
+		return err
+	}
+	r := refuse(cause, nil, err, word).(*refusal)
+	r.key = i18n.RefusedReasonHubCannotServe
+	return r
 }
 
 // edxmlStatusPacket writes a status of this agency as an edXML status

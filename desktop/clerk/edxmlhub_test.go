@@ -584,3 +584,37 @@ func TestEdXMLRefusalCauses(t *testing.T) {
 		})
 	}
 }
+
+// TestEdXMLOverClerkLimit: a document whose edXML packet is over the
+// clerk's limit is refused through the hub, the sender told why, instead
+// of being fetched again on every sync.
+func TestEdXMLOverClerkLimit(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	ctx := ctxT(t)
+	home := t.TempDir()
+	initClerk(t, h, ngheAn, home)
+	packet := smallPacket(t, h, ctx, "Báo cáo lớn hơn giới hạn của bên nhận")
+	na, err := clerk.Open(home, passphrase, clerk.Options{Logger: testLogger(t), PollWait: 2 * time.Second,
+		MaxBackoff: 500 * time.Millisecond, MaxEdXMLPacket: int64(len(packet) - 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { na.Close() })
+	sys := newVendor(t, h, vpcp)
+	acc := sys.post(packet, "")
+
+	mustSync(t, ctx, na)
+	refused, err := na.Refusals()
+	if err != nil || len(refused) != 1 || refused[0].MessageID != acc.MessageID || refused[0].Cause != store.CauseTooLarge {
+		t.Fatalf("refusals %+v, %v", refused, err)
+	}
+	var two *wire.StatusItem
+	for _, it := range sys.statuses() {
+		if it.Code == string(document.StatusRefused) {
+			two = &it
+		}
+	}
+	if two == nil || !strings.Contains(two.Reason, "gói tin edXML") || !strings.Contains(two.Reason, "vượt quá giới hạn") {
+		t.Fatalf("the sender was not told why: %+v", two)
+	}
+}

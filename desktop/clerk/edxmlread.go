@@ -382,12 +382,16 @@ func hubMessageID(packet []byte) string {
 // store with m's DocumentId and business type (received from the hub or
 // imported), or "".
 func (c *Clerk) heldIncoming(m *document.Metadata) (string, error) {
-	docs, err := c.all(store.Incoming)
+	ids, err := c.st.WithNumber(store.Incoming, m.CodeNumber)
 	if err != nil {
 		return "", err
 	}
 	want := m.ID()
-	for _, d := range docs {
+	for _, id := range ids {
+		d, err := c.st.Get(id)
+		if err != nil {
+			return "", err
+		}
 		if d.Payload.Metadata.ID() == want && d.Payload.Metadata.Business.Type == m.Business.Type {
 			return d.ID, nil
 		}

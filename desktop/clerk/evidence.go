@@ -3,6 +3,8 @@ package clerk
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 	"lienthong/shared/envelope"
 	"lienthong/shared/evidence"
 	"lienthong/shared/receipt"
+	"lienthong/shared/wire"
 )
 
 // ExportEvidence writes the evidence bundle of a document (package
@@ -22,14 +25,34 @@ import (
 // latest signed checkpoint. It asks the hub for fresh proofs and falls
 // back to those kept as receipts came. The manifest names the log's origin
 // but no key: auditors bring the hub's log key they trust.
+//
+// A document that came as edXML carries the sender's edXML packet instead
+// (and its detached CMS signature, when it was signed so); one the hub
+// delivered as that packet also the reference the hub stored as its
+// envelope, whose SHA-256 the receipts and log entries name. One imported
+// from a file has no receipts or proofs: the hub never carried it.
 func (c *Clerk) ExportEvidence(ctx context.Context, id string, w io.Writer) error {
 	doc, err := c.st.Get(id)
 	if err != nil {
 		return fmt.Errorf("evidence %s: %w", id, err)
 	}
 	b := &evidence.Bundle{Attachments: map[string][]byte{}, Entries: map[int64][]byte{}, Proofs: map[int64]auditlog.InclusionProof{}}
-	if b.Packet, err = c.st.Packet(id); err != nil {
+	packet, err := c.st.Packet(id)
+	if err != nil {
 		return fmt.Errorf("evidence %s: %w", id, err)
+	}
+	viaHub := true
+	if isEdXML(packet) {
+		b.EdXML = packet
+		if ch, ok := c.EdXMLCheckOf(id); ok && ch.Method == "cms" {
+			b.EdXMLSignature = ch.Signature
+		}
+		viaHub = hubMessageID(packet) == id
+		if viaHub {
+			b.EdXMLRef = edxmlReference(packet, b.EdXMLSignature)
+		}
+	} else {
+		b.Packet = packet
 	}
 	for i := range doc.Payload.Attachments {
 		rc, a, err := c.st.OpenAttachment(id, i)
@@ -43,13 +66,28 @@ func (c *Clerk) ExportEvidence(ctx context.Context, id string, w io.Writer) erro
 		}
 		b.Attachments[a.SHA256] = data
 	}
+	b.Manifest = evidence.Manifest{Version: 1, MessageID: id, Exported: c.now().UTC(), By: string(c.code)}
+	if viaHub {
+		if err := c.hubEvidence(ctx, id, b); err != nil {
+			return fmt.Errorf("evidence %s: %w", id, err)
+		}
+	}
+	if err := b.Write(w); err != nil {
+		return fmt.Errorf("evidence %s: %w", id, err)
+	}
+	return nil
+}
+
+// hubEvidence adds to b the hub's receipts of document id, the log
+// entries and proofs, and the signed status packets.
+func (c *Clerk) hubEvidence(ctx context.Context, id string, b *evidence.Bundle) error {
 	// Fresh proofs from the hub when it answers; otherwise the ones kept
 	// when the receipts came (collectProofs), so an export works offline.
 	rec, err := c.prove(ctx, id)
 	if err != nil {
 		kept, kerr := c.keptProofs(id)
 		if kerr != nil || kept == nil {
-			return fmt.Errorf("evidence %s: the hub's log proofs: %w", id, err)
+			return fmt.Errorf("the hub's log proofs: %w", err)
 		}
 		rec = kept
 	}
@@ -59,11 +97,12 @@ func (c *Clerk) ExportEvidence(ctx context.Context, id string, w io.Writer) erro
 	}
 	cp, err := checkpointBody(b.Checkpoint)
 	if err != nil {
-		return fmt.Errorf("evidence %s: checkpoint: %w", id, err)
+		return fmt.Errorf("checkpoint: %w", err)
 	}
+	b.Manifest.LogOrigin = cp.Origin
 	hist, err := c.st.History(id)
 	if err != nil {
-		return fmt.Errorf("evidence %s: %w", id, err)
+		return err
 	}
 	for _, h := range hist {
 		for _, e := range h.Entries {
@@ -77,11 +116,23 @@ func (c *Clerk) ExportEvidence(ctx context.Context, id string, w io.Writer) erro
 			}
 		}
 	}
-	b.Manifest = evidence.Manifest{Version: 1, MessageID: id, Exported: c.now().UTC(), By: string(c.code), LogOrigin: cp.Origin}
-	if err := b.Write(w); err != nil {
-		return fmt.Errorf("evidence %s: %w", id, err)
-	}
 	return nil
+}
+
+// edxmlReference is the reference the hub stores as the envelope of a
+// message sent as the edXML packet (with its detached CMS signature sig,
+// if any): {"edxml":{"sha256":...,"size":...,"signature":...}}, the bytes
+// GET /v1/messages/{id} answers, whose SHA-256 the hub's receipts and log
+// entries name.
+func edxmlReference(packet, sig []byte) []byte {
+	sum := sha256.Sum256(packet)
+	ref, err := json.Marshal(struct {
+		EdXML wire.EdXMLRef `json:"edxml"`
+	}{wire.EdXMLRef{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(packet)), Signature: sig}})
+	if err != nil {
+		panic(err) // strings, a number and bytes always marshal
+	}
+	return ref
 }
 
 // checkpointBody parses a signed checkpoint's text without checking its

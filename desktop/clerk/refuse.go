@@ -39,7 +39,10 @@ import (
 // Only what the clerk checked itself refuses: a hub that cannot serve an
 // attachment (not_found, forbidden) is a transient failure, since refusing
 // is for good and the sender would be told of the hub's trouble as the
-// recipient's.
+// recipient's. The one exception is an edXML packet the hub says it will
+// never hand out (too_large, secret_not_allowed, gone): retrying would
+// hold the inbox forever, so it is refused with the hub's code as the
+// reason (edxmlFetchRefusal).
 
 // refusal is why this clerk can never take an incoming document.
 type refusal struct {
@@ -50,6 +53,8 @@ type refusal struct {
 	// packet is what is kept of a document that came without a packet in
 	// its inbox item (an edXML packet fetched apart); nil: the item's.
 	packet []byte
+	// key, when set, is the reason's text instead of the cause's.
+	key i18n.Key
 }
 
 func (r *refusal) Error() string { return fmt.Sprintf("refused (%s): %v", r.cause, r.err) }
@@ -128,6 +133,9 @@ var causeKeys = map[store.RefusalCause]i18n.Key{
 // language: it goes to another agency's clerk.
 func (r *refusal) reason() string {
 	key, ok := reasonKeys[r.cause]
+	if r.key != "" {
+		key, ok = r.key, true
+	}
 	if !ok {
 		key = i18n.RefusedReasonInvalid
 	}

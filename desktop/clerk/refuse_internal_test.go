@@ -14,6 +14,7 @@ import (
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
+	"lienthong/shared/hubclient"
 	"lienthong/shared/pades"
 )
 
@@ -105,5 +106,43 @@ func TestRepeatBacksOff(t *testing.T) {
 	}, nil)
 	if calls == 0 || calls > 5 {
 		t.Fatalf("%d attempts in 1.5 s", calls)
+	}
+}
+
+// TestEdXMLFetchRefusal: the hub's answers that it will never hand an
+// edXML packet out refuse the document, telling the sender the hub's
+// code; others (the network, a busy hub, not_found) are retried.
+func TestEdXMLFetchRefusal(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want store.RefusalCause
+		code string
+	}{
+		{fmt.Errorf("fetch: %w", hubclient.ErrTooLarge), store.CauseTooLarge, "too_large"},
+		{fmt.Errorf("fetch: %w", hubclient.ErrSecretNotAllowed), store.CauseInvalid, "secret_not_allowed"},
+		{fmt.Errorf("fetch: %w", hubclient.ErrGone), store.CauseInvalid, "gone"},
+		{fmt.Errorf("fetch: %w", hubclient.ErrUnavailable), "", ""},
+		{fmt.Errorf("fetch: %w", hubclient.ErrNotFound), "", ""},
+		{errors.New("fetch: connection reset"), "", ""},
+	} {
+		err := edxmlFetchRefusal(tc.err)
+		var r *refusal
+		if !errors.As(err, &r) {
+			if tc.want != "" || err != tc.err {
+				t.Errorf("%v: %v, want a refusal for %q", tc.err, err, tc.want)
+			}
+			continue
+		}
+		if r.cause != tc.want || !errors.Is(err, tc.err) {
+			t.Errorf("%v: cause %s, want %s wrapping it", tc.err, r.cause, tc.want)
+		}
+		if reason := r.reason(); !strings.Contains(reason, "máy chủ liên thông") || !strings.Contains(reason, tc.code) || strings.Contains(reason, "%!") {
+			t.Errorf("%v: reason %q", tc.err, reason)
+		}
+	}
+	var r *refusal
+	if err := tooLargeEdXML(3e6, 2e6); !errors.As(err, &r) || r.cause != store.CauseTooLarge ||
+		!strings.Contains(r.reason(), "gói tin edXML (3.0 MB) vượt quá giới hạn 2.0 MB") {
+		t.Errorf("a packet over the clerk's limit: %v", err)
 	}
 }

@@ -195,6 +195,8 @@ const (
 	SetShortcuts          Key = "SetShortcuts"
 	NotifyUrgent          Key = "NotifyUrgent"
 	NotifyBody            Key = "NotifyBody"
+	NotifyDuplicate       Key = "NotifyDuplicate"
+	NotifyDuplicateBody   Key = "NotifyDuplicateBody"
 	OK                    Key = "OK"
 	Cancel                Key = "Cancel"
 	Close                 Key = "Close"
@@ -414,6 +416,8 @@ var vi = map[Key]string{
 	SetShortcuts:          "Phím tắt: Ctrl+N soạn văn bản, Ctrl+F tìm kiếm, Ctrl+R đồng bộ, Ctrl+1…6 chuyển thẻ",
 	NotifyUrgent:          "%s: văn bản đến",
 	NotifyBody:            "%s — %s",
+	NotifyDuplicate:       "Văn bản đến đã có trong sổ",
+	NotifyDuplicateBody:   "%s — %s: trục liên thông chuyển lại văn bản đã tiếp nhận; không vào sổ lần nữa, giữ số đến cũ",
 	OK:                    "Đồng ý",
 	Cancel:                "Hủy",
 	Close:                 "Đóng",
@@ -633,6 +637,8 @@ var en = map[Key]string{
 	SetShortcuts:          "Shortcuts: Ctrl+N compose, Ctrl+F search, Ctrl+R sync, Ctrl+1…6 switch tabs",
 	NotifyUrgent:          "%s: incoming document",
 	NotifyBody:            "%s — %s",
+	NotifyDuplicate:       "Incoming document already registered",
+	NotifyDuplicateBody:   "%s — %s: the hub delivered a document already received; not registered again, it keeps its arrival number",
 	OK:                    "OK",
 	Cancel:                "Cancel",
 	Close:                 "Close",

@@ -393,6 +393,29 @@ func (s *Store) Get(id string) (*Document, error) {
 	return d, err
 }
 
+// WithNumber returns the ids of the documents of box whose số
+// (Metadata.CodeNumber) has the value of number ("01" and "1" alike; every
+// number that is not one of digits alike), found by the index the lists
+// sort by number with: the few documents that can share a DocumentId
+// with one of that number, without reading the whole box.
+func (s *Store) WithNumber(box Box, number string) ([]string, error) {
+	var ids []string
+	err := s.view("documents by number", func(tx *bolt.Tx) error {
+		prefix := indexKey(box, binary.BigEndian.AppendUint64(nil, numberValue(number)), 0)
+		prefix = prefix[:len(prefix)-8]
+		c := tx.Bucket(bucketIndex[SortNumber]).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			r, err := s.loadRecord(tx, seqOfKey(k))
+			if err != nil {
+				return err
+			}
+			ids = append(ids, r.ID)
+		}
+		return nil
+	})
+	return ids, err
+}
+
 func (s *Store) summary(tx *bolt.Tx, seq uint64) (Summary, error) {
 	r, err := s.loadRecord(tx, seq)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -110,5 +111,37 @@ func TestSaveIncomingBatch(t *testing.T) {
 				t.Errorf("search finds %d, want %d (%v)", len(hits), tt.want, err)
 			}
 		})
+	}
+}
+
+// TestWithNumber finds the documents of a box by the value of their số,
+// whatever its leading zeros, and only in that box.
+func TestWithNumber(t *testing.T) {
+	s, _ := openTest(t)
+	to := document.Recipient{Code: self.Code, Name: self.Name}
+	var want []string
+	for i, n := range []int{7, 8, 7, 70} {
+		m := meta(organ(agencies[i%2]), to, n, day(2025, 4, 1+i), "Về việc thử tìm theo số")
+		nd := newDoc(t, s, m, []byte("%PDF-1.4 tệp"))
+		if err := s.SaveIncoming(nd); err != nil {
+			t.Fatal(err)
+		}
+		if n == 7 {
+			want = append(want, nd.Payload.MessageID)
+		}
+	}
+	for _, number := range []string{"7", "007"} {
+		got, err := s.WithNumber(Incoming, number)
+		slices.Sort(got)
+		slices.Sort(want)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("WithNumber(%q) = %v, %v; want %v", number, got, err, want)
+		}
+	}
+	if got, err := s.WithNumber(Outgoing, "7"); err != nil || len(got) != 0 {
+		t.Errorf("the outgoing box: %v, %v", got, err)
+	}
+	if got, err := s.WithNumber(Incoming, "9"); err != nil || len(got) != 0 {
+		t.Errorf("no such number: %v, %v", got, err)
 	}
 }

@@ -304,6 +304,8 @@ func (a *App) onEvent(ev clerk.Event) {
 		a.Incoming.View.RefreshIf(e.ID)
 	case clerk.DocumentRefused:
 		a.Incoming.Refused.Reload()
+	case clerk.DocumentDuplicate:
+		a.onDuplicate(e)
 	case clerk.ConnectionChanged:
 		reason := ""
 		if e.Err != nil {
@@ -315,6 +317,22 @@ func (a *App) onEvent(ev clerk.Event) {
 	case clerk.TransferProgress:
 		a.Status.SetTransfer(e.Upload, e.Done, e.Total)
 	}
+}
+
+// onDuplicate tells the clerk that the hub delivered again a document the
+// incoming box holds (imported from an edXML file, or delivered before):
+// it was not registered a second time, and keeps its số đến.
+func (a *App) onDuplicate(e clerk.DocumentDuplicate) {
+	a.Incoming.List.Reload()
+	a.Incoming.View.RefreshIf(e.Existing)
+	if !a.fyne.Preferences().BoolWithFallback(PrefNotify, true) {
+		return
+	}
+	from, subject := string(e.From), ""
+	if v, err := a.clerk.Document(e.Existing); err == nil && v.Doc.Payload != nil && v.Doc.Payload.Metadata != nil {
+		from, subject = v.Doc.Payload.Metadata.From.Name, v.Doc.Payload.Metadata.Subject
+	}
+	a.fyne.SendNotification(fyne.NewNotification(a.cat.T(i18n.NotifyDuplicate), a.cat.T(i18n.NotifyDuplicateBody, from, subject)))
 }
 
 // onSync runs one sync now, in the background; its failure shows in the

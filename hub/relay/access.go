@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"lienthong/certs"
 	"lienthong/hub/store"
@@ -59,19 +60,32 @@ func (r *Relay) mayUseBlob(ctx context.Context, agency certs.AgencyCode, digest 
 }
 
 // Attachment opens one attachment of a message for one of its parties.
-// Bytes removed by the retention policy are store.ErrGone.
-func (r *Relay) Attachment(ctx context.Context, agency certs.AgencyCode, messageID, digest string) (io.ReadSeekCloser, error) {
+// Bytes removed by the retention policy are store.ErrGone. isPacket says
+// the blob is the edXML packet the message came as (its stored envelope
+// an edxmlRef naming it), not a checked PDF: the caller labels it so.
+func (r *Relay) Attachment(ctx context.Context, agency certs.AgencyCode, messageID, digest string) (f io.ReadSeekCloser, isPacket bool, err error) {
 	m, _, err := r.Party(ctx, agency, messageID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !slices.Contains(m.BlobDigests, digest) {
-		return nil, fmt.Errorf("message %s has no attachment %s: %w", m.MessageID, digest, store.ErrNotFound)
+		return nil, false, fmt.Errorf("message %s has no attachment %s: %w", m.MessageID, digest, store.ErrNotFound)
 	}
 	if ok, err := r.mayUseBlob(ctx, agency, digest); err != nil {
-		return nil, err
+		return nil, false, err
 	} else if !ok {
-		return nil, fmt.Errorf("attachment %s of message %s for %s: %w", digest, messageID, agency, store.ErrNotFound)
+		return nil, false, fmt.Errorf("attachment %s of message %s for %s: %w", digest, messageID, agency, store.ErrNotFound)
 	}
-	return r.st.OpenBlob(ctx, digest)
+	// A message sent as edXML has its packet's digest begin with its id
+	// (EdXMLMessageID); only then is the stored envelope worth reading.
+	if strings.HasPrefix(digest, m.MessageID) {
+		full, err := r.st.Message(ctx, messageID)
+		if err != nil {
+			return nil, false, err
+		}
+		ref, ok := parseEdXMLRef(full.Envelope)
+		isPacket = ok && ref.SHA256 == digest
+	}
+	f, err = r.st.OpenBlob(ctx, digest)
+	return f, isPacket, err
 }

@@ -384,15 +384,15 @@ func TestPartyAccess(t *testing.T) {
 		if packet, err := e.relay.Message(ctx, who, d.id); err != nil || !bytes.Equal(packet, d.packet) {
 			t.Fatalf("%s reading the message: %v", who, err)
 		}
-		f, err := e.relay.Attachment(ctx, who, d.id, attachment)
-		if err != nil {
-			t.Fatalf("%s opening the attachment: %v", who, err)
+		f, isPacket, err := e.relay.Attachment(ctx, who, d.id, attachment)
+		if err != nil || isPacket {
+			t.Fatalf("%s opening the attachment: packet %v, %v", who, isPacket, err)
 		}
 		f.Close()
 	}
 	_, err := e.relay.Message(ctx, outsider, d.id)
 	wantErr(t, err, store.ErrNotFound)
-	_, err = e.relay.Attachment(ctx, vpcp, d.id, hex.EncodeToString(make([]byte, 32)))
+	_, _, err = e.relay.Attachment(ctx, vpcp, d.id, hex.EncodeToString(make([]byte, 32)))
 	wantErr(t, err, store.ErrNotFound)
 
 	if _, err := e.relay.Ack(ctx, vpcp, d.id); err != nil {

@@ -23,6 +23,7 @@ import (
 	"lienthong/shared/cms"
 	"lienthong/shared/document"
 	"lienthong/shared/edxml"
+	"lienthong/shared/receipt"
 	"lienthong/shared/wire"
 	"lienthong/shared/xmlsig"
 )
@@ -324,5 +325,53 @@ func TestEdXMLOverTheNetwork(t *testing.T) {
 		if resp.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(body, []byte(wire.CodeTooLarge)) {
 			t.Fatalf("tcp=%v, over the limit: %d %s", tcp, resp.StatusCode, body)
 		}
+	}
+}
+
+// TestEdXMLNativeCalls checks what the native calls answer for a message
+// sent as edXML: GET /v1/messages/{id} is the stored reference, whose
+// SHA-256 the receipt names (an auditor recomputes envelope_sha256 from
+// it), and the packet's blob, under .../attachments/{sha256}, is labelled
+// an edXML packet, not a PDF, and can be fetched in ranges.
+func TestEdXMLNativeCalls(t *testing.T) {
+	h := edxHub(t)
+	pdf := readPDF(t, "cong-van.pdf")
+	packet := xmlSigned(t, h.Agencies[quangNinh].Key, edxPacket(t, h, quangNinh, "73", pdf, vpcp))
+	res := decode[wire.EdXMLAccepted](t, postEdXML(t, h, quangNinh, packet, nil, ""), http.StatusOK)
+	rc, _, err := receipt.Verify(res.Receipt, h.Verifier(), certs.DefaultReceiptSigner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(packet)
+	path := strings.Replace(wire.PathMessage, "{id}", res.MessageID, 1)
+	for _, agency := range []string{quangNinh, vpcp} {
+		w := call(t, h, agency, http.MethodGet, path, nil, nil)
+		ref := sha256.Sum256(w.Body.Bytes())
+		want := fmt.Sprintf(`{"edxml":{"sha256":"%x","size":%d}}`, sum, len(packet))
+		if w.Code != http.StatusOK || w.Body.String() != want || hex.EncodeToString(ref[:]) != rc.EnvelopeSHA256 {
+			t.Fatalf("%s: GET %s = %d %s: want %s, hashing to the receipt's envelope_sha256", agency, path, w.Code, w.Body.String(), want)
+		}
+	}
+
+	blob := func(digest, rng string) *httptest.ResponseRecorder {
+		var header http.Header
+		if rng != "" {
+			header = http.Header{"Range": {rng}}
+		}
+		p := strings.NewReplacer("{id}", res.MessageID, "{sha256}", digest).Replace(wire.PathAttachment)
+		return call(t, h, vpcp, http.MethodGet, p, nil, header)
+	}
+	digest := hex.EncodeToString(sum[:])
+	w := blob(digest, "")
+	if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), packet) || w.Header().Get("Content-Type") != wire.ContentEdXML ||
+		w.Header().Get("Content-Disposition") != `attachment; filename="`+digest+`.edxml"` {
+		t.Fatalf("the packet's blob: %d %v", w.Code, w.Header())
+	}
+	if w := blob(digest, "bytes=10-19"); w.Code != http.StatusPartialContent || !bytes.Equal(w.Body.Bytes(), packet[10:20]) {
+		t.Fatalf("a range of the packet: %d %q", w.Code, w.Body.String())
+	}
+	pdfSum := sha256.Sum256(pdf)
+	if w := blob(hex.EncodeToString(pdfSum[:]), ""); w.Code != http.StatusNotFound {
+		t.Fatalf("an attachment inside the packet is no blob of the message: %d", w.Code)
 	}
 }

@@ -151,15 +151,21 @@ func (s *Server) attachment(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	digest := r.PathValue("sha256")
-	f, err := s.relay.Attachment(r.Context(), r.agency, id, digest)
+	f, isPacket, err := s.relay.Attachment(r.Context(), r.agency, id, digest)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	// Saved, never shown inline, and under a name the hub chooses: the
-	// digest the relay checked, with the extension of the checked content.
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+digest+`.pdf"`)
+	// digest the relay checked, with the extension of the checked content
+	// (a PDF, or the edXML packet a message came as, which is served here
+	// too so that a large one can be fetched in ranges).
+	ctype, ext := "application/pdf", ".pdf"
+	if isPacket {
+		ctype, ext = wire.ContentEdXML, ".edxml"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+digest+ext+`"`)
 	w.Header().Set("ETag", `"`+digest+`"`)
 	jw := &refusalWriter{ResponseWriter: w}
 	http.ServeContent(jw, r.Request, "", time.Time{}, f)

@@ -7,7 +7,13 @@
 // Layout of the zip:
 //
 //	manifest.json              Manifest: ids, the log's origin and verifier key
-//	packet.json                the sender's signed document packet
+//	packet.json                the sender's signed document packet, or for a
+//	                           document that came as edXML:
+//	packet.edxml               the sender's edXML packet, byte for byte
+//	packet.p7s                 its detached CMS signature, when signed so
+//	edxml-reference.json       for one the hub delivered, the reference the
+//	                           hub stored as its envelope (receipts and log
+//	                           entries name its SHA-256)
 //	attachments/<sha256>.pdf   each attachment
 //	receipts/<n>.json          the hub's signed receipts
 //	statuses/<n>.json          signed status packets
@@ -74,6 +80,13 @@ type Bundle struct {
 	Entries     map[int64][]byte
 	Proofs      map[int64]auditlog.InclusionProof
 	Checkpoint  []byte
+	// EdXML is the sender's edXML packet of a document that came as one
+	// (Packet is then nil); EdXMLSignature its detached CMS signature,
+	// when it was signed so; EdXMLRef, for a document the hub delivered,
+	// the reference the hub stored as the message's envelope.
+	EdXML          []byte
+	EdXMLSignature []byte
+	EdXMLRef       []byte
 }
 
 // Write writes b as a zip.
@@ -86,7 +99,8 @@ func (b *Bundle) Write(w io.Writer) error {
 		name string
 		data []byte
 	}
-	files := []file{{"manifest.json", man}, {"packet.json", b.Packet}, {"log/checkpoint", b.Checkpoint}}
+	files := []file{{"manifest.json", man}, {"packet.json", b.Packet}, {"packet.edxml", b.EdXML}, {"packet.p7s", b.EdXMLSignature},
+		{"edxml-reference.json", b.EdXMLRef}, {"log/checkpoint", b.Checkpoint}}
 	for _, digest := range sortedKeys(b.Attachments) {
 		files = append(files, file{"attachments/" + digest + ".pdf", b.Attachments[digest]})
 	}
@@ -161,8 +175,8 @@ func Read(r io.ReaderAt, size int64) (*Bundle, error) {
 			return nil, err
 		}
 	}
-	if b.Packet == nil || b.Manifest.Version == 0 {
-		return nil, fmt.Errorf("%w: manifest.json and packet.json are required", ErrMalformed)
+	if (b.Packet == nil) == (b.EdXML == nil) || b.Manifest.Version == 0 {
+		return nil, fmt.Errorf("%w: manifest.json and one of packet.json and packet.edxml are required", ErrMalformed)
 	}
 	return b, nil
 }
@@ -179,6 +193,12 @@ func (b *Bundle) place(name string, data []byte) error {
 		}
 	case name == "packet.json":
 		b.Packet = data
+	case name == "packet.edxml":
+		b.EdXML = data
+	case name == "packet.p7s":
+		b.EdXMLSignature = data
+	case name == "edxml-reference.json":
+		b.EdXMLRef = data
 	case name == "log/checkpoint":
 		b.Checkpoint = data
 	case dir == "attachments/" && strings.HasSuffix(file, ".pdf"):
@@ -255,25 +275,52 @@ func (r *Report) add(what string, err error) {
 	r.Checks = append(r.Checks, c)
 }
 
-// Verify checks everything in the bundle.
-func Verify(b *Bundle, opts Options) *Report {
-	r := &Report{MessageID: b.Manifest.MessageID}
+// sent is what Verify checks the rest of a bundle against: the document
+// the sender signed, as a Lienthong packet or an edXML packet.
+type sent struct {
+	messageID string
+	// envelopeHash is what the hub's receipts and log name: the SHA-256 of
+	// the signed packet, or of the hub's reference to an edXML packet.
+	envelopeHash string
+	attachments  []envelope.Attachment // Name, ContentType, Size and SHA256
+	// hubless: an edXML document imported from a file, which never went
+	// through the hub.
+	hubless bool
+}
+
+// openPacket checks the sender's signed Lienthong packet.
+func openPacket(r *Report, b *Bundle, opts Options) *sent {
 	doc, signer, err := envelope.OpenDocument(b.Packet, opts.Verifier, 1<<40)
 	r.add("the sender's signature on the document packet", err)
 	if err != nil {
-		return r
+		return nil
 	}
 	if doc.MessageID != b.Manifest.MessageID {
 		r.add("the packet is the document the manifest names", fmt.Errorf("packet %s, manifest %s", doc.MessageID, b.Manifest.MessageID))
 	}
 	r.add(fmt.Sprintf("the packet is signed by its sender %s", signer.Agency), nil)
-	packetHash := receipt.EnvelopeHash(b.Packet)
+	return &sent{messageID: doc.MessageID, envelopeHash: receipt.EnvelopeHash(b.Packet), attachments: doc.Attachments}
+}
+
+// Verify checks everything in the bundle.
+func Verify(b *Bundle, opts Options) *Report {
+	r := &Report{MessageID: b.Manifest.MessageID}
+	var doc *sent
+	if b.EdXML != nil {
+		doc = openEdXML(r, b, opts)
+	} else {
+		doc = openPacket(r, b, opts)
+	}
+	if doc == nil {
+		return r
+	}
+	packetHash := doc.envelopeHash
 
 	pool := x509.NewCertPool()
 	for _, c := range opts.Verifier.RootCertificates() {
 		pool.AddCert(c)
 	}
-	for _, a := range doc.Attachments {
+	for _, a := range doc.attachments {
 		data, ok := b.Attachments[a.SHA256]
 		what := fmt.Sprintf("attachment %q", a.Name)
 		if !ok {
@@ -299,11 +346,19 @@ func Verify(b *Bundle, opts Options) *Report {
 		}
 		r.add(what+": every PDF signature valid and nothing changed after signing", err)
 	}
+	if doc.hubless {
+		var err error
+		if len(b.Receipts) > 0 || len(b.Entries) > 0 {
+			err = errors.New("the bundle carries receipts or log entries for a document that names no message of the hub")
+		}
+		r.add("the document came as an edXML file, not through the hub: no receipts or log entries to check", err)
+		return r
+	}
 
 	var receipts []*receipt.Receipt
 	for i, wire := range b.Receipts {
 		rc, _, err := receipt.Verify(wire, opts.Verifier, opts.receiptSigner())
-		if err == nil && (rc.MessageID != doc.MessageID || rc.EnvelopeSHA256 != packetHash) {
+		if err == nil && (rc.MessageID != doc.messageID || rc.EnvelopeSHA256 != packetHash) {
 			err = errors.New("the receipt is for another packet")
 		}
 		r.add(fmt.Sprintf("receipt %d (%s) signed by the hub", i+1, eventOf(rc)), err)
@@ -313,7 +368,7 @@ func Verify(b *Bundle, opts Options) *Report {
 	}
 	for i, wire := range b.Statuses {
 		st, sg, err := envelope.OpenStatus(wire, opts.Verifier)
-		if err == nil && st.Regarding != doc.MessageID {
+		if err == nil && st.Regarding != doc.messageID {
 			err = errors.New("the status is about another document")
 		}
 		what := fmt.Sprintf("status %d", i+1)
@@ -322,7 +377,7 @@ func Verify(b *Bundle, opts Options) *Report {
 		}
 		r.add(what+" signed by its sender", err)
 	}
-	verifyLog(r, b, opts, doc.MessageID, packetHash, receipts)
+	verifyLog(r, b, opts, doc.messageID, packetHash, receipts)
 	return r
 }
 

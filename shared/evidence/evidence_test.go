@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -279,4 +280,30 @@ func FuzzRead(f *testing.F) {
 			Verify(b, Options{Verifier: w.verifier, LogKey: w.logKey})
 		}
 	})
+}
+
+// TestReadOnePacket: a bundle carries the sender's document as exactly
+// one of a signed packet and an edXML packet.
+func TestReadOnePacket(t *testing.T) {
+	w := newWorld(t)
+	for name, change := range map[string]func(b *Bundle){
+		"both":    func(b *Bundle) { b.EdXML = []byte("<edXML/>") },
+		"neither": func(b *Bundle) { b.Packet = nil },
+	} {
+		b := *w.bundle
+		change(&b)
+		var buf bytes.Buffer
+		if err := b.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Read(bytes.NewReader(buf.Bytes()), int64(buf.Len())); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v, want ErrMalformed", name, err)
+		}
+	}
+	b := *w.bundle
+	b.Packet, b.EdXML, b.EdXMLSignature, b.EdXMLRef = nil, []byte("<edXML/>"), []byte{0x30}, []byte(`{"edxml":{}}`)
+	got := roundTrip(t, &b)
+	if !bytes.Equal(got.EdXML, b.EdXML) || !bytes.Equal(got.EdXMLSignature, b.EdXMLSignature) || !bytes.Equal(got.EdXMLRef, b.EdXMLRef) {
+		t.Errorf("the edXML files did not round-trip: %+v", got)
+	}
 }

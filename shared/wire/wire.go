@@ -116,6 +116,11 @@
 //     encryption, a directory over the bounds) is not_pdf, which now means
 //     "does not match its content type". An office file's report says that
 //     no signature was checked.
+//   - v1 (2026-12-05): for a message sent as edXML, GET
+//     /v1/messages/{id}/attachments/{sha256} of its packet's SHA-256
+//     answers application/xml under a .edxml name (it was labelled a PDF);
+//     GET /v1/messages/{id} answering the stored reference
+//     {"edxml":{...}}, whose SHA-256 the receipts name, is documented.
 package wire
 
 import (

@@ -17,8 +17,11 @@ var evidenceCmd = &cli.Command{
 	Summary: "check a document's evidence bundle offline",
 	Help: `Checks a bundle written by lienthong-clerk evidence: the packet's and the PDFs'
 signatures, the hub's receipts, and the log entries' inclusion proofs against
-the hub's signed checkpoint. Receipts count only when signed by the hub's
-receipt identity named --receipt-signer. Prints one line per check.`,
+the hub's signed checkpoint. For a document that came as edXML: the packet's
+XML signature (or its detached CMS signature), the attachments against the
+packet, and that the hub's stored reference names the packet and is what the
+receipts name. Receipts count only when signed by the hub's receipt identity
+named --receipt-signer. Prints one line per check.`,
 	Setup: func(fs *flag.FlagSet) cli.Run {
 		t := newTrustFlags(fs)
 		logKey := logKeyFlag(fs)
