@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"slices"
-	"strings"
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/shared/envelope"
+	"lienthong/shared/wire"
 )
 
 // Party loads a message for agency and decides whether it may see it: its
@@ -59,33 +61,57 @@ func (r *Relay) mayUseBlob(ctx context.Context, agency certs.AgencyCode, digest 
 	return r.st.BlobGranted(ctx, agency, digest)
 }
 
-// Attachment opens one attachment of a message for one of its parties.
-// Bytes removed by the retention policy are store.ErrGone. isPacket says
-// the blob is the edXML packet the message came as (its stored envelope
-// an edxmlRef naming it), not a checked PDF: the caller labels it so.
-func (r *Relay) Attachment(ctx context.Context, agency certs.AgencyCode, messageID, digest string) (f io.ReadSeekCloser, isPacket bool, err error) {
+// Attachment opens one attachment of a message for one of its parties,
+// with its content type as the sender signed it (a PDF, an allowed office
+// file) or, for the edXML packet the message came as, wire.ContentEdXML:
+// the caller labels the bytes by it. Bytes removed by the retention policy
+// are store.ErrGone.
+func (r *Relay) Attachment(ctx context.Context, agency certs.AgencyCode, messageID, digest string) (f io.ReadSeekCloser, contentType string, err error) {
 	m, _, err := r.Party(ctx, agency, messageID)
 	if err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
 	if !slices.Contains(m.BlobDigests, digest) {
-		return nil, false, fmt.Errorf("message %s has no attachment %s: %w", m.MessageID, digest, store.ErrNotFound)
+		return nil, "", fmt.Errorf("message %s has no attachment %s: %w", m.MessageID, digest, store.ErrNotFound)
 	}
 	if ok, err := r.mayUseBlob(ctx, agency, digest); err != nil {
-		return nil, false, err
+		return nil, "", err
 	} else if !ok {
-		return nil, false, fmt.Errorf("attachment %s of message %s for %s: %w", digest, messageID, agency, store.ErrNotFound)
+		return nil, "", fmt.Errorf("attachment %s of message %s for %s: %w", digest, messageID, agency, store.ErrNotFound)
 	}
-	// A message sent as edXML has its packet's digest begin with its id
-	// (EdXMLMessageID); only then is the stored envelope worth reading.
-	if strings.HasPrefix(digest, m.MessageID) {
-		full, err := r.st.Message(ctx, messageID)
-		if err != nil {
-			return nil, false, err
-		}
-		ref, ok := parseEdXMLRef(full.Envelope)
-		isPacket = ok && ref.SHA256 == digest
+	if contentType, err = r.attachmentType(ctx, messageID, digest); err != nil {
+		return nil, "", err
 	}
 	f, err = r.st.OpenBlob(ctx, digest)
-	return f, isPacket, err
+	return f, contentType, err
+}
+
+// attachmentType is the content type of a message's blob: the edXML
+// packet the message came as, or an attachment its sealed envelope lists
+// (checked by content when the hub accepted it).
+func (r *Relay) attachmentType(ctx context.Context, messageID, digest string) (string, error) {
+	m, err := r.st.Message(ctx, messageID)
+	if err != nil {
+		return "", err
+	}
+	if ref, ok := parseEdXMLRef(m.Envelope); ok {
+		if ref.SHA256 == digest {
+			return wire.ContentEdXML, nil
+		}
+		return "", fmt.Errorf("message %s came as edXML: its attachments are in its packet: %w", messageID, store.ErrNotFound)
+	}
+	p, err := envelope.Decode(m.Envelope)
+	if err != nil {
+		return "", fmt.Errorf("message %s's stored envelope: %w", messageID, err)
+	}
+	doc, err := envelope.ParseDocument(p.Payload, math.MaxInt64)
+	if err != nil {
+		return "", fmt.Errorf("message %s's stored envelope: %w", messageID, err)
+	}
+	for _, a := range doc.Attachments {
+		if a.SHA256 == digest {
+			return a.ContentType, nil
+		}
+	}
+	return "", fmt.Errorf("message %s lists no attachment %s: %w", messageID, digest, store.ErrNotFound)
 }

@@ -76,9 +76,9 @@ func TestMayUseBlob(t *testing.T) {
 		t.Fatalf("a recipient that had the document forwards it: %v", err)
 	}
 	// The withdrawn recipient got it again through that message.
-	f, isPacket, err := e.relay.Attachment(ctx, ngheAn, fwd.id, sum)
-	if err != nil || isPacket {
-		t.Fatalf("reading the forwarded attachment: packet %v, %v", isPacket, err)
+	f, ctype, err := e.relay.Attachment(ctx, ngheAn, fwd.id, sum)
+	if err != nil || ctype != envelope.ContentTypePDF {
+		t.Fatalf("reading the forwarded attachment: content type %q, %v", ctype, err)
 	}
 	f.Close()
 	// An agency that uploads the bytes itself may use them: the upload is

@@ -384,9 +384,9 @@ func TestPartyAccess(t *testing.T) {
 		if packet, err := e.relay.Message(ctx, who, d.id); err != nil || !bytes.Equal(packet, d.packet) {
 			t.Fatalf("%s reading the message: %v", who, err)
 		}
-		f, isPacket, err := e.relay.Attachment(ctx, who, d.id, attachment)
-		if err != nil || isPacket {
-			t.Fatalf("%s opening the attachment: packet %v, %v", who, isPacket, err)
+		f, ctype, err := e.relay.Attachment(ctx, who, d.id, attachment)
+		if err != nil || ctype != envelope.ContentTypePDF {
+			t.Fatalf("%s opening the attachment: content type %q, %v", who, ctype, err)
 		}
 		f.Close()
 	}

@@ -151,18 +151,19 @@ func (s *Server) attachment(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	digest := r.PathValue("sha256")
-	f, isPacket, err := s.relay.Attachment(r.Context(), r.agency, id, digest)
+	f, ctype, err := s.relay.Attachment(r.Context(), r.agency, id, digest)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	// Saved, never shown inline, and under a name the hub chooses: the
-	// digest the relay checked, with the extension of the checked content
-	// (a PDF, or the edXML packet a message came as, which is served here
-	// too so that a large one can be fetched in ranges).
-	ctype, ext := "application/pdf", ".pdf"
-	if isPacket {
-		ctype, ext = wire.ContentEdXML, ".edxml"
+	// digest the relay checked, with the extension of the content type the
+	// sender signed and the hub checked the bytes against (a PDF, an
+	// allowed office file, or the edXML packet a message came as, which is
+	// served here too so that a large one can be fetched in ranges).
+	ext := envelope.Extension(ctype)
+	if ctype == wire.ContentEdXML {
+		ext = ".edxml"
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+digest+ext+`"`)

@@ -6,7 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,6 +122,32 @@ func TestOfficeAppendices(t *testing.T) {
 	sum = sha256.Sum256(pdf)
 	if _, ok := reports[hex.EncodeToString(sum[:])]; !ok {
 		t.Error("the PDF's report is missing")
+	}
+
+	// Each file is served under the hub's name with the extension of the
+	// type the sender signed and the hub checked, never as a PDF.
+	raw := rawClient(t, h, string(ngheAn), true)
+	for _, f := range []struct {
+		bytes       []byte
+		contentType string
+		ext         string
+	}{{docx, envelope.ContentTypeDOCX, ".docx"}, {xlsx, envelope.ContentTypeXLSX, ".xlsx"}, {odt, envelope.ContentTypeODT, ".odt"}, {pdf, envelope.ContentTypePDF, ".pdf"}} {
+		sum := sha256.Sum256(f.bytes)
+		digest := hex.EncodeToString(sum[:])
+		path := strings.NewReplacer("{id}", in.Items[0].MessageID, "{sha256}", digest).Replace(wire.PathAttachment)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+h.Addr+path, nil)
+		resp, err := raw.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, f.bytes) {
+			t.Fatalf("GET %s: %d, %d bytes", path, resp.StatusCode, len(body))
+		}
+		if ct, cd := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"); ct != f.contentType || cd != `attachment; filename="`+digest+f.ext+`"` {
+			t.Errorf("the %s is served as %q, %q", f.ext, ct, cd)
+		}
 	}
 
 	for i, tt := range []struct {
