@@ -154,7 +154,19 @@ type InboxItem struct {
 // a wait it long-polls until one arrives, the wait is over or ctx ends. It
 // returns the items and the cursor to ask from next.
 func (r *Relay) Inbox(ctx context.Context, agency certs.AgencyCode, after uint64, limit int, wait time.Duration) ([]InboxItem, uint64, error) {
-	items, next := []InboxItem{}, after
+	return inboxPage(ctx, r, agency, after, limit, wait, func(d store.Delivery, m store.Message) (InboxItem, int) {
+		return InboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: d.Sender, Packet: m.Envelope, Report: m.Report},
+			len(m.Envelope) + len(m.Report)
+	})
+}
+
+// inboxPage long-polls agency's queue of documents after cursor (see
+// Inbox) and makes each waiting delivery an item with item, which also
+// says how many bytes the item adds to the answer: an answer stops before
+// the item that would take it over Options.MaxInboxBytes, but always holds
+// one. It is the one reading of the inbox queue, for every view of it.
+func inboxPage[T any](ctx context.Context, r *Relay, agency certs.AgencyCode, after uint64, limit int, wait time.Duration, item func(store.Delivery, store.Message) (T, int)) ([]T, uint64, error) {
+	items, next := []T{}, after
 	err := r.longPoll(ctx, agency, wait, func() (int, error) {
 		list, err := r.st.Inbox(ctx, agency, after, limit, r.now())
 		if err != nil {
@@ -167,12 +179,13 @@ func (r *Relay) Inbox(ctx context.Context, agency certs.AgencyCode, after uint64
 			if err != nil {
 				return 0, err
 			}
+			it, n := item(d, m)
 			// Bound the answer's bytes, not only its items: 500 packets of
 			// 2 MiB would make one answer of a gigabyte.
-			if size += len(m.Envelope) + len(m.Report); len(items) > 0 && size > r.inboxMax {
+			if size += n; len(items) > 0 && size > r.inboxMax {
 				break
 			}
-			items = append(items, InboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: d.Sender, Packet: m.Envelope, Report: m.Report})
+			items = append(items, it)
 			next = d.Cursor
 		}
 		return len(items), nil

@@ -62,34 +62,12 @@ type EdXMLInboxItem struct {
 // answer holds at most Options.MaxInboxBytes of packets and signatures (at
 // least one item).
 func (r *Relay) EdXMLInbox(ctx context.Context, agency certs.AgencyCode, after uint64, limit int, wait time.Duration) ([]EdXMLInboxItem, uint64, error) {
-	items, next := []EdXMLInboxItem{}, after
-	err := r.longPoll(ctx, agency, wait, func() (int, error) {
-		list, err := r.st.Inbox(ctx, agency, after, limit, r.now())
-		if err != nil {
-			return 0, err
+	return inboxPage(ctx, r, agency, after, limit, wait, func(d store.Delivery, m store.Message) (EdXMLInboxItem, int) {
+		if ref, ok := parseEdXMLRef(m.Envelope); ok {
+			return EdXMLInboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: d.Sender, Origin: wire.OriginSender, Ref: ref}, len(ref.Signature)
 		}
-		items, next = items[:0], after
-		size := 0
-		for _, d := range list {
-			m, err := r.st.Message(ctx, d.MessageID)
-			if err != nil {
-				return 0, err
-			}
-			it := EdXMLInboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: d.Sender, Origin: wire.OriginHub, Packet: m.Envelope}
-			n := len(m.Envelope)
-			if ref, ok := parseEdXMLRef(m.Envelope); ok {
-				it.Origin, it.Ref, it.Packet = wire.OriginSender, ref, nil
-				n = len(ref.Signature)
-			}
-			if size += n; len(items) > 0 && size > r.inboxMax {
-				break
-			}
-			items = append(items, it)
-			next = d.Cursor
-		}
-		return len(items), nil
+		return EdXMLInboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: d.Sender, Origin: wire.OriginHub, Packet: m.Envelope}, len(m.Envelope)
 	})
-	return items, next, err
 }
 
 // EdXMLPacket is a document as an edXML packet, to be read once and
