@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"lienthong/hub/bench"
+	"lienthong/internal/buildtest"
 )
 
 // bin holds lienthong-hub, lienthong-certs and lienthong-clerk, built once
@@ -21,23 +22,7 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "apitest-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	bin = dir
-	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator),
-		"lienthong/hub/cmd/lienthong-hub", "lienthong/certs/cmd/lienthong-certs", "lienthong/desktop/cmd/lienthong-clerk")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build the binaries:", err)
-		os.RemoveAll(dir)
-		os.Exit(2)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	buildtest.Main(m, &bin, "lienthong/hub/cmd/lienthong-hub", "lienthong/certs/cmd/lienthong-certs", "lienthong/desktop/cmd/lienthong-clerk")
 }
 
 // startHub runs lienthong-hub demo on a fresh demo PKI and returns the

@@ -22,6 +22,7 @@ import (
 	"lienthong/certs"
 	"lienthong/hub/bench"
 	"lienthong/hub/config"
+	"lienthong/internal/buildtest"
 	"lienthong/shared/hubclient"
 )
 
@@ -90,10 +91,8 @@ func setUp() (int, error) {
 	}
 	watchdog.cmd, watchdog.pipe = wd, pipe
 
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "bin")+string(os.PathSeparator), "lienthong/hub/cmd/lienthong-hub")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return 2, fmt.Errorf("build lienthong-hub: %w", err)
+	if err := buildtest.Build(context.Background(), filepath.Join(dir, "bin"), nil, "lienthong/hub/cmd/lienthong-hub"); err != nil {
+		return 2, err
 	}
 	env.hubBin = filepath.Join(dir, "bin", "lienthong-hub")
 

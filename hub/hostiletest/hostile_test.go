@@ -22,6 +22,7 @@ import (
 	"lienthong/certs/certstest"
 	"lienthong/hub/bench"
 	"lienthong/hub/config"
+	"lienthong/internal/buildtest"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
 	"lienthong/shared/hubclient"
@@ -33,23 +34,7 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "hostiletest-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	bin = dir
-	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator),
-		"lienthong/hub/cmd/lienthong-hub", "lienthong/desktop/cmd/lienthong-verify", "lienthong/desktop/cmd/lienthong-clerk")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build the binaries:", err)
-		os.RemoveAll(dir)
-		os.Exit(2)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	buildtest.Main(m, &bin, "lienthong/hub/cmd/lienthong-hub", "lienthong/desktop/cmd/lienthong-verify", "lienthong/desktop/cmd/lienthong-clerk")
 }
 
 // Memory bounds of the done-when test of issue 14.

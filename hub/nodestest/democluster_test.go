@@ -12,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"lienthong/hub/bench"
+	"lienthong/internal/buildtest"
 )
 
 // TestDemoCluster runs make demo-cluster's script (packaging/demo-cluster.sh)
@@ -33,11 +36,9 @@ func TestDemoCluster(t *testing.T) {
 	bin := filepath.Join(dir, "bin")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin+string(os.PathSeparator), "lienthong/hub/cmd/lienthong-hub",
-		"lienthong/certs/cmd/lienthong-certs", "lienthong/desktop/cmd/lienthong-clerk", "lienthong/desktop/cmd/lienthong-verify")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	if err := buildtest.Build(ctx, bin, []string{"CGO_ENABLED=0"}, "lienthong/hub/cmd/lienthong-hub",
+		"lienthong/certs/cmd/lienthong-certs", "lienthong/desktop/cmd/lienthong-clerk", "lienthong/desktop/cmd/lienthong-verify"); err != nil {
+		t.Fatal(err)
 	}
 	state := filepath.Join(dir, "state")
 	cmd := exec.CommandContext(ctx, "../../packaging/demo-cluster.sh")
@@ -93,22 +94,13 @@ func stopPostgres(t *testing.T, pidFile string) {
 	}
 }
 
-// freeAddr returns a loopback address free for UDP and TCP.
+// freeAddr returns a loopback address free for UDP and TCP (bench.FreePort:
+// outside the ports the kernel hands out).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	for range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := pc.LocalAddr().String()
-		ln, err := net.Listen("tcp", addr)
-		pc.Close()
-		if err == nil {
-			ln.Close()
-			return addr
-		}
+	port, err := bench.FreePort()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free port")
-	return ""
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 }
