@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"lienthong/certs"
@@ -21,6 +22,11 @@ import (
 // its log committed to: other bytes, another code or another time than
 // the log entry it names.
 var ErrForged = errors.New("a directory record is not what the hub's log committed to")
+
+// ErrIncomplete reports a directory history that leaves out a change the
+// log records of its code (a closure hidden, say); only a complete trace
+// (TraceOptions.Complete) can tell.
+var ErrIncomplete = errors.New("the hub's directory history leaves out changes its log records")
 
 // maxChain bounds a trace, as the hub bounds its own.
 const maxChain = 64
@@ -112,6 +118,7 @@ type TraceStep struct {
 	Recorded     time.Time `json:"recorded"`  // when the hub recorded that version
 	LogIndex     int64     `json:"log_index"` // its log entry, verified
 	Versions     int       `json:"versions"`  // versions of the code, each verified
+	indexes      []int64   // the versions' log entries
 }
 
 // TraceReport says where a code led on a day: Chain from the code asked
@@ -124,6 +131,18 @@ type TraceReport struct {
 	Checkpoint auditlog.Checkpoint `json:"-"`
 }
 
+// TraceOptions are a trace's choices.
+type TraceOptions struct {
+	// Complete downloads the whole log up to the checkpoint, proves it is
+	// the tree the checkpoint signs, and checks that each history lists
+	// every directory change the log records of its code: without it a
+	// hub could leave out a version (a later closure) that it did log.
+	Complete bool
+	// Record, when not nil, receives what was checked (with the
+	// checkpoint), to check again offline (not with Complete).
+	Record *TraceFile
+}
+
 // Trace answers where code led on day (midnight UTC of the date), from
 // the hub's directory histories, proving every version against the log
 // under the signed checkpoint: its log entry is in the tree the
@@ -132,12 +151,19 @@ type TraceReport struct {
 // successor when the closure's day is on or before day (and a code
 // superseded without a date whatever the day), as the hub routes. A
 // record that is not what the log committed to is ErrForged; an entry not
-// in the checkpoint's tree is ErrForked. When rec is not nil, what was
-// checked is recorded there (with the checkpoint) for checking offline.
-func Trace(ctx context.Context, src TraceSource, l Log, checkpoint []byte, code string, day time.Time, rec *TraceFile) (*TraceReport, error) {
+// in the checkpoint's tree is ErrForked; a history that leaves out a
+// logged change, ErrIncomplete (with opts.Complete).
+func Trace(ctx context.Context, src TraceSource, l Log, checkpoint []byte, code string, day time.Time, opts TraceOptions) (*TraceReport, error) {
 	cp, err := l.open(checkpoint)
 	if err != nil {
 		return nil, err
+	}
+	rec := opts.Record
+	var logged map[string][]int64
+	if opts.Complete {
+		if logged, err = directoryChanges(ctx, src, cp); err != nil {
+			return nil, err
+		}
 	}
 	if rec != nil {
 		rec.Checkpoint = string(checkpoint)
@@ -152,6 +178,9 @@ func Trace(ctx context.Context, src TraceSource, l Log, checkpoint []byte, code 
 		step, err := traceStep(ctx, src, cp, code, rec)
 		if err != nil {
 			return nil, err
+		}
+		if logged != nil && !slices.Equal(logged[code], step.indexes) {
+			return nil, fmt.Errorf("%w: the history of %s lists log entries %v, the log has directory changes of it at %v", ErrIncomplete, code, step.indexes, logged[code])
 		}
 		rep.Chain = append(rep.Chain, *step)
 		if step.Active || step.SupersededBy == "" {
@@ -198,6 +227,7 @@ func traceStep(ctx context.Context, src TraceSource, cp auditlog.Checkpoint, cod
 			return nil, fmt.Errorf("%w: %s, version %d: the record is of %q", ErrForged, code, i+1, r.Code)
 		}
 		last, step.Recorded, step.LogIndex = r, v.At, v.LogIndex
+		step.indexes = append(step.indexes, v.LogIndex)
 	}
 	step.Code, step.Name, step.Active, step.SupersededBy, step.ClosedBasis, step.Versions =
 		last.Code, last.Name, last.Active, last.SupersededBy, last.ClosedBasis, len(h.Versions)
@@ -246,4 +276,41 @@ func proveVersion(ctx context.Context, src TraceSource, cp auditlog.Checkpoint, 
 		return fmt.Errorf("%w: recorded at %s, the log entry says %s", ErrForged, v.At.UTC().Format(time.RFC3339), e.At.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// directoryChanges downloads the log up to cp, proves the entries make the
+// tree cp signs, and returns the indexes of each code's directory changes.
+func directoryChanges(ctx context.Context, src TraceSource, cp auditlog.Checkpoint) (map[string][]int64, error) {
+	rebuilt := &auditlog.Memory{}
+	out := map[string][]int64{}
+	for from := int64(0); from < cp.Size; from += wire.MaxLogEntries {
+		to := min(from+wire.MaxLogEntries, cp.Size)
+		entries, err := src.LogEntries(ctx, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("fetch entries %d–%d: %w", from, to, err)
+		}
+		if int64(len(entries)) != to-from {
+			return nil, fmt.Errorf("the hub returned %d entries for %d–%d", len(entries), from, to)
+		}
+		for i, raw := range entries {
+			if _, err := rebuilt.Append(raw); err != nil {
+				return nil, err
+			}
+			e, err := auditlog.DecodeEntry(raw)
+			if err != nil {
+				return nil, fmt.Errorf("entry %d: %w", from+int64(i), err)
+			}
+			if e.Kind == auditlog.KindDirectory {
+				out[e.Agency] = append(out[e.Agency], from+int64(i))
+			}
+		}
+	}
+	head, err := auditlog.Head(cp.Origin, cp.Size, rebuilt)
+	if err != nil {
+		return nil, err
+	}
+	if head.Root != cp.Root {
+		return nil, fmt.Errorf("%w: the entries the hub serves do not make the tree it signed", ErrForked)
+	}
+	return out, nil
 }

@@ -32,7 +32,8 @@ func (l lyingHub) DirectoryHistory(ctx context.Context, code string) (*wire.Dire
 // Quảng Ninh into the Government Office), traced on days before, between
 // and after them, every record proved against the log; a hub that serves
 // another code's history, a version it never logged, or one after the
-// checkpoint is caught.
+// checkpoint is caught, and one that leaves out a logged closure is caught
+// by a complete trace.
 func TestTrace(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -65,7 +66,7 @@ func TestTrace(t *testing.T) {
 		{second.AddDate(0, 0, -1), []string{ngheAn, quangNinh}},
 		{second, []string{ngheAn, quangNinh, vpcp}},
 	} {
-		rep, err := Trace(ctx, c, l, signed, ngheAn, tc.day, nil)
+		rep, err := Trace(ctx, c, l, signed, ngheAn, tc.day, TraceOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", tc.day, err)
 		}
@@ -73,7 +74,7 @@ func TestTrace(t *testing.T) {
 			t.Errorf("on %s: %v, want %v", tc.day.Format(time.DateOnly), got, tc.want)
 		}
 	}
-	rep, err := Trace(ctx, c, l, signed, ngheAn, second, nil)
+	rep, err := Trace(ctx, c, l, signed, ngheAn, second, TraceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,16 +102,33 @@ func TestTrace(t *testing.T) {
 			slices.Reverse(h.Versions)
 		},
 	} {
-		_, err := Trace(ctx, lyingHub{c, change}, l, signed, ngheAn, second, nil)
+		_, err := Trace(ctx, lyingHub{c, change}, l, signed, ngheAn, second, TraceOptions{})
 		if !errors.Is(err, ErrForged) {
 			t.Errorf("%s: %v, want ErrForged", name, err)
 		}
 	}
-	_, err = Trace(ctx, lyingHub{c, func(h *wire.DirectoryHistory) { h.Versions[0].LogIndex = 1 << 40 }}, l, signed, ngheAn, second, nil)
+	_, err = Trace(ctx, lyingHub{c, func(h *wire.DirectoryHistory) { h.Versions[0].LogIndex = 1 << 40 }}, l, signed, ngheAn, second, TraceOptions{})
 	if err == nil || errors.Is(err, ErrForged) {
 		t.Errorf("a version after the checkpoint: %v", err)
 	}
-	if _, err := Trace(ctx, c, Log{Origin: "another/log", Key: h.LogKey}, signed, ngheAn, second, nil); err == nil {
+	if _, err := Trace(ctx, c, Log{Origin: "another/log", Key: h.LogKey}, signed, ngheAn, second, TraceOptions{}); err == nil {
 		t.Error("a checkpoint of another log was taken")
+	}
+
+	// A hub that leaves out Quảng Ninh's closure: each version it lists
+	// proves, and only the whole log shows what is missing.
+	hide := lyingHub{c, func(h *wire.DirectoryHistory) {
+		if h.Code == quangNinh {
+			h.Versions = h.Versions[:len(h.Versions)-1]
+		}
+	}}
+	if rep, err := Trace(ctx, hide, l, signed, ngheAn, second, TraceOptions{}); err != nil || len(rep.Chain) != 2 {
+		t.Fatalf("the hidden closure, without Complete: %v %+v", err, rep)
+	}
+	if _, err := Trace(ctx, hide, l, signed, ngheAn, second, TraceOptions{Complete: true}); !errors.Is(err, ErrIncomplete) {
+		t.Errorf("the hidden closure, with Complete: %v, want ErrIncomplete", err)
+	}
+	if rep, err := Trace(ctx, c, l, signed, ngheAn, second, TraceOptions{Complete: true}); err != nil || len(rep.Chain) != 3 {
+		t.Errorf("complete trace of an honest hub: %v %+v", err, rep)
 	}
 }

@@ -32,7 +32,11 @@ is not what the log committed to is refused (exit 1).
 With AUTH, the hub's latest checkpoint is first checked against the one
 saved in --state (the log only grew) and saved, and every record is proved
 under it; --save FILE keeps what was checked. --from FILE checks such a
-saved file again offline, with the log key alone.`,
+saved file again offline, with the log key alone.
+
+A history proves each version it lists; --complete also downloads the
+whole log up to the checkpoint and checks that no history leaves out a
+directory change the log records (a closure hidden): exit 1 if one does.`,
 	Setup: func(fs *flag.FlagSet) cli.Run {
 		h := newHubFlags(fs)
 		l := newLogFlags(fs)
@@ -40,6 +44,7 @@ saved file again offline, with the log key alone.`,
 		state := fs.String("state", "", "the auditor's state `file` (with AUTH): the last checkpoint seen")
 		save := fs.String("save", "", "write what was checked to `file`, to check again offline with --from")
 		from := fs.String("from", "", "check a `file` written by --save, offline")
+		complete := fs.Bool("complete", false, "also download the whole log and check that no history leaves out a change the log records (slower; not with --from)")
 		asJSON := fs.Bool("json", false, "print the report as JSON")
 		return func(env *cli.Env, args []string) error {
 			if len(args) != 1 {
@@ -64,8 +69,8 @@ saved file again offline, with the log key alone.`,
 			)
 			switch {
 			case *from != "":
-				if *save != "" || *state != "" || *h.hub != "" {
-					return cli.Usagef("--from checks a saved file offline: --hub, --state and --save do not go with it")
+				if *save != "" || *state != "" || *h.hub != "" || *complete {
+					return cli.Usagef("--from checks a saved file offline: --hub, --state, --save and --complete do not go with it")
 				}
 				f, err := audit.LoadTraceFile(*from)
 				if err != nil {
@@ -93,7 +98,7 @@ saved file again offline, with the log key alone.`,
 					rec = &audit.TraceFile{}
 				}
 			}
-			rep, err := audit.Trace(ctx, src, lg, signed, code, day, rec)
+			rep, err := audit.Trace(ctx, src, lg, signed, code, day, audit.TraceOptions{Complete: *complete, Record: rec})
 			if err != nil {
 				return traceError(lang, err)
 			}
@@ -136,6 +141,12 @@ func traceError(lang string, err error) error {
 		hint := "bản ghi danh bạ mà hub đưa ra không phải bản ghi nhật ký minh bạch đã cam kết: không dùng kết quả này"
 		if lang == "en" {
 			hint = "the hub served a directory record its transparency log did not commit to: do not rely on this answer"
+		}
+		return cli.WithCode(exitInvalid, cli.Hint(err, hint))
+	case errors.Is(err, audit.ErrIncomplete):
+		hint := "hub giấu bớt thay đổi danh bạ mà nhật ký minh bạch đã ghi: không dùng kết quả này"
+		if lang == "en" {
+			hint = "the hub withheld directory changes its transparency log records: do not rely on this answer"
 		}
 		return cli.WithCode(exitInvalid, cli.Hint(err, hint))
 	case errors.Is(err, audit.ErrForked):
