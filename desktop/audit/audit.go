@@ -2,7 +2,9 @@
 // it follows the hub's transparency log from one saved checkpoint to the
 // next, proving each time that the log only grew; compares the checkpoints
 // two auditors saved, to catch a hub that shows them different histories;
-// and recounts the hub's published statistics from the log's own entries.
+// recounts the hub's published statistics from the log's own entries; and
+// traces where an agency code led on a date across reorganisations, from
+// directory records each proved against the log (Trace).
 package audit
 
 import (

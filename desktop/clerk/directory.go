@@ -49,7 +49,8 @@ func (c *Clerk) refreshDirectory(ctx context.Context) error {
 		}
 		parent, _ := parseCode(a.Parent)
 		successor, _ := parseCode(a.SupersededBy)
-		out = append(out, store.Agency{Code: code, Name: a.Name, Parent: parent, Level: a.Level, Active: a.Active, SupersededBy: successor})
+		out = append(out, store.Agency{Code: code, Name: a.Name, Parent: parent, Level: a.Level, Active: a.Active,
+			SupersededBy: successor, ClosedOn: a.ClosedOn})
 	}
 	return c.st.ReplaceDirectory(out)
 }

@@ -9,6 +9,8 @@ const (
 	ErrRecipientClosed Key = "ErrRecipientClosed"
 	// AgencyNowIs: a closed agency's name, then its successor's.
 	AgencyNowIs Key = "AgencyNowIs"
+	// AgencyNowIsSince: the same with the day the code closed.
+	AgencyNowIsSince Key = "AgencyNowIsSince"
 	// PickClosedTitle and PickClosed offer the successor when the clerk
 	// picks a closed agency: its name, the successor's.
 	PickClosedTitle Key = "PickClosedTitle"
@@ -21,6 +23,7 @@ const (
 var viSuccession = map[Key]string{
 	ErrRecipientClosed: "Nơi nhận đã sáp nhập vào cơ quan khác: %s. Văn bản chưa được gửi. Hãy ban hành lại văn bản gửi cơ quan kế thừa.",
 	AgencyNowIs:        "%s (nay là %s)",
+	AgencyNowIsSince:   "%s (nay là %s, từ ngày %s)",
 	PickClosedTitle:    "Cơ quan đã sáp nhập",
 	PickClosed:         "%s đã sáp nhập; nay là %s. Gửi cho %s?",
 	PickClosedYes:      "Gửi cho cơ quan kế thừa",
@@ -30,6 +33,7 @@ var viSuccession = map[Key]string{
 var enSuccession = map[Key]string{
 	ErrRecipientClosed: "A recipient has merged into another agency: %s. The document was not sent. Issue it again to the successor.",
 	AgencyNowIs:        "%s (now %s)",
+	AgencyNowIsSince:   "%s (now %s, since %s)",
 	PickClosedTitle:    "Agency merged",
 	PickClosed:         "%s has merged; it is now %s. Send to %s instead?",
 	PickClosedYes:      "Send to the successor",

@@ -125,7 +125,10 @@ type Agency struct {
 	// SupersededBy is the code that succeeds this one when a
 	// reorganisation closed it (the hub's directory says so).
 	SupersededBy certs.AgencyCode `json:"superseded_by,omitempty"`
-	folded       string
+	// ClosedOn is the day (yyyy-mm-dd) the code closed, when the hub's
+	// directory says.
+	ClosedOn string `json:"closed_on,omitempty"`
+	folded   string
 }
 
 type agencyRecord struct {

@@ -9,6 +9,7 @@ import (
 	"lienthong/certs"
 	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
+	"lienthong/shared/document"
 	"lienthong/shared/vnsearch"
 )
 
@@ -175,7 +176,8 @@ func (p *AgencyPicker) update(uid string, _ bool, o fyne.CanvasObject) {
 }
 
 // Label is what the tree shows of an agency: its name, and for one a
-// reorganisation closed, the agency that succeeds it ("Sở X (nay là Sở Y)").
+// reorganisation closed, the agency that succeeds it ("Sở X (nay là Sở Y)"),
+// and from which day when the directory says ("…, từ ngày 01/07/2025").
 func (p *AgencyPicker) Label(a store.Agency) string {
 	if a.Active || a.SupersededBy == "" {
 		return a.Name
@@ -183,6 +185,9 @@ func (p *AgencyPicker) Label(a store.Agency) string {
 	succ := string(a.SupersededBy)
 	if n, ok := p.all[a.SupersededBy]; ok {
 		succ = n.a.Name
+	}
+	if d, err := document.ParseDate(a.ClosedOn); err == nil {
+		return p.cat.T(i18n.AgencyNowIsSince, a.Name, succ, formatDate(d))
 	}
 	return p.cat.T(i18n.AgencyNowIs, a.Name, succ)
 }

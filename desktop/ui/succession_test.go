@@ -34,7 +34,8 @@ func TestPickClosedAgencyOffersSuccessor(t *testing.T) {
 	if !ok {
 		t.Fatal("the closed agency is not in the tree: a clerk searching its old name finds nothing")
 	}
-	if got := ct.Picker.Label(n.a); got != "Ủy ban nhân dân tỉnh Nghệ An (nay là Văn phòng Chính phủ)" {
+	closed := hubstore.DayOf(time.Now()).Format("02/01/2006")
+	if got := ct.Picker.Label(n.a); got != "Ủy ban nhân dân tỉnh Nghệ An (nay là Văn phòng Chính phủ, từ ngày "+closed+")" {
 		t.Fatalf("tree label %q", got)
 	}
 	ct.Picker.Pick(certsCode(ngheAn))

@@ -128,6 +128,7 @@ type Store interface {
 	Receipts(ctx context.Context, messageID string) ([]store.Receipt, error)
 	Agency(ctx context.Context, code certs.AgencyCode) (store.Agency, error)
 	Agencies(ctx context.Context) ([]store.Agency, error)
+	AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]store.AgencyChange, error)
 	BeginUpload(ctx context.Context, owner certs.AgencyCode, digest string, size int64) (store.Upload, error)
 	AppendUpload(ctx context.Context, up store.Upload, offset int64, r io.Reader) (int64, error)
 	CommitUpload(ctx context.Context, up store.Upload, at time.Time) (store.BlobInfo, error)
@@ -284,6 +285,19 @@ func (r *Relay) Hello(ctx context.Context, agency certs.AgencyCode) HelloInfo {
 		h.AgencyName = a.Name
 	}
 	return h
+}
+
+// DirectoryHistory lists every version of code's directory entry, oldest
+// first, each with the record bytes its log entry commits to (Record), so
+// that an auditor checks where a closed code led against the log. Any
+// agency may ask: the directory is public among agencies, and the log
+// entries name the same changes already. Versions are as recorded: a
+// closure whose day has not come is shown with its day.
+func (r *Relay) DirectoryHistory(ctx context.Context, code certs.AgencyCode) ([]store.AgencyChange, error) {
+	if err := store.ValidAgencyCode(code); err != nil {
+		return nil, err
+	}
+	return r.st.AgencyHistory(ctx, code)
 }
 
 // Directory lists every agency's current directory entry as agencies see

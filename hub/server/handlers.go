@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/relay"
 	"lienthong/hub/store"
 	"lienthong/shared/envelope"
@@ -346,8 +347,12 @@ func (s *Server) directory(w http.ResponseWriter, r *request) error {
 	}
 	out := wire.Directory{Agencies: make([]wire.Agency, 0, len(list))}
 	for _, a := range list {
-		out.Agencies = append(out.Agencies, wire.Agency{Code: string(a.Code), Name: a.Name, Parent: string(a.Parent),
-			Level: a.Level, Active: a.Active, SupersededBy: string(a.SupersededBy)})
+		wa := wire.Agency{Code: string(a.Code), Name: a.Name, Parent: string(a.Parent),
+			Level: a.Level, Active: a.Active, SupersededBy: string(a.SupersededBy)}
+		if a.Closed() {
+			wa.ClosedOn = store.Day(a.ClosedOn)
+		}
+		out.Agencies = append(out.Agencies, wa)
 	}
 	body, err := json.Marshal(out)
 	if err != nil {
@@ -363,6 +368,21 @@ func (s *Server) directory(w http.ResponseWriter, r *request) error {
 	w.Header().Set("Content-Type", wire.ContentJSON)
 	_, err = w.Write(body)
 	return err
+}
+
+// directoryHistory answers every version of one code's directory entry
+// with the bytes its log entry commits to.
+func (s *Server) directoryHistory(w http.ResponseWriter, r *request) error {
+	code := certs.AgencyCode(r.PathValue("code"))
+	hist, err := s.relay.DirectoryHistory(r.Context(), code)
+	if err != nil {
+		return err
+	}
+	out := wire.DirectoryHistory{Code: string(code), Versions: make([]wire.DirectoryVersion, 0, len(hist))}
+	for _, ch := range hist {
+		out.Versions = append(out.Versions, wire.DirectoryVersion{At: ch.At, LogIndex: ch.LogIndex, Record: ch.Record})
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // openAPI serves the API's own description, the document other vendors

@@ -172,6 +172,7 @@ func (s *Server) routes() {
 	s.handle("GET "+wire.PathStatuses, s.statuses)
 	s.handle("POST "+wire.PathStatusesAck, s.ackStatuses)
 	s.handle("GET "+wire.PathDirectory, s.directory)
+	s.handle("GET "+wire.PathDirectoryHistory, s.directoryHistory)
 	s.handle("GET "+wire.PathLogCheckpoint, s.logCheckpoint)
 	s.handle("GET "+wire.PathLogInclusion, s.logInclusion)
 	s.handle("GET "+wire.PathLogConsistency, s.logConsistency)

@@ -532,6 +532,11 @@ type AgencyChange struct {
 	Seq      uint64
 	At       time.Time
 	LogIndex int64 // the directory entry in the transparency log
+	// Record is the entry's record as the store encoded it: the exact
+	// bytes whose SHA-256 the log entry at LogIndex names (PacketSHA256),
+	// which the hub publishes so that auditors can check a version
+	// against the log (JSON, the fields of wire.DirectoryRecord).
+	Record []byte
 }
 
 // AgencyStats are an agency's counters, kept in the same transactions as

@@ -548,6 +548,14 @@ func (c *Client) Directory(ctx context.Context) (*wire.Directory, error) {
 	return &d, c.do(ctx, repeatable, http.MethodGet, wire.PathDirectory, nil, nil, "", &d)
 }
 
+// DirectoryHistory fetches every version of code's directory entry, each
+// with the record bytes its log entry commits to (verify them: package
+// audit does).
+func (c *Client) DirectoryHistory(ctx context.Context, code string) (*wire.DirectoryHistory, error) {
+	var h wire.DirectoryHistory
+	return &h, c.do(ctx, repeatable, http.MethodGet, pathOf(wire.PathDirectoryHistory, "code", code), nil, nil, "", &h)
+}
+
 // Checkpoint fetches the hub's latest signed checkpoint.
 func (c *Client) Checkpoint(ctx context.Context) ([]byte, error) {
 	return c.get(ctx, wire.PathLogCheckpoint, 64<<10)

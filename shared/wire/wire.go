@@ -121,6 +121,12 @@
 //     answers application/xml under a .edxml name (it was labelled a PDF);
 //     GET /v1/messages/{id} answering the stored reference
 //     {"edxml":{...}}, whose SHA-256 the receipts name, is documented.
+//   - v1 (2026-12-05): GET /v1/directory/{code}/history (DirectoryHistory)
+//     lists every version of a code's directory entry with the exact
+//     record bytes its transparency-log entry commits to, so that an
+//     auditor checks where a closed code led, and from which day, against
+//     the log alone. Agency carries closed_on, the day a closed code
+//     closed.
 package wire
 
 import (
@@ -146,7 +152,10 @@ const (
 	PathStatuses    = "/v1/statuses"
 	PathStatusesAck = "/v1/statuses/ack"
 	PathDirectory   = "/v1/directory"
-	PathTimestamp   = "/v1/timestamp" // RFC 3161, application/timestamp-query
+	// PathDirectoryHistory lists every version of one code's directory
+	// entry (DirectoryHistory), for auditors; any agency may ask.
+	PathDirectoryHistory = "/v1/directory/{code}/history"
+	PathTimestamp        = "/v1/timestamp" // RFC 3161, application/timestamp-query
 
 	// The transparency log, for auditors (see package auditlog).
 	PathLogCheckpoint  = "/v1/log/checkpoint"  // the latest signed checkpoint (a signed note, text/plain)
@@ -503,6 +512,49 @@ type Agency struct {
 	Level        int    `json:"level"`
 	Active       bool   `json:"active"`
 	SupersededBy string `json:"superseded_by,omitempty"`
+	// ClosedOn is the day (yyyy-mm-dd) a reorganisation closed the code,
+	// empty while it is open or when the directory has no date; from that
+	// day its documents go to SupersededBy.
+	ClosedOn string `json:"closed_on,omitempty"`
+}
+
+// DirectoryHistory answers GET PathDirectoryHistory: every version of a
+// code's directory entry, oldest first. Each version is the record the
+// hub committed to its transparency log, byte for byte: an auditor checks
+// that SHA-256(Record) is the packet_sha256 of the log entry at LogIndex
+// (kind "directory", agency Code, at At), and that entry's inclusion under
+// a signed checkpoint (PathLogEntries, PathLogInclusion), and then reads
+// the record. A closed code's last version says the day it closed, its
+// successor and the act that decided it; a closure is never changed.
+type DirectoryHistory struct {
+	Code     string             `json:"code"`
+	Versions []DirectoryVersion `json:"versions"`
+}
+
+// DirectoryVersion is one version of a directory entry.
+type DirectoryVersion struct {
+	At       time.Time `json:"at"`        // when the hub recorded it: its log entry's time
+	LogIndex int64     `json:"log_index"` // the log entry that commits to Record
+	Record   []byte    `json:"record"`    // a DirectoryRecord in JSON, exactly as logged
+}
+
+// DirectoryRecord is what a DirectoryVersion's Record holds: the
+// directory entry as the hub stores and logs it. Readers take unknown
+// fields as they come (a later hub may record more); the log commits to
+// the bytes, not to this type.
+type DirectoryRecord struct {
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	Parent       string `json:"parent,omitempty"`
+	Level        int    `json:"level"`
+	Active       bool   `json:"active"`
+	SupersededBy string `json:"superseded_by,omitempty"`
+	// ClosedOn is the day the code closed, as midnight UTC (RFC 3339);
+	// absent while it is open. ClosedBasis is the act that decided it.
+	ClosedOn    time.Time `json:"closed_on,omitzero"`
+	ClosedBasis string    `json:"closed_basis,omitempty"`
+	// CertPEM is the agency's certificate, when the directory holds one.
+	CertPEM []byte `json:"cert_pem,omitempty"`
 }
 
 // Directory answers GET /v1/directory; it carries an ETag, and a request

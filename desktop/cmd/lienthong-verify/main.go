@@ -13,6 +13,7 @@
 //	lienthong-verify log --hub ADDR --state FILE ...                          check the log only grew since the saved checkpoint
 //	lienthong-verify compare ... STATE_A STATE_B                              compare two auditors' checkpoints
 //	lienthong-verify stats --hub ADDR ...                                     recount the published statistics from the log
+//	lienthong-verify trace --at DAY CODE --hub ADDR --state FILE ...          where a code led on a day, proved against the log
 //
 // Each command is in a file of its own (the PDF check in check.go);
 // "lienthong-verify COMMAND --help" lists its flags. The report is in
@@ -48,7 +49,7 @@ var program = &cli.Program{
 	Name:     "lienthong-verify",
 	Summary:  "check a signed PDF, an evidence bundle or the hub's transparency log",
 	Default:  checkCmd,
-	Commands: []*cli.Command{evidenceCmd, logCmd, compareCmd, statsCmd},
+	Commands: []*cli.Command{evidenceCmd, logCmd, compareCmd, statsCmd, traceCmd},
 	Footer: `AUTH, to reach the hub: --cert FILE --key FILE [--key-passphrase-file FILE] --roots FILE
 --log-key FILE holds the hub's log verifier key (name+hash+key), given by its operator.
 

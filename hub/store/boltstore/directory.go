@@ -159,7 +159,7 @@ func (s *Store) AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]sto
 	var out []store.AgencyChange
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		err := forPrefix(tx, bucketAgencyHist, join(string(code), ""), "agency change", func(ch *record.AgencyChange) {
-			out = append(out, store.AgencyChange{Agency: ch.Agency.Domain(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex})
+			out = append(out, store.AgencyChange{Agency: ch.Agency.Domain(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex, Record: encode(&ch.Agency)})
 		})
 		if err != nil {
 			return err

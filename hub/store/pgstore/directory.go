@@ -162,7 +162,7 @@ func (s *Store) AgencyHistory(ctx context.Context, code certs.AgencyCode) ([]sto
 	var out []store.AgencyChange
 	err := s.read(ctx, func(tx dbtx) error {
 		err := forRecs(ctx, tx, func(ch *record.AgencyChange) error {
-			out = append(out, store.AgencyChange{Agency: ch.Agency.Domain(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex})
+			out = append(out, store.AgencyChange{Agency: ch.Agency.Domain(), Seq: ch.Seq, At: ch.At, LogIndex: ch.LogIndex, Record: encode(&ch.Agency)})
 			return nil
 		}, `SELECT rec FROM agency_history WHERE code = $1 ORDER BY seq`, string(code))
 		if err != nil {

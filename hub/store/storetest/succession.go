@@ -1,12 +1,16 @@
 package storetest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/shared/auditlog"
 )
 
 // Codes of the succession tests: two provinces merged into a third, and a
@@ -75,6 +79,29 @@ func testSuccessions(t *testing.T, s store.Store) {
 	if err != nil || len(hist) != 2 || hist[0].Closed() || !hist[1].Closed() || !hist[1].At.Equal(at) || hist[1].LogIndex < logBefore {
 		t.Fatalf("history = %+v, %v", hist, err)
 	}
+	t.Run("HistoryRecordsAreWhatTheLogCommitsTo", func(t *testing.T) {
+		for i, ch := range hist {
+			entries, err := s.LogEntries(ctx, ch.LogIndex, ch.LogIndex+1)
+			if err != nil || len(entries) != 1 {
+				t.Fatalf("entry %d: %v", ch.LogIndex, err)
+			}
+			e, err := auditlog.DecodeEntry(entries[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(ch.Record)
+			if e.Kind != auditlog.KindDirectory || e.Agency != string(hagiang) || e.PacketSHA256 != hex.EncodeToString(sum[:]) || !e.At.Equal(ch.At) {
+				t.Fatalf("version %d: log entry %+v does not commit to its record %s", i, e, ch.Record)
+			}
+			var rec struct {
+				Code     string    `json:"code"`
+				ClosedOn time.Time `json:"closed_on"`
+			}
+			if err := json.Unmarshal(ch.Record, &rec); err != nil || rec.Code != string(hagiang) || !rec.ClosedOn.Equal(ch.ClosedOn) {
+				t.Fatalf("version %d: record %s does not say its entry (%v)", i, ch.Record, err)
+			}
+		}
+	})
 
 	t.Run("AgainChangesNothing", func(t *testing.T) {
 		n, err := s.CloseAgencies(ctx, batch, at.Add(time.Hour))
