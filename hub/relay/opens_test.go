@@ -5,16 +5,23 @@ import (
 	"io"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"lienthong/hub/relay"
 	"lienthong/hub/store"
 	"lienthong/shared/envelope"
 )
 
-// openCounter is a store that counts the blobs opened through it.
+// openCounter is a store that counts the blobs opened and stated through
+// it.
 type openCounter struct {
 	store.Store
-	opens atomic.Int64
+	opens, stats atomic.Int64
+}
+
+func (c *openCounter) StatBlob(ctx context.Context, digest string) (store.BlobInfo, error) {
+	c.stats.Add(1)
+	return c.Store.StatBlob(ctx, digest)
 }
 
 func (c *openCounter) OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser, error) {
@@ -23,8 +30,9 @@ func (c *openCounter) OpenBlob(ctx context.Context, digest string) (io.ReadSeekC
 }
 
 // TestSubmitOpensEachBlobOnce: a submission reads each attachment through
-// one opening of its blob (its bytes checked against its type, then its
-// PDF check), and an attachment of a type the hub refuses is not opened.
+// one opening of its blob (its presence and size, its bytes checked
+// against its type, then its PDF check), and an attachment of a type the
+// hub refuses is not opened.
 func TestSubmitOpensEachBlobOnce(t *testing.T) {
 	e := newEnv(t)
 	counter := &openCounter{Store: e.st}
@@ -41,6 +49,9 @@ func TestSubmitOpensEachBlobOnce(t *testing.T) {
 	if n := counter.opens.Load(); n != 1 {
 		t.Errorf("a submission of one attachment opened its blob %d times, want 1", n)
 	}
+	if n := counter.stats.Load(); n != 0 {
+		t.Errorf("a submission stated its blob %d times besides opening it, want 0", n)
+	}
 
 	counter.opens.Store(0)
 	bad := e.compose(quangNinh, "2", pdf, func(d *envelope.Document) { d.Attachments[0].ContentType = "application/x-msdownload" }, vpcp)
@@ -51,4 +62,21 @@ func TestSubmitOpensEachBlobOnce(t *testing.T) {
 	if n := counter.opens.Load(); n != 0 {
 		t.Errorf("an attachment of a refused type was opened %d times, want 0", n)
 	}
+}
+
+// TestSubmitGoneBlob: an attachment whose bytes the retention policy
+// removed is, to a new submission, not uploaded, though its sender still
+// holds a grant of it through the message that carried it.
+func TestSubmitGoneBlob(t *testing.T) {
+	e := newEnv(t)
+	first := e.send(quangNinh, "1", vpcp)
+	if _, err := e.relay.Ack(ctx, vpcp, first.id); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := e.st.GCBlobs(ctx, time.Now().Add(48*time.Hour), 24*time.Hour, time.Hour); err != nil || res.Expired != 1 {
+		t.Fatalf("gc after the retention: %+v %v", res, err)
+	}
+	again := e.compose(quangNinh, "2", first.file, nil, vpcp)
+	_, err := e.relay.Submit(ctx, quangNinh, again.packet, 0)
+	wantErr(t, err, store.ErrMissingBlob)
 }

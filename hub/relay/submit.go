@@ -133,7 +133,7 @@ func (r *Relay) submitted(ctx context.Context, sub *store.Submission, res store.
 }
 
 // checkAttachments makes sure every attachment is of a type this hub
-// accepts, uploaded whole, matches its content type and, if a PDF, passes
+// accepts, uploaded whole and usable by the sender, matches its content type and, if a PDF, passes
 // CheckAttachment, and returns the reports as one JSON object keyed by
 // SHA-256.
 func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([]byte, error) {
@@ -148,16 +148,6 @@ func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([
 			return nil, err
 		} else if !ok {
 			return nil, fmt.Errorf("attachment %q (%s): %w", a.Name, a.SHA256, store.ErrMissingBlob)
-		}
-		info, err := r.st.StatBlob(ctx, a.SHA256)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && !info.Present) {
-			return nil, fmt.Errorf("attachment %q (%s): %w", a.Name, a.SHA256, store.ErrMissingBlob)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if info.Size != a.Size {
-			return nil, fmt.Errorf("%w: attachment %q is %d bytes on the hub, the envelope says %d", ErrAttachmentSize, a.Name, info.Size, a.Size)
 		}
 		report, err := r.checkStored(ctx, i, a)
 		if err != nil {
@@ -174,19 +164,31 @@ func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([
 }
 
 // checkStored checks attachment i (0 is the main document), stored as a
-// blob of a.Size bytes, and returns its report: first its type
-// (checkType, before the blob is opened), then its bytes (checkBytes) and
-// its report (see report), both read through one opening of the blob, as
-// the edXML path reads a packet's attachment.
+// blob, and returns its report: first its type (checkType, before the
+// blob is opened), then that the blob is present (else ErrMissingBlob)
+// with the size the envelope names (else ErrAttachmentSize), then its
+// bytes (checkBytes) and its report (see report). All is read through one
+// opening of the blob, as the edXML path reads a packet's attachment: the
+// blob found and its size are those of the bytes checked.
 func (r *Relay) checkStored(ctx context.Context, i int, a envelope.Attachment) ([]byte, error) {
 	if err := r.checkType(i, a); err != nil {
 		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
 	}
 	f, err := r.st.OpenBlob(ctx, a.SHA256)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
+		return nil, fmt.Errorf("attachment %q (%s): %w", a.Name, a.SHA256, store.ErrMissingBlob)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
 	}
 	defer f.Close()
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
+	}
+	if size != a.Size {
+		return nil, fmt.Errorf("%w: attachment %q is %d bytes on the hub, the envelope says %d", ErrAttachmentSize, a.Name, size, a.Size)
+	}
 	ra, ok := f.(io.ReaderAt)
 	if !ok {
 		return nil, fmt.Errorf("attachment %d: the blob store does not allow random access", i+1)
