@@ -133,7 +133,7 @@ func (r *Relay) submitted(ctx context.Context, sub *store.Submission, res store.
 }
 
 // checkAttachments makes sure every attachment is of a type this hub
-// accepts, uploaded whole, matches its content type and, if a PDF, passes
+// accepts, uploaded whole and usable by the sender, matches its content type and, if a PDF, passes
 // CheckAttachment, and returns the reports as one JSON object keyed by
 // SHA-256.
 func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([]byte, error) {
@@ -149,22 +149,9 @@ func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([
 		} else if !ok {
 			return nil, fmt.Errorf("attachment %q (%s): %w", a.Name, a.SHA256, store.ErrMissingBlob)
 		}
-		info, err := r.st.StatBlob(ctx, a.SHA256)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && !info.Present) {
-			return nil, fmt.Errorf("attachment %q (%s): %w", a.Name, a.SHA256, store.ErrMissingBlob)
-		}
+		report, err := r.checkStored(ctx, i, a)
 		if err != nil {
 			return nil, err
-		}
-		if info.Size != a.Size {
-			return nil, fmt.Errorf("%w: attachment %q is %d bytes on the hub, the envelope says %d", ErrAttachmentSize, a.Name, info.Size, a.Size)
-		}
-		if err := r.checkContent(ctx, i, a); err != nil {
-			return nil, fmt.Errorf("attachment %d: %w", i+1, err)
-		}
-		report, err := r.checkBlob(ctx, a)
-		if err != nil {
-			return nil, fmt.Errorf("attachment %q: %w", a.Name, err)
 		}
 		if report != nil {
 			reports[a.SHA256] = report
@@ -176,23 +163,46 @@ func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([
 	return json.Marshal(reports)
 }
 
-// checkContent is the one check of an attachment before anything parses
-// it, for attachment i (0 is the main document) stored as a blob: see
-// checkFile. a.Size must be the stored blob's size.
-func (r *Relay) checkContent(ctx context.Context, i int, a envelope.Attachment) error {
+// checkStored checks attachment i (0 is the main document), stored as a
+// blob, and returns its report: first its type (checkType, before the
+// blob is opened), then that the blob is present (else ErrMissingBlob)
+// with the size the envelope names (else ErrAttachmentSize), then its
+// bytes (checkBytes) and its report (see report). All is read through one
+// opening of the blob, as the edXML path reads a packet's attachment: the
+// blob found and its size are those of the bytes checked.
+func (r *Relay) checkStored(ctx context.Context, i int, a envelope.Attachment) ([]byte, error) {
 	if err := r.checkType(i, a); err != nil {
-		return err // before the blob is opened
+		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
 	}
 	f, err := r.st.OpenBlob(ctx, a.SHA256)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
+		return nil, fmt.Errorf("attachment %q (%s): %w", a.Name, a.SHA256, store.ErrMissingBlob)
+	}
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
 	}
 	defer f.Close()
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
+	}
+	if size != a.Size {
+		return nil, fmt.Errorf("%w: attachment %q is %d bytes on the hub, the envelope says %d", ErrAttachmentSize, a.Name, size, a.Size)
+	}
 	ra, ok := f.(io.ReaderAt)
 	if !ok {
-		return errors.New("the blob store does not allow random access")
+		return nil, fmt.Errorf("attachment %d: the blob store does not allow random access", i+1)
 	}
-	return checkBytes(a, ra)
+	if err := checkBytes(a, ra); err != nil {
+		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
+	}
+	report, err := r.report(ctx, a, func() (io.ReaderAt, io.Closer, error) {
+		return ra, io.NopCloser(nil), nil // closed above, once the check is done
+	})
+	if err != nil {
+		return nil, fmt.Errorf("attachment %q: %w", a.Name, err)
+	}
+	return report, nil
 }
 
 // checkType refuses attachment i if its type is not one this hub accepts
@@ -233,24 +243,6 @@ type unsignedReport struct {
 	Size             int64  `json:"size"`
 	SignatureChecked bool   `json:"signature_checked"` // always false
 	Note             string `json:"note"`
-}
-
-// checkBlob checks attachment a, stored as a blob, beyond checkContent
-// and returns its report (see report).
-func (r *Relay) checkBlob(ctx context.Context, a envelope.Attachment) ([]byte, error) {
-	digest := a.SHA256
-	return r.report(ctx, a, func() (io.ReaderAt, io.Closer, error) {
-		f, err := r.st.OpenBlob(ctx, digest)
-		if err != nil {
-			return nil, nil, err
-		}
-		ra, ok := f.(io.ReaderAt)
-		if !ok {
-			f.Close()
-			return nil, nil, errors.New("the blob store does not allow random access")
-		}
-		return ra, f, nil
-	})
 }
 
 // report is the report kept for attachment a, whose bytes open gives: a

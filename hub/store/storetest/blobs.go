@@ -35,6 +35,13 @@ func testBlobPut(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	// The blob's size, as the hub's submission check reads it.
+	if n, err := f.Seek(0, io.SeekEnd); err != nil || n != int64(len(data)) {
+		t.Fatalf("seek to the end: %d, %v; want %d", n, err, len(data))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
 	got, err := io.ReadAll(f)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("read back %d bytes, err %v", len(got), err)
