@@ -30,9 +30,12 @@ type Document struct {
 	Arrival document.Arrival
 	Stored  time.Time // when this store first saved it
 	SentAt  time.Time // outgoing: when the hub accepted it; zero while queued
-	Read    bool
-	Status  document.Status // see Summary.Status
-	Done    bool
+	// Returned is set when the hub refused an outgoing document for good:
+	// it left the outbox and stays in the register as returned.
+	Returned *Returned
+	Read     bool
+	Status   document.Status // see Summary.Status
+	Done     bool
 }
 
 // Summary is a row of a list: what the UI shows of a document without
@@ -74,6 +77,8 @@ type docRecord struct {
 	Arrival document.Arrival   `json:"arrival,omitzero"`
 	Stored  time.Time          `json:"stored"`
 	SentAt  time.Time          `json:"sent_at,omitzero"`
+	// Returned: see Document.Returned.
+	Returned *Returned `json:"returned,omitempty"`
 }
 
 // decodeDocRecord reads a decrypted document record.
@@ -387,7 +392,7 @@ func (s *Store) Get(id string) (*Document, error) {
 			return err
 		}
 		d = &Document{ID: r.ID, Box: r.Box, Payload: r.Payload, Arrival: r.Arrival, Stored: r.Stored, SentAt: r.SentAt,
-			Read: m.flags&flagRead != 0, Done: m.flags&flagDone != 0, Status: statusOf(m.status)}
+			Returned: r.Returned, Read: m.flags&flagRead != 0, Done: m.flags&flagDone != 0, Status: statusOf(m.status)}
 		return nil
 	})
 	return d, err
