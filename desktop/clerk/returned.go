@@ -2,15 +2,20 @@ package clerk
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
+	"lienthong/shared/hubclient"
+	"lienthong/shared/receipt"
 	"lienthong/shared/wire"
 )
 
@@ -20,21 +25,41 @@ import (
 // out of the outbox in the same store transaction that records it as
 // returned, with the hub's code, message and details: it is never retried,
 // and stays in the register as returned. A crash before that transaction
-// leaves it queued, and the retry gets the same refusal; a refusal is
-// never an acceptance, and an acceptance whose answer was lost is
-// answered "existed" on the retry, so nothing sent is ever marked
-// returned. The clerk sends it again, re-addressed, with Resend.
+// leaves it queued, and the retry gets the same refusal. A refusal is
+// never an acceptance, and the hub answers a retry of an accepted packet
+// "existed" — except when a check it makes before looking the message up
+// (the signer's certificate, the size limits) changed its answer since:
+// so before returning a document the clerk asks the hub for the message's
+// receipts, and a verified "accepted" receipt of this very packet makes
+// it sent, not returned. The clerk sends a returned document again,
+// re-addressed, with Resend.
 
 // ErrNotReturned: Resend was asked for a document the hub has not
 // returned, or one already sent again.
 var ErrNotReturned = store.ErrNotReturned
 
 // returnDocument records the hub's final refusal of a queued document
-// and takes it out of the outbox.
-func (c *Clerk) returnDocument(it store.OutboxItem, answer error) error {
+// and takes it out of the outbox, once the hub has confirmed that it
+// holds no accepted copy of this very packet: a retry is refused before
+// the hub looks the message up when a check made before that lookup
+// changed its answer (the signer's certificate, the size limits), and a
+// document accepted once whose answer was lost is sent, not returned.
+func (c *Clerk) returnDocument(ctx context.Context, cl *hubclient.Client, it store.OutboxItem, answer error) error {
 	var we *wire.Error
 	if !errors.As(answer, &we) {
 		return answer
+	}
+	accepted, err := c.acceptedBefore(ctx, cl, it)
+	if err != nil {
+		return fmt.Errorf("ask whether the hub holds %s: %w", it.Doc, err)
+	}
+	if accepted != nil {
+		c.log.Warn("hub refused a retry of a document it accepted before", "doc", it.Doc, "code", string(we.Code))
+		if err := c.doneWithReceipt(it, store.Completion{At: accepted.at, Receipt: accepted.raw}); err != nil {
+			return err
+		}
+		c.emit(DocumentChanged{ID: it.Doc})
+		return nil
 	}
 	r := store.Returned{At: c.now(), Code: string(we.Code), Message: we.Message}
 	if we.Details != nil {
@@ -49,6 +74,39 @@ func (c *Clerk) returnDocument(it store.OutboxItem, answer error) error {
 	c.emit(DocumentReturned{ID: it.Doc, Err: answer})
 	c.emit(DocumentChanged{ID: it.Doc})
 	return nil
+}
+
+// acceptedReceipt is the hub's verified "accepted" receipt of a packet.
+type acceptedReceipt struct {
+	raw []byte
+	at  time.Time
+}
+
+// acceptedBefore asks the hub for the receipts of the item's message: its
+// verified "accepted" receipt for this packet (by its SHA-256) if the hub
+// holds it, nil if the hub has no such message or holds another packet
+// under its id (a conflict).
+func (c *Clerk) acceptedBefore(ctx context.Context, cl *hubclient.Client, it store.OutboxItem) (*acceptedReceipt, error) {
+	rs, err := cl.Receipts(ctx, it.Message)
+	c.noteResult(cl, err)
+	if wire.CodeOf(err) == wire.CodeNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	packet, err := c.st.Packet(it.Doc)
+	if err != nil {
+		return nil, permanent(err)
+	}
+	sum := sha256.Sum256(packet)
+	for _, raw := range rs {
+		r, _, err := receipt.Verify(raw, c.v, c.receiptSigner)
+		if err == nil && r.Event == receipt.EventAccepted && r.MessageID == it.Message && r.EnvelopeSHA256 == hex.EncodeToString(sum[:]) {
+			return &acceptedReceipt{raw: raw, at: r.At}, nil
+		}
+	}
+	return nil, nil
 }
 
 // ReturnedError is the hub's answer recorded with a returned document, as

@@ -175,7 +175,7 @@ func (c *Clerk) push(ctx context.Context) error {
 			c.forgetDirectory() // it is older than the hub's: fetch it again
 		}
 		if it.Kind == store.SendDocument && wire.CodeOf(err).Returns() {
-			if err := c.returnDocument(it, err); err != nil {
+			if err := c.returnDocument(ctx, cl, it, err); err != nil {
 				return fmt.Errorf("push %s %s: %w", it.Kind, it.Doc, err)
 			}
 			continue
