@@ -8,6 +8,8 @@ import "maps"
 const (
 	// DocReturned: the state of a returned document; %s is why (Explain).
 	DocReturned Key = "DocReturned"
+	// StatusReturned: a returned document's status in the outgoing list.
+	StatusReturned Key = "StatusReturned"
 	// DocResentAs: a returned document sent again; %s is the new
 	// document's number/notation and date, or its id.
 	DocResentAs Key = "DocResentAs"
@@ -23,21 +25,23 @@ const (
 )
 
 var viReturned = map[Key]string{
-	DocReturned:  "Bị trục trả lại, chưa gửi được: %s",
-	DocResentAs:  "Đã gửi lại thành văn bản %s",
-	ActionResend: "Gửi lại",
-	ResendTitle:  "Gửi lại văn bản bị trả lại",
-	ResendTo:     "Gửi lại văn bản (cùng số, ký hiệu và ngày) đến: %s?",
-	ResendHint:   "gửi lại: lienthong-clerk resend %s --to %s",
+	StatusReturned: "Bị trả lại",
+	DocReturned:    "Bị trục trả lại, chưa gửi được: %s",
+	DocResentAs:    "Đã gửi lại thành văn bản %s",
+	ActionResend:   "Gửi lại",
+	ResendTitle:    "Gửi lại văn bản bị trả lại",
+	ResendTo:       "Gửi lại văn bản (cùng số, ký hiệu và ngày) đến: %s?",
+	ResendHint:     "gửi lại: lienthong-clerk resend %s --to %s",
 }
 
 var enReturned = map[Key]string{
-	DocReturned:  "Returned by the hub, not sent: %s",
-	DocResentAs:  "Sent again as %s",
-	ActionResend: "Send again",
-	ResendTitle:  "Send a returned document again",
-	ResendTo:     "Send the document again (same number, notation and date) to: %s?",
-	ResendHint:   "send it again: lienthong-clerk resend %s --to %s",
+	StatusReturned: "Returned",
+	DocReturned:    "Returned by the hub, not sent: %s",
+	DocResentAs:    "Sent again as %s",
+	ActionResend:   "Send again",
+	ResendTitle:    "Send a returned document again",
+	ResendTo:       "Send the document again (same number, notation and date) to: %s?",
+	ResendHint:     "send it again: lienthong-clerk resend %s --to %s",
 }
 
 func init() {

@@ -56,10 +56,13 @@ type Summary struct {
 	// Status is the business status: for an incoming document its own
 	// last processing status, for an outgoing one the least advanced of
 	// its recipients ("" while any recipient has sent none).
-	Status  document.Status
-	Read    bool
-	Done    bool // processing completed, refused or recalled everywhere
-	Arrival document.Arrival
+	Status document.Status
+	Read   bool
+	Done   bool // processing completed, refused or recalled everywhere
+	// Returned: an outgoing document the hub refused for good (see
+	// Document.Returned).
+	Returned bool
+	Arrival  document.Arrival
 	// Successor is, when a reorganisation closed AgencyCode, the agency
 	// that succeeds it: the clerk sets it from the cached directory when
 	// it lists documents (it is not stored), so that a document from a
@@ -435,7 +438,7 @@ func (s *Store) summary(tx *bolt.Tx, seq uint64) (Summary, error) {
 	return Summary{ID: r.ID, Box: r.Box, Number: md.CodeNumber, Notation: md.CodeNotation, Date: md.Promulgation.Date,
 		AgencyCode: code, Agency: name, Subject: md.Subject, Type: md.Type, Urgency: md.Priority, Secrecy: md.Secrecy,
 		Due: md.DueDate, Status: statusOf(m.status), Read: m.flags&flagRead != 0, Done: m.flags&flagDone != 0,
-		Arrival: r.Arrival}, nil
+		Returned: m.flags&flagReturned != 0, Arrival: r.Arrival}, nil
 }
 
 // Packet returns the envelope wire bytes a document was stored with.

@@ -60,6 +60,15 @@ func (s *Store) Return(id uint64, r Returned) error {
 		if err := s.putRecord(tx, seq, rec); err != nil {
 			return err
 		}
+		old, err := s.loadSumm(tx, seq)
+		if err != nil {
+			return err
+		}
+		m := old
+		m.flags |= flagReturned
+		if err := s.updateSumm(tx, seq, old, m); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketOutbox).Delete(u64(id))
 	})
 }

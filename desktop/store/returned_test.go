@@ -42,6 +42,11 @@ func TestReturnAndResend(t *testing.T) {
 		t.Fatalf("returned document %+v, %v", d, err)
 	}
 
+	rows, err := s.List(Query{Box: Outgoing, Limit: 10})
+	if err != nil || len(rows) != 1 || !rows[0].Returned {
+		t.Fatalf("the list does not show it returned: %+v, %v", rows, err)
+	}
+
 	m2 := *m
 	m2.To = []document.Recipient{agencies[2]}
 	other := meta(self, agencies[2], 8, day(2025, 7, 2), "Khác")

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lienthong/desktop/clerk"
+	"lienthong/desktop/store"
 	"lienthong/hub/hubtest"
 	hubstore "lienthong/hub/store"
 	"lienthong/shared/document"
@@ -59,6 +60,13 @@ func TestResendReturnedToSuccessor(t *testing.T) {
 	v.Show(id)
 	if got := formText(v); !strings.Contains(got, "Bị trục trả lại, chưa gửi được: Nơi nhận đã sáp nhập vào cơ quan khác: Ủy ban nhân dân tỉnh Nghệ An → Văn phòng Chính phủ") {
 		t.Fatalf("view %q", got)
+	}
+	rows, _, err := c.List(store.Query{Box: store.Outgoing, Limit: 10})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("outgoing %+v, %v", rows, err)
+	}
+	if got, imp := cellText(a.cat, rows[0], ColStatus); got != "Bị trả lại" || imp != widget.DangerImportance {
+		t.Fatalf("status cell %q", got)
 	}
 	if !v.Resend.Visible() || v.Recall.Visible() {
 		t.Fatalf("resend %v, recall %v on a returned document with a successor", v.Resend.Visible(), v.Recall.Visible())
