@@ -10,6 +10,8 @@ const (
 	DocReturned Key = "DocReturned"
 	// StatusReturned: a returned document's status in the outgoing list.
 	StatusReturned Key = "StatusReturned"
+	// NotifyReturned is the title of the notification of a return.
+	NotifyReturned Key = "NotifyReturned"
 	// DocResentAs: a returned document sent again; %s is the new
 	// document's number/notation and date, or its id.
 	DocResentAs Key = "DocResentAs"
@@ -25,6 +27,7 @@ const (
 )
 
 var viReturned = map[Key]string{
+	NotifyReturned: "Văn bản đi bị trả lại",
 	StatusReturned: "Bị trả lại",
 	DocReturned:    "Bị trục trả lại, chưa gửi được: %s",
 	DocResentAs:    "Đã gửi lại thành văn bản %s",
@@ -35,6 +38,7 @@ var viReturned = map[Key]string{
 }
 
 var enReturned = map[Key]string{
+	NotifyReturned: "Outgoing document returned",
 	StatusReturned: "Returned",
 	DocReturned:    "Returned by the hub, not sent: %s",
 	DocResentAs:    "Sent again as %s",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
@@ -64,4 +65,20 @@ func (v *DocView) onResend() {
 	dlg.SetConfirmText(cat.T(i18n.ActionResend))
 	dlg.SetDismissText(cat.T(i18n.Cancel))
 	dlg.Show()
+}
+
+// onReturned tells the clerk that the hub returned a document: the
+// outgoing list and view show it, and a notification says why.
+func (a *App) onReturned(e clerk.DocumentReturned) {
+	a.Outgoing.List.Reload()
+	a.Outgoing.View.RefreshIf(e.ID)
+	if !a.fyne.Preferences().BoolWithFallback(PrefNotify, true) {
+		return
+	}
+	subject := e.ID
+	if v, err := a.clerk.Document(e.ID); err == nil && v.Doc.Payload != nil && v.Doc.Payload.Metadata != nil {
+		subject = v.Doc.Payload.Metadata.Subject
+	}
+	a.fyne.SendNotification(fyne.NewNotification(a.cat.T(i18n.NotifyReturned),
+		subject+": "+clerk.Explain(e.Err).Message(a.cat)))
 }

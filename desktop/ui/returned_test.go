@@ -40,6 +40,8 @@ func formText(v *DocView) string {
 func TestResendReturnedToSuccessor(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{})
 	a, w := startApp(t, initHome(t, h, quangNinh), Options{})
+	rec := &notifications{App: a.fyne}
+	a.fyne = rec
 	c := a.Clerk()
 	syncNow(t, c)
 	if _, err := h.Store.CloseAgencies(context.Background(), []hubstore.Succession{{Code: ngheAn, On: hubstore.DayOf(time.Now()),
@@ -55,6 +57,11 @@ func TestResendReturnedToSuccessor(t *testing.T) {
 	}
 	syncNow(t, c)
 	settle(t, a)
+	eventually(t, "the notice of the return", func() bool { return len(rec.sent) > 0 })
+	if n := rec.sent[len(rec.sent)-1]; n.Title != "Văn bản đi bị trả lại" ||
+		!strings.HasPrefix(n.Content, "Về việc sáp nhập: Nơi nhận đã sáp nhập vào cơ quan khác: Ủy ban nhân dân tỉnh Nghệ An → Văn phòng Chính phủ") {
+		t.Errorf("notice %q: %q", n.Title, n.Content)
+	}
 	w.SetContent(a.Outgoing.View.root)
 	v := a.Outgoing.View
 	v.Show(id)
