@@ -12,6 +12,7 @@ import (
 	"lienthong/desktop/store"
 	"lienthong/hub/hubtest"
 	hubstore "lienthong/hub/store"
+	"lienthong/shared/document"
 	"lienthong/shared/wire"
 )
 
@@ -121,6 +122,21 @@ func TestClosedAgency(t *testing.T) {
 		}
 		if _, err := na.Resend(ctx, id, nil); !errors.Is(err, clerk.ErrNotReturned) {
 			t.Fatalf("a second resend: %v", err)
+		}
+		// The register keeps both under the number: the returned one
+		// noted, the one sent again as sent.
+		rows, err := na.RegisterRows(clerk.BookOutgoing, om.RegisterYear())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var notes []string
+		for _, r := range rows {
+			if r[0] == document.FormatNumberNotation(om.CodeNumber, om.CodeNotation) {
+				notes = append(notes, r[len(r)-1])
+			}
+		}
+		if len(notes) != 2 || notes[0] != "Khẩn; Bị trục liên thông trả lại; Đã gửi lại" || notes[1] != "Khẩn" {
+			t.Fatalf("register notes under %s: %q", om.CodeNumber, notes)
 		}
 		if _, err := na.Resend(ctx, again, nil); !errors.Is(err, clerk.ErrNotReturned) {
 			t.Fatalf("resend of a delivered document: %v", err)

@@ -12,6 +12,11 @@ const (
 	StatusReturned Key = "StatusReturned"
 	// NotifyReturned is the title of the notification of a return.
 	NotifyReturned Key = "NotifyReturned"
+	// RegNoteReturned and RegNoteResent: the outgoing register's note
+	// on a returned document, and on one also sent again (the new
+	// message has its own row under the same number).
+	RegNoteReturned Key = "RegNoteReturned"
+	RegNoteResent   Key = "RegNoteResent"
 	// DocResentAs: a returned document sent again; %s is the new
 	// document's number/notation and date, or its id.
 	DocResentAs Key = "DocResentAs"
@@ -27,25 +32,29 @@ const (
 )
 
 var viReturned = map[Key]string{
-	NotifyReturned: "Văn bản đi bị trả lại",
-	StatusReturned: "Bị trả lại",
-	DocReturned:    "Bị trục trả lại, chưa gửi được: %s",
-	DocResentAs:    "Đã gửi lại thành văn bản %s",
-	ActionResend:   "Gửi lại",
-	ResendTitle:    "Gửi lại văn bản bị trả lại",
-	ResendTo:       "Gửi lại văn bản (cùng số, ký hiệu và ngày) đến: %s?",
-	ResendHint:     "gửi lại: lienthong-clerk resend %s --to %s",
+	RegNoteReturned: "Bị trục liên thông trả lại",
+	RegNoteResent:   "Đã gửi lại",
+	NotifyReturned:  "Văn bản đi bị trả lại",
+	StatusReturned:  "Bị trả lại",
+	DocReturned:     "Bị trục trả lại, chưa gửi được: %s",
+	DocResentAs:     "Đã gửi lại thành văn bản %s",
+	ActionResend:    "Gửi lại",
+	ResendTitle:     "Gửi lại văn bản bị trả lại",
+	ResendTo:        "Gửi lại văn bản (cùng số, ký hiệu và ngày) đến: %s?",
+	ResendHint:      "gửi lại: lienthong-clerk resend %s --to %s",
 }
 
 var enReturned = map[Key]string{
-	NotifyReturned: "Outgoing document returned",
-	StatusReturned: "Returned",
-	DocReturned:    "Returned by the hub, not sent: %s",
-	DocResentAs:    "Sent again as %s",
-	ActionResend:   "Send again",
-	ResendTitle:    "Send a returned document again",
-	ResendTo:       "Send the document again (same number, notation and date) to: %s?",
-	ResendHint:     "send it again: lienthong-clerk resend %s --to %s",
+	RegNoteReturned: "Returned by the hub",
+	RegNoteResent:   "Sent again",
+	NotifyReturned:  "Outgoing document returned",
+	StatusReturned:  "Returned",
+	DocReturned:     "Returned by the hub, not sent: %s",
+	DocResentAs:     "Sent again as %s",
+	ActionResend:    "Send again",
+	ResendTitle:     "Send a returned document again",
+	ResendTo:        "Send the document again (same number, notation and date) to: %s?",
+	ResendHint:      "send it again: lienthong-clerk resend %s --to %s",
 }
 
 func init() {
