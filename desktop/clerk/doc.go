@@ -55,7 +55,11 @@
 // into a document: Issue refuses it with a *RecipientClosedError naming
 // the successor when the cached directory knows the closure, and the
 // hub's recipient_closed refusal carries the same (RecipientClosedOf),
-// after which the directory is fetched again. A document from a closed
+// after which the directory is fetched again. A document the hub refuses
+// for good (recipient_closed among others: wire.Code.Returns) leaves the
+// outbox as returned, in the transaction that records the refusal, and is
+// never retried; Resend sends it again re-addressed, as a new message
+// under the same number (returned.go). A document from a closed
 // code, signed before the closure, verifies as any other; lists and the
 // document's view name its successor (Summary.Successor,
 // DocumentView.FromSuccessor). See succession.go.
@@ -88,7 +92,7 @@
 //
 // Clerk.Subscribe gives a buffered channel of typed events (DocumentArrived,
 // StatusChanged, ConnectionChanged, OutboxChanged, TransferProgress,
-// DocumentChanged, DocumentRefused, SyncFailed). The engine never blocks on a subscriber: a subscriber
+// DocumentChanged, DocumentRefused, DocumentReturned, SyncFailed). The engine never blocks on a subscriber: a subscriber
 // whose buffer is full loses the event. Front ends re-read the store when
 // they see an event, so a lost event costs a refresh, never data.
 //

@@ -47,7 +47,8 @@ type TransferProgress struct {
 type DocumentChanged struct{ ID string }
 
 // SyncFailed: the hub refused an outbox action for good; the item stays in
-// the outbox and is retried on the next sync.
+// the outbox and is retried on the next sync. A document the hub refuses
+// for good is returned instead (DocumentReturned).
 type SyncFailed struct {
 	ID  string // the document
 	Err error
@@ -74,6 +75,17 @@ type DocumentDuplicate struct {
 	From     certs.AgencyCode
 }
 
+// DocumentReturned: the hub refused an outgoing document for good (see
+// wire.Code.Returns): it left the outbox, is recorded as returned
+// (store.Document.Returned) and is never retried; Resend sends it again
+// re-addressed. Err is the hub's answer: RecipientClosedOf names the
+// successors of closed recipients, Explain says it to the clerk.
+type DocumentReturned struct {
+	ID  string // the document
+	Err error
+}
+
+func (DocumentReturned) isEvent()  {}
 func (DocumentRefused) isEvent()   {}
 func (DocumentDuplicate) isEvent() {}
 func (DocumentArrived) isEvent()   {}

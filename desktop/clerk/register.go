@@ -173,7 +173,12 @@ func (c *Clerk) outgoingRows(year int) ([][]string, error) {
 		if r := recalled[d.ID]; r != "" {
 			note = append(note, r)
 		}
-		if d.SentAt.IsZero() {
+		switch {
+		case d.Returned != nil && d.Returned.ResentAs != "":
+			note = append(note, registerText.T(i18n.RegNoteReturned), registerText.T(i18n.RegNoteResent))
+		case d.Returned != nil:
+			note = append(note, registerText.T(i18n.RegNoteReturned))
+		case d.SentAt.IsZero():
 			note = append(note, registerText.T(i18n.RegNoteNotSent))
 		}
 		rows = append(rows, []string{document.FormatNumberNotation(m.CodeNumber, m.CodeNotation), vnDate(m.Promulgation.Date),

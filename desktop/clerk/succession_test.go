@@ -12,6 +12,7 @@ import (
 	"lienthong/desktop/store"
 	"lienthong/hub/hubtest"
 	hubstore "lienthong/hub/store"
+	"lienthong/shared/document"
 	"lienthong/shared/wire"
 )
 
@@ -39,32 +40,106 @@ func TestClosedAgency(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	t.Run("StaleCacheRefusedByTheHub", func(t *testing.T) {
+	t.Run("StaleCacheReturnedByTheHub", func(t *testing.T) {
 		events, cancel := na.Subscribe()
 		defer cancel()
-		if _, err := na.Issue(ctx, draft(t, "cong-van.pdf", caoBang)); err != nil {
+		id, err := na.Issue(ctx, draft(t, "cong-van.pdf", caoBang))
+		if err != nil {
 			t.Fatalf("issue with a stale directory: %v", err)
 		}
 		mustSync(t, ctx, na)
-		var failed error
-		for failed == nil {
+		var returned error
+		for returned == nil {
 			select {
 			case ev := <-events:
-				if f, ok := ev.(clerk.SyncFailed); ok {
-					failed = f.Err
+				switch e := ev.(type) {
+				case clerk.DocumentReturned:
+					if e.ID == id {
+						returned = e.Err
+					}
+				case clerk.SyncFailed:
+					t.Fatalf("SyncFailed for %s: %v", e.ID, e.Err)
 				}
 			case <-ctx.Done():
-				t.Fatal("no SyncFailed event")
+				t.Fatal("no DocumentReturned event")
 			}
 		}
-		rc, ok := clerk.RecipientClosedOf(failed)
-		if wire.CodeOf(failed) != wire.CodeRecipientClosed || !ok || len(rc.Closed) != 1 || rc.Closed[0].Code != caoBang ||
+		rc, ok := clerk.RecipientClosedOf(returned)
+		if wire.CodeOf(returned) != wire.CodeRecipientClosed || !ok || len(rc.Closed) != 1 || rc.Closed[0].Code != caoBang ||
 			rc.Closed[0].Successor != hanoi || rc.Closed[0].SuccessorName != agencyName(hanoi) || rc.Closed[0].ClosedOn == "" {
-			t.Fatalf("refusal = %v (%+v)", failed, rc)
+			t.Fatalf("refusal = %v (%+v)", returned, rc)
 		}
-		msg := clerk.Explain(failed).Message(i18n.New(i18n.Vietnamese))
+		msg := clerk.Explain(returned).Message(i18n.New(i18n.Vietnamese))
 		if !strings.Contains(msg, "Ủy ban nhân dân tỉnh Cao Bằng → Ủy ban nhân dân thành phố Hà Nội ("+hanoi+")") {
 			t.Fatalf("the clerk reads %q", msg)
+		}
+		v, err := na.Document(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := v.Doc.Returned; r == nil || r.Code != string(wire.CodeRecipientClosed) || r.Message == "" || r.ResentAs != "" || !v.Doc.SentAt.IsZero() {
+			t.Fatalf("returned document: %+v, sent %v", r, v.Doc.SentAt)
+		}
+		// The stored answer still names the successor (a restart, a later
+		// look at the document).
+		if rc, ok := clerk.RecipientClosedOf(clerk.ReturnedError(v.Doc)); !ok || rc.Closed[0].Successor != hanoi {
+			t.Fatalf("stored refusal names %+v", rc)
+		}
+		if na.OutboxLen() != 0 {
+			t.Fatalf("a returned document left %d items in the outbox", na.OutboxLen())
+		}
+		refused := hubOutcomes(t, h, string(wire.CodeRecipientClosed))
+		mustSync(t, ctx, na)
+		if n := hubOutcomes(t, h, string(wire.CodeRecipientClosed)); n != refused || refused == 0 {
+			t.Fatalf("the hub answered recipient_closed %v times before the next sync, %v after: retried", refused, n)
+		}
+
+		n, _ := na.NextNumber("")
+		again, err := na.Resend(ctx, id, nil)
+		if err != nil {
+			t.Fatalf("resend: %v", err)
+		}
+		if next, _ := na.NextNumber(""); next != n {
+			t.Fatalf("sending again took a number (%d, then %d)", n, next)
+		}
+		mustSync(t, ctx, na, hn)
+		got, err := hn.Document(again)
+		if err != nil {
+			t.Fatalf("Hà Nội did not receive the document sent again: %v", err)
+		}
+		om, gm := v.Doc.Payload.Metadata, got.Doc.Payload.Metadata
+		if gm.ID() != om.ID() || len(gm.To) != 1 || gm.To[0].Code != hanoi || gm.To[0].Name != agencyName(hanoi) {
+			t.Fatalf("sent again as %+v to %+v; returned %+v", gm.ID(), gm.To, om.ID())
+		}
+		if got.Report == nil || !got.Report.Valid() {
+			t.Fatal("the attachments sent again do not verify")
+		}
+		if v, _ := na.Document(id); v.Doc.Returned == nil || v.Doc.Returned.ResentAs != again {
+			t.Fatalf("the returned document is not marked sent again: %+v", v.Doc.Returned)
+		}
+		if s, _ := na.Document(again); s.Doc.SentAt.IsZero() {
+			t.Fatal("the document sent again is not sent")
+		}
+		if _, err := na.Resend(ctx, id, nil); !errors.Is(err, clerk.ErrNotReturned) {
+			t.Fatalf("a second resend: %v", err)
+		}
+		// The register keeps both under the number: the returned one
+		// noted, the one sent again as sent.
+		rows, err := na.RegisterRows(clerk.BookOutgoing, om.RegisterYear())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var notes []string
+		for _, r := range rows {
+			if r[0] == document.FormatNumberNotation(om.CodeNumber, om.CodeNotation) {
+				notes = append(notes, r[len(r)-1])
+			}
+		}
+		if len(notes) != 2 || notes[0] != "Khẩn; Bị trục liên thông trả lại; Đã gửi lại" || notes[1] != "Khẩn" {
+			t.Fatalf("register notes under %s: %q", om.CodeNumber, notes)
+		}
+		if _, err := na.Resend(ctx, again, nil); !errors.Is(err, clerk.ErrNotReturned) {
+			t.Fatalf("resend of a delivered document: %v", err)
 		}
 	})
 
@@ -134,4 +209,52 @@ func slicesHas(list []store.Agency, code certs.AgencyCode) bool {
 		}
 	}
 	return false
+}
+
+// hubOutcomes counts the requests the hub answered with outcome (ok or a
+// wire error code), on every route.
+func hubOutcomes(t *testing.T, h *hubtest.Hub, outcome string) float64 {
+	t.Helper()
+	families, err := h.Server.Metrics().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n float64
+	for _, f := range families {
+		if f.GetName() != "lienthong_hub_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "outcome" && l.GetValue() == outcome {
+					n += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return n
+}
+
+// TestRetryableKeepsQueued: a document the hub cannot be reached for stays
+// queued, not returned, and goes when the hub is back.
+func TestRetryableKeepsQueued(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	ctx := ctxT(t)
+	qn := newClerk(t, h, quangNinh)
+	mustSync(t, ctx, qn)
+	id, err := qn.Issue(ctx, draft(t, "cong-van.pdf", ngheAn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Stop()
+	if err := qn.Sync(ctx); err == nil {
+		t.Fatal("synced with the hub stopped")
+	}
+	v, err := qn.Document(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qn.OutboxLen() != 1 || v.Doc.Returned != nil {
+		t.Fatalf("after a network failure: outbox %d, returned %+v", qn.OutboxLen(), v.Doc.Returned)
+	}
 }

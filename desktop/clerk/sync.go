@@ -147,8 +147,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // push does the outbox items in order. A transport failure or a retryable
-// answer stops the round; an item the hub refuses for good stays in the
-// outbox, is reported with SyncFailed and skipped.
+// answer stops the round; a document the hub refuses for good is returned
+// (returned.go); another item the hub refuses stays in the outbox, is
+// reported with SyncFailed and skipped.
 func (c *Clerk) push(ctx context.Context) error {
 	c.pushMu.Lock()
 	defer c.pushMu.Unlock()
@@ -170,10 +171,16 @@ func (c *Clerk) push(ctx context.Context) error {
 		if isRetryable(err) {
 			return fmt.Errorf("push %s %s: %w", it.Kind, it.Doc, err)
 		}
-		c.log.Warn("hub refused an outbox item", "doc", it.Doc, "kind", string(it.Kind), "err", err)
 		if wire.CodeOf(err) == wire.CodeRecipientClosed {
 			c.forgetDirectory() // it is older than the hub's: fetch it again
 		}
+		if it.Kind == store.SendDocument && wire.CodeOf(err).Returns() {
+			if err := c.returnDocument(ctx, cl, it, err); err != nil {
+				return fmt.Errorf("push %s %s: %w", it.Kind, it.Doc, err)
+			}
+			continue
+		}
+		c.log.Warn("hub refused an outbox item", "doc", it.Doc, "kind", string(it.Kind), "err", err)
 		c.emit(SyncFailed{ID: it.Doc, Err: err})
 	}
 	return nil

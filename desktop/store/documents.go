@@ -30,9 +30,12 @@ type Document struct {
 	Arrival document.Arrival
 	Stored  time.Time // when this store first saved it
 	SentAt  time.Time // outgoing: when the hub accepted it; zero while queued
-	Read    bool
-	Status  document.Status // see Summary.Status
-	Done    bool
+	// Returned is set when the hub refused an outgoing document for good:
+	// it left the outbox and stays in the register as returned.
+	Returned *Returned
+	Read     bool
+	Status   document.Status // see Summary.Status
+	Done     bool
 }
 
 // Summary is a row of a list: what the UI shows of a document without
@@ -53,10 +56,13 @@ type Summary struct {
 	// Status is the business status: for an incoming document its own
 	// last processing status, for an outgoing one the least advanced of
 	// its recipients ("" while any recipient has sent none).
-	Status  document.Status
-	Read    bool
-	Done    bool // processing completed, refused or recalled everywhere
-	Arrival document.Arrival
+	Status document.Status
+	Read   bool
+	Done   bool // processing completed, refused or recalled everywhere
+	// Returned: an outgoing document the hub refused for good (see
+	// Document.Returned).
+	Returned bool
+	Arrival  document.Arrival
 	// Successor is, when a reorganisation closed AgencyCode, the agency
 	// that succeeds it: the clerk sets it from the cached directory when
 	// it lists documents (it is not stored), so that a document from a
@@ -74,6 +80,8 @@ type docRecord struct {
 	Arrival document.Arrival   `json:"arrival,omitzero"`
 	Stored  time.Time          `json:"stored"`
 	SentAt  time.Time          `json:"sent_at,omitzero"`
+	// Returned: see Document.Returned.
+	Returned *Returned `json:"returned,omitempty"`
 }
 
 // decodeDocRecord reads a decrypted document record.
@@ -387,7 +395,7 @@ func (s *Store) Get(id string) (*Document, error) {
 			return err
 		}
 		d = &Document{ID: r.ID, Box: r.Box, Payload: r.Payload, Arrival: r.Arrival, Stored: r.Stored, SentAt: r.SentAt,
-			Read: m.flags&flagRead != 0, Done: m.flags&flagDone != 0, Status: statusOf(m.status)}
+			Returned: r.Returned, Read: m.flags&flagRead != 0, Done: m.flags&flagDone != 0, Status: statusOf(m.status)}
 		return nil
 	})
 	return d, err
@@ -430,7 +438,7 @@ func (s *Store) summary(tx *bolt.Tx, seq uint64) (Summary, error) {
 	return Summary{ID: r.ID, Box: r.Box, Number: md.CodeNumber, Notation: md.CodeNotation, Date: md.Promulgation.Date,
 		AgencyCode: code, Agency: name, Subject: md.Subject, Type: md.Type, Urgency: md.Priority, Secrecy: md.Secrecy,
 		Due: md.DueDate, Status: statusOf(m.status), Read: m.flags&flagRead != 0, Done: m.flags&flagDone != 0,
-		Arrival: r.Arrival}, nil
+		Returned: m.flags&flagReturned != 0, Arrival: r.Arrival}, nil
 }
 
 // Packet returns the envelope wire bytes a document was stored with.

@@ -59,6 +59,7 @@ func (s SortBy) ranked() bool { return s == SortAgency || s == SortSubject }
 const (
 	flagRead = 1 << iota
 	flagDone
+	flagReturned // an outgoing document the hub returned (Store.Return)
 )
 
 const (

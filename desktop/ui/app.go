@@ -306,6 +306,8 @@ func (a *App) onEvent(ev clerk.Event) {
 		a.Incoming.Refused.Reload()
 	case clerk.DocumentDuplicate:
 		a.onDuplicate(e)
+	case clerk.DocumentReturned:
+		a.onReturned(e)
 	case clerk.ConnectionChanged:
 		reason := ""
 		if e.Err != nil {

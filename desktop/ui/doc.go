@@ -31,7 +31,10 @@
 // while composing) stay on Fyne's goroutine. The core's events (a document
 // arrived, a status came, the connection changed, the outbox moved, a sync
 // item was refused) are read by one goroutine and applied the same way;
-// SyncFailed shows in the status bar until the item goes through. Only the
+// SyncFailed shows in the status bar until the item goes through; a
+// document the hub returned (DocumentReturned) is notified, marked in the
+// outgoing list, and its view says why and offers to send it again to the
+// successors the hub named (returned.go). Only the
 // command in desktop/cmd/lienthong-desktop imports fyne.io/fyne/v2/app:
 // constructors take a fyne.App and a fyne.Window, so the tests drive every
 // flow headless with fyne.io/fyne/v2/test against a real core and an

@@ -375,6 +375,9 @@ func cellText(cat *i18n.Catalog, s store.Summary, c Column) (string, widget.Impo
 		}
 		return t, widget.MediumImportance
 	case ColStatus:
+		if s.Returned {
+			return cat.T(i18n.StatusReturned), widget.DangerImportance
+		}
 		return statusName(cat, s.Status), widget.MediumImportance
 	case ColDue:
 		return formatDate(s.Due), widget.MediumImportance

@@ -56,6 +56,7 @@ type DocView struct {
 	AcceptRcl  *widget.Button
 	RejectRcl  *widget.Button
 	Recall     *widget.Button
+	Resend     *widget.Button // a document the hub returned, to the successors it named (returned.go)
 	Evidence   *widget.Button
 	actions    *fyne.Container
 	sentAction *fyne.Container
@@ -98,7 +99,7 @@ func NewDocView(a *App) *DocView {
 	v.Refuse.Importance = widget.DangerImportance
 	v.AcceptRcl = widget.NewButton(c.T(i18n.ActAcceptRecall), func() { v.onAnswerRecall(true) })
 	v.RejectRcl = widget.NewButton(c.T(i18n.ActRejectRecall), func() { v.onAnswerRecall(false) })
-	v.Recall = widget.NewButton(c.T(i18n.ActRecall), v.onRecall)
+	v.Recall, v.Resend = widget.NewButton(c.T(i18n.ActRecall), v.onRecall), widget.NewButton(c.T(i18n.ActionResend), v.onResend)
 	v.Evidence = widget.NewButton(c.T(i18n.DocEvidence), v.onEvidence)
 	v.actions = container.NewVBox(
 		newBoldLabel(c.T(i18n.DocActions)),
@@ -106,7 +107,7 @@ func NewDocView(a *App) *DocView {
 		container.NewGridWithColumns(3, v.Register, v.Assign, v.Process, v.Complete, v.Refuse),
 		container.NewGridWithColumns(2, v.AcceptRcl, v.RejectRcl),
 	)
-	v.sentAction = container.NewVBox(newBoldLabel(c.T(i18n.DocTimeline)), v.Timeline, v.Reason, container.NewHBox(v.Recall))
+	v.sentAction = container.NewVBox(newBoldLabel(c.T(i18n.DocTimeline)), v.Timeline, v.Reason, container.NewHBox(v.Recall, v.Resend))
 	v.actions.Hide()
 	v.sentAction.Hide()
 	v.sigHead = newBoldLabel(c.T(i18n.DocSignatures))
@@ -194,10 +195,8 @@ func (v *DocView) render() {
 			}
 			items = append(items, widget.NewFormItem(cat.T(i18n.DocEdXML), check))
 		}
-	} else if dv.Doc.SentAt.IsZero() {
-		items = append(items, widget.NewFormItem(cat.T(i18n.ColStatus), widget.NewLabel(cat.T(i18n.DocQueued))))
 	} else {
-		items = append(items, widget.NewFormItem(cat.T(i18n.ColStatus), widget.NewLabel(cat.T(i18n.DocSentAt, dv.Doc.SentAt.In(document.VietnamTime).Format("02/01/2006 15:04")))))
+		items = append(items, v.sentState())
 	}
 	v.Meta.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
 	v.Meta.Refresh()

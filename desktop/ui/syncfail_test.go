@@ -15,46 +15,40 @@ import (
 	"lienthong/shared/wire"
 )
 
-// TestSyncFailedInStatusBar sends a document to an agency the hub does
-// not know: the hub refuses it for good, the core emits SyncFailed, and
-// the status bar says so in Vietnamese, from the hub's code, without the
-// technical text.
-func TestSyncFailedInStatusBar(t *testing.T) {
+// TestReturnedInDocumentView sends a document to an agency the hub does
+// not know: the hub refuses it for good, the core returns it (no sync
+// failure in the status bar: nothing waits), and the document's view says
+// why in Vietnamese, from the hub's code, without the technical text; no
+// successor was named, so nothing offers to send it again.
+func TestReturnedInDocumentView(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{})
 	a, _ := startApp(t, initHome(t, h, quangNinh), Options{})
 	c := a.Clerk()
 	syncNow(t, c)
-	if a.Status.SyncError.Visible() {
-		t.Fatalf("a sync error shows before any: %q", a.Status.SyncError.Text)
-	}
-	_, err := c.Issue(t.Context(), &clerk.Draft{Files: []string{testdata("cong-van.pdf")}, Stamp: clerk.Stamp{Kind: clerk.StampText},
+	id, err := c.Issue(t.Context(), &clerk.Draft{Files: []string{testdata("cong-van.pdf")}, Stamp: clerk.Stamp{Kind: clerk.StampText},
 		Metadata: document.Metadata{Type: document.TypeCongVan, CodeNotation: "UBND-VP", Subject: "Gửi tới cơ quan chưa có trên máy chủ",
 			Promulgation: document.Promulgation{Place: "Quảng Ninh"}, Signer: document.Signer{Position: "CHỦ TỊCH", FullName: "Trần Thị Lan"},
 			To: []document.Recipient{{Code: "000.00.00.H99", Name: "Cơ quan thử"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	syncNow(t, c) // the refusal is not an error of the round: the item stays queued
-	want := "Không đồng bộ được: Nơi nhận không có trong danh bạ của máy chủ"
-	eventually(t, "the refusal in the status bar", func() bool { return strings.HasPrefix(a.Status.SyncError.Text, want) })
-	if !a.Status.SyncError.Visible() || strings.Contains(a.Status.SyncError.Text, "unknown_recipient") {
-		t.Errorf("status bar %q (visible %v)", a.Status.SyncError.Text, a.Status.SyncError.Visible())
+	syncNow(t, c)
+	if c.OutboxLen() != 0 {
+		t.Fatalf("the returned document stays queued (%d)", c.OutboxLen())
 	}
-
-	t.Run("a sync asked for says why it fails, until one succeeds", func(t *testing.T) {
-		test.Tap(a.Status.SyncButton)
-		if !a.Status.SyncButton.Disabled() {
-			t.Error("the sync button is on while a sync runs")
-		}
-		settle(t, a)
-		if a.Status.SyncButton.Disabled() {
-			t.Error("the sync button stays off")
-		}
-		// The refused item still fails: its line stays.
-		if !strings.HasPrefix(a.Status.SyncError.Text, want) {
-			t.Errorf("status bar %q", a.Status.SyncError.Text)
-		}
-	})
+	settle(t, a)
+	if a.Status.SyncError.Visible() {
+		t.Errorf("a returned document shows as a sync failure: %q", a.Status.SyncError.Text)
+	}
+	v := a.Outgoing.View
+	v.Show(id)
+	want := "Bị trục trả lại, chưa gửi được: Nơi nhận không có trong danh bạ của máy chủ"
+	if got := formText(v); !strings.Contains(got, want) || strings.Contains(got, "unknown_recipient") {
+		t.Errorf("view %q, want %q", got, want)
+	}
+	if v.Resend.Visible() || v.Recall.Visible() {
+		t.Errorf("resend %v, recall %v on a document returned without a successor", v.Resend.Visible(), v.Recall.Visible())
+	}
 }
 
 type fakeOutbox struct {

@@ -49,3 +49,34 @@ func TestAPIDocumentCodes(t *testing.T) {
 		t.Fatal("no row read from docs/API.md's error table")
 	}
 }
+
+// TestAPIDocumentReturns checks docs/API.md's list of the answers that
+// refuse a document for good against Code.Returns, and that none of them
+// is retryable.
+func TestAPIDocumentReturns(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/API.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, para, ok := strings.Cut(string(doc), "\nRefused for good: ")
+	if !ok {
+		t.Fatal(`docs/API.md has no "Refused for good" paragraph`)
+	}
+	para, _, _ = strings.Cut(para, "\n\n")
+	para, _, _ = strings.Cut(para, " will never")
+	listed := map[Code]bool{}
+	for _, m := range regexp.MustCompile("`([a-z_]+)`").FindAllStringSubmatch(para, -1) {
+		listed[Code(m[1])] = true
+	}
+	for code := range statusOf {
+		if code.Returns() != listed[code] {
+			t.Errorf("%s: docs/API.md lists it %v, Returns() = %v", code, listed[code], code.Returns())
+		}
+		if code.Returns() && code.Retryable() {
+			t.Errorf("%s both returns a document and is retryable", code)
+		}
+	}
+	if len(listed) == 0 {
+		t.Fatal("no code read from the paragraph")
+	}
+}

@@ -95,6 +95,23 @@ func (c Code) Retryable() bool {
 	return false
 }
 
+// Returns reports whether an answer with c to a document's submission (its
+// uploads or PostDocument) refuses that document for good: the packet as
+// signed will never be accepted, and the hub stored nothing of it, so the
+// sender takes it back (and may re-address or correct it) rather than
+// retry. Not retryable codes about the request or the connection rather
+// than the document (bad_request, forbidden, quota_exceeded...) are not
+// among them: the document may go through once they are fixed.
+func (c Code) Returns() bool {
+	switch c {
+	case CodeMalformed, CodeBadSignature, CodeUntrustedSigner, CodeSenderMismatch, CodeInvalidDocument,
+		CodeUnknownRecipient, CodeRecipientClosed, CodeNotPDF, CodeSecretNotAllowed, CodePDFTooComplex,
+		CodeTooLarge, CodeConflict:
+		return true
+	}
+	return false
+}
+
 // Error is the body of every error answer.
 type Error struct {
 	Code    Code   `json:"code"`

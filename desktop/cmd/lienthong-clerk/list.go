@@ -37,10 +37,17 @@ type row struct {
 	Refused bool   `json:"refused,omitempty"`
 	Reason  string `json:"reason,omitempty"`
 	Told    bool   `json:"sender_told,omitempty"`
+	// Returned marks an outgoing document the hub refused for good
+	// (show says why; resend sends it again).
+	Returned bool `json:"returned,omitempty"`
 }
 
-// refusedMarker flags a refused document in the inbox listing.
-const refusedMarker = "[REFUSED]"
+// refusedMarker flags a refused document in the inbox listing,
+// returnedMarker a returned one in the outbox's (in the status column).
+const (
+	refusedMarker  = "[REFUSED]"
+	returnedMarker = "[RETURNED]"
+)
 
 func refusedRow(r store.Refusal) row {
 	return row{ID: r.MessageID, Date: r.At.In(document.VietnamTime).Format("2006-01-02"), Code: string(r.Sender),
@@ -49,7 +56,8 @@ func refusedRow(r store.Refusal) row {
 
 func rowOf(s store.Summary) row {
 	r := row{ID: s.ID, Number: s.Number, Notation: s.Notation, Date: s.Date.String(), Agency: s.Agency, Code: string(s.AgencyCode),
-		Subject: s.Subject, Urgency: int(s.Urgency), Status: string(s.Status), Read: s.Read, Arrival: s.Arrival.Number}
+		Subject: s.Subject, Urgency: int(s.Urgency), Status: string(s.Status), Read: s.Read, Arrival: s.Arrival.Number,
+		Returned: s.Returned}
 	if s.Successor != nil {
 		r.Successor = string(s.Successor.Code)
 		r.Agency = i18n.New(i18n.Vietnamese).T(i18n.AgencyNowIs, s.Agency, s.Successor.Name)
@@ -65,7 +73,7 @@ func listCmd(name, what string, box store.Box) *cli.Command {
 	}
 	if box == store.Outgoing {
 		summary += " and what waits to be sent"
-		help += " Then how many actions wait to be sent."
+		help += " A document the hub returned shows " + returnedMarker + " as its status.\nThen how many actions wait to be sent."
 	}
 	return &cli.Command{
 		Name:    name,
@@ -120,7 +128,11 @@ func listCmd(name, what string, box store.Box) *cli.Command {
 						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s (%s)\n", r.ID, refusedMarker, r.Date, r.Status, r.Code, r.Reason, told)
 						continue
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, document.FormatNumberNotation(r.Number, r.Notation), r.Date, r.Status, r.Agency, r.Subject)
+					status := r.Status
+					if r.Returned {
+						status = returnedMarker
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, document.FormatNumberNotation(r.Number, r.Notation), r.Date, status, r.Agency, r.Subject)
 				}
 				if box == store.Outgoing {
 					fmt.Fprintf(tw, "%d waiting to send\n", c.OutboxLen())

@@ -49,7 +49,7 @@ var program = &cli.Program{
 	Name:    "lienthong-clerk",
 	Summary: "the clerk's work without a window: sign, send, receive, registers, evidence",
 	Commands: []*cli.Command{
-		signCmd, timestampCmd, initCmd, sendCmd, syncCmd, inboxCmd, outboxCmd, showCmd, statusCmd, recallCmd,
+		signCmd, timestampCmd, initCmd, sendCmd, syncCmd, inboxCmd, outboxCmd, showCmd, statusCmd, recallCmd, resendCmd,
 		registerExportCmd, verifyCmd, directoryCmd, evidenceCmd, edxmlShowCmd,
 		edxmlImportCmd, edxmlExportCmd,
 	},

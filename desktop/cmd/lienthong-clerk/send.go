@@ -26,10 +26,11 @@ it, then tries to send it at once (it stays queued if the hub is unreachable).
 An appendix named *.docx, *.xlsx or *.odt is sent as that type, unsigned and
 checked by its content, where the hub allows it (attachment_types).
 Prints "ID NUMBER/NOTATION sent|queued". A recipient whose code a
-reorganisation closed is refused with its successor and the --to to use:
-before signing when the cached directory knows it, after the hub refused it
-otherwise (the document stays queued, and the next sync refreshes the
-directory).`,
+reorganisation closed is refused with its successor: before signing when
+the cached directory knows it (with the --to to use); otherwise the hub
+returns the signed document (it leaves the outbox, stays in the register as
+returned, and the next sync refreshes the directory) and the hint gives the
+resend to run.`,
 	Setup: func(fs *flag.FlagSet) cli.Run {
 		f := newStoreFlags(fs, true)
 		var to multiFlag
@@ -120,42 +121,7 @@ directory).`,
 				}
 				return err
 			}
-			var refused error
-			if !*noSync {
-				events, stop := c.Subscribe()
-				trySync(c, env.Stdout, *f.json)
-				stop()
-				for ev := range events {
-					if sf, ok := ev.(clerk.SyncFailed); ok && sf.ID == id {
-						refused = sf.Err
-					}
-				}
-			}
-			if rc, ok := clerk.RecipientClosedOf(refused); ok {
-				// Signed and queued, but the hub will never take it: say
-				// what to send instead.
-				return closedHint(rc)
-			}
-			v, err := c.Document(id)
-			if err != nil {
-				return err
-			}
-			dm := v.Doc.Payload.Metadata
-			out := struct {
-				ID       string `json:"id"`
-				Number   string `json:"number"`
-				Notation string `json:"notation"`
-				Sent     bool   `json:"sent"`
-			}{id, dm.CodeNumber, dm.CodeNotation, !v.Doc.SentAt.IsZero()}
-			if *f.json {
-				return writeJSON(env.Stdout, out)
-			}
-			state := "queued"
-			if out.Sent {
-				state = "sent"
-			}
-			fmt.Fprintf(env.Stdout, "%s %s %s\n", id, document.FormatNumberNotation(out.Number, out.Notation), state)
-			return nil
+			return sendOutcome(env, c, id, *f.json, *noSync)
 		}
 	},
 }

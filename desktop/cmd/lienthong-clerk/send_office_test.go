@@ -16,17 +16,18 @@ import (
 
 // TestSendOfficeAppendix: `send MAIN.pdf APPENDIX.docx` sends the appendix
 // as a Word file to a hub that allows them; to a hub that keeps the
-// default (PDF only) the document stays queued (the hub's refusal,
-// invalid_document naming attachments[1].content_type, is tested in
-// hub/server).
+// default (PDF only) the hub returns the document, and send says so (the
+// hub's refusal, invalid_document naming attachments[1].content_type, is
+// tested in hub/server).
 func TestSendOfficeAppendix(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		types []string
-		want  string // on stdout (sent) or stderr (refused)
+		code  int
+		want  string // on stdout (sent) or stderr (returned)
 	}{
-		{"allowed", []string{"pdf", "docx"}, " sent\n"},
-		{"refused", []string{"pdf"}, " queued\n"},
+		{"allowed", []string{"pdf", "docx"}, 0, " sent\n"},
+		{"refused", []string{"pdf"}, 1, "error: Bị trục trả lại, chưa gửi được: Máy chủ liên thông từ chối văn bản vì thông tin chưa đúng quy định."},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := hubtest.Start(t, hubtest.Options{Configure: func(c *config.Config) { c.AttachmentTypes = tt.types }})
@@ -63,10 +64,10 @@ func TestSendOfficeAppendix(t *testing.T) {
 			code, out, errs := run("send", "--to", "000.00.00.G22", "--type", "cong_van", "--notation", "UBND-VP",
 				"--subject", "Gửi phụ lục số liệu", "--place", "Hạ Long", "--signer", "Nguyễn Văn Hùng", "--position", "CHỦ TỊCH",
 				at("cong-van.pdf"), at("Phu-luc.docx"))
-			if code != 0 {
+			if code != tt.code {
 				t.Fatalf("send: exit %d: %s", code, errs)
 			}
-			if !strings.Contains(out, tt.want) {
+			if !strings.Contains(out+errs, tt.want) {
 				t.Errorf("send printed %q, stderr %q; want %q", out, errs, tt.want)
 			}
 		})

@@ -61,7 +61,9 @@ func showDocument(stdout io.Writer, cat *i18n.Catalog, v *clerk.DocumentView, as
 			Receipts    []string           `json:"receipts"`
 			// EdXML is how a document that came as edXML was checked.
 			EdXML *clerk.EdXMLCheck `json:"edxml,omitempty"`
-		}{EdXML: v.EdXML, ID: v.Doc.ID, Box: v.Doc.Box.String(), Metadata: v.Doc.Payload.Metadata, Attachments: v.Doc.Payload.Attachments,
+			// Returned: the hub refused the document for good.
+			Returned *store.Returned `json:"returned,omitempty"`
+		}{EdXML: v.EdXML, Returned: v.Doc.Returned, ID: v.Doc.ID, Box: v.Doc.Box.String(), Metadata: v.Doc.Payload.Metadata, Attachments: v.Doc.Payload.Attachments,
 			Arrival: v.Doc.Arrival.Number, Sent: !v.Doc.SentAt.IsZero(), Statuses: []status{}, Receipts: []string{}}
 		if v.Report != nil {
 			ok := true
@@ -96,6 +98,13 @@ func showDocument(stdout io.Writer, cat *i18n.Catalog, v *clerk.DocumentView, as
 	}
 	if v.EdXML != nil {
 		fmt.Fprintf(stdout, "%s: %s\n", cat.T(i18n.DocEdXML), clerk.EdXMLCheckText(cat, *v.EdXML))
+	}
+	if err := clerk.ReturnedError(v.Doc); err != nil {
+		vi := i18n.New(i18n.Vietnamese)
+		fmt.Fprintln(stdout, vi.T(i18n.DocReturned, clerk.Explain(err).Message(vi)))
+		if again := v.Doc.Returned.ResentAs; again != "" {
+			fmt.Fprintln(stdout, vi.T(i18n.DocResentAs, again))
+		}
 	}
 	for i, r := range v.Reports {
 		state := "không đọc được"

@@ -90,6 +90,9 @@ func (w *watcher) show(ev clerk.Event) {
 		} else {
 			fmt.Fprintf(w.stdout, "refused %s %s: %s\n", e.ID, e.From, e.Cause)
 		}
+	case clerk.DocumentReturned:
+		fmt.Fprintf(w.stderr, "lienthong-clerk: returned %s: %s (not retried: lienthong-clerk resend %s)\n",
+			e.ID, strings.Join(strings.Fields(fmt.Sprint(e.Err)), " "), e.ID)
 	case clerk.SyncFailed:
 		if w.failing == nil {
 			w.failing = map[string]int{}

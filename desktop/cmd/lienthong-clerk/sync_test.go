@@ -68,10 +68,11 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// TestSyncWatchShowsSyncFailed runs sync --watch against a real hub that
+// TestSyncWatchShowsReturned runs sync --watch against a real hub that
 // refuses a queued document for good (its recipient is not in the
-// directory): the failure shows on stderr, once.
-func TestSyncWatchShowsSyncFailed(t *testing.T) {
+// directory): the document is returned, which shows on stderr once, and
+// is never submitted again.
+func TestSyncWatchShowsReturned(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{})
 	dir := t.TempDir()
 	p12, err := certs.EncodePKCS12(h.Agencies["000.00.00.H49"].Key, "p12-pass")
@@ -112,7 +113,7 @@ func TestSyncWatchShowsSyncFailed(t *testing.T) {
 	var wout, werr lockedBuffer
 	done := make(chan int, 1)
 	go func() { done <- cmd(ctx, &wout, &werr, append([]string{"sync", "--watch"}, home...)...) }()
-	want := "lienthong-clerk: sync failed: " + id + ": "
+	want := "lienthong-clerk: returned " + id + ": "
 	for deadline := time.Now().Add(time.Minute); !strings.Contains(werr.String(), want); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			cancel()
@@ -124,10 +125,40 @@ func TestSyncWatchShowsSyncFailed(t *testing.T) {
 		t.Fatalf("sync --watch: exit %d: %s", code, werr.String())
 	}
 	t.Logf("stdout:\n%sstderr:\n%s", wout.String(), werr.String())
-	if n := strings.Count(werr.String(), "sync failed"); n != 1 {
-		t.Fatalf("the failure shows %d times, want once:\n%s", n, werr.String())
+	if code := cmd(t.Context(), &out, &errb, append([]string{"sync"}, home...)...); code != 0 {
+		t.Fatalf("sync: exit %d: %s", code, errb.String())
+	}
+	if n := strings.Count(werr.String()+errb.String(), "returned"); n != 1 {
+		t.Fatalf("the return shows %d times, want once:\n%s%s", n, werr.String(), errb.String())
+	}
+	if n := hubOutcomes(t, h, "unknown_recipient"); n != 1 {
+		t.Fatalf("the hub refused the document %v times: it was submitted again", n)
 	}
 	if !strings.Contains(werr.String(), "unknown_recipient") {
 		t.Errorf("the failure line does not say why: %s", werr.String())
 	}
+}
+
+// hubOutcomes counts the requests the hub answered with outcome (ok or a
+// wire error code), on every route.
+func hubOutcomes(t *testing.T, h *hubtest.Hub, outcome string) float64 {
+	t.Helper()
+	families, err := h.Server.Metrics().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n float64
+	for _, f := range families {
+		if f.GetName() != "lienthong_hub_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "outcome" && l.GetValue() == outcome {
+					n += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return n
 }
