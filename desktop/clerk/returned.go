@@ -40,10 +40,10 @@ var ErrNotReturned = store.ErrNotReturned
 
 // returnDocument records the hub's final refusal of a queued document
 // and takes it out of the outbox, once the hub has confirmed that it
-// holds no accepted copy of this very packet: a retry is refused before
-// the hub looks the message up when a check made before that lookup
-// changed its answer (the signer's certificate, the size limits), and a
-// document accepted once whose answer was lost is sent, not returned.
+// holds no accepted copy of this very packet: a hub older than
+// 2026-12-05 checked a retry (the signer's certificate, the size limits)
+// before it looked the message up, and a document accepted once whose
+// answer was lost is sent, not returned.
 func (c *Clerk) returnDocument(ctx context.Context, cl *hubclient.Client, it store.OutboxItem, answer error) error {
 	var we *wire.Error
 	if !errors.As(answer, &we) {

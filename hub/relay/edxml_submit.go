@@ -168,6 +168,12 @@ func (r *Relay) SubmitEdXML(ctx context.Context, agency certs.AgencyCode, req Ed
 	if int64(len(req.Packet)) > r.edxml.MaxPacket {
 		return nil, fmt.Errorf("%w: %d bytes, over %d", edxml.ErrTooLarge, len(req.Packet), r.edxml.MaxPacket)
 	}
+	// A document packet accepted before, from this agency, is answered as
+	// it was, before any check (as Submit does): the signer's certificate
+	// or this hub's limits may have changed since.
+	if answer, ok, err := r.edxmlRetry(ctx, agency, req.Packet); err != nil || ok {
+		return answer, err
+	}
 	signer, warnings, err := r.verifyEdXML(req.Packet, req.Signature)
 	if err != nil {
 		return nil, err
@@ -191,6 +197,28 @@ func (r *Relay) SubmitEdXML(ctx context.Context, agency certs.AgencyCode, req Ed
 		return r.edxmlStatus(ctx, agency, req, pkt.Status, warnings)
 	}
 	return r.edxmlDocument(ctx, agency, req, pkt.Document, sp, warnings)
+}
+
+// edxmlRetry answers a document packet this agency's submission was
+// accepted with, byte for byte; ok is false for any other packet.
+func (r *Relay) edxmlRetry(ctx context.Context, agency certs.AgencyCode, packet []byte) (answer *EdXMLAccepted, ok bool, err error) {
+	sum := sha256.Sum256(packet)
+	digest := hex.EncodeToString(sum[:])
+	old, err := r.st.Message(ctx, digest[:32])
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if got, isRef := parseEdXMLRef(old.Envelope); !isRef || got.SHA256 != digest || old.Sender != agency {
+		return nil, false, nil // judged by the checks: a conflict, or another agency's packet
+	}
+	answer = &EdXMLAccepted{Kind: envelope.KindDocument, MessageID: digest[:32], Existed: true}
+	if answer.Submitted, err = r.retried(ctx, &old.Submission); err != nil {
+		return nil, false, err
+	}
+	return answer, true, nil
 }
 
 func (r *Relay) edxmlLimits() edxml.Limits {

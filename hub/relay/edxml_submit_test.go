@@ -248,6 +248,14 @@ func TestSubmitEdXMLDocument(t *testing.T) {
 	if err != nil || !again.Existed || again.MessageID != id || !bytes.Equal(again.Submitted.Receipt, res.Submitted.Receipt) {
 		t.Fatalf("resubmission: %+v, %v; want existed with the first receipt", again, err)
 	}
+	// Answered as the first even where the checks would refuse it now (the
+	// agency's attachment limit lowered since), and to its sender only.
+	again, err = e.r.SubmitEdXML(ctx, quangNinh, relay.EdXMLRequest{Packet: packet, MaxAttachment: 1})
+	if err != nil || !again.Existed || !bytes.Equal(again.Submitted.Receipt, res.Submitted.Receipt) {
+		t.Fatalf("resubmission under a lower limit: %+v, %v; want existed with the first receipt", again, err)
+	}
+	_, err = e.submit(vpcp, packet, nil)
+	wantErr(t, err, relay.ErrSenderMismatch)
 	// Different bytes are another message, even with the same fields.
 	other := e.xmlSign(quangNinh, edxDoc(t, quangNinh, "102", [][]byte{pdf}, nil, vpcp))
 	if res2, err := e.submit(quangNinh, other, nil); err != nil || res2.MessageID == id || res2.Existed {

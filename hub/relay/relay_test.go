@@ -222,6 +222,16 @@ func TestSubmitRules(t *testing.T) {
 		if err != nil || r.Event != receipt.EventAccepted || r.MessageID != d.id || len(r.Recipients) != 2 {
 			t.Fatalf("receipt: %+v %v", r, err)
 		}
+		// A retry is answered as the first even where the packet's checks
+		// would refuse it now (the hub's limit lowered, or the signer's
+		// certificate revoked since): the hub holds the document.
+		again, err = e.relay.Submit(ctx, quangNinh, d.packet, 1)
+		if err != nil || !again.Existed || !bytes.Equal(again.Receipt, first.Receipt) {
+			t.Fatalf("retry under a lower limit: existed=%v same receipt=%v %v", again.Existed, bytes.Equal(again.Receipt, first.Receipt), err)
+		}
+		// Another agency replaying the sender's packet is refused as before.
+		_, err = e.relay.Submit(ctx, vpcp, d.packet, 0)
+		wantErr(t, err, relay.ErrSenderMismatch)
 		// The same id on another packet is a conflict.
 		other := e.compose(quangNinh, "14", pdf, func(x *envelope.Document) { x.MessageID = d.id }, vpcp)
 		_, err = e.relay.Submit(ctx, quangNinh, other.packet, 0)

@@ -32,6 +32,20 @@ type Submitted struct {
 // answers the original result; the same message id with another packet is
 // store.ErrConflict.
 func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []byte, maxAttachment int64) (*Submitted, error) {
+	sum := sha256.Sum256(packet)
+	envHash := hex.EncodeToString(sum[:])
+	// A retry of an accepted submission, byte for byte and from its sender,
+	// is answered before any check: they were made when it was accepted,
+	// and the signer's certificate, this hub's limits or the directory may
+	// have changed since. A client that lost the answer must get the first
+	// one, not a refusal of what the hub holds.
+	prior, err := r.priorMessage(ctx, packet)
+	if err != nil {
+		return nil, err
+	}
+	if prior != nil && prior.EnvelopeSHA256 == envHash && prior.Sender == agency {
+		return r.retried(ctx, &prior.Submission)
+	}
 	doc, signer, err := envelope.OpenDocument(packet, r.verifier, maxAttachment)
 	if err != nil {
 		return nil, err
@@ -39,16 +53,8 @@ func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []by
 	if signer.Agency != agency {
 		return nil, fmt.Errorf("%w: the packet is signed by %s but the connection is %s", ErrSenderMismatch, signer.Agency, agency)
 	}
-	sum := sha256.Sum256(packet)
-	envHash := hex.EncodeToString(sum[:])
-
-	// A retry of an accepted submission skips the checks below: they were
-	// made the first time, and the directory may have changed since.
-	if m, err := r.st.Message(ctx, doc.MessageID); err == nil {
-		if m.EnvelopeSHA256 != envHash {
-			return nil, fmt.Errorf("message id %s was already used for another packet: %w", doc.MessageID, store.ErrConflict)
-		}
-		return r.retried(ctx, &m.Submission)
+	if prior != nil {
+		return nil, fmt.Errorf("message id %s was already used for another packet: %w", doc.MessageID, store.ErrConflict)
 	}
 	if err := r.secrecyAllowed(doc.Metadata); err != nil {
 		return nil, err
@@ -88,6 +94,31 @@ func (r *Relay) retried(ctx context.Context, sub *store.Submission) (*Submitted,
 		return nil, err
 	}
 	return r.submitted(ctx, sub, res, true, nil)
+}
+
+// priorMessage returns the message stored under the message id a packet's
+// payload names, read without verifying anything (the caller compares the
+// stored packet's digest with this one's), and nil when there is none or
+// the packet names no id.
+func (r *Relay) priorMessage(ctx context.Context, packet []byte) (*store.Message, error) {
+	p, err := envelope.Decode(packet)
+	if err != nil {
+		return nil, nil // refused with its reason by the checks
+	}
+	var head struct {
+		MessageID string `json:"message_id"`
+	}
+	if json.Unmarshal(p.Payload, &head) != nil || !envelope.ValidMessageID(head.MessageID) {
+		return nil, nil
+	}
+	m, err := r.st.Message(ctx, head.MessageID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
 }
 
 // secrecyAllowed decides whether the hub carries a document of this

@@ -127,6 +127,10 @@
 //     auditor checks where a closed code led, and from which day, against
 //     the log alone. Agency carries closed_on, the day a closed code
 //     closed.
+//   - v1 (2026-12-05): a retry of an accepted packet (POST /v1/messages or
+//     /v1/edxml), byte for byte and from its sender, is answered existed
+//     before the packet's checks run again, so a refusal of a retry means
+//     the hub does not hold that packet; the bodies are unchanged.
 package wire
 
 import (
