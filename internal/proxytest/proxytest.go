@@ -14,7 +14,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -35,9 +37,10 @@ type Config struct {
 
 // Proxy is a running tinyproxy.
 type Proxy struct {
-	Addr string // host:port
-	cmd  *exec.Cmd
-	out  *syncBuffer
+	Addr  string // host:port
+	cmd   *exec.Cmd
+	out   *syncBuffer
+	marks int // Settled's markers sent
 }
 
 // Start starts tinyproxy with conf on a free loopback port and waits until
@@ -109,13 +112,45 @@ func (p *Proxy) URL(user, password string) *url.URL {
 var connectRe = regexp.MustCompile(`Request \(file descriptor \d+\): CONNECT (\S+) HTTP`)
 
 // Connects returns the targets of the CONNECT requests the proxy has
-// logged so far, in order.
-func (p *Proxy) Connects() []string {
+// logged so far, in order (see Settled).
+func (p *Proxy) Connects() []string { return unmarked(p.connects()) }
+
+func (p *Proxy) connects() []string {
 	var out []string
 	for _, m := range connectRe.FindAllStringSubmatch(p.out.String(), -1) {
 		out = append(out, m[1])
 	}
 	return out
+}
+
+// unmarked leaves Settled's markers out.
+func unmarked(targets []string) []string {
+	return slices.DeleteFunc(slices.Clone(targets), func(s string) bool { return strings.HasPrefix(s, "proxytest-mark-") })
+}
+
+// Settled returns the targets of every CONNECT the proxy logged before
+// the call, none missing: its log reaches this process through a pipe, a
+// little after the proxy answered, so Settled sends a CONNECT of its own
+// to a marker target and waits until the log shows it (10 s at most).
+func (p *Proxy) Settled(t testing.TB) []string {
+	t.Helper()
+	p.marks++
+	mark := fmt.Sprintf("proxytest-mark-%d.invalid:1", p.marks)
+	c, err := net.Dial("tcp", p.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", mark, mark)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		all := p.connects()
+		if i := slices.Index(all, mark); i >= 0 {
+			return unmarked(all[:i])
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the proxy did not log the CONNECT to %s:\n%s", mark, p.Log())
+		}
+	}
 }
 
 // Log returns the proxy's log so far.

@@ -131,7 +131,11 @@ func (ns *nodes) resolve(ctx context.Context) ([]*node, error) {
 		}
 		proxy, err := ns.proxy(&url.URL{Scheme: "https", Host: a})
 		if err != nil {
-			return nil, &ProxyURLError{Err: err}
+			// Not err itself: it may quote a URL with a password.
+			return nil, &ProxyURLError{Err: errors.New("the proxy setting (or HTTPS_PROXY) is not an HTTP proxy's URL")}
+		}
+		if proxy, err = checkProxy(proxy); err != nil {
+			return nil, err
 		}
 		dial := []string{a}
 		if net.ParseIP(host) == nil && proxy == nil {

@@ -70,6 +70,24 @@ func ParseProxy(s string) (*url.URL, error) {
 	return u, nil
 }
 
+// checkProxy checks a proxy a ProxyFunc chose (nil for none): an HTTP
+// proxy, its port 80 when it names none.
+func checkProxy(u *url.URL) (*url.URL, error) {
+	if u == nil {
+		return nil, nil
+	}
+	if u.Scheme != "http" {
+		return nil, &ProxyURLError{Err: fmt.Errorf("scheme %q: only http proxies are supported", u.Scheme)}
+	}
+	if u.Hostname() == "" {
+		return nil, &ProxyURLError{Err: errors.New("want http://host:port")}
+	}
+	if u.Port() == "" {
+		u = &url.URL{Scheme: u.Scheme, User: u.User, Host: net.JoinHostPort(u.Hostname(), "80")}
+	}
+	return u, nil
+}
+
 func hasScheme(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && u.Scheme != "" && u.Host != ""

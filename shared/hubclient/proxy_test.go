@@ -72,7 +72,7 @@ func TestProxyCarriesTheHubsTraffic(t *testing.T) {
 	if got := c.Transport(); got != "h2" {
 		t.Fatalf("transport through a proxy = %q, want h2", got)
 	}
-	if got := p.Connects(); !slices.Contains(got, h.Addr) {
+	if got := p.Settled(t); !slices.Contains(got, h.Addr) {
 		t.Fatalf("the proxy logged CONNECTs %q, want %s", got, h.Addr)
 	}
 
@@ -98,7 +98,7 @@ func TestProxyAuthentication(t *testing.T) {
 		t.Fatalf("hello with the right credentials: %v\n%s", err, p.Log())
 	}
 	for _, u := range []*url.URL{p.URL("vanthu", "sai-mat-khau"), p.URL("", "")} {
-		before := len(p.Connects())
+		before := len(p.Settled(t))
 		_, err := proxyClient(t, h, h.Addr, u, hubclient.Options{}).Hello(ctx)
 		var pe *hubclient.ProxyError
 		if !errors.As(err, &pe) || pe.Status != http.StatusProxyAuthRequired && pe.Status != http.StatusUnauthorized {
@@ -108,9 +108,9 @@ func TestProxyAuthentication(t *testing.T) {
 			t.Fatalf("ProxyError names proxy %q and target %q", pe.Proxy, pe.Target)
 		}
 		if msg := err.Error(); !strings.Contains(msg, p.Addr) || !strings.Contains(msg, strconv.Itoa(pe.Status)) || strings.Contains(msg, "sai-mat-khau") {
-			t.Fatalf("error %q: want the proxy and 407, never the password", msg)
+			t.Fatalf("error %q: want the proxy and its status, never the password", msg)
 		}
-		if n := len(p.Connects()) - before; n != 1 {
+		if n := len(p.Settled(t)) - before; n != 1 {
 			t.Fatalf("a refused CONNECT was sent %d times, want once", n)
 		}
 	}
@@ -149,7 +149,7 @@ func TestProxyFailover(t *testing.T) {
 	if c.Node() != h.Addr {
 		t.Fatalf("node in use %q, want %s", c.Node(), h.Addr)
 	}
-	if got := p.Connects(); !slices.Equal(got, []string{dead, h.Addr}) {
+	if got := p.Settled(t); !slices.Equal(got, []string{dead, h.Addr}) {
 		t.Fatalf("CONNECTs %q, want the dead node then the hub", got)
 	}
 }
@@ -263,4 +263,25 @@ func listen(t *testing.T) net.Listener {
 	}
 	t.Cleanup(func() { ln.Close() })
 	return ln
+}
+
+// TestProxyFromEnvironmentRefused: an environment proxy this client cannot
+// speak to (TLS or SOCKS to the proxy) is a
+// ProxyURLError before anything is dialled, without the password.
+func TestProxyFromEnvironmentRefused(t *testing.T) {
+	pki := certstest.New(t)
+	kp := pki.Agency(t, proxyAgency, "Ủy ban nhân dân tỉnh Quảng Ninh")
+	for _, env := range []string{"https://u:bimat@proxy.example.gov.vn:443", "socks5://u:bimat@proxy.example.gov.vn:1080"} {
+		t.Setenv("HTTPS_PROXY", env)
+		c, err := hubclient.New("hub.example.gov.vn:4433", kp, pki.Verifier(t), hubclient.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Hello(context.Background())
+		c.Close()
+		var pe *hubclient.ProxyURLError
+		if !errors.As(err, &pe) || strings.Contains(err.Error(), "bimat") {
+			t.Errorf("HTTPS_PROXY=%s: %v, want a ProxyURLError without the password", env, err)
+		}
+	}
 }

@@ -129,7 +129,7 @@ func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 		sh.proxy = proxytest.Start(sh.t, conf)
 		ts.Setenv("PROXY", sh.proxy.Addr)
 	case args[0] == "connects" && len(args) == 1 && sh.proxy != nil:
-		for _, c := range sh.proxy.Connects() {
+		for _, c := range sh.proxy.Settled(sh.t) {
 			fmt.Fprintln(ts.Stdout(), c)
 		}
 	default:
