@@ -12,10 +12,13 @@
 # Patroni's Python dependencies, psycopg2 among them, which Debian's patroni
 # package pulls in) for packaging/pgcluster.sh, the three-node cluster the
 # failure tests of hub/clustertest run on, and procps (pgrep) which its
-# power cut uses. The packages' own services stay stopped: etcd and Patroni
+# power cut uses. tinyproxy is the real HTTP CONNECT proxy the tests of
+# shared/hubclient and desktop/clerk reach the hub through
+# (internal/proxytest starts it on a loopback port of its own). The
+# packages' own services stay stopped: etcd and Patroni
 # run only as the script starts them, in its folder on ports of its own;
-# on a machine with systemd the etcd service that Debian enables on
-# install is stopped and disabled (patroni.service needs
+# on a machine with systemd the etcd and tinyproxy services that Debian
+# enables on install are stopped and disabled (patroni.service needs
 # /etc/patroni/config.yml, which is not written, and Debian's PostgreSQL
 # cluster on 5432 is left as it is: nothing here uses it). Idempotent:
 # silent when everything is present. Uses sudo when not root. Go itself
@@ -24,7 +27,7 @@ set -eu
 
 packages="gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
 libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl postgresql
-patroni etcd-server procps xmlsec1 libxml2-utils python3"
+patroni etcd-server procps xmlsec1 libxml2-utils python3 tinyproxy"
 
 missing=""
 for p in $packages; do
@@ -51,6 +54,13 @@ case " $missing " in
 *" etcd-server "*)
 	if [ -d /run/systemd/system ]; then
 		$sudo systemctl disable --now etcd >/dev/null 2>&1 || true
+	fi
+	;;
+esac
+case " $missing " in
+*" tinyproxy "*)
+	if [ -d /run/systemd/system ]; then
+		$sudo systemctl disable --now tinyproxy >/dev/null 2>&1 || true
 	fi
 	;;
 esac

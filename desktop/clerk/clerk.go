@@ -48,6 +48,7 @@ type InitOptions struct {
 	P12Passphrase string
 	HubAddr       string // host:port, or several hub nodes' separated by commas (ParseHubAddress)
 	ServerName    string // the name in the hub's certificate; empty: the host of each address
+	Proxy         string // the HTTP proxy to the hub (ParseProxy); empty: the environment's
 	RootsPEM      []byte // the trusted root certificates
 	// ReceiptSigner names the hub's receipt-signing identity; empty is
 	// certs.DefaultReceiptSigner.
@@ -95,6 +96,10 @@ func Init(opts InitOptions) error {
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
+	proxy, err := ParseProxy(opts.Proxy)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
 	if opts.ReceiptSigner != "" && !certs.ValidReceiptSigner(opts.ReceiptSigner) {
 		return fmt.Errorf("init: receipt signer %q: want lower-case letters, digits, dots and hyphens", opts.ReceiptSigner)
 	}
@@ -109,6 +114,7 @@ func Init(opts InitOptions) error {
 		st.SetIdentity(kp),
 		st.SetSetting(store.SettingHubAddress, hubAddr),
 		st.SetSetting(SettingServerName, opts.ServerName),
+		st.SetSetting(SettingProxy, proxy),
 		st.SetSetting(SettingRoots, string(certs.EncodeCertificatesPEM(roots...))),
 		st.SetSetting(SettingReceiptSigner, opts.ReceiptSigner),
 	)
@@ -337,7 +343,11 @@ func (c *Clerk) client() (*hubclient.Client, error) {
 		return nil, ErrNotConfigured
 	}
 	name, _ := c.st.Setting(SettingServerName)
-	cl, err := hubclient.New(addr, c.kp, c.v, hubclient.Options{ServerName: name, DisableQUIC: c.opts.DisableQUIC, Logger: c.log})
+	proxy, err := proxyFunc(c.Proxy())
+	if err != nil {
+		return nil, fmt.Errorf("connect to the hub: %w", err)
+	}
+	cl, err := hubclient.New(addr, c.kp, c.v, hubclient.Options{ServerName: name, DisableQUIC: c.opts.DisableQUIC, Proxy: proxy, Logger: c.log})
 	if err != nil {
 		return nil, fmt.Errorf("connect to the hub: %w", err)
 	}

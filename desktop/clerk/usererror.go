@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"syscall"
@@ -124,6 +125,9 @@ func explainKey(err error, ue *UserError) (i18n.Key, []any, bool) {
 	var addr *hubclient.AddrError
 	if errors.As(err, &addr) {
 		return i18n.ErrHubAddress, []any{addr.Addr}, true
+	}
+	if k, args, ok := explainProxy(err); ok {
+		return k, args, true
 	}
 	for _, s := range sentinelKeys {
 		if errors.Is(err, s.err) {
@@ -248,4 +252,25 @@ var sentinelKeys = []struct {
 	{pades.ErrDamaged, i18n.ErrPDFDamaged},
 	{pades.ErrEncrypted, i18n.ErrPDFEncrypted},
 	{pades.ErrUnsupported, i18n.ErrPDFUnsupported},
+}
+
+// explainProxy chooses the message of a proxy's refusal (4xx: its rules
+// or its credentials), of a proxy that did not answer or could not reach
+// the hub (5xx), or of a proxy setting that is not a URL.
+func explainProxy(err error) (i18n.Key, []any, bool) {
+	var pu *hubclient.ProxyURLError
+	if errors.As(err, &pu) {
+		return i18n.ErrProxyURL, nil, true
+	}
+	var pe *hubclient.ProxyError
+	if !errors.As(err, &pe) {
+		return "", nil, false
+	}
+	switch {
+	case pe.Status == http.StatusUnauthorized || pe.Status == http.StatusProxyAuthRequired:
+		return i18n.ErrProxyAuth, []any{pe.Proxy}, true
+	case pe.Status >= 400 && pe.Status < 500:
+		return i18n.ErrProxyRefused, []any{pe.Proxy, pe.Target, pe.Status}, true
+	}
+	return i18n.ErrProxyOffline, []any{pe.Proxy}, true
 }

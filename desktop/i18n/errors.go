@@ -14,6 +14,10 @@ const (
 	ErrNotConfigured    Key = "ErrNotConfigured"
 	ErrHubAddress       Key = "ErrHubAddress"
 	ErrHubAddressEmpty  Key = "ErrHubAddressEmpty"
+	ErrProxyRefused     Key = "ErrProxyRefused"
+	ErrProxyAuth        Key = "ErrProxyAuth"
+	ErrProxyOffline     Key = "ErrProxyOffline"
+	ErrProxyURL         Key = "ErrProxyURL"
 	ErrWrongBox         Key = "ErrWrongBox"
 	ErrReasonNeeded     Key = "ErrReasonNeeded"
 	ErrNoRecall         Key = "ErrNoRecall"
@@ -77,6 +81,10 @@ var viErrors = map[Key]string{
 	ErrNotConfigured:    "Chưa cấu hình địa chỉ máy chủ liên thông. Hãy nhập địa chỉ trong Cài đặt.",
 	ErrHubAddress:       "Địa chỉ máy chủ liên thông “%s” không hợp lệ. Hãy nhập dạng tên:cổng, ví dụ truc.lienthong.gov.vn:4433; nhiều máy chủ thì cách nhau bằng dấu phẩy.",
 	ErrHubAddressEmpty:  "Hãy nhập địa chỉ máy chủ liên thông dạng tên:cổng, ví dụ truc.lienthong.gov.vn:4433.",
+	ErrProxyRefused:     "Máy chủ proxy %s từ chối kết nối tới máy chủ liên thông %s (mã %d). Hãy đề nghị bộ phận quản trị mạng cho phép kết nối tới địa chỉ và cổng này.",
+	ErrProxyAuth:        "Máy chủ proxy %s không chấp nhận tên đăng nhập hoặc mật khẩu. Hãy kiểm tra cài đặt proxy (dạng http://tên:mật-khẩu@máy-chủ:cổng).",
+	ErrProxyOffline:     "Không kết nối được qua máy chủ proxy %s. Hãy kiểm tra cài đặt proxy và mạng; văn bản được giữ trên máy và tự gửi khi kết nối được.",
+	ErrProxyURL:         "Địa chỉ proxy không hợp lệ. Hãy nhập dạng http://máy-chủ:cổng (có thể kèm tên:mật-khẩu@), “none” để không dùng proxy, hoặc để trống để dùng cài đặt của hệ thống.",
 	ErrWrongBox:         "Thao tác này không dùng được cho văn bản này.",
 	ErrReasonNeeded:     "Phải nhập lý do.",
 	ErrNoRecall:         "Văn bản này không có yêu cầu thu hồi nào đang chờ trả lời.",
@@ -140,6 +148,10 @@ var enErrors = map[Key]string{
 	ErrNotConfigured:    "The hub address is not set. Enter it in Settings.",
 	ErrHubAddress:       "The hub address “%s” is not valid. Enter it as host:port, for example truc.lienthong.gov.vn:4433; separate several hub servers with commas.",
 	ErrHubAddressEmpty:  "Enter the hub address as host:port, for example truc.lienthong.gov.vn:4433.",
+	ErrProxyRefused:     "The proxy %s refused to connect to the hub %s (status %d). Ask the network administrators to allow this address and port.",
+	ErrProxyAuth:        "The proxy %s does not accept the user name or password. Check the proxy setting (http://user:password@host:port).",
+	ErrProxyOffline:     "Cannot connect through the proxy %s. Check the proxy setting and the network; documents are kept on this computer and sent once it connects.",
+	ErrProxyURL:         "The proxy address is not valid. Enter it as http://host:port (optionally with user:password@), “none” for no proxy, or leave it empty to use the system's setting.",
 	ErrWrongBox:         "This action does not apply to this document.",
 	ErrReasonNeeded:     "A reason is required.",
 	ErrNoRecall:         "This document has no recall waiting for an answer.",

@@ -189,6 +189,8 @@ const (
 	SetAgency             Key = "SetAgency"
 	SetHub                Key = "SetHub"
 	SetHubHint            Key = "SetHubHint"
+	SetProxy              Key = "SetProxy"
+	SetProxyHint          Key = "SetProxyHint"
 	SetNotify             Key = "SetNotify"
 	SetStaff              Key = "SetStaff"
 	SetRestart            Key = "SetRestart"
@@ -410,6 +412,8 @@ var vi = map[Key]string{
 	SetAgency:             "Cơ quan",
 	SetHub:                "Máy chủ liên thông",
 	SetHubHint:            "tên:cổng; nhiều máy chủ cách nhau bằng dấu phẩy",
+	SetProxy:              "Máy chủ proxy",
+	SetProxyHint:          "để trống: theo hệ thống; none: không dùng; http://máy-chủ:cổng",
 	SetNotify:             "Báo khi có văn bản khẩn đến",
 	SetStaff:              "Tên người xử lý (ghi vào trạng thái)",
 	SetRestart:            "Ngôn ngữ mới có hiệu lực khi mở lại ứng dụng",
@@ -631,6 +635,8 @@ var en = map[Key]string{
 	SetAgency:             "Agency",
 	SetHub:                "Hub",
 	SetHubHint:            "host:port; several separated by commas",
+	SetProxy:              "Proxy",
+	SetProxyHint:          "empty: the system's; none: no proxy; http://host:port",
 	SetNotify:             "Notify me of urgent documents",
 	SetStaff:              "Your name (written in statuses)",
 	SetRestart:            "The new language applies when the app is opened again",

@@ -13,7 +13,7 @@ import (
 )
 
 // SettingsTab is Cài đặt: language, theme, the clerk's name for statuses,
-// notifications, the hub's address, the attachment types the clerk takes
+// notifications, the hub's address, the HTTP proxy to it, the attachment types the clerk takes
 // besides PDF, and the shortcuts.
 type SettingsTab struct {
 	app     *App
@@ -23,6 +23,10 @@ type SettingsTab struct {
 	Notify  *widget.Check
 	Hub     *widget.Entry
 	SaveHub *widget.Button
+	// Proxy is the HTTP proxy to the hub (clerk.ParseProxy), its password
+	// masked.
+	Proxy     *widget.Entry
+	SaveProxy *widget.Button
 	// Types are the office types taken as appendices (PDF always is).
 	Types   *widget.CheckGroup
 	Message *widget.Label
@@ -33,7 +37,7 @@ type SettingsTab struct {
 func NewSettingsTab(a *App) *SettingsTab {
 	c := a.cat
 	p := a.fyne.Preferences()
-	t := &SettingsTab{app: a, Staff: widget.NewEntry(), Hub: widget.NewEntry(), Message: widget.NewLabel("")}
+	t := &SettingsTab{app: a, Staff: widget.NewEntry(), Hub: widget.NewEntry(), Proxy: widget.NewEntry(), Message: widget.NewLabel("")}
 	var langs []string
 	for _, l := range i18n.Langs() {
 		langs = append(langs, l.Name())
@@ -57,6 +61,9 @@ func NewSettingsTab(a *App) *SettingsTab {
 	t.Hub.SetText(a.clerk.HubAddress())
 	t.Hub.SetPlaceHolder(c.T(i18n.SetHubHint))
 	t.SaveHub = widget.NewButton(c.T(i18n.OK), t.onSaveHub)
+	t.Proxy.SetText(a.clerk.ProxyShown())
+	t.Proxy.SetPlaceHolder(c.T(i18n.SetProxyHint))
+	t.SaveProxy = widget.NewButton(c.T(i18n.OK), t.onSaveProxy)
 	var office []string
 	for _, ty := range envelope.Types()[1:] {
 		office = append(office, ty.Extension)
@@ -75,6 +82,7 @@ func NewSettingsTab(a *App) *SettingsTab {
 	form := widget.NewForm(
 		widget.NewFormItem(c.T(i18n.SetAgency), widget.NewLabel(c.T(i18n.AgencyWithCode, name, code))),
 		widget.NewFormItem(c.T(i18n.SetHub), container.NewBorder(nil, nil, nil, t.SaveHub, t.Hub)),
+		widget.NewFormItem(c.T(i18n.SetProxy), container.NewBorder(nil, nil, nil, t.SaveProxy, t.Proxy)),
 		widget.NewFormItem(c.T(i18n.SetStaff), t.Staff),
 		widget.NewFormItem(c.T(i18n.SetLanguage), t.Lang),
 		widget.NewFormItem(c.T(i18n.SetTheme), t.Theme),
@@ -144,5 +152,29 @@ func (t *SettingsTab) onSaveHub() {
 		}
 		t.Hub.SetText(addr)
 		t.Message.SetText(t.app.cat.T(i18n.ActDone, addr))
+	})
+}
+
+// onSaveProxy checks and stores the proxy setting off Fyne's goroutine (a
+// store write), and shows it as kept, its password masked. The masked
+// setting shown, saved unchanged, keeps the password it masks.
+func (t *SettingsTab) onSaveProxy() {
+	c, proxy := t.app.clerk, strings.TrimSpace(t.Proxy.Text)
+	var shown string
+	t.app.run(i18n.WorkSave, []*widget.Button{t.SaveProxy}, func(context.Context) error {
+		if proxy != c.ProxyShown() {
+			if err := c.SetProxy(proxy); err != nil {
+				return err
+			}
+		}
+		shown = c.ProxyShown()
+		return nil
+	}, func(err error) {
+		if err != nil {
+			t.Message.SetText(t.app.message("set proxy", err))
+			return
+		}
+		t.Proxy.SetText(shown)
+		t.Message.SetText(t.app.cat.T(i18n.ActDone, shown))
 	})
 }

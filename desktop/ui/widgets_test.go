@@ -295,6 +295,34 @@ func TestLanguageAndSettings(t *testing.T) {
 			t.Errorf("hello through the first of two nodes: %v", err)
 		}
 	})
+	t.Run("proxy in Cài đặt", func(t *testing.T) {
+		a, _ := startApp(t, home, Options{})
+		defer a.Close()
+		save := func(proxy string) {
+			a.Settings.Proxy.SetText(proxy)
+			test.Tap(a.Settings.SaveProxy)
+			settle(t, a)
+		}
+		save("http://vanthu:bimat@127.0.0.1:3128")
+		if got := a.Clerk().Proxy(); got != "http://vanthu:bimat@127.0.0.1:3128" {
+			t.Fatalf("kept %q", got)
+		}
+		if got := a.Settings.Proxy.Text; got != "http://vanthu:xxxxx@127.0.0.1:3128" {
+			t.Errorf("shown %q, want the password masked", got)
+		}
+		save(a.Settings.Proxy.Text)
+		if got := a.Clerk().Proxy(); got != "http://vanthu:bimat@127.0.0.1:3128" {
+			t.Errorf("saving the masked setting unchanged kept %q, want the password kept", got)
+		}
+		save("socks5://proxy:1080")
+		if got := a.Settings.Message.Text; !strings.Contains(got, "Địa chỉ proxy không hợp lệ") {
+			t.Errorf("a SOCKS proxy: message %q", got)
+		}
+		save("")
+		if got := a.Clerk().Proxy(); got != "" {
+			t.Errorf("an empty setting kept %q, want the environment's (\"\")", got)
+		}
+	})
 }
 
 func TestShortcuts(t *testing.T) {

@@ -1,7 +1,9 @@
 // Package hubclient speaks the hub's API (package wire) for an agency: the
 // clerk's sync engine, the load tool and other systems use it. It connects
 // with HTTP/3 over QUIC and falls back by itself to HTTP/2 over TLS on TCP
-// when QUIC cannot get through, trying QUIC again later.
+// when QUIC cannot get through, trying QUIC again later. Through an HTTP
+// proxy (Options.Proxy, by default the environment's HTTPS_PROXY and
+// NO_PROXY) it speaks HTTP/2 only, in a CONNECT tunnel (proxy.go).
 //
 // # Several hub nodes
 //
@@ -75,6 +77,14 @@ type Options struct {
 	// connection after a third of it. 0 means 15 s. A node whose process
 	// died is known sooner, at the next packet: its machine refuses it.
 	DeadAfter time.Duration
+	// Proxy picks the HTTP proxy through which each configured hub address
+	// is reached (proxy.go); nil means ProxyFromEnvironment, NoProxy none.
+	// A node behind a proxy is reached over TCP only, by the address as
+	// configured: the proxy resolves its name.
+	Proxy ProxyFunc
+	// ProxyTimeout bounds the wait for a proxy's answer to a CONNECT; 0
+	// means 15 s.
+	ProxyTimeout time.Duration
 	// LookupHost resolves the names of hub addresses; nil means
 	// net.DefaultResolver. Tests and systems with their own discovery set
 	// it.
@@ -108,16 +118,27 @@ func New(addr string, kp *certs.KeyPair, v *certs.Verifier, opts Options) (*Clie
 	if opts.DeadAfter == 0 {
 		opts.DeadAfter = 15 * time.Second
 	}
+	if opts.Proxy == nil {
+		opts.Proxy = ProxyFromEnvironment()
+	}
+	if opts.ProxyTimeout == 0 {
+		opts.ProxyTimeout = 15 * time.Second
+	}
 	if opts.LookupHost == nil {
 		opts.LookupHost = net.DefaultResolver.LookupHost
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	transport := func(serverName string) *fallback {
+	transport := func(serverName string, proxy *url.URL) *fallback {
 		tlsConf := certs.ClientTLS(kp, v, serverName)
 		h2TLS := tlsConf.Clone()
 		h2TLS.NextProtos = []string{"h2"}
+		dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+		dial := dialer.DialContext
+		if proxy != nil {
+			dial = (&proxyDialer{proxy: proxy, dial: dialer.DialContext, timeout: opts.ProxyTimeout}).DialContext
+		}
 		return &fallback{
 			h3: &http3.Transport{
 				Dial:            dialQUIC,
@@ -133,17 +154,17 @@ func New(addr string, kp *certs.KeyPair, v *certs.Verifier, opts Options) (*Clie
 				ForceAttemptHTTP2:   true,
 				TLSHandshakeTimeout: 10 * time.Second,
 				IdleConnTimeout:     120 * time.Second,
-				DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+				DialContext:         dial,
 				HTTP2:               &http.HTTP2Config{SendPingTimeout: opts.DeadAfter / 3, PingTimeout: opts.DeadAfter * 2 / 3},
 			},
-			noQUIC:   opts.DisableQUIC,
+			noQUIC:   opts.DisableQUIC || proxy != nil,
 			retryFor: opts.RetryQUICAfter,
 			verifier: v,
 			log:      opts.Logger,
 		}
 	}
 	return &Client{
-		nodes: &nodes{addrs: addrs, serverName: opts.ServerName, lookup: opts.LookupHost, transport: transport, pool: map[string]*node{}},
+		nodes: &nodes{addrs: addrs, serverName: opts.ServerName, lookup: opts.LookupHost, proxy: opts.Proxy, transport: transport, pool: map[string]*node{}},
 		log:   opts.Logger,
 	}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,7 +80,8 @@ type nodes struct {
 	addrs      []string // as configured
 	serverName string   // Options.ServerName: "" checks each address's host
 	lookup     func(ctx context.Context, host string) ([]string, error)
-	transport  func(serverName string) *fallback
+	proxy      ProxyFunc
+	transport  func(serverName string, proxy *url.URL) *fallback
 
 	mu     sync.Mutex
 	list   []*node          // nil: resolve again
@@ -94,7 +96,10 @@ func (ns *nodes) get(ctx context.Context) ([]*node, error) {
 	list, cur := ns.list, ns.cur
 	ns.mu.Unlock()
 	if list == nil {
-		list = ns.resolve(ctx)
+		var err error
+		if list, err = ns.resolve(ctx); err != nil {
+			return nil, err
+		}
 		ns.mu.Lock()
 		if ns.closed {
 			ns.mu.Unlock()
@@ -114,8 +119,8 @@ func (ns *nodes) get(ctx context.Context) ([]*node, error) {
 // resolve expands each configured name into its IP addresses, IPv4
 // first (as the transports themselves would pick); a name that does not
 // resolve is kept as it is, for the transport to report why it cannot be
-// reached.
-func (ns *nodes) resolve(ctx context.Context) []*node {
+// reached, and so is a name reached through a proxy, which resolves it.
+func (ns *nodes) resolve(ctx context.Context) ([]*node, error) {
 	var list []*node
 	seen := map[string]bool{}
 	for _, a := range ns.addrs {
@@ -124,8 +129,16 @@ func (ns *nodes) resolve(ctx context.Context) []*node {
 		if name == "" {
 			name = host
 		}
+		proxy, err := ns.proxy(&url.URL{Scheme: "https", Host: a})
+		if err != nil {
+			// Not err itself: it may quote a URL with a password.
+			return nil, &ProxyURLError{Err: errors.New("the proxy setting (or HTTPS_PROXY) is not an HTTP proxy's URL")}
+		}
+		if proxy, err = checkProxy(proxy); err != nil {
+			return nil, err
+		}
 		dial := []string{a}
-		if net.ParseIP(host) == nil {
+		if net.ParseIP(host) == nil && proxy == nil {
 			if ips, err := ns.lookup(ctx, host); err == nil && len(ips) > 0 {
 				slices.SortStableFunc(ips, func(x, y string) int { return boolInt(isIPv6(x)) - boolInt(isIPv6(y)) })
 				dial = dial[:0]
@@ -140,10 +153,10 @@ func (ns *nodes) resolve(ctx context.Context) []*node {
 				continue
 			}
 			seen[key] = true
-			list = append(list, ns.node(d, name))
+			list = append(list, ns.node(d, name, proxy))
 		}
 	}
-	return list
+	return list, nil
 }
 
 func isIPv6(ip string) bool { return strings.Contains(ip, ":") }
@@ -155,16 +168,20 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// node returns the node dialled at addr whose certificate must name
-// serverName, with its connections if it had some.
-func (ns *nodes) node(addr, serverName string) *node {
+// node returns the node dialled at addr, through proxy when not nil,
+// whose certificate must name serverName, with its connections if it had
+// some.
+func (ns *nodes) node(addr, serverName string, proxy *url.URL) *node {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	key := addr + "\x00" + serverName
+	if proxy != nil {
+		key += "\x00" + proxy.String()
+	}
 	if n, ok := ns.pool[key]; ok {
 		return n
 	}
-	rt := ns.transport(serverName)
+	rt := ns.transport(serverName, proxy)
 	n := &node{addr: addr, base: "https://" + addr, http: &http.Client{Transport: rt}, rt: rt}
 	ns.pool[key] = n
 	return n
@@ -331,8 +348,11 @@ func nodeDown(err error) bool {
 		host    x509.HostnameError
 		invalid x509.CertificateInvalidError
 		qt      *quic.TransportError
+		proxy   *ProxyError
 	)
 	switch {
+	case errors.As(err, &proxy):
+		return !proxy.refused()
 	case errors.Is(err, certs.ErrRevoked), errors.Is(err, errRequestOver),
 		errors.As(err, &alert), errors.As(err, &verify), errors.As(err, &unknown),
 		errors.As(err, &host), errors.As(err, &invalid),
@@ -343,9 +363,10 @@ func nodeDown(err error) bool {
 }
 
 // unsent tells an error that proves the request never reached the node:
-// it could not be dialled.
+// it could not be dialled, or a proxy did not open a tunnel to it.
 func unsent(err error) bool {
 	var op *net.OpError
 	var hs *quic.HandshakeTimeoutError
-	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &hs)
+	var proxy *ProxyError
+	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &hs) || errors.As(err, &proxy)
 }

@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"lienthong/internal/proxytest"
 	"lienthong/internal/scripttest"
 
 	"lienthong/certs"
@@ -67,6 +71,7 @@ func TestClerkScript(t *testing.T) {
 			"exitcode": scripttest.ExitStatus,
 			"jsonget":  cmdJSONGet,
 			"hub":      cmdHub,
+			"proxy":    cmdProxy,
 		},
 	})
 }
@@ -102,10 +107,41 @@ func cmdJSONGet(ts *testscript.TestScript, neg bool, args []string) {
 
 type scriptHubKey struct{}
 
+// cmdProxy starts a real tinyproxy that lets clients CONNECT to the
+// script's hub, asking for the credentials USER PASSWORD when given, and
+// sets $PROXY to its host:port (proxy start [USER PASSWORD]); or prints
+// the targets of the CONNECTs it logged, one a line (proxy connects).
+// The proxy is stopped when the script ends.
+func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: proxy start [USER PASSWORD] | proxy connects")
+	}
+	sh := ts.Value(scriptHubKey{}).(*scriptHub)
+	switch {
+	case args[0] == "start" && (len(args) == 1 || len(args) == 3):
+		_, port, _ := net.SplitHostPort(sh.h.Addr)
+		n, err := strconv.Atoi(port)
+		ts.Check(err)
+		conf := proxytest.Config{ConnectPorts: []int{n}}
+		if len(args) == 3 {
+			conf.User, conf.Password = args[1], args[2]
+		}
+		sh.proxy = proxytest.Start(sh.t, conf)
+		ts.Setenv("PROXY", sh.proxy.Addr)
+	case args[0] == "connects" && len(args) == 1 && sh.proxy != nil:
+		for _, c := range sh.proxy.Settled(sh.t) {
+			fmt.Fprintln(ts.Stdout(), c)
+		}
+	default:
+		ts.Fatalf("usage: proxy start [USER PASSWORD] | proxy connects (after start)")
+	}
+}
+
 // scriptHub is a script's hub, which the script may stop and start again.
 type scriptHub struct {
-	t testing.TB
-	h *hubtest.Hub
+	t     testing.TB
+	h     *hubtest.Hub
+	proxy *proxytest.Proxy // started by the script, if it did
 }
 
 // cmdHub stops the script's hub or starts it again over its old state (on

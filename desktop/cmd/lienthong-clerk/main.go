@@ -13,7 +13,8 @@
 // /lienthong), with the store's passphrase from --passphrase-file,
 // $LIENTHONG_PASSPHRASE or the terminal:
 //
-//	lienthong-clerk init --p12 FILE --p12-passphrase-file FILE --hub HOST:PORT --roots FILE
+//	lienthong-clerk init --p12 FILE --p12-passphrase-file FILE --hub HOST:PORT --roots FILE [--proxy URL|none]
+//	lienthong-clerk settings [--hub HOST:PORT] [--proxy URL|none|env] [--json]
 //	lienthong-clerk send [--meta FILE.json] [metadata flags] --to CODE... MAIN.pdf [MORE.pdf...]
 //	lienthong-clerk sync [--watch]
 //	lienthong-clerk inbox|outbox [--unread] [--search TEXT] [--json]
@@ -51,7 +52,7 @@ var program = &cli.Program{
 	Commands: []*cli.Command{
 		signCmd, timestampCmd, initCmd, sendCmd, syncCmd, inboxCmd, outboxCmd, showCmd, statusCmd, recallCmd, resendCmd,
 		registerExportCmd, verifyCmd, directoryCmd, evidenceCmd, edxmlShowCmd,
-		edxmlImportCmd, edxmlExportCmd,
+		edxmlImportCmd, edxmlExportCmd, settingsCmd,
 	},
 	Groups: map[string]string{"register": "action", "edxml": "action"},
 	Footer: `The store's passphrase comes from --passphrase-file, else $` + EnvPassphrase + `, else

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+
+	"lienthong/desktop/clerk"
+	"lienthong/internal/cli"
+)
+
+// settingsView is what settings prints with --json.
+type settingsView struct {
+	Hub   string `json:"hub"`
+	Proxy string `json:"proxy"` // "" the environment's; "none"; a URL, its password masked
+}
+
+var settingsCmd = &cli.Command{
+	Name:    "settings",
+	Summary: "show or change the hub's address and the HTTP proxy to it",
+	Help: `Prints the hub's address and the proxy setting (a password in it masked), after
+changing those given: --hub as init takes it, --proxy an HTTP proxy's URL
+(http://[user:password@]host:port), "none" to reach the hub directly, or "env"
+for the environment's (HTTPS_PROXY, NO_PROXY). Through a proxy the clerk speaks
+HTTP/2 over TLS in a CONNECT tunnel, never QUIC.`,
+	Setup: func(fs *flag.FlagSet) cli.Run {
+		f := newStoreFlags(fs, true)
+		hub := fs.String("hub", "", "a new hub `host:port`, or its nodes' separated by commas")
+		proxy := fs.String("proxy", "", "a new proxy setting: `URL`, none or env")
+		return func(env *cli.Env, args []string) error {
+			if len(args) != 0 {
+				return cli.Usagef("settings takes no arguments")
+			}
+			if *hub != "" {
+				if _, err := clerk.ParseHubAddress(*hub); err != nil {
+					return cli.Usagef("--hub: %v", err)
+				}
+			}
+			if *proxy != "" {
+				if _, err := clerk.ParseProxy(*proxy); err != nil {
+					return cli.Usagef("--proxy: %v", err)
+				}
+			}
+			c, err := f.open(env)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if *hub != "" {
+				if err := c.SetHubAddress(*hub); err != nil {
+					return err
+				}
+			}
+			if *proxy != "" {
+				if err := c.SetProxy(*proxy); err != nil {
+					return err
+				}
+			}
+			v := settingsView{Hub: c.HubAddress(), Proxy: c.ProxyShown()}
+			if *f.json {
+				return writeJSON(env.Stdout, v)
+			}
+			shown := v.Proxy
+			if shown == "" {
+				shown = "(from the environment)"
+			}
+			fmt.Fprintf(env.Stdout, "hub    %s\nproxy  %s\n", v.Hub, shown)
+			return nil
+		}
+	},
+}
