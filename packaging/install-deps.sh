@@ -12,7 +12,8 @@
 # Patroni's Python dependencies, psycopg2 among them, which Debian's patroni
 # package pulls in) for packaging/pgcluster.sh, the three-node cluster the
 # failure tests of hub/clustertest run on, and procps (pgrep) which its
-# power cut uses. The packages' own services stay stopped: etcd and Patroni
+# power cut uses. softhsm2 for the PKCS#11 token tests (certs/token and the
+# clerk's commands sign with keys in throwaway SoftHSM2 tokens). The packages' own services stay stopped: etcd and Patroni
 # run only as the script starts them, in its folder on ports of its own;
 # on a machine with systemd the etcd service that Debian enables on
 # install is stopped and disabled (patroni.service needs
@@ -24,7 +25,7 @@ set -eu
 
 packages="gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
 libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl postgresql
-patroni etcd-server procps xmlsec1 libxml2-utils python3"
+patroni etcd-server procps xmlsec1 libxml2-utils python3 softhsm2"
 
 missing=""
 for p in $packages; do
