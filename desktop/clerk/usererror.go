@@ -230,6 +230,7 @@ var sentinelKeys = []struct {
 	{token.ErrTokenFailed, i18n.ErrTokenFailed},
 	{token.ErrNoCgo, i18n.ErrTokenNoSupport},
 	{certs.ErrTokenUnsupported, i18n.ErrTokenNoSupport},
+	{ErrSealAgency, i18n.ErrSealAgency},
 	{ErrNotConfigured, i18n.ErrNotConfigured},
 	{hubclient.ErrNoAddress, i18n.ErrHubAddressEmpty},
 	{ErrWrongBox, i18n.ErrWrongBox},

@@ -72,6 +72,7 @@ func TestExplain(t *testing.T) {
 		{"token: key may not sign", &token.Error{Op: "read key", Err: token.ErrKeyCannotSign}, i18n.ErrTokenKeyCannotSign, "không được phép dùng để ký", "may not sign"},
 		{"token: certificate of another key", &token.Error{Op: "check key", Err: token.ErrCertMismatch}, i18n.ErrTokenCertMismatch, "không khớp", "does not match"},
 		{"token: none plugged in", &token.Error{Op: "find token", Err: token.ErrTokenNotFound}, i18n.ErrTokenNotFound, "cắm thiết bị", "Plug it in"},
+		{"seal of another agency", fmt.Errorf("seal: %w: 000.00.00.H49, the store is 000.00.00.H41", ErrSealAgency), i18n.ErrSealAgency, "không phải của cơ quan này", "not this agency's"},
 		{"token: built without cgo", &token.Error{Op: "open", Err: token.ErrNoCgo}, i18n.ErrTokenNoSupport, "không hỗ trợ", "does not support"},
 	}
 	for _, tc := range tests {

@@ -16,6 +16,7 @@ const (
 	ErrTokenModule        Key = "ErrTokenModule"
 	ErrTokenFailed        Key = "ErrTokenFailed"
 	ErrTokenNoSupport     Key = "ErrTokenNoSupport"
+	ErrSealAgency         Key = "ErrSealAgency"
 )
 
 var viToken = map[Key]string{
@@ -32,6 +33,7 @@ var viToken = map[Key]string{
 	ErrTokenModule:        "Không nạp được trình điều khiển (PKCS#11) của thiết bị ký số; hãy kiểm tra phần mềm đi kèm thiết bị",
 	ErrTokenFailed:        "Thiết bị ký số báo lỗi; chưa có gì được ký",
 	ErrTokenNoSupport:     "Bản chương trình này không hỗ trợ thiết bị ký số (USB token)",
+	ErrSealAgency:         "Chứng thư số trên thiết bị ký số không phải của cơ quan này; hãy chọn đúng con dấu của cơ quan",
 }
 
 var enToken = map[Key]string{
@@ -48,6 +50,7 @@ var enToken = map[Key]string{
 	ErrTokenModule:        "The token's PKCS#11 driver cannot be loaded; check the software that came with the token",
 	ErrTokenFailed:        "The token reported an error; nothing was signed",
 	ErrTokenNoSupport:     "This build of the program does not support signing tokens",
+	ErrSealAgency:         "The certificate on the token is not this agency's; choose the agency's seal",
 }
 
 func init() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -119,7 +120,11 @@ func (f *storeFlags) open(env *cli.Env) (*clerk.Clerk, error) {
 		}
 		opts.Seal = kp
 	}
-	return clerk.Open(*f.home, p, opts)
+	c, err := clerk.Open(*f.home, p, opts)
+	if errors.Is(err, clerk.ErrSealAgency) {
+		return nil, explained(env, err)
+	}
+	return c, err
 }
 
 // signalContext is the command's context, ended by an interrupt too.

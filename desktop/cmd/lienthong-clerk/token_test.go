@@ -124,7 +124,7 @@ func TestSealOnToken(t *testing.T) {
 	}
 	// A seal of another agency is refused before anything is signed.
 	code, _, errs = run(append(append([]string{"status", sent.ID, "04"}, home("na")...), sealFlags...)...)
-	if code != 1 || !strings.Contains(errs, "another agency") {
+	if code != 1 || !strings.Contains(errs, "không phải của cơ quan này") {
 		t.Errorf("status with another agency's seal: exit %d, stderr %q", code, errs)
 	}
 
