@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"os"
@@ -122,6 +123,20 @@ func TestSealOnToken(t *testing.T) {
 	if out := must(append([]string{"show", "--json", sent.ID}, home("qn")...)...); !strings.Contains(out, `"code": "03"`) {
 		t.Errorf("the sender did not get the status sealed on the token:\n%s", out)
 	}
+	// An edXML export sealed on the token: the token's certificate signs it,
+	// and it verifies.
+	must(append(append([]string{"edxml", "export", sent.ID, "--out", at("cong-van.edxml")}, home("qn")...), sealFlags...)...)
+	packet, err := os.ReadFile(at("cong-van.edxml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(packet, []byte(base64.StdEncoding.EncodeToString(seal.Leaf.Raw))) {
+		t.Error("the edXML export is not signed with the token's certificate")
+	}
+	if out := must("edxml", "show", "--json", "--roots", at("roots.pem"), at("cong-van.edxml")); !strings.Contains(out, `"trust": "verified"`) {
+		t.Errorf("the edXML export sealed on the token does not verify:\n%s", out)
+	}
+
 	// A seal of another agency is refused before anything is signed.
 	code, _, errs = run(append(append([]string{"status", sent.ID, "04"}, home("na")...), sealFlags...)...)
 	if code != 1 || !strings.Contains(errs, "không phải của cơ quan này") {
