@@ -52,6 +52,11 @@ func closeTokens() {
 // open opens the key uri names. The PIN comes from --pin-file, else the
 // terminal; it is never a flag's value, an environment variable or in the
 // URI (ParseURI refuses pin-value), and is not kept after the login.
+// --pin-file exists for tests and unattended signing: whoever can read the
+// file and holds the token can sign as the agency, so it belongs on a
+// disk only its user reads, and never beside a personal signature's token.
+// An environment variable was not chosen: it is inherited by every child
+// process and readable in /proc by the same user.
 func (t *tokenFlags) open(env *cli.Env, uri string) (*certs.KeyPair, error) {
 	var opts token.Options
 	if *t.cert != "" {
