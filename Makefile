@@ -15,9 +15,9 @@ help: ## list the targets
 deps: ## install missing Debian packages (X11/GL headers, Xvfb, poppler-utils, qpdf, NSS tools, xmlsec1, PostgreSQL, Patroni, etcd)
 	@./packaging/install-deps.sh
 
-build: ## build every binary into bin/: static ones without cgo, the Fyne app with it
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ $$($(GO) list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./... | grep -v /lienthong-desktop$$)
-	$(GO) build -o $(BIN)/ ./desktop/cmd/lienthong-desktop
+build: ## build every binary into bin/: static ones without cgo; the Fyne app and lienthong-clerk (PKCS#11 tokens) with it
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ $$($(GO) list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./... | grep -v '/lienthong-desktop$$\|/lienthong-clerk$$')
+	$(GO) build -o $(BIN)/ ./desktop/cmd/lienthong-desktop ./desktop/cmd/lienthong-clerk
 
 demo: deps build ## run a hub and demo agencies on the embedded defaults
 	@./packaging/demo.sh

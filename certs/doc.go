@@ -64,11 +64,13 @@
 // [OpenSigner] is the one place keys are opened from what a user names
 // ([SignerRef]: a key file with its certificate file, or a PKCS#12 file,
 // with a passphrase); the hub's identity and timestamping keys and the
-// command-line signers go through it. A PKCS#11 token plugs in there: a
-// "pkcs11:" URI in [SignerRef.Key] (refused today with
-// [ErrTokenUnsupported]) will yield a [KeyPair] whose Key signs inside the
-// token, and nothing that signs changes. Signatures from such keys are
-// verified before use ([NeedsSignatureCheck]).
+// command-line signers go through it. A key in a PKCS#11 token is opened
+// by package certs/token, which needs cgo and so stays out of certs (and of
+// the hub's static binary): it yields a [KeyPair] whose Key signs inside
+// the token, and nothing that signs changes. OpenSigner refuses a
+// "pkcs11:" URI with [ErrTokenUnsupported] so that a program built without
+// the token package says so. Signatures from such keys are verified before
+// use ([NeedsSignatureCheck]).
 //
 // # Identity
 //

@@ -49,8 +49,8 @@ type SignerRef struct {
 	Cert string
 	// Key is a PEM private key file: PKCS#8, PKCS#1 or SEC 1 in the clear,
 	// or sealed by [EncryptKeyPEM]. A URI naming a key in a PKCS#11 token
-	// ("pkcs11:…", RFC 7512) will be accepted here too; it is refused with
-	// [ErrTokenUnsupported] until then.
+	// ("pkcs11:…", RFC 7512) is refused with [ErrTokenUnsupported]: open
+	// it with package certs/token.
 	Key string
 	// P12 is a PKCS#12 file holding the key and its certificates, given
 	// instead of Cert and Key.
@@ -60,14 +60,14 @@ type SignerRef struct {
 	Passphrase []byte
 }
 
-// ErrTokenUnsupported reports a key named by a pkcs11: URI: hardware
-// tokens are not supported yet.
-var ErrTokenUnsupported = errors.New("keys in PKCS#11 tokens are not supported yet")
+// ErrTokenUnsupported reports a key named by a pkcs11: URI given to
+// OpenSigner: tokens are opened by package certs/token, which needs cgo.
+var ErrTokenUnsupported = errors.New("keys in PKCS#11 tokens are opened by package certs/token, not here")
 
 // OpenSigner opens the signing key ref names and checks that it belongs to
 // the first certificate. It is the one place keys are opened from what a
-// user names: a PKCS#11 token plugs in here, as another way to fill a
-// [KeyPair] whose Key signs inside the token.
+// user names from files; package certs/token fills a [KeyPair] whose Key
+// signs inside a PKCS#11 token.
 func OpenSigner(ref SignerRef) (*KeyPair, error) {
 	switch {
 	case strings.HasPrefix(ref.Key, "pkcs11:"):

@@ -14,8 +14,10 @@
 # failure tests of hub/clustertest run on, and procps (pgrep) which its
 # power cut uses. tinyproxy is the real HTTP CONNECT proxy the tests of
 # shared/hubclient and desktop/clerk reach the hub through
-# (internal/proxytest starts it on a loopback port of its own). The
-# packages' own services stay stopped: etcd and Patroni
+# (internal/proxytest starts it on a loopback port of its own). softhsm2
+# for the PKCS#11 token tests (certs/token and the clerk's commands sign
+# with keys in throwaway SoftHSM2 tokens). The packages' own services stay
+# stopped: etcd and Patroni
 # run only as the script starts them, in its folder on ports of its own;
 # on a machine with systemd the etcd and tinyproxy services that Debian
 # enables on install are stopped and disabled (patroni.service needs
@@ -27,7 +29,7 @@ set -eu
 
 packages="gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
 libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl postgresql
-patroni etcd-server procps xmlsec1 libxml2-utils python3 tinyproxy"
+patroni etcd-server procps xmlsec1 libxml2-utils python3 tinyproxy softhsm2"
 
 missing=""
 for p in $packages; do

@@ -153,6 +153,14 @@ type Options struct {
 	// the hub; a document sent as a larger one is refused. 0 means
 	// edxml.DefaultMaxPacketSize.
 	MaxEdXMLPacket int64
+	// Seal, when set, is the agency's seal kept apart from the store (a
+	// key in a PKCS#11 token, see package certs/token): documents' PDFs,
+	// envelope and status packets and edXML exports are signed with it.
+	// Its certificate must name the store's agency. The store's identity
+	// stays the TLS client identity for talking to the hub, so background
+	// sync never needs the token or its PIN. Nil signs with the store's
+	// identity, as before. The caller closes it after the clerk.
+	Seal certs.Signer
 }
 
 // Clerk is an open clerk's core. Its methods are safe for concurrent use.
@@ -250,12 +258,48 @@ func (c *Clerk) load() error {
 	if err != nil {
 		return fmt.Errorf("read roots: %w", err)
 	}
+	if s := c.opts.Seal; s != nil {
+		if err := checkSeal(s, code); err != nil {
+			return err
+		}
+	}
 	c.kp, c.code, c.v = kp, code, v
 	c.name = kp.Leaf.Subject.CommonName
 	if len(kp.Leaf.Subject.Organization) > 0 {
 		c.name = kp.Leaf.Subject.Organization[0]
 	}
 	return c.loadTrust()
+}
+
+// ErrSealAgency reports a seal (Options.Seal) whose certificate names
+// another agency than the store's.
+var ErrSealAgency = errors.New("the seal's certificate names another agency")
+
+func checkSeal(s certs.Signer, code certs.AgencyCode) error {
+	chain := s.Certificates()
+	if len(chain) == 0 {
+		return fmt.Errorf("seal: %w: no certificate", ErrSealAgency)
+	}
+	if err := certs.MayIssueDocuments(chain[0]); err != nil {
+		return fmt.Errorf("seal: %w", err)
+	}
+	got, err := certs.AgencyOf(chain[0])
+	if err != nil {
+		return fmt.Errorf("seal: %w: %w", ErrSealAgency, err)
+	}
+	if got != code {
+		return fmt.Errorf("seal: %w: %s, the store is %s", ErrSealAgency, got, code)
+	}
+	return nil
+}
+
+// signer is what signs the agency's documents and packets: the seal when
+// one is set, else the store's identity.
+func (c *Clerk) signer() certs.Signer {
+	if c.opts.Seal != nil {
+		return c.opts.Seal
+	}
+	return c.kp
 }
 
 // Close stops using the network and closes the store.

@@ -316,7 +316,7 @@ func (c *Clerk) ExportEdXMLStatus(id string, code document.Status, recipient cer
 }
 
 func (c *Clerk) signEdXML(id string, packet []byte, w io.Writer) error {
-	signed, err := xmlsig.Sign(packet, c.kp)
+	signed, err := xmlsig.Sign(packet, c.signer())
 	if err != nil {
 		return fmt.Errorf("export edXML %s: sign: %w", id, err)
 	}

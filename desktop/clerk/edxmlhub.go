@@ -138,7 +138,7 @@ func (c *Clerk) edxmlStatusPacket(u document.StatusUpdate) ([]byte, error) {
 	if err := edxml.WriteStatus(&buf, &edxml.Status{Update: u}); err != nil {
 		return nil, fmt.Errorf("edXML status: %w", err)
 	}
-	signed, err := xmlsig.Sign(buf.Bytes(), c.kp)
+	signed, err := xmlsig.Sign(buf.Bytes(), c.signer())
 	if err != nil {
 		return nil, fmt.Errorf("edXML status: sign: %w", err)
 	}

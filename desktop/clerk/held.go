@@ -79,7 +79,7 @@ func (c *Clerk) statusPacket(doc string, u document.StatusUpdate, rt route, rega
 	if err != nil {
 		return nil, nil, err
 	}
-	packet, err := envelope.Seal(payload, c.kp)
+	packet, err := envelope.Seal(payload, c.signer())
 	if err != nil {
 		return nil, nil, fmt.Errorf("seal status: %w", err)
 	}

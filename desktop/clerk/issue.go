@@ -335,7 +335,7 @@ func (c *Clerk) seal(env *envelope.Document) ([]byte, error) {
 	if err := env.Validate(0); err != nil {
 		return nil, err
 	}
-	packet, err := envelope.Seal(payload, c.kp)
+	packet, err := envelope.Seal(payload, c.signer())
 	if err != nil {
 		return nil, fmt.Errorf("seal envelope: %w", err)
 	}
@@ -355,7 +355,7 @@ func (c *Clerk) signInto(ctx context.Context, path string, m *document.Metadata,
 	if err != nil {
 		return att, store.Blob{}, err
 	}
-	opts := pades.Options{Signer: c.kp, Name: c.name, Time: now, Page: st.Page,
+	opts := pades.Options{Signer: c.signer(), Name: c.name, Time: now, Page: st.Page,
 		Reason: "Ban hành " + document.FormatNumberNotation(m.CodeNumber, m.CodeNotation)}
 	page := max(st.Page, 1)
 	switch st.Kind {

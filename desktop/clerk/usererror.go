@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"lienthong/certs"
+	"lienthong/certs/token"
 	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
@@ -218,6 +219,22 @@ var sentinelKeys = []struct {
 	{edxml.ErrInvalid, i18n.ErrEdXMLUnreadable},
 	{xmlsig.ErrUnsupported, i18n.ErrEdXMLUnreadable},
 	{xmlsig.ErrWeakAlgorithm, i18n.ErrEdXMLSigner},
+	{token.ErrWrongPIN, i18n.ErrTokenWrongPIN},
+	{token.ErrPINLocked, i18n.ErrTokenPINLocked},
+	{token.ErrPINNeeded, i18n.ErrTokenPINNeeded},
+	{token.ErrTokenRemoved, i18n.ErrTokenRemoved},
+	{token.ErrKeyCannotSign, i18n.ErrTokenKeyCannotSign},
+	{token.ErrCertMismatch, i18n.ErrTokenCertMismatch},
+	{token.ErrNoCertificate, i18n.ErrTokenNoCert},
+	{token.ErrTokenNotFound, i18n.ErrTokenNotFound},
+	{token.ErrTokenAmbiguous, i18n.ErrTokenAmbiguous},
+	{token.ErrKeyNotFound, i18n.ErrTokenKeyNotFound},
+	{token.ErrKeyAmbiguous, i18n.ErrTokenKeyNotFound},
+	{token.ErrModule, i18n.ErrTokenModule},
+	{token.ErrTokenFailed, i18n.ErrTokenFailed},
+	{token.ErrNoCgo, i18n.ErrTokenNoSupport},
+	{certs.ErrTokenUnsupported, i18n.ErrTokenNoSupport},
+	{ErrSealAgency, i18n.ErrSealAgency},
 	{ErrNotConfigured, i18n.ErrNotConfigured},
 	{hubclient.ErrNoAddress, i18n.ErrHubAddressEmpty},
 	{ErrWrongBox, i18n.ErrWrongBox},

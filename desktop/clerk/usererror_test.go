@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"lienthong/certs"
+	"lienthong/certs/token"
 	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
@@ -65,6 +66,14 @@ func TestExplain(t *testing.T) {
 		{"no network", &url.Error{Op: "Post", URL: "https://hub", Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, i18n.ErrOffline,
 			"Không kết nối được", "Cannot reach the hub"},
 		{"cancelled", context.Canceled, i18n.ErrCanceled, "hủy", "cancelled"},
+		{"token: wrong PIN", fmt.Errorf("open seal: %w", &token.Error{Op: "login", Code: 0xA0, Err: token.ErrWrongPIN}), i18n.ErrTokenWrongPIN, "Sai mã PIN", "Wrong token PIN"},
+		{"token: PIN locked", &token.Error{Op: "login", Code: 0xA4, Err: token.ErrPINLocked}, i18n.ErrTokenPINLocked, "đã bị khóa", "locked"},
+		{"token: removed", fmt.Errorf("sign x.pdf: %w", &token.Error{Op: "sign", Code: 0x32, Err: token.ErrTokenRemoved}), i18n.ErrTokenRemoved, "bị rút ra", "removed while signing"},
+		{"token: key may not sign", &token.Error{Op: "read key", Err: token.ErrKeyCannotSign}, i18n.ErrTokenKeyCannotSign, "không được phép dùng để ký", "may not sign"},
+		{"token: certificate of another key", &token.Error{Op: "check key", Err: token.ErrCertMismatch}, i18n.ErrTokenCertMismatch, "không khớp", "does not match"},
+		{"token: none plugged in", &token.Error{Op: "find token", Err: token.ErrTokenNotFound}, i18n.ErrTokenNotFound, "cắm thiết bị", "Plug it in"},
+		{"seal of another agency", fmt.Errorf("seal: %w: 000.00.00.H49, the store is 000.00.00.H41", ErrSealAgency), i18n.ErrSealAgency, "không phải của cơ quan này", "not this agency's"},
+		{"token: built without cgo", &token.Error{Op: "open", Err: token.ErrNoCgo}, i18n.ErrTokenNoSupport, "không hỗ trợ", "does not support"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -57,6 +57,11 @@ var program = &cli.Program{
 	Groups: map[string]string{"register": "action", "edxml": "action"},
 	Footer: `The store's passphrase comes from --passphrase-file, else $` + EnvPassphrase + `, else
 the terminal.
+A key in a PKCS#11 token (USB token) is named by an RFC 7512 URI, e.g.
+  pkcs11:token=LABEL;object=KEY?module-path=/usr/lib/.../driver.so
+(module-path may come from $LIENTHONG_PKCS11_MODULE instead): sign's --key,
+and --seal for the commands that sign with the agency's seal. The PIN is
+asked on the terminal without echo, or read from --pin-file; never a flag.
 Exit status: 0 done, 1 error, 2 wrong command line.
 `,
 	ExitError: 1, ExitUsage: 2,
@@ -67,5 +72,6 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	defer closeTokens()
 	return program.Main(args, &cli.Env{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"lienthong/certs"
+	"lienthong/certs/token"
 	"lienthong/internal/cli"
 	"lienthong/shared/pades"
 	"lienthong/shared/stamp"
@@ -31,11 +33,14 @@ var signCmd = &cli.Command{
 	Summary: "sign a PDF document (PAdES B-B or B-T)",
 	Help: `Signs IN.pdf by incremental update into OUT.pdf (which may be IN.pdf: it is
 replaced only on success), invisibly or with a visible stamp, at PAdES B-B, or
-B-T with --tsa. The key comes from --cert and --key, or from --p12.`,
+B-T with --tsa. The key comes from --cert and --key, or from --p12; --key may
+name a key in a PKCS#11 token (pkcs11:token=...;object=...), whose PIN is
+asked on the terminal or read from --pin-file, and whose certificate is the
+token's unless --cert gives it.`,
 	Setup: func(fs *flag.FlagSet) cli.Run {
 		o := &signFlags{
 			certFile: fs.String("cert", "", "PEM `file` of the signer's certificate, followed by its CA chain"),
-			keyFile:  fs.String("key", "", "PEM `file` of the signer's private key"),
+			keyFile:  fs.String("key", "", "PEM `file` of the signer's private key, or a pkcs11: URI naming a key in a token"),
 			p12File:  fs.String("p12", "", "PKCS#12 `file` with key and chain, instead of --cert and --key"),
 			passFile: fs.String("passphrase-file", "", "`file` whose first line is the passphrase of --p12 or of an encrypted --key"),
 			rootFile: fs.String("roots", "", "refuse to sign unless the certificate chains to the roots in PEM `file`"),
@@ -51,6 +56,8 @@ B-T with --tsa. The key comes from --cert and --key, or from --p12.`,
 			reason:   fs.String("reason", "", "reason for signing, written into the signature"),
 			location: fs.String("location", "", "place of signing, written into the signature"),
 		}
+		o.token = newTokenFlags(fs, "")
+		o.token.cert = o.certFile
 		return o.run
 	},
 }
@@ -61,6 +68,7 @@ type signFlags struct {
 	visible, image, seal, field, rect              *string
 	number, notation, tsaURL, reason, location     *string
 	page                                           *int
+	token                                          *tokenFlags
 }
 
 func (o *signFlags) run(env *cli.Env, pos []string) error {
@@ -72,7 +80,16 @@ func (o *signFlags) run(env *cli.Env, pos []string) error {
 		return cli.Usagef("--page must be 1 or more")
 	}
 
-	kp, err := loadSigner(*o.certFile, *o.keyFile, *o.p12File, *o.passFile)
+	var kp *certs.KeyPair
+	var err error
+	if token.IsURI(*o.keyFile) {
+		if *o.p12File != "" || *o.passFile != "" {
+			return cli.Usagef("a key in a token takes no --p12 or --passphrase-file (its PIN is asked, or read from --pin-file)")
+		}
+		kp, err = o.token.open(env, *o.keyFile)
+	} else {
+		kp, err = loadSigner(*o.certFile, *o.keyFile, *o.p12File, *o.passFile)
+	}
 	if err != nil {
 		return err
 	}
@@ -156,7 +173,11 @@ func (o *signFlags) run(env *cli.Env, pos []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := pades.SignFile(ctx, in, out, opts); err != nil {
-		return fmt.Errorf("sign %s: %w", in, err)
+		err = fmt.Errorf("sign %s: %w", in, err)
+		if errors.As(err, new(*token.Error)) {
+			return explained(env, err)
+		}
+		return err
 	}
 	return nil
 }

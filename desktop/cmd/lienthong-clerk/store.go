@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 	"golang.org/x/term"
 
+	"lienthong/certs/token"
 	"lienthong/desktop/clerk"
 	"lienthong/internal/cli"
 )
@@ -41,6 +43,8 @@ type storeFlags struct {
 	home     *string
 	passFile *string
 	json     *bool
+	seal     *string
+	token    *tokenFlags
 }
 
 // newStoreFlags defines --home and --passphrase-file on fs, and --json
@@ -50,6 +54,8 @@ func newStoreFlags(fs *flag.FlagSet, jsonFlag bool) *storeFlags {
 		home:     fs.String("home", defaultHome(), "the folder `DIR` of the clerk's store"),
 		passFile: fs.String("passphrase-file", "", "`file` whose first line is the store's passphrase (else $"+EnvPassphrase+", else the terminal)"),
 		json:     new(bool),
+		seal:     fs.String("seal", "", "sign with the agency's seal in a PKCS#11 token, named by a pkcs11: `URI`, instead of the store's key (sync keeps using the store's key)"),
+		token:    newTokenFlags(fs, "seal-cert"),
 	}
 	if jsonFlag {
 		f.json = fs.Bool("json", false, "print the result as JSON")
@@ -103,7 +109,22 @@ func (f *storeFlags) open(env *cli.Env) (*clerk.Clerk, error) {
 	if err != nil {
 		return nil, err
 	}
-	return clerk.Open(*f.home, p, clerk.Options{})
+	var opts clerk.Options
+	if *f.seal != "" {
+		if !token.IsURI(*f.seal) {
+			return nil, cli.Usagef("--seal wants a pkcs11: URI, not %q", *f.seal)
+		}
+		kp, err := f.token.open(env, *f.seal)
+		if err != nil {
+			return nil, err
+		}
+		opts.Seal = kp
+	}
+	c, err := clerk.Open(*f.home, p, opts)
+	if errors.Is(err, clerk.ErrSealAgency) {
+		return nil, explained(env, err)
+	}
+	return c, err
 }
 
 // signalContext is the command's context, ended by an interrupt too.

@@ -1,0 +1,94 @@
+package token
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// URI is a parsed RFC 7512 PKCS#11 URI naming a private key.
+type URI struct {
+	Module string // the PKCS#11 module's path; "" for the default
+	Token  string // the token's label
+	Serial string // the token's serial number
+	Object string // the key's label
+	ID     []byte // the key's CKA_ID
+}
+
+// ErrBadURI reports a pkcs11: URI that cannot be read or asks for what
+// this package refuses (a PIN in the URI).
+var ErrBadURI = errors.New("invalid pkcs11 URI")
+
+// IsURI reports whether s names a key in a token.
+func IsURI(s string) bool { return strings.HasPrefix(s, "pkcs11:") }
+
+// ParseURI reads a pkcs11: URI (RFC 7512). Unknown attributes are
+// refused rather than ignored: a name that says more than we read could
+// choose another key than its writer meant.
+func ParseURI(s string) (URI, error) {
+	var u URI
+	rest, ok := strings.CutPrefix(s, "pkcs11:")
+	if !ok {
+		return u, fmt.Errorf("%w: no pkcs11: scheme", ErrBadURI)
+	}
+	path, query, _ := strings.Cut(rest, "?")
+	for _, part := range splitNonEmpty(path, ";") {
+		k, v, err := attr(part)
+		if err != nil {
+			return u, err
+		}
+		switch k {
+		case "token":
+			u.Token = v
+		case "serial":
+			u.Serial = v
+		case "object":
+			u.Object = v
+		case "id":
+			u.ID = []byte(v)
+		case "type":
+			if v != "private" {
+				return u, fmt.Errorf("%w: type=%s, want private", ErrBadURI, v)
+			}
+		case "manufacturer", "model", "library-manufacturer", "library-description", "library-version", "slot-id", "slot-description", "slot-manufacturer":
+			return u, fmt.Errorf("%w: attribute %q is not supported; name the token by token= or serial=", ErrBadURI, k)
+		default:
+			return u, fmt.Errorf("%w: unknown attribute %q", ErrBadURI, k)
+		}
+	}
+	for _, part := range splitNonEmpty(query, "&") {
+		k, v, err := attr(part)
+		if err != nil {
+			return u, err
+		}
+		switch k {
+		case "module-path":
+			u.Module = v
+		case "pin-value", "pin-source":
+			return u, fmt.Errorf("%w: %s is refused: the PIN is asked, never written in a key's name", ErrBadURI, k)
+		default:
+			return u, fmt.Errorf("%w: unknown query attribute %q", ErrBadURI, k)
+		}
+	}
+	return u, nil
+}
+
+func splitNonEmpty(s, sep string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, sep)
+}
+
+func attr(part string) (string, string, error) {
+	k, v, ok := strings.Cut(part, "=")
+	if !ok || k == "" {
+		return "", "", fmt.Errorf("%w: %q is not name=value", ErrBadURI, part)
+	}
+	v, err := url.PathUnescape(v)
+	if err != nil {
+		return "", "", fmt.Errorf("%w: %s: %v", ErrBadURI, k, err)
+	}
+	return k, v, nil
+}
