@@ -26,9 +26,10 @@ const (
 var lintianWarnings = map[string]string{
 	// The commands document themselves with --help; no man pages are written.
 	"no-manual-page": "the commands' --help is their manual",
-	// The app links OpenGL through cgo; Go builds a non-PIE executable by
-	// default, and a PIE build would compile Fyne a second time in CI.
-	"hardening-no-pie": "Go's default executable mode for the cgo app",
+	// The app (OpenGL) and lienthong-clerk (PKCS#11) use cgo; Go builds a
+	// non-PIE executable by default, and a PIE build would compile Fyne and
+	// the clerk a second time in CI.
+	"hardening-no-pie": "Go's default executable mode for the cgo binaries",
 }
 
 // TestDebPackages builds, lints, installs, upgrades and purges the

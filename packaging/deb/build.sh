@@ -7,7 +7,8 @@
 #       default written out; the fields are documented in
 #       /usr/share/doc/lienthong-hub/hub.json.txt) and /var/lib/lienthong-hub
 #   lienthong-desktop_VERSION_amd64.deb  the clerk's app (Fyne, cgo), the
-#       lienthong-clerk and lienthong-verify commands, menu entry and icon
+#       lienthong-clerk (cgo, for PKCS#11 tokens) and lienthong-verify
+#       (static) commands, menu entry and icon
 # Usage: build.sh OUTDIR. VERSION overrides the version (default: the
 # FyneApp.toml version + the last commit's time and hash, so a later commit
 # is a later version); BINDIR is where the binaries are built, or taken
@@ -31,8 +32,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 BINDIR=${BINDIR:-$work/bin}
 if [ ! -x "$BINDIR/lienthong-hub" ]; then
-	CGO_ENABLED=0 go build -ldflags=-s -o "$BINDIR/" ./hub/cmd/lienthong-hub ./desktop/cmd/lienthong-clerk ./desktop/cmd/lienthong-verify
-	go build -ldflags=-s -o "$BINDIR/" ./desktop/cmd/lienthong-desktop
+	CGO_ENABLED=0 go build -ldflags=-s -o "$BINDIR/" ./hub/cmd/lienthong-hub ./desktop/cmd/lienthong-verify
+	go build -ldflags=-s -o "$BINDIR/" ./desktop/cmd/lienthong-desktop ./desktop/cmd/lienthong-clerk
 fi
 
 # doc PKG ROOT SUMMARY: the copyright file and changelog every package carries.
