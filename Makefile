@@ -1,13 +1,14 @@
 # Lienthong. Each target is one or two commands; CI runs `make test`.
 GO        ?= go
 BIN       := bin
+DIST      := dist
 # Packages whose tests run again under the race detector: those with
 # goroutines, servers or shared state. hub/clustertest is left out: it
 # drives processes (Patroni, PostgreSQL, hub nodes) for minutes, and the
 # race detector would see only its harness.
 RACE_PKGS = ./certs/... $(filter-out %/hub/clustertest,$(shell $(GO) list ./hub/...)) ./shared/... ./desktop/store/... ./desktop/clerk/... ./desktop/audit/...
 
-.PHONY: help deps build test demo demo-cluster depcheck vet fmtcheck race fuzz bench clean
+.PHONY: help deps build test demo demo-cluster depcheck vet fmtcheck race fuzz bench clean packages packages-deb
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -45,8 +46,13 @@ fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 bench: ## run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-clean: ## remove built binaries and the demo state
-	rm -rf $(BIN) demo demo-cluster
+packages: packages-deb ## build the installers into dist/
+
+packages-deb: ## the hub's and the desktop's .deb packages, into dist/ (packaging/deb)
+	./packaging/deb/build.sh $(DIST)
+
+clean: ## remove built binaries, packages and the demo state
+	rm -rf $(BIN) $(DIST) demo demo-cluster
 
 screenshots: ## run the desktop app under Xvfb against a demo hub; save docs/screenshots/*.png
 	@./packaging/screenshots.sh

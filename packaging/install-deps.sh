@@ -6,7 +6,8 @@
 # (shared/xmlsig), curl, openssl and python3 for the example API clients that
 # hub/apitest runs (docs/examples/client.sh, and edxml-client.sh, which also
 # signs and verifies with xmlsec1 and reads packets with xmllint from
-# libxml2-utils), and PostgreSQL, whose server the tests of hub/store/pgstore
+# libxml2-utils), lintian, which checks the .deb packages that
+# internal/debtest builds and installs, and PostgreSQL, whose server the tests of hub/store/pgstore
 # start in a temporary directory (package pgtest; as root it runs the server
 # as nobody through runuser, from util-linux). Patroni and etcd (with
 # Patroni's Python dependencies, psycopg2 among them, which Debian's patroni
@@ -29,7 +30,7 @@ set -eu
 
 packages="gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
 libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl postgresql
-patroni etcd-server procps xmlsec1 libxml2-utils python3 tinyproxy softhsm2"
+patroni etcd-server procps xmlsec1 libxml2-utils python3 tinyproxy softhsm2 lintian"
 
 missing=""
 for p in $packages; do

@@ -1,0 +1,15 @@
+// Package debtest holds the test of the Debian packages that
+// packaging/deb/build.sh makes (deb_test.go): it builds the binaries once,
+// packages them as two versions, checks both packages with lintian, installs
+// the older with dpkg -i on this machine, runs the installed lienthong-hub
+// and lienthong-clerk, upgrades to the newer over a hub store and a clerk's
+// store made by the older and checks both still open, then purges the
+// packages and checks nothing is left. It needs root and a machine it may
+// install packages on (CI's); elsewhere it fails with a message saying so.
+// hubjson_test.go checks that the packaged /etc/lienthong/hub.json writes
+// out exactly the defaults of package lienthong/hub/config.
+//
+// The package has no code of its own; run it (as root) with
+//
+//	go test ./internal/debtest/
+package debtest
