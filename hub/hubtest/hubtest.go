@@ -175,9 +175,6 @@ func Start(t testing.TB, opts Options) *Hub {
 	return h
 }
 
-// maxProblems bounds the schema mismatches one hub reports.
-const maxProblems = 20
-
 // checkAPI returns the wrapper of a hub's handler that validates its
 // traffic against the API's schemas (package apicheck), and has the test
 // fail with what did not match once the hub has stopped: the cleanup is
@@ -187,16 +184,7 @@ func checkAPI(t testing.TB) func(http.Handler) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		problems := rec.Problems()
-		for i, p := range problems {
-			if i == maxProblems {
-				t.Errorf("API schema: and %d more", len(problems)-i)
-				break
-			}
-			t.Errorf("API schema: %s", p)
-		}
-	})
+	t.Cleanup(func() { rec.Report(t) })
 	return rec.Wrap
 }
 

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
@@ -198,6 +199,21 @@ func (r *Recorder) Problems() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.problems)
+}
+
+// maxReported bounds the mismatches Report reports.
+const maxReported = 20
+
+// Report fails t with the mismatches seen so far (the first 20 of them).
+func (r *Recorder) Report(t testing.TB) {
+	problems := r.Problems()
+	for i, p := range problems {
+		if i == maxReported {
+			t.Errorf("API schema: and %d more", len(problems)-i)
+			return
+		}
+		t.Errorf("API schema: %s", p)
+	}
 }
 
 // Checked is how many exchanges this Recorder validated.
