@@ -16,7 +16,7 @@ import (
 // Proxy checks the traffic of a hub running as its own process, which no
 // Recorder can wrap: it serves HTTP/2 over TLS on a loopback port as the
 // hub (its certificate is serverKP, so clients connect with DisableQUIC and
-// the hub's name), forwards every request to the hub at hubAddr over TCP
+// the hub's name), forwards every request, in its HTTP version, to the hub at hubAddr over TCP
 // as the agency whose certificate the client presented (one of agencies,
 // trusted by roots), and checks each exchange with a Recorder. The
 // mismatches fail t when it ends. It returns the proxy's address.
@@ -26,17 +26,31 @@ func Proxy(t testing.TB, hubAddr, serverName string, serverKP *certs.KeyPair, ro
 	if err != nil {
 		t.Fatal(err)
 	}
-	transports := map[string]*http.Transport{} // by the agency certificate's raw bytes
+	// Each agency's requests go on in the HTTP version they came in, so
+	// that the hub's HTTP/1.1 is the client's.
+	type pair struct{ h1, h2 *http.Transport }
+	transports := map[string]pair{} // by the agency certificate's raw bytes
 	for _, kp := range agencies {
-		tr := &http.Transport{
-			TLSClientConfig: &tls.Config{
-				Certificates: []tls.Certificate{kp.TLSCertificate()}, RootCAs: roots, ServerName: serverName,
-				MinVersion: tls.VersionTLS13,
-			},
-			ForceAttemptHTTP2: true,
+		var tp pair
+		for _, h2 := range []bool{false, true} {
+			var protos http.Protocols
+			protos.SetHTTP1(!h2)
+			protos.SetHTTP2(h2)
+			tr := &http.Transport{
+				TLSClientConfig: &tls.Config{
+					Certificates: []tls.Certificate{kp.TLSCertificate()}, RootCAs: roots, ServerName: serverName,
+					MinVersion: tls.VersionTLS13,
+				},
+				Protocols: &protos,
+			}
+			t.Cleanup(tr.CloseIdleConnections)
+			if h2 {
+				tp.h2 = tr
+			} else {
+				tp.h1 = tr
+			}
 		}
-		transports[string(kp.Leaf.Raw)] = tr
-		t.Cleanup(tr.CloseIdleConnections)
+		transports[string(kp.Leaf.Raw)] = tp
 	}
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -47,11 +61,14 @@ func Proxy(t testing.TB, hubAddr, serverName string, serverKP *certs.KeyPair, ro
 			if req.TLS == nil || len(req.TLS.PeerCertificates) == 0 {
 				return nil, errors.New("apicheck proxy: a client without a certificate")
 			}
-			tr := transports[string(req.TLS.PeerCertificates[0].Raw)]
-			if tr == nil {
+			tp, ok := transports[string(req.TLS.PeerCertificates[0].Raw)]
+			if !ok {
 				return nil, errors.New("apicheck proxy: a client certificate of no agency given")
 			}
-			return tr.RoundTrip(req)
+			if req.ProtoMajor == 1 {
+				return tp.h1.RoundTrip(req)
+			}
+			return tp.h2.RoundTrip(req)
 		}),
 		// A hub that cannot be reached (not up yet, or gone) is a dropped
 		// connection to the client, as without the proxy, and no
@@ -66,7 +83,7 @@ func Proxy(t testing.TB, hubAddr, serverName string, serverKP *certs.KeyPair, ro
 		Handler: rec.Wrap(proxy),
 		TLSConfig: &tls.Config{
 			Certificates: []tls.Certificate{serverKP.TLSCertificate()}, ClientAuth: tls.RequireAnyClientCert,
-			MinVersion: tls.VersionTLS13, NextProtos: []string{"h2"},
+			MinVersion: tls.VersionTLS13, NextProtos: []string{"h2", "http/1.1"},
 		},
 	}
 	go srv.ServeTLS(ln, "", "")
