@@ -8,7 +8,8 @@
 // and its schemas compiled once per process, shared by every Recorder, and
 // the calls that any Recorder saw answered with success are tallied for the
 // process (Unseen), so that a package can ask which calls its tests never
-// reached.
+// reached. Proxy puts a Recorder in front of a hub running as its own
+// process.
 package apicheck
 
 import (
@@ -57,7 +58,8 @@ var (
 	loadErr  error
 )
 
-// doc reads and compiles the document once per process.
+// doc reads the document once per process; its schemas are compiled
+// when first used.
 func doc() (*document, error) {
 	loadOnce.Do(func() { loaded, loadErr = load() })
 	return loaded, loadErr

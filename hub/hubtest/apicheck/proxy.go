@@ -14,12 +14,13 @@ import (
 )
 
 // Proxy checks the traffic of a hub running as its own process, which no
-// Recorder can wrap: it serves HTTP/2 over TLS on a loopback port as the
-// hub (its certificate is serverKP, so clients connect with DisableQUIC and
-// the hub's name), forwards every request, in its HTTP version, to the hub at hubAddr over TCP
-// as the agency whose certificate the client presented (one of agencies,
-// trusted by roots), and checks each exchange with a Recorder. The
-// mismatches fail t when it ends. It returns the proxy's address.
+// Recorder can wrap: it serves HTTP/2 and HTTP/1.1 over TLS on a loopback
+// port as the hub (its certificate is serverKP, so clients connect with
+// DisableQUIC and the hub's name), forwards every request, in its HTTP
+// version, to the hub at hubAddr over TCP as the agency whose certificate
+// the client presented (one of agencies, trusted by roots), and checks each
+// exchange with a Recorder. The mismatches fail t when it ends. It returns
+// the proxy's address.
 func Proxy(t testing.TB, hubAddr, serverName string, serverKP *certs.KeyPair, roots *x509.CertPool, agencies []*certs.KeyPair) string {
 	t.Helper()
 	rec, err := NewRecorder()
