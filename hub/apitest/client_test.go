@@ -3,6 +3,7 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"os"
@@ -13,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/bench"
+	"lienthong/hub/hubtest/apicheck"
 	"lienthong/internal/buildtest"
 )
 
@@ -75,12 +78,41 @@ func startHub(t *testing.T) (addr, pki string) {
 	return addr, pki
 }
 
+// checked returns the address of a proxy in front of the hub at addr that
+// checks every request and answer against the API's schemas
+// (apicheck.Proxy), for the demo agencies of the PKI's folder.
+func checked(t *testing.T, addr, pki string) string {
+	t.Helper()
+	load := func(prefix string) *certs.KeyPair {
+		kp, err := certs.LoadKeyPair(prefix+".crt", prefix+".key", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kp
+	}
+	var agencies []*certs.KeyPair
+	for _, a := range certs.DemoAgencies {
+		agencies = append(agencies, load(filepath.Join(pki, "agencies", string(a.Code))))
+	}
+	root, err := certs.ReadCertificates(filepath.Join(pki, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	for _, c := range root {
+		roots.AddCert(c)
+	}
+	return apicheck.Proxy(t, addr, "localhost", load(filepath.Join(pki, "hub")), roots, agencies)
+}
+
 // TestExampleClient runs docs/examples/client.sh, the example client in
 // bash, curl, openssl and python3, against a real hub over HTTP/2 and over
 // HTTP/1.1: the whole exchange, statuses, receipts checked with openssl and
-// the main error cases. Any step that does not go as the API says fails it.
+// the main error cases. Any step that does not go as the API says fails it,
+// and so does a request or an answer that breaks the API's schemas.
 func TestExampleClient(t *testing.T) {
 	addr, pki := startHub(t)
+	addr = checked(t, addr, pki)
 	script, err := filepath.Abs("../../docs/examples/client.sh")
 	if err != nil {
 		t.Fatal(err)

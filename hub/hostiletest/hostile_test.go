@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"lienthong/certs/certstest"
 	"lienthong/hub/bench"
 	"lienthong/hub/config"
+	"lienthong/hub/hubtest/apicheck"
 	"lienthong/internal/buildtest"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
@@ -110,7 +112,8 @@ type agency struct {
 func TestHostilePDFs(t *testing.T) {
 	dir := t.TempDir()
 	pki := certstest.New(t)
-	hubCert, hubKey := writeKeyPair(t, filepath.Join(dir, "hub"), pki.Hub(t))
+	hubKP := pki.Hub(t)
+	hubCert, hubKey := writeKeyPair(t, filepath.Join(dir, "hub"), hubKP)
 	receiptCert, receiptKey := writeKeyPair(t, filepath.Join(dir, "receipt"), pki.Receipts(t))
 	roots := writeFile(t, filepath.Join(dir, "roots.pem"), pki.RootPEM())
 	var agencies []agency
@@ -157,10 +160,19 @@ func TestHostilePDFs(t *testing.T) {
 	})
 
 	verifier := pki.Verifier(t)
+	// The clients talk to the hub through a proxy that checks each
+	// request and answer against the API's schemas: the refusals too.
+	rootPool := x509.NewCertPool()
+	rootPool.AddCert(pki.Root.Cert)
+	var kps []*certs.KeyPair
+	for _, a := range agencies {
+		kps = append(kps, a.kp)
+	}
+	proxy := apicheck.Proxy(t, cfg.Listen, "localhost", hubKP, rootPool, kps)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	connect := func(a agency) *hubclient.Client {
-		c, err := hubclient.New(cfg.Listen, a.kp, verifier, hubclient.Options{ServerName: "localhost"})
+		c, err := hubclient.New(proxy, a.kp, verifier, hubclient.Options{ServerName: "localhost", DisableQUIC: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,10 @@
 // HTTP/3 over QUIC and HTTP/2 over TLS on one port. The hub is built by
 // the production constructor (service.New) from a configuration, so the
 // PDF check of attachments and the RFC 3161 timestamp service run as they
-// do in production. Nothing is mocked.
+// do in production. Nothing is mocked. Every request the hub accepts and
+// every answer it gives is checked against the API's schemas (package
+// apicheck), and a mismatch fails the test that started the hub, unless
+// Options.Unchecked says otherwise.
 package hubtest
 
 import (
@@ -24,18 +27,13 @@ import (
 	"lienthong/certs"
 	"lienthong/certs/certstest"
 	"lienthong/hub/config"
+	"lienthong/hub/hubtest/apicheck"
 	"lienthong/hub/server"
 	"lienthong/hub/service"
 	"lienthong/hub/store"
 	"lienthong/shared/auditlog"
 	"lienthong/shared/hubclient"
 )
-
-// Observe, if set, wraps the API handler of every hub Start starts, so
-// that a test package sees all its traffic (set it in TestMain, before any
-// test runs; package apitest's Recorder checks the traffic against the
-// API's schemas).
-var Observe func(http.Handler) http.Handler
 
 // Agency is a test agency with its key pair.
 type Agency struct {
@@ -97,9 +95,9 @@ type Options struct {
 	// on one database).
 	Configure func(*config.Config)
 	Logger    *slog.Logger
-	// Unchecked leaves this hub's traffic out of Observe: for a test
-	// that plants in the store what the hub itself would refuse, to see
-	// a client cope with a hub that let it through.
+	// Unchecked leaves this hub's traffic unchecked against the API's
+	// schemas: for a test that plants in the store what the hub itself
+	// would refuse, to see a client cope with a hub that let it through.
 	Unchecked bool
 }
 
@@ -152,7 +150,7 @@ func Start(t testing.TB, opts Options) *Hub {
 	}
 	parts := service.Parts{Identity: h.Identity, Receipts: h.Receipts, Verifier: opts.PKI.Verifier(t), TSA: opts.PKI.TSA(t), LogSigner: signer}
 	if !opts.Unchecked {
-		parts.Observe = Observe
+		parts.Observe = checkAPI(t)
 	}
 	hub, err := service.New(cfg, parts, opts.Logger)
 	if err != nil {
@@ -175,6 +173,19 @@ func Start(t testing.TB, opts Options) *Hub {
 	go func() { h.done <- hub.Run(runCtx) }()
 	t.Cleanup(h.Stop)
 	return h
+}
+
+// checkAPI returns the wrapper of a hub's handler that validates its
+// traffic against the API's schemas (package apicheck), and has the test
+// fail with what did not match once the hub has stopped: the cleanup is
+// registered before Start's own, so it runs after it.
+func checkAPI(t testing.TB) func(http.Handler) http.Handler {
+	rec, err := apicheck.NewRecorder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rec.Report(t) })
+	return rec.Wrap
 }
 
 // Stop shuts the hub down and closes its store; calling it again does

@@ -13,8 +13,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"lienthong/certs"
-	"lienthong/hub/apitest"
 	"lienthong/hub/hubtest"
+	"lienthong/hub/hubtest/apicheck"
 	"lienthong/hub/store"
 	"lienthong/shared/receipt"
 	"lienthong/shared/wire"
@@ -27,33 +27,27 @@ var notExercised = map[string]string{
 	"POST /v1/timestamp":   "RFC 3161 bodies, no schema: shared/tsa and desktop/clerk's tests use it",
 }
 
-// TestMain checks every request the hub accepted and every answer it gave
-// in this package's tests against the API's schemas (package apitest):
-// any mismatch fails the run, and so does a call of the document that a
-// full run never reached.
+// TestMain adds to the check hubtest makes of every hub's traffic against
+// the API's schemas (package apicheck) the check that this package's tests
+// reach every call of the document: a full run that leaves one out fails.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	rec, err := apitest.NewRecorder()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	hubtest.Observe = rec.Wrap
 	code := m.Run()
-	for _, p := range rec.Problems() {
-		fmt.Fprintln(os.Stderr, "API schema:", p)
-		code = 1
-	}
 	full := flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" &&
 		!testing.Short()
 	if full && code == 0 {
-		for _, op := range rec.Unseen(notExercised) {
+		unseen, err := apicheck.Unseen(notExercised)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+		for _, op := range unseen {
 			fmt.Fprintln(os.Stderr, "API schema: no test of this package reached", op)
 			code = 1
 		}
 	}
 	if testing.Verbose() {
-		fmt.Fprintf(os.Stderr, "API schema: %d exchanges checked\n", rec.Checked())
+		fmt.Fprintf(os.Stderr, "API schema: %d exchanges checked\n", apicheck.Checked())
 	}
 	os.Exit(code)
 }

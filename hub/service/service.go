@@ -89,7 +89,7 @@ type Parts struct {
 	TSA       certs.Signer // nil: no timestamp service
 	LogSigner note.Signer  // nil: the log is kept, no checkpoint is served
 	// Observe, if set, wraps the API's handler: how tests see every
-	// request and answer (package apitest checks them against the API's
+	// request and answer (package hubtest/apicheck checks them against the API's
 	// schemas). Production leaves it nil.
 	Observe func(http.Handler) http.Handler
 }

@@ -1,15 +1,16 @@
-// Package apitest checks the hub's API against its own description, the
-// OpenAPI document of package wire (wire.OpenAPI), two ways:
-//
-//   - A Recorder wraps a test hub's handler (hubtest.Observe) and validates
-//     every request the hub accepted and every answer it gave against the
-//     document's JSON Schemas, packets' payloads included (they are base64
-//     JSON described with contentSchema), and says which calls of the
-//     document the traffic never reached.
-//   - Its test starts the real lienthong-hub binary with a demo PKI and runs
-//     the example client of docs/examples, written as another vendor would
-//     write one: bash, curl, openssl and python3's standard library.
-package apitest
+// Package apicheck checks a hub's traffic against the API's own
+// description, the OpenAPI document of package wire (wire.OpenAPI): a
+// Recorder wraps a hub's handler and validates every request the hub
+// accepted and every answer it gave against the document's JSON Schemas,
+// packets' payloads included (they are base64 JSON described with
+// contentSchema). Package hubtest puts one over every hub it starts and
+// fails the test that started the hub on a mismatch; the document is read
+// and its schemas compiled once per process, shared by every Recorder, and
+// the calls that any Recorder saw answered with success are tallied for the
+// process (Unseen), so that a package can ask which calls its tests never
+// reached. Proxy puts a Recorder in front of a hub running as its own
+// process.
+package apicheck
 
 import (
 	"bytes"
@@ -22,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
@@ -37,18 +39,39 @@ const docURL = "https://lienthong.invalid/openapi.json"
 // packets).
 const maxCapture = 16 << 20
 
-// Recorder validates a hub's traffic against wire.OpenAPI. It is safe for
-// concurrent use.
-type Recorder struct {
+// document is the compiled OpenAPI document, one per process.
+type document struct {
 	compiler *jsonschema.Compiler
 	ops      []operation
 	// schemaNames are the document's components/schemas.
 	schemaNames []string
 
+	mu      sync.Mutex
+	schemas map[string]*jsonschema.Schema
+	seen    map[string]int // operation key → answers with a 2xx or 3xx status, every Recorder's
+	checked int            // exchanges validated, every Recorder's
+}
+
+var (
+	loadOnce sync.Once
+	loaded   *document
+	loadErr  error
+)
+
+// doc reads the document once per process; its schemas are compiled
+// when first used.
+func doc() (*document, error) {
+	loadOnce.Do(func() { loaded, loadErr = load() })
+	return loaded, loadErr
+}
+
+// Recorder validates one hub's traffic against wire.OpenAPI. It is safe
+// for concurrent use.
+type Recorder struct {
+	doc *document
+
 	mu       sync.Mutex
-	schemas  map[string]*jsonschema.Schema
 	problems []string
-	seen     map[string]int // operation key → answers with a 2xx or 3xx status
 	checked  int
 }
 
@@ -63,13 +86,22 @@ type operation struct {
 // Key names an operation as "GET /v1/hello".
 func (o operation) key() string { return o.method + " " + o.path }
 
-// NewRecorder compiles the document.
+// NewRecorder returns a Recorder with no traffic seen; the first call in a
+// process reads the document.
 func NewRecorder() (*Recorder, error) {
-	var doc any
-	if err := yaml.Unmarshal(wire.OpenAPI, &doc); err != nil {
+	d, err := doc()
+	if err != nil {
+		return nil, err
+	}
+	return &Recorder{doc: d}, nil
+}
+
+func load() (*document, error) {
+	var tree any
+	if err := yaml.Unmarshal(wire.OpenAPI, &tree); err != nil {
 		return nil, fmt.Errorf("read the OpenAPI document: %w", err)
 	}
-	js, err := json.Marshal(doc)
+	js, err := json.Marshal(tree)
 	if err != nil {
 		return nil, fmt.Errorf("the OpenAPI document as JSON: %w", err)
 	}
@@ -84,7 +116,7 @@ func NewRecorder() (*Recorder, error) {
 	if err := c.AddResource(docURL, root); err != nil {
 		return nil, err
 	}
-	r := &Recorder{compiler: c, schemas: map[string]*jsonschema.Schema{}, seen: map[string]int{}}
+	r := &document{compiler: c, schemas: map[string]*jsonschema.Schema{}, seen: map[string]int{}}
 	components, _ := root.(map[string]any)["components"].(map[string]any)
 	for name := range components["schemas"].(map[string]any) {
 		r.schemaNames = append(r.schemaNames, name)
@@ -108,19 +140,23 @@ func NewRecorder() (*Recorder, error) {
 func escape(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1") }
 
 // Operations lists the document's calls as "METHOD /path".
-func (r *Recorder) Operations() []string {
+func Operations() ([]string, error) {
+	d, err := doc()
+	if err != nil {
+		return nil, err
+	}
 	var out []string
-	for _, o := range r.ops {
+	for _, o := range d.ops {
 		out = append(out, o.key())
 	}
 	slices.Sort(out)
-	return out
+	return out, nil
 }
 
 // find matches a request to an operation of the document.
-func (r *Recorder) find(method, path string) (operation, bool) {
+func (d *document) find(method, path string) (operation, bool) {
 	segs := strings.Split(path, "/")
-	for _, o := range r.ops {
+	for _, o := range d.ops {
 		if o.method != method || len(o.segments) != len(segs) {
 			continue
 		}
@@ -138,17 +174,19 @@ func (r *Recorder) find(method, path string) (operation, bool) {
 	return operation{}, false
 }
 
-func (r *Recorder) schema(pointer string) (*jsonschema.Schema, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if s, ok := r.schemas[pointer]; ok {
+// schema compiles the schema at pointer once; a Compiler is not safe for
+// concurrent use, a compiled Schema is.
+func (d *document) schema(pointer string) (*jsonschema.Schema, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s, ok := d.schemas[pointer]; ok {
 		return s, nil
 	}
-	s, err := r.compiler.Compile(docURL + "#" + pointer)
+	s, err := d.compiler.Compile(docURL + "#" + pointer)
 	if err != nil {
 		return nil, err
 	}
-	r.schemas[pointer] = s
+	d.schemas[pointer] = s
 	return s, nil
 }
 
@@ -165,34 +203,68 @@ func (r *Recorder) Problems() []string {
 	return slices.Clone(r.problems)
 }
 
-// Checked is how many exchanges were validated.
+// maxReported bounds the mismatches Report reports.
+const maxReported = 20
+
+// Report fails t with the mismatches seen so far (the first 20 of them).
+func (r *Recorder) Report(t testing.TB) {
+	problems := r.Problems()
+	for i, p := range problems {
+		if i == maxReported {
+			t.Errorf("API schema: and %d more", len(problems)-i)
+			return
+		}
+		t.Errorf("API schema: %s", p)
+	}
+}
+
+// Checked is how many exchanges this Recorder validated.
 func (r *Recorder) Checked() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.checked
 }
 
-// Unseen lists the document's calls that no exchange answered with
-// success, less those exempt names with the reason they are not
-// exercised.
-func (r *Recorder) Unseen(exempt map[string]string) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// Checked is how many exchanges every Recorder of the process validated.
+func Checked() int {
+	d, err := doc()
+	if err != nil {
+		return 0
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.checked
+}
+
+// Unseen lists the document's calls that no Recorder of the process saw
+// answered with success, less those exempt names with the reason they are
+// not exercised.
+func Unseen(exempt map[string]string) ([]string, error) {
+	d, err := doc()
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	var out []string
-	for _, o := range r.ops {
-		if r.seen[o.key()] == 0 && exempt[o.key()] == "" {
+	for _, o := range d.ops {
+		if d.seen[o.key()] == 0 && exempt[o.key()] == "" {
 			out = append(out, o.key())
 		}
 	}
 	slices.Sort(out)
-	return out
+	return out, nil
 }
 
 // Compile compiles every schema the document names, components and the
 // bodies of every operation, and reports the first that fails.
-func (r *Recorder) Compile() error {
+func Compile() error {
+	d, err := doc()
+	if err != nil {
+		return err
+	}
 	var pointers []string
-	for _, o := range r.ops {
+	for _, o := range d.ops {
 		if rb, ok := o.op["requestBody"].(map[string]any); ok {
 			for mt := range rb["content"].(map[string]any) {
 				pointers = append(pointers, o.pointer+"/requestBody/content/"+escape(mt)+"/schema")
@@ -205,11 +277,11 @@ func (r *Recorder) Compile() error {
 			}
 		}
 	}
-	for _, name := range r.schemaNames {
+	for _, name := range d.schemaNames {
 		pointers = append(pointers, "/components/schemas/"+escape(name))
 	}
 	for _, p := range pointers {
-		if _, err := r.schema(p); err != nil {
+		if _, err := d.schema(p); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 	}
@@ -239,7 +311,7 @@ func (r *Recorder) check(req *http.Request, in *capture, out *recordingWriter) {
 		status = http.StatusOK
 	}
 	where := fmt.Sprintf("%s %s → %d", req.Method, req.URL.Path, status)
-	op, ok := r.find(req.Method, req.URL.Path)
+	op, ok := r.doc.find(req.Method, req.URL.Path)
 	if !ok {
 		// Not a call of the document: it must be an Error, not_found or
 		// bad_request (a method the path does not take).
@@ -254,10 +326,13 @@ func (r *Recorder) check(req *http.Request, in *capture, out *recordingWriter) {
 	}
 	r.mu.Lock()
 	r.checked++
-	if status < 400 {
-		r.seen[op.key()]++
-	}
 	r.mu.Unlock()
+	r.doc.mu.Lock()
+	r.doc.checked++
+	if status < 400 {
+		r.doc.seen[op.key()]++
+	}
+	r.doc.mu.Unlock()
 	if status < 300 && in.n > 0 && !in.over {
 		r.checkRequest(where, op, req.Header.Get("Content-Type"), in.buf.Bytes())
 	}
@@ -325,7 +400,7 @@ func (r *Recorder) checkBody(where, pointer string, resp map[string]any, out *re
 }
 
 func (r *Recorder) validate(where, pointer string, body []byte) {
-	s, err := r.schema(pointer)
+	s, err := r.doc.schema(pointer)
 	if err != nil {
 		r.fail("%s: schema %s: %v", where, pointer, err)
 		return

@@ -1,4 +1,4 @@
-package apitest
+package apicheck
 
 import (
 	"io"
@@ -65,14 +65,54 @@ func TestRecorder(t *testing.T) {
 // TestCompile compiles every schema of the document and every body of
 // every call, so that a broken reference anywhere fails.
 func TestCompile(t *testing.T) {
-	rec, err := NewRecorder()
+	if err := Compile(); err != nil {
+		t.Fatal(err)
+	}
+	ops, err := Operations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rec.Compile(); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(rec.Operations()); n < 25 {
+	if n := len(ops); n < 25 {
 		t.Fatalf("%d operations in the document", n)
+	}
+}
+
+// BenchmarkLoad is the cost of reading the document, paid once per
+// process; BenchmarkNewRecorder the cost of each hub's Recorder after it.
+func BenchmarkLoad(b *testing.B) {
+	for b.Loop() {
+		if _, err := load(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkNewRecorder(b *testing.B) {
+	if _, err := doc(); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := NewRecorder(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExchange is the cost of checking one exchange, a hello.
+func BenchmarkExchange(b *testing.B) {
+	rec, err := NewRecorder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := rec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"version":1,"agency":"000.00.00.H49","hub_time":"2026-12-05T01:00:00Z","max_attachment":100}`)
+	}))
+	for b.Loop() {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/v1/hello", nil))
+	}
+	if p := rec.Problems(); len(p) > 0 {
+		b.Fatal(p)
 	}
 }
