@@ -7,14 +7,13 @@
 //
 //	go run ./packaging/windows --out dist/windows
 //
-// The resource object is given to the go command through -overlay, so the
-// source tree is never written to. The version is 0.1.N, N the number of
+// The resource object lies in the program's package folder only while it is
+// built (zz_winres_windows_amd64.syso, ignored by git). The version is 0.1.N, N the number of
 // commits on HEAD, so that every later commit's MSI upgrades an earlier one.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -140,17 +139,12 @@ func build(ctx context.Context, root, out string, v appVersion, log io.Writer) (
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", err
 	}
-	tmp, err := os.MkdirTemp("", "lienthong-winres-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
 	iconPNG, err := readIcon(root)
 	if err != nil {
 		return "", err
 	}
 	for _, p := range programs {
-		if err := buildProgram(ctx, root, out, tmp, p, iconPNG, v, log); err != nil {
+		if err := buildProgram(ctx, root, out, p, iconPNG, v, log); err != nil {
 			return "", fmt.Errorf("build %s: %w", p.exe, err)
 		}
 	}
@@ -189,8 +183,11 @@ func msiVietnamese(ctx context.Context, msi string, log io.Writer) error {
 	steps := [][]string{{"-i", idt}}
 	for _, q := range []string{
 		"UPDATE `Property` SET `Value` = '" + productName + "' WHERE `Property` = 'ProductName'",
-		"UPDATE `Shortcut` SET `Name` = '" + productName + "' WHERE `Shortcut` = 'DesktopShortcut'",
+		"UPDATE `Property` SET `Value` = '" + arpComments + "' WHERE `Property` = 'ARPCOMMENTS'",
+		"UPDATE `Shortcut` SET `Name` = '" + productName + "', `Description` = '" + shortcutDescription +
+			"' WHERE `Shortcut` = 'DesktopShortcut'",
 		"UPDATE `Feature` SET `Title` = '" + productName + "' WHERE `Feature` = 'Complete'",
+		"UPDATE `LaunchCondition` SET `Description` = '" + downgradeMessage + "' WHERE `Condition` = 'NOT WIX_DOWNGRADE_DETECTED'",
 	} {
 		steps = append(steps, []string{"-q", q})
 	}
@@ -201,36 +198,33 @@ func msiVietnamese(ctx context.Context, msi string, log io.Writer) error {
 			return fmt.Errorf("msibuild %s: %w", s[0], err)
 		}
 	}
+	// libgsf, under msibuild, leaves an empty temporary file beside the MSI.
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(msi), ".gsf-save-*"))
+	for _, f := range left {
+		os.Remove(f)
+	}
 	return nil
 }
 
-// buildProgram links p's resource object in through -overlay, as if a
-// .syso file lay in its package folder.
-func buildProgram(ctx context.Context, root, out, tmp string, p program, iconPNG []byte, v appVersion, log io.Writer) error {
+// buildProgram writes p's resource object into its package folder as
+// zz_winres_windows_amd64.syso (the go command links a .syso file of the
+// package into the executable; only for windows/amd64), builds, and removes
+// it again. (go build -overlay does not reach the linker's .syso files.)
+func buildProgram(ctx context.Context, root, out string, p program, iconPNG []byte, v appVersion, log io.Writer) error {
 	obj, err := resources(p, iconPNG, v)
 	if err != nil {
 		return err
 	}
-	name := strings.TrimSuffix(p.exe, ".exe")
-	syso := filepath.Join(tmp, name+".syso")
+	syso := filepath.Join(root, p.pkg, "zz_winres_windows_amd64.syso")
 	if err := os.WriteFile(syso, obj, 0o644); err != nil {
 		return err
 	}
-	overlay, err := json.Marshal(map[string]map[string]string{"Replace": {
-		filepath.Join(root, p.pkg, "zz_winres_windows_amd64.syso"): syso,
-	}})
-	if err != nil {
-		return err
-	}
-	overlayFile := filepath.Join(tmp, name+".overlay.json")
-	if err := os.WriteFile(overlayFile, overlay, 0o644); err != nil {
-		return err
-	}
+	defer os.Remove(syso)
 	ldflags := "-s -w"
 	if p.gui {
 		ldflags += " -H windowsgui"
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-overlay", overlayFile, "-ldflags", ldflags,
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", ldflags,
 		"-o", filepath.Join(out, p.exe), p.pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")

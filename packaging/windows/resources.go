@@ -20,6 +20,10 @@ const (
 	productName = "Liên thông văn bản"
 	companyName = "Lienthong – Trục liên thông văn bản quốc gia"
 	copyright   = "© Lienthong"
+
+	arpComments         = "Đăng ký, ký số, gửi và nhận văn bản điện tử qua Trục liên thông"
+	shortcutDescription = "Đăng ký, ký số, gửi và nhận văn bản điện tử"
+	downgradeMessage    = "Một phiên bản mới hơn của Liên thông văn bản đã được cài đặt."
 )
 
 // program is one of the two executables the MSI carries.
