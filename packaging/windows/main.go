@@ -1,6 +1,7 @@
 // Command windows builds Lienthong's Windows installer on Linux:
-// lienthong-desktop.exe (Fyne, so cgo with Debian's mingw-w64 cross
-// compiler) and lienthong-clerk.exe (pure Go), each with the app icon,
+// lienthong-desktop.exe (Fyne) and lienthong-clerk.exe (which signs with
+// PKCS#11 tokens through miekg/pkcs11), both with cgo and Debian's mingw-w64
+// cross compiler, each with the app icon,
 // version information in Vietnamese and a manifest linked in as a .syso
 // resource object (github.com/tc-hib/winres), then an MSI made by msitools'
 // wixl from lienthong.wxs beside this file. `make packages-windows` runs it:

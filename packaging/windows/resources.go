@@ -31,14 +31,14 @@ type program struct {
 	pkg         string // import path of the main package
 	exe         string // file name of the executable
 	description string // FileDescription, in Vietnamese
-	cgo         bool   // Fyne's GL driver needs cgo (mingw-w64); the CLI does not
+	cgo         bool   // with cgo (mingw-w64): Fyne's GL driver, and PKCS#11 tokens (miekg/pkcs11)
 	gui         bool   // linked with -H windowsgui: no console window
 }
 
 var programs = []program{
 	{pkg: "./desktop/cmd/lienthong-desktop", exe: "lienthong-desktop.exe", cgo: true, gui: true,
 		description: "Liên thông văn bản: ứng dụng gửi nhận văn bản điện tử của văn thư"},
-	{pkg: "./desktop/cmd/lienthong-clerk", exe: "lienthong-clerk.exe",
+	{pkg: "./desktop/cmd/lienthong-clerk", exe: "lienthong-clerk.exe", cgo: true,
 		description: "Liên thông văn bản: công cụ dòng lệnh của văn thư (ký số, gửi, nhận, kiểm tra)"},
 }
 
