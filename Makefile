@@ -8,7 +8,7 @@ DIST      := dist
 # race detector would see only its harness.
 RACE_PKGS = ./certs/... $(filter-out %/hub/clustertest,$(shell $(GO) list ./hub/...)) ./shared/... ./desktop/store/... ./desktop/clerk/... ./desktop/audit/...
 
-.PHONY: help deps build test demo demo-cluster depcheck vet fmtcheck race fuzz bench clean packages packages-deb
+.PHONY: help deps build test demo demo-cluster depcheck vet fmtcheck race fuzz bench clean packages packages-deb packages-windows
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -17,7 +17,7 @@ deps: ## install missing Debian packages (X11/GL headers, Xvfb, poppler-utils, q
 	@./packaging/install-deps.sh
 
 build: ## build every binary into bin/: static ones without cgo; the Fyne app and lienthong-clerk (PKCS#11 tokens) with it
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ $$($(GO) list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./... | grep -v '/lienthong-desktop$$\|/lienthong-clerk$$')
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ $$($(GO) list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./... | grep -v '/lienthong-desktop$$\|/lienthong-clerk$$\|/packaging/windows$$')
 	$(GO) build -o $(BIN)/ ./desktop/cmd/lienthong-desktop ./desktop/cmd/lienthong-clerk
 
 demo: deps build ## run a hub and demo agencies on the embedded defaults
@@ -53,6 +53,12 @@ packages-deb: ## the hub's and the desktop's .deb packages, into dist/ (packagin
 
 clean: ## remove built binaries, packages and the demo state
 	rm -rf $(BIN) $(DIST) demo demo-cluster
+
+# `make packages` builds every installer; this adds the Windows one.
+packages: packages-windows
+
+packages-windows: deps ## cross-build lienthong-desktop.exe and lienthong-clerk.exe and their MSI into dist/windows/
+	$(GO) run ./packaging/windows --out $(DIST)/windows
 
 screenshots: ## run the desktop app under Xvfb against a demo hub; save docs/screenshots/*.png
 	@./packaging/screenshots.sh

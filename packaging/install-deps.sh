@@ -23,14 +23,17 @@
 # on a machine with systemd the etcd and tinyproxy services that Debian
 # enables on install are stopped and disabled (patroni.service needs
 # /etc/patroni/config.yml, which is not written, and Debian's PostgreSQL
-# cluster on 5432 is left as it is: nothing here uses it). Idempotent:
+# cluster on 5432 is left as it is: nothing here uses it). For the Windows
+# build (packaging/windows): Debian's mingw-w64 cross compiler for the Fyne
+# app's cgo, msitools' wixl and msiinfo to make and check the MSI, and Wine
+# (wine64) to run lienthong-clerk.exe in its test. Idempotent:
 # silent when everything is present. Uses sudo when not root. Go itself
 # must already be installed.
 set -eu
 
 packages="gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
 libxi-dev libxxf86vm-dev xvfb xauth poppler-utils qpdf openssl libnss3-tools curl postgresql
-patroni etcd-server procps xmlsec1 libxml2-utils python3 tinyproxy softhsm2 lintian"
+patroni etcd-server procps xmlsec1 libxml2-utils python3 tinyproxy softhsm2 lintian gcc-mingw-w64-x86-64 wixl msitools wine wine64"
 
 missing=""
 for p in $packages; do

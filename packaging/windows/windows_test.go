@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tc-hib/winres"
+	"github.com/tc-hib/winres/version"
+)
+
+// TestWindowsPackage builds both executables and the MSI as `make
+// packages-windows` does, checks the MSI's tables with msiinfo and the
+// executables' resources, then has lienthong-clerk.exe sign and verify a
+// PDF under Wine. The tools come from packaging/install-deps.sh; a missing
+// one fails the test.
+func TestWindowsPackage(t *testing.T) {
+	for _, tool := range []string{"x86_64-w64-mingw32-gcc", "wixl", "msiinfo", "wine", "wineserver"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s missing: run packaging/install-deps.sh", tool)
+		}
+	}
+	// The first cross-build of the Fyne app compiles go-gl's C code with
+	// mingw-w64 (minutes); later ones come from Go's build cache. Stop in
+	// time to report, before go test's own deadline.
+	ctx := t.Context()
+	if d, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-20*time.Second))
+		defer cancel()
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := gitVersion(ctx, root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	var log bytes.Buffer
+	start := time.Now()
+	msi, err := build(ctx, root, out, v, &log)
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, log.String())
+	}
+	t.Logf("built both executables and the MSI in %v", time.Since(start).Round(time.Second))
+
+	t.Run("msi", func(t *testing.T) { checkMSI(t, msi, v) })
+	for _, p := range programs {
+		t.Run(p.exe, func(t *testing.T) { checkResources(t, filepath.Join(out, p.exe), p, v) })
+	}
+	t.Run("wine", func(t *testing.T) { clerkUnderWine(t, ctx, root, filepath.Join(out, "lienthong-clerk.exe")) })
+}
+
+// msiTable returns the rows of an MSI table as msiinfo exports them (tab
+// separated; the first three lines are the column names, types and key).
+func msiTable(t *testing.T, msi, table string) [][]string {
+	t.Helper()
+	b, err := exec.Command("msiinfo", "export", msi, table).Output()
+	if err != nil {
+		t.Fatalf("msiinfo export %s: %v", table, err)
+	}
+	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n"), "\n")
+	if len(lines) < 3 {
+		t.Fatalf("table %s: %q", table, b)
+	}
+	var rows [][]string
+	for _, l := range lines[3:] {
+		rows = append(rows, strings.Split(l, "\t"))
+	}
+	return rows
+}
+
+func checkMSI(t *testing.T, msi string, v appVersion) {
+	props := map[string]string{}
+	for _, r := range msiTable(t, msi, "Property") {
+		if len(r) == 2 {
+			props[r[0]] = r[1]
+		}
+	}
+	for k, want := range map[string]string{
+		"ProductName":    productName,
+		"Manufacturer":   "Lienthong",
+		"ProductVersion": v.String(),
+		"UpgradeCode":    "{251F42D7-9AF3-4A48-BD7D-E46CDA23EC72}",
+		"ALLUSERS":       "1", // per-machine
+		"ARPPRODUCTICON": "lienthong.ico",
+		"ARPCOMMENTS":    arpComments,
+	} {
+		if props[k] != want {
+			t.Errorf("Property %s = %q, want %q", k, props[k], want)
+		}
+	}
+
+	if b, err := exec.Command("msiinfo", "export", msi, "_ForceCodepage").Output(); err != nil || !strings.Contains(string(b), "1258\t_ForceCodepage") {
+		t.Errorf("codepage: %v %q, want 1258 (Vietnamese)", err, b)
+	}
+
+	files := map[string]bool{}
+	for _, r := range msiTable(t, msi, "File") {
+		name := r[2] // FileName: SHORT~1.EXE|long-name.exe
+		files[name[strings.LastIndex(name, "|")+1:]] = true
+	}
+	for _, p := range programs {
+		if !files[p.exe] {
+			t.Errorf("File table lacks %s: %v", p.exe, files)
+		}
+	}
+
+	dirs := map[string][]string{}
+	for _, r := range msiTable(t, msi, "Directory") {
+		dirs[r[0]] = r
+	}
+	if d := dirs["INSTALLDIR"]; len(d) < 3 || d[1] != "ProgramFiles64Folder" || !strings.HasSuffix(d[2], "Lienthong") {
+		t.Errorf("INSTALLDIR = %v, want Lienthong under ProgramFiles64Folder", d)
+	}
+
+	shortcuts := msiTable(t, msi, "Shortcut")
+	if len(shortcuts) != 1 {
+		t.Fatalf("Shortcut table: %v", shortcuts)
+	}
+	sc := shortcuts[0] // Shortcut, Directory_, Name, Component_, Target, ...
+	if sc[1] != "ProgramMenuFolder" || !strings.HasSuffix(sc[2], productName) || sc[4] != "[INSTALLDIR]lienthong-desktop.exe" {
+		t.Errorf("Start-menu shortcut = %v", sc)
+	}
+
+	reg := msiTable(t, msi, "Registry")
+	if len(reg) != 1 || reg[0][1] != "2" || reg[0][2] != `Software\Lienthong` {
+		t.Errorf("Registry table = %v, want the install folder under HKLM\\Software\\Lienthong", reg)
+	}
+
+	// A newer MSI finds and removes this one: the Upgrade table has the
+	// fixed upgrade code, for every lower version, and refuses a downgrade.
+	up := msiTable(t, msi, "Upgrade")
+	var upgrades, downgrades int
+	for _, r := range up {
+		if r[0] != "{251F42D7-9AF3-4A48-BD7D-E46CDA23EC72}" {
+			t.Errorf("Upgrade row for another code: %v", r)
+		}
+		if r[1] == "" && r[2] == v.String() {
+			upgrades++ // VersionMin empty, VersionMax this one: older ones
+		}
+		if r[1] == v.String() && r[2] == "" {
+			downgrades++
+		}
+	}
+	if upgrades != 1 || downgrades != 1 {
+		t.Errorf("Upgrade table = %v", up)
+	}
+	var removes bool
+	for _, r := range msiTable(t, msi, "InstallExecuteSequence") {
+		removes = removes || r[0] == "RemoveExistingProducts"
+	}
+	if !removes {
+		t.Error("InstallExecuteSequence lacks RemoveExistingProducts: an upgrade would leave the old version installed")
+	}
+}
+
+// checkResources reads the executable's resources back: the icon, the
+// Vietnamese version strings and the version numbers.
+func checkResources(t *testing.T, exe string, p program, v appVersion) {
+	f, err := os.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rs, err := winres.LoadFromEXE(f)
+	if err != nil {
+		t.Fatalf("read resources: %v", err)
+	}
+	if _, err := rs.GetIcon(winres.Name("APP")); err != nil {
+		t.Errorf("no app icon: %v", err)
+	}
+	data := rs.Get(winres.RT_VERSION, winres.ID(1), langVietnamese)
+	if data == nil {
+		t.Fatal("no Vietnamese version information")
+	}
+	vi, err := version.FromBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vi.ProductVersion != v.quad || vi.FileVersion != v.quad {
+		t.Errorf("versions %v %v, want %v", vi.ProductVersion, vi.FileVersion, v.quad)
+	}
+	j, err := vi.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parsed struct {
+		Info map[string]map[string]string `json:"info"`
+	}
+	if err := json.Unmarshal(j, &parsed); err != nil {
+		t.Fatal(err)
+	}
+	strs := parsed.Info["042A"]
+	for k, want := range map[string]string{version.ProductName: productName, version.CompanyName: companyName,
+		version.FileDescription: p.description, version.ProductVersion: v.String(), version.OriginalFilename: p.exe} {
+		if strs[k] != want {
+			t.Errorf("%s = %q, want %q", k, strs[k], want)
+		}
+	}
+}
+
+// clerkUnderWine runs lienthong-clerk.exe under Wine, in a Wine prefix of
+// its own: it creates a store, signs a test PDF with a demo agency's key,
+// verifies the result (valid) and the unsigned original (refused). Every
+// Wine process is ended when the test ends.
+func clerkUnderWine(t *testing.T, ctx context.Context, root, exe string) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	certsBuild := exec.CommandContext(ctx, "go", "build", "-o", bin+"/", "./certs/cmd/lienthong-certs")
+	certsBuild.Dir = root
+	if b, err := certsBuild.CombinedOutput(); err != nil {
+		t.Fatalf("build lienthong-certs: %v\n%s", err, b)
+	}
+	if b, err := exec.CommandContext(ctx, filepath.Join(bin, "lienthong-certs"), "demo", "--out", filepath.Join(dir, "pki")).CombinedOutput(); err != nil {
+		t.Fatalf("demo PKI: %v\n%s", err, b)
+	}
+	start := time.Now()
+	pdf, err := os.ReadFile(filepath.Join(root, "shared/pades/testdata/cong-van.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cong-van.pdf"), pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "WINEPREFIX="+filepath.Join(dir, "wine"), "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=",
+		"LIENTHONG_PASSPHRASE=wine-test-passphrase", "DISPLAY=")
+	t.Cleanup(func() {
+		k := exec.Command("wineserver", "-k")
+		k.Env = env
+		_ = k.Run()
+		w := exec.Command("wineserver", "-w") // until every process of the prefix is gone
+		w.Env = env
+		_ = w.Run()
+	})
+	// Debian 12's Wine 8.0 lacks bcryptprimitives.dll, without which a Go
+	// program stops at start-up: the prefix gets a stand-in (see wine/).
+	boot := exec.CommandContext(ctx, "wine", "wineboot", "--init")
+	boot.Env = env
+	if b, err := boot.CombinedOutput(); err != nil {
+		t.Fatalf("wineboot: %v\n%s", err, b)
+	}
+	shim := filepath.Join(dir, "wine/drive_c/windows/system32/bcryptprimitives.dll")
+	if b, err := exec.CommandContext(ctx, "x86_64-w64-mingw32-gcc", "-O2", "-shared", "-o", shim,
+		filepath.Join(root, "packaging/windows/wine/bcryptprimitives.c"),
+		filepath.Join(root, "packaging/windows/wine/bcryptprimitives.def"), "-ladvapi32").CombinedOutput(); err != nil {
+		t.Fatalf("build the bcryptprimitives.dll stand-in: %v\n%s", err, b)
+	}
+	t.Logf("Wine prefix ready in %v", time.Since(start).Round(time.Second))
+
+	// Paths are relative to dir, Wine's Z: drive, so the Windows program
+	// reads and writes where the test looks.
+	wine := func(args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, "wine", append([]string{exe}, args...)...)
+		cmd.Dir, cmd.Env = dir, env
+		b, err := cmd.CombinedOutput()
+		return string(b), err
+	}
+	agency := "pki/agencies/000.00.00.H49"
+	if out, err := wine("init", "--home", "store", "--p12", agency+".p12", "--p12-passphrase-file", agency+".pass",
+		"--hub", "127.0.0.1:9", "--server-name", "localhost", "--roots", "pki/ca.crt"); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
+	}
+	if out, err := wine("sign", "--p12", agency+".p12", "--passphrase-file", agency+".pass",
+		"--reason", "Phát hành văn bản", "cong-van.pdf", "signed.pdf"); err != nil {
+		t.Fatalf("sign: %v\n%s", err, out)
+	}
+	out, err := wine("verify", "--home", "store", "signed.pdf")
+	if err != nil || !strings.Contains(out, "SERIALNUMBER=000.00.00.H49") || !strings.Contains(out, ") valid") {
+		t.Fatalf("verify the signed PDF: %v\n%s", err, out)
+	}
+	if out, err := wine("verify", "--home", "store", "cong-van.pdf"); err == nil {
+		t.Fatalf("verify accepted an unsigned PDF:\n%s", out)
+	}
+}
