@@ -26,9 +26,11 @@ demo: deps build ## run a hub and demo agencies on the embedded defaults
 demo-cluster: deps build ## the same demo on two hub nodes sharing a local PostgreSQL
 	@./packaging/demo-cluster.sh
 
+# -timeout 30m: the first cross-build of the Fyne app for Windows (packaging/windows) takes several
+# minutes on a fresh 2-core machine, close to go test's 10-minute default.
 test: deps fmtcheck vet ## run every test, then the concurrent ones again under the race detector
-	$(GO) test -shuffle=on ./...
-	$(GO) test -race -shuffle=on $(RACE_PKGS)
+	$(GO) test -shuffle=on -timeout 30m ./...
+	$(GO) test -race -shuffle=on -timeout 30m $(RACE_PKGS)
 
 depcheck: ## check the direction of imports, cgo-free hub, package docs
 	$(GO) test -run 'TestDependencies|TestOnlyDesktopCommandsImportFyneApp|TestHubBuildsWithoutCgo|TestPackageDocs' .
