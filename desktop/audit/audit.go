@@ -209,7 +209,6 @@ func Recount(ctx context.Context, c *hubclient.Client, l Log, today string) (*St
 	if cp.Size < published.LogSize {
 		return nil, fmt.Errorf("the statistics are of a log of %d entries, the checkpoint of only %d", published.LogSize, cp.Size)
 	}
-	rebuilt := &auditlog.Memory{}
 	counts := map[string]*Counts{}
 	at := func(a string) *Counts {
 		if counts[a] == nil {
@@ -219,54 +218,33 @@ func Recount(ctx context.Context, c *hubclient.Client, l Log, today string) (*St
 	}
 	type pending struct{ due, recipient string }
 	open := map[string]pending{} // message id + recipient → due date
-	for from := int64(0); from < cp.Size; from += wire.MaxLogEntries {
-		to := min(from+wire.MaxLogEntries, cp.Size)
-		entries, err := c.LogEntries(ctx, from, to)
-		if err != nil {
-			return nil, fmt.Errorf("fetch entries %d–%d: %w", from, to, err)
+	err = walkLog(ctx, c, cp, func(index int64, e *auditlog.Entry) {
+		// Counted only up to the size the statistics were taken at.
+		if index >= published.LogSize {
+			return
 		}
-		if int64(len(entries)) != to-from {
-			return nil, fmt.Errorf("the hub returned %d entries for %d–%d", len(entries), from, to)
-		}
-		for i, raw := range entries {
-			if _, err := rebuilt.Append(raw); err != nil {
-				return nil, err
-			}
-			e, err := auditlog.DecodeEntry(raw)
-			if err != nil {
-				return nil, fmt.Errorf("entry %d: %w", from+int64(i), err)
-			}
-			// Counted only up to the size the statistics were taken at.
-			if from+int64(i) >= published.LogSize {
-				continue
-			}
-			switch e.Kind {
-			case auditlog.KindAccepted:
-				at(e.Sender).Sent++
-				for _, r := range e.Recipients {
-					at(r).Received++
-					if e.Due != "" {
-						open[e.MessageID+" "+r] = pending{due: e.Due, recipient: r}
-					}
-				}
-			case auditlog.KindDelivered:
-				at(e.Agency).Delivered++
-			case auditlog.KindStatus:
-				if e.Status == "06" {
-					at(e.Agency).Completed++
-				}
-				if e.Status == "06" || e.Status == "02" || e.Status == "15" {
-					delete(open, e.MessageID+" "+e.Agency)
+		switch e.Kind {
+		case auditlog.KindAccepted:
+			at(e.Sender).Sent++
+			for _, r := range e.Recipients {
+				at(r).Received++
+				if e.Due != "" {
+					open[e.MessageID+" "+r] = pending{due: e.Due, recipient: r}
 				}
 			}
+		case auditlog.KindDelivered:
+			at(e.Agency).Delivered++
+		case auditlog.KindStatus:
+			if e.Status == "06" {
+				at(e.Agency).Completed++
+			}
+			if e.Status == "06" || e.Status == "02" || e.Status == "15" {
+				delete(open, e.MessageID+" "+e.Agency)
+			}
 		}
-	}
-	head, err := auditlog.Head(cp.Origin, cp.Size, rebuilt)
+	})
 	if err != nil {
 		return nil, err
-	}
-	if head.Root != cp.Root {
-		return nil, fmt.Errorf("%w: the entries the hub serves do not make the tree it signed", ErrForked)
 	}
 	for _, p := range open {
 		if p.due < today {
@@ -294,4 +272,46 @@ func Recount(ctx context.Context, c *hubclient.Client, l Log, today string) (*St
 	}
 	sort.Slice(rep.Counts, func(i, j int) bool { return rep.Counts[i].Agency < rep.Counts[j].Agency })
 	return rep, nil
+}
+
+// entrySource serves a log's entries: a hub (hubclient.Client), or an
+// auditor's saved answer (TraceFile).
+type entrySource interface {
+	LogEntries(ctx context.Context, from, to int64) ([][]byte, error)
+}
+
+// walkLog downloads the log's entries up to cp, in pages of at most
+// wire.MaxLogEntries, hands each to each with its index, and proves that
+// they make the tree cp signs: ErrForked otherwise. It is the one reading
+// of a whole log, for every check that recounts what the log holds.
+func walkLog(ctx context.Context, src entrySource, cp auditlog.Checkpoint, each func(index int64, e *auditlog.Entry)) error {
+	rebuilt := &auditlog.Memory{}
+	for from := int64(0); from < cp.Size; from += wire.MaxLogEntries {
+		to := min(from+wire.MaxLogEntries, cp.Size)
+		entries, err := src.LogEntries(ctx, from, to)
+		if err != nil {
+			return fmt.Errorf("fetch entries %d–%d: %w", from, to, err)
+		}
+		if int64(len(entries)) != to-from {
+			return fmt.Errorf("the hub returned %d entries for %d–%d", len(entries), from, to)
+		}
+		for i, raw := range entries {
+			if _, err := rebuilt.Append(raw); err != nil {
+				return err
+			}
+			e, err := auditlog.DecodeEntry(raw)
+			if err != nil {
+				return fmt.Errorf("entry %d: %w", from+int64(i), err)
+			}
+			each(from+int64(i), e)
+		}
+	}
+	head, err := auditlog.Head(cp.Origin, cp.Size, rebuilt)
+	if err != nil {
+		return err
+	}
+	if head.Root != cp.Root {
+		return fmt.Errorf("%w: the entries the hub serves do not make the tree it signed", ErrForked)
+	}
+	return nil
 }
