@@ -85,13 +85,9 @@ func Handler(st Store) http.Handler {
 	})
 	mux.HandleFunc("POST /successions", func(w http.ResponseWriter, r *http.Request) {
 		var req closeRequest
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err == nil {
-			err = strictjson.Unmarshal(body, &req)
-		}
+		err := decodeBody(w, r, &req)
 		switch {
-		case err != nil:
-			err = fmt.Errorf("%w: %v", errBadRequest, err)
+		case err != nil: // answered as it is
 		case req.At.IsZero():
 			err = fmt.Errorf("%w: no time given", errBadRequest)
 		}
@@ -111,13 +107,9 @@ func Handler(st Store) http.Handler {
 	})
 	mux.HandleFunc("PUT /agencies/{code}", func(w http.ResponseWriter, r *http.Request) {
 		var req upsertRequest
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err == nil {
-			err = strictjson.Unmarshal(body, &req)
-		}
+		err := decodeBody(w, r, &req)
 		switch {
-		case err != nil:
-			err = fmt.Errorf("%w: %v", errBadRequest, err)
+		case err != nil: // answered as it is
 		case string(req.Agency.Code) != r.PathValue("code"):
 			err = fmt.Errorf("%w: the entry's code %q is not the path's %q", errBadRequest, req.Agency.Code, r.PathValue("code"))
 		case req.At.IsZero():
@@ -284,3 +276,16 @@ func (e *remoteError) Error() string { return e.msg }
 
 // Is makes errors.Is(err, store.ErrNotFound) hold across the socket.
 func (e *remoteError) Is(target error) bool { return e.notFound && target == store.ErrNotFound }
+
+// decodeBody reads a request's JSON body, at most maxBody bytes, strictly
+// into v; what cannot be read is errBadRequest.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err == nil {
+		err = strictjson.Unmarshal(body, v)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", errBadRequest, err)
+	}
+	return nil
+}
