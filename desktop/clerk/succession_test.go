@@ -88,9 +88,9 @@ func TestClosedAgency(t *testing.T) {
 		if na.OutboxLen() != 0 {
 			t.Fatalf("a returned document left %d items in the outbox", na.OutboxLen())
 		}
-		refused := hubOutcomes(t, h, string(wire.CodeRecipientClosed))
+		refused := h.Requests(t, "outcome", string(wire.CodeRecipientClosed))
 		mustSync(t, ctx, na)
-		if n := hubOutcomes(t, h, string(wire.CodeRecipientClosed)); n != refused || refused == 0 {
+		if n := h.Requests(t, "outcome", string(wire.CodeRecipientClosed)); n != refused || refused == 0 {
 			t.Fatalf("the hub answered recipient_closed %v times before the next sync, %v after: retried", refused, n)
 		}
 
@@ -209,30 +209,6 @@ func slicesHas(list []store.Agency, code certs.AgencyCode) bool {
 		}
 	}
 	return false
-}
-
-// hubOutcomes counts the requests the hub answered with outcome (ok or a
-// wire error code), on every route.
-func hubOutcomes(t *testing.T, h *hubtest.Hub, outcome string) float64 {
-	t.Helper()
-	families, err := h.Server.Metrics().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n float64
-	for _, f := range families {
-		if f.GetName() != "lienthong_hub_requests_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "outcome" && l.GetValue() == outcome {
-					n += m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return n
 }
 
 // TestRetryableKeepsQueued: a document the hub cannot be reached for stays

@@ -136,24 +136,7 @@ func TestRevocationAtProvenTime(t *testing.T) {
 // crlRequests counts the CRL requests the hub answered.
 func crlRequests(t *testing.T, h *hubtest.Hub) float64 {
 	t.Helper()
-	families, err := h.Server.Metrics().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n float64
-	for _, f := range families {
-		if f.GetName() != "lienthong_hub_requests_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "route" && l.GetValue() == "GET /v1/pki/crl" {
-					n += m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return n
+	return h.Requests(t, "route", "GET /v1/pki/crl")
 }
 
 // TestClerkTrustPolicy: the real clerk refuses a document signed by a

@@ -249,3 +249,27 @@ func (h *Hub) Client(t testing.TB, code string, tcp bool) *hubclient.Client {
 	t.Cleanup(func() { c.Close() })
 	return c
 }
+
+// Requests counts, from this hub's metrics, the requests whose label has
+// value: "outcome" ("ok" or a wire error code) or "route" ("GET /v1/pki/crl").
+func (h *Hub) Requests(t testing.TB, label, value string) float64 {
+	t.Helper()
+	families, err := h.Server.Metrics().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n float64
+	for _, f := range families {
+		if f.GetName() != "lienthong_hub_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					n += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return n
+}

@@ -131,34 +131,10 @@ func TestSyncWatchShowsReturned(t *testing.T) {
 	if n := strings.Count(werr.String()+errb.String(), "returned"); n != 1 {
 		t.Fatalf("the return shows %d times, want once:\n%s%s", n, werr.String(), errb.String())
 	}
-	if n := hubOutcomes(t, h, "unknown_recipient"); n != 1 {
+	if n := h.Requests(t, "outcome", "unknown_recipient"); n != 1 {
 		t.Fatalf("the hub refused the document %v times: it was submitted again", n)
 	}
 	if !strings.Contains(werr.String(), "unknown_recipient") {
 		t.Errorf("the failure line does not say why: %s", werr.String())
 	}
-}
-
-// hubOutcomes counts the requests the hub answered with outcome (ok or a
-// wire error code), on every route.
-func hubOutcomes(t *testing.T, h *hubtest.Hub, outcome string) float64 {
-	t.Helper()
-	families, err := h.Server.Metrics().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n float64
-	for _, f := range families {
-		if f.GetName() != "lienthong_hub_requests_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "outcome" && l.GetValue() == outcome {
-					n += m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return n
 }
