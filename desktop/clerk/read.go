@@ -3,7 +3,6 @@ package clerk
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -62,6 +61,11 @@ type DocumentView struct {
 	// read as a PDF.
 	Report  *pades.Report
 	Reports []*pades.Report
+	// Signers are the main PDF's signatures in ND30's roles (the
+	// competent person, the agency's seal), in signing order: from
+	// Report for an incoming document, from the stored file verified
+	// with the cached CRLs for an outgoing one; nil when it has none.
+	Signers []Signer
 	// Recipients is the per-recipient timeline of an outgoing document.
 	Recipients []RecipientStatus
 	// Statuses is this agency's own history of an incoming document.
@@ -90,13 +94,20 @@ func (c *Clerk) Document(id string) (*DocumentView, error) {
 	}
 	if doc.Box == store.Incoming {
 		if raw, err := c.st.Report(id); err == nil && len(raw) > 0 {
-			if err := json.Unmarshal(raw, &v.Reports); err != nil {
+			if v.Reports, err = decodeReports(raw); err != nil {
 				return nil, fmt.Errorf("document %s: report: %w", id, err)
 			}
 			if len(v.Reports) > 0 {
 				v.Report = v.Reports[0]
+				v.Signers = c.Signers(v.Report)
 			}
 		}
+	} else if len(doc.Payload.Attachments) == 0 {
+		// a recall carries no file
+	} else if signers, err := c.outgoingSigners(id); err == nil {
+		v.Signers = signers
+	} else {
+		c.log.Warn("the main PDF's signers cannot be listed", "doc", id, "err", err)
 	}
 	hist, err := c.st.History(id)
 	if err != nil {
