@@ -99,15 +99,18 @@ func (c *Clerk) Document(id string) (*DocumentView, error) {
 			}
 			if len(v.Reports) > 0 {
 				v.Report = v.Reports[0]
-				v.Signers = c.Signers(v.Report)
 			}
 		}
-	} else if len(doc.Payload.Attachments) == 0 {
-		// a recall carries no file
-	} else if signers, err := c.outgoingSigners(id); err == nil {
-		v.Signers = signers
-	} else {
-		c.log.Warn("the main PDF's signers cannot be listed", "doc", id, "err", err)
+	}
+	switch {
+	case v.Report != nil && !lacksCertificates(v.Report):
+		v.Signers = c.Signers(v.Report)
+	case (doc.Box == store.Outgoing || v.Report != nil) && len(doc.Payload.Attachments) > 0:
+		// This agency's own document keeps no report; one received
+		// before the certificates were kept has them only in its file.
+		if v.Signers, err = c.storedSigners(id); err != nil {
+			c.log.Warn("the main PDF's signers cannot be listed", "doc", id, "err", err)
+		}
 	}
 	hist, err := c.st.History(id)
 	if err != nil {

@@ -261,8 +261,9 @@ func judgePerson(signers []Signer, code certs.AgencyCode) PersonCheck {
 
 // CheckPersonSignature checks the PDF at path (a document's main file,
 // before it is issued) for a valid signature of a competent person of
-// this agency, against the clerk's roots and CRLs. An error means the
-// file could not be read as a PDF.
+// this agency, against the clerk's roots and cached CRLs (issuing needs
+// no network; the recipient checks with current ones). An error means
+// the file could not be read as a PDF.
 func (c *Clerk) CheckPersonSignature(ctx context.Context, path string) (PersonCheck, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -273,7 +274,10 @@ func (c *Clerk) CheckPersonSignature(ctx context.Context, path string) (PersonCh
 	if err != nil {
 		return PersonCheck{}, fmt.Errorf("check the person's signature: %w", err)
 	}
-	rep, err := c.verifyPDF(ctx, f, fi.Size())
+	if err := ctx.Err(); err != nil {
+		return PersonCheck{}, err
+	}
+	rep, err := c.verifyCached(f, fi.Size())
 	if err != nil {
 		return PersonCheck{}, fmt.Errorf("check the person's signature of %s: %w", path, err)
 	}
@@ -406,6 +410,17 @@ func encodeReports(reps []*pades.Report) ([]byte, error) {
 	return json.Marshal(out)
 }
 
+// lacksCertificates reports whether a stored report names signers whose
+// certificates it did not keep.
+func lacksCertificates(rep *pades.Report) bool {
+	for _, s := range rep.Signatures {
+		if s.Certificate == nil && s.Signer != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // decodeReports reads encodeReports' form (and the plain reports stored
 // before it, whose signers then have no certificate).
 func decodeReports(raw []byte) ([]*pades.Report, error) {
@@ -430,10 +445,12 @@ func decodeReports(raw []byte) ([]*pades.Report, error) {
 	return out, nil
 }
 
-// outgoingSigners verifies the main PDF of one of this agency's documents
-// as stored, with the cached CRLs (showing a document never waits for the
-// network), and names its signers.
-func (c *Clerk) outgoingSigners(id string) ([]Signer, error) {
+// storedSigners verifies the main PDF of a document as stored, with the
+// cached CRLs (showing a document never waits for the network), and names
+// its signers: for this agency's own documents, which keep no report, and
+// for a received one whose report was stored without the signers'
+// certificates (before they were kept).
+func (c *Clerk) storedSigners(id string) ([]Signer, error) {
 	rc, a, err := c.st.OpenAttachment(id, 0)
 	if err != nil {
 		return nil, err
@@ -450,7 +467,7 @@ func (c *Clerk) outgoingSigners(id string) ([]Signer, error) {
 	if _, err := io.Copy(tmp, rc); err != nil {
 		return nil, err
 	}
-	rep, err := pades.Verify(tmp, tmp.Size(), pades.VerifyOptions{Trust: c.v, CRLs: c.v.CRLs(), Now: c.now()})
+	rep, err := c.verifyCached(tmp, tmp.Size())
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -121,18 +122,7 @@ resend to run.`,
 			defer c.Close()
 			ctx, cancel := signalContext(env)
 			defer cancel()
-			if person.given() {
-				signed, cleanup, err := person.sign(ctx, env, c, files[0])
-				if err != nil {
-					return err
-				}
-				defer cleanup()
-				d.Files = append([]string{signed}, files[1:]...)
-			}
-			events, stop := c.Subscribe()
-			id, err := c.Issue(ctx, d)
-			stop()
-			printPersonWarnings(env, events)
+			id, err := issueSigned(ctx, env, c, d, person)
 			if rc, ok := clerk.RecipientClosedOf(err); ok {
 				return closedHint(rc)
 			}
@@ -153,6 +143,29 @@ resend to run.`,
 			return sendOutcome(env, c, id, *f.json, *noSync)
 		}
 	},
+}
+
+// issueSigned issues the draft, first having the person sign its main PDF
+// when --person-key is given (after the draft validates, so that a PIN is
+// not asked for a document that cannot go out), and prints the warnings
+// of the person-signature check.
+func issueSigned(ctx context.Context, env *cli.Env, c *clerk.Clerk, d *clerk.Draft, person *personFlags) (string, error) {
+	if person.given() {
+		if err := c.Validate(d); err != nil {
+			return "", err
+		}
+		signed, cleanup, err := person.sign(ctx, env, c, d.Files[0])
+		if err != nil {
+			return "", err
+		}
+		defer cleanup()
+		d.Files = append([]string{signed}, d.Files[1:]...)
+	}
+	events, stop := c.Subscribe()
+	id, err := c.Issue(ctx, d)
+	stop()
+	printPersonWarnings(env, events)
+	return id, err
 }
 
 // closedHint says which recipients merged and where to send instead.
