@@ -82,10 +82,12 @@ type Signer struct {
 	Timestamped bool       `json:"timestamped,omitempty"`
 }
 
-// placeByURI is the rule for certificates of Lienthong's PKI: the
-// person's agency from its member URI (certs.MemberOf), the agency's
-// from its agency URI (certs.AgencyOf).
-func placeByURI(cert *x509.Certificate) (certs.AgencyCode, Role, error) {
+// PlaceByURI is the rule for certificates of Lienthong's PKI, without a
+// directory: the person's agency from its member URI (certs.MemberOf),
+// the agency's from its agency URI (certs.AgencyOf). The clerk decides
+// through signerAgency, which starts from it; lienthong-verify, which
+// has no directory, uses it alone.
+func PlaceByURI(cert *x509.Certificate) (certs.AgencyCode, Role, error) {
 	if cert == nil {
 		return "", RoleOther, errors.New("the signature carries no certificate")
 	}
@@ -107,7 +109,7 @@ func placeByURI(cert *x509.Certificate) (certs.AgencyCode, Role, error) {
 // in which role. It is the clerk's only such decision: every role shown
 // or checked goes through it.
 func (c *Clerk) signerAgency(cert *x509.Certificate) (certs.AgencyCode, Role, error) {
-	return placeByURI(cert)
+	return PlaceByURI(cert)
 }
 
 // Signers lists the signatures of a verified PDF, in the order they were
@@ -144,16 +146,20 @@ func (c *Clerk) Signers(rep *pades.Report) []Signer {
 	return out
 }
 
+// Label is the role's name for the clerk, in cat's language.
+func (r Role) Label(cat *i18n.Catalog) string {
+	switch r {
+	case RolePerson:
+		return cat.T(i18n.SignerRolePerson)
+	case RoleAgency:
+		return cat.T(i18n.SignerRoleAgency)
+	}
+	return cat.T(i18n.SignerRoleOther)
+}
+
 // SignerLine is how a signer reads on one line, as in "Người có thẩm
 // quyền ký: Nguyễn Văn A (person, 000.00.01.H01) — hợp lệ".
 func SignerLine(cat *i18n.Catalog, s Signer) string {
-	role := i18n.SignerRoleOther
-	switch s.Role {
-	case RolePerson:
-		role = i18n.SignerRolePerson
-	case RoleAgency:
-		role = i18n.SignerRoleAgency
-	}
 	who := s.Name
 	if s.Agency != "" {
 		who = fmt.Sprintf("%s (%s, %s)", s.Name, s.Role, s.Agency)
@@ -165,7 +171,7 @@ func SignerLine(cat *i18n.Catalog, s Signer) string {
 	case !s.Valid:
 		state = cat.T(i18n.SignerInvalid, strings.Join(s.Problems, "; "))
 	}
-	line := fmt.Sprintf("%s: %s — %s", cat.T(role), who, state)
+	line := fmt.Sprintf("%s: %s — %s", s.Role.Label(cat), who, state)
 	if s.Time != nil {
 		key := i18n.SignerClaimedAt
 		if s.Timestamped {

@@ -137,6 +137,12 @@ func testPersonKeyOnToken(t *testing.T, alg certs.KeyAlgorithm) {
 		t.Errorf("the sender's show lacks the person:\n%s", own)
 	}
 
+	// verify names the role too: the person's token signs with sign.
+	must("sign", "--key", tok.URI("chu-tich"), "--pin-file", at("pin.txt"), at("cong-van.pdf"), at("signed.pdf"))
+	if out, _ := must(append([]string{"verify", at("signed.pdf")}, home("na")...)...); !strings.Contains(out, "Người có thẩm quyền ký: Nguyễn Văn Hùng (person, "+qn+") — hợp lệ") {
+		t.Errorf("verify does not name the person in the role:\n%s", out)
+	}
+
 	// Under warn, an unsigned PDF goes out with the warning on stderr.
 	must(append([]string{"settings", "--person-signature", "warn"}, home("qn")...)...)
 	if _, errs := must(append(send, "--no-sync", at("cong-van.pdf"))...); !strings.Contains(errs, "Cảnh báo: Văn bản chưa có chữ ký số của người có thẩm quyền") {
