@@ -151,6 +151,9 @@ func (c *Clerk) NextNumber(series string) (int, error) {
 // the agency's key (keeping earlier signatures valid: the signature is an
 // incremental update), seals the envelope and saves and queues it in one
 // store transaction. It needs no network. It returns the message id.
+// Before a number is taken the main PDF's person signature is checked as
+// SettingPersonSignature says: a *PersonSignatureError under refuse, a
+// PersonSignatureWarning event under warn.
 func (c *Clerk) Issue(ctx context.Context, d *Draft) (string, error) {
 	if rc := c.closedRecipients(d.Metadata.To); rc != nil {
 		return "", fmt.Errorf("issue: %w", rc) // typed, so that the successor can be offered
