@@ -185,8 +185,8 @@ func SignerLine(cat *i18n.Catalog, s Signer) string {
 // PersonProblem is what is missing from the main PDF's person signature.
 type PersonProblem int
 
-// The problems, in the order CheckPersonSignature looks for them: the
-// first that fits is reported.
+// The problems, from nothing missing to everything missing: of the PDF's
+// signatures, CheckPersonSignature reports the best verdict any earns.
 const (
 	PersonSigned      PersonProblem = iota // a valid signature of a person of this agency: nothing missing
 	PersonChanged                          // this agency's person signed, then the file was changed in a way not allowed
@@ -196,20 +196,28 @@ const (
 	PersonUnsigned                         // no signature at all
 )
 
+var personProblems = [...]string{"signed", "changed", "invalid", "other_agency", "agency_only", "unsigned"}
+
 func (p PersonProblem) String() string {
-	return [...]string{"signed", "changed", "invalid", "other_agency", "agency_only", "unsigned"}[p]
+	if p < 0 || int(p) >= len(personProblems) {
+		return fmt.Sprintf("PersonProblem(%d)", int(p))
+	}
+	return personProblems[p]
 }
+
+// MarshalText writes the problem as String does.
+func (p PersonProblem) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
 
 // PersonCheck is whether a PDF carries a valid signature of a competent
 // person of this agency, and if not what is missing.
 type PersonCheck struct {
-	Problem PersonProblem
+	Problem PersonProblem `json:"problem"`
 	// Person is the person's signature the verdict is about: the valid
 	// one, or the one with the problem; nil for PersonAgencyOnly and
 	// PersonUnsigned.
-	Person *Signer
+	Person *Signer `json:"person,omitempty"`
 	// Signers are all the PDF's signatures.
-	Signers []Signer
+	Signers []Signer `json:"signers"`
 }
 
 // OK reports whether nothing is missing.
