@@ -8,15 +8,12 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"lienthong/certs"
 	"lienthong/certs/token/tokentest"
 	"lienthong/hub/hubtest"
-	"lienthong/internal/cli"
 )
 
 // TestPersonKeyOnToken: the leader signs the main PDF at the clerk's desk
@@ -33,7 +30,7 @@ func TestPersonKeyOnToken(t *testing.T) {
 
 func testPersonKeyOnToken(t *testing.T, alg certs.KeyAlgorithm) {
 	h := hubtest.Start(t, hubtest.Options{})
-	const qn, na = "000.00.00.H49", "000.00.00.H41"
+	const qn, na = deskQN, deskNA
 	leader, err := h.PKI.Issuing.IssuePerson(certs.PersonRequest{FullName: "Nguyễn Văn Hùng", Position: "CHỦ TỊCH",
 		Agency: qn, AgencyName: "Ủy ban nhân dân tỉnh Quảng Ninh"}, alg)
 	if err != nil {
@@ -41,14 +38,6 @@ func testPersonKeyOnToken(t *testing.T, alg certs.KeyAlgorithm) {
 	}
 	tok := tokentest.New(t, "Chu tich QN")
 	tok.Import(t, leader, "chu-tich", 1, true)
-	t.Cleanup(closeTokens)
-
-	dir := t.TempDir()
-	at := func(name string) string { return filepath.Join(dir, name) }
-	pdf, err := os.ReadFile(filepath.Join(clerkPDFs, "cong-van.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	img := image.NewNRGBA(image.Rect(0, 0, 40, 16))
 	for x := range 40 {
 		img.Set(x, 8, color.NRGBA{0, 0, 160, 255})
@@ -57,40 +46,15 @@ func testPersonKeyOnToken(t *testing.T, alg certs.KeyAlgorithm) {
 	if err := png.Encode(&sig, img); err != nil {
 		t.Fatal(err)
 	}
-	files := map[string][]byte{"p12pass.txt": []byte("p12-pass\n"), "pass.txt": []byte("mật khẩu\n"),
-		"pin.txt": []byte(tok.PIN + "\n"), "roots.pem": h.PKI.RootPEM(), "cong-van.pdf": pdf, "chu-ky.png": sig.Bytes(),
-		"seal-cert.pem": certs.EncodeCertificatesPEM(h.Agencies[qn].Key.Leaf), "seal-key.pem": mustKeyPEM(t, h.Agencies[qn].Key)}
-	for name, code := range map[string]string{"qn.p12": qn, "na.p12": na} {
-		if files[name], err = certs.EncodePKCS12(h.Agencies[code].Key, "p12-pass"); err != nil {
-			t.Fatal(err)
-		}
+	sealKey, err := certs.EncodeKeyPEM(h.Agencies[qn].Key.Key)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for name, data := range files {
-		if err := os.WriteFile(at(name), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run := func(args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		code := program.Main(args, &cli.Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Ctx: t.Context()})
-		closeTokens()
-		return code, out.String(), errb.String()
-	}
-	must := func(args ...string) (string, string) {
-		t.Helper()
-		code, out, errs := run(args...)
-		if code != 0 {
-			t.Fatalf("%s: exit %d: %s", args[0], code, errs)
-		}
-		return out, errs
-	}
-	for _, who := range []string{"qn", "na"} {
-		must("init", "--home", at(who), "--passphrase-file", at("pass.txt"), "--p12", at(who+".p12"), "--p12-passphrase-file", at("p12pass.txt"),
-			"--hub", h.Addr, "--server-name", "localhost", "--roots", at("roots.pem"))
-	}
-	home := func(who string) []string { return []string{"--home", at(who), "--passphrase-file", at("pass.txt")} }
+	d := newDesk(t, h, map[string][]byte{"pin.txt": []byte(tok.PIN + "\n"), "chu-ky.png": sig.Bytes(),
+		"seal-cert.pem": certs.EncodeCertificatesPEM(h.Agencies[qn].Key.Leaf), "seal-key.pem": sealKey})
+	at, run, must, home := d.at, d.run, d.must, d.home
 	must(append([]string{"sync"}, home("qn")...)...)
-	if out, _ := must(append([]string{"settings", "--person-signature", "refuse"}, home("qn")...)...); !strings.Contains(out, "person_signature  refuse") {
+	if out := must(append([]string{"settings", "--person-signature", "refuse"}, home("qn")...)...); !strings.Contains(out, "person_signature  refuse") {
 		t.Fatalf("settings does not show the policy:\n%s", out)
 	}
 	send := append([]string{"send", "--json", "--type", "cong_van", "--notation", "UBND-VP", "--subject", "Về việc ký số hai chữ ký",
@@ -107,7 +71,7 @@ func testPersonKeyOnToken(t *testing.T, alg certs.KeyAlgorithm) {
 		t.Fatalf("send with the seal as the person's key: exit %d, stderr %q", code, errs)
 	}
 
-	out, _ := must(append(send, "--person-key", tok.URI("chu-tich"), "--person-pin-file", at("pin.txt"),
+	out := must(append(send, "--person-key", tok.URI("chu-tich"), "--person-pin-file", at("pin.txt"),
 		"--person-image", at("chu-ky.png"), "--person-rect", "350,150,500,210", at("cong-van.pdf"))...)
 	var sent struct {
 		ID     string `json:"id"`
@@ -118,7 +82,7 @@ func testPersonKeyOnToken(t *testing.T, alg certs.KeyAlgorithm) {
 		t.Fatalf("send with the person's token: %v, %+v; want number 1 (the refusals took none), sent", err, sent)
 	}
 	must(append([]string{"sync"}, home("na")...)...)
-	show, _ := must(append([]string{"show", sent.ID}, home("na")...)...)
+	show := must(append([]string{"show", sent.ID}, home("na")...)...)
 	for _, want := range []string{
 		"Người có thẩm quyền ký: Nguyễn Văn Hùng (person, " + qn + ") — hợp lệ",
 		"Chữ ký cơ quan: ",
@@ -130,32 +94,22 @@ func testPersonKeyOnToken(t *testing.T, alg certs.KeyAlgorithm) {
 	if !strings.Contains(show, "(agency, "+qn+") — hợp lệ") {
 		t.Errorf("the recipient's show lacks the valid seal of %s:\n%s", qn, show)
 	}
-	if js, _ := must(append([]string{"show", "--json", sent.ID}, home("na")...)...); !strings.Contains(js, `"role": "person"`) || !strings.Contains(js, `"role": "agency"`) {
+	if js := must(append([]string{"show", "--json", sent.ID}, home("na")...)...); !strings.Contains(js, `"role": "person"`) || !strings.Contains(js, `"role": "agency"`) {
 		t.Errorf("show --json lacks the roles:\n%s", js)
 	}
-	if own, _ := must(append([]string{"show", sent.ID}, home("qn")...)...); !strings.Contains(own, "Người có thẩm quyền ký: Nguyễn Văn Hùng") {
+	if own := must(append([]string{"show", sent.ID}, home("qn")...)...); !strings.Contains(own, "Người có thẩm quyền ký: Nguyễn Văn Hùng") {
 		t.Errorf("the sender's show lacks the person:\n%s", own)
 	}
 
 	// verify names the role too: the person's token signs with sign.
 	must("sign", "--key", tok.URI("chu-tich"), "--pin-file", at("pin.txt"), at("cong-van.pdf"), at("signed.pdf"))
-	if out, _ := must(append([]string{"verify", at("signed.pdf")}, home("na")...)...); !strings.Contains(out, "Người có thẩm quyền ký: Nguyễn Văn Hùng (person, "+qn+") — hợp lệ") {
+	if out := must(append([]string{"verify", at("signed.pdf")}, home("na")...)...); !strings.Contains(out, "Người có thẩm quyền ký: Nguyễn Văn Hùng (person, "+qn+") — hợp lệ") {
 		t.Errorf("verify does not name the person in the role:\n%s", out)
 	}
 
 	// Under warn, an unsigned PDF goes out with the warning on stderr.
 	must(append([]string{"settings", "--person-signature", "warn"}, home("qn")...)...)
-	if _, errs := must(append(send, "--no-sync", at("cong-van.pdf"))...); !strings.Contains(errs, "Cảnh báo: Văn bản chưa có chữ ký số của người có thẩm quyền") {
-		t.Errorf("send under warn: stderr %q, want the warning", errs)
+	if code, _, errs := run(append(send, "--no-sync", at("cong-van.pdf"))...); code != 0 || !strings.Contains(errs, "Cảnh báo: Văn bản chưa có chữ ký số của người có thẩm quyền") {
+		t.Errorf("send under warn: exit %d, stderr %q; want 0 and the warning", code, errs)
 	}
-}
-
-// mustKeyPEM is kp's private key as PEM.
-func mustKeyPEM(t *testing.T, kp *certs.KeyPair) []byte {
-	t.Helper()
-	b, err := certs.EncodeKeyPEM(kp.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
