@@ -49,6 +49,20 @@
 // not filed again (DocumentDuplicate), and its statuses then go through
 // the hub.
 //
+// # The two signatures
+//
+// ND30 has the competent person sign a document first (a person
+// certificate), then the clerk number, date and seal it (the agency's
+// certificate). Before a number is taken, Issue, Update and Replace check
+// the main PDF for a valid signature of a person of this agency
+// (CheckPersonSignature) and, as SettingPersonSignature says, warn
+// (PersonSignatureWarning), refuse (*PersonSignatureError: nothing
+// numbered, signed or saved) or do not look. A leader at the clerk's desk
+// signs with SignAsPerson (a file key or a token's). DocumentView.Signers
+// names each signature of the main PDF in its role; which agency a
+// certificate belongs to is decided in one place, signerAgency (see
+// signers.go).
+//
 // # Agencies closed by a reorganisation
 //
 // A recipient whose code was closed (the 2025 mergers) is never signed

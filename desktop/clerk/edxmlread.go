@@ -307,7 +307,7 @@ func (c *Clerk) fileEdXML(ctx context.Context, r *edxmlRead, hub *wire.InboxItem
 	if err := env.Validate(c.opts.MaxAttachment); err != nil {
 		return refuse(store.CauseInvalid, env, err)
 	}
-	reportJSON, err := json.Marshal(in.Reports)
+	reportJSON, err := encodeReports(in.Reports)
 	if err != nil {
 		return err
 	}

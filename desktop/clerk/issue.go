@@ -151,6 +151,9 @@ func (c *Clerk) NextNumber(series string) (int, error) {
 // the agency's key (keeping earlier signatures valid: the signature is an
 // incremental update), seals the envelope and saves and queues it in one
 // store transaction. It needs no network. It returns the message id.
+// Before a number is taken the main PDF's person signature is checked as
+// SettingPersonSignature says: a *PersonSignatureError under refuse, a
+// PersonSignatureWarning event under warn.
 func (c *Clerk) Issue(ctx context.Context, d *Draft) (string, error) {
 	if rc := c.closedRecipients(d.Metadata.To); rc != nil {
 		return "", fmt.Errorf("issue: %w", rc) // typed, so that the successor can be offered
@@ -245,6 +248,12 @@ func (c *Clerk) issue(ctx context.Context, d *Draft, b *business) (string, error
 			return "", fmt.Errorf("issue: %s: %w", filepath.Base(f), err)
 		}
 	}
+	// The person's signature is checked before a number is taken: a
+	// refusal consumes nothing.
+	warn, err := c.personGate(ctx, d)
+	if err != nil {
+		return "", fmt.Errorf("issue: %w", err)
+	}
 	now := c.now()
 	var m *document.Metadata
 	if b != nil && b.number != "" {
@@ -295,6 +304,10 @@ func (c *Clerk) issue(ctx context.Context, d *Draft, b *business) (string, error
 		return "", fmt.Errorf("issue: save: %w", err)
 	}
 	c.log.Info("document issued", "doc", env.MessageID, "number", m.CodeNumber, "business", m.Business.Type)
+	if warn != nil {
+		c.log.Warn("document issued without a valid signature of a competent person of this agency", "doc", env.MessageID, "problem", warn.Problem.String())
+		c.emit(PersonSignatureWarning{ID: env.MessageID, File: d.Files[0], Check: *warn})
+	}
 	c.emit(DocumentChanged{ID: env.MessageID})
 	c.wake()
 	return env.MessageID, nil

@@ -3,7 +3,6 @@ package clerk
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -62,6 +61,11 @@ type DocumentView struct {
 	// read as a PDF.
 	Report  *pades.Report
 	Reports []*pades.Report
+	// Signers are the main PDF's signatures in ND30's roles (the
+	// competent person, the agency's seal), in signing order: from
+	// Report for an incoming document, from the stored file verified
+	// with the cached CRLs for an outgoing one; nil when it has none.
+	Signers []Signer
 	// Recipients is the per-recipient timeline of an outgoing document.
 	Recipients []RecipientStatus
 	// Statuses is this agency's own history of an incoming document.
@@ -90,12 +94,22 @@ func (c *Clerk) Document(id string) (*DocumentView, error) {
 	}
 	if doc.Box == store.Incoming {
 		if raw, err := c.st.Report(id); err == nil && len(raw) > 0 {
-			if err := json.Unmarshal(raw, &v.Reports); err != nil {
+			if v.Reports, err = decodeReports(raw); err != nil {
 				return nil, fmt.Errorf("document %s: report: %w", id, err)
 			}
 			if len(v.Reports) > 0 {
 				v.Report = v.Reports[0]
 			}
+		}
+	}
+	switch {
+	case v.Report != nil && !lacksCertificates(v.Report):
+		v.Signers = c.Signers(v.Report)
+	case (doc.Box == store.Outgoing || v.Report != nil) && len(doc.Payload.Attachments) > 0:
+		// This agency's own document keeps no report; one received
+		// before the certificates were kept has them only in its file.
+		if v.Signers, err = c.storedSigners(id); err != nil {
+			c.log.Warn("the main PDF's signers cannot be listed", "doc", id, "err", err)
 		}
 	}
 	hist, err := c.st.History(id)

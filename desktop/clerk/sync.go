@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -408,7 +407,7 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 		blobs = append(blobs, b)
 		reports = append(reports, rep)
 	}
-	reportJSON, err := json.Marshal(reports)
+	reportJSON, err := encodeReports(reports)
 	if err != nil {
 		return err
 	}

@@ -223,5 +223,12 @@ func (c *Clerk) verifyPDF(ctx context.Context, r io.ReaderAt, size int64) (*pade
 	if err := c.RefreshCRLs(ctx); err != nil {
 		c.log.Warn("CRLs not refreshed; verifying with the cached ones", "err", err)
 	}
+	return c.verifyCached(r, size)
+}
+
+// verifyCached verifies a PDF's signatures with the cached CRLs only, for
+// what must not wait for the network: the check before issuing, and
+// showing a stored document.
+func (c *Clerk) verifyCached(r io.ReaderAt, size int64) (*pades.Report, error) {
 	return pades.Verify(r, size, pades.VerifyOptions{Trust: c.v, CRLs: c.v.CRLs(), Now: c.now()})
 }

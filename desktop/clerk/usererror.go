@@ -113,6 +113,10 @@ func explainKey(err error, ue *UserError) (i18n.Key, []any, bool) {
 	if errors.Is(err, context.Canceled) {
 		return i18n.ErrCanceled, nil, true
 	}
+	var pse *PersonSignatureError
+	if errors.As(err, &pse) {
+		return i18n.ErrPersonRefused, []any{pse.Check.message()}, true
+	}
 	if rc, ok := RecipientClosedOf(err); ok {
 		return i18n.ErrRecipientClosed, []any{rc.List()}, true
 	}
@@ -235,6 +239,7 @@ var sentinelKeys = []struct {
 	{token.ErrNoCgo, i18n.ErrTokenNoSupport},
 	{certs.ErrTokenUnsupported, i18n.ErrTokenNoSupport},
 	{ErrSealAgency, i18n.ErrSealAgency},
+	{ErrNotOurPerson, i18n.ErrNotOurPerson},
 	{ErrNotConfigured, i18n.ErrNotConfigured},
 	{hubclient.ErrNoAddress, i18n.ErrHubAddressEmpty},
 	{ErrWrongBox, i18n.ErrWrongBox},

@@ -13,6 +13,7 @@ package i18n
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -96,7 +97,20 @@ func (c *Catalog) T(key Key, args ...any) string {
 	if len(args) == 0 {
 		return m
 	}
+	for i, a := range args {
+		if n, ok := a.(Message); ok {
+			args = slices.Clone(args)
+			args[i] = c.T(n.Key, n.Args...)
+		}
+	}
 	return fmt.Sprintf(m, args...)
+}
+
+// Message is a message not yet in a language; as an argument of T it is
+// given in the catalog's.
+type Message struct {
+	Key  Key
+	Args []any
 }
 
 // Keys returns every key of the catalog, for tests and tools.

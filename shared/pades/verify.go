@@ -125,13 +125,19 @@ type SignatureReport struct {
 	// Level is "B-B" or "B-T" for PAdES baseline signatures, "PKCS7" for
 	// adbe.pkcs7.detached signatures, "DocTimeStamp" for a document
 	// timestamp (ETSI.RFC3161), "" otherwise.
-	Level    string `json:"level"`
-	Signer   string `json:"signer"`
-	Issuer   string `json:"issuer"`
-	Serial   string `json:"serial"`
-	Name     string `json:"name,omitempty"`
-	Reason   string `json:"reason,omitempty"`
-	Location string `json:"location,omitempty"`
+	Level  string `json:"level"`
+	Signer string `json:"signer"`
+	Issuer string `json:"issuer"`
+	Serial string `json:"serial"`
+	// Certificate is the signer's certificate as the signature carries
+	// it, for callers that decide what it stands for (whose agency, a
+	// person or a seal); nil when the container could not be read. It is
+	// not part of the JSON report, which names the signer by Signer,
+	// Issuer and Serial.
+	Certificate *x509.Certificate `json:"-"`
+	Name        string            `json:"name,omitempty"`
+	Reason      string            `json:"reason,omitempty"`
+	Location    string            `json:"location,omitempty"`
 	// ClaimedTime is the /M entry: the signer's own clock, not proof.
 	ClaimedTime *time.Time `json:"claimed_time,omitempty"`
 	// TimestampTime is the time of a valid signature timestamp (B-T).
@@ -407,6 +413,7 @@ func verifyOne(d *document, f sigField, opts VerifyOptions, prefixes map[int64]*
 	s.Signer = dnString(sd.Signer.Subject)
 	s.Issuer = dnString(sd.Signer.Issuer)
 	s.Serial = hex.EncodeToString(sd.Signer.SerialNumber.Bytes())
+	s.Certificate = sd.Signer
 
 	// The signed revision must be a complete PDF holding this very
 	// signature dictionary.

@@ -60,6 +60,7 @@ the terminal.
 A key in a PKCS#11 token (USB token) is named by an RFC 7512 URI, e.g.
   pkcs11:token=LABEL;object=KEY?module-path=/usr/lib/.../driver.so
 (module-path may come from $LIENTHONG_PKCS11_MODULE instead): sign's --key,
+send's --person-key (the leader's own token: its PIN from --person-pin-file),
 and --seal for the commands that sign with the agency's seal. The PIN is
 asked on the terminal without echo, or read from --pin-file; never a flag.
 Exit status: 0 done, 1 error, 2 wrong command line.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -25,7 +26,18 @@ PDF with the agency's key (text stamp top right of page 1), seals and queues
 it, then tries to send it at once (it stays queued if the hub is unreachable).
 An appendix named *.docx, *.xlsx or *.odt is sent as that type, unsigned and
 checked by its content, where the hub allows it (attachment_types).
-Prints "ID NUMBER/NOTATION sent|queued". A recipient whose code a
+Prints "ID NUMBER/NOTATION sent|queued".
+
+ND30's two signatures: the competent person signs the main PDF first, then
+the clerk numbers, dates and seals it. A leader who signed elsewhere hands
+over the signed PDF; one at this desk signs here with --person-key (a PEM key
+file with --person-cert, or a pkcs11: URI whose PIN is asked or read from
+--person-pin-file) and, for a visible signature, --person-image with
+--person-rect where the signature goes on paper. The key must be a person
+certificate of this agency. Whether the main PDF then carries a valid person
+signature of this agency is checked before a number is taken; the setting
+person_signature (lienthong-clerk settings) warns (on stderr, the default),
+refuses, or does not check. A recipient whose code a
 reorganisation closed is refused with its successor: before signing when
 the cached directory knows it (with the --to to use); otherwise the hub
 returns the signed document (it leaves the outbox, stays in the register as
@@ -48,6 +60,7 @@ resend to run.`,
 		series := fs.String("series", "", "register `series` (\"\": the main one)")
 		stampKind := fs.String("stamp", "text", "visible stamp: text or none")
 		noSync := noSyncFlag(fs)
+		person := newPersonFlags(fs)
 		return func(env *cli.Env, files []string) error {
 			if len(files) == 0 {
 				return cli.Usagef("give one or more PDFs")
@@ -99,6 +112,9 @@ resend to run.`,
 			default:
 				return cli.Usagef("--stamp must be text or none")
 			}
+			if err := person.check(); err != nil {
+				return err
+			}
 			c, err := f.open(env)
 			if err != nil {
 				return err
@@ -106,9 +122,12 @@ resend to run.`,
 			defer c.Close()
 			ctx, cancel := signalContext(env)
 			defer cancel()
-			id, err := c.Issue(ctx, d)
+			id, err := issueSigned(ctx, env, c, d, person)
 			if rc, ok := clerk.RecipientClosedOf(err); ok {
 				return closedHint(rc)
+			}
+			if errors.As(err, new(*clerk.PersonSignatureError)) {
+				return explained(env, err)
 			}
 			if err != nil {
 				var ve *document.ValidationError
@@ -124,6 +143,29 @@ resend to run.`,
 			return sendOutcome(env, c, id, *f.json, *noSync)
 		}
 	},
+}
+
+// issueSigned issues the draft, first having the person sign its main PDF
+// when --person-key is given (after the draft validates, so that a PIN is
+// not asked for a document that cannot go out), and prints the warnings
+// of the person-signature check.
+func issueSigned(ctx context.Context, env *cli.Env, c *clerk.Clerk, d *clerk.Draft, person *personFlags) (string, error) {
+	if person.given() {
+		if err := c.Validate(d); err != nil {
+			return "", err
+		}
+		signed, cleanup, err := person.sign(ctx, env, c, d.Files[0])
+		if err != nil {
+			return "", err
+		}
+		defer cleanup()
+		d.Files = append([]string{signed}, d.Files[1:]...)
+	}
+	events, stop := c.Subscribe()
+	id, err := c.Issue(ctx, d)
+	stop()
+	printPersonWarnings(env, events)
+	return id, err
 }
 
 // closedHint says which recipients merged and where to send instead.

@@ -12,20 +12,27 @@ import (
 type settingsView struct {
 	Hub   string `json:"hub"`
 	Proxy string `json:"proxy"` // "" the environment's; "none"; a URL, its password masked
+	// PersonSignature is what issuing does with a main PDF that lacks a
+	// valid person signature of the agency: warn, refuse or off.
+	PersonSignature clerk.PersonPolicy `json:"person_signature"`
 }
 
 var settingsCmd = &cli.Command{
 	Name:    "settings",
-	Summary: "show or change the hub's address and the HTTP proxy to it",
+	Summary: "show or change the hub's address, the HTTP proxy to it and the person-signature check",
 	Help: `Prints the hub's address and the proxy setting (a password in it masked), after
 changing those given: --hub as init takes it, --proxy an HTTP proxy's URL
 (http://[user:password@]host:port), "none" to reach the hub directly, or "env"
 for the environment's (HTTPS_PROXY, NO_PROXY). Through a proxy the clerk speaks
-HTTP/2 over TLS in a CONNECT tunnel, never QUIC.`,
+HTTP/2 over TLS in a CONNECT tunnel, never QUIC. --person-signature says what
+send (and the app) do when the main PDF lacks a valid signature of a competent
+person of this agency: warn (the default: issue it and say so), refuse (take
+no number, sign nothing) or off (do not check).`,
 	Setup: func(fs *flag.FlagSet) cli.Run {
 		f := newStoreFlags(fs, true)
 		hub := fs.String("hub", "", "a new hub `host:port`, or its nodes' separated by commas")
 		proxy := fs.String("proxy", "", "a new proxy setting: `URL`, none or env")
+		person := fs.String("person-signature", "", "the person-signature check: `policy` warn, refuse or off")
 		return func(env *cli.Env, args []string) error {
 			if len(args) != 0 {
 				return cli.Usagef("settings takes no arguments")
@@ -38,6 +45,11 @@ HTTP/2 over TLS in a CONNECT tunnel, never QUIC.`,
 			if *proxy != "" {
 				if _, err := clerk.ParseProxy(*proxy); err != nil {
 					return cli.Usagef("--proxy: %v", err)
+				}
+			}
+			if *person != "" {
+				if _, err := clerk.ParsePersonPolicy(*person); err != nil {
+					return cli.Usagef("--person-signature: %v", err)
 				}
 			}
 			c, err := f.open(env)
@@ -55,7 +67,12 @@ HTTP/2 over TLS in a CONNECT tunnel, never QUIC.`,
 					return err
 				}
 			}
-			v := settingsView{Hub: c.HubAddress(), Proxy: c.ProxyShown()}
+			if *person != "" {
+				if err := c.SetPersonPolicy(*person); err != nil {
+					return err
+				}
+			}
+			v := settingsView{Hub: c.HubAddress(), Proxy: c.ProxyShown(), PersonSignature: c.PersonPolicy()}
 			if *f.json {
 				return writeJSON(env.Stdout, v)
 			}
@@ -63,7 +80,7 @@ HTTP/2 over TLS in a CONNECT tunnel, never QUIC.`,
 			if shown == "" {
 				shown = "(from the environment)"
 			}
-			fmt.Fprintf(env.Stdout, "hub    %s\nproxy  %s\n", v.Hub, shown)
+			fmt.Fprintf(env.Stdout, "hub    %s\nproxy  %s\nperson_signature  %s\n", v.Hub, shown, v.PersonSignature)
 			return nil
 		}
 	},

@@ -57,14 +57,16 @@ func showDocument(stdout io.Writer, cat *i18n.Catalog, v *clerk.DocumentView, as
 			Arrival     string             `json:"arrival_number,omitempty"`
 			Sent        bool               `json:"sent"`
 			Valid       *bool              `json:"signatures_valid,omitempty"`
-			Statuses    []status           `json:"statuses"`
-			Receipts    []string           `json:"receipts"`
+			// Signers are the main PDF's signatures in ND30's roles.
+			Signers  []clerk.Signer `json:"signers,omitempty"`
+			Statuses []status       `json:"statuses"`
+			Receipts []string       `json:"receipts"`
 			// EdXML is how a document that came as edXML was checked.
 			EdXML *clerk.EdXMLCheck `json:"edxml,omitempty"`
 			// Returned: the hub refused the document for good.
 			Returned *store.Returned `json:"returned,omitempty"`
 		}{EdXML: v.EdXML, Returned: v.Doc.Returned, ID: v.Doc.ID, Box: v.Doc.Box.String(), Metadata: v.Doc.Payload.Metadata, Attachments: v.Doc.Payload.Attachments,
-			Arrival: v.Doc.Arrival.Number, Sent: !v.Doc.SentAt.IsZero(), Statuses: []status{}, Receipts: []string{}}
+			Arrival: v.Doc.Arrival.Number, Sent: !v.Doc.SentAt.IsZero(), Statuses: []status{}, Receipts: []string{}, Signers: v.Signers}
 		if v.Report != nil {
 			ok := true
 			for _, r := range v.Reports {
@@ -114,6 +116,9 @@ func showDocument(stdout io.Writer, cat *i18n.Catalog, v *clerk.DocumentView, as
 			state = "chữ ký KHÔNG hợp lệ"
 		}
 		fmt.Fprintf(stdout, "Tệp %d: %s\n", i+1, state)
+	}
+	for _, s := range v.Signers {
+		fmt.Fprintf(stdout, "  %s\n", clerk.SignerLine(cat, s))
 	}
 	for _, e := range v.Statuses {
 		fmt.Fprintf(stdout, "  %s %s %s\n", e.Update.Code, e.Update.Code.NameVI(), e.Update.Time.In(document.VietnamTime).Format(time.RFC3339))

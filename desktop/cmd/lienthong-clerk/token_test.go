@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,7 +15,6 @@ import (
 	"lienthong/certs/token/tokentest"
 	"lienthong/desktop/clerk"
 	"lienthong/hub/hubtest"
-	"lienthong/internal/cli"
 )
 
 // TestSealOnToken: a clerk whose seal is an RSA-2048 key in a SoftHSM2
@@ -26,7 +24,7 @@ import (
 // wrong PIN it writes nothing and says so in Vietnamese.
 func TestSealOnToken(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{})
-	const qn, na = "000.00.00.H49", "000.00.00.H41"
+	const qn, na = deskQN, deskNA
 	seal, err := h.PKI.Issuing.IssueAgency(certs.AgencyRequest{Code: qn, Name: "Ủy ban nhân dân tỉnh Quảng Ninh"}, certs.RSA2048)
 	if err != nil {
 		t.Fatal(err)
@@ -38,45 +36,8 @@ func TestSealOnToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok.Import(t, sealNA, "con-dau-na", 2, true)
-	t.Cleanup(closeTokens)
-
-	dir := t.TempDir()
-	at := func(name string) string { return filepath.Join(dir, name) }
-	pdf, err := os.ReadFile(filepath.Join(clerkPDFs, "cong-van.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := map[string][]byte{"p12pass.txt": []byte("p12-pass\n"), "pass.txt": []byte("mật khẩu\n"),
-		"pin.txt": []byte(tok.PIN + "\n"), "wrong-pin.txt": []byte("000000\n"), "roots.pem": h.PKI.RootPEM(), "cong-van.pdf": pdf}
-	for name, code := range map[string]string{"qn.p12": qn, "na.p12": na} {
-		if files[name], err = certs.EncodePKCS12(h.Agencies[code].Key, "p12-pass"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for name, data := range files {
-		if err := os.WriteFile(at(name), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run := func(args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		code := program.Main(args, &cli.Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Ctx: t.Context()})
-		closeTokens()
-		return code, out.String(), errb.String()
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		code, out, errs := run(args...)
-		if code != 0 {
-			t.Fatalf("%s: exit %d: %s", args[0], code, errs)
-		}
-		return out
-	}
-	for _, who := range []string{"qn", "na"} {
-		must("init", "--home", at(who), "--passphrase-file", at("pass.txt"), "--p12", at(who+".p12"), "--p12-passphrase-file", at("p12pass.txt"),
-			"--hub", h.Addr, "--server-name", "localhost", "--roots", at("roots.pem"))
-	}
-	home := func(who string) []string { return []string{"--home", at(who), "--passphrase-file", at("pass.txt")} }
+	d := newDesk(t, h, map[string][]byte{"pin.txt": []byte(tok.PIN + "\n"), "wrong-pin.txt": []byte("000000\n")})
+	at, run, must, home := d.at, d.run, d.must, d.home
 	sealFlags := []string{"--seal", tok.URI("con-dau"), "--pin-file", at("pin.txt")} // qn's seal
 	must(append([]string{"sync"}, home("qn")...)...)                                 // the directory, without the token
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"lienthong/desktop/clerk"
+	"lienthong/desktop/i18n"
 	"lienthong/internal/cli"
 	"lienthong/shared/pades"
 )
@@ -52,6 +54,10 @@ a store use lienthong-verify.)`,
 						state += " (signer revoked later, on " + s.RevokedAt.UTC().Format(time.RFC3339) + "; the timestamp proves the signature came first)"
 					}
 					fmt.Fprintf(env.Stdout, "%s: %s (%s) %s\n", s.Field, s.Signer, s.Level, state)
+				}
+				cat := i18n.New(i18n.FromLocale(env.Getenv))
+				for _, s := range c.Signers(rep) {
+					fmt.Fprintln(env.Stdout, clerk.SignerLine(cat, s))
 				}
 			}
 			if !rep.Valid() {

@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"lienthong/desktop/clerk"
+	"lienthong/desktop/i18n"
 	"lienthong/shared/pades"
 )
 
@@ -14,6 +16,7 @@ import (
 type messages struct {
 	document, bytes, signatures, none                        string
 	signature, field, signer, issuer, level, claimed, tstime string
+	role, noAgency                                           string
 	integrity, digestOK, digestBad, sigOK, sigBad            string
 	essMatch, essMismatch, essAbsent, essLabel               string
 	trust, trusted, untrusted, noRoots, checkedAt            string
@@ -31,6 +34,7 @@ var langs = map[string]messages{
 	"en": {
 		document: "Document", bytes: "bytes", signatures: "Signatures", none: "none",
 		signature: "Signature", field: "Field", signer: "Signer", issuer: "Issuer", level: "Level",
+		role: "Role (ND30)", noAgency: "the certificate names no agency",
 		claimed: "Claimed signing time", tstime: "Timestamp",
 		integrity: "Integrity", digestOK: "document digest matches", digestBad: "DOCUMENT DIGEST DOES NOT MATCH",
 		sigOK: "signature verifies", sigBad: "SIGNATURE DOES NOT VERIFY",
@@ -51,6 +55,7 @@ var langs = map[string]messages{
 	"vi": {
 		document: "Văn bản", bytes: "byte", signatures: "Số chữ ký", none: "không có",
 		signature: "Chữ ký", field: "Trường", signer: "Người ký", issuer: "Đơn vị cấp chứng thư", level: "Mức",
+		role: "Vai trò (Nghị định 30)", noAgency: "chứng thư không ghi cơ quan",
 		claimed: "Thời gian ký (do người ký khai)", tstime: "Dấu thời gian",
 		integrity: "Toàn vẹn", digestOK: "giá trị băm của văn bản khớp", digestBad: "GIÁ TRỊ BĂM KHÔNG KHỚP: VĂN BẢN ĐÃ BỊ SỬA",
 		sigOK: "chữ ký số đúng", sigBad: "CHỮ KÝ SỐ KHÔNG ĐÚNG",
@@ -70,6 +75,21 @@ var langs = map[string]messages{
 	},
 }
 
+// roleOf names the signature's role in ND30's order of signing (the
+// competent person, the agency's seal), by the rule of Lienthong's PKI:
+// this tool has no directory to place another CA's certificates.
+func roleOf(s *pades.SignatureReport, lang string, m messages) string {
+	cat := i18n.New(i18n.Vietnamese)
+	if lang == "en" {
+		cat = i18n.New(i18n.English)
+	}
+	code, role, err := clerk.PlaceByURI(s.Certificate)
+	if err != nil {
+		return role.Label(cat) + " (" + m.noAgency + ")"
+	}
+	return role.Label(cat) + " (" + string(code) + ")"
+}
+
 func writeText(w io.Writer, doc string, rep *pades.Report, lang string, haveRoots bool) {
 	m := langs[lang]
 	line := func(label, value string) {
@@ -86,6 +106,7 @@ func writeText(w io.Writer, doc string, rep *pades.Report, lang string, haveRoot
 		fmt.Fprintf(w, "\n%s %d\n", m.signature, i+1)
 		line(m.field, s.Field)
 		line(m.signer, s.Signer)
+		line(m.role, roleOf(s, lang, m))
 		line(m.issuer, s.Issuer)
 		line(m.level, m.levels[s.Level])
 		if s.ClaimedTime != nil {
