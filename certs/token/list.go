@@ -95,6 +95,7 @@ func listKeys(mod *loaded, slot uint, info pkcs11.TokenInfo, sl Slot, prompt PIN
 	if err != nil {
 		return nil, err
 	}
+	var all []*x509.Certificate
 	for _, o := range certObjs {
 		a, err := mod.GetAttributeValue(sh, o, []*pkcs11.Attribute{
 			pkcs11.NewAttribute(pkcs11.CKA_LABEL, nil),
@@ -104,13 +105,14 @@ func listKeys(mod *loaded, slot uint, info pkcs11.TokenInfo, sl Slot, prompt PIN
 		if err != nil {
 			return nil, wrap("read certificate", err, ErrTokenFailed)
 		}
+		c, err := x509.ParseCertificate(a[2].Value)
+		if err != nil {
+			continue // a certificate Go cannot read is not ours to use
+		}
+		all = append(all, c)
 		id := a[1].Value
 		if len(id) == 0 {
 			continue // a CA certificate, not a key's
-		}
-		c, err := x509.ParseCertificate(a[2].Value)
-		if err != nil {
-			continue
 		}
 		matched := false
 		for i := range keys {
@@ -122,6 +124,11 @@ func listKeys(mod *loaded, slot uint, info pkcs11.TokenInfo, sl Slot, prompt PIN
 			// The key is private until a login: its certificate
 			// stands for it.
 			keys = append(keys, KeyInfo{Label: string(a[0].Value), ID: id, Certificate: c, Hidden: true})
+		}
+	}
+	for i := range keys {
+		if keys[i].Certificate != nil {
+			keys[i].Chain = chainOf(keys[i].Certificate, all)[1:]
 		}
 	}
 	return keys, nil

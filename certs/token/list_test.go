@@ -42,6 +42,9 @@ func TestList(t *testing.T) {
 		if kp == nil || k.Certificate == nil || !k.Certificate.Equal(kp.Leaf) {
 			t.Fatalf("key %q: certificate %v", k.Label, k.Certificate)
 		}
+		if len(k.Chain) != len(kp.Chain) || len(k.Chain) == 0 || !k.Chain[0].Equal(kp.Chain[0]) {
+			t.Errorf("key %q: chain of %d from the token, want %d", k.Label, len(k.Chain), len(kp.Chain))
+		}
 		asked := 0
 		opened, err := token.Open(k.URI, token.Options{PIN: pin(tok, &asked)})
 		if err != nil {

@@ -21,6 +21,9 @@ type KeyInfo struct {
 	// Certificate is the key's certificate on the token (same CKA_ID);
 	// nil when the token holds none.
 	Certificate *x509.Certificate
+	// Chain are the CA certificates of Certificate the token holds,
+	// nearest first.
+	Chain []*x509.Certificate
 	// Hidden: the key itself stays private until a login and is known by
 	// its certificate.
 	Hidden bool
