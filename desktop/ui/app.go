@@ -95,6 +95,13 @@ type App struct {
 	Verify    *VerifyTab
 	Settings  *SettingsTab
 	Status    *StatusBar
+	// PIN is the PIN dialog while it shows (a token asks for its PIN),
+	// else nil.
+	PIN *PINDialog
+
+	// seal is the agency's seal on a token (Cài đặt), nil when the
+	// store's key signs.
+	seal *tokenSeal
 
 	// OnReady is called, on Fyne's goroutine, when the main window shows.
 	OnReady func()
@@ -158,7 +165,7 @@ func (a *App) Start() {
 	// The demo's passphrase opens the store before the window shows, so
 	// nothing waits on a visible window here.
 	if clerk.Exists(a.opts.Home) && len(a.opts.Passphrase) > 0 {
-		c, err := clerk.Open(a.opts.Home, a.opts.Passphrase, a.opts.Clerk)
+		c, err := a.openClerk(a.opts.Home, a.opts.Passphrase)
 		if err == nil {
 			a.showMain(c)
 			return
@@ -389,6 +396,9 @@ func (a *App) Close() {
 			a.log.Warn("close store", "err", err)
 		}
 		a.clerk = nil
+	}
+	if a.seal != nil {
+		a.seal.Close()
 	}
 }
 

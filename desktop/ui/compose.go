@@ -409,6 +409,11 @@ func (t *ComposeTab) Issue() {
 	t.Problems.SetText(c.T(i18n.WorkIssue))
 	var id string
 	t.app.run(i18n.WorkIssue, []*widget.Button{t.Send}, func(ctx context.Context) (err error) {
+		// A seal on a token asks its PIN first: cancelled, no number is
+		// taken and nothing is signed.
+		if err := t.app.openSeal(ctx); err != nil {
+			return err
+		}
 		id, err = t.issue(ctx, d)
 		return err
 	}, func(err error) {

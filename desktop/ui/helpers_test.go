@@ -62,7 +62,17 @@ func initHome(t testing.TB, h *hubtest.Hub, code string) string {
 // startApp opens the app over home in a headless window, unlocked.
 func startApp(t *testing.T, home string, opts Options) (*App, fyne.Window) {
 	t.Helper()
+	return startAppWith(t, home, opts, nil)
+}
+
+// startAppWith is startApp with prep run on the Fyne app before the app
+// starts (to set its preferences).
+func startAppWith(t *testing.T, home string, opts Options, prep func(fyne.App)) (*App, fyne.Window) {
+	t.Helper()
 	fa := test.NewTempApp(t)
+	if prep != nil {
+		prep(fa)
+	}
 	w := fa.NewWindow("test")
 	w.Resize(fyne.NewSize(1280, 800))
 	opts.Home = home

@@ -13,8 +13,9 @@ import (
 )
 
 // SettingsTab is Cài đặt: language, theme, the clerk's name for statuses,
-// notifications, the hub's address, the HTTP proxy to it, the attachment types the clerk takes
-// besides PDF, and the shortcuts.
+// notifications, the hub's address, the HTTP proxy to it, the agency's
+// seal (the store's key or a key on a token), the attachment types the
+// clerk takes besides PDF, and the shortcuts.
 type SettingsTab struct {
 	app     *App
 	Lang    *widget.Select
@@ -27,6 +28,8 @@ type SettingsTab struct {
 	// masked.
 	Proxy     *widget.Entry
 	SaveProxy *widget.Button
+	// Seal chooses what signs as the agency's seal.
+	Seal *SealChoice
 	// Types are the office types taken as appendices (PDF always is).
 	Types   *widget.CheckGroup
 	Message *widget.Label
@@ -77,12 +80,14 @@ func NewSettingsTab(a *App) *SettingsTab {
 	typesHint := widget.NewLabel(c.T(i18n.SetAttachmentHint))
 	typesHint.Wrapping = fyne.TextWrapWord
 	code, name := a.clerk.Agency()
+	t.Seal = newSealChoice(a)
 	shortcuts := widget.NewLabel(c.T(i18n.SetShortcuts))
 	shortcuts.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm(
 		widget.NewFormItem(c.T(i18n.SetAgency), widget.NewLabel(c.T(i18n.AgencyWithCode, name, code))),
 		widget.NewFormItem(c.T(i18n.SetHub), container.NewBorder(nil, nil, nil, t.SaveHub, t.Hub)),
 		widget.NewFormItem(c.T(i18n.SetProxy), container.NewBorder(nil, nil, nil, t.SaveProxy, t.Proxy)),
+		widget.NewFormItem(c.T(i18n.SetSeal), t.Seal.Object()),
 		widget.NewFormItem(c.T(i18n.SetStaff), t.Staff),
 		widget.NewFormItem(c.T(i18n.SetLanguage), t.Lang),
 		widget.NewFormItem(c.T(i18n.SetTheme), t.Theme),
