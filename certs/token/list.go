@@ -134,13 +134,14 @@ func listKeys(mod *loaded, slot uint, info pkcs11.TokenInfo, sl Slot, prompt PIN
 	return keys, nil
 }
 
-// keyURI names one key of a token as precisely as the token allows: the
-// token by label and serial, the key by its id, and by its label when it
-// has one.
+// keyURI names one key of a token: the token by label and serial, the
+// key by its CKA_ID (the same whether or not the token was logged in
+// when listed: a hidden key is known by its certificate's id), by its
+// label only when it has no id.
 func keyURI(module string, sl Slot, k KeyInfo) string {
 	u := URI{Module: module, Token: sl.Label, Serial: sl.Serial, ID: k.ID}
-	if !k.Hidden {
-		u.Object = k.Label // a hidden key's label is its certificate's, maybe not the key's
+	if len(k.ID) == 0 {
+		u.Object = k.Label
 	}
 	return u.String()
 }

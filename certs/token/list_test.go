@@ -4,6 +4,7 @@ package token_test
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"lienthong/certs"
@@ -56,6 +57,10 @@ func TestList(t *testing.T) {
 		opened.Key.(*token.Key).Close()
 	}
 
+	var uris []string
+	for _, k := range slots[0].Keys {
+		uris = append(uris, k.URI)
+	}
 	asked := 0
 	slots, err = token.List(tok.Module, pin(tok, &asked))
 	if err != nil {
@@ -65,6 +70,9 @@ func TestList(t *testing.T) {
 		t.Fatalf("logged in (PIN asked %d times): %+v", asked, slots)
 	}
 	for _, k := range slots[0].Keys {
+		if k.Certificate != nil && !slices.Contains(uris, k.URI) {
+			t.Errorf("key %q: logged in, its URI %s is not the one listed without a login %q", k.Label, k.URI, uris)
+		}
 		if k.Hidden || (k.Label == "khong-chung-thu") != (k.Certificate == nil) {
 			t.Errorf("key %q: hidden %v, certificate %v", k.Label, k.Hidden, k.Certificate != nil)
 		}
