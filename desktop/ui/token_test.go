@@ -163,12 +163,12 @@ func TestChooseSealOnToken(t *testing.T) {
 	a, _ := startApp(t, initHome(t, h, quangNinh), Options{})
 	s := a.Settings.Seal
 	p := a.fyne.Preferences()
-	if s.Source.Selected != "Khóa trong kho dữ liệu (tệp .p12 đã nạp)" || s.tokenUI.Visible() || s.Current.Text != "Đang dùng: khóa trong kho dữ liệu" {
-		t.Fatalf("at first: source %q, token part shown %v, current %q", s.Source.Selected, s.tokenUI.Visible(), s.Current.Text)
+	if s.Source.Selected != "Khóa trong kho dữ liệu (tệp .p12 đã nạp)" || s.TokenKeys.Object().Visible() || s.Current.Text != "Đang dùng: khóa trong kho dữ liệu" {
+		t.Fatalf("at first: source %q, token part shown %v, current %q", s.Source.Selected, s.TokenKeys.Object().Visible(), s.Current.Text)
 	}
 	s.Source.SetSelected("Khóa trên thiết bị ký số (USB token)")
-	if !s.tokenUI.Visible() || p.String(PrefSeal) != "" {
-		t.Fatalf("token source: part shown %v, seal kept %q", s.tokenUI.Visible(), p.String(PrefSeal))
+	if !s.TokenKeys.Object().Visible() || p.String(PrefSeal) != "" {
+		t.Fatalf("token source: part shown %v, seal kept %q", s.TokenKeys.Object().Visible(), p.String(PrefSeal))
 	}
 	s.Module.SetText(tok.Module)
 	test.Tap(s.Read)
@@ -204,6 +204,18 @@ func TestChooseSealOnToken(t *testing.T) {
 	kp.Key.(*token.Key).Close()
 	if !kp.Leaf.Equal(keys["dau-rsa"].Leaf) {
 		t.Fatalf("the URI kept opens %q", kp.Leaf.Subject)
+	}
+
+	// Read again after the PIN: the same keys (the token hides none that
+	// has a certificate), the chosen one still selected.
+	s.WithPIN.SetChecked(true)
+	test.Tap(s.Read)
+	d := waitPIN(t, a)
+	test.Type(d.Entry, tok.PIN)
+	d.OK()
+	settle(t, a)
+	if len(s.Keys.Options) != 3 || !strings.Contains(s.Keys.Selected, "khóa «dau-rsa»") {
+		t.Fatalf("read with the PIN: %q, selected %q (message %q)", s.Keys.Options, s.Keys.Selected, s.Message.Text)
 	}
 
 	s.Source.SetSelected("Khóa trong kho dữ liệu (tệp .p12 đã nạp)")
