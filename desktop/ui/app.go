@@ -282,7 +282,7 @@ func (a *App) onTabSelected(t *container.TabItem) {
 		a.Registers.Refresh()
 	}
 	if t.Content == a.Compose.Object() {
-		a.Compose.onChanged()
+		a.Compose.RecheckPerson()
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"fyne.io/fyne/v2/widget"
+
 	"lienthong/desktop/clerk"
 	"lienthong/desktop/i18n"
 	"lienthong/desktop/store"
@@ -17,6 +19,17 @@ import (
 func (v *DocView) renderSignatures() {
 	cat := v.app.cat
 	dv := v.View
+	v.Signers.SetText(SignersText(cat, dv.Signers))
+	v.Signers.Importance = widget.SuccessImportance
+	for _, s := range dv.Signers {
+		if !s.Valid {
+			v.Signers.Importance = widget.DangerImportance
+		}
+	}
+	if len(dv.Signers) == 0 {
+		v.Signers.Importance = widget.WarningImportance
+	}
+	v.Signers.Refresh()
 	reports := dv.Reports
 	if len(reports) == 0 && dv.Report != nil {
 		reports = []*pades.Report{dv.Report}
@@ -37,6 +50,20 @@ func (v *DocView) renderSignatures() {
 		v.sigHead.Hide()
 		v.Signatures.Hide()
 	}
+}
+
+// SignersText names a PDF's signers, one a line in signing order, each in
+// its ND30 role (the competent person, the agency's seal), valid or why
+// not, and when.
+func SignersText(cat *i18n.Catalog, signers []clerk.Signer) string {
+	if len(signers) == 0 {
+		return cat.T(i18n.DocNoSigners)
+	}
+	var lines []string
+	for _, s := range signers {
+		lines = append(lines, clerk.SignerLine(cat, s))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // SignatureText describes a verification report in plain words: who

@@ -41,8 +41,11 @@ type DocView struct {
 	Preview    *canvas.Image
 	PreviewMsg *widget.Label
 	Signatures *widget.Label
-	Timeline   *widget.Label
-	Message    *widget.Label
+	// Signers names the main PDF's signers in their ND30 roles (the
+	// competent person, the agency's seal), each valid or why not.
+	Signers  *widget.Label
+	Timeline *widget.Label
+	Message  *widget.Label
 
 	// Actions on a received document.
 	Reason     *widget.Entry
@@ -75,6 +78,7 @@ func NewDocView(a *App) *DocView {
 		Files:      container.NewVBox(),
 		PreviewMsg: widget.NewLabel(""),
 		Signatures: widget.NewLabel(""),
+		Signers:    widget.NewLabel(""),
 		Timeline:   widget.NewLabel(""),
 		Message:    widget.NewLabel(""),
 		Reason:     widget.NewEntry(),
@@ -82,6 +86,7 @@ func NewDocView(a *App) *DocView {
 	}
 	v.Title.Wrapping = fyne.TextWrapWord
 	v.Signatures.Wrapping = fyne.TextWrapWord
+	v.Signers.Wrapping = fyne.TextWrapWord
 	v.Message.Wrapping = fyne.TextWrapWord
 	v.Preview = canvas.NewImageFromImage(nil)
 	v.Preview.FillMode = canvas.ImageFillContain
@@ -111,7 +116,8 @@ func NewDocView(a *App) *DocView {
 	v.sentAction.Hide()
 	v.sigHead = newBoldLabel(c.T(i18n.DocSignatures))
 	v.details = container.NewVBox(v.Meta, newBoldLabel(c.T(i18n.DocAttachments)), v.Files,
-		container.NewHBox(v.Preview), v.PreviewMsg, v.sigHead, v.Signatures, container.NewHBox(v.Evidence))
+		container.NewHBox(v.Preview), v.PreviewMsg,
+		newBoldLabel(c.T(i18n.DocSigners)), v.Signers, v.sigHead, v.Signatures, container.NewHBox(v.Evidence))
 	v.details.Hide()
 	body := container.NewVBox(v.Title, v.details, v.actions, v.sentAction, v.Message)
 	v.scroll = container.NewVScroll(container.NewPadded(body))
