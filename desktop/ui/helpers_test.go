@@ -47,7 +47,12 @@ func writePKI(t testing.TB, h *hubtest.Hub, code, dir string) (p12Path, rootsPat
 // initHome creates a clerk store for an agency of h, as the wizard does.
 func initHome(t testing.TB, h *hubtest.Hub, code string) string {
 	t.Helper()
-	home := filepath.Join(t.TempDir(), "home-"+code)
+	return initHomeAt(t, h, code, filepath.Join(t.TempDir(), "home-"+code))
+}
+
+// initHomeAt is initHome in the folder home.
+func initHomeAt(t testing.TB, h *hubtest.Hub, code, home string) string {
+	t.Helper()
 	p12, err := certs.EncodePKCS12(h.Agencies[code].Key, "p12-pass")
 	if err != nil {
 		t.Fatal(err)

@@ -156,10 +156,7 @@ func (s *SignHereDialog) onSign() {
 			return err
 		}
 		defer kp.Key.(io.Closer).Close()
-		if err := os.MkdirAll(filepath.Join(home, personDir), 0o700); err != nil {
-			return err
-		}
-		dir, err := os.MkdirTemp(filepath.Join(home, personDir), "")
+		dir, err := newPersonDir(home)
 		if err != nil {
 			return err
 		}
@@ -180,6 +177,22 @@ func (s *SignHereDialog) onSign() {
 		t.Problems.Importance = widget.SuccessImportance
 		t.Problems.SetText(c.T(i18n.SignHereDone, key.Certificate.Subject.CommonName))
 	})
+}
+
+// newPersonDir makes the folder of one signed copy: the first free number
+// under personDir in home (short, and the same from one run to the next).
+func newPersonDir(home string) (string, error) {
+	base := filepath.Join(home, personDir)
+	if err := os.MkdirAll(base, 0o700); err != nil {
+		return "", err
+	}
+	for n := 1; ; n++ {
+		dir := filepath.Join(base, strconv.Itoa(n))
+		err := os.Mkdir(dir, 0o700)
+		if err == nil || !os.IsExist(err) {
+			return dir, err
+		}
+	}
 }
 
 // signatureRect is where the person's signature image goes on page of
