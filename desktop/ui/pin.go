@@ -136,9 +136,10 @@ func (a *App) newPINDialog(label, problem string, answer chan<- pinAnswer, cance
 // openToken opens the key uri names, asking its PIN in the dialog, again
 // with the reason shown while the PIN is wrong or the token was pulled
 // out during the login, until the person cancels (PINCancelledError) or
-// ctx ends. Any other failure (a locked PIN, no such token or key) is
-// returned for the caller to show. Call it off Fyne's goroutine; the
-// caller closes the key.
+// ctx ends. A PIN the last wrong try locked is said in a dialog too. Any
+// failure is returned for the caller to show as well (a locked PIN, no
+// such token or key). Call it off Fyne's goroutine; the caller closes the
+// key.
 func (a *App) openToken(ctx context.Context, uri string) (*certs.KeyPair, error) {
 	problem := ""
 	for {
@@ -147,9 +148,19 @@ func (a *App) openToken(ctx context.Context, uri string) (*certs.KeyPair, error)
 			asked = true
 			return a.askPIN(ctx, label, problem)
 		})})
-		if err == nil || !asked || ctx.Err() != nil || !(errors.Is(err, token.ErrWrongPIN) || errors.Is(err, token.ErrTokenRemoved)) {
+		switch {
+		case err == nil || !asked || ctx.Err() != nil:
 			return kp, err
+		case errors.Is(err, token.ErrWrongPIN) || errors.Is(err, token.ErrTokenRemoved):
+			problem = a.message("token login", err)
+			continue
+		case errors.Is(err, token.ErrPINLocked):
+			a.do(func() {
+				if !a.closed.Load() {
+					a.showError("token login", err)
+				}
+			})
 		}
-		problem = a.message("token login", err)
+		return nil, err
 	}
 }
