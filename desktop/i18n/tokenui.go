@@ -24,6 +24,7 @@ const (
 	SealNow          Key = "SealNow"
 	SealNowStore     Key = "SealNowStore"
 	SealNotAgency    Key = "SealNotAgency"
+	SealUnusable     Key = "SealUnusable"
 )
 
 var viTokenUI = map[Key]string{
@@ -49,6 +50,7 @@ var viTokenUI = map[Key]string{
 	SealNow:          "Đang dùng: khóa trên thiết bị ký số, %s",
 	SealNowStore:     "Đang dùng: khóa trong kho dữ liệu",
 	SealNotAgency:    "Chứng thư số này không phải con dấu của cơ quan %s",
+	SealUnusable:     "Không dùng được con dấu đã chọn trong Cài đặt: %s\nVăn bản được ký bằng khóa trong kho dữ liệu cho đến khi chọn lại con dấu.",
 }
 
 var enTokenUI = map[Key]string{
@@ -74,6 +76,7 @@ var enTokenUI = map[Key]string{
 	SealNow:          "In use: a key on a signing token, %s",
 	SealNowStore:     "In use: the key in the store",
 	SealNotAgency:    "This certificate is not the seal of agency %s",
+	SealUnusable:     "The seal chosen in the settings cannot be used: %s\nDocuments are signed with the key in the store until the seal is chosen again.",
 }
 
 func init() {

@@ -100,8 +100,9 @@ type App struct {
 	PIN *PINDialog
 
 	// seal is the agency's seal on a token (Cài đặt), nil when the
-	// store's key signs.
-	seal *tokenSeal
+	// store's key signs; sealProblem is why the seal chosen is not used.
+	seal        *tokenSeal
+	sealProblem error
 
 	// OnReady is called, on Fyne's goroutine, when the main window shows.
 	OnReady func()
@@ -245,6 +246,7 @@ func (a *App) showMain(c *clerk.Clerk) {
 	if a.opts.OpenFirst {
 		a.openFirst()
 	}
+	a.reportSealProblem()
 	a.ready.Store(true)
 	if a.OnReady != nil {
 		a.OnReady()

@@ -319,3 +319,22 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestSealRefusedAtUnlock opens the store with the store's key, and says
+// why, when the seal kept in the preferences is another agency's (a store
+// made again for another agency on the same desk): the clerk is not
+// locked out of the app that would let them choose the seal again.
+func TestSealRefusedAtUnlock(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	a, w := startAppWith(t, initHome(t, h, quangNinh), Options{}, func(fa fyne.App) {
+		fa.Preferences().SetString(PrefSeal, "pkcs11:token=Con%20dau;id=%01")
+		fa.Preferences().SetString(PrefSealCert, string(h.Agencies[vpcp].Key.CertificatePEM()))
+	})
+	if a.seal != nil || a.Settings.Seal.Current.Text != "Đang dùng: khóa trong kho dữ liệu" {
+		t.Fatalf("seal in use %v, settings say %q", a.seal != nil, a.Settings.Seal.Current.Text)
+	}
+	want := "Không dùng được con dấu đã chọn trong Cài đặt: Chứng thư số trên thiết bị ký số không phải của cơ quan này"
+	if text := overlayText(w); !strings.Contains(text, want) || !strings.Contains(a.Settings.Seal.Message.Text, want) {
+		t.Fatalf("the clerk is not told: dialog %q, settings %q", text, a.Settings.Seal.Message.Text)
+	}
+}

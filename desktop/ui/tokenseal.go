@@ -9,9 +9,13 @@ import (
 	"io"
 	"sync"
 
+	"fyne.io/fyne/v2/dialog"
+
 	"lienthong/certs"
 	"lienthong/certs/token"
 	"lienthong/desktop/clerk"
+	"lienthong/desktop/i18n"
+	"lienthong/desktop/store"
 )
 
 // Preference keys of the agency's seal on a token, chosen in Cài đặt
@@ -133,18 +137,42 @@ func (s *tokenSeal) closeKey() {
 }
 
 // openClerk opens the store in home with the core's options and the seal
-// chosen in Cài đặt; it runs off Fyne's goroutine.
+// chosen in Cài đặt; it runs off Fyne's goroutine. A seal the store
+// refuses (its certificate no longer this agency's seal, or unreadable
+// in the preferences) does not lock the clerk out: the store opens with
+// its own key, which signs as before, and showMain says why
+// (sealProblem) until the seal is chosen again.
 func (a *App) openClerk(home string, passphrase []byte) (*clerk.Clerk, error) {
 	o, seal, err := a.sealOptions()
 	if err != nil {
-		return nil, err
+		a.sealProblem = err
 	}
 	c, err := clerk.Open(home, passphrase, o)
+	if err != nil && seal != nil && !errors.Is(err, store.ErrWrongPassphrase) && !errors.Is(err, store.ErrLocked) && !errors.Is(err, clerk.ErrNoStore) {
+		if c2, err2 := clerk.Open(home, passphrase, a.opts.Clerk); err2 == nil {
+			a.sealProblem, seal, c, err = err, nil, c2, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	a.seal = seal
 	return c, nil
+}
+
+// reportSealProblem tells the clerk, once the main window shows, that
+// the seal chosen in Cài đặt could not be used and the store's key signs.
+func (a *App) reportSealProblem() {
+	if a.sealProblem == nil {
+		return
+	}
+	msg := a.cat.T(i18n.SealUnusable, a.message("open seal", a.sealProblem))
+	d := dialog.NewInformation(a.cat.T(i18n.Error), msg, a.win)
+	d.SetDismissText(a.cat.T(i18n.Close))
+	d.Show()
+	if a.Settings != nil {
+		a.Settings.Seal.Message.SetText(msg)
+	}
 }
 
 // openSeal opens the seal's token when the seal is on one (asking the
