@@ -338,3 +338,32 @@ func TestSealRefusedAtUnlock(t *testing.T) {
 		t.Fatalf("the clerk is not told: dialog %q, settings %q", text, a.Settings.Seal.Message.Text)
 	}
 }
+
+// TestSealKeyChanged refuses to sign when the token's key named by the
+// seal's URI is not the certificate chosen (the token replaced, the
+// certificate renewed): the clerk reads why, and nothing is issued.
+func TestSealKeyChanged(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	tok, keys := sealToken(t, h, quangNinh, "")
+	var ecURI string
+	for _, sl := range must(token.List(tok.Module, nil)) {
+		for _, k := range sl.Keys {
+			if k.Certificate.Equal(keys["dau-ecdsa"].Leaf) {
+				ecURI = k.URI
+			}
+		}
+	}
+	sender, w := startAppWith(t, initHome(t, h, quangNinh), Options{}, func(fa fyne.App) {
+		fa.Preferences().SetString(PrefSeal, ecURI)
+		fa.Preferences().SetString(PrefSealCert, string(keys["dau-rsa"].CertificatePEM()))
+	})
+	ct := composeReady(t, sender, w, testdata("cong-van.pdf"), "Về việc con dấu đã đổi")
+	ct.Issue()
+	d := waitPIN(t, sender)
+	test.Type(d.Entry, tok.PIN)
+	d.OK()
+	settle(t, sender)
+	if ct.LastIssued != "" || sender.Clerk().OutboxLen() != 0 || !strings.Contains(ct.Problems.Text, "Chứng thư số không khớp với khóa trên thiết bị ký số") {
+		t.Fatalf("issued %q, outbox %d, problems %q", ct.LastIssued, sender.Clerk().OutboxLen(), ct.Problems.Text)
+	}
+}
