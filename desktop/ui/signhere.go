@@ -40,6 +40,7 @@ type SignHereDialog struct {
 	image      []byte
 	Page       *widget.Entry
 	Sign       *widget.Button
+	cancel     *widget.Button
 	Message    *widget.Label
 	dlg        *dialog.CustomDialog
 }
@@ -75,7 +76,8 @@ func (t *ComposeTab) onSignHere() {
 		widget.NewForm(widget.NewFormItem(c.T(i18n.SignHerePage), s.Page)),
 		s.Message)
 	s.dlg = dialog.NewCustom(c.T(i18n.SignHereTitle), c.T(i18n.Cancel), container.NewVScroll(content), t.app.win)
-	s.dlg.SetButtons([]fyne.CanvasObject{widget.NewButton(c.T(i18n.Cancel), s.dlg.Hide), s.Sign})
+	s.cancel = widget.NewButton(c.T(i18n.Cancel), s.dlg.Hide)
+	s.dlg.SetButtons([]fyne.CanvasObject{s.cancel, s.Sign})
 	s.dlg.SetOnClosed(func() {
 		if t.Signing == s {
 			t.Signing = nil
@@ -142,7 +144,9 @@ func (s *SignHereDialog) onSign() {
 	in, img, home, cl := s.path, s.image, a.opts.Home, a.clerk
 	var out string
 	s.Message.SetText(c.T(i18n.WorkPersonSign))
-	a.run(i18n.WorkPersonSign, []*widget.Button{s.Sign, t.SignHere, t.Send}, func(ctx context.Context) error {
+	// Nothing that would change the draft or hide the dialog while the
+	// person signs: the signed copy replaces the main file it was made from.
+	a.run(i18n.WorkPersonSign, []*widget.Button{s.Sign, s.cancel, t.SignHere, t.Send}, func(ctx context.Context) error {
 		st := clerk.PersonStamp{}
 		if img != nil {
 			r, err := signatureRect(in, page)
@@ -174,6 +178,7 @@ func (s *SignHereDialog) onSign() {
 		}
 		s.dlg.Hide()
 		t.replaceMain(in, out)
+		t.onChanged()
 		t.Problems.Importance = widget.SuccessImportance
 		t.Problems.SetText(c.T(i18n.SignHereDone, key.Certificate.Subject.CommonName))
 	})
