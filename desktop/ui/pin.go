@@ -133,6 +133,10 @@ func (a *App) newPINDialog(label, problem string, answer chan<- pinAnswer, cance
 	return d
 }
 
+// tokenOpen opens a token's key; tests put faults SoftHSM2 cannot make
+// (a token pulled out during the login, a PIN locked) in its place.
+var tokenOpen = token.Open
+
 // openToken opens the key uri names, asking its PIN in the dialog, again
 // with the reason shown while the PIN is wrong or the token was pulled
 // out during the login, until the person cancels (PINCancelledError) or
@@ -144,7 +148,7 @@ func (a *App) openToken(ctx context.Context, uri string) (*certs.KeyPair, error)
 	problem := ""
 	for {
 		asked := false
-		kp, err := token.Open(uri, token.Options{PIN: token.PINFunc(func(label string) ([]byte, error) {
+		kp, err := tokenOpen(uri, token.Options{PIN: token.PINFunc(func(label string) ([]byte, error) {
 			asked = true
 			return a.askPIN(ctx, label, problem)
 		})})

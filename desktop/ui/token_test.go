@@ -367,3 +367,51 @@ func TestSealKeyChanged(t *testing.T) {
 		t.Fatalf("issued %q, outbox %d, problems %q", ct.LastIssued, sender.Clerk().OutboxLen(), ct.Problems.Text)
 	}
 }
+
+// TestPINFaults answers the PIN dialog while the token fails as SoftHSM2
+// cannot: pulled out during the login (the dialog asks again and says
+// so), then a PIN locked by the last try (said in a dialog, and returned).
+func TestPINFaults(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	a, w := startApp(t, initHome(t, h, quangNinh), Options{})
+	faults := []error{
+		&token.Error{Op: "login", Err: token.ErrTokenRemoved},
+		&token.Error{Op: "login", Err: token.ErrPINLocked},
+	}
+	var pins []string
+	old := tokenOpen
+	tokenOpen = func(uri string, o token.Options) (*certs.KeyPair, error) {
+		pin, err := o.PIN.PIN("Con dau")
+		if err != nil {
+			return nil, err
+		}
+		pins = append(pins, string(pin))
+		err, faults = faults[0], faults[1:]
+		return nil, err
+	}
+	t.Cleanup(func() { tokenOpen = old })
+
+	got := make(chan error, 1)
+	go func() {
+		_, err := a.openToken(context.Background(), "pkcs11:token=Con%20dau")
+		got <- err
+	}()
+	d := waitPIN(t, a)
+	test.Type(d.Entry, "1111")
+	d.OK()
+	eventually(t, "the PIN asked again", func() bool { return a.PIN != nil && a.PIN != d })
+	d = a.PIN
+	if !d.Error.Visible() || !strings.Contains(d.Error.Text, "Thiết bị ký số đã bị rút ra") || d.Entry.Text != "" {
+		t.Fatalf("after the token was pulled out: error %q shown %v, entry %q", d.Error.Text, d.Error.Visible(), d.Entry.Text)
+	}
+	test.Type(d.Entry, "2222")
+	d.OK()
+	err := <-got
+	mainQueue.drain()
+	if !errors.Is(err, token.ErrPINLocked) || strings.Join(pins, ",") != "1111,2222" {
+		t.Fatalf("openToken: %v, PINs given %q", err, pins)
+	}
+	if text := overlayText(w); !strings.Contains(text, "Mã PIN của thiết bị ký số đã bị khóa") {
+		t.Fatalf("the locked PIN is not said: %q", text)
+	}
+}
