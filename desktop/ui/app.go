@@ -317,6 +317,8 @@ func (a *App) onEvent(ev clerk.Event) {
 		a.onDuplicate(e)
 	case clerk.DocumentReturned:
 		a.onReturned(e)
+	case clerk.PersonSignatureWarning:
+		a.onPersonWarning(e)
 	case clerk.ConnectionChanged:
 		reason := ""
 		if e.Err != nil {

@@ -53,15 +53,18 @@ type ComposeTab struct {
 	Person   *widget.Label
 	SignHere *widget.Button
 	// Signing is the leader's signing dialog while it shows.
-	Signing     *SignHereDialog
-	person      personState
-	Problems    *widget.Label
-	Send        *widget.Button
-	types       []document.TypeInfo
-	to          []document.Recipient
-	lastProblem error
-	root        fyne.CanvasObject
-	issuing     bool // a draft is being signed and stored
+	Signing *SignHereDialog
+	person  personState
+	// personConfirmed is the main file the clerk last chose to send
+	// without the person's signature, in a confirmation that said so.
+	personConfirmed string
+	Problems        *widget.Label
+	Send            *widget.Button
+	types           []document.TypeInfo
+	to              []document.Recipient
+	lastProblem     error
+	root            fyne.CanvasObject
+	issuing         bool // a draft is being signed and stored
 	// LastIssued is the id of the document the last Issue made.
 	LastIssued string
 	// issue signs, seals and stores a draft: the clerk's Issue; tests

@@ -59,6 +59,8 @@ func (t *ComposeTab) personLine(d *clerk.Draft) string {
 	p := t.person
 	switch {
 	case p.checking:
+		// Under warn, a document sent meanwhile is checked by Issue,
+		// whose warning onPersonWarning shows.
 		t.Person.SetText(c.T(i18n.PersonChecking))
 		if policy == clerk.PersonRefuse {
 			return c.T(i18n.PersonChecking)
@@ -145,7 +147,11 @@ func (t *ComposeTab) confirmSend(d *clerk.Draft) {
 	if missing := t.missingPerson(); missing != "" {
 		msg, yes = c.T(i18n.CmpConfirmMissing, missing, d.Metadata.Subject, len(d.Metadata.To)), c.T(i18n.CmpSendAnyway)
 	}
+	t.personConfirmed = ""
 	dlg := dialog.NewConfirm(c.T(i18n.CmpSend), msg, func(ok bool) {
+		if ok && yes == c.T(i18n.CmpSendAnyway) {
+			t.personConfirmed = mainFile(d)
+		}
 		if ok {
 			t.Issue()
 		}
@@ -153,4 +159,17 @@ func (t *ComposeTab) confirmSend(d *clerk.Draft) {
 	dlg.SetConfirmText(yes)
 	dlg.SetDismissText(c.T(i18n.Cancel))
 	dlg.Show()
+}
+
+// onPersonWarning tells the clerk that a document went out without a
+// valid person signature of this agency (the warn setting), unless the
+// confirmation before sending said so already: a document sent while its
+// main file was still being checked is checked by Issue itself.
+func (a *App) onPersonWarning(e clerk.PersonSignatureWarning) {
+	if a.Compose != nil && a.Compose.personConfirmed != "" && a.Compose.personConfirmed == e.File {
+		return
+	}
+	d := dialog.NewInformation(a.cat.T(i18n.CmpPerson), a.cat.T(i18n.WarnPersonSignature, e.Check.Message(a.cat)), a.win)
+	d.SetDismissText(a.cat.T(i18n.Close))
+	d.Show()
 }

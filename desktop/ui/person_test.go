@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"lienthong/certs/token/tokentest"
+	"lienthong/desktop/clerk"
 	"lienthong/hub/hubtest"
 	"lienthong/shared/stamp"
 )
@@ -138,6 +139,18 @@ func TestPersonWarn(t *testing.T) {
 	settle(t, sender)
 	if ct.LastIssued == "" {
 		t.Fatalf("not issued after the confirmation: %q", ct.Problems.Text)
+	}
+	// The engine's warning about the document just confirmed is not
+	// shown again; about one sent before the check ended, it is.
+	warning := clerk.PersonSignatureWarning{ID: ct.LastIssued, File: testdata("cong-van.pdf"), Check: clerk.PersonCheck{Problem: clerk.PersonUnsigned}}
+	sender.onEvent(warning)
+	if text := overlayText(w); strings.Contains(text, "Cảnh báo:") {
+		t.Fatalf("warned again after the confirmation: %q", text)
+	}
+	warning.File = "/khac/cong-van.pdf"
+	sender.onEvent(warning)
+	if text := overlayText(w); !strings.Contains(text, "Cảnh báo: "+missing) {
+		t.Fatalf("a document sent before its check ended is not warned about: %q", text)
 	}
 
 	sender.Settings.PersonPolicy.SetSelected("Không kiểm tra")
