@@ -23,8 +23,8 @@ type SealChoice struct {
 	app    *App
 	Source *widget.RadioGroup
 	*TokenKeys
-	Current *widget.Label
-	root    fyne.CanvasObject
+	InUse *widget.Label
+	root  fyne.CanvasObject
 }
 
 func newSealChoice(a *App) *SealChoice {
@@ -34,8 +34,8 @@ func newSealChoice(a *App) *SealChoice {
 	if u, err := token.ParseURI(p.String(PrefSeal)); err == nil {
 		module = u.Module
 	}
-	s := &SealChoice{app: a, TokenKeys: newTokenKeys(a, module), Current: widget.NewLabel("")}
-	s.Current.Wrapping = fyne.TextWrapWord
+	s := &SealChoice{app: a, TokenKeys: newTokenKeys(a, module), InUse: widget.NewLabel("")}
+	s.InUse.Wrapping = fyne.TextWrapWord
 	s.TokenKeys.Current = p.String(PrefSeal)
 	s.OnChoose = s.onKey
 	s.Source = widget.NewRadioGroup([]string{c.T(i18n.SealFromStore), c.T(i18n.SealFromToken)}, nil)
@@ -47,11 +47,11 @@ func newSealChoice(a *App) *SealChoice {
 	}
 	s.Source.OnChanged = s.onSource
 	if a.seal == nil {
-		s.Current.SetText(c.T(i18n.SealNowStore))
+		s.InUse.SetText(c.T(i18n.SealNowStore))
 	} else {
-		s.Current.SetText(c.T(i18n.SealNow, subjectName(a.seal.chain[0])))
+		s.InUse.SetText(c.T(i18n.SealNow, subjectName(a.seal.chain[0])))
 	}
-	s.root = container.NewVBox(s.Current, s.Source, s.TokenKeys.Object())
+	s.root = container.NewVBox(s.InUse, s.Source, s.TokenKeys.Object())
 	return s
 }
 

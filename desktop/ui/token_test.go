@@ -163,8 +163,8 @@ func TestChooseSealOnToken(t *testing.T) {
 	a, _ := startApp(t, initHome(t, h, quangNinh), Options{})
 	s := a.Settings.Seal
 	p := a.fyne.Preferences()
-	if s.Source.Selected != "Khóa trong kho dữ liệu (tệp .p12 đã nạp)" || s.TokenKeys.Object().Visible() || s.Current.Text != "Đang dùng: khóa trong kho dữ liệu" {
-		t.Fatalf("at first: source %q, token part shown %v, current %q", s.Source.Selected, s.TokenKeys.Object().Visible(), s.Current.Text)
+	if s.Source.Selected != "Khóa trong kho dữ liệu (tệp .p12 đã nạp)" || s.TokenKeys.Object().Visible() || s.InUse.Text != "Đang dùng: khóa trong kho dữ liệu" {
+		t.Fatalf("at first: source %q, token part shown %v, current %q", s.Source.Selected, s.TokenKeys.Object().Visible(), s.InUse.Text)
 	}
 	s.Source.SetSelected("Khóa trên thiết bị ký số (USB token)")
 	if !s.TokenKeys.Object().Visible() || p.String(PrefSeal) != "" {
@@ -247,8 +247,8 @@ func TestIssueWithSealOnToken(t *testing.T) {
 		fa.Preferences().SetString(PrefSealCert, string(seal.CertificatePEM()))
 	})
 	receiver, _ := startApp(t, initHome(t, h, vpcp), Options{})
-	if !strings.Contains(sender.Settings.Seal.Current.Text, "thiết bị ký số") {
-		t.Fatalf("settings say %q", sender.Settings.Seal.Current.Text)
+	if !strings.Contains(sender.Settings.Seal.InUse.Text, "thiết bị ký số") {
+		t.Fatalf("settings say %q", sender.Settings.Seal.InUse.Text)
 	}
 	syncNow(t, sender.Clerk())
 	sender.Compose = NewComposeTab(sender) // with the directory synced
@@ -330,8 +330,8 @@ func TestSealRefusedAtUnlock(t *testing.T) {
 		fa.Preferences().SetString(PrefSeal, "pkcs11:token=Con%20dau;id=%01")
 		fa.Preferences().SetString(PrefSealCert, string(h.Agencies[vpcp].Key.CertificatePEM()))
 	})
-	if a.seal != nil || a.Settings.Seal.Current.Text != "Đang dùng: khóa trong kho dữ liệu" {
-		t.Fatalf("seal in use %v, settings say %q", a.seal != nil, a.Settings.Seal.Current.Text)
+	if a.seal != nil || a.Settings.Seal.InUse.Text != "Đang dùng: khóa trong kho dữ liệu" {
+		t.Fatalf("seal in use %v, settings say %q", a.seal != nil, a.Settings.Seal.InUse.Text)
 	}
 	want := "Không dùng được con dấu đã chọn trong Cài đặt: Chứng thư số trên thiết bị ký số không phải của cơ quan này"
 	if text := overlayText(w); !strings.Contains(text, want) || !strings.Contains(a.Settings.Seal.Message.Text, want) {
