@@ -23,6 +23,7 @@ type SealChoice struct {
 	app    *App
 	Source *widget.RadioGroup
 	*TokenKeys
+	// InUse says what signs as the seal in this run of the app.
 	InUse *widget.Label
 	root  fyne.CanvasObject
 }
