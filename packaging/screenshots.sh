@@ -92,3 +92,7 @@ LANG=en_US.UTF-8 shot incoming-english incoming
 LIENTHONG_PASSPHRASE="" xvfb-run -a -s "-screen 0 1280x800x24" "$bin/lienthong-desktop" --home "$state/new-clerk" \
 	--screenshot "$out/thiet-lap-lan-dau.png" 2>>"$state/desktop.log"
 echo "screenshots: $out/thiet-lap-lan-dau.png"
+# The compose screen with and without the competent person's signature:
+# made headless by a test (it needs a SoftHSM2 token and the PIN dialog).
+LIENTHONG_SCREENSHOTS=$PWD/$out go test ./desktop/ui -run TestComposeScreenshots -count=1 >/dev/null
+echo "screenshots: $out/compose-person-signed.png $out/compose-person-missing.png"

@@ -20,6 +20,12 @@
 // Open makes one signature with the key and checks it against the
 // certificate, and refuses a key that does not sign or does not match.
 //
+// [List] reads the tokens present in a module and the signing keys each
+// shows (through their certificates before a login), with the URI that
+// names each, for a person to choose one; [FindModule] finds a driver
+// when none is named ($LIENTHONG_PKCS11_MODULE, then the vendors' usual
+// paths, OpenSC's and SoftHSM2's).
+//
 // Failures are typed ([*Error]) and wrap a sentinel a caller can decide
 // on and show ([ErrWrongPIN], [ErrPINLocked], [ErrTokenRemoved], ...).
 //

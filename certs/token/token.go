@@ -302,6 +302,12 @@ func (k *Key) certificate(id []byte) ([]*x509.Certificate, error) {
 	if leaf == nil {
 		return nil, &Error{Op: "read certificate", Err: ErrNoCertificate, Detail: "no certificate object with the key's CKA_ID; give the certificate file"}
 	}
+	return chainOf(leaf, others), nil
+}
+
+// chainOf returns leaf followed by its CA certificates found in others,
+// nearest first.
+func chainOf(leaf *x509.Certificate, others []*x509.Certificate) []*x509.Certificate {
 	chain := []*x509.Certificate{leaf}
 	for cur := leaf; ; {
 		var next *x509.Certificate
@@ -312,7 +318,7 @@ func (k *Key) certificate(id []byte) ([]*x509.Certificate, error) {
 			}
 		}
 		if next == nil || len(chain) > 8 {
-			return chain, nil
+			return chain
 		}
 		chain, cur = append(chain, next), next
 	}

@@ -92,3 +92,35 @@ func attr(part string) (string, string, error) {
 	}
 	return k, v, nil
 }
+
+// String writes u back as a pkcs11: URI that ParseURI reads as u: each
+// value percent-encoded but for unreserved characters (and '/' in the
+// module's path), the attributes in a fixed order.
+func (u URI) String() string {
+	var path []string
+	for _, a := range []struct{ k, v string }{{"token", u.Token}, {"serial", u.Serial}, {"object", u.Object}, {"id", string(u.ID)}} {
+		if a.v != "" {
+			path = append(path, a.k+"="+escape(a.v, false))
+		}
+	}
+	s := "pkcs11:" + strings.Join(path, ";")
+	if u.Module != "" {
+		s += "?module-path=" + escape(u.Module, true)
+	}
+	return s
+}
+
+// escape percent-encodes every byte of v but RFC 3986's unreserved
+// characters, and '/' when slash.
+func escape(v string, slash bool) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 || slash && c == '/' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}

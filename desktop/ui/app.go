@@ -95,6 +95,14 @@ type App struct {
 	Verify    *VerifyTab
 	Settings  *SettingsTab
 	Status    *StatusBar
+	// PIN is the PIN dialog while it shows (a token asks for its PIN),
+	// else nil.
+	PIN *PINDialog
+
+	// seal is the agency's seal on a token (Cài đặt), nil when the
+	// store's key signs; sealProblem is why the seal chosen is not used.
+	seal        *tokenSeal
+	sealProblem error
 
 	// OnReady is called, on Fyne's goroutine, when the main window shows.
 	OnReady func()
@@ -158,7 +166,7 @@ func (a *App) Start() {
 	// The demo's passphrase opens the store before the window shows, so
 	// nothing waits on a visible window here.
 	if clerk.Exists(a.opts.Home) && len(a.opts.Passphrase) > 0 {
-		c, err := clerk.Open(a.opts.Home, a.opts.Passphrase, a.opts.Clerk)
+		c, err := a.openClerk(a.opts.Home, a.opts.Passphrase)
 		if err == nil {
 			a.showMain(c)
 			return
@@ -238,6 +246,7 @@ func (a *App) showMain(c *clerk.Clerk) {
 	if a.opts.OpenFirst {
 		a.openFirst()
 	}
+	a.reportSealProblem()
 	a.ready.Store(true)
 	if a.OnReady != nil {
 		a.OnReady()
@@ -275,7 +284,7 @@ func (a *App) onTabSelected(t *container.TabItem) {
 		a.Registers.Refresh()
 	}
 	if t.Content == a.Compose.Object() {
-		a.Compose.onChanged()
+		a.Compose.RecheckPerson()
 	}
 }
 
@@ -308,6 +317,8 @@ func (a *App) onEvent(ev clerk.Event) {
 		a.onDuplicate(e)
 	case clerk.DocumentReturned:
 		a.onReturned(e)
+	case clerk.PersonSignatureWarning:
+		a.onPersonWarning(e)
 	case clerk.ConnectionChanged:
 		reason := ""
 		if e.Err != nil {
@@ -389,6 +400,9 @@ func (a *App) Close() {
 			a.log.Warn("close store", "err", err)
 		}
 		a.clerk = nil
+	}
+	if a.seal != nil {
+		a.seal.Close()
 	}
 }
 

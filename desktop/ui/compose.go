@@ -29,31 +29,42 @@ import (
 type ComposeTab struct {
 	app *App
 
-	Files       *widget.Entry // one path a line; the first is the main document
-	Type        *widget.Select
-	Notation    *widget.Entry
-	NextNumber  *widget.Label
-	Date        *widget.Entry
-	Place       *widget.Entry
-	Subject     *widget.Entry
-	Competence  *widget.Entry
-	Position    *widget.Entry
-	Signer      *widget.Entry
-	Urgency     *widget.Select
-	Secrecy     *widget.Select
-	Due         *widget.Entry
-	Stamp       *widget.RadioGroup
-	SealLabel   *widget.Label
-	seal        []byte // the seal image for StampSeal
-	Recipients  *fyne.Container
-	Picker      *AgencyPicker
-	Problems    *widget.Label
-	Send        *widget.Button
-	types       []document.TypeInfo
-	to          []document.Recipient
-	lastProblem error
-	root        fyne.CanvasObject
-	issuing     bool // a draft is being signed and stored
+	Files      *widget.Entry // one path a line; the first is the main document
+	Type       *widget.Select
+	Notation   *widget.Entry
+	NextNumber *widget.Label
+	Date       *widget.Entry
+	Place      *widget.Entry
+	Subject    *widget.Entry
+	Competence *widget.Entry
+	Position   *widget.Entry
+	Signer     *widget.Entry
+	Urgency    *widget.Select
+	Secrecy    *widget.Select
+	Due        *widget.Entry
+	Stamp      *widget.RadioGroup
+	SealLabel  *widget.Label
+	seal       []byte // the seal image for StampSeal
+	Recipients *fyne.Container
+	Picker     *AgencyPicker
+	// Person says whether the main PDF carries a valid signature of a
+	// competent person of this agency, and what is missing (ND30's first
+	// signature); SignHere has the leader sign it here with a token.
+	Person   *widget.Label
+	SignHere *widget.Button
+	// Signing is the leader's signing dialog while it shows.
+	Signing *SignHereDialog
+	person  personState
+	// personConfirmed is the main file the clerk last chose to send
+	// without the person's signature, in a confirmation that said so.
+	personConfirmed string
+	Problems        *widget.Label
+	Send            *widget.Button
+	types           []document.TypeInfo
+	to              []document.Recipient
+	lastProblem     error
+	root            fyne.CanvasObject
+	issuing         bool // a draft is being signed and stored
 	// LastIssued is the id of the document the last Issue made.
 	LastIssued string
 	// issue signs, seals and stores a draft: the clerk's Issue; tests
@@ -77,6 +88,7 @@ func NewComposeTab(a *App) *ComposeTab {
 		Signer:     widget.NewEntry(),
 		Recipients: container.NewVBox(),
 		Problems:   widget.NewLabel(""),
+		Person:     widget.NewLabel(""),
 		types:      document.Types(),
 		issue:      a.clerk.Issue,
 	}
@@ -85,6 +97,8 @@ func NewComposeTab(a *App) *ComposeTab {
 	t.Subject.SetMinRowsVisible(2)
 	t.Subject.Wrapping = fyne.TextWrapWord
 	t.Problems.Wrapping = fyne.TextWrapWord
+	t.Person.Wrapping = fyne.TextWrapWord
+	t.SignHere = widget.NewButton(c.T(i18n.SignHere), t.onSignHere)
 	t.Notation.SetPlaceHolder(c.T(i18n.ExampleNotation))
 	t.Date.SetPlaceHolder(document.DateOf(a.clerkNow()).String())
 	t.Place.SetPlaceHolder(c.T(i18n.CmpPlace))
@@ -135,6 +149,7 @@ func NewComposeTab(a *App) *ComposeTab {
 
 	form := widget.NewForm(
 		widget.NewFormItem(c.T(i18n.CmpFile), container.NewBorder(nil, nil, nil, choose, t.Files)),
+		widget.NewFormItem(c.T(i18n.CmpPerson), container.NewVBox(t.Person, container.NewHBox(t.SignHere))),
 		widget.NewFormItem(c.T(i18n.CmpType), container.NewBorder(nil, nil, nil, t.NextNumber, t.Type)),
 		widget.NewFormItem(c.T(i18n.CmpNotation), t.Notation),
 		widget.NewFormItem(c.T(i18n.CmpDate), container.NewGridWithColumns(2, t.Date, t.Place)),
@@ -247,6 +262,9 @@ func (t *ComposeTab) onChanged() {
 		}
 	} else if err != nil {
 		lines = append(lines, t.app.message("validate", err))
+	}
+	if p := t.personLine(d); p != "" {
+		lines = append(lines, p)
 	}
 	if duplicate {
 		lines = append([]string{c.T(i18n.CmpDuplicate)}, lines...)
@@ -375,18 +393,11 @@ func (t *ComposeTab) addFile(path string) {
 	t.Files.SetText(text + path)
 }
 
-// onSend asks for confirmation, then issues the document.
+// onSend asks for confirmation (naming what the main PDF's person
+// signature lacks, when the setting warns), then issues the document.
 func (t *ComposeTab) onSend() {
-	c := t.app.cat
 	d, _ := t.Draft()
-	dlg := dialog.NewConfirm(c.T(i18n.CmpSend), c.T(i18n.CmpConfirm, d.Metadata.Subject, len(d.Metadata.To)), func(ok bool) {
-		if ok {
-			t.Issue()
-		}
-	}, t.app.win)
-	dlg.SetConfirmText(c.T(i18n.OK))
-	dlg.SetDismissText(c.T(i18n.Cancel))
-	dlg.Show()
+	t.confirmSend(d)
 }
 
 // Issue signs, seals and queues the draft without asking, off Fyne's
@@ -409,6 +420,11 @@ func (t *ComposeTab) Issue() {
 	t.Problems.SetText(c.T(i18n.WorkIssue))
 	var id string
 	t.app.run(i18n.WorkIssue, []*widget.Button{t.Send}, func(ctx context.Context) (err error) {
+		// A seal on a token asks its PIN first: cancelled, no number is
+		// taken and nothing is signed.
+		if err := t.app.openSeal(ctx); err != nil {
+			return err
+		}
 		id, err = t.issue(ctx, d)
 		return err
 	}, func(err error) {
@@ -420,6 +436,7 @@ func (t *ComposeTab) Issue() {
 			return
 		}
 		t.LastIssued = id
+		t.removeSigned(d.Files)
 		t.reset()
 		t.Problems.Importance = widget.SuccessImportance
 		t.Problems.SetText(c.T(i18n.CmpSent, d.Metadata.Subject))

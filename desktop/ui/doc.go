@@ -40,6 +40,27 @@
 // flow headless with fyne.io/fyne/v2/test against a real core and an
 // in-process hub.
 //
+// # Tokens and the two signatures
+//
+// A key on a PKCS#11 token (USB token) signs through the same core: the
+// PIN is asked in a modal dialog (PINDialog, App.PINPrompt) from the work
+// that signs, on its own goroutine, which waits for the answer; the PIN
+// goes to one login and leaves the entry at once, is never stored or
+// logged, and a cancelled dialog (PINCancelledError) signs nothing. A
+// wrong PIN asks again with the reason. Cài đặt chooses the agency's seal
+// (SealChoice): the store's key, or a key on a token picked from those
+// present (TokenKeys, read with certs/token.List), kept as its pkcs11:
+// URI and certificate chain in the app's preferences and opened, with
+// its PIN, when the seal first signs in a run (sending opens it before a
+// number is taken); the store's key stays the TLS identity, so sync
+// never asks for a PIN. The compose screen shows whether the main PDF
+// carries a valid signature of a competent person of the agency
+// (clerk.CheckPersonSignature, run again when the main file changes),
+// refuses to send or asks first as Cài đặt's setting says, and offers
+// "Lãnh đạo ký tại đây": the leader signs the main PDF at the desk with a
+// token key (SignHereDialog, clerk.SignAsPerson) before the clerk seals
+// it. A document's view names its signers in their ND30 roles.
+//
 // # What a clerk reads
 //
 // Every text on screen comes from lienthong/desktop/i18n (a test reads this

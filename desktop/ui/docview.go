@@ -22,7 +22,6 @@ import (
 	"lienthong/desktop/store"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
-	"lienthong/shared/pades"
 )
 
 // DocView shows one document: its metadata, attachments (opened in the
@@ -42,8 +41,11 @@ type DocView struct {
 	Preview    *canvas.Image
 	PreviewMsg *widget.Label
 	Signatures *widget.Label
-	Timeline   *widget.Label
-	Message    *widget.Label
+	// Signers names the main PDF's signers in their ND30 roles (the
+	// competent person, the agency's seal), each valid or why not.
+	Signers  *widget.Label
+	Timeline *widget.Label
+	Message  *widget.Label
 
 	// Actions on a received document.
 	Reason     *widget.Entry
@@ -76,6 +78,7 @@ func NewDocView(a *App) *DocView {
 		Files:      container.NewVBox(),
 		PreviewMsg: widget.NewLabel(""),
 		Signatures: widget.NewLabel(""),
+		Signers:    widget.NewLabel(""),
 		Timeline:   widget.NewLabel(""),
 		Message:    widget.NewLabel(""),
 		Reason:     widget.NewEntry(),
@@ -83,6 +86,7 @@ func NewDocView(a *App) *DocView {
 	}
 	v.Title.Wrapping = fyne.TextWrapWord
 	v.Signatures.Wrapping = fyne.TextWrapWord
+	v.Signers.Wrapping = fyne.TextWrapWord
 	v.Message.Wrapping = fyne.TextWrapWord
 	v.Preview = canvas.NewImageFromImage(nil)
 	v.Preview.FillMode = canvas.ImageFillContain
@@ -112,7 +116,8 @@ func NewDocView(a *App) *DocView {
 	v.sentAction.Hide()
 	v.sigHead = newBoldLabel(c.T(i18n.DocSignatures))
 	v.details = container.NewVBox(v.Meta, newBoldLabel(c.T(i18n.DocAttachments)), v.Files,
-		container.NewHBox(v.Preview), v.PreviewMsg, v.sigHead, v.Signatures, container.NewHBox(v.Evidence))
+		container.NewHBox(v.Preview), v.PreviewMsg,
+		newBoldLabel(c.T(i18n.DocSigners)), v.Signers, v.sigHead, v.Signatures, container.NewHBox(v.Evidence))
 	v.details.Hide()
 	body := container.NewVBox(v.Title, v.details, v.actions, v.sentAction, v.Message)
 	v.scroll = container.NewVScroll(container.NewPadded(body))
@@ -219,26 +224,7 @@ func (v *DocView) render() {
 		v.Files.Add(container.NewBorder(nil, nil, nil, container.NewHBox(open, save), label))
 	}
 
-	reports := dv.Reports
-	if len(reports) == 0 && dv.Report != nil {
-		reports = []*pades.Report{dv.Report}
-	}
-	if dv.Doc.Box == store.Incoming || len(reports) > 0 {
-		var b strings.Builder
-		for i, r := range reports {
-			if len(reports) > 1 && i < len(dv.Doc.Payload.Attachments) {
-				b.WriteString(cat.T(i18n.SigAttachment, clerk.AttachmentLabel(dv.Doc.Payload.Metadata, i, dv.Doc.Payload.Attachments[i])) + "\n")
-			}
-			b.WriteString(SignatureText(cat, r))
-		}
-		v.Signatures.SetText(strings.TrimSpace(b.String()))
-		v.sigHead.Show()
-		v.Signatures.Show()
-	} else {
-		v.Signatures.SetText("")
-		v.sigHead.Hide()
-		v.Signatures.Hide()
-	}
+	v.renderSignatures()
 	v.details.Show()
 
 	if dv.Doc.Box == store.Incoming {
@@ -580,63 +566,6 @@ func renderFirstPage(c *clerk.Clerk, m *document.Metadata, id, pdftoppm string) 
 	return out + ".png", nil
 }
 
-// SignatureText describes a verification report in plain words: who
-// signed, when, valid or why not, and what changed after signing.
-func SignatureText(cat *i18n.Catalog, r *pades.Report) string {
-	if r == nil || len(r.Signatures) == 0 {
-		return cat.T(i18n.SigNone) + "\n"
-	}
-	var b strings.Builder
-	if r.Valid() {
-		b.WriteString(cat.T(i18n.SigAllValid) + "\n")
-	} else {
-		b.WriteString(cat.T(i18n.SigSomeInvalid) + "\n")
-	}
-	for i, s := range r.Signatures {
-		verdict := cat.T(i18n.SigValid)
-		if !s.Valid() {
-			verdict = cat.T(i18n.SigInvalid)
-		}
-		if s.Indeterminate {
-			verdict = cat.T(i18n.SigIndeterminate)
-		}
-		fmt.Fprintf(&b, "%d. %s — %s\n", i+1, verdict, cat.T(i18n.SigSigner, commonName(s.Signer)))
-		if s.Issuer != "" {
-			b.WriteString("   " + cat.T(i18n.SigIssuer, commonName(s.Issuer)) + "\n")
-		}
-		if s.TimestampTime != nil {
-			b.WriteString("   " + cat.T(i18n.SigTimestamp, s.TimestampTime.In(document.VietnamTime).Format("02/01/2006 15:04:05")) + "\n")
-		} else if s.ClaimedTime != nil {
-			b.WriteString("   " + cat.T(i18n.SigTime, s.ClaimedTime.In(document.VietnamTime).Format("02/01/2006 15:04:05")) + "\n")
-		}
-		if !s.Trusted && !s.Indeterminate {
-			b.WriteString("   " + cat.T(i18n.SigUntrusted) + "\n")
-		}
-		if s.RevokedAt != nil {
-			when := s.RevokedAt.In(document.VietnamTime).Format("02/01/2006 15:04:05")
-			switch s.Revocation {
-			case pades.RevocationRevoked:
-				b.WriteString("   " + cat.T(i18n.SigRevoked, when) + "\n")
-			case pades.RevocationRevokedLater:
-				b.WriteString("   " + cat.T(i18n.SigRevokedLater, when) + "\n")
-			}
-		}
-		if bad := s.ForbiddenChanges(); len(bad) > 0 {
-			var d []string
-			for _, c := range bad {
-				d = append(d, c.Description)
-			}
-			b.WriteString("   " + cat.T(i18n.SigChanged, strings.Join(d, "; ")) + "\n")
-		} else {
-			b.WriteString("   " + cat.T(i18n.SigUnchanged) + "\n")
-		}
-		for _, p := range s.Problems {
-			b.WriteString("   " + cat.T(i18n.SigProblem, p) + "\n")
-		}
-	}
-	return b.String()
-}
-
 // TimelineText lists each recipient's status history, oldest first.
 func TimelineText(cat *i18n.Catalog, rs []clerk.RecipientStatus) string {
 	var b strings.Builder
@@ -682,16 +611,4 @@ func urgencyLabel(cat *i18n.Catalog, u document.Urgency, s document.Secrecy) *wi
 	l := widget.NewLabel(text)
 	l.Importance = imp
 	return l
-}
-
-// commonName returns the CN of a distinguished name as pades prints it
-// ("SERIALNUMBER=..., CN=Ủy ban nhân dân tỉnh Nghệ An, O=..."), or the whole
-// name when it has none: a clerk reads who signed, not an X.500 name.
-func commonName(dn string) string {
-	for _, part := range strings.Split(dn, ", ") {
-		if v, ok := strings.CutPrefix(part, "CN="); ok && v != "" {
-			return v
-		}
-	}
-	return dn
 }

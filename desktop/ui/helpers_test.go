@@ -47,7 +47,12 @@ func writePKI(t testing.TB, h *hubtest.Hub, code, dir string) (p12Path, rootsPat
 // initHome creates a clerk store for an agency of h, as the wizard does.
 func initHome(t testing.TB, h *hubtest.Hub, code string) string {
 	t.Helper()
-	home := filepath.Join(t.TempDir(), "home-"+code)
+	return initHomeAt(t, h, code, filepath.Join(t.TempDir(), "home-"+code))
+}
+
+// initHomeAt is initHome in the folder home.
+func initHomeAt(t testing.TB, h *hubtest.Hub, code, home string) string {
+	t.Helper()
 	p12, err := certs.EncodePKCS12(h.Agencies[code].Key, "p12-pass")
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +67,17 @@ func initHome(t testing.TB, h *hubtest.Hub, code string) string {
 // startApp opens the app over home in a headless window, unlocked.
 func startApp(t *testing.T, home string, opts Options) (*App, fyne.Window) {
 	t.Helper()
+	return startAppWith(t, home, opts, nil)
+}
+
+// startAppWith is startApp with prep run on the Fyne app before the app
+// starts (to set its preferences).
+func startAppWith(t *testing.T, home string, opts Options, prep func(fyne.App)) (*App, fyne.Window) {
+	t.Helper()
 	fa := test.NewTempApp(t)
+	if prep != nil {
+		prep(fa)
+	}
 	w := fa.NewWindow("test")
 	w.Resize(fyne.NewSize(1280, 800))
 	opts.Home = home

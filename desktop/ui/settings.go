@@ -8,13 +8,16 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"lienthong/desktop/clerk"
 	"lienthong/desktop/i18n"
 	"lienthong/shared/envelope"
 )
 
 // SettingsTab is Cài đặt: language, theme, the clerk's name for statuses,
-// notifications, the hub's address, the HTTP proxy to it, the attachment types the clerk takes
-// besides PDF, and the shortcuts.
+// notifications, the hub's address, the HTTP proxy to it, the agency's
+// seal (the store's key or a key on a token), what sending does with a
+// document the competent person has not signed, the attachment types the
+// clerk takes besides PDF, and the shortcuts.
 type SettingsTab struct {
 	app     *App
 	Lang    *widget.Select
@@ -27,6 +30,12 @@ type SettingsTab struct {
 	// masked.
 	Proxy     *widget.Entry
 	SaveProxy *widget.Button
+	// Seal chooses what signs as the agency's seal.
+	Seal *SealChoice
+	// PersonPolicy is what sending does with a main PDF that lacks a
+	// valid signature of a competent person of this agency: warn, refuse
+	// or not check (clerk.PersonPolicy).
+	PersonPolicy *widget.RadioGroup
 	// Types are the office types taken as appendices (PDF always is).
 	Types   *widget.CheckGroup
 	Message *widget.Label
@@ -77,12 +86,18 @@ func NewSettingsTab(a *App) *SettingsTab {
 	typesHint := widget.NewLabel(c.T(i18n.SetAttachmentHint))
 	typesHint.Wrapping = fyne.TextWrapWord
 	code, name := a.clerk.Agency()
+	t.Seal = newSealChoice(a)
+	t.PersonPolicy = widget.NewRadioGroup([]string{c.T(i18n.PolicyWarn), c.T(i18n.PolicyRefuse), c.T(i18n.PolicyOff)}, nil)
+	t.PersonPolicy.SetSelected(c.T(policyKeys[a.clerk.PersonPolicy()]))
+	t.PersonPolicy.OnChanged = t.onPersonPolicy
 	shortcuts := widget.NewLabel(c.T(i18n.SetShortcuts))
 	shortcuts.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm(
 		widget.NewFormItem(c.T(i18n.SetAgency), widget.NewLabel(c.T(i18n.AgencyWithCode, name, code))),
 		widget.NewFormItem(c.T(i18n.SetHub), container.NewBorder(nil, nil, nil, t.SaveHub, t.Hub)),
 		widget.NewFormItem(c.T(i18n.SetProxy), container.NewBorder(nil, nil, nil, t.SaveProxy, t.Proxy)),
+		widget.NewFormItem(c.T(i18n.SetSeal), t.Seal.Object()),
+		widget.NewFormItem(c.T(i18n.SetPersonPolicy), t.PersonPolicy),
 		widget.NewFormItem(c.T(i18n.SetStaff), t.Staff),
 		widget.NewFormItem(c.T(i18n.SetLanguage), t.Lang),
 		widget.NewFormItem(c.T(i18n.SetTheme), t.Theme),
@@ -176,5 +191,37 @@ func (t *SettingsTab) onSaveProxy() {
 		}
 		t.Proxy.SetText(shown)
 		t.Message.SetText(t.app.cat.T(i18n.ActDone, shown))
+	})
+}
+
+// policyKeys name the person-signature policies on screen.
+var policyKeys = map[clerk.PersonPolicy]i18n.Key{
+	clerk.PersonWarn: i18n.PolicyWarn, clerk.PersonRefuse: i18n.PolicyRefuse, clerk.PersonOff: i18n.PolicyOff,
+}
+
+// onPersonPolicy stores the policy off Fyne's goroutine (a store write)
+// and checks the draft being composed again under it.
+func (t *SettingsTab) onPersonPolicy(choice string) {
+	var policy clerk.PersonPolicy
+	for p, k := range policyKeys {
+		if t.app.cat.T(k) == choice {
+			policy = p
+		}
+	}
+	if policy == "" {
+		return
+	}
+	c := t.app.clerk
+	t.app.run(i18n.WorkSave, nil, func(context.Context) error {
+		return c.SetPersonPolicy(string(policy))
+	}, func(err error) {
+		if err != nil {
+			t.Message.SetText(t.app.message("set person policy", err))
+			return
+		}
+		t.Message.SetText(t.app.cat.T(i18n.ActDone, choice))
+		if t.app.Compose != nil {
+			t.app.Compose.onChanged()
+		}
 	})
 }

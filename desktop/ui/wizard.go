@@ -176,7 +176,7 @@ func (w *Wizard) onFinish() {
 		opts := form.opts
 		err := clerk.Init(opts)
 		if err == nil {
-			c, err = clerk.Open(opts.Home, opts.Passphrase, w.app.opts.Clerk)
+			c, err = w.app.openClerk(opts.Home, opts.Passphrase)
 		}
 		if err != nil {
 			return err
@@ -249,7 +249,7 @@ func (u *Unlock) onUnlock() {
 	u.Message.SetText(u.app.cat.T(i18n.WorkUnlock))
 	var c *clerk.Clerk
 	u.app.run(i18n.WorkUnlock, []*widget.Button{u.Button}, func(context.Context) (err error) {
-		c, err = clerk.Open(u.app.opts.Home, pass, u.app.opts.Clerk)
+		c, err = u.app.openClerk(u.app.opts.Home, pass)
 		return err
 	}, func(err error) {
 		if err == nil {
