@@ -160,9 +160,14 @@ func (r Role) Label(cat *i18n.Catalog) string {
 // SignerLine is how a signer reads on one line, as in "Người có thẩm
 // quyền ký: Nguyễn Văn A (person, 000.00.01.H01) — hợp lệ".
 func SignerLine(cat *i18n.Catalog, s Signer) string {
+	// The role leads the line in the clerk's language; the parenthesis
+	// names the agency, by its name where the directory knows it.
 	who := s.Name
-	if s.Agency != "" {
-		who = fmt.Sprintf("%s (%s, %s)", s.Name, s.Role, s.Agency)
+	switch {
+	case s.AgencyName != "" && s.AgencyName != s.Name:
+		who = fmt.Sprintf("%s (%s, %s)", s.Name, s.AgencyName, s.Agency)
+	case s.Agency != "":
+		who = fmt.Sprintf("%s (%s)", s.Name, s.Agency)
 	}
 	state := cat.T(i18n.SignerValid)
 	switch {

@@ -123,7 +123,10 @@ func checkRoles(t *testing.T, s []clerk.Signer, name string) {
 		t.Errorf("second signer = %+v, want the valid seal of %s", s[1], quangNinh)
 	}
 	line := clerk.SignerLine(i18n.New(i18n.Vietnamese), s[0])
-	if want := "Người có thẩm quyền ký: " + name + " (person, " + quangNinh + ") — hợp lệ"; len(line) < len(want) || line[:len(want)] != want {
+	if s[0].AgencyName == "" {
+		t.Errorf("first signer = %+v, want the agency's name from the directory", s[0])
+	}
+	if want := "Người có thẩm quyền ký: " + name + " (" + s[0].AgencyName + ", " + quangNinh + ") — hợp lệ"; len(line) < len(want) || line[:len(want)] != want {
 		t.Errorf("person's line = %q, want it to start %q", line, want)
 	}
 }

@@ -84,14 +84,14 @@ func testPersonKeyOnToken(t *testing.T, alg certs.KeyAlgorithm) {
 	must(append([]string{"sync"}, home("na")...)...)
 	show := must(append([]string{"show", sent.ID}, home("na")...)...)
 	for _, want := range []string{
-		"Người có thẩm quyền ký: Nguyễn Văn Hùng (person, " + qn + ") — hợp lệ",
+		"Người có thẩm quyền ký: Nguyễn Văn Hùng (Ủy ban nhân dân tỉnh Quảng Ninh, " + qn + ") — hợp lệ",
 		"Chữ ký cơ quan: ",
 	} {
 		if !strings.Contains(show, want) {
 			t.Errorf("the recipient's show lacks %q:\n%s", want, show)
 		}
 	}
-	if !strings.Contains(show, "(agency, "+qn+") — hợp lệ") {
+	if !strings.Contains(show, "Chữ ký cơ quan: Ủy ban nhân dân tỉnh Quảng Ninh ("+qn+") — hợp lệ") {
 		t.Errorf("the recipient's show lacks the valid seal of %s:\n%s", qn, show)
 	}
 	if js := must(append([]string{"show", "--json", sent.ID}, home("na")...)...); !strings.Contains(js, `"role": "person"`) || !strings.Contains(js, `"role": "agency"`) {
@@ -103,7 +103,7 @@ func testPersonKeyOnToken(t *testing.T, alg certs.KeyAlgorithm) {
 
 	// verify names the role too: the person's token signs with sign.
 	must("sign", "--key", tok.URI("chu-tich"), "--pin-file", at("pin.txt"), at("cong-van.pdf"), at("signed.pdf"))
-	if out := must(append([]string{"verify", at("signed.pdf")}, home("na")...)...); !strings.Contains(out, "Người có thẩm quyền ký: Nguyễn Văn Hùng (person, "+qn+") — hợp lệ") {
+	if out := must(append([]string{"verify", at("signed.pdf")}, home("na")...)...); !strings.Contains(out, "Người có thẩm quyền ký: Nguyễn Văn Hùng (Ủy ban nhân dân tỉnh Quảng Ninh, "+qn+") — hợp lệ") {
 		t.Errorf("verify does not name the person in the role:\n%s", out)
 	}
 
