@@ -129,7 +129,10 @@ func TestExampleClient(t *testing.T) {
 	}
 	for _, http := range []string{"--http2", "--http1.1"} {
 		t.Run(strings.TrimPrefix(http, "--"), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			// A bound against a hang, not a timing: the script starts
+			// curl, openssl and python3 some sixty times, which took over
+			// two minutes on a 2-core machine at load 20.
+			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, "bash", script, pdf)
 			cmd.Env = append(os.Environ(), "HUB="+addr, "PKI="+pki, "HTTP="+http)
