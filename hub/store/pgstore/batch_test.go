@@ -205,7 +205,7 @@ func TestGroupCommitRefusalAlone(t *testing.T) {
 		acceptInto(s, &mu, errs, idx, 1, a, seal.seal(a.MessageID)),
 		acceptInto(s, &mu, errs, idx, 2, refused, func(int64) (*store.Receipt, error) { return nil, errSeal }),
 		func() {
-			errs[3] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgx.Tx) error {
+			errs[3] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgstore.Querier) error {
 				if _, err := tx.Exec(ctx, `INSERT INTO counters VALUES ('panicked', 1)`); err != nil {
 					return err
 				}
@@ -214,7 +214,7 @@ func TestGroupCommitRefusalAlone(t *testing.T) {
 		},
 		func() {
 			// Its writes are pipelined: the failure comes with its end.
-			errs[5] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgx.Tx) error {
+			errs[5] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgstore.Querier) error {
 				for range 2 {
 					if _, err := tx.Exec(ctx, `INSERT INTO counters VALUES ('twice', 1)`); err != nil {
 						return err
@@ -337,7 +337,7 @@ func TestGroupCommitRealConflict(t *testing.T) {
 		acceptInto(s, &mu, errs, idx, 0, first, seal.seal(first.MessageID)),
 		acceptInto(s, &mu, errs, idx, 1, mate, seal.seal(mate.MessageID)),
 		func() {
-			errs[2] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgx.Tx) error {
+			errs[2] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgstore.Querier) error {
 				var n int64
 				if err := tx.QueryRow(ctx, `SELECT n FROM counters WHERE name = 'probe'`).Scan(&n); err != nil {
 					return err
@@ -407,9 +407,10 @@ func TestGroupCommitLostConnection(t *testing.T) {
 	}
 }
 
-// TestGroupCommitReleasesTheLockWithItsCommit: a batch's COMMIT and the
-// release of the log lock go in one round trip (one query, the session's
-// last), the lock is free afterwards and the session is kept.
+// TestGroupCommitReleasesTheLockWithItsCommit: a batch's update of the
+// log head, its COMMIT and the release of the log lock go in one round
+// trip (one query, the session's last), the lock is free afterwards and
+// the session is kept.
 func TestGroupCommitReleasesTheLockWithItsCommit(t *testing.T) {
 	s := openAt(t, cluster.NewDatabase(t)).Store
 	other := connect(t, s)
@@ -425,7 +426,70 @@ func TestGroupCommitReleasesTheLockWithItsCommit(t *testing.T) {
 	}
 	if err := other.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
 		WHERE datname = current_database() AND pid <> pg_backend_pid() AND query = $1`,
-		fmt.Sprintf(`COMMIT; SELECT pg_advisory_unlock(%d)`, pgstore.LogLockKey)).Scan(&sessions); err != nil || sessions != 1 {
+		fmt.Sprintf(`UPDATE log_head SET size = 1 WHERE id = 1; COMMIT; SELECT pg_advisory_unlock(%d)`, pgstore.LogLockKey)).Scan(&sessions); err != nil || sessions != 1 {
 		t.Fatalf("%d sessions last ran the COMMIT with the unlock (%v), want 1: the batch's, kept", sessions, err)
 	}
+}
+
+// TestGroupCommitExcludesEarlierNodes: hub nodes of the releases before
+// the lock and the BEGIN went in one round trip take the same log lock in
+// a query of its own and release it after their COMMIT; a batch waits
+// for such a node's lock and such a node cannot take it during a batch,
+// so a rolling upgrade keeps the appends of both serialised.
+func TestGroupCommitExcludesEarlierNodes(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	earlier, other := connect(t, s), connect(t, s)
+	ctx := context.Background()
+	// An earlier node holds the lock, its batch open.
+	if _, err := earlier.Exec(ctx, `SELECT pg_advisory_lock($1)`, pgstore.LogLockKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := earlier.Exec(ctx, `BEGIN ISOLATION LEVEL SERIALIZABLE`); err != nil {
+		t.Fatal(err)
+	}
+	var seal sealer
+	first := st.NewSubmission(st.Caobang, 100, st.Nghean)
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := s.Accept(ctx, first, seal.seal(first.MessageID))
+		done <- err
+	}()
+	// The batch waits for the lock (no timing: until PostgreSQL shows the
+	// wait, or the accept returns, which fails the test).
+	for waiting := 0; waiting == 0; {
+		select {
+		case err := <-done:
+			t.Fatalf("an accept returned (%v) while an earlier node held the log lock", err)
+		default:
+		}
+		if err := other.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND (classid::bigint << 32 | objid::bigint) = $1`, pgstore.LogLockKey).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := earlier.Exec(ctx, `COMMIT`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := earlier.Exec(ctx, `SELECT pg_advisory_unlock($1)`, pgstore.LogLockKey); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// During a batch, an earlier node cannot take the lock.
+	var took []bool
+	pgstore.SetBeforeCommit(s, func(attempt, size int) error {
+		var ok bool
+		err := earlier.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, pgstore.LogLockKey).Scan(&ok)
+		took = append(took, ok)
+		return err
+	})
+	second := st.NewSubmission(st.Quangninh, 100, st.Govoffice)
+	if _, _, err := s.Accept(ctx, second, seal.seal(second.MessageID)); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(took, []bool{false}) {
+		t.Fatalf("an earlier node's tries of the log lock during a batch: %v, want [false]", took)
+	}
+	wantLogged(t, s, map[string]int64{first.MessageID: 0, second.MessageID: 1})
 }

@@ -15,7 +15,8 @@ import (
 
 // appendLog appends e inside tx and returns its index. The first append
 // of a batch locks the tree head's row and reads the hashes of the tree's
-// right edge; the batch's next appends know both (logTx.edge). Appends
+// right edge; the batch's next appends know both (logTx.edge), and the
+// batch writes the head's new size once, with its COMMIT. Appends
 // serialise on the log lock (logUpdate), so the log's order is the order
 // in which their transactions commit.
 func appendLog(ctx context.Context, tx *logTx, e *auditlog.Entry) (int64, error) {
@@ -37,7 +38,7 @@ func appendLog(ctx context.Context, tx *logTx, e *auditlog.Entry) (int64, error)
 		tx.Exec(ctx, `INSERT INTO log_hashes (idx, hash) VALUES ($1, $2)`, first+int64(i), h[:])
 		tx.edge.hashes[first+int64(i)] = h
 	}
-	tx.Exec(ctx, `UPDATE log_head SET size = $1 WHERE id = 1`, n+1)
+	// The head's size is written once, at the batch's COMMIT (commitBatch).
 	tx.edge.size = n + 1
 	return n, nil
 }

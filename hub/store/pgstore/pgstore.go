@@ -40,9 +40,9 @@
 // in shared memory.
 //
 // Batches serialise, on one node and across nodes, on a session-level
-// advisory lock that the batch's connection takes before BEGIN and
-// releases after COMMIT (closing the connection when the release cannot
-// be confirmed). The transaction's snapshot is therefore taken after the
+// advisory lock that the batch's connection takes before BEGIN, in the
+// BEGIN's round trip, and releases after COMMIT, in the COMMIT's
+// (closing the connection when the release cannot be confirmed). The transaction's snapshot is therefore taken after the
 // previous batch committed: it reads the head's size with SELECT … FOR
 // UPDATE, which never meets a concurrent update, and the log's order is
 // the commit order. The lock is held across the commit's flush, so one
@@ -50,8 +50,9 @@
 // grows with the load (a batch takes what queued while it waited for the
 // lock). The lock's holder runs its operations' statements one after
 // another, so its round trips bound the rate: a batch's writes are
-// pipelined (sent with the next query), and only its first append reads
-// the head and the tree's right edge. The lock's connection sets TCP keepalives, so that a node that
+// pipelined (sent with the next query), only its first append reads
+// the head and the tree's right edge, and the head's new size is written
+// once, in the COMMIT's round trip. The lock's connection sets TCP keepalives, so that a node that
 // vanishes without closing its connection holds the lock for about half a
 // minute; a node that stops (SIGSTOP, a frozen VM) while holding it stops
 // every node's appends until it resumes or its connection is killed.
