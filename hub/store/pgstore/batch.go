@@ -404,6 +404,7 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 	}
 	return errs, nil
 }
+
 // safeCall runs fn, turning a panic into its error.
 func safeCall(ctx context.Context, fn func(context.Context, *logTx) error, tx *logTx) (err error) {
 	defer func() {
