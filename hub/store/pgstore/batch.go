@@ -21,8 +21,8 @@ import (
 // compiler sees every append made under the log lock.
 //
 // Its statements that return no rows (Exec) are pipelined: queued and
-// sent together, in one round trip, before the next query and at the end
-// of the operation. The batch holds the log lock of every node while its
+// sent together, in the round trip of the next query (Query, QueryRow,
+// SendBatch) or at the end of the operation. The batch holds the log lock of every node while its
 // operations run one statement after another, so its round trips, not
 // the server's work, bound the rate of log appends. An error of a queued
 // statement is returned by the query or the end that sends it, within the
@@ -74,43 +74,139 @@ func (t *logTx) flush(ctx context.Context) error {
 	return t.conn.SendBatch(ctx, b).Close()
 }
 
+// Query sends the queued statements and the query in one round trip.
 func (t *logTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if err := t.flush(ctx); err != nil {
+	if t.queued.Len() == 0 {
+		return t.conn.Query(ctx, sql, args...)
+	}
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	br := t.SendBatch(ctx, b)
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
 		return nil, err
 	}
-	return t.conn.Query(ctx, sql, args...)
+	return &batchRows{Rows: rows, br: br}, nil
 }
 
+// QueryRow sends the queued statements and the query in one round trip.
 func (t *logTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if err := t.flush(ctx); err != nil {
+	if t.queued.Len() == 0 {
+		return t.conn.QueryRow(ctx, sql, args...)
+	}
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	br := t.SendBatch(ctx, b)
+	return batchRow{row: br.QueryRow(), br: br}
+}
+
+// SendBatch sends the queued statements and b in one round trip; the
+// results are b's, an error of a queued statement coming with the first.
+func (t *logTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	n := t.queued.Len()
+	if n == 0 {
+		return t.conn.SendBatch(ctx, b)
+	}
+	all := t.queued
+	all.QueuedQueries = append(all.QueuedQueries, b.QueuedQueries...)
+	t.queued, t.sent = &pgx.Batch{}, true
+	return &queuedResults{BatchResults: t.conn.SendBatch(ctx, all), queued: n}
+}
+
+// queuedResults are the results of a batch sent after the statements
+// queued before it: reading the first of the batch's reads theirs.
+type queuedResults struct {
+	pgx.BatchResults
+	queued int // results of queued statements not read yet
+	err    error
+}
+
+// skip reads the results of the queued statements, once.
+func (r *queuedResults) skip() error {
+	for ; r.queued > 0 && r.err == nil; r.queued-- {
+		_, r.err = r.BatchResults.Exec()
+	}
+	return r.err
+}
+
+func (r *queuedResults) Exec() (pgconn.CommandTag, error) {
+	if err := r.skip(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return r.BatchResults.Exec()
+}
+
+func (r *queuedResults) Query() (pgx.Rows, error) {
+	if err := r.skip(); err != nil {
+		return nil, err
+	}
+	return r.BatchResults.Query()
+}
+
+func (r *queuedResults) QueryRow() pgx.Row {
+	if err := r.skip(); err != nil {
 		return errRow{err}
 	}
-	return t.conn.QueryRow(ctx, sql, args...)
+	return r.BatchResults.QueryRow()
 }
 
-// SendBatch sends the queued statements, then b.
-func (t *logTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	if err := t.flush(ctx); err != nil {
-		return errBatch{err: err}
+func (r *queuedResults) Close() error {
+	err := r.skip()
+	if cerr := r.BatchResults.Close(); err == nil {
+		err = cerr
 	}
-	return t.conn.SendBatch(ctx, b)
+	return err
+}
+
+// batchRow is a row of a batch, which its Scan closes.
+type batchRow struct {
+	row pgx.Row
+	br  pgx.BatchResults
+}
+
+func (r batchRow) Scan(dest ...any) error {
+	err := r.row.Scan(dest...)
+	if cerr := r.br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// batchRows are rows of a batch, which their Close closes.
+type batchRows struct {
+	pgx.Rows
+	br  pgx.BatchResults
+	err error // of closing br
+}
+
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	if r.br != nil {
+		r.err, r.br = r.br.Close(), nil
+	}
+}
+
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.err
+}
+
+// Next closes the batch with the rows' end, as pgx closes rows.
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
 }
 
 // errRow is a row whose Scan returns err.
 type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
-
-// errBatch is the results of a batch not sent: each reports err.
-type errBatch struct {
-	pgx.BatchResults
-	err error
-}
-
-func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
-func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
-func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
-func (b errBatch) Close() error                     { return b.err }
 
 // logLockKey names the session-level advisory lock that serialises the
 // batches of log appends of every hub node on the database.

@@ -493,3 +493,76 @@ func TestGroupCommitExcludesEarlierNodes(t *testing.T) {
 	}
 	wantLogged(t, s, map[string]int64{first.MessageID: 0, second.MessageID: 1})
 }
+
+// TestGroupCommitQueuedGoWithTheQuery: an operation's queued writes go
+// in its next query's round trip: the query sees them, and when one fails
+// the query returns its error and the operation is refused alone.
+func TestGroupCommitQueuedGoWithTheQuery(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	ctx := context.Background()
+	var got []int64
+	err := pgstore.InBatch(ctx, s, func(ctx context.Context, tx pgstore.Querier) error {
+		tx.Exec(ctx, `INSERT INTO counters VALUES ('a', 1)`)
+		tx.Exec(ctx, `INSERT INTO counters VALUES ('b', 2)`)
+		var n int64
+		if err := tx.QueryRow(ctx, `SELECT sum(n) FROM counters WHERE name IN ('a', 'b')`).Scan(&n); err != nil {
+			return err
+		}
+		got = append(got, n)
+		tx.Exec(ctx, `UPDATE counters SET n = n + 10 WHERE name = 'a'`)
+		rows, err := tx.Query(ctx, `SELECT n FROM counters WHERE name IN ('a', 'b') ORDER BY name`)
+		if err != nil {
+			return err
+		}
+		ns, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		got = append(got, ns...)
+		return err
+	})
+	if err != nil || !slices.Equal(got, []int64{3, 11, 2}) {
+		t.Fatalf("reads %v (%v), want [3 11 2]: each query sees the writes queued before it", got, err)
+	}
+	for _, tc := range []struct {
+		name  string
+		query func(ctx context.Context, tx pgstore.Querier) error
+	}{
+		{"QueryRow", func(ctx context.Context, tx pgstore.Querier) error {
+			var n int64
+			return tx.QueryRow(ctx, `SELECT n FROM counters WHERE name = 'a'`).Scan(&n)
+		}},
+		{"Query", func(ctx context.Context, tx pgstore.Querier) error {
+			rows, err := tx.Query(ctx, `SELECT n FROM counters`)
+			if err != nil {
+				return err
+			}
+			_, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+			return err
+		}},
+		{"SendBatch", func(ctx context.Context, tx pgstore.Querier) error {
+			b := &pgx.Batch{}
+			b.Queue(`SELECT n FROM counters WHERE name = 'a'`)
+			br := tx.SendBatch(ctx, b)
+			var n int64
+			err := br.QueryRow().Scan(&n)
+			if cerr := br.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := pgstore.InBatch(ctx, s, func(ctx context.Context, tx pgstore.Querier) error {
+				tx.Exec(ctx, `INSERT INTO counters VALUES ('c', 1)`)
+				tx.Exec(ctx, `INSERT INTO counters VALUES ('a', 1)`) // a duplicate key
+				return tc.query(ctx, tx)
+			})
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+				t.Fatalf("the operation returned %v, want the queued insert's unique violation", err)
+			}
+			var n int
+			if err := connect(t, s).QueryRow(ctx, `SELECT count(*) FROM counters WHERE name = 'c'`).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("%d counters c (%v), want 0: the refused operation's writes rolled back", n, err)
+			}
+		})
+	}
+}

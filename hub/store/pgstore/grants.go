@@ -119,6 +119,7 @@ func checkBlobs(br pgx.BatchResults, sub *store.Submission) (map[string]*blobRec
 // and grants them to its sender and recipients. recs are their records as
 // checkBlobs read them in this transaction, nil to read them again.
 func referenceBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission, recs map[string]*blobRecord) error {
+	parties := append([]string{string(sub.Sender)}, store.CodeStrings(sub.Recipients)...)
 	seen := map[string]bool{}
 	for _, d := range sub.BlobDigests {
 		if seen[d] {
@@ -143,11 +144,9 @@ func referenceBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission, recs 
 		if err := putBlob(ctx, tx, d, rec); err != nil {
 			return err
 		}
-		for _, a := range append([]certs.AgencyCode{sub.Sender}, sub.Recipients...) {
-			if _, err := tx.Exec(ctx, `INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-				d, string(a), sub.MessageID); err != nil {
-				return err
-			}
+		if _, err := tx.Exec(ctx, `INSERT INTO blob_grants (digest, agency, via) SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING`,
+			d, parties, sub.MessageID); err != nil {
+			return err
 		}
 	}
 	return nil

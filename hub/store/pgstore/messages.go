@@ -86,12 +86,8 @@ func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.
 	if sub.Kind == document.BusinessRecall {
 		blobs = nil // withdraw may have changed them: read again
 	}
-	if err := acceptWrites(ctx, tx, sub, &rec); err != nil {
-		return res, false, err
-	}
-	if err := referenceBlobsTx(ctx, tx, sub, blobs); err != nil {
-		return res, false, err
-	}
+	// The entry first, so that the message's row is written once, with
+	// its log index.
 	rec.LogIndex, err = appendLog(ctx, tx, &auditlog.Entry{
 		Kind: auditlog.KindAccepted, At: sub.Received, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
 		Business: sub.Kind.String(), Targets: sub.Targets, Sender: string(sub.Sender), Recipients: store.CodeStrings(sub.Recipients), Due: sub.DueDate,
@@ -99,7 +95,10 @@ func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.
 	if err != nil {
 		return res, false, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE messages SET rec = $2 WHERE id = $1`, sub.MessageID, encode(&rec)); err != nil {
+	if err := acceptWrites(ctx, tx, sub, &rec); err != nil {
+		return res, false, err
+	}
+	if err := referenceBlobsTx(ctx, tx, sub, blobs); err != nil {
 		return res, false, err
 	}
 	if _, err := sealTx(ctx, tx, seal, sub.MessageID, rec.LogIndex); err != nil {

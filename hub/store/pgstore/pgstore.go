@@ -279,28 +279,37 @@ func next(ctx context.Context, tx dbtx, name string) (uint64, error) {
 	return uint64(n), err
 }
 
-// nextAll increments the named counters and returns their new values, in
-// one round trip.
+// nextAll increments the named counters, which must differ, and returns
+// their new values, in one statement.
 func nextAll(ctx context.Context, tx dbtx, names []string) ([]uint64, error) {
-	b := &pgx.Batch{}
-	for _, name := range names {
-		b.Queue(`INSERT INTO counters (name, n) VALUES ($1, 1)
-			ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n`, name)
+	rows, err := tx.Query(ctx, `INSERT INTO counters (name, n) SELECT unnest($1::text[]), 1
+		ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING name, n`, names)
+	if err != nil {
+		return nil, err
 	}
-	br := tx.SendBatch(ctx, b)
-	out := make([]uint64, len(names))
-	var err error
-	for i := range names {
+	got := make(map[string]int64, len(names))
+	for rows.Next() {
+		var name string
 		var n int64
-		if err = br.QueryRow().Scan(&n); err != nil {
-			break
+		if err := rows.Scan(&name, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		got[name] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]uint64, len(names))
+	for i, name := range names {
+		n, ok := got[name]
+		if !ok {
+			return nil, fmt.Errorf("counter %q was not incremented", name)
 		}
 		out[i] = uint64(n)
 	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	return out, err
+	return out, nil
 }
 
 // counter reads a named counter, 0 when never incremented.
