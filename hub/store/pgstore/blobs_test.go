@@ -192,6 +192,44 @@ func TestFailedPutLeavesNothing(t *testing.T) {
 	}
 }
 
+// TestFailedWholePutRollsBack: a one-piece put whose write fails after
+// its lock (here: stray pieces under the digest, which the store never
+// leaves) rolls back whole, record and grant, and its connection goes
+// back to the pool usable.
+func TestFailedWholePutRollsBack(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t))
+	data := storetest.RandomBytes(100)
+	d := storetest.Digest(data)
+	other := connect(t, s.Store)
+	if _, err := other.Exec(ctx, `INSERT INTO blob_chunks (digest, off, data) VALUES ($1, 0, 'x')`, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutBlob(ctx, storetest.Quangninh, d, bytes.NewReader(data), storetest.T0); err == nil {
+		t.Fatal("a put over stray pieces succeeded")
+	}
+	var n int
+	if err := other.QueryRow(ctx, `SELECT (SELECT count(*) FROM blobs) + (SELECT count(*) FROM blob_grants) + (SELECT count(*) FROM blob_pending)`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d rows of records, grants and usage after a failed put (%v), want 0", n, err)
+	}
+	if _, err := other.Exec(ctx, `DELETE FROM blob_chunks`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 { // more than the pool's idle connections: each owner's first put is stored
+		owner := []certs.AgencyCode{storetest.Quangninh, storetest.Caobang}[i%2]
+		if info, err := s.PutBlob(ctx, owner, d, bytes.NewReader(data), storetest.T0); err != nil || !info.Present {
+			t.Fatalf("put after a failed one: %+v %v", info, err)
+		}
+	}
+	f, err := s.OpenBlob(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, err := io.ReadAll(f); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("the blob reads %d bytes (%v), want the %d put", len(got), err, len(data))
+	}
+}
+
 // Two nodes storing the same bytes at once, whole (one piece or several)
 // or through resumable uploads, both succeed: one blob, both owners hold
 // it, its bytes stored once.

@@ -103,11 +103,15 @@
 // Operations that do not append to the log (Lease, Release, AckStatus,
 // uploads and the collections) still commit one transaction each, and a
 // resumable upload, or a whole one of more than a piece, commits three
-// (begin, pieces, commit) and writes its bytes twice. Inside the log lock
-// an Accept makes two round trips of reads (the message's existence with
-// its attachments' checks; its counters), an Ack four (the delivery with
-// its message; the pending count; the history; the sender's status
-// counter), plus the first append's read of the head in each batch.
+// (begin, pieces, commit) and writes its bytes twice; a whole upload of
+// one piece makes three round trips (the retry's check, then the lock
+// with the BEGIN, then the writes with the COMMIT: pipelined). Inside the
+// log lock an Accept makes two round trips of reads (the message's
+// existence with its attachments' checks; its counters, with the writes
+// queued before), an Ack four (the delivery with its message; the pending
+// count; the history; the sender's status counter), plus the first
+// append's read of the head in each batch. Statistics rows are updated
+// once per counted event, a dead tuple of a hot row each.
 package pgstore
 
 import (
@@ -243,6 +247,56 @@ func (s *Store) update(ctx context.Context, fn func(tx pgx.Tx) error) error {
 // and runs again.
 func (s *Store) locked(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, fn)
+}
+
+// pipelined runs fn as locked does, in a READ COMMITTED transaction whose
+// BEGIN goes with fn's first query and whose COMMIT goes with fn's
+// queued writes: two round trips for a lock and the writes after it,
+// where locked makes four. fn's Execs are queued (logTx), so it cannot
+// read their command tags.
+func (s *Store) pipelined(ctx context.Context, fn func(tx *logTx) error) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		err := s.pipelinedOnce(ctx, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			if err != nil && s.closed.Load() {
+				return store.ErrClosed
+			}
+			return unavailable(err)
+		}
+		backoff := time.Duration(rand.Int64N(int64(time.Millisecond) * int64(min(attempt, 20))))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+	}
+}
+
+func (s *Store) pipelinedOnce(ctx context.Context, fn func(tx *logTx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	tx := newLogTx(conn.Conn(), logEdge{})
+	tx.Exec(ctx, `BEGIN ISOLATION LEVEL READ COMMITTED`)
+	err = fn(tx)
+	if err == nil {
+		tx.Exec(ctx, `COMMIT`)
+		err = tx.flush(ctx)
+	}
+	if st := conn.Conn().PgConn().TxStatus(); err == nil && st != 'I' {
+		err = fmt.Errorf("commit: the transaction is in state %q", st)
+	}
+	if err != nil && tx.sent && !conn.Conn().IsClosed() && conn.Conn().PgConn().TxStatus() != 'I' {
+		if _, rerr := conn.Exec(ctx, `ROLLBACK`); rerr != nil {
+			conn.Conn().Close(ctx) // never back to the pool inside a transaction
+		}
+	}
+	return err
 }
 
 // view runs fn in a read-only REPEATABLE READ transaction: one snapshot.

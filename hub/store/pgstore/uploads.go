@@ -226,15 +226,19 @@ func publishTx(ctx context.Context, tx dbtx, id string, owner certs.AgencyCode, 
 	if tag.RowsAffected() != 1 {
 		return fmt.Errorf("the upload was collected while it was stored, upload it again: %w", store.ErrNotFound)
 	}
-	rec, err := lockBlobTx(ctx, tx, info.Digest)
+	rec, err := lockBlobTx(ctx, tx, info.Digest, uploadedRecord(info, nil, at))
 	if err != nil {
 		return err
 	}
 	// The writes, in one round trip.
 	b := &pgx.Batch{}
 	if rec == nil || rec.Gone {
-		// The pieces become the blob's: re-keyed, not copied.
-		b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, info.Digest)
+		// The pieces become the blob's: re-keyed, not copied. (A new
+		// blob has no pieces: the collections delete a record's pieces
+		// with it or before it.)
+		if rec != nil {
+			b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, info.Digest)
+		}
 		b.Queue(`UPDATE blob_chunks SET digest = $2 WHERE digest = $1`, uploadKey(id), info.Digest)
 	} else {
 		b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, uploadKey(id))
@@ -245,22 +249,25 @@ func publishTx(ctx context.Context, tx dbtx, id string, owner certs.AgencyCode, 
 
 // putPieceTx stores data, at most one piece, as the bytes of info unless
 // the blob is present, and records owner's grant: a whole upload in one
-// transaction, its bytes written once. It runs in a locked transaction.
-func putPieceTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info store.BlobInfo, data []byte, at time.Time) error {
-	rec, err := lockBlobTx(ctx, tx, info.Digest)
+// transaction, its bytes written once. It runs in a pipelined
+// transaction: the lock's round trip, then the writes' with the COMMIT.
+func putPieceTx(ctx context.Context, tx *logTx, owner certs.AgencyCode, info store.BlobInfo, data []byte, at time.Time) error {
+	rec, err := lockBlobTx(ctx, tx, info.Digest, uploadedRecord(info, nil, at))
 	if err != nil {
 		return err
 	}
-	// The writes, in one round trip.
-	b := &pgx.Batch{}
+	b := tx.queued
 	if rec == nil || rec.Gone {
-		b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, info.Digest)
+		// A new blob has no pieces (see publishTx).
+		if rec != nil {
+			b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, info.Digest)
+		}
 		if len(data) > 0 {
 			b.Queue(`INSERT INTO blob_chunks (digest, off, data) VALUES ($1, 0, $2)`, info.Digest, data)
 		}
 	}
 	queueGrantUpload(b, owner, info, rec, at)
-	return tx.SendBatch(ctx, b).Close()
+	return nil
 }
 
 func dropUpload(ctx context.Context, tx dbtx, id string) error {
@@ -380,7 +387,7 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, store.ErrDigestMismatch)
 		}
 		info := store.BlobInfo{Digest: digest, Size: int64(n), Present: true}
-		if err := s.locked(ctx, func(tx pgx.Tx) error { return putPieceTx(ctx, tx, owner, info, buf[:n], at) }); err != nil {
+		if err := s.pipelined(ctx, func(tx *logTx) error { return putPieceTx(ctx, tx, owner, info, buf[:n], at) }); err != nil {
 			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 		}
 		return info, nil
