@@ -40,6 +40,10 @@ type logTx struct {
 	// its hashes (appendLog); an operation works on a copy, which becomes
 	// the batch's when it succeeds.
 	edge logEdge
+	// stats is what the batch's operations so far add to statistics,
+	// likewise a copy; nil outside a batch of log appends (pipelined),
+	// where bumpStats writes them at once.
+	stats statsDelta
 }
 
 // logEdge is what a batch knows of the log: its size (-1 before the first
@@ -53,8 +57,8 @@ func (e logEdge) clone() logEdge {
 	return logEdge{size: e.size, hashes: maps.Clone(e.hashes)}
 }
 
-func newLogTx(conn *pgx.Conn, edge logEdge) *logTx {
-	return &logTx{conn: conn, queued: &pgx.Batch{}, edge: edge.clone()}
+func newLogTx(conn *pgx.Conn, edge logEdge, stats statsDelta) *logTx {
+	return &logTx{conn: conn, queued: &pgx.Batch{}, edge: edge.clone(), stats: stats.clone()}
 }
 
 // Exec queues the statement; its error, if any, comes with the next
@@ -388,22 +392,39 @@ func (s *Store) runBatch() {
 	}
 }
 
-// commitBatch is the end of a batch that committed: the log head's size,
-// the size its operations left (appendLog writes it only here, once per
-// batch; -1 when no operation appended), then the COMMIT and the release
-// of the log lock, in one round trip, as one simple-protocol query:
-// PostgreSQL runs the unlock only after the COMMIT succeeded (an error
-// ends the query string), so the lock is still held across the COMMIT
-// (the next batch's snapshot sees this one), and when the COMMIT fails
-// the lock is still held for the retry. A connection lost between the two
-// leaves the outcome unknown, as one lost during a COMMIT always did: the
-// batch runs again and idempotency settles it.
-func commitBatch(size int64) string {
-	q := fmt.Sprintf(`COMMIT; SELECT pg_advisory_unlock(%d)`, logLockKey)
-	if size < 0 {
-		return q
+// commitBatch ends a batch: the statistics its operations counted, one
+// row per agency (addStats), and the log head's size as they left it
+// (appendLog writes it only here, once per batch; size is -1 when none
+// appended), then the COMMIT and the release of the log lock, in one
+// round trip, pipelined: PostgreSQL skips the statements after one that
+// fails, so the unlock runs only after the COMMIT succeeded and the lock
+// is held across the COMMIT (the next batch's snapshot sees this one),
+// and when the COMMIT fails the lock is still held for the retry. A
+// connection lost between the two leaves the outcome unknown, as one
+// lost during a COMMIT always did: the batch runs again and idempotency
+// settles it.
+func commitBatch(ctx context.Context, conn *pgx.Conn, size int64, stats statsDelta) error {
+	b := &pgx.Batch{}
+	addStats(b, stats)
+	if size >= 0 {
+		b.Queue(`UPDATE log_head SET size = $1 WHERE id = 1`, size)
 	}
-	return fmt.Sprintf(`UPDATE log_head SET size = %d WHERE id = 1; %s`, size, q)
+	b.Queue(`COMMIT`)
+	b.Queue(`SELECT pg_advisory_unlock($1)`, logLockKey)
+	br := conn.SendBatch(ctx, b)
+	defer br.Close()
+	for range b.Len() - 2 {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+	}
+	// A COMMIT of a failed transaction answers ROLLBACK, not an error.
+	if tag, err := br.Exec(); err != nil {
+		return err
+	} else if tag.String() != "COMMIT" {
+		return fmt.Errorf("commit a batch of log appends: %s", tag)
+	}
+	return br.Close()
 }
 
 // lockLog returns a connection of the pool holding the log lock, in a
@@ -449,12 +470,13 @@ func unlockLog(ctx context.Context, conn *pgxpool.Conn) {
 func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batchCall, attempt int) ([]error, error) {
 	errs := make([]error, len(calls))
 	edge := logEdge{size: -1, hashes: map[int64]tlog.Hash{}}
+	stats := statsDelta{}
 	for i, c := range calls {
 		if err := c.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
-		op := newLogTx(conn.Conn(), edge)
+		op := newLogTx(conn.Conn(), edge, stats)
 		op.Exec(ctx, `SAVEPOINT op`) // sent with the operation's first query
 		err := safeCall(ctx, c.fn, op)
 		if err == nil {
@@ -463,7 +485,7 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 			err = op.flush(ctx)
 		}
 		if err == nil {
-			edge = op.edge
+			edge, stats = op.edge, op.stats
 			continue
 		}
 		if retryable(err) || conn.Conn().IsClosed() {
@@ -491,12 +513,8 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 	if st := conn.Conn().PgConn().TxStatus(); st != 'T' {
 		return nil, fmt.Errorf("commit a batch of log appends: the transaction is in state %q", st)
 	}
-	res, err := conn.Conn().PgConn().Exec(ctx, commitBatch(edge.size)).ReadAll()
-	if err != nil {
+	if err := commitBatch(ctx, conn.Conn(), edge.size, stats); err != nil {
 		return nil, err
-	}
-	if n := len(res); n < 2 || res[n-2].CommandTag.String() != "COMMIT" {
-		return nil, fmt.Errorf("commit a batch of log appends: the COMMIT was not run or rolled back")
 	}
 	return errs, nil
 }

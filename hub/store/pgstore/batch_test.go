@@ -187,8 +187,8 @@ func acceptInto(s *pgstore.Store, mu *sync.Mutex, errs []error, idx map[string]i
 
 // TestGroupCommitRefusalAlone: an operation refused inside a batch after
 // it wrote and appended to the log, one that panics and one whose last
-// write fails leave nothing, each gets its own error, and their
-// batch-mates commit with consecutive indexes.
+// write fails leave nothing (nor statistics), each gets its own error,
+// and their batch-mates commit with consecutive indexes.
 func TestGroupCommitRefusalAlone(t *testing.T) {
 	s := openAt(t, cluster.NewDatabase(t)).Store
 	var (
@@ -254,6 +254,19 @@ func TestGroupCommitRefusalAlone(t *testing.T) {
 	var panicked int
 	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM counters WHERE name IN ('panicked', 'twice')`).Scan(&panicked); err != nil || panicked != 0 {
 		t.Fatalf("the failed operations' rows: %d (%v)", panicked, err)
+	}
+	// The statistics a batch adds up count its batch-mates, not the
+	// refused accept (Quangninh's second, to Nghean).
+	for _, want := range []store.AgencyStats{
+		{Agency: st.Quangninh, Sent: 1},
+		{Agency: st.Nghean, Sent: 1, Received: 1},
+		{Agency: st.Caobang, Sent: 1, Received: 1},
+		{Agency: st.Govoffice, Received: 1},
+	} {
+		got, err := s.Stats(context.Background(), want.Agency)
+		if err != nil || got.Sent != want.Sent || got.Received != want.Received || got.Acked != 0 || len(got.Statuses) != 0 {
+			t.Fatalf("statistics %+v (%v), want %+v", got, err, want)
+		}
 	}
 	if err := s.Verify(context.Background()); err != nil {
 		t.Fatal(err)
@@ -409,8 +422,8 @@ func TestGroupCommitLostConnection(t *testing.T) {
 
 // TestGroupCommitReleasesTheLockWithItsCommit: a batch's update of the
 // log head, its COMMIT and the release of the log lock go in one round
-// trip (one query, the session's last), the lock is free afterwards and
-// the session is kept.
+// trip (the release the session's last statement), the lock is free
+// afterwards and the session is kept.
 func TestGroupCommitReleasesTheLockWithItsCommit(t *testing.T) {
 	s := openAt(t, cluster.NewDatabase(t)).Store
 	other := connect(t, s)
@@ -426,7 +439,7 @@ func TestGroupCommitReleasesTheLockWithItsCommit(t *testing.T) {
 	}
 	if err := other.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
 		WHERE datname = current_database() AND pid <> pg_backend_pid() AND query = $1`,
-		fmt.Sprintf(`UPDATE log_head SET size = 1 WHERE id = 1; COMMIT; SELECT pg_advisory_unlock(%d)`, pgstore.LogLockKey)).Scan(&sessions); err != nil || sessions != 1 {
+		`SELECT pg_advisory_unlock($1)`).Scan(&sessions); err != nil || sessions != 1 {
 		t.Fatalf("%d sessions last ran the COMMIT with the unlock (%v), want 1: the batch's, kept", sessions, err)
 	}
 }

@@ -281,7 +281,7 @@ func (s *Store) pipelinedOnce(ctx context.Context, fn func(tx *logTx) error) err
 		return err
 	}
 	defer conn.Release()
-	tx := newLogTx(conn.Conn(), logEdge{})
+	tx := newLogTx(conn.Conn(), logEdge{}, nil)
 	tx.Exec(ctx, `BEGIN ISOLATION LEVEL READ COMMITTED`)
 	err = fn(tx)
 	if err == nil {
