@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -47,14 +48,22 @@ type logTx struct {
 }
 
 // logEdge is what a batch knows of the log: its size (-1 before the first
-// append read it) and the stored hashes read or written.
+// append read it) and the stored hashes read or written; and what its
+// operations appended, written at the batch's commit (commitBatch): the
+// entries from index start on, the indexes of the hashes added, and the
+// agencies to wake.
 type logEdge struct {
-	size   int64
-	hashes map[int64]tlog.Hash
+	size    int64
+	hashes  map[int64]tlog.Hash
+	start   int64
+	entries [][]byte
+	added   []int64
+	wake    []string
 }
 
 func (e logEdge) clone() logEdge {
-	return logEdge{size: e.size, hashes: maps.Clone(e.hashes)}
+	return logEdge{size: e.size, hashes: maps.Clone(e.hashes), start: e.start,
+		entries: slices.Clip(e.entries), added: slices.Clip(e.added), wake: slices.Clip(e.wake)}
 }
 
 func newLogTx(conn *pgx.Conn, edge logEdge, stats statsDelta) *logTx {
@@ -392,10 +401,11 @@ func (s *Store) runBatch() {
 	}
 }
 
-// commitBatch ends a batch: the statistics its operations counted, one
-// row per agency (addStats), and the log head's size as they left it
-// (appendLog writes it only here, once per batch; size is -1 when none
-// appended), then the COMMIT and the release of the log lock, in one
+// commitBatch ends a batch: the log entries and hashes its operations
+// appended and the log head's size as they left it (appendLog writes
+// them only here, one statement each per batch), its wake-ups (one
+// notification per agency), the statistics it counted (one row per
+// agency, addStats), then the COMMIT and the release of the log lock, in one
 // round trip, pipelined: PostgreSQL skips the statements after one that
 // fails, so the unlock runs only after the COMMIT succeeded and the lock
 // is held across the COMMIT (the next batch's snapshot sees this one),
@@ -403,12 +413,26 @@ func (s *Store) runBatch() {
 // connection lost between the two leaves the outcome unknown, as one
 // lost during a COMMIT always did: the batch runs again and idempotency
 // settles it.
-func commitBatch(ctx context.Context, conn *pgx.Conn, size int64, stats statsDelta) error {
+func commitBatch(ctx context.Context, conn *pgx.Conn, edge logEdge, stats statsDelta) error {
 	b := &pgx.Batch{}
-	addStats(b, stats)
-	if size >= 0 {
-		b.Queue(`UPDATE log_head SET size = $1 WHERE id = 1`, size)
+	if len(edge.entries) > 0 {
+		idx := make([]int64, len(edge.entries))
+		for i := range idx {
+			idx[i] = edge.start + int64(i)
+		}
+		b.Queue(`INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, edge.entries)
+		hashes := make([][]byte, len(edge.added))
+		for i, h := range edge.added {
+			v := edge.hashes[h]
+			hashes[i] = v[:]
+		}
+		b.Queue(`INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, edge.added, hashes)
+		b.Queue(`UPDATE log_head SET size = $1 WHERE id = 1`, edge.size)
 	}
+	if len(edge.wake) > 0 {
+		b.Queue(`SELECT pg_notify($1, a) FROM unnest($2::text[]) AS a`, WakeChannel, edge.wake)
+	}
+	addStats(b, stats)
 	b.Queue(`COMMIT`)
 	b.Queue(`SELECT pg_advisory_unlock($1)`, logLockKey)
 	br := conn.SendBatch(ctx, b)
@@ -513,7 +537,7 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 	if st := conn.Conn().PgConn().TxStatus(); st != 'T' {
 		return nil, fmt.Errorf("commit a batch of log appends: the transaction is in state %q", st)
 	}
-	if err := commitBatch(ctx, conn.Conn(), edge.size, stats); err != nil {
+	if err := commitBatch(ctx, conn.Conn(), edge, stats); err != nil {
 		return nil, err
 	}
 	return errs, nil

@@ -143,19 +143,15 @@ func referenceBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission, recs 
 				return err
 			}
 		}
-		if rec.Refs == 0 {
-			// Now referenced: no longer counts against its uploaders' quota.
-			if _, err := tx.Exec(ctx, `DELETE FROM blob_pending WHERE digest = $1`, d); err != nil {
-				return err
-			}
-		}
+		// In one statement: a blob referenced for the first time no longer
+		// counts against its uploaders' quota (blob_pending); the record
+		// counts the reference; the parties get their grants.
+		unpend := rec.Refs == 0
 		rec.Refs++
 		rec.Open++
-		if err := putBlob(ctx, tx, d, rec); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO blob_grants (digest, agency, via) SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING`,
-			d, parties, sub.MessageID); err != nil {
+		if _, err := tx.Exec(ctx, `WITH unpend AS (DELETE FROM blob_pending WHERE digest = $1 AND $3),
+				grants AS (INSERT INTO blob_grants (digest, agency, via) SELECT $1, unnest($4::text[]), $5 ON CONFLICT DO NOTHING)
+			UPDATE blobs SET rec = $2 WHERE digest = $1`, d, encode(rec), unpend, parties, sub.MessageID); err != nil {
 			return err
 		}
 	}

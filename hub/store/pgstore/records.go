@@ -145,7 +145,7 @@ func putDelivery(ctx context.Context, tx dbtx, d *record.Delivery) error {
 // In a batch of log appends the counts are added up instead, and written
 // once per agency at the batch's commit (logTx.countStats, addStats).
 func bumpStats(ctx context.Context, tx dbtx, agency certs.AgencyCode, field string, code ...document.Status) error {
-	if lt, ok := tx.(*logTx); ok && lt.stats != nil {
+	if lt, ok := tx.(*logTx); ok && lt.batched() {
 		return lt.countStats(agency, field, code...)
 	}
 	var first record.Stats

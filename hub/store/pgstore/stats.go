@@ -30,6 +30,10 @@ func (d statsDelta) clone() statsDelta {
 	return out
 }
 
+// batched reports whether t is an operation of a batch of log appends,
+// whose statistics and wake-ups the batch writes at its commit.
+func (t *logTx) batched() bool { return t.stats != nil }
+
 // countStats adds one to a counter of agency's statistics in the batch,
 // as bumpStats does in SQL.
 func (t *logTx) countStats(agency certs.AgencyCode, field string, code ...document.Status) error {
