@@ -31,7 +31,11 @@
 // a batch is in flight and run together in the next: one transaction, each
 // operation in a savepoint of its own, so that one refused rolls back its
 // own writes only and gets its own error, and one COMMIT (one WAL flush,
-// one standby's acknowledgement) serves them all. A failure of the
+// one standby's acknowledgement) serves them all. What the operations
+// add to rows every one of them touches is added up in memory and written
+// once per batch, with the COMMIT: the log's entries, hashes and size,
+// the statistics (one row per agency) and the wake-ups (one per agency).
+// A failure of the
 // transaction itself (a serialization failure caused elsewhere, at a
 // statement or at COMMIT; a lost connection) runs the whole batch again;
 // after a connection lost during COMMIT the batch may have committed, and
@@ -77,8 +81,10 @@
 // So that a port to another SQL engine knows its cost: INSERT … ON
 // CONFLICT (counters, upserts, idempotent grants); SELECT … FOR UPDATE
 // (the log head, an upload's row); SERIALIZABLE isolation reporting
-// conflicts as SQLSTATE 40001/40P01; UPDATE/DELETE … RETURNING; array
-// parameters (= ANY($1)); bytea; COLLATE "C" for byte-order listings as
+// conflicts as SQLSTATE 40001/40P01; INSERT/UPDATE/DELETE … RETURNING;
+// array parameters (= ANY($1), unnest for many rows in one INSERT);
+// data-modifying WITH (an accepted attachment's writes); jsonb (adding up
+// statistics records); bytea; COLLATE "C" for byte-order listings as
 // bbolt gives; pg_advisory_xact_lock in Migrate, so that two hubs starting
 // on an empty database create the schema once; pg_try_advisory_lock for
 // singleton jobs (RunAlone); pg_advisory_lock, a session-level lock taken
