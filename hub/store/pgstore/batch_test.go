@@ -579,3 +579,24 @@ func TestGroupCommitQueuedGoWithTheQuery(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupCommitRetryTakesNoNumber: an accept's retry, which finds its
+// message, takes no number from its sender's list (the numbers are taken
+// in the round trip that finds it, unless it exists), so the sender's
+// next message follows the first without a gap.
+func TestGroupCommitRetryTakesNoNumber(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	ctx := context.Background()
+	first, next := st.NewSubmission(st.Caobang, 100, st.Nghean), st.NewSubmission(st.Caobang, 101, st.Nghean)
+	var seal sealer
+	for i, want := range []bool{false, true, true} {
+		res, existed, err := s.Accept(ctx, first, seal.seal(first.MessageID))
+		if err != nil || existed != want || res.Seq != 1 {
+			t.Fatalf("accept %d: %+v, existed %v (%v), want sequence 1, existed %v", i, res, existed, err, want)
+		}
+	}
+	res, _, err := s.Accept(ctx, next, seal.seal(next.MessageID))
+	if err != nil || res.Seq != 2 {
+		t.Fatalf("the next message: %+v (%v), want sequence 2", res, err)
+	}
+}

@@ -339,11 +339,17 @@ func next(ctx context.Context, tx dbtx, name string) (uint64, error) {
 	return uint64(n), err
 }
 
-// nextAll increments the named counters, which must differ, and returns
-// their new values, in one statement.
-func nextAll(ctx context.Context, tx dbtx, names []string) ([]uint64, error) {
-	rows, err := tx.Query(ctx, `INSERT INTO counters (name, n) SELECT unnest($1::text[]), 1
-		ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING name, n`, names)
+// queueNextAll queues the increment of the named counters, which must
+// differ, unless the message named unless exists (a retry of its
+// accept); readNextAll reads their new values.
+func queueNextAll(b *pgx.Batch, names []string, unless string) {
+	b.Queue(`INSERT INTO counters (name, n) SELECT unnest($1::text[]), 1
+		WHERE NOT EXISTS (SELECT 1 FROM messages WHERE id = $2)
+		ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING name, n`, names, unless)
+}
+
+func readNextAll(br pgx.BatchResults, names []string) ([]uint64, error) {
+	rows, err := br.Query()
 	if err != nil {
 		return nil, err
 	}
