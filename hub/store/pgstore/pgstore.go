@@ -110,14 +110,18 @@
 // uploads and the collections) still commit one transaction each, and a
 // resumable upload, or a whole one of more than a piece, commits three
 // (begin, pieces, commit) and writes its bytes twice; a whole upload of
-// one piece makes three round trips (the retry's check, then the lock
+// one piece makes two round trips for a new blob (the retry's check, then
+// one statement writing record, piece, grant and usage: putNewPiece) and
+// four for a blob with a record (that statement finding it, then the lock
 // with the BEGIN, then the writes with the COMMIT: pipelined). Inside the
-// log lock an Accept makes two round trips of reads (the message's
-// existence with its attachments' checks; its counters, with the writes
-// queued before), an Ack four (the delivery with its message; the pending
-// count; the history; the sender's status counter), plus the first
-// append's read of the head in each batch. Statistics rows are updated
-// once per counted event, a dead tuple of a hot row each.
+// log lock an Accept makes two round trips (the message's existence with
+// its attachments' checks and its numbers; its writes, with its
+// savepoint's release), an Ack four (the delivery with its message; the
+// pending count; the history; the sender's status counter), plus the
+// first append's read of the head in each batch. Statistics rows are
+// updated once per batch and agency by the operations that append to the
+// log, and once per counted event by the others (a dead tuple of a hot
+// row each).
 package pgstore
 
 import (
