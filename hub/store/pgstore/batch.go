@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,19 +17,23 @@ import (
 	"lienthong/hub/store"
 )
 
-// logTx is the transaction of a batch of log appends (Store.logUpdate).
-// appendLog takes one, so that the compiler sees every append made under
-// the log lock.
+// logTx is the transaction of a batch of log appends (Store.logUpdate),
+// as one operation of the batch sees it. appendLog takes one, so that the
+// compiler sees every append made under the log lock.
 //
 // Its statements that return no rows (Exec) are pipelined: queued and
-// sent together, in one round trip, before the next query and at the end
-// of the operation. The batch holds the log lock of every node while its
+// sent together, in the round trip of the next query (Query, QueryRow,
+// SendBatch) or at the end of the operation. The batch holds the log lock of every node while its
 // operations run one statement after another, so its round trips, not
 // the server's work, bound the rate of log appends. An error of a queued
 // statement is returned by the query or the end that sends it, within the
 // same operation; Exec's command tag is empty.
+//
+// The batch begins and ends the transaction itself (tryBatch), with the
+// lock and the log head's update in the same round trips, so an operation
+// has no Commit or Rollback: its errors roll back its savepoint.
 type logTx struct {
-	pgx.Tx
+	conn   *pgx.Conn
 	queued *pgx.Batch
 	sent   bool // some statements were sent
 	// edge is the log's size and right edge as the batch's operations so
@@ -36,21 +41,33 @@ type logTx struct {
 	// its hashes (appendLog); an operation works on a copy, which becomes
 	// the batch's when it succeeds.
 	edge logEdge
+	// stats is what the batch's operations so far add to statistics,
+	// likewise a copy; nil outside a batch of log appends (pipelined),
+	// where bumpStats writes them at once.
+	stats statsDelta
 }
 
 // logEdge is what a batch knows of the log: its size (-1 before the first
-// append read it) and the stored hashes read or written.
+// append read it) and the stored hashes read or written; and what its
+// operations appended, written at the batch's commit (commitBatch): the
+// entries from index start on, the indexes of the hashes added, and the
+// agencies to wake.
 type logEdge struct {
-	size   int64
-	hashes map[int64]tlog.Hash
+	size    int64
+	hashes  map[int64]tlog.Hash
+	start   int64
+	entries [][]byte
+	added   []int64
+	wake    []string
 }
 
 func (e logEdge) clone() logEdge {
-	return logEdge{size: e.size, hashes: maps.Clone(e.hashes)}
+	return logEdge{size: e.size, hashes: maps.Clone(e.hashes), start: e.start,
+		entries: slices.Clip(e.entries), added: slices.Clip(e.added), wake: slices.Clip(e.wake)}
 }
 
-func newLogTx(tx pgx.Tx, edge logEdge) *logTx {
-	return &logTx{Tx: tx, queued: &pgx.Batch{}, edge: edge.clone()}
+func newLogTx(conn *pgx.Conn, edge logEdge, stats statsDelta) *logTx {
+	return &logTx{conn: conn, queued: &pgx.Batch{}, edge: edge.clone(), stats: stats.clone()}
 }
 
 // Exec queues the statement; its error, if any, comes with the next
@@ -67,60 +84,142 @@ func (t *logTx) flush(ctx context.Context) error {
 	}
 	b := t.queued
 	t.queued, t.sent = &pgx.Batch{}, true
-	return t.Tx.SendBatch(ctx, b).Close()
+	return t.conn.SendBatch(ctx, b).Close()
 }
 
+// Query sends the queued statements and the query in one round trip.
 func (t *logTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if err := t.flush(ctx); err != nil {
+	if t.queued.Len() == 0 {
+		return t.conn.Query(ctx, sql, args...)
+	}
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	br := t.SendBatch(ctx, b)
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
 		return nil, err
 	}
-	return t.Tx.Query(ctx, sql, args...)
+	return &batchRows{Rows: rows, br: br}, nil
 }
 
+// QueryRow sends the queued statements and the query in one round trip.
 func (t *logTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if err := t.flush(ctx); err != nil {
+	if t.queued.Len() == 0 {
+		return t.conn.QueryRow(ctx, sql, args...)
+	}
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	br := t.SendBatch(ctx, b)
+	return batchRow{row: br.QueryRow(), br: br}
+}
+
+// SendBatch sends the queued statements and b in one round trip; the
+// results are b's, an error of a queued statement coming with the first.
+func (t *logTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	n := t.queued.Len()
+	if n == 0 {
+		return t.conn.SendBatch(ctx, b)
+	}
+	all := t.queued
+	all.QueuedQueries = append(all.QueuedQueries, b.QueuedQueries...)
+	t.queued, t.sent = &pgx.Batch{}, true
+	return &queuedResults{BatchResults: t.conn.SendBatch(ctx, all), queued: n}
+}
+
+// queuedResults are the results of a batch sent after the statements
+// queued before it: reading the first of the batch's reads theirs.
+type queuedResults struct {
+	pgx.BatchResults
+	queued int // results of queued statements not read yet
+	err    error
+}
+
+// skip reads the results of the queued statements, once.
+func (r *queuedResults) skip() error {
+	for ; r.queued > 0 && r.err == nil; r.queued-- {
+		_, r.err = r.BatchResults.Exec()
+	}
+	return r.err
+}
+
+func (r *queuedResults) Exec() (pgconn.CommandTag, error) {
+	if err := r.skip(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return r.BatchResults.Exec()
+}
+
+func (r *queuedResults) Query() (pgx.Rows, error) {
+	if err := r.skip(); err != nil {
+		return nil, err
+	}
+	return r.BatchResults.Query()
+}
+
+func (r *queuedResults) QueryRow() pgx.Row {
+	if err := r.skip(); err != nil {
 		return errRow{err}
 	}
-	return t.Tx.QueryRow(ctx, sql, args...)
+	return r.BatchResults.QueryRow()
 }
 
-// SendBatch sends the queued statements, then b.
-func (t *logTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	if err := t.flush(ctx); err != nil {
-		return errBatch{err: err}
+func (r *queuedResults) Close() error {
+	err := r.skip()
+	if cerr := r.BatchResults.Close(); err == nil {
+		err = cerr
 	}
-	return t.Tx.SendBatch(ctx, b)
+	return err
 }
 
-func (t *logTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
-	if err := t.flush(ctx); err != nil {
-		return 0, err
-	}
-	return t.Tx.CopyFrom(ctx, table, columns, src)
+// batchRow is a row of a batch, which its Scan closes.
+type batchRow struct {
+	row pgx.Row
+	br  pgx.BatchResults
 }
 
-func (t *logTx) Begin(ctx context.Context) (pgx.Tx, error) {
-	if err := t.flush(ctx); err != nil {
-		return nil, err
+func (r batchRow) Scan(dest ...any) error {
+	err := r.row.Scan(dest...)
+	if cerr := r.br.Close(); err == nil {
+		err = cerr
 	}
-	return t.Tx.Begin(ctx)
+	return err
+}
+
+// batchRows are rows of a batch, which their Close closes.
+type batchRows struct {
+	pgx.Rows
+	br  pgx.BatchResults
+	err error // of closing br
+}
+
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	if r.br != nil {
+		r.err, r.br = r.br.Close(), nil
+	}
+}
+
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.err
+}
+
+// Next closes the batch with the rows' end, as pgx closes rows.
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
 }
 
 // errRow is a row whose Scan returns err.
 type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
-
-// errBatch is the results of a batch not sent: each reports err.
-type errBatch struct {
-	pgx.BatchResults
-	err error
-}
-
-func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
-func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
-func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
-func (b errBatch) Close() error                     { return b.err }
 
 // logLockKey names the session-level advisory lock that serialises the
 // batches of log appends of every hub node on the database.
@@ -133,12 +232,37 @@ const logLockKey int64 = 7152024016
 // while it runs.
 const maxBatch = 64
 
-// lockSession takes the log lock, with keepalives: the batch's connection
-// holds a lock every node waits for, so that a hub node that vanishes
-// without closing its TCP connection (a power cut) is found out in about
-// half a minute rather than the system's two hours. Unix sockets ignore
-// them.
-var lockSession = fmt.Sprintf(`SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3; SELECT pg_advisory_lock(%d)`, logLockKey)
+// lockAndBegin takes the log lock and begins a batch's transaction, in
+// one round trip: one simple-protocol query, whose statements PostgreSQL
+// runs in order, stopping at the first error. The lock is taken in a
+// transaction of its own, committed before the batch's begins (a session
+// lock outlives it), so the batch's snapshot, taken at its first
+// statement, is taken after the lock was granted and sees every batch
+// committed before. (SELECT pg_advisory_lock before a BEGIN in one query
+// is refused: the implicit transaction of the query has taken its
+// snapshot; a COMMIT of that implicit one is accepted with a warning in
+// the server's log at every batch; the explicit BEGIN … COMMIT around the
+// lock is neither.) The lock is the same session-level advisory lock as
+// before, so hub nodes of the releases before this one, which take it in
+// a round trip of its own, exclude the nodes of this one as before: a
+// rolling upgrade needs nothing.
+var lockAndBegin = fmt.Sprintf(`BEGIN; SELECT pg_advisory_lock(%d); COMMIT; %s`, logLockKey, beginBatch)
+
+// beginBatch begins the transaction of a batch whose connection holds the
+// log lock.
+const beginBatch = `BEGIN ISOLATION LEVEL SERIALIZABLE`
+
+// retryBatch ends a failed attempt of a batch and begins the next, the
+// log lock kept, in one round trip.
+const retryBatch = `ROLLBACK; ` + beginBatch
+
+// keepalives are the TCP keepalives of every connection of the pool, sent
+// in its startup message (no statement), unless the database URL sets
+// them: a batch's connection holds a lock every node waits for, so that a
+// hub node that vanishes without closing its TCP connection (a power
+// cut) is found out in about half a minute rather than the system's two
+// hours. Unix sockets ignore them.
+var keepalives = map[string]string{"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
 
 // batcher collects the operations that append to the log while a batch is
 // in flight, and runs them together in the next one: a group commit
@@ -233,11 +357,11 @@ func (b *batcher) take() []*batchCall {
 // them in one transaction, retrying it whole when it fails as a
 // transaction.
 //
-// The lock is a session-level advisory lock taken before BEGIN, so the
-// transaction's snapshot, taken at its first statement, sees every batch
+// The lock is a session-level advisory lock taken before the
+// transaction's snapshot (lockAndBegin), so the snapshot sees every batch
 // committed before: the log head's FOR UPDATE never meets a concurrent
 // update and never fails for it, on any node. The lock is held across
-// the COMMIT and released after it.
+// the COMMIT and released after it (commitBatch).
 func (s *Store) runBatch() {
 	ctx := context.Background()
 	conn, err := s.lockLog(ctx)
@@ -246,58 +370,95 @@ func (s *Store) runBatch() {
 		deliver(calls, nil, err)
 		return
 	}
-	committed := false
 	for attempt := 1; ; attempt++ {
 		errs, err := s.tryBatch(ctx, conn, calls, attempt)
 		if err == nil {
-			committed = true
+			// The COMMIT released the lock (commitBatch).
 			deliver(calls, errs, nil)
-			break
+			conn.Release()
+			return
 		}
 		lost := conn.Conn().IsClosed()
 		if (!lost && !retryable(err)) || attempt == maxAttempts || s.closed.Load() {
 			deliver(calls, nil, err)
-			break
+			unlockLog(ctx, conn)
+			return
 		}
 		s.log.Debug("retrying a batch of log appends", "attempt", attempt, "size", len(calls), "err", err)
-		backoff := time.Duration(rand.Int64N(int64(time.Millisecond) * int64(min(attempt, 20))))
-		if lost {
-			// PostgreSQL released the lock with the session.
-			unlockLog(ctx, conn)
-			time.Sleep(backoff)
-			if conn, err = s.lockLog(ctx); err != nil {
-				deliver(calls, nil, err)
-				return
+		time.Sleep(time.Duration(rand.Int64N(int64(time.Millisecond) * int64(min(attempt, 20)))))
+		if !lost {
+			if _, err = conn.Exec(ctx, retryBatch); err == nil {
+				continue
 			}
-			continue
 		}
-		time.Sleep(backoff)
+		// PostgreSQL releases the lock with a lost session; one whose
+		// ROLLBACK failed is closed, which releases it too.
+		unlockLog(ctx, conn)
+		if conn, err = s.lockLog(ctx); err != nil {
+			deliver(calls, nil, err)
+			return
+		}
 	}
-	if committed {
-		// The COMMIT released the lock (commitAndUnlock).
-		conn.Release()
-		return
-	}
-	unlockLog(ctx, conn)
 }
 
-// commitAndUnlock commits a batch and releases the log lock in one round
-// trip, as one simple-protocol query: PostgreSQL runs the unlock only
-// after the COMMIT succeeded (an error ends the query string), so the lock
-// is still held across the COMMIT (the next batch's snapshot sees this
-// one), and when the COMMIT fails the lock is still held for the retry.
-// The other nodes wait one round trip less for the lock. A connection lost
-// between the two leaves the outcome unknown, as one lost during a COMMIT
-// always did: the batch runs again and idempotency settles it.
-var commitAndUnlock = fmt.Sprintf(`COMMIT; SELECT pg_advisory_unlock(%d)`, logLockKey)
+// commitBatch ends a batch: the log entries and hashes its operations
+// appended and the log head's size as they left it (appendLog writes
+// them only here, one statement each per batch), its wake-ups (one
+// notification per agency), the statistics it counted (one row per
+// agency, addStats), then the COMMIT and the release of the log lock, in one
+// round trip, pipelined: PostgreSQL skips the statements after one that
+// fails, so the unlock runs only after the COMMIT succeeded and the lock
+// is held across the COMMIT (the next batch's snapshot sees this one),
+// and when the COMMIT fails the lock is still held for the retry. A
+// connection lost between the two leaves the outcome unknown, as one
+// lost during a COMMIT always did: the batch runs again and idempotency
+// settles it.
+func commitBatch(ctx context.Context, conn *pgx.Conn, edge logEdge, stats statsDelta) error {
+	b := &pgx.Batch{}
+	if len(edge.entries) > 0 {
+		idx := make([]int64, len(edge.entries))
+		for i := range idx {
+			idx[i] = edge.start + int64(i)
+		}
+		b.Queue(`INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, edge.entries)
+		hashes := make([][]byte, len(edge.added))
+		for i, h := range edge.added {
+			v := edge.hashes[h]
+			hashes[i] = v[:]
+		}
+		b.Queue(`INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, edge.added, hashes)
+		b.Queue(`UPDATE log_head SET size = $1 WHERE id = 1`, edge.size)
+	}
+	if len(edge.wake) > 0 {
+		b.Queue(`SELECT pg_notify($1, a) FROM unnest($2::text[]) AS a`, WakeChannel, edge.wake)
+	}
+	addStats(b, stats)
+	b.Queue(`COMMIT`)
+	b.Queue(`SELECT pg_advisory_unlock($1)`, logLockKey)
+	br := conn.SendBatch(ctx, b)
+	defer br.Close()
+	for range b.Len() - 2 {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+	}
+	// A COMMIT of a failed transaction answers ROLLBACK, not an error.
+	if tag, err := br.Exec(); err != nil {
+		return err
+	} else if tag.String() != "COMMIT" {
+		return fmt.Errorf("commit a batch of log appends: %s", tag)
+	}
+	return br.Close()
+}
 
-// lockLog returns a connection of the pool holding the log lock.
+// lockLog returns a connection of the pool holding the log lock, in a
+// batch's transaction (lockAndBegin).
 func (s *Store) lockLog(ctx context.Context) (*pgxpool.Conn, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("lock the log: %w", err)
 	}
-	if _, err := conn.Exec(ctx, lockSession); err != nil {
+	if _, err := conn.Exec(ctx, lockAndBegin); err != nil {
 		conn.Conn().Close(ctx) // never back to the pool unsure whether it holds the lock
 		conn.Release()
 		return nil, fmt.Errorf("lock the log: %w", err)
@@ -305,13 +466,18 @@ func (s *Store) lockLog(ctx context.Context) (*pgxpool.Conn, error) {
 	return conn, nil
 }
 
-// unlockLog releases the log lock and returns conn to the pool; when the
-// release cannot be confirmed it closes the connection instead, which
-// releases the lock with the session.
+// unlockLog ends the batch's transaction, releases the log lock and
+// returns conn to the pool; when the release cannot be confirmed it
+// closes the connection instead, which releases the lock with the
+// session.
 func unlockLog(ctx context.Context, conn *pgxpool.Conn) {
-	var released bool
 	if !conn.Conn().IsClosed() {
-		err := conn.QueryRow(ctx, `SELECT pg_advisory_unlock($1)`, logLockKey).Scan(&released)
+		q := fmt.Sprintf(`SELECT pg_advisory_unlock(%d)`, logLockKey)
+		if conn.Conn().PgConn().TxStatus() != 'I' {
+			q = `ROLLBACK; ` + q
+		}
+		var released bool
+		err := conn.QueryRow(ctx, q).Scan(&released)
 		if err != nil || !released {
 			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			conn.Conn().Close(cctx)
@@ -321,24 +487,20 @@ func unlockLog(ctx context.Context, conn *pgxpool.Conn) {
 	conn.Release()
 }
 
-// tryBatch runs calls in one transaction on conn and commits it, which
-// releases the log lock (commitAndUnlock). It returns each call's own
-// error, or the error that failed the transaction (the lock still held); a
-// call whose caller has gone is not run.
+// tryBatch runs calls in the transaction open on conn and commits it,
+// which releases the log lock (commitBatch). It returns each call's own
+// error, or the error that failed the transaction (the lock still held);
+// a call whose caller has gone is not run.
 func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batchCall, attempt int) ([]error, error) {
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable, CommitQuery: commitAndUnlock})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback(ctx) // after a COMMIT, nothing
 	errs := make([]error, len(calls))
 	edge := logEdge{size: -1, hashes: map[int64]tlog.Hash{}}
+	stats := statsDelta{}
 	for i, c := range calls {
 		if err := c.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
-		op := newLogTx(tx, edge)
+		op := newLogTx(conn.Conn(), edge, stats)
 		op.Exec(ctx, `SAVEPOINT op`) // sent with the operation's first query
 		err := safeCall(ctx, c.fn, op)
 		if err == nil {
@@ -347,7 +509,7 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 			err = op.flush(ctx)
 		}
 		if err == nil {
-			edge = op.edge
+			edge, stats = op.edge, op.stats
 			continue
 		}
 		if retryable(err) || conn.Conn().IsClosed() {
@@ -357,7 +519,7 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 		// Undo what was sent; when nothing was (not even the savepoint),
 		// the queue is dropped with op.
 		if op.sent {
-			if _, rerr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op`); rerr != nil {
+			if _, rerr := conn.Exec(ctx, `ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op`); rerr != nil {
 				return nil, fmt.Errorf("roll back an operation of the batch: %w", rerr)
 			}
 		}
@@ -368,14 +530,14 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 			return nil, err
 		}
 	}
-	// A COMMIT of a failed transaction answers ROLLBACK, not an error, and
-	// the unlock after it would hide that tag: such a transaction is not
-	// committed at all. (Each operation's error was rolled back to its
-	// savepoint, so this is a defect, never the normal path.)
+	// A COMMIT of a failed transaction answers ROLLBACK, not an error:
+	// such a transaction is not committed at all. (Each operation's error
+	// was rolled back to its savepoint, so this is a defect, never the
+	// normal path.)
 	if st := conn.Conn().PgConn().TxStatus(); st != 'T' {
 		return nil, fmt.Errorf("commit a batch of log appends: the transaction is in state %q", st)
 	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := commitBatch(ctx, conn.Conn(), edge, stats); err != nil {
 		return nil, err
 	}
 	return errs, nil

@@ -187,8 +187,8 @@ func acceptInto(s *pgstore.Store, mu *sync.Mutex, errs []error, idx map[string]i
 
 // TestGroupCommitRefusalAlone: an operation refused inside a batch after
 // it wrote and appended to the log, one that panics and one whose last
-// write fails leave nothing, each gets its own error, and their
-// batch-mates commit with consecutive indexes.
+// write fails leave nothing (nor statistics), each gets its own error,
+// and their batch-mates commit with consecutive indexes.
 func TestGroupCommitRefusalAlone(t *testing.T) {
 	s := openAt(t, cluster.NewDatabase(t)).Store
 	var (
@@ -205,7 +205,7 @@ func TestGroupCommitRefusalAlone(t *testing.T) {
 		acceptInto(s, &mu, errs, idx, 1, a, seal.seal(a.MessageID)),
 		acceptInto(s, &mu, errs, idx, 2, refused, func(int64) (*store.Receipt, error) { return nil, errSeal }),
 		func() {
-			errs[3] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgx.Tx) error {
+			errs[3] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgstore.Querier) error {
 				if _, err := tx.Exec(ctx, `INSERT INTO counters VALUES ('panicked', 1)`); err != nil {
 					return err
 				}
@@ -214,7 +214,7 @@ func TestGroupCommitRefusalAlone(t *testing.T) {
 		},
 		func() {
 			// Its writes are pipelined: the failure comes with its end.
-			errs[5] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgx.Tx) error {
+			errs[5] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgstore.Querier) error {
 				for range 2 {
 					if _, err := tx.Exec(ctx, `INSERT INTO counters VALUES ('twice', 1)`); err != nil {
 						return err
@@ -254,6 +254,19 @@ func TestGroupCommitRefusalAlone(t *testing.T) {
 	var panicked int
 	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM counters WHERE name IN ('panicked', 'twice')`).Scan(&panicked); err != nil || panicked != 0 {
 		t.Fatalf("the failed operations' rows: %d (%v)", panicked, err)
+	}
+	// The statistics a batch adds up count its batch-mates, not the
+	// refused accept (Quangninh's second, to Nghean).
+	for _, want := range []store.AgencyStats{
+		{Agency: st.Quangninh, Sent: 1},
+		{Agency: st.Nghean, Sent: 1, Received: 1},
+		{Agency: st.Caobang, Sent: 1, Received: 1},
+		{Agency: st.Govoffice, Received: 1},
+	} {
+		got, err := s.Stats(context.Background(), want.Agency)
+		if err != nil || got.Sent != want.Sent || got.Received != want.Received || got.Acked != 0 || len(got.Statuses) != 0 {
+			t.Fatalf("statistics %+v (%v), want %+v", got, err, want)
+		}
 	}
 	if err := s.Verify(context.Background()); err != nil {
 		t.Fatal(err)
@@ -337,7 +350,7 @@ func TestGroupCommitRealConflict(t *testing.T) {
 		acceptInto(s, &mu, errs, idx, 0, first, seal.seal(first.MessageID)),
 		acceptInto(s, &mu, errs, idx, 1, mate, seal.seal(mate.MessageID)),
 		func() {
-			errs[2] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgx.Tx) error {
+			errs[2] = pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgstore.Querier) error {
 				var n int64
 				if err := tx.QueryRow(ctx, `SELECT n FROM counters WHERE name = 'probe'`).Scan(&n); err != nil {
 					return err
@@ -407,9 +420,10 @@ func TestGroupCommitLostConnection(t *testing.T) {
 	}
 }
 
-// TestGroupCommitReleasesTheLockWithItsCommit: a batch's COMMIT and the
-// release of the log lock go in one round trip (one query, the session's
-// last), the lock is free afterwards and the session is kept.
+// TestGroupCommitReleasesTheLockWithItsCommit: a batch's update of the
+// log head, its COMMIT and the release of the log lock go in one round
+// trip (the release the session's last statement), the lock is free
+// afterwards and the session is kept.
 func TestGroupCommitReleasesTheLockWithItsCommit(t *testing.T) {
 	s := openAt(t, cluster.NewDatabase(t)).Store
 	other := connect(t, s)
@@ -425,7 +439,164 @@ func TestGroupCommitReleasesTheLockWithItsCommit(t *testing.T) {
 	}
 	if err := other.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
 		WHERE datname = current_database() AND pid <> pg_backend_pid() AND query = $1`,
-		fmt.Sprintf(`COMMIT; SELECT pg_advisory_unlock(%d)`, pgstore.LogLockKey)).Scan(&sessions); err != nil || sessions != 1 {
+		`SELECT pg_advisory_unlock($1)`).Scan(&sessions); err != nil || sessions != 1 {
 		t.Fatalf("%d sessions last ran the COMMIT with the unlock (%v), want 1: the batch's, kept", sessions, err)
+	}
+}
+
+// TestGroupCommitExcludesEarlierNodes: hub nodes of the releases before
+// the lock and the BEGIN went in one round trip take the same log lock in
+// a query of its own and release it after their COMMIT; a batch waits
+// for such a node's lock and such a node cannot take it during a batch,
+// so a rolling upgrade keeps the appends of both serialised.
+func TestGroupCommitExcludesEarlierNodes(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	earlier, other := connect(t, s), connect(t, s)
+	ctx := context.Background()
+	// An earlier node holds the lock, its batch open.
+	if _, err := earlier.Exec(ctx, `SELECT pg_advisory_lock($1)`, pgstore.LogLockKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := earlier.Exec(ctx, `BEGIN ISOLATION LEVEL SERIALIZABLE`); err != nil {
+		t.Fatal(err)
+	}
+	var seal sealer
+	first := st.NewSubmission(st.Caobang, 100, st.Nghean)
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := s.Accept(ctx, first, seal.seal(first.MessageID))
+		done <- err
+	}()
+	// The batch waits for the lock (no timing: until PostgreSQL shows the
+	// wait, or the accept returns, which fails the test).
+	for waiting := 0; waiting == 0; {
+		select {
+		case err := <-done:
+			t.Fatalf("an accept returned (%v) while an earlier node held the log lock", err)
+		default:
+		}
+		if err := other.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND (classid::bigint << 32 | objid::bigint) = $1`, pgstore.LogLockKey).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := earlier.Exec(ctx, `COMMIT`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := earlier.Exec(ctx, `SELECT pg_advisory_unlock($1)`, pgstore.LogLockKey); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// During a batch, an earlier node cannot take the lock.
+	var took []bool
+	pgstore.SetBeforeCommit(s, func(attempt, size int) error {
+		var ok bool
+		err := earlier.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, pgstore.LogLockKey).Scan(&ok)
+		took = append(took, ok)
+		return err
+	})
+	second := st.NewSubmission(st.Quangninh, 100, st.Govoffice)
+	if _, _, err := s.Accept(ctx, second, seal.seal(second.MessageID)); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(took, []bool{false}) {
+		t.Fatalf("an earlier node's tries of the log lock during a batch: %v, want [false]", took)
+	}
+	wantLogged(t, s, map[string]int64{first.MessageID: 0, second.MessageID: 1})
+}
+
+// TestGroupCommitQueuedGoWithTheQuery: an operation's queued writes go
+// in its next query's round trip: the query sees them, and when one fails
+// the query returns its error and the operation is refused alone.
+func TestGroupCommitQueuedGoWithTheQuery(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	ctx := context.Background()
+	var got []int64
+	err := pgstore.InBatch(ctx, s, func(ctx context.Context, tx pgstore.Querier) error {
+		tx.Exec(ctx, `INSERT INTO counters VALUES ('a', 1)`)
+		tx.Exec(ctx, `INSERT INTO counters VALUES ('b', 2)`)
+		var n int64
+		if err := tx.QueryRow(ctx, `SELECT sum(n) FROM counters WHERE name IN ('a', 'b')`).Scan(&n); err != nil {
+			return err
+		}
+		got = append(got, n)
+		tx.Exec(ctx, `UPDATE counters SET n = n + 10 WHERE name = 'a'`)
+		rows, err := tx.Query(ctx, `SELECT n FROM counters WHERE name IN ('a', 'b') ORDER BY name`)
+		if err != nil {
+			return err
+		}
+		ns, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		got = append(got, ns...)
+		return err
+	})
+	if err != nil || !slices.Equal(got, []int64{3, 11, 2}) {
+		t.Fatalf("reads %v (%v), want [3 11 2]: each query sees the writes queued before it", got, err)
+	}
+	for _, tc := range []struct {
+		name  string
+		query func(ctx context.Context, tx pgstore.Querier) error
+	}{
+		{"QueryRow", func(ctx context.Context, tx pgstore.Querier) error {
+			var n int64
+			return tx.QueryRow(ctx, `SELECT n FROM counters WHERE name = 'a'`).Scan(&n)
+		}},
+		{"Query", func(ctx context.Context, tx pgstore.Querier) error {
+			rows, err := tx.Query(ctx, `SELECT n FROM counters`)
+			if err != nil {
+				return err
+			}
+			_, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+			return err
+		}},
+		{"SendBatch", func(ctx context.Context, tx pgstore.Querier) error {
+			b := &pgx.Batch{}
+			b.Queue(`SELECT n FROM counters WHERE name = 'a'`)
+			br := tx.SendBatch(ctx, b)
+			var n int64
+			err := br.QueryRow().Scan(&n)
+			if cerr := br.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := pgstore.InBatch(ctx, s, func(ctx context.Context, tx pgstore.Querier) error {
+				tx.Exec(ctx, `INSERT INTO counters VALUES ('c', 1)`)
+				tx.Exec(ctx, `INSERT INTO counters VALUES ('a', 1)`) // a duplicate key
+				return tc.query(ctx, tx)
+			})
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+				t.Fatalf("the operation returned %v, want the queued insert's unique violation", err)
+			}
+			var n int
+			if err := connect(t, s).QueryRow(ctx, `SELECT count(*) FROM counters WHERE name = 'c'`).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("%d counters c (%v), want 0: the refused operation's writes rolled back", n, err)
+			}
+		})
+	}
+}
+
+// TestGroupCommitRetryTakesNoNumber: an accept's retry, which finds its
+// message, takes no number from its sender's list (the numbers are taken
+// in the round trip that finds it, unless it exists), so the sender's
+// next message follows the first without a gap.
+func TestGroupCommitRetryTakesNoNumber(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	ctx := context.Background()
+	first, next := st.NewSubmission(st.Caobang, 100, st.Nghean), st.NewSubmission(st.Caobang, 101, st.Nghean)
+	var seal sealer
+	for i, want := range []bool{false, true, true} {
+		res, existed, err := s.Accept(ctx, first, seal.seal(first.MessageID))
+		if err != nil || existed != want || res.Seq != 1 {
+			t.Fatalf("accept %d: %+v, existed %v (%v), want sequence 1, existed %v", i, res, existed, err, want)
+		}
+	}
+	res, _, err := s.Accept(ctx, next, seal.seal(next.MessageID))
+	if err != nil || res.Seq != 2 {
+		t.Fatalf("the next message: %+v (%v), want sequence 2", res, err)
 	}
 }

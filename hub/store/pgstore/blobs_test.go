@@ -192,6 +192,44 @@ func TestFailedPutLeavesNothing(t *testing.T) {
 	}
 }
 
+// TestFailedWholePutRollsBack: a one-piece put whose write fails after
+// its lock (here: stray pieces under the digest, which the store never
+// leaves) rolls back whole, record and grant, and its connection goes
+// back to the pool usable.
+func TestFailedWholePutRollsBack(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t))
+	data := storetest.RandomBytes(100)
+	d := storetest.Digest(data)
+	other := connect(t, s.Store)
+	if _, err := other.Exec(ctx, `INSERT INTO blob_chunks (digest, off, data) VALUES ($1, 0, 'x')`, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutBlob(ctx, storetest.Quangninh, d, bytes.NewReader(data), storetest.T0); err == nil {
+		t.Fatal("a put over stray pieces succeeded")
+	}
+	var n int
+	if err := other.QueryRow(ctx, `SELECT (SELECT count(*) FROM blobs) + (SELECT count(*) FROM blob_grants) + (SELECT count(*) FROM blob_pending)`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d rows of records, grants and usage after a failed put (%v), want 0", n, err)
+	}
+	if _, err := other.Exec(ctx, `DELETE FROM blob_chunks`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 { // more than the pool's idle connections: each owner's first put is stored
+		owner := []certs.AgencyCode{storetest.Quangninh, storetest.Caobang}[i%2]
+		if info, err := s.PutBlob(ctx, owner, d, bytes.NewReader(data), storetest.T0); err != nil || !info.Present {
+			t.Fatalf("put after a failed one: %+v %v", info, err)
+		}
+	}
+	f, err := s.OpenBlob(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, err := io.ReadAll(f); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("the blob reads %d bytes (%v), want the %d put", len(got), err, len(data))
+	}
+}
+
 // Two nodes storing the same bytes at once, whole (one piece or several)
 // or through resumable uploads, both succeed: one blob, both owners hold
 // it, its bytes stored once.
@@ -273,5 +311,58 @@ func TestConcurrentUploadsOfOneDigest(t *testing.T) {
 				t.Errorf("blob stored as %d pieces of %d bytes in all, want %d bytes", pieces, bytesStored, len(data))
 			}
 		})
+	}
+}
+
+// TestWholePutOfANewBlob: a one-piece put of a new blob (one statement)
+// and a second owner's put of it (under the record's lock) each store
+// what an upload stores: the bytes once, the owner's grant, and the
+// owner's count of bytes no message carries; also for no bytes.
+func TestWholePutOfANewBlob(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t))
+	other := connect(t, s.Store)
+	for _, size := range []int{0, 100} {
+		data := storetest.RandomBytes(size)
+		d := storetest.Digest(data)
+		for _, owner := range []certs.AgencyCode{storetest.Quangninh, storetest.Caobang} {
+			before, err := s.UploadUsage(ctx, owner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := s.PutBlob(ctx, owner, d, bytes.NewReader(data), storetest.T0)
+			if err != nil || !info.Present || info.Size != int64(size) {
+				t.Fatalf("put of %d bytes by %s: %+v %v", size, owner, info, err)
+			}
+			if ok, err := s.BlobGranted(ctx, owner, d); err != nil || !ok {
+				t.Fatalf("%s holds no grant of the %d bytes it put (%v)", owner, size, err)
+			}
+			after, err := s.UploadUsage(ctx, owner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.Unreferenced != before.Unreferenced+int64(size) {
+				t.Fatalf("%s's unreferenced bytes went from %d to %d after a put of %d", owner, before.Unreferenced, after.Unreferenced, size)
+			}
+		}
+		st, err := s.StatBlob(ctx, d)
+		if err != nil || !st.Present || st.Size != int64(size) {
+			t.Fatalf("stat of the %d bytes: %+v %v", size, st, err)
+		}
+		f, err := s.OpenBlob(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(f)
+		f.Close()
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("the blob reads %d bytes (%v), want the %d put", len(got), err, size)
+		}
+		var pieces int
+		if err := other.QueryRow(ctx, `SELECT count(*) FROM blob_chunks WHERE digest = $1`, d).Scan(&pieces); err != nil {
+			t.Fatal(err)
+		}
+		if want := min(size, 1); pieces != want {
+			t.Fatalf("%d pieces stored for %d bytes, want %d", pieces, size, want)
+		}
 	}
 }

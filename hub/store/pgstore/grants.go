@@ -35,19 +35,20 @@ func hasGrant(ctx context.Context, tx dbtx, digest string, agency certs.AgencyCo
 }
 
 // lockBlobTx returns the record of digest, nil when there is none, with
-// its row locked until the transaction ends: a placeholder row is
-// inserted for a new digest, so that two transactions publishing the same
-// bytes serialise on it whether or not the blob existed. The caller writes
-// the record (putBlob) before it commits.
-func lockBlobTx(ctx context.Context, tx dbtx, digest string) (*blobRecord, error) {
+// its row locked until the transaction ends: a new digest's row is
+// inserted with the record fresh, so that two transactions publishing the
+// same bytes serialise on it whether or not the blob existed. When there
+// was a record, the caller writes the new one (putBlob) before it commits.
+func lockBlobTx(ctx context.Context, tx dbtx, digest string, fresh *blobRecord) (*blobRecord, error) {
 	for {
-		tag, err := tx.Exec(ctx, `INSERT INTO blobs (digest, rec) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING`,
-			digest, encode(&blobRecord{}))
-		if err != nil {
-			return nil, err
-		}
-		if tag.RowsAffected() == 1 {
+		var inserted bool
+		err := tx.QueryRow(ctx, `INSERT INTO blobs (digest, rec) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING RETURNING true`,
+			digest, encode(fresh)).Scan(&inserted)
+		if err == nil {
 			return nil, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, err
 		}
 		var r blobRecord
 		found, err := getRec(ctx, tx, &r, `SELECT rec FROM blobs WHERE digest = $1 FOR UPDATE`, digest)
@@ -61,20 +62,29 @@ func lockBlobTx(ctx context.Context, tx dbtx, digest string) (*blobRecord, error
 	}
 }
 
+// uploadedRecord is the record of the blob of info once owner uploaded
+// its bytes at at; rec is its record before, nil for a new blob.
+func uploadedRecord(info store.BlobInfo, rec *blobRecord, at time.Time) *blobRecord {
+	r := blobRecord{}
+	if rec != nil {
+		r = *rec
+	}
+	r.Size, r.Gone = info.Size, false
+	if at.After(r.Stored) {
+		r.Stored = at
+	}
+	return &r
+}
+
 // queueGrantUpload queues the writes that record that owner uploaded the
 // bytes of info itself; rec is the blob's locked record (lockBlobTx), nil
-// for a new blob.
+// for a new blob, whose row lockBlobTx wrote with uploadedRecord.
 func queueGrantUpload(b *pgx.Batch, owner certs.AgencyCode, info store.BlobInfo, rec *blobRecord, at time.Time) {
-	if rec == nil {
-		rec = &blobRecord{}
+	if rec != nil {
+		b.Queue(`UPDATE blobs SET rec = $2 WHERE digest = $1`, info.Digest, encode(uploadedRecord(info, rec, at)))
 	}
-	rec.Size, rec.Gone = info.Size, false
-	if at.After(rec.Stored) {
-		rec.Stored = at
-	}
-	b.Queue(`UPDATE blobs SET rec = $2 WHERE digest = $1`, info.Digest, encode(rec))
 	b.Queue(`INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, '') ON CONFLICT DO NOTHING`, info.Digest, string(owner))
-	if rec.Refs == 0 {
+	if rec == nil || rec.Refs == 0 {
 		b.Queue(`INSERT INTO blob_pending (agency, digest, size) VALUES ($1, $2, $3)
 			ON CONFLICT (agency, digest) DO UPDATE SET size = EXCLUDED.size`, string(owner), info.Digest, info.Size)
 	}
@@ -119,6 +129,7 @@ func checkBlobs(br pgx.BatchResults, sub *store.Submission) (map[string]*blobRec
 // and grants them to its sender and recipients. recs are their records as
 // checkBlobs read them in this transaction, nil to read them again.
 func referenceBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission, recs map[string]*blobRecord) error {
+	parties := append([]string{string(sub.Sender)}, store.CodeStrings(sub.Recipients)...)
 	seen := map[string]bool{}
 	for _, d := range sub.BlobDigests {
 		if seen[d] {
@@ -132,22 +143,16 @@ func referenceBlobsTx(ctx context.Context, tx dbtx, sub *store.Submission, recs 
 				return err
 			}
 		}
-		if rec.Refs == 0 {
-			// Now referenced: no longer counts against its uploaders' quota.
-			if _, err := tx.Exec(ctx, `DELETE FROM blob_pending WHERE digest = $1`, d); err != nil {
-				return err
-			}
-		}
+		// In one statement: a blob referenced for the first time no longer
+		// counts against its uploaders' quota (blob_pending); the record
+		// counts the reference; the parties get their grants.
+		unpend := rec.Refs == 0
 		rec.Refs++
 		rec.Open++
-		if err := putBlob(ctx, tx, d, rec); err != nil {
+		if _, err := tx.Exec(ctx, `WITH unpend AS (DELETE FROM blob_pending WHERE digest = $1 AND $3),
+				grants AS (INSERT INTO blob_grants (digest, agency, via) SELECT $1, unnest($4::text[]), $5 ON CONFLICT DO NOTHING)
+			UPDATE blobs SET rec = $2 WHERE digest = $1`, d, encode(rec), unpend, parties, sub.MessageID); err != nil {
 			return err
-		}
-		for _, a := range append([]certs.AgencyCode{sub.Sender}, sub.Recipients...) {
-			if _, err := tx.Exec(ctx, `INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-				d, string(a), sub.MessageID); err != nil {
-				return err
-			}
 		}
 	}
 	return nil

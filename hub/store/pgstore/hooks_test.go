@@ -3,8 +3,6 @@ package pgstore
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"lienthong/certs"
 )
 
@@ -14,9 +12,12 @@ import (
 // used.
 func SetBeforeCommit(s *Store, f func(attempt, size int) error) { s.batch.beforeCommit = f }
 
+// Querier is what an operation of a batch of log appends queries with.
+type Querier = dbtx
+
 // InBatch runs fn in a batch of log appends, as the store's own
 // operations that append to the log do.
-func InBatch(ctx context.Context, s *Store, fn func(ctx context.Context, tx pgx.Tx) error) error {
+func InBatch(ctx context.Context, s *Store, fn func(ctx context.Context, tx Querier) error) error {
 	return s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error { return fn(ctx, tx) })
 }
 
@@ -42,4 +43,14 @@ const SchemaV1 = schemaV1
 // UploadID names the owner's upload of digest.
 func UploadID(owner certs.AgencyCode, digest string, size int64) string {
 	return uploadID(owner, digest, size)
+}
+
+// RuntimeParams are the settings a store's connections to url send at
+// startup.
+func RuntimeParams(url string) (map[string]string, error) {
+	cfg, err := parseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.ConnConfig.RuntimeParams, nil
 }

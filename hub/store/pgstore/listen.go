@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +19,13 @@ const WakeChannel = "lienthong_wake"
 // when tx commits, and never if it rolls back; notifications of one
 // transaction with the same payload are delivered once.
 func notify(ctx context.Context, tx dbtx, agency certs.AgencyCode) error {
+	if lt, ok := tx.(*logTx); ok && lt.batched() {
+		// In a batch of log appends: once per agency, at its commit.
+		if !slices.Contains(lt.edge.wake, string(agency)) {
+			lt.edge.wake = append(lt.edge.wake, string(agency))
+		}
+		return nil
+	}
 	_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, WakeChannel, string(agency))
 	return err
 }

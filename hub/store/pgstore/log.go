@@ -15,7 +15,9 @@ import (
 
 // appendLog appends e inside tx and returns its index. The first append
 // of a batch locks the tree head's row and reads the hashes of the tree's
-// right edge; the batch's next appends know both (logTx.edge). Appends
+// right edge; the batch's next appends know both (logTx.edge), and the
+// batch writes the entries, their hashes and the head's new size once,
+// with its COMMIT. Appends
 // serialise on the log lock (logUpdate), so the log's order is the order
 // in which their transactions commit.
 func appendLog(ctx context.Context, tx *logTx, e *auditlog.Entry) (int64, error) {
@@ -30,14 +32,16 @@ func appendLog(ctx context.Context, tx *logTx, e *auditlog.Entry) (int64, error)
 	if err != nil {
 		return 0, fmt.Errorf("append log entry %d: %w", n, err)
 	}
-	// Queued, sent with the transaction's next query (logTx).
-	tx.Exec(ctx, `INSERT INTO log_entries (idx, entry) VALUES ($1, $2)`, n, enc)
+	// Written with the batch's COMMIT (commitBatch), with the head's size.
+	if len(tx.edge.entries) == 0 {
+		tx.edge.start = n
+	}
+	tx.edge.entries = append(tx.edge.entries, enc)
 	first := auditlog.FirstStoredIndex(n)
 	for i, h := range hashes {
-		tx.Exec(ctx, `INSERT INTO log_hashes (idx, hash) VALUES ($1, $2)`, first+int64(i), h[:])
 		tx.edge.hashes[first+int64(i)] = h
+		tx.edge.added = append(tx.edge.added, first+int64(i))
 	}
-	tx.Exec(ctx, `UPDATE log_head SET size = $1 WHERE id = 1`, n+1)
 	tx.edge.size = n + 1
 	return n, nil
 }

@@ -35,18 +35,28 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 }
 
 func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.Seal) (res store.AcceptResult, existed bool, err error) {
-	// Whether the message exists, and its attachments' records and the
+	// Whether the message exists, its attachments' records and the
 	// sender's grants (blobs may be collected: they are checked here, in
-	// the serializable transaction), in one round trip.
+	// the serializable transaction), and for a new message its numbers in
+	// its sender's list and its recipients' queues, in one round trip. (A
+	// refusal after rolls the numbers back with the rest.)
 	b := &pgx.Batch{}
 	b.Queue(`SELECT rec FROM messages WHERE id = $1`, sub.MessageID)
 	queueBlobChecks(b, sub)
+	names := counterNames(sub)
+	queueNextAll(b, names, sub.MessageID)
 	br := tx.SendBatch(ctx, b)
 	var m record.Message
 	found, err := scanRec(br.QueryRow(), &m)
-	var blobs map[string]*blobRecord
+	var (
+		blobs map[string]*blobRecord
+		seqs  []uint64
+	)
 	if err == nil && !found {
 		blobs, err = checkBlobs(br, sub)
+	}
+	if err == nil && !found {
+		seqs, err = readNextAll(br, names)
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
@@ -86,12 +96,8 @@ func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.
 	if sub.Kind == document.BusinessRecall {
 		blobs = nil // withdraw may have changed them: read again
 	}
-	if err := acceptWrites(ctx, tx, sub, &rec); err != nil {
-		return res, false, err
-	}
-	if err := referenceBlobsTx(ctx, tx, sub, blobs); err != nil {
-		return res, false, err
-	}
+	// The entry first, so that the message's row is written once, with
+	// its log index.
 	rec.LogIndex, err = appendLog(ctx, tx, &auditlog.Entry{
 		Kind: auditlog.KindAccepted, At: sub.Received, MessageID: sub.MessageID, EnvelopeSHA256: sub.EnvelopeSHA256,
 		Business: sub.Kind.String(), Targets: sub.Targets, Sender: string(sub.Sender), Recipients: store.CodeStrings(sub.Recipients), Due: sub.DueDate,
@@ -99,7 +105,10 @@ func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.
 	if err != nil {
 		return res, false, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE messages SET rec = $2 WHERE id = $1`, sub.MessageID, encode(&rec)); err != nil {
+	if err := acceptWrites(ctx, tx, sub, &rec, seqs); err != nil {
+		return res, false, err
+	}
+	if err := referenceBlobsTx(ctx, tx, sub, blobs); err != nil {
 		return res, false, err
 	}
 	if _, err := sealTx(ctx, tx, seal, sub.MessageID, rec.LogIndex); err != nil {
@@ -108,17 +117,19 @@ func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.
 	return rec.Result(), false, nil
 }
 
-// acceptWrites numbers a new message in its sender's list and in its
-// recipients' queues, and stores it, its deliveries and statistics.
-func acceptWrites(ctx context.Context, tx dbtx, sub *store.Submission, rec *record.Message) error {
+// counterNames are the counters that number a new message: its sender's
+// list, then each recipient's queue.
+func counterNames(sub *store.Submission) []string {
 	names := []string{"sent/" + string(sub.Sender)}
 	for _, r := range sub.Recipients {
 		names = append(names, "queue/"+string(r))
 	}
-	seqs, err := nextAll(ctx, tx, names)
-	if err != nil {
-		return err
-	}
+	return names
+}
+
+// acceptWrites stores a new message, numbered seqs (counterNames), its
+// deliveries and statistics.
+func acceptWrites(ctx context.Context, tx dbtx, sub *store.Submission, rec *record.Message, seqs []uint64) error {
 	rec.Seq = seqs[0]
 	pending := 0
 	if len(sub.BlobDigests) > 0 {

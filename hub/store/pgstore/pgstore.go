@@ -31,7 +31,11 @@
 // a batch is in flight and run together in the next: one transaction, each
 // operation in a savepoint of its own, so that one refused rolls back its
 // own writes only and gets its own error, and one COMMIT (one WAL flush,
-// one standby's acknowledgement) serves them all. A failure of the
+// one standby's acknowledgement) serves them all. What the operations
+// add to rows every one of them touches is added up in memory and written
+// once per batch, with the COMMIT: the log's entries, hashes and size,
+// the statistics (one row per agency) and the wake-ups (one per agency).
+// A failure of the
 // transaction itself (a serialization failure caused elsewhere, at a
 // statement or at COMMIT; a lost connection) runs the whole batch again;
 // after a connection lost during COMMIT the batch may have committed, and
@@ -40,9 +44,9 @@
 // in shared memory.
 //
 // Batches serialise, on one node and across nodes, on a session-level
-// advisory lock that the batch's connection takes before BEGIN and
-// releases after COMMIT (closing the connection when the release cannot
-// be confirmed). The transaction's snapshot is therefore taken after the
+// advisory lock that the batch's connection takes before BEGIN, in the
+// BEGIN's round trip, and releases after COMMIT, in the COMMIT's
+// (closing the connection when the release cannot be confirmed). The transaction's snapshot is therefore taken after the
 // previous batch committed: it reads the head's size with SELECT … FOR
 // UPDATE, which never meets a concurrent update, and the log's order is
 // the commit order. The lock is held across the commit's flush, so one
@@ -50,8 +54,9 @@
 // grows with the load (a batch takes what queued while it waited for the
 // lock). The lock's holder runs its operations' statements one after
 // another, so its round trips bound the rate: a batch's writes are
-// pipelined (sent with the next query), and only its first append reads
-// the head and the tree's right edge. The lock's connection sets TCP keepalives, so that a node that
+// pipelined (sent with the next query), only its first append reads
+// the head and the tree's right edge, and the head's new size is written
+// once, in the COMMIT's round trip. The lock's connection sets TCP keepalives, so that a node that
 // vanishes without closing its connection holds the lock for about half a
 // minute; a node that stops (SIGSTOP, a frozen VM) while holding it stops
 // every node's appends until it resumes or its connection is killed.
@@ -76,8 +81,10 @@
 // So that a port to another SQL engine knows its cost: INSERT … ON
 // CONFLICT (counters, upserts, idempotent grants); SELECT … FOR UPDATE
 // (the log head, an upload's row); SERIALIZABLE isolation reporting
-// conflicts as SQLSTATE 40001/40P01; UPDATE/DELETE … RETURNING; array
-// parameters (= ANY($1)); bytea; COLLATE "C" for byte-order listings as
+// conflicts as SQLSTATE 40001/40P01; INSERT/UPDATE/DELETE … RETURNING;
+// array parameters (= ANY($1), unnest for many rows in one INSERT);
+// data-modifying WITH (an accepted attachment's writes); jsonb (adding up
+// statistics records); bytea; COLLATE "C" for byte-order listings as
 // bbolt gives; pg_advisory_xact_lock in Migrate, so that two hubs starting
 // on an empty database create the schema once; pg_try_advisory_lock for
 // singleton jobs (RunAlone); pg_advisory_lock, a session-level lock taken
@@ -102,11 +109,19 @@
 // Operations that do not append to the log (Lease, Release, AckStatus,
 // uploads and the collections) still commit one transaction each, and a
 // resumable upload, or a whole one of more than a piece, commits three
-// (begin, pieces, commit) and writes its bytes twice. Inside the log lock
-// an Accept makes two round trips of reads (the message's existence with
-// its attachments' checks; its counters), an Ack four (the delivery with
-// its message; the pending count; the history; the sender's status
-// counter), plus the first append's read of the head in each batch.
+// (begin, pieces, commit) and writes its bytes twice; a whole upload of
+// one piece makes two round trips for a new blob (the retry's check, then
+// one statement writing record, piece, grant and usage: putNewPiece) and
+// four for a blob with a record (that statement finding it, then the lock
+// with the BEGIN, then the writes with the COMMIT: pipelined). Inside the
+// log lock an Accept makes two round trips (the message's existence with
+// its attachments' checks and its numbers; its writes, with its
+// savepoint's release), an Ack four (the delivery with its message; the
+// pending count; the history; the sender's status counter), plus the
+// first append's read of the head in each batch. Statistics rows are
+// updated once per batch and agency by the operations that append to the
+// log, and once per counted event by the others (a dead tuple of a hot
+// row each).
 package pgstore
 
 import (
@@ -244,6 +259,56 @@ func (s *Store) locked(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, fn)
 }
 
+// pipelined runs fn as locked does, in a READ COMMITTED transaction whose
+// BEGIN goes with fn's first query and whose COMMIT goes with fn's
+// queued writes: two round trips for a lock and the writes after it,
+// where locked makes four. fn's Execs are queued (logTx), so it cannot
+// read their command tags.
+func (s *Store) pipelined(ctx context.Context, fn func(tx *logTx) error) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		err := s.pipelinedOnce(ctx, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			if err != nil && s.closed.Load() {
+				return store.ErrClosed
+			}
+			return unavailable(err)
+		}
+		backoff := time.Duration(rand.Int64N(int64(time.Millisecond) * int64(min(attempt, 20))))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+	}
+}
+
+func (s *Store) pipelinedOnce(ctx context.Context, fn func(tx *logTx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	tx := newLogTx(conn.Conn(), logEdge{}, nil)
+	tx.Exec(ctx, `BEGIN ISOLATION LEVEL READ COMMITTED`)
+	err = fn(tx)
+	if err == nil {
+		tx.Exec(ctx, `COMMIT`)
+		err = tx.flush(ctx)
+	}
+	if st := conn.Conn().PgConn().TxStatus(); err == nil && st != 'I' {
+		err = fmt.Errorf("commit: the transaction is in state %q", st)
+	}
+	if err != nil && tx.sent && !conn.Conn().IsClosed() && conn.Conn().PgConn().TxStatus() != 'I' {
+		if _, rerr := conn.Exec(ctx, `ROLLBACK`); rerr != nil {
+			conn.Conn().Close(ctx) // never back to the pool inside a transaction
+		}
+	}
+	return err
+}
+
 // view runs fn in a read-only REPEATABLE READ transaction: one snapshot.
 func (s *Store) view(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
@@ -278,28 +343,43 @@ func next(ctx context.Context, tx dbtx, name string) (uint64, error) {
 	return uint64(n), err
 }
 
-// nextAll increments the named counters and returns their new values, in
-// one round trip.
-func nextAll(ctx context.Context, tx dbtx, names []string) ([]uint64, error) {
-	b := &pgx.Batch{}
-	for _, name := range names {
-		b.Queue(`INSERT INTO counters (name, n) VALUES ($1, 1)
-			ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n`, name)
+// queueNextAll queues the increment of the named counters, which must
+// differ, unless the message named unless exists (a retry of its
+// accept); readNextAll reads their new values.
+func queueNextAll(b *pgx.Batch, names []string, unless string) {
+	b.Queue(`INSERT INTO counters (name, n) SELECT unnest($1::text[]), 1
+		WHERE NOT EXISTS (SELECT 1 FROM messages WHERE id = $2)
+		ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING name, n`, names, unless)
+}
+
+func readNextAll(br pgx.BatchResults, names []string) ([]uint64, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
 	}
-	br := tx.SendBatch(ctx, b)
-	out := make([]uint64, len(names))
-	var err error
-	for i := range names {
+	got := make(map[string]int64, len(names))
+	for rows.Next() {
+		var name string
 		var n int64
-		if err = br.QueryRow().Scan(&n); err != nil {
-			break
+		if err := rows.Scan(&name, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		got[name] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]uint64, len(names))
+	for i, name := range names {
+		n, ok := got[name]
+		if !ok {
+			return nil, fmt.Errorf("counter %q was not incremented", name)
 		}
 		out[i] = uint64(n)
 	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	return out, err
+	return out, nil
 }
 
 // counter reads a named counter, 0 when never incremented.

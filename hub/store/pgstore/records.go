@@ -140,10 +140,14 @@ func putDelivery(ctx context.Context, tx dbtx, d *record.Delivery) error {
 
 // bumpStats adds one to a counter of agency's statistics: field is
 // "sent", "received", "acked" or "withdrawn", or "statuses" with the
-// status's code. The record is changed in SQL, with no read: in a batch
-// of log appends the statement is pipelined (logTx.Exec) and costs no
-// round trip inside the log lock.
+// status's code. The record is changed in SQL, with no read.
+//
+// In a batch of log appends the counts are added up instead, and written
+// once per agency at the batch's commit (logTx.countStats, addStats).
 func bumpStats(ctx context.Context, tx dbtx, agency certs.AgencyCode, field string, code ...document.Status) error {
+	if lt, ok := tx.(*logTx); ok && lt.batched() {
+		return lt.countStats(agency, field, code...)
+	}
 	var first record.Stats
 	switch field {
 	case "sent":

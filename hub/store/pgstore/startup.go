@@ -32,8 +32,9 @@ var (
 )
 
 // parseURL parses a database URL (a libpq URL or key=value string) into
-// a pool configuration, with DefaultConnectTimeout unless the URL sets
-// its own. An empty URL is refused: libpq would take the server from the
+// a pool configuration, with DefaultConnectTimeout and the TCP keepalives
+// of the log lock (keepalives) unless the URL sets its own. An empty URL
+// is refused: libpq would take the server from the
 // environment (PGHOST, …), which a hub's configuration should say.
 func parseURL(url string) (*pgxpool.Config, error) {
 	if strings.TrimSpace(url) == "" {
@@ -46,6 +47,11 @@ func parseURL(url string) (*pgxpool.Config, error) {
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
+	for k, v := range keepalives {
+		if _, set := cfg.ConnConfig.RuntimeParams[k]; !set {
+			cfg.ConnConfig.RuntimeParams[k] = v
+		}
 	}
 	return cfg, nil
 }

@@ -216,3 +216,23 @@ func TestOpenWarnsOfLostDurability(t *testing.T) {
 		})
 	}
 }
+
+// TestKeepalivesUnlessSet: every connection asks for the TCP keepalives
+// that find out a vanished holder of the log lock, at startup (no
+// statement), unless the URL sets its own.
+func TestKeepalivesUnlessSet(t *testing.T) {
+	for _, tc := range []struct{ name, url, idle string }{
+		{"default", "host=/tmp dbname=x", "10"},
+		{"the URL's", "host=/tmp dbname=x tcp_keepalives_idle=60", "60"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := pgstore.RuntimeParams(tc.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p["tcp_keepalives_idle"] != tc.idle || p["tcp_keepalives_interval"] != "5" || p["tcp_keepalives_count"] != "3" {
+				t.Fatalf("startup settings %v, want keepalives idle %s, interval 5, count 3", p, tc.idle)
+			}
+		})
+	}
+}

@@ -57,7 +57,7 @@ func TestBatchUnavailable(t *testing.T) {
 	pgstore.SetBeforeCommit(s, func(attempt, size int) error {
 		return &pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}
 	})
-	err := pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgx.Tx) error { return nil })
+	err := pgstore.InBatch(context.Background(), s, func(ctx context.Context, tx pgstore.Querier) error { return nil })
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("a batch whose commit the server dropped: %v; want store.ErrUnavailable", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
@@ -226,15 +227,19 @@ func publishTx(ctx context.Context, tx dbtx, id string, owner certs.AgencyCode, 
 	if tag.RowsAffected() != 1 {
 		return fmt.Errorf("the upload was collected while it was stored, upload it again: %w", store.ErrNotFound)
 	}
-	rec, err := lockBlobTx(ctx, tx, info.Digest)
+	rec, err := lockBlobTx(ctx, tx, info.Digest, uploadedRecord(info, nil, at))
 	if err != nil {
 		return err
 	}
 	// The writes, in one round trip.
 	b := &pgx.Batch{}
 	if rec == nil || rec.Gone {
-		// The pieces become the blob's: re-keyed, not copied.
-		b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, info.Digest)
+		// The pieces become the blob's: re-keyed, not copied. (A new
+		// blob has no pieces: the collections delete a record's pieces
+		// with it or before it.)
+		if rec != nil {
+			b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, info.Digest)
+		}
 		b.Queue(`UPDATE blob_chunks SET digest = $2 WHERE digest = $1`, uploadKey(id), info.Digest)
 	} else {
 		b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, uploadKey(id))
@@ -243,24 +248,81 @@ func publishTx(ctx context.Context, tx dbtx, id string, owner certs.AgencyCode, 
 	return tx.SendBatch(ctx, b).Close()
 }
 
+// putNewPieceSQL stores a new blob of one piece ($4, not empty) with its
+// record ($2), its owner's grant and the owner's count of unreferenced
+// bytes ($3, $5), all or nothing, and answers whether it did: the record's
+// INSERT … ON CONFLICT DO NOTHING is the lock of putPieceTx for a new
+// digest, and the other writes take their rows from its RETURNING, so
+// that nothing is written when the blob has a record. putEmptySQL is the
+// same for no bytes.
+const (
+	putNewPieceSQL = `WITH b AS (INSERT INTO blobs (digest, rec) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING RETURNING digest),
+		c AS (INSERT INTO blob_chunks (digest, off, data) SELECT digest, 0, $4 FROM b),
+		g AS (INSERT INTO blob_grants (digest, agency, via) SELECT digest, $3, '' FROM b ON CONFLICT DO NOTHING),
+		p AS (INSERT INTO blob_pending (agency, digest, size) SELECT $3, digest, $5 FROM b
+			ON CONFLICT (agency, digest) DO UPDATE SET size = EXCLUDED.size)
+		SELECT count(*) FROM b`
+	putEmptySQL = `WITH b AS (INSERT INTO blobs (digest, rec) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING RETURNING digest),
+		g AS (INSERT INTO blob_grants (digest, agency, via) SELECT digest, $3, '' FROM b ON CONFLICT DO NOTHING),
+		p AS (INSERT INTO blob_pending (agency, digest, size) SELECT $3, digest, $4 FROM b
+			ON CONFLICT (agency, digest) DO UPDATE SET size = EXCLUDED.size)
+		SELECT count(*) FROM b`
+)
+
+// putNewPiece stores data, at most one piece, as the new blob of info,
+// granted to owner, in one statement: its own transaction, one round
+// trip, where putPieceTx makes two. It reports false, having written
+// nothing, when the blob has a record already (present, gone, or being
+// stored by another): putPieceTx then decides under the record's lock.
+// What it writes is what putPieceTx writes for a new blob (a new blob has
+// no pieces: see publishTx).
+func (s *Store) putNewPiece(ctx context.Context, owner certs.AgencyCode, info store.BlobInfo, data []byte, at time.Time) (bool, error) {
+	rec := encode(uploadedRecord(info, nil, at))
+	for attempt := 1; ; attempt++ {
+		var n int64
+		var err error
+		if len(data) > 0 {
+			err = s.pool.QueryRow(ctx, putNewPieceSQL, info.Digest, rec, string(owner), data, info.Size).Scan(&n)
+		} else {
+			err = s.pool.QueryRow(ctx, putEmptySQL, info.Digest, rec, string(owner), info.Size).Scan(&n)
+		}
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			if err != nil && s.closed.Load() {
+				return false, store.ErrClosed
+			}
+			return n == 1, unavailable(err)
+		}
+		backoff := time.Duration(rand.Int64N(int64(time.Millisecond) * int64(min(attempt, 20))))
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(backoff):
+		}
+	}
+}
+
 // putPieceTx stores data, at most one piece, as the bytes of info unless
 // the blob is present, and records owner's grant: a whole upload in one
-// transaction, its bytes written once. It runs in a locked transaction.
-func putPieceTx(ctx context.Context, tx dbtx, owner certs.AgencyCode, info store.BlobInfo, data []byte, at time.Time) error {
-	rec, err := lockBlobTx(ctx, tx, info.Digest)
+// transaction, its bytes written once. It runs in a pipelined
+// transaction: the lock's round trip, then the writes' with the COMMIT.
+// (A new blob's goes in one statement first: putNewPiece.)
+func putPieceTx(ctx context.Context, tx *logTx, owner certs.AgencyCode, info store.BlobInfo, data []byte, at time.Time) error {
+	rec, err := lockBlobTx(ctx, tx, info.Digest, uploadedRecord(info, nil, at))
 	if err != nil {
 		return err
 	}
-	// The writes, in one round trip.
-	b := &pgx.Batch{}
+	b := tx.queued
 	if rec == nil || rec.Gone {
-		b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, info.Digest)
+		// A new blob has no pieces (see publishTx).
+		if rec != nil {
+			b.Queue(`DELETE FROM blob_chunks WHERE digest = $1`, info.Digest)
+		}
 		if len(data) > 0 {
 			b.Queue(`INSERT INTO blob_chunks (digest, off, data) VALUES ($1, 0, $2)`, info.Digest, data)
 		}
 	}
 	queueGrantUpload(b, owner, info, rec, at)
-	return tx.SendBatch(ctx, b).Close()
+	return nil
 }
 
 func dropUpload(ctx context.Context, tx dbtx, id string) error {
@@ -380,7 +442,11 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, store.ErrDigestMismatch)
 		}
 		info := store.BlobInfo{Digest: digest, Size: int64(n), Present: true}
-		if err := s.locked(ctx, func(tx pgx.Tx) error { return putPieceTx(ctx, tx, owner, info, buf[:n], at) }); err != nil {
+		stored, err := s.putNewPiece(ctx, owner, info, buf[:n], at)
+		if err == nil && !stored {
+			err = s.pipelined(ctx, func(tx *logTx) error { return putPieceTx(ctx, tx, owner, info, buf[:n], at) })
+		}
+		if err != nil {
 			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 		}
 		return info, nil
