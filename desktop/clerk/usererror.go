@@ -201,6 +201,7 @@ var wireKeys = map[wire.Code]i18n.Key{
 	wire.CodeQuotaExceeded:    i18n.ErrHubQuota,
 	wire.CodeGone:             i18n.ErrHubGone,
 	wire.CodeRecipientClosed:  i18n.ErrHubRecipient, // without details; with them, explainKey names the successors
+	wire.CodeUnregistered:     i18n.ErrHubUnregistered,
 }
 
 // sentinelKeys are the messages of the sentinel errors, in the order they
