@@ -230,5 +230,5 @@ func (c *Clerk) verifyPDF(ctx context.Context, r io.ReaderAt, size int64) (*pade
 // what must not wait for the network: the check before issuing, and
 // showing a stored document.
 func (c *Clerk) verifyCached(r io.ReaderAt, size int64) (*pades.Report, error) {
-	return pades.Verify(r, size, pades.VerifyOptions{Trust: c.v, CRLs: c.v.CRLs(), Now: c.now()})
+	return pades.Verify(r, size, pades.VerifyOptions{Trust: c.v, CRLs: c.v.CRLs(), Now: c.now(), SignerPolicy: c.v.MayIssueDocuments})
 }

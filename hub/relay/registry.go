@@ -1,0 +1,103 @@
+package relay
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"lienthong/certs"
+	"lienthong/hub/store"
+)
+
+// DefaultRegistryTTL is how long the hub trusts its copy of the
+// directory's certificate registrations before reading them again: a
+// registration made or removed on any node takes effect within it.
+const DefaultRegistryTTL = 5 * time.Second
+
+// Registry is the directory's registrations of other CAs' certificates
+// (store.Agency.Certificates) as certs.Identify consults them on the hub:
+// read from the store, kept for a TTL, read again on first use after
+// that. A fingerprint registered by two agencies stands for neither (and
+// is logged): a certificate names one agency or none.
+type Registry struct {
+	st interface {
+		Agencies(context.Context) ([]store.Agency, error)
+	}
+	ttl time.Duration
+	log *slog.Logger
+	now func() time.Time
+
+	mu     sync.Mutex
+	regs   certs.Registrations
+	loaded time.Time
+}
+
+// NewRegistry reads registrations from st's directory, again once ttl
+// has passed (zero: DefaultRegistryTTL).
+func NewRegistry(st interface {
+	Agencies(context.Context) ([]store.Agency, error)
+}, ttl time.Duration, log *slog.Logger) *Registry {
+	if ttl <= 0 {
+		ttl = DefaultRegistryTTL
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Registry{st: st, ttl: ttl, log: log, now: time.Now}
+}
+
+// Registered implements certs.Registry. When the store cannot be read,
+// the last registrations read stand (and none before the first read):
+// never a guess.
+func (g *Registry) Registered(fp certs.Fingerprint) (certs.AgencyCode, certs.Registration, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.regs == nil || g.now().Sub(g.loaded) >= g.ttl {
+		g.reload()
+	}
+	return g.regs.Registered(fp)
+}
+
+// Forget drops the registrations read, so that the next lookup reads the
+// directory: after a change made through this process.
+func (g *Registry) Forget() {
+	g.mu.Lock()
+	g.regs = nil
+	g.mu.Unlock()
+}
+
+func (g *Registry) reload() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	list, err := g.st.Agencies(ctx)
+	if err != nil {
+		g.log.Warn("certificate registrations not read; the last ones read stand", "err", err)
+		return
+	}
+	regs, conflicts := Registrations(list)
+	for _, c := range conflicts {
+		g.log.Warn("certificate registered for several agencies: it stands for none", "sha256", c.String())
+	}
+	g.regs, g.loaded = regs, g.now()
+}
+
+// Registrations collects the directory's registrations; a fingerprint
+// registered by more than one agency is left out and returned in
+// conflicts.
+func Registrations(list []store.Agency) (regs certs.Registrations, conflicts []certs.Fingerprint) {
+	regs = certs.Registrations{}
+	dup := map[certs.Fingerprint]bool{}
+	for _, a := range list {
+		for _, r := range a.Certificates {
+			if err := regs.Add(a.Code, r); err != nil {
+				dup[r.SHA256] = true
+			}
+		}
+	}
+	for fp := range dup {
+		delete(regs, fp)
+		conflicts = append(conflicts, fp)
+	}
+	return regs, conflicts
+}
