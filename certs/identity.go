@@ -211,29 +211,41 @@ func PacketSigner(cert *x509.Certificate, reg Registry) (AgencyCode, error) {
 }
 
 // Registrations is a Registry over a fixed list, built from a directory
-// listing: Add each agency's registrations, then share it read-only.
+// listing (the hub's store, a clerk's copy): Add each agency's
+// registrations, then share it read-only.
 type Registrations map[Fingerprint]registered
 
 type registered struct {
-	agency AgencyCode
-	reg    Registration
+	agency   AgencyCode
+	reg      Registration
+	conflict bool
 }
 
+// ErrRegisteredTwice reports a certificate registered more than once.
+var ErrRegisteredTwice = errors.New("certificate registered more than once")
+
 // Add registers regs for agency. A fingerprint registered already (by
-// another agency, or twice) is refused: one certificate stands for one
-// agency.
+// another agency, or twice) stands for no agency from then on, and Add
+// says so: one certificate stands for one agency, and a directory that
+// says otherwise is not guessed at.
 func (m Registrations) Add(agency AgencyCode, regs ...Registration) error {
+	var errs []error
 	for _, r := range regs {
 		if prev, ok := m[r.SHA256]; ok {
-			return fmt.Errorf("certificate %s registered for %s and %s", r.SHA256, prev.agency, agency)
+			m[r.SHA256] = registered{conflict: true}
+			errs = append(errs, fmt.Errorf("%w: %s, for %s and %s", ErrRegisteredTwice, r.SHA256, prev.agency, agency))
+			continue
 		}
 		m[r.SHA256] = registered{agency: agency, reg: r}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Registered implements Registry.
 func (m Registrations) Registered(fp Fingerprint) (AgencyCode, Registration, bool) {
 	r, ok := m[fp]
-	return r.agency, r.reg, ok
+	if !ok || r.conflict {
+		return "", Registration{}, false
+	}
+	return r.agency, r.reg, true
 }

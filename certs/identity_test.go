@@ -198,7 +198,10 @@ func TestParseFingerprint(t *testing.T) {
 	if err := reg.Add(quangninh, r); err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.Add("000.00.00.G22", r); err == nil {
-		t.Error("one certificate registered for two agencies")
+	if err := reg.Add("000.00.00.G22", r); !errors.Is(err, certs.ErrRegisteredTwice) {
+		t.Errorf("one certificate registered for two agencies: %v", err)
+	}
+	if code, _, ok := reg.Registered(fp); ok {
+		t.Errorf("a certificate registered for two agencies stands for %s", code)
 	}
 }

@@ -75,29 +75,11 @@ func (g *Registry) reload() {
 		g.log.Warn("certificate registrations not read; the last ones read stand", "err", err)
 		return
 	}
-	regs, conflicts := Registrations(list)
-	for _, c := range conflicts {
-		g.log.Warn("certificate registered for several agencies: it stands for none", "sha256", c.String())
-	}
-	g.regs, g.loaded = regs, g.now()
-}
-
-// Registrations collects the directory's registrations; a fingerprint
-// registered by more than one agency is left out and returned in
-// conflicts.
-func Registrations(list []store.Agency) (regs certs.Registrations, conflicts []certs.Fingerprint) {
-	regs = certs.Registrations{}
-	dup := map[certs.Fingerprint]bool{}
+	regs := certs.Registrations{}
 	for _, a := range list {
-		for _, r := range a.Certificates {
-			if err := regs.Add(a.Code, r); err != nil {
-				dup[r.SHA256] = true
-			}
+		if err := regs.Add(a.Code, a.Certificates...); err != nil {
+			g.log.Warn("certificate registered for several agencies: it stands for none", "err", err)
 		}
 	}
-	for fp := range dup {
-		delete(regs, fp)
-		conflicts = append(conflicts, fp)
-	}
-	return regs, conflicts
+	g.regs, g.loaded = regs, g.now()
 }
