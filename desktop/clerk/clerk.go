@@ -258,34 +258,41 @@ func (c *Clerk) load() error {
 	if err != nil {
 		return fmt.Errorf("read roots: %w", err)
 	}
-	if s := c.opts.Seal; s != nil {
-		if err := checkSeal(s, code); err != nil {
-			return err
-		}
-	}
 	c.kp, c.code, c.v = kp, code, v
 	c.name = kp.Leaf.Subject.CommonName
 	if len(kp.Leaf.Subject.Organization) > 0 {
 		c.name = kp.Leaf.Subject.Organization[0]
 	}
-	return c.loadTrust()
+	if err := c.loadTrust(); err != nil {
+		return err
+	}
+	if s := c.opts.Seal; s != nil {
+		if err := checkSeal(s, code, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ErrSealAgency reports a seal (Options.Seal) whose certificate names
 // another agency than the store's.
 var ErrSealAgency = errors.New("the seal's certificate names another agency")
 
-func checkSeal(s certs.Signer, code certs.AgencyCode) error {
+// checkSeal checks that the seal signs documents as this agency itself
+// (certs.DocumentSigner with v's registrations: our agency URI, or a
+// certificate of another CA registered as the agency's or its seal).
+func checkSeal(s certs.Signer, code certs.AgencyCode, v *certs.Verifier) error {
 	chain := s.Certificates()
 	if len(chain) == 0 {
 		return fmt.Errorf("seal: %w: no certificate", ErrSealAgency)
 	}
-	if err := certs.MayIssueDocuments(chain[0]); err != nil {
+	id, err := v.DocumentSigner(chain[0])
+	if err != nil {
 		return fmt.Errorf("seal: %w", err)
 	}
-	got, err := certs.AgencyOf(chain[0])
-	if err != nil {
-		return fmt.Errorf("seal: %w: %w", ErrSealAgency, err)
+	got := id.Agency
+	if id.Role == certs.RolePerson {
+		return fmt.Errorf("seal: %w: %q is a person's certificate", ErrSealAgency, chain[0].Subject.CommonName)
 	}
 	if got != code {
 		return fmt.Errorf("seal: %w: %s, the store is %s", ErrSealAgency, got, code)

@@ -10,6 +10,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/certs/certstest"
+	"lienthong/desktop/clerk"
 	"lienthong/hub/hubtest"
 	"lienthong/shared/pades"
 )
@@ -65,9 +66,19 @@ func TestForeignSigners(t *testing.T) {
 	if !rep.Valid() || len(rep.Signatures) != 2 {
 		t.Fatalf("after the sync: valid=%v, %d signatures: %+v", rep.Valid(), len(rep.Signatures), problems(rep))
 	}
+	// ND30's roles, decided by the one rule (certs.Identify with the
+	// directory's registrations).
+	signers := c.Signers(rep)
+	if signers[0].Role != clerk.RolePerson || signers[0].Agency != quangNinh || signers[0].Name != "Nguyễn Văn An" ||
+		signers[1].Role != clerk.RoleAgency || signers[1].Agency != quangNinh || signers[1].AgencyName == "" {
+		t.Fatalf("signers = %+v", signers)
+	}
 	rep = verify(unregistered)
 	if rep.Valid() || !strings.Contains(strings.Join(problems(rep), " "), "not registered") {
 		t.Fatalf("an unregistered signer: valid=%v, problems %q", rep.Valid(), problems(rep))
+	}
+	if s := c.Signers(rep)[0]; s.Role != clerk.RoleOther || s.Agency != "" || !strings.Contains(s.AgencyError, "not registered") {
+		t.Fatalf("an unregistered signer: %+v", s)
 	}
 
 	// The clerk keeps what it synced: a clerk opened again verifies offline.

@@ -239,6 +239,7 @@ var sentinelKeys = []struct {
 	{token.ErrTokenFailed, i18n.ErrTokenFailed},
 	{token.ErrNoCgo, i18n.ErrTokenNoSupport},
 	{certs.ErrTokenUnsupported, i18n.ErrTokenNoSupport},
+	{certs.ErrUnregistered, i18n.SigUnregistered},
 	{ErrSealAgency, i18n.ErrSealAgency},
 	{ErrNotOurPerson, i18n.ErrNotOurPerson},
 	{ErrNotConfigured, i18n.ErrNotConfigured},
