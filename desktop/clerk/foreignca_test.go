@@ -3,6 +3,7 @@ package clerk_test
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -118,5 +119,62 @@ func setRegistrations(t *testing.T, h *hubtest.Hub, code string, regs ...certs.R
 	a.Certificates = regs
 	if _, err := h.Store.UpsertAgency(ctx, &a, time.Now()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestForeignClerk: an agency whose only certificate comes from another
+// CA (no urn:lienthong: name) runs a clerk: init with the agency it is
+// registered for, issue, send; the recipient's clerk shows the seal as
+// the agency's. Init refuses such a certificate without --agency, and an
+// agency given for one of ours.
+func TestForeignClerk(t *testing.T) {
+	bcy := certstest.NewForeign(t, "Ban Cơ yếu Chính phủ")
+	h := hubtest.Start(t, hubtest.Options{ForeignRoots: []*x509.Certificate{bcy.Root}})
+	ctx := ctxT(t)
+	seal := bcy.Organisation(t, "Ủy ban nhân dân tỉnh Quảng Ninh", "Văn phòng UBND tỉnh", "5700100256")
+	setRegistrations(t, h, quangNinh, certs.Registration{SHA256: certs.FingerprintOf(seal.Leaf), Role: certs.RoleAgency})
+
+	p12, err := certs.EncodePKCS12(seal, "p12-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := clerk.InitOptions{Home: filepath.Join(t.TempDir(), "qn"), Passphrase: passphrase, P12: p12, P12Passphrase: "p12-pass",
+		HubAddr: h.Addr, ServerName: "localhost", RootsPEM: h.PKI.RootPEM()}
+	if err := clerk.Init(opts); !errors.Is(err, clerk.ErrAgencyNeeded) {
+		t.Fatalf("init without the agency: %v, want ErrAgencyNeeded", err)
+	}
+	ours := opts
+	ours.Home, ours.Agency = filepath.Join(t.TempDir(), "g22"), vpcp
+	if ours.P12, err = certs.EncodePKCS12(h.Agencies[vpcp].Key, "p12-pass"); err != nil {
+		t.Fatal(err)
+	}
+	if err := clerk.Init(ours); !errors.Is(err, clerk.ErrAgencyNeeded) {
+		t.Fatalf("init of our certificate with an agency: %v, want ErrAgencyNeeded", err)
+	}
+	opts.Agency = quangNinh
+	if err := clerk.Init(opts); err != nil {
+		t.Fatal(err)
+	}
+	qn := openClerk(t, opts.Home)
+	if code, _ := qn.Agency(); code != quangNinh {
+		t.Fatalf("the foreign clerk is %s", code)
+	}
+	gov := newClerk(t, h, vpcp)
+	mustSync(t, ctx, qn, gov)
+	hello, err := qn.TestConnection(ctx)
+	if err != nil || hello.Agency != quangNinh {
+		t.Fatalf("hello = %+v, %v", hello, err)
+	}
+	id, err := qn.Issue(ctx, draft(t, "cong-van.pdf", vpcp))
+	if err != nil {
+		t.Fatalf("issue: %v", err)
+	}
+	mustSync(t, ctx, qn, gov)
+	v, err := gov.Document(id)
+	if err != nil {
+		t.Fatalf("the recipient: %v", err)
+	}
+	if v.Report == nil || !v.Report.Valid() || len(v.Signers) != 1 || v.Signers[0].Role != clerk.RoleAgency || v.Signers[0].Agency != quangNinh {
+		t.Fatalf("the recipient's view: report valid=%v, signers %+v", v.Report != nil && v.Report.Valid(), v.Signers)
 	}
 }
