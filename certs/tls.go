@@ -8,9 +8,11 @@ import (
 
 // ServerTLS returns a TLS 1.3 server config that presents kp and demands a
 // client certificate that v accepts as an agency (chained to a root, in
-// date, not revoked, standing for exactly one agency: Verifier.Agency).
-// The client CAs are v's at the time of the call. Handlers read the agency
-// with PeerAgency.
+// date, not revoked, standing for exactly one agency: Verifier.Agency),
+// except that a certificate of a trusted CA that no agency registered
+// passes the handshake, so that the server can answer why: handlers read
+// the agency with Verifier.PeerAgency, which refuses it (ErrUnregistered).
+// The client CAs are v's at the time of the call.
 func ServerTLS(kp *KeyPair, v *Verifier) *tls.Config {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS13,
