@@ -59,20 +59,18 @@ func (g *Registry) Registered(fp certs.Fingerprint) (certs.AgencyCode, certs.Reg
 	return g.regs.Registered(fp)
 }
 
-// Forget drops the registrations read, so that the next lookup reads the
-// directory: after a change made through this process.
-func (g *Registry) Forget() {
-	g.mu.Lock()
-	g.regs = nil
-	g.mu.Unlock()
-}
-
 func (g *Registry) reload() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	list, err := g.st.Agencies(ctx)
 	if err != nil {
+		// Tried again after a TTL, not at every lookup: a database that
+		// is down must not hold every request for the timeout.
 		g.log.Warn("certificate registrations not read; the last ones read stand", "err", err)
+		if g.regs == nil {
+			g.regs = certs.Registrations{}
+		}
+		g.loaded = g.now()
 		return
 	}
 	regs := certs.Registrations{}
