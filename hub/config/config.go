@@ -122,7 +122,7 @@ type Config struct {
 	// Viettel-CA) trusted for agency and person certificates only, never
 	// for a hub, a timestamping authority or receipts. Such a certificate
 	// stands for an agency once the directory registers its SHA-256
-	// (`lienthong-hub agency cert add`); list the CA's CRLs in CRLs. The
+	// (`lienthong-hub agency register`); list the CA's CRLs in CRLs. The
 	// hub gives these roots to clerks with its directory.
 	ForeignRoots []string `json:"foreign_roots,omitempty"`
 	// RegistrationsRefresh is how long a hub node keeps the directory's
