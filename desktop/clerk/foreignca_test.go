@@ -315,6 +315,11 @@ func TestForeignEndToEnd(t *testing.T) {
 		if errors.Is(err, hubclient.ErrUnregistered) {
 			t.Fatalf("an untrusted CA's certificate is read as only unregistered: %v", err)
 		}
+		// The clerk reads that the hub refused the certificate, not that
+		// the network is down.
+		if ue := clerk.Explain(err); ue.Key != i18n.ErrHubRefusedCertificate {
+			t.Fatalf("the clerk reads %q (%s) for %v", ue.Message(vi), ue.Key, err)
+		}
 	})
 
 	t.Run("RegistrationRemoved", func(t *testing.T) {
