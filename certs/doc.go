@@ -25,11 +25,11 @@
 // Who may sign what is decided in one function each, which everything
 // that verifies calls:
 //
-//   - [MayIssueDocuments]: only agency and person certificates sign
-//     documents (the signing key usages, exactly one agency named by
-//     urn:lienthong:agency: or urn:lienthong:member-of:, no service usage
-//     such as serverAuth or timeStamping). A hub, a timestamping authority
-//     or the receipt identity signs no công văn, even under the root.
+//   - [DocumentSigner] ([MayIssueDocuments] without a directory): only
+//     agency and person certificates sign documents (the signing key
+//     usages, exactly one agency — [Identify] —, no service usage such as
+//     serverAuth or timeStamping). A hub, a timestamping authority or the
+//     receipt identity signs no công văn, even under the root.
 //   - [MayIssueReceipts]: receipts count only when signed by the receipt
 //     identity whose name the client has configured (pinned by name, so
 //     that the certificate can be renewed without reconfiguring every
@@ -74,9 +74,27 @@
 //
 // # Identity
 //
-// A [Verifier] holds the configured roots and revocation lists. It derives
-// the verified agency code of a peer from its certificate chain
-// ([Verifier.Agency]) and refuses anything that is not chained to a
-// configured root, is expired or revoked, or does not name exactly one
-// agency. [ServerTLS] and [ClientTLS] build TLS 1.3 mutual-auth configs on it.
+// [Identify] is the one rule for who a certificate stands for, on the hub
+// and at the clerk alike: the agency its urn:lienthong:agency: URI names
+// (or, for a person, urn:lienthong:member-of:); else, for a certificate of
+// another CA (the Government's specialised CA of Ban Cơ yếu, licensed
+// public CAs such as VNPT-CA or Viettel-CA, which carry no such name), the
+// directory's registration of its SHA-256 ([Registry], [Registration]):
+// the agency, a [Role] (agency, seal, tls or person) and for a person the
+// name. Fingerprints, not subject attributes, because the subjects those
+// CAs write (O/OU with the agency's name, UID "MST:<tax code>" or
+// "CCCD:<number>") are not unique to one agency or unit and are the CA's
+// to write, while a fingerprint names one certificate that the operator
+// has seen.
+//
+// A [Verifier] holds the configured roots — our own ([NewVerifier]) and
+// other CAs' ([Verifier.SetForeignRoots], trusted only for agency and
+// person chains, never for a hub, a timestamping authority or receipts,
+// and never for a certificate carrying an urn:lienthong: name,
+// [ErrForeignName]) —, the revocation lists and the registrations in force
+// ([Verifier.SetRegistry]). It derives the verified agency of a peer from
+// its certificate chain ([Verifier.Agency]) and refuses anything that is
+// not chained to a configured root, is expired or revoked, or does not
+// stand for exactly one agency in a role that connects. [ServerTLS] and
+// [ClientTLS] build TLS 1.3 mutual-auth configs on it.
 package certs

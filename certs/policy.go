@@ -25,14 +25,23 @@ var ErrNotReceiptSigner = errors.New("certificate is not the hub's receipt-signi
 var OIDDocumentSigningRFC9336 = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
 
 // MayIssueDocuments reports, with nil, whether cert may sign documents
-// (PDF signatures on công văn): the person and agency certificates this
-// package issues. The rule:
+// as one of our own PKI's certificates: DocumentSigner without a
+// directory, so that only urn:lienthong: names count.
+func MayIssueDocuments(cert *x509.Certificate) error {
+	_, err := DocumentSigner(cert, nil)
+	return err
+}
+
+// DocumentSigner reports who signed a document (a PDF signature on a công
+// văn, an edXML packet) with cert, and refuses a certificate that may not
+// sign one. The rule:
 //
 //   - an end-entity certificate with the digitalSignature or
 //     nonRepudiation (contentCommitment) key usage;
-//   - naming exactly one agency: its own (urn:lienthong:agency:, an agency's
-//     seal) or the one its holder works for (urn:lienthong:member-of:, a
-//     competent person), and not both;
+//   - standing for exactly one agency ([Identify]): its own (an agency's
+//     seal) or the one its holder works for (a competent person), by our
+//     URI or by the directory's registration (reg; nil for none) with a
+//     role that signs documents (agency, seal, person — not tls);
 //   - whose extended key usages, if it has any, allow document signing
 //     (emailProtection, a document-signing usage or anyExtendedKeyUsage) and
 //     name no service usage: a hub (serverAuth), a timestamping authority
@@ -40,24 +49,24 @@ var OIDDocumentSigningRFC9336 = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36
 //     does the hub's receipt identity, which names no agency.
 //
 // The chain to a trusted root, the validity period and revocation are
-// checked apart (Verifier, package pades). Certificates of a national CA
-// with its own profile (policy OIDs, no Lienthong URIs) are recognised
-// here, and only here, once that profile is known.
-func MayIssueDocuments(cert *x509.Certificate) error {
+// checked apart (Verifier, package pades). A certificate of another CA
+// (Ban Cơ yếu, a licensed public CA) signs under the same usage rules
+// once the directory registers it.
+func DocumentSigner(cert *x509.Certificate, reg Registry) (Identity, error) {
 	if cert == nil {
-		return fmt.Errorf("%w: no certificate", ErrNotDocumentSigner)
+		return Identity{}, fmt.Errorf("%w: no certificate", ErrNotDocumentSigner)
 	}
 	name := cert.Subject.CommonName
 	if cert.IsCA {
-		return fmt.Errorf("%w: %q is a CA certificate", ErrNotDocumentSigner, name)
+		return Identity{}, fmt.Errorf("%w: %q is a CA certificate", ErrNotDocumentSigner, name)
 	}
 	if cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
-		return fmt.Errorf("%w: %q has neither the digitalSignature nor the nonRepudiation key usage", ErrNotDocumentSigner, name)
+		return Identity{}, fmt.Errorf("%w: %q has neither the digitalSignature nor the nonRepudiation key usage", ErrNotDocumentSigner, name)
 	}
 	for _, u := range cert.ExtKeyUsage {
 		switch u {
 		case x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageTimeStamping, x509.ExtKeyUsageOCSPSigning, x509.ExtKeyUsageCodeSigning:
-			return fmt.Errorf("%w: %q is a service certificate (extended key usage %s)", ErrNotDocumentSigner, name, ekuName(u))
+			return Identity{}, fmt.Errorf("%w: %q is a service certificate (extended key usage %s)", ErrNotDocumentSigner, name, ekuName(u))
 		}
 	}
 	if len(cert.ExtKeyUsage) > 0 || len(cert.UnknownExtKeyUsage) > 0 {
@@ -68,18 +77,20 @@ func MayIssueDocuments(cert *x509.Certificate) error {
 			signs = signs || o.Equal(OIDDocumentSigning) || o.Equal(OIDDocumentSigningRFC9336)
 		}
 		if !signs {
-			return fmt.Errorf("%w: %q has no document-signing extended key usage", ErrNotDocumentSigner, name)
+			return Identity{}, fmt.Errorf("%w: %q has no document-signing extended key usage", ErrNotDocumentSigner, name)
 		}
 	}
-	_, agencyErr := AgencyOf(cert)
-	_, memberErr := MemberOf(cert)
-	switch {
-	case agencyErr == nil && memberErr == nil:
-		return fmt.Errorf("%w: %q names itself an agency and a member of one", ErrNotDocumentSigner, name)
-	case agencyErr != nil && memberErr != nil:
-		return fmt.Errorf("%w: %q is neither an agency's nor a person's certificate: %v", ErrNotDocumentSigner, name, memberErr)
+	id, err := Identify(cert, reg)
+	if err != nil {
+		if errors.Is(err, ErrManyAgencies) {
+			return Identity{}, fmt.Errorf("%w: %w", ErrNotDocumentSigner, err)
+		}
+		return Identity{}, fmt.Errorf("%w: %q is neither an agency's nor a person's certificate: %w", ErrNotDocumentSigner, name, err)
 	}
-	return nil
+	if !id.Role.SignsDocuments() {
+		return Identity{}, fmt.Errorf("%w: %w: %q is registered as the %s certificate of %s", ErrNotDocumentSigner, ErrWrongRole, name, id.Role, id.Agency)
+	}
+	return id, nil
 }
 
 func ekuName(u x509.ExtKeyUsage) string {

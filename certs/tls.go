@@ -8,17 +8,27 @@ import (
 
 // ServerTLS returns a TLS 1.3 server config that presents kp and demands a
 // client certificate that v accepts as an agency (chained to a root, in
-// date, not revoked, naming exactly one agency). Handlers read the agency
-// with PeerAgency.
+// date, not revoked, standing for exactly one agency: Verifier.Agency),
+// except that a certificate of a trusted CA that no agency registered
+// passes the handshake, so that the server can answer why: handlers read
+// the agency with Verifier.PeerAgency, which refuses it (ErrUnregistered).
+// The client CAs are v's at the time of the call.
 func ServerTLS(kp *KeyPair, v *Verifier) *tls.Config {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS13,
 		Certificates: []tls.Certificate{kp.TLSCertificate()},
 		ClientAuth:   tls.RequireAndVerifyClientCert,
-		ClientCAs:    v.Roots(),
+		ClientCAs:    v.ClientCAs(),
 		Time:         v.now,
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			_, err := v.Agency(cs.PeerCertificates)
+			if errors.Is(err, ErrUnregistered) {
+				// Chained, in date, not revoked, but unknown to the
+				// directory: let the handshake through so that the
+				// server answers why (PeerAgency refuses it on every
+				// request) rather than a bare TLS alert.
+				return nil
+			}
 			return err
 		},
 	}
@@ -51,10 +61,12 @@ func ClientTLS(kp *KeyPair, v *Verifier, serverName string) *tls.Config {
 }
 
 // PeerAgency returns the agency of a connection accepted with ServerTLS.
-// The handshake has already verified the chain; this only reads the code.
-func PeerAgency(cs tls.ConnectionState) (AgencyCode, error) {
+// The handshake has already verified the chain; this only decides the
+// identity, with the registrations in force now (a registration removed
+// since the handshake counts).
+func (v *Verifier) PeerAgency(cs tls.ConnectionState) (AgencyCode, error) {
 	if len(cs.PeerCertificates) == 0 {
 		return "", ErrNoCertificate
 	}
-	return AgencyOf(cs.PeerCertificates[0])
+	return v.peerAgency(cs.PeerCertificates[0])
 }

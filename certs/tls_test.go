@@ -51,7 +51,7 @@ func TestMutualTLS(t *testing.T) {
 				if err := c.Handshake(); err != nil {
 					return
 				}
-				code, err := PeerAgency(c.ConnectionState())
+				code, err := v.PeerAgency(c.ConnectionState())
 				if err != nil {
 					return
 				}

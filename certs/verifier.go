@@ -20,11 +20,24 @@ var (
 	ErrExpired       = errors.New("certificate expired or not yet valid")
 	ErrNoAgency      = errors.New("certificate names no agency")
 	ErrManyAgencies  = errors.New("certificate names more than one agency")
+	// ErrForeignName: a certificate under a foreign root carries an
+	// urn:lienthong: name, which only our own PKI issues.
+	ErrForeignName = errors.New("a certificate of a foreign CA carries a Lienthong name")
 )
 
 // Verifier checks certificate chains against the configured roots and
-// revocation lists. It is safe for concurrent use; SetCRLs may replace the
-// lists while connections are being verified.
+// revocation lists, and decides who a certificate stands for with the
+// directory's registrations. It is safe for concurrent use; SetCRLs,
+// SetForeignRoots and SetRegistry may replace what it holds while
+// connections are being verified.
+//
+// Our own roots (NewVerifier) are trusted for everything. Foreign roots
+// (SetForeignRoots: the Government's specialised CA, licensed public CAs)
+// are trusted only for agency and person certificates — chains built for
+// client authentication or for any usage (document signers) — never for a
+// hub, a timestamping authority or the receipt identity; and a
+// certificate under a foreign root that carries an urn:lienthong: name is
+// refused (ErrForeignName).
 type Verifier struct {
 	roots     *x509.CertPool
 	rootCerts []*x509.Certificate
@@ -32,6 +45,9 @@ type Verifier struct {
 	Now func() time.Time
 
 	mu       sync.RWMutex
+	foreign  []*x509.Certificate
+	signers  *x509.CertPool // roots and foreign roots: for agency and person certificates
+	registry Registry
 	crls     []*x509.RevocationList
 	verified map[[32]byte]bool // CRL+issuer pairs whose signature checked out
 	chains   map[[32]byte]*builtChain
@@ -66,11 +82,95 @@ func NewVerifier(roots []*x509.Certificate) (*Verifier, error) {
 		v.roots.AddCert(r)
 		v.rootCerts = append(v.rootCerts, r)
 	}
+	v.signers = v.roots
 	return v, nil
 }
 
-// Roots returns the trusted roots as a pool, for tls.Config.RootCAs.
+// Roots returns our own trusted roots as a pool, for tls.Config.RootCAs:
+// a hub's certificate chains to one of them, never to a foreign root.
 func (v *Verifier) Roots() *x509.CertPool { return v.roots }
+
+// SetForeignRoots replaces the foreign roots: CAs outside Lienthong's PKI
+// (the Government's specialised CA, licensed public CAs) trusted for
+// agency and person certificates only. A root of our own given again is
+// ignored.
+func (v *Verifier) SetForeignRoots(roots []*x509.Certificate) error {
+	pool := v.roots.Clone()
+	var foreign []*x509.Certificate
+	for _, r := range roots {
+		if !r.IsCA {
+			return fmt.Errorf("verifier: foreign root %q is not a CA certificate", r.Subject.CommonName)
+		}
+		if v.own(r) || slices.ContainsFunc(foreign, r.Equal) {
+			continue
+		}
+		pool.AddCert(r)
+		foreign = append(foreign, r)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.foreign, v.signers = foreign, pool
+	clear(v.chains)
+	return nil
+}
+
+// ForeignRoots returns the foreign roots in force.
+func (v *Verifier) ForeignRoots() []*x509.Certificate {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.foreign
+}
+
+// ClientCAs returns the roots a client certificate may chain to (ours and
+// the foreign ones), for tls.Config.ClientCAs.
+func (v *Verifier) ClientCAs() *x509.CertPool {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.signers
+}
+
+// SetRegistry sets the directory's registrations of foreign certificates
+// (nil: none), which Identify consults for a certificate without our URI.
+func (v *Verifier) SetRegistry(r Registry) {
+	v.mu.Lock()
+	v.registry = r
+	v.mu.Unlock()
+}
+
+// Identify returns who cert stands for, with the registrations in force
+// (see the package function Identify). It does not verify the chain.
+func (v *Verifier) Identify(cert *x509.Certificate) (Identity, error) {
+	return Identify(cert, v.currentRegistry())
+}
+
+// DocumentSigner applies the rule of the package function DocumentSigner
+// with the registrations in force.
+func (v *Verifier) DocumentSigner(cert *x509.Certificate) (Identity, error) {
+	return DocumentSigner(cert, v.currentRegistry())
+}
+
+// MayIssueDocuments is DocumentSigner's verdict, for pades.VerifyOptions'
+// SignerPolicy.
+func (v *Verifier) MayIssueDocuments(cert *x509.Certificate) error {
+	_, err := v.DocumentSigner(cert)
+	return err
+}
+
+// PacketSigner applies the rule of the package function PacketSigner
+// with the registrations in force.
+func (v *Verifier) PacketSigner(cert *x509.Certificate) (AgencyCode, error) {
+	return PacketSigner(cert, v.currentRegistry())
+}
+
+func (v *Verifier) currentRegistry() Registry {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.registry
+}
+
+func (v *Verifier) own(root *x509.Certificate) bool {
+	return slices.ContainsFunc(v.rootCerts, root.Equal)
+}
 
 // RootCertificates returns the trusted roots.
 func (v *Verifier) RootCertificates() []*x509.Certificate { return v.rootCerts }
@@ -160,8 +260,12 @@ func (v *Verifier) BuildChain(leaf *x509.Certificate, others []*x509.Certificate
 	for _, c := range others {
 		inter.AddCert(c)
 	}
+	roots := v.roots
+	if usage == x509.ExtKeyUsageClientAuth || usage == x509.ExtKeyUsageAny {
+		roots = v.ClientCAs()
+	}
 	chains, err := leaf.Verify(x509.VerifyOptions{
-		Roots:         v.roots,
+		Roots:         roots,
 		Intermediates: inter,
 		CurrentTime:   at,
 		KeyUsages:     []x509.ExtKeyUsage{usage},
@@ -172,6 +276,9 @@ func (v *Verifier) BuildChain(leaf *x509.Certificate, others []*x509.Certificate
 			return nil, fmt.Errorf("%w: %v", ErrExpired, err)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
+	}
+	if root := chains[0][len(chains[0])-1]; !v.own(root) && namesLienthong(leaf) {
+		return nil, fmt.Errorf("%w: %w: %q under %q", ErrUntrusted, ErrForeignName, leaf.Subject.CommonName, root.Subject.CommonName)
 	}
 	built = &builtChain{chain: chains[0]}
 	for i, c := range built.chain {
@@ -240,17 +347,30 @@ func (v *Verifier) CRLSignedBy(crl *x509.RevocationList, issuer *x509.Certificat
 }
 
 // Agency verifies an agency's certificate chain for client authentication
-// now and returns the agency code from its single
-// urn:lienthong:agency: URI.
+// now and returns the agency it stands for (Identify: its single
+// urn:lienthong:agency: URI, or the directory's registration of a foreign
+// certificate with a role that connects).
 func (v *Verifier) Agency(chain []*x509.Certificate) (AgencyCode, error) {
 	if _, err := v.Chain(chain, time.Time{}, x509.ExtKeyUsageClientAuth); err != nil {
 		return "", err
 	}
-	return AgencyOf(chain[0])
+	return v.peerAgency(chain[0])
 }
 
-// AgencyOf returns the agency code a certificate names, without verifying
-// the certificate: use Verifier.Agency for a peer.
+func (v *Verifier) peerAgency(leaf *x509.Certificate) (AgencyCode, error) {
+	id, err := v.Identify(leaf)
+	if err != nil {
+		return "", err
+	}
+	if !id.Role.Connects() {
+		return "", fmt.Errorf("%w: %q is registered as the %s certificate of %s, which does not connect to the hub", ErrWrongRole, leaf.Subject.CommonName, id.Role, id.Agency)
+	}
+	return id.Agency, nil
+}
+
+// AgencyOf returns the agency code a certificate's urn:lienthong:agency:
+// URI names, without verifying the certificate: use Verifier.Agency for a
+// peer and Identify for anyone's certificate.
 func AgencyOf(cert *x509.Certificate) (AgencyCode, error) {
 	return uriCode(cert, AgencyURIPrefix)
 }

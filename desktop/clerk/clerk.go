@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,9 @@ import (
 const (
 	SettingServerName = "hub_server_name" // the name in the hub's certificate
 	SettingRoots      = "roots_pem"       // the trusted roots, PEM
+	// SettingAgency is the agency a certificate of another CA stands for
+	// (InitOptions.Agency); absent for one of our PKI, which names it.
+	SettingAgency = "agency_code"
 )
 
 // StoreFile is the store's file name inside the home folder.
@@ -53,6 +57,43 @@ type InitOptions struct {
 	// ReceiptSigner names the hub's receipt-signing identity; empty is
 	// certs.DefaultReceiptSigner.
 	ReceiptSigner string
+	// Agency is the agency the .p12's certificate stands for when another
+	// CA issued it (Ban Cơ yếu, a licensed public CA: no urn:lienthong:
+	// name): the one the hub's operator registered its SHA-256 for. It
+	// must be empty for a certificate of our PKI, which names its agency.
+	Agency certs.AgencyCode
+}
+
+// ErrAgencyNeeded refuses init with a certificate of another CA and no
+// agency given, or with an agency given for a certificate that names its
+// own.
+var ErrAgencyNeeded = errors.New("a certificate of another CA needs the agency it is registered for; one of ours names it")
+
+// foreignIdentity decides at init whose certificate the store's is: ours,
+// naming its agency (agency must be empty), or another CA's (no
+// urn:lienthong: name), standing for agency as the hub's directory
+// registers it. It reports whether it is another CA's; the chain of such
+// a certificate is checked by the hub at every connection, against the
+// foreign roots the clerk does not have before its first sync.
+func foreignIdentity(leaf *x509.Certificate, agency certs.AgencyCode) (bool, error) {
+	_, err := certs.Identify(leaf, nil)
+	switch {
+	case err == nil && agency == "":
+		return false, nil
+	case err == nil:
+		return false, fmt.Errorf("%w: --agency %s given for %q", ErrAgencyNeeded, agency, leaf.Subject.CommonName)
+	case !errors.Is(err, certs.ErrUnregistered):
+		return false, fmt.Errorf("the certificate names no agency: %w", err)
+	case agency == "":
+		return false, fmt.Errorf("%w: %q (SHA-256 %s)", ErrAgencyNeeded, leaf.Subject.CommonName, certs.FingerprintOf(leaf))
+	}
+	if _, err := certs.ParseAgencyCode(string(agency)); err != nil {
+		return false, err
+	}
+	if leaf.IsCA || (len(leaf.ExtKeyUsage) > 0 && !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageClientAuth)) {
+		return false, fmt.Errorf("%q cannot authenticate to the hub (a CA, or no clientAuth usage)", leaf.Subject.CommonName)
+	}
+	return true, nil
 }
 
 // Exists reports whether home holds a clerk store.
@@ -78,8 +119,9 @@ func Init(opts InitOptions) error {
 	if err != nil {
 		return fmt.Errorf("init: read the .p12: %w", err)
 	}
-	if _, err := certs.AgencyOf(kp.Leaf); err != nil {
-		return fmt.Errorf("init: the certificate names no agency: %w", err)
+	foreign, err := foreignIdentity(kp.Leaf, opts.Agency)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
 	}
 	roots, err := certs.ParseCertificatesPEM(opts.RootsPEM)
 	if err != nil || len(roots) == 0 {
@@ -89,7 +131,7 @@ func Init(opts InitOptions) error {
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
-	if _, err := v.Agency(kp.Certificates()); err != nil {
+	if _, err := v.Agency(kp.Certificates()); err != nil && !foreign {
 		return fmt.Errorf("init: the agency certificate does not chain to the roots: %w", err)
 	}
 	hubAddr, err := ParseHubAddress(opts.HubAddr)
@@ -117,6 +159,7 @@ func Init(opts InitOptions) error {
 		st.SetSetting(SettingProxy, proxy),
 		st.SetSetting(SettingRoots, string(certs.EncodeCertificatesPEM(roots...))),
 		st.SetSetting(SettingReceiptSigner, opts.ReceiptSigner),
+		st.SetSetting(SettingAgency, string(opts.Agency)),
 	)
 	if cerr := st.Close(); err == nil {
 		err = cerr
@@ -243,6 +286,14 @@ func (c *Clerk) load() error {
 		return fmt.Errorf("read identity: %w", err)
 	}
 	code, err := certs.AgencyOf(kp.Leaf)
+	if errors.Is(err, certs.ErrNoAgency) {
+		// A certificate of another CA: the agency given at init, which
+		// the hub's directory decides in the end (every request).
+		var s string
+		if s, err = c.st.Setting(SettingAgency); err == nil {
+			code, err = certs.ParseAgencyCode(s)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("read identity: %w", err)
 	}
@@ -258,34 +309,41 @@ func (c *Clerk) load() error {
 	if err != nil {
 		return fmt.Errorf("read roots: %w", err)
 	}
-	if s := c.opts.Seal; s != nil {
-		if err := checkSeal(s, code); err != nil {
-			return err
-		}
-	}
 	c.kp, c.code, c.v = kp, code, v
 	c.name = kp.Leaf.Subject.CommonName
 	if len(kp.Leaf.Subject.Organization) > 0 {
 		c.name = kp.Leaf.Subject.Organization[0]
 	}
-	return c.loadTrust()
+	if err := c.loadTrust(); err != nil {
+		return err
+	}
+	if s := c.opts.Seal; s != nil {
+		if err := checkSeal(s, code, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ErrSealAgency reports a seal (Options.Seal) whose certificate names
 // another agency than the store's.
 var ErrSealAgency = errors.New("the seal's certificate names another agency")
 
-func checkSeal(s certs.Signer, code certs.AgencyCode) error {
+// checkSeal checks that the seal signs documents as this agency itself
+// (certs.DocumentSigner with v's registrations: our agency URI, or a
+// certificate of another CA registered as the agency's or its seal).
+func checkSeal(s certs.Signer, code certs.AgencyCode, v *certs.Verifier) error {
 	chain := s.Certificates()
 	if len(chain) == 0 {
 		return fmt.Errorf("seal: %w: no certificate", ErrSealAgency)
 	}
-	if err := certs.MayIssueDocuments(chain[0]); err != nil {
+	id, err := v.DocumentSigner(chain[0])
+	if err != nil {
 		return fmt.Errorf("seal: %w", err)
 	}
-	got, err := certs.AgencyOf(chain[0])
-	if err != nil {
-		return fmt.Errorf("seal: %w: %w", ErrSealAgency, err)
+	got := id.Agency
+	if id.Role == certs.RolePerson {
+		return fmt.Errorf("seal: %w: %q is a person's certificate", ErrSealAgency, chain[0].Subject.CommonName)
 	}
 	if got != code {
 		return fmt.Errorf("seal: %w: %s, the store is %s", ErrSealAgency, got, code)

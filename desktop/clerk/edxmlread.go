@@ -146,7 +146,7 @@ func (c *Clerk) checkEdXMLSignature(data []byte, opts ImportOptions) (EdXMLCheck
 	default:
 		return EdXMLCheck{}, "", refuse(store.CauseSigner, nil, fmt.Errorf("%w: %s", ErrEdXMLSigner, res.TrustDetail))
 	}
-	agency, err := documentSigner(res.Signer)
+	agency, err := c.documentSigner(res.Signer)
 	if err != nil {
 		return EdXMLCheck{}, "", err
 	}
@@ -179,7 +179,7 @@ func (c *Clerk) checkEdXMLCMS(data, sig []byte, opts ImportOptions) (EdXMLCheck,
 	case err != nil:
 		return EdXMLCheck{}, "", refuse(store.CauseSignature, nil, fmt.Errorf("detached signature: %w", err))
 	}
-	agency, err := documentSigner(s.Chain[0])
+	agency, err := c.documentSigner(s.Chain[0])
 	if err != nil {
 		return EdXMLCheck{}, "", err
 	}
@@ -187,16 +187,17 @@ func (c *Clerk) checkEdXMLCMS(data, sig []byte, opts ImportOptions) (EdXMLCheck,
 }
 
 // documentSigner returns the agency of a verified signer allowed to sign
-// documents and their statuses.
-func documentSigner(leaf *x509.Certificate) (certs.AgencyCode, error) {
-	if err := certs.MayIssueDocuments(leaf); err != nil {
-		return "", refuse(store.CauseSigner, nil, fmt.Errorf("%w: %w", ErrEdXMLSigner, err))
+// documents and their statuses: the agency itself (its certificate or
+// seal, by our URI or the directory's registration), never a person.
+func (c *Clerk) documentSigner(leaf *x509.Certificate) (certs.AgencyCode, error) {
+	id, err := c.v.DocumentSigner(leaf)
+	if err == nil && id.Role == certs.RolePerson {
+		err = fmt.Errorf("%w: %q is a person's certificate, not the agency's", certs.ErrWrongRole, leaf.Subject.CommonName)
 	}
-	agency, err := certs.AgencyOf(leaf)
 	if err != nil {
 		return "", refuse(store.CauseSigner, nil, fmt.Errorf("%w: %w", ErrEdXMLSigner, err))
 	}
-	return agency, nil
+	return id.Agency, nil
 }
 
 // limitedWriter refuses more than max bytes: an attachment over the

@@ -83,33 +83,44 @@ type Signer struct {
 }
 
 // PlaceByURI is the rule for certificates of Lienthong's PKI, without a
-// directory: the person's agency from its member URI (certs.MemberOf),
-// the agency's from its agency URI (certs.AgencyOf). The clerk decides
-// through signerAgency, which starts from it; lienthong-verify, which
-// has no directory, uses it alone.
+// directory: certs.Identify with no registrations, so the person's agency
+// from its member URI, the agency's from its agency URI. The clerk
+// decides through signerAgency, the same rule with the directory's
+// registrations of other CAs' certificates; lienthong-verify, which has
+// no directory, uses this alone.
 func PlaceByURI(cert *x509.Certificate) (certs.AgencyCode, Role, error) {
 	if cert == nil {
 		return "", RoleOther, errors.New("the signature carries no certificate")
 	}
-	code, err := certs.MemberOf(cert)
-	if err == nil {
-		return code, RolePerson, nil
-	}
-	if !errors.Is(err, certs.ErrNoAgency) {
-		return "", RoleOther, err
-	}
-	code, err = certs.AgencyOf(cert)
-	if err != nil {
-		return "", RoleOther, err
-	}
-	return code, RoleAgency, nil
+	return place(certs.Identify(cert, nil))
 }
 
 // signerAgency decides which agency a signer's certificate belongs to and
 // in which role. It is the clerk's only such decision: every role shown
-// or checked goes through it.
+// or checked goes through it. It is certs.Identify with the clerk's
+// Verifier, which holds the registrations the directory last brought: a
+// certificate of another CA (Ban Cơ yếu, a licensed public CA) belongs to
+// the agency that registered it, as at the hub.
 func (c *Clerk) signerAgency(cert *x509.Certificate) (certs.AgencyCode, Role, error) {
-	return PlaceByURI(cert)
+	if cert == nil {
+		return "", RoleOther, errors.New("the signature carries no certificate")
+	}
+	return place(c.v.Identify(cert))
+}
+
+// place maps an identity to ND30's roles: a person, or the agency itself
+// (its own certificate or its seal); a certificate registered only to
+// connect to the hub signs no document.
+func place(id certs.Identity, err error) (certs.AgencyCode, Role, error) {
+	switch {
+	case err != nil:
+		return "", RoleOther, err
+	case id.Role == certs.RolePerson:
+		return id.Agency, RolePerson, nil
+	case id.Role == certs.RoleAgency || id.Role == certs.RoleSeal:
+		return id.Agency, RoleAgency, nil
+	}
+	return "", RoleOther, fmt.Errorf("%w: registered for %s as its %s certificate, which signs no document", certs.ErrWrongRole, id.Agency, id.Role)
 }
 
 // Signers lists the signatures of a verified PDF, in the order they were
@@ -522,7 +533,7 @@ func (c *Clerk) SignAsPerson(ctx context.Context, in, out string, signer certs.S
 		return fmt.Errorf("sign as the person: %w: no certificate", ErrNotOurPerson)
 	}
 	leaf := chain[0]
-	if err := certs.MayIssueDocuments(leaf); err != nil {
+	if err := c.v.MayIssueDocuments(leaf); err != nil {
 		return fmt.Errorf("sign as the person: %w", err)
 	}
 	code, role, err := c.signerAgency(leaf)

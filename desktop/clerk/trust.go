@@ -47,7 +47,9 @@ const (
 	crlMinInterval = 10 * time.Minute
 )
 
-// loadTrust reads the receipt identity's name and the cached CRLs.
+// loadTrust reads the receipt identity's name, the foreign roots and
+// certificate registrations last synced with the directory, and the
+// cached CRLs.
 func (c *Clerk) loadTrust() error {
 	name, err := c.st.Setting(SettingReceiptSigner)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -57,6 +59,17 @@ func (c *Clerk) loadTrust() error {
 		name = certs.DefaultReceiptSigner
 	}
 	c.receiptSigner = name
+	rootsPEM, err := c.st.Setting(settingForeignRoots)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("read the foreign roots: %w", err)
+	}
+	regs, err := c.st.Setting(settingRegistrations)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("read the certificate registrations: %w", err)
+	}
+	if err := c.adoptForeign(rootsPEM, []byte(regs)); err != nil {
+		c.log.Warn("foreign roots or registrations unreadable; they come again with the directory", "err", err)
+	}
 	cached, err := c.st.Setting(settingCRLs)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && cached == "") {
 		return nil
@@ -230,5 +243,5 @@ func (c *Clerk) verifyPDF(ctx context.Context, r io.ReaderAt, size int64) (*pade
 // what must not wait for the network: the check before issuing, and
 // showing a stored document.
 func (c *Clerk) verifyCached(r io.ReaderAt, size int64) (*pades.Report, error) {
-	return pades.Verify(r, size, pades.VerifyOptions{Trust: c.v, CRLs: c.v.CRLs(), Now: c.now()})
+	return pades.Verify(r, size, pades.VerifyOptions{Trust: c.v, CRLs: c.v.CRLs(), Now: c.now(), SignerPolicy: c.v.MayIssueDocuments})
 }

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/quic-go/quic-go"
+
 	"lienthong/certs"
 	"lienthong/certs/token"
 	"lienthong/desktop/i18n"
@@ -152,6 +154,11 @@ func explainKey(err error, ue *UserError) (i18n.Key, []any, bool) {
 	if errors.Is(err, syscall.ENOSPC) {
 		return i18n.ErrDiskFull, nil, true
 	}
+	// The hub's TLS refused our certificate (an untrusted CA, expired,
+	// revoked): it answered, but not over HTTP.
+	if certificateRefused(err) {
+		return i18n.ErrHubRefusedCertificate, nil, true
+	}
 	// No answer from the hub: the network, its certificate, or a timeout.
 	var x509Unknown x509.UnknownAuthorityError
 	var x509Invalid x509.CertificateInvalidError
@@ -172,6 +179,35 @@ func explainKey(err error, ue *UserError) (i18n.Key, []any, bool) {
 		return i18n.ErrOffline, nil, true
 	}
 	return "", nil, false
+}
+
+// certificateAlerts are the TLS alerts about the client's certificate
+// (RFC 8446 §6.2), as crypto/tls names them and as numbers.
+var certificateAlerts = map[string]uint8{
+	"tls: bad certificate": 42, "tls: unsupported certificate": 43, "tls: revoked certificate": 44,
+	"tls: expired certificate": 45, "tls: unknown certificate": 46, "tls: unknown certificate authority": 48,
+	"tls: access denied": 49, "tls: certificate required": 116,
+}
+
+// certificateRefused reports a TLS alert from the hub about this
+// clerk's certificate: over TCP crypto/tls reports it as a "remote
+// error" (its type unexported, so known by its text); over QUIC as a
+// remote CRYPTO_ERROR, 0x100 plus the alert.
+func certificateRefused(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" && op.Err != nil {
+		_, ok := certificateAlerts[op.Err.Error()]
+		return ok
+	}
+	var qt *quic.TransportError
+	if errors.As(err, &qt) && qt.Remote && qt.ErrorCode >= 0x100 && qt.ErrorCode < 0x200 {
+		for _, a := range certificateAlerts {
+			if uint64(qt.ErrorCode) == 0x100+uint64(a) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // wireKeys are the messages of the hub's error codes.
@@ -201,6 +237,7 @@ var wireKeys = map[wire.Code]i18n.Key{
 	wire.CodeQuotaExceeded:    i18n.ErrHubQuota,
 	wire.CodeGone:             i18n.ErrHubGone,
 	wire.CodeRecipientClosed:  i18n.ErrHubRecipient, // without details; with them, explainKey names the successors
+	wire.CodeUnregistered:     i18n.ErrHubUnregistered,
 }
 
 // sentinelKeys are the messages of the sentinel errors, in the order they
@@ -238,6 +275,7 @@ var sentinelKeys = []struct {
 	{token.ErrTokenFailed, i18n.ErrTokenFailed},
 	{token.ErrNoCgo, i18n.ErrTokenNoSupport},
 	{certs.ErrTokenUnsupported, i18n.ErrTokenNoSupport},
+	{certs.ErrUnregistered, i18n.SigUnregistered},
 	{ErrSealAgency, i18n.ErrSealAgency},
 	{ErrNotOurPerson, i18n.ErrNotOurPerson},
 	{ErrNotConfigured, i18n.ErrNotConfigured},

@@ -142,7 +142,7 @@ func TestExplainCoversEveryWireCode(t *testing.T) {
 	for _, c := range []wire.Code{wire.CodeBadRequest, wire.CodeMalformed, wire.CodeBadSignature, wire.CodeUntrustedSigner,
 		wire.CodeSenderMismatch, wire.CodeInvalidDocument, wire.CodeUnknownRecipient, wire.CodeMissingBlob, wire.CodeHashMismatch,
 		wire.CodeNotPDF, wire.CodeSecretNotAllowed, wire.CodePDFTooComplex, wire.CodeTooLarge, wire.CodeOffset, wire.CodeConflict, wire.CodeNotFound, wire.CodeForbidden,
-		wire.CodeWithdrawn, wire.CodeInvalidStatus, wire.CodeRateLimited, wire.CodeUnavailable, wire.CodeInternal, wire.CodeRecipientClosed} {
+		wire.CodeWithdrawn, wire.CodeInvalidStatus, wire.CodeRateLimited, wire.CodeUnavailable, wire.CodeInternal, wire.CodeRecipientClosed, wire.CodeUnregistered} {
 		if _, ok := wireKeys[c]; !ok {
 			t.Errorf("no message for wire code %s", c)
 		}

@@ -15,6 +15,7 @@
 //	  "receipt_cert": "receipt.crt",
 //	  "receipt_key": "receipt.key",
 //	  "roots": "ca.crt",
+//	  "foreign_roots": [],
 //	  "crls": ["ca.crl"],
 //	  "crl_reload": "10m",
 //	  "tsa_cert": "tsa.crt",
@@ -112,8 +113,22 @@ type Config struct {
 	// The key opens with TLSKeyPassphraseFile.
 	ReceiptCert string `json:"receipt_cert"`
 	ReceiptKey  string `json:"receipt_key"`
-	// Roots are the trusted root certificates (PEM).
+	// Roots are the trusted root certificates (PEM): the PKI's own, which
+	// issue the hub's, the receipt identity's and the agencies'
+	// certificates with their urn:lienthong: names.
 	Roots string `json:"roots"`
+	// ForeignRoots are PEM files of other CAs' roots (the Government's
+	// specialised CA of Ban Cơ yếu, licensed public CAs such as VNPT-CA or
+	// Viettel-CA) trusted for agency and person certificates only, never
+	// for a hub, a timestamping authority or receipts. Such a certificate
+	// stands for an agency once the directory registers its SHA-256
+	// (`lienthong-hub agency register`); list the CA's CRLs in CRLs. The
+	// hub gives these roots to clerks with its directory.
+	ForeignRoots []string `json:"foreign_roots,omitempty"`
+	// RegistrationsRefresh is how long a hub node keeps the directory's
+	// certificate registrations before reading them again, so how soon a
+	// registration made or removed (on any node) counts; zero is 5s.
+	RegistrationsRefresh Duration `json:"registrations_refresh,omitzero"`
 	// CRLs are revocation lists read at start and every CRLReload.
 	CRLs      []string `json:"crls,omitempty"`
 	CRLReload Duration `json:"crl_reload"`
@@ -316,6 +331,9 @@ func (c *Config) resolve(dir string) {
 	}
 	for i := range c.CRLs {
 		abs(&c.CRLs[i])
+	}
+	for i := range c.ForeignRoots {
+		abs(&c.ForeignRoots[i])
 	}
 }
 

@@ -95,6 +95,9 @@ type Options struct {
 	// on one database).
 	Configure func(*config.Config)
 	Logger    *slog.Logger
+	// ForeignRoots are other CAs' roots the hub trusts for agency and
+	// person certificates (the configuration's foreign_roots).
+	ForeignRoots []*x509.Certificate
 	// Unchecked leaves this hub's traffic unchecked against the API's
 	// schemas: for a test that plants in the store what the hub itself
 	// would refuse, to see a client cope with a hub that let it through.
@@ -149,6 +152,9 @@ func Start(t testing.TB, opts Options) *Hub {
 		opts.Configure(&cfg)
 	}
 	parts := service.Parts{Identity: h.Identity, Receipts: h.Receipts, Verifier: opts.PKI.Verifier(t), TSA: opts.PKI.TSA(t), LogSigner: signer}
+	if err := parts.Verifier.SetForeignRoots(opts.ForeignRoots); err != nil {
+		t.Fatal(err)
+	}
 	if !opts.Unchecked {
 		parts.Observe = checkAPI(t)
 	}

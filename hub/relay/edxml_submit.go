@@ -236,7 +236,7 @@ func (r *Relay) verifyEdXML(packet, cmsSig []byte) (certs.AgencyCode, []wire.EdX
 		if err != nil {
 			return "", nil, err
 		}
-		if err := certs.MayIssueDocuments(s.Chain[0]); err != nil {
+		if err := r.verifier.MayIssueDocuments(s.Chain[0]); err != nil {
 			return "", nil, fmt.Errorf("%w: %w", envelope.ErrUntrusted, err)
 		}
 		return s.Agency, nil, nil
@@ -252,7 +252,7 @@ func (r *Relay) verifyEdXML(packet, cmsSig []byte) (certs.AgencyCode, []wire.EdX
 	default:
 		return "", nil, fmt.Errorf("%w: %s", envelope.ErrUntrusted, res.TrustDetail)
 	}
-	agency, err := certs.AgencyOf(res.Signer)
+	agency, err := r.verifier.PacketSigner(res.Signer)
 	if err != nil {
 		return "", nil, fmt.Errorf("%w: %w", envelope.ErrUntrusted, err)
 	}

@@ -37,6 +37,7 @@ var codes = []struct {
 	code   wire.Code
 }{
 	{errBadRequest, wire.CodeBadRequest},
+	{certs.ErrUnregistered, wire.CodeUnregistered},
 	{errNoIdentity, wire.CodeForbidden},
 	{errRateLimited, wire.CodeRateLimited},
 	{errOverloaded, wire.CodeUnavailable},

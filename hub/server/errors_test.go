@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/relay"
 	"lienthong/hub/store"
 	"lienthong/shared/document"
+	"lienthong/shared/envelope"
 	"lienthong/shared/wire"
 )
 
@@ -28,6 +30,7 @@ func TestToWire(t *testing.T) {
 		{fmt.Errorf("%w: x", errOverloaded), wire.CodeUnavailable},
 		{fmt.Errorf("%w: x", errSlowBody), wire.CodeUnavailable},
 		{fmt.Errorf("%w: revoked", errRevoked), wire.CodeForbidden},
+		{fmt.Errorf("%w: %w", envelope.ErrUntrusted, certs.ErrUnregistered), wire.CodeUnregistered},
 		{fmt.Errorf("%w: signed by H41", relay.ErrSenderMismatch), wire.CodeSenderMismatch},
 		{fmt.Errorf("%w: H26", relay.ErrUnknownRecipient), wire.CodeUnknownRecipient},
 		{fmt.Errorf("recipients: %w", closedH20), wire.CodeRecipientClosed},

@@ -352,7 +352,13 @@ func (s *Server) directory(w http.ResponseWriter, r *request) error {
 		if a.Closed() {
 			wa.ClosedOn = store.Day(a.ClosedOn)
 		}
+		for _, c := range a.Certificates {
+			wa.Certificates = append(wa.Certificates, wire.AgencyCertificate{SHA256: c.SHA256.String(), Role: string(c.Role), Person: c.Person})
+		}
 		out.Agencies = append(out.Agencies, wa)
+	}
+	if roots := s.opts.Verifier.ForeignRoots(); len(roots) > 0 {
+		out.ForeignRoots = string(certs.EncodeCertificatesPEM(roots...))
 	}
 	body, err := json.Marshal(out)
 	if err != nil {

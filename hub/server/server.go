@@ -262,14 +262,19 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 	})
 }
 
-// identify returns the agency of a request's client certificate, which
-// must still pass the verifier now: chained, in date and not revoked by
-// the CRLs in force. The verifier's chain cache makes this cheap.
+// identify returns the agency of a request's client certificate, decided
+// now (certs.Identify: our URI, or the directory's registration in force,
+// so that a registration removed counts at once), which must still pass
+// the verifier now: chained, in date and not revoked by the CRLs in
+// force. The verifier's chain cache makes this cheap.
 func (s *Server) identify(r *http.Request) (certs.AgencyCode, error) {
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
 		return "", fmt.Errorf("%w: a client certificate is required", errNoIdentity)
 	}
-	agency, err := certs.PeerAgency(*r.TLS)
+	agency, err := s.opts.Verifier.PeerAgency(*r.TLS)
+	if errors.Is(err, certs.ErrUnregistered) {
+		return "", err
+	}
 	if err != nil {
 		return "", fmt.Errorf("%w: the client certificate names no agency", errNoIdentity)
 	}

@@ -123,6 +123,17 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 	if p.Verifier, err = certs.NewVerifier(roots); err != nil {
 		return nil, err
 	}
+	var foreign []*x509.Certificate
+	for _, f := range cfg.ForeignRoots {
+		c, err := certs.ReadCertificates(f)
+		if err != nil {
+			return nil, fmt.Errorf("foreign roots: %w", err)
+		}
+		foreign = append(foreign, c...)
+	}
+	if err := p.Verifier.SetForeignRoots(foreign); err != nil {
+		return nil, fmt.Errorf("foreign roots: %w", err)
+	}
 	if cfg.TSACert != "" {
 		if p.TSA, err = certs.OpenSigner(certs.SignerRef{Cert: cfg.TSACert, Key: cfg.TSAKey, Passphrase: pass}); err != nil {
 			return nil, fmt.Errorf("timestamping certificate: %w", err)
@@ -175,6 +186,10 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 	if h.store, err = openStore(&cfg, maxBlob, log); err != nil {
 		return nil, err // the stores' errors say "open store"
 	}
+	// Who a certificate of another CA stands for: the directory's
+	// registrations, read again every few seconds (any node may change
+	// them). Set before the API serves its first handshake.
+	h.verifier.SetRegistry(relay.NewRegistry(h.store, cfg.RegistrationsRefresh.D(), log))
 	edxmlTemp, err := edxmlTempDir(cfg.DataDir)
 	if err != nil {
 		h.store.Close()
@@ -416,7 +431,7 @@ func (h *Hub) closeStore() error {
 // certificates.
 func CheckPDF(v *certs.Verifier) relay.CheckAttachment {
 	return func(ctx context.Context, r io.ReaderAt, size int64) ([]byte, error) {
-		report, err := pades.Verify(r, size, pades.VerifyOptions{Trust: v, CRLs: v.CRLs()})
+		report, err := pades.Verify(r, size, pades.VerifyOptions{Trust: v, CRLs: v.CRLs(), SignerPolicy: v.MayIssueDocuments})
 		switch {
 		case errors.Is(err, pades.ErrBudget):
 			return nil, fmt.Errorf("%w: %v", relay.ErrPDFTooComplex, err)

@@ -524,6 +524,11 @@ type Agency struct {
 	ClosedOn    time.Time
 	ClosedBasis string
 	CertPEM     []byte
+	// Certificates are the certificates of other CAs (Ban Cơ yếu, licensed
+	// public CAs) registered for the agency by their SHA-256, each with its
+	// role: what ties a certificate without our URI to the agency
+	// (certs.Identify). Removing one is a new version like any change.
+	Certificates []certs.Registration
 }
 
 // AgencyChange is one version of a directory entry.

@@ -182,8 +182,28 @@ func (a *Agency) Validate() error {
 	if a.ClosedBasis != "" && !validText(a.ClosedBasis, 200) {
 		return fmt.Errorf("%w: agency %s: closing basis too long, not UTF-8 or with hidden characters", ErrInvalid, a.Code)
 	}
+	if len(a.Certificates) > MaxAgencyCertificates {
+		return fmt.Errorf("%w: agency %s: %d registered certificates, at most %d", ErrInvalid, a.Code, len(a.Certificates), MaxAgencyCertificates)
+	}
+	seen := make(map[certs.Fingerprint]bool, len(a.Certificates))
+	for _, c := range a.Certificates {
+		if err := c.Check(); err != nil {
+			return fmt.Errorf("%w: agency %s: %v", ErrInvalid, a.Code, err)
+		}
+		if c.Person != "" && !validText(c.Person, 200) {
+			return fmt.Errorf("%w: agency %s: certificate %s: the person's name has hidden characters", ErrInvalid, a.Code, c.SHA256)
+		}
+		if seen[c.SHA256] {
+			return fmt.Errorf("%w: agency %s: certificate %s registered twice", ErrInvalid, a.Code, c.SHA256)
+		}
+		seen[c.SHA256] = true
+	}
 	return nil
 }
+
+// MaxAgencyCertificates bounds the foreign certificates one agency
+// registers (its seal, TLS identities, its competent persons, renewals).
+const MaxAgencyCertificates = 500
 
 func isLowerHex(s string) bool {
 	for i := 0; i < len(s); i++ {

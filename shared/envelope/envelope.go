@@ -108,15 +108,16 @@ type Signer struct {
 
 // Verify checks the signature over the payload and the signer's chain at
 // time at (zero: now) against v, and returns the agency whose certificate
-// signed it.
+// signed it (certs.PacketSigner with v's registrations: our URI, or a
+// certificate of another CA registered for the agency).
 func (p *Packet) Verify(v *certs.Verifier, at time.Time) (*Signer, error) {
 	chain, err := p.VerifySigner(v, at, x509.ExtKeyUsageClientAuth)
 	if err != nil {
 		return nil, err
 	}
-	code, err := certs.AgencyOf(chain[0])
+	code, err := v.PacketSigner(chain[0])
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
+		return nil, fmt.Errorf("%w: %w", ErrUntrusted, err)
 	}
 	return &Signer{Agency: code, Chain: chain}, nil
 }

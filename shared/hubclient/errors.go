@@ -40,6 +40,7 @@ var (
 	ErrQuotaExceeded    = errors.New("the agency's unsent uploads fill its quota on the hub")
 	ErrGone             = errors.New("the attachment was removed after the hub's retention period")
 	ErrRecipientClosed  = errors.New("a recipient's code was closed; its successor takes its documents")
+	ErrUnregistered     = errors.New("the certificate of another CA is not registered for any agency in the directory")
 )
 
 var sentinels = map[wire.Code]error{
@@ -68,6 +69,7 @@ var sentinels = map[wire.Code]error{
 	wire.CodeQuotaExceeded:    ErrQuotaExceeded,
 	wire.CodeGone:             ErrGone,
 	wire.CodeRecipientClosed:  ErrRecipientClosed,
+	wire.CodeUnregistered:     ErrUnregistered,
 }
 
 // Sentinel returns the sentinel error of a wire code, nil for a code this

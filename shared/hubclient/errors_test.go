@@ -61,7 +61,7 @@ func TestEveryCodeHasASentinel(t *testing.T) {
 		wire.CodeSenderMismatch, wire.CodeInvalidDocument, wire.CodeUnknownRecipient, wire.CodeMissingBlob,
 		wire.CodeHashMismatch, wire.CodeNotPDF, wire.CodeSecretNotAllowed, wire.CodePDFTooComplex, wire.CodeTooLarge, wire.CodeOffset, wire.CodeConflict, wire.CodeNotFound,
 		wire.CodeForbidden, wire.CodeWithdrawn, wire.CodeInvalidStatus, wire.CodeRateLimited, wire.CodeUnavailable,
-		wire.CodeInternal, wire.CodeQuotaExceeded, wire.CodeGone, wire.CodeRecipientClosed}
+		wire.CodeInternal, wire.CodeQuotaExceeded, wire.CodeGone, wire.CodeRecipientClosed, wire.CodeUnregistered}
 	seen := map[error]bool{}
 	for _, c := range codes {
 		s := Sentinel(c)

@@ -32,8 +32,11 @@ type VerifyOptions struct {
 	// time.Now().
 	Now time.Time
 	// SignerPolicy decides which certificates may sign documents; nil
-	// is certs.MayIssueDocuments, the project's rule. Only tests of
-	// third parties' files (a self-signed poppler certificate) set it.
+	// is certs.MayIssueDocuments, the project's rule for its own PKI. The
+	// hub and the clerk give their Verifier's MayIssueDocuments, the same
+	// rule with the directory's registrations of other CAs' certificates;
+	// tests of third parties' files (a self-signed poppler certificate)
+	// give their own.
 	SignerPolicy func(*x509.Certificate) error
 	// Trust, when set, builds chains and checks CRL signatures in place
 	// of x509 and Roots (which it supersedes): a hub that verifies the

@@ -48,6 +48,10 @@ const (
 	// addressee's successor. The hub does not reroute: the addressee is
 	// part of the signed document, so the sender re-addresses it.
 	CodeRecipientClosed Code = "recipient_closed"
+	// CodeUnregistered: a certificate of a trusted CA (the client's, or a
+	// packet's signer's) that names no agency of ours and that no agency
+	// registered in the directory; the operator registers its SHA-256.
+	CodeUnregistered Code = "unregistered_certificate"
 )
 
 var statusOf = map[Code]int{
@@ -76,6 +80,7 @@ var statusOf = map[Code]int{
 	CodeQuotaExceeded:    http.StatusRequestEntityTooLarge,
 	CodeGone:             http.StatusGone,
 	CodeRecipientClosed:  http.StatusUnprocessableEntity,
+	CodeUnregistered:     http.StatusForbidden,
 }
 
 // HTTPStatus is the HTTP status the hub answers with for c.

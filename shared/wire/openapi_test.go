@@ -57,6 +57,7 @@ var schemaOf = map[string]reflect.Type{
 	"RecipientState":     reflect.TypeFor[wire.RecipientState](),
 	"Directory":          reflect.TypeFor[wire.Directory](),
 	"Agency":             reflect.TypeFor[wire.Agency](),
+	"AgencyCertificate":  reflect.TypeFor[wire.AgencyCertificate](),
 	"DirectoryHistory":   reflect.TypeFor[wire.DirectoryHistory](),
 	"DirectoryVersion":   reflect.TypeFor[wire.DirectoryVersion](),
 	"DirectoryRecord":    reflect.TypeFor[wire.DirectoryRecord](),

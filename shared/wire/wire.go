@@ -131,6 +131,15 @@
 //     /v1/edxml), byte for byte and from its sender, is answered existed
 //     before the packet's checks run again, so a refusal of a retry means
 //     the hub does not hold that packet; the bodies are unchanged.
+//   - v1 (2026-12-05): certificates of other CAs (the Government's
+//     specialised CA, licensed public CAs) without our urn:lienthong:
+//     names: Agency and DirectoryRecord carry certificates, the SHA-256 of
+//     each certificate registered for the agency with its role (agency,
+//     seal, tls, person; a person's name); Directory carries foreign_roots,
+//     the other CAs' roots this hub trusts for agency and person
+//     certificates (PEM). A client certificate that chains to a trusted
+//     root but that no agency registered is answered 403
+//     unregistered_certificate; a packet it signed likewise.
 package wire
 
 import (
@@ -520,6 +529,21 @@ type Agency struct {
 	// empty while it is open or when the directory has no date; from that
 	// day its documents go to SupersededBy.
 	ClosedOn string `json:"closed_on,omitempty"`
+	// Certificates are the certificates of other CAs registered for the
+	// agency: a certificate without our URI stands for the agency, in the
+	// role given, exactly when its SHA-256 is listed here.
+	Certificates []AgencyCertificate `json:"certificates,omitempty"`
+}
+
+// AgencyCertificate is a certificate of another CA registered for an
+// agency.
+type AgencyCertificate struct {
+	SHA256 string `json:"sha256"` // of the certificate's DER, lower-case hex
+	// Role is "agency" (TLS and seal), "seal" (signs documents and
+	// packets), "tls" (connects to the hub, signs packets) or "person" (a
+	// competent person signing documents in their name).
+	Role   string `json:"role"`
+	Person string `json:"person,omitempty"` // the holder's full name, for a person
 }
 
 // DirectoryHistory answers GET PathDirectoryHistory: every version of a
@@ -559,10 +583,18 @@ type DirectoryRecord struct {
 	ClosedBasis string    `json:"closed_basis,omitempty"`
 	// CertPEM is the agency's certificate, when the directory holds one.
 	CertPEM []byte `json:"cert_pem,omitempty"`
+	// Certificates are the certificates of other CAs registered for the
+	// agency (see Agency.Certificates).
+	Certificates []AgencyCertificate `json:"certificates,omitempty"`
 }
 
 // Directory answers GET /v1/directory; it carries an ETag, and a request
 // with a matching If-None-Match gets 304.
 type Directory struct {
 	Agencies []Agency `json:"agencies"`
+	// ForeignRoots are the root certificates of other CAs this hub trusts
+	// for agency and person certificates, PEM, besides the PKI's own root.
+	// A clerk adopts them because the hub it authenticated sent them, as it
+	// adopts the registrations in Agencies.
+	ForeignRoots string `json:"foreign_roots,omitempty"`
 }

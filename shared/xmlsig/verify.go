@@ -522,7 +522,7 @@ func (res *Result) chain(opts Options) {
 	case err != nil:
 		res.Trust, res.TrustDetail = TrustInvalid, err.Error()
 	default:
-		if perr := certs.MayIssueDocuments(res.Signer); perr != nil {
+		if perr := opts.Verifier.MayIssueDocuments(res.Signer); perr != nil {
 			res.Trust, res.TrustDetail = TrustInvalid, perr.Error()
 			return
 		}

@@ -27,6 +27,7 @@ or the terminal.`,
 		proxy := fs.String("proxy", "", "the HTTP proxy to the hub: `URL` (http://[user:password@]host:port), or none; default: the environment's (HTTPS_PROXY, NO_PROXY)")
 		server := fs.String("server-name", "", "`name` the hub's certificate must carry on every node, when not the host of each --hub address")
 		receiptSigner := fs.String("receipt-signer", certs.DefaultReceiptSigner, "`name` of the hub's receipt-signing identity (urn:lienthong:receipts:NAME), given by its operator")
+		agency := fs.String("agency", "", "the agency `code` a certificate of another CA (Ban Cơ yếu, VNPT-CA, …) is registered for at the hub; not for one of the PKI's, which names it")
 		return func(env *cli.Env, args []string) error {
 			if len(args) != 0 {
 				return cli.Usagef("init takes no arguments")
@@ -56,7 +57,7 @@ or the terminal.`,
 			if err != nil {
 				return err
 			}
-			err = clerk.Init(clerk.InitOptions{Home: *f.home, Passphrase: pass, P12: data, P12Passphrase: string(pp), HubAddr: *hub, ServerName: *server, Proxy: *proxy, RootsPEM: rootsPEM, ReceiptSigner: *receiptSigner})
+			err = clerk.Init(clerk.InitOptions{Home: *f.home, Passphrase: pass, P12: data, P12Passphrase: string(pp), HubAddr: *hub, ServerName: *server, Proxy: *proxy, RootsPEM: rootsPEM, ReceiptSigner: *receiptSigner, Agency: certs.AgencyCode(*agency)})
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,9 @@
 //	lienthong-hub agency  history --config FILE CODE
 //	lienthong-hub agency  successions --config FILE SUCCESSIONS.csv
 //	lienthong-hub agency  trace --config FILE [--at DAY] CODE
+//	lienthong-hub agency  register --config FILE [--role ROLE] [--person NAME] CODE CERT.pem|SHA256
+//	lienthong-hub agency  unregister --config FILE CODE CERT.pem|SHA256
+//	lienthong-hub agency  certs --config FILE [CODE]
 //	lienthong-hub stats   --config FILE [--agency CODE] [--json]
 //	lienthong-hub check   --config FILE
 //	lienthong-hub backup  --config FILE --out DIR
@@ -43,7 +46,7 @@ var program = &cli.Program{
 	Name:    "lienthong-hub",
 	Summary: "run the Lienthong hub and its operator's tasks",
 	Commands: []*cli.Command{
-		serveCmd, demoCmd, agencyImportCmd, agencyListCmd, agencyHistoryCmd, agencySuccessionsCmd, agencyTraceCmd, statsCmd, checkCmd, backupCmd, afterRestoreCmd, migrateCmd, logKeyCmd,
+		serveCmd, demoCmd, agencyImportCmd, agencyListCmd, agencyHistoryCmd, agencySuccessionsCmd, agencyTraceCmd, agencyRegisterCmd, agencyUnregisterCmd, agencyCertsCmd, statsCmd, checkCmd, backupCmd, afterRestoreCmd, migrateCmd, logKeyCmd,
 	},
 	Groups:    map[string]string{"agency": "subcommand"},
 	Footer:    "Exit status: 0 done, 1 error, 2 wrong command line.\n",

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"lienthong/certs"
+	"lienthong/certs/certstest"
 	"lienthong/hub/control"
 	"lienthong/hub/store/pgstore/pgtest"
 	"lienthong/internal/scripttest"
@@ -42,10 +45,11 @@ func TestScripts(t *testing.T) {
 			return certs.Demo(env.WorkDir+"/pki", certs.ECDSAP256)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waithub":  waitHub,
-			"status":   scripttest.ExitStatus,
-			"pgdb":     pgDB(t),
-			"pgconfig": pgConfig,
+			"waithub":   waitHub,
+			"status":    scripttest.ExitStatus,
+			"pgdb":      pgDB(t),
+			"pgconfig":  pgConfig,
+			"foreignca": foreignCA(t),
 		},
 	})
 }
@@ -105,4 +109,28 @@ func pgConfig(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	data, _ := json.Marshal(cfg)
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
+}
+
+// foreignCA makes "foreignca DIR": a CA outside our PKI (certstest's
+// ForeignCA) with DIR/root.pem, DIR/seal.pem (an organisation's
+// certificate followed by its issuing CA), DIR/seal-alone.pem (without
+// it), DIR/person.pem and $SEAL_SHA256, $PERSON_SHA256.
+func foreignCA(t *testing.T) func(ts *testscript.TestScript, neg bool, args []string) {
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: foreignca DIR")
+		}
+		dir := ts.MkAbs(args[0])
+		ts.Check(os.MkdirAll(dir, 0o755))
+		ca := certstest.NewForeign(t, "Ban Cơ yếu Chính phủ")
+		seal := ca.Organisation(t, "Ủy ban nhân dân tỉnh Quảng Ninh", "Văn phòng UBND tỉnh", "5700100256")
+		person := ca.Person(t, "Nguyễn Văn An", "Ủy ban nhân dân tỉnh Quảng Ninh", "022080000123")
+		for name, list := range map[string][]*x509.Certificate{
+			"root.pem": {ca.Root}, "seal.pem": seal.Certificates(), "seal-alone.pem": {seal.Leaf}, "person.pem": person.Certificates(),
+		} {
+			ts.Check(os.WriteFile(filepath.Join(dir, name), certs.EncodeCertificatesPEM(list...), 0o644))
+		}
+		ts.Setenv("SEAL_SHA256", certs.FingerprintOf(seal.Leaf).String())
+		ts.Setenv("PERSON_SHA256", certs.FingerprintOf(person.Leaf).String())
+	}
 }

@@ -15,11 +15,21 @@ import (
 	"lienthong/hub/store/pgstore"
 )
 
+// upsert writes an agency's entry from an import, keeping the
+// certificates registered for it (agency register), which imports do not
+// carry.
 func upsert(st control.Store, code certs.AgencyCode, name string, active bool, supersededBy string, at time.Time) (bool, error) {
+	ctx := context.Background()
 	parent, _ := code.Parent()
-	return st.UpsertAgency(context.Background(), &store.Agency{
-		Code: code, Name: name, Parent: parent, Level: code.Level(), Active: active, SupersededBy: certs.AgencyCode(supersededBy),
-	}, at)
+	a := &store.Agency{Code: code, Name: name, Parent: parent, Level: code.Level(), Active: active, SupersededBy: certs.AgencyCode(supersededBy)}
+	cur, err := st.Agency(ctx, code)
+	switch {
+	case err == nil:
+		a.Certificates = cur.Certificates
+	case !errors.Is(err, store.ErrNotFound):
+		return false, err
+	}
+	return st.UpsertAgency(ctx, a, at)
 }
 
 // openStore opens, for the operator's commands, the store named by a

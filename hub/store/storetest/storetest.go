@@ -77,6 +77,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Receipts/KeptAndFirstWins", testReceipts},
 		{"Receipts/SealedWithTheirEvent", testSealedReceipts},
 		{"Directory/UpsertKeepsHistory", testDirectory},
+		{"Directory/CertificateRegistrations", testCertificateRegistrations},
 		{"Directory/SuccessionsCloseCodesForGood", testSuccessions},
 		{"Directory/SuccessionRefusedWholeWithItsLine", testSuccessionRefusals},
 		{"Blobs/PutOpenStat", testBlobPut},

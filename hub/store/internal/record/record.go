@@ -148,18 +148,40 @@ type Agency struct {
 	ClosedOn     time.Time        `json:"closed_on,omitzero"`
 	ClosedBasis  string           `json:"closed_basis,omitempty"`
 	CertPEM      []byte           `json:"cert_pem,omitempty"`
+	Certificates []AgencyCert     `json:"certificates,omitempty"`
+}
+
+// AgencyCert is a foreign certificate registered for an agency, as
+// wire.AgencyCertificate writes it (the record is what the log commits
+// to and the directory history publishes).
+type AgencyCert struct {
+	SHA256 string `json:"sha256"`
+	Role   string `json:"role"`
+	Person string `json:"person,omitempty"`
 }
 
 // FromAgency is the record of a directory entry.
 func FromAgency(a *store.Agency) Agency {
-	return Agency{Code: a.Code, Name: a.Name, Parent: a.Parent, Level: a.Level, Active: a.Active,
+	rec := Agency{Code: a.Code, Name: a.Name, Parent: a.Parent, Level: a.Level, Active: a.Active,
 		SupersededBy: a.SupersededBy, ClosedOn: a.ClosedOn, ClosedBasis: a.ClosedBasis, CertPEM: a.CertPEM}
+	for _, c := range a.Certificates {
+		rec.Certificates = append(rec.Certificates, AgencyCert{SHA256: c.SHA256.String(), Role: string(c.Role), Person: c.Person})
+	}
+	return rec
 }
 
-// Domain is the directory entry as package store gives it.
+// Domain is the directory entry as package store gives it. A
+// registration whose fingerprint does not parse (which Validate never
+// lets in) is dropped rather than guessed at.
 func (a *Agency) Domain() store.Agency {
-	return store.Agency{Code: a.Code, Name: a.Name, Parent: a.Parent, Level: a.Level, Active: a.Active,
+	out := store.Agency{Code: a.Code, Name: a.Name, Parent: a.Parent, Level: a.Level, Active: a.Active,
 		SupersededBy: a.SupersededBy, ClosedOn: a.ClosedOn, ClosedBasis: a.ClosedBasis, CertPEM: a.CertPEM}
+	for _, c := range a.Certificates {
+		if fp, err := certs.ParseFingerprint(c.SHA256); err == nil {
+			out.Certificates = append(out.Certificates, certs.Registration{SHA256: fp, Role: certs.Role(c.Role), Person: c.Person})
+		}
+	}
+	return out
 }
 
 // AgencyChange is one version of a directory entry.
