@@ -493,23 +493,32 @@ func crash(t *testing.T, pgURL string) {
 
 	// The killer.
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
+	answered := func() int {
+		led.mu.Lock()
+		defer led.mu.Unlock()
+		return len(led.ok)
+	}
 	for k := range kills {
+		// A kill at a random moment, but only once the hub has answered
+		// documents since it started: on a loaded machine a restarted
+		// hub may take seconds to serve, and kills on a clock alone then
+		// hit a hub that takes nothing (the bound is against a hang).
+		for from, until := answered(), time.Now().Add(3*time.Minute); answered() < from+3 && time.Now().Before(until); {
+			time.Sleep(50 * time.Millisecond)
+		}
 		time.Sleep(time.Duration(300+rng.IntN(1500)) * time.Millisecond)
 		hub.kill()
 		leftovers := checkFiles(t, cfg.DataDir, nil)
 		hub.start()
 		checkFiles(t, cfg.DataDir, leftovers)
-		led.mu.Lock()
-		answered := len(led.ok)
-		led.mu.Unlock()
-		t.Logf("kill %d: %d documents answered so far", k+1, answered)
+		t.Logf("kill %d: %d documents answered so far", k+1, answered())
 	}
 	time.Sleep(500 * time.Millisecond)
 	stopSending()
 	senders.Wait()
 
 	// Wait for every answered document to reach every recipient.
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute) // against a hang, on a loaded machine
 	for {
 		missing := 0
 		led.mu.Lock()
