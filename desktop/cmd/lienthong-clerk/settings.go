@@ -22,7 +22,9 @@ var settingsCmd = &cli.Command{
 	Summary: "show or change the hub's address, the HTTP proxy to it and the person-signature check",
 	Help: `Prints the hub's address and the proxy setting (a password in it masked), after
 changing those given: --hub as init takes it, --proxy an HTTP proxy's URL
-(http://[user:password@]host:port), "none" to reach the hub directly, or "env"
+(http://[user@]host:port; the user's password is asked without echo, or read
+from --proxy-password-file: a password in the URL is refused, as every user of
+the computer sees a command line), "none" to reach the hub directly, or "env"
 for the environment's (HTTPS_PROXY, NO_PROXY). Through a proxy the clerk speaks
 HTTP/2 over TLS in a CONNECT tunnel, never QUIC. --person-signature says what
 send (and the app) do when the main PDF lacks a valid signature of a competent
@@ -31,7 +33,7 @@ no number, sign nothing) or off (do not check).`,
 	Setup: func(fs *flag.FlagSet) cli.Run {
 		f := newStoreFlags(fs, true)
 		hub := fs.String("hub", "", "a new hub `host:port`, or its nodes' separated by commas")
-		proxy := fs.String("proxy", "", "a new proxy setting: `URL`, none or env")
+		proxy := newProxyFlags(fs, "a new proxy setting: `URL` (http://[user@]host:port), none or env")
 		person := fs.String("person-signature", "", "the person-signature check: `policy` warn, refuse or off")
 		return func(env *cli.Env, args []string) error {
 			if len(args) != 0 {
@@ -42,10 +44,9 @@ no number, sign nothing) or off (do not check).`,
 					return cli.Usagef("--hub: %v", err)
 				}
 			}
-			if *proxy != "" {
-				if _, err := clerk.ParseProxy(*proxy); err != nil {
-					return cli.Usagef("--proxy: %v", err)
-				}
+			proxySetting, setProxy, err := proxy.setting(env)
+			if err != nil {
+				return err
 			}
 			if *person != "" {
 				if _, err := clerk.ParsePersonPolicy(*person); err != nil {
@@ -62,8 +63,8 @@ no number, sign nothing) or off (do not check).`,
 					return err
 				}
 			}
-			if *proxy != "" {
-				if err := c.SetProxy(*proxy); err != nil {
+			if setProxy {
+				if err := c.SetProxy(proxySetting); err != nil {
 					return err
 				}
 			}
