@@ -7,16 +7,23 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tc-hib/winres"
 	"github.com/tc-hib/winres/version"
+
+	"lienthong/certs"
+	"lienthong/hub/hubtest"
+	"lienthong/internal/proxytest"
 )
 
 // TestWindowsPackage builds both executables and the MSI as `make
@@ -79,6 +86,7 @@ func TestWindowsPackage(t *testing.T) {
 	w := newWine(t, ctx, root)
 	t.Run("wine", func(t *testing.T) { clerkUnderWine(t, w, filepath.Join(out, "lienthong-clerk.exe")) })
 	t.Run("upgrade", func(t *testing.T) { msiUpgrade(t, w, oldMSI, msi, older, v) })
+	t.Run("system-proxy", func(t *testing.T) { systemProxy(t, w, filepath.Join(out, "lienthong-clerk.exe")) })
 }
 
 // msiTable returns the rows of an MSI table as msiinfo exports them (tab
@@ -264,7 +272,7 @@ func newWine(t *testing.T, ctx context.Context, root string) *wine {
 		t.Fatal(err)
 	}
 	w.env = append(os.Environ(), "WINEPREFIX="+w.prefix, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=",
-		"LIENTHONG_PASSPHRASE=wine-test-passphrase", "DISPLAY=")
+		"LIENTHONG_PASSPHRASE=wine-test-passphrase", "DISPLAY=", "HTTPS_PROXY=", "https_proxy=")
 	t.Cleanup(func() {
 		k := exec.Command("wineserver", "-k")
 		k.Env = w.env
@@ -446,4 +454,69 @@ func exeVersion(t *testing.T, exe string) [4]uint16 {
 		t.Fatalf("version information of %s: %v", exe, err)
 	}
 	return vi.ProductVersion
+}
+
+// systemProxy sets the Wine user's Windows proxy settings (as Windows'
+// proxy page writes them in the registry) to a real tinyproxy on the
+// loopback, and has lienthong-clerk.exe, whose proxy setting is the
+// default (the environment's, which on Windows falls back to the system's),
+// report that proxy for the hub (settings) and sync with the hub through
+// it: the proxy logs the tunnel to the hub.
+func systemProxy(t *testing.T, w *wine, exe string) {
+	h := hubtest.Start(t, hubtest.Options{})
+	t.Cleanup(h.Stop)
+	_, port, err := net.SplitHostPort(h.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := proxytest.Start(t, proxytest.Config{ConnectPorts: []int{n}})
+
+	p12, err := certs.EncodePKCS12(h.Agencies["000.00.00.H49"].Key, "p12-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(w.dir, "sysproxy")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"agency.p12": p12, "p12pass.txt": []byte("p12-pass\n"), "roots.pem": h.PKI.RootPEM()} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The hub is on the loopback, which Windows reaches directly unless
+	// the bypass list says <-loopback>.
+	const key = `HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings`
+	for _, v := range [][]string{
+		{"ProxyEnable", "REG_DWORD", "1"},
+		{"ProxyServer", "REG_SZ", "http=127.0.0.1:9;https=" + proxy.Addr},
+		{"ProxyOverride", "REG_SZ", "*.example.invalid;<local>;<-loopback>"},
+	} {
+		if out, err := w.run("reg", "add", key, "/v", v[0], "/t", v[1], "/d", v[2], "/f"); err != nil {
+			t.Fatalf("reg add %s: %v\n%s", v[0], err, out)
+		}
+	}
+	clerk := func(args ...string) string {
+		t.Helper()
+		out, err := w.run(exe, args...)
+		if err != nil {
+			t.Fatalf("lienthong-clerk %s: %v\n%s", args[0], err, out)
+		}
+		return out
+	}
+	clerk("init", "--home", "sysproxy/home", "--p12", "sysproxy/agency.p12", "--p12-passphrase-file", "sysproxy/p12pass.txt",
+		"--hub", h.Addr, "--server-name", "localhost", "--roots", "sysproxy/roots.pem")
+	if out := clerk("settings", "--home", "sysproxy/home"); !strings.Contains(out, "route  "+h.Addr+" via http://"+proxy.Addr+"\n") {
+		t.Errorf("settings does not report the system's proxy for the hub:\n%s", out)
+	}
+	if out := clerk("sync", "--home", "sysproxy/home"); !strings.Contains(out, "synced") {
+		t.Errorf("sync: %s", out)
+	}
+	if connects := proxy.Settled(t); !slices.Contains(connects, h.Addr) {
+		t.Errorf("the proxy tunnelled to %v, want the hub %s:\n%s", connects, h.Addr, proxy.Log())
+	}
 }

@@ -10,8 +10,9 @@ import (
 
 // settingsView is what settings prints with --json.
 type settingsView struct {
-	Hub   string `json:"hub"`
-	Proxy string `json:"proxy"` // "" the environment's; "none"; a URL, its password masked
+	Hub    string        `json:"hub"`
+	Proxy  string        `json:"proxy"`  // "" the environment's; "none"; a URL, its password masked
+	Routes []clerk.Route `json:"routes"` // how each node is reached now
 	// PersonSignature is what issuing does with a main PDF that lacks a
 	// valid person signature of the agency: warn, refuse or off.
 	PersonSignature clerk.PersonPolicy `json:"person_signature"`
@@ -20,7 +21,10 @@ type settingsView struct {
 var settingsCmd = &cli.Command{
 	Name:    "settings",
 	Summary: "show or change the hub's address, the HTTP proxy to it and the person-signature check",
-	Help: `Prints the hub's address and the proxy setting (a password in it masked), after
+	Help: `Prints the hub's address, the proxy setting (a password in it masked) and how
+each hub node is reached now (directly, or through which proxy: with the
+environment's setting, HTTPS_PROXY and NO_PROXY, or without HTTPS_PROXY the
+system's proxy settings on Windows), after
 changing those given: --hub as init takes it, --proxy an HTTP proxy's URL
 (http://[user@]host:port; the user's password is asked without echo, or read
 from --proxy-password-file: a password in the URL is refused, as every user of
@@ -73,15 +77,27 @@ no number, sign nothing) or off (do not check).`,
 					return err
 				}
 			}
-			v := settingsView{Hub: c.HubAddress(), Proxy: c.ProxyShown(), PersonSignature: c.PersonPolicy()}
+			routes, err := c.Routes()
+			if err != nil {
+				return err
+			}
+			v := settingsView{Hub: c.HubAddress(), Proxy: c.ProxyShown(), Routes: routes, PersonSignature: c.PersonPolicy()}
 			if *f.json {
 				return writeJSON(env.Stdout, v)
 			}
 			shown := v.Proxy
 			if shown == "" {
-				shown = "(from the environment)"
+				shown = "(from the environment, else the system's settings)"
 			}
-			fmt.Fprintf(env.Stdout, "hub    %s\nproxy  %s\nperson_signature  %s\n", v.Hub, shown, v.PersonSignature)
+			fmt.Fprintf(env.Stdout, "hub    %s\nproxy  %s\n", v.Hub, shown)
+			for _, r := range routes {
+				via := "direct"
+				if r.Proxy != "" {
+					via = "via " + r.Proxy
+				}
+				fmt.Fprintf(env.Stdout, "route  %s %s\n", r.Node, via)
+			}
+			fmt.Fprintf(env.Stdout, "person_signature  %s\n", v.PersonSignature)
 			return nil
 		}
 	},
