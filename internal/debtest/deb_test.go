@@ -162,6 +162,14 @@ func TestDebPackages(t *testing.T) {
 		if v := schemaVersion(t, hubDB); v != boltstore.SchemaVersion {
 			t.Errorf("after the upgrade the hub's store is in schema %d, want %d", v, boltstore.SchemaVersion)
 		}
+		// The hub's user writes to the migrated store: the 2024 directory
+		// (55 agencies, none of them the demo's six) joins it.
+		run(t, "runuser", "-u", "lienthong", "--", "/usr/bin/lienthong-hub", "agency", "import",
+			"--config", "/etc/lienthong/hub.json", "../../packaging/directory/agencies-2024.csv")
+		out = run(t, "runuser", "-u", "lienthong", "--", "/usr/bin/lienthong-hub", "agency", "list", "--config", "/etc/lienthong/hub.json", "--json")
+		if err := json.Unmarshal([]byte(out), &agencies); err != nil || len(agencies) != fixtureAgencies+55 {
+			t.Errorf("after the import the hub's store lists %d agencies (%v), want %d", len(agencies), err, fixtureAgencies+55)
+		}
 		oldClerk.check(t)
 		if !strings.Contains(readFile(t, "/etc/lienthong/hub.json"), `"log_level": "warn"`) {
 			t.Error("the upgrade replaced the operator's /etc/lienthong/hub.json")
