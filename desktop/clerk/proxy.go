@@ -9,8 +9,10 @@ import (
 )
 
 // SettingProxy is the HTTP proxy through which the clerk reaches the hub
-// (ParseProxy): "" for the environment's (HTTPS_PROXY, NO_PROXY), "none"
-// for none, or the proxy's URL, whose password the encrypted store keeps.
+// (ParseProxy): "" for the environment's (HTTPS_PROXY, NO_PROXY; without
+// HTTPS_PROXY, the system's settings on Windows: hubclient.SystemProxy),
+// "none" for none, or the proxy's URL, whose password the encrypted store
+// keeps.
 const SettingProxy = "proxy"
 
 // ProxyNone is the proxy setting that reaches the hub directly, whatever

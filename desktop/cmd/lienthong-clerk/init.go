@@ -25,7 +25,7 @@ or the terminal.`,
 		p12Pass := fs.String("p12-passphrase-file", "", "`file` whose first line is the .p12's passphrase (required)")
 		hub := fs.String("hub", "", "the hub's `host:port`, or its nodes' separated by commas (required)")
 		roots := fs.String("roots", "", "PEM `file` of the trusted root certificates (required)")
-		proxy := newProxyFlags(fs, "the HTTP proxy to the hub: `URL` (http://[user@]host:port), or none; default: the environment's (HTTPS_PROXY, NO_PROXY)")
+		proxy := newProxyFlags(fs, "the HTTP proxy to the hub: `URL` (http://[user@]host:port), or none; default: the environment's (HTTPS_PROXY, NO_PROXY), else the system's settings (Windows)")
 		server := fs.String("server-name", "", "`name` the hub's certificate must carry on every node, when not the host of each --hub address")
 		receiptSigner := fs.String("receipt-signer", certs.DefaultReceiptSigner, "`name` of the hub's receipt-signing identity (urn:lienthong:receipts:NAME), given by its operator")
 		return func(env *cli.Env, args []string) error {
