@@ -26,10 +26,11 @@ demo: deps build ## run a hub and demo agencies on the embedded defaults
 demo-cluster: deps build ## the same demo on two hub nodes sharing a local PostgreSQL
 	@./packaging/demo-cluster.sh
 
-# -timeout 30m: the first cross-build of the Fyne app for Windows (packaging/windows) takes several
-# minutes on a fresh 2-core machine, close to go test's 10-minute default.
+# -timeout 60m: the first cross-build of the Fyne app for Windows (packaging/windows; go-gl's C code
+# with mingw-w64) takes several minutes on a fresh 2-core machine, and took 35 minutes on one shared
+# with other builds (load 13-18): far past go test's 10-minute default, past 30 minutes at worst.
 test: deps fmtcheck vet ## run every test, then the concurrent ones again under the race detector
-	$(GO) test -shuffle=on -timeout 30m ./...
+	$(GO) test -shuffle=on -timeout 60m ./...
 	$(GO) test -race -shuffle=on -timeout 30m $(RACE_PKGS)
 
 depcheck: ## check the direction of imports, cgo-free hub, package docs

@@ -2,14 +2,17 @@ package clerk
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"lienthong/shared/hubclient"
 )
 
 // SettingProxy is the HTTP proxy through which the clerk reaches the hub
-// (ParseProxy): "" for the environment's (HTTPS_PROXY, NO_PROXY), "none"
-// for none, or the proxy's URL, whose password the encrypted store keeps.
+// (ParseProxy): "" for the environment's (HTTPS_PROXY, NO_PROXY; without
+// HTTPS_PROXY, the system's settings on Windows: hubclient.SystemProxy),
+// "none" for none, or the proxy's URL, whose password the encrypted store
+// keeps.
 const SettingProxy = "proxy"
 
 // ProxyNone is the proxy setting that reaches the hub directly, whatever
@@ -78,4 +81,37 @@ func (c *Clerk) SetProxy(s string) error {
 	}
 	c.resetClient()
 	return nil
+}
+
+// Route is how the clerk reaches one hub node: directly, or through a
+// proxy (its URL, the password masked).
+type Route struct {
+	Node  string `json:"node"`            // host:port
+	Proxy string `json:"proxy,omitempty"` // "" direct
+}
+
+// Routes returns how the clerk reaches each hub node now, with the proxy
+// setting as kept: for the environment's, the proxy the environment or,
+// without HTTPS_PROXY, the system's settings (Windows) give each node.
+func (c *Clerk) Routes() ([]Route, error) {
+	addrs, err := hubclient.ParseAddrs(c.HubAddress())
+	if err != nil {
+		return nil, fmt.Errorf("routes: %w", err)
+	}
+	proxy, err := proxyFunc(c.Proxy())
+	if err != nil {
+		return nil, fmt.Errorf("routes: %w", err)
+	}
+	routes := make([]Route, len(addrs))
+	for i, a := range addrs {
+		routes[i].Node = a
+		u, err := proxy(&url.URL{Scheme: "https", Host: a})
+		if err != nil {
+			return nil, fmt.Errorf("routes: %s: %w", a, err)
+		}
+		if u != nil {
+			routes[i].Proxy = u.Redacted()
+		}
+	}
+	return routes, nil
 }

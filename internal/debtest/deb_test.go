@@ -2,6 +2,7 @@ package debtest
 
 import (
 	"debug/elf"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,8 +12,12 @@ import (
 	"strings"
 	"testing"
 
+	bolt "go.etcd.io/bbolt"
+
 	"lienthong/certs"
+	"lienthong/desktop/store"
 	"lienthong/hub/hubtest"
+	"lienthong/hub/store/boltstore"
 )
 
 // The two versions the test packages: the second is installed over the first.
@@ -117,11 +122,18 @@ func TestDebPackages(t *testing.T) {
 		}
 	})
 
-	// The old version makes the data the new one must keep: a hub store
-	// (the 2024 directory imported into it, as the hub's user), an operator's
-	// change to the configuration, and a clerk's store that verifies a PDF.
-	run(t, "runuser", "-u", "lienthong", "--", "/usr/bin/lienthong-hub", "agency", "import",
-		"--config", "/etc/lienthong/hub.json", "../../packaging/directory/agencies-2024.csv")
+	// The data the new version must keep and migrate: the hub's data folder
+	// as a genuinely older release wrote it (schema 1; testdata/README.md),
+	// owned by the hub's user as the package made it (nothing of the
+	// installed version may open it before the upgrade: that would migrate
+	// it); an operator's change to the configuration; a clerk's store of
+	// that older release (schema 2) and one made by the installed version
+	// that verifies a PDF.
+	installFixtureHub(t)
+	if v := schemaVersion(t, hubDB); v != 1 {
+		t.Fatalf("the fixture hub store is in schema %d, want 1", v)
+	}
+	oldClerk := fixtureClerk(t)
 	edited := strings.Replace(readFile(t, "/etc/lienthong/hub.json"), `"log_level": "info"`, `"log_level": "warn"`, 1)
 	if err := os.WriteFile("/etc/lienthong/hub.json", []byte(edited), 0o640); err != nil {
 		t.Fatal(err)
@@ -138,9 +150,27 @@ func TestDebPackages(t *testing.T) {
 		}
 		var agencies []json.RawMessage
 		out := run(t, "runuser", "-u", "lienthong", "--", "/usr/bin/lienthong-hub", "agency", "list", "--config", "/etc/lienthong/hub.json", "--json")
-		if err := json.Unmarshal([]byte(out), &agencies); err != nil || len(agencies) != 55 {
-			t.Errorf("after the upgrade the hub's store lists %d agencies (%v), want the 55 imported before", len(agencies), err)
+		if err := json.Unmarshal([]byte(out), &agencies); err != nil || len(agencies) != fixtureAgencies {
+			t.Errorf("after the upgrade the hub's store lists %d agencies (%v), want the %d it had before", len(agencies), err, fixtureAgencies)
 		}
+		// The hub's own check of its store: the log against its tree
+		// hashes, every message against its deliveries and receipts, the
+		// attachments against their digests, the grants schema 2 added.
+		if out := run(t, "runuser", "-u", "lienthong", "--", "/usr/bin/lienthong-hub", "check", "--config", "/etc/lienthong/hub.json"); !strings.Contains(out, "no violation") {
+			t.Errorf("lienthong-hub check after the upgrade: %s", out)
+		}
+		if v := schemaVersion(t, hubDB); v != boltstore.SchemaVersion {
+			t.Errorf("after the upgrade the hub's store is in schema %d, want %d", v, boltstore.SchemaVersion)
+		}
+		// The hub's user writes to the migrated store: the 2024 directory
+		// (55 agencies, none of them the demo's six) joins it.
+		run(t, "runuser", "-u", "lienthong", "--", "/usr/bin/lienthong-hub", "agency", "import",
+			"--config", "/etc/lienthong/hub.json", "../../packaging/directory/agencies-2024.csv")
+		out = run(t, "runuser", "-u", "lienthong", "--", "/usr/bin/lienthong-hub", "agency", "list", "--config", "/etc/lienthong/hub.json", "--json")
+		if err := json.Unmarshal([]byte(out), &agencies); err != nil || len(agencies) != fixtureAgencies+55 {
+			t.Errorf("after the import the hub's store lists %d agencies (%v), want %d", len(agencies), err, fixtureAgencies+55)
+		}
+		oldClerk.check(t)
 		if !strings.Contains(readFile(t, "/etc/lienthong/hub.json"), `"log_level": "warn"`) {
 			t.Error("the upgrade replaced the operator's /etc/lienthong/hub.json")
 		}
@@ -161,6 +191,96 @@ func TestDebPackages(t *testing.T) {
 		if installed(p) {
 			t.Errorf("%s is still installed after dpkg --purge", p)
 		}
+	}
+}
+
+// The fixtures of an older release (testdata/README.md).
+const (
+	fixtureCommit = "b27ade3"
+	hubDB         = "/var/lib/lienthong-hub/" + boltstore.DBFile
+	// fixtureAgencies is the number of agencies in the fixture hub store
+	// (the demo's).
+	fixtureAgencies = 6
+	// fixtureInbox is the number of documents in the fixture clerk's inbox.
+	fixtureInbox = 3
+)
+
+// installFixtureHub replaces the hub's data folder with the fixture's, as
+// the package's lienthong user owns it.
+func installFixtureHub(t *testing.T) {
+	t.Helper()
+	entries, err := os.ReadDir("/var/lib/lienthong-hub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join("/var/lib/lienthong-hub", e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, "tar", "-xzf", "testdata/hub-"+fixtureCommit+".tar.gz", "-C", "/var/lib/lienthong-hub", "--strip-components=1")
+	run(t, "chown", "-R", "lienthong:lienthong", "/var/lib/lienthong-hub")
+}
+
+// schemaVersion reads the schema version a bbolt store (the hub's or a
+// clerk's: both keep it under meta/schema, unencrypted) is in.
+func schemaVersion(t *testing.T, path string) uint32 {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v uint32
+	err = db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket([]byte("meta"))
+		if meta == nil || len(meta.Get([]byte("schema"))) != 4 {
+			return fmt.Errorf("%s: no meta/schema key", path)
+		}
+		v = binary.BigEndian.Uint32(meta.Get([]byte("schema")))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// oldClerkDesk is the fixture clerk's store of the older release, unpacked
+// into a folder of the test's.
+type oldClerkDesk struct{ home, pass string }
+
+func fixtureClerk(t *testing.T) *oldClerkDesk {
+	t.Helper()
+	dir := t.TempDir()
+	run(t, "tar", "-xzf", "testdata/clerk-"+fixtureCommit+".tar.gz", "-C", dir)
+	c := &oldClerkDesk{home: filepath.Join(dir, "000.00.00.H41"), pass: "testdata/clerk-" + fixtureCommit + ".pass"}
+	if v := schemaVersion(t, filepath.Join(c.home, "clerk.db")); v != 2 {
+		t.Fatalf("the fixture clerk store is in schema %d, want 2", v)
+	}
+	return c
+}
+
+// check opens the older release's clerk store with the installed
+// lienthong-clerk: it is migrated to the current schema and lists the
+// documents it received.
+func (c *oldClerkDesk) check(t *testing.T) {
+	t.Helper()
+	out := run(t, "/usr/bin/lienthong-clerk", "inbox", "--home", c.home, "--passphrase-file", c.pass, "--json")
+	var inbox []struct {
+		Notation string `json:"notation"`
+		Agency   string `json:"agency_code"`
+	}
+	if err := json.Unmarshal([]byte(out), &inbox); err != nil || len(inbox) != fixtureInbox {
+		t.Errorf("the older release's clerk store lists %d documents (%v), want %d:\n%s", len(inbox), err, fixtureInbox, out)
+	}
+	for _, d := range inbox {
+		if d.Agency != "000.00.00.H49" || d.Notation == "" {
+			t.Errorf("a document of the older release's clerk store reads %+v, want Quảng Ninh's, with its notation", d)
+		}
+	}
+	if v := schemaVersion(t, filepath.Join(c.home, "clerk.db")); v != store.SchemaVersion {
+		t.Errorf("the older release's clerk store is in schema %d after it was opened, want %d", v, store.SchemaVersion)
 	}
 }
 

@@ -3,7 +3,8 @@
 // with HTTP/3 over QUIC and falls back by itself to HTTP/2 over TLS on TCP
 // when QUIC cannot get through, trying QUIC again later. Through an HTTP
 // proxy (Options.Proxy, by default the environment's HTTPS_PROXY and
-// NO_PROXY) it speaks HTTP/2 only, in a CONNECT tunnel (proxy.go).
+// NO_PROXY, else on Windows the user's proxy settings, proxy_system.go) it
+// speaks HTTP/2 only, in a CONNECT tunnel (proxy.go).
 //
 // # Several hub nodes
 //

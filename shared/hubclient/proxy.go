@@ -30,11 +30,18 @@ type ProxyFunc func(node *url.URL) (*url.URL, error)
 
 // ProxyFromEnvironment is the proxy of the environment, with the meaning
 // net/http gives it: HTTPS_PROXY (or https_proxy) for every node but those
-// NO_PROXY (or no_proxy) names and those on the loopback. It is the
-// default of Options.Proxy.
-// TODO(windows): read the system's proxy settings (WinHTTP/IE) too.
+// NO_PROXY (or no_proxy) names and those on the loopback. Without
+// HTTPS_PROXY, it is the system's proxy (SystemProxy: on Windows, the
+// user's proxy settings, read when it is called). It is the default of
+// Options.Proxy.
 func ProxyFromEnvironment() ProxyFunc {
-	f := httpproxy.FromEnvironment().ProxyFunc()
+	env := httpproxy.FromEnvironment()
+	if env.HTTPSProxy == "" {
+		if sys := SystemProxy(); sys != nil {
+			return sys
+		}
+	}
+	f := env.ProxyFunc()
 	return func(u *url.URL) (*url.URL, error) { return f(u) }
 }
 

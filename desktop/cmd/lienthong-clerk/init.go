@@ -15,7 +15,8 @@ var initCmd = &cli.Command{
 	Summary: "create the clerk's store: import the .p12, the hub address and the roots",
 	Help: `Creates the clerk's encrypted store in --home, imports the agency's key and
 certificate from the .p12, and saves the hub's address, the HTTP proxy to it
-(when the network lets out nothing else) and the trusted roots.
+(when the network lets out nothing else; a proxy's password is asked, or read
+from --proxy-password-file, never part of --proxy) and the trusted roots.
 The store's own passphrase comes from --passphrase-file, $` + EnvPassphrase + `
 or the terminal.`,
 	Setup: func(fs *flag.FlagSet) cli.Run {
@@ -24,7 +25,7 @@ or the terminal.`,
 		p12Pass := fs.String("p12-passphrase-file", "", "`file` whose first line is the .p12's passphrase (required)")
 		hub := fs.String("hub", "", "the hub's `host:port`, or its nodes' separated by commas (required)")
 		roots := fs.String("roots", "", "PEM `file` of the trusted root certificates (required)")
-		proxy := fs.String("proxy", "", "the HTTP proxy to the hub: `URL` (http://[user:password@]host:port), or none; default: the environment's (HTTPS_PROXY, NO_PROXY)")
+		proxy := newProxyFlags(fs, "the HTTP proxy to the hub: `URL` (http://[user@]host:port), or none; default: the environment's (HTTPS_PROXY, NO_PROXY), else the system's settings (Windows)")
 		server := fs.String("server-name", "", "`name` the hub's certificate must carry on every node, when not the host of each --hub address")
 		receiptSigner := fs.String("receipt-signer", certs.DefaultReceiptSigner, "`name` of the hub's receipt-signing identity (urn:lienthong:receipts:NAME), given by its operator")
 		agency := fs.String("agency", "", "the agency `code` a certificate of another CA (Ban Cơ yếu, VNPT-CA, …) is registered for at the hub; not for one of the PKI's, which names it")
@@ -38,8 +39,9 @@ or the terminal.`,
 			if _, err := clerk.ParseHubAddress(*hub); err != nil {
 				return cli.Usagef("--hub: %v", err)
 			}
-			if _, err := clerk.ParseProxy(*proxy); err != nil {
-				return cli.Usagef("--proxy: %v", err)
+			proxySetting, _, err := proxy.setting(env)
+			if err != nil {
+				return err
 			}
 			data, err := os.ReadFile(*p12)
 			if err != nil {
@@ -57,7 +59,7 @@ or the terminal.`,
 			if err != nil {
 				return err
 			}
-			err = clerk.Init(clerk.InitOptions{Home: *f.home, Passphrase: pass, P12: data, P12Passphrase: string(pp), HubAddr: *hub, ServerName: *server, Proxy: *proxy, RootsPEM: rootsPEM, ReceiptSigner: *receiptSigner, Agency: certs.AgencyCode(*agency)})
+			err = clerk.Init(clerk.InitOptions{Home: *f.home, Passphrase: pass, P12: data, P12Passphrase: string(pp), HubAddr: *hub, ServerName: *server, Proxy: proxySetting, RootsPEM: rootsPEM, ReceiptSigner: *receiptSigner, Agency: certs.AgencyCode(*agency)})
 			if err != nil {
 				return err
 			}

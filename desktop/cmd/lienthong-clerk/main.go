@@ -13,8 +13,8 @@
 // /lienthong), with the store's passphrase from --passphrase-file,
 // $LIENTHONG_PASSPHRASE or the terminal:
 //
-//	lienthong-clerk init --p12 FILE --p12-passphrase-file FILE --hub HOST:PORT --roots FILE [--proxy URL|none]
-//	lienthong-clerk settings [--hub HOST:PORT] [--proxy URL|none|env] [--json]
+//	lienthong-clerk init --p12 FILE --p12-passphrase-file FILE --hub HOST:PORT --roots FILE [--proxy URL|none [--proxy-password-file FILE]]
+//	lienthong-clerk settings [--hub HOST:PORT] [--proxy URL|none|env [--proxy-password-file FILE]] [--json]
 //	lienthong-clerk send [--meta FILE.json] [metadata flags] --to CODE... MAIN.pdf [MORE.pdf...]
 //	lienthong-clerk sync [--watch]
 //	lienthong-clerk inbox|outbox [--unread] [--search TEXT] [--json]

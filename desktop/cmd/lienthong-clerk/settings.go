@@ -10,8 +10,9 @@ import (
 
 // settingsView is what settings prints with --json.
 type settingsView struct {
-	Hub   string `json:"hub"`
-	Proxy string `json:"proxy"` // "" the environment's; "none"; a URL, its password masked
+	Hub    string        `json:"hub"`
+	Proxy  string        `json:"proxy"`  // "" the environment's; "none"; a URL, its password masked
+	Routes []clerk.Route `json:"routes"` // how each node is reached now
 	// PersonSignature is what issuing does with a main PDF that lacks a
 	// valid person signature of the agency: warn, refuse or off.
 	PersonSignature clerk.PersonPolicy `json:"person_signature"`
@@ -20,9 +21,14 @@ type settingsView struct {
 var settingsCmd = &cli.Command{
 	Name:    "settings",
 	Summary: "show or change the hub's address, the HTTP proxy to it and the person-signature check",
-	Help: `Prints the hub's address and the proxy setting (a password in it masked), after
+	Help: `Prints the hub's address, the proxy setting (a password in it masked) and how
+each hub node is reached now (directly, or through which proxy: with the
+environment's setting, HTTPS_PROXY and NO_PROXY, or without HTTPS_PROXY the
+system's proxy settings on Windows), after
 changing those given: --hub as init takes it, --proxy an HTTP proxy's URL
-(http://[user:password@]host:port), "none" to reach the hub directly, or "env"
+(http://[user@]host:port; the user's password is asked without echo, or read
+from --proxy-password-file: a password in the URL is refused, as every user of
+the computer sees a command line), "none" to reach the hub directly, or "env"
 for the environment's (HTTPS_PROXY, NO_PROXY). Through a proxy the clerk speaks
 HTTP/2 over TLS in a CONNECT tunnel, never QUIC. --person-signature says what
 send (and the app) do when the main PDF lacks a valid signature of a competent
@@ -31,7 +37,7 @@ no number, sign nothing) or off (do not check).`,
 	Setup: func(fs *flag.FlagSet) cli.Run {
 		f := newStoreFlags(fs, true)
 		hub := fs.String("hub", "", "a new hub `host:port`, or its nodes' separated by commas")
-		proxy := fs.String("proxy", "", "a new proxy setting: `URL`, none or env")
+		proxy := newProxyFlags(fs, "a new proxy setting: `URL` (http://[user@]host:port), none or env")
 		person := fs.String("person-signature", "", "the person-signature check: `policy` warn, refuse or off")
 		return func(env *cli.Env, args []string) error {
 			if len(args) != 0 {
@@ -42,10 +48,9 @@ no number, sign nothing) or off (do not check).`,
 					return cli.Usagef("--hub: %v", err)
 				}
 			}
-			if *proxy != "" {
-				if _, err := clerk.ParseProxy(*proxy); err != nil {
-					return cli.Usagef("--proxy: %v", err)
-				}
+			proxySetting, setProxy, err := proxy.setting(env)
+			if err != nil {
+				return err
 			}
 			if *person != "" {
 				if _, err := clerk.ParsePersonPolicy(*person); err != nil {
@@ -62,8 +67,8 @@ no number, sign nothing) or off (do not check).`,
 					return err
 				}
 			}
-			if *proxy != "" {
-				if err := c.SetProxy(*proxy); err != nil {
+			if setProxy {
+				if err := c.SetProxy(proxySetting); err != nil {
 					return err
 				}
 			}
@@ -72,15 +77,27 @@ no number, sign nothing) or off (do not check).`,
 					return err
 				}
 			}
-			v := settingsView{Hub: c.HubAddress(), Proxy: c.ProxyShown(), PersonSignature: c.PersonPolicy()}
+			routes, err := c.Routes()
+			if err != nil {
+				return err
+			}
+			v := settingsView{Hub: c.HubAddress(), Proxy: c.ProxyShown(), Routes: routes, PersonSignature: c.PersonPolicy()}
 			if *f.json {
 				return writeJSON(env.Stdout, v)
 			}
 			shown := v.Proxy
 			if shown == "" {
-				shown = "(from the environment)"
+				shown = "(from the environment, else the system's settings)"
 			}
-			fmt.Fprintf(env.Stdout, "hub    %s\nproxy  %s\nperson_signature  %s\n", v.Hub, shown, v.PersonSignature)
+			fmt.Fprintf(env.Stdout, "hub    %s\nproxy  %s\n", v.Hub, shown)
+			for _, r := range routes {
+				via := "direct"
+				if r.Proxy != "" {
+					via = "via " + r.Proxy
+				}
+				fmt.Fprintf(env.Stdout, "route  %s %s\n", r.Node, via)
+			}
+			fmt.Fprintf(env.Stdout, "person_signature  %s\n", v.PersonSignature)
 			return nil
 		}
 	},

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,8 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"golang.org/x/term"
 
 	"lienthong/certs/token"
 	"lienthong/desktop/clerk"
@@ -63,18 +60,6 @@ func newStoreFlags(fs *flag.FlagSet, jsonFlag bool) *storeFlags {
 	return f
 }
 
-// readSecret reads the first line of a file.
-func readSecret(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if i := bytes.IndexAny(b, "\r\n"); i >= 0 {
-		b = b[:i]
-	}
-	return b, nil
-}
-
 // passphrase comes from --passphrase-file, else $LIENTHONG_PASSPHRASE,
 // else the terminal.
 func (f *storeFlags) passphrase(env *cli.Env) ([]byte, error) {
@@ -88,16 +73,8 @@ func (f *storeFlags) passphrase(env *cli.Env) ([]byte, error) {
 	if p := env.Getenv(EnvPassphrase); p != "" {
 		return []byte(p), nil
 	}
-	if !term.IsTerminal(int(os.Stdin.Fd())) {
-		return nil, cli.Hint(cli.Usagef("no passphrase for the store"), "give --passphrase-file or set "+EnvPassphrase)
-	}
-	fmt.Fprint(env.Stderr, "Mật khẩu (passphrase): ")
-	p, err := term.ReadPassword(int(os.Stdin.Fd()))
-	fmt.Fprintln(env.Stderr)
-	if err != nil {
-		return nil, fmt.Errorf("read passphrase: %w", err)
-	}
-	return p, nil
+	return askSecret(env, "passphrase", "Mật khẩu (passphrase): ",
+		cli.Hint(cli.Usagef("no passphrase for the store"), "give --passphrase-file or set "+EnvPassphrase))
 }
 
 // open opens the clerk's store in --home.

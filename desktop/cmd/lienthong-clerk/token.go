@@ -5,10 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sync"
-
-	"golang.org/x/term"
 
 	"lienthong/certs"
 	"lienthong/certs/token"
@@ -74,16 +71,8 @@ func (t *tokenFlags) open(env *cli.Env, uri string) (*certs.KeyPair, error) {
 			}
 			return p, nil
 		}
-		if !term.IsTerminal(int(os.Stdin.Fd())) {
-			return nil, cli.Hint(errors.New("the token needs its PIN and there is no terminal to ask"), "give --pin-file")
-		}
-		fmt.Fprintf(env.Stderr, "Mã PIN của thiết bị ký số %q: ", label)
-		p, err := term.ReadPassword(int(os.Stdin.Fd()))
-		fmt.Fprintln(env.Stderr)
-		if err != nil {
-			return nil, fmt.Errorf("read PIN: %w", err)
-		}
-		return p, nil
+		return askSecret(env, "PIN", fmt.Sprintf("Mã PIN của thiết bị ký số %q: ", label),
+			cli.Hint(errors.New("the token needs its PIN and there is no terminal to ask"), "give --pin-file"))
 	})
 	kp, err := token.Open(uri, opts)
 	if err != nil {
