@@ -118,6 +118,11 @@ type Options struct {
 	// not the documents' signing, nor the raw measurement; nil: none. It
 	// needs InProcess: a profile shows this process only.
 	CPUProfile io.Writer
+	// SpawnRelay starts the bare and the checking QUIC relays each as a
+	// process of its own (RelayServe in it), so that the relay side's CPU
+	// time is read apart from the agencies'; nil: they run in this
+	// process, and only the two sides' CPU together is known.
+	SpawnRelay RelaySpawner
 }
 
 // MaxPrepared bounds the bytes of documents prepared in memory for a run.
@@ -212,6 +217,10 @@ type Result struct {
 	// the relay and at the recipient: the least a content-addressed
 	// exchange does. Both are zero with AcceptOnly.
 	Relay, RelayChecked RelayResult
+	// HubToRelayCPU is the hub processes' CPU per gigabyte delivered over
+	// the checking relay process's per gigabyte relayed, both read in the
+	// same run (Options.SpawnRelay); 0 when either is unknown.
+	HubToRelayCPU float64
 	// Procs is this process's GOMAXPROCS during the exchange, RawProcs
 	// during the raw QUIC measurement, and HubProcs the hub process's (as
 	// its configuration sets it; 0 when the hub is not a process this run
@@ -300,6 +309,9 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 	res.Procs, res.RawProcs, res.HubProcs, res.Nodes = runtime.GOMAXPROCS(0), rawProcs, e.hubProcs, len(e.nodes)
 	if raw.MBPerSec > 0 {
 		res.Ratio = res.MBPerSec / raw.MBPerSec
+	}
+	if relayChecked.RelayCPUPerGB > 0 && res.Hub.PerGB > 0 {
+		res.HubToRelayCPU = res.Hub.PerGB / relayChecked.RelayCPUPerGB
 	}
 	res.Transport = e.agencies[0].client.Transport()
 	if e.opsAddr != "" {
