@@ -64,10 +64,16 @@ func (r *RangeHasher) Write(p []byte) (int, error) {
 			p = p[i:]
 			r.state = afterKey
 		case afterKey:
+			i := 0
+			for i < len(p) && isSpace(p[i]) {
+				i++
+			}
+			if i > 0 {
+				r.hash(p[:i]) // a run of whitespace in one write, however long
+				p = p[i:]
+				continue
+			}
 			switch c := p[0]; {
-			case isSpace(c):
-				r.hash(p[:1])
-				p = p[1:]
 			case c == '<':
 				h, err := r.full.(hash.Cloner).Clone()
 				if err != nil { // not with crypto/sha256

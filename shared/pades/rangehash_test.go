@@ -145,3 +145,18 @@ func TestRangeHasherTampered(t *testing.T) {
 		}
 	}
 }
+
+// TestRangeHasherLongWhitespace: whitespace between /Contents and its
+// string, however long and however cut between writes, is hashed in runs,
+// and the string after it is still found.
+func TestRangeHasherLongWhitespace(t *testing.T) {
+	data := []byte("%PDF-1.7\n<</Contents" + string(bytes.Repeat([]byte(" \r\n"), 100000)) + "<00ff>>>\n%%EOF\n")
+	for _, n := range []int{1, 4096, len(data)} {
+		rd := hashInChunks(data, n).Ranges()
+		start := int64(bytes.Index(data, []byte("<00ff>")))
+		want := sha256.Sum256(append(bytes.Clone(data[:start]), data[start+6:]...))
+		if rd == nil || rd.Start != start || rd.End != start+6 || !bytes.Equal(rd.SHA256, want[:]) {
+			t.Fatalf("in writes of %d: %+v, want the string at %d", n, rd, start)
+		}
+	}
+}
