@@ -28,8 +28,12 @@
 //     clients in another), and, with a rate, the latencies of an exchange
 //     between other agencies through the same hub while they poll.
 //
-// The raw stream and the relays run in this process, both their ends, so
-// their CPU figures cover both ends together. The hub process's CPU time
+// The raw stream runs in this process, both its ends, so its CPU figure
+// covers both together. The relays' agencies run in this process; the
+// relay side runs in a child process when Options.SpawnRelay says how to
+// start one (lienthong-bench does), whose CPU time the run reads apart,
+// so that the hub's CPU per gigabyte is compared with the checking
+// relay's own in the same run (Result.HubToRelayCPU); else in this one. The hub process's CPU time
 // is read on Linux. Everything runs on loopback and is bounded in count
 // and time.
 // Documents and packets are made and signed before the clock starts, so
