@@ -91,7 +91,8 @@ func TestRangeHasherSameVerdicts(t *testing.T) {
 // TestRangeHasherUsed shows that Verify takes the precomputed digest for
 // the last signature, and only for the file it was made for: a digest
 // that is not the ranges' makes the signature fail (the caller answers
-// for it), one for another size is not used.
+// for it), one for another size or for ranges other than the signature's
+// /ByteRange is not used (the signature is hashed from the file).
 func TestRangeHasherUsed(t *testing.T) {
 	data := rangeFiles(t)["signed"]
 	rd := hashInChunks(data, 4096).Ranges()
@@ -117,6 +118,16 @@ func TestRangeHasherUsed(t *testing.T) {
 	}
 	wrong.Size--
 	requireValid(t, verify(&wrong), 1)
+	// Ranges that are not the signature's /ByteRange (a string found
+	// elsewhere, here one byte off) are not used: the signature is hashed
+	// from the file, and verifies.
+	for _, shift := range []struct{ start, end int64 }{{-1, 0}, {0, 1}, {1, 1}} {
+		off := *rd
+		off.Start += shift.start
+		off.End += shift.end
+		off.SHA256 = bytes.Clone(wrong.SHA256)
+		requireValid(t, verify(&off), 1)
+	}
 	requireValid(t, verify(rd), 1)
 }
 
