@@ -28,8 +28,12 @@
 //     clients in another), and, with a rate, the latencies of an exchange
 //     between other agencies through the same hub while they poll.
 //
-// The raw stream and the relays run in this process, both their ends, so
-// their CPU figures cover both ends together. The hub process's CPU time
+// The raw stream runs in this process, both its ends, so its CPU figure
+// covers both together. The relays' agencies run in this process; the
+// relay side runs in a child process when Options.SpawnRelay says how to
+// start one (lienthong-bench does), whose CPU time the run reads apart,
+// so that the hub's CPU per gigabyte is compared with the checking
+// relay's own in the same run (Result.HubToRelayCPU); else in this one. The hub process's CPU time
 // is read on Linux. Everything runs on loopback and is bounded in count
 // and time.
 // Documents and packets are made and signed before the clock starts, so
@@ -118,6 +122,11 @@ type Options struct {
 	// not the documents' signing, nor the raw measurement; nil: none. It
 	// needs InProcess: a profile shows this process only.
 	CPUProfile io.Writer
+	// SpawnRelay starts the bare and the checking QUIC relays each as a
+	// process of its own (RelayServe in it), so that the relay side's CPU
+	// time is read apart from the agencies'; nil: they run in this
+	// process, and only the two sides' CPU together is known.
+	SpawnRelay RelaySpawner
 }
 
 // MaxPrepared bounds the bytes of documents prepared in memory for a run.
@@ -212,6 +221,10 @@ type Result struct {
 	// the relay and at the recipient: the least a content-addressed
 	// exchange does. Both are zero with AcceptOnly.
 	Relay, RelayChecked RelayResult
+	// HubToRelayCPU is the hub processes' CPU per gigabyte delivered over
+	// the checking relay process's per gigabyte relayed, both read in the
+	// same run (Options.SpawnRelay); 0 when either is unknown.
+	HubToRelayCPU float64
 	// Procs is this process's GOMAXPROCS during the exchange, RawProcs
 	// during the raw QUIC measurement, and HubProcs the hub process's (as
 	// its configuration sets it; 0 when the hub is not a process this run
@@ -300,6 +313,9 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 	res.Procs, res.RawProcs, res.HubProcs, res.Nodes = runtime.GOMAXPROCS(0), rawProcs, e.hubProcs, len(e.nodes)
 	if raw.MBPerSec > 0 {
 		res.Ratio = res.MBPerSec / raw.MBPerSec
+	}
+	if relayChecked.RelayCPUPerGB > 0 && res.Hub.PerGB > 0 {
+		res.HubToRelayCPU = res.Hub.PerGB / relayChecked.RelayCPUPerGB
 	}
 	res.Transport = e.agencies[0].client.Transport()
 	if e.opsAddr != "" {

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"crypto/sha256"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func TestRawRelay(t *testing.T) {
 	}
 	for _, check := range []bool{false, true} {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		res, err := RawRelay(ctx, hub, agencies, v, docs, 4, check)
+		res, err := RawRelay(ctx, hub, agencies, v, docs, 4, check, nil)
 		cancel()
 		if err != nil {
 			t.Fatalf("check %v: %v", check, err)
@@ -63,11 +64,11 @@ func TestRawRelayRefusesWrongDigest(t *testing.T) {
 	docs[3].SHA256[0] ^= 1
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := RawRelay(ctx, hub, agencies, v, docs, 2, true); err == nil || !strings.Contains(err.Error(), "document 3") {
+	if _, err := RawRelay(ctx, hub, agencies, v, docs, 2, true, nil); err == nil || !strings.Contains(err.Error(), "document 3") {
 		t.Fatalf("a wrong digest relayed with checks: %v", err)
 	}
 	// The bare relay reads no digest: the same documents pass.
-	if _, err := RawRelay(ctx, hub, agencies, v, docs, 2, false); err != nil {
+	if _, err := RawRelay(ctx, hub, agencies, v, docs, 2, false, nil); err != nil {
 		t.Fatalf("bare relay: %v", err)
 	}
 }
@@ -76,7 +77,42 @@ func TestRawRelayRefusesUnknownAgency(t *testing.T) {
 	hub, agencies, v := relayPKI(t, 2)
 	docs := relayDocs(2, 2, 1<<10)
 	docs[1].To = 2
-	if _, err := RawRelay(context.Background(), hub, agencies, v, docs, 1, true); err == nil {
+	if _, err := RawRelay(context.Background(), hub, agencies, v, docs, 1, true, nil); err == nil {
 		t.Fatal("a document to a third agency among two was accepted")
+	}
+}
+
+// TestRawRelayAtProcess relays through a relay reached by its address,
+// as one in a process of its own is (here this process's, so that its CPU
+// time can be read): the agencies name themselves to it, the documents
+// reach their recipients, a wrong digest is still refused, and the relay
+// side's CPU is reported apart.
+func TestRawRelayAtProcess(t *testing.T) {
+	hub, agencies, v := relayPKI(t, 3)
+	ln, err := listenRaw(hub, v, relayALPN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- ServeRelay(ctx, ln, true) }()
+	at := &RelayProc{Addr: ln.Addr().String(), PID: os.Getpid()}
+	docs := relayDocs(9, 3, 200<<10)
+	res, err := RawRelay(ctx, hub, agencies, v, docs, 3, true, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RelayCPUPerGB <= 0 || res.CPUPerGB < res.RelayCPUPerGB || res.Bytes == 0 {
+		t.Fatalf("%+v: want the relay's CPU apart and within the whole", res)
+	}
+	docs[4].SHA256[0] ^= 1
+	if _, err := RawRelay(ctx, hub, agencies, v, docs, 3, true, at); err == nil || !strings.Contains(err.Error(), "document 4") {
+		t.Fatalf("a wrong digest relayed with checks: %v", err)
+	}
+	cancel()
+	ln.Close()
+	if err := <-served; err == nil {
+		t.Fatal("the relay stopped without saying why")
 	}
 }

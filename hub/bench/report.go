@@ -41,6 +41,13 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "  and checking SHA-256 twice:    %8.1f MB/s  = %.0f%% of raw (at the relay and the recipient, %.2f CPU-s/GB)\n",
 			rl.MBPerSec, 100*rl.MBPerSec/r.Raw.MBPerSec, rl.CPUPerGB)
 	}
+	if rl := r.RelayChecked; rl.RelayCPUPerGB > 0 {
+		fmt.Fprintf(w, "  the checking relay's process:  %8.2f CPU-s/GB relayed (bare relay's: %.2f)", rl.RelayCPUPerGB, r.Relay.RelayCPUPerGB)
+		if r.Hub.PerGB > 0 {
+			fmt.Fprintf(w, "; hub process %.2f CPU-s/GB = %.2f× the checking relay's", r.Hub.PerGB, r.HubToRelayCPU)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "end to end (delivered, acked):   %8.1f MB/s  %8.1f docs/s  = %.0f%% of raw (ceiling 50%%: each byte crosses QUIC twice)",
 		r.MBPerSec, r.DocsPerSec, 100*r.Ratio)
 	if r.RelayChecked.MBPerSec > 0 {

@@ -221,6 +221,7 @@ type Relay struct {
 	drain    sync.Once
 	edxml    EdXMLOptions
 	edxmlMem *edxmlBudget
+	ranges   rangeCache // signed ranges hashed during uploads
 }
 
 // New returns a Relay over opts.Store.

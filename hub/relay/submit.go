@@ -228,7 +228,7 @@ func (r *Relay) checkStored(ctx context.Context, i int, a envelope.Attachment) (
 		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
 	}
 	report, err := r.report(ctx, a, func() (io.ReaderAt, io.Closer, error) {
-		return ra, io.NopCloser(nil), nil // closed above, once the check is done
+		return r.prehashed(a.SHA256, a.Size, ra), io.NopCloser(nil), nil // closed above, once the check is done
 	})
 	if err != nil {
 		return nil, fmt.Errorf("attachment %q: %w", a.Name, err)

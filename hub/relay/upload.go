@@ -7,6 +7,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/shared/pades"
 )
 
 // UploadState is where an attachment upload stands.
@@ -124,12 +125,18 @@ func (r *Relay) PutWhole(ctx context.Context, agency certs.AgencyCode, digest st
 	if _, err := r.checkUpload(ctx, agency, digest, size); err != nil {
 		return UploadState{}, err
 	}
-	info, err := r.st.PutBlob(ctx, agency, digest, &exactReader{r: body, left: size}, r.now())
+	body = &rangeHashingReader{Reader: &exactReader{r: body, left: size}, h: pades.NewRangeHasher()}
+	info, err := r.st.PutBlob(ctx, agency, digest, body, r.now())
 	if err != nil {
 		return UploadState{}, err
 	}
 	if info.Size != size { // a blob the agency holds, under this digest
 		return UploadState{}, fmt.Errorf("attachment %s is stored with %d bytes, not %d: %w", digest, info.Size, size, store.ErrConflict)
+	}
+	// Kept when the store checked the digest with the hasher, so that it
+	// saw every byte (not when it had the blob already).
+	if rd := body.(*rangeHashingReader).h.Ranges(); rd != nil && rd.Size == size {
+		r.ranges.put(digest, rd)
 	}
 	r.stored(agency, digest, size)
 	return UploadState{Digest: digest, Size: size, Offset: size, Done: true}, nil

@@ -29,6 +29,14 @@
 // ("unknown" when none applies) and, above all, what changed in later
 // revisions.
 //
+// A receiver that hashes a file as it streams in (a hub checking an
+// upload's SHA-256) hashes with a [RangeHasher] instead, which also
+// hashes, in the same pass, the ranges a signature over the file's last
+// /Contents string covers; given the result as a [Prehashed] source,
+// Verify takes that digest for a signature whose /ByteRange is exactly
+// those ranges (SHA-256) instead of reading and hashing them again, and
+// hashes any other signature's ranges from the file.
+//
 // # Policy
 //
 // The proven signing time is that of a valid signature timestamp, else

@@ -3,6 +3,7 @@ package pades
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -67,6 +68,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add(padestest.LibreOfficeForm(true))
 	f.Add([]byte("%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\nxref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer<</Size 2/Root 1 0 R>>\nstartxref\n54\n%%EOF\n"))
 
+	now := time.Now() // one time for both verifications of an input
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// A hang crashes the worker, so the fuzzer keeps the input.
 		watchdog := time.AfterFunc(10*time.Second, func() {
@@ -77,7 +79,7 @@ func FuzzVerify(f *testing.F) {
 		r := bytes.NewReader(data)
 		var rep *Report
 		var err error
-		if alloc := measure(func() { rep, err = Verify(r, int64(len(data)), VerifyOptions{Roots: p.roots}) }); alloc > fuzzAlloc {
+		if alloc := measure(func() { rep, err = Verify(r, int64(len(data)), VerifyOptions{Roots: p.roots, Now: now}) }); alloc > fuzzAlloc {
 			t.Fatalf("Verify of %d bytes allocated %d MiB (over %d MiB)", len(data), alloc>>20, fuzzAlloc>>20)
 		}
 		if err != nil {
@@ -86,6 +88,16 @@ func FuzzVerify(f *testing.F) {
 			}
 		} else if rep == nil {
 			t.Fatal("nil report without error")
+		}
+		// Hashed in one pass as it streamed, the same bytes get the same
+		// verdict.
+		h := NewRangeHasher()
+		for rest := data; len(rest) > 0; rest = rest[min(len(rest), 7):] {
+			h.Write(rest[:min(len(rest), 7)])
+		}
+		rep2, err2 := Verify(&Prehashed{ReaderAt: r, Ranges: h.Ranges()}, int64(len(data)), VerifyOptions{Roots: p.roots, Now: now})
+		if j1, j2 := reportJSON(rep, err), reportJSON(rep2, err2); j1 != j2 {
+			t.Fatalf("verdict with the streamed range digests:\n%s\nreading the file:\n%s", j2, j1)
 		}
 		PageBox(r, int64(len(data)), 1)
 		for _, field := range []string{"", "Signature1"} {
@@ -98,4 +110,13 @@ func FuzzVerify(f *testing.F) {
 			}
 		}
 	})
+}
+
+// reportJSON is a verification's outcome as text, to compare two.
+func reportJSON(rep *Report, err error) string {
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	b, _ := json.Marshal(rep)
+	return string(b)
 }

@@ -43,6 +43,8 @@ type VerifyOptions struct {
 	// same agencies' signatures all day gives one that remembers what it
 	// verified (certs.Verifier).
 	Trust Trust
+
+	ranges *RangeDigests // from a Prehashed source
 }
 
 // Trust builds and verifies certificate chains against its own roots.
@@ -200,7 +202,13 @@ func (s *SignatureReport) problem(format string, args ...any) {
 // cannot be read as a PDF; problems with signatures are in the report. A
 // document without signatures gives a report with no signatures, which is
 // not Valid.
+//
+// A Prehashed source gives the digest of the signed ranges it was hashed
+// for; Verify hashes any other ranges from the file.
 func Verify(src io.ReaderAt, size int64, opts VerifyOptions) (*Report, error) {
+	if p, ok := src.(*Prehashed); ok {
+		src, opts.ranges = p.ReaderAt, p.Ranges
+	}
 	d, err := openDocument(src, size)
 	if err != nil {
 		return nil, err
@@ -439,7 +447,7 @@ func verifyOne(d *document, f sigField, opts VerifyOptions, prefixes map[int64]*
 		return s
 	}
 
-	digest, err := hashRanges(d.src, sd.Hash, b)
+	digest, err := opts.hashRanges(d, sd.Hash, b)
 	if err != nil {
 		s.problem("cannot hash the signed ranges: %v", err)
 		return s
@@ -541,7 +549,7 @@ func checkDocTimestamp(d *document, s *SignatureReport, tok *cms.SignedData, opt
 	}
 	s.TimestampTime = &genTime
 	s.ChainCheckedAt = genTime
-	digest, err := hashRanges(d.src, alg, s.ByteRange)
+	digest, err := opts.hashRanges(d, alg, s.ByteRange)
 	if err != nil {
 		s.problem("cannot hash the signed ranges: %v", err)
 		return
@@ -586,6 +594,15 @@ func openPrefix(d *document, end int64, cache map[int64]*document) (*document, e
 	}
 	cache[end] = p
 	return p, nil
+}
+
+// hashRanges returns the digest of the ranges br of d with h: the one
+// its source was hashed for when it is that one, else read from d.
+func (o *VerifyOptions) hashRanges(d *document, h crypto.Hash, br [4]int64) ([]byte, error) {
+	if sum := o.ranges.digest(h, br, d.size); sum != nil {
+		return sum, nil
+	}
+	return hashRanges(d.src, h, br)
 }
 
 // hashBuffers hold the buffers hashRanges reads through: a hub verifies

@@ -91,6 +91,8 @@ files) slow down. --dir with a new folder at the top of the file system
 		fs.IntVar(&opts.ExchangeAgencies, "exchange-agencies", bench.DefaultExchangeAgencies, "with --idle and --rate, how many agencies besides the idle ones exchange documents while they poll")
 		fs.DurationVar(&opts.IdleDeadAfter, "idle-dead-after", 0, "with --idle, the idle clients' dead-connection timeout, a `time` (they ping every third of it; 0: the client's default, a clerk's)")
 		idleChild := fs.Bool("idle-child", false, "internal: be the idle clients of --idle, for --hub with --pki")
+		relayChild := fs.Bool("relay-child", false, "internal: be the QUIC relay the run compares the hub with, for --pki")
+		relayCheck := fs.Bool("relay-check", false, "internal: with --relay-child, check each document's SHA-256")
 		cpuProfile := fs.String("cpuprofile", "", "with --in-process, write a CPU profile to this `file`: of the exchange alone (not the documents' signing nor the raw measurement); with --idle, of the whole run")
 		traceOut := fs.String("trace", "", "write an execution trace of this process's run (go tool trace) to this `file`")
 		memProfile := fs.String("memprofile", "", "write a heap profile to this `file`: with --idle taken while the connections are open, else (with --in-process) at the end of the run (its alloc_space shows what the run allocated)")
@@ -125,6 +127,10 @@ files) slow down. --dir with a new folder at the top of the file system
 			if *idleChild {
 				return idleClients(ctx, opts, *idle, env)
 			}
+			if *relayChild {
+				return relayProcess(ctx, opts.PKI, *relayCheck, env)
+			}
+			opts.SpawnRelay = spawnRelay
 			p := profiles{cpu: *cpuProfile, trace: *traceOut, mem: *memProfile, idle: *idle > 0}
 			err = p.run(&opts, func() error {
 				if *idle > 0 {
@@ -258,4 +264,61 @@ func idleClients(ctx context.Context, opts bench.Options, n int, env *cli.Env) e
 		return nil
 	}
 	return err
+}
+
+// spawnRelay runs a QUIC relay of the run (bench.RawRelay's) as a child
+// process of this binary, so that its CPU time is read apart from the
+// agencies'. It stops when its standard input ends.
+func spawnRelay(ctx context.Context, spec bench.RelaySpec) (bench.RelayProc, func() error, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return bench.RelayProc{}, nil, err
+	}
+	args := []string{"--relay-child", "--pki", spec.PKIDir}
+	if spec.Check {
+		args = append(args, "--relay-check")
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Stderr = os.Stderr
+	if spec.Procs > 0 {
+		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(spec.Procs))
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return bench.RelayProc{}, nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return bench.RelayProc{}, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return bench.RelayProc{}, nil, err
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
+	if err != nil || !ok {
+		_ = cmd.Process.Kill()
+		return bench.RelayProc{}, nil, errors.Join(fmt.Errorf("the relay did not start (%q)", line), cmd.Wait())
+	}
+	return bench.RelayProc{Addr: addr, PID: cmd.Process.Pid}, func() error {
+		stdin.Close()
+		return cmd.Wait()
+	}, nil
+}
+
+// relayProcess is the child side of spawnRelay: it relays until its
+// standard input ends.
+func relayProcess(ctx context.Context, pki string, check bool, env *cli.Env) error {
+	if pki == "" {
+		return cli.Usagef("--relay-child needs --pki")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		_, _ = io.Copy(io.Discard, env.Stdin)
+		cancel()
+	}()
+	return bench.RelayServe(ctx, bench.RelaySpec{PKIDir: pki, Check: check}, func(addr string) {
+		fmt.Fprintln(env.Stdout, "listening", addr)
+	})
 }
