@@ -54,6 +54,12 @@ func runHub(env *cli.Env, cfg config.Config, prepare func(*service.Hub) error) e
 		}
 		log.Info("collector", "gc_percent", percent, "memory_limit_mb", limit>>20)
 	}
+	// Signals are caught before the hub opens: its control socket answers
+	// from Open on, and a SIGTERM from systemd or an operator who saw it
+	// answer then stops the hub the orderly way (Run returns at once on a
+	// cancelled context) instead of killing it mid-start.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	h, err := service.Open(cfg, log)
 	if err != nil {
 		return err
@@ -64,7 +70,5 @@ func runHub(env *cli.Env, cfg config.Config, prepare func(*service.Hub) error) e
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	return h.Run(ctx)
 }
