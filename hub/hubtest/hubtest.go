@@ -256,9 +256,10 @@ func (h *Hub) Client(t testing.TB, code string, tcp bool) *hubclient.Client {
 	return c
 }
 
-// Requests counts, from this hub's metrics, the requests whose label has
-// value: "outcome" ("ok" or a wire error code) or "route" ("GET /v1/pki/crl").
-func (h *Hub) Requests(t testing.TB, label, value string) float64 {
+// Requests counts, from this hub's metrics, the requests whose labels
+// have the values given as label, value pairs: "outcome" ("ok" or a wire
+// error code) and "route" ("GET /v1/pki/crl").
+func (h *Hub) Requests(t testing.TB, labelValues ...string) float64 {
 	t.Helper()
 	families, err := h.Server.Metrics().Gather()
 	if err != nil {
@@ -269,12 +270,18 @@ func (h *Hub) Requests(t testing.TB, label, value string) float64 {
 		if f.GetName() != "lienthong_hub_requests_total" {
 			continue
 		}
+	metrics:
 		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
 			for _, l := range m.GetLabel() {
-				if l.GetName() == label && l.GetValue() == value {
-					n += m.GetCounter().GetValue()
+				labels[l.GetName()] = l.GetValue()
+			}
+			for i := 0; i+1 < len(labelValues); i += 2 {
+				if labels[labelValues[i]] != labelValues[i+1] {
+					continue metrics
 				}
 			}
+			n += m.GetCounter().GetValue()
 		}
 	}
 	return n

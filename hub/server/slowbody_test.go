@@ -91,38 +91,13 @@ func submitStalled(ctx context.Context, c *http.Client, addr string, head []byte
 	return resp.StatusCode, nil
 }
 
-// requestCount reads how many requests to route the hub answered with
-// outcome (lienthong_hub_requests_total).
-func requestCount(t *testing.T, h *hubtest.Hub, route, outcome string) float64 {
-	t.Helper()
-	families, err := h.Server.Metrics().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n float64
-	for _, f := range families {
-		if f.GetName() != "lienthong_hub_requests_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["route"] == route && labels["outcome"] == outcome {
-				n += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return n
-}
-
-// waitCount waits, for at most 30 s, until requestCount reaches want.
+// waitCount waits, for at most 30 s, until the hub has answered want
+// requests to route with outcome.
 func waitCount(t *testing.T, h *hubtest.Hub, route, outcome string, want float64) {
 	t.Helper()
 	var got float64
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if got = requestCount(t, h, route, outcome); got >= want {
+		if got = h.Requests(t, "route", route, "outcome", outcome); got >= want {
 			return
 		}
 	}
@@ -154,7 +129,7 @@ func TestSlowBodies(t *testing.T) {
 			defer unstall()
 			c := rawClient(t, h, quangNinh, transport.tcp)
 			base := heapInUse()
-			cutBefore := requestCount(t, h, "POST "+wire.PathMessages, string(wire.CodeUnavailable))
+			cutBefore := h.Requests(t, "route", "POST "+wire.PathMessages, "outcome", string(wire.CodeUnavailable))
 			head := bytes.Repeat([]byte{'{'}, 256<<10)
 			var wg sync.WaitGroup
 			statuses := make([]int, n)

@@ -265,24 +265,7 @@ func (s *Store) locked(ctx context.Context, fn func(tx pgx.Tx) error) error {
 // where locked makes four. fn's Execs are queued (logTx), so it cannot
 // read their command tags.
 func (s *Store) pipelined(ctx context.Context, fn func(tx *logTx) error) error {
-	if err := s.check(ctx); err != nil {
-		return err
-	}
-	for attempt := 1; ; attempt++ {
-		err := s.pipelinedOnce(ctx, fn)
-		if err == nil || !retryable(err) || attempt == maxAttempts {
-			if err != nil && s.closed.Load() {
-				return store.ErrClosed
-			}
-			return unavailable(err)
-		}
-		backoff := time.Duration(rand.Int64N(int64(time.Millisecond) * int64(min(attempt, 20))))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-	}
+	return s.retrying(ctx, func() error { return s.pipelinedOnce(ctx, fn) })
 }
 
 func (s *Store) pipelinedOnce(ctx context.Context, fn func(tx *logTx) error) error {
@@ -315,11 +298,19 @@ func (s *Store) view(ctx context.Context, fn func(tx pgx.Tx) error) error {
 }
 
 func (s *Store) inTx(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
+	return s.retrying(ctx, func() error { return pgx.BeginTxFunc(ctx, s.pool, opts, fn) })
+}
+
+// retrying runs one transaction (once) until it commits, fails for a
+// reason a retry cannot mend, or has failed maxAttempts times, with a
+// random pause between attempts that grows with them (serialization
+// failures, deadlocks, a connection lost before COMMIT: retryable).
+func (s *Store) retrying(ctx context.Context, once func() error) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
 	for attempt := 1; ; attempt++ {
-		err := pgx.BeginTxFunc(ctx, s.pool, opts, fn)
+		err := once()
 		if err == nil || !retryable(err) || attempt == maxAttempts {
 			if err != nil && s.closed.Load() {
 				return store.ErrClosed
