@@ -47,7 +47,7 @@ func TestForeignSigners(t *testing.T) {
 	seal := bcy.Organisation(t, "Ủy ban nhân dân tỉnh Quảng Ninh", "Văn phòng UBND tỉnh", "5700100256")
 	person := bcy.Person(t, "Nguyễn Văn An", "Ủy ban nhân dân tỉnh Quảng Ninh", "022080000123")
 	stranger := bcy.Person(t, "Trần Văn Bình", "Ủy ban nhân dân tỉnh Quảng Ninh", "022080000999")
-	setRegistrations(t, h, quangNinh,
+	h.Register(t, quangNinh,
 		certs.Registration{SHA256: certs.FingerprintOf(seal.Leaf), Role: certs.RoleAgency},
 		certs.Registration{SHA256: certs.FingerprintOf(person.Leaf), Role: certs.RolePerson, Person: "Nguyễn Văn An"})
 	signed := signPDF(t, pdf("cong-van.pdf"), person, seal)
@@ -94,7 +94,7 @@ func TestForeignSigners(t *testing.T) {
 
 	// The operator removes the person's registration; the clerk's next
 	// directory refresh (hourly, and at a start) takes it.
-	setRegistrations(t, h, quangNinh, certs.Registration{SHA256: certs.FingerprintOf(seal.Leaf), Role: certs.RoleAgency})
+	h.Register(t, quangNinh, certs.Registration{SHA256: certs.FingerprintOf(seal.Leaf), Role: certs.RoleAgency})
 	c.Close()
 	c = openClerk(t, c.Home())
 	mustSync(t, ctx, c)
@@ -112,19 +112,6 @@ func problems(rep *pades.Report) []string {
 	return out
 }
 
-func setRegistrations(t *testing.T, h *hubtest.Hub, code string, regs ...certs.Registration) {
-	t.Helper()
-	ctx := context.Background()
-	a, err := h.Store.Agency(ctx, certs.AgencyCode(code))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Certificates = regs
-	if _, err := h.Store.UpsertAgency(ctx, &a, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestForeignClerk: an agency whose only certificate comes from another
 // CA (no urn:lienthong: name) runs a clerk: init with the agency it is
 // registered for, issue, send; the recipient's clerk shows the seal as
@@ -135,7 +122,7 @@ func TestForeignClerk(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{ForeignRoots: []*x509.Certificate{bcy.Root}})
 	ctx := ctxT(t)
 	seal := bcy.Organisation(t, "Ủy ban nhân dân tỉnh Quảng Ninh", "Văn phòng UBND tỉnh", "5700100256")
-	setRegistrations(t, h, quangNinh, certs.Registration{SHA256: certs.FingerprintOf(seal.Leaf), Role: certs.RoleAgency})
+	h.Register(t, quangNinh, certs.Registration{SHA256: certs.FingerprintOf(seal.Leaf), Role: certs.RoleAgency})
 
 	p12, err := certs.EncodePKCS12(seal, "p12-pass")
 	if err != nil {
@@ -222,7 +209,7 @@ func TestForeignEndToEnd(t *testing.T) {
 	leader := bcy.Person(t, "Nguyễn Văn Hùng", "Ủy ban nhân dân tỉnh Quảng Ninh", "022080000123")
 	stranger := bcy.Person(t, "Trần Văn Bình", "Ủy ban nhân dân tỉnh Quảng Ninh", "022080000999")
 	sealReg := certs.Registration{SHA256: certs.FingerprintOf(seal.Leaf), Role: certs.RoleAgency}
-	setRegistrations(t, h, quangNinh, sealReg,
+	h.Register(t, quangNinh, sealReg,
 		certs.Registration{SHA256: certs.FingerprintOf(leader.Leaf), Role: certs.RolePerson, Person: "Nguyễn Văn Hùng"})
 
 	qn := initForeign(t, h, seal, quangNinh)
@@ -306,7 +293,7 @@ func TestForeignEndToEnd(t *testing.T) {
 		// trusted: the handshake fails.
 		rogue := certstest.NewForeign(t, "CA không được tin cậy")
 		kp := rogue.Organisation(t, "Ủy ban nhân dân tỉnh Nghệ An", "Văn phòng UBND tỉnh", "2900325808")
-		setRegistrations(t, h, ngheAn, certs.Registration{SHA256: certs.FingerprintOf(kp.Leaf), Role: certs.RoleAgency})
+		h.Register(t, ngheAn, certs.Registration{SHA256: certs.FingerprintOf(kp.Leaf), Role: certs.RoleAgency})
 		c := initForeign(t, h, kp, ngheAn)
 		hello, err := c.TestConnection(ctx)
 		if err == nil {
@@ -327,13 +314,13 @@ func TestForeignEndToEnd(t *testing.T) {
 	})
 
 	t.Run("RegistrationRemoved", func(t *testing.T) {
-		setRegistrations(t, h, quangNinh)
+		h.Register(t, quangNinh)
 		_, err := qn.TestConnection(ctx)
 		if !errors.Is(err, hubclient.ErrUnregistered) {
 			t.Fatalf("hello after the seal's registration was removed: %v, want ErrUnregistered", err)
 		}
 		// Registered again, it connects again.
-		setRegistrations(t, h, quangNinh, sealReg)
+		h.Register(t, quangNinh, sealReg)
 		if hello, err := qn.TestConnection(ctx); err != nil || hello.Agency != quangNinh {
 			t.Fatalf("hello registered again = %+v, %v", hello, err)
 		}

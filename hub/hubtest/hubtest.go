@@ -256,6 +256,22 @@ func (h *Hub) Client(t testing.TB, code string, tcp bool) *hubclient.Client {
 	return c
 }
 
+// Register sets the certificates of other CAs registered for code in the
+// hub's directory (none: removes them), as the operator does with
+// lienthong-hub agency register.
+func (h *Hub) Register(t testing.TB, code string, regs ...certs.Registration) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := h.Store.Agency(ctx, certs.AgencyCode(code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Certificates = regs
+	if _, err := h.Store.UpsertAgency(ctx, &a, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Requests counts, from this hub's metrics, the requests whose labels
 // have the values given as label, value pairs: "outcome" ("ok" or a wire
 // error code) and "route" ("GET /v1/pki/crl").

@@ -16,21 +16,6 @@ import (
 	"lienthong/shared/wire"
 )
 
-// register sets the certificates of other CAs registered for code in the
-// hub's directory (none: removes them), as the operator does.
-func register(t *testing.T, h *hubtest.Hub, code string, regs ...certs.Registration) {
-	t.Helper()
-	ctx := context.Background()
-	a, err := h.Store.Agency(ctx, certs.AgencyCode(code))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Certificates = regs
-	if _, err := h.Store.UpsertAgency(ctx, &a, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestForeignCertificates: Quảng Ninh holds certificates of another CA
 // (Ban Cơ yếu style: its own root and issuing CA, the agency in O/OU, no
 // urn:lienthong: name). Registered by SHA-256 it connects, sends, and the
@@ -60,7 +45,7 @@ func TestForeignCertificates(t *testing.T) {
 		}
 	})
 
-	register(t, h, quangNinh, sealReg, personReg)
+	h.Register(t, quangNinh, sealReg, personReg)
 	c := h.Client(t, quangNinh, false)
 	doc := compose(t, h, quangNinh, readPDF(t, "cong-van.pdf"), "101", vpcp)
 	t.Run("RegisteredSends", func(t *testing.T) {
@@ -120,7 +105,7 @@ func TestForeignCertificates(t *testing.T) {
 	})
 
 	t.Run("RemovalTakesEffect", func(t *testing.T) {
-		register(t, h, quangNinh, personReg)
+		h.Register(t, quangNinh, personReg)
 		_, err := c.Hello(ctx) // the same connection as before
 		if wire.CodeOf(err) != wire.CodeUnregistered {
 			t.Fatalf("after the removal: %v, want unregistered_certificate", err)
@@ -129,7 +114,7 @@ func TestForeignCertificates(t *testing.T) {
 		if err != nil || len(hist.Versions) != 3 {
 			t.Fatalf("history: %+v, %v; want creation, registration, removal", hist, err)
 		}
-		register(t, h, quangNinh, sealReg)
+		h.Register(t, quangNinh, sealReg)
 	})
 
 	t.Run("UnregisteredSignerRefused", func(t *testing.T) {
@@ -147,7 +132,7 @@ func TestForeignCertificates(t *testing.T) {
 
 	t.Run("UntrustedRoot", func(t *testing.T) {
 		stranger := certstest.NewForeign(t, "CA lạ").Organisation(t, "Ủy ban nhân dân tỉnh Quảng Ninh", "Văn phòng", "5700100256")
-		register(t, h, quangNinh, sealReg, certs.Registration{SHA256: certs.FingerprintOf(stranger.Leaf), Role: certs.RoleAgency})
+		h.Register(t, quangNinh, sealReg, certs.Registration{SHA256: certs.FingerprintOf(stranger.Leaf), Role: certs.RoleAgency})
 		h.Agencies[quangNinh].Key = stranger
 		defer func() { h.Agencies[quangNinh].Key = seal }()
 		_, err := h.Client(t, quangNinh, true).Hello(ctx)

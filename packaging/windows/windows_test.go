@@ -196,15 +196,7 @@ func checkMSI(t *testing.T, msi string, v appVersion) {
 // checkResources reads the executable's resources back: the icon, the
 // Vietnamese version strings and the version numbers.
 func checkResources(t *testing.T, exe string, p program, v appVersion) {
-	f, err := os.Open(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rs, err := winres.LoadFromEXE(f)
-	if err != nil {
-		t.Fatalf("read resources: %v", err)
-	}
+	rs := readResources(t, exe)
 	if _, err := rs.GetIcon(winres.Name("APP")); err != nil {
 		t.Errorf("no app icon: %v", err)
 	}
@@ -304,6 +296,17 @@ func (w *wine) run(program string, args ...string) (string, error) {
 	return string(b), err
 }
 
+// clerk runs lienthong-clerk.exe (exe: its path) under Wine and returns its
+// output; a failure fails the test.
+func (w *wine) clerk(t *testing.T, exe string, args ...string) string {
+	t.Helper()
+	out, err := w.run(exe, args...)
+	if err != nil {
+		t.Fatalf("lienthong-clerk %s: %v\n%s", args[0], err, out)
+	}
+	return out
+}
+
 // clerkUnderWine runs lienthong-clerk.exe under Wine: it creates a store,
 // signs a test PDF with a demo agency's key, verifies the result (valid)
 // and the unsigned original (refused).
@@ -336,14 +339,7 @@ func clerkUnderWine(t *testing.T, w *wine, exe string) {
 func msiUpgrade(t *testing.T, w *wine, oldMSI, newMSI string, older, newer appVersion) {
 	const installed = `C:\Program Files\Lienthong\lienthong-clerk.exe`
 	installDir := filepath.Join(w.prefix, "drive_c/Program Files/Lienthong")
-	clerk := func(args ...string) string {
-		t.Helper()
-		out, err := w.run(installed, args...)
-		if err != nil {
-			t.Fatalf("lienthong-clerk %s: %v\n%s", args[0], err, out)
-		}
-		return out
-	}
+	clerk := func(args ...string) string { t.Helper(); return w.clerk(t, installed, args...) }
 	msiexec := func(args ...string) error {
 		t.Helper()
 		out, err := w.run("msiexec", args...)
@@ -437,8 +433,8 @@ func uninstallKeys(t *testing.T, w *wine) []string {
 	return versions
 }
 
-// exeVersion reads the product version from an executable's resources.
-func exeVersion(t *testing.T, exe string) [4]uint16 {
+// readResources reads an executable's resources.
+func readResources(t *testing.T, exe string) *winres.ResourceSet {
 	t.Helper()
 	f, err := os.Open(exe)
 	if err != nil {
@@ -449,6 +445,13 @@ func exeVersion(t *testing.T, exe string) [4]uint16 {
 	if err != nil {
 		t.Fatalf("read resources of %s: %v", exe, err)
 	}
+	return rs
+}
+
+// exeVersion reads the product version from an executable's resources.
+func exeVersion(t *testing.T, exe string) [4]uint16 {
+	t.Helper()
+	rs := readResources(t, exe)
 	vi, err := version.FromBytes(rs.Get(winres.RT_VERSION, winres.ID(1), langVietnamese))
 	if err != nil {
 		t.Fatalf("version information of %s: %v", exe, err)
@@ -500,14 +503,7 @@ func systemProxy(t *testing.T, w *wine, exe string) {
 			t.Fatalf("reg add %s: %v\n%s", v[0], err, out)
 		}
 	}
-	clerk := func(args ...string) string {
-		t.Helper()
-		out, err := w.run(exe, args...)
-		if err != nil {
-			t.Fatalf("lienthong-clerk %s: %v\n%s", args[0], err, out)
-		}
-		return out
-	}
+	clerk := func(args ...string) string { t.Helper(); return w.clerk(t, exe, args...) }
 	clerk("init", "--home", "sysproxy/home", "--p12", "sysproxy/agency.p12", "--p12-passphrase-file", "sysproxy/p12pass.txt",
 		"--hub", h.Addr, "--server-name", "localhost", "--roots", "sysproxy/roots.pem")
 	if out := clerk("settings", "--home", "sysproxy/home"); !strings.Contains(out, "route  "+h.Addr+" via http://"+proxy.Addr+"\n") {

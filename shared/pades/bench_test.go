@@ -87,15 +87,21 @@ func BenchmarkSign(b *testing.B) {
 	}
 }
 
+// signedBig is bigPDF of n bytes signed by p's person.
+func signedBig(b *testing.B, p *testPKI, n int) []byte {
+	b.Helper()
+	data := bigPDF(b, n)
+	out := &memOutput{}
+	if err := Sign(context.Background(), out, bytes.NewReader(data), int64(len(data)), optsFor(p.person)); err != nil {
+		b.Fatal(err)
+	}
+	return out.b
+}
+
 func BenchmarkVerify(b *testing.B) {
 	p := getPKI(b)
 	for _, n := range benchSizes {
-		data := bigPDF(b, n)
-		out := &memOutput{}
-		if err := Sign(context.Background(), out, bytes.NewReader(data), int64(len(data)), optsFor(p.person)); err != nil {
-			b.Fatal(err)
-		}
-		signed := out.b
+		signed := signedBig(b, p, n)
 		b.Run(sizeName(n), func(b *testing.B) {
 			b.SetBytes(int64(len(signed)))
 			for b.Loop() {
@@ -116,12 +122,7 @@ func BenchmarkVerify(b *testing.B) {
 func BenchmarkUploadThenVerify(b *testing.B) {
 	p := getPKI(b)
 	for _, n := range benchSizes {
-		data := bigPDF(b, n)
-		out := &memOutput{}
-		if err := Sign(context.Background(), out, bytes.NewReader(data), int64(len(data)), optsFor(p.person)); err != nil {
-			b.Fatal(err)
-		}
-		signed := out.b
+		signed := signedBig(b, p, n)
 		verify := func(b *testing.B, src io.ReaderAt) {
 			rep, err := Verify(src, int64(len(signed)), VerifyOptions{Roots: p.roots})
 			if err != nil || !rep.Valid() {
