@@ -111,9 +111,15 @@ func Listen(addr string, h http.Handler, tlsConf *tls.Config, log *slog.Logger) 
 	e.h3 = &http3.Server{Handler: h, TLSConfig: h3TLS, QUICConfig: QUICConfig(), Logger: log, IdleTimeout: idleTimeout}
 	tcpTLS := tlsConf.Clone()
 	tcpTLS.NextProtos = []string{"h2", "http/1.1"}
+	// Every TCP answer announces the QUIC port, from the first request to
+	// the last of a graceful stop. The HTTP/3 server's own header
+	// (SetQUICHeaders) is empty while it has no listener, before Serve
+	// starts it and once Shutdown closes it, and answers in those moments
+	// went out without it.
+	altSvc := altSvcHeader(udp.LocalAddr().(*net.UDPAddr).Port)
 	e.h2 = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_ = e.h3.SetQUICHeaders(w.Header())
+			w.Header()["Alt-Svc"] = []string{altSvc}
 			h.ServeHTTP(w, r)
 		}),
 		TLSConfig:         tcpTLS,
@@ -193,6 +199,12 @@ func statelessResetKey(conf *tls.Config) (*quic.StatelessResetKey, error) {
 	var key quic.StatelessResetKey
 	copy(key[:], h.Sum(nil))
 	return &key, nil
+}
+
+// altSvcHeader is the Alt-Svc value that announces HTTP/3 on port, as
+// quic-go's http3 server writes it.
+func altSvcHeader(port int) string {
+	return fmt.Sprintf(`%s=":%d"; ma=2592000`, http3.NextProtoH3, port)
 }
 
 func tlsListener(l net.Listener, conf *tls.Config) net.Listener { return tls.NewListener(l, conf) }
