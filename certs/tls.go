@@ -2,8 +2,10 @@ package certs
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ServerTLS returns a TLS 1.3 server config that presents kp and demands a
@@ -34,16 +36,34 @@ func ServerTLS(kp *KeyPair, v *Verifier) *tls.Config {
 	}
 }
 
+// ErrRefusedByServer: the client did not offer its certificate because
+// the server could not accept it, which the client knows during the
+// handshake: its CA is not among those the server names, or it is out of
+// date. The error wraps ErrUntrusted or ErrExpired as well.
+var ErrRefusedByServer = errors.New("the server would refuse this certificate")
+
 // ClientTLS returns a TLS 1.3 client config that presents kp and accepts
 // only a server certificate for serverName chained to v's roots and not
 // revoked.
+//
+// A certificate the server would refuse fails the handshake here, with
+// ErrRefusedByServer, rather than being sent: in TLS 1.3 the server's
+// refusal comes after the client has finished its handshake, and reaches
+// a client that has already written its request as a reset connection or
+// a bare "broken pipe", which reads as the network down.
 func ClientTLS(kp *KeyPair, v *Verifier, serverName string) *tls.Config {
+	cert := kp.TLSCertificate()
 	return &tls.Config{
-		MinVersion:   tls.VersionTLS13,
-		Certificates: []tls.Certificate{kp.TLSCertificate()},
-		RootCAs:      v.Roots(),
-		ServerName:   serverName,
-		Time:         v.now,
+		MinVersion: tls.VersionTLS13,
+		GetClientCertificate: func(req *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			if err := acceptable(req, &cert, kp.Leaf, v.now()); err != nil {
+				return nil, err
+			}
+			return &cert, nil
+		},
+		RootCAs:    v.Roots(),
+		ServerName: serverName,
+		Time:       v.now,
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			chains := cs.VerifiedChains
 			if len(chains) == 0 {
@@ -69,4 +89,23 @@ func (v *Verifier) PeerAgency(cs tls.ConnectionState) (AgencyCode, error) {
 		return "", ErrNoCertificate
 	}
 	return v.peerAgency(cs.PeerCertificates[0])
+}
+
+// acceptable reports whether the server that sent req can accept cert,
+// whose end-entity certificate is leaf, at now.
+func acceptable(req *tls.CertificateRequestInfo, cert *tls.Certificate, leaf *x509.Certificate, now time.Time) error {
+	if leaf == nil {
+		return fmt.Errorf("%w: no certificate", ErrRefusedByServer)
+	}
+	if now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		return fmt.Errorf("%w: %q is valid from %s to %s: %w", ErrRefusedByServer, leaf.Subject.CommonName,
+			leaf.NotBefore.Format(time.DateOnly), leaf.NotAfter.Format(time.DateOnly), ErrExpired)
+	}
+	if err := req.SupportsCertificate(cert); err != nil {
+		// Its chain names no CA the server lists (or its key signs with
+		// no scheme the server accepts).
+		return fmt.Errorf("%w: %q, issued by %q: %v: %w", ErrRefusedByServer, leaf.Subject.CommonName,
+			leaf.Issuer.CommonName, err, ErrUntrusted)
+	}
+	return nil
 }

@@ -72,6 +72,8 @@ func TestMutualTLS(t *testing.T) {
 		{"good agency", good, p, "localhost", "000.00.00.H49", ""},
 		{"by IP", good, p, "127.0.0.1", "000.00.00.H49", ""},
 		{"revoked agency", revoked, p, "localhost", "", "bad certificate"},
+		// A root of the same name as ours: the client cannot tell it
+		// from the hub's list of CAs (TestClientStopsBeforeRefusal).
 		{"foreign root", foreign, p, "localhost", "", "certificate"},
 		{"person certificate", person, p, "localhost", "", "certificate"},
 		{"client does not trust the hub", good, foreignPKI, "localhost", "", "unknown authority"},
@@ -123,4 +125,34 @@ func TestMutualTLS(t *testing.T) {
 			t.Fatal("TLS 1.2 handshake succeeded")
 		}
 	})
+}
+
+// TestClientStopsBeforeRefusal checks that the client's handshake stops
+// with ErrRefusedByServer, rather than sending its certificate, when the
+// server could not accept it: a CA the server does not name, or out of
+// date.
+func TestClientStopsBeforeRefusal(t *testing.T) {
+	p := newTestPKI(t)
+	good := p.agency(t, "000.00.00.H49")
+	cert := good.TLSCertificate()
+	ours := &tls.CertificateRequestInfo{
+		AcceptableCAs:    [][]byte{p.root.Cert.RawSubject},
+		SignatureSchemes: []tls.SignatureScheme{tls.ECDSAWithP256AndSHA256, tls.PSSWithSHA256, tls.Ed25519},
+		Version:          tls.VersionTLS13,
+	}
+	other := *ours
+	other.AcceptableCAs = [][]byte{[]byte("0\x00")} // an empty DN: no CA of ours
+	now := good.Leaf.NotBefore.Add(time.Hour)
+
+	if err := acceptable(ours, &cert, good.Leaf, now); err != nil {
+		t.Fatalf("our CA, in date: %v", err)
+	}
+	if err := acceptable(&other, &cert, good.Leaf, now); !errors.Is(err, ErrRefusedByServer) || !errors.Is(err, ErrUntrusted) {
+		t.Fatalf("a CA the server does not name: %v, want ErrRefusedByServer and ErrUntrusted", err)
+	}
+	for _, at := range []time.Time{good.Leaf.NotBefore.Add(-time.Hour), good.Leaf.NotAfter.Add(time.Hour)} {
+		if err := acceptable(ours, &cert, good.Leaf, at); !errors.Is(err, ErrRefusedByServer) || !errors.Is(err, ErrExpired) {
+			t.Fatalf("at %s, out of date: %v, want ErrRefusedByServer and ErrExpired", at, err)
+		}
+	}
 }

@@ -302,13 +302,13 @@ func TestForeignEndToEnd(t *testing.T) {
 		if errors.Is(err, hubclient.ErrUnregistered) {
 			t.Fatalf("an untrusted CA's certificate is read as only unregistered: %v", err)
 		}
-		// The clerk reads that the hub refused the certificate when the
-		// TLS alert reaches it. Known gap: net/http's HTTP/2 client at
-		// times reports only "client conn could not be established",
-		// without the alert, which reads as the network down
-		// (TestExplainCertificateRefused covers the alert's forms).
-		if ue := clerk.Explain(err); ue.Key != i18n.ErrHubRefusedCertificate &&
-			(ue.Key != i18n.ErrOffline || !strings.Contains(err.Error(), "could not be established")) {
+		// The hub names the CAs it accepts; the clerk's handshake stops
+		// there, so that it reads the hub's refusal and never a dropped
+		// connection (which reads as the network down).
+		if !errors.Is(err, certs.ErrRefusedByServer) || !errors.Is(err, certs.ErrUntrusted) {
+			t.Fatalf("hello with a certificate of an untrusted CA: %v, want ErrRefusedByServer and ErrUntrusted", err)
+		}
+		if ue := clerk.Explain(err); ue.Key != i18n.ErrHubRefusedCertificate {
 			t.Fatalf("the clerk reads %q (%s) for %v", ue.Message(vi), ue.Key, err)
 		}
 	})

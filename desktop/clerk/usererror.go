@@ -155,7 +155,8 @@ func explainKey(err error, ue *UserError) (i18n.Key, []any, bool) {
 		return i18n.ErrDiskFull, nil, true
 	}
 	// The hub's TLS refused our certificate (an untrusted CA, expired,
-	// revoked): it answered, but not over HTTP.
+	// revoked): it answered, but not over HTTP. (When our handshake knew
+	// it would, and stopped, sentinelKeys tell: certs.ErrRefusedByServer.)
 	if certificateRefused(err) {
 		return i18n.ErrHubRefusedCertificate, nil, true
 	}
@@ -296,6 +297,7 @@ var sentinelKeys = []struct {
 	{store.ErrClosed, i18n.ErrStoreClosed},
 	{store.ErrNotFound, i18n.ErrNotFound},
 	{document.ErrBadDate, i18n.ErrBadDate},
+	{certs.ErrRefusedByServer, i18n.ErrHubRefusedCertificate}, // before what it wraps
 	{certs.ErrRevoked, i18n.ErrCertRevoked},
 	{certs.ErrExpired, i18n.ErrCertExpired},
 	{certs.ErrUntrusted, i18n.ErrCertUntrusted},

@@ -287,6 +287,10 @@ func quicUnreachable(err error) bool {
 	var op *net.OpError
 	var tErr *quic.TransportError
 	var app *quic.ApplicationError
+	if errors.Is(err, certs.ErrRefusedByServer) {
+		// Our own handshake stopped: TCP would stop it the same way.
+		return false
+	}
 	return errors.As(err, &idle) || errors.As(err, &hs) || errors.As(err, &op) ||
 		(errors.As(err, &tErr) && !tErr.Remote && !isTLSAlert(tErr)) ||
 		(errors.As(err, &app) && !app.Remote) || errors.Is(err, net.ErrClosed)
