@@ -54,7 +54,8 @@ func (r *Relay) Message(ctx context.Context, agency certs.AgencyCode, messageID 
 // party to a message carrying them and was not withdrawn from it by a
 // recall. The store keeps these grants (store.Blobs.BlobGranted), writes
 // them when an upload completes and when a message is accepted, and
-// revokes them in a recall's transaction. To an agency that may not use a
+// revokes them in a recall's transaction (a submission's check reads the
+// grant with the blob: store.Blobs.OpenGranted). To an agency that may not use a
 // blob, the blob does not exist: no answer tells it the blob is there, or
 // its size.
 func (r *Relay) mayUseBlob(ctx context.Context, agency certs.AgencyCode, digest string) (bool, error) {

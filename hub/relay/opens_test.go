@@ -7,16 +7,27 @@ import (
 	"testing"
 	"time"
 
+	"lienthong/certs"
 	"lienthong/hub/relay"
 	"lienthong/hub/store"
 	"lienthong/shared/envelope"
 )
 
-// openCounter is a store that counts the blobs opened and stated through
-// it.
+// openCounter is a store that counts the blobs opened, stated and whose
+// grants were read through it.
 type openCounter struct {
 	store.Store
-	opens, stats atomic.Int64
+	opens, stats, grants atomic.Int64
+}
+
+func (c *openCounter) BlobGranted(ctx context.Context, agency certs.AgencyCode, digest string) (bool, error) {
+	c.grants.Add(1)
+	return c.Store.BlobGranted(ctx, agency, digest)
+}
+
+func (c *openCounter) OpenGranted(ctx context.Context, agency certs.AgencyCode, digest string) (io.ReadSeekCloser, error) {
+	c.opens.Add(1)
+	return c.Store.OpenGranted(ctx, agency, digest)
 }
 
 func (c *openCounter) StatBlob(ctx context.Context, digest string) (store.BlobInfo, error) {
@@ -30,9 +41,9 @@ func (c *openCounter) OpenBlob(ctx context.Context, digest string) (io.ReadSeekC
 }
 
 // TestSubmitOpensEachBlobOnce: a submission reads each attachment through
-// one opening of its blob (its presence and size, its bytes checked
-// against its type, then its PDF check), and an attachment of a type the
-// hub refuses is not opened.
+// one opening of its blob (the sender's grant, its presence and size, its
+// bytes checked against its type, then its PDF check), and an attachment
+// of a type the hub refuses is not opened.
 func TestSubmitOpensEachBlobOnce(t *testing.T) {
 	e := newEnv(t)
 	counter := &openCounter{Store: e.st}
@@ -51,6 +62,9 @@ func TestSubmitOpensEachBlobOnce(t *testing.T) {
 	}
 	if n := counter.stats.Load(); n != 0 {
 		t.Errorf("a submission stated its blob %d times besides opening it, want 0", n)
+	}
+	if n := counter.grants.Load(); n != 0 {
+		t.Errorf("a submission read its blob's grant %d times besides opening it, want 0", n)
 	}
 
 	counter.opens.Store(0)

@@ -136,6 +136,7 @@ type Store interface {
 	OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser, error)
 	StatBlob(ctx context.Context, digest string) (store.BlobInfo, error)
 	BlobGranted(ctx context.Context, agency certs.AgencyCode, digest string) (bool, error)
+	OpenGranted(ctx context.Context, agency certs.AgencyCode, digest string) (io.ReadSeekCloser, error)
 	UploadCheck(ctx context.Context, agency certs.AgencyCode, digest string) (store.BlobInfo, store.UploadUsage, error)
 }
 

@@ -34,18 +34,36 @@ type Submitted struct {
 func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []byte, maxAttachment int64) (*Submitted, error) {
 	sum := sha256.Sum256(packet)
 	envHash := hex.EncodeToString(sum[:])
-	// A retry of an accepted submission, byte for byte and from its sender,
-	// is answered before any check: they were made when it was accepted,
-	// and the signer's certificate, this hub's limits or the directory may
-	// have changed since. A client that lost the answer must get the first
-	// one, not a refusal of what the hub holds.
-	prior, err := r.priorMessage(ctx, packet)
+	doc, err := r.openSubmission(agency, packet, maxAttachment)
+	var sub *store.Submission
+	if err == nil {
+		sub, err = r.checkSubmission(ctx, agency, doc, packet, envHash)
+	}
 	if err != nil {
+		// A retry of an accepted submission, byte for byte and from its
+		// sender, gets the first answer whatever the checks say now: they
+		// were made when it was accepted, and the signer's certificate,
+		// this hub's limits or the directory may have changed since. A
+		// client that lost the answer must get the first one, not a
+		// refusal of what the hub holds. Looked up only when a check
+		// fails: Accept answers a retry that passes them, at no extra read
+		// of the store for a new document.
+		prior, perr := r.priorMessage(ctx, packet)
+		switch {
+		case perr != nil:
+			return nil, perr
+		case prior != nil && prior.EnvelopeSHA256 == envHash && prior.Sender == agency:
+			return r.retried(ctx, &prior.Submission)
+		case prior != nil && doc != nil:
+			return nil, fmt.Errorf("message id %s was already used for another packet: %w", doc.MessageID, store.ErrConflict)
+		}
 		return nil, err
 	}
-	if prior != nil && prior.EnvelopeSHA256 == envHash && prior.Sender == agency {
-		return r.retried(ctx, &prior.Submission)
-	}
+	return r.accept(ctx, sub)
+}
+
+// openSubmission verifies a packet's signature and that agency signed it.
+func (r *Relay) openSubmission(agency certs.AgencyCode, packet []byte, maxAttachment int64) (*envelope.Document, error) {
 	doc, signer, err := envelope.OpenDocument(packet, r.verifier, maxAttachment)
 	if err != nil {
 		return nil, err
@@ -53,9 +71,12 @@ func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []by
 	if signer.Agency != agency {
 		return nil, fmt.Errorf("%w: the packet is signed by %s but the connection is %s", ErrSenderMismatch, signer.Agency, agency)
 	}
-	if prior != nil {
-		return nil, fmt.Errorf("message id %s was already used for another packet: %w", doc.MessageID, store.ErrConflict)
-	}
+	return doc, nil
+}
+
+// checkSubmission checks an opened packet against this hub's rules, its
+// directory and the attachments stored, and returns it as a submission.
+func (r *Relay) checkSubmission(ctx context.Context, agency certs.AgencyCode, doc *envelope.Document, packet []byte, envHash string) (*store.Submission, error) {
 	if err := r.secrecyAllowed(doc.Metadata); err != nil {
 		return nil, err
 	}
@@ -83,7 +104,7 @@ func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []by
 	for _, a := range doc.Attachments {
 		sub.BlobDigests = append(sub.BlobDigests, a.SHA256)
 	}
-	return r.accept(ctx, sub)
+	return sub, nil
 }
 
 // retried answers a retry of an accepted submission: Accept answers it
@@ -174,13 +195,7 @@ func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([
 	}
 	reports := map[string]json.RawMessage{}
 	for i, a := range doc.Attachments {
-		// An attachment the sender may not use is, to it, not uploaded.
-		if ok, err := r.mayUseBlob(ctx, doc.Sender(), a.SHA256); err != nil {
-			return nil, err
-		} else if !ok {
-			return nil, fmt.Errorf("attachment %q (%s): %w", a.Name, a.SHA256, store.ErrMissingBlob)
-		}
-		report, err := r.checkStored(ctx, i, a)
+		report, err := r.checkStored(ctx, doc.Sender(), i, a)
 		if err != nil {
 			return nil, err
 		}
@@ -194,18 +209,20 @@ func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([
 	return json.Marshal(reports)
 }
 
-// checkStored checks attachment i (0 is the main document), stored as a
-// blob, and returns its report: first its type (checkType, before the
-// blob is opened), then that the blob is present (else ErrMissingBlob)
-// with the size the envelope names (else ErrAttachmentSize), then its
-// bytes (checkBytes) and its report (see report). All is read through one
-// opening of the blob, as the edXML path reads a packet's attachment: the
-// blob found and its size are those of the bytes checked.
-func (r *Relay) checkStored(ctx context.Context, i int, a envelope.Attachment) ([]byte, error) {
+// checkStored checks attachment i (0 is the main document) of sender's
+// packet, stored as a blob, and returns its report: first its type
+// (checkType, before the blob is opened), then that the blob is present
+// and the sender may use it (else ErrMissingBlob: to an agency that may
+// not use a blob, it is not uploaded; see mayUseBlob) with the size the
+// envelope names (else ErrAttachmentSize), then its bytes (checkBytes)
+// and its report (see report). All is read through one opening of the
+// blob, as the edXML path reads a packet's attachment: the blob found and
+// its size are those of the bytes checked.
+func (r *Relay) checkStored(ctx context.Context, sender certs.AgencyCode, i int, a envelope.Attachment) ([]byte, error) {
 	if err := r.checkType(i, a); err != nil {
 		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
 	}
-	f, err := r.st.OpenBlob(ctx, a.SHA256)
+	f, err := r.st.OpenGranted(ctx, sender, a.SHA256)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
 		return nil, fmt.Errorf("attachment %q (%s): %w", a.Name, a.SHA256, store.ErrMissingBlob)
 	}

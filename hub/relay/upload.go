@@ -119,11 +119,16 @@ func (r *Relay) quotaAllows(u store.UploadUsage, digest string, size int64) erro
 // to a temporary file and renamed into place, it costs one fsync fewer
 // than a resumable upload and no part file. If the request breaks off, the
 // sender starts again from 0, which costs at most that much again. A body
-// that disagrees with size is never stored. An agency that may not use the
-// blob sends its bytes like any other, and they are checked whole.
+// that disagrees with size is never stored. A blob the agency may use and
+// that is present is done without its body being read; an agency that may
+// not use the blob sends its bytes like any other, and they are checked
+// whole.
 func (r *Relay) PutWhole(ctx context.Context, agency certs.AgencyCode, digest string, size int64, body io.Reader) (UploadState, error) {
-	if _, err := r.checkUpload(ctx, agency, digest, size); err != nil {
+	switch done, err := r.checkUpload(ctx, agency, digest, size); {
+	case err != nil:
 		return UploadState{}, err
+	case done: // the agency's retry, or bytes it may use already: not read again
+		return UploadState{Digest: digest, Size: size, Offset: size, Done: true}, nil
 	}
 	body = &rangeHashingReader{Reader: &exactReader{r: body, left: size}, h: pades.NewRangeHasher()}
 	info, err := r.st.PutBlob(ctx, agency, digest, body, r.now())

@@ -341,8 +341,9 @@ type Blobs interface {
 	CommitUpload(ctx context.Context, up Upload, at time.Time) (BlobInfo, error)
 	// PutBlob stores r in one go and grants the blob to owner, stored at
 	// at. A blob the owner holds a grant of and that is present is not
-	// read again; otherwise r is read and checked whole, whoever else
-	// holds the blob.
+	// read again past what the store reads before it looks (pgstore: one
+	// piece, its bytes checked); otherwise r is read and checked whole,
+	// whoever else holds the blob.
 	PutBlob(ctx context.Context, owner certs.AgencyCode, digest string, r io.Reader, at time.Time) (BlobInfo, error)
 	// OpenBlob opens a present blob for reading; a blob whose bytes the
 	// retention policy removed is ErrGone.
@@ -354,6 +355,9 @@ type Blobs interface {
 	// own upload, or as a party to a message carrying it from which no
 	// recall withdrew it.
 	BlobGranted(ctx context.Context, agency certs.AgencyCode, digest string) (bool, error)
+	// OpenGranted is OpenBlob for a blob agency holds a grant of, in one
+	// read: a blob it holds no grant of is ErrNotFound, present or not.
+	OpenGranted(ctx context.Context, agency certs.AgencyCode, digest string) (io.ReadSeekCloser, error)
 	// UploadUsage returns what owner holds that no message references:
 	// its partial uploads and the blobs it uploaded that no message
 	// carries.

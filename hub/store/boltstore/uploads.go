@@ -87,6 +87,18 @@ func (s *Store) OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser,
 	return s.openBlob(ctx, digest)
 }
 
+// OpenGranted implements store.Blobs.
+func (s *Store) OpenGranted(ctx context.Context, agency certs.AgencyCode, digest string) (io.ReadSeekCloser, error) {
+	ok, err := s.BlobGranted(ctx, agency, digest)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("open blob %s for %s: %w", digest, agency, store.ErrNotFound)
+	}
+	return s.openBlob(ctx, digest)
+}
+
 // StatBlob implements store.Blobs.
 func (s *Store) StatBlob(ctx context.Context, digest string) (store.BlobInfo, error) {
 	if err := s.check(ctx); err != nil {

@@ -110,10 +110,10 @@
 // uploads and the collections) still commit one transaction each, and a
 // resumable upload, or a whole one of more than a piece, commits three
 // (begin, pieces, commit) and writes its bytes twice; a whole upload of
-// one piece makes two round trips for a new blob (the retry's check, then
-// one statement writing record, piece, grant and usage: putNewPiece) and
-// four for a blob with a record (that statement finding it, then the lock
-// with the BEGIN, then the writes with the COMMIT: pipelined). Inside the
+// one piece makes one round trip for a new blob (one statement writing
+// record, piece, grant and usage: putNewPiece) and three for a blob with
+// a record (that statement finding it, then the lock with the BEGIN, then
+// the writes with the COMMIT: pipelined). Inside the
 // log lock an Accept makes two round trips (the message's existence with
 // its attachments' checks and its numbers; its writes, with its
 // savepoint's release), an Ack four (the delivery with its message; the

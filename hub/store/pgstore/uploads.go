@@ -403,16 +403,6 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 	if err := store.ValidDigest(digest); err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob: %w", err)
 	}
-	// The owner's own retry, of bytes present: not read again.
-	var rec blobRecord
-	found, err := getRec(ctx, s.pool, &rec, `SELECT rec FROM blobs WHERE digest = $1
-		AND EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)`, digest, string(owner))
-	if err != nil {
-		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
-	}
-	if found && !rec.Gone {
-		return store.BlobInfo{Digest: digest, Size: rec.Size, Present: true}, nil
-	}
 	lr := io.LimitReader(r, s.maxBlob+1)
 	bp := pieces.Get().(*[]byte)
 	defer pieces.Put(bp)
@@ -450,6 +440,19 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 		}
 		return info, nil
+	}
+	// The owner's own retry, of bytes present: not read past the first
+	// piece. (A blob of one piece is written, or found, in the statement
+	// above without this round trip: the hub asks before it reads a body,
+	// store.Blobs.UploadCheck.)
+	var rec blobRecord
+	found, err := getRec(ctx, s.pool, &rec, `SELECT rec FROM blobs WHERE digest = $1
+		AND EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)`, digest, string(owner))
+	if err != nil {
+		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
+	}
+	if found && !rec.Gone {
+		return store.BlobInfo{Digest: digest, Size: rec.Size, Present: true}, nil
 	}
 	return s.putStaged(ctx, owner, digest, buf[:n], io.MultiReader(bytes.NewReader(next), lr), at)
 }
@@ -566,19 +569,36 @@ func (s *Store) GCUploads(ctx context.Context, now time.Time, ttl time.Duration)
 
 // OpenBlob implements store.Blobs.
 func (s *Store) OpenBlob(ctx context.Context, digest string) (io.ReadSeekCloser, error) {
+	return s.openBlob(ctx, digest, nil)
+}
+
+// OpenGranted implements store.Blobs: the grant is read in OpenBlob's
+// statement.
+func (s *Store) OpenGranted(ctx context.Context, agency certs.AgencyCode, digest string) (io.ReadSeekCloser, error) {
+	return s.openBlob(ctx, digest, &agency)
+}
+
+// openBlob opens a blob, for agency when not nil: a blob agency holds no
+// grant of is then not found.
+func (s *Store) openBlob(ctx context.Context, digest string, agency *certs.AgencyCode) (io.ReadSeekCloser, error) {
 	if err := store.ValidDigest(digest); err != nil {
 		return nil, err
 	}
 	// The record and the first piece in one statement: a blob opened is
 	// read from its start (and a small one is all read then).
+	query, args := `SELECT b.rec, c.off, c.data FROM blobs b
+		LEFT JOIN blob_chunks c ON c.digest = b.digest AND c.off = 0 WHERE b.digest = $1`, []any{digest}
+	if agency != nil {
+		query += ` AND EXISTS (SELECT 1 FROM blob_grants g WHERE g.digest = $1 AND g.agency = $2)`
+		args = append(args, string(*agency))
+	}
 	var (
 		raw, piece []byte
 		pieceOff   *int64
 		found      bool
 	)
 	err := s.read(ctx, func(q dbtx) error {
-		err := q.QueryRow(ctx, `SELECT b.rec, c.off, c.data FROM blobs b
-			LEFT JOIN blob_chunks c ON c.digest = b.digest AND c.off = 0 WHERE b.digest = $1`, digest).Scan(&raw, &pieceOff, &piece)
+		err := q.QueryRow(ctx, query, args...).Scan(&raw, &pieceOff, &piece)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}

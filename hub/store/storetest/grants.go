@@ -24,12 +24,30 @@ func putAs(t *testing.T, s store.Store, owner certs.AgencyCode, blob []byte, at 
 	return Digest(blob)
 }
 
+// wantGrants checks who holds a grant of digest, by BlobGranted and by
+// OpenGranted: to an agency with a grant it opens as OpenBlob does (or is
+// ErrGone as OpenBlob is); to any other it is ErrNotFound, present or not.
 func wantGrants(t *testing.T, s store.Store, digest string, want map[certs.AgencyCode]bool) {
 	t.Helper()
 	for agency, w := range want {
 		got, err := s.BlobGranted(ctx, agency, digest)
 		if err != nil || got != w {
 			t.Fatalf("BlobGranted(%s) = %v, %v; want %v", agency, got, err, w)
+		}
+		f, err := s.OpenGranted(ctx, agency, digest)
+		if err == nil {
+			f.Close()
+		}
+		if !w {
+			wantErr(t, err, store.ErrNotFound)
+			continue
+		}
+		b, berr := s.OpenBlob(ctx, digest)
+		if berr == nil {
+			b.Close()
+		}
+		if (err == nil) != (berr == nil) || errors.Is(err, store.ErrGone) != errors.Is(berr, store.ErrGone) {
+			t.Fatalf("OpenGranted(%s) = %v where OpenBlob = %v", agency, err, berr)
 		}
 	}
 }
