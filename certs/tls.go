@@ -38,8 +38,8 @@ func ServerTLS(kp *KeyPair, v *Verifier) *tls.Config {
 
 // ErrRefusedByServer: the client did not offer its certificate because
 // the server could not accept it, which the client knows during the
-// handshake: its CA is not among those the server names, or it is out of
-// date. The error wraps ErrUntrusted or ErrExpired as well.
+// handshake: its CA is not among those the server names, or it has
+// expired. The error wraps ErrUntrusted or ErrExpired as well.
 var ErrRefusedByServer = errors.New("the server would refuse this certificate")
 
 // ClientTLS returns a TLS 1.3 client config that presents kp and accepts
@@ -97,9 +97,12 @@ func acceptable(req *tls.CertificateRequestInfo, cert *tls.Certificate, leaf *x5
 	if leaf == nil {
 		return fmt.Errorf("%w: no certificate", ErrRefusedByServer)
 	}
-	if now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
-		return fmt.Errorf("%w: %q is valid from %s to %s: %w", ErrRefusedByServer, leaf.Subject.CommonName,
-			leaf.NotBefore.Format(time.DateOnly), leaf.NotAfter.Format(time.DateOnly), ErrExpired)
+	// Expired by the client's clock. (Not yet valid is left to the server:
+	// a certificate issued minutes ago must not be refused by a clock
+	// that runs a little slow.)
+	if now.After(leaf.NotAfter) {
+		return fmt.Errorf("%w: %q expired on %s: %w", ErrRefusedByServer, leaf.Subject.CommonName,
+			leaf.NotAfter.Format(time.DateOnly), ErrExpired)
 	}
 	if err := req.SupportsCertificate(cert); err != nil {
 		// Its chain names no CA the server lists (or its key signs with

@@ -129,8 +129,7 @@ func TestMutualTLS(t *testing.T) {
 
 // TestClientStopsBeforeRefusal checks that the client's handshake stops
 // with ErrRefusedByServer, rather than sending its certificate, when the
-// server could not accept it: a CA the server does not name, or out of
-// date.
+// server could not accept it: a CA the server does not name, or expired.
 func TestClientStopsBeforeRefusal(t *testing.T) {
 	p := newTestPKI(t)
 	good := p.agency(t, "000.00.00.H49")
@@ -150,9 +149,13 @@ func TestClientStopsBeforeRefusal(t *testing.T) {
 	if err := acceptable(&other, &cert, good.Leaf, now); !errors.Is(err, ErrRefusedByServer) || !errors.Is(err, ErrUntrusted) {
 		t.Fatalf("a CA the server does not name: %v, want ErrRefusedByServer and ErrUntrusted", err)
 	}
-	for _, at := range []time.Time{good.Leaf.NotBefore.Add(-time.Hour), good.Leaf.NotAfter.Add(time.Hour)} {
-		if err := acceptable(ours, &cert, good.Leaf, at); !errors.Is(err, ErrRefusedByServer) || !errors.Is(err, ErrExpired) {
-			t.Fatalf("at %s, out of date: %v, want ErrRefusedByServer and ErrExpired", at, err)
-		}
+	at := good.Leaf.NotAfter.Add(time.Hour)
+	if err := acceptable(ours, &cert, good.Leaf, at); !errors.Is(err, ErrRefusedByServer) || !errors.Is(err, ErrExpired) {
+		t.Fatalf("at %s, expired: %v, want ErrRefusedByServer and ErrExpired", at, err)
+	}
+	// A certificate not yet valid by a clock that runs slow is offered:
+	// the server, whose clock counts, decides.
+	if err := acceptable(ours, &cert, good.Leaf, good.Leaf.NotBefore.Add(-time.Hour)); err != nil {
+		t.Fatalf("before its start by the client's clock: %v, want it offered", err)
 	}
 }
