@@ -28,9 +28,13 @@ func putBlob(ctx context.Context, tx dbtx, digest string, r *blobRecord) error {
 	return err
 }
 
+// grantedSQL is true in a statement whose $1 is a digest and $2 an agency
+// when the agency holds a grant of the digest.
+const grantedSQL = `EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)`
+
 func hasGrant(ctx context.Context, tx dbtx, digest string, agency certs.AgencyCode) (bool, error) {
 	var ok bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)`, digest, string(agency)).Scan(&ok)
+	err := tx.QueryRow(ctx, `SELECT `+grantedSQL, digest, string(agency)).Scan(&ok)
 	return ok, err
 }
 
@@ -94,8 +98,7 @@ func queueGrantUpload(b *pgx.Batch, owner certs.AgencyCode, info store.BlobInfo,
 // and whether the sender holds a grant of it, in one statement.
 func queueBlobChecks(b *pgx.Batch, sub *store.Submission) {
 	for _, d := range sub.BlobDigests {
-		b.Queue(`SELECT rec, EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)
-			FROM blobs WHERE digest = $1`, d, string(sub.Sender))
+		b.Queue(`SELECT rec, `+grantedSQL+` FROM blobs WHERE digest = $1`, d, string(sub.Sender))
 	}
 }
 

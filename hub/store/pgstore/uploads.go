@@ -446,8 +446,7 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 	// above without this round trip: the hub asks before it reads a body,
 	// store.Blobs.UploadCheck.)
 	var rec blobRecord
-	found, err := getRec(ctx, s.pool, &rec, `SELECT rec FROM blobs WHERE digest = $1
-		AND EXISTS (SELECT 1 FROM blob_grants WHERE digest = $1 AND agency = $2)`, digest, string(owner))
+	found, err := getRec(ctx, s.pool, &rec, `SELECT rec FROM blobs WHERE digest = $1 AND `+grantedSQL, digest, string(owner))
 	if err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 	}
@@ -589,7 +588,7 @@ func (s *Store) openBlob(ctx context.Context, digest string, agency *certs.Agenc
 	query, args := `SELECT b.rec, c.off, c.data FROM blobs b
 		LEFT JOIN blob_chunks c ON c.digest = b.digest AND c.off = 0 WHERE b.digest = $1`, []any{digest}
 	if agency != nil {
-		query += ` AND EXISTS (SELECT 1 FROM blob_grants g WHERE g.digest = $1 AND g.agency = $2)`
+		query += ` AND ` + grantedSQL
 		args = append(args, string(*agency))
 	}
 	var (
