@@ -2,37 +2,21 @@ package server
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"math/big"
 	"net"
 	"net/http"
 	"testing"
 	"time"
+
+	"lienthong/certs/certstest"
 )
 
 // TestAltSvcWhileQUICDoesNotServe: a TCP answer announces the QUIC port
 // also while the HTTP/3 server has no listener (before Serve starts it,
 // after Shutdown closes it), as every TCP answer must (docs/API.md).
 func TestAltSvcWhileQUICDoesNotServe(t *testing.T) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), DNSNames: []string{"localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	pki := certstest.New(t)
+	conf := &tls.Config{Certificates: []tls.Certificate{pki.Hub(t).TLSCertificate()}}
 	e, err := Listen("127.0.0.1:0", http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), conf, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -45,9 +29,7 @@ func TestAltSvcWhileQUICDoesNotServe(t *testing.T) {
 	// Only the TCP side serves.
 	go e.h2.Serve(tlsListener(e.tcp, e.h2.TLSConfig))
 
-	roots := x509.NewCertPool()
-	roots.AddCert(cert)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: "localhost"}}}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.Verifier(t).Roots(), ServerName: "localhost"}}}
 	defer client.CloseIdleConnections()
 	resp, err := client.Get("https://" + e.Addr() + "/")
 	if err != nil {
