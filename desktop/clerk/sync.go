@@ -57,7 +57,8 @@ func (c *Clerk) Sync(ctx context.Context) error {
 }
 
 // Run syncs until ctx ends, then returns nil: it long-polls the inbox and
-// the statuses (a new document shows within a second of reaching the hub),
+// the statuses together, one request held at a time (a new document shows
+// within a second of reaching the hub),
 // pushes the outbox as soon as an action queues something, refreshes the
 // directory hourly, and after a failure (the hub unreachable, say) retries
 // with exponential backoff and jitter, emitting ConnectionChanged as it
@@ -68,9 +69,11 @@ func (c *Clerk) Run(ctx context.Context) error {
 		defer wg.Done()
 		c.repeat(ctx, step, idle)
 	}
-	wg.Add(3)
-	go loop(func(ctx context.Context) error { return c.pullInbox(ctx, c.opts.PollWait) }, nil)
-	go loop(func(ctx context.Context) error { return c.pullStatuses(ctx, c.opts.PollWait) }, nil)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		c.waitForUpdates(ctx, loop, &wg)
+	}()
 	go loop(func(ctx context.Context) error {
 		if err := c.push(ctx); err != nil {
 			return err
@@ -297,6 +300,64 @@ func lockOrSkip(mu *sync.Mutex, wait time.Duration) bool {
 	return mu.TryLock()
 }
 
+// waitForUpdates runs Run's long poll until ctx ends: one request that
+// waits for documents and statuses alike (GET /v1/updates). A hub that
+// predates it answers not_found; then the inbox and the statuses are
+// long-polled apart, each in a loop of its own, as before.
+func (c *Clerk) waitForUpdates(ctx context.Context, loop func(step func(context.Context) error, idle func(context.Context) bool), wg *sync.WaitGroup) {
+	var unsupported bool
+	c.repeat(ctx, func(ctx context.Context) error {
+		err := c.pullUpdates(ctx, c.opts.PollWait)
+		if errors.Is(err, errNoUpdates) {
+			unsupported = true
+			return nil
+		}
+		return err
+	}, func(context.Context) bool { return !unsupported })
+	if !unsupported || ctx.Err() != nil {
+		return
+	}
+	c.log.Info("the hub long-polls the inbox and the statuses apart only")
+	wg.Add(1)
+	go loop(func(ctx context.Context) error { return c.pullStatuses(ctx, c.opts.PollWait) }, nil)
+	wg.Add(1)
+	loop(func(ctx context.Context) error { return c.pullInbox(ctx, c.opts.PollWait) }, nil)
+}
+
+// errNoUpdates says that the hub has no GET /v1/updates.
+var errNoUpdates = errors.New("the hub has no combined long poll")
+
+// pullUpdates waits up to wait for documents or statuses, in one request,
+// and takes what came: the documents first, then the statuses.
+func (c *Clerk) pullUpdates(ctx context.Context, wait time.Duration) error {
+	c.pullMu.Lock()
+	defer c.pullMu.Unlock()
+	c.statMu.Lock()
+	defer c.statMu.Unlock()
+	cl, err := c.client()
+	if err != nil {
+		return err
+	}
+	inboxAfter, err := c.cursor(store.CursorInbox)
+	if err != nil {
+		return err
+	}
+	statusesAfter, err := c.cursor(store.CursorStatus)
+	if err != nil {
+		return err
+	}
+	u, err := cl.Updates(ctx, inboxAfter, statusesAfter, wait)
+	if wire.CodeOf(err) == wire.CodeNotFound {
+		c.noteResult(cl, nil) // the hub answered: it is online
+		return errNoUpdates
+	}
+	c.noteResult(cl, err)
+	if err != nil {
+		return fmt.Errorf("updates: %w", err)
+	}
+	return errors.Join(c.takeInbox(ctx, cl, inboxAfter, &u.Inbox), c.takeStatuses(ctx, cl, statusesAfter, &u.Statuses))
+}
+
 // pullInbox fetches what waits in the inbox, waiting up to wait for
 // something to arrive.
 func (c *Clerk) pullInbox(ctx context.Context, wait time.Duration) error {
@@ -317,6 +378,12 @@ func (c *Clerk) pullInbox(ctx context.Context, wait time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
+	return c.takeInbox(ctx, cl, after, in)
+}
+
+// takeInbox receives the documents of an inbox answer asked from after,
+// in order, and moves the inbox cursor past them. The caller holds pullMu.
+func (c *Clerk) takeInbox(ctx context.Context, cl *hubclient.Client, after uint64, in *wire.Inbox) error {
 	for _, item := range in.Items {
 		err := c.receive(ctx, cl, item)
 		var (
@@ -557,6 +624,13 @@ func (c *Clerk) pullStatuses(ctx context.Context, wait time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("statuses: %w", err)
 	}
+	return c.takeStatuses(ctx, cl, after, in)
+}
+
+// takeStatuses applies the statuses of an answer asked from after, moves
+// the status cursor past them and removes them from the hub's queue. The
+// caller holds statMu.
+func (c *Clerk) takeStatuses(ctx context.Context, cl *hubclient.Client, after uint64, in *wire.Statuses) error {
 	var stored []uint64
 	for _, it := range in.Items {
 		if err := c.applyStatus(ctx, it); err != nil {

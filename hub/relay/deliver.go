@@ -154,43 +154,84 @@ type InboxItem struct {
 // a wait it long-polls until one arrives, the wait is over or ctx ends. It
 // returns the items and the cursor to ask from next.
 func (r *Relay) Inbox(ctx context.Context, agency certs.AgencyCode, after uint64, limit int, wait time.Duration) ([]InboxItem, uint64, error) {
-	return inboxPage(ctx, r, agency, after, limit, wait, func(d store.Delivery, m store.Message) (InboxItem, int) {
-		return InboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: d.Sender, Packet: m.Envelope, Report: m.Report},
-			len(m.Envelope) + len(m.Report)
-	})
+	return inboxPage(ctx, r, agency, after, limit, wait, inboxItem)
+}
+
+// inboxItem is a delivery as Inbox lists it, and its bytes in the answer.
+func inboxItem(d store.Delivery, m store.Message) (InboxItem, int) {
+	return InboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: d.Sender, Packet: m.Envelope, Report: m.Report},
+		len(m.Envelope) + len(m.Report)
 }
 
 // inboxPage long-polls agency's queue of documents after cursor (see
-// Inbox) and makes each waiting delivery an item with item, which also
-// says how many bytes the item adds to the answer: an answer stops before
-// the item that would take it over Options.MaxInboxBytes, but always holds
-// one. It is the one reading of the inbox queue, for every view of it.
+// Inbox) and makes each waiting delivery an item with item (see
+// listInbox). It is the one long poll of the inbox queue alone, for every
+// view of it.
 func inboxPage[T any](ctx context.Context, r *Relay, agency certs.AgencyCode, after uint64, limit int, wait time.Duration, item func(store.Delivery, store.Message) (T, int)) ([]T, uint64, error) {
 	items, next := []T{}, after
 	err := r.longPoll(ctx, agency, wait, func() (int, error) {
-		list, err := r.st.Inbox(ctx, agency, after, limit, r.now())
-		if err != nil {
-			return 0, err
-		}
-		items, next = items[:0], after
-		size := 0
-		for _, d := range list {
-			m, err := r.st.Message(ctx, d.MessageID)
-			if err != nil {
-				return 0, err
-			}
-			it, n := item(d, m)
-			// Bound the answer's bytes, not only its items: 500 packets of
-			// 2 MiB would make one answer of a gigabyte.
-			if size += n; len(items) > 0 && size > r.inboxMax {
-				break
-			}
-			items = append(items, it)
-			next = d.Cursor
-		}
-		return len(items), nil
+		var err error
+		items, next, err = listInbox(ctx, r, agency, after, limit, item)
+		return len(items), err
 	})
 	return items, next, err
+}
+
+// listInbox lists agency's queue of documents after cursor, without
+// waiting, and makes each waiting delivery an item with item, which also
+// says how many bytes the item adds to the answer: an answer stops before
+// the item that would take it over Options.MaxInboxBytes, but always holds
+// one. It is the one reading of the inbox queue.
+func listInbox[T any](ctx context.Context, r *Relay, agency certs.AgencyCode, after uint64, limit int, item func(store.Delivery, store.Message) (T, int)) ([]T, uint64, error) {
+	items, next := []T{}, after
+	list, err := r.st.Inbox(ctx, agency, after, limit, r.now())
+	if err != nil {
+		return items, after, err
+	}
+	size := 0
+	for _, d := range list {
+		m, err := r.st.Message(ctx, d.MessageID)
+		if err != nil {
+			return items[:0], after, err
+		}
+		it, n := item(d, m)
+		// Bound the answer's bytes, not only its items: 500 packets of
+		// 2 MiB would make one answer of a gigabyte.
+		if size += n; len(items) > 0 && size > r.inboxMax {
+			break
+		}
+		items = append(items, it)
+		next = d.Cursor
+	}
+	return items, next, nil
+}
+
+// Updates is what Updates found: the inbox's items and the statuses, each
+// with the cursor to ask from next time.
+type Updates struct {
+	Inbox        []InboxItem
+	InboxNext    uint64
+	Statuses     []store.StatusUpdate
+	StatusesNext uint64
+}
+
+// Updates long-polls agency's inbox after inboxAfter and the statuses
+// about its documents after statusesAfter at once: it answers as soon as
+// either holds something, each part as Inbox and Statuses would. One
+// request waits where two did, for a system that waits for both.
+func (r *Relay) Updates(ctx context.Context, agency certs.AgencyCode, inboxAfter, statusesAfter uint64, limit int, wait time.Duration) (Updates, error) {
+	u := Updates{InboxNext: inboxAfter, StatusesNext: statusesAfter}
+	err := r.longPoll(ctx, agency, wait, func() (int, error) {
+		var err error
+		if u.Inbox, u.InboxNext, err = listInbox(ctx, r, agency, inboxAfter, limit, inboxItem); err != nil {
+			return 0, err
+		}
+		if u.Statuses, u.StatusesNext, err = r.listStatuses(ctx, agency, statusesAfter, limit); err != nil {
+			return 0, err
+		}
+		return len(u.Inbox) + len(u.Statuses), nil
+	})
+	return u, err
 }
 
 // longPoll calls list until it finds something, the wait is over, the

@@ -61,30 +61,34 @@ func (r *Relay) appendStatus(ctx context.Context, agency certs.AgencyCode, regar
 // Options.MaxInboxBytes of their signed packets (at least one); with a
 // wait it long-polls. It returns the updates and the cursor to ask from next.
 func (r *Relay) Statuses(ctx context.Context, agency certs.AgencyCode, after uint64, limit int, wait time.Duration) ([]store.StatusUpdate, uint64, error) {
-	var (
-		items []store.StatusUpdate
-		next  = after
-	)
+	items, next := []store.StatusUpdate{}, after
 	err := r.longPoll(ctx, agency, wait, func() (int, error) {
-		list, err := r.st.StatusInbox(ctx, agency, after, limit)
-		if err != nil {
-			return 0, err
-		}
-		// The same byte bound as the inbox: a status packet may be as
-		// large as a document's.
-		size, n := 0, 0
-		for ; n < len(list); n++ {
-			if size += len(list[n].Signed); n > 0 && size > r.inboxMax {
-				break
-			}
-		}
-		items, next = list[:n], after
-		if n > 0 {
-			next = list[n-1].Cursor
-		}
-		return n, nil
+		var err error
+		items, next, err = r.listStatuses(ctx, agency, after, limit)
+		return len(items), err
 	})
 	return items, next, err
+}
+
+// listStatuses lists the statuses about agency's documents after cursor,
+// without waiting. It is the one reading of the status queue.
+func (r *Relay) listStatuses(ctx context.Context, agency certs.AgencyCode, after uint64, limit int) ([]store.StatusUpdate, uint64, error) {
+	list, err := r.st.StatusInbox(ctx, agency, after, limit)
+	if err != nil {
+		return nil, after, err
+	}
+	// The same byte bound as the inbox: a status packet may be as large
+	// as a document's.
+	size, n := 0, 0
+	for ; n < len(list); n++ {
+		if size += len(list[n].Signed); n > 0 && size > r.inboxMax {
+			break
+		}
+	}
+	if n == 0 {
+		return list[:0], after, nil
+	}
+	return list[:n], list[n-1].Cursor, nil
 }
 
 // AckStatuses removes status updates the sender has stored from its queue.

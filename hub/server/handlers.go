@@ -226,27 +226,44 @@ func (s *Server) receipts(w http.ResponseWriter, r *request) error {
 
 // pollParams reads after, limit and wait.
 func pollParams(r *request) (after uint64, limit int, wait time.Duration, err error) {
-	q := r.URL.Query()
-	if v := q.Get("after"); v != "" {
-		if after, err = strconv.ParseUint(v, 10, 64); err != nil {
-			return 0, 0, 0, fmt.Errorf("%w: after must be a cursor", errBadRequest)
-		}
+	if after, err = cursorParam(r, "after"); err != nil {
+		return 0, 0, 0, err
 	}
+	limit, wait, err = pageParams(r)
+	return after, limit, wait, err
+}
+
+// cursorParam reads the cursor in the query parameter name, 0 if absent.
+func cursorParam(r *request, name string) (uint64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	after, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s must be a cursor", errBadRequest, name)
+	}
+	return after, nil
+}
+
+// pageParams reads a listing's limit and a long poll's wait.
+func pageParams(r *request) (limit int, wait time.Duration, err error) {
+	q := r.URL.Query()
 	limit = 100
 	if v := q.Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 {
-			return 0, 0, 0, fmt.Errorf("%w: limit must be a positive number", errBadRequest)
+			return 0, 0, fmt.Errorf("%w: limit must be a positive number", errBadRequest)
 		}
 	}
 	limit = min(limit, wire.MaxPageSize)
 	if v := q.Get("wait"); v != "" {
 		secs, err := strconv.Atoi(v)
 		if err != nil || secs < 0 {
-			return 0, 0, 0, fmt.Errorf("%w: wait must be a number of seconds", errBadRequest)
+			return 0, 0, fmt.Errorf("%w: wait must be a number of seconds", errBadRequest)
 		}
 		wait = min(time.Duration(secs)*time.Second, wire.MaxWait)
 	}
-	return after, limit, wait, nil
+	return limit, wait, nil
 }
 
 func (s *Server) inbox(w http.ResponseWriter, r *request) error {
@@ -258,6 +275,11 @@ func (s *Server) inbox(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	return writeJSON(w, http.StatusOK, inboxAnswer(items, next))
+}
+
+// inboxAnswer is the inbox's items as the API gives them.
+func inboxAnswer(items []relay.InboxItem, next uint64) wire.Inbox {
 	out := wire.Inbox{Items: make([]wire.InboxItem, 0, len(items)), Next: next}
 	for _, it := range items {
 		item := wire.InboxItem{Cursor: it.Cursor, MessageID: it.MessageID, Sender: string(it.Sender), Packet: it.Packet, Report: it.Report}
@@ -267,7 +289,28 @@ func (s *Server) inbox(w http.ResponseWriter, r *request) error {
 		}
 		out.Items = append(out.Items, item)
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return out
+}
+
+// updates long-polls the inbox and the statuses at once.
+func (s *Server) updates(w http.ResponseWriter, r *request) error {
+	inboxAfter, err := cursorParam(r, "inbox_after")
+	if err != nil {
+		return err
+	}
+	statusesAfter, err := cursorParam(r, "statuses_after")
+	if err != nil {
+		return err
+	}
+	limit, wait, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	u, err := s.relay.Updates(r.Context(), r.agency, inboxAfter, statusesAfter, limit, wait)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wire.Updates{Inbox: inboxAnswer(u.Inbox, u.InboxNext), Statuses: statusesAnswer(u.Statuses, u.StatusesNext)})
 }
 
 func (s *Server) postStatus(w http.ResponseWriter, r *request) error {
@@ -291,6 +334,11 @@ func (s *Server) statuses(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	return writeJSON(w, http.StatusOK, statusesAnswer(list, next))
+}
+
+// statusesAnswer is the statuses as the API gives them.
+func statusesAnswer(list []store.StatusUpdate, next uint64) wire.Statuses {
 	out := wire.Statuses{Items: make([]wire.StatusItem, 0, len(list)), Next: next}
 	for _, st := range list {
 		item := wire.StatusItem{Cursor: st.Cursor, MessageID: st.MessageID, From: string(st.From),
@@ -300,7 +348,7 @@ func (s *Server) statuses(w http.ResponseWriter, r *request) error {
 		}
 		out.Items = append(out.Items, item)
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return out
 }
 
 func (s *Server) ackStatuses(w http.ResponseWriter, r *request) error {

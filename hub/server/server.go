@@ -170,6 +170,7 @@ func (s *Server) routes() {
 	s.handle("GET "+wire.PathSent, s.sent)
 	s.handle("POST "+wire.PathStatuses, s.postStatus)
 	s.handle("GET "+wire.PathStatuses, s.statuses)
+	s.handle("GET "+wire.PathUpdates, s.updates)
 	s.handle("POST "+wire.PathStatusesAck, s.ackStatuses)
 	s.handle("GET "+wire.PathDirectory, s.directory)
 	s.handle("GET "+wire.PathDirectoryHistory, s.directoryHistory)

@@ -478,6 +478,16 @@ func (c *Client) Inbox(ctx context.Context, after uint64, wait time.Duration) (*
 	return &in, c.do(ctx, repeatable, http.MethodGet, wire.PathInbox, q, nil, "", &in)
 }
 
+// Updates long-polls the inbox after inboxAfter and the statuses about
+// the agency's documents after statusesAfter at once (wire.Updates): one
+// request waits where Inbox and Statuses would hold two.
+func (c *Client) Updates(ctx context.Context, inboxAfter, statusesAfter uint64, wait time.Duration) (*wire.Updates, error) {
+	var u wire.Updates
+	q := url.Values{"inbox_after": {strconv.FormatUint(inboxAfter, 10)}, "statuses_after": {strconv.FormatUint(statusesAfter, 10)},
+		"wait": {strconv.Itoa(int(wait / time.Second))}}
+	return &u, c.do(ctx, repeatable, http.MethodGet, wire.PathUpdates, q, nil, "", &u)
+}
+
 // Message fetches a message's signed packet.
 func (c *Client) Message(ctx context.Context, id string) ([]byte, error) {
 	return c.get(ctx, pathOf(wire.PathMessage, "id", id), 4<<20)

@@ -50,6 +50,7 @@ var schemaOf = map[string]reflect.Type{
 	"Receipts":           reflect.TypeFor[wire.Receipts](),
 	"StatusItem":         reflect.TypeFor[wire.StatusItem](),
 	"Statuses":           reflect.TypeFor[wire.Statuses](),
+	"Updates":            reflect.TypeFor[wire.Updates](),
 	"StatusAccepted":     reflect.TypeFor[wire.StatusAccepted](),
 	"AckStatuses":        reflect.TypeFor[wire.AckStatuses](),
 	"Sent":               reflect.TypeFor[wire.Sent](),

@@ -46,6 +46,10 @@
 // GET /v1/statuses?after=CURSOR&wait=SECONDS and acknowledges with
 // POST /v1/statuses/ack.
 //
+// A system that waits for both, documents and statuses, long-polls
+// GET /v1/updates?inbox_after=C&statuses_after=D&wait=SECONDS instead:
+// one request held per agency rather than two.
+//
 // # The transparency log
 //
 // Every event the hub commits is an entry of an append-only Merkle tree
@@ -140,6 +144,12 @@
 //     certificates (PEM). A client certificate that chains to a trusted
 //     root but that no agency registered is answered 403
 //     unregistered_certificate; a packet it signed likewise.
+//   - v1 (2026-12-05): GET /v1/updates?inbox_after=C&statuses_after=D&wait=S
+//     long-polls the caller's inbox and the statuses about its documents
+//     at once and answers both (Updates), so that a system waiting for
+//     either holds one request instead of two; MaxWait is 120 s (it was
+//     30), so that an idle agency renews its wait a quarter as often.
+//     /v1/inbox and /v1/statuses are unchanged.
 package wire
 
 import (
@@ -164,7 +174,10 @@ const (
 	PathSent        = "/v1/sent"
 	PathStatuses    = "/v1/statuses"
 	PathStatusesAck = "/v1/statuses/ack"
-	PathDirectory   = "/v1/directory"
+	// PathUpdates long-polls the inbox and the statuses at once:
+	// ?inbox_after=C&statuses_after=D&wait=S&limit=L (Updates).
+	PathUpdates   = "/v1/updates"
+	PathDirectory = "/v1/directory"
 	// PathDirectoryHistory lists every version of one code's directory
 	// entry (DirectoryHistory), for auditors; any agency may ask.
 	PathDirectoryHistory = "/v1/directory/{code}/history"
@@ -246,7 +259,7 @@ const (
 // Long-poll limits: a client asks for at most MaxWait; the hub answers
 // earlier when something arrives.
 const (
-	MaxWait     = 30 * time.Second
+	MaxWait     = 120 * time.Second
 	MaxPageSize = 500
 )
 
@@ -443,6 +456,15 @@ type StatusItem struct {
 type Statuses struct {
 	Items []StatusItem `json:"items"`
 	Next  uint64       `json:"next"`
+}
+
+// Updates answers GET /v1/updates: the caller's inbox after
+// inbox_after and the statuses about its documents after statuses_after,
+// each as GET /v1/inbox and GET /v1/statuses would answer them. It is
+// answered once either holds something, or when the wait is over.
+type Updates struct {
+	Inbox    Inbox    `json:"inbox"`
+	Statuses Statuses `json:"statuses"`
 }
 
 // StatusAccepted answers POST /v1/statuses.
