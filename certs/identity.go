@@ -157,8 +157,19 @@ func Identify(cert *x509.Certificate, reg Registry) (Identity, error) {
 	if cert == nil {
 		return Identity{}, ErrNoCertificate
 	}
-	agency, agencyErr := AgencyOf(cert)
-	member, memberErr := MemberOf(cert)
+	// Each URI is read only where the certificate has one: an error made
+	// for the URI it lacks would cost every request of every connection.
+	hasAgency, hasMember := hasURIPrefix(cert, AgencyURIPrefix), hasURIPrefix(cert, MemberURIPrefix)
+	var (
+		agency, member       AgencyCode
+		agencyErr, memberErr = ErrNoAgency, ErrNoAgency
+	)
+	if hasAgency {
+		agency, agencyErr = AgencyOf(cert)
+	}
+	if hasMember {
+		member, memberErr = MemberOf(cert)
+	}
 	switch {
 	case agencyErr == nil && memberErr == nil:
 		return Identity{}, fmt.Errorf("%w: %q names itself an agency and a member of one", ErrManyAgencies, cert.Subject.CommonName)
@@ -166,9 +177,9 @@ func Identify(cert *x509.Certificate, reg Registry) (Identity, error) {
 		return Identity{Agency: agency, Role: RoleAgency}, nil
 	case memberErr == nil:
 		return Identity{Agency: member, Role: RolePerson, Person: cert.Subject.CommonName}, nil
-	case errors.Is(agencyErr, ErrManyAgencies) || hasURIPrefix(cert, AgencyURIPrefix):
+	case hasAgency:
 		return Identity{}, agencyErr
-	case errors.Is(memberErr, ErrManyAgencies) || hasURIPrefix(cert, MemberURIPrefix):
+	case hasMember:
 		return Identity{}, memberErr
 	}
 	if reg != nil {

@@ -179,10 +179,7 @@ type Options struct {
 	// MaxBackoff bounds the wait between attempts while the hub is
 	// unreachable; 0 means 30 s.
 	MaxBackoff time.Duration
-	// PollWait is how long one long poll waits; 0 means 110 s, a little
-	// under the hub's longest (wire.MaxWait). A node's death is noticed by
-	// the connection (hubclient.Options.DeadAfter), not by the poll's end,
-	// so a long wait costs nothing but renews the poll less often.
+	// PollWait is how long one long poll waits; 0 means wire.PollWait.
 	PollWait time.Duration
 	// UploadChunk bounds one upload request; 0 means the client's 8 MiB.
 	UploadChunk int64
@@ -257,7 +254,7 @@ func Open(home string, passphrase []byte, opts Options) (*Clerk, error) {
 		opts.MaxBackoff = 30 * time.Second
 	}
 	if opts.PollWait <= 0 {
-		opts.PollWait = 110 * time.Second
+		opts.PollWait = wire.PollWait
 	}
 	if opts.MaxAttachment <= 0 {
 		opts.MaxAttachment = envelope.DefaultMaxAttachment

@@ -4,7 +4,8 @@
 # for JSON and base64. No Go. It takes a document from one demo agency to
 # another and back: upload, sign, submit, receive, acknowledge, a signed
 # status, statuses and receipts (whose signature it checks against the
-# hub's receipt identity), and the main error cases.
+# hub's receipt identity), the one long poll for documents and statuses,
+# and the main error cases.
 #
 #   HUB=127.0.0.1:4433 PKI=demo/pki HTTP=--http2 docs/examples/client.sh some.pdf
 #
@@ -94,6 +95,15 @@ PY
 
 # error_code: the code of the last answer's Error body.
 error_code() { json 'j["code"]'; }
+
+# updates_go_on INBOX_AFTER STATUSES_AFTER: whether each part of the last
+# GET /v1/updates answer goes on from the cursor it was asked from: items
+# after it only, and next the last item's cursor, or that cursor itself
+# when the part holds none.
+updates_go_on() {
+	[ "$(json "all(all(i['cursor'] > a for i in p['items']) and p['next'] == (p['items'][-1]['cursor'] if p['items'] else a)
+	             for p, a in ((j['inbox'], $1), (j['statuses'], $2)))")" = true ]
+}
 
 # seal AGENCY PAYLOAD OUT: signs the payload's exact bytes (detached CMS,
 # DER, signing-certificate-v2 by -cades, the chain included) and writes the
@@ -273,6 +283,7 @@ for _ in 1 2 3 4 5; do
 	after=$(json 'j["next"]')
 done
 [ "$found" != "[]" ] || die "the document never reached the inbox"
+inbox_next=$(json 'j["next"]')
 item_packet=$(json "[i for i in j['items'] if i['message_id'] == '$id'][0]['packet']")
 [ "$(json "[i for i in j['items'] if i['message_id'] == '$id'][0]['sender']")" = "$SENDER" ] || die "inbox sender"
 verify_packet "$item_packet"
@@ -363,15 +374,44 @@ id2=$(new_id)
 document_payload "$work/doc2.json" "$id2" "$(number)" "$RECIPIENT" "$sha" "$size"
 seal "$SENDER" "$work/doc2.json" "$work/doc2.packet"
 expect 200 "$SENDER" POST /v1/messages -H 'Content-Type: application/vnd.lienthong.packet+json' --data-binary @"$work/doc2.packet"
+# The recipient waits for documents and statuses at once, one request
+# instead of two: the inbox part goes on from its inbox cursor, the statuses
+# part (about documents it sent: none here) from 0. Each part is what the
+# call of its own would answer.
+expect 200 "$RECIPIENT" GET "/v1/updates?inbox_after=$inbox_next&statuses_after=0&wait=5"
+cp "$work/body" "$work/updates.json"
+[ "$(json "[i['message_id'] for i in j['inbox']['items']]")" = "[\"$id2\"]" ] || die "updates: the inbox part does not hold $id2 alone"
+[ "$(json "j['inbox']['items'][0]['sender']")" = "$SENDER" ] || die "updates: inbox sender"
+[ "$(json "j['statuses']")" = '{"items": [], "next": 0}' ] || die "updates: the statuses part of an agency that sent nothing"
+updates_go_on "$inbox_next" 0 || die "updates: the parts' next cursors"
+inbox_part=$(json "j['inbox']")
+expect 200 "$RECIPIENT" GET "/v1/inbox?after=$inbox_next"
+[ "$(json j)" = "$inbox_part" ] || die "updates: the inbox part differs from GET /v1/inbox?after=$inbox_next"
+step "updates (inbox_after=$inbox_next, statuses_after=0): $id2 in the inbox part as GET /v1/inbox lists it, next $(json "j['inbox']['next']" "$work/updates.json"); no statuses, next 0"
+
 reason='Không kiểm tra được chữ ký số của văn bản'
 body=$(python3 -c 'import json,sys; print(json.dumps({"reason": sys.argv[1]}, ensure_ascii=False))' "$reason")
 expect 200 "$RECIPIENT" POST "/v1/messages/$id2/refuse" -H 'Content-Type: application/json' --data-binary "$body"
 [ "$(json 'unpack(j["receipt"])["event"]')" = refused ] && [ "$(json 'unpack(j["receipt"])["reason"]')" = "$reason" ] || die "refused receipt"
 expect 409 "$RECIPIENT" POST "/v1/messages/$id2/ack"
 [ "$(error_code)" = conflict ] || die "ack after refusal: $(error_code)"
-expect 200 "$SENDER" GET "/v1/statuses?after=$after&wait=5"
-[ "$(json "[i['code'] for i in j['items'] if i['message_id'] == '$id2']")" = '["02"]' ] || die "the sender did not see 02"
-step "a second document refused: refused receipt with the reason, ack then conflict, the sender sees 02"
+# The sender waits the same way: its statuses part goes on from its
+# statuses cursor, its inbox part (documents to it: none here) from 0.
+expect 200 "$SENDER" GET "/v1/updates?inbox_after=0&statuses_after=$after&wait=5"
+[ "$(json "[i['code'] for i in j['statuses']['items'] if i['message_id'] == '$id2']")" = '["02"]' ] || die "the sender did not see 02"
+[ "$(json "[i['reason'] for i in j['statuses']['items'] if i['message_id'] == '$id2'][0]")" = "$reason" ] || die "02 without the reason"
+[ "$(json "j['inbox']")" = '{"items": [], "next": 0}' ] || die "updates: the inbox part of an agency no one sent to"
+updates_go_on 0 "$after" || die "updates: the parts' next cursors"
+step "a second document refused: refused receipt with the reason, ack then conflict, the sender sees 02 (updates, statuses_after=$after)"
+
+# Nothing new for either part: the wait ends and each next is the cursor given.
+after=$(json "j['statuses']['next']")
+expect 200 "$SENDER" GET "/v1/updates?inbox_after=0&statuses_after=$after&wait=1"
+[ "$(json j)" = "{\"inbox\": {\"items\": [], \"next\": 0}, \"statuses\": {\"items\": [], \"next\": $after}}" ] ||
+	die "updates after a wait with nothing new"
+expect 400 "$SENDER" GET "/v1/updates?inbox_after=0&statuses_after=-1"
+[ "$(error_code)" = bad_request ] || die "a bad cursor: $(error_code)"
+step "updates with nothing new: after its wait, both parts empty at the cursors given; a bad cursor: bad_request"
 
 expect 200 "$SENDER" GET /v1/directory
 etag=$(grep -i '^etag:' "$work/headers" | cut -d' ' -f2 | tr -d '\r')

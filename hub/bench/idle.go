@@ -14,6 +14,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/shared/hubclient"
+	"lienthong/shared/wire"
 )
 
 // MaxIdle bounds the idle connections of one measurement (each is a UDP
@@ -191,9 +192,9 @@ func inProcess(ctx context.Context, spec IdleClientsSpec) (func() error, error) 
 }
 
 // IdleClients opens the connections spec describes, each with one long
-// poll of its inbox outstanding at all times, calls ready once every
-// connection has been made and its poll sent, and keeps polling until ctx
-// ends.
+// poll outstanding at all times as a clerk holds it (GET /v1/updates for
+// wire.PollWait), calls ready once every connection has been made and its
+// poll sent, and keeps polling until ctx ends.
 func IdleClients(ctx context.Context, spec IdleClientsSpec, ready func()) error {
 	addr, pkiDir, n, agencies := spec.Addr, spec.PKIDir, spec.N, spec.Agencies
 	if agencies < 1 {
@@ -256,7 +257,7 @@ func IdleClients(ctx context.Context, spec IdleClientsSpec, ready func()) error 
 					go func() { time.Sleep(200 * time.Millisecond); polling.Done() }()
 					first = false
 				}
-				_, err = c.Inbox(ctx, 0, 30*time.Second)
+				_, err = c.Updates(ctx, 0, 0, wire.PollWait)
 			}
 			if first {
 				polling.Done()

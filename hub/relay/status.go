@@ -71,7 +71,8 @@ func (r *Relay) Statuses(ctx context.Context, agency certs.AgencyCode, after uin
 }
 
 // listStatuses lists the statuses about agency's documents after cursor,
-// without waiting. It is the one reading of the status queue.
+// without waiting, and bounds the answer's bytes as the inbox's (the edXML
+// view reads the queue itself: its items are made from edXML packets).
 func (r *Relay) listStatuses(ctx context.Context, agency certs.AgencyCode, after uint64, limit int) ([]store.StatusUpdate, uint64, error) {
 	list, err := r.st.StatusInbox(ctx, agency, after, limit)
 	if err != nil {
@@ -86,7 +87,9 @@ func (r *Relay) listStatuses(ctx context.Context, agency certs.AgencyCode, after
 		}
 	}
 	if n == 0 {
-		return list[:0], after, nil
+		// Not list[:0]: a long poll keeps the answer while it waits, and
+		// the store's list has room for limit statuses.
+		return nil, after, nil
 	}
 	return list[:n], list[n-1].Cursor, nil
 }

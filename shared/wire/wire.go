@@ -257,9 +257,13 @@ const (
 )
 
 // Long-poll limits: a client asks for at most MaxWait; the hub answers
-// earlier when something arrives.
+// earlier when something arrives. PollWait is what an idle client should
+// ask: a little under MaxWait, so that its wait ends at the hub. A node's
+// death is noticed by the connection (QUIC or HTTP/2 pings), not by the
+// poll's end, so a long wait costs nothing but renews the poll less often.
 const (
 	MaxWait     = 120 * time.Second
+	PollWait    = 110 * time.Second
 	MaxPageSize = 500
 )
 
