@@ -1,0 +1,150 @@
+package clerk_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"lienthong/certs"
+	"lienthong/desktop/clerk"
+	"lienthong/hub/hubtest"
+	"lienthong/shared/document"
+	"lienthong/shared/wire"
+)
+
+// pollProxy stands between clerks and a hub over TLS, as the hub, and
+// passes each request on as the agency that made it. It counts the long
+// polls (requests with a wait) by path, and with old set it answers
+// GET /v1/updates not_found, as a hub that predates it does.
+type pollProxy struct {
+	old   bool
+	mu    sync.Mutex
+	polls map[string]int
+}
+
+func (p *pollProxy) count(path string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.polls[path]
+}
+
+func startPollProxy(t *testing.T, h *hubtest.Hub, old bool) (*pollProxy, string) {
+	t.Helper()
+	p := &pollProxy{old: old, polls: map[string]int{}}
+	upstream := map[string]http.RoundTripper{} // by the client certificate's DER
+	for _, a := range h.Agencies {
+		upstream[string(a.Key.Leaf.Raw)] = &http.Transport{TLSClientConfig: certs.ClientTLS(a.Key, h.Verifier(), "localhost"), ForceAttemptHTTP2: true}
+	}
+	hub := &url.URL{Scheme: "https", Host: h.Addr}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(hub); r.Out.Host = "localhost" },
+		Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			return upstream[string(r.TLS.PeerCertificates[0].Raw)].RoundTrip(r)
+		}),
+		ModifyResponse: func(resp *http.Response) error { resp.Header.Del("Alt-Svc"); return nil },
+	}
+	srv := &http.Server{TLSConfig: certs.ServerTLS(h.Identity, h.Verifier()), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("wait") != "" && r.URL.Query().Get("wait") != "0" {
+			p.mu.Lock()
+			p.polls[r.URL.Path]++
+			p.mu.Unlock()
+		}
+		if p.old && r.URL.Path == wire.PathUpdates {
+			w.Header().Set("Content-Type", wire.ContentJSON)
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"code":"not_found","message":"no such route"}`))
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.ServeTLS(ln, "", "")
+	t.Cleanup(func() { srv.Close() })
+	return p, ln.Addr().String()
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestRunWaitsOnOnePoll: Run holds one long poll, GET /v1/updates, for
+// documents and statuses alike, and both arrive by it promptly: its wait
+// (30 s) is longer than the test waits for either. Against a hub without
+// that call, Run polls the inbox and the statuses apart, as before.
+func TestRunWaitsOnOnePoll(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		old  bool
+	}{{"hub with updates", false}, {"hub without updates", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := hubtest.Start(t, hubtest.Options{})
+			ctx := ctxT(t)
+			p, addr := startPollProxy(t, h, tt.old)
+			open := func(code string) *clerk.Clerk {
+				home := filepath.Join(t.TempDir(), "clerk-"+code)
+				p12, err := certs.EncodePKCS12(h.Agencies[code].Key, "p12-pass")
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = clerk.Init(clerk.InitOptions{Home: home, Passphrase: passphrase, P12: p12, P12Passphrase: "p12-pass",
+					HubAddr: addr, ServerName: "localhost", RootsPEM: h.PKI.RootPEM()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				c, err := clerk.Open(home, passphrase, clerk.Options{Logger: testLogger(t), PollWait: 30 * time.Second,
+					MaxBackoff: 500 * time.Millisecond, DisableQUIC: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { c.Close() })
+				return c
+			}
+			qn, na := open(quangNinh), open(ngheAn)
+			naEvents, cancelNA := na.Subscribe()
+			defer cancelNA()
+			qnEvents, cancelQN := qn.Subscribe()
+			defer cancelQN()
+			rctx, stop := context.WithCancel(ctx)
+			var wg sync.WaitGroup
+			for _, c := range []*clerk.Clerk{qn, na} {
+				wg.Add(1)
+				go func() { defer wg.Done(); c.Run(rctx) }()
+			}
+			defer func() { stop(); wg.Wait() }()
+			waitFor(t, qnEvents, func(ev clerk.Event) bool { cc, ok := ev.(clerk.ConnectionChanged); return ok && cc.Online })
+			waitFor(t, naEvents, func(ev clerk.Event) bool { cc, ok := ev.(clerk.ConnectionChanged); return ok && cc.Online })
+			time.Sleep(500 * time.Millisecond) // let the long polls start waiting
+
+			id, err := qn.Issue(ctx, draft(t, "cong-van.pdf", ngheAn))
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, naEvents, func(ev clerk.Event) bool { a, ok := ev.(clerk.DocumentArrived); return ok && a.ID == id })
+			if _, err := na.Register(id, "Văn thư"); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, qnEvents, func(ev clerk.Event) bool {
+				s, ok := ev.(clerk.StatusChanged)
+				return ok && s.ID == id && s.Code == document.StatusReceived
+			})
+
+			updates, inbox, statuses := p.count(wire.PathUpdates), p.count(wire.PathInbox), p.count(wire.PathStatuses)
+			t.Logf("long polls: updates %d, inbox %d, statuses %d", updates, inbox, statuses)
+			if !tt.old && (updates < 2 || inbox+statuses != 0) {
+				t.Fatalf("long polls: updates %d, inbox %d, statuses %d; want updates only", updates, inbox, statuses)
+			}
+			if tt.old && (updates != 2 || inbox < 2 || statuses < 2) {
+				t.Fatalf("long polls: updates %d, inbox %d, statuses %d; want one updates per clerk, then the two apart", updates, inbox, statuses)
+			}
+		})
+	}
+}
