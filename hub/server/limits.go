@@ -25,8 +25,8 @@ type Limits struct {
 
 // Default limits: generous for a clerk's work and a sync engine's bursts,
 // tight enough that one runaway client cannot starve the others. A clerk
-// keeps two long polls open and sends a few uploads at once; a hub serves
-// a few thousand agencies' long polls.
+// keeps one long poll open (two against an older hub) and sends a few
+// uploads at once; a hub serves a few thousand agencies' long polls.
 const (
 	DefaultRequestsPerSecond = 50
 	DefaultBurst             = 200
