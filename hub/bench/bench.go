@@ -115,6 +115,10 @@ type Options struct {
 	// IdleDeadAfter is the idle clients' hubclient.Options.DeadAfter
 	// (they ping every third of it); 0: the client's default, a clerk's.
 	IdleDeadAfter time.Duration
+	// IdleCPUWindow, in idle mode, is how long the CPU the idle
+	// connections cost is measured, once they have settled; 0:
+	// DefaultIdleCPUWindow.
+	IdleCPUWindow time.Duration
 	// HeapProfile, in idle mode, receives a heap profile (pprof) taken
 	// while the idle connections are open; nil: none.
 	HeapProfile io.Writer

@@ -413,7 +413,7 @@ func TestIdle(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	const n = 20
-	res, err := Idle(ctx, Options{Agencies: 4, Dir: t.TempDir()}, n, nil)
+	res, err := Idle(ctx, Options{Agencies: 4, Dir: t.TempDir(), IdleCPUWindow: 300 * time.Millisecond}, n, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,8 +422,12 @@ func TestIdle(t *testing.T) {
 	t.Log("\n" + out.String())
 	// Each connection holds at least its long poll's handler goroutine on
 	// the hub (and here, the client's goroutines too).
-	if res.Conns != n || !res.InProcessClients || res.Goroutines < n || res.PerConn <= 0 || res.HeapAfter <= res.HeapBefore {
+	if res.Conns != n || !res.InProcessClients || res.Goroutines < n || res.PerConn <= 0 || res.HeapAfter <= res.HeapBefore ||
+		res.CPUWindow != 300*time.Millisecond || res.HubCPU < 0 || res.ClientsCPU != 0 {
 		t.Fatalf("%+v", res)
+	}
+	if !strings.Contains(out.String(), "CPU while they idle (300ms): hub process ") {
+		t.Fatalf("no idle CPU line:\n%s", out.String())
 	}
 	if res.Exchange != nil || strings.Contains(out.String(), "exchange") {
 		t.Fatalf("an exchange without a rate:\n%s", out.String())
@@ -439,6 +443,7 @@ func TestIdle(t *testing.T) {
 		{"one agency to exchange", Options{Rate: 10, ExchangeAgencies: 1}, n},
 		{"too many agencies in all", Options{Rate: 10, Agencies: MaxAgencies}, n},
 		{"a negative dead-after", Options{IdleDeadAfter: -time.Second}, n},
+		{"a negative CPU window", Options{IdleCPUWindow: -time.Second}, n},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			if _, err := Idle(ctx, bad.opts, bad.n, nil); err == nil {
@@ -460,7 +465,7 @@ func TestIdleExchange(t *testing.T) {
 		spawned = spec
 		return inProcess(ctx, spec)
 	}
-	res, err := Idle(ctx, Options{Agencies: 5, ExchangeAgencies: 3, Docs: docs, Rate: 50, IdleDeadAfter: time.Minute, Dir: t.TempDir()}, n, spawn)
+	res, err := Idle(ctx, Options{Agencies: 5, ExchangeAgencies: 3, Docs: docs, Rate: 50, IdleDeadAfter: time.Minute, IdleCPUWindow: time.Second, Dir: t.TempDir()}, n, spawn)
 	if err != nil {
 		t.Fatal(err)
 	}

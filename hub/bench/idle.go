@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -34,6 +35,14 @@ type IdleResult struct {
 	StackBefore, StackAfter uint64
 	Goroutines              int // more goroutines with the connections open
 	PerConn                 float64
+	// CPUWindow is how long CPU was measured with the connections open and
+	// nothing else to do; HubCPU is the CPU the hub's process used in it
+	// (with the clients when InProcessClients), ClientsCPU that of the
+	// clients' process (0 when in this one, or where another process's CPU
+	// cannot be read): what keeping them alive costs, in pings and renewed
+	// long polls.
+	CPUWindow          time.Duration
+	HubCPU, ClientsCPU time.Duration
 	// Exchange, when Options.Rate is set, is the exchange that ran
 	// between other agencies (Options.ExchangeAgencies of them, their
 	// clients in the hub's process) while the idle connections were open.
@@ -56,6 +65,10 @@ type IdleClientsSpec struct {
 // process and returns once they are all connected and polling. stop ends
 // them.
 type Spawner func(ctx context.Context, spec IdleClientsSpec) (stop func() error, err error)
+
+// DefaultIdleCPUWindow is how long idle mode measures the CPU the idle
+// connections cost, when Options.IdleCPUWindow is 0.
+const DefaultIdleCPUWindow = 10 * time.Second
 
 // DefaultExchangeAgencies is how many agencies exchange documents in idle
 // mode with a rate, when Options.ExchangeAgencies is 0.
@@ -91,6 +104,12 @@ func Idle(ctx context.Context, opts Options, n int, spawn Spawner) (*IdleResult,
 	}
 	if opts.IdleDeadAfter < 0 {
 		return nil, errors.New("bench: the idle clients' dead-after must not be negative")
+	}
+	if opts.IdleCPUWindow < 0 {
+		return nil, errors.New("bench: the idle CPU window must not be negative")
+	}
+	if opts.IdleCPUWindow == 0 {
+		opts.IdleCPUWindow = DefaultIdleCPUWindow
 	}
 	// The exchange's agencies are issued after the idle clients'.
 	all := opts
@@ -140,6 +159,8 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*Idl
 			return nil, fmt.Errorf("heap profile: %w", err)
 		}
 	}
+	res.CPUWindow = opts.IdleCPUWindow
+	res.HubCPU, res.ClientsCPU = idleCPU(opts.IdleCPUWindow, !res.InProcessClients)
 	if x != nil {
 		if res.Exchange, err = x.run(ctx); err != nil {
 			_ = stop()
@@ -156,6 +177,25 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*Idl
 	return res, nil
 }
 
+// idleCPU measures over window the CPU of this process and, with
+// children, that of its child processes (the idle clients' when spawned).
+func idleCPU(window time.Duration, children bool) (hub, clients time.Duration) {
+	self := os.Getpid()
+	h0, t0 := processCPU(), time.Duration(0)
+	var treeErr error
+	if children {
+		t0, treeErr = treeCPU(self)
+	}
+	time.Sleep(window)
+	hub = processCPU() - h0
+	if children && treeErr == nil {
+		if t1, err := treeCPU(self); err == nil {
+			clients = max(t1-t0-hub, 0)
+		}
+	}
+	return hub, clients
+}
+
 // Print writes the result in the tool's fixed shape.
 func (r *IdleResult) Print(w io.Writer) {
 	where := "in another process"
@@ -166,6 +206,15 @@ func (r *IdleResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "hub heap:   %8.1f MB -> %8.1f MB\n", float64(r.HeapBefore)/1e6, float64(r.HeapAfter)/1e6)
 	fmt.Fprintf(w, "hub stacks: %8.1f MB -> %8.1f MB  (%+d goroutines)\n", float64(r.StackBefore)/1e6, float64(r.StackAfter)/1e6, r.Goroutines)
 	fmt.Fprintf(w, "memory per idle connection (heap + stacks): %.1f KB\n", r.PerConn/1e3)
+	if r.CPUWindow > 0 {
+		secs := r.CPUWindow.Seconds()
+		fmt.Fprintf(w, "CPU while they idle (%s): hub process %.3f cores = %.1f µs per connection per second",
+			r.CPUWindow, r.HubCPU.Seconds()/secs, r.HubCPU.Seconds()/secs/float64(r.Conns)*1e6)
+		if r.ClientsCPU > 0 {
+			fmt.Fprintf(w, "; clients' process %.3f cores", r.ClientsCPU.Seconds()/secs)
+		}
+		fmt.Fprintln(w)
+	}
 	if x := r.Exchange; x != nil {
 		o := x.Options
 		fmt.Fprintf(w, "exchange while they poll: agencies %d (clients in the hub's process), documents %d of %d bytes (signed PDFs), concurrency %d, rate %g docs/s, transport %s, GOMAXPROCS %d\n",
