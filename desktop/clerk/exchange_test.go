@@ -273,21 +273,7 @@ func TestRunDeliversPromptly(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{})
 	ctx := ctxT(t)
 	qn, na := newClerk(t, h, quangNinh), newClerk(t, h, ngheAn)
-	naEvents, cancelNA := na.Subscribe()
-	defer cancelNA()
-	qnEvents, cancelQN := qn.Subscribe()
-	defer cancelQN()
-	rctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	for _, c := range []*clerk.Clerk{qn, na} {
-		wg.Add(1)
-		go func() { defer wg.Done(); c.Run(rctx) }()
-	}
-	defer func() { stop(); wg.Wait() }()
-
-	waitFor(t, qnEvents, func(ev clerk.Event) bool { cc, ok := ev.(clerk.ConnectionChanged); return ok && cc.Online })
-	waitFor(t, naEvents, func(ev clerk.Event) bool { cc, ok := ev.(clerk.ConnectionChanged); return ok && cc.Online })
-	time.Sleep(200 * time.Millisecond) // let both long polls start waiting
+	qnEvents, naEvents := runBoth(t, ctx, qn, na)
 	start := time.Now()
 	id, err := qn.Issue(ctx, draft(t, "cong-van.pdf", ngheAn))
 	if err != nil {
@@ -305,6 +291,26 @@ func TestRunDeliversPromptly(t *testing.T) {
 	if rows := inbox(t, na); len(rows) != 1 {
 		t.Fatalf("inbox %d", len(rows))
 	}
+}
+
+// runBoth runs two clerks' engines until the test ends, and returns their
+// events once both are online and their long polls are waiting.
+func runBoth(t *testing.T, ctx context.Context, a, b *clerk.Clerk) (aEvents, bEvents <-chan clerk.Event) {
+	t.Helper()
+	aEvents, cancelA := a.Subscribe()
+	bEvents, cancelB := b.Subscribe()
+	rctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, c := range []*clerk.Clerk{a, b} {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.Run(rctx) }()
+	}
+	t.Cleanup(func() { stop(); wg.Wait(); cancelA(); cancelB() })
+	online := func(ev clerk.Event) bool { cc, ok := ev.(clerk.ConnectionChanged); return ok && cc.Online }
+	waitFor(t, aEvents, online)
+	waitFor(t, bEvents, online)
+	time.Sleep(300 * time.Millisecond) // let both long polls start waiting
+	return aEvents, bEvents
 }
 
 func waitFor(t *testing.T, ch <-chan clerk.Event, match func(clerk.Event) bool) {

@@ -1,7 +1,6 @@
 package clerk_test
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -109,20 +108,7 @@ func TestRunWaitsOnOnePoll(t *testing.T) {
 				return c
 			}
 			qn, na := open(quangNinh), open(ngheAn)
-			naEvents, cancelNA := na.Subscribe()
-			defer cancelNA()
-			qnEvents, cancelQN := qn.Subscribe()
-			defer cancelQN()
-			rctx, stop := context.WithCancel(ctx)
-			var wg sync.WaitGroup
-			for _, c := range []*clerk.Clerk{qn, na} {
-				wg.Add(1)
-				go func() { defer wg.Done(); c.Run(rctx) }()
-			}
-			defer func() { stop(); wg.Wait() }()
-			waitFor(t, qnEvents, func(ev clerk.Event) bool { cc, ok := ev.(clerk.ConnectionChanged); return ok && cc.Online })
-			waitFor(t, naEvents, func(ev clerk.Event) bool { cc, ok := ev.(clerk.ConnectionChanged); return ok && cc.Online })
-			time.Sleep(500 * time.Millisecond) // let the long polls start waiting
+			qnEvents, naEvents := runBoth(t, ctx, qn, na)
 
 			id, err := qn.Issue(ctx, draft(t, "cong-van.pdf", ngheAn))
 			if err != nil {
