@@ -1,10 +1,8 @@
 package clerk_test
 
 import (
-	"net"
+	"crypto/x509"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -13,13 +11,14 @@ import (
 	"lienthong/certs"
 	"lienthong/desktop/clerk"
 	"lienthong/hub/hubtest"
+	"lienthong/hub/hubtest/apicheck"
 	"lienthong/shared/document"
 	"lienthong/shared/wire"
 )
 
-// pollProxy stands between clerks and a hub over TLS, as the hub, and
-// passes each request on as the agency that made it. It counts the long
-// polls (requests with a wait) by path, and with old set it answers
+// pollProxy stands between clerks and a hub as the hub (apicheck's proxy,
+// which passes each request on as the agency that made it). It counts the
+// long polls (requests with a wait) by path, and with old set it answers
 // GET /v1/updates not_found, as a hub that predates it does.
 type pollProxy struct {
 	old   bool
@@ -33,23 +32,9 @@ func (p *pollProxy) count(path string) int {
 	return p.polls[path]
 }
 
-func startPollProxy(t *testing.T, h *hubtest.Hub, old bool) (*pollProxy, string) {
-	t.Helper()
-	p := &pollProxy{old: old, polls: map[string]int{}}
-	upstream := map[string]http.RoundTripper{} // by the client certificate's DER
-	for _, a := range h.Agencies {
-		upstream[string(a.Key.Leaf.Raw)] = &http.Transport{TLSClientConfig: certs.ClientTLS(a.Key, h.Verifier(), "localhost"), ForceAttemptHTTP2: true}
-	}
-	hub := &url.URL{Scheme: "https", Host: h.Addr}
-	proxy := &httputil.ReverseProxy{
-		Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(hub); r.Out.Host = "localhost" },
-		Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			return upstream[string(r.TLS.PeerCertificates[0].Raw)].RoundTrip(r)
-		}),
-		ModifyResponse: func(resp *http.Response) error { resp.Header.Del("Alt-Svc"); return nil },
-	}
-	srv := &http.Server{TLSConfig: certs.ServerTLS(h.Identity, h.Verifier()), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("wait") != "" && r.URL.Query().Get("wait") != "0" {
+func (p *pollProxy) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if wait := r.URL.Query().Get("wait"); wait != "" && wait != "0" {
 			p.mu.Lock()
 			p.polls[r.URL.Path]++
 			p.mu.Unlock()
@@ -60,20 +45,21 @@ func startPollProxy(t *testing.T, h *hubtest.Hub, old bool) (*pollProxy, string)
 			w.Write([]byte(`{"code":"not_found","message":"no such route"}`))
 			return
 		}
-		proxy.ServeHTTP(w, r)
-	})}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.ServeTLS(ln, "", "")
-	t.Cleanup(func() { srv.Close() })
-	return p, ln.Addr().String()
+		next.ServeHTTP(w, r)
+	})
 }
 
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+func startPollProxy(t *testing.T, h *hubtest.Hub, old bool) (*pollProxy, string) {
+	t.Helper()
+	p := &pollProxy{old: old, polls: map[string]int{}}
+	roots := x509.NewCertPool()
+	roots.AddCert(h.PKI.Root.Cert)
+	var agencies []*certs.KeyPair
+	for _, a := range h.Agencies {
+		agencies = append(agencies, a.Key)
+	}
+	return p, apicheck.WrappedProxy(t, h.Addr, "localhost", h.Identity, roots, agencies, p.wrap)
+}
 
 // TestRunWaitsOnOnePoll: Run holds one long poll, GET /v1/updates, for
 // documents and statuses alike, and both arrive by it promptly: its wait

@@ -23,6 +23,14 @@ import (
 // the proxy's address.
 func Proxy(t testing.TB, hubAddr, serverName string, serverKP *certs.KeyPair, roots *x509.CertPool, agencies []*certs.KeyPair) string {
 	t.Helper()
+	return WrappedProxy(t, hubAddr, serverName, serverKP, roots, agencies, nil)
+}
+
+// WrappedProxy is Proxy with wrap (if not nil) around the checked
+// forwarding: a test that counts the requests, or answers some itself as
+// an older hub would, does it there, and what it answers is not checked.
+func WrappedProxy(t testing.TB, hubAddr, serverName string, serverKP *certs.KeyPair, roots *x509.CertPool, agencies []*certs.KeyPair, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
 	rec, err := NewRecorder()
 	if err != nil {
 		t.Fatal(err)
@@ -80,8 +88,12 @@ func Proxy(t testing.TB, hubAddr, serverName string, serverKP *certs.KeyPair, ro
 	if err != nil {
 		t.Fatal(err)
 	}
+	handler := rec.Wrap(proxy)
+	if wrap != nil {
+		handler = wrap(handler)
+	}
 	srv := &http.Server{
-		Handler: rec.Wrap(proxy),
+		Handler: handler,
 		TLSConfig: &tls.Config{
 			Certificates: []tls.Certificate{serverKP.TLSCertificate()}, ClientAuth: tls.RequireAnyClientCert,
 			MinVersion: tls.VersionTLS13, NextProtos: []string{"h2", "http/1.1"},
