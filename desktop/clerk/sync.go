@@ -65,35 +65,34 @@ func (c *Clerk) Sync(ctx context.Context) error {
 // goes offline and back.
 func (c *Clerk) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	loop := func(step func(context.Context) error, idle func(context.Context) bool) {
-		defer wg.Done()
-		c.repeat(ctx, step, idle)
-	}
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		c.waitForUpdates(ctx, loop, &wg)
-	}()
-	go loop(func(ctx context.Context) error {
-		if err := c.push(ctx); err != nil {
-			return err
-		}
-		if err := c.collectProofs(ctx); err != nil {
-			return err
-		}
-		return c.refreshDirectoryEvery(ctx, directoryInterval)
-	}, func(ctx context.Context) bool {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-c.kick:
-			return true
-		case <-time.After(time.Minute):
-			return true
-		}
-	})
+	wg.Go(func() { c.waitForUpdates(ctx) })
+	wg.Go(func() { c.repeat(ctx, c.pushRound, c.idleUntilKicked) })
 	wg.Wait()
 	return nil
+}
+
+// pushRound is Run's other loop: the outbox, proofs and the directory.
+func (c *Clerk) pushRound(ctx context.Context) error {
+	if err := c.push(ctx); err != nil {
+		return err
+	}
+	if err := c.collectProofs(ctx); err != nil {
+		return err
+	}
+	return c.refreshDirectoryEvery(ctx, directoryInterval)
+}
+
+// idleUntilKicked waits until an action queues something, a minute
+// passes, or ctx ends (false).
+func (c *Clerk) idleUntilKicked(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-c.kick:
+		return true
+	case <-time.After(time.Minute):
+		return true
+	}
 }
 
 // repeat runs step until ctx ends. After a success it waits for idle (if
@@ -304,7 +303,7 @@ func lockOrSkip(mu *sync.Mutex, wait time.Duration) bool {
 // waits for documents and statuses alike (GET /v1/updates). A hub that
 // predates it answers not_found; then the inbox and the statuses are
 // long-polled apart, each in a loop of its own, as before.
-func (c *Clerk) waitForUpdates(ctx context.Context, loop func(step func(context.Context) error, idle func(context.Context) bool), wg *sync.WaitGroup) {
+func (c *Clerk) waitForUpdates(ctx context.Context) {
 	var unsupported bool
 	c.repeat(ctx, func(ctx context.Context) error {
 		err := c.pullUpdates(ctx, c.opts.PollWait)
@@ -318,10 +317,12 @@ func (c *Clerk) waitForUpdates(ctx context.Context, loop func(step func(context.
 		return
 	}
 	c.log.Info("the hub long-polls the inbox and the statuses apart only")
-	wg.Add(1)
-	go loop(func(ctx context.Context) error { return c.pullStatuses(ctx, c.opts.PollWait) }, nil)
-	wg.Add(1)
-	loop(func(ctx context.Context) error { return c.pullInbox(ctx, c.opts.PollWait) }, nil)
+	var statuses sync.WaitGroup
+	statuses.Go(func() {
+		c.repeat(ctx, func(ctx context.Context) error { return c.pullStatuses(ctx, c.opts.PollWait) }, nil)
+	})
+	c.repeat(ctx, func(ctx context.Context) error { return c.pullInbox(ctx, c.opts.PollWait) }, nil)
+	statuses.Wait()
 }
 
 // errNoUpdates says that the hub has no GET /v1/updates.

@@ -183,16 +183,15 @@ func inboxPage[T any](ctx context.Context, r *Relay, agency certs.AgencyCode, af
 // the item that would take it over Options.MaxInboxBytes, but always holds
 // one. It is the one reading of the inbox queue.
 func listInbox[T any](ctx context.Context, r *Relay, agency certs.AgencyCode, after uint64, limit int, item func(store.Delivery, store.Message) (T, int)) ([]T, uint64, error) {
-	items, next := []T{}, after
 	list, err := r.st.Inbox(ctx, agency, after, limit, r.now())
 	if err != nil {
-		return items, after, err
+		return nil, after, err
 	}
-	size := 0
+	items, next, size := []T{}, after, 0
 	for _, d := range list {
 		m, err := r.st.Message(ctx, d.MessageID)
 		if err != nil {
-			return items[:0], after, err
+			return nil, after, err
 		}
 		it, n := item(d, m)
 		// Bound the answer's bytes, not only its items: 500 packets of
