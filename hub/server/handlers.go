@@ -261,7 +261,9 @@ func pageParams(r *request) (limit int, wait time.Duration, err error) {
 		if err != nil || secs < 0 {
 			return 0, 0, fmt.Errorf("%w: wait must be a number of seconds", errBadRequest)
 		}
-		wait = min(time.Duration(secs)*time.Second, wire.MaxWait)
+		// Bounded before it becomes a Duration: seconds beyond
+		// 2^63 ns would wrap into a negative wait, answered at once.
+		wait = time.Duration(min(secs, int(wire.MaxWait/time.Second))) * time.Second
 	}
 	return limit, wait, nil
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -143,5 +144,16 @@ func TestUpdatesBadParameters(t *testing.T) {
 		if err != nil || resp.StatusCode != http.StatusBadRequest || e.Code != wire.CodeBadRequest {
 			t.Fatalf("%s: %d %+v %v", q, resp.StatusCode, e, err)
 		}
+	}
+	// A wait of more seconds than a duration holds is the longest wait,
+	// not none: with nothing queued, the poll is still held a second on.
+	held, stop := context.WithTimeout(ctx, time.Second)
+	defer stop()
+	req, _ := http.NewRequestWithContext(held, http.MethodGet, "https://"+h.Addr+wire.PathUpdates+"?wait=10000000000", nil)
+	if resp, err := c.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("a wait of 10^10 s answered at once: %d", resp.StatusCode)
+	} else if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a wait of 10^10 s: %v", err)
 	}
 }
