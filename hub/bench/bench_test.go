@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"compress/flate"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -35,11 +36,12 @@ func TestSignedPDF(t *testing.T) {
 		name  string
 		size  int64
 		close bool // within sizeSlack of the size
+		dense bool // compresses by less than a tenth, as real signed PDFs do
 	}{
-		{"below the smallest signed PDF", 100, false},
-		{"10 KB", 10 << 10, true},
-		{"100 KB", 100 << 10, true},
-		{"1 MB", 1 << 20, true},
+		{"below the smallest signed PDF", 100, false, false},
+		{"10 KB", 10 << 10, true, false}, // the signature's hex is a third of it
+		{"100 KB", 100 << 10, true, true},
+		{"1 MB", 1 << 20, true, true},
 	}
 	var prev []byte
 	for _, tt := range tests {
@@ -55,6 +57,9 @@ func TestSignedPDF(t *testing.T) {
 				t.Fatal("two labels gave the same bytes")
 			}
 			prev = pdf
+			if n := deflated(t, pdf); tt.dense && n < len(pdf)*9/10 {
+				t.Fatalf("%d bytes deflate to %d: a real signed PDF hardly compresses", len(pdf), n)
+			}
 			rep, err := pades.Verify(bytes.NewReader(pdf), int64(len(pdf)), pades.VerifyOptions{Roots: roots})
 			if err != nil {
 				t.Fatal(err)
@@ -68,6 +73,22 @@ func TestSignedPDF(t *testing.T) {
 			}
 		})
 	}
+}
+
+// deflated returns the size of b compressed with DEFLATE at its best.
+func deflated(t *testing.T, b []byte) int {
+	var out bytes.Buffer
+	w, err := flate.NewWriter(&out, flate.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Len()
 }
 
 func TestParseSize(t *testing.T) {

@@ -3,7 +3,9 @@ package bench
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"lienthong/certs"
@@ -25,46 +27,43 @@ func (m *memOutput) WriteAt(p []byte, off int64) (int, error) {
 	return copy(m.b[off:], p), nil
 }
 
-// plainPDF writes a valid one-page PDF whose page content stream carries
-// a line naming the document and then pad bytes of PDF comments, so that
-// each document has its own bytes (uploads are content-addressed: equal
-// files would be uploaded once).
+// plainPDF writes a valid one-page PDF whose page shows a line naming the
+// document and an image of pad random grey samples (at least one), so
+// that each document has its own bytes (uploads are content-addressed:
+// equal files would be uploaded once) and, like a real signed PDF (whose
+// streams are compressed and whose scans are JPEG), hardly any of them
+// compress: a store that compresses what it keeps (PostgreSQL's TOAST)
+// does the work it would do for real documents, not less.
 func plainPDF(label string, pad int) []byte {
-	var content bytes.Buffer
-	fmt.Fprintf(&content, "BT /F1 12 Tf 72 770 Td (%s) Tj ET\n", label)
-	line := []byte("% lienthong bench padding " + label + " ")
-	for pad > 0 {
-		n := min(pad, 100)
-		if n < len(line)+1 {
-			content.WriteString(string(bytes.Repeat([]byte{' '}, n)))
-			break
-		}
-		content.Write(line)
-		content.Write(bytes.Repeat([]byte{'x'}, n-len(line)-1))
-		content.WriteByte('\n')
-		pad -= n
-	}
+	seed := sha256.Sum256([]byte(label))
+	samples := make([]byte, max(pad, 1))
+	rand.NewChaCha8(seed).Read(samples)
+	content := fmt.Sprintf("BT /F1 12 Tf 72 770 Td (%s) Tj ET\nq 451 0 0 20 72 730 cm /Im1 Do Q", label)
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, 6)
-	obj := func(n int, body string) {
+	offsets := make([]int, 7)
+	obj := func(n int, dict string, stream []byte) {
 		offsets[n] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", n, body)
+		if stream == nil {
+			fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", n, dict)
+			return
+		}
+		fmt.Fprintf(&b, "%d 0 obj\n<< %s/Length %d >>\nstream\n", n, dict, len(stream))
+		b.Write(stream)
+		b.WriteString("\nendstream\nendobj\n")
 	}
-	obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
-	obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-	obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>")
-	offsets[4] = b.Len()
-	fmt.Fprintf(&b, "4 0 obj\n<< /Length %d >>\nstream\n", content.Len())
-	b.Write(content.Bytes())
-	b.WriteString("\nendstream\nendobj\n")
-	obj(5, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	obj(1, "<< /Type /Catalog /Pages 2 0 R >>", nil)
+	obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", nil)
+	obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>", nil)
+	obj(4, "", []byte(content))
+	obj(5, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", nil)
+	obj(6, fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 ", len(samples)), samples)
 	xref := b.Len()
-	b.WriteString("xref\n0 6\n0000000000 65535 f \n")
+	b.WriteString("xref\n0 7\n0000000000 65535 f \n")
 	for _, off := range offsets[1:] {
 		fmt.Fprintf(&b, "%010d 00000 n \n", off)
 	}
-	fmt.Fprintf(&b, "trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", xref)
+	fmt.Fprintf(&b, "trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", xref)
 	return b.Bytes()
 }
 
