@@ -70,6 +70,49 @@ func TestBlobsSpanPieces(t *testing.T) {
 	checkBlob(t, s, d2, data2)
 }
 
+// Attachment bytes are kept as they come: even bytes that compress well
+// are not compressed, whole or uploaded in parts, since signed PDFs do not
+// compress and TOAST's attempt costs the database a pass over each piece.
+func TestPiecesNotCompressed(t *testing.T) {
+	url := cluster.NewDatabase(t)
+	s := openAt(t, url)
+	text := bytes.Repeat([]byte("Ủy ban nhân dân tỉnh Quảng Ninh "), pgstore.ChunkSize/16)
+	whole, parts := text[:pgstore.ChunkSize/2], text[:pgstore.ChunkSize+100]
+	if _, err := s.PutBlob(ctx, storetest.Govoffice, storetest.Digest(whole), bytes.NewReader(whole), storetest.T0); err != nil {
+		t.Fatal(err)
+	}
+	up, err := s.BeginUpload(ctx, storetest.Quangninh, storetest.Digest(parts), int64(len(parts)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendUpload(ctx, up, 0, bytes.NewReader(parts)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CommitUpload(ctx, up, storetest.T0); err != nil {
+		t.Fatal(err)
+	}
+	checkBlob(t, s, storetest.Digest(parts), parts)
+	if pieces, compressed := piecesCompressed(t, url); pieces < 3 || compressed != 0 {
+		t.Fatalf("%d of %d pieces stored compressed, want none of at least 3", compressed, pieces)
+	}
+}
+
+// piecesCompressed counts the rows of blob_chunks, and those whose bytes
+// PostgreSQL stored compressed.
+func piecesCompressed(t *testing.T, url string) (pieces, compressed int) {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	err = conn.QueryRow(ctx, `SELECT count(*), count(pg_column_compression(data)) FROM blob_chunks`).Scan(&pieces, &compressed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pieces, compressed
+}
+
 func checkBlob(t *testing.T, s *reopenable, digest string, want []byte) {
 	t.Helper()
 	f, err := s.OpenBlob(ctx, digest)

@@ -11,8 +11,8 @@ import (
 )
 
 // A database of version 1 keeps its partial uploads in upload_chunks;
-// opened, it is migrated, and an upload half written before resumes and
-// commits.
+// opened, it is migrated to the current version, an upload half written
+// before resumes and commits, and pieces written after are not compressed.
 func TestMigrateFromVersion1(t *testing.T) {
 	url := cluster.NewDatabase(t)
 	conn, err := pgx.Connect(ctx, url)
@@ -56,8 +56,16 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkBlob(t, s, d, data)
+	// Version 3: pieces written from now on are not compressed.
+	text := bytes.Repeat([]byte("quyết định "), 10_000)
+	if _, err := s.PutBlob(ctx, storetest.Govoffice, storetest.Digest(text), bytes.NewReader(text), storetest.T0); err != nil {
+		t.Fatal(err)
+	}
+	if _, compressed := piecesCompressed(t, url); compressed != 0 {
+		t.Fatalf("%d pieces stored compressed after the migration", compressed)
+	}
 	var left int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM blob_chunks WHERE digest <> $1`, d).Scan(&left); err != nil || left != 0 {
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM blob_chunks WHERE digest NOT IN ($1, $2)`, d, storetest.Digest(text)).Scan(&left); err != nil || left != 0 {
 		t.Fatalf("%d pieces besides the blob's after the commit (%v)", left, err)
 	}
 }

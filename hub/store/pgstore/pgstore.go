@@ -74,7 +74,9 @@
 // and grant (blob_grants): a record always names present bytes, and a collection removes both together. A whole
 // upload (PutBlob) of one piece skips the staging: its bytes are checked in
 // memory and written once, with the record and the grant, in one
-// transaction.
+// transaction. The pieces are stored as they come, not compressed (schema
+// version 3): signed PDFs are compressed already, and TOAST's compression
+// would spend the database's CPU finding that out for every piece.
 //
 // # PostgreSQL-only features relied on
 //
@@ -84,7 +86,8 @@
 // conflicts as SQLSTATE 40001/40P01; INSERT/UPDATE/DELETE … RETURNING;
 // array parameters (= ANY($1), unnest for many rows in one INSERT);
 // data-modifying WITH (an accepted attachment's writes); jsonb (adding up
-// statistics records); bytea; COLLATE "C" for byte-order listings as
+// statistics records); bytea, and ALTER COLUMN … SET STORAGE EXTERNAL to
+// keep the pieces' bytes uncompressed; COLLATE "C" for byte-order listings as
 // bbolt gives; pg_advisory_xact_lock in Migrate, so that two hubs starting
 // on an empty database create the schema once; pg_try_advisory_lock for
 // singleton jobs (RunAlone); pg_advisory_lock, a session-level lock taken

@@ -15,7 +15,12 @@ import (
 //   - 2: the pieces of partial uploads live in blob_chunks under
 //     uploadKey(id), so that committing an upload re-keys them with one
 //     UPDATE instead of copying their bytes; upload_chunks is gone.
-const SchemaVersion = 2
+//   - 3: blob_chunks.data is stored without compression (STORAGE
+//     EXTERNAL): attachments are signed PDFs, whose streams are
+//     compressed already, and TOAST's compression ran over every piece
+//     before keeping it whole (pglz gives up only at the end of a piece
+//     that began with compressible text, as a PDF does).
+const SchemaVersion = 3
 
 // ErrSchema reports a database written by a newer version of the hub.
 var ErrSchema = errors.New("unsupported store schema version")
@@ -66,6 +71,7 @@ CREATE TABLE upload_chunks (id text NOT NULL, off bigint NOT NULL, data bytea NO
 var migrations = map[int]string{
 	1: `INSERT INTO blob_chunks (digest, off, data) SELECT '` + uploadKeyPrefix + `' || id, off, data FROM upload_chunks;
 		DROP TABLE upload_chunks;`,
+	2: `ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;`,
 }
 
 // Migrate creates the schema of an empty database, or checks that an
