@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"math"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -46,5 +49,21 @@ func TestExitStatus(t *testing.T) {
 				t.Fatalf("stderr lacks the error line:\n%s", stderr.String())
 			}
 		})
+	}
+}
+
+// The idle clients' process, once connected, collects no more garbage
+// until it holds twice what it held then.
+func TestStopCollecting(t *testing.T) {
+	stopCollecting()
+	gogc := debug.SetGCPercent(100)
+	limit := debug.SetMemoryLimit(math.MaxInt64)
+	if gogc != -1 {
+		t.Errorf("GOGC %d after stopCollecting, want off (-1)", gogc)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if limit == math.MaxInt64 || limit < int64(ms.Sys) {
+		t.Errorf("memory limit %d with %d bytes held: the process could grow without bound, or collect at once", limit, ms.Sys)
 	}
 }
