@@ -9,7 +9,7 @@ import (
 )
 
 // An upload in one request streams through a pades.RangeHasher, which the
-// blob store checks the upload's SHA-256 with (blobs.SHA256Reader): in
+// blob store checks the upload's SHA-256 with (store.SHA256Reader): in
 // the same pass it hashes the byte ranges a PDF signature over the file's
 // last /Contents string covers. The PDF check of the submission that
 // names the blob then takes that digest (pades.Prehashed) instead of
@@ -77,5 +77,5 @@ type rangeHashingReader struct {
 	h *pades.RangeHasher
 }
 
-// SHA256 implements blobs.SHA256Reader.
+// SHA256 implements store.SHA256Reader.
 func (r *rangeHashingReader) SHA256() hash.Hash { return r.h }

@@ -93,7 +93,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"hash"
 	"io"
 	"strconv"
 	"time"
@@ -343,7 +345,8 @@ type Blobs interface {
 	// at. A blob the owner holds a grant of and that is present is not
 	// read again past what the store reads before it looks (pgstore: one
 	// piece, its bytes checked); otherwise r is read and checked whole,
-	// whoever else holds the blob.
+	// whoever else holds the blob. The bytes are checked with
+	// SHA256For(r).
 	PutBlob(ctx context.Context, owner certs.AgencyCode, digest string, r io.Reader, at time.Time) (BlobInfo, error)
 	// OpenBlob opens a present blob for reading; a blob whose bytes the
 	// retention policy removed is ErrGone.
@@ -594,3 +597,23 @@ func CodeStrings(codes []certs.AgencyCode) []string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// SHA256Reader is a reader that brings the SHA-256 that PutBlob checks
+// its bytes with: a hash that computes more in the same pass (the signed
+// ranges of a PDF, pades.RangeHasher), so that its caller need not read
+// them again. It must be a SHA-256 of exactly the bytes written to it,
+// fresh.
+type SHA256Reader interface {
+	io.Reader
+	SHA256() hash.Hash
+}
+
+// SHA256For returns the hash that PutBlob checks the bytes of r with, and
+// writes them to as it reads them: r's own when r is a SHA256Reader, else
+// a fresh SHA-256.
+func SHA256For(r io.Reader) hash.Hash {
+	if sr, ok := r.(SHA256Reader); ok {
+		return sr.SHA256()
+	}
+	return sha256.New()
+}

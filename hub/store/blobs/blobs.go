@@ -479,12 +479,7 @@ func (d *Dir) Put(ctx context.Context, digest string, r io.Reader) (store.BlobIn
 			b.discard()
 		}
 	}()
-	var h hash.Hash
-	if sr, ok := r.(SHA256Reader); ok {
-		h = sr.SHA256()
-	} else {
-		h = sha256.New()
-	}
+	h := store.SHA256For(r)
 	bp := copyBuffers.Get().(*[]byte)
 	n, err := copyFull(io.MultiWriter(b, h), io.LimitReader(ctxReader{ctx, r}, d.maxSize+1), *bp)
 	copyBuffers.Put(bp)
@@ -505,15 +500,6 @@ func (d *Dir) Put(ctx context.Context, digest string, r io.Reader) (store.BlobIn
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)
 	}
 	return store.BlobInfo{Digest: digest, Size: n, Present: true}, nil
-}
-
-// SHA256Reader is a reader that brings the SHA-256 Put checks its bytes
-// with: a hash that computes more in the same pass (the signed ranges of
-// a PDF, pades.RangeHasher), so that its caller need not read them again.
-// It must be a SHA-256 of exactly the bytes written to it, fresh.
-type SHA256Reader interface {
-	io.Reader
-	SHA256() hash.Hash
 }
 
 // GC removes uploads whose last chunk was written before now-ttl, and

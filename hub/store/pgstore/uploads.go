@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math/rand/v2"
 	"strconv"
@@ -428,7 +429,9 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 	case next == nil:
 		// One piece: checked, then stored with its record and grant in one
 		// transaction.
-		if sum := sha256.Sum256(buf[:n]); hex.EncodeToString(sum[:]) != digest {
+		h := store.SHA256For(r)
+		h.Write(buf[:n])
+		if hex.EncodeToString(h.Sum(nil)) != digest {
 			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, store.ErrDigestMismatch)
 		}
 		info := store.BlobInfo{Digest: digest, Size: int64(n), Present: true}
@@ -453,12 +456,12 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 	if found && !rec.Gone {
 		return store.BlobInfo{Digest: digest, Size: rec.Size, Present: true}, nil
 	}
-	return s.putStaged(ctx, owner, digest, buf[:n], io.MultiReader(bytes.NewReader(next), lr), at)
+	return s.putStaged(ctx, owner, digest, store.SHA256For(r), buf[:n], io.MultiReader(bytes.NewReader(next), lr), at)
 }
 
 // putStaged stores a blob of more than one piece, first then the rest of
-// the bytes, through a staging upload.
-func (s *Store) putStaged(ctx context.Context, owner certs.AgencyCode, digest string, first []byte, rest io.Reader, at time.Time) (store.BlobInfo, error) {
+// the bytes, through a staging upload, checking them with h.
+func (s *Store) putStaged(ctx context.Context, owner certs.AgencyCode, digest string, h hash.Hash, first []byte, rest io.Reader, at time.Time) (store.BlobInfo, error) {
 	// The staging upload has no owner: GCUploads collects it if the hub
 	// dies before it is published. Each piece is committed on its own, as
 	// in AppendUpload.
@@ -475,7 +478,6 @@ func (s *Store) putStaged(ctx context.Context, owner certs.AgencyCode, digest st
 			s.locked(dctx, func(tx pgx.Tx) error { return dropUpload(dctx, tx, id) })
 		}
 	}()
-	h := sha256.New()
 	h.Write(first)
 	if err := s.writePiece(ctx, id, 0, first); err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, err)

@@ -2,7 +2,10 @@ package storetest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 	"testing"
 	"time"
@@ -55,6 +58,40 @@ func testBlobPut(t *testing.T, s store.Store) {
 	}
 	if _, err := s.StatBlob(ctx, "not-a-digest"); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("stat of a malformed digest: %v", err)
+	}
+}
+
+// hashingReader is an upload that brings its own SHA-256, as the hub's
+// hashes a PDF's signed ranges in the same pass (store.SHA256Reader).
+type hashingReader struct {
+	io.Reader
+	h       hash.Hash
+	written int
+}
+
+func (r *hashingReader) SHA256() hash.Hash { return r }
+func (r *hashingReader) Write(p []byte) (int, error) {
+	r.written += len(p)
+	return r.h.Write(p)
+}
+func (r *hashingReader) Sum(b []byte) []byte { return r.h.Sum(b) }
+func (r *hashingReader) Reset()              { r.h.Reset() }
+func (r *hashingReader) Size() int           { return r.h.Size() }
+func (r *hashingReader) BlockSize() int      { return r.h.BlockSize() }
+
+// PutBlob checks the bytes with the hash the reader brings, writing each
+// byte to it once, in one piece or several (pgstore's pieces are 1 MiB),
+// so that what else it computes covers the whole blob.
+func testBlobPutReadersHash(t *testing.T, s store.Store) {
+	for _, size := range []int{70_000, 1<<20 + 70_000} {
+		data := RandomBytes(size)
+		r := &hashingReader{Reader: bytes.NewReader(data), h: sha256.New()}
+		if _, err := s.PutBlob(ctx, Quangninh, Digest(data), r, T0); err != nil {
+			t.Fatalf("%d bytes: %v", size, err)
+		}
+		if r.written != size || hex.EncodeToString(r.Sum(nil)) != Digest(data) {
+			t.Fatalf("%d bytes: the reader's hash was given %d bytes", size, r.written)
+		}
 	}
 }
 

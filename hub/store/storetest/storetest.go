@@ -82,6 +82,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Directory/SuccessionRefusedWholeWithItsLine", testSuccessionRefusals},
 		{"Blobs/PutOpenStat", testBlobPut},
 		{"Blobs/PutDigestMismatchLeavesNothing", testBlobPutMismatch},
+		{"Blobs/PutChecksWithTheReadersHash", testBlobPutReadersHash},
 		{"Blobs/ChunkedUploadWithOffsets", testBlobChunked},
 		{"Blobs/CommitDigestMismatchLeavesNothing", testBlobCommitMismatch},
 		{"Blobs/AppendBeyondDeclaredSize", testBlobTooLarge},
