@@ -97,6 +97,46 @@ func TestPiecesNotCompressed(t *testing.T) {
 	}
 }
 
+// The PDF check reads a signed PDF's end and a few objects: opening a blob
+// and reading at a random offset fetch a window, not the whole piece,
+// while a reader going through the blob in order gets the rest of each
+// piece at once.
+func TestReadsFetchWhatTheyNeed(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t))
+	data := storetest.RandomBytes(pgstore.ChunkSize + 100)
+	d := storetest.Digest(data)
+	if _, err := s.PutBlob(ctx, storetest.Govoffice, d, bytes.NewReader(data), storetest.T0); err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.OpenBlob(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if n := pgstore.Fetched(f); n != pgstore.ReadWindow {
+		t.Fatalf("opening fetched %d bytes, want the first %d", n, pgstore.ReadWindow)
+	}
+	buf := make([]byte, pgstore.ReadWindow)
+	if _, err := io.ReadFull(f, buf); err != nil || !bytes.Equal(buf, data[:len(buf)]) {
+		t.Fatalf("read from the start: %v", err)
+	}
+	if _, err := io.ReadFull(f, buf[:1]); err != nil || buf[0] != data[pgstore.ReadWindow] {
+		t.Fatalf("read on: %v", err)
+	}
+	if n, want := pgstore.Fetched(f), pgstore.ChunkSize-pgstore.ReadWindow; n != want {
+		t.Fatalf("reading in order fetched %d bytes, want the %d left of the piece", n, want)
+	}
+	for _, at := range []int64{10, pgstore.ChunkSize - 5000} {
+		buf := make([]byte, 10)
+		if _, err := f.(io.ReaderAt).ReadAt(buf, at); err != nil || !bytes.Equal(buf, data[at:at+10]) {
+			t.Fatalf("read at %d: %v", at, err)
+		}
+		if n, want := pgstore.Fetched(f), min(pgstore.ReadWindow, int(pgstore.ChunkSize-at)); n != want {
+			t.Fatalf("10 bytes at %d fetched %d bytes, want %d", at, n, want)
+		}
+	}
+}
+
 // piecesCompressed counts the rows of blob_chunks, and those whose bytes
 // PostgreSQL stored compressed.
 func piecesCompressed(t *testing.T, url string) (pieces, compressed int) {

@@ -54,3 +54,15 @@ func RuntimeParams(url string) (map[string]string, error) {
 	}
 	return cfg.ConnConfig.RuntimeParams, nil
 }
+
+// ReadWindow is the least a read at a random offset fetches.
+const ReadWindow = readWindow
+
+// Fetched is how many bytes of its blob an OpenBlob's reader holds: what
+// it fetched last.
+func Fetched(r any) int {
+	b := r.(*blobReader)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.span)
+}

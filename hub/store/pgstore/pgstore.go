@@ -76,7 +76,12 @@
 // memory and written once, with the record and the grant, in one
 // transaction. The pieces are stored as they come, not compressed (schema
 // version 3): signed PDFs are compressed already, and TOAST's compression
-// would spend the database's CPU finding that out for every piece.
+// would spend the database's CPU finding that out for every piece. Reads
+// fetch parts of pieces (substring, which reads only the TOAST chunks that
+// hold the bytes of an uncompressed value): opening a blob fetches its
+// first 64 KiB with its record, a read at a random offset a window (the
+// PDF check reads a signed PDF's end and a few objects), and a read in
+// order the rest of the piece.
 //
 // # PostgreSQL-only features relied on
 //

@@ -585,21 +585,23 @@ func (s *Store) openBlob(ctx context.Context, digest string, agency *certs.Agenc
 	if err := store.ValidDigest(digest); err != nil {
 		return nil, err
 	}
-	// The record and the first piece in one statement: a blob opened is
-	// read from its start (and a small one is all read then).
-	query, args := `SELECT b.rec, c.off, c.data FROM blobs b
-		LEFT JOIN blob_chunks c ON c.digest = b.digest AND c.off = 0 WHERE b.digest = $1`, []any{digest}
+	// The record and the blob's first bytes in one statement: a blob
+	// opened is read from its start (and a small one is all read then).
+	where, args := `b.digest = $1`, []any{digest}
 	if agency != nil {
-		query += ` AND ` + grantedSQL
+		where += ` AND ` + grantedSQL
 		args = append(args, string(*agency))
 	}
+	args = append(args, readWindow)
+	query := fmt.Sprintf(`SELECT b.rec, c.off, substring(c.data FROM 1 FOR $%d::int) FROM blobs b
+		LEFT JOIN blob_chunks c ON c.digest = b.digest AND c.off = 0 WHERE %s`, len(args), where)
 	var (
-		raw, piece []byte
-		pieceOff   *int64
-		found      bool
+		raw, span []byte
+		spanOff   *int64
+		found     bool
 	)
 	err := s.read(ctx, func(q dbtx) error {
-		err := q.QueryRow(ctx, query, args...).Scan(&raw, &pieceOff, &piece)
+		err := q.QueryRow(ctx, query, args...).Scan(&raw, &spanOff, &span)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -619,57 +621,66 @@ func (s *Store) openBlob(ctx context.Context, digest string, agency *certs.Agenc
 		return nil, fmt.Errorf("open blob %s: %w", digest, store.ErrGone)
 	}
 	b := &blobReader{s: s, digest: digest, size: rec.Size}
-	if pieceOff != nil && len(piece) > 0 {
-		b.piece = piece
+	if spanOff != nil && len(span) > 0 {
+		b.span = span
 	}
 	return b, nil
 }
 
-// blobReader reads a blob a piece at a time, keeping the last piece read.
-// It is an io.ReaderAt too (the PDF check reads at random offsets), whose
-// ReadAt may be called concurrently.
+// readWindow is how many bytes a read at a random offset fetches at
+// least, and opening a blob at first: the PDF check reads a signed PDF's
+// end and a few objects, not its pages, and a piece's bytes, stored
+// uncompressed (schema 3), are fetched in part. A reader going through
+// the blob in order fetches the rest of each piece at once.
+const readWindow = 64 << 10
+
+// blobReader reads a blob a span at a time: bytes of one piece, the rest
+// of the piece for Read, which goes in order, and a window for ReadAt. It
+// keeps the last span read. It is an io.ReaderAt (the PDF check reads at
+// random offsets), whose ReadAt may be called concurrently.
 type blobReader struct {
 	s      *Store
 	digest string
 	size   int64
 	off    int64 // Read's position
 
-	mu       sync.Mutex
-	piece    []byte
-	pieceOff int64
+	mu      sync.Mutex
+	span    []byte // never written once fetched
+	spanOff int64
 }
 
-// pieceAt returns the piece that holds offset pos, and its offset.
-func (b *blobReader) pieceAt(pos int64) ([]byte, int64, error) {
+// spanAt returns bytes of the blob from offset pos, at least min(want,
+// what is left of pos's piece) of them, and the offset they start at.
+func (b *blobReader) spanAt(pos int64, want int) ([]byte, int64, error) {
 	b.mu.Lock()
-	piece, pieceOff := b.piece, b.pieceOff
+	span, spanOff := b.span, b.spanOff
 	b.mu.Unlock()
-	if piece != nil && pos >= pieceOff && pos < pieceOff+int64(len(piece)) {
-		return piece, pieceOff, nil
+	if pos >= spanOff && pos < spanOff+int64(len(span)) {
+		return span, spanOff, nil
 	}
 	if err := b.s.check(context.Background()); err != nil {
 		return nil, 0, err
 	}
-	err := b.s.pool.QueryRow(context.Background(), `SELECT off, data FROM blob_chunks WHERE digest = $1 AND off <= $2 ORDER BY off DESC LIMIT 1`,
-		b.digest, pos).Scan(&pieceOff, &piece)
-	if err != nil || pos >= pieceOff+int64(len(piece)) {
+	err := b.s.pool.QueryRow(context.Background(), `SELECT substring(data FROM ($2 - off + 1)::int FOR $3::int) FROM blob_chunks
+		WHERE digest = $1 AND off <= $2 ORDER BY off DESC LIMIT 1`, b.digest, pos, want).Scan(&span)
+	if err != nil || len(span) == 0 {
 		return nil, 0, fmt.Errorf("read blob %s at %d: the bytes are gone: %w", b.digest, pos, errors.Join(err, store.ErrNotFound))
 	}
 	b.mu.Lock()
-	b.piece, b.pieceOff = piece, pieceOff
+	b.span, b.spanOff = span, pos
 	b.mu.Unlock()
-	return piece, pieceOff, nil
+	return span, pos, nil
 }
 
 func (b *blobReader) Read(p []byte) (int, error) {
 	if b.off >= b.size {
 		return 0, io.EOF
 	}
-	piece, pieceOff, err := b.pieceAt(b.off)
+	span, spanOff, err := b.spanAt(b.off, ChunkSize)
 	if err != nil {
 		return 0, err
 	}
-	n := copy(p[:min(int64(len(p)), b.size-b.off)], piece[b.off-pieceOff:])
+	n := copy(p[:min(int64(len(p)), b.size-b.off)], span[b.off-spanOff:])
 	b.off += int64(n)
 	return n, nil
 }
@@ -683,11 +694,11 @@ func (b *blobReader) ReadAt(p []byte, off int64) (int, error) {
 	n := 0
 	for n < want {
 		pos := off + int64(n)
-		piece, pieceOff, err := b.pieceAt(pos)
+		span, spanOff, err := b.spanAt(pos, max(want-n, readWindow))
 		if err != nil {
 			return n, err
 		}
-		n += copy(p[n:want], piece[pos-pieceOff:])
+		n += copy(p[n:want], span[pos-spanOff:])
 	}
 	if n < len(p) {
 		return n, io.EOF
@@ -714,7 +725,7 @@ func (b *blobReader) Seek(offset int64, whence int) (int64, error) {
 
 func (b *blobReader) Close() error {
 	b.mu.Lock()
-	b.piece = nil
+	b.span = nil
 	b.mu.Unlock()
 	return nil
 }
