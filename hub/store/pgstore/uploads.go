@@ -650,7 +650,8 @@ type blobReader struct {
 }
 
 // spanAt returns bytes of the blob from offset pos, at least min(want,
-// what is left of pos's piece) of them, and the offset they start at.
+// what is left of pos's piece) of them, and the offset they start at;
+// want is at most ChunkSize (a span lies in one piece).
 func (b *blobReader) spanAt(pos int64, want int) ([]byte, int64, error) {
 	b.mu.Lock()
 	span, spanOff := b.span, b.spanOff
@@ -694,7 +695,7 @@ func (b *blobReader) ReadAt(p []byte, off int64) (int, error) {
 	n := 0
 	for n < want {
 		pos := off + int64(n)
-		span, spanOff, err := b.spanAt(pos, max(want-n, readWindow))
+		span, spanOff, err := b.spanAt(pos, min(max(want-n, readWindow), ChunkSize))
 		if err != nil {
 			return n, err
 		}
