@@ -404,6 +404,7 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 	if err := store.ValidDigest(digest); err != nil {
 		return store.BlobInfo{}, fmt.Errorf("put blob: %w", err)
 	}
+	h := store.SHA256For(r)
 	lr := io.LimitReader(r, s.maxBlob+1)
 	bp := pieces.Get().(*[]byte)
 	defer pieces.Put(bp)
@@ -429,7 +430,6 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 	case next == nil:
 		// One piece: checked, then stored with its record and grant in one
 		// transaction.
-		h := store.SHA256For(r)
 		h.Write(buf[:n])
 		if hex.EncodeToString(h.Sum(nil)) != digest {
 			return store.BlobInfo{}, fmt.Errorf("put blob %s: %w", digest, store.ErrDigestMismatch)
@@ -456,7 +456,7 @@ func (s *Store) PutBlob(ctx context.Context, owner certs.AgencyCode, digest stri
 	if found && !rec.Gone {
 		return store.BlobInfo{Digest: digest, Size: rec.Size, Present: true}, nil
 	}
-	return s.putStaged(ctx, owner, digest, store.SHA256For(r), buf[:n], io.MultiReader(bytes.NewReader(next), lr), at)
+	return s.putStaged(ctx, owner, digest, h, buf[:n], io.MultiReader(bytes.NewReader(next), lr), at)
 }
 
 // putStaged stores a blob of more than one piece, first then the rest of
