@@ -403,14 +403,30 @@ type Submission struct {
 	Recipients     []certs.AgencyCode    // at least one, no duplicates
 	EnvelopeSHA256 string                // lower-case hex SHA-256 of Envelope
 	Envelope       []byte                // the signed envelope, opaque
-	BlobDigests    []string              // attachments, each committed before Accept
+	BlobDigests    []string              // attachments, each committed before Accept or in Inline
 	DocumentID     string                // edXML DocumentId, indexed but not unique
 	Kind           document.BusinessType // new, recall, update or replace
 	Targets        []string              // message ids a recall/update/replace names
 	Received       time.Time             // hub time of receipt
 	Report         []byte                // the hub's verification report, opaque
 	DueDate        string                // the document's deadline, yyyy-mm-dd, for the log's overdue count
+	// Inline are attachments whose bytes came with the submission instead
+	// of an upload before it. Accept stores each as if the sender had just
+	// uploaded it (present, granted to the sender), in the submission's
+	// own transaction, before it checks the attachments; a refusal stores
+	// none. Each is also in BlobDigests.
+	Inline []InlineBlob
 }
+
+// InlineBlob is an attachment that came whole with its submission.
+type InlineBlob struct {
+	Digest string // lower-case hex SHA-256 of Data
+	Data   []byte // at most MaxInline bytes
+}
+
+// MaxInline bounds the bytes of one InlineBlob: a store holds them in
+// memory and writes them in one piece.
+const MaxInline = 1 << 20
 
 // AcceptResult is what Accept returned the first time; retries return it
 // unchanged.

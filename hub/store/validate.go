@@ -82,6 +82,11 @@ func (s *Submission) Validate() error {
 			return fmt.Errorf("attachment %d: %w", i, err)
 		}
 	}
+	for i, b := range s.Inline {
+		if err := b.validate(s.BlobDigests, s.Inline[:i]); err != nil {
+			return fmt.Errorf("inline attachment %d: %w", i, err)
+		}
+	}
 	switch s.Kind {
 	case document.BusinessNew:
 		if len(s.Targets) != 0 {
@@ -232,4 +237,26 @@ func isUUID(s string) bool {
 		}
 	}
 	return true
+}
+
+// validate checks an inline blob of a submission whose attachments are
+// digests, after the inline blobs before.
+func (b *InlineBlob) validate(digests []string, before []InlineBlob) error {
+	if err := ValidDigest(b.Digest); err != nil {
+		return err
+	}
+	if !slices.Contains(digests, b.Digest) {
+		return fmt.Errorf("%w: %s is not an attachment of the submission", ErrInvalid, b.Digest)
+	}
+	if slices.ContainsFunc(before, func(o InlineBlob) bool { return o.Digest == b.Digest }) {
+		return fmt.Errorf("%w: %s given twice", ErrInvalid, b.Digest)
+	}
+	if len(b.Data) > MaxInline {
+		return fmt.Errorf("%w: %d bytes, over %d", ErrTooLarge, len(b.Data), MaxInline)
+	}
+	sum := sha256.Sum256(b.Data)
+	if hex.EncodeToString(sum[:]) != b.Digest {
+		return fmt.Errorf("%w: the bytes do not hash to %s", ErrDigestMismatch, b.Digest)
+	}
+	return nil
 }

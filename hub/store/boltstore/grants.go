@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -85,10 +86,13 @@ func grantUploadTx(tx *bolt.Tx, owner certs.AgencyCode, info store.BlobInfo, at 
 	return tx.Bucket(bucketPending).Put(join(string(owner), info.Digest), binary.BigEndian.AppendUint64(nil, uint64(info.Size)))
 }
 
-// checkBlobsTx is Accept's check, in its transaction: every attachment is
-// present and the sender holds a grant of it.
+// checkBlobsTx is Accept's check, in its transaction: every attachment
+// not inline is present and the sender holds a grant of it.
 func checkBlobsTx(tx *bolt.Tx, sub *store.Submission) (refusal error, err error) {
 	for _, d := range sub.BlobDigests {
+		if slices.ContainsFunc(sub.Inline, func(b store.InlineBlob) bool { return b.Digest == d }) {
+			continue // its file was written with the digest locked (putInline)
+		}
 		rec, err := getBlob(tx, d)
 		if err != nil {
 			return nil, err
@@ -243,13 +247,53 @@ func forGrants(tx *bolt.Tx, digest string, each func(agency certs.AgencyCode, vi
 // its file: an upload's "the file is there, record it" against a
 // collection's "the record is gone, remove the file".
 func (s *Store) lockDigest(digest string) func() {
+	m := &s.digestLocks[digestLockIndex(digest)]
+	m.Lock()
+	return m.Unlock
+}
+
+// digestLockIndex is the lock of s.digestLocks that orders digest.
+func digestLockIndex(digest string) int {
 	var h byte
 	for i := range len(digest) {
 		h = h*31 + digest[i]
 	}
-	m := &s.digestLocks[h]
-	m.Lock()
-	return m.Unlock
+	return int(h)
+}
+
+// putInline writes the files of a submission's inline attachments that
+// are not present, and returns with their digests locked (lockDigest), so
+// that no collection removes a file before Accept's transaction records
+// it: the caller unlocks once it committed. A file written for a
+// submission then refused has no record, and is collected as an
+// interrupted upload's is.
+func (s *Store) putInline(ctx context.Context, inline []store.InlineBlob) (unlock func(), err error) {
+	// One lock per digest lock, in their order: two digests may share one.
+	var held []int
+	for _, b := range inline {
+		held = append(held, digestLockIndex(b.Digest))
+	}
+	slices.Sort(held)
+	held = slices.Compact(held)
+	for _, i := range held {
+		s.digestLocks[i].Lock()
+	}
+	unlock = func() {
+		for _, i := range held {
+			s.digestLocks[i].Unlock()
+		}
+	}
+	for _, b := range inline {
+		info, err := s.blobs.Stat(b.Digest)
+		if err == nil && !info.Present {
+			_, err = s.blobs.Put(ctx, b.Digest, bytes.NewReader(b.Data))
+		}
+		if err != nil {
+			unlock()
+			return nil, fmt.Errorf("inline attachment %s: %w", b.Digest, err)
+		}
+	}
+	return unlock, nil
 }
 
 // recordUpload grants the blob just stored to owner. The file must still

@@ -21,12 +21,19 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 	if err := sub.Validate(); err != nil {
 		return store.AcceptResult{}, false, fmt.Errorf("accept: %w", err)
 	}
+	// Inline attachments' files are written first, as an upload's are:
+	// a blob's record exists only while its bytes are durable.
+	unlock, err := s.putInline(ctx, sub.Inline)
+	if err != nil {
+		return store.AcceptResult{}, false, fmt.Errorf("accept %s: %w", sub.MessageID, err)
+	}
+	defer unlock()
 	var (
 		res     store.AcceptResult
 		existed bool
 		refusal error
 	)
-	err := s.update(ctx, func(tx *bolt.Tx) (err error) {
+	err = s.update(ctx, func(tx *bolt.Tx) (err error) {
 		res, existed, refusal, err = acceptTx(tx, sub, seal)
 		return err
 	})
@@ -72,6 +79,12 @@ func acceptTx(tx *bolt.Tx, sub *store.Submission, seal store.Seal) (res store.Ac
 		}
 		if targets[i].Sender != sub.Sender {
 			return res, false, fmt.Errorf("target %s was sent by another agency: %w", id, store.ErrForbidden), nil
+		}
+	}
+	// Checked: the inline attachments become the sender's uploads.
+	for _, b := range sub.Inline {
+		if err := grantUploadTx(tx, sub.Sender, store.BlobInfo{Digest: b.Digest, Size: int64(len(b.Data)), Present: true}, sub.Received); err != nil {
+			return res, false, nil, err
 		}
 	}
 	rec := record.Message{

@@ -39,7 +39,15 @@ func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.
 	// sender's grants (blobs may be collected: they are checked here, in
 	// the serializable transaction), and for a new message its numbers in
 	// its sender's list and its recipients' queues, in one round trip. (A
-	// refusal after rolls the numbers back with the rest.)
+	// refusal after rolls the numbers back with the rest.) The inline
+	// attachments are stored first, as their sender's uploads, so that the
+	// check finds them; a refusal rolls them back too.
+	for _, ib := range sub.Inline {
+		info := store.BlobInfo{Digest: ib.Digest, Size: int64(len(ib.Data)), Present: true}
+		if err := putPieceTx(ctx, tx, sub.Sender, info, ib.Data, sub.Received); err != nil {
+			return res, false, err
+		}
+	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT rec FROM messages WHERE id = $1`, sub.MessageID)
 	queueBlobChecks(b, sub)
