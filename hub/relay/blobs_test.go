@@ -28,7 +28,7 @@ func TestMayUseBlob(t *testing.T) {
 	d := e.compose(quangNinh, "60", file, nil, vpcp, ngheAn)
 	e.upload(quangNinh, d)
 	sum, size := digestOf(file), int64(len(file))
-	if _, err := e.relay.Submit(ctx, quangNinh, d.packet, 0); err != nil {
+	if _, err := e.relay.Submit(ctx, quangNinh, d.packet, nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -61,18 +61,18 @@ func TestMayUseBlob(t *testing.T) {
 	if _, err := e.relay.Ack(ctx, vpcp, d.id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.relay.Submit(ctx, quangNinh, recall.packet, 0); err != nil {
+	if _, err := e.relay.Submit(ctx, quangNinh, recall.packet, nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	reuse := e.compose(ngheAn, "62", file, nil, vpcp)
-	_, err = e.relay.Submit(ctx, ngheAn, reuse.packet, 0)
+	_, err = e.relay.Submit(ctx, ngheAn, reuse.packet, nil, 0)
 	wantErr(t, err, store.ErrMissingBlob)
 	if st, err := e.relay.BeginUpload(ctx, ngheAn, sum, size); err != nil || st.Done {
 		t.Fatalf("the withdrawn recipient's begin: %+v %v", st, err)
 	}
 	// The recipient that had the document keeps it.
 	fwd := e.compose(vpcp, "63", file, nil, ngheAn)
-	if _, err := e.relay.Submit(ctx, vpcp, fwd.packet, 0); err != nil {
+	if _, err := e.relay.Submit(ctx, vpcp, fwd.packet, nil, 0); err != nil {
 		t.Fatalf("a recipient that had the document forwards it: %v", err)
 	}
 	// The withdrawn recipient got it again through that message.
@@ -127,7 +127,7 @@ func TestUploadQuota(t *testing.T) {
 	}
 	// Sending a document frees its attachment's share.
 	d := e.compose(quangNinh, "70", b, nil, vpcp)
-	if _, err := r.Submit(ctx, quangNinh, d.packet, 0); err != nil {
+	if _, err := r.Submit(ctx, quangNinh, d.packet, nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.PutWhole(ctx, quangNinh, digestOf(c), int64(len(c)), bytes.NewReader(c)); err != nil {

@@ -255,7 +255,7 @@ func TestEdXMLRenditionRefusals(t *testing.T) {
 		x.Metadata.Business = document.Business{Type: document.BusinessRecall, Reason: "Ban hành nhầm", Documents: []document.DocumentRef{d.meta.ID()}}
 		x.Attachments, x.Targets = nil, []string{d.id}
 	}, vpcp)
-	if _, err := e.relay.Submit(ctx, quangNinh, recall.packet, 0); err != nil {
+	if _, err := e.relay.Submit(ctx, quangNinh, recall.packet, nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.relay.EdXMLMessage(ctx, vpcp, d.id); !errors.Is(err, store.ErrWithdrawn) {
@@ -270,7 +270,7 @@ func TestEdXMLRenditionRefusals(t *testing.T) {
 	big := append(bytes.Clone(pdf), bytes.Repeat([]byte("% padding\n"), 20<<10)...) // 200 KiB: over 256 KiB as base64
 	large := e.compose(quangNinh, "33", big, nil, vpcp)
 	e.upload(quangNinh, large)
-	_, err := e.relay.Submit(ctx, quangNinh, large.packet, 0)
+	_, err := e.relay.Submit(ctx, quangNinh, large.packet, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestEdXMLRenditionRefusals(t *testing.T) {
 	}
 	secret := e.compose(quangNinh, "35", pdf, func(x *envelope.Document) { x.Metadata.Secrecy = document.SecrecyConfidential }, vpcp)
 	e.upload(quangNinh, secret)
-	if _, err := secretHub.Submit(ctx, quangNinh, secret.packet, 0); err != nil {
+	if _, err := secretHub.Submit(ctx, quangNinh, secret.packet, nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.relay.EdXMLMessage(ctx, vpcp, secret.id); !errors.Is(err, relay.ErrSecretNotAllowed) {

@@ -54,7 +54,7 @@ func TestSubmitOpensEachBlobOnce(t *testing.T) {
 
 	d := e.compose(quangNinh, "1", pdf, nil, vpcp)
 	e.upload(quangNinh, d)
-	if _, err := r.Submit(ctx, quangNinh, d.packet, 0); err != nil {
+	if _, err := r.Submit(ctx, quangNinh, d.packet, nil, 0); err != nil {
 		t.Fatalf("submit: %v", err)
 	}
 	if n := counter.opens.Load(); n != 1 {
@@ -70,7 +70,7 @@ func TestSubmitOpensEachBlobOnce(t *testing.T) {
 	counter.opens.Store(0)
 	bad := e.compose(quangNinh, "2", pdf, func(d *envelope.Document) { d.Attachments[0].ContentType = "application/x-msdownload" }, vpcp)
 	e.upload(quangNinh, bad)
-	if _, err := r.Submit(ctx, quangNinh, bad.packet, 0); err == nil {
+	if _, err := r.Submit(ctx, quangNinh, bad.packet, nil, 0); err == nil {
 		t.Fatal("an attachment of a refused type was accepted")
 	}
 	if n := counter.opens.Load(); n != 0 {
@@ -91,6 +91,6 @@ func TestSubmitGoneBlob(t *testing.T) {
 		t.Fatalf("gc after the retention: %+v %v", res, err)
 	}
 	again := e.compose(quangNinh, "2", first.file, nil, vpcp)
-	_, err := e.relay.Submit(ctx, quangNinh, again.packet, 0)
+	_, err := e.relay.Submit(ctx, quangNinh, again.packet, nil, 0)
 	wantErr(t, err, store.ErrMissingBlob)
 }

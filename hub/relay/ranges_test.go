@@ -44,7 +44,7 @@ func TestUploadHashesSignedRanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := e.compose(quangNinh, "1", file, nil, vpcp)
-	if _, err := r.Submit(ctx, quangNinh, d.packet, 0); err != nil {
+	if _, err := r.Submit(ctx, quangNinh, d.packet, nil, 0); err != nil {
 		t.Fatalf("submit: %v", err)
 	}
 	if len(got) != 1 {

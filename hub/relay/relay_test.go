@@ -142,7 +142,7 @@ func (e *env) send(from certs.AgencyCode, number string, to ...certs.AgencyCode)
 	e.t.Helper()
 	d := e.compose(from, number, pdf, nil, to...)
 	e.upload(from, d)
-	if _, err := e.relay.Submit(ctx, from, d.packet, 0); err != nil {
+	if _, err := e.relay.Submit(ctx, from, d.packet, nil, 0); err != nil {
 		e.t.Fatalf("submit: %v", err)
 	}
 	return d
@@ -195,7 +195,7 @@ func TestSubmitRules(t *testing.T) {
 			if tc.upload {
 				e.upload(quangNinh, d)
 			}
-			_, err := e.relay.Submit(ctx, tc.as, d.packet, 0)
+			_, err := e.relay.Submit(ctx, tc.as, d.packet, nil, 0)
 			wantErr(t, err, tc.want)
 			var ve *document.ValidationError
 			if tc.wantVal != errors.As(err, &ve) {
@@ -210,11 +210,11 @@ func TestSubmitRules(t *testing.T) {
 	t.Run("RetryAnswersTheOriginal", func(t *testing.T) {
 		d := e.compose(quangNinh, "13", pdf, nil, vpcp, ngheAn)
 		e.upload(quangNinh, d)
-		first, err := e.relay.Submit(ctx, quangNinh, d.packet, 0)
+		first, err := e.relay.Submit(ctx, quangNinh, d.packet, nil, 0)
 		if err != nil || first.Existed || len(first.Receipt) == 0 {
 			t.Fatalf("submit: %+v %v", first, err)
 		}
-		again, err := e.relay.Submit(ctx, quangNinh, d.packet, 0)
+		again, err := e.relay.Submit(ctx, quangNinh, d.packet, nil, 0)
 		if err != nil || !again.Existed || !bytes.Equal(again.Receipt, first.Receipt) {
 			t.Fatalf("retry: existed=%v same receipt=%v %v", again.Existed, bytes.Equal(again.Receipt, first.Receipt), err)
 		}
@@ -225,16 +225,16 @@ func TestSubmitRules(t *testing.T) {
 		// A retry is answered as the first even where the packet's checks
 		// would refuse it now (the hub's limit lowered, or the signer's
 		// certificate revoked since): the hub holds the document.
-		again, err = e.relay.Submit(ctx, quangNinh, d.packet, 1)
+		again, err = e.relay.Submit(ctx, quangNinh, d.packet, nil, 1)
 		if err != nil || !again.Existed || !bytes.Equal(again.Receipt, first.Receipt) {
 			t.Fatalf("retry under a lower limit: existed=%v same receipt=%v %v", again.Existed, bytes.Equal(again.Receipt, first.Receipt), err)
 		}
 		// Another agency replaying the sender's packet is refused as before.
-		_, err = e.relay.Submit(ctx, vpcp, d.packet, 0)
+		_, err = e.relay.Submit(ctx, vpcp, d.packet, nil, 0)
 		wantErr(t, err, relay.ErrSenderMismatch)
 		// The same id on another packet is a conflict.
 		other := e.compose(quangNinh, "14", pdf, func(x *envelope.Document) { x.MessageID = d.id }, vpcp)
-		_, err = e.relay.Submit(ctx, quangNinh, other.packet, 0)
+		_, err = e.relay.Submit(ctx, quangNinh, other.packet, nil, 0)
 		wantErr(t, err, store.ErrConflict)
 	})
 }
@@ -424,7 +424,7 @@ func TestPartyAccess(t *testing.T) {
 		x.Metadata.Business = document.Business{Type: document.BusinessRecall, Reason: "Ban hành nhầm", Documents: []document.DocumentRef{d.meta.ID()}}
 		x.Attachments, x.Targets = nil, []string{d.id}
 	}, vpcp, ngheAn)
-	res, err := e.relay.Submit(ctx, quangNinh, recall.packet, 0)
+	res, err := e.relay.Submit(ctx, quangNinh, recall.packet, nil, 0)
 	if err != nil {
 		t.Fatalf("recall: %v", err)
 	}
@@ -490,7 +490,7 @@ func TestClosedRecipient(t *testing.T) {
 	}
 	d := e.compose(quangNinh, "30", pdf, nil, vpcp, merged)
 	e.upload(quangNinh, d)
-	_, err := e.relay.Submit(ctx, quangNinh, d.packet, 0)
+	_, err := e.relay.Submit(ctx, quangNinh, d.packet, nil, 0)
 	var ce *relay.RecipientClosedError
 	if !errors.Is(err, relay.ErrRecipientClosed) || !errors.As(err, &ce) || len(ce.Closed) != 1 ||
 		ce.Closed[0].Agency.Code != merged || ce.Closed[0].Successor.Code != ngheAn || !ce.Closed[0].Agency.ClosedOn.Equal(today.AddDate(0, -6, 0)) {

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
+	"lienthong/shared/pades"
 	"lienthong/shared/receipt"
 )
 
@@ -25,19 +28,24 @@ type Submitted struct {
 	Recalls []store.RecallOutcome
 }
 
+// Inline holds attachments that came with their packet instead of an
+// upload, by lower-case hex SHA-256.
+type Inline map[string][]byte
+
 // Submit takes a signed document packet from agency: a new document, or a
 // recall, update or replacement of the messages it targets (a recall
-// withdraws the targets' deliveries not yet acknowledged). maxAttachment
-// bounds each attachment of this agency. A retry of an accepted packet
-// answers the original result; the same message id with another packet is
-// store.ErrConflict.
-func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []byte, maxAttachment int64) (*Submitted, error) {
+// withdraws the targets' deliveries not yet acknowledged). inline holds
+// attachments that came with the packet; the others must have been
+// uploaded. maxAttachment bounds each attachment of this agency. A retry
+// of an accepted packet answers the original result; the same message id
+// with another packet is store.ErrConflict.
+func (r *Relay) Submit(ctx context.Context, agency certs.AgencyCode, packet []byte, inline Inline, maxAttachment int64) (*Submitted, error) {
 	sum := sha256.Sum256(packet)
 	envHash := hex.EncodeToString(sum[:])
 	doc, err := r.openSubmission(agency, packet, maxAttachment)
 	var sub *store.Submission
 	if err == nil {
-		sub, err = r.checkSubmission(ctx, agency, doc, packet, envHash)
+		sub, err = r.checkSubmission(ctx, agency, doc, packet, envHash, inline)
 	}
 	if err != nil {
 		// A retry of an accepted submission, byte for byte and from its
@@ -75,8 +83,9 @@ func (r *Relay) openSubmission(agency certs.AgencyCode, packet []byte, maxAttach
 }
 
 // checkSubmission checks an opened packet against this hub's rules, its
-// directory and the attachments stored, and returns it as a submission.
-func (r *Relay) checkSubmission(ctx context.Context, agency certs.AgencyCode, doc *envelope.Document, packet []byte, envHash string) (*store.Submission, error) {
+// directory and its attachments, stored or inline, and returns it as a
+// submission.
+func (r *Relay) checkSubmission(ctx context.Context, agency certs.AgencyCode, doc *envelope.Document, packet []byte, envHash string, inline Inline) (*store.Submission, error) {
 	if err := r.secrecyAllowed(doc.Metadata); err != nil {
 		return nil, err
 	}
@@ -84,7 +93,7 @@ func (r *Relay) checkSubmission(ctx context.Context, agency certs.AgencyCode, do
 	if err != nil {
 		return nil, err
 	}
-	report, err := r.checkAttachments(ctx, doc)
+	report, err := r.checkAttachments(ctx, doc, inline)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +112,9 @@ func (r *Relay) checkSubmission(ctx context.Context, agency certs.AgencyCode, do
 	}
 	for _, a := range doc.Attachments {
 		sub.BlobDigests = append(sub.BlobDigests, a.SHA256)
+		if b, ok := inline[a.SHA256]; ok && !slices.ContainsFunc(sub.Inline, func(x store.InlineBlob) bool { return x.Digest == a.SHA256 }) {
+			sub.Inline = append(sub.Inline, store.InlineBlob{Digest: a.SHA256, Data: b})
+		}
 	}
 	return sub, nil
 }
@@ -185,17 +197,28 @@ func (r *Relay) submitted(ctx context.Context, sub *store.Submission, res store.
 }
 
 // checkAttachments makes sure every attachment is of a type this hub
-// accepts, uploaded whole and usable by the sender, matches its content type and, if a PDF, passes
-// CheckAttachment, and returns the reports as one JSON object keyed by
-// SHA-256.
-func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document) ([]byte, error) {
+// accepts, uploaded whole and usable by the sender or in inline, matches
+// its content type and, if a PDF, passes CheckAttachment, and returns the
+// reports as one JSON object keyed by SHA-256.
+func (r *Relay) checkAttachments(ctx context.Context, doc *envelope.Document, inline Inline) ([]byte, error) {
 	// Every type problem at once, before any file is read.
 	if err := r.types.Check(doc.Attachments); err != nil {
 		return nil, fmt.Errorf("%w: %w", envelope.ErrInvalid, err)
 	}
+	for d := range inline {
+		if !slices.ContainsFunc(doc.Attachments, func(a envelope.Attachment) bool { return a.SHA256 == d }) {
+			return nil, fmt.Errorf("%w: a file sent with the packet (%s) is not one of its attachments", envelope.ErrInvalid, d)
+		}
+	}
 	reports := map[string]json.RawMessage{}
 	for i, a := range doc.Attachments {
-		report, err := r.checkStored(ctx, doc.Sender(), i, a)
+		var report []byte
+		var err error
+		if b, ok := inline[a.SHA256]; ok {
+			report, err = r.checkInline(ctx, i, a, b)
+		} else {
+			report, err = r.checkStored(ctx, doc.Sender(), i, a)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -247,6 +270,36 @@ func (r *Relay) checkStored(ctx context.Context, sender certs.AgencyCode, i int,
 	report, err := r.report(ctx, a, func() (io.ReaderAt, io.Closer, error) {
 		return r.prehashed(a.SHA256, a.Size, ra), io.NopCloser(nil), nil // closed above, once the check is done
 	})
+	if err != nil {
+		return nil, fmt.Errorf("attachment %q: %w", a.Name, err)
+	}
+	return report, nil
+}
+
+// checkInline checks attachment i (0 is the main document) of a packet,
+// whose bytes b came with it, as checkStored checks a stored one: its
+// size, its SHA-256 (hashed with the signed ranges of a PDF, as an upload
+// is), its bytes and its report.
+func (r *Relay) checkInline(ctx context.Context, i int, a envelope.Attachment, b []byte) ([]byte, error) {
+	if err := r.checkType(i, a); err != nil {
+		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
+	}
+	if int64(len(b)) != a.Size {
+		return nil, fmt.Errorf("%w: attachment %q came with %d bytes, the envelope says %d", ErrAttachmentSize, a.Name, len(b), a.Size)
+	}
+	h := pades.NewRangeHasher()
+	h.Write(b)
+	if hex.EncodeToString(h.Sum(nil)) != a.SHA256 {
+		return nil, fmt.Errorf("attachment %q: %w: its bytes do not hash to %s", a.Name, store.ErrDigestMismatch, a.SHA256)
+	}
+	ra := io.ReaderAt(bytes.NewReader(b))
+	if err := checkBytes(a, ra); err != nil {
+		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
+	}
+	if rd := h.Ranges(); rd != nil {
+		ra = &pades.Prehashed{ReaderAt: ra, Ranges: rd}
+	}
+	report, err := r.report(ctx, a, func() (io.ReaderAt, io.Closer, error) { return ra, io.NopCloser(nil), nil })
 	if err != nil {
 		return nil, fmt.Errorf("attachment %q: %w", a.Name, err)
 	}

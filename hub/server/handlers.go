@@ -23,7 +23,8 @@ import (
 func (s *Server) hello(w http.ResponseWriter, r *request) error {
 	h := s.relay.Hello(r.Context(), r.agency)
 	return writeJSON(w, http.StatusOK, wire.Hello{Version: wire.Version, Agency: string(h.Agency), AgencyName: h.AgencyName,
-		HubTime: h.HubTime, MaxAttachment: s.limits.of(r.agency).MaxAttachment, AttachmentTypes: h.AttachmentTypes})
+		HubTime: h.HubTime, MaxAttachment: s.limits.of(r.agency).MaxAttachment, AttachmentTypes: h.AttachmentTypes,
+		MaxInline: wire.MaxInline})
 }
 
 // uploadParams reads {sha256} and the size query parameter.
@@ -108,11 +109,11 @@ func (s *Server) readBody(r *request, limit int64) ([]byte, error) {
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *request) error {
-	packet, err := s.readBody(r, envelope.MaxPacketSize)
+	packet, inline, err := s.readSubmission(r)
 	if err != nil {
 		return err
 	}
-	res, err := s.relay.Submit(r.Context(), r.agency, packet, s.limits.of(r.agency).MaxAttachment)
+	res, err := s.relay.Submit(r.Context(), r.agency, packet, inline, s.limits.of(r.agency).MaxAttachment)
 	if err != nil {
 		return err
 	}

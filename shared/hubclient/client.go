@@ -41,8 +41,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -468,6 +470,60 @@ func (c *Client) Upload(ctx context.Context, digest string, r io.ReaderAt, size 
 func (c *Client) Submit(ctx context.Context, packet []byte) (*wire.Submitted, error) {
 	var s wire.Submitted
 	return &s, c.do(ctx, repeatable, http.MethodPost, wire.PathMessages, nil, packet, wire.ContentPacket, &s)
+}
+
+// InlineFile is an attachment sent with its packet (SubmitInline).
+type InlineFile struct {
+	SHA256 string // as the packet names it
+	Data   []byte
+}
+
+// SubmitInline sends a signed document packet with the bytes of some of
+// its attachments in the same request (multipart/form-data), instead of
+// uploading them first: at most Hello.MaxInline bytes in all; the packet's
+// other attachments must have been uploaded. Sending it again is as safe
+// as Submit's.
+func (c *Client) SubmitInline(ctx context.Context, packet []byte, files []InlineFile) (*wire.Submitted, error) {
+	body, contentType, err := submissionForm(packet, files)
+	if err != nil {
+		return nil, err
+	}
+	var s wire.Submitted
+	return &s, c.do(ctx, repeatable, http.MethodPost, wire.PathMessages, nil, body, contentType, &s)
+}
+
+// submissionForm is the multipart/form-data body of SubmitInline, and its
+// content type.
+func submissionForm(packet []byte, files []InlineFile) ([]byte, string, error) {
+	size := len(packet) + 512
+	for _, f := range files {
+		size += len(f.Data) + 256
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	mw := multipart.NewWriter(buf)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="`+wire.PartPacket+`"`)
+	h.Set("Content-Type", wire.ContentPacket)
+	pw, err := mw.CreatePart(h)
+	if err == nil {
+		_, err = pw.Write(packet)
+	}
+	for _, f := range files {
+		if err != nil {
+			break
+		}
+		var fw io.Writer
+		if fw, err = mw.CreateFormFile(wire.PartAttachment, f.SHA256); err == nil {
+			_, err = fw.Write(f.Data)
+		}
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("submission form: %w", err)
+	}
+	return buf.Bytes(), mw.FormDataContentType(), nil
 }
 
 // Inbox lists documents queued to this agency after cursor, waiting up to

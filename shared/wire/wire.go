@@ -21,6 +21,9 @@
 //  2. POST /v1/messages with the signed document packet (package envelope).
 //     The answer holds the hub's signed "accepted" receipt. Submitting the
 //     same packet again answers the same result: retries are safe.
+//     Attachments of at most Hello.MaxInline bytes together may instead
+//     come with the packet, as parts of a multipart/form-data body
+//     (PartPacket, then a PartAttachment for each), without step 1.
 //
 // # Receiving
 //
@@ -150,6 +153,14 @@
 //     either holds one request instead of two; MaxWait is 120 s (it was
 //     30), so that an idle agency renews its wait a quarter as often.
 //     /v1/inbox and /v1/statuses are unchanged.
+//   - v1 (2026-12-05): POST /v1/messages also takes multipart/form-data:
+//     a part "packet" first, the signed packet, then a part "attachment"
+//     for each attachment sent with it, its filename the SHA-256 the
+//     packet names for it (lower-case hex). Such an attachment needs no
+//     upload: the document and its small files take one request, and the
+//     hub stores them in one transaction. Together they may carry
+//     Hello.MaxInline bytes (absent from hubs before, which take the
+//     packet alone); larger attachments are uploaded as before.
 package wire
 
 import (
@@ -285,7 +296,23 @@ type Hello struct {
 	// accepts, "application/pdf" first; the main document is always a
 	// PDF. Absent from hubs before 2026-12-05, which accept PDF only.
 	AttachmentTypes []string `json:"attachment_types,omitempty"`
+	// MaxInline is how many attachment bytes in all a submission may
+	// carry with its packet (multipart/form-data); absent (0) from hubs
+	// that take the packet alone.
+	MaxInline int64 `json:"max_inline,omitempty"`
 }
+
+// MaxInline is the most attachment bytes one submission carries with its
+// packet: the hub holds them in memory until they are stored.
+const MaxInline = 1 << 20
+
+// The parts of a multipart/form-data submission: the packet first, then
+// one attachment part per attachment sent with it, whose filename is its
+// SHA-256 in lower-case hex.
+const (
+	PartPacket     = "packet"
+	PartAttachment = "attachment"
+)
 
 // UploadState answers both upload calls.
 type UploadState struct {
