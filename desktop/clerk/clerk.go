@@ -220,7 +220,11 @@ type Clerk struct {
 	mu     sync.Mutex
 	cl     *hubclient.Client
 	online bool
-	subs   map[int]chan Event
+	// maxInline is the attachment bytes the hub takes with a packet
+	// (wire.Hello.MaxInline), as it answered client inlineOf.
+	maxInline int64
+	inlineOf  *hubclient.Client
+	subs      map[int]chan Event
 	// dirRefreshed is when the directory was last fetched.
 	dirRefreshed time.Time
 	nsub         int

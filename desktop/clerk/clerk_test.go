@@ -18,6 +18,7 @@ import (
 	"lienthong/hub/hubtest"
 	"lienthong/shared/document"
 	"lienthong/shared/evidence"
+	"lienthong/shared/wire"
 )
 
 const (
@@ -324,6 +325,10 @@ func TestTwoClerks(t *testing.T) {
 	mustSync(t, ctx, qn)
 	if qn.OutboxLen() != 0 {
 		t.Fatalf("outbox after sync %d", qn.OutboxLen())
+	}
+	// A one-page PDF goes with its packet: no upload of its own.
+	if up, sub := h.Requests(t, "route", "PATCH "+wire.PathUpload), h.Requests(t, "route", "POST "+wire.PathMessages, "outcome", "ok"); up != 0 || sub != 1 {
+		t.Fatalf("%v uploads and %v submissions for one small document", up, sub)
 	}
 	if v, _ := qn.Document(id); v.Doc.SentAt.IsZero() || len(v.Receipts) != 1 || v.Receipts[0].Event != "accepted" {
 		t.Fatalf("sent document: sent at %v, receipts %+v", v.Doc.SentAt, v.Receipts)

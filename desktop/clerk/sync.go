@@ -243,22 +243,12 @@ func (c *Clerk) sendDocument(ctx context.Context, cl *hubclient.Client, it store
 	if err != nil {
 		return permanent(err)
 	}
-	for i, a := range doc.Payload.Attachments {
-		ra := &streamReaderAt{open: func() (io.ReadCloser, error) {
-			rc, _, err := c.st.OpenAttachment(it.Doc, i)
-			return rc, err
-		}}
-		err := cl.Upload(ctx, a.SHA256, ra, a.Size, c.opts.UploadChunk, func(done, total int64) {
-			c.emit(TransferProgress{ID: it.Doc, Done: done, Total: total, Upload: true})
-		})
-		ra.Close()
-		if err != nil {
-			return fmt.Errorf("upload %s: %w", a.SHA256[:12], err)
-		}
+	res, err := c.submitInline(ctx, cl, it.Doc, doc.Payload.Attachments, packet)
+	if res == nil && err == nil {
+		res, err = c.uploadAndSubmit(ctx, cl, it.Doc, doc.Payload.Attachments, packet)
 	}
-	res, err := cl.Submit(ctx, packet)
 	if err != nil {
-		return fmt.Errorf("submit: %w", err)
+		return err
 	}
 	// A recall: the recipients that already had the document get 13 on
 	// their copy of it, in this store too.
@@ -286,6 +276,88 @@ func (c *Clerk) sendDocument(ctx context.Context, cl *hubclient.Client, it store
 	c.log.Info("document sent", "doc", it.Doc, "existed", res.Existed)
 	c.emit(DocumentChanged{ID: it.Doc})
 	return nil
+}
+
+// submitInline sends the packet of document id with its attachments in
+// one request, when the hub takes that many bytes so (wire.Hello.MaxInline):
+// a small document then costs one request, not one more per file. It
+// returns nil and no error when they are to be uploaded instead, also
+// when a hub node of an older release refused the form for a packet.
+func (c *Clerk) submitInline(ctx context.Context, cl *hubclient.Client, id string, atts []envelope.Attachment, packet []byte) (*wire.Submitted, error) {
+	var total int64
+	for _, a := range atts {
+		total += a.Size
+	}
+	if total > c.hubMaxInline(ctx, cl) {
+		return nil, nil
+	}
+	files := make([]hubclient.InlineFile, len(atts))
+	for i, a := range atts {
+		rc, _, err := c.st.OpenAttachment(id, i)
+		if err != nil {
+			return nil, permanent(err)
+		}
+		data, err := io.ReadAll(io.LimitReader(rc, a.Size+1))
+		rc.Close()
+		if err != nil {
+			return nil, permanent(err)
+		}
+		files[i] = hubclient.InlineFile{SHA256: a.SHA256, Data: data}
+	}
+	res, err := cl.SubmitInline(ctx, packet, files)
+	if code := wire.CodeOf(err); code == wire.CodeMalformed || code == wire.CodeBadRequest {
+		c.log.Info("the hub did not take the files with the packet; uploading them", "doc", id, "code", code)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("submit: %w", err)
+	}
+	for _, a := range atts {
+		c.emit(TransferProgress{ID: id, Done: a.Size, Total: a.Size, Upload: true})
+	}
+	return res, nil
+}
+
+// uploadAndSubmit uploads each attachment of document id, resumably,
+// then sends its packet.
+func (c *Clerk) uploadAndSubmit(ctx context.Context, cl *hubclient.Client, id string, atts []envelope.Attachment, packet []byte) (*wire.Submitted, error) {
+	for i, a := range atts {
+		ra := &streamReaderAt{open: func() (io.ReadCloser, error) {
+			rc, _, err := c.st.OpenAttachment(id, i)
+			return rc, err
+		}}
+		err := cl.Upload(ctx, a.SHA256, ra, a.Size, c.opts.UploadChunk, func(done, total int64) {
+			c.emit(TransferProgress{ID: id, Done: done, Total: total, Upload: true})
+		})
+		ra.Close()
+		if err != nil {
+			return nil, fmt.Errorf("upload %s: %w", a.SHA256[:12], err)
+		}
+	}
+	res, err := cl.Submit(ctx, packet)
+	if err != nil {
+		return nil, fmt.Errorf("submit: %w", err)
+	}
+	return res, nil
+}
+
+// hubMaxInline is wire.Hello.MaxInline as the hub behind cl answered it,
+// asked once per client; 0 (upload everything) when it cannot be asked.
+func (c *Clerk) hubMaxInline(ctx context.Context, cl *hubclient.Client) int64 {
+	c.mu.Lock()
+	if c.inlineOf == cl {
+		defer c.mu.Unlock()
+		return c.maxInline
+	}
+	c.mu.Unlock()
+	h, err := cl.Hello(ctx)
+	if err != nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxInline, c.inlineOf = h.MaxInline, cl
+	return h.MaxInline
 }
 
 // lockOrSkip takes mu for a long poll (wait > 0), or only if it is free for

@@ -6,8 +6,10 @@
 // PAdES-signed PDFs of a given size through the real client and
 // acknowledge what they receive, and measures:
 //
-//   - documents and megabytes per second relayed end to end (upload,
-//     submit, long-polled inbox, download, acknowledge);
+//   - documents and megabytes per second relayed end to end (the PDF
+//     with its packet in one request, as the clerk sends what the hub's
+//     Hello.MaxInline allows, or uploaded first with Options.Upload or
+//     when larger; then long-polled inbox, download, acknowledge);
 //   - documents per second durably accepted (the hub answered Submit, which
 //     it does only after an fsync);
 //   - the latency from the sender starting to send to the recipient having
@@ -71,6 +73,10 @@ type Options struct {
 	// AcceptOnly sends without receiving: it measures durable acceptance
 	// alone (deliveries stay queued).
 	AcceptOnly bool
+	// Upload uploads every PDF before its packet, as hubs before
+	// 2026-12-05 required; by default a PDF the hub takes with its packet
+	// (wire.Hello.MaxInline) goes with it, in one request.
+	Upload bool
 	// InProcess runs the hub in this process, for tests and profiles; by
 	// default it runs as a process of its own, so that its CPU time is
 	// told apart from the agencies'.
@@ -285,8 +291,8 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 	}
 	// One request each first, so that handshakes are not timed.
 	for _, a := range e.agencies {
-		if _, err := a.client.Hello(ctx); err != nil {
-			return nil, fmt.Errorf("hello as %s: %w", a.code, err)
+		if err := a.hello(ctx); err != nil {
+			return nil, err
 		}
 	}
 	// The raw stream ran with the runtime's default GOMAXPROCS, its best

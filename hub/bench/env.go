@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -37,6 +38,34 @@ type agency struct {
 	kp     *certs.KeyPair
 	client *hubclient.Client
 	node   int // the hub node it talks to
+	// maxInline is the attachment bytes the hub takes with a packet
+	// (wire.Hello.MaxInline), as its first answer said.
+	maxInline int64
+}
+
+// hello asks the hub who the agency is, first of all its requests, and
+// keeps what the answer says of the hub's limits.
+func (a *agency) hello(ctx context.Context) error {
+	h, err := a.client.Hello(ctx)
+	if err != nil {
+		return fmt.Errorf("hello as %s: %w", a.code, err)
+	}
+	a.maxInline = h.MaxInline
+	return nil
+}
+
+// send sends a document: its PDF with the packet when the hub takes it so
+// and upload is false, else uploaded first.
+func (a *agency) send(ctx context.Context, d *doc, upload bool) error {
+	if !upload && int64(len(d.pdf)) <= a.maxInline {
+		_, err := a.client.SubmitInline(ctx, d.packet, []hubclient.InlineFile{{SHA256: d.digest, Data: d.pdf}})
+		return err
+	}
+	if err := a.client.Upload(ctx, d.digest, bytes.NewReader(d.pdf), int64(len(d.pdf)), 0, nil); err != nil {
+		return err
+	}
+	_, err := a.client.Submit(ctx, d.packet)
+	return err
 }
 
 // env is the hub a run talks to and the agencies that talk to it.

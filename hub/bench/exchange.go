@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -171,11 +170,7 @@ func exchange(ctx context.Context, e *env, docs []*doc, opts Options) (*Result, 
 					start = time.Now()
 				}
 				tr.begin(j.d.id, start)
-				c := e.agencies[j.d.from].client
-				err := c.Upload(ctx, j.d.digest, bytes.NewReader(j.d.pdf), int64(len(j.d.pdf)), 0, nil)
-				if err == nil {
-					_, err = c.Submit(ctx, j.d.packet)
-				}
+				err := e.agencies[j.d.from].send(ctx, j.d, opts.Upload)
 				tr.accept(j.d.id, int64(len(j.d.pdf)), err)
 			}
 		}()

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 )
 
@@ -31,8 +30,8 @@ func newExchanger(ctx context.Context, e *env, opts Options) (*exchanger, error)
 		return nil, err
 	}
 	for _, a := range sub.agencies {
-		if _, err := a.client.Hello(ctx); err != nil {
-			return nil, fmt.Errorf("hello as %s: %w", a.code, err)
+		if err := a.hello(ctx); err != nil {
+			return nil, err
 		}
 	}
 	return &exchanger{env: &sub, docs: docs, opts: opts}, nil

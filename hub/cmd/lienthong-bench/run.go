@@ -73,6 +73,7 @@ files) slow down. --dir with a new folder at the top of the file system
 		fs.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "bound on the exchange")
 		fs.BoolVar(&opts.TCP, "tcp", false, "use HTTP/2 over TCP instead of HTTP/3 over QUIC")
 		fs.BoolVar(&opts.AcceptOnly, "accept-only", false, "send without receiving: measure durable acceptance alone")
+		fs.BoolVar(&opts.Upload, "upload", false, "upload every PDF before its packet, as hubs before 2026-12-05 required (by default a PDF of at most the hub's max_inline goes with its packet)")
 		fs.StringVar(&opts.Dir, "dir", "", "`folder` for the hub's PKI, configuration (hub.json), log (hub.log) and store (default: temporary, removed at the end)")
 		fs.BoolVar(&opts.InProcess, "in-process", false, "run the hub in this process instead of as its own (for --cpuprofile; the CPU figure is then hub and agencies together)")
 		fs.StringVar(&opts.Postgres, "postgres", "", "put the hub's store on the PostgreSQL server at this connection `string` (URL or key=value), in a database the run creates and drops (its role may create databases)")
