@@ -318,9 +318,14 @@ func (r *Relay) edxmlDocument(ctx context.Context, agency certs.AgencyCode, req 
 	if err != nil {
 		return nil, err
 	}
-	// The packet is a blob of the agency, as an upload is (its quota
-	// counts it until the message references it), and of the message.
-	if _, err := r.PutWhole(ctx, agency, digest, int64(len(req.Packet)), bytes.NewReader(req.Packet)); err != nil {
+	// The packet is a blob of the agency, as an upload is, and of the
+	// message: stored with it when it is small enough (store.MaxInline),
+	// else first on its own (its quota counts it until the message
+	// references it).
+	var inline []store.InlineBlob
+	if len(req.Packet) <= store.MaxInline {
+		inline = []store.InlineBlob{{Digest: digest, Data: req.Packet}}
+	} else if _, err := r.PutWhole(ctx, agency, digest, int64(len(req.Packet)), bytes.NewReader(req.Packet)); err != nil {
 		return nil, fmt.Errorf("store the packet: %w", err)
 	}
 	sub := &store.Submission{
@@ -336,6 +341,7 @@ func (r *Relay) edxmlDocument(ctx context.Context, agency certs.AgencyCode, req 
 		Received:       r.now(),
 		Report:         report,
 		DueDate:        dueDate(&m),
+		Inline:         inline,
 	}
 	if answer.Submitted, err = r.accept(ctx, sub); err != nil {
 		return nil, err

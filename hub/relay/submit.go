@@ -178,6 +178,9 @@ func (r *Relay) accept(ctx context.Context, sub *store.Submission) (*Submitted, 
 		*sealed = nil // a concurrent retry won: its receipt is the one kept
 	} else {
 		r.obs.Accepted()
+		for _, b := range sub.Inline {
+			r.stored(sub.Sender, b.Digest, int64(len(b.Data)))
+		}
 	}
 	r.log.Info("document accepted", "agency", sub.Sender, "doc", sub.MessageID, "kind", sub.Kind.String(), "recipients", len(sub.Recipients), "existed", existed)
 	return r.submitted(ctx, sub, res, existed, *sealed)
