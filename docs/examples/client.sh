@@ -5,7 +5,8 @@
 # another and back: upload, sign, submit, receive, acknowledge, a signed
 # status, statuses and receipts (whose signature it checks against the
 # hub's receipt identity), the one long poll for documents and statuses,
-# and the main error cases.
+# a document sent with its PDF in one multipart/form-data request (no
+# upload), and the main error cases.
 #
 #   HUB=127.0.0.1:4433 PKI=demo/pki HTTP=--http2 docs/examples/client.sh some.pdf
 #
@@ -51,6 +52,7 @@ call() {
 				case "$prev" in
 				-H) printf '%s\n' "$a" ;;
 				--data-binary) case "$a" in @*) if [ "$method" = PATCH ]; then printf '(%s bytes)\n' "$(wc -c <"${a#@}")"; else cat "${a#@}"; echo; fi ;; *) printf '%s\n' "$a" ;; esac ;;
+				-F) printf 'part %s\n' "$a" ;;
 				esac
 				prev=$a
 			done
@@ -196,7 +198,11 @@ upload() {
 # --- who am I, and the document itself ---------------------------------
 expect 200 "$SENDER" GET /v1/hello
 [ "$(json 'j["agency"]')" = "$SENDER" ] || die "hello names another agency"
-step "hello: the hub knows us as $SENDER ($HTTP)"
+# max_inline: the attachment bytes a submission may carry with its packet
+# (multipart/form-data); absent from a hub that takes the packet alone.
+max_inline=$(json 'j.get("max_inline", 0)')
+[ "$max_inline" -ge 1 ] || die "hello without max_inline: this hub takes the packet alone"
+step "hello: the hub knows us as $SENDER ($HTTP), takes $max_inline bytes of attachments with a packet"
 expect 200 "$SENDER" GET /v1/openapi.yaml
 head -n 20 "$work/body" | grep -q '^openapi: 3\.1' || die "the OpenAPI document"
 step "the hub serves its OpenAPI document"
@@ -412,6 +418,79 @@ expect 200 "$SENDER" GET "/v1/updates?inbox_after=0&statuses_after=$after&wait=1
 expect 400 "$SENDER" GET "/v1/updates?inbox_after=0&statuses_after=-1"
 [ "$(error_code)" = bad_request ] || die "a bad cursor: $(error_code)"
 step "updates with nothing new: after its wait, both parts empty at the cursors given; a bad cursor: bad_request"
+
+# --- a document and its PDF in one request: multipart/form-data -------
+# A PDF of its own (the test file and a comment after its end, so that
+# the hub has never seen these bytes), sent as a part after the packet,
+# its filename its SHA-256: no upload.
+{ cat "$PDF"; printf '%% %s\n' "$(new_id)"; } >"$work/inline.pdf"
+sha3=$(sha256 "$work/inline.pdf")
+size3=$(wc -c <"$work/inline.pdf" | tr -d ' ')
+[ "$size3" -le "$max_inline" ] || die "the test PDF ($size3 bytes) is over max_inline ($max_inline)"
+id3=$(new_id)
+document_payload "$work/doc3.json" "$id3" "$(number)" "$RECIPIENT" "$sha3" "$size3"
+seal "$SENDER" "$work/doc3.json" "$work/doc3.packet"
+packet_part="packet=@$work/doc3.packet;type=application/vnd.lienthong.packet+json"
+
+# What a multipart body may not be; the hub stores nothing of it, and the
+# same packet goes through below with the right part.
+printf 'Phụ lục không có trong văn bản %s\n' "$(new_id)" >"$work/extra.bin"
+expect 422 "$SENDER" POST /v1/messages -F "$packet_part" -F "attachment=@$work/inline.pdf;filename=$sha3" \
+	-F "attachment=@$work/extra.bin;filename=$(sha256 "$work/extra.bin")"
+[ "$(error_code)" = invalid_document ] || die "a part the packet does not name: $(error_code)"
+step "multipart: a part whose SHA-256 the packet does not name: invalid_document"
+
+python3 - "$work/inline.pdf" "$work/changed.pdf" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[-2] ^= 1  # a hex digit of the comment: the same length, other bytes
+open(sys.argv[2], "wb").write(b)
+PY
+expect 422 "$SENDER" POST /v1/messages -F "$packet_part" -F "attachment=@$work/changed.pdf;filename=$sha3"
+[ "$(error_code)" = hash_mismatch ] || die "a part whose bytes are not its filename's: $(error_code)"
+step "multipart: a part whose bytes do not hash to its filename: hash_mismatch"
+
+expect 400 "$SENDER" POST /v1/messages -F "attachment=@$work/inline.pdf;filename=$sha3" -F "$packet_part"
+[ "$(error_code)" = bad_request ] || die "the attachment part first: $(error_code)"
+step "multipart: an attachment part before the packet: bad_request"
+
+expect 200 "$SENDER" POST /v1/messages -F "$packet_part" -F "attachment=@$work/inline.pdf;filename=$sha3"
+[ "$(json 'j["existed"]')" = false ] || die "a new document sent with its PDF existed"
+receipt3=$(json 'j["receipt"]')
+[ "$(json 'unpack(j["receipt"])["event"]')" = accepted ] || die "no accepted receipt for the multipart submission"
+[ "$(json 'unpack(j["receipt"])["envelope_sha256"]')" = "$(sha256 "$work/doc3.packet")" ] ||
+	die "the receipt's envelope_sha256 is not the packet part's SHA-256"
+verify_packet "$receipt3"
+openssl x509 -in "$work/signer.pem" -noout -ext subjectAltName | grep -q "urn:lienthong:receipts:$RECEIPT_NAME" ||
+	die "the receipt is not signed by the receipt identity $RECEIPT_NAME"
+step "multipart: $id3 submitted with its $size3-byte PDF and no upload; accepted receipt, envelope_sha256 of the packet part"
+
+expect 200 "$SENDER" POST /v1/messages -F "$packet_part" -F "attachment=@$work/inline.pdf;filename=$sha3"
+[ "$(json 'j["existed"]')" = true ] && [ "$(json 'j["receipt"]')" = "$receipt3" ] || die "the same multipart body again"
+expect 200 "$SENDER" POST /v1/messages -H 'Content-Type: application/vnd.lienthong.packet+json' --data-binary @"$work/doc3.packet"
+[ "$(json 'j["existed"]')" = true ] && [ "$(json 'j["receipt"]')" = "$receipt3" ] || die "the packet alone after its multipart submission"
+step "multipart: the same body again, and the packet alone: existed, the same receipt"
+
+found=
+after=$inbox_next # $id2 was refused: never listed again
+for _ in 1 2 3 4 5; do
+	expect 200 "$RECIPIENT" GET "/v1/inbox?after=$after&wait=5"
+	found=$(json "[i for i in j['items'] if i['message_id'] == '$id3']")
+	[ "$found" != "[]" ] && break
+	after=$(json 'j["next"]')
+done
+[ "$found" != "[]" ] || die "the multipart document never reached the inbox"
+item_packet=$(json "[i for i in j['items'] if i['message_id'] == '$id3'][0]['packet']")
+[ "$(json "[i for i in j['items'] if i['message_id'] == '$id3'][0]['sender']")" = "$SENDER" ] || die "inbox sender"
+[ "$(json "list([i for i in j['items'] if i['message_id'] == '$id3'][0]['report'])")" = "[\"$sha3\"]" ] ||
+	die "the inbox item's report does not cover the PDF sent with the packet"
+verify_packet "$item_packet"
+cmp -s "$work/payload.json" "$work/doc3.json" || die "the payload received differs from the one sent"
+expect 200 "$RECIPIENT" GET "/v1/messages/$id3/attachments/$sha3"
+cmp -s "$work/body" "$work/inline.pdf" || die "the PDF sent with the packet, downloaded, differs"
+expect 200 "$RECIPIENT" POST "/v1/messages/$id3/ack"
+[ "$(json 'unpack(j["receipt"])["event"]')" = delivered ] || die "no delivered receipt"
+step "multipart: the recipient got $id3, downloaded its PDF byte for byte, acknowledged: delivered receipt"
 
 expect 200 "$SENDER" GET /v1/directory
 etag=$(grep -i '^etag:' "$work/headers" | cut -d' ' -f2 | tr -d '\r')

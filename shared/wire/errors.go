@@ -22,7 +22,7 @@ const (
 	CodeInvalidDocument  Code = "invalid_document"   // metadata breaks ND30's rules or limits
 	CodeUnknownRecipient Code = "unknown_recipient"  // a recipient is not in the directory or not active
 	CodeMissingBlob      Code = "missing_blob"       // an attachment was not uploaded
-	CodeHashMismatch     Code = "hash_mismatch"      // uploaded bytes do not match their SHA-256
+	CodeHashMismatch     Code = "hash_mismatch"      // uploaded or inline bytes do not match their SHA-256
 	CodeNotPDF           Code = "not_pdf"            // an attachment is not a readable PDF
 	CodeSecretNotAllowed Code = "secret_not_allowed" // marked Mật or above, and this hub does not carry those
 	CodePDFTooComplex    Code = "pdf_too_complex"    // an attachment asks too much of a PDF reader (a decompression or object bomb)

@@ -3,7 +3,9 @@
 // Recorder wraps a hub's handler and validates every request the hub
 // accepted and every answer it gave against the document's JSON Schemas,
 // packets' payloads included (they are base64 JSON described with
-// contentSchema). Package hubtest puts one over every hub it starts and
+// contentSchema), and multipart/form-data requests part by part (a JSON
+// part against its property's schema, the others as binary strings).
+// Package hubtest puts one over every hub it starts and
 // fails the test that started the hub on a mismatch; the document is read
 // and its schemas compiled once per process, shared by every Recorder, and
 // the calls that any Recorder saw answered with success are tallied for the
@@ -14,10 +16,14 @@ package apicheck
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"slices"
 	"strconv"
@@ -292,11 +298,11 @@ func Compile() error {
 func (r *Recorder) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		in := &capture{limit: maxCapture}
-		if req.Body != nil && isJSON(req.Header.Get("Content-Type")) {
+		if ct := req.Header.Get("Content-Type"); req.Body != nil && (isJSON(ct) || isMultipart(ct)) {
 			req.Body = struct {
 				io.Reader
 				io.Closer
-			}{io.TeeReader(req.Body, in), req.Body}
+			}{&teeReader{r: req.Body, c: in}, req.Body}
 		}
 		out := &recordingWriter{ResponseWriter: w, body: capture{limit: maxCapture}}
 		h.ServeHTTP(out, req)
@@ -334,7 +340,7 @@ func (r *Recorder) check(req *http.Request, in *capture, out *recordingWriter) {
 	}
 	r.doc.mu.Unlock()
 	if status < 300 && in.n > 0 && !in.over {
-		r.checkRequest(where, op, req.Header.Get("Content-Type"), in.buf.Bytes())
+		r.checkRequest(where, op, req.Header.Get("Content-Type"), in)
 	}
 	responses, _ := op.op["responses"].(map[string]any)
 	resp, ok := responses[strconv.Itoa(status)].(map[string]any)
@@ -354,15 +360,207 @@ func (r *Recorder) check(req *http.Request, in *capture, out *recordingWriter) {
 	r.checkBody(where, pointer, resp, out)
 }
 
-func (r *Recorder) checkRequest(where string, op operation, contentType string, body []byte) {
+func (r *Recorder) checkRequest(where string, op operation, contentType string, in *capture) {
 	rb, _ := op.op["requestBody"].(map[string]any)
 	content, _ := rb["content"].(map[string]any)
-	mt, _, _ := mime.ParseMediaType(contentType)
-	if _, ok := content[mt]; !ok {
+	mt, params, _ := mime.ParseMediaType(contentType)
+	media, ok := content[mt].(map[string]any)
+	if !ok {
 		r.fail("%s: a request body of type %q, the document takes %v", where, contentType, keys(content))
 		return
 	}
-	r.validate(where+" (request)", op.pointer+"/requestBody/content/"+escape(mt)+"/schema", body)
+	pointer := op.pointer + "/requestBody/content/" + escape(mt)
+	if mt == contentMultipart {
+		r.checkMultipart(where+" (request)", pointer, media, params["boundary"], in)
+		return
+	}
+	r.validate(where+" (request)", pointer+"/schema", in.buf.Bytes())
+}
+
+const contentMultipart = "multipart/form-data"
+
+// checkMultipart validates a multipart/form-data request body against its
+// media type object (media, at pointer): each part's name is a property
+// of the schema and its Content-Type, where it has one, one that the
+// encoding lists; a part whose encoding is JSON is parsed, any other is
+// the string of its bytes; the parts of an array property make its
+// items; the object they make is validated against the schema. And the
+// hub's own rules for POST /v1/messages: the packet part first, each
+// attachment part's filename the SHA-256 of its bytes, once, named by the
+// packet with that size, and at most wire.MaxInline attachment bytes.
+// A body the handler did not read to its end is checked as far as whole
+// parts arrived.
+func (r *Recorder) checkMultipart(where, pointer string, media map[string]any, boundary string, in *capture) {
+	if boundary == "" {
+		r.fail("%s: multipart/form-data without a boundary", where)
+		return
+	}
+	schema, _ := media["schema"].(map[string]any)
+	props, _ := schema["properties"].(map[string]any)
+	encoding, _ := media["encoding"].(map[string]any)
+	values := map[string][]any{}
+	var order []string
+	inline := map[string]int{} // attachment parts: SHA-256 → length
+	var inlineBytes int
+	mr := multipart.NewReader(bytes.NewReader(in.buf.Bytes()), boundary)
+	for i := 0; ; i++ {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		var data []byte
+		if err == nil {
+			data, err = io.ReadAll(p)
+		}
+		if err != nil {
+			if in.eof {
+				r.fail("%s: not a multipart/form-data body: %v", where, err)
+			}
+			break // the handler stopped reading here: check the parts it read
+		}
+		name := p.FormName()
+		if name == "" {
+			r.fail("%s: part %d has no form-data name", where, i)
+			continue
+		}
+		if i == 0 && props[wire.PartPacket] != nil && name != wire.PartPacket {
+			r.fail("%s: the first part is %q, not %q", where, name, wire.PartPacket)
+		}
+		enc, _ := encoding[name].(map[string]any)
+		declared, _ := enc["contentType"].(string)
+		if ct := p.Header.Get("Content-Type"); ct != "" && declared != "" && !mediaTypeIn(ct, declared) {
+			r.fail("%s: part %q of type %q, the document says %s", where, name, ct, declared)
+		}
+		var v any = string(data)
+		if isJSON(firstMediaType(declared)) {
+			if v, err = jsonschema.UnmarshalJSON(bytes.NewReader(data)); err != nil {
+				r.fail("%s: part %q is not JSON: %v", where, name, err)
+				continue
+			}
+		}
+		if name == wire.PartAttachment {
+			sum := sha256.Sum256(data)
+			switch fn := p.FileName(); {
+			case !validSHA256(fn):
+				r.fail("%s: an attachment part's filename %q is not a lower-case SHA-256", where, fn)
+			case fn != hex.EncodeToString(sum[:]):
+				r.fail("%s: attachment part %s holds bytes of SHA-256 %x", where, fn, sum)
+			default:
+				if _, dup := inline[fn]; dup {
+					r.fail("%s: two attachment parts of %s", where, fn)
+				}
+				inline[fn] = len(data)
+			}
+			inlineBytes += len(data)
+		}
+		if values[name] == nil {
+			order = append(order, name)
+		}
+		values[name] = append(values[name], v)
+	}
+	if inlineBytes > wire.MaxInline {
+		r.fail("%s: %d bytes of attachment parts, over wire.MaxInline (%d)", where, inlineBytes, wire.MaxInline)
+	}
+	instance := map[string]any{}
+	for _, name := range order {
+		vs := values[name]
+		if prop, _ := props[name].(map[string]any); prop["type"] == "array" {
+			instance[name] = vs
+			continue
+		}
+		if len(vs) > 1 {
+			r.fail("%s: %d parts named %q, the document takes one", where, len(vs), name)
+		}
+		instance[name] = vs[0]
+	}
+	s, err := r.doc.schema(pointer + "/schema")
+	if err != nil {
+		r.fail("%s: schema %s: %v", where, pointer, err)
+		return
+	}
+	if err := s.Validate(instance); err != nil {
+		r.fail("%s: %v", where, err)
+		return
+	}
+	if len(inline) > 0 {
+		r.checkInline(where, values[wire.PartPacket], inline)
+	}
+}
+
+// checkInline checks that each attachment part is one the packet names,
+// with the size it names.
+func (r *Recorder) checkInline(where string, packet []any, inline map[string]int) {
+	if len(packet) != 1 {
+		return
+	}
+	js, err := json.Marshal(packet[0])
+	if err != nil {
+		r.fail("%s: the packet part: %v", where, err)
+		return
+	}
+	var p struct {
+		Payload []byte `json:"payload"`
+	}
+	var d struct {
+		Attachments []struct {
+			SHA256 string `json:"sha256"`
+			Size   int    `json:"size"`
+		} `json:"attachments"`
+	}
+	if err := errors.Join(json.Unmarshal(js, &p), json.Unmarshal(p.Payload, &d)); err != nil {
+		r.fail("%s: the packet part's payload: %v", where, err)
+		return
+	}
+	named := map[string]int{}
+	for _, a := range d.Attachments {
+		named[a.SHA256] = a.Size
+	}
+	for sha, n := range inline {
+		size, ok := named[sha]
+		switch {
+		case !ok:
+			r.fail("%s: attachment part %s is not one the packet names", where, sha)
+		case size != n:
+			r.fail("%s: attachment part %s holds %d bytes, the packet says %d", where, sha, n, size)
+		}
+	}
+}
+
+// mediaTypeIn reports whether contentType is one of list, an encoding
+// object's contentType: media types separated by commas, type/* and */*
+// wildcards.
+func mediaTypeIn(contentType, list string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	for _, want := range strings.Split(list, ",") {
+		want = strings.TrimSpace(want)
+		typ, _, _ := strings.Cut(mt, "/")
+		if want == mt || want == "*/*" || want == typ+"/*" {
+			return true
+		}
+	}
+	return false
+}
+
+// firstMediaType is the first media type of an encoding's contentType.
+func firstMediaType(list string) string {
+	first, _, _ := strings.Cut(list, ",")
+	return strings.TrimSpace(first)
+}
+
+// validSHA256 reports 64 lower-case hex digits.
+func validSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *Recorder) checkError(where, pointer string, status int, out *recordingWriter) {
@@ -430,12 +628,35 @@ func isJSON(contentType string) bool {
 	return mt == wire.ContentJSON || mt == wire.ContentPacket
 }
 
+// isMultipart reports a multipart/form-data body, checked part by part.
+func isMultipart(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt == contentMultipart
+}
+
 // capture keeps the first limit bytes written to it.
 type capture struct {
 	buf   bytes.Buffer
 	n     int
 	limit int
 	over  bool
+	eof   bool // the body was read to its end (teeReader)
+}
+
+// teeReader copies what the handler reads of a request body to a capture
+// and notes whether it read to the end.
+type teeReader struct {
+	r io.Reader
+	c *capture
+}
+
+func (t *teeReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	t.c.Write(p[:n])
+	if err == io.EOF {
+		t.c.eof = true
+	}
+	return n, err
 }
 
 func (c *capture) Write(p []byte) (int, error) {
