@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -103,29 +104,51 @@ func queueBlobChecks(b *pgx.Batch, sub *store.Submission) {
 }
 
 // checkBlobs reads the answers of queueBlobChecks: every attachment is
-// present and the sender holds a grant of it. It returns the records read.
-func checkBlobs(br pgx.BatchResults, sub *store.Submission) (map[string]*blobRecord, error) {
-	recs := make(map[string]*blobRecord, len(sub.BlobDigests))
+// present and the sender holds a grant of it. It returns the records read,
+// and the inline attachments (queueInline) whose bytes the retention
+// policy had removed: not missing, since the submission brings them, but
+// to be stored again (putPieceTx).
+func checkBlobs(br pgx.BatchResults, sub *store.Submission) (recs map[string]*blobRecord, gone []store.InlineBlob, err error) {
+	recs = make(map[string]*blobRecord, len(sub.BlobDigests))
 	var missing error
 	for _, d := range sub.BlobDigests {
 		var raw []byte
 		var granted bool
 		err := br.QueryRow().Scan(&raw, &granted)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return nil, err
+			return nil, nil, err
 		}
 		rec := &blobRecord{}
 		if err == nil {
 			if err := decodeRec(raw, rec); err != nil {
-				return nil, fmt.Errorf("blob %s: %w", d, err)
+				return nil, nil, fmt.Errorf("blob %s: %w", d, err)
 			}
 		}
-		if (err != nil || rec.Gone || !granted) && missing == nil {
+		if i := slices.IndexFunc(sub.Inline, func(b store.InlineBlob) bool { return b.Digest == d }); i >= 0 && rec.Gone {
+			if !slices.ContainsFunc(gone, func(b store.InlineBlob) bool { return b.Digest == d }) {
+				gone = append(gone, sub.Inline[i])
+			}
+		} else if (err != nil || rec.Gone || !granted) && missing == nil {
 			missing = fmt.Errorf("attachment %s: %w", d, store.ErrMissingBlob)
 		}
 		recs[d] = rec
 	}
-	return recs, missing
+	return recs, gone, missing
+}
+
+// putInlineSQL stores the bytes of an inline attachment as a new blob of
+// one piece, unless its digest has a record: present (the sender's grant,
+// queued beside it, is all it needs) or gone (checkBlobs reports it).
+const putInlineSQL = `WITH b AS (INSERT INTO blobs (digest, rec) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING RETURNING digest)
+	INSERT INTO blob_chunks (digest, off, data) SELECT digest, 0, $3::bytea FROM b WHERE octet_length($3::bytea) > 0`
+
+// queueInline queues the statements that make a submission's inline
+// attachment its sender's upload, sent with Accept's checks: no round
+// trip of their own.
+func queueInline(ctx context.Context, tx *logTx, sub *store.Submission, ib store.InlineBlob) {
+	info := store.BlobInfo{Digest: ib.Digest, Size: int64(len(ib.Data)), Present: true}
+	tx.Exec(ctx, putInlineSQL, ib.Digest, encode(uploadedRecord(info, nil, sub.Received)), ib.Data)
+	tx.Exec(ctx, `INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, '') ON CONFLICT DO NOTHING`, ib.Digest, string(sub.Sender))
 }
 
 // referenceBlobsTx counts a new message's references to its attachments

@@ -40,13 +40,11 @@ func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.
 	// the serializable transaction), and for a new message its numbers in
 	// its sender's list and its recipients' queues, in one round trip. (A
 	// refusal after rolls the numbers back with the rest.) The inline
-	// attachments are stored first, as their sender's uploads, so that the
-	// check finds them; a refusal rolls them back too.
+	// attachments are stored first, as their sender's uploads, in the same
+	// round trip, so that the check finds them; a refusal rolls them back
+	// too.
 	for _, ib := range sub.Inline {
-		info := store.BlobInfo{Digest: ib.Digest, Size: int64(len(ib.Data)), Present: true}
-		if err := putPieceTx(ctx, tx, sub.Sender, info, ib.Data, sub.Received); err != nil {
-			return res, false, err
-		}
+		queueInline(ctx, tx, sub, ib)
 	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT rec FROM messages WHERE id = $1`, sub.MessageID)
@@ -58,10 +56,11 @@ func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.
 	found, err := scanRec(br.QueryRow(), &m)
 	var (
 		blobs map[string]*blobRecord
+		gone  []store.InlineBlob
 		seqs  []uint64
 	)
 	if err == nil && !found {
-		blobs, err = checkBlobs(br, sub)
+		blobs, gone, err = checkBlobs(br, sub)
 	}
 	if err == nil && !found {
 		seqs, err = readNextAll(br, names)
@@ -86,6 +85,14 @@ func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.
 		if targets[i].Sender != sub.Sender {
 			return res, false, fmt.Errorf("target %s was sent by another agency: %w", id, store.ErrForbidden)
 		}
+	}
+	// Bytes the retention policy removed come back with the submission.
+	for _, ib := range gone {
+		info := store.BlobInfo{Digest: ib.Digest, Size: int64(len(ib.Data)), Present: true}
+		if err := putPieceTx(ctx, tx, sub.Sender, info, ib.Data, sub.Received); err != nil {
+			return res, false, err
+		}
+		blobs = nil // read again
 	}
 	rec := record.Message{
 		ID: sub.MessageID, Sender: sub.Sender, Recipients: sub.Recipients, EnvSHA256: sub.EnvelopeSHA256,

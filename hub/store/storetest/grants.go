@@ -312,6 +312,15 @@ func testRetention(t *testing.T, s store.Store) {
 		t.Fatalf("open after a new upload: %v", err)
 	}
 	f.Close()
+	// Or the bytes come with the new message's packet.
+	inline := NewSubmission(Quangninh, 500, Nghean)
+	inline.BlobDigests = []string{rd}
+	inline.Inline = []store.InlineBlob{{Digest: rd, Data: refusedBlob}}
+	inline.Received = T0.Add(2 * retention)
+	accept(t, s, inline)
+	if got := readBlob(t, s, Nghean, rd); !bytes.Equal(got, refusedBlob) {
+		t.Fatalf("the bytes sent again with a packet read back as %d bytes", len(got))
+	}
 }
 
 // testUploadCheck checks UploadCheck against StatBlob, BlobGranted and
