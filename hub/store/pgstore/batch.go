@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -23,11 +24,13 @@ import (
 //
 // Its statements that return no rows (Exec) are pipelined: queued and
 // sent together, in the round trip of the next query (Query, QueryRow,
-// SendBatch) or at the end of the operation. The batch holds the log lock of every node while its
-// operations run one statement after another, so its round trips, not
-// the server's work, bound the rate of log appends. An error of a queued
-// statement is returned by the query or the end that sends it, within the
-// same operation; Exec's command tag is empty.
+// SendBatch); those after the operation's last query go with the next
+// operation's first (tryBatch). The batch holds the log lock of every
+// node while its operations run one statement after another, so its
+// round trips, not the server's work, bound the rate of log appends. An
+// error of a queued statement is returned by the query that sends it,
+// within the same operation, or makes the batch run again with each
+// operation's writes sent at its end; Exec's command tag is empty.
 //
 // The batch begins and ends the transaction itself (tryBatch), with the
 // lock and the log head's update in the same round trips, so an operation
@@ -36,6 +39,11 @@ type logTx struct {
 	conn   *pgx.Conn
 	queued *pgx.Batch
 	sent   bool // some statements were sent
+	// carried is how many statements at the head of queued are the
+	// previous operation's last writes (tryBatch), and carryFailed is set
+	// when one of them failed: that error is not this operation's.
+	carried     int
+	carryFailed bool
 	// edge is the log's size and right edge as the batch's operations so
 	// far left them, so that only the first to append reads the head and
 	// its hashes (appendLog); an operation works on a copy, which becomes
@@ -124,7 +132,9 @@ func (t *logTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	all := t.queued
 	all.QueuedQueries = append(all.QueuedQueries, b.QueuedQueries...)
 	t.queued, t.sent = &pgx.Batch{}, true
-	return &queuedResults{BatchResults: t.conn.SendBatch(ctx, all), queued: n}
+	carried := t.carried
+	t.carried = 0
+	return &queuedResults{BatchResults: t.conn.SendBatch(ctx, all), queued: n, carried: carried, carryFailed: &t.carryFailed}
 }
 
 // queuedResults are the results of a batch sent after the statements
@@ -133,12 +143,20 @@ type queuedResults struct {
 	pgx.BatchResults
 	queued int // results of queued statements not read yet
 	err    error
+	// carried is how many of the first queued statements are another
+	// operation's; carryFailed is set when one of them fails.
+	carried     int
+	carryFailed *bool
 }
 
 // skip reads the results of the queued statements, once.
 func (r *queuedResults) skip() error {
 	for ; r.queued > 0 && r.err == nil; r.queued-- {
 		_, r.err = r.BatchResults.Exec()
+		if r.err != nil && r.carried > 0 {
+			*r.carryFailed = true
+		}
+		r.carried--
 	}
 	return r.err
 }
@@ -220,6 +238,11 @@ func (r *batchRows) Next() bool {
 type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
+
+// errCarryFailed is tryBatch's answer when the last writes of one
+// operation, sent with the next one's, failed: the batch runs again
+// without carrying writes, so that the failure is its operation's alone.
+var errCarryFailed = errors.New("an operation's writes failed in the round trip of the next")
 
 // logLockKey names the session-level advisory lock that serialises the
 // batches of log appends of every hub node on the database.
@@ -370,16 +393,20 @@ func (s *Store) runBatch() {
 		deliver(calls, nil, err)
 		return
 	}
+	carry := true
 	for attempt := 1; ; attempt++ {
-		errs, err := s.tryBatch(ctx, conn, calls, attempt)
+		errs, err := s.tryBatch(ctx, conn, calls, attempt, carry)
 		if err == nil {
 			// The COMMIT released the lock (commitBatch).
 			deliver(calls, errs, nil)
 			conn.Release()
 			return
 		}
+		if errors.Is(err, errCarryFailed) {
+			carry = false // again, each operation's writes sent at its end
+		}
 		lost := conn.Conn().IsClosed()
-		if (!lost && !retryable(err)) || attempt == maxAttempts || s.closed.Load() {
+		if (!lost && !retryable(err) && !errors.Is(err, errCarryFailed)) || attempt == maxAttempts || s.closed.Load() {
 			deliver(calls, nil, err)
 			unlockLog(ctx, conn)
 			return
@@ -491,22 +518,38 @@ func unlockLog(ctx context.Context, conn *pgxpool.Conn) {
 // which releases the log lock (commitBatch). It returns each call's own
 // error, or the error that failed the transaction (the lock still held);
 // a call whose caller has gone is not run.
-func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batchCall, attempt int) ([]error, error) {
+func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batchCall, attempt int, carry bool) ([]error, error) {
 	errs := make([]error, len(calls))
 	edge := logEdge{size: -1, hashes: map[int64]tlog.Hash{}}
 	stats := statsDelta{}
+	// With carry, an operation's last writes and the release of its
+	// savepoint are not sent on their own: they go with the next
+	// operation's first query (or before the COMMIT), one round trip per
+	// operation fewer while the batch holds the log lock. Should one of
+	// them fail, the error is not the next operation's: the batch runs
+	// again whole without carry (errCarryFailed), where each operation's
+	// writes are sent at its end and their errors are its own.
+	var pending []*pgx.QueuedQuery
 	for i, c := range calls {
 		if err := c.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
 		op := newLogTx(conn.Conn(), edge, stats)
+		op.queued.QueuedQueries = slices.Clone(pending)
+		op.carried = len(pending)
 		op.Exec(ctx, `SAVEPOINT op`) // sent with the operation's first query
 		err := safeCall(ctx, c.fn, op)
+		if op.carryFailed {
+			return nil, errCarryFailed
+		}
 		if err == nil {
-			// Sends fn's last writes: their errors are fn's.
 			op.Exec(ctx, `RELEASE SAVEPOINT op`)
-			err = op.flush(ctx)
+			if carry {
+				pending = op.queued.QueuedQueries
+			} else if err = op.flush(ctx); err == nil {
+				pending = nil // sent fn's last writes: their errors are fn's
+			}
 		}
 		if err == nil {
 			edge, stats = op.edge, op.stats
@@ -517,13 +560,22 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 			return nil, err
 		}
 		// Undo what was sent; when nothing was (not even the savepoint),
-		// the queue is dropped with op.
+		// the queue is dropped with op, but what it carried is kept.
 		if op.sent {
+			pending = nil // sent, and succeeded: the failure was after
 			if _, rerr := conn.Exec(ctx, `ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op`); rerr != nil {
 				return nil, fmt.Errorf("roll back an operation of the batch: %w", rerr)
 			}
 		}
 		errs[i] = err
+	}
+	if len(pending) > 0 {
+		if err := conn.Conn().SendBatch(ctx, &pgx.Batch{QueuedQueries: pending}).Close(); err != nil {
+			if retryable(err) || conn.Conn().IsClosed() {
+				return nil, err
+			}
+			return nil, errCarryFailed
+		}
 	}
 	if b := s.batch.beforeCommit; b != nil {
 		if err := b(attempt, len(calls)); err != nil {
