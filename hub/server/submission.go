@@ -59,7 +59,7 @@ func parseSubmissionForm(body []byte, boundary string) (packet []byte, inline re
 		case i == 0 && name != wire.PartPacket:
 			return nil, nil, fmt.Errorf("%w: the first part must be %q", errBadRequest, wire.PartPacket)
 		case i == 0:
-			if packet, err = readPart(p, envelope.MaxPacketSize); err != nil {
+			if packet, err = readPart(p, envelope.MaxPacketSize, len(body)); err != nil {
 				return nil, nil, fmt.Errorf("the packet: %w", err)
 			}
 		case name != wire.PartAttachment:
@@ -70,7 +70,7 @@ func parseSubmissionForm(body []byte, boundary string) (packet []byte, inline re
 			if _, dup := inline[filename]; dup {
 				return nil, nil, fmt.Errorf("%w: attachment %s sent twice", errBadRequest, filename)
 			}
-			b, err := readPart(p, wire.MaxInline-total)
+			b, err := readPart(p, wire.MaxInline-total, len(body))
 			if err != nil {
 				return nil, nil, fmt.Errorf("attachments sent with the packet (%d bytes at most in all): %w", wire.MaxInline, err)
 			}
@@ -94,14 +94,15 @@ func formNames(p *multipart.Part) (name, filename string) {
 	return params["name"], params["filename"]
 }
 
-// readPart reads a part of at most limit bytes.
-func readPart(p *multipart.Part, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(p, limit+1))
-	if err != nil {
+// readPart reads a part of at most limit bytes of a body of size bytes,
+// into one buffer: no part is longer than its body.
+func readPart(p *multipart.Part, limit int64, size int) ([]byte, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, min(limit+1, int64(size))+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(p, limit+1)); err != nil {
 		return nil, fmt.Errorf("%w: %w", errBadRequest, err)
 	}
-	if int64(len(b)) > limit {
+	if int64(buf.Len()) > limit {
 		return nil, fmt.Errorf("%w: over %d bytes", store.ErrTooLarge, limit)
 	}
-	return b, nil
+	return buf.Bytes(), nil
 }
