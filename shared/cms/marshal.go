@@ -19,7 +19,11 @@ func (sd *signedDataRaw) marshal() ([]byte, error) {
 			return nil, fmt.Errorf("encode unsigned attributes: %w", err)
 		}
 	}
-	var b cryptobyte.Builder
+	// One buffer for the whole container: its parts and room for the
+	// headers around them.
+	size := 64 + len(sd.digestAlgorithms) + len(sd.encapContentInfo) + len(sd.certificates) + len(sd.crls) +
+		len(si.sid) + len(si.digestAlgorithm) + len(si.signedAttrs) + len(si.signatureAlg) + len(si.signature) + len(unsigned)
+	b := cryptobyte.NewBuilder(make([]byte, 0, size))
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1ObjectIdentifier(OIDSignedData)
 		b.AddASN1(tagContext0, func(b *cryptobyte.Builder) {

@@ -227,7 +227,11 @@ func (b *Builder) assemble(signature []byte) ([]byte, error) {
 		sd.version = 3 // RFC 5652 5.1: eContentType other than id-data
 	}
 	if b.certs {
-		sd.certificates = enc.element(func(cb *cryptobyte.Builder) {
+		size := 0
+		for _, c := range b.chain {
+			size += len(c.Raw)
+		}
+		sd.certificates = enc.sized(size+8, func(cb *cryptobyte.Builder) {
 			cb.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(cb *cryptobyte.Builder) {
 				for _, c := range b.chain {
 					cb.AddBytes(c.Raw)
@@ -245,8 +249,14 @@ func (b *Builder) assemble(signature []byte) ([]byte, error) {
 type encoder struct{ err error }
 
 func (e *encoder) element(f func(*cryptobyte.Builder)) []byte {
-	var b cryptobyte.Builder
-	f(&b)
+	return e.sized(0, f)
+}
+
+// sized is element for an element of about size bytes, built in one
+// buffer instead of one grown as it is written.
+func (e *encoder) sized(size int, f func(*cryptobyte.Builder)) []byte {
+	b := cryptobyte.NewBuilder(make([]byte, 0, size))
+	f(b)
 	out, err := b.Bytes()
 	if err != nil && e.err == nil {
 		e.err = err
