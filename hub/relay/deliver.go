@@ -278,6 +278,11 @@ func (r *Relay) Drain() { r.drain.Do(func() { close(r.draining) }) }
 // The relay wakes its own polls for its own events.
 func (r *Relay) Wake(agencies ...certs.AgencyCode) { r.wakeup.notify(agencies...) }
 
+// WakeAll makes every long poll waiting now look at the store again: what
+// another hub node committed may not have been announced to this one (its
+// listener was not yet listening, or was reconnecting).
+func (r *Relay) WakeAll() { r.wakeup.notifyAll() }
+
 // notifier wakes long-polls waiting for an agency.
 type notifier struct {
 	mu      sync.Mutex
@@ -297,6 +302,15 @@ func (n *notifier) wait(a certs.AgencyCode) <-chan struct{} {
 		n.waiting[a] = ch
 	}
 	return ch
+}
+
+func (n *notifier) notifyAll() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for a, ch := range n.waiting {
+		close(ch)
+		delete(n.waiting, a)
+	}
 }
 
 func (n *notifier) notify(agencies ...certs.AgencyCode) {

@@ -41,6 +41,7 @@ func TestPollOfAnotherNode(t *testing.T) {
 		wake    bool
 	}{
 		{"woken", 0, true},
+		{"all woken", 0, true},
 		{"re-checking", 50 * time.Millisecond, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,7 +64,10 @@ func TestPollOfAnotherNode(t *testing.T) {
 			}()
 			<-st.empty // the poll found nothing and waits
 			e.send(quangNinh, "81", vpcp)
-			if tt.wake {
+			switch {
+			case tt.name == "all woken": // as when its listener has just begun listening
+				other.WakeAll()
+			case tt.wake:
 				other.Wake(vpcp)
 			}
 			a := <-got

@@ -456,7 +456,7 @@ func recheck(cfg config.Config) time.Duration {
 // listener is a store shared by several hub nodes that tells each of them
 // which agencies the others' events concern (pgstore.Store.Listen).
 type listener interface {
-	Listen(ctx context.Context, retry time.Duration, wake func(...certs.AgencyCode)) error
+	Listen(ctx context.Context, retry time.Duration, wake func(...certs.AgencyCode), listening func()) error
 }
 
 // listen wakes this node's long polls for the events of the other hub
@@ -464,7 +464,8 @@ type listener interface {
 // nothing to listen to.
 func (h *Hub) listen(ctx context.Context) {
 	if l, ok := h.store.(listener); ok {
-		_ = l.Listen(ctx, time.Second, h.server.Relay().Wake)
+		rel := h.server.Relay()
+		_ = l.Listen(ctx, time.Second, rel.Wake, rel.WakeAll)
 	}
 }
 

@@ -35,13 +35,16 @@ func notify(ctx context.Context, tx dbtx, agency certs.AgencyCode) error {
 // It holds one connection of its own and, when that connection is lost,
 // reconnects after retry (a second when 0), logging the loss: the
 // notifications sent meanwhile are lost, so a long poll must also re-check
-// the store now and then (relay.Options.Recheck). It returns ctx's error.
-func (s *Store) Listen(ctx context.Context, retry time.Duration, wake func(...certs.AgencyCode)) error {
+// the store now and then (relay.Options.Recheck). Each time it has begun
+// listening, the first time too, it calls listening, which must wake every
+// poll that began before: an event committed before then was not heard.
+// It returns ctx's error.
+func (s *Store) Listen(ctx context.Context, retry time.Duration, wake func(...certs.AgencyCode), listening func()) error {
 	if retry <= 0 {
 		retry = time.Second
 	}
 	for {
-		err := s.listen(ctx, wake)
+		err := s.listen(ctx, wake, listening)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -55,7 +58,7 @@ func (s *Store) Listen(ctx context.Context, retry time.Duration, wake func(...ce
 }
 
 // listen runs one listening connection until it fails or ctx ends.
-func (s *Store) listen(ctx context.Context, wake func(...certs.AgencyCode)) error {
+func (s *Store) listen(ctx context.Context, wake func(...certs.AgencyCode), listening func()) error {
 	conn, err := pgx.Connect(ctx, s.url)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -64,6 +67,7 @@ func (s *Store) listen(ctx context.Context, wake func(...certs.AgencyCode)) erro
 	if _, err := conn.Exec(ctx, "LISTEN "+WakeChannel); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	listening()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,19 +13,21 @@ import (
 )
 
 // TestListenReconnects: Listen passes on the agencies named on the wake
-// channel, and when its connection is cut it connects again and goes on.
+// channel, and when its connection is cut it connects again and goes on;
+// each time it has begun listening it says so, once.
 func TestListenReconnects(t *testing.T) {
 	url := cluster.NewDatabase(t)
 	s := openAt(t, url)
 	lctx, stop := context.WithCancel(context.Background())
 	woken := make(chan certs.AgencyCode, 100)
+	var listening atomic.Int32
 	done := make(chan error, 1)
 	go func() {
 		done <- s.Listen(lctx, 50*time.Millisecond, func(a ...certs.AgencyCode) {
 			for _, a := range a {
 				woken <- a
 			}
-		})
+		}, func() { listening.Add(1) })
 	}()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -54,12 +57,18 @@ func TestListenReconnects(t *testing.T) {
 		}
 	}
 	heard("000.00.00.H49")
+	if n := listening.Load(); n != 1 {
+		t.Fatalf("began listening %d times, said so %d", 1, n)
+	}
 	var cut int
 	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 		WHERE datname = current_database() AND query = 'LISTEN `+pgstore.WakeChannel+`'`).Scan(&cut); err != nil || cut != 1 {
 		t.Fatalf("cut the listener's connection: %d cut, %v", cut, err)
 	}
 	heard("000.00.00.H41")
+	if n := listening.Load(); n != 2 {
+		t.Fatalf("began listening again after the cut: said so %d times in all, want 2", n)
+	}
 	stop()
 	if err := <-done; err != context.Canceled {
 		t.Fatalf("Listen after its context ended: %v", err)
