@@ -267,12 +267,17 @@ func (r *Relay) checkStored(ctx context.Context, sender certs.AgencyCode, i int,
 	if !ok {
 		return nil, fmt.Errorf("attachment %d: the blob store does not allow random access", i+1)
 	}
+	return r.checkContent(ctx, i, a, ra, r.prehashed(a.SHA256, a.Size, ra)) // f is closed once this returns
+}
+
+// checkContent is the end of checkStored and checkInline, once attachment
+// i is found with its size: its bytes in ra (checkBytes), then its report
+// from src, ra with the signed ranges' digests where they are known.
+func (r *Relay) checkContent(ctx context.Context, i int, a envelope.Attachment, ra, src io.ReaderAt) ([]byte, error) {
 	if err := checkBytes(a, ra); err != nil {
 		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
 	}
-	report, err := r.report(ctx, a, func() (io.ReaderAt, io.Closer, error) {
-		return r.prehashed(a.SHA256, a.Size, ra), io.NopCloser(nil), nil // closed above, once the check is done
-	})
+	report, err := r.report(ctx, a, func() (io.ReaderAt, io.Closer, error) { return src, io.NopCloser(nil), nil })
 	if err != nil {
 		return nil, fmt.Errorf("attachment %q: %w", a.Name, err)
 	}
@@ -296,17 +301,11 @@ func (r *Relay) checkInline(ctx context.Context, i int, a envelope.Attachment, b
 		return nil, fmt.Errorf("attachment %q: %w: its bytes do not hash to %s", a.Name, store.ErrDigestMismatch, a.SHA256)
 	}
 	ra := io.ReaderAt(bytes.NewReader(b))
-	if err := checkBytes(a, ra); err != nil {
-		return nil, fmt.Errorf("attachment %d: %w", i+1, err)
-	}
+	src := ra
 	if rd := h.Ranges(); rd != nil {
-		ra = &pades.Prehashed{ReaderAt: ra, Ranges: rd}
+		src = &pades.Prehashed{ReaderAt: ra, Ranges: rd}
 	}
-	report, err := r.report(ctx, a, func() (io.ReaderAt, io.Closer, error) { return ra, io.NopCloser(nil), nil })
-	if err != nil {
-		return nil, fmt.Errorf("attachment %q: %w", a.Name, err)
-	}
-	return report, nil
+	return r.checkContent(ctx, i, a, ra, src)
 }
 
 // checkType refuses attachment i if its type is not one this hub accepts
