@@ -112,8 +112,10 @@ func (r *Relay) checkSubmission(ctx context.Context, agency certs.AgencyCode, do
 	}
 	for _, a := range doc.Attachments {
 		sub.BlobDigests = append(sub.BlobDigests, a.SHA256)
-		if b, ok := inline[a.SHA256]; ok && !slices.ContainsFunc(sub.Inline, func(x store.InlineBlob) bool { return x.Digest == a.SHA256 }) {
-			sub.Inline = append(sub.Inline, store.InlineBlob{Digest: a.SHA256, Data: b})
+		if b, ok := inline[a.SHA256]; ok {
+			if _, dup := sub.Inlined(a.SHA256); !dup {
+				sub.Inline = append(sub.Inline, store.InlineBlob{Digest: a.SHA256, Data: b})
+			}
 		}
 	}
 	return sub, nil

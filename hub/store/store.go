@@ -418,6 +418,16 @@ type Submission struct {
 	Inline []InlineBlob
 }
 
+// Inlined returns the inline blob of digest, if the submission has one.
+func (s *Submission) Inlined(digest string) (InlineBlob, bool) {
+	for _, b := range s.Inline {
+		if b.Digest == digest {
+			return b, true
+		}
+	}
+	return InlineBlob{}, false
+}
+
 // InlineBlob is an attachment that came whole with its submission.
 type InlineBlob struct {
 	Digest string // lower-case hex SHA-256 of Data

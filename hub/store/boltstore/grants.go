@@ -90,7 +90,7 @@ func grantUploadTx(tx *bolt.Tx, owner certs.AgencyCode, info store.BlobInfo, at 
 // not inline is present and the sender holds a grant of it.
 func checkBlobsTx(tx *bolt.Tx, sub *store.Submission) (refusal error, err error) {
 	for _, d := range sub.BlobDigests {
-		if slices.ContainsFunc(sub.Inline, func(b store.InlineBlob) bool { return b.Digest == d }) {
+		if _, ok := sub.Inlined(d); ok {
 			continue // its file was written with the digest locked (putInline)
 		}
 		rec, err := getBlob(tx, d)

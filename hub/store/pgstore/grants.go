@@ -88,7 +88,7 @@ func queueGrantUpload(b *pgx.Batch, owner certs.AgencyCode, info store.BlobInfo,
 	if rec != nil {
 		b.Queue(`UPDATE blobs SET rec = $2 WHERE digest = $1`, info.Digest, encode(uploadedRecord(info, rec, at)))
 	}
-	b.Queue(`INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, '') ON CONFLICT DO NOTHING`, info.Digest, string(owner))
+	b.Queue(grantUploadSQL, info.Digest, string(owner))
 	if rec == nil || rec.Refs == 0 {
 		b.Queue(`INSERT INTO blob_pending (agency, digest, size) VALUES ($1, $2, $3)
 			ON CONFLICT (agency, digest) DO UPDATE SET size = EXCLUDED.size`, string(owner), info.Digest, info.Size)
@@ -124,9 +124,9 @@ func checkBlobs(br pgx.BatchResults, sub *store.Submission) (recs map[string]*bl
 				return nil, nil, fmt.Errorf("blob %s: %w", d, err)
 			}
 		}
-		if i := slices.IndexFunc(sub.Inline, func(b store.InlineBlob) bool { return b.Digest == d }); i >= 0 && rec.Gone {
+		if ib, ok := sub.Inlined(d); ok && rec.Gone {
 			if !slices.ContainsFunc(gone, func(b store.InlineBlob) bool { return b.Digest == d }) {
-				gone = append(gone, sub.Inline[i])
+				gone = append(gone, ib)
 			}
 		} else if (err != nil || rec.Gone || !granted) && missing == nil {
 			missing = fmt.Errorf("attachment %s: %w", d, store.ErrMissingBlob)
@@ -135,6 +135,9 @@ func checkBlobs(br pgx.BatchResults, sub *store.Submission) (recs map[string]*bl
 	}
 	return recs, gone, missing
 }
+
+// grantUploadSQL records that agency $2 holds blob $1 by its own upload.
+const grantUploadSQL = `INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, '') ON CONFLICT DO NOTHING`
 
 // putInlineSQL stores the bytes of an inline attachment as a new blob of
 // one piece, unless its digest has a record: present (the sender's grant,
@@ -148,7 +151,7 @@ const putInlineSQL = `WITH b AS (INSERT INTO blobs (digest, rec) VALUES ($1, $2)
 func queueInline(ctx context.Context, tx *logTx, sub *store.Submission, ib store.InlineBlob) {
 	info := store.BlobInfo{Digest: ib.Digest, Size: int64(len(ib.Data)), Present: true}
 	tx.Exec(ctx, putInlineSQL, ib.Digest, encode(uploadedRecord(info, nil, sub.Received)), ib.Data)
-	tx.Exec(ctx, `INSERT INTO blob_grants (digest, agency, via) VALUES ($1, $2, '') ON CONFLICT DO NOTHING`, ib.Digest, string(sub.Sender))
+	tx.Exec(ctx, grantUploadSQL, ib.Digest, string(sub.Sender))
 }
 
 // referenceBlobsTx counts a new message's references to its attachments
