@@ -282,7 +282,8 @@ func (c *Clerk) sendDocument(ctx context.Context, cl *hubclient.Client, it store
 // one request, when the hub takes that many bytes so (wire.Hello.MaxInline):
 // a small document then costs one request, not one more per file. It
 // returns nil and no error when they are to be uploaded instead, also
-// when a hub node of an older release refused the form for a packet.
+// when a hub node of an older release refused the form for a packet; the
+// clerk then uploads every document's files through cl.
 func (c *Clerk) submitInline(ctx context.Context, cl *hubclient.Client, id string, atts []envelope.Attachment, packet []byte) (*wire.Submitted, error) {
 	var total int64
 	for _, a := range atts {
@@ -307,6 +308,11 @@ func (c *Clerk) submitInline(ctx context.Context, cl *hubclient.Client, id strin
 	res, err := cl.SubmitInline(ctx, packet, files)
 	if code := wire.CodeOf(err); code == wire.CodeMalformed || code == wire.CodeBadRequest {
 		c.log.Info("the hub did not take the files with the packet; uploading them", "doc", id, "code", code)
+		c.mu.Lock()
+		if c.inlineOf == cl {
+			c.maxInline = 0 // nor will it take the next document's
+		}
+		c.mu.Unlock()
 		return nil, nil
 	}
 	if err != nil {

@@ -102,6 +102,10 @@ type Options struct {
 	// schemas: for a test that plants in the store what the hub itself
 	// would refuse, to see a client cope with a hub that let it through.
 	Unchecked bool
+	// Observe, if set, wraps the hub's handler inside the API check: to
+	// count requests, or to answer some as another release of the hub
+	// would.
+	Observe func(http.Handler) http.Handler
 }
 
 // Start starts a hub and stops it when the test ends.
@@ -155,8 +159,15 @@ func Start(t testing.TB, opts Options) *Hub {
 	if err := parts.Verifier.SetForeignRoots(opts.ForeignRoots); err != nil {
 		t.Fatal(err)
 	}
+	parts.Observe = opts.Observe
 	if !opts.Unchecked {
-		parts.Observe = checkAPI(t)
+		check, inner := checkAPI(t), opts.Observe
+		parts.Observe = func(h http.Handler) http.Handler {
+			if inner != nil {
+				h = inner(h)
+			}
+			return check(h)
+		}
 	}
 	hub, err := service.New(cfg, parts, opts.Logger)
 	if err != nil {
