@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +45,9 @@ type logTx struct {
 	// when one of them failed: that error is not this operation's.
 	carried     int
 	carryFailed bool
+	// prefetched is set when the operation's first round trip was sent
+	// with the batch's (prefetch).
+	prefetched bool
 	// edge is the log's size and right edge as the batch's operations so
 	// far left them, so that only the first to append reads the head and
 	// its hashes (appendLog); an operation works on a copy, which becomes
@@ -244,6 +248,11 @@ func (r errRow) Scan(...any) error { return r.err }
 // without carrying writes, so that the failure is its operation's alone.
 var errCarryFailed = errors.New("an operation's writes failed in the round trip of the next")
 
+// errPrefetchFailed is tryBatch's answer when an operation whose first
+// round trip went with the others' failed: the batch runs again with each
+// operation's round trips its own, so that the failure is its alone.
+var errPrefetchFailed = errors.New("an operation of a batch with its reads sent together failed")
+
 // logLockKey names the session-level advisory lock that serialises the
 // batches of log appends of every hub node on the database.
 const logLockKey int64 = 7152024016
@@ -300,12 +309,55 @@ type batcher struct {
 	// with the attempt's number and the batch's size; an error fails the
 	// attempt as a failed COMMIT does.
 	beforeCommit func(attempt, size int) error
+	// prefetched counts the operations committed whose first round trip
+	// went with their batch's (prefetch), for tests.
+	prefetched atomic.Int64
 }
 
 type batchCall struct {
 	ctx context.Context
+	pre *prefetch // nil: fn asks for everything itself
 	fn  func(ctx context.Context, tx *logTx) error
 	err chan error
+}
+
+// prefetch is the first round trip of an operation of a batch of log
+// appends, declared apart from the rest of it (logUpdateAfter), so that a
+// batch sends those of all its operations in one (tryBatch) instead of one
+// round trip each while it holds the log lock.
+//
+// Those round trips go before every operation's writes, so an operation's
+// first reads do not see the writes of the operations before it in the
+// batch: keys name what they read that another operation may write (a
+// message's id, an attachment's digest), and of two operations with a key
+// in common the second is run after the others, in the usual way. An
+// operation whose first round trip was sent with the others runs in its
+// savepoint after it, as the round trip comes before any: should it fail
+// after its round trip wrote, the whole batch runs again in the usual way
+// (errPrefetchFailed).
+type prefetch struct {
+	keys []string
+	// writes is set when the round trip writes: those writes are then
+	// not the operation's savepoint's to undo.
+	writes bool
+	// queue queues the statements of the round trip.
+	queue func(b *pgx.Batch)
+	// read reads their results, in order, every one of them unless it
+	// returns an error; fn may then use what it read.
+	read func(br pgx.BatchResults) error
+}
+
+// run sends the round trip on its own, in the transaction of tx, and reads
+// it.
+func (p *prefetch) run(ctx context.Context, tx *logTx) error {
+	b := &pgx.Batch{}
+	p.queue(b)
+	br := tx.SendBatch(ctx, b)
+	err := p.read(br)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // logUpdate runs fn, which appends to the log, in a batch: one
@@ -324,10 +376,28 @@ type batchCall struct {
 // and commit, as when a connection is lost during a COMMIT: the outcome is
 // unknown and the operation's idempotency settles it.
 func (s *Store) logUpdate(ctx context.Context, fn func(ctx context.Context, tx *logTx) error) error {
+	return s.logUpdateAfter(ctx, nil, fn)
+}
+
+// logUpdateAfter is logUpdate of an operation whose first round trip is
+// pre, run before fn, in the round trip of the other operations' when it
+// can (prefetch). pre may be nil.
+func (s *Store) logUpdateAfter(ctx context.Context, pre *prefetch, fn func(ctx context.Context, tx *logTx) error) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	c := &batchCall{ctx: ctx, fn: fn, err: make(chan error, 1)}
+	if pre != nil {
+		inner := fn
+		fn = func(ctx context.Context, tx *logTx) error {
+			if !tx.prefetched {
+				if err := pre.run(ctx, tx); err != nil {
+					return err
+				}
+			}
+			return inner(ctx, tx)
+		}
+	}
+	c := &batchCall{ctx: ctx, pre: pre, fn: fn, err: make(chan error, 1)}
 	b := &s.batch
 	b.mu.Lock()
 	b.queue = append(b.queue, c)
@@ -393,20 +463,24 @@ func (s *Store) runBatch() {
 		deliver(calls, nil, err)
 		return
 	}
-	carry := true
+	m := batchMode{prefetch: true, carry: true}
 	for attempt := 1; ; attempt++ {
-		errs, err := s.tryBatch(ctx, conn, calls, attempt, carry)
+		errs, err := s.tryBatch(ctx, conn, calls, attempt, m)
 		if err == nil {
 			// The COMMIT released the lock (commitBatch).
 			deliver(calls, errs, nil)
 			conn.Release()
 			return
 		}
-		if errors.Is(err, errCarryFailed) {
-			carry = false // again, each operation's writes sent at its end
+		again := false
+		switch {
+		case errors.Is(err, errPrefetchFailed):
+			m.prefetch, again = false, true // each operation's round trips its own
+		case errors.Is(err, errCarryFailed):
+			m.carry, again = false, true // each operation's writes sent at its end
 		}
 		lost := conn.Conn().IsClosed()
-		if (!lost && !retryable(err) && !errors.Is(err, errCarryFailed)) || attempt == maxAttempts || s.closed.Load() {
+		if (!lost && !retryable(err) && !again) || attempt == maxAttempts || s.closed.Load() {
 			deliver(calls, nil, err)
 			unlockLog(ctx, conn)
 			return
@@ -428,20 +502,21 @@ func (s *Store) runBatch() {
 	}
 }
 
-// commitBatch ends a batch: the log entries and hashes its operations
-// appended and the log head's size as they left it (appendLog writes
-// them only here, one statement each per batch), its wake-ups (one
-// notification per agency), the statistics it counted (one row per
-// agency, addStats), then the COMMIT and the release of the log lock, in one
-// round trip, pipelined: PostgreSQL skips the statements after one that
+// commitBatch ends a batch: the writes of its last operation not sent yet
+// (pending: should one fail, the batch runs again without carry), the log
+// entries and hashes its operations appended and the log head's size as
+// they left it (appendLog writes them only here, one statement each per
+// batch), its wake-ups (one notification per agency), the statistics it
+// counted (one row per agency, addStats), then the COMMIT and the release
+// of the log lock, in one round trip, pipelined: PostgreSQL skips the statements after one that
 // fails, so the unlock runs only after the COMMIT succeeded and the lock
 // is held across the COMMIT (the next batch's snapshot sees this one),
 // and when the COMMIT fails the lock is still held for the retry. A
 // connection lost between the two leaves the outcome unknown, as one
 // lost during a COMMIT always did: the batch runs again and idempotency
 // settles it.
-func commitBatch(ctx context.Context, conn *pgx.Conn, edge logEdge, stats statsDelta) error {
-	b := &pgx.Batch{}
+func commitBatch(ctx context.Context, conn *pgx.Conn, pending []*pgx.QueuedQuery, edge logEdge, stats statsDelta) error {
+	b := &pgx.Batch{QueuedQueries: slices.Clip(pending)}
 	if len(edge.entries) > 0 {
 		idx := make([]int64, len(edge.entries))
 		for i := range idx {
@@ -464,8 +539,11 @@ func commitBatch(ctx context.Context, conn *pgx.Conn, edge logEdge, stats statsD
 	b.Queue(`SELECT pg_advisory_unlock($1)`, logLockKey)
 	br := conn.SendBatch(ctx, b)
 	defer br.Close()
-	for range b.Len() - 2 {
+	for i := range b.Len() - 2 {
 		if _, err := br.Exec(); err != nil {
+			if i < len(pending) && !retryable(err) && !conn.IsClosed() {
+				return errCarryFailed // the batch runs again, the lock kept
+			}
 			return err
 		}
 	}
@@ -514,28 +592,61 @@ func unlockLog(ctx context.Context, conn *pgxpool.Conn) {
 	conn.Release()
 }
 
+// batchMode is how tryBatch runs a batch's operations: with their first
+// round trips together (prefetch) and with an operation's last writes sent
+// with the next one's first query (carry). A batch tries both first, and
+// runs again without the one that made an operation's failure another's.
+type batchMode struct{ prefetch, carry bool }
+
 // tryBatch runs calls in the transaction open on conn and commits it,
 // which releases the log lock (commitBatch). It returns each call's own
 // error, or the error that failed the transaction (the lock still held);
 // a call whose caller has gone is not run.
-func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batchCall, attempt int, carry bool) ([]error, error) {
+//
+// With m.prefetch the first round trips of the operations that declare
+// one go together, first (prefetchAll), and those operations run first.
+// Each operation runs in a savepoint, so that its error rolls back its
+// writes alone; but the writes of a prefetch precede every savepoint, so
+// the failure of an operation whose prefetch writes makes the batch run
+// again without prefetch (errPrefetchFailed). With m.carry an operation's
+// last writes and the release of its savepoint are not sent on their own:
+// they go with the next operation's first query (or with the COMMIT), one
+// round trip per operation fewer while the batch holds the log lock.
+// Should a carried write fail, the error is not the next operation's: the
+// batch runs again whole without carry (errCarryFailed), where each
+// operation's writes are sent at its end and their errors are its own.
+func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batchCall, attempt int, m batchMode) ([]error, error) {
 	errs := make([]error, len(calls))
 	edge := logEdge{size: -1, hashes: map[int64]tlog.Hash{}}
 	stats := statsDelta{}
-	// With carry, an operation's last writes and the release of its
-	// savepoint are not sent on their own: they go with the next
-	// operation's first query (or before the COMMIT), one round trip per
-	// operation fewer while the batch holds the log lock. Should one of
-	// them fail, the error is not the next operation's: the batch runs
-	// again whole without carry (errCarryFailed), where each operation's
-	// writes are sent at its end and their errors are its own.
+	var picked []bool
+	if m.prefetch {
+		var err error
+		if picked, err = prefetchAll(ctx, conn.Conn(), calls, &edge, errs); err != nil {
+			return nil, err
+		}
+	}
+	// The operations prefetched first, in order, then the others.
+	order := make([]int, 0, len(calls))
+	for _, first := range []bool{true, false} {
+		for i := range calls {
+			if (picked != nil && picked[i]) == first {
+				order = append(order, i)
+			}
+		}
+	}
 	var pending []*pgx.QueuedQuery
-	for i, c := range calls {
-		if err := c.ctx.Err(); err != nil {
+	for _, i := range order {
+		c, prefetched := calls[i], picked != nil && picked[i]
+		if errs[i] != nil {
+			continue // its prefetch refused it
+		}
+		if err := c.ctx.Err(); err != nil && !prefetched {
 			errs[i] = err
 			continue
 		}
 		op := newLogTx(conn.Conn(), edge, stats)
+		op.prefetched = prefetched
 		op.queued.QueuedQueries = slices.Clone(pending)
 		op.carried = len(pending)
 		op.Exec(ctx, `SAVEPOINT op`) // sent with the operation's first query
@@ -545,7 +656,7 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 		}
 		if err == nil {
 			op.Exec(ctx, `RELEASE SAVEPOINT op`)
-			if carry {
+			if m.carry {
 				pending = op.queued.QueuedQueries
 			} else if err = op.flush(ctx); err == nil {
 				pending = nil // sent fn's last writes: their errors are fn's
@@ -559,6 +670,9 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 			// The transaction is doomed, not the operation.
 			return nil, err
 		}
+		if prefetched && c.pre.writes {
+			return nil, errPrefetchFailed // its prefetch's writes are before its savepoint
+		}
 		// Undo what was sent; when nothing was (not even the savepoint),
 		// the queue is dropped with op, but what it carried is kept.
 		if op.sent {
@@ -568,14 +682,6 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 			}
 		}
 		errs[i] = err
-	}
-	if len(pending) > 0 {
-		if err := conn.Conn().SendBatch(ctx, &pgx.Batch{QueuedQueries: pending}).Close(); err != nil {
-			if retryable(err) || conn.Conn().IsClosed() {
-				return nil, err
-			}
-			return nil, errCarryFailed
-		}
 	}
 	if b := s.batch.beforeCommit; b != nil {
 		if err := b(attempt, len(calls)); err != nil {
@@ -589,10 +695,127 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 	if st := conn.Conn().PgConn().TxStatus(); st != 'T' {
 		return nil, fmt.Errorf("commit a batch of log appends: the transaction is in state %q", st)
 	}
-	if err := commitBatch(ctx, conn.Conn(), edge, stats); err != nil {
+	if err := commitBatch(ctx, conn.Conn(), pending, edge, stats); err != nil {
 		return nil, err
 	}
+	for i, p := range picked {
+		if p && errs[i] == nil {
+			s.batch.prefetched.Add(1)
+		}
+	}
 	return errs, nil
+}
+
+// prefetchAll sends, in one round trip, the read of the log head's size
+// (into edge) and the first round trips of the calls that declare one,
+// whose caller is still there and which read nothing an operation before
+// them in the round trip may write (their keys); and reads them. It
+// returns which calls it ran so, none when fewer than two could be. The
+// refusal of a prefetch that writes nothing is its operation's error, in
+// errs; any other failure but the transaction's is errPrefetchFailed.
+func prefetchAll(ctx context.Context, conn *pgx.Conn, calls []*batchCall, edge *logEdge, errs []error) ([]bool, error) {
+	picked := make([]bool, len(calls))
+	seen := map[string]bool{}
+	n := 0
+	for i, c := range calls {
+		if c.pre == nil || c.ctx.Err() != nil || slices.ContainsFunc(c.pre.keys, func(k string) bool { return seen[k] }) {
+			continue
+		}
+		for _, k := range c.pre.keys {
+			seen[k] = true
+		}
+		picked[i] = true
+		n++
+	}
+	if n < 2 {
+		return nil, nil
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT size FROM log_head WHERE id = 1 FOR UPDATE`)
+	spans := make([]int, len(calls))
+	for i, c := range calls {
+		if picked[i] {
+			before := b.Len()
+			c.pre.queue(b)
+			spans[i] = b.Len() - before
+		}
+	}
+	br := conn.SendBatch(ctx, b)
+	err := br.QueryRow().Scan(&edge.size)
+	for i, c := range calls {
+		if err != nil || !picked[i] {
+			continue
+		}
+		sp := &spanResults{BatchResults: br, left: spans[i]}
+		rerr := c.pre.read(sp)
+		if rerr == nil {
+			err = sp.drain()
+			continue
+		}
+		var pe *pgconn.PgError
+		if c.pre.writes || errors.As(rerr, &pe) || errors.Is(rerr, errPastSpan) {
+			err = rerr
+			break
+		}
+		errs[i] = rerr // the refusal of a read: nothing to undo
+		err = sp.drain()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if retryable(err) || conn.IsClosed() {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %w", errPrefetchFailed, err)
+	}
+	return picked, nil
+}
+
+// spanResults are the results of one operation's statements in a batch
+// of several operations': reading past them is an error, and drain reads
+// those it left.
+type spanResults struct {
+	pgx.BatchResults
+	left int
+}
+
+var errPastSpan = errors.New("read past the results of an operation's statements")
+
+func (r *spanResults) Exec() (pgconn.CommandTag, error) {
+	if r.left == 0 {
+		return pgconn.CommandTag{}, errPastSpan
+	}
+	r.left--
+	return r.BatchResults.Exec()
+}
+
+func (r *spanResults) Query() (pgx.Rows, error) {
+	if r.left == 0 {
+		return nil, errPastSpan
+	}
+	r.left--
+	return r.BatchResults.Query()
+}
+
+func (r *spanResults) QueryRow() pgx.Row {
+	if r.left == 0 {
+		return errRow{errPastSpan}
+	}
+	r.left--
+	return r.BatchResults.QueryRow()
+}
+
+// Close must not close the batch of the others' results.
+func (r *spanResults) Close() error { return r.drain() }
+
+func (r *spanResults) drain() error {
+	for ; r.left > 0; r.left-- {
+		if _, err := r.BatchResults.Exec(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // safeCall runs fn, turning a panic into its error.

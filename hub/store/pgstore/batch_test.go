@@ -1,6 +1,7 @@
 package pgstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"lienthong/certs"
 	"lienthong/hub/store"
 	"lienthong/hub/store/pgstore"
 	st "lienthong/hub/store/storetest"
@@ -598,5 +600,173 @@ func TestGroupCommitRetryTakesNoNumber(t *testing.T) {
 	res, _, err := s.Accept(ctx, next, seal.seal(next.MessageID))
 	if err != nil || res.Seq != 2 {
 		t.Fatalf("the next message: %+v (%v), want sequence 2", res, err)
+	}
+}
+
+// TestGroupCommitPrefetch: the acceptances of a batch send their checks
+// together, except one that reads what another before it writes: the same
+// message again, or an attachment of another; those run after, and see
+// what the others wrote. Every acceptance is numbered without a gap, each
+// message once, each attachment counted by both its messages.
+func TestGroupCommitPrefetch(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	ctx := context.Background()
+	pdf := st.RandomBytes(5000)
+	if _, err := s.PutBlob(ctx, st.Quangninh, st.Digest(pdf), bytes.NewReader(pdf), st.T0); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		seal sealer
+		mu   sync.Mutex
+		errs = make([]error, 6)
+		idx  = map[string]int64{}
+	)
+	first, a, b := st.NewSubmission(st.Caobang, 100, st.Nghean), st.NewSubmission(st.Quangninh, 100, st.Nghean), st.NewSubmission(st.Quangninh, 100, st.Nghean)
+	withPDF, alsoPDF := st.NewSubmission(st.Quangninh, 100, st.Govoffice), st.NewSubmission(st.Quangninh, 100, st.Caobang)
+	withPDF.BlobDigests, alsoPDF.BlobDigests = []string{st.Digest(pdf)}, []string{st.Digest(pdf)}
+	again := *a
+	var existed atomic.Bool
+	before := pgstore.Prefetched(s)
+	sizes := inOneBatch(t, s, nil,
+		acceptInto(s, &mu, errs, idx, 0, first, seal.seal(first.MessageID)),
+		acceptInto(s, &mu, errs, idx, 1, a, seal.seal(a.MessageID)),
+		func() {
+			_, ex, err := s.Accept(ctx, &again, seal.seal(a.MessageID))
+			existed.Store(ex)
+			errs[2] = err
+		},
+		acceptInto(s, &mu, errs, idx, 3, withPDF, seal.seal(withPDF.MessageID)),
+		acceptInto(s, &mu, errs, idx, 4, b, seal.seal(b.MessageID)),
+		acceptInto(s, &mu, errs, idx, 5, alsoPDF, seal.seal(alsoPDF.MessageID)),
+	)
+	if !slices.Equal(sizes, []int{1, 5}) {
+		t.Fatalf("batch sizes %v, want [1 5]", sizes)
+	}
+	if slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
+		t.Fatalf("errors: %v", errs)
+	}
+	if !existed.Load() {
+		t.Fatal("the same message again was not found accepted")
+	}
+	if n := pgstore.Prefetched(s) - before; n != 3 {
+		t.Fatalf("%d acceptances with their checks sent together, want 3 (the second of a message and of an attachment after)", n)
+	}
+	wantLogged(t, s, idx)
+	if n, err := s.LogSize(ctx); err != nil || n != 5 {
+		t.Fatalf("log size %d (%v), want 5", n, err)
+	}
+	sent, err := s.Sent(ctx, st.Quangninh, 0, 10)
+	if err != nil || len(sent) != 4 {
+		t.Fatalf("Quangninh's sent list: %d (%v), want 4", len(sent), err)
+	}
+	for i, r := range sent {
+		if r.Cursor != uint64(i+1) {
+			t.Fatalf("Quangninh's sent list numbered %d at %d", r.Cursor, i)
+		}
+	}
+	var refs, open int
+	if err := connect(t, s).QueryRow(ctx, `SELECT (convert_from(rec, 'UTF8')::jsonb->>'refs')::int, (convert_from(rec, 'UTF8')::jsonb->>'open')::int
+		FROM blobs WHERE digest = $1`, st.Digest(pdf)).Scan(&refs, &open); err != nil || refs != 2 || open != 2 {
+		t.Fatalf("the attachment of two messages: refs %d, open %d (%v), want 2 and 2", refs, open, err)
+	}
+	if err := s.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGroupCommitPrefetchRefusal: an acceptance refused on its checks,
+// sent with the others', makes the batch run again each on its own, so
+// that it leaves nothing, not even a number in its recipient's queue, and
+// its batch-mates commit.
+func TestGroupCommitPrefetchRefusal(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	ctx := context.Background()
+	var (
+		seal sealer
+		mu   sync.Mutex
+		errs = make([]error, 4)
+		idx  = map[string]int64{}
+	)
+	first, a, missing, b := st.NewSubmission(st.Caobang, 100, st.Nghean), st.NewSubmission(st.Quangninh, 100, st.Nghean),
+		st.NewSubmission(st.Quangninh, 100, st.Nghean), st.NewSubmission(st.Govoffice, 100, st.Nghean)
+	missing.BlobDigests = []string{st.Digest([]byte("never uploaded"))}
+	inOneBatch(t, s, nil,
+		acceptInto(s, &mu, errs, idx, 0, first, seal.seal(first.MessageID)),
+		acceptInto(s, &mu, errs, idx, 1, a, seal.seal(a.MessageID)),
+		acceptInto(s, &mu, errs, idx, 2, missing, seal.seal(missing.MessageID)),
+		acceptInto(s, &mu, errs, idx, 3, b, seal.seal(b.MessageID)),
+	)
+	if errs[0] != nil || errs[1] != nil || errs[3] != nil || !errors.Is(errs[2], store.ErrMissingBlob) {
+		t.Fatalf("errors %v, want the refusal of the third alone", errs)
+	}
+	ds, err := s.Inbox(ctx, st.Nghean, 0, 10, st.T0)
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("Nghean's inbox: %d (%v), want 3", len(ds), err)
+	}
+	for i, d := range ds {
+		if d.Cursor != uint64(i+1) {
+			t.Fatalf("Nghean's queue numbered %d at %d", d.Cursor, i)
+		}
+	}
+	if sent, err := s.Sent(ctx, st.Quangninh, 0, 10); err != nil || len(sent) != 1 || sent[0].Cursor != 1 {
+		t.Fatalf("Quangninh's sent list: %+v (%v), want the one accepted, numbered 1", sent, err)
+	}
+	wantLogged(t, s, idx)
+	if err := s.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGroupCommitPrefetchAcks: acknowledgements read their deliveries
+// together; one of a message that does not exist, whose read writes
+// nothing, is refused alone, without running its batch-mates again.
+func TestGroupCommitPrefetchAcks(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	ctx := context.Background()
+	toNghean, toCaobang := st.NewSubmission(st.Quangninh, 100, st.Nghean), st.NewSubmission(st.Quangninh, 100, st.Caobang)
+	for _, sub := range []*store.Submission{toNghean, toCaobang} {
+		if _, _, err := s.Accept(ctx, sub, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var (
+		seal sealer
+		errs = make([]error, 3)
+	)
+	ack := func(i int, recipient certs.AgencyCode, id string) func() {
+		return func() { _, _, errs[i] = s.Ack(ctx, recipient, id, "", st.T0, seal.seal(id)) }
+	}
+	before := pgstore.Prefetched(s)
+	first := st.NewSubmission(st.Govoffice, 100, st.Nghean)
+	sizes := inOneBatch(t, s, nil,
+		func() {
+			if _, _, err := s.Accept(ctx, first, nil); err != nil {
+				t.Error(err)
+			}
+		},
+		ack(0, st.Nghean, toNghean.MessageID),
+		ack(1, st.Nghean, st.NewID()),
+		ack(2, st.Caobang, toCaobang.MessageID),
+	)
+	if !slices.Equal(sizes, []int{1, 3}) {
+		t.Fatalf("batch sizes %v, want [1 3]", sizes)
+	}
+	if errs[0] != nil || errs[2] != nil || !errors.Is(errs[1], store.ErrNotFound) {
+		t.Fatalf("errors %v, want the second's not found alone", errs)
+	}
+	if n := pgstore.Prefetched(s) - before; n != 2 {
+		t.Fatalf("%d acknowledgements with their reads sent together, want 2", n)
+	}
+	if n := seal.calls.Load(); n != 2 {
+		t.Fatalf("the acknowledgements were sealed %d times, want 2: their batch ran again", n)
+	}
+	for _, sub := range []*store.Submission{toNghean, toCaobang} {
+		ds, err := s.Deliveries(ctx, sub.MessageID)
+		if err != nil || len(ds) != 1 || ds[0].State != store.Acked {
+			t.Fatalf("deliveries of %s: %+v (%v), want acknowledged", sub.MessageID, ds, err)
+		}
+	}
+	if err := s.Verify(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -148,10 +148,10 @@ const putInlineSQL = `WITH b AS (INSERT INTO blobs (digest, rec) VALUES ($1, $2)
 // queueInline queues the statements that make a submission's inline
 // attachment its sender's upload, sent with Accept's checks: no round
 // trip of their own.
-func queueInline(ctx context.Context, tx *logTx, sub *store.Submission, ib store.InlineBlob) {
+func queueInline(b *pgx.Batch, sub *store.Submission, ib store.InlineBlob) {
 	info := store.BlobInfo{Digest: ib.Digest, Size: int64(len(ib.Data)), Present: true}
-	tx.Exec(ctx, putInlineSQL, ib.Digest, encode(uploadedRecord(info, nil, sub.Received)), ib.Data)
-	tx.Exec(ctx, grantUploadSQL, ib.Digest, string(sub.Sender))
+	b.Queue(putInlineSQL, ib.Digest, encode(uploadedRecord(info, nil, sub.Received)), ib.Data)
+	b.Queue(grantUploadSQL, ib.Digest, string(sub.Sender))
 }
 
 // referenceBlobsTx counts a new message's references to its attachments

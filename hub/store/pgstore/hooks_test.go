@@ -21,6 +21,10 @@ func InBatch(ctx context.Context, s *Store, fn func(ctx context.Context, tx Quer
 	return s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error { return fn(ctx, tx) })
 }
 
+// Prefetched is how many operations committed with their first round
+// trip sent with their batch's.
+func Prefetched(s *Store) int64 { return s.batch.prefetched.Load() }
+
 // Queued is how many operations wait for the next batch.
 func Queued(s *Store) int {
 	s.batch.mu.Lock()

@@ -23,9 +23,11 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 	var (
 		res     store.AcceptResult
 		existed bool
+		chk     acceptChecks
 	)
-	err := s.logUpdate(ctx, func(ctx context.Context, tx *logTx) (err error) {
-		res, existed, err = acceptTx(ctx, tx, sub, seal)
+	pre := &prefetch{keys: acceptKeys(sub), writes: true, queue: func(b *pgx.Batch) { chk.queue(b, sub) }, read: func(br pgx.BatchResults) error { return chk.read(br, sub) }}
+	err := s.logUpdateAfter(ctx, pre, func(ctx context.Context, tx *logTx) (err error) {
+		res, existed, err = acceptTx(ctx, tx, sub, seal, &chk)
 		return err
 	})
 	if err != nil {
@@ -34,49 +36,67 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 	return res, existed, nil
 }
 
-func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.Seal) (res store.AcceptResult, existed bool, err error) {
-	// Whether the message exists, its attachments' records and the
-	// sender's grants (blobs may be collected: they are checked here, in
-	// the serializable transaction), and for a new message its numbers in
-	// its sender's list and its recipients' queues, in one round trip. (A
-	// refusal after rolls the numbers back with the rest.) The inline
-	// attachments are stored first, as their sender's uploads, in the same
-	// round trip, so that the check finds them; a refusal rolls them back
-	// too.
-	for _, ib := range sub.Inline {
-		queueInline(ctx, tx, sub, ib)
+// acceptChecks are the first round trip of an acceptance: whether the
+// message exists, its attachments' records and the sender's grants (blobs
+// may be collected: they are checked here, in the serializable
+// transaction), and for a new message its numbers in its sender's list
+// and its recipients' queues. (A refusal after rolls the numbers back with
+// the rest.) The inline attachments are stored first, as their sender's
+// uploads, in the same round trip, so that the check finds them; a
+// refusal rolls them back too.
+type acceptChecks struct {
+	found bool
+	m     record.Message
+	blobs map[string]*blobRecord
+	gone  []store.InlineBlob
+	seqs  []uint64
+}
+
+// acceptKeys are what an acceptance's checks read that another operation
+// may write (prefetch): the message, its attachments and its targets.
+func acceptKeys(sub *store.Submission) []string {
+	keys := append([]string{"message/" + sub.MessageID}, sub.BlobDigests...)
+	for _, t := range sub.Targets {
+		keys = append(keys, "message/"+t)
 	}
-	b := &pgx.Batch{}
+	return keys
+}
+
+func (c *acceptChecks) queue(b *pgx.Batch, sub *store.Submission) {
+	for _, ib := range sub.Inline {
+		queueInline(b, sub, ib)
+	}
 	b.Queue(`SELECT rec FROM messages WHERE id = $1`, sub.MessageID)
 	queueBlobChecks(b, sub)
-	names := counterNames(sub)
-	queueNextAll(b, names, sub.MessageID)
-	br := tx.SendBatch(ctx, b)
-	var m record.Message
-	found, err := scanRec(br.QueryRow(), &m)
-	var (
-		blobs map[string]*blobRecord
-		gone  []store.InlineBlob
-		seqs  []uint64
-	)
-	if err == nil && !found {
-		blobs, gone, err = checkBlobs(br, sub)
-	}
-	if err == nil && !found {
-		seqs, err = readNextAll(br, names)
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return res, false, err
-	}
-	if found {
-		if m.EnvSHA256 != sub.EnvelopeSHA256 {
-			return res, false, fmt.Errorf("message id %s already names envelope %s: %w", sub.MessageID, m.EnvSHA256, store.ErrConflict)
+	queueNextAll(b, counterNames(sub), sub.MessageID)
+}
+
+func (c *acceptChecks) read(br pgx.BatchResults, sub *store.Submission) (err error) {
+	*c = acceptChecks{}
+	for range 2 * len(sub.Inline) {
+		if _, err := br.Exec(); err != nil {
+			return err
 		}
-		return m.Result(), true, nil
 	}
+	if c.found, err = scanRec(br.QueryRow(), &c.m); err != nil || c.found {
+		return err
+	}
+	if c.blobs, c.gone, err = checkBlobs(br, sub); err != nil {
+		return err
+	}
+	c.seqs, err = readNextAll(br, counterNames(sub))
+	return err
+}
+
+// acceptTx accepts sub in tx, once its checks are read (chk).
+func acceptTx(ctx context.Context, tx *logTx, sub *store.Submission, seal store.Seal, chk *acceptChecks) (res store.AcceptResult, existed bool, err error) {
+	if chk.found {
+		if chk.m.EnvSHA256 != sub.EnvelopeSHA256 {
+			return res, false, fmt.Errorf("message id %s already names envelope %s: %w", sub.MessageID, chk.m.EnvSHA256, store.ErrConflict)
+		}
+		return chk.m.Result(), true, nil
+	}
+	blobs, gone, seqs := chk.blobs, chk.gone, chk.seqs
 	targets := make([]*record.Message, len(sub.Targets))
 	for i, id := range sub.Targets {
 		if targets[i], err = getMessage(ctx, tx, id); err != nil {

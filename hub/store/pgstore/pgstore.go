@@ -53,10 +53,14 @@
 // batch commits at a time; throughput comes from the batch's size, which
 // grows with the load (a batch takes what queued while it waited for the
 // lock). The lock's holder runs its operations' statements one after
-// another, so its round trips bound the rate: a batch's writes are
-// pipelined (sent with the next query), only its first append reads
-// the head and the tree's right edge, and the head's new size is written
-// once, in the COMMIT's round trip. The lock's connection sets TCP keepalives, so that a node that
+// another, so its round trips bound the rate: the first round trips of
+// its acceptances and acknowledgements (their checks, the numbers of a new
+// message) go together in one, with the read of the head's size, unless
+// one reads what another before it writes (the same message, an
+// attachment of both), which then runs after the others; a batch's writes
+// are pipelined (sent with the next query, the last operation's with the
+// COMMIT); only its first append reads the tree's right edge; and the
+// head's new size is written once, in the COMMIT's round trip. The lock's connection sets TCP keepalives, so that a node that
 // vanishes without closing its connection holds the lock for about half a
 // minute; a node that stops (SIGSTOP, a frozen VM) while holding it stops
 // every node's appends until it resumes or its connection is killed.

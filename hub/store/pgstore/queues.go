@@ -125,25 +125,31 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 	var (
 		out     store.Delivery
 		existed bool
+		d       record.Delivery
+		m       record.Message
 	)
-	err := s.logUpdate(ctx, func(ctx context.Context, tx *logTx) error {
+	// The delivery, and its message (whose record does not change once
+	// accepted), in one round trip, with the other operations' of the
+	// batch when it can.
+	pre := &prefetch{keys: []string{"message/" + messageID},
+		queue: func(b *pgx.Batch) {
+			b.Queue(`SELECT d.rec, m.rec FROM deliveries d JOIN messages m ON m.id = d.msg
+				WHERE d.msg = $1 AND d.recipient = $2`, messageID, string(recipient))
+		},
+		read: func(br pgx.BatchResults) error {
+			var draw, mraw []byte
+			err := br.QueryRow().Scan(&draw, &mraw)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return store.ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			d, m = record.Delivery{}, record.Message{}
+			return errors.Join(decodeRec(draw, &d), decodeRec(mraw, &m))
+		}}
+	err := s.logUpdateAfter(ctx, pre, func(ctx context.Context, tx *logTx) error {
 		out, existed = store.Delivery{}, false
-		// The delivery, and its message (whose record does not change
-		// once accepted), in one round trip.
-		var d record.Delivery
-		var m record.Message
-		var draw, mraw []byte
-		err := tx.QueryRow(ctx, `SELECT d.rec, m.rec FROM deliveries d JOIN messages m ON m.id = d.msg
-			WHERE d.msg = $1 AND d.recipient = $2`, messageID, string(recipient)).Scan(&draw, &mraw)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if err := errors.Join(decodeRec(draw, &d), decodeRec(mraw, &m)); err != nil {
-			return err
-		}
 		if done, err := d.Settle(store.Acked); done || err != nil {
 			out, existed = d.Domain(), done
 			return err
