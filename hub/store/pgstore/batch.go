@@ -707,7 +707,7 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 }
 
 // prefetchAll sends, in one round trip, the read of the log head's size
-// (into edge) and the first round trips of the calls that declare one,
+// and of the tree's right edge (into edge) and the first round trips of the calls that declare one,
 // whose caller is still there and which read nothing an operation before
 // them in the round trip may write (their keys); and reads them. It
 // returns which calls it ran so, none when fewer than two could be. The
@@ -732,6 +732,7 @@ func prefetchAll(ctx context.Context, conn *pgx.Conn, calls []*batchCall, edge *
 	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT size FROM log_head WHERE id = 1 FOR UPDATE`)
+	b.Queue(readEdgeSQL)
 	spans := make([]int, len(calls))
 	for i, c := range calls {
 		if picked[i] {
@@ -742,6 +743,12 @@ func prefetchAll(ctx context.Context, conn *pgx.Conn, calls []*batchCall, edge *
 	}
 	br := conn.SendBatch(ctx, b)
 	err := br.QueryRow().Scan(&edge.size)
+	if err == nil {
+		var rows pgx.Rows
+		if rows, err = br.Query(); err == nil {
+			err = scanEdge(rows, edge.hashes)
+		}
+	}
 	for i, c := range calls {
 		if err != nil || !picked[i] {
 			continue

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"lienthong/certs"
 	"lienthong/hub/store"
@@ -768,5 +770,52 @@ func TestGroupCommitPrefetchAcks(t *testing.T) {
 	}
 	if err := s.Verify(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// hashReads records the stored hashes' indexes tlog reads.
+type hashReads map[int64]bool
+
+func (r hashReads) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	for _, i := range indexes {
+		r[i] = true
+	}
+	return make([]tlog.Hash, len(indexes)), nil
+}
+
+// TestEdgeIndexes: the query a batch reads the tree's right edge with
+// names every hash stored before its entries that appending them reads,
+// and one hash per bit of the log's size, for logs of every size up to
+// 1,100 and a few past 2^40.
+func TestEdgeIndexes(t *testing.T) {
+	conn, err := pgx.Connect(context.Background(), cluster.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	q := `SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM (` + pgstore.EdgeIndexes("(SELECT $1::bigint)") + `) AS e (x)`
+	sizes := []int64{1<<40 - 3, 1<<40 + 5, 3<<40 + 1}
+	for n := range int64(1100) {
+		sizes = append(sizes, n)
+	}
+	for _, n := range sizes {
+		var got []int64
+		if err := conn.QueryRow(context.Background(), q, n).Scan(&got); err != nil {
+			t.Fatalf("size %d: %v", n, err)
+		}
+		if len(got) != bits.OnesCount64(uint64(n)) {
+			t.Fatalf("size %d: %d hashes on the right edge, want %d", n, len(got), bits.OnesCount64(uint64(n)))
+		}
+		reads := hashReads{}
+		for i := n; i < n+64; i++ {
+			if _, err := tlog.StoredHashes(i, []byte("entry"), reads); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range reads {
+			if i < tlog.StoredHashIndex(0, n) && !slices.Contains(got, i) {
+				t.Fatalf("size %d: appending reads hash %d, stored before, which the query %v does not name", n, i, got)
+			}
+		}
 	}
 }

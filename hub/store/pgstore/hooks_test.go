@@ -25,6 +25,9 @@ func InBatch(ctx context.Context, s *Store, fn func(ctx context.Context, tx Quer
 // trip sent with their batch's.
 func Prefetched(s *Store) int64 { return s.batch.prefetched.Load() }
 
+// EdgeIndexes is edgeIndexes, for a test of its arithmetic.
+func EdgeIndexes(n string) string { return edgeIndexes(n) }
+
 // Queued is how many operations wait for the next batch.
 func Queued(s *Store) int {
 	s.batch.mu.Lock()

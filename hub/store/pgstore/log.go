@@ -107,6 +107,41 @@ func readHashes(ctx context.Context, tx dbtx, indexes []int64) ([]tlog.Hash, err
 	return out, nil
 }
 
+// edgeIndexes is a query of the indexes of the stored hashes on the right
+// edge of the tree of n entries, n the one value of the query size: its
+// largest complete subtrees, one per bit of n that is set. Appending
+// entries to the log reads, of the hashes stored before, only those
+// (tlog.StoredHashes). StoredHashIndex(l, k) is 2m - popcount(m) + l with
+// m = ((k+1) << l) - 1, since the sum of m >> j over j is 2m - popcount(m).
+func edgeIndexes(size string) string {
+	return `SELECT 2 * m - length(replace(m::bit(64)::text, '0', '')) + l
+		FROM ` + size + ` AS h (n), generate_series(0, 62) AS l, LATERAL (SELECT ((n >> l) << l) - 1 AS m) AS x
+		WHERE (n >> l) & 1 = 1`
+}
+
+// readEdgeSQL reads the stored hashes of the log's right edge: a batch
+// sends it with its reads (prefetchAll), so that its appends need not
+// read them in a round trip of their own.
+var readEdgeSQL = `SELECT idx, hash FROM log_hashes WHERE idx IN (` +
+	edgeIndexes(`(SELECT size FROM log_head WHERE id = 1)`) + `)`
+
+// scanEdge reads the rows of readEdgeSQL into hashes.
+func scanEdge(rows pgx.Rows, hashes map[int64]tlog.Hash) error {
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var h []byte
+		if err := rows.Scan(&idx, &h); err != nil {
+			return err
+		}
+		if len(h) != tlog.HashSize {
+			return fmt.Errorf("log hash %d has %d bytes", idx, len(h))
+		}
+		hashes[idx] = tlog.Hash(h)
+	}
+	return rows.Err()
+}
+
 func hexSHA256(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])

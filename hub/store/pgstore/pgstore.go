@@ -59,8 +59,10 @@
 // one reads what another before it writes (the same message, an
 // attachment of both), which then runs after the others; a batch's writes
 // are pipelined (sent with the next query, the last operation's with the
-// COMMIT); only its first append reads the tree's right edge; and the
-// head's new size is written once, in the COMMIT's round trip. The lock's connection sets TCP keepalives, so that a node that
+// COMMIT); the tree's right edge is read with the head's size (its
+// indexes computed in SQL from the size, edgeIndexes); and the head's new
+// size is written once, in the COMMIT's round trip. The lock's
+// connection sets TCP keepalives, so that a node that
 // vanishes without closing its connection holds the lock for about half a
 // minute; a node that stops (SIGSTOP, a frozen VM) while holding it stops
 // every node's appends until it resumes or its connection is killed.
@@ -101,7 +103,9 @@
 // on an empty database create the schema once; pg_try_advisory_lock for
 // singleton jobs (RunAlone); pg_advisory_lock, a session-level lock taken
 // outside a transaction, and SAVEPOINT for the group commit of log
-// appends; pg_notify and LISTEN for wake-ups across hub nodes (Listen);
+// appends; generate_series, LATERAL and casts of bigint to bit(64) and
+// text to compute the log's right edge from its size (edgeIndexes);
+// pg_notify and LISTEN for wake-ups across hub nodes (Listen);
 // to_regclass for the mark of an unfinished import (export.go). No stored
 // procedures, triggers or extensions.
 //
