@@ -710,7 +710,7 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 // and of the tree's right edge (into edge) and the first round trips of the calls that declare one,
 // whose caller is still there and which read nothing an operation before
 // them in the round trip may write (their keys); and reads them. It
-// returns which calls it ran so, none when fewer than two could be. The
+// returns which calls it ran so, nil when none could be. The
 // refusal of a prefetch that writes nothing is its operation's error, in
 // errs; any other failure but the transaction's is errPrefetchFailed.
 func prefetchAll(ctx context.Context, conn *pgx.Conn, calls []*batchCall, edge *logEdge, errs []error) ([]bool, error) {
@@ -727,7 +727,7 @@ func prefetchAll(ctx context.Context, conn *pgx.Conn, calls []*batchCall, edge *
 		picked[i] = true
 		n++
 	}
-	if n < 2 {
+	if n == 0 {
 		return nil, nil
 	}
 	b := &pgx.Batch{}
