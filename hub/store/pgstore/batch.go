@@ -746,7 +746,7 @@ func prefetchAll(ctx context.Context, conn *pgx.Conn, calls []*batchCall, edge *
 	if err == nil {
 		var rows pgx.Rows
 		if rows, err = br.Query(); err == nil {
-			err = scanEdge(rows, edge.hashes)
+			err = scanHashes(rows, edge.hashes)
 		}
 	}
 	for i, c := range calls {

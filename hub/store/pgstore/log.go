@@ -82,29 +82,36 @@ func readHashes(ctx context.Context, tx dbtx, indexes []int64) ([]tlog.Hash, err
 	if err != nil {
 		return nil, err
 	}
-	got := make(map[int64][]byte, len(indexes))
-	for rows.Next() {
-		var idx int64
-		var h []byte
-		if err := rows.Scan(&idx, &h); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		got[idx] = h
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	got := make(map[int64]tlog.Hash, len(indexes))
+	if err := scanHashes(rows, got); err != nil {
 		return nil, err
 	}
 	out := make([]tlog.Hash, len(indexes))
 	for i, idx := range indexes {
-		v := got[idx]
-		if len(v) != tlog.HashSize {
+		h, ok := got[idx]
+		if !ok {
 			return nil, fmt.Errorf("log hash %d is missing", idx)
 		}
-		copy(out[i][:], v)
+		out[i] = h
 	}
 	return out, nil
+}
+
+// scanHashes reads rows of log_hashes (idx, hash) into hashes.
+func scanHashes(rows pgx.Rows, hashes map[int64]tlog.Hash) error {
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var h []byte
+		if err := rows.Scan(&idx, &h); err != nil {
+			return err
+		}
+		if len(h) != tlog.HashSize {
+			return fmt.Errorf("log hash %d has %d bytes", idx, len(h))
+		}
+		hashes[idx] = tlog.Hash(h)
+	}
+	return rows.Err()
 }
 
 // edgeIndexes is a query of the indexes of the stored hashes on the right
@@ -124,23 +131,6 @@ func edgeIndexes(size string) string {
 // read them in a round trip of their own.
 var readEdgeSQL = `SELECT idx, hash FROM log_hashes WHERE idx IN (` +
 	edgeIndexes(`(SELECT size FROM log_head WHERE id = 1)`) + `)`
-
-// scanEdge reads the rows of readEdgeSQL into hashes.
-func scanEdge(rows pgx.Rows, hashes map[int64]tlog.Hash) error {
-	defer rows.Close()
-	for rows.Next() {
-		var idx int64
-		var h []byte
-		if err := rows.Scan(&idx, &h); err != nil {
-			return err
-		}
-		if len(h) != tlog.HashSize {
-			return fmt.Errorf("log hash %d has %d bytes", idx, len(h))
-		}
-		hashes[idx] = tlog.Hash(h)
-	}
-	return rows.Err()
-}
 
 func hexSHA256(b []byte) string {
 	sum := sha256.Sum256(b)
