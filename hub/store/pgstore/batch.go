@@ -45,9 +45,6 @@ type logTx struct {
 	// when one of them failed: that error is not this operation's.
 	carried     int
 	carryFailed bool
-	// prefetched is set when the operation's first round trip was sent
-	// with the batch's (prefetch).
-	prefetched bool
 	// edge is the log's size and right edge as the batch's operations so
 	// far left them, so that only the first to append reads the head and
 	// its hashes (appendLog); an operation works on a copy, which becomes
@@ -386,17 +383,6 @@ func (s *Store) logUpdateAfter(ctx context.Context, pre *prefetch, fn func(ctx c
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	if pre != nil {
-		inner := fn
-		fn = func(ctx context.Context, tx *logTx) error {
-			if !tx.prefetched {
-				if err := pre.run(ctx, tx); err != nil {
-					return err
-				}
-			}
-			return inner(ctx, tx)
-		}
-	}
 	c := &batchCall{ctx: ctx, pre: pre, fn: fn, err: make(chan error, 1)}
 	b := &s.batch
 	b.mu.Lock()
@@ -646,11 +632,10 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 			continue
 		}
 		op := newLogTx(conn.Conn(), edge, stats)
-		op.prefetched = prefetched
 		op.queued.QueuedQueries = slices.Clone(pending)
 		op.carried = len(pending)
 		op.Exec(ctx, `SAVEPOINT op`) // sent with the operation's first query
-		err := safeCall(ctx, c.fn, op)
+		err := safeCall(func() error { return c.run(ctx, op, prefetched) })
 		if op.carryFailed {
 			return nil, errCarryFailed
 		}
@@ -825,14 +810,25 @@ func (r *spanResults) drain() error {
 	return nil
 }
 
+// run runs the call's operation in op: its prefetch first, unless it was
+// sent with the batch's reads (prefetched), then fn.
+func (c *batchCall) run(ctx context.Context, op *logTx, prefetched bool) error {
+	if c.pre != nil && !prefetched {
+		if err := c.pre.run(ctx, op); err != nil {
+			return err
+		}
+	}
+	return c.fn(ctx, op)
+}
+
 // safeCall runs fn, turning a panic into its error.
-func safeCall(ctx context.Context, fn func(context.Context, *logTx) error, tx *logTx) (err error) {
+func safeCall(fn func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic in transaction: %v", p)
 		}
 	}()
-	return fn(ctx, tx)
+	return fn()
 }
 
 // deliver answers each call with its own error, or all with err.
