@@ -739,7 +739,7 @@ func prefetchAll(ctx context.Context, conn *pgx.Conn, calls []*batchCall, edge *
 			continue
 		}
 		sp := &spanResults{BatchResults: br, left: spans[i]}
-		rerr := c.pre.read(sp)
+		rerr := safeCall(func() error { return c.pre.read(sp) })
 		if rerr == nil {
 			err = sp.drain()
 			continue
