@@ -41,6 +41,9 @@ func TestValidate(t *testing.T) {
 		{"collector too eager", func(c *Config) { c.GCPercent = 5 }, "gc_percent 5"},
 		{"collector too lazy", func(c *Config) { c.GCPercent = 20000 }, "gc_percent 20000"},
 		{"negative memory limit", func(c *Config) { c.MemoryLimitMB = -1 }, "memory_limit_mb -1"},
+		{"negative heap floor", func(c *Config) { c.GCHeapFloorMB = -1 }, "gc_heap_floor_mb -1"},
+		{"heap floor at the memory limit", func(c *Config) { c.MemoryLimitMB = 32 }, "gc_heap_floor_mb 32: want it below memory_limit_mb 32"},
+		{"no heap floor under a memory limit", func(c *Config) { c.MemoryLimitMB, c.GCHeapFloorMB = 256, 0 }, ""},
 		{"secret documents allowed", func(c *Config) { c.AllowSecretDocuments = true }, ""},
 		{"edXML packets refused", func(c *Config) { c.EdXML.MaxPacketMB = 0 }, "edxml.max_packet_mb 0"},
 		{"edXML packets over a gigabyte", func(c *Config) { c.EdXML.MaxPacketMB = 2048 }, "edxml.max_packet_mb 2048"},
@@ -117,22 +120,24 @@ func TestProcs(t *testing.T) {
 }
 
 // TestGC: the collector settings apply unless the operator's GOGC or
-// GOMEMLIMIT environment variable says otherwise.
+// GOMEMLIMIT environment variable says otherwise; the heap floor applies
+// either way.
 func TestGC(t *testing.T) {
 	c := Default()
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
-	if p, l := c.GC(); p != 0 || l != 0 {
-		t.Errorf("default GC() = %d, %d; want the runtime's own (0, 0)", p, l)
+	if p, l, f := c.GC(); p != 0 || l != 0 || f != 32<<20 {
+		t.Errorf("default GC() = %d, %d, %d; want the runtime's own (0, 0) and a floor of 32 MiB", p, l, f)
 	}
-	c.GCPercent, c.MemoryLimitMB = 400, 3072
-	if p, l := c.GC(); p != 400 || l != 3072<<20 {
-		t.Errorf("GC() = %d, %d; want 400, 3 GiB", p, l)
+	c.GCPercent, c.MemoryLimitMB, c.GCHeapFloorMB = 400, 3072, 0
+	if p, l, f := c.GC(); p != 400 || l != 3072<<20 || f != 0 {
+		t.Errorf("GC() = %d, %d, %d; want 400, 3 GiB, no floor", p, l, f)
 	}
 	t.Setenv("GOGC", "200")
 	t.Setenv("GOMEMLIMIT", "1GiB")
-	if p, l := c.GC(); p != 0 || l != 0 {
-		t.Errorf("GC() with GOGC and GOMEMLIMIT set = %d, %d; want them left alone", p, l)
+	c.GCHeapFloorMB = 64
+	if p, l, f := c.GC(); p != 0 || l != 0 || f != 64<<20 {
+		t.Errorf("GC() with GOGC and GOMEMLIMIT set = %d, %d, %d; want them left alone and the floor", p, l, f)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"lienthong/hub/config"
+	"lienthong/hub/heapfloor"
 	"lienthong/hub/service"
 	"lienthong/internal/cli"
 )
@@ -45,15 +46,15 @@ func runHub(env *cli.Env, cfg config.Config, prepare func(*service.Hub) error) e
 		runtime.GOMAXPROCS(n)
 		log.Info("scheduler", "gomaxprocs", n, "spare_procs", cfg.SpareProcs)
 	}
-	if percent, limit := cfg.GC(); percent != 0 || limit != 0 {
-		if percent != 0 {
-			debug.SetGCPercent(percent)
-		}
-		if limit != 0 {
-			debug.SetMemoryLimit(limit)
-		}
-		log.Info("collector", "gc_percent", percent, "memory_limit_mb", limit>>20)
+	percent, limit, floor := cfg.GC()
+	if percent != 0 {
+		debug.SetGCPercent(percent)
 	}
+	if limit != 0 {
+		debug.SetMemoryLimit(limit)
+	}
+	defer heapfloor.Start(floor)()
+	log.Info("collector", "gc_percent", percent, "memory_limit_mb", limit>>20, "gc_heap_floor_mb", floor>>20)
 	// Signals are caught before the hub opens: its control socket answers
 	// from Open on, and a SIGTERM from systemd or an operator who saw it
 	// answer then stops the hub the orderly way (Run returns at once on a
