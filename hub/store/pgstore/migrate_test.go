@@ -12,7 +12,8 @@ import (
 
 // A database of version 1 keeps its partial uploads in upload_chunks;
 // opened, it is migrated to the current version, an upload half written
-// before resumes and commits, and pieces written after are not compressed.
+// before resumes and commits, pieces written after are not compressed, and
+// signed records are kept in their rows.
 func TestMigrateFromVersion1(t *testing.T) {
 	url := cluster.NewDatabase(t)
 	conn, err := pgx.Connect(ctx, url)
@@ -63,6 +64,10 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}
 	if _, compressed := piecesCompressed(t, url); compressed != 0 {
 		t.Fatalf("%d pieces stored compressed after the migration", compressed)
+	}
+	// Version 4: signed records are kept in their rows.
+	if _, untuned := outOfLine(t, url); untuned != 0 {
+		t.Fatalf("%d of %v without the page-sized TOAST target after the migration", untuned, wholeTables)
 	}
 	var left int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM blob_chunks WHERE digest NOT IN ($1, $2)`, d, storetest.Digest(text)).Scan(&left); err != nil || left != 0 {

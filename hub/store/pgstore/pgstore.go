@@ -87,7 +87,12 @@
 // hold the bytes of an uncompressed value): opening a blob fetches its
 // first 64 KiB with its record, a read at a random offset a window (the
 // PDF check reads a signed PDF's end and a few objects), and a read in
-// order the rest of the piece.
+// order the rest of the piece. The signed records of messages, receipts
+// and statuses (a packet about 4.3 KB, a receipt or status 4.8 KB) stay in
+// their rows up to a page (schema version 4): at TOAST's default target of
+// 2 KB each was tried for compression, which signatures defeat, then moved
+// to a table of its own, a write more for each and a lookup more for each
+// read.
 //
 // # PostgreSQL-only features relied on
 //
@@ -98,7 +103,8 @@
 // array parameters (= ANY($1), unnest for many rows in one INSERT);
 // data-modifying WITH (an accepted attachment's writes); jsonb (adding up
 // statistics records); bytea, and ALTER COLUMN … SET STORAGE EXTERNAL to
-// keep the pieces' bytes uncompressed; COLLATE "C" for byte-order listings as
+// keep the pieces' bytes uncompressed, and the storage parameter
+// toast_tuple_target to keep signed records in their rows; COLLATE "C" for byte-order listings as
 // bbolt gives; pg_advisory_xact_lock in Migrate, so that two hubs starting
 // on an empty database create the schema once; pg_try_advisory_lock for
 // singleton jobs (RunAlone); pg_advisory_lock, a session-level lock taken
