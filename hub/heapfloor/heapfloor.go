@@ -41,8 +41,7 @@ func Start(floor int64) (stop func()) {
 		{Name: "/gc/scan/stack:bytes"},
 		{Name: "/gc/scan/globals:bytes"},
 	}}
-	t.tune()
-	t.arm()
+	t.cycle()
 	return t.stop
 }
 
@@ -66,27 +65,22 @@ func (t *tuner) arm() {
 	runtime.AddCleanup(new(sentinel), (*tuner).cycle, t)
 }
 
-// cycle runs after a collection: it sets GOGC for the next one and waits
-// for the one after.
+// cycle runs at Start and after each collection: unless stopped, it sets
+// GOGC for the next one and waits for the one after.
 func (t *tuner) cycle() {
-	t.mu.Lock()
-	stopped := t.stopped
-	t.mu.Unlock()
-	if stopped {
-		return
+	if t.tune() {
+		t.arm()
 	}
-	t.tune()
-	t.arm()
 }
 
-// tune sets GOGC so that the next cycle starts at the floor: the runtime's
-// goal is live + (live + stacks + globals) × GOGC/100, and at least
-// minimumHeap × GOGC/100.
-func (t *tuner) tune() {
+// tune sets GOGC so that the next cycle starts at the floor, and reports
+// whether the tuner still runs. The runtime's goal is live + (live +
+// stacks + globals) × GOGC/100, and at least minimumHeap × GOGC/100.
+func (t *tuner) tune() (running bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.stopped {
-		return
+		return false
 	}
 	metrics.Read(t.samples)
 	live := int64(t.samples[0].Value.Uint64())
@@ -99,6 +93,7 @@ func (t *tuner) tune() {
 		debug.SetGCPercent(percent)
 		t.last = percent
 	}
+	return true
 }
 
 func (t *tuner) stop() {

@@ -494,13 +494,13 @@ func (s *Store) runBatch() {
 // they left it (appendLog writes them only here, one statement each per
 // batch), its wake-ups (one notification per agency), the statistics it
 // counted (one row per agency, addStats), then the COMMIT and the release
-// of the log lock, in one round trip, pipelined: PostgreSQL skips the statements after one that
-// fails, so the unlock runs only after the COMMIT succeeded and the lock
-// is held across the COMMIT (the next batch's snapshot sees this one),
-// and when the COMMIT fails the lock is still held for the retry. A
-// connection lost between the two leaves the outcome unknown, as one
-// lost during a COMMIT always did: the batch runs again and idempotency
-// settles it.
+// of the log lock, in one round trip, pipelined: PostgreSQL skips the
+// statements after one that fails, so the unlock runs only after the
+// COMMIT succeeded and the lock is held across the COMMIT (the next
+// batch's snapshot sees this one), and when the COMMIT fails the lock is
+// still held for the retry. A connection lost between the two leaves the
+// outcome unknown, as one lost during a COMMIT always did: the batch runs
+// again and idempotency settles it.
 func commitBatch(ctx context.Context, conn *pgx.Conn, pending []*pgx.QueuedQuery, edge logEdge, stats statsDelta) error {
 	b := &pgx.Batch{QueuedQueries: slices.Clip(pending)}
 	if len(edge.entries) > 0 {
@@ -692,12 +692,13 @@ func (s *Store) tryBatch(ctx context.Context, conn *pgxpool.Conn, calls []*batch
 }
 
 // prefetchAll sends, in one round trip, the read of the log head's size
-// and of the tree's right edge (into edge) and the first round trips of the calls that declare one,
-// whose caller is still there and which read nothing an operation before
-// them in the round trip may write (their keys); and reads them. It
-// returns which calls it ran so, nil when none could be. The
-// refusal of a prefetch that writes nothing is its operation's error, in
-// errs; any other failure but the transaction's is errPrefetchFailed.
+// and of the tree's right edge (into edge) and the first round trips of
+// the calls that declare one, whose caller is still there and which read
+// nothing an operation before them in the round trip may write (their
+// keys); and reads them. It returns which calls it ran so, nil when none
+// could be. The refusal of a prefetch that writes nothing is its
+// operation's error, in errs; any other failure but the transaction's is
+// errPrefetchFailed.
 func prefetchAll(ctx context.Context, conn *pgx.Conn, calls []*batchCall, edge *logEdge, errs []error) ([]bool, error) {
 	picked := make([]bool, len(calls))
 	seen := map[string]bool{}

@@ -25,8 +25,7 @@ func (s *Store) Accept(ctx context.Context, sub *store.Submission, seal store.Se
 		existed bool
 		chk     acceptChecks
 	)
-	pre := &prefetch{keys: acceptKeys(sub), writes: true, queue: func(b *pgx.Batch) { chk.queue(b, sub) }, read: func(br pgx.BatchResults) error { return chk.read(br, sub) }}
-	err := s.logUpdateAfter(ctx, pre, func(ctx context.Context, tx *logTx) (err error) {
+	err := s.logUpdateAfter(ctx, chk.prefetch(sub), func(ctx context.Context, tx *logTx) (err error) {
 		res, existed, err = acceptTx(ctx, tx, sub, seal, &chk)
 		return err
 	})
@@ -62,16 +61,27 @@ func acceptKeys(sub *store.Submission) []string {
 	return keys
 }
 
-func (c *acceptChecks) queue(b *pgx.Batch, sub *store.Submission) {
+// prefetch is the acceptance's first round trip, read into c.
+func (c *acceptChecks) prefetch(sub *store.Submission) *prefetch {
+	names := counterNames(sub)
+	return &prefetch{
+		keys:   acceptKeys(sub),
+		writes: true, // the inline attachments
+		queue:  func(b *pgx.Batch) { c.queue(b, sub, names) },
+		read:   func(br pgx.BatchResults) error { return c.read(br, sub, names) },
+	}
+}
+
+func (c *acceptChecks) queue(b *pgx.Batch, sub *store.Submission, names []string) {
 	for _, ib := range sub.Inline {
 		queueInline(b, sub, ib)
 	}
 	b.Queue(`SELECT rec FROM messages WHERE id = $1`, sub.MessageID)
 	queueBlobChecks(b, sub)
-	queueNextAll(b, counterNames(sub), sub.MessageID)
+	queueNextAll(b, names, sub.MessageID)
 }
 
-func (c *acceptChecks) read(br pgx.BatchResults, sub *store.Submission) (err error) {
+func (c *acceptChecks) read(br pgx.BatchResults, sub *store.Submission, names []string) (err error) {
 	*c = acceptChecks{}
 	for range 2 * len(sub.Inline) {
 		if _, err := br.Exec(); err != nil {
@@ -84,7 +94,7 @@ func (c *acceptChecks) read(br pgx.BatchResults, sub *store.Submission) (err err
 	if c.blobs, c.gone, err = checkBlobs(br, sub); err != nil {
 		return err
 	}
-	c.seqs, err = readNextAll(br, counterNames(sub))
+	c.seqs, err = readNextAll(br, names)
 	return err
 }
 
