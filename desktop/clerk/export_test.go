@@ -32,7 +32,7 @@ func (c *Clerk) FetchStaged(ctx context.Context, id string, a envelope.Attachmen
 		return err
 	}
 	defer c.removeSpool(part)
-	_, _, err = c.fetch(ctx, nil, id, a, part)
+	_, _, err = c.fetch(ctx, nil, id, a, part, nil)
 	return err
 }
 

@@ -546,7 +546,8 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 	for _, a := range env.Attachments {
 		part := "in-" + item.MessageID + "-" + a.SHA256 + ".part"
 		parts = append(parts, part)
-		b, rep, err := c.fetch(ctx, cl, item.MessageID, a, part)
+		inline, _ := item.Inlined(a.SHA256)
+		b, rep, err := c.fetch(ctx, cl, item.MessageID, a, part, inline)
 		if err != nil {
 			return attachmentRefusal(env, a, err)
 		}
@@ -587,16 +588,28 @@ func (c *Clerk) receive(ctx context.Context, cl *hubclient.Client, item wire.Inb
 }
 
 // fetch downloads one attachment into the spool file part, resuming from
-// what it already holds, checks its SHA-256 and its content against its
+// what it already holds, or writes there the bytes its inbox item carried
+// (inline, nil when none), checks its SHA-256 and its content against its
 // type (envelope.CheckFile), verifies a PDF's signatures and stages it in
 // the store.
-func (c *Clerk) fetch(ctx context.Context, cl *hubclient.Client, id string, a envelope.Attachment, part string) (store.Blob, *pades.Report, error) {
+func (c *Clerk) fetch(ctx context.Context, cl *hubclient.Client, id string, a envelope.Attachment, part string, inline []byte) (store.Blob, *pades.Report, error) {
 	f, err := c.spoolFile(part)
 	if err != nil {
 		return store.Blob{}, nil, err
 	}
 	defer f.Close()
 	have := f.Size()
+	if inline != nil && have < a.Size {
+		// Checked below like a download: a hub that sent other bytes
+		// is caught by the digest.
+		if err := f.Truncate(); err != nil {
+			return store.Blob{}, nil, err
+		}
+		if _, err := f.Write(inline); err != nil {
+			return store.Blob{}, nil, err
+		}
+		have = f.Size()
+	}
 	if have > a.Size {
 		if err := f.Truncate(); err != nil {
 			return store.Blob{}, nil, err

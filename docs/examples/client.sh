@@ -309,6 +309,22 @@ expect 206 "$RECIPIENT" GET "/v1/messages/$id/attachments/$sha" -H 'Range: bytes
 tail -c +101 "$PDF" | cmp -s - "$work/body" || die "the range from byte 100"
 step "downloaded the attachment, and its tail with Range"
 
+# With inline=1 a small document's attachments come in its inbox item: the
+# same bytes, no download.
+expect 200 "$RECIPIENT" GET "/v1/inbox?after=$after&inline=1"
+[ "$(json "[a['sha256'] for i in j['items'] if i['message_id'] == '$id' for a in i['inline']]")" = "[\"$sha\"]" ] ||
+	die "inline=1: the item does not carry its attachment alone"
+python3 -c 'import base64,json,sys
+j = json.load(open(sys.argv[1], encoding="utf-8"))
+[item] = [i for i in j["items"] if i["message_id"] == sys.argv[2]]
+sys.stdout.buffer.write(base64.b64decode(item["inline"][0]["data"]))' "$work/body" "$id" >"$work/inline.pdf"
+cmp -s "$PDF" "$work/inline.pdf" || die "inline=1: the bytes differ from the PDF sent"
+[ "$(sha256 "$work/inline.pdf")" = "$sha" ] || die "inline=1: the bytes do not hash to $sha"
+expect 200 "$RECIPIENT" GET "/v1/inbox?after=$after"
+[ "$(json "[i for i in j['items'] if 'inline' in i]")" = "[]" ] || die "inline bytes nobody asked for"
+expect 400 "$RECIPIENT" GET "/v1/inbox?after=$after&inline=yes"
+step "inbox with inline=1: the attachment's bytes in the item, as sent; none without it; inline=yes is bad_request"
+
 expect 200 "$RECIPIENT" POST "/v1/messages/$id/ack"
 [ "$(json 'unpack(j["receipt"])["event"]')" = delivered ] || die "no delivered receipt"
 step "acknowledged: delivered receipt"

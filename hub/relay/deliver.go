@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"lienthong/hub/store"
 	"lienthong/shared/document"
 	"lienthong/shared/receipt"
+	"lienthong/shared/wire"
 )
 
 // Acked is the answer to an acknowledgement.
@@ -144,8 +146,12 @@ type InboxItem struct {
 	Cursor    uint64
 	MessageID string
 	Sender    certs.AgencyCode
-	Packet    []byte // the signed envelope
-	Report    []byte // the hub's verification report of its attachments
+	Packet    []byte   // the signed envelope
+	Report    []byte   // the hub's verification report of its attachments
+	Blobs     []string // the digests of its attachments (or of its edXML packet)
+	// Inline are its attachments' bytes, when InlineAttachments put them
+	// in.
+	Inline []store.InlineBlob
 }
 
 // Inbox lists up to limit documents waiting for agency after cursor, and
@@ -159,8 +165,77 @@ func (r *Relay) Inbox(ctx context.Context, agency certs.AgencyCode, after uint64
 
 // inboxItem is a delivery as Inbox lists it, and its bytes in the answer.
 func inboxItem(d store.Delivery, m store.Message) (InboxItem, int) {
-	return InboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: d.Sender, Packet: m.Envelope, Report: m.Report},
+	return InboxItem{Cursor: d.Cursor, MessageID: d.MessageID, Sender: d.Sender, Packet: m.Envelope, Report: m.Report, Blobs: m.BlobDigests},
 		len(m.Envelope) + len(m.Report)
+}
+
+// InlineAttachments puts into each of items, in order, the bytes of all
+// its attachments when together they are at most wire.MaxInline, as long
+// as all it put in stays within wire.MaxInlineAnswer; an item past either
+// bound, or sent as edXML, keeps none and its attachments are downloaded.
+// It reads each through agency's grant (store.Blobs.OpenGranted), as a
+// download would: bytes agency may not read, or that the retention policy
+// removed, are left out, and their download answers why.
+func (r *Relay) InlineAttachments(ctx context.Context, agency certs.AgencyCode, items []InboxItem) error {
+	budget := int64(wire.MaxInlineAnswer)
+	for i := range items {
+		it := &items[i]
+		if _, ok := parseEdXMLRef(it.Packet); ok || len(it.Blobs) == 0 {
+			continue
+		}
+		blobs, err := r.readInline(ctx, agency, it.Blobs, min(budget, wire.MaxInline))
+		if err != nil {
+			return fmt.Errorf("attachments of message %s: %w", it.MessageID, err)
+		}
+		for _, b := range blobs {
+			budget -= int64(len(b.Data))
+		}
+		it.Inline = blobs
+	}
+	return nil
+}
+
+// readInline reads the blobs digests names, all of them if together they
+// are at most limit bytes and agency may read each; else none.
+func (r *Relay) readInline(ctx context.Context, agency certs.AgencyCode, digests []string, limit int64) ([]store.InlineBlob, error) {
+	out := make([]store.InlineBlob, 0, len(digests))
+	for _, digest := range digests {
+		f, err := r.st.OpenGranted(ctx, agency, digest)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		b, err := readAtMost(f, limit)
+		f.Close()
+		if err != nil || b == nil {
+			return nil, err
+		}
+		limit -= int64(len(b))
+		out = append(out, store.InlineBlob{Digest: digest, Data: b})
+	}
+	return out, nil
+}
+
+// readAtMost reads f whole when it holds at most limit bytes; nil when it
+// holds more.
+func readAtMost(f io.ReadSeeker, limit int64) ([]byte, error) {
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, err
+	}
+	if size > limit {
+		return nil, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	b := make([]byte, size)
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // inboxPage long-polls agency's queue of documents after cursor (see

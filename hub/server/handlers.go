@@ -274,11 +274,30 @@ func (s *Server) inbox(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	inline, err := inlineParam(r)
+	if err != nil {
+		return err
+	}
 	items, next, err := s.relay.Inbox(r.Context(), r.agency, after, limit, wait)
+	if err == nil && inline {
+		err = s.relay.InlineAttachments(r.Context(), r.agency, items)
+	}
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, inboxAnswer(items, next))
+}
+
+// inlineParam reads wire.QueryInline: whether the caller asks for small
+// documents' attachments in their inbox items.
+func inlineParam(r *request) (bool, error) {
+	switch r.URL.Query().Get(wire.QueryInline) {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, fmt.Errorf("%w: %s must be 1 or 0", errBadRequest, wire.QueryInline)
 }
 
 // inboxAnswer is the inbox's items as the API gives them.
@@ -286,6 +305,9 @@ func inboxAnswer(items []relay.InboxItem, next uint64) wire.Inbox {
 	out := wire.Inbox{Items: make([]wire.InboxItem, 0, len(items)), Next: next}
 	for _, it := range items {
 		item := wire.InboxItem{Cursor: it.Cursor, MessageID: it.MessageID, Sender: string(it.Sender), Packet: it.Packet, Report: it.Report}
+		for _, b := range it.Inline {
+			item.Inline = append(item.Inline, wire.InlineAttachment{SHA256: b.Digest, Data: b.Data})
+		}
 		if ref, ok := relay.EdXMLRefOf(it.Packet); ok {
 			// Sent as edXML: the packet is fetched and verified apart.
 			item.Packet, item.EdXML = nil, &ref
@@ -309,7 +331,14 @@ func (s *Server) updates(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	inline, err := inlineParam(r)
+	if err != nil {
+		return err
+	}
 	u, err := s.relay.Updates(r.Context(), r.agency, inboxAfter, statusesAfter, limit, wait)
+	if err == nil && inline {
+		err = s.relay.InlineAttachments(r.Context(), r.agency, u.Inbox)
+	}
 	if err != nil {
 		return err
 	}

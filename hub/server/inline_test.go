@@ -11,11 +11,13 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"lienthong/certs"
+	"lienthong/hub/bench"
 	"lienthong/hub/hubtest"
 	"lienthong/shared/hubclient"
 	"lienthong/shared/receipt"
@@ -160,4 +162,111 @@ func post(t *testing.T, h *hubtest.Hub, agency string, body []byte, contentType 
 		}
 	}
 	return w.Code, e
+}
+
+// TestInboxInline: with inline=1 an inbox item carries its attachments'
+// bytes when they are small, up to the answer's bound, and only then;
+// GET /v1/updates does the same; without it no item carries any.
+func TestInboxInline(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	qn := h.Client(t, quangNinh, false)
+	na := h.Client(t, ngheAn, false)
+	small := compose(t, h, quangNinh, readPDF(t, "cong-van.pdf"), "301", ngheAn)
+	small.send(t, ctx, qn)
+	bigPDF, err := bench.SignedPDF(ctx, h.Agencies[quangNinh].Key, "over max_inline", wire.MaxInline+(16<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := compose(t, h, quangNinh, bigPDF, "302", ngheAn)
+	big.send(t, ctx, qn)
+	// Documents of 190 KiB each: five fit in the answer's bound beside the
+	// small one, the sixth not.
+	var budget []*sentDoc
+	for i := range 6 {
+		pdf, err := bench.SignedPDF(ctx, h.Agencies[quangNinh].Key, fmt.Sprintf("budget %d", i), 190<<10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := compose(t, h, quangNinh, pdf, fmt.Sprintf("3%02d", 10+i), ngheAn)
+		d.send(t, ctx, qn)
+		budget = append(budget, d)
+	}
+	sent := append([]*sentDoc{small, big}, budget...)
+	inlined := func(items []wire.InboxItem) []int {
+		t.Helper()
+		if len(items) != len(sent) {
+			t.Fatalf("%d items, want %d", len(items), len(sent))
+		}
+		var with []int
+		total := 0
+		for i, it := range items {
+			if it.MessageID != sent[i].id {
+				t.Fatalf("item %d is %s, want %s", i, it.MessageID, sent[i].id)
+			}
+			if len(it.Inline) == 0 {
+				continue
+			}
+			if b, ok := it.Inlined(sent[i].digest); !ok || len(it.Inline) != 1 || !bytes.Equal(b, sent[i].pdf) {
+				t.Fatalf("item %d carries %d attachments, not its PDF's bytes", i, len(it.Inline))
+			}
+			total += len(it.Inline[0].Data)
+			with = append(with, i)
+		}
+		if total > wire.MaxInlineAnswer {
+			t.Fatalf("the answer carries %d bytes inline, over %d", total, wire.MaxInlineAnswer)
+		}
+		return with
+	}
+	// The big one never; of the 190 KiB ones, those that fit beside the
+	// small one in the answer's bound.
+	want := []int{0, 2, 3, 4, 5, 6}
+	in, err := na.Inbox(ctx, 0, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := inlined(in.Items); !slices.Equal(got, want) {
+		t.Fatalf("GET /v1/inbox?inline=1: items %v carry their bytes, want %v", got, want)
+	}
+	u, err := na.Updates(ctx, 0, 0, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := inlined(u.Inbox.Items); !slices.Equal(got, want) {
+		t.Fatalf("GET /v1/updates?inline=1: items %v carry their bytes, want %v", got, want)
+	}
+	// What an item does not carry is downloaded as before.
+	var got bytes.Buffer
+	if _, err := na.Download(ctx, big.id, big.digest, 0, &got); err != nil || !bytes.Equal(got.Bytes(), bigPDF) {
+		t.Fatalf("download of the big one: %v", err)
+	}
+
+	raw := rawClient(t, h, ngheAn, false)
+	get := func(query string) (int, []byte) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+h.Addr+wire.PathInbox+"?"+query, nil)
+		resp, err := raw.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body bytes.Buffer
+		if _, err := body.ReadFrom(resp.Body); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, body.Bytes()
+	}
+	for _, q := range []string{"after=0", "after=0&inline=0", "after=0&inline=false"} {
+		code, body := get(q)
+		var plain wire.Inbox
+		if err := json.Unmarshal(body, &plain); code != http.StatusOK || err != nil {
+			t.Fatalf("%s: %d %v", q, code, err)
+		}
+		if got := inlined(plain.Items); len(got) != 0 {
+			t.Fatalf("%s: items %v carry bytes nobody asked for", q, got)
+		}
+	}
+	if code, body := get("after=0&inline=yes"); code != http.StatusBadRequest || !strings.Contains(string(body), string(wire.CodeBadRequest)) {
+		t.Fatalf("inline=yes: %d %s", code, body)
+	}
 }

@@ -527,20 +527,23 @@ func submissionForm(packet []byte, files []InlineFile) ([]byte, string, error) {
 }
 
 // Inbox lists documents queued to this agency after cursor, waiting up to
-// wait for one to arrive.
+// wait for one to arrive. It asks for small documents' attachments in
+// their items (wire.InboxItem.Inline), which a hub before 2026-12-06
+// leaves out: download what an item does not carry.
 func (c *Client) Inbox(ctx context.Context, after uint64, wait time.Duration) (*wire.Inbox, error) {
 	var in wire.Inbox
-	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "wait": {strconv.Itoa(int(wait / time.Second))}}
+	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "wait": {strconv.Itoa(int(wait / time.Second))}, wire.QueryInline: {"1"}}
 	return &in, c.do(ctx, repeatable, http.MethodGet, wire.PathInbox, q, nil, "", &in)
 }
 
 // Updates long-polls the inbox after inboxAfter and the statuses about
 // the agency's documents after statusesAfter at once (wire.Updates): one
-// request waits where Inbox and Statuses would hold two.
+// request waits where Inbox and Statuses would hold two. Its inbox part
+// carries small attachments as Inbox's does.
 func (c *Client) Updates(ctx context.Context, inboxAfter, statusesAfter uint64, wait time.Duration) (*wire.Updates, error) {
 	var u wire.Updates
 	q := url.Values{"inbox_after": {strconv.FormatUint(inboxAfter, 10)}, "statuses_after": {strconv.FormatUint(statusesAfter, 10)},
-		"wait": {strconv.Itoa(int(wait / time.Second))}}
+		"wait": {strconv.Itoa(int(wait / time.Second))}, wire.QueryInline: {"1"}}
 	return &u, c.do(ctx, repeatable, http.MethodGet, wire.PathUpdates, q, nil, "", &u)
 }
 

@@ -34,6 +34,7 @@ var schemaOf = map[string]reflect.Type{
 	"RecallOutcome":      reflect.TypeFor[wire.RecallOutcome](),
 	"Inbox":              reflect.TypeFor[wire.Inbox](),
 	"InboxItem":          reflect.TypeFor[wire.InboxItem](),
+	"InlineAttachment":   reflect.TypeFor[wire.InlineAttachment](),
 	"EdXMLRef":           reflect.TypeFor[wire.EdXMLRef](),
 	"EdXMLAccepted":      reflect.TypeFor[wire.EdXMLAccepted](),
 	"EdXMLWarning":       reflect.TypeFor[wire.EdXMLWarning](),

@@ -31,7 +31,9 @@
 // the caller, in order. The client fetches attachments
 // (GET /v1/messages/{id}/attachments/{sha256}, with Range for resuming),
 // stores everything, and only then acknowledges:
-// POST /v1/messages/{id}/ack. The acknowledgement is the "delivered" event:
+// POST /v1/messages/{id}/ack. With inline=1 (QueryInline) a small
+// document's attachments come in its item instead (InboxItem.Inline), so
+// that it needs no download. The acknowledgement is the "delivered" event:
 // the hub signs a receipt, and the sender sees status 01 (Đã đến). An
 // acknowledged document is never listed again.
 //
@@ -341,6 +343,16 @@ type RecallOutcome struct {
 	AlreadyAcked []string `json:"already_acked,omitempty"`
 }
 
+// QueryInline is the query parameter of GET /v1/inbox and GET /v1/updates
+// asking for small documents' attachments in their items: "1" (or "true")
+// asks, absent, "0" or "false" does not; anything else is bad_request.
+const QueryInline = "inline"
+
+// MaxInlineAnswer bounds the attachment bytes one inbox answer carries in
+// its items (InboxItem.Inline), before base64: the hub holds them in
+// memory while it answers. Items past it come without their bytes.
+const MaxInlineAnswer = 1 << 20
+
 // InboxItem is a document queued to the caller.
 type InboxItem struct {
 	Cursor    uint64          `json:"cursor"`
@@ -352,6 +364,28 @@ type InboxItem struct {
 	// an edXML packet: fetch the packet from PathEdXMLMessage and verify
 	// it yourself.
 	EdXML *EdXMLRef `json:"edxml,omitempty"`
+	// Inline, with QueryInline asked, are the bytes of every attachment
+	// of the document when together they are at most MaxInline bytes
+	// (and the answer's within MaxInlineAnswer); else it is empty and
+	// each is downloaded. Check each against the packet's SHA-256.
+	Inline []InlineAttachment `json:"inline,omitempty"`
+}
+
+// InlineAttachment is an attachment's bytes carried in an inbox item.
+type InlineAttachment struct {
+	SHA256 string `json:"sha256"` // lower-case hex, as the packet names it
+	Data   []byte `json:"data"`
+}
+
+// Inlined returns the bytes the item carries for the attachment digest,
+// if it carries them.
+func (it *InboxItem) Inlined(digest string) ([]byte, bool) {
+	for _, a := range it.Inline {
+		if a.SHA256 == digest {
+			return a.Data, true
+		}
+	}
+	return nil, false
 }
 
 // EdXMLRef names the edXML packet a document was sent as.
