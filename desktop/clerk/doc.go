@@ -17,7 +17,8 @@
 // A document from the inbox is verified (the envelope against the roots,
 // its attachments' names by envelope.CheckAttachmentName, their types
 // against this clerk's policy (AttachmentTypes: PDF only unless set; see
-// types.go), each attachment's SHA-256 while it downloads and its bytes by
+// types.go), each attachment's SHA-256 (its bytes downloaded, or carried
+// in the inbox item when small: wire.InboxItem.Inline) and its bytes by
 // envelope.CheckFile, every PDF signature with pades.Verify against the
 // PKI's CRLs, which the clerk fetches from the hub and caches until their
 // next update: see trust.go), stored with its verification report, its
