@@ -171,11 +171,14 @@ func inboxItem(d store.Delivery, m store.Message) (InboxItem, int) {
 
 // InlineAttachments puts into each of items, in order, the bytes of all
 // its attachments when together they are at most wire.MaxInline, as long
-// as all it put in stays within wire.MaxInlineAnswer; an item past either
-// bound, or sent as edXML, keeps none and its attachments are downloaded.
-// It reads each through agency's grant (store.Blobs.OpenGranted), as a
-// download would: bytes agency may not read, or that the retention policy
-// removed, are left out, and their download answers why.
+// as all it put in stays within wire.MaxInlineAnswer: an item over
+// wire.MaxInline, or sent as edXML, keeps none, and from the first item
+// that does not fit in what is left of the answer's bound on, none does
+// (so that a long page costs no reads past it). Their attachments are
+// downloaded. It reads each through agency's grant
+// (store.Blobs.OpenGranted), as a download would: bytes agency may not
+// read, or that the retention policy removed, are left out, and their
+// download answers why.
 func (r *Relay) InlineAttachments(ctx context.Context, agency certs.AgencyCode, items []InboxItem) error {
 	budget := int64(wire.MaxInlineAnswer)
 	for i := range items {
@@ -183,9 +186,13 @@ func (r *Relay) InlineAttachments(ctx context.Context, agency certs.AgencyCode, 
 		if _, ok := parseEdXMLRef(it.Packet); ok || len(it.Blobs) == 0 {
 			continue
 		}
-		blobs, err := r.readInline(ctx, agency, it.Blobs, min(budget, wire.MaxInline))
+		limit := min(budget, wire.MaxInline)
+		blobs, err := r.readInline(ctx, agency, it.Blobs, limit)
 		if err != nil {
 			return fmt.Errorf("attachments of message %s: %w", it.MessageID, err)
+		}
+		if blobs == nil && limit < wire.MaxInline {
+			return nil // the answer's bound is reached
 		}
 		for _, b := range blobs {
 			budget -= int64(len(b.Data))

@@ -193,7 +193,15 @@ func TestInboxInline(t *testing.T) {
 		d.send(t, ctx, qn)
 		budget = append(budget, d)
 	}
-	sent := append([]*sentDoc{small, big}, budget...)
+	// Past the answer's bound no item carries its bytes, even one small
+	// enough for what is left.
+	tinyPDF, err := bench.SignedPDF(ctx, h.Agencies[quangNinh].Key, "after the bound", 10<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiny := compose(t, h, quangNinh, tinyPDF, "320", ngheAn)
+	tiny.send(t, ctx, qn)
+	sent := append(append([]*sentDoc{small, big}, budget...), tiny)
 	inlined := func(items []wire.InboxItem) []int {
 		t.Helper()
 		if len(items) != len(sent) {
@@ -220,7 +228,7 @@ func TestInboxInline(t *testing.T) {
 		return with
 	}
 	// The big one never; of the 190 KiB ones, those that fit beside the
-	// small one in the answer's bound.
+	// small one in the answer's bound; none after them.
 	want := []int{0, 2, 3, 4, 5, 6}
 	in, err := na.Inbox(ctx, 0, 5*time.Second)
 	if err != nil {

@@ -350,7 +350,8 @@ const QueryInline = "inline"
 
 // MaxInlineAnswer bounds the attachment bytes one inbox answer carries in
 // its items (InboxItem.Inline), before base64: the hub holds them in
-// memory while it answers. Items past it come without their bytes.
+// memory while it answers. From the first item whose bytes would take
+// the answer past it, no item carries any.
 const MaxInlineAnswer = 1 << 20
 
 // InboxItem is a document queued to the caller.
