@@ -251,30 +251,22 @@ func TestInboxInline(t *testing.T) {
 	}
 
 	raw := rawClient(t, h, ngheAn, false)
-	get := func(query string) (int, []byte) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+h.Addr+wire.PathInbox+"?"+query, nil)
-		resp, err := raw.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body bytes.Buffer
-		if _, err := body.ReadFrom(resp.Body); err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, body.Bytes()
-	}
 	for _, q := range []string{"after=0", "after=0&inline=0", "after=0&inline=false"} {
-		code, body := get(q)
 		var plain wire.Inbox
-		if err := json.Unmarshal(body, &plain); code != http.StatusOK || err != nil {
-			t.Fatalf("%s: %d %v", q, code, err)
-		}
+		getJSON(t, ctx, raw, h, wire.PathInbox+"?"+q, &plain)
 		if got := inlined(plain.Items); len(got) != 0 {
 			t.Fatalf("%s: items %v carry bytes nobody asked for", q, got)
 		}
 	}
-	if code, body := get("after=0&inline=yes"); code != http.StatusBadRequest || !strings.Contains(string(body), string(wire.CodeBadRequest)) {
-		t.Fatalf("inline=yes: %d %s", code, body)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+h.Addr+wire.PathInbox+"?after=0&inline=yes", nil)
+	resp, err := raw.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e wire.Error
+	err = json.NewDecoder(resp.Body).Decode(&e)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusBadRequest || e.Code != wire.CodeBadRequest {
+		t.Fatalf("inline=yes: %d %+v %v", resp.StatusCode, e, err)
 	}
 }

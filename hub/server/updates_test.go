@@ -132,7 +132,7 @@ func TestUpdatesBadParameters(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c := rawClient(t, h, quangNinh, false)
-	for _, q := range []string{"inbox_after=x", "statuses_after=-1", "wait=soon", "limit=0"} {
+	for _, q := range []string{"inbox_after=x", "statuses_after=-1", "wait=soon", "limit=0", "inline=yes"} {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+h.Addr+wire.PathUpdates+"?"+q, nil)
 		resp, err := c.Do(req)
 		if err != nil {
