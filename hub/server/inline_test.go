@@ -258,15 +258,5 @@ func TestInboxInline(t *testing.T) {
 			t.Fatalf("%s: items %v carry bytes nobody asked for", q, got)
 		}
 	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+h.Addr+wire.PathInbox+"?after=0&inline=yes", nil)
-	resp, err := raw.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e wire.Error
-	err = json.NewDecoder(resp.Body).Decode(&e)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusBadRequest || e.Code != wire.CodeBadRequest {
-		t.Fatalf("inline=yes: %d %+v %v", resp.StatusCode, e, err)
-	}
+	wantBadRequest(t, ctx, raw, h, wire.PathInbox+"?after=0&inline=yes")
 }

@@ -125,6 +125,23 @@ func TestUpdates(t *testing.T) {
 	}
 }
 
+// wantBadRequest GETs path (with its query) as the client and fails the
+// test unless the hub answers 400 bad_request.
+func wantBadRequest(t *testing.T, ctx context.Context, c *http.Client, h *hubtest.Hub, path string) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+h.Addr+path, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e wire.Error
+	err = json.NewDecoder(resp.Body).Decode(&e)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusBadRequest || e.Code != wire.CodeBadRequest {
+		t.Fatalf("GET %s: %d %+v %v", path, resp.StatusCode, e, err)
+	}
+}
+
 // TestUpdatesBadParameters: a cursor that is not one is bad_request, as
 // on the other long polls.
 func TestUpdatesBadParameters(t *testing.T) {
@@ -133,17 +150,7 @@ func TestUpdatesBadParameters(t *testing.T) {
 	defer cancel()
 	c := rawClient(t, h, quangNinh, false)
 	for _, q := range []string{"inbox_after=x", "statuses_after=-1", "wait=soon", "limit=0", "inline=yes"} {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+h.Addr+wire.PathUpdates+"?"+q, nil)
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var e wire.Error
-		err = json.NewDecoder(resp.Body).Decode(&e)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusBadRequest || e.Code != wire.CodeBadRequest {
-			t.Fatalf("%s: %d %+v %v", q, resp.StatusCode, e, err)
-		}
+		wantBadRequest(t, ctx, c, h, wire.PathUpdates+"?"+q)
 	}
 	// A wait of more seconds than a duration holds is the longest wait,
 	// not none: with nothing queued, the poll is still held a second on.
