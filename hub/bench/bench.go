@@ -70,6 +70,11 @@ type Options struct {
 	Rate        float64       // documents started per second; 0: as fast as Concurrency allows
 	Timeout     time.Duration // bound on the whole exchange; 0: 5 minutes
 	TCP         bool          // HTTP/2 over TCP instead of HTTP/3 over QUIC
+	// Warmup is how many documents are sent first, as the measured ones
+	// are and at the same rate, and counted in no figure but their own
+	// (Result.Warmup): a freshly started hub's first second is slower
+	// than its steady state; 0: none.
+	Warmup int
 	// AcceptOnly sends without receiving: it measures durable acceptance
 	// alone (deliveries stay queued).
 	AcceptOnly bool
@@ -163,10 +168,10 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("bench: agencies must be between 2 and %d", MaxAgencies)
 	case o.Size < 1024 || o.Size > envelope.DefaultMaxAttachment:
 		return fmt.Errorf("bench: size must be between 1 KiB and %d bytes", envelope.DefaultMaxAttachment)
-	case o.Docs < 1 || o.Concurrency < 1 || o.Rate < 0:
-		return errors.New("bench: docs and concurrency must be positive, rate not negative")
-	case o.Size*int64(o.Docs) > MaxPrepared:
-		return fmt.Errorf("bench: %d documents of %d bytes is over the %d bytes a run prepares", o.Docs, o.Size, int64(MaxPrepared))
+	case o.Docs < 1 || o.Concurrency < 1 || o.Rate < 0 || o.Warmup < 0:
+		return errors.New("bench: docs and concurrency must be positive, rate and warm-up not negative")
+	case o.Size*int64(o.Docs+o.Warmup) > MaxPrepared:
+		return fmt.Errorf("bench: %d documents of %d bytes is over the %d bytes a run prepares", o.Docs+o.Warmup, o.Size, int64(MaxPrepared))
 	case o.Hub != "" && (o.InProcess || o.HubBinary != ""):
 		return errors.New("bench: --hub targets a running hub: --in-process and --hub-binary do not apply")
 	case o.Nodes < 0 || o.Nodes > 1 && o.Postgres == "":
@@ -240,9 +245,12 @@ type Result struct {
 	// its configuration sets it; 0 when the hub is not a process this run
 	// started). In-process, the exchange runs with the hub's setting.
 	Procs, RawProcs, HubProcs int
-	// ServerTimes is the in-process hub's mean time per route (long polls
-	// included in GET /v1/inbox), to see what dominates.
+	// ServerTimes is the hub's mean time per route over the exchange
+	// (long polls included in GET /v1/inbox), to see what dominates.
 	ServerTimes []RouteTime
+	// Warmup is what the documents sent before the measured ones
+	// measured (Options.Warmup); nil without.
+	Warmup *Warmup
 	// FirstError is one of the errors behind Failed, for the report.
 	FirstError error
 }
@@ -278,6 +286,7 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	warmDocs, docs := docs[:opts.Warmup], docs[opts.Warmup:]
 	chunks := make([][]byte, len(docs))
 	for i, d := range docs {
 		chunks[i] = d.pdf
@@ -307,6 +316,16 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raw relay: %w", err)
 	}
+	warm, err := warmUp(ctx, e, warmDocs, opts)
+	if err != nil {
+		return nil, err
+	}
+	var timesBefore []RouteTime
+	if e.opsAddr != "" {
+		if timesBefore, err = scrapeRouteTimes(ctx, e.opsAddr); err != nil {
+			return nil, err
+		}
+	}
 	if opts.CPUProfile != nil {
 		if err := pprof.StartCPUProfile(opts.CPUProfile); err != nil {
 			return nil, err
@@ -319,7 +338,7 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Raw, res.Relay, res.RelayChecked = raw, relay, relayChecked
+	res.Raw, res.Relay, res.RelayChecked, res.Warmup = raw, relay, relayChecked, warm
 	res.Procs, res.RawProcs, res.HubProcs, res.Nodes = runtime.GOMAXPROCS(0), rawProcs, e.hubProcs, len(e.nodes)
 	if raw.MBPerSec > 0 {
 		res.Ratio = res.MBPerSec / raw.MBPerSec
@@ -329,18 +348,21 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 	}
 	res.Transport = e.agencies[0].client.Transport()
 	if e.opsAddr != "" {
-		if res.ServerTimes, err = scrapeRouteTimes(ctx, e.opsAddr); err != nil {
+		after, err := scrapeRouteTimes(ctx, e.opsAddr)
+		if err != nil {
 			return nil, err
 		}
+		res.ServerTimes = routeTimesSince(after, timesBefore)
 	}
 	return res, nil
 }
 
-// prepare makes and signs every document and its packet: document i goes
-// from agency i mod N to another agency, the pairs cycling through all.
+// prepare makes and signs every document and its packet, the warm-up's
+// first: document i goes from agency i mod N to another agency, the pairs
+// cycling through all.
 func prepare(ctx context.Context, e *env, opts Options) ([]*doc, error) {
 	n := len(e.agencies)
-	docs := make([]*doc, opts.Docs)
+	docs := make([]*doc, opts.Warmup+opts.Docs)
 	pads := make([]int, n)
 	for i := range docs {
 		from, to := pair(i, n, max(opts.Nodes, 1))

@@ -129,6 +129,8 @@ func TestOptionsRefused(t *testing.T) {
 		{"documents over the hub's limit", Options{Size: 101 << 20}, "size"},
 		{"negative rate", Options{Rate: -1}, "rate"},
 		{"more than a run prepares", Options{Size: 100 << 20, Docs: 11}, "prepares"},
+		{"a warm-up beyond what a run prepares", Options{Size: 100 << 20, Docs: 5, Warmup: 6}, "prepares"},
+		{"negative warm-up", Options{Warmup: -1}, "warm-up"},
 		{"remote without its PKI", Options{Hub: "127.0.0.1:1"}, "--pki"},
 		{"remote and in-process", Options{Hub: "127.0.0.1:1", PKI: "x", InProcess: true}, "do not apply"},
 		{"remote and a hub binary", Options{Hub: "127.0.0.1:1", PKI: "x", HubBinary: "/bin/true"}, "do not apply"},
@@ -218,6 +220,7 @@ func TestRun(t *testing.T) {
 		{"QUIC", Options{Agencies: 3, Size: 20 << 10, Docs: 24, Concurrency: 4}, false},
 		{"TCP fallback", Options{Agencies: 2, Size: 12 << 10, Docs: 10, TCP: true}, false},
 		{"paced", Options{Agencies: 3, Size: 12 << 10, Docs: 20, Concurrency: 8, Rate: 50}, false},
+		{"warmed up", Options{Agencies: 2, Size: 12 << 10, Docs: 10, Warmup: 7, Rate: 100}, false},
 		{"accept only", Options{Agencies: 2, Size: 12 << 10, Docs: 10, AcceptOnly: true}, false},
 		{"hub process", Options{Agencies: 3, Size: 20 << 10, Docs: 30, Concurrency: 6}, true},
 		{"hub process, accept only", Options{Agencies: 2, Size: 12 << 10, Docs: 30, AcceptOnly: true}, true},
@@ -268,6 +271,14 @@ func TestRun(t *testing.T) {
 			if res.Relay.Bytes != relayed || res.RelayChecked.Bytes != relayed || res.Relay.Checked || res.RelayChecked.Checked != !opts.AcceptOnly ||
 				(relayed > 0) != (res.Relay.MBPerSec > 0 && res.RelayChecked.MBPerSec > 0) {
 				t.Fatalf("relay figures: %+v, checked %+v", res.Relay, res.RelayChecked)
+			}
+			switch wu := res.Warmup; {
+			case opts.Warmup == 0 && wu != nil:
+				t.Fatalf("a warm-up reported for a run without: %+v", wu)
+			case opts.Warmup > 0 && (wu == nil || wu.Docs != opts.Warmup || wu.Failed != 0 || wu.P50 <= 0 || wu.P99 < wu.P50 || wu.Max < wu.P99 || wu.AcceptP99 <= 0):
+				t.Fatalf("warm-up figures: %+v", wu)
+			case opts.Warmup > 0 && !strings.Contains(out.String(), fmt.Sprintf("warm-up, sent first and in no figure above: %d documents", opts.Warmup)):
+				t.Fatalf("the report leaves out the warm-up:\n%s", out.String())
 			}
 			if opts.Rate > 0 {
 				// 20 documents at 50/s cannot start in under 0.38 s.
@@ -486,7 +497,7 @@ func TestIdleExchange(t *testing.T) {
 		spawned = spec
 		return inProcess(ctx, spec)
 	}
-	res, err := Idle(ctx, Options{Agencies: 5, ExchangeAgencies: 3, Docs: docs, Rate: 50, IdleDeadAfter: time.Minute, IdleCPUWindow: time.Second, Dir: t.TempDir()}, n, spawn)
+	res, err := Idle(ctx, Options{Agencies: 5, ExchangeAgencies: 3, Docs: docs, Warmup: 4, Rate: 50, IdleDeadAfter: time.Minute, IdleCPUWindow: time.Second, Dir: t.TempDir()}, n, spawn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,6 +517,9 @@ func TestIdleExchange(t *testing.T) {
 	if x.Options.Agencies != 3 || x.Accepted != docs || x.Delivered != docs || x.Failed != 0 || x.P50 <= 0 || x.P99 < x.P50 || x.Transport != "h3" {
 		t.Fatalf("exchange part: %+v", x)
 	}
+	if x.Warmup == nil || x.Warmup.Docs != 4 || x.Warmup.Failed != 0 || x.Warmup.P99 <= 0 {
+		t.Fatalf("the exchange's warm-up: %+v", x.Warmup)
+	}
 	for _, want := range []string{
 		"idle long-polling connections: 50 ",
 		"memory per idle connection (heap + stacks): ",
@@ -513,6 +527,7 @@ func TestIdleExchange(t *testing.T) {
 		"latency send to delivered:       p50 ",
 		"durably accepted (Submit OK): ",
 		"failed: 0\n",
+		"warm-up, sent first and in no figure above: 4 documents, send to delivered p50 ",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q", want)
@@ -534,7 +549,7 @@ func BenchmarkAccept10KB(b *testing.B) {
 }
 
 func BenchmarkLatency10KBAt100PerSec(b *testing.B) {
-	benchRun(b, Options{Agencies: 8, Size: 10 << 10, Docs: 500, Concurrency: 32, Rate: 100})
+	benchRun(b, Options{Agencies: 8, Size: 10 << 10, Docs: 500, Warmup: 200, Concurrency: 32, Rate: 100})
 }
 
 func benchRun(b *testing.B, opts Options) {

@@ -100,6 +100,30 @@ func (t *tracker) checkDone() {
 	}
 }
 
+// Warmup is what a run's warm-up (Options.Warmup) measured: its
+// documents are sent as the measured ones are, before them, and counted
+// in no other figure.
+type Warmup struct {
+	Docs, Failed int
+	// Latency from the start of sending to the recipient's
+	// acknowledgement (zero with AcceptOnly), and to Submit answered.
+	P50, P99, Max time.Duration
+	AcceptP99     time.Duration
+}
+
+// warmUp sends docs, the run's warm-up, as exchange does; nil when there
+// are none.
+func warmUp(ctx context.Context, e *env, docs []*doc, opts Options) (*Warmup, error) {
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	r, err := exchange(ctx, e, docs, opts)
+	if err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
+	}
+	return &Warmup{Docs: len(docs), Failed: r.Failed, P50: r.P50, P99: r.P99, Max: r.Max, AcceptP99: r.AcceptP99}, nil
+}
+
 // exchange sends docs and receives them at the same time, and measures.
 func exchange(ctx context.Context, e *env, docs []*doc, opts Options) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)

@@ -223,6 +223,7 @@ func (r *IdleResult) Print(w io.Writer) {
 		x.Local.print(w, "CPU of the exchange, hub+agencies (idle polls included):", o.AcceptOnly)
 		x.printLatencies(w)
 		x.printFailed(w)
+		x.printWarmup(w)
 	}
 }
 

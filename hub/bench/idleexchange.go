@@ -37,18 +37,23 @@ func newExchanger(ctx context.Context, e *env, opts Options) (*exchanger, error)
 	return &exchanger{env: &sub, docs: docs, opts: opts}, nil
 }
 
-// run sends the documents at the run's rate and measures, with the hub's
-// GOMAXPROCS as Run does.
+// run sends the documents at the run's rate, the warm-up's first, and
+// measures, with the hub's GOMAXPROCS as Run does.
 func (x *exchanger) run(ctx context.Context) (*Result, error) {
 	procs := runtime.GOMAXPROCS(0)
 	if x.env.procs > 0 {
 		runtime.GOMAXPROCS(x.env.procs)
 		defer runtime.GOMAXPROCS(procs)
 	}
-	res, err := exchange(ctx, x.env, x.docs, x.opts)
+	warm, err := warmUp(ctx, x.env, x.docs[:x.opts.Warmup], x.opts)
 	if err != nil {
 		return nil, err
 	}
+	res, err := exchange(ctx, x.env, x.docs[x.opts.Warmup:], x.opts)
+	if err != nil {
+		return nil, err
+	}
+	res.Warmup = warm
 	res.Procs = runtime.GOMAXPROCS(0)
 	res.Transport = x.env.agencies[0].client.Transport()
 	return res, nil

@@ -85,3 +85,22 @@ func parseRouteTimes(r io.Reader) ([]RouteTime, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Route < out[j].Route })
 	return out, nil
 }
+
+// routeTimesSince is what the hub spent per route between two scrapes
+// (before may be nil): routes without requests in between are left out.
+func routeTimesSince(after, before []RouteTime) []RouteTime {
+	var out []RouteTime
+	for _, a := range after {
+		total, count := a.Mean*time.Duration(a.Count), a.Count
+		for _, b := range before {
+			if b.Route == a.Route {
+				total -= b.Mean * time.Duration(b.Count)
+				count -= b.Count
+			}
+		}
+		if count > 0 {
+			out = append(out, RouteTime{Route: a.Route, Count: count, Mean: total / time.Duration(count)})
+		}
+	}
+	return out
+}

@@ -86,6 +86,7 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintln(w)
 	}
 	r.printFailed(w)
+	r.printWarmup(w)
 }
 
 // printLatencies writes the rate accepted and the latencies.
@@ -93,6 +94,19 @@ func (r *Result) printLatencies(w io.Writer) {
 	fmt.Fprintf(w, "durably accepted (Submit OK):    %8.1f docs/s  (%d in %v)\n", r.AcceptedPerSec, r.Accepted, r.AcceptElapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "latency send to delivered:       p50 %v  p99 %v  max %v\n", r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
 	fmt.Fprintf(w, "latency send to accepted:        p50 %v  p99 %v\n", r.AcceptP50.Round(10*time.Microsecond), r.AcceptP99.Round(10*time.Microsecond))
+}
+
+// printWarmup writes what the warm-up measured, if the run had one.
+func (r *Result) printWarmup(w io.Writer) {
+	wu := r.Warmup
+	if wu == nil {
+		return
+	}
+	fmt.Fprintf(w, "warm-up, sent first and in no figure above: %d documents", wu.Docs)
+	if !r.Options.AcceptOnly {
+		fmt.Fprintf(w, ", send to delivered p50 %v p99 %v max %v", wu.P50.Round(10*time.Microsecond), wu.P99.Round(10*time.Microsecond), wu.Max.Round(10*time.Microsecond))
+	}
+	fmt.Fprintf(w, ", to accepted p99 %v, failed %d\n", wu.AcceptP99.Round(10*time.Microsecond), wu.Failed)
 }
 
 // printFailed writes how many documents failed and the first error.

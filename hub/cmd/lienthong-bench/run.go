@@ -48,6 +48,11 @@ connection string). --postgres-db-exists uses the connection string's own
 database instead, which must be empty, for a role that may not create
 databases (as on the cluster of packaging/pgcluster.sh).
 
+--warmup N sends N documents first, as the measured ones and at the same rate,
+and prints their figures on a line of their own: a hub just started answers
+more slowly for its first second or so, and a run of a few thousand documents
+would count that transient in its p99.
+
 --in-process runs the hub in this process instead, for profiles (its CPU is
 then the agencies' too); --hub targets a running hub with the demo PKI in
 --pki. With --idle N it opens N idle long-polling connections (from a child
@@ -68,6 +73,7 @@ files) slow down. --dir with a new folder at the top of the file system
 		fs.IntVar(&opts.Agencies, "agencies", 4, "simulated agencies (at most 6 with --hub)")
 		size := fs.String("size", "10KB", "`size` of each signed PDF: bytes, or with KB, MB (×1024)")
 		fs.IntVar(&opts.Docs, "docs", 200, "documents to send")
+		fs.IntVar(&opts.Warmup, "warmup", 0, "documents to send first, as the others and at the same rate, whose figures are printed on a line of their own and counted in no other (a freshly started hub's first second is slower than its steady state)")
 		fs.IntVar(&opts.Concurrency, "concurrency", 0, "documents being sent at once (0: 2 × agencies)")
 		fs.Float64Var(&opts.Rate, "rate", 0, "documents started per second (0: as fast as concurrency allows)")
 		fs.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "bound on the exchange")
