@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	lienthong-bench [--agencies N] [--size 10KB] [--docs N] [--concurrency N] [--rate R] [--accept-only] [--upload] [--dir DIR]
+//	lienthong-bench [--agencies N] [--size 10KB] [--docs N] [--warmup N] [--concurrency N] [--rate R] [--accept-only] [--upload] [--dir DIR]
 //	lienthong-bench --in-process [--cpuprofile FILE] [--memprofile FILE] ...
 //	lienthong-bench --hub HOST:PORT --pki DIR ...
 //	lienthong-bench --idle N [--agencies N] [--memprofile FILE]
