@@ -21,6 +21,7 @@ import (
 	"lienthong/hub/store/pgstore"
 	st "lienthong/hub/store/storetest"
 	"lienthong/shared/auditlog"
+	"lienthong/shared/document"
 )
 
 // sealer seals accepted receipts that name their log index, and counts
@@ -769,6 +770,79 @@ func TestGroupCommitPrefetchAcks(t *testing.T) {
 		if err != nil || len(ds) != 1 || ds[0].State != store.Acked {
 			t.Fatalf("deliveries of %s: %+v (%v), want acknowledged", sub.MessageID, ds, err)
 		}
+	}
+	if err := s.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGroupCommitAcksOfOneMessage: the two recipients of one message with
+// an attachment acknowledge it in one batch. The second's read of the
+// message's pending deliveries and of its own history must come after the
+// first's writes (the message's key keeps it from the batch's round
+// trip): each appends its status 01 once, the message ends with none
+// pending and its attachment is settled.
+func TestGroupCommitAcksOfOneMessage(t *testing.T) {
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	ctx := context.Background()
+	pdf := st.RandomBytes(5000)
+	if _, err := s.PutBlob(ctx, st.Quangninh, st.Digest(pdf), bytes.NewReader(pdf), st.T0); err != nil {
+		t.Fatal(err)
+	}
+	both := st.NewSubmission(st.Quangninh, 100, st.Nghean, st.Caobang)
+	both.BlobDigests = []string{st.Digest(pdf)}
+	if _, _, err := s.Accept(ctx, both, nil); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		seal sealer
+		errs = make([]error, 2)
+	)
+	ack := func(i int, recipient certs.AgencyCode) func() {
+		return func() { _, _, errs[i] = s.Ack(ctx, recipient, both.MessageID, "", st.T0, seal.seal(both.MessageID)) }
+	}
+	before := pgstore.Prefetched(s)
+	first := st.NewSubmission(st.Govoffice, 100, st.Nghean)
+	sizes := inOneBatch(t, s, nil,
+		func() {
+			if _, _, err := s.Accept(ctx, first, nil); err != nil {
+				t.Error(err)
+			}
+		},
+		ack(0, st.Nghean), ack(1, st.Caobang),
+	)
+	if !slices.Equal(sizes, []int{1, 2}) {
+		t.Fatalf("batch sizes %v, want [1 2]", sizes)
+	}
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("errors %v", errs)
+	}
+	// The first acceptance and the first acknowledgement.
+	if n := pgstore.Prefetched(s) - before; n != 2 {
+		t.Fatalf("%d operations with their reads sent with their batch's, want 2", n)
+	}
+	history, err := s.StatusHistory(ctx, both.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrived := map[certs.AgencyCode]int{}
+	for _, h := range history {
+		if h.Code == document.StatusArrived {
+			arrived[h.From]++
+		}
+	}
+	if len(history) != 2 || arrived[st.Nghean] != 1 || arrived[st.Caobang] != 1 {
+		t.Fatalf("history %+v, want status 01 once from each recipient", history)
+	}
+	var pending, open int
+	var settled string
+	if err := connect(t, s).QueryRow(ctx, `SELECT m.pending, coalesce((convert_from(b.rec, 'UTF8')::jsonb->>'open')::int, 0),
+			coalesce(convert_from(b.rec, 'UTF8')::jsonb->>'settled', '')
+		FROM messages m, blobs b WHERE m.id = $1 AND b.digest = $2`, both.MessageID, st.Digest(pdf)).Scan(&pending, &open, &settled); err != nil {
+		t.Fatal(err)
+	}
+	if pending != 0 || open != 0 || settled == "" {
+		t.Fatalf("after both acknowledgements: pending %d, the attachment open %d, settled %q; want 0, 0 and a time", pending, open, settled)
 	}
 	if err := s.Verify(ctx); err != nil {
 		t.Fatal(err)

@@ -199,6 +199,26 @@ func deliveredTx(ctx context.Context, tx dbtx, m *record.Message, n int, at time
 		m.ID, n).Scan(&left); err != nil {
 		return err
 	}
+	return settleBlobsTx(ctx, tx, m, left, at)
+}
+
+// deliveredOneTx is deliveredTx of one delivery of m, whose count of
+// pending deliveries, pending, the caller read in its transaction after
+// every write to it: the count is written without a round trip of its own.
+func deliveredOneTx(ctx context.Context, tx dbtx, m *record.Message, pending int, at time.Time) error {
+	if len(m.Blobs) == 0 {
+		return nil
+	}
+	left := max(pending-1, 0)
+	if _, err := tx.Exec(ctx, `UPDATE messages SET pending = $2 WHERE id = $1`, m.ID, left); err != nil {
+		return err
+	}
+	return settleBlobsTx(ctx, tx, m, left, at)
+}
+
+// settleBlobsTx settles m's attachments at at when none of its deliveries
+// is left pending.
+func settleBlobsTx(ctx context.Context, tx dbtx, m *record.Message, left int, at time.Time) error {
 	if left > 0 {
 		return nil
 	}

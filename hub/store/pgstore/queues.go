@@ -127,18 +127,27 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		existed bool
 		d       record.Delivery
 		m       record.Message
+		pending int  // the message's deliveries pending
+		begun   bool // the recipient's history of the message has begun
 	)
-	// The delivery, and its message (whose record does not change once
-	// accepted), in one round trip, with the other operations' of the
-	// batch when it can.
+	// The delivery, its message (whose record does not change once
+	// accepted), how many of the message's deliveries are pending and
+	// whether the recipient has a status of it, in one round trip, with
+	// the other operations' of the batch when it can: what the
+	// acknowledgement then writes needs no round trip of its own to
+	// read them while the batch holds the log lock. The message's key
+	// keeps from the batch's round trip any operation before it that
+	// writes them (another acknowledgement or a recall of the message).
 	pre := &prefetch{keys: []string{"message/" + messageID},
 		queue: func(b *pgx.Batch) {
-			b.Queue(`SELECT d.rec, m.rec FROM deliveries d JOIN messages m ON m.id = d.msg
+			b.Queue(`SELECT d.rec, m.rec, m.pending,
+					EXISTS (SELECT 1 FROM statuses s WHERE s.msg = d.msg AND s.from_agency = d.recipient)
+				FROM deliveries d JOIN messages m ON m.id = d.msg
 				WHERE d.msg = $1 AND d.recipient = $2`, messageID, string(recipient))
 		},
 		read: func(br pgx.BatchResults) error {
 			var draw, mraw []byte
-			err := br.QueryRow().Scan(&draw, &mraw)
+			err := br.QueryRow().Scan(&draw, &mraw, &pending, &begun)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return store.ErrNotFound
 			}
@@ -165,14 +174,14 @@ func (s *Store) Ack(ctx context.Context, recipient certs.AgencyCode, messageID, 
 		if err := bumpStats(ctx, tx, recipient, "acked"); err != nil {
 			return err
 		}
-		if err := deliveredTx(ctx, tx, &m, 1, now); err != nil {
+		if err := deliveredOneTx(ctx, tx, &m, pending, now); err != nil {
 			return err
 		}
 		rc, err := sealTx(ctx, tx, seal, messageID, idx)
 		if err != nil {
 			return err
 		}
-		if err := arrivedTx(ctx, tx, &m, recipient, now, rc); err != nil {
+		if err := arrivedTx(ctx, tx, &m, recipient, now, rc, begun); err != nil {
 			return err
 		}
 		out = d.Domain()
@@ -225,15 +234,12 @@ func (s *Store) Release(ctx context.Context, recipient certs.AgencyCode, message
 
 // arrivedTx appends status 01 (Đã đến) from the recipient, carried by the
 // delivery's receipt rc, in the acknowledgement's own transaction, unless
-// the recipient's history of the message has begun already. Without a
-// receipt there is nothing to carry it.
-func arrivedTx(ctx context.Context, tx *logTx, m *record.Message, recipient certs.AgencyCode, now time.Time, rc *store.Receipt) error {
-	if rc == nil {
+// the recipient's history of the message has begun already (begun, read
+// in the same transaction). Without a receipt there is nothing to carry
+// it.
+func arrivedTx(ctx context.Context, tx *logTx, m *record.Message, recipient certs.AgencyCode, now time.Time, rc *store.Receipt, begun bool) error {
+	if rc == nil || begun {
 		return nil
-	}
-	history, err := historyTx(ctx, tx, m.ID, recipient)
-	if err != nil || len(history) > 0 {
-		return err
 	}
 	// No status of the recipient is stored: nor is this one.
 	st := &store.StatusUpdate{MessageID: m.ID, From: recipient, Code: document.StatusArrived, At: now, Signed: rc.Signed}
