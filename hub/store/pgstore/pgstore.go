@@ -138,9 +138,11 @@
 // the writes with the COMMIT: pipelined). Inside the
 // log lock an Accept makes two round trips (the message's existence with
 // its attachments' checks and its numbers; its writes, with its
-// savepoint's release), an Ack four (the delivery with its message; the
-// pending count; the history; the sender's status counter), plus the
-// first append's read of the head in each batch. Statistics rows are
+// savepoint's release), an Ack two (the delivery with its message, the
+// message's pending count and whether the recipient's history has begun;
+// the sender's status counter) and a third, the attachments' records,
+// when it ends the message's last pending delivery, plus the first
+// append's read of the head in each batch. Statistics rows are
 // updated once per batch and agency by the operations that append to the
 // log, and once per counted event by the others (a dead tuple of a hot
 // row each).
