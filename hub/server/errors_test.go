@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -94,3 +96,12 @@ var closedH20 = &relay.RecipientClosedError{Closed: []relay.ClosedRecipient{{
 		ClosedOn: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)},
 	Successor: store.Agency{Code: "000.00.00.H21", Name: "UBND tỉnh Tuyên Quang", Level: 1, Active: true},
 }}}
+
+// TestUnencodableAnswer: a value writeJSON cannot encode is an error
+// before anything is written, so that the error can still be answered.
+func TestUnencodableAnswer(t *testing.T) {
+	w := httptest.NewRecorder()
+	if err := writeJSON(w, http.StatusOK, map[string]any{"f": func() {}}); err == nil || w.Body.Len() != 0 || len(w.Header()) != 0 {
+		t.Fatalf("an unencodable value: %v, wrote %q %v", err, w.Body, w.Header())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +160,20 @@ func TestAttachedPacketRefused(t *testing.T) {
 	var we wire.Error
 	if err := json.NewDecoder(resp.Body).Decode(&we); err != nil || we.Code != wire.CodeBadRequest || resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("range beyond the file: %d %+v (%v)", resp.StatusCode, we, err)
+	}
+}
+
+// TestAnswersDeclareTheirLength: a JSON answer, an error's as well, says
+// how long it is, so that a client reads it into one buffer of that size.
+func TestAnswersDeclareTheirLength(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	for _, path := range []string{wire.PathHello, wire.PathInbox + "?after=0&wait=0", "/v1/messages/no-such-message/receipts"} {
+		w := call(t, h, quangNinh, http.MethodGet, path, nil, nil)
+		if got, want := w.Header().Get("Content-Length"), strconv.Itoa(w.Body.Len()); got != want || w.Body.Len() == 0 {
+			t.Errorf("GET %s: %d, Content-Length %q for %d bytes", path, w.Code, got, w.Body.Len())
+		}
+		if ct := w.Header().Get("Content-Type"); ct != wire.ContentJSON || !json.Valid(w.Body.Bytes()) {
+			t.Errorf("GET %s: %q %q", path, ct, w.Body)
+		}
 	}
 }

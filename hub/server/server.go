@@ -18,12 +18,14 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -322,8 +324,31 @@ func (a *answerWriter) Write(b []byte) (int, error) {
 	return a.ResponseWriter.Write(b)
 }
 
+// writeJSON answers v as JSON with its length declared, so that a client
+// reads it into one buffer of the right size. A value that cannot be
+// encoded is an error before anything is written.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
+	buf := answers.Get().(*bytes.Buffer)
+	defer putAnswer(buf)
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", wire.ContentJSON)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// answers are writeJSON's buffers, kept while they are at most
+// maxPooledAnswer bytes (an inbox answer with its inline attachments).
+var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledAnswer = 2 << 20
+
+func putAnswer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledAnswer {
+		b.Reset()
+		answers.Put(b)
+	}
 }

@@ -379,7 +379,8 @@ func (c *Client) doReader(ctx context.Context, retry bool, method, path string, 
 	if out == nil {
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	// send read the answer whole (exchange.buffer): decode it in place.
+	if err := json.Unmarshal(resp.Body.(*bufferedBody).data, out); err != nil {
 		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
 	}
 	return nil
@@ -397,7 +398,7 @@ func (c *Client) get(ctx context.Context, path string, limit int64) ([]byte, err
 	if resp.StatusCode != http.StatusOK {
 		return nil, decodeError(resp)
 	}
-	return io.ReadAll(resp.Body)
+	return resp.Body.(*bufferedBody).data, nil
 }
 
 func decodeError(resp *http.Response) error {

@@ -297,7 +297,7 @@ func (c *Client) send(ctx context.Context, x exchange) (*http.Response, *node, e
 			continue
 		}
 		if x.buffer > 0 {
-			b, err := io.ReadAll(io.LimitReader(resp.Body, x.buffer))
+			b, err := readBody(resp, x.buffer)
 			resp.Body.Close()
 			if err != nil {
 				if ctx.Err() != nil || !nodeDown(err) {
@@ -310,7 +310,7 @@ func (c *Client) send(ctx context.Context, x exchange) (*http.Response, *node, e
 				last = err
 				continue
 			}
-			resp.Body = io.NopCloser(bytes.NewReader(b))
+			resp.Body = &bufferedBody{Reader: bytes.NewReader(b), data: b}
 		}
 		c.nodes.answered(n)
 		return resp, n, nil
@@ -318,6 +318,35 @@ func (c *Client) send(ctx context.Context, x exchange) (*http.Response, *node, e
 	c.nodes.allDown()
 	return nil, nil, last
 }
+
+// bufferedBody is an answer's body that send read whole
+// (exchange.buffer): data is all of it.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (*bufferedBody) Close() error { return nil }
+
+// readBody reads resp's body, at most limit bytes: into a buffer of its
+// declared length when it has one within limit and maxSized, else as it
+// comes (a length the hub declares but does not send costs no memory).
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= min(limit, maxSized) {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit))
+}
+
+// maxSized bounds the buffer readBody sizes from a declared length.
+const maxSized = 4 << 20
 
 // nodeFailed records that n died while its answer was being read (a
 // streamed body), so that the next request goes to another node.

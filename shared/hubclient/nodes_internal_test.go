@@ -2,9 +2,12 @@ package hubclient
 
 import (
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -41,5 +44,31 @@ func TestNodeDown(t *testing.T) {
 		if got := unsent(tc.err); got != tc.unsent {
 			t.Errorf("%s: unsent = %v, want %v", tc.name, got, tc.unsent)
 		}
+	}
+}
+
+// TestReadBody: an answer of a declared length is read into a buffer of
+// that length, one cut short is an error rather than a truncated answer,
+// and a length over the bound (or none) is read as it comes, within the
+// limit, without a buffer of the declared size.
+func TestReadBody(t *testing.T) {
+	answer := func(body string, declared int64) *http.Response {
+		return &http.Response{Body: io.NopCloser(strings.NewReader(body)), ContentLength: declared}
+	}
+	b, err := readBody(answer(`{"a":1}`, 7), 1<<20)
+	if err != nil || string(b) != `{"a":1}` || cap(b) != 7 {
+		t.Fatalf("declared: %q (cap %d), %v", b, cap(b), err)
+	}
+	if b, err := readBody(answer(`{"a":`, 7), 1<<20); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("cut short: %q, %v", b, err)
+	}
+	if b, err := readBody(answer(`{"a":1}`, -1), 1<<20); err != nil || string(b) != `{"a":1}` {
+		t.Fatalf("undeclared: %q, %v", b, err)
+	}
+	if b, err := readBody(answer(`{"a":1}`, 1<<40), 4); err != nil || string(b) != `{"a"` {
+		t.Fatalf("declared beyond the limit: %q, %v", b, err)
+	}
+	if b, err := readBody(answer(`{"a":1}`, maxSized+1), 1<<40); err != nil || string(b) != `{"a":1}` || cap(b) > maxSized {
+		t.Fatalf("declared beyond maxSized: %q (cap %d), %v", b, cap(b), err)
 	}
 }
