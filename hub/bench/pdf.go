@@ -91,7 +91,7 @@ func signedPDF(ctx context.Context, kp *certs.KeyPair, label string, size int64,
 	for range 8 {
 		plain := plainPDF(label, *pad)
 		out := &memOutput{b: make([]byte, 0, int(size)+1024)}
-		err := pades.Sign(ctx, out, bytes.NewReader(plain), int64(len(plain)), pades.Options{
+		err := pades.Sign(ctx, out, pades.Bytes(plain), int64(len(plain)), pades.Options{
 			Signer: kp, Name: kp.Leaf.Subject.CommonName, Reason: "Lienthong bench", Time: at,
 		})
 		if err != nil {

@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -302,7 +301,7 @@ func (r *Relay) checkInline(ctx context.Context, i int, a envelope.Attachment, b
 	if hex.EncodeToString(h.Sum(nil)) != a.SHA256 {
 		return nil, fmt.Errorf("attachment %q: %w: its bytes do not hash to %s", a.Name, store.ErrDigestMismatch, a.SHA256)
 	}
-	ra := io.ReaderAt(bytes.NewReader(b))
+	ra := io.ReaderAt(pades.Bytes(b))
 	src := ra
 	if rd := h.Ranges(); rd != nil {
 		src = &pades.Prehashed{ReaderAt: ra, Ranges: rd}

@@ -340,7 +340,7 @@ func Verify(b *Bundle, opts Options) *Report {
 				envelope.CheckFile(a.ContentType, bytes.NewReader(data), int64(len(data))))
 			continue
 		}
-		rep, err := pades.Verify(bytes.NewReader(data), int64(len(data)), pades.VerifyOptions{Roots: pool, CRLs: opts.Verifier.CRLs()})
+		rep, err := pades.Verify(pades.Bytes(data), int64(len(data)), pades.VerifyOptions{Roots: pool, CRLs: opts.Verifier.CRLs()})
 		if err == nil && !rep.Valid() {
 			err = pdfProblems(rep)
 		}

@@ -95,12 +95,8 @@ func openDocument(src io.ReaderAt, size int64) (*document, error) {
 
 // openDocumentIn opens src[0:size] as a member of fam.
 func openDocumentIn(fam *family, src io.ReaderAt, size int64) (*document, error) {
-	head := make([]byte, 1024)
-	if size < int64(len(head)) {
-		head = head[:size]
-	}
-	n, _ := src.ReadAt(head, 0)
-	head = head[:n]
+	src = inMemory(src, size)
+	head, _ := readAt(src, 0, min(size, 1024))
 	// The header at offset 0, not anywhere in the first KB as viewers
 	// allow: bytes before it make a file that is also an HTML page or a
 	// script (a polyglot) pass for a PDF.
@@ -133,14 +129,59 @@ func openDocumentIn(fam *family, src io.ReaderAt, size int64) (*document, error)
 	return d, nil
 }
 
+// Bytes is a document in memory. Verify, Prepare and PageBox lex it in
+// place; any other io.ReaderAt is read through a window per object,
+// doubled until it holds the object, which for a small document (an
+// attachment sent with its packet) cost several times its size.
+type Bytes []byte
+
+// ReadAt implements io.ReaderAt.
+func (b Bytes) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("pades: negative offset")
+	}
+	if off >= int64(len(b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// readAt returns n bytes of src from off, or as many as it holds there,
+// in place when src is Bytes. They are not to be changed.
+func readAt(src io.ReaderAt, off, n int64) ([]byte, error) {
+	if b, ok := src.(Bytes); ok && off >= 0 && off <= int64(len(b)) {
+		end := min(off+max(n, 0), int64(len(b)))
+		if end-off < n {
+			return b[off:end:end], io.EOF
+		}
+		return b[off:end:end], nil
+	}
+	buf := make([]byte, max(n, 0))
+	k, err := src.ReadAt(buf, off)
+	return buf[:k], err
+}
+
+// inMemory returns src[0:size] as Bytes when src is Bytes (a revision
+// of a document in memory is a prefix of it), else src.
+func inMemory(src io.ReaderAt, size int64) io.ReaderAt {
+	if b, ok := src.(Bytes); ok && size >= 0 && size <= int64(len(b)) {
+		return b[:size:size]
+	}
+	return src
+}
+
 // findStartXRef finds the last "startxref N" near the end of src[0:size].
 func findStartXRef(src io.ReaderAt, size int64) (int64, error) {
 	tail := int64(2048)
 	if size < tail {
 		tail = size
 	}
-	buf := make([]byte, tail)
-	if _, err := src.ReadAt(buf, size-tail); err != nil && !errors.Is(err, io.EOF) {
+	buf, err := readAt(src, size-tail, tail)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return 0, fmt.Errorf("read tail: %w", err)
 	}
 	if !bytes.Contains(buf, []byte("%%EOF")) {
@@ -150,7 +191,7 @@ func findStartXRef(src io.ReaderAt, size int64) (int64, error) {
 	if i < 0 {
 		return 0, fmt.Errorf("%w: no startxref at the end (truncated file?)", ErrDamaged)
 	}
-	l := newLexer(bytes.NewReader(buf), tail, int64(i+len("startxref")))
+	l := newLexer(bytes.NewReader(buf), int64(len(buf)), int64(i+len("startxref")))
 	v, err := l.integer()
 	if err != nil || v < 0 || v >= size {
 		return 0, fmt.Errorf("%w: bad startxref value", ErrDamaged)

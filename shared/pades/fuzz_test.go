@@ -99,7 +99,17 @@ func FuzzVerify(f *testing.F) {
 		if j1, j2 := reportJSON(rep, err), reportJSON(rep2, err2); j1 != j2 {
 			t.Fatalf("verdict with the streamed range digests:\n%s\nreading the file:\n%s", j2, j1)
 		}
-		PageBox(r, int64(len(data)), 1)
+		// In memory, lexed in place, the same bytes get the same verdict
+		// and the same page.
+		rep3, err3 := Verify(Bytes(data), int64(len(data)), VerifyOptions{Roots: p.roots, Now: now})
+		if j1, j3 := reportJSON(rep, err), reportJSON(rep3, err3); j1 != j3 {
+			t.Fatalf("verdict in place:\n%s\nthrough windows:\n%s", j3, j1)
+		}
+		box, err := PageBox(r, int64(len(data)), 1)
+		box3, err3 := PageBox(Bytes(data), int64(len(data)), 1)
+		if box != box3 || fmt.Sprint(err) != fmt.Sprint(err3) {
+			t.Fatalf("page 1 in place: %v, %v; through windows: %v, %v", box3, err3, box, err)
+		}
 		for _, field := range []string{"", "Signature1"} {
 			out := &memOutput{}
 			if prep, err := Prepare(out, r, int64(len(data)), Options{Chain: p.person.Certificates(), FieldName: field}); err == nil {

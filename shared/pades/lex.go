@@ -16,7 +16,8 @@ const (
 )
 
 // lexer reads PDF tokens from an io.ReaderAt starting at an offset, pulling
-// bytes into a window as it goes. It never reads past size.
+// bytes into a window as it goes (Bytes: the window is the rest of the
+// document, in place). It never reads past size.
 type lexer struct {
 	src  io.ReaderAt
 	size int64
@@ -29,7 +30,11 @@ type lexer struct {
 }
 
 func newLexer(src io.ReaderAt, size, off int64) *lexer {
-	return &lexer{src: src, size: size, base: off}
+	l := &lexer{src: src, size: size, base: off}
+	if b, ok := src.(Bytes); ok && size == int64(len(b)) && off >= 0 && off <= size {
+		l.buf = b[off:size:size] // all there is: fill has nothing to add
+	}
+	return l
 }
 
 func (l *lexer) offset() int64 { return l.base + int64(l.pos) }

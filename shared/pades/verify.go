@@ -587,7 +587,11 @@ func openPrefix(d *document, end int64, cache map[int64]*document) (*document, e
 		}
 		return p, nil
 	}
-	p, err := openDocumentIn(d.fam, io.NewSectionReader(d.src, 0, end), end)
+	prefix := io.ReaderAt(io.NewSectionReader(d.src, 0, end))
+	if b, ok := d.src.(Bytes); ok {
+		prefix = b // inMemory takes its first end bytes
+	}
+	p, err := openDocumentIn(d.fam, prefix, end)
 	if err != nil {
 		cache[end] = nil
 		return nil, err
