@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"sync"
 
 	"lienthong/hub/relay"
 	"lienthong/hub/store"
@@ -59,7 +60,7 @@ func parseSubmissionForm(body []byte, boundary string) (packet []byte, inline re
 		case i == 0 && name != wire.PartPacket:
 			return nil, nil, fmt.Errorf("%w: the first part must be %q", errBadRequest, wire.PartPacket)
 		case i == 0:
-			if packet, err = readPart(p, envelope.MaxPacketSize, len(body)); err != nil {
+			if packet, err = readPart(p, envelope.MaxPacketSize); err != nil {
 				return nil, nil, fmt.Errorf("the packet: %w", err)
 			}
 		case name != wire.PartAttachment:
@@ -70,7 +71,7 @@ func parseSubmissionForm(body []byte, boundary string) (packet []byte, inline re
 			if _, dup := inline[filename]; dup {
 				return nil, nil, fmt.Errorf("%w: attachment %s sent twice", errBadRequest, filename)
 			}
-			b, err := readPart(p, wire.MaxInline-total, len(body))
+			b, err := readPart(p, wire.MaxInline-total)
 			if err != nil {
 				return nil, nil, fmt.Errorf("attachments sent with the packet (%d bytes at most in all): %w", wire.MaxInline, err)
 			}
@@ -94,15 +95,32 @@ func formNames(p *multipart.Part) (name, filename string) {
 	return params["name"], params["filename"]
 }
 
-// readPart reads a part of at most limit bytes of a body of size bytes,
-// into one buffer: no part is longer than its body.
-func readPart(p *multipart.Part, limit int64, size int) ([]byte, error) {
-	buf := bytes.NewBuffer(make([]byte, 0, min(limit+1, int64(size))+bytes.MinRead))
+// readPart reads a part of at most limit bytes into a buffer of its
+// length. It reads through one of partScratch's buffers first: sized
+// for the whole body, as before, each part cost its body's length
+// however short it was.
+func readPart(p *multipart.Part, limit int64) ([]byte, error) {
+	buf := partScratch.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxScratch {
+			buf.Reset()
+			partScratch.Put(buf)
+		}
+	}()
 	if _, err := buf.ReadFrom(io.LimitReader(p, limit+1)); err != nil {
 		return nil, fmt.Errorf("%w: %w", errBadRequest, err)
 	}
 	if int64(buf.Len()) > limit {
 		return nil, fmt.Errorf("%w: over %d bytes", store.ErrTooLarge, limit)
 	}
-	return buf.Bytes(), nil
+	part := make([]byte, buf.Len())
+	copy(part, buf.Bytes())
+	return part, nil
 }
+
+// partScratch holds readPart's buffers while they are at most maxScratch
+// bytes, which the attachments a submission may carry fit (and so does
+// any usual packet); a rare larger one is left to the collector.
+var partScratch = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxScratch = 2 * wire.MaxInline

@@ -66,3 +66,30 @@ func TestSubmissionFormRaw(t *testing.T) {
 		t.Fatalf("got %q, %d inline, %v", packet, len(inline), err)
 	}
 }
+
+// TestSubmissionFormPartsOwnTheirBytes: each part comes back in a buffer
+// of its own length, which the next submission's reading (through the
+// same scratch buffers) leaves as it was.
+func TestSubmissionFormPartsOwnTheirBytes(t *testing.T) {
+	digest := "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	form := func(packet, pdf string) []byte {
+		return []byte("--b\r\nContent-Disposition: form-data; name=\"packet\"\r\n\r\n" + packet +
+			"\r\n--b\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"" + digest + "\"\r\n\r\n" + pdf + "\r\n--b--\r\n")
+	}
+	first, firstPDF := `{"payload":"e30="}`, "%PDF-1.7 "+string(bytes.Repeat([]byte("a"), 3000))
+	packet, inline, err := parseSubmissionForm(form(first, firstPDF), "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, _, err := parseSubmissionForm(form(`{"payload":"ZZZZ"}`, "%PDF-1.7 "+string(bytes.Repeat([]byte("z"), 5000))), "b"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(packet) != first || string(inline[digest]) != firstPDF {
+		t.Fatalf("the first submission's parts changed: %q, %.20q", packet, inline[digest])
+	}
+	if cap(packet) != len(packet) || cap(inline[digest]) != len(inline[digest]) {
+		t.Fatalf("parts of %d and %d bytes in buffers of %d and %d", len(packet), len(inline[digest]), cap(packet), cap(inline[digest]))
+	}
+}
