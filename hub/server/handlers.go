@@ -142,9 +142,7 @@ func (s *Server) message(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", wire.ContentPacket)
-	_, err = w.Write(packet)
-	return err
+	return writeBody(w, http.StatusOK, wire.ContentPacket, packet)
 }
 
 func (s *Server) attachment(w http.ResponseWriter, r *request) error {
@@ -451,9 +449,7 @@ func (s *Server) directory(w http.ResponseWriter, r *request) error {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	w.Header().Set("Content-Type", wire.ContentJSON)
-	_, err = w.Write(body)
-	return err
+	return writeBody(w, http.StatusOK, wire.ContentJSON, body)
 }
 
 // directoryHistory answers every version of one code's directory entry

@@ -333,10 +333,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", wire.ContentJSON)
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	return writeBody(w, status, wire.ContentJSON, buf.Bytes())
+}
+
+// writeBody answers body, of the given type, with its length declared.
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) error {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(body)
 	return err
 }
 

@@ -317,6 +317,11 @@ func (r *Recorder) check(req *http.Request, in *capture, out *recordingWriter) {
 		status = http.StatusOK
 	}
 	where := fmt.Sprintf("%s %s → %d", req.Method, req.URL.Path, status)
+	if isJSON(out.Header().Get("Content-Type")) && status != http.StatusNotModified {
+		if cl := out.Header().Get("Content-Length"); cl != strconv.Itoa(out.body.n) {
+			r.fail("%s: a JSON answer of %d bytes with Content-Length %q", where, out.body.n, cl)
+		}
+	}
 	op, ok := r.doc.find(req.Method, req.URL.Path)
 	if !ok {
 		// Not a call of the document: it must be an Error, not_found or
