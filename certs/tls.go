@@ -14,12 +14,18 @@ import (
 // except that a certificate of a trusted CA that no agency registered
 // passes the handshake, so that the server can answer why: handlers read
 // the agency with Verifier.PeerAgency, which refuses it (ErrUnregistered).
-// The client CAs are v's at the time of the call.
+// The client CAs, named to the client, are v's at the time of the call.
+//
+// The chain is verified once, by Verifier.Agency in VerifyConnection,
+// which runs on every handshake: crypto/tls only checks that the client
+// holds the key of the certificate it sent. Its own verification (with
+// tls.RequireAndVerifyClientCert) built and checked the same chain again
+// on every connection, where Verifier remembers a chain it has built.
 func ServerTLS(kp *KeyPair, v *Verifier) *tls.Config {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS13,
 		Certificates: []tls.Certificate{kp.TLSCertificate()},
-		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientAuth:   tls.RequireAnyClientCert,
 		ClientCAs:    v.ClientCAs(),
 		Time:         v.now,
 		VerifyConnection: func(cs tls.ConnectionState) error {

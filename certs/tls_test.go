@@ -2,6 +2,7 @@ package certs
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -117,6 +118,44 @@ func TestMutualTLS(t *testing.T) {
 			t.Fatalf("anonymous client got in: %v", err)
 		}
 	})
+	// Certificates the clerk's ClientTLS would not send, sent anyway by a
+	// client of its own: the server's one verification refuses each.
+	t.Run("sent anyway", func(t *testing.T) {
+		expired := p.craft(t, clientTemplate(AgencyURIPrefix+"000.00.00.H49"), time.Now().Add(-2*LeafValidity), LeafValidity)
+		ca := &KeyPair{Leaf: p.issuing.Cert, Chain: []*x509.Certificate{p.root.Cert}, Key: p.issuing.Key}
+		for _, c := range []struct {
+			name string
+			kp   *KeyPair
+			want string // empty: accepted as this agency
+		}{
+			{"good agency", good, "000.00.00.H49"},
+			{"expired agency", expired, ""},
+			{"revoked agency", revoked, ""},
+			{"the hub's certificate", hub, ""},
+			{"a CA's certificate", ca, ""},
+			{"under another root", foreign, ""},
+		} {
+			cfg := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: v.Roots(), ServerName: "localhost",
+				Certificates: []tls.Certificate{c.kp.TLSCertificate()}}
+			conn, err := tls.Dial("tcp", ln.Addr().String(), cfg)
+			var got []byte
+			if err == nil {
+				conn.SetDeadline(time.Now().Add(5 * time.Second))
+				got, err = io.ReadAll(conn)
+				conn.Close()
+			}
+			switch {
+			case c.want != "" && (err != nil || string(got) != c.want):
+				t.Errorf("%s: got %q, %v; want %q", c.name, got, err, c.want)
+			case c.want != "":
+				if s := <-seen; s != c.want {
+					t.Errorf("%s: the server saw %q", c.name, s)
+				}
+			case err == nil || !strings.Contains(err.Error(), "bad certificate"):
+				t.Errorf("%s: got %q, %v; want a bad certificate alert", c.name, got, err)
+			}
+		}
+	})
 	t.Run("TLS 1.2 refused", func(t *testing.T) {
 		cfg := ClientTLS(good, v, "localhost")
 		cfg.MinVersion, cfg.MaxVersion = tls.VersionTLS12, tls.VersionTLS12
@@ -157,5 +196,36 @@ func TestClientStopsBeforeRefusal(t *testing.T) {
 	// the server, whose clock counts, decides.
 	if err := acceptable(ours, &cert, good.Leaf, good.Leaf.NotBefore.Add(-time.Hour)); err != nil {
 		t.Fatalf("before its start by the client's clock: %v, want it offered", err)
+	}
+}
+
+// BenchmarkServerHandshake is the server's side of a full TLS 1.3
+// handshake with an agency (the client's side runs too, in another
+// goroutine): what a hub spends on each connection, ten thousand at
+// once after a restart.
+func BenchmarkServerHandshake(b *testing.B) {
+	p := newTestPKI(b)
+	hub, err := p.issuing.IssueHub(HubRequest{DNSNames: []string{"localhost"}}, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := p.verifier(b)
+	server, client := ServerTLS(hub, v), ClientTLS(p.agency(b, "000.00.00.H49"), v, "localhost")
+	for b.Loop() {
+		sc, cc := net.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			c := tls.Client(cc, client)
+			done <- c.Handshake()
+			io.Copy(io.Discard, c)
+		}()
+		s := tls.Server(sc, server)
+		if err := s.Handshake(); err != nil {
+			b.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
 	}
 }
