@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,8 @@ func TestRecorder(t *testing.T) {
 	}{
 		{"hello as documented", "GET", "/v1/hello", "", 200,
 			`{"version":1,"agency":"000.00.00.H49","hub_time":"2026-12-05T01:00:00Z","max_attachment":100}`, ""},
+		{"hello without its length", "GET", "/v1/hello", "", 200,
+			`{"version":1,"agency":"000.00.00.H49","hub_time":"2026-12-05T01:00:00Z","max_attachment":100}`, "Content-Length"},
 		{"hello missing a field", "GET", "/v1/hello", "", 200,
 			`{"version":1,"agency":"000.00.00.H49","max_attachment":100}`, "hub_time"},
 		{"hello with a lower-case agency code", "GET", "/v1/hello", "", 200,
@@ -49,6 +52,9 @@ func TestRecorder(t *testing.T) {
 				w.Header().Set("X-Content-Type-Options", "nosniff")
 				if c.answer != "" {
 					w.Header().Set("Content-Type", "application/json")
+					if !strings.Contains(c.name, "without its length") {
+						w.Header().Set("Content-Length", strconv.Itoa(len(c.answer)))
+					}
 				}
 				w.WriteHeader(c.status)
 				io.WriteString(w, c.answer)
@@ -112,9 +118,11 @@ func BenchmarkExchange(b *testing.B) {
 		b.Fatal(err)
 	}
 	h := rec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		const hello = `{"version":1,"agency":"000.00.00.H49","hub_time":"2026-12-05T01:00:00Z","max_attachment":100}`
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"version":1,"agency":"000.00.00.H49","hub_time":"2026-12-05T01:00:00Z","max_attachment":100}`)
+		w.Header().Set("Content-Length", strconv.Itoa(len(hello)))
+		io.WriteString(w, hello)
 	}))
 	for b.Loop() {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/v1/hello", nil))
@@ -201,8 +209,10 @@ func TestRecorderMultipart(t *testing.T) {
 					w.WriteHeader(http.StatusNoContent)
 					return
 				}
+				answer := submitted(t)
 				w.Header().Set("Content-Type", "application/json")
-				io.WriteString(w, submitted(t))
+				w.Header().Set("Content-Length", strconv.Itoa(len(answer)))
+				io.WriteString(w, answer)
 			}))
 			req := httptest.NewRequest("POST", c.path, &body)
 			req.Header.Set("Content-Type", mw.FormDataContentType())
