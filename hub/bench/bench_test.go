@@ -458,6 +458,9 @@ func TestIdle(t *testing.T) {
 		res.CPUWindow != 300*time.Millisecond || res.HubCPU < 0 || res.ClientsCPU != 0 {
 		t.Fatalf("%+v", res)
 	}
+	if res.ConnectWall <= 0 || res.ConnectCPU <= 0 || !strings.Contains(out.String(), "connecting them: ") {
+		t.Fatalf("connecting: %v wall, %v CPU\n%s", res.ConnectWall, res.ConnectCPU, out.String())
+	}
 	if !strings.Contains(out.String(), "CPU while they idle (300ms): hub process ") {
 		t.Fatalf("no idle CPU line:\n%s", out.String())
 	}

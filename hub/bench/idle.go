@@ -35,6 +35,12 @@ type IdleResult struct {
 	StackBefore, StackAfter uint64
 	Goroutines              int // more goroutines with the connections open
 	PerConn                 float64
+	// ConnectWall is how long the connections took to open, from the
+	// first dial until each had its long poll in, and ConnectCPU the CPU
+	// the hub's process used meanwhile (with the clients when
+	// InProcessClients): TLS handshakes and first polls, what a hub
+	// restarted with thousands of agencies pays.
+	ConnectWall, ConnectCPU time.Duration
 	// CPUWindow is how long CPU was measured with the connections open and
 	// nothing else to do; HubCPU is the CPU the hub's process used in it
 	// (with the clients when InProcessClients), ClientsCPU that of the
@@ -146,10 +152,12 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*Idl
 	}
 	before := settle()
 	g0 := runtime.NumGoroutine()
+	cpu0, wall0 := processCPU(), time.Now()
 	stop, err := spawn(ctx, IdleClientsSpec{Addr: e.addr, PKIDir: e.pkiDir, N: n, Agencies: opts.Agencies, DeadAfter: opts.IdleDeadAfter})
 	if err != nil {
 		return nil, err
 	}
+	res.ConnectWall, res.ConnectCPU = time.Since(wall0), processCPU()-cpu0
 	time.Sleep(2 * time.Second) // let the last polls arrive and buffers settle
 	after := settle()
 	res.Goroutines = runtime.NumGoroutine() - g0
@@ -206,6 +214,10 @@ func (r *IdleResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "hub heap:   %8.1f MB -> %8.1f MB\n", float64(r.HeapBefore)/1e6, float64(r.HeapAfter)/1e6)
 	fmt.Fprintf(w, "hub stacks: %8.1f MB -> %8.1f MB  (%+d goroutines)\n", float64(r.StackBefore)/1e6, float64(r.StackAfter)/1e6, r.Goroutines)
 	fmt.Fprintf(w, "memory per idle connection (heap + stacks): %.1f KB\n", r.PerConn/1e3)
+	if r.ConnectWall > 0 {
+		fmt.Fprintf(w, "connecting them: %s, hub process %.2f CPU-s = %.3f ms per connection (handshake and first poll)\n",
+			r.ConnectWall.Round(time.Millisecond), r.ConnectCPU.Seconds(), r.ConnectCPU.Seconds()*1e3/float64(r.Conns))
+	}
 	if r.CPUWindow > 0 {
 		secs := r.CPUWindow.Seconds()
 		fmt.Fprintf(w, "CPU while they idle (%s): hub process %.3f cores = %.1f µs per connection per second",
