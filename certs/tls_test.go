@@ -62,6 +62,18 @@ func TestMutualTLS(t *testing.T) {
 		}
 	}()
 
+	// dial connects with cfg and returns what the server says: the
+	// agency it saw.
+	dial := func(cfg *tls.Config) ([]byte, error) {
+		conn, err := tls.Dial("tcp", ln.Addr().String(), cfg)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		return io.ReadAll(conn)
+	}
+
 	tests := []struct {
 		name       string
 		client     *KeyPair
@@ -83,13 +95,7 @@ func TestMutualTLS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := ClientTLS(tt.client, tt.clientPKI.verifier(t), tt.serverName)
-			conn, err := tls.Dial("tcp", ln.Addr().String(), cfg)
-			var got []byte
-			if err == nil {
-				conn.SetDeadline(time.Now().Add(5 * time.Second))
-				got, err = io.ReadAll(conn)
-				conn.Close()
-			}
+			got, err := dial(cfg)
 			if tt.wantCode != "" {
 				if err != nil || string(got) != tt.wantCode {
 					t.Fatalf("got %q, %v; want %q", got, err, tt.wantCode)
@@ -137,13 +143,7 @@ func TestMutualTLS(t *testing.T) {
 		} {
 			cfg := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: v.Roots(), ServerName: "localhost",
 				Certificates: []tls.Certificate{c.kp.TLSCertificate()}}
-			conn, err := tls.Dial("tcp", ln.Addr().String(), cfg)
-			var got []byte
-			if err == nil {
-				conn.SetDeadline(time.Now().Add(5 * time.Second))
-				got, err = io.ReadAll(conn)
-				conn.Close()
-			}
+			got, err := dial(cfg)
 			switch {
 			case c.want != "" && (err != nil || string(got) != c.want):
 				t.Errorf("%s: got %q, %v; want %q", c.name, got, err, c.want)
