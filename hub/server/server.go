@@ -18,7 +18,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -328,8 +327,8 @@ func (a *answerWriter) Write(b []byte) (int, error) {
 // reads it into one buffer of the right size. A value that cannot be
 // encoded is an error before anything is written.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	buf := answers.Get().(*bytes.Buffer)
-	defer putAnswer(buf)
+	buf := answers.get()
+	defer answers.put(buf)
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return err
 	}
@@ -345,15 +344,6 @@ func writeBody(w http.ResponseWriter, status int, contentType string, body []byt
 	return err
 }
 
-// answers are writeJSON's buffers, kept while they are at most
-// maxPooledAnswer bytes (an inbox answer with its inline attachments).
-var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-const maxPooledAnswer = 2 << 20
-
-func putAnswer(b *bytes.Buffer) {
-	if b.Cap() <= maxPooledAnswer {
-		b.Reset()
-		answers.Put(b)
-	}
-}
+// answers are writeJSON's buffers, kept while they are at most 2 MiB (an
+// inbox answer with its inline attachments).
+var answers = &bufferPool{max: 2 << 20}

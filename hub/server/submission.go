@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"sync"
 
 	"lienthong/hub/relay"
 	"lienthong/hub/store"
@@ -100,13 +99,8 @@ func formNames(p *multipart.Part) (name, filename string) {
 // for the whole body, as before, each part cost its body's length
 // however short it was.
 func readPart(p *multipart.Part, limit int64) ([]byte, error) {
-	buf := partScratch.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= maxScratch {
-			buf.Reset()
-			partScratch.Put(buf)
-		}
-	}()
+	buf := partScratch.get()
+	defer partScratch.put(buf)
 	if _, err := buf.ReadFrom(io.LimitReader(p, limit+1)); err != nil {
 		return nil, fmt.Errorf("%w: %w", errBadRequest, err)
 	}
@@ -118,9 +112,7 @@ func readPart(p *multipart.Part, limit int64) ([]byte, error) {
 	return part, nil
 }
 
-// partScratch holds readPart's buffers while they are at most maxScratch
-// bytes, which the attachments a submission may carry fit (and so does
-// any usual packet); a rare larger one is left to the collector.
-var partScratch = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-const maxScratch = 2 * wire.MaxInline
+// partScratch holds readPart's buffers while they are at most twice
+// wire.MaxInline, which the attachments a submission may carry fit (and
+// so does any usual packet).
+var partScratch = &bufferPool{max: 2 * wire.MaxInline}
