@@ -606,18 +606,26 @@ func TestGroupCommitRetryTakesNoNumber(t *testing.T) {
 	}
 }
 
+// storeWithAttachment opens a store on a new database in which Quảng
+// Ninh has uploaded a 5,000-byte attachment, and returns its digest.
+func storeWithAttachment(t *testing.T) (*pgstore.Store, string) {
+	t.Helper()
+	s := openAt(t, cluster.NewDatabase(t)).Store
+	pdf := st.RandomBytes(5000)
+	if _, err := s.PutBlob(context.Background(), st.Quangninh, st.Digest(pdf), bytes.NewReader(pdf), st.T0); err != nil {
+		t.Fatal(err)
+	}
+	return s, st.Digest(pdf)
+}
+
 // TestGroupCommitPrefetch: the acceptances of a batch send their checks
 // together, except one that reads what another before it writes: the same
 // message again, or an attachment of another; those run after, and see
 // what the others wrote. Every acceptance is numbered without a gap, each
 // message once, each attachment counted by both its messages.
 func TestGroupCommitPrefetch(t *testing.T) {
-	s := openAt(t, cluster.NewDatabase(t)).Store
+	s, digest := storeWithAttachment(t)
 	ctx := context.Background()
-	pdf := st.RandomBytes(5000)
-	if _, err := s.PutBlob(ctx, st.Quangninh, st.Digest(pdf), bytes.NewReader(pdf), st.T0); err != nil {
-		t.Fatal(err)
-	}
 	var (
 		seal sealer
 		mu   sync.Mutex
@@ -626,7 +634,7 @@ func TestGroupCommitPrefetch(t *testing.T) {
 	)
 	first, a, b := st.NewSubmission(st.Caobang, 100, st.Nghean), st.NewSubmission(st.Quangninh, 100, st.Nghean), st.NewSubmission(st.Quangninh, 100, st.Nghean)
 	withPDF, alsoPDF := st.NewSubmission(st.Quangninh, 100, st.Govoffice), st.NewSubmission(st.Quangninh, 100, st.Caobang)
-	withPDF.BlobDigests, alsoPDF.BlobDigests = []string{st.Digest(pdf)}, []string{st.Digest(pdf)}
+	withPDF.BlobDigests, alsoPDF.BlobDigests = []string{digest}, []string{digest}
 	again := *a
 	var existed atomic.Bool
 	before := pgstore.Prefetched(s)
@@ -671,7 +679,7 @@ func TestGroupCommitPrefetch(t *testing.T) {
 	}
 	var refs, open int
 	if err := connect(t, s).QueryRow(ctx, `SELECT (convert_from(rec, 'UTF8')::jsonb->>'refs')::int, (convert_from(rec, 'UTF8')::jsonb->>'open')::int
-		FROM blobs WHERE digest = $1`, st.Digest(pdf)).Scan(&refs, &open); err != nil || refs != 2 || open != 2 {
+		FROM blobs WHERE digest = $1`, digest).Scan(&refs, &open); err != nil || refs != 2 || open != 2 {
 		t.Fatalf("the attachment of two messages: refs %d, open %d (%v), want 2 and 2", refs, open, err)
 	}
 	if err := s.Verify(ctx); err != nil {
@@ -783,14 +791,10 @@ func TestGroupCommitPrefetchAcks(t *testing.T) {
 // trip): each appends its status 01 once, the message ends with none
 // pending and its attachment is settled.
 func TestGroupCommitAcksOfOneMessage(t *testing.T) {
-	s := openAt(t, cluster.NewDatabase(t)).Store
+	s, digest := storeWithAttachment(t)
 	ctx := context.Background()
-	pdf := st.RandomBytes(5000)
-	if _, err := s.PutBlob(ctx, st.Quangninh, st.Digest(pdf), bytes.NewReader(pdf), st.T0); err != nil {
-		t.Fatal(err)
-	}
 	both := st.NewSubmission(st.Quangninh, 100, st.Nghean, st.Caobang)
-	both.BlobDigests = []string{st.Digest(pdf)}
+	both.BlobDigests = []string{digest}
 	if _, _, err := s.Accept(ctx, both, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -838,7 +842,7 @@ func TestGroupCommitAcksOfOneMessage(t *testing.T) {
 	var settled string
 	if err := connect(t, s).QueryRow(ctx, `SELECT m.pending, coalesce((convert_from(b.rec, 'UTF8')::jsonb->>'open')::int, 0),
 			coalesce(convert_from(b.rec, 'UTF8')::jsonb->>'settled', '')
-		FROM messages m, blobs b WHERE m.id = $1 AND b.digest = $2`, both.MessageID, st.Digest(pdf)).Scan(&pending, &open, &settled); err != nil {
+		FROM messages m, blobs b WHERE m.id = $1 AND b.digest = $2`, both.MessageID, digest).Scan(&pending, &open, &settled); err != nil {
 		t.Fatal(err)
 	}
 	if pending != 0 || open != 0 || settled == "" {
