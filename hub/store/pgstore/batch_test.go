@@ -730,6 +730,31 @@ func TestGroupCommitPrefetchRefusal(t *testing.T) {
 	}
 }
 
+// ackOf is an acknowledgement by recipient of message id.
+type ackOf struct {
+	recipient certs.AgencyCode
+	id        string
+}
+
+// acksAfterAnAcceptance runs the acceptance of a new message and then
+// acks, sealed by seal, as one batch's operations (inOneBatch), and
+// returns the batches' sizes and each acknowledgement's error.
+func acksAfterAnAcceptance(t *testing.T, s *pgstore.Store, seal *sealer, acks ...ackOf) ([]int, []error) {
+	t.Helper()
+	ctx := context.Background()
+	errs := make([]error, len(acks))
+	var ops []func()
+	for i, a := range acks {
+		ops = append(ops, func() { _, _, errs[i] = s.Ack(ctx, a.recipient, a.id, "", st.T0, seal.seal(a.id)) })
+	}
+	accept := func() {
+		if _, _, err := s.Accept(ctx, st.NewSubmission(st.Govoffice, 100, st.Nghean), nil); err != nil {
+			t.Error(err)
+		}
+	}
+	return inOneBatch(t, s, nil, accept, ops...), errs
+}
+
 // TestGroupCommitPrefetchAcks: acknowledgements read their deliveries
 // together; one of a message that does not exist, whose read writes
 // nothing, is refused alone, without running its batch-mates again.
@@ -742,25 +767,10 @@ func TestGroupCommitPrefetchAcks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var (
-		seal sealer
-		errs = make([]error, 3)
-	)
-	ack := func(i int, recipient certs.AgencyCode, id string) func() {
-		return func() { _, _, errs[i] = s.Ack(ctx, recipient, id, "", st.T0, seal.seal(id)) }
-	}
+	var seal sealer
 	before := pgstore.Prefetched(s)
-	first := st.NewSubmission(st.Govoffice, 100, st.Nghean)
-	sizes := inOneBatch(t, s, nil,
-		func() {
-			if _, _, err := s.Accept(ctx, first, nil); err != nil {
-				t.Error(err)
-			}
-		},
-		ack(0, st.Nghean, toNghean.MessageID),
-		ack(1, st.Nghean, st.NewID()),
-		ack(2, st.Caobang, toCaobang.MessageID),
-	)
+	sizes, errs := acksAfterAnAcceptance(t, s, &seal,
+		ackOf{st.Nghean, toNghean.MessageID}, ackOf{st.Nghean, st.NewID()}, ackOf{st.Caobang, toCaobang.MessageID})
 	if !slices.Equal(sizes, []int{1, 3}) {
 		t.Fatalf("batch sizes %v, want [1 3]", sizes)
 	}
@@ -798,23 +808,9 @@ func TestGroupCommitAcksOfOneMessage(t *testing.T) {
 	if _, _, err := s.Accept(ctx, both, nil); err != nil {
 		t.Fatal(err)
 	}
-	var (
-		seal sealer
-		errs = make([]error, 2)
-	)
-	ack := func(i int, recipient certs.AgencyCode) func() {
-		return func() { _, _, errs[i] = s.Ack(ctx, recipient, both.MessageID, "", st.T0, seal.seal(both.MessageID)) }
-	}
+	var seal sealer
 	before := pgstore.Prefetched(s)
-	first := st.NewSubmission(st.Govoffice, 100, st.Nghean)
-	sizes := inOneBatch(t, s, nil,
-		func() {
-			if _, _, err := s.Accept(ctx, first, nil); err != nil {
-				t.Error(err)
-			}
-		},
-		ack(0, st.Nghean), ack(1, st.Caobang),
-	)
+	sizes, errs := acksAfterAnAcceptance(t, s, &seal, ackOf{st.Nghean, both.MessageID}, ackOf{st.Caobang, both.MessageID})
 	if !slices.Equal(sizes, []int{1, 2}) {
 		t.Fatalf("batch sizes %v, want [1 2]", sizes)
 	}
