@@ -3,6 +3,7 @@ package pades
 import (
 	"bytes"
 	"io"
+	"math"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -26,8 +27,9 @@ func TestBytesLexedInPlace(t *testing.T) {
 		t.Fatalf("in place:\n%s\nthrough windows:\n%s", inPlace, windows)
 	}
 	// Bytes allocated per verification, over enough of them that the
-	// runtime's accounting is exact.
-	const runs = 20
+	// runtime's accounting is exact, and the least of a few rounds, so
+	// that another test's goroutine winding down does not count.
+	const runs, rounds = 20, 3
 	allocated := func(src io.ReaderAt) uint64 {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
@@ -37,9 +39,12 @@ func TestBytesLexedInPlace(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		return (after.TotalAlloc - before.TotalAlloc) / runs
 	}
-	inPlace, windows := allocated(Bytes(data)), allocated(bytes.NewReader(data))
+	inPlace, windows := uint64(math.MaxUint64), uint64(math.MaxUint64)
+	for range rounds {
+		inPlace, windows = min(inPlace, allocated(Bytes(data))), min(windows, allocated(bytes.NewReader(data)))
+	}
 	t.Logf("%d bytes verified with %d bytes allocated in place, %d through windows", len(data), inPlace, windows)
-	if inPlace*10 > windows*8 {
+	if inPlace*10 > windows*8*raceAlloc {
 		t.Fatalf("Verify allocated %d bytes in place, %d through windows", inPlace, windows)
 	}
 }
