@@ -34,9 +34,9 @@ func TestValidate(t *testing.T) {
 		{"unknown log level", func(c *Config) { c.LogLevel = "loud" }, "log_level"},
 		{"agency limit for a malformed code", func(c *Config) { c.AgencyLimits = map[string]AgencyLimits{"H49": {Burst: 5}} }, "agency_limits: malformed agency code"},
 		{"negative agency limit", func(c *Config) { c.AgencyLimits = map[string]AgencyLimits{"000.00.00.H49": {Burst: -1}} }, "agency_limits 000.00.00.H49"},
-		{"negative spare procs", func(c *Config) { c.SpareProcs = -1 }, "spare_procs -1"},
-		{"too many spare procs", func(c *Config) { c.SpareProcs = 65 }, "spare_procs 65"},
-		{"no spare procs", func(c *Config) { c.SpareProcs = 0 }, ""},
+		{"negative spare procs", func(c *Config) { c.SpareProcs = ptr(-1) }, "spare_procs -1"},
+		{"too many spare procs", func(c *Config) { c.SpareProcs = ptr(65) }, "spare_procs 65"},
+		{"no spare procs", func(c *Config) { c.SpareProcs = ptr(0) }, ""},
 		{"collector tuned", func(c *Config) { c.GCPercent, c.MemoryLimitMB = 400, 4096 }, ""},
 		{"collector too eager", func(c *Config) { c.GCPercent = 5 }, "gc_percent 5"},
 		{"collector too lazy", func(c *Config) { c.GCPercent = 20000 }, "gc_percent 20000"},
@@ -100,19 +100,31 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+func ptr(n int) *int { return &n }
+
 func TestProcs(t *testing.T) {
 	c := Default()
 	t.Setenv("GOMAXPROCS", "")
 	if got, want := c.Procs(), runtime.GOMAXPROCS(0)+2; got != want {
-		t.Errorf("Procs with 2 spare = %d, want the runtime's %d + 2", got, want-2)
+		t.Errorf("Procs on bbolt by default = %d, want the runtime's %d + 2", got, want-2)
 	}
-	c.SpareProcs = 0
+	// A node on PostgreSQL does not wait on the disk itself.
+	c.Store, c.PostgresURL = StorePostgres, "host=/run/postgresql"
 	if got := c.Procs(); got != runtime.GOMAXPROCS(0) {
-		t.Errorf("Procs with none spare = %d, want the runtime's %d", got, runtime.GOMAXPROCS(0))
+		t.Errorf("Procs on PostgreSQL by default = %d, want the runtime's %d", got, runtime.GOMAXPROCS(0))
+	}
+	c.SpareProcs = ptr(3)
+	if got, want := c.Procs(), runtime.GOMAXPROCS(0)+3; got != want {
+		t.Errorf("Procs on PostgreSQL with 3 spare = %d, want the runtime's %d + 3", got, want-3)
+	}
+	c = Default()
+	c.SpareProcs = ptr(0)
+	if got := c.Procs(); got != runtime.GOMAXPROCS(0) {
+		t.Errorf("Procs on bbolt with none spare = %d, want the runtime's %d", got, runtime.GOMAXPROCS(0))
 	}
 	// An operator's GOMAXPROCS is taken as given: the process started
 	// with it, so the runtime already runs with it.
-	c.SpareProcs = 5
+	c.SpareProcs = ptr(5)
 	t.Setenv("GOMAXPROCS", "1")
 	if got := c.Procs(); got != defaultProcs {
 		t.Errorf("Procs with GOMAXPROCS set = %d, want the process's %d", got, defaultProcs)
@@ -173,6 +185,15 @@ func TestLoad(t *testing.T) {
 	write(`{"tls_cert":"a","tls_key":"b","receipt_cert":"r","receipt_key":"k","roots":"c","allow_secret_documents":true}`)
 	if c, err := Load(path); err != nil || !c.AllowSecretDocuments {
 		t.Errorf("allow_secret_documents: true gave %v, %v", c.AllowSecretDocuments, err)
+	}
+	// Spare slots given for a node on PostgreSQL, whose default is none.
+	write(`{"tls_cert":"a","tls_key":"b","receipt_cert":"r","receipt_key":"k","roots":"c","store":"postgres","postgres_url":"host=/run/postgresql","spare_procs":2}`)
+	if c, err := Load(path); err != nil || c.Spare() != 2 {
+		t.Errorf("spare_procs 2 on postgres gave %d, %v", c.Spare(), err)
+	}
+	write(`{"tls_cert":"a","tls_key":"b","receipt_cert":"r","receipt_key":"k","roots":"c","spare_procs":null}`)
+	if c, err := Load(path); err != nil || c.Spare() != 2 {
+		t.Errorf("spare_procs null on bbolt gave %d, %v", c.Spare(), err)
 	}
 	for _, bad := range []struct{ name, body, want string }{
 		{"unknown field", `{"tls_cert":"a","tls_key":"b","roots":"c","listn":"x"}`, "unknown field"},

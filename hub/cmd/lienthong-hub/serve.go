@@ -44,7 +44,7 @@ func runHub(env *cli.Env, cfg config.Config, prepare func(*service.Hub) error) e
 	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.Level()}))
 	if n := cfg.Procs(); n != runtime.GOMAXPROCS(0) {
 		runtime.GOMAXPROCS(n)
-		log.Info("scheduler", "gomaxprocs", n, "spare_procs", cfg.SpareProcs)
+		log.Info("scheduler", "gomaxprocs", n, "spare_procs", cfg.Spare())
 	}
 	percent, limit, floor := cfg.GC()
 	if percent != 0 {
