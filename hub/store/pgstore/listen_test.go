@@ -65,6 +65,14 @@ func TestListenReconnects(t *testing.T) {
 		WHERE datname = current_database() AND query = 'LISTEN `+pgstore.WakeChannel+`'`).Scan(&cut); err != nil || cut != 1 {
 		t.Fatalf("cut the listener's connection: %d cut, %v", cut, err)
 	}
+	// pg_terminate_backend only signals the backend: a notification sent
+	// at once may still reach the old connection. Hear one once the
+	// listener has begun again.
+	for deadline := time.Now().Add(20 * time.Second); listening.Load() < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("did not begin listening again after the cut: said so %d times in all", listening.Load())
+		}
+	}
 	heard("000.00.00.H41")
 	if n := listening.Load(); n != 2 {
 		t.Fatalf("began listening again after the cut: said so %d times in all, want 2", n)
