@@ -209,7 +209,7 @@ type Config struct {
 	// A node on PostgreSQL leaves the waiting on the disk to the database,
 	// and spare slots only cost it scheduler work: at 100 documents/s
 	// across two nodes, each spent 5.5–5.6 ms of CPU per document without
-	// them against 6.1–6.4 ms with them (README, "Measured"). A
+	// them against 6.1–6.4 ms with them (docs/PERFORMANCE.md). A
 	// GOMAXPROCS environment variable overrides it.
 	SpareProcs *int `json:"spare_procs"`
 	// GCPercent sets the Go collector's GOGC, 10 to 10000; 0 keeps the
@@ -221,7 +221,7 @@ type Config struct {
 	// but each marks as much and the heap grows into memory the process
 	// has not touched yet (with 10,000 idle polls and 100 documents/s,
 	// p99 was 15 ms at 400 against 63 ms at 100 on one day, 1.4–3.8 s
-	// against 0.55–1.4 s on later ones: README, "Measured"). Pair it with
+	// against 0.55–1.4 s on later ones: docs/PERFORMANCE.md). Pair it with
 	// MemoryLimitMB. A GOGC environment variable overrides it.
 	GCPercent int `json:"gc_percent"`
 	// MemoryLimitMB is the Go runtime's soft memory limit in MiB
@@ -235,7 +235,7 @@ type Config struct {
 	// off. A hub node on PostgreSQL keeps about 8 MiB live, so at the
 	// runtime's default it collected some thirty times a second at 600
 	// documents/s, a fifth of its CPU; with 32 MiB it spent 1.19 ms of
-	// CPU per accepted document against 1.71 (README, "Measured"). More
+	// CPU per accepted document against 1.71 (docs/PERFORMANCE.md). More
 	// is not better: at 256 MiB it spent 1.57 ms, the heap spread over
 	// memory the caches no longer hold. A live heap above the floor is
 	// collected as GCPercent says. MemoryLimitMB, when set, must be above

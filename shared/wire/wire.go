@@ -307,7 +307,7 @@ type Hello struct {
 // MaxInline is the most attachment bytes one submission carries with its
 // packet: the hub holds them in memory until they are stored. Above about
 // that size, copying them in memory costs the hub more than the upload's
-// request and transaction it saves (README, "Measured").
+// request and transaction it saves (docs/PERFORMANCE.md).
 const MaxInline = 256 << 10
 
 // The parts of a multipart/form-data submission: the packet first, then
