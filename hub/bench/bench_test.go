@@ -464,6 +464,9 @@ func TestIdle(t *testing.T) {
 	if !strings.Contains(out.String(), "CPU while they idle (300ms): hub process ") {
 		t.Fatalf("no idle CPU line:\n%s", out.String())
 	}
+	if res.Transport != "h3" || !strings.Contains(out.String(), "idle long-polling connections: 20 over h3 (") {
+		t.Fatalf("transport %q:\n%s", res.Transport, out.String())
+	}
 	if res.Exchange != nil || strings.Contains(out.String(), "exchange") {
 		t.Fatalf("an exchange without a rate:\n%s", out.String())
 	}
@@ -485,6 +488,23 @@ func TestIdle(t *testing.T) {
 				t.Fatal("accepted")
 			}
 		})
+	}
+}
+
+// TestIdleTCP: with TCP the idle clients hold their long polls over
+// HTTP/2, and the report says so.
+func TestIdleTCP(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const n = 10
+	res, err := Idle(ctx, Options{Agencies: 2, TCP: true, Dir: t.TempDir(), IdleCPUWindow: 100 * time.Millisecond}, n, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	res.Print(&out)
+	if res.Transport != "h2" || !strings.Contains(out.String(), "idle long-polling connections: 10 over h2 (") {
+		t.Fatalf("transport %q:\n%s", res.Transport, out.String())
 	}
 }
 

@@ -28,6 +28,9 @@ type IdleResult struct {
 	// InProcessClients is set when the clients ran in the hub's process
 	// (no Spawner): the figures then include the clients' memory too.
 	InProcessClients bool
+	// Transport is the idle clients' transport: "h3" (HTTP/3 over QUIC)
+	// or "h2" (HTTP/2 over TCP).
+	Transport string
 	// HeapBefore/After are runtime.MemStats.HeapAlloc after a GC, and
 	// StackBefore/After StackInuse (goroutine stacks: each long poll holds
 	// a handler goroutine).
@@ -65,6 +68,9 @@ type IdleClientsSpec struct {
 	// DeadAfter is each client's hubclient.Options.DeadAfter (it pings
 	// an idle connection every third of it); 0: the client's default.
 	DeadAfter time.Duration
+	// TCP holds the connections with HTTP/2 over TCP instead of HTTP/3
+	// over QUIC.
+	TCP bool
 }
 
 // Spawner starts the idle long-polling clients spec describes in another
@@ -131,7 +137,7 @@ func Idle(ctx context.Context, opts Options, n int, spawn Spawner) (*IdleResult,
 }
 
 func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*IdleResult, error) {
-	res := &IdleResult{Conns: n, InProcessClients: spawn == nil}
+	res := &IdleResult{Conns: n, InProcessClients: spawn == nil, Transport: idleTransport(opts.TCP)}
 	if spawn == nil {
 		spawn = inProcess
 	}
@@ -153,7 +159,7 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*Idl
 	before := settle()
 	g0 := runtime.NumGoroutine()
 	cpu0, wall0 := processCPU(), time.Now()
-	stop, err := spawn(ctx, IdleClientsSpec{Addr: e.addr, PKIDir: e.pkiDir, N: n, Agencies: opts.Agencies, DeadAfter: opts.IdleDeadAfter})
+	stop, err := spawn(ctx, IdleClientsSpec{Addr: e.addr, PKIDir: e.pkiDir, N: n, Agencies: opts.Agencies, DeadAfter: opts.IdleDeadAfter, TCP: opts.TCP})
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +216,7 @@ func (r *IdleResult) Print(w io.Writer) {
 	if r.InProcessClients {
 		where = "in the hub's process: the figure includes the clients"
 	}
-	fmt.Fprintf(w, "idle long-polling connections: %d (clients %s)\n", r.Conns, where)
+	fmt.Fprintf(w, "idle long-polling connections: %d over %s (clients %s)\n", r.Conns, r.Transport, where)
 	fmt.Fprintf(w, "hub heap:   %8.1f MB -> %8.1f MB\n", float64(r.HeapBefore)/1e6, float64(r.HeapAfter)/1e6)
 	fmt.Fprintf(w, "hub stacks: %8.1f MB -> %8.1f MB  (%+d goroutines)\n", float64(r.StackBefore)/1e6, float64(r.StackAfter)/1e6, r.Goroutines)
 	fmt.Fprintf(w, "memory per idle connection (heap + stacks): %.1f KB\n", r.PerConn/1e3)
@@ -301,7 +307,7 @@ func IdleClients(ctx context.Context, spec IdleClientsSpec, ready func()) error 
 			polling.Done()
 			continue
 		}
-		c, err := hubclient.New(addr, kps[i%agencies], v, hubclient.Options{ServerName: "localhost", DeadAfter: spec.DeadAfter})
+		c, err := hubclient.New(addr, kps[i%agencies], v, hubclient.Options{ServerName: "localhost", DeadAfter: spec.DeadAfter, DisableQUIC: spec.TCP})
 		if err != nil {
 			return err
 		}
@@ -336,6 +342,14 @@ func IdleClients(ctx context.Context, spec IdleClientsSpec, ready func()) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// A client falls back from QUIC to TCP by itself: a figure for one
+	// transport must not hold connections of the other.
+	want := idleTransport(spec.TCP)
+	for i, c := range clients {
+		if got := c.Transport(); got != want {
+			return fmt.Errorf("bench: idle client %d is on %q, not %q", i+1, got, want)
+		}
+	}
 	ready()
 	<-ctx.Done()
 	wg.Wait()
@@ -343,4 +357,13 @@ func IdleClients(ctx context.Context, spec IdleClientsSpec, ready func()) error 
 		return fmt.Errorf("idle client: %w", *p)
 	}
 	return nil
+}
+
+// idleTransport names the idle clients' transport as
+// hubclient.Client.Transport does.
+func idleTransport(tcp bool) string {
+	if tcp {
+		return "h2"
+	}
+	return "h3"
 }

@@ -77,7 +77,7 @@ files) slow down. --dir with a new folder at the top of the file system
 		fs.IntVar(&opts.Concurrency, "concurrency", 0, "documents being sent at once (0: 2 × agencies)")
 		fs.Float64Var(&opts.Rate, "rate", 0, "documents started per second (0: as fast as concurrency allows)")
 		fs.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "bound on the exchange")
-		fs.BoolVar(&opts.TCP, "tcp", false, "use HTTP/2 over TCP instead of HTTP/3 over QUIC")
+		fs.BoolVar(&opts.TCP, "tcp", false, "use HTTP/2 over TCP instead of HTTP/3 over QUIC (with --idle, for the idle connections too)")
 		fs.BoolVar(&opts.AcceptOnly, "accept-only", false, "send without receiving: measure durable acceptance alone")
 		fs.BoolVar(&opts.Upload, "upload", false, "upload every PDF before its packet, as hubs before 2026-12-05 required (by default a PDF of at most the hub's max_inline goes with its packet)")
 		fs.StringVar(&opts.Dir, "dir", "", "`folder` for the hub's PKI, configuration (hub.json), log (hub.log) and store (default: temporary, removed at the end)")
@@ -232,8 +232,12 @@ func spawnIdle(ctx context.Context, spec bench.IdleClientsSpec) (func() error, e
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "--idle-child", "--hub", spec.Addr, "--pki", spec.PKIDir,
-		"--idle", strconv.Itoa(spec.N), "--agencies", strconv.Itoa(spec.Agencies), "--idle-dead-after", spec.DeadAfter.String())
+	args := []string{"--idle-child", "--hub", spec.Addr, "--pki", spec.PKIDir,
+		"--idle", strconv.Itoa(spec.N), "--agencies", strconv.Itoa(spec.Agencies), "--idle-dead-after", spec.DeadAfter.String()}
+	if spec.TCP {
+		args = append(args, "--tcp")
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -272,7 +276,7 @@ func idleClients(ctx context.Context, opts bench.Options, n int, env *cli.Env) e
 		_, _ = io.Copy(io.Discard, env.Stdin)
 		cancel()
 	}()
-	spec := bench.IdleClientsSpec{Addr: opts.Hub, PKIDir: opts.PKI, N: n, Agencies: opts.Agencies, DeadAfter: opts.IdleDeadAfter}
+	spec := bench.IdleClientsSpec{Addr: opts.Hub, PKIDir: opts.PKI, N: n, Agencies: opts.Agencies, DeadAfter: opts.IdleDeadAfter, TCP: opts.TCP}
 	err := bench.IdleClients(ctx, spec, func() {
 		stopCollecting()
 		fmt.Fprintln(env.Stdout, "ready")
