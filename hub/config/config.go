@@ -82,6 +82,15 @@ type Config struct {
 	// the data centre's monitoring; keep it on a private address. Empty
 	// disables it.
 	OpsListen string `json:"ops_listen"`
+	// FrontListen is where a long-poll front (lienthong-hub front, package
+	// hub/front), run beside the hub on the same machine and
+	// configuration, holds agencies' long polls, on UDP and TCP like
+	// Listen; clients give it as their poll address. Empty: no front, and
+	// the hub holds its long polls itself. FrontMaxPolls bounds the long
+	// polls the front holds at once (one more is answered unavailable),
+	// and max_in_flight_per_agency those of one client certificate.
+	FrontListen   string `json:"front_listen,omitempty"`
+	FrontMaxPolls int    `json:"front_max_polls,omitempty"`
 	// DataDir holds the store: hub.db and the attachment files, and the
 	// running hub's control socket for the operator's commands.
 	DataDir string `json:"data_dir"`
@@ -305,6 +314,7 @@ func Default() Config {
 		Burst:                200,
 		MaxInFlight:          8192,
 		MaxInFlightPerAgency: 32,
+		FrontMaxPolls:        20000,
 		BodyIdleTimeout:      Duration(30 * time.Second),
 		BodyMinRate:          1 << 10,
 		BodyRateWindow:       Duration(time.Minute),
@@ -371,6 +381,12 @@ func (c *Config) Validate() error {
 		check(err == nil, "ops_listen %q: want host:port", c.OpsListen)
 		check(c.OpsListen != c.Listen || strings.HasSuffix(c.Listen, ":0"), "ops_listen must differ from listen")
 	}
+	if c.FrontListen != "" {
+		_, _, err := net.SplitHostPort(c.FrontListen)
+		check(err == nil, "front_listen %q: want host:port", c.FrontListen)
+		check((c.FrontListen != c.Listen && c.FrontListen != c.OpsListen) || strings.HasSuffix(c.FrontListen, ":0"), "front_listen must differ from listen and ops_listen")
+	}
+	check(c.FrontMaxPolls >= 0 && c.FrontMaxPolls <= 1_000_000, "front_max_polls %d: want 0 (the default) to 1000000", c.FrontMaxPolls)
 	check(c.DataDir != "", "data_dir is required")
 	check(c.Store == "" || c.Store == StoreBolt || c.Store == StorePostgres, "store %q: want %q or %q", c.Store, StoreBolt, StorePostgres)
 	check(c.Store != StorePostgres || strings.TrimSpace(c.PostgresURL) != "",

@@ -69,6 +69,7 @@ type Hub struct {
 	LogSignerKey string
 
 	hub     *service.Hub
+	cfg     config.Config
 	crlPath string
 	stop    context.CancelFunc
 	done    chan error
@@ -173,7 +174,7 @@ func Start(t testing.TB, opts Options) *Hub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.hub, h.Store, h.Server, h.Addr = hub, hub.Store(), hub.Server(), hub.Addr()
+	h.hub, h.cfg, h.Store, h.Server, h.Addr = hub, cfg, hub.Store(), hub.Server(), hub.Addr()
 	ctx := context.Background()
 	for _, a := range opts.Agencies {
 		code := certs.AgencyCode(a.Code)
@@ -218,6 +219,48 @@ func (h *Hub) Stop() {
 	h.hub = nil
 }
 
+// StartFront starts a long-poll front (package front) beside the hub, on
+// its control socket, configured as the hub with configure applied (nil:
+// as it is), and stops it when the test ends.
+func (h *Hub) StartFront(t testing.TB, configure func(*config.Config)) *service.Front {
+	t.Helper()
+	cfg := h.cfg
+	cfg.FrontListen = "127.0.0.1:0"
+	if configure != nil {
+		configure(&cfg)
+	}
+	f, err := service.NewFront(cfg, h.Identity, h.PKI.Verifier(t), slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("front: %v", err)
+		}
+	})
+	return f
+}
+
+// ClientOf connects as the named agency to addr (a front's, say); TCP
+// forces HTTP/2 over TCP.
+func (h *Hub) ClientOf(t testing.TB, addr, code string, tcp bool) *hubclient.Client {
+	t.Helper()
+	a, ok := h.Agencies[code]
+	if !ok {
+		t.Fatalf("hubtest: no agency %s", code)
+	}
+	c, err := hubclient.New(addr, a.Key, h.Verifier(), hubclient.Options{DisableQUIC: tcp, ServerName: "localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // Collect runs the hub's storage collection once (service.Hub.Collect).
 func (h *Hub) Collect(ctx context.Context) error { return h.hub.Collect(ctx) }
 
@@ -255,16 +298,7 @@ func (h *Hub) RootCertificates() []*x509.Certificate { return []*x509.Certificat
 // Client connects as the named agency; TCP forces HTTP/2 over TCP.
 func (h *Hub) Client(t testing.TB, code string, tcp bool) *hubclient.Client {
 	t.Helper()
-	a, ok := h.Agencies[code]
-	if !ok {
-		t.Fatalf("hubtest: no agency %s", code)
-	}
-	c, err := hubclient.New(h.Addr, a.Key, h.Verifier(), hubclient.Options{DisableQUIC: tcp, ServerName: "localhost"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return h.ClientOf(t, h.Addr, code, tcp)
 }
 
 // Register sets the certificates of other CAs registered for code in the

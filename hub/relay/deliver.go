@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sync"
 	"time"
 
 	"lienthong/certs"
@@ -49,7 +48,7 @@ func (r *Relay) Ack(ctx context.Context, agency certs.AgencyCode, messageID stri
 		}
 		r.repairArrival(ctx, m.MessageID, agency, d.AckedAt, rec)
 	}
-	r.wakeup.notify(m.Sender)
+	r.wakeup.Notify(m.Sender)
 	if !existed {
 		r.obs.Delivered()
 	}
@@ -96,7 +95,7 @@ func (r *Relay) Refuse(ctx context.Context, agency certs.AgencyCode, messageID, 
 			return nil, err
 		}
 	}
-	r.wakeup.notify(m.Sender)
+	r.wakeup.Notify(m.Sender)
 	if !existed {
 		r.obs.Status(document.StatusRefused)
 	}
@@ -329,7 +328,7 @@ func (r *Relay) longPoll(ctx context.Context, agency certs.AgencyCode, wait time
 		recheck = t.C
 	}
 	for {
-		woken := r.wakeup.wait(agency)
+		woken := r.wakeup.Wait(agency)
 		n, err := list()
 		if err != nil || n > 0 || wait == 0 {
 			return err
@@ -358,50 +357,20 @@ func (r *Relay) Drain() { r.drain.Do(func() { close(r.draining) }) }
 // Wake wakes the long polls waiting for these agencies, for an event this
 // relay did not see: one committed by another hub node on the same store.
 // The relay wakes its own polls for its own events.
-func (r *Relay) Wake(agencies ...certs.AgencyCode) { r.wakeup.notify(agencies...) }
+func (r *Relay) Wake(agencies ...certs.AgencyCode) { r.wakeup.Notify(agencies...) }
 
 // WakeAll makes every long poll waiting now look at the store again: what
 // another hub node committed may not have been announced to this one (its
 // listener was not yet listening, or was reconnecting).
-func (r *Relay) WakeAll() { r.wakeup.notifyAll() }
+func (r *Relay) WakeAll() { r.wakeup.NotifyAll() }
 
-// notifier wakes long-polls waiting for an agency.
-type notifier struct {
-	mu      sync.Mutex
-	waiting map[certs.AgencyCode]chan struct{}
-}
+// Draining is closed once Drain is called.
+func (r *Relay) Draining() <-chan struct{} { return r.draining }
 
-func newNotifier() *notifier { return &notifier{waiting: map[certs.AgencyCode]chan struct{}{}} }
-
-// wait returns a channel closed at the agency's next notify. Take it before
-// looking at the store, so that nothing stored in between is missed.
-func (n *notifier) wait(a certs.AgencyCode) <-chan struct{} {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	ch, ok := n.waiting[a]
-	if !ok {
-		ch = make(chan struct{})
-		n.waiting[a] = ch
-	}
-	return ch
-}
-
-func (n *notifier) notifyAll() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for a, ch := range n.waiting {
-		close(ch)
-		delete(n.waiting, a)
-	}
-}
-
-func (n *notifier) notify(agencies ...certs.AgencyCode) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for _, a := range agencies {
-		if ch, ok := n.waiting[a]; ok {
-			close(ch)
-			delete(n.waiting, a)
-		}
-	}
+// Watch calls wake with the agencies whose long polls are woken from now
+// on, nil meaning all of them, whether or not a poll of this relay waits
+// for them, until stop is called (wakeup.Set.Watch, which says what wake
+// may do). A long-poll front (package front) holds its polls on this.
+func (r *Relay) Watch(wake func(agencies []certs.AgencyCode)) (stop func()) {
+	return r.wakeup.Watch(wake)
 }

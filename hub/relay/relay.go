@@ -67,6 +67,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/store"
+	"lienthong/hub/wakeup"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
 	"lienthong/shared/wire"
@@ -214,7 +215,7 @@ type Relay struct {
 	log      *slog.Logger
 	obs      Observer
 	clock    func() time.Time
-	wakeup   *notifier
+	wakeup   *wakeup.Set
 	inboxMax int
 	quota    int64
 	recheck  time.Duration
@@ -247,7 +248,7 @@ func New(opts Options) (*Relay, error) {
 	}
 	r := &Relay{
 		st: opts.Store, verifier: opts.Verifier, identity: opts.Identity, secret: opts.AllowSecret, types: opts.AttachmentTypes,
-		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: newNotifier(), inboxMax: opts.MaxInboxBytes, quota: opts.UploadQuota,
+		log: opts.Logger, obs: opts.Observer, clock: opts.Now, wakeup: wakeup.New(), inboxMax: opts.MaxInboxBytes, quota: opts.UploadQuota,
 		recheck: opts.Recheck, draining: make(chan struct{}),
 		edxml: opts.EdXML, edxmlMem: newEdXMLBudget(opts.EdXML),
 	}

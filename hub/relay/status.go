@@ -48,7 +48,7 @@ func (r *Relay) appendStatus(ctx context.Context, agency certs.AgencyCode, regar
 	if err != nil {
 		return false, err
 	}
-	r.wakeup.notify(stored.Sender)
+	r.wakeup.Notify(stored.Sender)
 	if !existed {
 		r.obs.Status(u.Code)
 	}

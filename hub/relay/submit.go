@@ -196,7 +196,7 @@ func (r *Relay) submitted(ctx context.Context, sub *store.Submission, res store.
 			return nil, err
 		}
 	}
-	r.wakeup.notify(sub.Recipients...)
+	r.wakeup.Notify(sub.Recipients...)
 	return &Submitted{MessageID: sub.MessageID, Existed: existed, Receipt: rec, Recalls: res.Recalls}, nil
 }
 

@@ -264,6 +264,11 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 	})
 }
 
+// Identify is identify for a long-poll front (package front), which
+// forwards its clients' requests with their certificates: the agency the
+// same request would be served as, or why it would be refused.
+func (s *Server) Identify(r *http.Request) (certs.AgencyCode, error) { return s.identify(r) }
+
 // identify returns the agency of a request's client certificate, decided
 // now (certs.Identify: our URI, or the directory's registration in force,
 // so that a registration removed counts at once), which must still pass

@@ -50,6 +50,7 @@ import (
 	"lienthong/certs"
 	"lienthong/hub/config"
 	"lienthong/hub/control"
+	"lienthong/hub/front"
 	"lienthong/hub/relay"
 	"lienthong/hub/server"
 	"lienthong/hub/store"
@@ -100,39 +101,16 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var pass []byte
-	if cfg.TLSKeyPassphraseFile != "" {
-		b, err := os.ReadFile(cfg.TLSKeyPassphraseFile)
-		if err != nil {
-			return nil, fmt.Errorf("read the key passphrase: %w", err)
-		}
-		pass = []byte(strings.TrimRight(string(b), "\r\n"))
+	pass, err := passphrase(cfg)
+	if err != nil {
+		return nil, err
 	}
 	var p Parts
-	var err error
-	if p.Identity, err = certs.OpenSigner(certs.SignerRef{Cert: cfg.TLSCert, Key: cfg.TLSKey, Passphrase: pass}); err != nil {
-		return nil, fmt.Errorf("hub certificate: %w", err)
+	if p.Identity, p.Verifier, err = openTLS(cfg, pass); err != nil {
+		return nil, err
 	}
 	if p.Receipts, err = certs.OpenSigner(certs.SignerRef{Cert: cfg.ReceiptCert, Key: cfg.ReceiptKey, Passphrase: pass}); err != nil {
 		return nil, fmt.Errorf("receipt certificate: %w", err)
-	}
-	roots, err := certs.ReadCertificates(cfg.Roots)
-	if err != nil {
-		return nil, fmt.Errorf("roots: %w", err)
-	}
-	if p.Verifier, err = certs.NewVerifier(roots); err != nil {
-		return nil, err
-	}
-	var foreign []*x509.Certificate
-	for _, f := range cfg.ForeignRoots {
-		c, err := certs.ReadCertificates(f)
-		if err != nil {
-			return nil, fmt.Errorf("foreign roots: %w", err)
-		}
-		foreign = append(foreign, c...)
-	}
-	if err := p.Verifier.SetForeignRoots(foreign); err != nil {
-		return nil, fmt.Errorf("foreign roots: %w", err)
 	}
 	if cfg.TSACert != "" {
 		if p.TSA, err = certs.OpenSigner(certs.SignerRef{Cert: cfg.TSACert, Key: cfg.TSAKey, Passphrase: pass}); err != nil {
@@ -149,6 +127,48 @@ func Open(cfg config.Config, log *slog.Logger) (*Hub, error) {
 		}
 	}
 	return New(cfg, p, log)
+}
+
+// passphrase reads the keys' passphrase, if one is configured.
+func passphrase(cfg config.Config) ([]byte, error) {
+	if cfg.TLSKeyPassphraseFile == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(cfg.TLSKeyPassphraseFile)
+	if err != nil {
+		return nil, fmt.Errorf("read the key passphrase: %w", err)
+	}
+	return []byte(strings.TrimRight(string(b), "\r\n")), nil
+}
+
+// openTLS reads the node's TLS identity and makes the verifier of
+// agencies' certificates from the roots and foreign roots (the CRLs come
+// with readCRLs).
+func openTLS(cfg config.Config, pass []byte) (*certs.KeyPair, *certs.Verifier, error) {
+	id, err := certs.OpenSigner(certs.SignerRef{Cert: cfg.TLSCert, Key: cfg.TLSKey, Passphrase: pass})
+	if err != nil {
+		return nil, nil, fmt.Errorf("hub certificate: %w", err)
+	}
+	roots, err := certs.ReadCertificates(cfg.Roots)
+	if err != nil {
+		return nil, nil, fmt.Errorf("roots: %w", err)
+	}
+	v, err := certs.NewVerifier(roots)
+	if err != nil {
+		return nil, nil, err
+	}
+	var foreign []*x509.Certificate
+	for _, f := range cfg.ForeignRoots {
+		c, err := certs.ReadCertificates(f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("foreign roots: %w", err)
+		}
+		foreign = append(foreign, c...)
+	}
+	if err := v.SetForeignRoots(foreign); err != nil {
+		return nil, nil, fmt.Errorf("foreign roots: %w", err)
+	}
+	return id, v, nil
 }
 
 // New makes a hub from its configuration and parts, in the one way
@@ -249,7 +269,11 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 	if h.ctlLn, err = control.Listen(cfg.DataDir); err != nil {
 		log.Error("no control socket: lienthong-hub agency and stats will need the hub stopped", "err", err)
 	} else {
-		h.control = &http.Server{Handler: control.Handler(h.store), ReadHeaderTimeout: 5 * time.Second}
+		// The same socket answers a long-poll front (package front).
+		ctl := http.NewServeMux()
+		ctl.Handle(front.PathPrefix+"/", front.Backend(h.server))
+		ctl.Handle("/", control.Handler(h.store))
+		h.control = &http.Server{Handler: ctl, ReadHeaderTimeout: 5 * time.Second}
 	}
 	return h, nil
 }
@@ -298,17 +322,9 @@ func (h *Hub) ReloadCRLs() error {
 	if len(h.cfg.CRLs) == 0 {
 		return nil
 	}
-	var crls []*x509.RevocationList
-	for _, path := range h.cfg.CRLs {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("CRL: %w", err)
-		}
-		crl, err := certs.ParseCRL(data)
-		if err != nil {
-			return fmt.Errorf("CRL %s: %w", path, err)
-		}
-		crls = append(crls, crl)
+	crls, err := readCRLs(h.cfg.CRLs)
+	if err != nil {
+		return err
 	}
 	h.verifier.SetCRLs(crls...)
 	if h.server != nil {
@@ -317,6 +333,23 @@ func (h *Hub) ReloadCRLs() error {
 		}
 	}
 	return nil
+}
+
+// readCRLs reads the CRLs at paths.
+func readCRLs(paths []string) ([]*x509.RevocationList, error) {
+	var crls []*x509.RevocationList
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("CRL: %w", err)
+		}
+		crl, err := certs.ParseCRL(data)
+		if err != nil {
+			return nil, fmt.Errorf("CRL %s: %w", path, err)
+		}
+		crls = append(crls, crl)
+	}
+	return crls, nil
 }
 
 func (h *Hub) opsHandler() http.Handler {

@@ -3,6 +3,7 @@
 // Usage:
 //
 //	lienthong-hub serve   --config FILE
+//	lienthong-hub front   --config FILE
 //	lienthong-hub demo    --pki DIR --data DIR [--listen ADDR] [--postgres URL]
 //	lienthong-hub agency  import --config FILE AGENCIES.csv|.json
 //	lienthong-hub agency  list --config FILE [--json]
@@ -46,7 +47,7 @@ var program = &cli.Program{
 	Name:    "lienthong-hub",
 	Summary: "run the Lienthong hub and its operator's tasks",
 	Commands: []*cli.Command{
-		serveCmd, demoCmd, agencyImportCmd, agencyListCmd, agencyHistoryCmd, agencySuccessionsCmd, agencyTraceCmd, agencyRegisterCmd, agencyUnregisterCmd, agencyCertsCmd, statsCmd, checkCmd, backupCmd, afterRestoreCmd, migrateCmd, logKeyCmd,
+		serveCmd, frontCmd, demoCmd, agencyImportCmd, agencyListCmd, agencyHistoryCmd, agencySuccessionsCmd, agencyTraceCmd, agencyRegisterCmd, agencyUnregisterCmd, agencyCertsCmd, statsCmd, checkCmd, backupCmd, afterRestoreCmd, migrateCmd, logKeyCmd,
 	},
 	Groups:    map[string]string{"agency": "subcommand"},
 	Footer:    "Exit status: 0 done, 1 error, 2 wrong command line.\n",
