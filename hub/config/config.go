@@ -59,6 +59,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,6 +92,10 @@ type Config struct {
 	// and max_in_flight_per_agency those of one client certificate.
 	FrontListen   string `json:"front_listen,omitempty"`
 	FrontMaxPolls int    `json:"front_max_polls,omitempty"`
+	// FrontOpsListen serves the front's /healthz, /readyz (200 while it
+	// follows the hub's wake-ups), /metrics and /debug/pprof/ over plain
+	// HTTP; keep it on a private address. Empty disables it.
+	FrontOpsListen string `json:"front_ops_listen,omitempty"`
 	// DataDir holds the store: hub.db and the attachment files, and the
 	// running hub's control socket for the operator's commands.
 	DataDir string `json:"data_dir"`
@@ -385,6 +390,12 @@ func (c *Config) Validate() error {
 		_, _, err := net.SplitHostPort(c.FrontListen)
 		check(err == nil, "front_listen %q: want host:port", c.FrontListen)
 		check((c.FrontListen != c.Listen && c.FrontListen != c.OpsListen) || strings.HasSuffix(c.FrontListen, ":0"), "front_listen must differ from listen and ops_listen")
+	}
+	if c.FrontOpsListen != "" {
+		_, _, err := net.SplitHostPort(c.FrontOpsListen)
+		check(err == nil, "front_ops_listen %q: want host:port", c.FrontOpsListen)
+		check(!slices.Contains([]string{c.Listen, c.OpsListen, c.FrontListen}, c.FrontOpsListen) || strings.HasSuffix(c.FrontOpsListen, ":0"),
+			"front_ops_listen must differ from listen, ops_listen and front_listen")
 	}
 	check(c.FrontMaxPolls >= 0 && c.FrontMaxPolls <= 1_000_000, "front_max_polls %d: want 0 (the default) to 1000000", c.FrontMaxPolls)
 	check(c.DataDir != "", "data_dir is required")

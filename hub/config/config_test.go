@@ -32,6 +32,8 @@ func TestValidate(t *testing.T) {
 		{"front on the agency port", func(c *Config) { c.FrontListen = c.Listen }, "front_listen must differ"},
 		{"front on the ops port", func(c *Config) { c.FrontListen = c.OpsListen }, "front_listen must differ"},
 		{"bad front listen", func(c *Config) { c.FrontListen = "4434" }, "front_listen \"4434\""},
+		{"front's ops on the hub's", func(c *Config) { c.FrontListen, c.FrontOpsListen = "0.0.0.0:4434", c.OpsListen }, "front_ops_listen must differ"},
+		{"front's ops on its own", func(c *Config) { c.FrontListen, c.FrontOpsListen = "0.0.0.0:4434", "127.0.0.1:9434" }, ""},
 		{"front holding too many polls", func(c *Config) { c.FrontMaxPolls = 2_000_000 }, "front_max_polls 2000000"},
 		{"tsa half configured", func(c *Config) { c.TSACert = "tsa.crt" }, "tsa_cert and tsa_key go together"},
 		{"attachment limit zero", func(c *Config) { c.MaxAttachmentMB = 0 }, "max_attachment_mb 0"},

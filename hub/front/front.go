@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"lienthong/certs"
 	"lienthong/hub/wakeup"
 	"lienthong/shared/wire"
@@ -60,6 +62,7 @@ type Front struct {
 	up       atomic.Bool          // the stream of wake-ups is connected
 	drain    sync.Once
 	draining chan struct{} // closed by Drain
+	metrics  *metrics
 }
 
 // client is what the front knows of one client certificate.
@@ -89,12 +92,17 @@ func New(opts Options) (*Front, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", opts.Socket)
 	}
-	return &Front{
+	f := &Front{
 		opts: opts, log: opts.Logger, wakeup: wakeup.New(), clients: map[[32]byte]*client{}, draining: make(chan struct{}),
 		hub: &http.Client{Transport: &http.Transport{DialContext: dial, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute,
 			ResponseHeaderTimeout: time.Minute}},
-	}, nil
+	}
+	f.metrics = newMetrics(f)
+	return f, nil
 }
+
+// Metrics is the front's registry for /metrics.
+func (f *Front) Metrics() *prometheus.Registry { return f.metrics.registry }
 
 // Drain ends the long polls held now and those to come with the hub's
 // answer of the moment: the front is stopping, and their clients should
@@ -163,27 +171,27 @@ func (f *Front) follow(ctx context.Context) error {
 func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if r.Method != http.MethodGet || !slices.Contains(Paths, r.URL.Path) {
-		refuse(w, http.StatusNotFound, wire.CodeNotFound, "this address holds long polls only ("+wire.PathUpdates+"); send everything else to the hub")
+		f.refuse(w, http.StatusNotFound, wire.CodeNotFound, "this address holds long polls only ("+wire.PathUpdates+"); send everything else to the hub")
 		return
 	}
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
-		refuse(w, http.StatusUnauthorized, wire.CodeForbidden, "a client certificate is required")
+		f.refuse(w, http.StatusForbidden, wire.CodeForbidden, "a client certificate is required")
 		return
 	}
 	key := sha256.Sum256(r.TLS.PeerCertificates[0].Raw)
 	cl, err := f.enter(key)
 	if err != nil {
 		w.Header().Set("Retry-After", "1")
-		refuse(w, http.StatusServiceUnavailable, wire.CodeUnavailable, err.Error())
+		f.refuse(w, http.StatusServiceUnavailable, wire.CodeUnavailable, err.Error())
 		return
 	}
 	defer f.leave(key)
 	a, err := f.poll(r, cl)
 	if err != nil {
 		if r.Context().Err() == nil {
-			f.log.Warn("front: the hub did not answer", "err", err)
+			f.log.Debug("front: the hub did not answer", "err", err)
 			w.Header().Set("Retry-After", "1")
-			refuse(w, http.StatusServiceUnavailable, wire.CodeUnavailable, "the hub does not answer the front")
+			f.refuse(w, http.StatusServiceUnavailable, wire.CodeUnavailable, "the hub does not answer the front")
 		}
 		return
 	}
@@ -192,6 +200,7 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set(h, v)
 		}
 	}
+	f.metrics.answers.WithLabelValues(strconv.Itoa(a.status)).Inc()
 	w.WriteHeader(a.status)
 	w.Write(a.body)
 }
@@ -232,14 +241,17 @@ func (f *Front) Polls() int { return int(f.polls.Load()) }
 
 // answer is one answer of the hub.
 type answer struct {
-	status int
-	header http.Header
-	body   []byte
+	status  int
+	header  http.Header
+	body    []byte
+	isFound bool // decide's
 }
 
 // found reports whether the answer ends the poll: an error, or something
 // in it.
-func (a *answer) found() bool {
+func (a *answer) found() bool { return a.isFound }
+
+func (a *answer) decide() bool {
 	if a.status != http.StatusOK {
 		return true
 	}
@@ -322,6 +334,7 @@ func (f *Front) ask(ctx context.Context, r *http.Request) (*answer, error) {
 	req.Header.Set(HeaderChain, chainHeader(r.TLS.PeerCertificates))
 	resp, err := f.hub.Do(req)
 	if err != nil {
+		f.metrics.asks.WithLabelValues("failed").Inc()
 		return nil, err
 	}
 	defer resp.Body.Close()
@@ -330,16 +343,26 @@ func (f *Front) ask(ctx context.Context, r *http.Request) (*answer, error) {
 		body.Grow(int(resp.ContentLength))
 	}
 	if _, err := io.Copy(&body, io.LimitReader(resp.Body, f.opts.MaxAnswer+1)); err != nil {
+		f.metrics.asks.WithLabelValues("failed").Inc()
 		return nil, err
 	}
 	if int64(body.Len()) > f.opts.MaxAnswer {
+		f.metrics.asks.WithLabelValues("failed").Inc()
 		return nil, fmt.Errorf("an answer of the hub is over %d bytes", f.opts.MaxAnswer)
 	}
-	return &answer{status: resp.StatusCode, header: resp.Header, body: body.Bytes()}, nil
+	a := &answer{status: resp.StatusCode, header: resp.Header, body: body.Bytes()}
+	a.isFound = a.decide()
+	if a.isFound {
+		f.metrics.asks.WithLabelValues("found").Inc()
+	} else {
+		f.metrics.asks.WithLabelValues("empty").Inc()
+	}
+	return a, nil
 }
 
 // refuse answers a wire error of the front's own.
-func refuse(w http.ResponseWriter, status int, code wire.Code, msg string) {
+func (f *Front) refuse(w http.ResponseWriter, status int, code wire.Code, msg string) {
+	f.metrics.answers.WithLabelValues(strconv.Itoa(status)).Inc()
 	b, _ := json.Marshal(wire.Error{Code: code, Message: msg})
 	w.Header().Set("Content-Type", wire.ContentJSON)
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))

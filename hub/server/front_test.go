@@ -3,7 +3,9 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,13 +141,16 @@ func TestFront(t *testing.T) {
 // answers unavailable; when the hub stops, its polls end unavailable.
 func TestFrontRefusals(t *testing.T) {
 	h := hubtest.Start(t, hubtest.Options{})
-	f := startFront(t, h, func(c *config.Config) { c.MaxInFlightPerAgency = 1 })
+	f := startFront(t, h, func(c *config.Config) { c.MaxInFlightPerAgency, c.FrontOpsListen = 1, "127.0.0.1:0" })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	base := "https://" + f.Addr()
 	na := rawClient(t, h, ngheAn, false)
 	qn := rawClient(t, h, quangNinh, true)
 
+	if status := getStatus(t, ctx, "http://"+f.OpsAddr()+"/readyz"); status != http.StatusOK {
+		t.Fatalf("the front's /readyz while it follows the hub: %d", status)
+	}
 	if status, e := getError(t, ctx, na, base+wire.PathUpdates+"?wait=soon"); status != http.StatusBadRequest || e.Code != wire.CodeBadRequest {
 		t.Fatalf("a bad wait through the front: %d %+v", status, e)
 	}
@@ -185,4 +190,30 @@ func TestFrontRefusals(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("a poll held when the hub stopped was not ended")
 	}
+	if status := getStatus(t, ctx, "http://"+f.OpsAddr()+"/readyz"); status != http.StatusServiceUnavailable {
+		t.Fatalf("the front's /readyz without its hub: %d", status)
+	}
+	metrics, err := http.Get("http://" + f.OpsAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(metrics.Body)
+	metrics.Body.Close()
+	for _, want := range []string{`lienthong_front_answers_total{status="503"} 2`, `lienthong_front_answers_total{status="403"} 1`, "lienthong_front_following 0", "lienthong_front_polls 0"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the front's /metrics lacks %q", want)
+		}
+	}
+}
+
+// getStatus GETs url and returns the answer's status.
+func getStatus(t *testing.T, ctx context.Context, url string) int {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

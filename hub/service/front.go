@@ -4,9 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"path/filepath"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"lienthong/certs"
 	"lienthong/hub/config"
@@ -25,6 +31,8 @@ type Front struct {
 	verifier *certs.Verifier
 	front    *front.Front
 	endpoint *server.Endpoint
+	ops      *http.Server // front_ops_listen; nil without one
+	opsLn    net.Listener
 }
 
 // frontRetry is how long the front waits before it connects again to a
@@ -69,11 +77,45 @@ func NewFront(cfg config.Config, id *certs.KeyPair, v *certs.Verifier, log *slog
 	if f.endpoint, err = server.Listen(cfg.FrontListen, f.front, certs.ServerTLS(id, v), log); err != nil {
 		return nil, fmt.Errorf("front: %w", err)
 	}
+	if cfg.FrontOpsListen != "" {
+		if f.opsLn, err = net.Listen("tcp", cfg.FrontOpsListen); err != nil {
+			f.endpoint.Shutdown(context.Background())
+			return nil, fmt.Errorf("front ops listener: %w", err)
+		}
+		f.ops = &http.Server{Handler: f.opsHandler(), ReadHeaderTimeout: 5 * time.Second}
+	}
 	return f, nil
 }
 
 // Addr is where agencies hold their long polls.
 func (f *Front) Addr() string { return f.endpoint.Addr() }
+
+// OpsAddr is where the front serves its operator's endpoints; empty
+// without them.
+func (f *Front) OpsAddr() string {
+	if f.opsLn == nil {
+		return ""
+	}
+	return f.opsLn.Addr().String()
+}
+
+// opsHandler serves /healthz, /readyz (ready while the front follows the
+// hub's wake-ups), /metrics and the profiles of /debug/pprof/.
+func (f *Front) opsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !f.front.Up() {
+			http.Error(w, "not following the hub's wake-ups", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(f.front.Metrics(), promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	return mux
+}
 
 // Polls is how many long polls the front holds.
 func (f *Front) Polls() int { return f.front.Polls() }
@@ -103,7 +145,14 @@ func (f *Front) Run(ctx context.Context) error {
 	fctx, stop := context.WithCancel(context.Background())
 	following := make(chan struct{})
 	go func() { defer close(following); f.front.Run(fctx, frontRetry) }()
-	f.log.Info("front listening", "addr", f.Addr())
+	if f.ops != nil {
+		go func() {
+			if err := f.ops.Serve(f.opsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				f.log.Error("front ops listener", "err", err)
+			}
+		}()
+	}
+	f.log.Info("front listening", "addr", f.Addr(), "ops", f.OpsAddr())
 	reload := time.NewTicker(f.cfg.CRLReload.D())
 	defer reload.Stop()
 	var runErr error
@@ -124,10 +173,18 @@ loop:
 	sctx, cancel := context.WithTimeout(context.Background(), f.cfg.ShutdownGrace.D())
 	defer cancel()
 	err := f.endpoint.Shutdown(sctx)
+	if f.ops != nil {
+		_ = f.ops.Shutdown(sctx)
+	}
 	stop()
 	<-following
 	return errors.Join(runErr, err)
 }
 
 // Close releases a front that was opened but not run.
-func (f *Front) Close() error { return f.endpoint.Shutdown(context.Background()) }
+func (f *Front) Close() error {
+	if f.opsLn != nil {
+		f.opsLn.Close()
+	}
+	return f.endpoint.Shutdown(context.Background())
+}
