@@ -130,6 +130,10 @@ type Options struct {
 	// connections cost is measured, once they have settled; 0:
 	// DefaultIdleCPUWindow.
 	IdleCPUWindow time.Duration
+	// Front, in idle mode, has a long-poll front (lienthong-hub front, a
+	// process of its own beside the hub, package hub/front) hold the long
+	// polls: the idle clients' and the exchange's recipients'.
+	Front bool
 	// HeapProfile, in idle mode, receives a heap profile (pprof) taken
 	// while the idle connections are open; nil: none.
 	HeapProfile io.Writer
@@ -266,6 +270,9 @@ type doc struct {
 
 // Run performs a load run as opts say and returns what it measured.
 func Run(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Front {
+		return nil, errors.New("bench: a long-poll front is for idle mode (Idle)")
+	}
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}

@@ -508,6 +508,42 @@ func TestIdleTCP(t *testing.T) {
 	}
 }
 
+// TestIdleFront: with a long-poll front, the idle clients' long polls and
+// the exchange's recipients' are held by the front's process, whose heap
+// the figure per connection counts, and the exchange is still delivered.
+func TestIdleFront(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const n, docs = 20, 10
+	res, err := Idle(ctx, Options{Agencies: 4, ExchangeAgencies: 2, Docs: docs, Warmup: 2, Rate: 50, Front: true, HubBinary: hubBinaryForTest(t),
+		IdleCPUWindow: 200 * time.Millisecond, Dir: t.TempDir()}, n, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	res.Print(&out)
+	t.Log("\n" + out.String())
+	frontGrown := int64(res.FrontHeapAfter+res.FrontStackAfter) - int64(res.FrontHeapBefore+res.FrontStackBefore)
+	if !res.Front || res.FrontHeapBefore == 0 || frontGrown < n*20_000 {
+		t.Fatalf("the front's memory grew by %d bytes for %d connections: %+v", frontGrown, n, res)
+	}
+	if x := res.Exchange; x == nil || x.Delivered != docs || x.Failed != 0 || res.FrontExchangeCPU <= 0 {
+		t.Fatalf("the exchange through the front: %+v", res)
+	}
+	for _, want := range []string{
+		"idle long-polling connections: 20 over h3 (clients in the hub's process: the figure includes the clients, held by a long-poll front)",
+		"front heap: ", "front stacks: ", "memory per idle connection (heap + stacks, hub and front): ",
+		"; front process ", "front process during the exchange: ",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if _, err := Run(ctx, Options{Front: true}); err == nil {
+		t.Error("a front outside idle mode was accepted")
+	}
+}
+
 // TestIdleExchange: with a rate, an exchange between other agencies runs
 // through the hub while the idle connections are open, and the report
 // has both the memory and the latencies.

@@ -37,7 +37,10 @@ type agency struct {
 	name   string
 	kp     *certs.KeyPair
 	client *hubclient.Client
-	node   int // the hub node it talks to
+	// polls, when set, holds the agency's long polls (a long-poll
+	// front's client); nil: client does.
+	polls *hubclient.Client
+	node  int // the hub node it talks to
 	// maxInline is the attachment bytes the hub takes with a packet
 	// (wire.Hello.MaxInline), as its first answer said.
 	maxInline int64
@@ -70,6 +73,7 @@ func (a *agency) send(ctx context.Context, d *doc, upload bool) error {
 
 // env is the hub a run talks to and the agencies that talk to it.
 type env struct {
+	dir      string // the run's folder
 	addr     string
 	pkiDir   string
 	roots    []*x509.Certificate
@@ -121,6 +125,9 @@ func setup(ctx context.Context, opts *Options) (*env, error) {
 		return nil
 	}
 	e, err := newEnv(dir, opts)
+	if err == nil {
+		e.dir = dir
+	}
 	if err == nil && opts.Postgres != "" {
 		e.db, err = createDatabase(ctx, opts.Postgres, opts.PostgresPIDs, opts.PostgresExisting)
 		if err == nil {
@@ -313,6 +320,9 @@ func (e *env) closeClients() {
 	for _, a := range e.agencies {
 		if a.client != nil {
 			a.client.Close()
+		}
+		if a.polls != nil {
+			a.polls.Close()
 		}
 	}
 }

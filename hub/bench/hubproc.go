@@ -158,7 +158,7 @@ func (e *env) startNode(ctx context.Context, dir, binary string, k int, opts *Op
 	if err := os.WriteFile(cfgPath, raw, 0o600); err != nil {
 		return cfg, "", err
 	}
-	p, err := startHubProcess(binary, cfgPath, filepath.Join(dir, "hub"+suffix+".log"), opts.HubLog)
+	p, err := startHubProcess(binary, "serve", cfgPath, filepath.Join(dir, "hub"+suffix+".log"), opts.HubLog)
 	if err != nil {
 		return cfg, "", err
 	}
@@ -177,14 +177,14 @@ type hubProcess struct {
 	waitErr error
 }
 
-// startHubProcess starts binary on the configuration cfgPath, with its
-// log (stderr and stdout) appended to logPath and copied to also when not
+// startHubProcess starts the binary's command (serve, or front) on the
+// configuration cfgPath, with its log (stderr and stdout) appended to logPath and copied to also when not
 // nil.
 //
 // The hub gets a process group of its own, so that a Ctrl+C at the
 // terminal reaches only this process, which then stops the hub in order;
 // on Linux the kernel also sends it SIGTERM if this process dies first.
-func startHubProcess(binary, cfgPath, logPath string, also io.Writer) (*hubProcess, error) {
+func startHubProcess(binary, command, cfgPath, logPath string, also io.Writer) (*hubProcess, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, err
@@ -193,7 +193,7 @@ func startHubProcess(binary, cfgPath, logPath string, also io.Writer) (*hubProce
 	if also != nil {
 		out = io.MultiWriter(logFile, also)
 	}
-	cmd := exec.Command(binary, "serve", "--config", cfgPath)
+	cmd := exec.Command(binary, command, "--config", cfgPath)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = hubProcAttr()
 	p := &hubProcess{cmd: cmd, logPath: logPath, exited: make(chan struct{})}

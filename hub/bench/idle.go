@@ -31,6 +31,15 @@ type IdleResult struct {
 	// Transport is the idle clients' transport: "h3" (HTTP/3 over QUIC)
 	// or "h2" (HTTP/2 over TCP).
 	Transport string
+	// Front is set when a long-poll front (Options.Front) held the long
+	// polls. FrontHeap and FrontStacks are its HeapAlloc and StackInuse
+	// after a collection, before and after the connections, which PerConn
+	// then counts with the hub's; FrontCPU is its CPU in CPUWindow, and
+	// FrontExchangeCPU in the exchange.
+	Front                             bool
+	FrontHeapBefore, FrontHeapAfter   uint64
+	FrontStackBefore, FrontStackAfter uint64
+	FrontCPU, FrontExchangeCPU        time.Duration
 	// HeapBefore/After are runtime.MemStats.HeapAlloc after a GC, and
 	// StackBefore/After StackInuse (goroutine stacks: each long poll holds
 	// a handler goroutine).
@@ -71,6 +80,9 @@ type IdleClientsSpec struct {
 	// TCP holds the connections with HTTP/2 over TCP instead of HTTP/3
 	// over QUIC.
 	TCP bool
+	// Front: Addr is a long-poll front's, which answers long polls only
+	// (the clients send no hello).
+	Front bool
 }
 
 // Spawner starts the idle long-polling clients spec describes in another
@@ -123,6 +135,13 @@ func Idle(ctx context.Context, opts Options, n int, spawn Spawner) (*IdleResult,
 	if opts.IdleCPUWindow == 0 {
 		opts.IdleCPUWindow = DefaultIdleCPUWindow
 	}
+	frontBinary := ""
+	if opts.Front {
+		var err error
+		if frontBinary, err = hubBinary(opts.HubBinary); err != nil {
+			return nil, err
+		}
+	}
 	// The exchange's agencies are issued after the idle clients'.
 	all := opts
 	if opts.Rate > 0 {
@@ -132,14 +151,27 @@ func Idle(ctx context.Context, opts Options, n int, spawn Spawner) (*IdleResult,
 	if err != nil {
 		return nil, err
 	}
-	res, err := idle(ctx, e, opts, n, spawn)
+	var front *frontProcess
+	if opts.Front {
+		if front, err = e.startFront(ctx, frontBinary, &all); err != nil {
+			return nil, errors.Join(err, e.stop())
+		}
+	}
+	res, err := idle(ctx, e, opts, n, spawn, front)
+	if front != nil {
+		err = errors.Join(err, front.stop(stopTimeout))
+	}
 	return res, errors.Join(err, e.stop())
 }
 
-func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*IdleResult, error) {
-	res := &IdleResult{Conns: n, InProcessClients: spawn == nil, Transport: idleTransport(opts.TCP)}
+func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner, front *frontProcess) (*IdleResult, error) {
+	res := &IdleResult{Conns: n, InProcessClients: spawn == nil, Transport: idleTransport(opts.TCP), Front: front != nil}
 	if spawn == nil {
 		spawn = inProcess
+	}
+	addr := e.addr
+	if front != nil {
+		addr = front.addr
 	}
 	var x *exchanger
 	if opts.Rate > 0 {
@@ -147,6 +179,17 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*Idl
 		if x, err = newExchanger(ctx, e, opts); err != nil {
 			return nil, err
 		}
+		if front != nil {
+			if err := x.env.pollThrough(front.addr, opts.TCP); err != nil {
+				return nil, err
+			}
+		}
+	}
+	frontMemory := func() (heap, stacks uint64, err error) {
+		if front == nil {
+			return 0, 0, nil
+		}
+		return front.memory(ctx)
 	}
 	settle := func() runtime.MemStats {
 		time.Sleep(500 * time.Millisecond)
@@ -157,15 +200,23 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*Idl
 		return ms
 	}
 	before := settle()
+	var err error
+	if res.FrontHeapBefore, res.FrontStackBefore, err = frontMemory(); err != nil {
+		return nil, err
+	}
 	g0 := runtime.NumGoroutine()
 	cpu0, wall0 := processCPU(), time.Now()
-	stop, err := spawn(ctx, IdleClientsSpec{Addr: e.addr, PKIDir: e.pkiDir, N: n, Agencies: opts.Agencies, DeadAfter: opts.IdleDeadAfter, TCP: opts.TCP})
+	stop, err := spawn(ctx, IdleClientsSpec{Addr: addr, PKIDir: e.pkiDir, N: n, Agencies: opts.Agencies, DeadAfter: opts.IdleDeadAfter, TCP: opts.TCP, Front: front != nil})
 	if err != nil {
 		return nil, err
 	}
 	res.ConnectWall, res.ConnectCPU = time.Since(wall0), processCPU()-cpu0
 	time.Sleep(2 * time.Second) // let the last polls arrive and buffers settle
 	after := settle()
+	if res.FrontHeapAfter, res.FrontStackAfter, err = frontMemory(); err != nil {
+		_ = stop()
+		return nil, err
+	}
 	res.Goroutines = runtime.NumGoroutine() - g0
 	if opts.HeapProfile != nil {
 		if err := pprof.WriteHeapProfile(opts.HeapProfile); err != nil {
@@ -174,40 +225,61 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner) (*Idl
 		}
 	}
 	res.CPUWindow = opts.IdleCPUWindow
-	res.HubCPU, res.ClientsCPU = idleCPU(opts.IdleCPUWindow, !res.InProcessClients)
+	var frontProc *hubProcess
+	if front != nil {
+		frontProc = front.hubProcess
+	}
+	res.HubCPU, res.FrontCPU, res.ClientsCPU = idleCPU(opts.IdleCPUWindow, !res.InProcessClients, frontProc)
 	if x != nil {
+		f0 := frontCPU(frontProc)
 		if res.Exchange, err = x.run(ctx); err != nil {
 			_ = stop()
 			return nil, fmt.Errorf("exchange beside the idle connections: %w", err)
 		}
+		res.FrontExchangeCPU = frontCPU(frontProc) - f0
 	}
 	if err := stop(); err != nil {
 		return nil, err
 	}
 	res.HeapBefore, res.HeapAfter = before.HeapAlloc, after.HeapAlloc
 	res.StackBefore, res.StackAfter = before.StackInuse, after.StackInuse
-	grown := int64(after.HeapAlloc+after.StackInuse) - int64(before.HeapAlloc+before.StackInuse)
+	grown := int64(after.HeapAlloc+after.StackInuse) - int64(before.HeapAlloc+before.StackInuse) +
+		int64(res.FrontHeapAfter+res.FrontStackAfter) - int64(res.FrontHeapBefore+res.FrontStackBefore)
 	res.PerConn = float64(grown) / float64(n)
 	return res, nil
 }
 
-// idleCPU measures over window the CPU of this process and, with
-// children, that of its child processes (the idle clients' when spawned).
-func idleCPU(window time.Duration, children bool) (hub, clients time.Duration) {
+// idleCPU measures over window the CPU of this process, of the front's
+// when there is one, and, with children, that of the other child
+// processes (the idle clients' when spawned).
+func idleCPU(window time.Duration, children bool, front *hubProcess) (hub, frontUsed, clients time.Duration) {
 	self := os.Getpid()
-	h0, t0 := processCPU(), time.Duration(0)
+	h0, f0, t0 := processCPU(), frontCPU(front), time.Duration(0)
 	var treeErr error
-	if children {
+	if children || front != nil {
 		t0, treeErr = treeCPU(self)
 	}
 	time.Sleep(window)
-	hub = processCPU() - h0
+	hub, frontUsed = processCPU()-h0, frontCPU(front)-f0
 	if children && treeErr == nil {
 		if t1, err := treeCPU(self); err == nil {
-			clients = max(t1-t0-hub, 0)
+			clients = max(t1-t0-hub-frontUsed, 0)
 		}
 	}
-	return hub, clients
+	return hub, frontUsed, clients
+}
+
+// frontCPU is the CPU the front has used so far; 0 without a front, or
+// where it cannot be read.
+func frontCPU(front *hubProcess) time.Duration {
+	if front == nil {
+		return 0
+	}
+	d, err := front.cpu()
+	if err != nil {
+		return 0
+	}
+	return d
 }
 
 // Print writes the result in the tool's fixed shape.
@@ -216,10 +288,20 @@ func (r *IdleResult) Print(w io.Writer) {
 	if r.InProcessClients {
 		where = "in the hub's process: the figure includes the clients"
 	}
-	fmt.Fprintf(w, "idle long-polling connections: %d over %s (clients %s)\n", r.Conns, r.Transport, where)
+	held := ""
+	if r.Front {
+		held = ", held by a long-poll front"
+	}
+	fmt.Fprintf(w, "idle long-polling connections: %d over %s (clients %s%s)\n", r.Conns, r.Transport, where, held)
 	fmt.Fprintf(w, "hub heap:   %8.1f MB -> %8.1f MB\n", float64(r.HeapBefore)/1e6, float64(r.HeapAfter)/1e6)
 	fmt.Fprintf(w, "hub stacks: %8.1f MB -> %8.1f MB  (%+d goroutines)\n", float64(r.StackBefore)/1e6, float64(r.StackAfter)/1e6, r.Goroutines)
-	fmt.Fprintf(w, "memory per idle connection (heap + stacks): %.1f KB\n", r.PerConn/1e3)
+	if r.Front {
+		fmt.Fprintf(w, "front heap:   %8.1f MB -> %8.1f MB\n", float64(r.FrontHeapBefore)/1e6, float64(r.FrontHeapAfter)/1e6)
+		fmt.Fprintf(w, "front stacks: %8.1f MB -> %8.1f MB\n", float64(r.FrontStackBefore)/1e6, float64(r.FrontStackAfter)/1e6)
+		fmt.Fprintf(w, "memory per idle connection (heap + stacks, hub and front): %.1f KB\n", r.PerConn/1e3)
+	} else {
+		fmt.Fprintf(w, "memory per idle connection (heap + stacks): %.1f KB\n", r.PerConn/1e3)
+	}
 	if r.ConnectWall > 0 {
 		fmt.Fprintf(w, "connecting them: %s, hub process %.2f CPU-s = %.3f ms per connection (handshake and first poll)\n",
 			r.ConnectWall.Round(time.Millisecond), r.ConnectCPU.Seconds(), r.ConnectCPU.Seconds()*1e3/float64(r.Conns))
@@ -228,6 +310,9 @@ func (r *IdleResult) Print(w io.Writer) {
 		secs := r.CPUWindow.Seconds()
 		fmt.Fprintf(w, "CPU while they idle (%s): hub process %.3f cores = %.1f µs per connection per second",
 			r.CPUWindow, r.HubCPU.Seconds()/secs, r.HubCPU.Seconds()/secs/float64(r.Conns)*1e6)
+		if r.Front {
+			fmt.Fprintf(w, "; front process %.3f cores = %.1f µs per connection per second", r.FrontCPU.Seconds()/secs, r.FrontCPU.Seconds()/secs/float64(r.Conns)*1e6)
+		}
 		if r.ClientsCPU > 0 {
 			fmt.Fprintf(w, "; clients' process %.3f cores", r.ClientsCPU.Seconds()/secs)
 		}
@@ -239,6 +324,9 @@ func (r *IdleResult) Print(w io.Writer) {
 			o.Agencies, o.Docs, o.Size, o.Concurrency, o.Rate, x.Transport, x.Procs)
 		fmt.Fprintf(w, "end to end (delivered, acked):   %8.1f docs/s\n", x.DocsPerSec)
 		x.Local.print(w, "CPU of the exchange, hub+agencies (idle polls included):", o.AcceptOnly)
+		if r.Front && x.Delivered > 0 {
+			fmt.Fprintf(w, "front process during the exchange: %.2f CPU-s = %.3f ms per document\n", r.FrontExchangeCPU.Seconds(), r.FrontExchangeCPU.Seconds()*1e3/float64(x.Delivered))
+		}
 		x.printLatencies(w)
 		x.printFailed(w)
 		x.printWarmup(w)
@@ -315,7 +403,14 @@ func IdleClients(ctx context.Context, spec IdleClientsSpec, ready func()) error 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := c.Hello(ctx)
+			var err error
+			if spec.Front {
+				// A front answers long polls only: the first, not
+				// waiting, opens the connection.
+				_, err = c.Updates(ctx, 0, 0, 0)
+			} else {
+				_, err = c.Hello(ctx)
+			}
 			<-sem
 			first := true
 			for err == nil && ctx.Err() == nil {

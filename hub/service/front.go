@@ -172,13 +172,15 @@ loop:
 	f.front.Drain() // long polls end now: their clients poll again
 	sctx, cancel := context.WithTimeout(context.Background(), f.cfg.ShutdownGrace.D())
 	defer cancel()
-	err := f.endpoint.Shutdown(sctx)
+	if err := f.endpoint.Shutdown(sctx); err != nil {
+		f.log.Warn("shutdown", "err", err)
+	}
 	if f.ops != nil {
 		_ = f.ops.Shutdown(sctx)
 	}
 	stop()
 	<-following
-	return errors.Join(runErr, err)
+	return runErr
 }
 
 // Close releases a front that was opened but not run.

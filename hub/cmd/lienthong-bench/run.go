@@ -101,6 +101,7 @@ files) slow down. --dir with a new folder at the top of the file system
 		idle := fs.Int("idle", 0, "open this many idle long-polling connections to a hub in this process and report its memory per connection")
 		fs.IntVar(&opts.ExchangeAgencies, "exchange-agencies", bench.DefaultExchangeAgencies, "with --idle and --rate, how many agencies besides the idle ones exchange documents while they poll")
 		fs.DurationVar(&opts.IdleDeadAfter, "idle-dead-after", 0, "with --idle, the idle clients' dead-connection timeout, a `time` (they ping every third of it; 0: the client's default, a clerk's)")
+		fs.BoolVar(&opts.Front, "front", false, "with --idle: have a long-poll front (lienthong-hub front, a process of its own beside the hub) hold the long polls, the idle clients' and the exchange's recipients'")
 		idleChild := fs.Bool("idle-child", false, "internal: be the idle clients of --idle, for --hub with --pki")
 		relayChild := fs.Bool("relay-child", false, "internal: be the QUIC relay the run compares the hub with, for --pki")
 		relayCheck := fs.Bool("relay-check", false, "internal: with --relay-child, check each document's SHA-256")
@@ -126,6 +127,8 @@ files) slow down. --dir with a new folder at the top of the file system
 				return cli.Usagef("--nodes needs --postgres: several hub nodes share a PostgreSQL database")
 			case opts.Nodes > 1 && opts.InProcess:
 				return cli.Usagef("--nodes starts hub processes: --in-process does not apply")
+			case opts.Front && *idle == 0:
+				return cli.Usagef("--front goes with --idle: it holds the idle clients' long polls")
 			case *idle == 0 && !opts.InProcess && (*cpuProfile != "" || *memProfile != ""):
 				return cli.Hint(cli.Usagef("--cpuprofile and --memprofile show this process only"), "add --in-process to have the hub in it")
 			}
@@ -237,6 +240,9 @@ func spawnIdle(ctx context.Context, spec bench.IdleClientsSpec) (func() error, e
 	if spec.TCP {
 		args = append(args, "--tcp")
 	}
+	if spec.Front {
+		args = append(args, "--front")
+	}
 	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
@@ -276,7 +282,7 @@ func idleClients(ctx context.Context, opts bench.Options, n int, env *cli.Env) e
 		_, _ = io.Copy(io.Discard, env.Stdin)
 		cancel()
 	}()
-	spec := bench.IdleClientsSpec{Addr: opts.Hub, PKIDir: opts.PKI, N: n, Agencies: opts.Agencies, DeadAfter: opts.IdleDeadAfter, TCP: opts.TCP}
+	spec := bench.IdleClientsSpec{Addr: opts.Hub, PKIDir: opts.PKI, N: n, Agencies: opts.Agencies, DeadAfter: opts.IdleDeadAfter, TCP: opts.TCP, Front: opts.Front}
 	err := bench.IdleClients(ctx, spec, func() {
 		stopCollecting()
 		fmt.Fprintln(env.Stdout, "ready")
