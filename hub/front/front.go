@@ -22,6 +22,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/wakeup"
+	"lienthong/internal/bufpool"
 	"lienthong/shared/wire"
 )
 
@@ -202,7 +203,8 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.metrics.answers.WithLabelValues(strconv.Itoa(a.status)).Inc()
 	w.WriteHeader(a.status)
-	w.Write(a.body)
+	w.Write(a.buf.Bytes())
+	a.release()
 }
 
 // enter counts a poll of the client certificate key, within the caps.
@@ -243,16 +245,32 @@ func (f *Front) Polls() int { return int(f.polls.Load()) }
 type answer struct {
 	status  int
 	header  http.Header
-	body    []byte
-	isFound bool // decide's
+	buf     *bytes.Buffer // from answers, until release
+	isFound bool          // decide's
 }
+
+// answers are the buffers of the hub's answers, kept while they are at
+// most 2 MiB (an inbox page with its inline attachments).
+var answers = &bufpool.Pool{Max: 2 << 20}
+
+// release gives the answer's buffer back; it is not to be used after.
+func (a *answer) release() {
+	if a != nil && a.buf != nil {
+		answers.Put(a.buf)
+		a.buf = nil
+	}
+}
+
+// maxEmpty is more than an answer without items takes: two cursors and
+// the JSON around them.
+const maxEmpty = 512
 
 // found reports whether the answer ends the poll: an error, or something
 // in it.
 func (a *answer) found() bool { return a.isFound }
 
 func (a *answer) decide() bool {
-	if a.status != http.StatusOK {
+	if a.status != http.StatusOK || a.buf.Len() > maxEmpty {
 		return true
 	}
 	var page struct {
@@ -260,7 +278,7 @@ func (a *answer) decide() bool {
 		Inbox    struct{ Items []json.RawMessage } `json:"inbox"`
 		Statuses struct{ Items []json.RawMessage } `json:"statuses"`
 	}
-	if json.Unmarshal(a.body, &page) != nil {
+	if json.Unmarshal(a.buf.Bytes(), &page) != nil {
 		return true // the client reads it as it is
 	}
 	return len(page.Items)+len(page.Inbox.Items)+len(page.Statuses.Items) > 0
@@ -292,12 +310,14 @@ func (f *Front) poll(r *http.Request, cl *client) (*answer, error) {
 			cl.agency = got
 			f.mu.Unlock()
 			if !a.found() && ok && wait > 0 {
+				a.release()
 				continue
 			}
 		}
 		if !ok || wait == 0 || a.found() || woken == nil {
 			return a, nil
 		}
+		a.release()
 		select {
 		case <-woken:
 		case <-deadline.C:
@@ -325,8 +345,24 @@ func waitOf(r *http.Request) (wait time.Duration, ok bool) {
 }
 
 // ask forwards the request to the hub, with the client's certificates and
-// no wait.
+// no wait, on a goroutine of its own: the HTTP client and the JSON decoder
+// grow a goroutine's stack to tens of kilobytes, which the poll's, waiting
+// most of its life, would otherwise keep (ten thousand times over).
 func (f *Front) ask(ctx context.Context, r *http.Request) (*answer, error) {
+	type result struct {
+		a   *answer
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		a, err := f.askHub(ctx, r)
+		done <- result{a, err}
+	}()
+	res := <-done
+	return res.a, res.err
+}
+
+func (f *Front) askHub(ctx context.Context, r *http.Request) (*answer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://hub"+PathPrefix+r.URL.Path+"?"+r.URL.RawQuery, nil)
 	if err != nil {
 		return nil, err
@@ -338,19 +374,21 @@ func (f *Front) ask(ctx context.Context, r *http.Request) (*answer, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var body bytes.Buffer
+	body := answers.Get()
 	if resp.ContentLength > 0 && resp.ContentLength <= f.opts.MaxAnswer {
 		body.Grow(int(resp.ContentLength))
 	}
-	if _, err := io.Copy(&body, io.LimitReader(resp.Body, f.opts.MaxAnswer+1)); err != nil {
+	if _, err := io.Copy(body, io.LimitReader(resp.Body, f.opts.MaxAnswer+1)); err != nil {
+		answers.Put(body)
 		f.metrics.asks.WithLabelValues("failed").Inc()
 		return nil, err
 	}
 	if int64(body.Len()) > f.opts.MaxAnswer {
+		answers.Put(body)
 		f.metrics.asks.WithLabelValues("failed").Inc()
 		return nil, fmt.Errorf("an answer of the hub is over %d bytes", f.opts.MaxAnswer)
 	}
-	a := &answer{status: resp.StatusCode, header: resp.Header, body: body.Bytes()}
+	a := &answer{status: resp.StatusCode, header: resp.Header, buf: body}
 	a.isFound = a.decide()
 	if a.isFound {
 		f.metrics.asks.WithLabelValues("found").Inc()

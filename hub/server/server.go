@@ -33,6 +33,7 @@ import (
 	"lienthong/certs"
 	"lienthong/hub/relay"
 	"lienthong/hub/store"
+	"lienthong/internal/bufpool"
 	"lienthong/shared/envelope"
 	"lienthong/shared/wire"
 )
@@ -332,8 +333,8 @@ func (a *answerWriter) Write(b []byte) (int, error) {
 // reads it into one buffer of the right size. A value that cannot be
 // encoded is an error before anything is written.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	buf := answers.get()
-	defer answers.put(buf)
+	buf := answers.Get()
+	defer answers.Put(buf)
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return err
 	}
@@ -351,4 +352,4 @@ func writeBody(w http.ResponseWriter, status int, contentType string, body []byt
 
 // answers are writeJSON's buffers, kept while they are at most 2 MiB (an
 // inbox answer with its inline attachments).
-var answers = &bufferPool{max: 2 << 20}
+var answers = &bufpool.Pool{Max: 2 << 20}

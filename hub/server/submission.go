@@ -10,6 +10,7 @@ import (
 
 	"lienthong/hub/relay"
 	"lienthong/hub/store"
+	"lienthong/internal/bufpool"
 	"lienthong/shared/envelope"
 	"lienthong/shared/wire"
 )
@@ -99,8 +100,8 @@ func formNames(p *multipart.Part) (name, filename string) {
 // for the whole body, as before, each part cost its body's length
 // however short it was.
 func readPart(p *multipart.Part, limit int64) ([]byte, error) {
-	buf := partScratch.get()
-	defer partScratch.put(buf)
+	buf := partScratch.Get()
+	defer partScratch.Put(buf)
 	if _, err := buf.ReadFrom(io.LimitReader(p, limit+1)); err != nil {
 		return nil, fmt.Errorf("%w: %w", errBadRequest, err)
 	}
@@ -115,4 +116,4 @@ func readPart(p *multipart.Part, limit int64) ([]byte, error) {
 // partScratch holds readPart's buffers while they are at most twice
 // wire.MaxInline, which the attachments a submission may carry fit (and
 // so does any usual packet).
-var partScratch = &bufferPool{max: 2 * wire.MaxInline}
+var partScratch = &bufpool.Pool{Max: 2 * wire.MaxInline}
