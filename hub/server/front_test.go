@@ -13,6 +13,7 @@ import (
 	"lienthong/hub/hubtest"
 	"lienthong/hub/service"
 	"lienthong/shared/document"
+	"lienthong/shared/hubclient"
 	"lienthong/shared/wire"
 )
 
@@ -216,4 +217,53 @@ func getStatus(t *testing.T, ctx context.Context, url string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestFrontClient: a client given the front as its poll address holds
+// its long polls there, over TCP, and sends everything else to the hub;
+// with a poll address that does not answer, its polls go to the hub.
+func TestFrontClient(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	f := startFront(t, h, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	qn := h.Client(t, quangNinh, false)
+	client := func(pollAddr string) *hubclient.Client {
+		c, err := hubclient.New(h.Addr, h.Agencies[ngheAn].Key, h.Verifier(), hubclient.Options{ServerName: "localhost", PollAddr: pollAddr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+
+	na := client(f.Addr())
+	if _, err := na.Hello(ctx); err != nil {
+		t.Fatalf("hello goes to the hub: %v", err)
+	}
+	poll := pollUpdates(t, ctx, na, 0, 0)
+	if n := f.Polls(); n != 1 {
+		t.Fatalf("the front holds %d polls, want the client's", n)
+	}
+	doc := compose(t, h, quangNinh, readPDF(t, "cong-van.pdf"), "301", ngheAn)
+	doc.send(t, ctx, qn)
+	u := within(t, poll, "a document, polled at the front")
+	if len(u.Inbox.Items) != 1 || u.Inbox.Items[0].MessageID != doc.id {
+		t.Fatalf("polled at the front: %d items", len(u.Inbox.Items))
+	}
+	if na.PollTransport() != "h2" || na.Transport() != "h3" {
+		t.Fatalf("polls over %q, the rest over %q: want h2 and h3", na.PollTransport(), na.Transport())
+	}
+
+	// Nothing listens at the poll address: the poll goes to the hub.
+	lost := client("127.0.0.1:1")
+	poll = pollUpdates(t, ctx, lost, u.Inbox.Next, 0)
+	second := compose(t, h, quangNinh, readPDF(t, "cong-van.pdf"), "302", ngheAn)
+	second.send(t, ctx, qn)
+	if u := within(t, poll, "a document, polled at the hub for want of a front"); len(u.Inbox.Items) != 1 || u.Inbox.Items[0].MessageID != second.id {
+		t.Fatalf("polled at the hub: %d items", len(u.Inbox.Items))
+	}
+	if f.Polls() != 0 {
+		t.Fatalf("the front holds %d polls", f.Polls())
+	}
 }

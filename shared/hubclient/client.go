@@ -93,6 +93,18 @@ type Options struct {
 	// it.
 	LookupHost func(ctx context.Context, host string) ([]string, error)
 	Logger     *slog.Logger
+	// PollAddr, when set, is where the client holds its long polls
+	// (Inbox, Statuses and Updates with a wait): a long-poll front beside
+	// the hub (lienthong-hub front), an address or a list as for New. The
+	// polls go there over TCP (HTTP/2) unless PollQUIC: an idle
+	// connection costs its holder half the CPU and less memory on TCP
+	// (docs/PERFORMANCE.md), and a long poll gains nothing from QUIC.
+	// When the front does not answer, or answers unavailable or
+	// not_found, the poll goes to the hub instead, and polls stay there
+	// for PollRetryAfter (0: a minute) before the front is tried again.
+	PollAddr       string
+	PollQUIC       bool
+	PollRetryAfter time.Duration
 }
 
 // Client is an agency's connection to the hub. It is safe for concurrent
@@ -101,6 +113,11 @@ type Client struct {
 	nodes  *nodes
 	log    *slog.Logger
 	closed atomic.Bool
+	// polls holds the long polls (Options.PollAddr); nil: nodes does.
+	// pollsDownUntil is when to try it again after it failed (Unix ns).
+	polls          *Client
+	pollRetry      time.Duration
+	pollsDownUntil atomic.Int64
 }
 
 // New prepares a client of the hub at addr, "host:port" or a list of
@@ -111,6 +128,17 @@ func New(addr string, kp *certs.KeyPair, v *certs.Verifier, opts Options) (*Clie
 	addrs, err := ParseAddrs(addr)
 	if err != nil {
 		return nil, err
+	}
+	var polls *Client
+	if opts.PollAddr != "" {
+		po := opts
+		po.PollAddr, po.DisableQUIC = "", opts.DisableQUIC || !opts.PollQUIC
+		if polls, err = New(opts.PollAddr, kp, v, po); err != nil {
+			return nil, fmt.Errorf("poll address: %w", err)
+		}
+	}
+	if opts.PollRetryAfter <= 0 {
+		opts.PollRetryAfter = time.Minute
 	}
 	if opts.QUICHandshakeTimeout == 0 {
 		opts.QUICHandshakeTimeout = 3 * time.Second
@@ -168,7 +196,7 @@ func New(addr string, kp *certs.KeyPair, v *certs.Verifier, opts Options) (*Clie
 	}
 	return &Client{
 		nodes: &nodes{addrs: addrs, serverName: opts.ServerName, lookup: opts.LookupHost, proxy: opts.Proxy, transport: transport, pool: map[string]*node{}},
-		log:   opts.Logger,
+		log:   opts.Logger, polls: polls, pollRetry: opts.PollRetryAfter,
 	}, nil
 }
 
@@ -197,7 +225,45 @@ func (c *Client) Close() error {
 	if c.closed.Swap(true) {
 		return nil
 	}
+	if c.polls != nil {
+		c.polls.Close()
+	}
 	return c.nodes.close()
+}
+
+// PollTransport names the transport of the last long poll at the poll
+// address, as Transport does; "" without one, or before the first.
+func (c *Client) PollTransport() string {
+	if c.polls == nil {
+		return ""
+	}
+	return c.polls.Transport()
+}
+
+// poll GETs a long poll's path: at the poll address when there is one and
+// it answers, else at the hub.
+func (c *Client) poll(ctx context.Context, path string, q url.Values, wait time.Duration, out any) error {
+	if c.polls == nil || wait <= 0 || time.Now().UnixNano() < c.pollsDownUntil.Load() {
+		return c.do(ctx, repeatable, http.MethodGet, path, q, nil, "", out)
+	}
+	err := c.polls.do(ctx, repeatable, http.MethodGet, path, q, nil, "", out)
+	if err == nil || ctx.Err() != nil || !frontFailed(err) {
+		return err
+	}
+	c.pollsDownUntil.Store(time.Now().Add(c.pollRetry).UnixNano())
+	c.log.Warn("the long-poll front did not answer; polling the hub", "retry_in", c.pollRetry.String(), "err", err)
+	return c.do(ctx, repeatable, http.MethodGet, path, q, nil, "", out)
+}
+
+// frontFailed reports whether a long poll's error is the front's: it did
+// not answer, cannot serve now, or does not serve the path. Any other
+// answer is the hub's, through the front.
+func frontFailed(err error) bool {
+	var we *wire.Error
+	if !errors.As(err, &we) {
+		return true
+	}
+	return we.Code == wire.CodeUnavailable || we.Code == wire.CodeNotFound
 }
 
 // fallback sends a request over HTTP/3 and, when QUIC does not get through,
@@ -534,7 +600,7 @@ func submissionForm(packet []byte, files []InlineFile) ([]byte, string, error) {
 func (c *Client) Inbox(ctx context.Context, after uint64, wait time.Duration) (*wire.Inbox, error) {
 	var in wire.Inbox
 	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "wait": {strconv.Itoa(int(wait / time.Second))}, wire.QueryInline: {"1"}}
-	return &in, c.do(ctx, repeatable, http.MethodGet, wire.PathInbox, q, nil, "", &in)
+	return &in, c.poll(ctx, wire.PathInbox, q, wait, &in)
 }
 
 // Updates long-polls the inbox after inboxAfter and the statuses about
@@ -545,7 +611,7 @@ func (c *Client) Updates(ctx context.Context, inboxAfter, statusesAfter uint64, 
 	var u wire.Updates
 	q := url.Values{"inbox_after": {strconv.FormatUint(inboxAfter, 10)}, "statuses_after": {strconv.FormatUint(statusesAfter, 10)},
 		"wait": {strconv.Itoa(int(wait / time.Second))}, wire.QueryInline: {"1"}}
-	return &u, c.do(ctx, repeatable, http.MethodGet, wire.PathUpdates, q, nil, "", &u)
+	return &u, c.poll(ctx, wire.PathUpdates, q, wait, &u)
 }
 
 // Message fetches a message's signed packet.
@@ -621,7 +687,7 @@ func (c *Client) PostStatus(ctx context.Context, packet []byte) (*wire.StatusAcc
 func (c *Client) Statuses(ctx context.Context, after uint64, wait time.Duration) (*wire.Statuses, error) {
 	var s wire.Statuses
 	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "wait": {strconv.Itoa(int(wait / time.Second))}}
-	return &s, c.do(ctx, repeatable, http.MethodGet, wire.PathStatuses, q, nil, "", &s)
+	return &s, c.poll(ctx, wire.PathStatuses, q, wait, &s)
 }
 
 // AckStatuses removes statuses from this agency's queue; removing one
