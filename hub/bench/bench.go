@@ -302,7 +302,7 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raw quic: %w", err)
 	}
-	if err := e.connect(opts.TCP); err != nil {
+	if err := e.connect(opts.TCP, ""); err != nil {
 		return nil, err
 	}
 	// One request each first, so that handshakes are not timed.

@@ -37,10 +37,7 @@ type agency struct {
 	name   string
 	kp     *certs.KeyPair
 	client *hubclient.Client
-	// polls, when set, holds the agency's long polls (a long-poll
-	// front's client); nil: client does.
-	polls *hubclient.Client
-	node  int // the hub node it talks to
+	node   int // the hub node it talks to
 	// maxInline is the attachment bytes the hub takes with a packet
 	// (wire.Hello.MaxInline), as its first answer said.
 	maxInline int64
@@ -300,14 +297,15 @@ func (e *env) loadTrust() error {
 	return nil
 }
 
-// connect makes each agency's client.
-func (e *env) connect(tcp bool) error {
+// connect makes each agency's client; with pollAddr, a long-poll front's
+// address, it holds its long polls there, on the same transport.
+func (e *env) connect(tcp bool, pollAddr string) error {
 	for _, a := range e.agencies {
 		addr := e.addr
 		if len(e.nodeAddrs) > 0 {
 			addr = e.nodeAddrs[a.node]
 		}
-		c, err := hubclient.New(addr, a.kp, e.verifier, hubclient.Options{ServerName: "localhost", DisableQUIC: tcp})
+		c, err := hubclient.New(addr, a.kp, e.verifier, hubclient.Options{ServerName: "localhost", DisableQUIC: tcp, PollAddr: pollAddr, PollQUIC: !tcp})
 		if err != nil {
 			return err
 		}
@@ -320,9 +318,6 @@ func (e *env) closeClients() {
 	for _, a := range e.agencies {
 		if a.client != nil {
 			a.client.Close()
-		}
-		if a.polls != nil {
-			a.polls.Close()
 		}
 	}
 }

@@ -257,12 +257,8 @@ const receiveParallel = 4
 // acknowledge.
 func receive(ctx context.Context, e *env, a *agency, tr *tracker) {
 	var after uint64
-	polls := a.client
-	if a.polls != nil {
-		polls = a.polls
-	}
 	for ctx.Err() == nil {
-		in, err := polls.Inbox(ctx, after, 5*time.Second)
+		in, err := a.client.Inbox(ctx, after, 5*time.Second)
 		if err != nil {
 			if ctx.Err() == nil {
 				tr.fail(fmt.Errorf("inbox of %s: %w", a.code, err))

@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"lienthong/shared/hubclient"
 )
 
 // frontProcess is a long-poll front ("lienthong-hub front") beside the
@@ -108,16 +106,4 @@ func (f *frontProcess) memory(ctx context.Context) (heap, stacks uint64, err err
 		return 0, 0, errors.New("the front's heap profile lacks HeapAlloc or Stack")
 	}
 	return heap, stacks, nil
-}
-
-// pollThrough gives each agency a client of addr for its long polls.
-func (e *env) pollThrough(addr string, tcp bool) error {
-	for _, a := range e.agencies {
-		c, err := hubclient.New(addr, a.kp, e.verifier, hubclient.Options{ServerName: "localhost", DisableQUIC: tcp})
-		if err != nil {
-			return err
-		}
-		a.polls = c
-	}
-	return nil
 }

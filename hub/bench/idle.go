@@ -169,20 +169,15 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner, front
 	if spawn == nil {
 		spawn = inProcess
 	}
-	addr := e.addr
+	addr, pollAddr := e.addr, ""
 	if front != nil {
-		addr = front.addr
+		addr, pollAddr = front.addr, front.addr
 	}
 	var x *exchanger
 	if opts.Rate > 0 {
 		var err error
-		if x, err = newExchanger(ctx, e, opts); err != nil {
+		if x, err = newExchanger(ctx, e, opts, pollAddr); err != nil {
 			return nil, err
-		}
-		if front != nil {
-			if err := x.env.pollThrough(front.addr, opts.TCP); err != nil {
-				return nil, err
-			}
 		}
 	}
 	frontMemory := func() (heap, stacks uint64, err error) {

@@ -16,9 +16,10 @@ type exchanger struct {
 }
 
 // newExchanger prepares the exchange between the agencies of e after the
-// first opts.Agencies (the idle clients'), and connects them. Their
-// clients are e's too: e.stop closes them.
-func newExchanger(ctx context.Context, e *env, opts Options) (*exchanger, error) {
+// first opts.Agencies (the idle clients'), and connects them, with their
+// long polls at pollAddr when set (a long-poll front's). Their clients
+// are e's too: e.stop closes them.
+func newExchanger(ctx context.Context, e *env, opts Options, pollAddr string) (*exchanger, error) {
 	sub := *e
 	sub.agencies = e.agencies[opts.Agencies:]
 	opts.Agencies = len(sub.agencies)
@@ -26,7 +27,7 @@ func newExchanger(ctx context.Context, e *env, opts Options) (*exchanger, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := sub.connect(opts.TCP); err != nil {
+	if err := sub.connect(opts.TCP, pollAddr); err != nil {
 		return nil, err
 	}
 	for _, a := range sub.agencies {
