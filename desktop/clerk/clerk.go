@@ -29,6 +29,10 @@ const (
 	// SettingAgency is the agency a certificate of another CA stands for
 	// (InitOptions.Agency); absent for one of our PKI, which names it.
 	SettingAgency = "agency_code"
+	// SettingPollAddress is where the clerk holds its long polls: a
+	// long-poll front beside the hub (lienthong-hub front); empty: the
+	// hub's address.
+	SettingPollAddress = "hub_poll_address"
 )
 
 // StoreFile is the store's file name inside the home folder.
@@ -453,12 +457,38 @@ func (c *Clerk) client() (*hubclient.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to the hub: %w", err)
 	}
-	cl, err := hubclient.New(addr, c.kp, c.v, hubclient.Options{ServerName: name, DisableQUIC: c.opts.DisableQUIC, Proxy: proxy, Logger: c.log})
+	poll, _ := c.st.Setting(SettingPollAddress)
+	cl, err := hubclient.New(addr, c.kp, c.v, hubclient.Options{ServerName: name, DisableQUIC: c.opts.DisableQUIC, Proxy: proxy, Logger: c.log, PollAddr: poll})
 	if err != nil {
 		return nil, fmt.Errorf("connect to the hub: %w", err)
 	}
 	c.cl = cl
 	return cl, nil
+}
+
+// PollAddress returns where the clerk holds its long polls: a long-poll
+// front's address, or several separated by commas; empty: the hub's.
+func (c *Clerk) PollAddress() string {
+	a, _ := c.st.Setting(SettingPollAddress)
+	return a
+}
+
+// SetPollAddress sets where the clerk holds its long polls: the address
+// of the long-poll front its hub's operator gives (ParseHubAddress), or
+// empty to hold them at the hub. When the front does not answer, the
+// polls go to the hub (hubclient.Options.PollAddr).
+func (c *Clerk) SetPollAddress(addr string) error {
+	if addr != "" {
+		var err error
+		if addr, err = ParseHubAddress(addr); err != nil {
+			return fmt.Errorf("set poll address: %w", err)
+		}
+	}
+	if err := c.st.SetSetting(SettingPollAddress, addr); err != nil {
+		return fmt.Errorf("set poll address: %w", err)
+	}
+	c.resetClient()
+	return nil
 }
 
 // TestConnection asks the hub who it thinks this agency is.

@@ -293,6 +293,48 @@ func TestRunDeliversPromptly(t *testing.T) {
 	}
 }
 
+// TestRunThroughFront: clerks given a long-poll front as their poll
+// address hold their long polls there, and documents and statuses arrive
+// as promptly; the setting is kept, and "" puts the polls back at the hub.
+func TestRunThroughFront(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{})
+	f := h.StartFront(t, nil)
+	ctx := ctxT(t)
+	qn, na := newClerk(t, h, quangNinh), newClerk(t, h, ngheAn)
+	for _, c := range []*clerk.Clerk{qn, na} {
+		if err := c.SetPollAddress(" " + f.Addr() + " "); err != nil {
+			t.Fatal(err)
+		}
+		if c.PollAddress() != f.Addr() {
+			t.Fatalf("poll address %q, want %q", c.PollAddress(), f.Addr())
+		}
+	}
+	if err := qn.SetPollAddress("front"); err == nil {
+		t.Fatal("a poll address without a port was taken")
+	}
+	qnEvents, naEvents := runBoth(t, ctx, qn, na)
+	for deadline := time.Now().Add(10 * time.Second); f.Polls() != 2; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the front holds %d long polls, want the two clerks'", f.Polls())
+		}
+	}
+	id, err := qn.Issue(ctx, draft(t, "cong-van.pdf", ngheAn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, naEvents, func(ev clerk.Event) bool { a, ok := ev.(clerk.DocumentArrived); return ok && a.ID == id })
+	if _, err := na.Register(id, "Văn thư"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, qnEvents, func(ev clerk.Event) bool {
+		s, ok := ev.(clerk.StatusChanged)
+		return ok && s.ID == id && s.Code == document.StatusReceived
+	})
+	if err := na.SetPollAddress(""); err != nil || na.PollAddress() != "" {
+		t.Fatalf("clearing the poll address: %v, %q", err, na.PollAddress())
+	}
+}
+
 // runBoth runs two clerks' engines until the test ends, and returns their
 // events once both are online and their long polls are waiting.
 func runBoth(t *testing.T, ctx context.Context, a, b *clerk.Clerk) (aEvents, bEvents <-chan clerk.Event) {

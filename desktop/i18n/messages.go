@@ -191,6 +191,8 @@ const (
 	SetHubHint            Key = "SetHubHint"
 	SetProxy              Key = "SetProxy"
 	SetProxyHint          Key = "SetProxyHint"
+	SetPoll               Key = "SetPoll"
+	SetPollHint           Key = "SetPollHint"
 	SetNotify             Key = "SetNotify"
 	SetStaff              Key = "SetStaff"
 	SetRestart            Key = "SetRestart"
@@ -414,6 +416,8 @@ var vi = map[Key]string{
 	SetHubHint:            "tên:cổng; nhiều máy chủ cách nhau bằng dấu phẩy",
 	SetProxy:              "Máy chủ proxy",
 	SetProxyHint:          "để trống: theo hệ thống; none: không dùng; http://máy-chủ:cổng",
+	SetPoll:               "Máy chủ chờ văn bản đến",
+	SetPollHint:           "để trống: tại máy chủ liên thông; tên:cổng do quản trị trục cung cấp",
 	SetNotify:             "Báo khi có văn bản khẩn đến",
 	SetStaff:              "Tên người xử lý (ghi vào trạng thái)",
 	SetRestart:            "Ngôn ngữ mới có hiệu lực khi mở lại ứng dụng",
@@ -637,6 +641,8 @@ var en = map[Key]string{
 	SetHubHint:            "host:port; several separated by commas",
 	SetProxy:              "Proxy",
 	SetProxyHint:          "empty: the system's; none: no proxy; http://host:port",
+	SetPoll:               "Wait for documents at",
+	SetPollHint:           "empty: at the hub; host:port the hub's operator gives",
 	SetNotify:             "Notify me of urgent documents",
 	SetStaff:              "Your name (written in statuses)",
 	SetRestart:            "The new language applies when the app is opened again",

@@ -14,7 +14,8 @@ import (
 )
 
 // SettingsTab is Cài đặt: language, theme, the clerk's name for statuses,
-// notifications, the hub's address, the HTTP proxy to it, the agency's
+// notifications, the hub's address, where the clerk waits for documents
+// (a long-poll front's address), the HTTP proxy to it, the agency's
 // seal (the store's key or a key on a token), what sending does with a
 // document the competent person has not signed, the attachment types the
 // clerk takes besides PDF, and the shortcuts.
@@ -26,6 +27,10 @@ type SettingsTab struct {
 	Notify  *widget.Check
 	Hub     *widget.Entry
 	SaveHub *widget.Button
+	// Poll is where the clerk holds its long polls: a long-poll front's
+	// address, empty for the hub's (clerk.SetPollAddress).
+	Poll     *widget.Entry
+	SavePoll *widget.Button
 	// Proxy is the HTTP proxy to the hub (clerk.ParseProxy), its password
 	// masked.
 	Proxy     *widget.Entry
@@ -46,7 +51,7 @@ type SettingsTab struct {
 func NewSettingsTab(a *App) *SettingsTab {
 	c := a.cat
 	p := a.fyne.Preferences()
-	t := &SettingsTab{app: a, Staff: widget.NewEntry(), Hub: widget.NewEntry(), Proxy: widget.NewEntry(), Message: widget.NewLabel("")}
+	t := &SettingsTab{app: a, Staff: widget.NewEntry(), Hub: widget.NewEntry(), Poll: widget.NewEntry(), Proxy: widget.NewEntry(), Message: widget.NewLabel("")}
 	var langs []string
 	for _, l := range i18n.Langs() {
 		langs = append(langs, l.Name())
@@ -70,6 +75,9 @@ func NewSettingsTab(a *App) *SettingsTab {
 	t.Hub.SetText(a.clerk.HubAddress())
 	t.Hub.SetPlaceHolder(c.T(i18n.SetHubHint))
 	t.SaveHub = widget.NewButton(c.T(i18n.OK), t.onSaveHub)
+	t.Poll.SetText(a.clerk.PollAddress())
+	t.Poll.SetPlaceHolder(c.T(i18n.SetPollHint))
+	t.SavePoll = widget.NewButton(c.T(i18n.OK), t.onSavePoll)
 	t.Proxy.SetText(a.clerk.ProxyShown())
 	t.Proxy.SetPlaceHolder(c.T(i18n.SetProxyHint))
 	t.SaveProxy = widget.NewButton(c.T(i18n.OK), t.onSaveProxy)
@@ -95,6 +103,7 @@ func NewSettingsTab(a *App) *SettingsTab {
 	form := widget.NewForm(
 		widget.NewFormItem(c.T(i18n.SetAgency), widget.NewLabel(c.T(i18n.AgencyWithCode, name, code))),
 		widget.NewFormItem(c.T(i18n.SetHub), container.NewBorder(nil, nil, nil, t.SaveHub, t.Hub)),
+		widget.NewFormItem(c.T(i18n.SetPoll), container.NewBorder(nil, nil, nil, t.SavePoll, t.Poll)),
 		widget.NewFormItem(c.T(i18n.SetProxy), container.NewBorder(nil, nil, nil, t.SaveProxy, t.Proxy)),
 		widget.NewFormItem(c.T(i18n.SetSeal), t.Seal.Object()),
 		widget.NewFormItem(c.T(i18n.SetPersonPolicy), t.PersonPolicy),
@@ -166,6 +175,26 @@ func (t *SettingsTab) onSaveHub() {
 			return
 		}
 		t.Hub.SetText(addr)
+		t.Message.SetText(t.app.cat.T(i18n.ActDone, addr))
+	})
+}
+
+// onSavePoll checks and stores where the clerk waits for documents, off
+// Fyne's goroutine (a store write), and shows it as kept.
+func (t *SettingsTab) onSavePoll() {
+	c, addr := t.app.clerk, strings.TrimSpace(t.Poll.Text)
+	t.app.run(i18n.WorkSave, []*widget.Button{t.SavePoll}, func(context.Context) error {
+		if err := c.SetPollAddress(addr); err != nil {
+			return err
+		}
+		addr = c.PollAddress()
+		return nil
+	}, func(err error) {
+		if err != nil {
+			t.Message.SetText(t.app.message("set poll address", err))
+			return
+		}
+		t.Poll.SetText(addr)
 		t.Message.SetText(t.app.cat.T(i18n.ActDone, addr))
 	})
 }

@@ -295,6 +295,27 @@ func TestLanguageAndSettings(t *testing.T) {
 			t.Errorf("hello through the first of two nodes: %v", err)
 		}
 	})
+	t.Run("poll address in Cài đặt", func(t *testing.T) {
+		a, _ := startApp(t, home, Options{})
+		defer a.Close()
+		save := func(addr string) {
+			a.Settings.Poll.SetText(addr)
+			test.Tap(a.Settings.SavePoll)
+			settle(t, a)
+		}
+		save("cho-tin.example")
+		if got := a.Settings.Message.Text; !strings.Contains(got, "“cho-tin.example” không hợp lệ") || a.Clerk().PollAddress() != "" {
+			t.Errorf("a bad address: message %q, kept %q", got, a.Clerk().PollAddress())
+		}
+		save(" cho-tin.example:4434 ")
+		if got := a.Clerk().PollAddress(); got != "cho-tin.example:4434" || a.Settings.Poll.Text != got {
+			t.Errorf("kept %q, shown %q", got, a.Settings.Poll.Text)
+		}
+		save("")
+		if got := a.Clerk().PollAddress(); got != "" {
+			t.Errorf("cleared: kept %q", got)
+		}
+	})
 	t.Run("proxy in Cài đặt", func(t *testing.T) {
 		a, _ := startApp(t, home, Options{})
 		defer a.Close()

@@ -20,9 +20,14 @@
 // that the agency has something new: the hub streams the agencies it wakes
 // on the same socket (PathWakes), one per line, and "*" for all of them.
 // A poll registers before it asks the hub, and the stream, once connected,
-// wakes every poll, so nothing the hub commits is missed; while the stream
-// is down the polls end at once with the hub's answer, and clients poll
-// again.
+// wakes every poll, so nothing the hub commits is missed. When the stream
+// drops (the hub stops), every poll asks again: a hub that does not
+// answer makes them end unavailable, and clients poll the hub's other
+// nodes, or the hub itself (hubclient.Options.PollAddr).
+//
+// The front's answers are the hub's own, byte for byte; its caps (polls in
+// all, polls per client certificate) and its refusal of anything but a
+// long poll (not_found) are its only answers of its own.
 package front
 
 import (

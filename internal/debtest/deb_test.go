@@ -107,12 +107,14 @@ func TestDebPackages(t *testing.T) {
 		if out := run(t, "dpkg-query", "--showformat=${Conffiles}", "-W", "lienthong-hub"); !strings.Contains(out, "/etc/lienthong/hub.json") {
 			t.Errorf("conffiles %q: want /etc/lienthong/hub.json", out)
 		}
-		if _, err := os.Stat("/usr/lib/systemd/system/lienthong-hub.service"); err != nil {
-			t.Error(err)
-		}
-		// Nothing runs before the operator configures it: the unit is not enabled.
-		if _, err := os.Lstat("/etc/systemd/system/multi-user.target.wants/lienthong-hub.service"); err == nil {
-			t.Error("the package enabled lienthong-hub.service")
+		for _, unit := range []string{"lienthong-hub.service", "lienthong-hub-front.service"} {
+			if _, err := os.Stat("/usr/lib/systemd/system/" + unit); err != nil {
+				t.Error(err)
+			}
+			// Nothing runs before the operator configures it: the unit is not enabled.
+			if _, err := os.Lstat("/etc/systemd/system/multi-user.target.wants/" + unit); err == nil {
+				t.Errorf("the package enabled %s", unit)
+			}
 		}
 		for _, f := range []string{"/usr/share/applications/vn.gov.lienthong.desktop.desktop",
 			"/usr/share/icons/hicolor/256x256/apps/vn.gov.lienthong.desktop.png", "/usr/bin/lienthong-desktop"} {
@@ -180,7 +182,8 @@ func TestDebPackages(t *testing.T) {
 
 	dpkg(t, "--purge", "lienthong-desktop", "lienthong-hub")
 	for _, p := range []string{"/usr/bin/lienthong-hub", "/usr/bin/lienthong-clerk", "/usr/bin/lienthong-verify", "/usr/bin/lienthong-desktop",
-		"/etc/lienthong", "/var/lib/lienthong-hub", "/usr/lib/systemd/system/lienthong-hub.service", "/usr/share/doc/lienthong-hub",
+		"/etc/lienthong", "/var/lib/lienthong-hub", "/usr/lib/systemd/system/lienthong-hub.service",
+		"/usr/lib/systemd/system/lienthong-hub-front.service", "/usr/share/doc/lienthong-hub",
 		"/usr/share/doc/lienthong-desktop", "/usr/share/applications/vn.gov.lienthong.desktop.desktop",
 		"/usr/share/icons/hicolor/256x256/apps/vn.gov.lienthong.desktop.png"} {
 		if _, err := os.Lstat(p); err == nil {

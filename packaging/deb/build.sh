@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the Debian/Ubuntu packages with dpkg-deb:
 #   lienthong-hub_VERSION_amd64.deb      the hub (static, CGO_ENABLED=0), its
-#       hardened systemd unit (installed, neither enabled nor started), the
+#       hardened systemd units, the hub's and its long-poll front's (installed,
+#       neither enabled nor started), the
 #       lienthong system user, /etc/lienthong/hub.json (a conffile, which
 #       the first install makes readable by that user only: every
 #       default written out; the fields are documented in
@@ -68,8 +69,9 @@ umask 022
 r=$work/hub
 install -D -m 0755 "$BINDIR/lienthong-hub" "$r/usr/bin/lienthong-hub"
 install -D -m 0644 packaging/systemd/lienthong-hub.service "$r/usr/lib/systemd/system/lienthong-hub.service"
+install -D -m 0644 packaging/systemd/lienthong-hub-front.service "$r/usr/lib/systemd/system/lienthong-hub-front.service"
 install -D -m 0644 packaging/deb/hub.json "$r/etc/lienthong/hub.json"
-doc lienthong-hub "$r" "The hub, its systemd unit and configuration."
+doc lienthong-hub "$r" "The hub, its systemd units (the hub, its long-poll front) and configuration."
 go doc -all ./hub/config >"$r/usr/share/doc/lienthong-hub/hub.json.txt"
 chmod 0644 "$r/usr/share/doc/lienthong-hub/hub.json.txt"
 control lienthong-hub "$r"
