@@ -9,7 +9,8 @@
 // holds those connections instead, and allocates little, so it rarely
 // collects; the hub keeps a small heap and collects quickly.
 //
-// The front answers GET /v1/inbox, /v1/statuses and /v1/updates on its own
+// The front answers the long polls (GET /v1/inbox, /v1/statuses,
+// /v1/updates, /v1/edxml/inbox and /v1/edxml/statuses) on its own
 // address, over the same QUIC and TCP with mutual TLS as the hub. It never
 // reads the store: every answer is the hub's, asked for on the hub's
 // control socket (package control; the hub's system user only) with the
@@ -64,7 +65,7 @@ const (
 )
 
 // Paths are the long polls the front holds.
-var Paths = []string{wire.PathInbox, wire.PathStatuses, wire.PathUpdates}
+var Paths = []string{wire.PathInbox, wire.PathStatuses, wire.PathUpdates, wire.PathEdXMLInbox, wire.PathEdXMLStatuses}
 
 // maxChain bounds the certificates a forwarded request may carry.
 const maxChain = 8

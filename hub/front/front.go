@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -172,7 +173,7 @@ func (f *Front) follow(ctx context.Context) error {
 func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if r.Method != http.MethodGet || !slices.Contains(Paths, r.URL.Path) {
-		f.refuse(w, http.StatusNotFound, wire.CodeNotFound, "this address holds long polls only ("+wire.PathUpdates+"); send everything else to the hub")
+		f.refuse(w, http.StatusNotFound, wire.CodeNotFound, "this address holds long polls only (GET "+strings.Join(Paths, ", ")+"); send everything else to the hub")
 		return
 	}
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {

@@ -48,7 +48,8 @@ func getError(t *testing.T, ctx context.Context, c *http.Client, url string) (in
 
 // TestFront: long polls held by a front (package front) wait for, and
 // answer, what the hub's own would: a document to the recipient, a status
-// to the sender, on /v1/updates and /v1/inbox alike, over QUIC and TCP.
+// to the sender, on /v1/updates, /v1/inbox and /v1/edxml/inbox alike, over
+// QUIC and TCP.
 func TestFront(t *testing.T) {
 	for _, transport := range []struct {
 		name string
@@ -114,6 +115,31 @@ func TestFront(t *testing.T) {
 				}
 			case <-time.After(10 * time.Second):
 				t.Fatal("the inbox poll through the front was not woken")
+			}
+
+			// So is the edXML inbox.
+			edxmlNow, err := naFront.EdXMLInbox(ctx, 0, 0, 0)
+			if err != nil || len(edxmlNow.Items) != 1 {
+				t.Fatalf("the edXML inbox through the front: %v %+v", err, edxmlNow)
+			}
+			gotEdXML := make(chan *wire.EdXMLInbox, 1)
+			go func() {
+				in, err := naFront.EdXMLInbox(ctx, edxmlNow.Next, 25*time.Second, 0)
+				if err != nil {
+					t.Errorf("edXML inbox through the front: %v", err)
+				}
+				gotEdXML <- in
+			}()
+			time.Sleep(300 * time.Millisecond)
+			third := compose(t, h, quangNinh, readPDF(t, "cong-van.pdf"), "203", ngheAn)
+			third.send(t, ctx, qn)
+			select {
+			case in := <-gotEdXML:
+				if in == nil || len(in.Items) != 1 || in.Items[0].MessageID != third.id {
+					t.Fatalf("edXML inbox through the front: %+v", in)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the edXML inbox poll through the front was not woken")
 			}
 
 			// Nothing waiting: the poll ends with its wait.

@@ -94,14 +94,15 @@ type Options struct {
 	LookupHost func(ctx context.Context, host string) ([]string, error)
 	Logger     *slog.Logger
 	// PollAddr, when set, is where the client holds its long polls
-	// (Inbox, Statuses and Updates with a wait): a long-poll front beside
-	// the hub (lienthong-hub front), an address or a list as for New. The
-	// polls go there over TCP (HTTP/2) unless PollQUIC: an idle
-	// connection costs its holder half the CPU and less memory on TCP
-	// (docs/PERFORMANCE.md), and a long poll gains nothing from QUIC.
-	// When the front does not answer, or answers unavailable or
-	// not_found, the poll goes to the hub instead, and polls stay there
-	// for PollRetryAfter (0: a minute) before the front is tried again.
+	// (Inbox, Statuses, Updates and their edXML forms with a wait): a
+	// long-poll front beside the hub (lienthong-hub front), an address or
+	// a list as for New. The polls go there over TCP (HTTP/2) unless
+	// PollQUIC: an idle connection costs its holder half the CPU and less
+	// memory on TCP (docs/PERFORMANCE.md), and a long poll gains nothing
+	// from QUIC. When the front does not answer, or answers unavailable
+	// or not_found, the poll goes to the hub instead, and polls stay
+	// there for PollRetryAfter (0: a minute) before the front is tried
+	// again.
 	PollAddr       string
 	PollQUIC       bool
 	PollRetryAfter time.Duration

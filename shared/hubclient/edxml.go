@@ -96,7 +96,7 @@ func (c *Client) EdXMLInbox(ctx context.Context, after uint64, wait time.Duratio
 	if limit > 0 {
 		q.Set("limit", strconv.Itoa(limit))
 	}
-	return &in, c.do(ctx, repeatable, http.MethodGet, wire.PathEdXMLInbox, q, nil, "", &in)
+	return &in, c.poll(ctx, wire.PathEdXMLInbox, q, wait, &in)
 }
 
 // EdXMLStatuses lists statuses about this agency's documents after cursor
@@ -105,5 +105,5 @@ func (c *Client) EdXMLInbox(ctx context.Context, after uint64, wait time.Duratio
 func (c *Client) EdXMLStatuses(ctx context.Context, after uint64, wait time.Duration) (*wire.EdXMLStatuses, error) {
 	var s wire.EdXMLStatuses
 	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "wait": {strconv.Itoa(int(wait / time.Second))}}
-	return &s, c.do(ctx, repeatable, http.MethodGet, wire.PathEdXMLStatuses, q, nil, "", &s)
+	return &s, c.poll(ctx, wire.PathEdXMLStatuses, q, wait, &s)
 }
