@@ -14,8 +14,10 @@
 # there, HTTP=--http2 or HTTP=--http1.1), PKI the demo PKI made by
 # `lienthong-certs demo` (agencies/<code>.crt with its chain and .key in the
 # clear, ca.crt the root). The two agencies are demo agencies of the hub's
-# directory. Exit status 0 when every step went as the API says. With
-# TRACE=FILE every request and answer is appended to FILE as well.
+# directory. FRONT, when set, is the host:port of the hub's long-poll front,
+# where a long poll is held too. Exit status 0 when every step went as the
+# API says. With TRACE=FILE every request and answer is appended to FILE as
+# well.
 set -euo pipefail
 
 HUB=${HUB:-127.0.0.1:4433}
@@ -520,4 +522,37 @@ step "the PKI's CRLs"
 expect 404 "$SENDER" GET "/v1/messages/$(new_id)"
 [ "$(error_code)" = not_found ] || die "unknown message: $(error_code)"
 step "a message that does not exist: not_found"
+# --- long polls at a front: FRONT=host:port, when the hub gives one ------
+if [ -n "${FRONT:-}" ]; then
+	expect 200 "$RECIPIENT" GET "/v1/updates?inbox_after=$after&statuses_after=0"
+	inbox_after=$(json "j['inbox']['next']")
+	hub=$HUB
+	HUB=$FRONT
+	expect 404 "$SENDER" GET /v1/hello
+	[ "$(error_code)" = not_found ] || die "hello at the front: $(error_code)"
+	# The recipient's long poll waits at the front, in the background
+	# (answers of its own in $work/front), until a document sent to the
+	# hub wakes it.
+	mkdir "$work/front"
+	(
+		work=$work/front
+		expect 200 "$RECIPIENT" GET "/v1/updates?inbox_after=$inbox_after&statuses_after=0&wait=60"
+		json "[i['message_id'] for i in j['inbox']['items']]" >"$work/ids"
+	) &
+	poll=$!
+	sleep 1
+	HUB=$hub
+	id4=$(new_id)
+	document_payload "$work/doc4.json" "$id4" "$(number)" "$RECIPIENT" "$sha" "$size"
+	seal "$SENDER" "$work/doc4.json" "$work/doc4.packet"
+	start=$(date +%s)
+	expect 200 "$SENDER" POST /v1/messages -H 'Content-Type: application/vnd.lienthong.packet+json' --data-binary @"$work/doc4.packet"
+	wait "$poll" || die "the long poll at the front"
+	[ "$(cat "$work/front/ids")" = "[\"$id4\"]" ] || die "the front's answer holds $(cat "$work/front/ids"), not $id4"
+	[ $(($(date +%s) - start)) -lt 30 ] || die "the long poll at the front was not woken"
+	expect 200 "$RECIPIENT" GET "/v1/updates?inbox_after=$inbox_after&statuses_after=0"
+	cmp -s "$work/body" "$work/front/body" || die "the front's answer differs from the hub's"
+	step "a long poll at the front ($FRONT), woken by $id4 sent to the hub, answered byte for byte as the hub answers; hello there: not_found"
+fi
+
 echo "all steps passed ($HTTP)"

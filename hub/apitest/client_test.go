@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"lienthong/certs"
 	"lienthong/hub/bench"
+	"lienthong/hub/config"
 	"lienthong/hub/hubtest/apicheck"
 	"lienthong/internal/buildtest"
 )
@@ -78,6 +80,63 @@ func startHub(t *testing.T) (addr, pki string) {
 	return addr, pki
 }
 
+// startFront runs lienthong-hub front beside the hub startHub started on
+// pki, and returns the front's address once it follows the hub; it stops
+// when the test ends.
+func startFront(t *testing.T, hubAddr, pki string) string {
+	t.Helper()
+	dir := filepath.Dir(pki)
+	port, err := bench.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := bench.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Listen, cfg.OpsListen, cfg.DataDir = hubAddr, "", filepath.Join(dir, "data")
+	cfg.FrontListen, cfg.FrontOpsListen = fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", ops)
+	cfg.TLSCert, cfg.TLSKey = filepath.Join(pki, "hub.crt"), filepath.Join(pki, "hub.key")
+	cfg.ReceiptCert, cfg.ReceiptKey = filepath.Join(pki, "receipt.crt"), filepath.Join(pki, "receipt.key")
+	cfg.Roots, cfg.CRLs = filepath.Join(pki, "ca.crt"), []string{filepath.Join(pki, "ca.crl")}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "front.json")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	front := exec.Command(filepath.Join(bin, "lienthong-hub"), "front", "--config", path)
+	front.Stdout, front.Stderr = &log, &log
+	front.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := front.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-front.Process.Pid, syscall.SIGTERM)
+		front.Wait()
+		if t.Failed() {
+			t.Logf("the front's log:\n%s", log.String())
+		}
+	})
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		res, err := http.Get("http://" + cfg.FrontOpsListen + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the front does not follow the hub after 30 s: %v\n%s", err, log.String())
+		}
+	}
+	return cfg.FrontListen
+}
+
 // checked returns the address of a proxy in front of the hub at addr that
 // checks every request and answer against the API's schemas
 // (apicheck.Proxy), for the demo agencies of the PKI's folder.
@@ -107,11 +166,13 @@ func checked(t *testing.T, addr, pki string) string {
 
 // TestExampleClient runs docs/examples/client.sh, the example client in
 // bash, curl, openssl and python3, against a real hub over HTTP/2 and over
-// HTTP/1.1: the whole exchange, statuses, receipts checked with openssl and
-// the main error cases. Any step that does not go as the API says fails it,
+// HTTP/1.1: the whole exchange, statuses, receipts checked with openssl,
+// the main error cases and a long poll held at the hub's long-poll front
+// (lienthong-hub front). Any step that does not go as the API says fails it,
 // and so does a request or an answer that breaks the API's schemas.
 func TestExampleClient(t *testing.T) {
 	addr, pki := startHub(t)
+	front := startFront(t, addr, pki)
 	addr = checked(t, addr, pki)
 	script, err := filepath.Abs("../../docs/examples/client.sh")
 	if err != nil {
@@ -135,7 +196,7 @@ func TestExampleClient(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, "bash", script, pdf)
-			cmd.Env = append(os.Environ(), "HUB="+addr, "PKI="+pki, "HTTP="+http)
+			cmd.Env = append(os.Environ(), "HUB="+addr, "PKI="+pki, "HTTP="+http, "FRONT="+front)
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 			cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 			out, err := cmd.CombinedOutput()
@@ -143,7 +204,7 @@ func TestExampleClient(t *testing.T) {
 			if err != nil {
 				t.Fatalf("client.sh: %v", err)
 			}
-			if !bytes.Contains(out, []byte("all steps passed")) {
+			if !bytes.Contains(out, []byte("all steps passed")) || !bytes.Contains(out, []byte("ok: a long poll at the front")) {
 				t.Fatal("client.sh ended without passing every step")
 			}
 		})

@@ -61,31 +61,41 @@ func (e *env) startFront(ctx context.Context, binary string, opts *Options) (*fr
 	return f, nil
 }
 
-// memory is the front's heap and goroutine stacks in use after a
-// collection, as its heap profile reports them (runtime.MemStats
-// HeapAlloc, and StackInuse on its line "Stack = in use / from the
-// system").
-func (f *frontProcess) memory(ctx context.Context) (heap, stacks uint64, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+f.ops+"/debug/pprof/heap?gc=1&debug=1", nil)
-	if err != nil {
-		return 0, 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, 0, fmt.Errorf("the front's heap: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, 0, fmt.Errorf("the front's heap: %s", resp.Status)
+// processMemory is a process's heap and goroutine stacks in use after a
+// collection, and its goroutines, as its profiles at ops (/debug/pprof/
+// on a hub's or a front's operator's listener) report them: the heap
+// profile's runtime.MemStats HeapAlloc, and StackInuse on its line
+// "Stack = in use / from the system"; the goroutine profile's total.
+func processMemory(ctx context.Context, ops string) (heap, stacks uint64, goroutines int, err error) {
+	get := func(path string, line func(string) error) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+ops+path, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("the profile at %s: %w", ops, err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("the profile at %s%s: %s", ops, path, resp.Status)
+		}
+		lines := bufio.NewScanner(resp.Body)
+		lines.Buffer(nil, 1<<20)
+		for lines.Scan() {
+			if err := line(lines.Text()); err != nil {
+				return err
+			}
+		}
+		return lines.Err()
 	}
 	var found int
-	lines := bufio.NewScanner(resp.Body)
-	lines.Buffer(nil, 1<<20)
-	for lines.Scan() {
-		name, value, ok := strings.Cut(strings.TrimPrefix(lines.Text(), "# "), " = ")
+	err = get("/debug/pprof/heap?gc=1&debug=1", func(l string) error {
+		name, value, ok := strings.Cut(strings.TrimPrefix(l, "# "), " = ")
 		if !ok {
-			continue
+			return nil
 		}
+		var err error
 		switch name {
 		case "HeapAlloc":
 			heap, err = strconv.ParseUint(value, 10, 64)
@@ -95,15 +105,19 @@ func (f *frontProcess) memory(ctx context.Context) (heap, stacks uint64, err err
 			stacks, err = strconv.ParseUint(inUse, 10, 64)
 			found++
 		}
-		if err != nil {
-			return 0, 0, fmt.Errorf("the front's heap: %s: %w", name, err)
+		return err
+	})
+	if err == nil && found != 2 {
+		err = fmt.Errorf("the heap profile at %s lacks HeapAlloc or Stack", ops)
+	}
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	err = get("/debug/pprof/goroutine?debug=1", func(l string) error {
+		if n, ok := strings.CutPrefix(l, "goroutine profile: total "); ok {
+			goroutines, err = strconv.Atoi(n)
 		}
-	}
-	if err := lines.Err(); err != nil {
-		return 0, 0, fmt.Errorf("the front's heap: %w", err)
-	}
-	if found != 2 {
-		return 0, 0, errors.New("the front's heap profile lacks HeapAlloc or Stack")
-	}
-	return heap, stacks, nil
+		return err
+	})
+	return heap, stacks, goroutines, err
 }

@@ -100,7 +100,9 @@ const DefaultExchangeAgencies = 4
 
 // Idle measures a hub's memory per idle long-polling connection: it
 // starts a hub in this process (whatever opts.InProcess says: its heap is
-// read with runtime.MemStats after a collection), measures, opens
+// read with runtime.MemStats after a collection) or, with opts.Front, as a
+// process of its own with its long-poll front beside it (both heaps read
+// from their profiles, /debug/pprof/, after a collection), measures, opens
 // opts.Agencies agencies' worth of n connections through spawn (in this
 // process too when spawn is nil), waits for them to settle, and measures
 // again. With opts.Rate set, it then runs an exchange of opts.Docs
@@ -116,7 +118,10 @@ func Idle(ctx context.Context, opts Options, n int, spawn Spawner) (*IdleResult,
 	if n < 1 || n > MaxIdle {
 		return nil, fmt.Errorf("bench: idle connections must be between 1 and %d", MaxIdle)
 	}
-	opts.InProcess = true
+	opts.InProcess = !opts.Front
+	if opts.Front && opts.HeapProfile != nil {
+		return nil, errors.New("bench: with a front the hub runs as a process of its own: take its heap profile at its ops listener, /debug/pprof/heap")
+	}
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
@@ -180,39 +185,54 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner, front
 			return nil, err
 		}
 	}
-	frontMemory := func() (heap, stacks uint64, err error) {
-		if front == nil {
-			return 0, 0, nil
+	// The hub's memory and CPU: this process's when the hub runs in it,
+	// else its process's (its ops listener's profiles, /proc).
+	hubMemory := func() (heap, stacks uint64, goroutines int, err error) {
+		if len(e.nodes) > 0 {
+			return processMemory(ctx, e.opsAddr)
 		}
-		return front.memory(ctx)
-	}
-	settle := func() runtime.MemStats {
 		time.Sleep(500 * time.Millisecond)
 		var ms runtime.MemStats
 		runtime.GC()
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
-		return ms
+		return ms.HeapAlloc, ms.StackInuse, runtime.NumGoroutine(), nil
 	}
-	before := settle()
+	hubCPU := processCPU
+	if len(e.nodes) > 0 {
+		hubCPU = func() time.Duration { d, _ := e.hubCPU(); return d }
+	}
+	frontMemory := func() (heap, stacks uint64, err error) {
+		if front == nil {
+			return 0, 0, nil
+		}
+		heap, stacks, _, err = processMemory(ctx, front.ops)
+		return heap, stacks, err
+	}
 	var err error
+	var g0, g1 int
+	if res.HeapBefore, res.StackBefore, g0, err = hubMemory(); err != nil {
+		return nil, err
+	}
 	if res.FrontHeapBefore, res.FrontStackBefore, err = frontMemory(); err != nil {
 		return nil, err
 	}
-	g0 := runtime.NumGoroutine()
-	cpu0, wall0 := processCPU(), time.Now()
+	cpu0, wall0 := hubCPU(), time.Now()
 	stop, err := spawn(ctx, IdleClientsSpec{Addr: addr, PKIDir: e.pkiDir, N: n, Agencies: opts.Agencies, DeadAfter: opts.IdleDeadAfter, TCP: opts.TCP, Front: front != nil})
 	if err != nil {
 		return nil, err
 	}
-	res.ConnectWall, res.ConnectCPU = time.Since(wall0), processCPU()-cpu0
+	res.ConnectWall, res.ConnectCPU = time.Since(wall0), hubCPU()-cpu0
 	time.Sleep(2 * time.Second) // let the last polls arrive and buffers settle
-	after := settle()
+	if res.HeapAfter, res.StackAfter, g1, err = hubMemory(); err != nil {
+		_ = stop()
+		return nil, err
+	}
 	if res.FrontHeapAfter, res.FrontStackAfter, err = frontMemory(); err != nil {
 		_ = stop()
 		return nil, err
 	}
-	res.Goroutines = runtime.NumGoroutine() - g0
+	res.Goroutines = g1 - g0
 	if opts.HeapProfile != nil {
 		if err := pprof.WriteHeapProfile(opts.HeapProfile); err != nil {
 			_ = stop()
@@ -224,7 +244,7 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner, front
 	if front != nil {
 		frontProc = front.hubProcess
 	}
-	res.HubCPU, res.FrontCPU, res.ClientsCPU = idleCPU(opts.IdleCPUWindow, !res.InProcessClients, frontProc)
+	res.HubCPU, res.FrontCPU, res.ClientsCPU = idleCPU(opts.IdleCPUWindow, !res.InProcessClients, len(e.nodes) > 0, hubCPU, frontProc)
 	if x != nil {
 		f0 := frontCPU(frontProc)
 		if res.Exchange, err = x.run(ctx); err != nil {
@@ -236,29 +256,33 @@ func idle(ctx context.Context, e *env, opts Options, n int, spawn Spawner, front
 	if err := stop(); err != nil {
 		return nil, err
 	}
-	res.HeapBefore, res.HeapAfter = before.HeapAlloc, after.HeapAlloc
-	res.StackBefore, res.StackAfter = before.StackInuse, after.StackInuse
-	grown := int64(after.HeapAlloc+after.StackInuse) - int64(before.HeapAlloc+before.StackInuse) +
+	grown := int64(res.HeapAfter+res.StackAfter) - int64(res.HeapBefore+res.StackBefore) +
 		int64(res.FrontHeapAfter+res.FrontStackAfter) - int64(res.FrontHeapBefore+res.FrontStackBefore)
 	res.PerConn = float64(grown) / float64(n)
 	return res, nil
 }
 
-// idleCPU measures over window the CPU of this process, of the front's
-// when there is one, and, with children, that of the other child
-// processes (the idle clients' when spawned).
-func idleCPU(window time.Duration, children bool, front *hubProcess) (hub, frontUsed, clients time.Duration) {
+// idleCPU measures over window the CPU of the hub (hubCPU: this
+// process's, or with hubChild its process's), of the front's when there
+// is one, and, with children, that of the other processes of this one's
+// tree (the idle clients' when spawned).
+func idleCPU(window time.Duration, children, hubChild bool, hubCPU func() time.Duration, front *hubProcess) (hub, frontUsed, clients time.Duration) {
 	self := os.Getpid()
-	h0, f0, t0 := processCPU(), frontCPU(front), time.Duration(0)
+	s0, h0, f0, t0 := processCPU(), hubCPU(), frontCPU(front), time.Duration(0)
 	var treeErr error
-	if children || front != nil {
+	if children {
 		t0, treeErr = treeCPU(self)
 	}
 	time.Sleep(window)
-	hub, frontUsed = processCPU()-h0, frontCPU(front)-f0
+	selfUsed := processCPU() - s0
+	hub, frontUsed = hubCPU()-h0, frontCPU(front)-f0
 	if children && treeErr == nil {
 		if t1, err := treeCPU(self); err == nil {
-			clients = max(t1-t0-hub-frontUsed, 0)
+			others := selfUsed + frontUsed
+			if hubChild {
+				others += hub
+			}
+			clients = max(t1-t0-others, 0)
 		}
 	}
 	return hub, frontUsed, clients
@@ -280,7 +304,10 @@ func frontCPU(front *hubProcess) time.Duration {
 // Print writes the result in the tool's fixed shape.
 func (r *IdleResult) Print(w io.Writer) {
 	where := "in another process"
-	if r.InProcessClients {
+	switch {
+	case r.InProcessClients && r.Front:
+		where = "in this tool's process"
+	case r.InProcessClients:
 		where = "in the hub's process: the figure includes the clients"
 	}
 	held := ""
@@ -315,10 +342,19 @@ func (r *IdleResult) Print(w io.Writer) {
 	}
 	if x := r.Exchange; x != nil {
 		o := x.Options
-		fmt.Fprintf(w, "exchange while they poll: agencies %d (clients in the hub's process), documents %d of %d bytes (signed PDFs), concurrency %d, rate %g docs/s, transport %s, GOMAXPROCS %d\n",
-			o.Agencies, o.Docs, o.Size, o.Concurrency, o.Rate, x.Transport, x.Procs)
+		clients := "clients in the hub's process"
+		if x.Nodes > 0 {
+			clients = "clients in this tool's process, the hub in its own"
+		}
+		fmt.Fprintf(w, "exchange while they poll: agencies %d (%s), documents %d of %d bytes (signed PDFs), concurrency %d, rate %g docs/s, transport %s, GOMAXPROCS %d\n",
+			o.Agencies, clients, o.Docs, o.Size, o.Concurrency, o.Rate, x.Transport, x.Procs)
 		fmt.Fprintf(w, "end to end (delivered, acked):   %8.1f docs/s\n", x.DocsPerSec)
-		x.Local.print(w, "CPU of the exchange, hub+agencies (idle polls included):", o.AcceptOnly)
+		if x.Nodes > 0 {
+			x.Hub.print(w, "CPU of the exchange, hub process (idle polls included):", o.AcceptOnly)
+			x.Local.print(w, "CPU of the exchange, agencies:", o.AcceptOnly)
+		} else {
+			x.Local.print(w, "CPU of the exchange, hub+agencies (idle polls included):", o.AcceptOnly)
+		}
 		if r.Front && x.Delivered > 0 {
 			fmt.Fprintf(w, "front process during the exchange: %.2f CPU-s = %.3f ms per document\n", r.FrontExchangeCPU.Seconds(), r.FrontExchangeCPU.Seconds()*1e3/float64(x.Delivered))
 		}

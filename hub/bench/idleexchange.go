@@ -55,7 +55,7 @@ func (x *exchanger) run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	res.Warmup = warm
-	res.Procs = runtime.GOMAXPROCS(0)
+	res.Procs, res.Nodes = runtime.GOMAXPROCS(0), len(x.env.nodes)
 	res.Transport = x.env.agencies[0].client.Transport()
 	return res, nil
 }

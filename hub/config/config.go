@@ -79,9 +79,9 @@ type Config struct {
 	// Listen is where agencies connect: UDP (HTTP/3) and TCP (HTTP/2) on
 	// the same port.
 	Listen string `json:"listen"`
-	// OpsListen serves /healthz, /readyz and /metrics over plain HTTP for
-	// the data centre's monitoring; keep it on a private address. Empty
-	// disables it.
+	// OpsListen serves /healthz, /readyz, /metrics and the runtime's
+	// profiles (/debug/pprof/) over plain HTTP for the data centre's
+	// monitoring; keep it on a private address. Empty disables it.
 	OpsListen string `json:"ops_listen"`
 	// FrontListen is where a long-poll front (lienthong-hub front, package
 	// hub/front), run beside the hub on the same machine and

@@ -39,6 +39,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -363,7 +364,17 @@ func (h *Hub) opsHandler() http.Handler {
 		io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(h.server.Metrics(), promhttp.HandlerOpts{}))
+	handleProfiles(mux)
 	return mux
+}
+
+// handleProfiles serves the runtime's profiles (net/http/pprof) at
+// /debug/pprof/ on an operator's listener: a heap profile with gc=1 and
+// debug=1 ends with the process's memory after a collection, which the
+// load tool reads.
+func handleProfiles(mux *http.ServeMux) {
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 }
 
 // Run serves until ctx is done, then shuts down gracefully within the
