@@ -61,7 +61,9 @@ does not take the hub's CPU) to a hub in this process and prints the hub's
 memory per connection;
 with --rate as well, it then runs an exchange of --docs documents at that rate
 between --exchange-agencies other agencies through the same hub while the idle
-connections stay open, and prints its latencies.
+connections stay open, and prints its latencies. With --front a long-poll front
+(lienthong-hub front) holds the long polls, and the hub runs as a process of its
+own: the memory is then both processes' heaps, read from their profiles.
 
 The file system's state shows in the figures: ext4 without a journal passes
 over every inode freed in the last minutes when it creates a file, so runs
