@@ -50,34 +50,42 @@ func startHub(t *testing.T) (addr, pki string) {
 	}
 	addr = fmt.Sprintf("127.0.0.1:%d", port)
 	opsAddr := fmt.Sprintf("127.0.0.1:%d", ops)
-	var log bytes.Buffer
-	hub := exec.Command(filepath.Join(bin, "lienthong-hub"), "demo", "--pki", pki, "--data", filepath.Join(dir, "data"),
+	run(t, "the hub", opsAddr, filepath.Join(bin, "lienthong-hub"), "demo", "--pki", pki, "--data", filepath.Join(dir, "data"),
 		"--listen", addr, "--ops", opsAddr)
-	hub.Stdout, hub.Stderr = &log, &log
-	hub.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := hub.Start(); err != nil {
+	return addr, pki
+}
+
+// run starts the command in a process group of its own, waits until it
+// answers 200 on http://ops/readyz, and stops it with SIGTERM when the test
+// ends, showing its log if the test failed.
+func run(t *testing.T, what, ops, name string, args ...string) {
+	t.Helper()
+	var log bytes.Buffer
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = &log, &log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		syscall.Kill(-hub.Process.Pid, syscall.SIGTERM)
-		hub.Wait()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		cmd.Wait()
 		if t.Failed() {
-			t.Logf("the hub's log:\n%s", log.String())
+			t.Logf("%s's log:\n%s", what, log.String())
 		}
 	})
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		res, err := http.Get("http://" + opsAddr + "/readyz")
+		res, err := http.Get("http://" + ops + "/readyz")
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
-				break
+				return
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the hub is not ready after 30 s: %v", err)
+			t.Fatalf("%s is not ready after 30 s: %v", what, err) // its log follows, once it has stopped
 		}
 	}
-	return addr, pki
 }
 
 // startFront runs lienthong-hub front beside the hub startHub started on
@@ -108,32 +116,7 @@ func startFront(t *testing.T, hubAddr, pki string) string {
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var log bytes.Buffer
-	front := exec.Command(filepath.Join(bin, "lienthong-hub"), "front", "--config", path)
-	front.Stdout, front.Stderr = &log, &log
-	front.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := front.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		syscall.Kill(-front.Process.Pid, syscall.SIGTERM)
-		front.Wait()
-		if t.Failed() {
-			t.Logf("the front's log:\n%s", log.String())
-		}
-	})
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		res, err := http.Get("http://" + cfg.FrontOpsListen + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the front does not follow the hub after 30 s: %v\n%s", err, log.String())
-		}
-	}
+	run(t, "the front", cfg.FrontOpsListen, filepath.Join(bin, "lienthong-hub"), "front", "--config", path)
 	return cfg.FrontListen
 }
 

@@ -127,12 +127,7 @@ func (f *Front) ReloadCRLs() error {
 	if len(f.cfg.CRLs) == 0 {
 		return nil
 	}
-	crls, err := readCRLs(f.cfg.CRLs)
-	if err != nil {
-		return err
-	}
-	f.verifier.SetCRLs(crls...)
-	return nil
+	return loadCRLs(f.cfg.CRLs, f.verifier)
 }
 
 // Run serves until ctx is done, then ends the long polls within the

@@ -323,11 +323,9 @@ func (h *Hub) ReloadCRLs() error {
 	if len(h.cfg.CRLs) == 0 {
 		return nil
 	}
-	crls, err := readCRLs(h.cfg.CRLs)
-	if err != nil {
+	if err := loadCRLs(h.cfg.CRLs, h.verifier); err != nil {
 		return err
 	}
-	h.verifier.SetCRLs(crls...)
 	if h.server != nil {
 		if n := h.server.CheckIdentities(); n > 0 {
 			h.log.Info("requests of revoked certificates ended", "requests", n)
@@ -336,21 +334,23 @@ func (h *Hub) ReloadCRLs() error {
 	return nil
 }
 
-// readCRLs reads the CRLs at paths.
-func readCRLs(paths []string) ([]*x509.RevocationList, error) {
+// loadCRLs reads the CRLs at paths and puts them in force in v; a list
+// that cannot be read leaves v's lists as they were.
+func loadCRLs(paths []string, v *certs.Verifier) error {
 	var crls []*x509.RevocationList
 	for _, path := range paths {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("CRL: %w", err)
+			return fmt.Errorf("CRL: %w", err)
 		}
 		crl, err := certs.ParseCRL(data)
 		if err != nil {
-			return nil, fmt.Errorf("CRL %s: %w", path, err)
+			return fmt.Errorf("CRL %s: %w", path, err)
 		}
 		crls = append(crls, crl)
 	}
-	return crls, nil
+	v.SetCRLs(crls...)
+	return nil
 }
 
 func (h *Hub) opsHandler() http.Handler {
