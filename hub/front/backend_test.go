@@ -53,3 +53,35 @@ func TestAppendWake(t *testing.T) {
 		t.Fatalf("%q, want %q", got, want)
 	}
 }
+
+// TestClientsBounded: the front keeps what it knows of certificates
+// between their polls, but no more than about twice as many as it may
+// hold polls, and never forgets one that holds a poll.
+func TestClientsBounded(t *testing.T) {
+	f, err := New(Options{Socket: "/nonexistent", MaxPolls: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := [32]byte{0xff}
+	if _, err := f.enter(held); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		key := [32]byte{byte(i)}
+		if _, err := f.enter(key); err != nil {
+			t.Fatal(err)
+		}
+		f.leave(key)
+		if n := len(f.clients); n > 2*3+1 {
+			t.Fatalf("after %d certificates the front knows %d", i+1, n)
+		}
+	}
+	if f.clients[held] == nil || f.clients[held].polls != 1 || f.Polls() != 1 {
+		t.Fatalf("the certificate holding a poll was forgotten: %+v", f.clients[held])
+	}
+	for i := range 3 {
+		if _, err := f.enter([32]byte{0xee, byte(i)}); i < 2 && err != nil || i == 2 && err == nil {
+			t.Fatalf("poll %d of 3 in all: %v", i+2, err)
+		}
+	}
+}

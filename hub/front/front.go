@@ -62,6 +62,7 @@ type Front struct {
 	mu       sync.Mutex
 	clients  map[[32]byte]*client // by the leaf certificate's SHA-256
 	up       atomic.Bool          // the stream of wake-ups is connected
+	asked    atomic.Int64         // answers asked of the hub
 	drain    sync.Once
 	draining chan struct{} // closed by Drain
 	metrics  *metrics
@@ -213,27 +214,42 @@ func (f *Front) enter(key [32]byte) (*client, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	cl := f.clients[key]
-	if cl == nil {
-		cl = &client{}
-		f.clients[key] = cl
-	}
 	switch {
 	case f.polls.Load() >= int64(f.opts.MaxPolls):
 		return nil, fmt.Errorf("the front holds %d long polls already", f.opts.MaxPolls)
-	case cl.polls >= f.opts.MaxPollsPerClient:
+	case cl != nil && cl.polls >= f.opts.MaxPollsPerClient:
 		return nil, fmt.Errorf("this certificate has %d long polls here already", f.opts.MaxPollsPerClient)
+	}
+	if cl == nil {
+		f.forget()
+		cl = &client{}
+		f.clients[key] = cl
 	}
 	cl.polls++
 	f.polls.Add(1)
 	return cl, nil
 }
 
+// leave ends a poll of the client certificate key. What the front knows
+// of the certificate stays: its client polls again at once, and the
+// agency it stands for spares its next poll a second ask.
 func (f *Front) leave(key [32]byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.polls.Add(-1)
 	if cl := f.clients[key]; cl != nil {
-		if cl.polls--; cl.polls == 0 {
+		cl.polls--
+	}
+}
+
+// forget drops the certificates without a poll once the front knows more
+// than twice as many as it may hold polls. Called with mu held.
+func (f *Front) forget() {
+	if len(f.clients) < 2*f.opts.MaxPolls {
+		return
+	}
+	for key, cl := range f.clients {
+		if cl.polls == 0 {
 			delete(f.clients, key)
 		}
 	}
@@ -241,6 +257,9 @@ func (f *Front) leave(key [32]byte) {
 
 // Polls is how many long polls the front holds.
 func (f *Front) Polls() int { return int(f.polls.Load()) }
+
+// Asked is how many answers the front has asked of the hub.
+func (f *Front) Asked() int64 { return f.asked.Load() }
 
 // answer is one answer of the hub.
 type answer struct {
@@ -364,6 +383,7 @@ func (f *Front) ask(ctx context.Context, r *http.Request) (*answer, error) {
 }
 
 func (f *Front) askHub(ctx context.Context, r *http.Request) (*answer, error) {
+	f.asked.Add(1)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://hub"+PathPrefix+r.URL.Path+"?"+r.URL.RawQuery, nil)
 	if err != nil {
 		return nil, err

@@ -96,7 +96,10 @@ func TestFront(t *testing.T) {
 				t.Fatalf("sender's updates through the front: %+v", u)
 			}
 
-			// GET /v1/inbox is held the same way.
+			// GET /v1/inbox is held the same way. The front knows whom
+			// the certificate stands for from its first poll: this one
+			// asks the hub once before it waits.
+			asked := f.Asked()
 			got := make(chan *wire.Inbox, 1)
 			go func() {
 				in, err := naFront.Inbox(ctx, inbox.Next, 25*time.Second)
@@ -106,6 +109,9 @@ func TestFront(t *testing.T) {
 				got <- in
 			}()
 			time.Sleep(300 * time.Millisecond)
+			if n := f.Asked() - asked; n != 1 {
+				t.Errorf("a poll of a certificate the front knows asked the hub %d times before it waited, want 1", n)
+			}
 			second := compose(t, h, quangNinh, readPDF(t, "cong-van.pdf"), "202", ngheAn)
 			second.send(t, ctx, qn)
 			select {

@@ -118,6 +118,9 @@ func (f *Front) opsHandler() http.Handler {
 // Polls is how many long polls the front holds.
 func (f *Front) Polls() int { return f.front.Polls() }
 
+// Asked is how many answers the front has asked of the hub.
+func (f *Front) Asked() int64 { return f.front.Asked() }
+
 // Up reports whether the front follows the hub's wake-ups.
 func (f *Front) Up() bool { return f.front.Up() }
 
