@@ -115,7 +115,7 @@ var dependencyRules = []struct {
 		name: "the hub's server side never speaks to a hub as a client",
 		applies: func(p string) bool {
 			return under(p, "lienthong/hub/server", "lienthong/hub/store", "lienthong/hub/relay", "lienthong/hub/service",
-				"lienthong/hub/control", "lienthong/hub/config", "lienthong/hub/cmd/lienthong-hub")
+				"lienthong/hub/control", "lienthong/hub/config", "lienthong/hub/front", "lienthong/hub/wakeup", "lienthong/hub/cmd/lienthong-hub")
 		},
 		forbidden: []string{"lienthong/shared/hubclient"},
 	},
