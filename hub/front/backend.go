@@ -38,7 +38,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -98,7 +97,7 @@ func forwarded(srv *server.Server, path string, w http.ResponseWriter, r *http.R
 	// Without waiting: the front waits. A wait that is not a number of
 	// seconds stays, for the hub to refuse.
 	q := r.URL.Query()
-	if secs, err := strconv.Atoi(q.Get("wait")); err == nil && secs >= 0 {
+	if _, ok := wire.ParseWait(q.Get("wait")); ok {
 		q.Set("wait", "0")
 		r.URL.RawQuery = q.Encode()
 	}

@@ -255,14 +255,9 @@ func pageParams(r *request) (limit int, wait time.Duration, err error) {
 		}
 	}
 	limit = min(limit, wire.MaxPageSize)
-	if v := q.Get("wait"); v != "" {
-		secs, err := strconv.Atoi(v)
-		if err != nil || secs < 0 {
-			return 0, 0, fmt.Errorf("%w: wait must be a number of seconds", errBadRequest)
-		}
-		// Bounded before it becomes a Duration: seconds beyond
-		// 2^63 ns would wrap into a negative wait, answered at once.
-		wait = time.Duration(min(secs, int(wire.MaxWait/time.Second))) * time.Second
+	wait, ok := wire.ParseWait(q.Get("wait"))
+	if !ok {
+		return 0, 0, fmt.Errorf("%w: wait must be a number of seconds", errBadRequest)
 	}
 	return limit, wait, nil
 }

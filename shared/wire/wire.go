@@ -167,6 +167,7 @@ package wire
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -279,6 +280,22 @@ const (
 	PollWait    = 110 * time.Second
 	MaxPageSize = 500
 )
+
+// ParseWait reads a long poll's wait parameter, a number of seconds: none
+// is 0 (answer at once), and more than MaxWait is MaxWait (bounded before
+// it becomes a Duration: seconds beyond 2^63 ns would wrap into a negative
+// wait). ok is false when v is not a number of seconds, which the hub
+// answers bad_request.
+func ParseWait(v string) (wait time.Duration, ok bool) {
+	if v == "" {
+		return 0, true
+	}
+	secs, err := strconv.Atoi(v)
+	if err != nil || secs < 0 {
+		return 0, false
+	}
+	return time.Duration(min(secs, int(MaxWait/time.Second))) * time.Second, true
+}
 
 // MaxInboxBytes bounds one inbox answer: the hub stops adding documents
 // once their packets and reports would pass it, but always answers at
