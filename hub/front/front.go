@@ -141,8 +141,9 @@ func (f *Front) follow(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The stream has no timeout: it stays quiet while nothing happens.
-	resp, err := (&http.Client{Transport: f.hub.Transport}).Do(req)
+	// The stream stays quiet while nothing happens: f.hub bounds only the
+	// wait for its headers.
+	resp, err := f.hub.Do(req)
 	if err != nil {
 		return err
 	}
@@ -263,10 +264,10 @@ func (f *Front) Asked() int64 { return f.asked.Load() }
 
 // answer is one answer of the hub.
 type answer struct {
-	status  int
-	header  http.Header
-	buf     *bytes.Buffer // from answers, until release
-	isFound bool          // decide's
+	status int
+	header http.Header
+	buf    *bytes.Buffer // from answers, until release
+	found  bool          // it ends the poll (endsPoll)
 }
 
 // answers are the buffers of the hub's answers, kept while they are at
@@ -285,12 +286,10 @@ func (a *answer) release() {
 // the JSON around them.
 const maxEmpty = 512
 
-// found reports whether the answer ends the poll: an error, or something
-// in it.
-func (a *answer) found() bool { return a.isFound }
-
-func (a *answer) decide() bool {
-	if a.status != http.StatusOK || a.buf.Len() > maxEmpty {
+// endsPoll reports whether an answer of the hub ends the poll: an error,
+// or something in it.
+func endsPoll(status int, body []byte) bool {
+	if status != http.StatusOK || len(body) > maxEmpty {
 		return true
 	}
 	var page struct {
@@ -298,7 +297,7 @@ func (a *answer) decide() bool {
 		Inbox    struct{ Items []json.RawMessage } `json:"inbox"`
 		Statuses struct{ Items []json.RawMessage } `json:"statuses"`
 	}
-	if json.Unmarshal(a.buf.Bytes(), &page) != nil {
+	if json.Unmarshal(body, &page) != nil {
 		return true // the client reads it as it is
 	}
 	return len(page.Items)+len(page.Inbox.Items)+len(page.Statuses.Items) > 0
@@ -308,7 +307,7 @@ func (a *answer) decide() bool {
 // over, the stream of wake-ups drops, or the client goes away.
 func (f *Front) poll(r *http.Request, cl *client) (*answer, error) {
 	ctx := r.Context()
-	wait, ok := waitOf(r)
+	wait, ok := wire.ParseWait(r.URL.Query().Get("wait")) // !ok: the hub refuses it, and answers why
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
@@ -329,12 +328,12 @@ func (f *Front) poll(r *http.Request, cl *client) (*answer, error) {
 			f.mu.Lock()
 			cl.agency = got
 			f.mu.Unlock()
-			if !a.found() && ok && wait > 0 {
+			if !a.found && ok && wait > 0 {
 				a.release()
 				continue
 			}
 		}
-		if !ok || wait == 0 || a.found() || woken == nil {
+		if !ok || wait == 0 || a.found || woken == nil {
 			return a, nil
 		}
 		a.release()
@@ -348,20 +347,6 @@ func (f *Front) poll(r *http.Request, cl *client) (*answer, error) {
 			return nil, ctx.Err()
 		}
 	}
-}
-
-// waitOf is the request's wait, bounded as the hub bounds it; ok is false
-// when the hub would refuse it, and answers why.
-func waitOf(r *http.Request) (wait time.Duration, ok bool) {
-	v := r.URL.Query().Get("wait")
-	if v == "" {
-		return 0, true
-	}
-	secs, err := strconv.Atoi(v)
-	if err != nil || secs < 0 {
-		return 0, false
-	}
-	return time.Duration(min(secs, int(wire.MaxWait/time.Second))) * time.Second, true
 }
 
 // ask forwards the request to the hub, with the client's certificates and
@@ -409,9 +394,8 @@ func (f *Front) askHub(ctx context.Context, r *http.Request) (*answer, error) {
 		f.metrics.asks.WithLabelValues("failed").Inc()
 		return nil, fmt.Errorf("an answer of the hub is over %d bytes", f.opts.MaxAnswer)
 	}
-	a := &answer{status: resp.StatusCode, header: resp.Header, buf: body}
-	a.isFound = a.decide()
-	if a.isFound {
+	a := &answer{status: resp.StatusCode, header: resp.Header, buf: body, found: endsPoll(resp.StatusCode, body.Bytes())}
+	if a.found {
 		f.metrics.asks.WithLabelValues("found").Inc()
 	} else {
 		f.metrics.asks.WithLabelValues("empty").Inc()
