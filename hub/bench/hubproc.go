@@ -172,6 +172,7 @@ func (e *env) startNode(ctx context.Context, dir, binary string, k int, opts *Op
 // hubProcess is a running "lienthong-hub serve".
 type hubProcess struct {
 	cmd     *exec.Cmd
+	what    string // "the hub", or "the front": what its errors call it
 	logPath string
 	exited  chan struct{} // closed once it has ended and waitErr is set
 	waitErr error
@@ -196,7 +197,11 @@ func startHubProcess(binary, command, cfgPath, logPath string, also io.Writer) (
 	cmd := exec.Command(binary, command, "--config", cfgPath)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = hubProcAttr()
-	p := &hubProcess{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
+	what := "the hub"
+	if command == "front" {
+		what = "the front"
+	}
+	p := &hubProcess{cmd: cmd, what: what, logPath: logPath, exited: make(chan struct{})}
 	started := make(chan error, 1)
 	go func() {
 		// The parent-death signal follows the thread that started the
@@ -230,9 +235,9 @@ func (p *hubProcess) waitReady(ctx context.Context, ops string, timeout time.Dur
 		}
 		select {
 		case <-p.exited:
-			return fmt.Errorf("the hub ended before it was ready (%v)%s", p.waitErr, p.logTail())
+			return fmt.Errorf("%s ended before it was ready (%v)%s", p.what, p.waitErr, p.logTail())
 		case <-ctx.Done():
-			return fmt.Errorf("the hub did not answer on http://%s/readyz: %w%s", ops, ctx.Err(), p.logTail())
+			return fmt.Errorf("%s did not answer on http://%s/readyz: %w%s", p.what, ops, ctx.Err(), p.logTail())
 		case <-tick.C:
 		}
 	}
@@ -259,22 +264,22 @@ func ready(ctx context.Context, ops string) bool {
 func (p *hubProcess) stop(timeout time.Duration) error {
 	select {
 	case <-p.exited:
-		return fmt.Errorf("the hub process ended during the run (%v)%s", p.waitErr, p.logTail())
+		return fmt.Errorf("%s process ended during the run (%v)%s", p.what, p.waitErr, p.logTail())
 	default:
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("stop the hub: %w", err)
+		return fmt.Errorf("stop %s: %w", p.what, err)
 	}
 	select {
 	case <-p.exited:
 		if p.waitErr != nil {
-			return fmt.Errorf("the hub process: %w%s", p.waitErr, p.logTail())
+			return fmt.Errorf("%s process: %w%s", p.what, p.waitErr, p.logTail())
 		}
 		return nil
 	case <-time.After(timeout):
 		_ = p.cmd.Process.Kill()
 		<-p.exited
-		return fmt.Errorf("the hub did not stop within %v of SIGTERM and was killed%s", timeout, p.logTail())
+		return fmt.Errorf("%s did not stop within %v of SIGTERM and was killed%s", p.what, timeout, p.logTail())
 	}
 }
 

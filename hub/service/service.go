@@ -144,7 +144,7 @@ func passphrase(cfg config.Config) ([]byte, error) {
 
 // openTLS reads the node's TLS identity and makes the verifier of
 // agencies' certificates from the roots and foreign roots (the CRLs come
-// with readCRLs).
+// with loadCRLs).
 func openTLS(cfg config.Config, pass []byte) (*certs.KeyPair, *certs.Verifier, error) {
 	id, err := certs.OpenSigner(certs.SignerRef{Cert: cfg.TLSCert, Key: cfg.TLSKey, Passphrase: pass})
 	if err != nil {
