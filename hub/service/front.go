@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"lienthong/certs"
 	"lienthong/hub/config"
@@ -98,21 +95,15 @@ func (f *Front) OpsAddr() string {
 	return f.opsLn.Addr().String()
 }
 
-// opsHandler serves /healthz, /readyz (ready while the front follows the
-// hub's wake-ups), /metrics and the profiles of /debug/pprof/.
+// opsHandler serves the front's operator's listener: ready while it
+// follows the hub's wake-ups.
 func (f *Front) opsHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	return opsHandler(func(context.Context) error {
 		if !f.front.Up() {
-			http.Error(w, "not following the hub's wake-ups", http.StatusServiceUnavailable)
-			return
+			return errors.New("not following the hub's wake-ups")
 		}
-		io.WriteString(w, "ready\n")
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(f.front.Metrics(), promhttp.HandlerOpts{}))
-	handleProfiles(mux)
-	return mux
+		return nil
+	}, f.front.Metrics())
 }
 
 // Polls is how many long polls the front holds.

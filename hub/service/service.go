@@ -45,6 +45,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/mod/sumdb/note"
 
@@ -354,27 +355,33 @@ func loadCRLs(paths []string, v *certs.Verifier) error {
 }
 
 func (h *Hub) opsHandler() http.Handler {
+	return opsHandler(func(ctx context.Context) error {
+		if _, err := h.store.Agencies(ctx); err != nil {
+			return errors.New("store unavailable")
+		}
+		return nil
+	}, h.server.Metrics())
+}
+
+// opsHandler serves an operator's listener, the hub's or its front's:
+// /healthz, /readyz (200 unless ready says why not, 503), /metrics from
+// reg, and the runtime's profiles (net/http/pprof) at /debug/pprof/: a
+// heap profile with gc=1 and debug=1 ends with the process's memory after
+// a collection, which the load tool reads.
+func opsHandler(ready func(context.Context) error, reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := h.store.Agencies(r.Context()); err != nil {
-			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		if err := ready(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		io.WriteString(w, "ready\n")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(h.server.Metrics(), promhttp.HandlerOpts{}))
-	handleProfiles(mux)
-	return mux
-}
-
-// handleProfiles serves the runtime's profiles (net/http/pprof) at
-// /debug/pprof/ on an operator's listener: a heap profile with gc=1 and
-// debug=1 ends with the process's memory after a collection, which the
-// load tool reads.
-func handleProfiles(mux *http.ServeMux) {
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	return mux
 }
 
 // Run serves until ctx is done, then shuts down gracefully within the
