@@ -140,22 +140,7 @@ func (f *Front) Run(ctx context.Context) error {
 		}()
 	}
 	f.log.Info("front listening", "addr", f.Addr(), "ops", f.OpsAddr())
-	reload := time.NewTicker(f.cfg.CRLReload.D())
-	defer reload.Stop()
-	var runErr error
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			break loop
-		case runErr = <-errs:
-			break loop
-		case <-reload.C:
-			if err := f.ReloadCRLs(); err != nil {
-				f.log.Error("CRL reload failed; keeping the previous lists", "err", err)
-			}
-		}
-	}
+	runErr := untilDone(ctx, errs, f.cfg.CRLReload.D(), f.ReloadCRLs, f.log)
 	f.front.Drain() // long polls end now: their clients poll again
 	sctx, cancel := context.WithTimeout(context.Background(), f.cfg.ShutdownGrace.D())
 	defer cancel()

@@ -415,23 +415,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	listening := make(chan struct{})
 	go func() { defer close(listening); h.listen(gcCtx) }()
 
-	reload := time.NewTicker(h.cfg.CRLReload.D())
-	defer reload.Stop()
-	var runErr error
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			break loop
-		case err := <-errs:
-			runErr = err
-			break loop
-		case <-reload.C:
-			if err := h.ReloadCRLs(); err != nil {
-				h.log.Error("CRL reload failed; keeping the previous lists", "err", err)
-			}
-		}
-	}
+	runErr := untilDone(ctx, errs, h.cfg.CRLReload.D(), h.ReloadCRLs, h.log)
 	stopGC()
 	<-collecting // a collection in progress ends before the store closes
 	<-listening
@@ -449,6 +433,26 @@ loop:
 		_ = h.control.Shutdown(sctx) // an import in progress finishes its entry
 	}
 	return errors.Join(runErr, h.closeStore())
+}
+
+// untilDone waits until ctx is done or a listener fails (its error from
+// errs, which it returns), reloading the CRLs every reloadEvery meanwhile:
+// a list that cannot be read keeps the previous lists, and is logged.
+func untilDone(ctx context.Context, errs <-chan error, reloadEvery time.Duration, reload func() error, log *slog.Logger) error {
+	tick := time.NewTicker(reloadEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-errs:
+			return err
+		case <-tick.C:
+			if err := reload(); err != nil {
+				log.Error("CRL reload failed; keeping the previous lists", "err", err)
+			}
+		}
+	}
 }
 
 // Close releases a hub that was opened but not run.
