@@ -1,7 +1,6 @@
 package nodestest
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"testing"
@@ -57,13 +56,7 @@ func TestFrontAcrossNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := compose(t, n1, quangNinh, pdf, ngheAn)
-	if err := qn.Upload(ctx, doc.digest, bytes.NewReader(pdf), int64(len(pdf)), 16<<10, nil); err != nil {
-		t.Fatalf("upload on node 1: %v", err)
-	}
-	if _, err := qn.Submit(ctx, doc.packet); err != nil {
-		t.Fatalf("submit on node 1: %v", err)
-	}
+	doc := send(t, ctx, qn, n1, quangNinh, pdf, ngheAn)
 	a := <-got
 	if a.err != nil || len(a.ids) != 1 || a.ids[0] != doc.id {
 		t.Fatalf("the poll at node 2's front: %v, %v", a.ids, a.err)

@@ -18,6 +18,7 @@ import (
 	"lienthong/hub/store/pgstore/pgtest"
 	"lienthong/shared/document"
 	"lienthong/shared/envelope"
+	"lienthong/shared/hubclient"
 	"lienthong/shared/receipt"
 )
 
@@ -108,13 +109,7 @@ func TestExchangeAcrossNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := compose(t, n1, quangNinh, pdf, ngheAn)
-	if err := qn.Upload(ctx, doc.digest, bytes.NewReader(pdf), int64(len(pdf)), 16<<10, nil); err != nil {
-		t.Fatalf("upload on node 1: %v", err)
-	}
-	if _, err := qn.Submit(ctx, doc.packet); err != nil {
-		t.Fatalf("submit on node 1: %v", err)
-	}
+	doc := send(t, ctx, qn, n1, quangNinh, pdf, ngheAn)
 	a := <-inbox
 	if a.err != nil || a.n != 1 || a.id != doc.id {
 		t.Fatalf("inbox on node 2: %d items (%s), %v", a.n, a.id, a.err)
@@ -188,6 +183,20 @@ type sentDoc struct {
 
 // compose signs a document from agency from to agency to on node n's
 // PKI, attaching pdf.
+// send composes a document from one agency to another with pdf, and
+// uploads and submits it through c, a client of node n.
+func send(t *testing.T, ctx context.Context, c *hubclient.Client, n *hubtest.Hub, from string, pdf []byte, to string) *sentDoc {
+	t.Helper()
+	doc := compose(t, n, from, pdf, to)
+	if err := c.Upload(ctx, doc.digest, bytes.NewReader(pdf), int64(len(pdf)), 16<<10, nil); err != nil {
+		t.Fatalf("upload through %s: %v", c.Node(), err)
+	}
+	if _, err := c.Submit(ctx, doc.packet); err != nil {
+		t.Fatalf("submit through %s: %v", c.Node(), err)
+	}
+	return doc
+}
+
 func compose(t *testing.T, n *hubtest.Hub, from string, pdf []byte, to string) *sentDoc {
 	t.Helper()
 	sum := sha256.Sum256(pdf)
