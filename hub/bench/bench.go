@@ -70,6 +70,9 @@ type Options struct {
 	Rate        float64       // documents started per second; 0: as fast as Concurrency allows
 	Timeout     time.Duration // bound on the whole exchange; 0: 5 minutes
 	TCP         bool          // HTTP/2 over TCP instead of HTTP/3 over QUIC
+	// BulkQUIC sends the agencies' bulk transfers (hubclient.BulkMin)
+	// over QUIC too, where by default they go over TCP, as a clerk's do.
+	BulkQUIC bool
 	// Warmup is how many documents are sent first, as the measured ones
 	// are and at the same rate, and counted in no figure but their own
 	// (Result.Warmup): a freshly started hub's first second is slower
@@ -198,6 +201,9 @@ func (o *Options) defaults() error {
 type Result struct {
 	Options   Options
 	Transport string // "h3" or "h2"
+	// BulkTransport is the bulk transfers' (hubclient.Client.BulkTransport),
+	// "" when the run had none.
+	BulkTransport string
 
 	Accepted, Delivered, Failed int
 	Bytes                       int64         // attachment bytes delivered
@@ -302,7 +308,7 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raw quic: %w", err)
 	}
-	if err := e.connect(opts.TCP, ""); err != nil {
+	if err := e.connect(opts, ""); err != nil {
 		return nil, err
 	}
 	// One request each first, so that handshakes are not timed.
@@ -353,7 +359,7 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 	if relayChecked.RelayCPUPerGB > 0 && res.Hub.PerGB > 0 {
 		res.HubToRelayCPU = res.Hub.PerGB / relayChecked.RelayCPUPerGB
 	}
-	res.Transport = e.agencies[0].client.Transport()
+	res.Transport, res.BulkTransport = e.agencies[0].client.Transport(), e.agencies[0].client.BulkTransport()
 	if e.opsAddr != "" {
 		after, err := scrapeRouteTimes(ctx, e.opsAddr)
 		if err != nil {

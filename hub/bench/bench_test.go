@@ -24,6 +24,7 @@ import (
 	"lienthong/hub/control"
 	"lienthong/hub/service"
 	"lienthong/hub/store"
+	"lienthong/shared/hubclient"
 	"lienthong/shared/pades"
 )
 
@@ -222,6 +223,8 @@ func TestRun(t *testing.T) {
 		{"paced", Options{Agencies: 3, Size: 12 << 10, Docs: 20, Concurrency: 8, Rate: 50}, false},
 		{"warmed up", Options{Agencies: 2, Size: 12 << 10, Docs: 10, Warmup: 7, Rate: 100}, false},
 		{"accept only", Options{Agencies: 2, Size: 12 << 10, Docs: 10, AcceptOnly: true}, false},
+		{"bulk over TCP", Options{Agencies: 2, Size: 300 << 10, Docs: 6}, false},
+		{"bulk over QUIC", Options{Agencies: 2, Size: 300 << 10, Docs: 6, BulkQUIC: true}, false},
 		{"hub process", Options{Agencies: 3, Size: 20 << 10, Docs: 30, Concurrency: 6}, true},
 		{"hub process, accept only", Options{Agencies: 2, Size: 12 << 10, Docs: 30, AcceptOnly: true}, true},
 	}
@@ -255,8 +258,16 @@ func TestRun(t *testing.T) {
 			if opts.TCP {
 				wantTransport = "h2"
 			}
-			if res.Transport != wantTransport {
-				t.Fatalf("transport %q, want %q", res.Transport, wantTransport)
+			wantBulk := ""
+			switch {
+			case opts.Size <= hubclient.BulkMin:
+			case opts.BulkQUIC && !opts.TCP:
+				wantBulk = "h3"
+			default:
+				wantBulk = "h2"
+			}
+			if res.Transport != wantTransport || res.BulkTransport != wantBulk {
+				t.Fatalf("transport %q, bulk transfers %q: want %q and %q", res.Transport, res.BulkTransport, wantTransport, wantBulk)
 			}
 			if res.Raw.MBPerSec <= 0 || res.Raw.Bytes < 2<<20 || res.AcceptedPerSec <= 0 || res.AcceptP99 < res.AcceptP50 {
 				t.Fatalf("figures: %+v", res)

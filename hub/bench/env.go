@@ -297,15 +297,16 @@ func (e *env) loadTrust() error {
 	return nil
 }
 
-// connect makes each agency's client; with pollAddr, a long-poll front's
-// address, it holds its long polls there, on the same transport.
-func (e *env) connect(tcp bool, pollAddr string) error {
+// connect makes each agency's client, on the transports opts say; with
+// pollAddr, a long-poll front's address, it holds its long polls there, on
+// the same transport as its other requests.
+func (e *env) connect(opts Options, pollAddr string) error {
 	for _, a := range e.agencies {
 		addr := e.addr
 		if len(e.nodeAddrs) > 0 {
 			addr = e.nodeAddrs[a.node]
 		}
-		c, err := hubclient.New(addr, a.kp, e.verifier, hubclient.Options{ServerName: "localhost", DisableQUIC: tcp, PollAddr: pollAddr, PollQUIC: !tcp})
+		c, err := hubclient.New(addr, a.kp, e.verifier, hubclient.Options{ServerName: "localhost", DisableQUIC: opts.TCP, BulkQUIC: opts.BulkQUIC, PollAddr: pollAddr, PollQUIC: !opts.TCP})
 		if err != nil {
 			return err
 		}

@@ -27,7 +27,7 @@ func newExchanger(ctx context.Context, e *env, opts Options, pollAddr string) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := sub.connect(opts.TCP, pollAddr); err != nil {
+	if err := sub.connect(opts, pollAddr); err != nil {
 		return nil, err
 	}
 	for _, a := range sub.agencies {
@@ -56,6 +56,6 @@ func (x *exchanger) run(ctx context.Context) (*Result, error) {
 	}
 	res.Warmup = warm
 	res.Procs, res.Nodes = runtime.GOMAXPROCS(0), len(x.env.nodes)
-	res.Transport = x.env.agencies[0].client.Transport()
+	res.Transport, res.BulkTransport = x.env.agencies[0].client.Transport(), x.env.agencies[0].client.BulkTransport()
 	return res, nil
 }

@@ -29,8 +29,12 @@ func (r *Result) Print(w io.Writer) {
 	if o.Postgres != "" {
 		hub = "store PostgreSQL, " + hub
 	}
+	transport := r.Transport
+	if r.BulkTransport != "" {
+		transport += " (bulk transfers " + r.BulkTransport + ")"
+	}
 	fmt.Fprintf(w, "agencies %d, documents %d of %d bytes (signed PDFs), concurrency %d, rate %s, transport %s, %sGOMAXPROCS %d (raw QUIC: %d)\n",
-		o.Agencies, o.Docs, o.Size, o.Concurrency, rate, r.Transport, hub, r.Procs, r.RawProcs)
+		o.Agencies, o.Docs, o.Size, o.Concurrency, rate, transport, hub, r.Procs, r.RawProcs)
 	fmt.Fprintf(w, "raw QUIC, one stream, same TLS:  %8.1f MB/s  (%d MB in %v, %.2f CPU-s/GB both ends)\n", r.Raw.MBPerSec, r.Raw.Bytes/1e6, r.Raw.Elapsed.Round(time.Millisecond), r.Raw.CPUPerGB)
 	fmt.Fprintf(w, "raw QUIC, a stream per document: %8.1f MB/s  (%d streams at once, one connection)\n", r.Raw.PerDocMBPerSec, r.Raw.Parallel)
 	if rl := r.Relay; rl.MBPerSec > 0 {

@@ -245,15 +245,16 @@ func (h *Hub) StartFront(t testing.TB, configure func(*config.Config)) *service.
 	return f
 }
 
-// ClientOf connects as the named agency to addr (a front's, say); TCP
-// forces HTTP/2 over TCP.
+// ClientOf connects as the named agency to addr (a front's, say): over
+// QUIC, bulk transfers included (hubclient.Options.BulkQUIC), or with tcp
+// over TCP only.
 func (h *Hub) ClientOf(t testing.TB, addr, code string, tcp bool) *hubclient.Client {
 	t.Helper()
 	a, ok := h.Agencies[code]
 	if !ok {
 		t.Fatalf("hubtest: no agency %s", code)
 	}
-	c, err := hubclient.New(addr, a.Key, h.Verifier(), hubclient.Options{DisableQUIC: tcp, ServerName: "localhost"})
+	c, err := hubclient.New(addr, a.Key, h.Verifier(), hubclient.Options{DisableQUIC: tcp, BulkQUIC: true, ServerName: "localhost"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +296,7 @@ func (h *Hub) Verifier() *certs.Verifier { return h.PKI.Verifier(h.t) }
 // RootCertificates returns the test root for clients.
 func (h *Hub) RootCertificates() []*x509.Certificate { return []*x509.Certificate{h.PKI.Root.Cert} }
 
-// Client connects as the named agency; TCP forces HTTP/2 over TCP.
+// Client connects as the named agency, as ClientOf does.
 func (h *Hub) Client(t testing.TB, code string, tcp bool) *hubclient.Client {
 	t.Helper()
 	return h.ClientOf(t, h.Addr, code, tcp)

@@ -106,7 +106,20 @@ type Options struct {
 	PollAddr       string
 	PollQUIC       bool
 	PollRetryAfter time.Duration
+	// BulkQUIC sends bulk transfers over QUIC as well: by default they go
+	// over TCP (HTTP/2), where QUIC costs the hub about half as much CPU
+	// again per byte and the client three times as much
+	// (docs/PERFORMANCE.md). A transfer is bulk when it sends more than
+	// BulkMin bytes or streams its answer to the caller (Download,
+	// EdXMLMessage). When TCP cannot get through, bulk transfers go over
+	// QUIC, and stay there for RetryQUICAfter before TCP is tried again.
+	BulkQUIC bool
 }
+
+// BulkMin is the size above which a request's body makes it a bulk
+// transfer (Options.BulkQUIC): the hub's max_inline default, the largest
+// file a packet carries with it.
+const BulkMin = 256 << 10
 
 // Client is an agency's connection to the hub. It is safe for concurrent
 // use.
@@ -189,10 +202,11 @@ func New(addr string, kp *certs.KeyPair, v *certs.Verifier, opts Options) (*Clie
 				DialContext:         dial,
 				HTTP2:               &http.HTTP2Config{SendPingTimeout: opts.DeadAfter / 3, PingTimeout: opts.DeadAfter * 2 / 3},
 			},
-			noQUIC:   opts.DisableQUIC || proxy != nil,
-			retryFor: opts.RetryQUICAfter,
-			verifier: v,
-			log:      opts.Logger,
+			noQUIC:    opts.DisableQUIC || proxy != nil,
+			bulkOnTCP: !opts.BulkQUIC,
+			retryFor:  opts.RetryQUICAfter,
+			verifier:  v,
+			log:       opts.Logger,
 		}
 	}
 	return &Client{
@@ -209,6 +223,17 @@ func (c *Client) Transport() string {
 		return ""
 	}
 	s, _ := n.rt.last.Load().(string)
+	return s
+}
+
+// BulkTransport names the transport of the last bulk transfer to the
+// node in use (Options.BulkQUIC), as Transport does.
+func (c *Client) BulkTransport() string {
+	n := c.nodes.current()
+	if n == nil {
+		return ""
+	}
+	s, _ := n.rt.lastBulk.Load().(string)
 	return s
 }
 
@@ -269,18 +294,26 @@ func frontFailed(err error) bool {
 
 // fallback sends a request over HTTP/3 and, when QUIC does not get through,
 // over HTTP/2 on TCP, staying there for a while before trying QUIC again.
+// Bulk transfers (bulkOnTCP) go the other way: over TCP first, over QUIC
+// while TCP does not get through.
 type fallback struct {
-	h3       *http3.Transport
-	h2       *http.Transport
-	noQUIC   bool
-	retryFor time.Duration
-	log      *slog.Logger
-	verifier *certs.Verifier
+	h3        *http3.Transport
+	h2        *http.Transport
+	noQUIC    bool
+	bulkOnTCP bool
+	retryFor  time.Duration
+	log       *slog.Logger
+	verifier  *certs.Verifier
 
-	mu       sync.Mutex
-	tcpUntil time.Time
-	last     atomic.Value // "h3" or "h2"
+	mu        sync.Mutex
+	tcpUntil  time.Time    // QUIC failed: everything over TCP until then
+	bulkUntil time.Time    // TCP failed: bulk transfers over QUIC until then
+	last      atomic.Value // "h3" or "h2", of the last request not bulk
+	lastBulk  atomic.Value // the same, of the last bulk transfer
 }
+
+// bulkKey marks the context of a bulk transfer's request (exchange.bulk).
+type bulkKey struct{}
 
 // RoundTrip sends req, and refuses the answer of a hub whose certificate
 // the verifier's CRLs revoke now: a connection outlives its handshake, and
@@ -313,39 +346,87 @@ func (f *fallback) checkHub(cs *tls.ConnectionState) error {
 }
 
 func (f *fallback) roundTrip(req *http.Request) (*http.Response, error) {
+	bulk := req.Context().Value(bulkKey{}) != nil
 	f.mu.Lock()
-	useTCP := f.noQUIC || time.Now().Before(f.tcpUntil)
+	now := time.Now()
+	tcpOnly := f.noQUIC || now.Before(f.tcpUntil)
+	tcpFirst := bulk && f.bulkOnTCP && !now.Before(f.bulkUntil)
 	f.mu.Unlock()
-	if !useTCP {
-		resp, err := f.h3.RoundTrip(req)
-		if err == nil {
-			f.last.Store("h3")
-			return resp, nil
+	switch {
+	case tcpOnly:
+		return f.via(req, bulk, "h2")
+	case tcpFirst:
+		resp, err := f.via(req, bulk, "h2")
+		if err == nil || req.Context().Err() != nil || !tcpUnreachable(err) {
+			return resp, err
 		}
-		if req.Context().Err() != nil || !quicUnreachable(err) {
+		if req, err = rewound(req, err); err != nil {
 			return nil, err
 		}
-		if req.Body != nil && req.Body != http.NoBody {
-			if req.GetBody == nil {
-				return nil, err
-			}
-			body, gerr := req.GetBody()
-			if gerr != nil {
-				return nil, err
-			}
-			req = req.Clone(req.Context())
-			req.Body = body
+		f.mu.Lock()
+		f.bulkUntil = time.Now().Add(f.retryFor)
+		f.mu.Unlock()
+		f.log.Warn("TCP unreachable, sending bulk transfers over QUIC", "err", err, "retry_tcp_in", f.retryFor)
+		return f.via(req, bulk, "h3")
+	default:
+		resp, err := f.via(req, bulk, "h3")
+		if err == nil || req.Context().Err() != nil || !quicUnreachable(err) {
+			return resp, err
+		}
+		if req, err = rewound(req, err); err != nil {
+			return nil, err
 		}
 		f.mu.Lock()
 		f.tcpUntil = time.Now().Add(f.retryFor)
 		f.mu.Unlock()
 		f.log.Warn("QUIC unreachable, falling back to TCP", "err", err, "retry_quic_in", f.retryFor)
+		return f.via(req, bulk, "h2")
 	}
-	resp, err := f.h2.RoundTrip(req)
+}
+
+// via sends req over HTTP/3 ("h3") or HTTP/2 ("h2") and, when it was
+// answered, records the transport (fallback.last, lastBulk).
+func (f *fallback) via(req *http.Request, bulk bool, proto string) (*http.Response, error) {
+	var rt http.RoundTripper = f.h3
+	if proto == "h2" {
+		rt = f.h2
+	}
+	resp, err := rt.RoundTrip(req)
 	if err == nil {
-		f.last.Store("h2")
+		if bulk {
+			f.lastBulk.Store(proto)
+		} else {
+			f.last.Store(proto)
+		}
 	}
 	return resp, err
+}
+
+// rewound returns req ready to be sent again after a transport failed
+// with err before answering, its body read again from the start; or err
+// when its body cannot be.
+func rewound(req *http.Request, err error) (*http.Request, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return req, nil
+	}
+	if req.GetBody == nil {
+		return nil, err
+	}
+	body, gerr := req.GetBody()
+	if gerr != nil {
+		return nil, err
+	}
+	req = req.Clone(req.Context())
+	req.Body = body
+	return req, nil
+}
+
+// tcpUnreachable tells a TCP connection that could not be made from any
+// other error: the hub's address refused or unreachable over TCP, while
+// QUIC may get through.
+func tcpUnreachable(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // quicUnreachable tells a QUIC connection that could not be made (or

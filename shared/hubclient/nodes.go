@@ -250,7 +250,9 @@ type exchange struct {
 	// one more node that did not answer. 0 streams the body to the
 	// caller, who reports a failure while reading it with nodeFailed.
 	buffer int64
-	// build makes the request for a node's base URL.
+	// build makes the request for a node's base URL. A request that sends
+	// more than BulkMin bytes, or whose answer is streamed (buffer 0), is
+	// a bulk transfer (Options.BulkQUIC).
 	build func(base string) (*http.Request, error)
 }
 
@@ -273,6 +275,9 @@ func (c *Client) send(ctx context.Context, x exchange) (*http.Response, *node, e
 		req, err := x.build(n.base)
 		if err != nil {
 			return nil, nil, err
+		}
+		if x.buffer == 0 || req.ContentLength > BulkMin {
+			req = req.WithContext(context.WithValue(req.Context(), bulkKey{}, true)) // Options.BulkQUIC
 		}
 		resp, err := n.http.Do(req)
 		if err != nil {

@@ -80,6 +80,7 @@ files) slow down. --dir with a new folder at the top of the file system
 		fs.Float64Var(&opts.Rate, "rate", 0, "documents started per second (0: as fast as concurrency allows)")
 		fs.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "bound on the exchange")
 		fs.BoolVar(&opts.TCP, "tcp", false, "use HTTP/2 over TCP instead of HTTP/3 over QUIC (with --idle, for the idle connections too)")
+		fs.BoolVar(&opts.BulkQUIC, "bulk-quic", false, "send bulk transfers (uploads and downloads of attachments over 256 KiB) over QUIC too, where by default they go over TCP as a clerk's do")
 		fs.BoolVar(&opts.AcceptOnly, "accept-only", false, "send without receiving: measure durable acceptance alone")
 		fs.BoolVar(&opts.Upload, "upload", false, "upload every PDF before its packet, as hubs before 2026-12-05 required (by default a PDF of at most the hub's max_inline goes with its packet)")
 		fs.StringVar(&opts.Dir, "dir", "", "`folder` for the hub's PKI, configuration (hub.json), log (hub.log) and store (default: temporary, removed at the end)")
