@@ -1,7 +1,10 @@
 // Package hubclient speaks the hub's API (package wire) for an agency: the
 // clerk's sync engine, the load tool and other systems use it. It connects
 // with HTTP/3 over QUIC and falls back by itself to HTTP/2 over TLS on TCP
-// when QUIC cannot get through, trying QUIC again later. Through an HTTP
+// when QUIC cannot get through, trying QUIC again later. Bulk transfers,
+// large uploads and downloads, go the other way by default: over TCP,
+// which costs the hub and the client much less CPU per byte than QUIC,
+// and over QUIC when TCP cannot get through (Options.BulkQUIC). Through an HTTP
 // proxy (Options.Proxy, by default the environment's HTTPS_PROXY and
 // NO_PROXY, else on Windows the user's proxy settings, proxy_system.go) it
 // speaks HTTP/2 only, in a CONNECT tunnel (proxy.go).
