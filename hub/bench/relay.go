@@ -44,6 +44,15 @@ type RelayResult struct {
 	TCP     bool // over TLS on TCP (RawTCPRelay), not QUIC (RawRelay)
 }
 
+// hubToRelay is the hub's CPU per gigabyte over the relay process's; 0
+// when either is unknown.
+func hubToRelay(hub CPUUse, relay RelayResult) float64 {
+	if hub.PerGB <= 0 || relay.RelayCPUPerGB <= 0 {
+		return 0
+	}
+	return hub.PerGB / relay.RelayCPUPerGB
+}
+
 // RelayDoc is one document of RawRelay: its bytes, its SHA-256, and the
 // indexes of its sender and recipient among the agencies.
 type RelayDoc struct {
@@ -504,12 +513,17 @@ func listenRelay(hub *certs.KeyPair, v *certs.Verifier, tcp bool) (relayListener
 	return quicRelayListener{ln}, nil
 }
 
+// relays are a run's relay measurements (rawRelays): the bare and the
+// checking QUIC relays, and the checking relay over TLS on TCP.
+type relays struct{ bare, checked, checkedTCP RelayResult }
+
 // rawRelays measures RawRelay with the run's documents, senders and
-// recipients, bare and then checked, each relay in a process of its own
-// when opts say how to start one; nothing when the run only sends.
-func (e *env) rawRelays(ctx context.Context, docs []*doc, opts Options) (bare, checked RelayResult, err error) {
+// recipients, bare and then checked, then RawTCPRelay checked, each relay
+// in a process of its own when opts say how to start one; nothing when
+// the run only sends.
+func (e *env) rawRelays(ctx context.Context, docs []*doc, opts Options) (relays, error) {
 	if opts.AcceptOnly {
-		return RelayResult{}, RelayResult{}, nil
+		return relays{}, nil
 	}
 	kps := make([]*certs.KeyPair, len(e.agencies))
 	for i, a := range e.agencies {
@@ -519,23 +533,35 @@ func (e *env) rawRelays(ctx context.Context, docs []*doc, opts Options) (bare, c
 	for i, d := range docs {
 		rd[i] = RelayDoc{Data: d.pdf, From: d.from, To: d.to}
 		if _, err := hex.Decode(rd[i].SHA256[:], []byte(d.digest)); err != nil {
-			return RelayResult{}, RelayResult{}, err
+			return relays{}, err
 		}
 	}
-	one := func(check bool) (res RelayResult, err error) {
-		if opts.SpawnRelay == nil {
-			return RawRelay(ctx, e.hubKP, kps, e.verifier, rd, opts.Concurrency, check, nil)
+	one := func(spec RelaySpec) (res RelayResult, err error) {
+		relay := RawRelay
+		if spec.TCP {
+			relay = RawTCPRelay
 		}
-		at, stop, err := opts.SpawnRelay(ctx, RelaySpec{PKIDir: e.pkiDir, Check: check, Procs: cmp.Or(e.procs, e.hubProcs)})
+		if opts.SpawnRelay == nil {
+			return relay(ctx, e.hubKP, kps, e.verifier, rd, opts.Concurrency, spec.Check, nil)
+		}
+		spec.PKIDir, spec.Procs = e.pkiDir, cmp.Or(e.procs, e.hubProcs)
+		at, stop, err := opts.SpawnRelay(ctx, spec)
 		if err != nil {
 			return RelayResult{}, fmt.Errorf("start the relay process: %w", err)
 		}
 		defer func() { err = errors.Join(err, stop()) }()
-		return RawRelay(ctx, e.hubKP, kps, e.verifier, rd, opts.Concurrency, check, &at)
+		return relay(ctx, e.hubKP, kps, e.verifier, rd, opts.Concurrency, spec.Check, &at)
 	}
-	if bare, err = one(false); err != nil {
-		return RelayResult{}, RelayResult{}, err
+	var r relays
+	var err error
+	if r.bare, err = one(RelaySpec{}); err != nil {
+		return relays{}, err
 	}
-	checked, err = one(true)
-	return bare, checked, err
+	if r.checked, err = one(RelaySpec{Check: true}); err != nil {
+		return relays{}, err
+	}
+	if r.checkedTCP, err = one(RelaySpec{Check: true, TCP: true}); err != nil {
+		return relays{}, fmt.Errorf("over tcp: %w", err)
+	}
+	return r, nil
 }

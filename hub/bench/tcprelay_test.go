@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -137,5 +138,25 @@ func TestRawTCPRelayAtProcess(t *testing.T) {
 	}
 	if res.RelayCPUPerGB <= 0 || res.CPUPerGB < res.RelayCPUPerGB || res.Bytes == 0 || !res.TCP {
 		t.Fatalf("%+v: want the relay's CPU apart and within the whole", res)
+	}
+}
+
+// The report sets the hub's CPU beside the checking TCP relay's, on the
+// line after the checking QUIC relay's.
+func TestPrintTCPRelay(t *testing.T) {
+	res := &Result{
+		Raw:              RawResult{MBPerSec: 400},
+		RelayChecked:     RelayResult{MBPerSec: 100, RelayCPUPerGB: 4, Checked: true},
+		RelayCheckedTCP:  RelayResult{MBPerSec: 250, RelayCPUPerGB: 2, Checked: true, TCP: true},
+		Hub:              CPUUse{PerGB: 10},
+		HubToRelayCPU:    2.5,
+		HubToTCPRelayCPU: 5,
+	}
+	var out bytes.Buffer
+	res.Print(&out)
+	want := "  the checking relay's process:      4.00 CPU-s/GB relayed (bare relay's: 0.00); hub process 10.00 CPU-s/GB = 2.50× the checking relay's\n" +
+		"  the checking TCP relay's process:     2.00 CPU-s/GB relayed (250.0 MB/s); hub process = 5.00× it\n"
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("report lacks\n%s\nin\n%s", want, out.String())
 	}
 }

@@ -36,7 +36,9 @@ agencies per GB and per document, next to the raw QUIC rate of the same
 bytes. It also relays the same documents between the same agencies through a
 bare QUIC relay that keeps them in memory, without and with a SHA-256 check at
 the relay and the recipient: the ceiling of an exchange of that shape on this
-machine. The hub is stopped at the end (SIGTERM, then SIGKILL after 15 s),
+machine; and through the checking relay over TLS on TCP, the yardstick for
+transfers over HTTP/2. Each relay runs as a process of its own, whose CPU time
+per GB the report sets beside the hub's. The hub is stopped at the end (SIGTERM, then SIGKILL after 15 s),
 also after an error or Ctrl+C.
 
 With --postgres the hub's store is a fresh database on that PostgreSQL server,
