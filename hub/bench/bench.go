@@ -24,7 +24,9 @@
 //     the same agencies through a bare QUIC relay that keeps each in memory
 //     (two crossings and nothing else), once as is and once checking each
 //     document's SHA-256 at the relay and at the recipient, the least a
-//     content-addressed exchange does (RawRelay);
+//     content-addressed exchange does (RawRelay); and the checking relay
+//     once more over TLS on TCP (RawTCPRelay), for clients that move
+//     large transfers to HTTP/2 over TCP;
 //   - in idle mode, the hub's memory per idle long-polling connection (the
 //     hub then runs in this process, which reads its heap, and the
 //     clients in another), and, with a rate, the latencies of an exchange
@@ -35,7 +37,8 @@
 // relay side runs in a child process when Options.SpawnRelay says how to
 // start one (lienthong-bench does), whose CPU time the run reads apart,
 // so that the hub's CPU per gigabyte is compared with the checking
-// relay's own in the same run (Result.HubToRelayCPU); else in this one. The hub process's CPU time
+// relays' own in the same run (Result.HubToRelayCPU,
+// Result.HubToTCPRelayCPU); else in this one. The hub process's CPU time
 // is read on Linux. Everything runs on loopback and is bounded in count
 // and time.
 // Documents and packets are made and signed before the clock starts, so
@@ -144,7 +147,8 @@ type Options struct {
 	// not the documents' signing, nor the raw measurement; nil: none. It
 	// needs InProcess: a profile shows this process only.
 	CPUProfile io.Writer
-	// SpawnRelay starts the bare and the checking QUIC relays each as a
+	// SpawnRelay starts the bare and the checking QUIC relays and the
+	// checking TCP relay each as a
 	// process of its own (RelayServe in it), so that the relay side's CPU
 	// time is read apart from the agencies'; nil: they run in this
 	// process, and only the two sides' CPU together is known.
@@ -246,10 +250,16 @@ type Result struct {
 	// the relay and at the recipient: the least a content-addressed
 	// exchange does. Both are zero with AcceptOnly.
 	Relay, RelayChecked RelayResult
+	// RelayCheckedTCP is the checking relay over TLS on TCP
+	// (RawTCPRelay), the yardstick of clients that move large transfers
+	// to HTTP/2 over TCP; zero with AcceptOnly.
+	RelayCheckedTCP RelayResult
 	// HubToRelayCPU is the hub processes' CPU per gigabyte delivered over
 	// the checking relay process's per gigabyte relayed, both read in the
 	// same run (Options.SpawnRelay); 0 when either is unknown.
 	HubToRelayCPU float64
+	// HubToTCPRelayCPU is the same over the checking TCP relay's.
+	HubToTCPRelayCPU float64
 	// Procs is this process's GOMAXPROCS during the exchange, RawProcs
 	// during the raw QUIC measurement, and HubProcs the hub process's (as
 	// its configuration sets it; 0 when the hub is not a process this run
@@ -325,7 +335,7 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 		runtime.GOMAXPROCS(e.procs)
 		defer runtime.GOMAXPROCS(rawProcs)
 	}
-	relay, relayChecked, err := e.rawRelays(ctx, docs, opts)
+	relays, err := e.rawRelays(ctx, docs, opts)
 	if err != nil {
 		return nil, fmt.Errorf("raw relay: %w", err)
 	}
@@ -351,14 +361,13 @@ func run(ctx context.Context, e *env, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Raw, res.Relay, res.RelayChecked, res.Warmup = raw, relay, relayChecked, warm
+	res.Raw, res.Relay, res.RelayChecked, res.RelayCheckedTCP, res.Warmup = raw, relays.bare, relays.checked, relays.checkedTCP, warm
 	res.Procs, res.RawProcs, res.HubProcs, res.Nodes = runtime.GOMAXPROCS(0), rawProcs, e.hubProcs, len(e.nodes)
 	if raw.MBPerSec > 0 {
 		res.Ratio = res.MBPerSec / raw.MBPerSec
 	}
-	if relayChecked.RelayCPUPerGB > 0 && res.Hub.PerGB > 0 {
-		res.HubToRelayCPU = res.Hub.PerGB / relayChecked.RelayCPUPerGB
-	}
+	res.HubToRelayCPU = hubToRelay(res.Hub, relays.checked)
+	res.HubToTCPRelayCPU = hubToRelay(res.Hub, relays.checkedTCP)
 	res.Transport, res.BulkTransport = e.agencies[0].client.Transport(), e.agencies[0].client.BulkTransport()
 	if e.opsAddr != "" {
 		after, err := scrapeRouteTimes(ctx, e.opsAddr)

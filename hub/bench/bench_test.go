@@ -283,6 +283,9 @@ func TestRun(t *testing.T) {
 				(relayed > 0) != (res.Relay.MBPerSec > 0 && res.RelayChecked.MBPerSec > 0) {
 				t.Fatalf("relay figures: %+v, checked %+v", res.Relay, res.RelayChecked)
 			}
+			if tcp := res.RelayCheckedTCP; tcp.Bytes != relayed || tcp.Checked != !opts.AcceptOnly || tcp.TCP != !opts.AcceptOnly || (relayed > 0) != (tcp.MBPerSec > 0) {
+				t.Fatalf("checking TCP relay figures: %+v", tcp)
+			}
 			switch wu := res.Warmup; {
 			case opts.Warmup == 0 && wu != nil:
 				t.Fatalf("a warm-up reported for a run without: %+v", wu)

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -147,8 +148,14 @@ func finish(str *quic.Stream, sent int64) error {
 	if err := str.Close(); err != nil {
 		return err
 	}
+	return readCount(str, sent)
+}
+
+// readCount reads the server's count of what it read (8 bytes,
+// big-endian, as answerCount writes it) and checks it against sent.
+func readCount(r io.Reader, sent int64) error {
 	var ack [8]byte
-	if _, err := io.ReadFull(str, ack[:]); err != nil {
+	if _, err := io.ReadFull(r, ack[:]); err != nil {
 		return fmt.Errorf("read the server's count: %w", err)
 	}
 	if got := int64(binary.BigEndian.Uint64(ack[:])); got != sent {
@@ -219,18 +226,30 @@ func answerCount(str *quic.Stream, n int64) {
 // listenRaw listens on loopback for alpn with the hub's TLS and QUIC
 // configuration.
 func listenRaw(hub *certs.KeyPair, v *certs.Verifier, alpn string) (*quic.Listener, error) {
-	tlsConf := certs.ServerTLS(hub, v)
-	tlsConf.NextProtos = []string{alpn}
-	return quic.ListenAddr("127.0.0.1:0", tlsConf, server.QUICConfig())
+	return quic.ListenAddr("127.0.0.1:0", serverTLS(hub, v, alpn), server.QUICConfig())
 }
 
 // dialRaw connects to a listenRaw listener as the agency kp.
 func dialRaw(ctx context.Context, addr string, kp *certs.KeyPair, v *certs.Verifier, alpn string) (*quic.Conn, error) {
-	tlsConf := certs.ClientTLS(kp, v, "localhost")
-	tlsConf.NextProtos = []string{alpn}
-	conn, err := quic.DialAddr(ctx, addr, tlsConf, &quic.Config{MaxIdleTimeout: 90 * time.Second, KeepAlivePeriod: 25 * time.Second})
+	conn, err := quic.DialAddr(ctx, addr, clientTLS(kp, v, alpn), &quic.Config{MaxIdleTimeout: 90 * time.Second, KeepAlivePeriod: 25 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
 	}
 	return conn, nil
+}
+
+// serverTLS is the hub's TLS configuration (certs.ServerTLS: TLS 1.3,
+// an agency's certificate demanded) for alpn alone.
+func serverTLS(hub *certs.KeyPair, v *certs.Verifier, alpn string) *tls.Config {
+	conf := certs.ServerTLS(hub, v)
+	conf.NextProtos = []string{alpn}
+	return conf
+}
+
+// clientTLS is an agency's TLS configuration towards the hub
+// (certs.ClientTLS) for alpn alone.
+func clientTLS(kp *certs.KeyPair, v *certs.Verifier, alpn string) *tls.Config {
+	conf := certs.ClientTLS(kp, v, "localhost")
+	conf.NextProtos = []string{alpn}
+	return conf
 }

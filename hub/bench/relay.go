@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync"
 	"time"
 
@@ -21,11 +22,11 @@ import (
 // relayALPN names the relay measurement's protocol.
 const relayALPN = "lienthong-bench-relay"
 
-// RelayResult is the rate of a bare QUIC relay: every document crosses
-// QUIC twice, from its sender to the relay and from the relay to its
-// recipient, and the relay keeps it in memory and does nothing else: no
-// storage, no HTTP/3, no signature. It is the ceiling of an exchange of
-// the same shape on the same machine.
+// RelayResult is the rate of a bare relay, over QUIC or over TLS on TCP:
+// every document crosses twice, from its sender to the relay and from the
+// relay to its recipient, and the relay keeps it in memory and does
+// nothing else: no storage, no HTTP, no signature. It is the ceiling of an
+// exchange of the same shape on the same machine.
 type RelayResult struct {
 	Bytes    int64
 	Elapsed  time.Duration
@@ -40,6 +41,16 @@ type RelayResult struct {
 	// against the SHA-256 its sender named, as a content-addressed
 	// exchange must.
 	Checked bool
+	TCP     bool // over TLS on TCP (RawTCPRelay), not QUIC (RawRelay)
+}
+
+// hubToRelay is the hub's CPU per gigabyte over the relay process's; 0
+// when either is unknown.
+func hubToRelay(hub CPUUse, relay RelayResult) float64 {
+	if hub.PerGB <= 0 || relay.RelayCPUPerGB <= 0 {
+		return 0
+	}
+	return hub.PerGB / relay.RelayCPUPerGB
 }
 
 // RelayDoc is one document of RawRelay: its bytes, its SHA-256, and the
@@ -58,19 +69,25 @@ const relayHeader = 4 + 4 + 8 + sha256.Size
 
 const relayHello = 1<<32 - 1
 
-// RelayProc is a relay serving (ServeRelay) in a process of its own, so
-// that a run reads its CPU time apart from the agencies'.
+// errWrongDigest: a document's bytes are not those of the SHA-256 its
+// sender named.
+var errWrongDigest = errors.New("relay: the document does not match its SHA-256")
+
+// RelayProc is a relay serving (ServeRelay, ServeTCPRelay) in a process
+// of its own, so that a run reads its CPU time apart from the agencies'.
 type RelayProc struct {
-	Addr string // its QUIC address
+	Addr string // its QUIC or TCP address, as its RelaySpec says
 	PID  int
 }
 
 // RelaySpec is what a relay process needs: the run's PKI folder (the
-// hub's key pair and the roots, as the hub has them) and whether it
-// checks each document's SHA-256.
+// hub's key pair and the roots, as the hub has them), whether it checks
+// each document's SHA-256 and whether it relays over TLS on TCP rather
+// than QUIC.
 type RelaySpec struct {
 	PKIDir string
 	Check  bool
+	TCP    bool
 	Procs  int // its GOMAXPROCS, the hub's; 0: the runtime's default
 }
 
@@ -90,6 +107,18 @@ type RelaySpawner func(ctx context.Context, spec RelaySpec) (RelayProc, func() e
 // they read and refuse a document whose SHA-256 is not the one named. The
 // clock runs from the first document sent to the last count received.
 func RawRelay(ctx context.Context, hub *certs.KeyPair, agencies []*certs.KeyPair, v *certs.Verifier, docs []RelayDoc, parallel int, check bool, at *RelayProc) (RelayResult, error) {
+	return rawRelay(ctx, false, hub, agencies, v, docs, parallel, check, at)
+}
+
+// relayEnds are the agencies' ends of a relay, connected and named to it:
+// send sends document i and waits for its recipient's count.
+type relayEnds interface {
+	send(ctx context.Context, i int, d RelayDoc) error
+	Close()
+}
+
+// rawRelay is RawRelay over QUIC, or RawTCPRelay over TLS on TCP.
+func rawRelay(ctx context.Context, tcp bool, hub *certs.KeyPair, agencies []*certs.KeyPair, v *certs.Verifier, docs []RelayDoc, parallel int, check bool, at *RelayProc) (RelayResult, error) {
 	parallel = max(parallel, 1)
 	for _, d := range docs {
 		if d.From < 0 || d.From >= len(agencies) || d.To < 0 || d.To >= len(agencies) {
@@ -102,35 +131,25 @@ func RawRelay(ctx context.Context, hub *certs.KeyPair, agencies []*certs.KeyPair
 	defer func() { cancel(); wg.Wait() }()
 	relayCPU := func() (time.Duration, error) { return 0, nil }
 	if at == nil {
-		ln, err := listenRaw(hub, v, relayALPN)
+		ln, err := listenRelay(hub, v, tcp)
 		if err != nil {
 			return RelayResult{}, err
 		}
 		defer ln.Close()
-		wg.Go(func() { _ = ServeRelay(ctx, ln, check) })
+		wg.Go(func() { _ = ln.serve(ctx, check) })
 		at = &RelayProc{Addr: ln.Addr().String()}
 	} else {
 		relayCPU = func() (time.Duration, error) { return pidCPU(at.PID) }
 	}
-
-	conns := make([]*quic.Conn, len(agencies))
-	defer func() {
-		for i := range conns {
-			if conns[i] != nil {
-				conns[i].CloseWithError(0, "")
-			}
-		}
-	}()
-	for i, kp := range agencies {
-		var err error
-		if conns[i], err = dialRaw(ctx, at.Addr, kp, v, relayALPN); err != nil {
-			return RelayResult{}, err
-		}
-		if err := helloRelay(ctx, conns[i], i); err != nil {
-			return RelayResult{}, fmt.Errorf("relay: agency %d: %w", i, err)
-		}
-		wg.Go(func() { receiveRelayed(ctx, conns[i], check) })
+	connect := connectRelay
+	if tcp {
+		connect = connectTCPRelay
 	}
+	ends, err := connect(ctx, at.Addr, agencies, v, parallel, check, &wg)
+	if err != nil {
+		return RelayResult{}, err
+	}
+	defer ends.Close()
 
 	jobs := make(chan int)
 	errs := make(chan error, parallel)
@@ -147,7 +166,7 @@ func RawRelay(ctx context.Context, hub *certs.KeyPair, agencies []*certs.KeyPair
 			defer senders.Done()
 			for i := range jobs {
 				d := docs[i]
-				if err := sendRelayed(ctx, conns[d.From], i, d); err != nil {
+				if err := ends.send(ctx, i, d); err != nil {
 					errs <- fmt.Errorf("document %d: %w", i, err)
 					cancel()
 					return
@@ -185,7 +204,42 @@ feed:
 		total += n
 	}
 	return RelayResult{Bytes: total, Elapsed: elapsed, MBPerSec: float64(total) / 1e6 / elapsed.Seconds(),
-		CPUPerGB: cpuPerGB(cpu+rcpu, total), RelayCPUPerGB: cpuPerGB(rcpu, total), Parallel: parallel, Checked: check}, nil
+		CPUPerGB: cpuPerGB(cpu+rcpu, total), RelayCPUPerGB: cpuPerGB(rcpu, total), Parallel: parallel, Checked: check, TCP: tcp}, nil
+}
+
+// quicEnds are the agencies' connections to a QUIC relay, one each.
+type quicEnds []*quic.Conn
+
+// connectRelay connects each agency to the QUIC relay at addr, names it,
+// and receives what the relay sends it until ctx ends (in wg). One
+// connection each carries any number of documents at once: parallel does
+// not matter.
+func connectRelay(ctx context.Context, addr string, agencies []*certs.KeyPair, v *certs.Verifier, _ int, check bool, wg *sync.WaitGroup) (relayEnds, error) {
+	conns := make(quicEnds, 0, len(agencies))
+	for i, kp := range agencies {
+		conn, err := dialRaw(ctx, addr, kp, v, relayALPN)
+		if err != nil {
+			conns.Close()
+			return nil, err
+		}
+		conns = append(conns, conn)
+		if err := helloRelay(ctx, conn, i); err != nil {
+			conns.Close()
+			return nil, fmt.Errorf("relay: agency %d: %w", i, err)
+		}
+		wg.Go(func() { receiveRelayed(ctx, conn, check) })
+	}
+	return conns, nil
+}
+
+func (c quicEnds) send(ctx context.Context, i int, d RelayDoc) error {
+	return sendRelayed(ctx, c[d.From], i, d)
+}
+
+func (c quicEnds) Close() {
+	for _, conn := range c {
+		conn.CloseWithError(0, "")
+	}
 }
 
 // helloRelay names agency i to the relay on its connection and waits for
@@ -195,10 +249,7 @@ func helloRelay(ctx context.Context, conn *quic.Conn, i int) error {
 	if err != nil {
 		return err
 	}
-	var head [relayHeader]byte
-	binary.BigEndian.PutUint32(head[:4], relayHello)
-	binary.BigEndian.PutUint32(head[4:8], uint32(i))
-	if _, err := str.Write(head[:]); err != nil {
+	if _, err := str.Write(appendHello(nil, relayHello, i)); err != nil {
 		return err
 	}
 	if err := str.Close(); err != nil {
@@ -206,6 +257,15 @@ func helloRelay(ctx context.Context, conn *quic.Conn, i int) error {
 	}
 	_, err = io.ReadFull(str, make([]byte, 1))
 	return err
+}
+
+// appendHello appends the header that names agency to the relay, in the
+// recipient's place, behind kind (relayHello, or on TCP relayReceive) in
+// the index's.
+func appendHello(b []byte, kind uint32, agency int) []byte {
+	b = binary.BigEndian.AppendUint32(b, kind)
+	b = binary.BigEndian.AppendUint32(b, uint32(agency))
+	return append(b, make([]byte, relayHeader-8)...)
 }
 
 // sendRelayed sends document i on a new stream and waits for the
@@ -298,19 +358,15 @@ func (r *relay) relayOne(ctx context.Context, from *quic.Conn, in *quic.Stream) 
 	r.mu.Lock()
 	out := r.ends[to]
 	r.mu.Unlock()
-	n := binary.BigEndian.Uint64(head[8:16])
-	if out == nil || n > MaxPrepared {
-		return errors.New("relay: no such recipient, or too long")
+	if out == nil {
+		return errNoRecipient
 	}
-	doc := make([]byte, n)
-	if _, err := io.ReadFull(in, doc); err != nil {
+	doc, err := readDocument(in, &head, r.check)
+	if err != nil {
 		return err
 	}
 	if k, err := in.Read(make([]byte, 1)); k > 0 || err != io.EOF {
 		return errors.New("relay: the document is longer than said")
-	}
-	if r.check && sha256.Sum256(doc) != [32]byte(head[16:]) {
-		return errors.New("relay: the document does not match its SHA-256")
 	}
 	str, err := out.OpenStreamSync(ctx)
 	if err != nil {
@@ -335,6 +391,28 @@ func (r *relay) relayOne(ctx context.Context, from *quic.Conn, in *quic.Stream) 
 	return in.Close()
 }
 
+// errNoRecipient: a document's recipient has not named itself to the
+// relay.
+var errNoRecipient = errors.New("relay: no such recipient")
+
+// readDocument reads the document head announces whole from r, as a hub
+// stores a document before delivering it, and with check refuses it
+// unless its bytes are those of the SHA-256 head names.
+func readDocument(r io.Reader, head *[relayHeader]byte, check bool) ([]byte, error) {
+	n := binary.BigEndian.Uint64(head[8:16])
+	if n > MaxPrepared {
+		return nil, errors.New("relay: the document is too long")
+	}
+	doc := make([]byte, n)
+	if _, err := io.ReadFull(r, doc); err != nil {
+		return nil, err
+	}
+	if check && sha256.Sum256(doc) != [32]byte(head[16:]) {
+		return nil, errWrongDigest
+	}
+	return doc, nil
+}
+
 // receiveRelayed reads each stream the relay opens to the end, checks it
 // against the SHA-256 in its header when asked, and answers its count,
 // until the run is over.
@@ -348,16 +426,8 @@ func receiveRelayed(ctx context.Context, conn *quic.Conn, check bool) {
 			var head [relayHeader]byte
 			_, err := io.ReadFull(str, head[:])
 			var n int64
-			h := sha256.New()
 			if err == nil {
-				var dst io.Writer = io.Discard
-				if check {
-					dst = h
-				}
-				n, err = io.Copy(dst, str)
-			}
-			if err == nil && check && !bytes.Equal(h.Sum(nil), head[16:]) {
-				err = errors.New("relay: the document does not match its SHA-256")
+				n, err = readRelayed(str, &head, check)
 			}
 			if err != nil {
 				str.CancelRead(1)
@@ -369,33 +439,91 @@ func receiveRelayed(ctx context.Context, conn *quic.Conn, check bool) {
 	}
 }
 
+// readRelayed reads a relayed document from r to its end, as its
+// recipient, and returns its length; with check, it refuses it unless its
+// bytes are those of the SHA-256 head names.
+func readRelayed(r io.Reader, head *[relayHeader]byte, check bool) (int64, error) {
+	if !check {
+		return io.Copy(io.Discard, r)
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err == nil && !bytes.Equal(h.Sum(nil), head[16:]) {
+		err = errWrongDigest
+	}
+	return n, err
+}
+
 // RelayServe is a relay process's side of RelaySpawner: it loads the
-// hub's key pair and the roots from spec.PKIDir, listens on loopback,
-// calls ready with its address, and relays until ctx ends.
+// hub's key pair and the roots from spec.PKIDir, listens on loopback (on
+// TCP with spec.TCP, else QUIC), calls ready with its address, and relays
+// until ctx ends.
 func RelayServe(ctx context.Context, spec RelaySpec, ready func(addr string)) error {
 	e := &env{pkiDir: spec.PKIDir}
 	if err := e.loadTrust(); err != nil {
 		return err
 	}
-	ln, err := listenRaw(e.hubKP, e.verifier, relayALPN)
+	ln, err := listenRelay(e.hubKP, e.verifier, spec.TCP)
 	if err != nil {
 		return err
 	}
 	defer ln.Close()
 	ready(ln.Addr().String())
-	err = ServeRelay(ctx, ln, spec.Check)
+	err = ln.serve(ctx, spec.Check)
 	if ctx.Err() != nil {
 		return nil
 	}
 	return err
 }
 
+// relayListener is a relay's listener, on QUIC or on TCP, and how it
+// serves.
+type relayListener interface {
+	Addr() net.Addr
+	Close() error
+	serve(ctx context.Context, check bool) error
+}
+
+type quicRelayListener struct{ *quic.Listener }
+
+func (l quicRelayListener) serve(ctx context.Context, check bool) error {
+	return ServeRelay(ctx, l.Listener, check)
+}
+
+type tcpRelayListener struct{ net.Listener }
+
+func (l tcpRelayListener) serve(ctx context.Context, check bool) error {
+	return ServeTCPRelay(ctx, l.Listener, check)
+}
+
+// listenRelay listens on loopback for a relay's agencies with the hub's
+// TLS configuration: on TCP with tcp, else on QUIC.
+func listenRelay(hub *certs.KeyPair, v *certs.Verifier, tcp bool) (relayListener, error) {
+	if tcp {
+		ln, err := listenTCPRelay(hub, v)
+		if err != nil {
+			return nil, err
+		}
+		return tcpRelayListener{ln}, nil
+	}
+	ln, err := listenRaw(hub, v, relayALPN)
+	if err != nil {
+		return nil, err
+	}
+	return quicRelayListener{ln}, nil
+}
+
+// relays are a run's relay measurements (rawRelays): the bare and the
+// checking QUIC relays, and the checking relay over TLS on TCP.
+type relays struct{ bare, checked, checkedTCP RelayResult }
+
 // rawRelays measures RawRelay with the run's documents, senders and
-// recipients, bare and then checked, each relay in a process of its own
-// when opts say how to start one; nothing when the run only sends.
-func (e *env) rawRelays(ctx context.Context, docs []*doc, opts Options) (bare, checked RelayResult, err error) {
+// recipients, bare and then checked, then RawTCPRelay checked, each relay
+// in a process of its own when opts say how to start one; nothing when
+// the run only sends.
+func (e *env) rawRelays(ctx context.Context, docs []*doc, opts Options) (relays, error) {
 	if opts.AcceptOnly {
-		return RelayResult{}, RelayResult{}, nil
+		return relays{}, nil
 	}
 	kps := make([]*certs.KeyPair, len(e.agencies))
 	for i, a := range e.agencies {
@@ -405,23 +533,35 @@ func (e *env) rawRelays(ctx context.Context, docs []*doc, opts Options) (bare, c
 	for i, d := range docs {
 		rd[i] = RelayDoc{Data: d.pdf, From: d.from, To: d.to}
 		if _, err := hex.Decode(rd[i].SHA256[:], []byte(d.digest)); err != nil {
-			return RelayResult{}, RelayResult{}, err
+			return relays{}, err
 		}
 	}
-	one := func(check bool) (res RelayResult, err error) {
-		if opts.SpawnRelay == nil {
-			return RawRelay(ctx, e.hubKP, kps, e.verifier, rd, opts.Concurrency, check, nil)
+	one := func(spec RelaySpec) (res RelayResult, err error) {
+		relay := RawRelay
+		if spec.TCP {
+			relay = RawTCPRelay
 		}
-		at, stop, err := opts.SpawnRelay(ctx, RelaySpec{PKIDir: e.pkiDir, Check: check, Procs: cmp.Or(e.procs, e.hubProcs)})
+		if opts.SpawnRelay == nil {
+			return relay(ctx, e.hubKP, kps, e.verifier, rd, opts.Concurrency, spec.Check, nil)
+		}
+		spec.PKIDir, spec.Procs = e.pkiDir, cmp.Or(e.procs, e.hubProcs)
+		at, stop, err := opts.SpawnRelay(ctx, spec)
 		if err != nil {
 			return RelayResult{}, fmt.Errorf("start the relay process: %w", err)
 		}
 		defer func() { err = errors.Join(err, stop()) }()
-		return RawRelay(ctx, e.hubKP, kps, e.verifier, rd, opts.Concurrency, check, &at)
+		return relay(ctx, e.hubKP, kps, e.verifier, rd, opts.Concurrency, spec.Check, &at)
 	}
-	if bare, err = one(false); err != nil {
-		return RelayResult{}, RelayResult{}, err
+	var r relays
+	var err error
+	if r.bare, err = one(RelaySpec{}); err != nil {
+		return relays{}, err
 	}
-	checked, err = one(true)
-	return bare, checked, err
+	if r.checked, err = one(RelaySpec{Check: true}); err != nil {
+		return relays{}, err
+	}
+	if r.checkedTCP, err = one(RelaySpec{Check: true, TCP: true}); err != nil {
+		return relays{}, fmt.Errorf("over tcp: %w", err)
+	}
+	return r, nil
 }

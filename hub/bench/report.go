@@ -52,6 +52,13 @@ func (r *Result) Print(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
+	if rl := r.RelayCheckedTCP; rl.RelayCPUPerGB > 0 {
+		fmt.Fprintf(w, "  the checking TCP relay's process: %8.2f CPU-s/GB relayed (%.1f MB/s)", rl.RelayCPUPerGB, rl.MBPerSec)
+		if r.HubToTCPRelayCPU > 0 {
+			fmt.Fprintf(w, "; hub process = %.2f× it", r.HubToTCPRelayCPU)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "end to end (delivered, acked):   %8.1f MB/s  %8.1f docs/s  = %.0f%% of raw (ceiling 50%%: each byte crosses QUIC twice)",
 		r.MBPerSec, r.DocsPerSec, 100*r.Ratio)
 	if r.RelayChecked.MBPerSec > 0 {

@@ -1,8 +1,9 @@
 // Command lienthong-bench measures the Lienthong hub under load: documents
 // and megabytes per second, latency, and the hub process's own CPU time
-// per gigabyte and per document, next to the raw QUIC rate and a bare QUIC
-// relay of the same documents on the same machine; or the hub's memory per
-// idle long-polling connection.
+// per gigabyte and per document, next to the raw QUIC rate and relays of
+// the same documents on the same machine (bare and checking over QUIC,
+// checking over TLS on TCP); or the hub's memory per idle long-polling
+// connection.
 //
 // Usage:
 //

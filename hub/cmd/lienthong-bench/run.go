@@ -36,7 +36,9 @@ agencies per GB and per document, next to the raw QUIC rate of the same
 bytes. It also relays the same documents between the same agencies through a
 bare QUIC relay that keeps them in memory, without and with a SHA-256 check at
 the relay and the recipient: the ceiling of an exchange of that shape on this
-machine. The hub is stopped at the end (SIGTERM, then SIGKILL after 15 s),
+machine; and through the checking relay over TLS on TCP, the yardstick for
+transfers over HTTP/2. Each relay runs as a process of its own, whose CPU time
+per GB the report sets beside the hub's. The hub is stopped at the end (SIGTERM, then SIGKILL after 15 s),
 also after an error or Ctrl+C.
 
 With --postgres the hub's store is a fresh database on that PostgreSQL server,
@@ -106,8 +108,9 @@ files) slow down. --dir with a new folder at the top of the file system
 		fs.DurationVar(&opts.IdleDeadAfter, "idle-dead-after", 0, "with --idle, the idle clients' dead-connection timeout, a `time` (they ping every third of it; 0: the client's default, a clerk's)")
 		fs.BoolVar(&opts.Front, "front", false, "with --idle: have a long-poll front (lienthong-hub front, a process of its own beside the hub) hold the long polls, the idle clients' and the exchange's recipients'")
 		idleChild := fs.Bool("idle-child", false, "internal: be the idle clients of --idle, for --hub with --pki")
-		relayChild := fs.Bool("relay-child", false, "internal: be the QUIC relay the run compares the hub with, for --pki")
+		relayChild := fs.Bool("relay-child", false, "internal: be a relay the run compares the hub with, for --pki")
 		relayCheck := fs.Bool("relay-check", false, "internal: with --relay-child, check each document's SHA-256")
+		relayTCP := fs.Bool("relay-tcp", false, "internal: with --relay-child, relay over TLS on TCP instead of QUIC")
 		cpuProfile := fs.String("cpuprofile", "", "with --in-process, write a CPU profile to this `file`: of the exchange alone (not the documents' signing nor the raw measurement); with --idle, of the whole run")
 		traceOut := fs.String("trace", "", "write an execution trace of this process's run (go tool trace) to this `file`")
 		memProfile := fs.String("memprofile", "", "write a heap profile to this `file`: with --idle taken while the connections are open, else (with --in-process) at the end of the run (its alloc_space shows what the run allocated)")
@@ -145,7 +148,7 @@ files) slow down. --dir with a new folder at the top of the file system
 				return idleClients(ctx, opts, *idle, env)
 			}
 			if *relayChild {
-				return relayProcess(ctx, opts.PKI, *relayCheck, env)
+				return relayProcess(ctx, bench.RelaySpec{PKIDir: opts.PKI, Check: *relayCheck, TCP: *relayTCP}, env)
 			}
 			opts.SpawnRelay = spawnRelay
 			p := profiles{cpu: *cpuProfile, trace: *traceOut, mem: *memProfile, idle: *idle > 0}
@@ -306,9 +309,10 @@ func stopCollecting() {
 	debug.SetGCPercent(-1)
 }
 
-// spawnRelay runs a QUIC relay of the run (bench.RawRelay's) as a child
-// process of this binary, so that its CPU time is read apart from the
-// agencies'. It stops when its standard input ends.
+// spawnRelay runs a relay of the run (bench.RawRelay's, or with spec.TCP
+// bench.RawTCPRelay's) as a child process of this binary, so that its CPU
+// time is read apart from the agencies'. It stops when its standard input
+// ends.
 func spawnRelay(ctx context.Context, spec bench.RelaySpec) (bench.RelayProc, func() error, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -317,6 +321,9 @@ func spawnRelay(ctx context.Context, spec bench.RelaySpec) (bench.RelayProc, fun
 	args := []string{"--relay-child", "--pki", spec.PKIDir}
 	if spec.Check {
 		args = append(args, "--relay-check")
+	}
+	if spec.TCP {
+		args = append(args, "--relay-tcp")
 	}
 	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Stderr = os.Stderr
@@ -346,10 +353,10 @@ func spawnRelay(ctx context.Context, spec bench.RelaySpec) (bench.RelayProc, fun
 	}, nil
 }
 
-// relayProcess is the child side of spawnRelay: it relays until its
-// standard input ends.
-func relayProcess(ctx context.Context, pki string, check bool, env *cli.Env) error {
-	if pki == "" {
+// relayProcess is the child side of spawnRelay: it relays as spec says
+// until its standard input ends.
+func relayProcess(ctx context.Context, spec bench.RelaySpec, env *cli.Env) error {
+	if spec.PKIDir == "" {
 		return cli.Usagef("--relay-child needs --pki")
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -358,7 +365,7 @@ func relayProcess(ctx context.Context, pki string, check bool, env *cli.Env) err
 		_, _ = io.Copy(io.Discard, env.Stdin)
 		cancel()
 	}()
-	return bench.RelayServe(ctx, bench.RelaySpec{PKIDir: pki, Check: check}, func(addr string) {
+	return bench.RelayServe(ctx, spec, func(addr string) {
 		fmt.Fprintln(env.Stdout, "listening", addr)
 	})
 }
