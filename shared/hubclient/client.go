@@ -218,25 +218,24 @@ func New(addr string, kp *certs.KeyPair, v *certs.Verifier, opts Options) (*Clie
 	}, nil
 }
 
-// Transport names the transport of the last request to the node in use:
-// "h3" or "h2", or "" before the first.
-func (c *Client) Transport() string {
-	n := c.nodes.current()
-	if n == nil {
-		return ""
-	}
-	s, _ := n.rt.last.Load().(string)
-	return s
-}
+// Transport names the transport of the last request, bulk transfers
+// aside, to the node in use: "h3" or "h2", or "" before the first.
+func (c *Client) Transport() string { return c.lastTransport(false) }
 
 // BulkTransport names the transport of the last bulk transfer to the
 // node in use (Options.BulkQUIC), as Transport does.
-func (c *Client) BulkTransport() string {
+func (c *Client) BulkTransport() string { return c.lastTransport(true) }
+
+func (c *Client) lastTransport(bulk bool) string {
 	n := c.nodes.current()
 	if n == nil {
 		return ""
 	}
-	s, _ := n.rt.lastBulk.Load().(string)
+	last := &n.rt.last
+	if bulk {
+		last = &n.rt.lastBulk
+	}
+	s, _ := last.Load().(string)
 	return s
 }
 
