@@ -231,11 +231,7 @@ func (c *Client) lastTransport(bulk bool) string {
 	if n == nil {
 		return ""
 	}
-	last := &n.rt.last
-	if bulk {
-		last = &n.rt.lastBulk
-	}
-	s, _ := last.Load().(string)
+	s, _ := n.rt.lastOf(bulk).Load().(string)
 	return s
 }
 
@@ -395,13 +391,18 @@ func (f *fallback) via(req *http.Request, bulk bool, proto string) (*http.Respon
 	}
 	resp, err := rt.RoundTrip(req)
 	if err == nil {
-		if bulk {
-			f.lastBulk.Store(proto)
-		} else {
-			f.last.Store(proto)
-		}
+		f.lastOf(bulk).Store(proto)
 	}
 	return resp, err
+}
+
+// lastOf is the record of the transport of the last bulk transfer, or of
+// the last other request.
+func (f *fallback) lastOf(bulk bool) *atomic.Value {
+	if bulk {
+		return &f.lastBulk
+	}
+	return &f.last
 }
 
 // rewound returns req ready to be sent again after a transport failed
