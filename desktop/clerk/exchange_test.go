@@ -274,20 +274,8 @@ func TestRunDeliversPromptly(t *testing.T) {
 	ctx := ctxT(t)
 	qn, na := newClerk(t, h, quangNinh), newClerk(t, h, ngheAn)
 	qnEvents, naEvents := runBoth(t, ctx, qn, na)
-	start := time.Now()
-	id, err := qn.Issue(ctx, draft(t, "cong-van.pdf", ngheAn))
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, naEvents, func(ev clerk.Event) bool { a, ok := ev.(clerk.DocumentArrived); return ok && a.ID == id })
-	t.Logf("issued to arrived through Run: %v", time.Since(start))
-	if _, err := na.Register(id, "Văn thư"); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, qnEvents, func(ev clerk.Event) bool {
-		s, ok := ev.(clerk.StatusChanged)
-		return ok && s.ID == id && s.Code == document.StatusReceived
-	})
+	_, took := issueAndReceive(t, ctx, qn, na, ngheAn, qnEvents, naEvents)
+	t.Logf("issued to arrived through Run: %v", took)
 	if rows := inbox(t, na); len(rows) != 1 {
 		t.Fatalf("inbox %d", len(rows))
 	}
@@ -318,18 +306,7 @@ func TestRunThroughFront(t *testing.T) {
 			t.Fatalf("the front holds %d long polls, want the two clerks'", f.Polls())
 		}
 	}
-	id, err := qn.Issue(ctx, draft(t, "cong-van.pdf", ngheAn))
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, naEvents, func(ev clerk.Event) bool { a, ok := ev.(clerk.DocumentArrived); return ok && a.ID == id })
-	if _, err := na.Register(id, "Văn thư"); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, qnEvents, func(ev clerk.Event) bool {
-		s, ok := ev.(clerk.StatusChanged)
-		return ok && s.ID == id && s.Code == document.StatusReceived
-	})
+	issueAndReceive(t, ctx, qn, na, ngheAn, qnEvents, naEvents)
 	if err := na.SetPollAddress(""); err != nil || na.PollAddress() != "" {
 		t.Fatalf("clearing the poll address: %v, %q", err, na.PollAddress())
 	}
@@ -353,6 +330,29 @@ func runBoth(t *testing.T, ctx context.Context, a, b *clerk.Clerk) (aEvents, bEv
 	waitFor(t, bEvents, online)
 	time.Sleep(300 * time.Millisecond) // let both long polls start waiting
 	return aEvents, bEvents
+}
+
+// issueAndReceive has from issue a document to to (whose code is toCode)
+// and to register it once it arrives, through their running engines
+// (runBoth), and waits for the status "received" back at from. It returns
+// the document's id and the time from issuing to arrival.
+func issueAndReceive(t *testing.T, ctx context.Context, from, to *clerk.Clerk, toCode string, fromEvents, toEvents <-chan clerk.Event) (string, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	id, err := from.Issue(ctx, draft(t, "cong-van.pdf", toCode))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, toEvents, func(ev clerk.Event) bool { a, ok := ev.(clerk.DocumentArrived); return ok && a.ID == id })
+	took := time.Since(start)
+	if _, err := to.Register(id, "Văn thư"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, fromEvents, func(ev clerk.Event) bool {
+		s, ok := ev.(clerk.StatusChanged)
+		return ok && s.ID == id && s.Code == document.StatusReceived
+	})
+	return id, took
 }
 
 func waitFor(t *testing.T, ch <-chan clerk.Event, match func(clerk.Event) bool) {

@@ -12,7 +12,6 @@ import (
 	"lienthong/desktop/clerk"
 	"lienthong/hub/hubtest"
 	"lienthong/hub/hubtest/apicheck"
-	"lienthong/shared/document"
 	"lienthong/shared/wire"
 )
 
@@ -95,19 +94,7 @@ func TestRunWaitsOnOnePoll(t *testing.T) {
 			}
 			qn, na := open(quangNinh), open(ngheAn)
 			qnEvents, naEvents := runBoth(t, ctx, qn, na)
-
-			id, err := qn.Issue(ctx, draft(t, "cong-van.pdf", ngheAn))
-			if err != nil {
-				t.Fatal(err)
-			}
-			waitFor(t, naEvents, func(ev clerk.Event) bool { a, ok := ev.(clerk.DocumentArrived); return ok && a.ID == id })
-			if _, err := na.Register(id, "Văn thư"); err != nil {
-				t.Fatal(err)
-			}
-			waitFor(t, qnEvents, func(ev clerk.Event) bool {
-				s, ok := ev.(clerk.StatusChanged)
-				return ok && s.ID == id && s.Code == document.StatusReceived
-			})
+			issueAndReceive(t, ctx, qn, na, ngheAn, qnEvents, naEvents)
 
 			updates, inbox, statuses := p.count(wire.PathUpdates), p.count(wire.PathInbox), p.count(wire.PathStatuses)
 			t.Logf("long polls: updates %d, inbox %d, statuses %d", updates, inbox, statuses)
