@@ -40,19 +40,20 @@ func startHub(t *testing.T) (addr, pki string) {
 	if out, err := exec.Command(filepath.Join(bin, "lienthong-certs"), "demo", "--out", pki).CombinedOutput(); err != nil {
 		t.Fatalf("lienthong-certs demo: %v\n%s", err, out)
 	}
+	addr, opsAddr := freeAddr(t), freeAddr(t)
+	run(t, "the hub", opsAddr, filepath.Join(bin, "lienthong-hub"), "demo", "--pki", pki, "--data", filepath.Join(dir, "data"),
+		"--listen", addr, "--ops", opsAddr)
+	return addr, pki
+}
+
+// freeAddr is a loopback address whose port is free now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
 	port, err := bench.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops, err := bench.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr = fmt.Sprintf("127.0.0.1:%d", port)
-	opsAddr := fmt.Sprintf("127.0.0.1:%d", ops)
-	run(t, "the hub", opsAddr, filepath.Join(bin, "lienthong-hub"), "demo", "--pki", pki, "--data", filepath.Join(dir, "data"),
-		"--listen", addr, "--ops", opsAddr)
-	return addr, pki
+	return fmt.Sprintf("127.0.0.1:%d", port)
 }
 
 // run starts the command in a process group of its own, waits until it
@@ -94,17 +95,9 @@ func run(t *testing.T, what, ops, name string, args ...string) {
 func startFront(t *testing.T, hubAddr, pki string) string {
 	t.Helper()
 	dir := filepath.Dir(pki)
-	port, err := bench.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ops, err := bench.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := config.Default()
 	cfg.Listen, cfg.OpsListen, cfg.DataDir = hubAddr, "", filepath.Join(dir, "data")
-	cfg.FrontListen, cfg.FrontOpsListen = fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", ops)
+	cfg.FrontListen, cfg.FrontOpsListen = freeAddr(t), freeAddr(t)
 	cfg.TLSCert, cfg.TLSKey = filepath.Join(pki, "hub.crt"), filepath.Join(pki, "hub.key")
 	cfg.ReceiptCert, cfg.ReceiptKey = filepath.Join(pki, "receipt.crt"), filepath.Join(pki, "receipt.key")
 	cfg.Roots, cfg.CRLs = filepath.Join(pki, "ca.crt"), []string{filepath.Join(pki, "ca.crl")}
