@@ -35,7 +35,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -85,11 +84,7 @@ func Backend(srv *server.Server) http.Handler {
 func forwarded(srv *server.Server, path string, w http.ResponseWriter, r *http.Request) {
 	chain, err := parseChain(r.Header.Get(HeaderChain))
 	if err != nil {
-		// The front's client sees this answer: in the API's form.
-		b, _ := json.Marshal(wire.Error{Code: wire.CodeBadRequest, Message: err.Error()})
-		w.Header().Set("Content-Type", wire.ContentJSON)
-		w.WriteHeader(http.StatusBadRequest)
-		w.Write(b)
+		writeError(w, wire.CodeBadRequest, err.Error()) // the front's client sees it
 		return
 	}
 	r.TLS = &tls.ConnectionState{Version: tls.VersionTLS13, HandshakeComplete: true, PeerCertificates: chain}

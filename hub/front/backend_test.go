@@ -6,12 +6,16 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"lienthong/certs"
+	"lienthong/shared/wire"
 )
 
 // TestChainHeader: the certificates the front forwards come back as they
@@ -42,6 +46,16 @@ func TestChainHeader(t *testing.T) {
 	} {
 		if _, err := parseChain(h); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+		// The backend answers it in the API's form, before asking the hub.
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, PathPrefix+Paths[0], nil)
+		req.Header.Set(HeaderChain, h)
+		Backend(nil).ServeHTTP(rec, req)
+		var e wire.Error
+		if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || rec.Code != http.StatusBadRequest || e.Code != wire.CodeBadRequest ||
+			rec.Header().Get("Content-Type") != wire.ContentJSON {
+			t.Errorf("%s: the backend answered %d %q (%v)", name, rec.Code, rec.Body.String(), err)
 		}
 	}
 }

@@ -175,18 +175,18 @@ func (f *Front) follow(ctx context.Context) error {
 func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if r.Method != http.MethodGet || !slices.Contains(Paths, r.URL.Path) {
-		f.refuse(w, http.StatusNotFound, wire.CodeNotFound, "this address holds long polls only (GET "+strings.Join(Paths, ", ")+"); send everything else to the hub")
+		f.refuse(w, wire.CodeNotFound, "this address holds long polls only (GET "+strings.Join(Paths, ", ")+"); send everything else to the hub")
 		return
 	}
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
-		f.refuse(w, http.StatusForbidden, wire.CodeForbidden, "a client certificate is required")
+		f.refuse(w, wire.CodeForbidden, "a client certificate is required")
 		return
 	}
 	key := sha256.Sum256(r.TLS.PeerCertificates[0].Raw)
 	cl, err := f.enter(key)
 	if err != nil {
 		w.Header().Set("Retry-After", "1")
-		f.refuse(w, http.StatusServiceUnavailable, wire.CodeUnavailable, err.Error())
+		f.refuse(w, wire.CodeUnavailable, err.Error())
 		return
 	}
 	defer f.leave(key)
@@ -195,7 +195,7 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.Context().Err() == nil {
 			f.log.Debug("front: the hub did not answer", "err", err)
 			w.Header().Set("Retry-After", "1")
-			f.refuse(w, http.StatusServiceUnavailable, wire.CodeUnavailable, "the hub does not answer the front")
+			f.refuse(w, wire.CodeUnavailable, "the hub does not answer the front")
 		}
 		return
 	}
@@ -404,11 +404,17 @@ func (f *Front) askHub(ctx context.Context, r *http.Request) (*answer, error) {
 }
 
 // refuse answers a wire error of the front's own.
-func (f *Front) refuse(w http.ResponseWriter, status int, code wire.Code, msg string) {
-	f.metrics.answers.WithLabelValues(strconv.Itoa(status)).Inc()
+func (f *Front) refuse(w http.ResponseWriter, code wire.Code, msg string) {
+	f.metrics.answers.WithLabelValues(strconv.Itoa(code.HTTPStatus())).Inc()
+	writeError(w, code, msg)
+}
+
+// writeError answers a wire error, in the API's form and with its status,
+// as the hub would.
+func writeError(w http.ResponseWriter, code wire.Code, msg string) {
 	b, _ := json.Marshal(wire.Error{Code: code, Message: msg})
 	w.Header().Set("Content-Type", wire.ContentJSON)
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
+	w.WriteHeader(code.HTTPStatus())
 	w.Write(append(b, '\n'))
 }
