@@ -1,15 +1,19 @@
 package front
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +100,36 @@ func TestClientsBounded(t *testing.T) {
 	for i := range 3 {
 		if _, err := f.enter([32]byte{0xee, byte(i)}); i < 2 && err != nil || i == 2 && err == nil {
 			t.Fatalf("poll %d of 3 in all: %v", i+2, err)
+		}
+	}
+}
+
+// TestAnswerBounded: an answer of the hub longer than MaxAnswer is refused
+// whole, and one within it is kept as it came.
+func TestAnswerBounded(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "hub.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("x"), 100))
+	})}
+	go hub.Serve(ln)
+	defer hub.Close()
+	req := httptest.NewRequest(http.MethodGet, Paths[0], nil)
+	req.TLS = &tls.ConnectionState{}
+	for _, max := range []int64{99, 100} {
+		f, err := New(Options{Socket: sock, MaxAnswer: max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := f.askHub(t.Context(), req)
+		if max == 99 && (err == nil || !strings.Contains(err.Error(), "over 99 bytes")) {
+			t.Fatalf("an answer of 100 bytes with MaxAnswer 99: %v", err)
+		}
+		if max == 100 && (err != nil || a.buf.Len() != 100) {
+			t.Fatalf("an answer of 100 bytes with MaxAnswer 100: %v", err)
 		}
 	}
 }

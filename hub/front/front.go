@@ -384,15 +384,14 @@ func (f *Front) askHub(ctx context.Context, r *http.Request) (*answer, error) {
 	if resp.ContentLength > 0 && resp.ContentLength <= f.opts.MaxAnswer {
 		body.Grow(int(resp.ContentLength))
 	}
-	if _, err := io.Copy(body, io.LimitReader(resp.Body, f.opts.MaxAnswer+1)); err != nil {
+	_, err = io.Copy(body, io.LimitReader(resp.Body, f.opts.MaxAnswer+1))
+	if err == nil && int64(body.Len()) > f.opts.MaxAnswer {
+		err = fmt.Errorf("an answer of the hub is over %d bytes", f.opts.MaxAnswer)
+	}
+	if err != nil {
 		answers.Put(body)
 		f.metrics.asks.WithLabelValues("failed").Inc()
 		return nil, err
-	}
-	if int64(body.Len()) > f.opts.MaxAnswer {
-		answers.Put(body)
-		f.metrics.asks.WithLabelValues("failed").Inc()
-		return nil, fmt.Errorf("an answer of the hub is over %d bytes", f.opts.MaxAnswer)
 	}
 	a := &answer{status: resp.StatusCode, header: resp.Header, buf: body, found: endsPoll(resp.StatusCode, body.Bytes())}
 	if a.found {
