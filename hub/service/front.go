@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -27,8 +26,7 @@ type Front struct {
 	verifier *certs.Verifier
 	front    *front.Front
 	endpoint *server.Endpoint
-	ops      *http.Server // front_ops_listen; nil without one
-	opsLn    net.Listener
+	ops      *opsServer // front_ops_listen; nil without one
 }
 
 // frontRetry is how long the front waits before it connects again to a
@@ -73,12 +71,9 @@ func NewFront(cfg config.Config, id *certs.KeyPair, v *certs.Verifier, log *slog
 	if f.endpoint, err = server.Listen(cfg.FrontListen, f.front, certs.ServerTLS(id, v), log); err != nil {
 		return nil, fmt.Errorf("front: %w", err)
 	}
-	if cfg.FrontOpsListen != "" {
-		if f.opsLn, err = net.Listen("tcp", cfg.FrontOpsListen); err != nil {
-			f.endpoint.Shutdown(context.Background())
-			return nil, fmt.Errorf("front ops listener: %w", err)
-		}
-		f.ops = &http.Server{Handler: f.opsHandler(), ReadHeaderTimeout: 5 * time.Second}
+	if f.ops, err = listenOps(cfg.FrontOpsListen, f.opsHandler()); err != nil {
+		f.endpoint.Shutdown(context.Background())
+		return nil, fmt.Errorf("front ops listener: %w", err)
 	}
 	return f, nil
 }
@@ -88,12 +83,7 @@ func (f *Front) Addr() string { return f.endpoint.Addr() }
 
 // OpsAddr is where the front serves its operator's endpoints; empty
 // without them.
-func (f *Front) OpsAddr() string {
-	if f.opsLn == nil {
-		return ""
-	}
-	return f.opsLn.Addr().String()
-}
+func (f *Front) OpsAddr() string { return f.ops.Addr() }
 
 // opsHandler serves the front's operator's listener: ready while it
 // follows the hub's wake-ups.
@@ -132,13 +122,7 @@ func (f *Front) Run(ctx context.Context) error {
 	fctx, stop := context.WithCancel(context.Background())
 	following := make(chan struct{})
 	go func() { defer close(following); f.front.Run(fctx, frontRetry) }()
-	if f.ops != nil {
-		go func() {
-			if err := f.ops.Serve(f.opsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				f.log.Error("front ops listener", "err", err)
-			}
-		}()
-	}
+	f.ops.serve(f.log)
 	f.log.Info("front listening", "addr", f.Addr(), "ops", f.OpsAddr())
 	runErr := untilDone(ctx, errs, f.cfg.CRLReload.D(), f.ReloadCRLs, f.log)
 	f.front.Drain() // long polls end now: their clients poll again
@@ -147,9 +131,7 @@ func (f *Front) Run(ctx context.Context) error {
 	if err := f.endpoint.Shutdown(sctx); err != nil {
 		f.log.Warn("shutdown", "err", err)
 	}
-	if f.ops != nil {
-		_ = f.ops.Shutdown(sctx)
-	}
+	f.ops.shutdown(sctx)
 	stop()
 	<-following
 	return runErr
@@ -157,8 +139,6 @@ func (f *Front) Run(ctx context.Context) error {
 
 // Close releases a front that was opened but not run.
 func (f *Front) Close() error {
-	if f.opsLn != nil {
-		f.opsLn.Close()
-	}
+	f.ops.close()
 	return f.endpoint.Shutdown(context.Background())
 }

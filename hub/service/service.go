@@ -71,8 +71,7 @@ type Hub struct {
 	identity *certs.KeyPair
 	server   *server.Server
 	endpoint *server.Endpoint
-	ops      *http.Server
-	opsLn    net.Listener
+	ops      *opsServer   // ops_listen; nil without one
 	control  *http.Server // the operator's commands, on a Unix socket; nil without one
 	ctlLn    net.Listener
 	buckets  *pgstore.Buckets // the rate limits shared by the nodes on a PostgreSQL store; nil on bbolt
@@ -258,13 +257,10 @@ func New(cfg config.Config, p Parts, log *slog.Logger) (*Hub, error) {
 		h.closeStore()
 		return nil, err
 	}
-	if cfg.OpsListen != "" {
-		if h.opsLn, err = net.Listen("tcp", cfg.OpsListen); err != nil {
-			h.endpoint.Shutdown(context.Background())
-			h.closeStore()
-			return nil, fmt.Errorf("ops listener: %w", err)
-		}
-		h.ops = &http.Server{Handler: h.opsHandler(), ReadHeaderTimeout: 5 * time.Second}
+	if h.ops, err = listenOps(cfg.OpsListen, h.opsHandler()); err != nil {
+		h.endpoint.Shutdown(context.Background())
+		h.closeStore()
+		return nil, fmt.Errorf("ops listener: %w", err)
 	}
 	// Without its control socket the hub still serves agencies; the
 	// operator's commands then need it stopped.
@@ -384,18 +380,67 @@ func opsHandler(ready func(context.Context) error, reg *prometheus.Registry) htt
 	return mux
 }
 
+// opsServer is an operator's listener, the hub's or its front's. Its
+// methods do nothing on nil: no listener configured.
+type opsServer struct {
+	ln  net.Listener
+	srv *http.Server
+}
+
+// listenOps binds addr for h; nil when addr is empty.
+func listenOps(addr string, h http.Handler) (*opsServer, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &opsServer{ln: ln, srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}}, nil
+}
+
+// Addr is where it listens; "" without a listener.
+func (o *opsServer) Addr() string {
+	if o == nil {
+		return ""
+	}
+	return o.ln.Addr().String()
+}
+
+// serve serves on a goroutine of its own until shutdown, logging a
+// failure.
+func (o *opsServer) serve(log *slog.Logger) {
+	if o == nil {
+		return
+	}
+	go func() {
+		if err := o.srv.Serve(o.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("ops listener", "err", err)
+		}
+	}()
+}
+
+func (o *opsServer) shutdown(ctx context.Context) {
+	if o != nil {
+		_ = o.srv.Shutdown(ctx)
+	}
+}
+
+// close releases a listener that was not served.
+func (o *opsServer) close() {
+	if o != nil {
+		o.ln.Close()
+	}
+}
+
 // Run serves until ctx is done, then shuts down gracefully within the
 // configured grace and closes the store.
 func (h *Hub) Run(ctx context.Context) error {
 	errs := make(chan error, 2)
 	go func() { errs <- h.endpoint.Serve() }()
+	h.ops.serve(h.log)
 	if h.ops != nil {
-		go func() {
-			if err := h.ops.Serve(h.opsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				h.log.Error("ops listener", "err", err)
-			}
-		}()
-		h.log.Info("ops listening", "addr", h.opsLn.Addr().String())
+		h.log.Info("ops listening", "addr", h.ops.Addr())
 	}
 	if h.control != nil {
 		go func() {
@@ -426,9 +471,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	if err := h.endpoint.Shutdown(sctx); err != nil {
 		h.log.Warn("shutdown", "err", err)
 	}
-	if h.ops != nil {
-		_ = h.ops.Shutdown(sctx)
-	}
+	h.ops.shutdown(sctx)
 	if h.control != nil {
 		_ = h.control.Shutdown(sctx) // an import in progress finishes its entry
 	}
@@ -458,9 +501,7 @@ func untilDone(ctx context.Context, errs <-chan error, reloadEvery time.Duration
 // Close releases a hub that was opened but not run.
 func (h *Hub) Close() error {
 	_ = h.endpoint.Shutdown(context.Background())
-	if h.opsLn != nil {
-		h.opsLn.Close()
-	}
+	h.ops.close()
 	if h.ctlLn != nil {
 		h.ctlLn.Close()
 	}

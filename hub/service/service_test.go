@@ -85,7 +85,7 @@ func testRunDemoPKI(t *testing.T, setStore func(*config.Config)) {
 		t.Fatalf("hello: %v %+v", err, hello)
 	}
 
-	ops := "http://" + h.opsLn.Addr().String()
+	ops := "http://" + h.ops.Addr()
 	for _, tt := range []struct{ path, want string }{
 		{"/healthz", "ok"},
 		{"/readyz", "ready"},
