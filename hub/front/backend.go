@@ -96,9 +96,9 @@ func forwarded(srv *server.Server, path string, w http.ResponseWriter, r *http.R
 		q.Set("wait", "0")
 		r.URL.RawQuery = q.Encode()
 	}
-	if agency, err := srv.Identify(r); err == nil {
+	r = r.WithContext(server.WithIdentified(r.Context(), func(agency certs.AgencyCode) {
 		w.Header().Set(HeaderAgency, string(agency))
-	}
+	}))
 	srv.ServeHTTP(w, r)
 }
 

@@ -221,6 +221,9 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 			s.metrics.requests.WithLabelValues(pattern, string(s.fail(w, r, agency, err))).Inc()
 			return
 		}
+		if told, ok := r.Context().Value(identifiedKey{}).(func(certs.AgencyCode)); ok {
+			told(agency)
+		}
 		s.metrics.inFlight.Inc()
 		defer s.metrics.inFlight.Dec()
 		outcome := "ok"
@@ -265,10 +268,15 @@ func (s *Server) handle(pattern string, h func(w http.ResponseWriter, r *request
 	})
 }
 
-// Identify is identify for a long-poll front (package front), which
-// forwards its clients' requests with their certificates: the agency the
-// same request would be served as, or why it would be refused.
-func (s *Server) Identify(r *http.Request) (certs.AgencyCode, error) { return s.identify(r) }
+// WithIdentified returns ctx with told, which the server calls with the
+// agency a request made with ctx is served as, once it has identified it
+// and before the answer begins: a long-poll front's backend (package
+// front) names the agency to the front in its answer's headers.
+func WithIdentified(ctx context.Context, told func(certs.AgencyCode)) context.Context {
+	return context.WithValue(ctx, identifiedKey{}, told)
+}
+
+type identifiedKey struct{}
 
 // identify returns the agency of a request's client certificate, decided
 // now (certs.Identify: our URI, or the directory's registration in force,
