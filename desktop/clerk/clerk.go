@@ -457,8 +457,7 @@ func (c *Clerk) client() (*hubclient.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to the hub: %w", err)
 	}
-	poll, _ := c.st.Setting(SettingPollAddress)
-	cl, err := hubclient.New(addr, c.kp, c.v, hubclient.Options{ServerName: name, DisableQUIC: c.opts.DisableQUIC, Proxy: proxy, Logger: c.log, PollAddr: poll})
+	cl, err := hubclient.New(addr, c.kp, c.v, hubclient.Options{ServerName: name, DisableQUIC: c.opts.DisableQUIC, Proxy: proxy, Logger: c.log, PollAddr: c.PollAddress()})
 	if err != nil {
 		return nil, fmt.Errorf("connect to the hub: %w", err)
 	}
