@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -49,11 +48,11 @@ func startHub(t *testing.T) (addr, pki string) {
 // freeAddr is a loopback address whose port is free now.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	port, err := bench.FreePort()
+	addr, err := bench.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fmt.Sprintf("127.0.0.1:%d", port)
+	return addr
 }
 
 // run starts the command in a process group of its own, waits until it

@@ -224,7 +224,7 @@ func (e *env) register(ctx context.Context, st upserter) error {
 
 // startInProcess runs the hub in this process.
 func (e *env) startInProcess(ctx context.Context, dir string, opts *Options) error {
-	ops, err := freeTCPAddr()
+	ops, err := FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -323,8 +323,9 @@ func (e *env) closeClients() {
 	}
 }
 
-// freeTCPAddr returns a loopback address whose port is free now.
-func freeTCPAddr() (string, error) {
+// FreeAddr returns a loopback address whose port is free now for UDP and
+// TCP (FreePort).
+func FreeAddr() (string, error) {
 	port, err := FreePort()
 	if err != nil {
 		return "", err

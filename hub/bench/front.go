@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,11 +25,11 @@ type frontProcess struct {
 // waits until it follows the hub's wake-ups. Its files are dir/front.json
 // and dir/front.log.
 func (e *env) startFront(ctx context.Context, binary string, opts *Options) (*frontProcess, error) {
-	port, err := FreePort()
+	addr, err := FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	ops, err := freeTCPAddr()
+	ops, err := FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +37,7 @@ func (e *env) startFront(ctx context.Context, binary string, opts *Options) (*fr
 	if err != nil {
 		return nil, err
 	}
-	cfg.FrontListen, cfg.FrontOpsListen, cfg.FrontMaxPolls = net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), ops, 1_000_000
+	cfg.FrontListen, cfg.FrontOpsListen, cfg.FrontMaxPolls = addr, ops, 1_000_000
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

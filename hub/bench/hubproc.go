@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -134,11 +133,11 @@ func (e *env) startProcess(ctx context.Context, dir, binary string, opts *Option
 // so on. The node's log goes to opts.HubLog too when set. It returns the
 // configuration and the node's /metrics address once it is ready.
 func (e *env) startNode(ctx context.Context, dir, binary string, k int, opts *Options) (config.Config, string, error) {
-	port, err := FreePort()
+	addr, err := FreeAddr()
 	if err != nil {
 		return config.Config{}, "", err
 	}
-	ops, err := freeTCPAddr()
+	ops, err := FreeAddr()
 	if err != nil {
 		return config.Config{}, "", err
 	}
@@ -146,7 +145,7 @@ func (e *env) startNode(ctx context.Context, dir, binary string, k int, opts *Op
 	if k > 0 {
 		suffix = strconv.Itoa(k + 1)
 	}
-	cfg, err := e.hubConfig(dir, "data"+suffix, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), ops)
+	cfg, err := e.hubConfig(dir, "data"+suffix, addr, ops)
 	if err != nil {
 		return cfg, "", err
 	}

@@ -3,7 +3,6 @@ package nodestest
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,13 +93,13 @@ func stopPostgres(t *testing.T, pidFile string) {
 	}
 }
 
-// freeAddr returns a loopback address free for UDP and TCP (bench.FreePort:
+// freeAddr returns a loopback address free for UDP and TCP (bench.FreeAddr:
 // outside the ports the kernel hands out).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	port, err := bench.FreePort()
+	addr, err := bench.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	return addr
 }
